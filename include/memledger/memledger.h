@@ -1,0 +1,132 @@
+/* memledger.h — the C ABI of memledger: the contract between an accelerator
+ * runtime (or any allocator of device memory) and the ledger.
+ *
+ * Call the hooks from the allocator's callers; memledger keeps the books.
+ *
+ * Cost: with tracking off (no MEMLEDGER=1 in the environment) every hook below
+ * is one relaxed load and a predictable branch, inlined at the call site; no
+ * allocation, no thread and no file. With tracking on, a hook takes a sequence
+ * number from one per-process atomic counter and writes one 64-byte record into
+ * a shared-memory ring; it never takes a lock and never allocates.
+ *
+ * Thread-safety: every function here may be called from any thread at any time,
+ * including from static constructors and destructors.
+ *
+ * ## Buffer identity and the hook-placement rule
+ * A FREE is matched to its ALLOC by (process, device, buffer_id). Pass a
+ * buffer_id that is unique while the buffer lives (a buffer object's id): the
+ * ledger is then exact even when the free hook runs after the address went back
+ * to the allocator and another thread already reused it.
+ * Passing buffer_id = 0 means "no identity": the address is the identity, and
+ * the hooks must then be placed so that
+ *   - the alloc hook runs AFTER the allocator chose the address, and
+ *   - the free hook runs BEFORE the address is released to the allocator.
+ * A free hook placed too late shows up as the anomaly late_free_hook (an
+ * overlap that the older buffer's later free resolved).
+ *
+ * Versioning: the ABI only grows. Enum values are fixed; new ones are appended.
+ */
+#ifndef MEMLEDGER_MEMLEDGER_H
+#define MEMLEDGER_MEMLEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(MEMLEDGER_BUILDING_LIBRARY)
+#define MEMLEDGER_API __attribute__((visibility("default")))
+#else
+#define MEMLEDGER_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Memory types. Values 0..15 are built in; an integrator registers further
+ * pools with memledger_register_pool(), which returns ids from 16 up. */
+typedef uint8_t memledger_mem_type;
+enum {
+  MEMLEDGER_DRAM = 0,
+  MEMLEDGER_L1 = 1,
+  MEMLEDGER_L1_SMALL = 2,
+  MEMLEDGER_TRACE = 3,
+  MEMLEDGER_SYSTEM_MEMORY = 4,
+  MEMLEDGER_CB = 5,
+  MEMLEDGER_KERNEL = 6,
+  MEMLEDGER_FIRST_POOL = 16,
+  MEMLEDGER_MAX_TYPES = 64
+};
+
+/* One memory type's capacity on a device, for memledger_device_open(). */
+typedef struct memledger_capacity {
+  memledger_mem_type type;
+  uint64_t bytes;
+} memledger_capacity;
+
+/* Nonzero while hooks must enter the library (tracking on, or not yet
+ * decided). Read by the inline hooks below; written only by the library. */
+extern MEMLEDGER_API int memledger_hooks_active;
+
+/* The out-of-line entry points. They check the enabled state themselves, so
+ * bindings that cannot inline (ctypes, other languages) may call them directly. */
+MEMLEDGER_API void memledger_record_alloc(uint32_t device, memledger_mem_type type, uint64_t buffer_id,
+                                          uint64_t address, uint64_t size);
+MEMLEDGER_API void memledger_record_free(uint32_t device, memledger_mem_type type, uint64_t buffer_id,
+                                         uint64_t address);
+MEMLEDGER_API void memledger_record_cb_alloc(uint32_t device, uint64_t cb_id, uint64_t address, uint64_t size);
+MEMLEDGER_API void memledger_record_cb_free(uint32_t device, uint64_t cb_id, uint64_t address);
+MEMLEDGER_API void memledger_record_kernel_load(uint32_t device, uint64_t kernel_id, uint64_t address,
+                                                uint64_t size);
+MEMLEDGER_API void memledger_record_kernel_unload(uint32_t device, uint64_t kernel_id, uint64_t address);
+
+/* Cold-path hooks (not inlined). */
+
+/* A device comes up: its name and capacity per memory type (any may be
+ * omitted; n may be 0). Reopening an open device closes it first. */
+MEMLEDGER_API void memledger_device_open(uint32_t device, const char* name, const memledger_capacity* capacities,
+                                         size_t n);
+/* A device goes down: what this process still holds there becomes its leaks
+ * and goes back to the device's free total. */
+MEMLEDGER_API void memledger_device_close(uint32_t device);
+/* A named point in time (a training step, a phase); shown on timelines. */
+MEMLEDGER_API void memledger_mark(const char* label);
+/* Tags name what allocations are for (weights, kv_cache, ...). They nest per
+ * thread; every allocation carries the innermost tag of its thread. */
+MEMLEDGER_API void memledger_tag_push(const char* name);
+MEMLEDGER_API void memledger_tag_pop(void);
+/* Registers a named memory pool and returns its type id (>= MEMLEDGER_FIRST_POOL),
+ * the same id for the same name; -1 when MEMLEDGER_MAX_TYPES pools exist. */
+MEMLEDGER_API int memledger_register_pool(const char* name);
+/* 1 when tracking is on in this process, else 0. */
+MEMLEDGER_API int memledger_enabled(void);
+/* Waits until every event recorded so far has reached the ledger. */
+MEMLEDGER_API void memledger_flush(void);
+
+/* The hooks. Inline: with tracking off they cost one relaxed load. */
+#define MEMLEDGER_HOOKS_ON() __builtin_expect(__atomic_load_n(&memledger_hooks_active, __ATOMIC_RELAXED) != 0, 0)
+
+static inline void memledger_alloc(uint32_t device, memledger_mem_type type, uint64_t buffer_id, uint64_t address,
+                                   uint64_t size) {
+  if (MEMLEDGER_HOOKS_ON()) memledger_record_alloc(device, type, buffer_id, address, size);
+}
+static inline void memledger_free(uint32_t device, memledger_mem_type type, uint64_t buffer_id, uint64_t address) {
+  if (MEMLEDGER_HOOKS_ON()) memledger_record_free(device, type, buffer_id, address);
+}
+static inline void memledger_cb_alloc(uint32_t device, uint64_t cb_id, uint64_t address, uint64_t size) {
+  if (MEMLEDGER_HOOKS_ON()) memledger_record_cb_alloc(device, cb_id, address, size);
+}
+static inline void memledger_cb_free(uint32_t device, uint64_t cb_id, uint64_t address) {
+  if (MEMLEDGER_HOOKS_ON()) memledger_record_cb_free(device, cb_id, address);
+}
+static inline void memledger_kernel_load(uint32_t device, uint64_t kernel_id, uint64_t address, uint64_t size) {
+  if (MEMLEDGER_HOOKS_ON()) memledger_record_kernel_load(device, kernel_id, address, size);
+}
+static inline void memledger_kernel_unload(uint32_t device, uint64_t kernel_id, uint64_t address) {
+  if (MEMLEDGER_HOOKS_ON()) memledger_record_kernel_unload(device, kernel_id, address);
+}
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* MEMLEDGER_MEMLEDGER_H */

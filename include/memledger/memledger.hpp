@@ -1,0 +1,54 @@
+// memledger.hpp — a thin C++ layer over memledger.h: typed memory types and
+// RAII scoped tags. Everything here forwards to the C ABI; nothing is stored.
+// Thread-safety: as memledger.h (any thread, any time).
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "memledger/memledger.h"
+
+namespace memledger {
+
+enum class MemType : std::uint8_t {
+  kDram = MEMLEDGER_DRAM,
+  kL1 = MEMLEDGER_L1,
+  kL1Small = MEMLEDGER_L1_SMALL,
+  kTrace = MEMLEDGER_TRACE,
+  kSystemMemory = MEMLEDGER_SYSTEM_MEMORY,
+  kCb = MEMLEDGER_CB,
+  kKernel = MEMLEDGER_KERNEL,
+};
+
+inline void Alloc(std::uint32_t device, MemType type, std::uint64_t buffer_id, std::uint64_t address,
+                  std::uint64_t size) {
+  memledger_alloc(device, static_cast<memledger_mem_type>(type), buffer_id, address, size);
+}
+inline void Free(std::uint32_t device, MemType type, std::uint64_t buffer_id, std::uint64_t address) {
+  memledger_free(device, static_cast<memledger_mem_type>(type), buffer_id, address);
+}
+
+// Opens a device with its capacities, e.g. OpenDevice(0, "n150", {{MemType::kDram, 12_GiB}}).
+inline void OpenDevice(std::uint32_t device, const char* name,
+                       std::initializer_list<std::pair<MemType, std::uint64_t>> capacities) {
+  std::vector<memledger_capacity> caps;
+  caps.reserve(capacities.size());
+  for (const auto& [type, bytes] : capacities) caps.push_back({static_cast<memledger_mem_type>(type), bytes});
+  memledger_device_open(device, name, caps.data(), caps.size());
+}
+inline void CloseDevice(std::uint32_t device) { memledger_device_close(device); }
+inline void Mark(const char* label) { memledger_mark(label); }
+
+// Tags the allocations of this thread while in scope: { ScopedTag t("kv_cache"); ... }.
+class ScopedTag {
+ public:
+  explicit ScopedTag(const char* name) { memledger_tag_push(name); }
+  ~ScopedTag() { memledger_tag_pop(); }
+  ScopedTag(const ScopedTag&) = delete;
+  ScopedTag& operator=(const ScopedTag&) = delete;
+};
+
+}  // namespace memledger

@@ -1,0 +1,44 @@
+// capture_format.h — the on-disk layout of a capture file (.mlcap): a file
+// header, then chunks, each a header and a zstd frame holding a run of
+// 64-byte slots (event records and their continuation slots, as in the ring).
+//
+// Chunks are independent: a file cut anywhere keeps every whole chunk before
+// the cut. A reader refuses versions newer than its own with a clear message.
+// Full description: docs/capture-format.md.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+namespace memledger {
+
+inline constexpr char kCaptureMagic[8] = {'M', 'L', 'C', 'A', 'P', 'T', 'U', 'R'};
+inline constexpr std::uint32_t kCaptureVersion = 1;
+inline constexpr std::uint32_t kChunkMagic = 0x4b484c4d;  // "MLHK"
+inline constexpr std::uint32_t kCodecZstd = 1;
+inline constexpr std::uint32_t kMaxChunkSlots = 1 << 16;
+inline constexpr std::uint32_t kMaxChunkCompressedBytes = 16 << 20;
+
+struct CaptureFileHeader {
+  char magic[8];
+  std::uint32_t version;
+  std::uint32_t header_bytes;  // sizeof(CaptureFileHeader)
+  std::uint32_t slot_bytes;    // 64
+  std::uint32_t pid;
+  std::uint64_t start_unix_ns;
+  char comm[32];               // NUL-padded
+};
+static_assert(sizeof(CaptureFileHeader) == 64);
+static_assert(std::is_trivially_copyable_v<CaptureFileHeader>);
+
+struct ChunkHeader {
+  std::uint32_t magic;        // kChunkMagic
+  std::uint32_t codec;        // kCodecZstd
+  std::uint32_t compressed_bytes;
+  std::uint32_t slot_count;   // slots once decompressed
+  std::uint64_t first_seq;
+  std::uint64_t reserved;
+};
+static_assert(sizeof(ChunkHeader) == 32);
+
+}  // namespace memledger

@@ -1,0 +1,96 @@
+// capture_reader.cc — see capture_reader.h.
+#include "capture/capture_reader.h"
+
+#include <sys/stat.h>
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "capture/capture_format.h"
+
+namespace memledger {
+
+std::unique_ptr<CaptureReader> CaptureReader::Open(const std::string& path, std::string* error) {
+  std::FILE* file = std::fopen(path.c_str(), "rbe");
+  if (file == nullptr) {
+    *error = "cannot open capture " + path + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  struct stat st {};
+  fstat(fileno(file), &st);
+  CaptureFileHeader header{};
+  if (std::fread(&header, sizeof(header), 1, file) != 1 ||
+      std::memcmp(header.magic, kCaptureMagic, sizeof(header.magic)) != 0) {
+    *error = path + " is not a memledger capture (no capture header)";
+    std::fclose(file);
+    return nullptr;
+  }
+  if (header.version > kCaptureVersion || header.version == 0) {
+    *error = path + " is capture format version " + std::to_string(header.version) + "; this memledger reads up to " +
+             std::to_string(kCaptureVersion) + ": use a newer memledger";
+    std::fclose(file);
+    return nullptr;
+  }
+  if (header.header_bytes != sizeof(header) || header.slot_bytes != kSlotBytes) {
+    *error = path + " has a corrupt capture header (header or record size is wrong)";
+    std::fclose(file);
+    return nullptr;
+  }
+  auto reader = std::unique_ptr<CaptureReader>(new CaptureReader(file, path, static_cast<std::uint64_t>(st.st_size)));
+  reader->info_.version = header.version;
+  reader->info_.pid = header.pid;
+  reader->info_.comm.assign(header.comm, strnlen(header.comm, sizeof(header.comm)));
+  reader->info_.start_unix_ns = header.start_unix_ns;
+  reader->offset_ = sizeof(header);
+  return reader;
+}
+
+CaptureReader::CaptureReader(std::FILE* file, std::string path, std::uint64_t file_bytes)
+    : file_(file), path_(std::move(path)), zstd_(ZSTD_createDCtx()), file_bytes_(file_bytes) {}
+
+CaptureReader::~CaptureReader() {
+  std::fclose(file_);
+  ZSTD_freeDCtx(zstd_);
+}
+
+bool CaptureReader::Fail(std::string problem) {
+  problem_ = "capture " + path_ + " is cut or damaged at byte " + std::to_string(offset_) + " of " +
+             std::to_string(file_bytes_) + " (after " + std::to_string(chunks_) + " whole chunks): " + problem +
+             "; everything before it was read";
+  return false;
+}
+
+bool CaptureReader::NextChunk(std::vector<Event>* slots) {
+  slots->clear();
+  if (!problem_.empty()) return false;
+  ChunkHeader header{};
+  const std::size_t got = std::fread(&header, 1, sizeof(header), file_);
+  if (got == 0 && std::feof(file_)) return false;  // a clean end
+  if (got != sizeof(header)) return Fail("a chunk header is incomplete");
+  if (header.magic != kChunkMagic) return Fail("bad chunk magic");
+  if (header.codec != kCodecZstd) return Fail("unknown chunk codec " + std::to_string(header.codec));
+  if (header.slot_count == 0 || header.slot_count > kMaxChunkSlots ||
+      header.compressed_bytes > kMaxChunkCompressedBytes) {
+    return Fail("chunk sizes out of range");
+  }
+  compressed_.resize(header.compressed_bytes);
+  const std::size_t body = std::fread(compressed_.data(), 1, compressed_.size(), file_);
+  if (body != compressed_.size()) {
+    return Fail("a chunk of " + std::to_string(header.slot_count) + " records is incomplete (" + std::to_string(body) +
+                " of " + std::to_string(header.compressed_bytes) + " bytes)");
+  }
+  slots->resize(header.slot_count);
+  const std::size_t raw_bytes = slots->size() * sizeof(Event);
+  const std::size_t n = ZSTD_decompressDCtx(zstd_, slots->data(), raw_bytes, compressed_.data(), compressed_.size());
+  if (ZSTD_isError(n) || n != raw_bytes) {
+    slots->clear();
+    return Fail(std::string("a chunk does not decompress (") +
+                (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size") + ")");
+  }
+  offset_ += sizeof(header) + header.compressed_bytes;
+  ++chunks_;
+  return true;
+}
+
+}  // namespace memledger

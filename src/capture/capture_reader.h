@@ -1,0 +1,62 @@
+// capture_reader.h — reads a capture file chunk by chunk. A damaged or cut
+// file yields every whole chunk before the damage, then stops and says what
+// was cut (problem()); it never guesses past it.
+//
+// Not thread-safe: one reader.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "event/event.h"
+
+struct ZSTD_DCtx_s;
+
+namespace memledger {
+
+struct CaptureInfo {
+  std::uint32_t version = 0;
+  std::uint32_t pid = 0;
+  std::string comm;
+  std::uint64_t start_unix_ns = 0;
+};
+
+class CaptureReader {
+ public:
+  // Opens `path` and reads its header. Returns nullptr and sets *error when
+  // the file cannot be read or is not a capture this build understands.
+  static std::unique_ptr<CaptureReader> Open(const std::string& path, std::string* error);
+  ~CaptureReader();
+  CaptureReader(const CaptureReader&) = delete;
+  CaptureReader& operator=(const CaptureReader&) = delete;
+
+  // Replaces *slots with the next chunk's slots. False at the end of the file
+  // or at the first damaged chunk (then problem() is non-empty).
+  bool NextChunk(std::vector<Event>* slots);
+
+  const CaptureInfo& info() const { return info_; }
+  // Empty when everything read so far was whole; else what was cut and where.
+  const std::string& problem() const { return problem_; }
+  std::uint64_t chunks_read() const { return chunks_; }
+  std::uint64_t bytes_read() const { return offset_; }
+  std::uint64_t file_bytes() const { return file_bytes_; }
+
+ private:
+  CaptureReader(std::FILE* file, std::string path, std::uint64_t file_bytes);
+  bool Fail(std::string problem);
+
+  std::FILE* file_;
+  std::string path_;
+  ZSTD_DCtx_s* zstd_;
+  CaptureInfo info_;
+  std::uint64_t file_bytes_;
+  std::uint64_t offset_ = 0;
+  std::uint64_t chunks_ = 0;
+  std::string problem_;
+  std::vector<char> compressed_;
+};
+
+}  // namespace memledger

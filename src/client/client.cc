@@ -1,0 +1,321 @@
+// client.cc — the C ABI (memledger.h) and the process-wide client state:
+// deciding from the environment whether tracking is on, the ring, the
+// embedded consumer, the exit report, and the fork policy.
+//
+// Lifecycle: Undecided -> On | Off, decided once (std::call_once) by the
+// first hook or by the library constructor, whichever comes first. At library
+// destruction On -> Off: the process-end record is published, the consumer
+// drains and stops, the exit report is printed. The ring is never unmapped,
+// so a hook racing with shutdown writes into valid memory and is ignored.
+//
+// Fork policy: a forked child does not track (it would write into its
+// parent's ring); a child that execs starts fresh and tracks when MEMLEDGER=1
+// is in its environment. MEMLEDGER_OUTPUT may contain %p for the pid.
+//
+// Hot path (alloc/free/cb/kernel): no lock, no allocation: one acquire load of
+// the state, one ring claim (a relaxed fetch_add), one 64-byte copy, one
+// release store. Names (tags, pools, marks, devices) take g_names_mutex.
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "client/config.h"
+#include "client/embedded_consumer.h"
+#include "event/record.h"
+#include "report/text_report.h"
+#include "ring/event_ring.h"
+#include "ring/futex.h"
+
+MEMLEDGER_API int memledger_hooks_active = 1;  // declared extern "C" in memledger.h
+
+namespace memledger {
+namespace {
+
+enum State : int { kUndecided = 0, kOn = 1, kOff = 2 };
+
+std::atomic<int> g_state{kUndecided};
+std::once_flag g_init_once;
+// Written before g_state becomes kOn (release); read after an acquire load of
+// g_state. Never freed: hooks may run during static destruction.
+EventRing* g_ring = nullptr;
+EmbeddedConsumer* g_consumer = nullptr;
+ClientConfig g_config;
+
+std::mutex g_names_mutex;
+// Protected by g_names_mutex. Heap-allocated and never freed, for the same reason as g_ring.
+auto* g_tag_ids = new std::unordered_map<std::string, std::uint32_t>();
+auto* g_pool_ids = new std::unordered_map<std::string, int>();
+
+constexpr int kMaxTagDepth = 64;
+constexpr std::size_t kMaxNameBytes = 256;
+struct ThreadState {
+  std::uint32_t tid;
+  int tag_depth;  // may exceed kMaxTagDepth; deeper tags are not recorded
+  std::uint32_t tags[kMaxTagDepth];
+};
+constinit thread_local ThreadState tls_thread __attribute__((tls_model("initial-exec"))) = {0, 0, {}};
+
+std::uint32_t ThreadId() {
+  ThreadState& t = tls_thread;
+  if (t.tid == 0) [[unlikely]]
+    t.tid = static_cast<std::uint32_t>(syscall(SYS_gettid));
+  return t.tid;
+}
+
+std::uint32_t CurrentTag() {
+  const ThreadState& t = tls_thread;
+  if (t.tag_depth <= 0) return 0;
+  return t.tags[(t.tag_depth > kMaxTagDepth ? kMaxTagDepth : t.tag_depth) - 1];
+}
+
+void Init();
+
+bool Active() {
+  // Acquire: pairs with the release store in Init, making g_ring visible.
+  const int state = g_state.load(std::memory_order_acquire);
+  if (state == kOn) [[likely]]
+    return true;
+  if (state == kOff) return false;
+  std::call_once(g_init_once, Init);
+  return g_state.load(std::memory_order_acquire) == kOn;
+}
+
+Event MakeEvent(EventKind kind, std::uint32_t device, std::uint8_t type, std::uint64_t id, std::uint64_t address,
+                std::uint64_t size) {
+  Event e;
+  e.seq = 0;
+  e.time_ns = 0;
+  e.buffer_id = id;
+  e.address = address;
+  e.size = size;
+  e.thread = ThreadId();
+  e.stack = 0;
+  e.tag = CurrentTag();
+  e.device = static_cast<std::uint16_t>(device > 0xffff ? 0xffff : device);  // out of range: invalid in the ledger
+  e.kind = static_cast<std::uint8_t>(kind);
+  e.type = type;
+  e.payload_bytes = 0;
+  e.reserved = 0;
+  return e;
+}
+
+void Emit(const Event& e) {
+  EventRing& ring = *g_ring;
+  const std::uint64_t seq = ring.Claim(1);
+  if (seq != 0) ring.Publish(seq, e);
+}
+
+// A record with a payload: a header slot and its continuation slots, claimed together.
+void EmitWithPayload(Event header, std::string_view payload) {
+  payload = payload.substr(0, kMaxPayloadBytes);
+  header.payload_bytes = static_cast<std::uint32_t>(payload.size());
+  const std::uint32_t extra = ContinuationSlots(header.payload_bytes);
+  Event continuation[ContinuationSlots(kMaxPayloadBytes)];
+  PackPayload(payload, std::span(continuation, extra));
+  EventRing& ring = *g_ring;
+  const std::uint64_t seq = ring.Claim(1 + extra);
+  if (seq == 0) return;
+  ring.Publish(seq, header);
+  for (std::uint32_t i = 0; i < extra; ++i) ring.Publish(seq + 1 + i, continuation[i]);
+}
+
+void Track(EventKind kind, std::uint32_t device, std::uint8_t type, std::uint64_t id, std::uint64_t address,
+           std::uint64_t size) {
+  if (!Active()) return;
+  Emit(MakeEvent(kind, device, type, id, address, size));
+}
+
+std::string ReadComm() {
+  std::ifstream in("/proc/self/comm");
+  std::string comm;
+  std::getline(in, comm);
+  return comm;
+}
+
+std::string ExpandPid(std::string path) {
+  for (std::size_t at = path.find("%p"); at != std::string::npos; at = path.find("%p", at)) {
+    const std::string pid = std::to_string(getpid());
+    path.replace(at, 2, pid);
+    at += pid.size();
+  }
+  return path;
+}
+
+void TurnOff() {
+  g_state.store(kOff, std::memory_order_release);
+  __atomic_store_n(&memledger_hooks_active, 0, __ATOMIC_RELAXED);
+}
+
+void ChildAfterFork() { TurnOff(); }
+
+void Init() {
+  std::vector<std::string> warnings;
+  g_config = ParseClientConfig([](const char* name) { return std::getenv(name); }, &warnings);
+  for (const std::string& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  if (!g_config.enabled) {
+    TurnOff();
+    return;
+  }
+  std::string error;
+  auto ring = EventRing::Create(g_config.ring_slots, g_config.on_full, &error);
+  if (!ring) {
+    std::fprintf(stderr, "memledger: tracking is off: %s\n", error.c_str());
+    TurnOff();
+    return;
+  }
+  const auto pid = static_cast<std::uint32_t>(getpid());
+  const std::string comm = ReadComm();
+  std::unique_ptr<CaptureWriter> capture;
+  if (!g_config.output.empty()) {
+    timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    capture = CaptureWriter::Open(ExpandPid(g_config.output), pid, comm,
+                                  static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL + now.tv_nsec, &error);
+    if (!capture) std::fprintf(stderr, "memledger: %s; tracking goes on without a capture file\n", error.c_str());
+  }
+  g_ring = ring.release();
+  // The first record names the process.
+  EmitWithPayload(MakeEvent(EventKind::kProcess, 0, 0, pid, 0, 0), comm);
+  g_consumer = new EmbeddedConsumer(*g_ring, pid, comm, std::move(capture));
+  pthread_atfork(nullptr, nullptr, ChildAfterFork);
+  // Release: pairs with the acquire load in Active().
+  g_state.store(kOn, std::memory_order_release);
+}
+
+void Shutdown() {
+  if (g_state.load(std::memory_order_acquire) != kOn) return;
+  TurnOff();
+  const std::uint64_t dropped = g_ring->header().dropped.load(std::memory_order_relaxed);
+  Emit(MakeEvent(EventKind::kProcessEnd, 0, static_cast<std::uint8_t>(ProcessState::kExited), 0, 0, dropped));
+  g_consumer->Stop();
+  if (g_config.exit_report) {
+    const std::string report = TextReport(g_consumer->ledger());
+    std::fputs(report.c_str(), stderr);
+  }
+  if (const CaptureWriter* capture = g_consumer->capture()) {
+    if (!g_consumer->capture_error().empty()) {
+      std::fprintf(stderr, "memledger: %s\n", g_consumer->capture_error().c_str());
+    } else if (g_config.exit_report) {
+      std::fprintf(stderr, "memledger: capture written to %s\n", capture->path().c_str());
+    }
+  }
+}
+
+__attribute__((constructor)) void InitAtLoad() { Active(); }
+__attribute__((destructor)) void ShutdownAtUnload() { Shutdown(); }
+
+std::string BoundedName(const char* name) {
+  return name == nullptr ? std::string() : std::string(name, strnlen(name, kMaxNameBytes));
+}
+
+}  // namespace
+}  // namespace memledger
+
+using namespace memledger;
+
+extern "C" {
+
+MEMLEDGER_API void memledger_record_alloc(uint32_t device, memledger_mem_type type, uint64_t buffer_id,
+                                          uint64_t address, uint64_t size) {
+  Track(EventKind::kAlloc, device, type, buffer_id, address, size);
+}
+MEMLEDGER_API void memledger_record_free(uint32_t device, memledger_mem_type type, uint64_t buffer_id,
+                                         uint64_t address) {
+  Track(EventKind::kFree, device, type, buffer_id, address, 0);
+}
+MEMLEDGER_API void memledger_record_cb_alloc(uint32_t device, uint64_t cb_id, uint64_t address, uint64_t size) {
+  Track(EventKind::kCbAlloc, device, MEMLEDGER_CB, cb_id, address, size);
+}
+MEMLEDGER_API void memledger_record_cb_free(uint32_t device, uint64_t cb_id, uint64_t address) {
+  Track(EventKind::kCbFree, device, MEMLEDGER_CB, cb_id, address, 0);
+}
+MEMLEDGER_API void memledger_record_kernel_load(uint32_t device, uint64_t kernel_id, uint64_t address,
+                                                uint64_t size) {
+  Track(EventKind::kKernelLoad, device, MEMLEDGER_KERNEL, kernel_id, address, size);
+}
+MEMLEDGER_API void memledger_record_kernel_unload(uint32_t device, uint64_t kernel_id, uint64_t address) {
+  Track(EventKind::kKernelUnload, device, MEMLEDGER_KERNEL, kernel_id, address, 0);
+}
+
+MEMLEDGER_API void memledger_device_open(uint32_t device, const char* name, const memledger_capacity* capacities,
+                                         size_t n) {
+  if (!Active()) return;
+  DeviceDescription description{BoundedName(name), {}};
+  if (capacities != nullptr) description.capacities.assign(capacities, capacities + std::min<size_t>(n, MEMLEDGER_MAX_TYPES));
+  EmitWithPayload(MakeEvent(EventKind::kDeviceOpen, device, 0, 0, 0, 0), EncodeDeviceDescription(description));
+}
+
+MEMLEDGER_API void memledger_device_close(uint32_t device) {
+  Track(EventKind::kDeviceClose, device, 0, 0, 0, 0);
+}
+
+MEMLEDGER_API void memledger_mark(const char* label) {
+  if (!Active()) return;
+  EmitWithPayload(MakeEvent(EventKind::kMark, 0, 0, 0, 0, 0), BoundedName(label));
+}
+
+MEMLEDGER_API void memledger_tag_push(const char* name) {
+  if (!Active()) return;
+  std::string key = BoundedName(name);
+  std::uint32_t id;
+  {
+    std::lock_guard lock(g_names_mutex);
+    auto [it, inserted] = g_tag_ids->try_emplace(key, static_cast<std::uint32_t>(g_tag_ids->size() + 1));
+    id = it->second;
+    if (inserted) {
+      Event e = MakeEvent(EventKind::kTag, 0, 0, 0, 0, 0);
+      e.tag = id;
+      EmitWithPayload(e, key);
+    }
+  }
+  ThreadState& t = tls_thread;
+  if (t.tag_depth < kMaxTagDepth) t.tags[t.tag_depth] = id;
+  ++t.tag_depth;
+}
+
+MEMLEDGER_API void memledger_tag_pop(void) {
+  ThreadState& t = tls_thread;
+  if (t.tag_depth > 0) --t.tag_depth;
+}
+
+MEMLEDGER_API int memledger_register_pool(const char* name) {
+  const std::string key = BoundedName(name);
+  std::lock_guard lock(g_names_mutex);
+  auto it = g_pool_ids->find(key);
+  if (it != g_pool_ids->end()) return it->second;
+  const int id = MEMLEDGER_FIRST_POOL + static_cast<int>(g_pool_ids->size());
+  if (id >= MEMLEDGER_MAX_TYPES) return -1;
+  g_pool_ids->emplace(key, id);
+  if (Active()) EmitWithPayload(MakeEvent(EventKind::kPool, 0, static_cast<std::uint8_t>(id), 0, 0, 0), key);
+  return id;
+}
+
+MEMLEDGER_API int memledger_enabled(void) { return Active() ? 1 : 0; }
+
+MEMLEDGER_API void memledger_flush(void) {
+  if (!Active() || g_consumer->OnDrainThread()) return;
+  RingHeader& header = g_ring->header();
+  const std::uint64_t target = header.head.load(std::memory_order_acquire);
+  header.flush_waiters.fetch_add(1, std::memory_order_seq_cst);
+  for (;;) {
+    const std::uint32_t seen = header.processed_futex.load(std::memory_order_seq_cst);
+    // Acquire: pairs with the release store in RingConsumer::MarkProcessed.
+    if (header.processed.load(std::memory_order_acquire) >= target || g_state.load() != kOn) break;
+    header.doorbell.fetch_add(1, std::memory_order_seq_cst);
+    FutexWakeAll(header.doorbell);
+    FutexWait(header.processed_futex, seen, std::chrono::milliseconds(10));
+  }
+  header.flush_waiters.fetch_sub(1, std::memory_order_seq_cst);
+}
+
+}  // extern "C"

@@ -1,0 +1,80 @@
+// config.cc — see config.h.
+#include "client/config.h"
+
+#include <charconv>
+#include <optional>
+#include <string_view>
+
+namespace memledger {
+namespace {
+
+// "1", "0", "true", "false", "yes", "no", "on", "off".
+std::optional<bool> ParseBool(std::string_view v) {
+  if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
+  if (v == "0" || v == "false" || v == "no" || v == "off" || v.empty()) return false;
+  return std::nullopt;
+}
+
+// "4096", "64K", "32M", "1G" (powers of 1024).
+std::optional<std::uint64_t> ParseBytes(std::string_view v) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+  if (ec != std::errc() || end == v.data()) return std::nullopt;
+  std::string_view suffix(end, v.data() + v.size() - end);
+  int shift = 0;
+  if (suffix == "K" || suffix == "k" || suffix == "KiB") shift = 10;
+  else if (suffix == "M" || suffix == "m" || suffix == "MiB") shift = 20;
+  else if (suffix == "G" || suffix == "g" || suffix == "GiB") shift = 30;
+  else if (!suffix.empty()) return std::nullopt;
+  if (shift != 0 && value > (~0ULL >> shift)) return std::nullopt;
+  return value << shift;
+}
+
+std::uint64_t RoundUpToPowerOfTwo(std::uint64_t v) {
+  std::uint64_t p = 1;
+  while (p < v) p <<= 1;
+  return p;
+}
+
+}  // namespace
+
+ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* warnings) {
+  ClientConfig config;
+  auto warn = [&](const char* name, std::string_view value, std::string_view expected, std::string_view fallback) {
+    warnings->push_back(std::string("memledger: ") + name + "='" + std::string(value) + "' is not " +
+                        std::string(expected) + "; using " + std::string(fallback));
+  };
+
+  for (const char* name : {"MEMLEDGER", "TT_ALLOC_TRACKING_ENABLED"}) {
+    if (const char* v = env(name)) {
+      if (const auto on = ParseBool(v)) {
+        config.enabled = config.enabled || *on;
+      } else {
+        warn(name, v, "1 or 0", "off");
+      }
+    }
+  }
+  if (const char* v = env("MEMLEDGER_OUTPUT")) config.output = v;
+  if (const char* v = env("MEMLEDGER_RING_SIZE")) {
+    const auto bytes = ParseBytes(v);
+    const std::uint64_t min_bytes = kMinRingSlots * kSlotBytes, max_bytes = kMaxRingSlots * kSlotBytes;
+    if (!bytes || *bytes < min_bytes || *bytes > max_bytes) {
+      warn("MEMLEDGER_RING_SIZE", v, "a size from 64K to 4G (e.g. 32M)", "32M");
+    } else {
+      config.ring_slots = RoundUpToPowerOfTwo(*bytes / kSlotBytes);
+    }
+  }
+  if (const char* v = env("MEMLEDGER_ON_FULL")) {
+    const std::string_view policy(v);
+    if (policy == "block") config.on_full = OnFull::kBlock;
+    else if (policy == "drop") config.on_full = OnFull::kDrop;
+    else warn("MEMLEDGER_ON_FULL", v, "block or drop", "block");
+  }
+  if (const char* v = env("MEMLEDGER_REPORT")) {
+    if (const auto on = ParseBool(v)) config.exit_report = *on;
+    else warn("MEMLEDGER_REPORT", v, "1 or 0", "1");
+  }
+  return config;
+}
+
+}  // namespace memledger

@@ -1,0 +1,97 @@
+// record.cc — slot framing and payload codecs (see record.h).
+#include "event/record.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace memledger {
+
+void PackPayload(std::string_view payload, std::span<Event> slots) {
+  std::size_t offset = 0;
+  for (Event& slot : slots) {
+    auto* bytes = reinterpret_cast<unsigned char*>(&slot) + sizeof(std::uint64_t);
+    const std::size_t n = std::min(kContinuationPayload, payload.size() - offset);
+    std::memcpy(bytes, payload.data() + offset, n);
+    std::memset(bytes + n, 0, kContinuationPayload - n);
+    offset += n;
+  }
+}
+
+std::optional<Record> RecordAssembler::Push(const Event& slot) {
+  if (next_seq_ != 0 && slot.seq != next_seq_) {
+    if (slot.seq < next_seq_) {
+      ++errors_.sequence_backwards;
+      return std::nullopt;
+    }
+    errors_.missing_slots += slot.seq - next_seq_;
+    if (remaining_ != 0) {  // the record being assembled lost a part: drop it
+      remaining_ = 0;
+      ++errors_.bad_payload;
+    }
+  }
+  next_seq_ = slot.seq + 1;
+
+  if (remaining_ != 0) {
+    const auto* bytes = reinterpret_cast<const char*>(&slot) + sizeof(std::uint64_t);
+    const std::size_t n = std::min<std::size_t>(kContinuationPayload, header_.payload_bytes - payload_.size());
+    payload_.append(bytes, n);
+    if (--remaining_ != 0) return std::nullopt;
+    return Record{header_, payload_};
+  }
+
+  if (slot.kind == 0 || slot.kind > kLastEventKind) {
+    ++errors_.bad_kind;
+    return std::nullopt;
+  }
+  if (slot.payload_bytes > kMaxPayloadBytes) {
+    ++errors_.bad_payload;
+    return std::nullopt;
+  }
+  if (slot.payload_bytes == 0) return Record{slot, {}};
+  header_ = slot;
+  payload_.clear();
+  remaining_ = ContinuationSlots(slot.payload_bytes);
+  return std::nullopt;
+}
+
+// Device description payload: u32 count, count x {u32 type, u32 zero, u64 bytes}, name.
+namespace {
+struct CapacityWire {
+  std::uint32_t type;
+  std::uint32_t zero;
+  std::uint64_t bytes;
+};
+static_assert(sizeof(CapacityWire) == 16);
+constexpr std::size_t kMaxCapacities = MEMLEDGER_MAX_TYPES;
+}  // namespace
+
+std::string EncodeDeviceDescription(const DeviceDescription& device) {
+  const std::uint32_t count = static_cast<std::uint32_t>(std::min(device.capacities.size(), kMaxCapacities));
+  std::string out(sizeof(count) + count * sizeof(CapacityWire), '\0');
+  std::memcpy(out.data(), &count, sizeof(count));
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const CapacityWire wire{device.capacities[i].type, 0, device.capacities[i].bytes};
+    std::memcpy(out.data() + sizeof(count) + i * sizeof(CapacityWire), &wire, sizeof(wire));
+  }
+  const std::size_t room = kMaxPayloadBytes - out.size();
+  out.append(device.name.substr(0, room));
+  return out;
+}
+
+std::optional<DeviceDescription> DecodeDeviceDescription(std::string_view payload) {
+  std::uint32_t count = 0;
+  if (payload.size() < sizeof(count)) return std::nullopt;
+  std::memcpy(&count, payload.data(), sizeof(count));
+  if (count > kMaxCapacities || payload.size() < sizeof(count) + count * sizeof(CapacityWire)) return std::nullopt;
+  DeviceDescription device;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    CapacityWire wire;
+    std::memcpy(&wire, payload.data() + sizeof(count) + i * sizeof(CapacityWire), sizeof(wire));
+    if (wire.type >= MEMLEDGER_MAX_TYPES) return std::nullopt;
+    device.capacities.push_back({static_cast<memledger_mem_type>(wire.type), wire.bytes});
+  }
+  device.name = std::string(payload.substr(sizeof(count) + count * sizeof(CapacityWire)));
+  return device;
+}
+
+}  // namespace memledger

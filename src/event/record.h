@@ -1,0 +1,74 @@
+// record.h — records on top of 64-byte slots: a header Event plus, for the
+// variable-size facts, a payload carried in continuation slots; and the codecs
+// of those payloads.
+//
+// Slot framing: a header with payload_bytes = P is followed by
+// ContinuationSlots(P) slots; each continuation slot keeps its first 8 bytes for
+// the seq/publish word and carries kContinuationPayload payload bytes after it.
+// RecordAssembler turns a slot stream (ring or file) back into records and
+// treats it as hostile: bad kinds, oversize payloads and out-of-order sequence
+// numbers are counted and skipped, never trusted.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "event/event.h"
+
+namespace memledger {
+
+// A decoded record. `payload` points into the assembler's buffer and is valid
+// until the next call to RecordAssembler::Push.
+struct Record {
+  Event event;
+  std::string_view payload;
+  EventKind kind() const { return static_cast<EventKind>(event.kind); }
+};
+
+// Writes the payload bytes into `slots` (ContinuationSlots(payload.size()) of
+// them) with seq fields left for the caller to set.
+void PackPayload(std::string_view payload, std::span<Event> slots);
+
+// Why a slot stream was not accepted as it came.
+struct AssemblerErrors {
+  std::uint64_t bad_kind = 0;        // header with a kind this reader does not know
+  std::uint64_t bad_payload = 0;     // payload_bytes over kMaxPayloadBytes
+  std::uint64_t missing_slots = 0;   // slots skipped by forward seq jumps (lost upstream)
+  std::uint64_t sequence_backwards = 0;  // seq went back or repeated: slot dropped
+  std::uint64_t total() const { return bad_kind + bad_payload + missing_slots + sequence_backwards; }
+};
+
+// Reassembles records from slots delivered strictly in sequence.
+// Not thread-safe: one reader.
+class RecordAssembler {
+ public:
+  // Feeds one slot. Returns a complete record when this slot finished one.
+  std::optional<Record> Push(const Event& slot);
+  // True while a record's continuation slots are still expected.
+  bool mid_record() const { return remaining_ != 0; }
+  std::uint64_t next_seq() const { return next_seq_; }
+  const AssemblerErrors& errors() const { return errors_; }
+
+ private:
+  Event header_{};
+  std::string payload_;
+  std::uint32_t remaining_ = 0;  // continuation slots still to come
+  std::uint64_t next_seq_ = 0;   // 0: not known yet
+  AssemblerErrors errors_;
+};
+
+// --- payload codecs -------------------------------------------------------
+
+struct DeviceDescription {
+  std::string name;
+  std::vector<memledger_capacity> capacities;
+};
+std::string EncodeDeviceDescription(const DeviceDescription& device);
+// nullopt when the payload is malformed.
+std::optional<DeviceDescription> DecodeDeviceDescription(std::string_view payload);
+
+}  // namespace memledger

@@ -1,0 +1,79 @@
+// accounting.h — the ledger's value types: counters per device x memory type,
+// anomaly kinds, leak sites. Plain data; no behaviour beyond small helpers.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "event/event.h"
+
+namespace memledger {
+
+// Invariants (checked by Ledger::Validate):
+//   live_bytes   = sum of the sizes of the live buffers counted here
+//   live_buffers = allocs - frees - leaked_buffers - (double_alloc replacements)
+//   peak_bytes  >= live_bytes
+struct TypeCounters {
+  std::uint64_t live_bytes = 0;
+  std::uint64_t live_buffers = 0;
+  std::uint64_t peak_bytes = 0;
+  std::uint64_t allocs = 0;
+  std::uint64_t frees = 0;
+  std::uint64_t leaked_bytes = 0;
+  std::uint64_t leaked_buffers = 0;
+
+  void Add(std::uint64_t bytes) {
+    ++allocs;
+    ++live_buffers;
+    live_bytes += bytes;
+    if (live_bytes > peak_bytes) peak_bytes = live_bytes;
+  }
+  void Remove(std::uint64_t bytes) {
+    --live_buffers;
+    live_bytes -= bytes;
+  }
+  bool empty() const { return allocs == 0 && live_buffers == 0 && leaked_buffers == 0; }
+};
+using TypeCounterArray = std::array<TypeCounters, MEMLEDGER_MAX_TYPES>;
+
+enum class Anomaly : std::uint8_t {
+  kUnknownFree = 0,   // a free of something never allocated (or forgotten: see RecentFrees)
+  kDoubleFree = 1,    // a free of something already freed
+  kDoubleAlloc = 2,   // an alloc of an identity that is live; the new one replaces it
+  kOverlap = 3,       // two live buffers intersect on one device and memory type
+  kLateFreeHook = 4,  // an overlap the older buffer's free resolved: free hook placed too late
+  kInvalidEvent = 5,  // bad device, memory type, size or payload
+};
+inline constexpr int kAnomalyCount = 6;
+using AnomalyCounts = std::array<std::uint64_t, kAnomalyCount>;
+// "unknown_free", "double_free", ... as in the summary schema.
+std::string_view AnomalyName(Anomaly anomaly);
+
+// What a buffer is, for matching frees: identities of buffers, CBs and
+// kernel binaries live in separate name spaces.
+enum class BufferClass : std::uint8_t { kBuffer = 0, kCircularBuffer = 1, kKernelBinary = 2 };
+
+enum class ProcessState : std::uint8_t { kRunning = 0, kExited = 1, kKilled = 2 };
+std::string_view ProcessStateName(ProcessState state);
+
+// Leaks grouped by where they came from.
+struct LeakSiteKey {
+  std::uint32_t device;
+  std::uint8_t type;  // ledger-wide type index
+  std::uint32_t tag;  // process-local TagId
+  std::uint32_t stack;
+  std::uint32_t process;  // ledger process index: tags and stacks are per process
+  bool operator==(const LeakSiteKey&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const LeakSiteKey& k) {
+    return H::combine(std::move(h), k.device, k.type, k.tag, k.stack, k.process);
+  }
+};
+struct LeakSiteTotals {
+  std::uint64_t buffers = 0;
+  std::uint64_t bytes = 0;
+};
+
+}  // namespace memledger

@@ -1,0 +1,330 @@
+// ledger.cc — the accounting rules (see ledger.h and docs/architecture.md,
+// "Ordering and identity").
+//
+// Overlap classification: when an ALLOC intersects a live buffer A of the same
+// process, device and type, A is marked. If A's FREE then arrives within
+// kLateFreeWindow events of that ALLOC, the overlap was the integrator's free
+// hook running after the address went back to the allocator: late_free_hook.
+// If A is freed much later, replaced, or leaks, the two buffers really
+// overlapped: overlap.
+#include "ledger/ledger.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace memledger {
+namespace {
+constexpr std::uint64_t kLateFreeWindow = 1 << 16;  // events
+constexpr std::uint8_t kUnmappedType = 0xff;
+constexpr std::size_t kMaxNameBytes = 256;
+constexpr std::size_t kMaxMarksPerProcess = 1 << 20;
+
+std::uint64_t AddressIndexKey(std::uint32_t process, std::uint16_t device, std::uint8_t type) {
+  return (static_cast<std::uint64_t>(process) << 32) | (static_cast<std::uint64_t>(device) << 8) | type;
+}
+std::uint64_t EndOf(std::uint64_t address, std::uint64_t size) {
+  return address + size < address ? std::numeric_limits<std::uint64_t>::max() : address + size;
+}
+std::string BoundedName(std::string_view payload) { return std::string(payload.substr(0, kMaxNameBytes)); }
+}  // namespace
+
+std::string_view AnomalyName(Anomaly anomaly) {
+  switch (anomaly) {
+    case Anomaly::kUnknownFree: return "unknown_free";
+    case Anomaly::kDoubleFree: return "double_free";
+    case Anomaly::kDoubleAlloc: return "double_alloc";
+    case Anomaly::kOverlap: return "overlap";
+    case Anomaly::kLateFreeHook: return "late_free_hook";
+    case Anomaly::kInvalidEvent: return "invalid_events";
+  }
+  return "unknown";
+}
+
+std::string_view ProcessStateName(ProcessState state) {
+  switch (state) {
+    case ProcessState::kRunning: return "running";
+    case ProcessState::kExited: return "exited";
+    case ProcessState::kKilled: return "killed";
+  }
+  return "unknown";
+}
+
+Ledger::Ledger(std::size_t recent_free_window) : recent_frees_(recent_free_window) {
+  for (int t = 0; t < kBuiltinTypeCount; ++t) type_names_.emplace_back(BuiltinTypeName(static_cast<std::uint8_t>(t)));
+}
+
+ProcessIndex Ledger::BeginProcess(std::uint32_t pid, std::string comm) {
+  ProcessBooks books;
+  books.pid = pid;
+  books.comm = std::move(comm);
+  books.type_map.fill(kUnmappedType);
+  for (int t = 0; t < kBuiltinTypeCount; ++t) books.type_map[t] = static_cast<std::uint8_t>(t);
+  processes_.push_back(std::move(books));
+  return static_cast<ProcessIndex>(processes_.size() - 1);
+}
+
+void Ledger::Apply(ProcessIndex process, const Record& record) {
+  const auto p = static_cast<std::uint32_t>(process);
+  ProcessBooks& books = processes_[p];
+  ++events_;
+  ++books.events;
+  const Event& e = record.event;
+  switch (record.kind()) {
+    case EventKind::kAlloc: OnAlloc(books, p, e, BufferClass::kBuffer); break;
+    case EventKind::kFree: OnFree(books, p, e, BufferClass::kBuffer); break;
+    case EventKind::kCbAlloc: OnAlloc(books, p, e, BufferClass::kCircularBuffer); break;
+    case EventKind::kCbFree: OnFree(books, p, e, BufferClass::kCircularBuffer); break;
+    case EventKind::kKernelLoad: OnAlloc(books, p, e, BufferClass::kKernelBinary); break;
+    case EventKind::kKernelUnload: OnFree(books, p, e, BufferClass::kKernelBinary); break;
+    case EventKind::kDeviceOpen: OnDeviceOpen(books, p, record); break;
+    case EventKind::kDeviceClose:
+      if (e.device >= kMaxDevices) {
+        Count(books, Anomaly::kInvalidEvent);
+        break;
+      }
+      LeakLive(p, e.device);
+      Device(e.device).open = false;
+      break;
+    case EventKind::kTag: books.tag_names[e.tag] = BoundedName(record.payload); break;
+    case EventKind::kMark:
+      if (books.marks.size() < kMaxMarksPerProcess) books.marks.emplace_back(e.time_ns, BoundedName(record.payload));
+      break;
+    case EventKind::kPool: OnPool(books, record); break;
+    case EventKind::kProcess:
+      books.pid = static_cast<std::uint32_t>(e.buffer_id);
+      if (!record.payload.empty()) books.comm = BoundedName(record.payload);
+      break;
+    case EventKind::kProcessEnd:
+      books.dropped_events += e.size;
+      books.lost_slots += e.address;
+      EndProcess(process, e.type == static_cast<std::uint8_t>(ProcessState::kKilled) ? ProcessState::kKilled
+                                                                                     : ProcessState::kExited,
+                 static_cast<std::int64_t>(e.buffer_id));
+      break;
+    case EventKind::kInvalid:
+    default: Count(books, Anomaly::kInvalidEvent); break;
+  }
+}
+
+std::optional<std::uint8_t> Ledger::LedgerType(const ProcessBooks& books, std::uint8_t local_type) const {
+  if (local_type >= MEMLEDGER_MAX_TYPES || books.type_map[local_type] == kUnmappedType) return std::nullopt;
+  return books.type_map[local_type];
+}
+
+TypeCounters& Ledger::ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint8_t type) {
+  if (books.devices.size() <= device) books.devices.resize(device + 1);
+  return books.devices[device][type];
+}
+
+DeviceBooks& Ledger::Device(std::uint16_t device) {
+  if (devices_.size() <= device) devices_.resize(device + 1);
+  DeviceBooks& books = devices_[device];
+  books.seen = true;
+  return books;
+}
+
+AddressIndex& Ledger::IndexFor(std::uint32_t process, std::uint16_t device, std::uint8_t type) {
+  return address_index_[AddressIndexKey(process, device, type)];
+}
+
+void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls) {
+  std::uint8_t local_type = e.type;
+  if (cls == BufferClass::kCircularBuffer) local_type = MEMLEDGER_CB;
+  if (cls == BufferClass::kKernelBinary) local_type = MEMLEDGER_KERNEL;
+  const auto type = LedgerType(books, local_type);
+  if (!type || e.size == 0 || e.device >= kMaxDevices) {
+    Count(books, Anomaly::kInvalidEvent);
+    return;
+  }
+  const LiveKey key{process, e.device, cls, 0, e.buffer_id != 0 ? e.buffer_id : e.address};
+  const LiveBuffer buffer{e.address, e.size, e.seq, e.time_ns, e.stack, e.tag, *type, 0, 0};
+  auto [it, inserted] = live_.try_emplace(key, buffer);
+  if (!inserted) {
+    Count(books, Anomaly::kDoubleAlloc);
+    Release(books, key, it->second, ReleaseAs::kReplaced, e.seq);
+    it->second = buffer;
+  }
+  ProcessCounters(books, e.device, *type).Add(e.size);
+  Device(e.device).types[*type].Add(e.size);
+  MarkOverlaps(key, buffer);
+  IndexFor(process, e.device, *type).insert({{buffer.address, key.identity}, AddressRange{EndOf(e.address, e.size), key}});
+}
+
+void Ledger::MarkOverlaps(const LiveKey& key, const LiveBuffer& buffer) {
+  AddressIndex& index = IndexFor(key.process, key.device, buffer.type);
+  const std::uint64_t end = EndOf(buffer.address, buffer.size);
+  auto mark = [&](const AddressRange& range) {
+    auto older = live_.find(range.key);
+    if (older == live_.end()) return;
+    LiveBuffer& b = older->second;
+    if (b.overlapped_by == 0) b.first_overlap_seq = buffer.seq;
+    if (b.overlapped_by != std::numeric_limits<std::uint16_t>::max()) ++b.overlapped_by;
+  };
+  auto it = index.lower_bound({buffer.address, 0});
+  if (it != index.begin()) {
+    const auto& before = *std::prev(it);
+    if (before.second.end > buffer.address) mark(before.second);
+  }
+  for (; it != index.end() && it->first.first < end; ++it) {
+    if (it->second.key != key) mark(it->second);
+  }
+}
+
+void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls) {
+  if (e.device >= kMaxDevices) {
+    Count(books, Anomaly::kInvalidEvent);
+    return;
+  }
+  const LiveKey key{process, e.device, cls, 0, e.buffer_id != 0 ? e.buffer_id : e.address};
+  auto it = live_.find(key);
+  if (it == live_.end()) {
+    Count(books, recent_frees_.Contains(key) ? Anomaly::kDoubleFree : Anomaly::kUnknownFree);
+    return;
+  }
+  Release(books, key, it->second, ReleaseAs::kFreed, e.seq);
+  live_.erase(it);
+  recent_frees_.Remember(key);
+}
+
+void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
+                     std::uint64_t seq) {
+  TypeCounters& mine = ProcessCounters(books, key.device, buffer.type);
+  TypeCounters& all = Device(key.device).types[buffer.type];
+  mine.Remove(buffer.size);
+  all.Remove(buffer.size);
+  if (how == ReleaseAs::kFreed) {
+    ++mine.frees;
+    ++all.frees;
+  } else if (how == ReleaseAs::kLeaked) {
+    ++mine.leaked_buffers;
+    ++all.leaked_buffers;
+    mine.leaked_bytes += buffer.size;
+    all.leaked_bytes += buffer.size;
+    ++books.leaked_buffers;
+    books.leaked_bytes += buffer.size;
+    LeakSiteTotals& site = leak_sites_[LeakSiteKey{key.device, buffer.type, buffer.tag, buffer.stack, key.process}];
+    ++site.buffers;
+    site.bytes += buffer.size;
+  }
+  IndexFor(key.process, key.device, buffer.type).erase({buffer.address, key.identity});
+  if (buffer.overlapped_by != 0) {
+    const bool late_free = how == ReleaseAs::kFreed && seq - buffer.first_overlap_seq <= kLateFreeWindow;
+    books.anomalies[static_cast<int>(late_free ? Anomaly::kLateFreeHook : Anomaly::kOverlap)] += buffer.overlapped_by;
+  }
+}
+
+void Ledger::LeakLive(std::uint32_t process, std::optional<std::uint16_t> device) {
+  std::vector<LiveKey> leaked;
+  for (const auto& [key, buffer] : live_) {
+    if (key.process == process && (!device || key.device == *device)) leaked.push_back(key);
+  }
+  // Oldest first, so that the books do not depend on hash order.
+  std::sort(leaked.begin(), leaked.end(),
+            [&](const LiveKey& a, const LiveKey& b) { return live_.at(a).seq < live_.at(b).seq; });
+  ProcessBooks& books = processes_[process];
+  for (const LiveKey& key : leaked) {
+    auto it = live_.find(key);
+    Release(books, key, it->second, ReleaseAs::kLeaked, 0);
+    live_.erase(it);
+  }
+}
+
+void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Record& r) {
+  const auto description = DecodeDeviceDescription(r.payload);
+  if (!description || r.event.device >= kMaxDevices) {
+    Count(books, Anomaly::kInvalidEvent);
+    return;
+  }
+  DeviceBooks& device = Device(r.event.device);
+  if (device.open) LeakLive(process, r.event.device);  // reopening closes it first
+  device.open = true;
+  device.name = BoundedName(description->name);
+  for (const memledger_capacity& cap : description->capacities) {
+    if (const auto type = LedgerType(books, cap.type)) device.capacity[*type] = cap.bytes;
+  }
+}
+
+void Ledger::OnPool(ProcessBooks& books, const Record& r) {
+  const std::uint8_t local = r.event.type;
+  if (local < MEMLEDGER_FIRST_POOL || local >= MEMLEDGER_MAX_TYPES || r.payload.empty()) {
+    Count(books, Anomaly::kInvalidEvent);
+    return;
+  }
+  const std::string name = BoundedName(r.payload);
+  auto found = std::find(type_names_.begin(), type_names_.end(), name);
+  if (found == type_names_.end()) {
+    if (type_names_.size() >= MEMLEDGER_MAX_TYPES) {
+      Count(books, Anomaly::kInvalidEvent);
+      return;
+    }
+    found = type_names_.insert(type_names_.end(), name);
+  }
+  books.type_map[local] = static_cast<std::uint8_t>(found - type_names_.begin());
+}
+
+void Ledger::EndProcess(ProcessIndex process, ProcessState state, std::int64_t exit_status) {
+  ProcessBooks& books = processes_[static_cast<std::uint32_t>(process)];
+  if (books.state != ProcessState::kRunning) return;
+  LeakLive(static_cast<std::uint32_t>(process), std::nullopt);
+  books.state = state;
+  books.exit_status = exit_status;
+}
+
+void Ledger::CountLost(ProcessIndex process, std::uint64_t slots) {
+  processes_[static_cast<std::uint32_t>(process)].lost_slots += slots;
+}
+
+AnomalyCounts Ledger::anomalies() const {
+  AnomalyCounts total{};
+  for (const ProcessBooks& books : processes_) {
+    for (int i = 0; i < kAnomalyCount; ++i) total[i] += books.anomalies[i];
+  }
+  return total;
+}
+
+std::string_view Ledger::tag_name(std::uint32_t process, std::uint32_t tag) const {
+  if (tag == 0 || process >= processes_.size()) return {};
+  const auto& names = processes_[process].tag_names;
+  const auto it = names.find(tag);
+  return it == names.end() ? std::string_view{} : std::string_view(it->second);
+}
+
+std::optional<std::string> Ledger::Validate() const {
+  // live bytes and buffers per (process, device, type) = the live table's sums.
+  absl::flat_hash_map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> sums;
+  for (const auto& [key, buffer] : live_) {
+    auto& [bytes, count] = sums[AddressIndexKey(key.process, key.device, buffer.type)];
+    bytes += buffer.size;
+    ++count;
+  }
+  std::vector<TypeCounterArray> device_sums(devices_.size());
+  for (std::uint32_t p = 0; p < processes_.size(); ++p) {
+    for (std::size_t d = 0; d < processes_[p].devices.size(); ++d) {
+      for (int t = 0; t < MEMLEDGER_MAX_TYPES; ++t) {
+        const TypeCounters& c = processes_[p].devices[d][t];
+        const auto it = sums.find(AddressIndexKey(p, static_cast<std::uint16_t>(d), static_cast<std::uint8_t>(t)));
+        const auto expected = it == sums.end() ? std::pair<std::uint64_t, std::uint64_t>{0, 0} : it->second;
+        if (c.live_bytes != expected.first || c.live_buffers != expected.second) {
+          return "process " + std::to_string(p) + " device " + std::to_string(d) + " type " + std::to_string(t) +
+                 ": counters say " + std::to_string(c.live_bytes) + " bytes in " + std::to_string(c.live_buffers) +
+                 " buffers, the live table " + std::to_string(expected.first) + " in " +
+                 std::to_string(expected.second);
+        }
+        if (c.peak_bytes < c.live_bytes) return "peak below live bytes";
+        device_sums[d][t].live_bytes += c.live_bytes;
+        device_sums[d][t].allocs += c.allocs;
+      }
+    }
+  }
+  for (std::size_t d = 0; d < devices_.size(); ++d) {
+    for (int t = 0; t < MEMLEDGER_MAX_TYPES; ++t) {
+      if (devices_[d].types[t].live_bytes != device_sums[d][t].live_bytes ||
+          devices_[d].types[t].allocs != device_sums[d][t].allocs) {
+        return "device " + std::to_string(d) + " type " + std::to_string(t) + ": totals differ from the processes' sum";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace memledger

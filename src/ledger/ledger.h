@@ -1,0 +1,118 @@
+// ledger.h — the ledger: pure accounting of device memory from ordered event
+// streams, one per process. No threads, clocks or I/O: the server, the
+// embedded consumer and the offline report replay events through this same
+// code, and a recorded stream always gives the same books.
+//
+// Input contract: each process's records arrive in its sequence order (the
+// ring and the capture file guarantee it). Anything else in a record may be
+// wrong or hostile; wrong input becomes a counted anomaly, never a crash.
+//
+// Not thread-safe: one thread applies records and reads views at a time.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "event/record.h"
+#include "ledger/accounting.h"
+#include "ledger/live_buffers.h"
+
+namespace memledger {
+
+// A process's index in the ledger (not its pid: pids are reused).
+enum class ProcessIndex : std::uint32_t {};
+
+struct DeviceBooks {
+  bool seen = false;
+  bool open = false;  // an open device with no close yet (any process)
+  std::string name;
+  std::array<std::uint64_t, MEMLEDGER_MAX_TYPES> capacity{};  // 0: unknown
+  TypeCounterArray types{};  // all processes together
+};
+
+struct ProcessBooks {
+  std::uint32_t pid = 0;
+  std::string comm;
+  ProcessState state = ProcessState::kRunning;
+  std::int64_t exit_status = 0;
+  std::uint64_t events = 0;
+  std::uint64_t dropped_events = 0;  // refused by a full ring (MEMLEDGER_ON_FULL=drop)
+  std::uint64_t lost_slots = 0;      // abandoned by the consumer or cut from a capture
+  std::uint64_t leaked_buffers = 0;
+  std::uint64_t leaked_bytes = 0;
+  AnomalyCounts anomalies{};
+  // Per device: per ledger-wide type. Sized on demand.
+  std::vector<TypeCounterArray> devices;
+  // Process-local names: tag ids, pool types (local type -> ledger type).
+  absl::flat_hash_map<std::uint32_t, std::string> tag_names;
+  std::array<std::uint8_t, MEMLEDGER_MAX_TYPES> type_map{};  // 0xff: not registered
+  std::vector<std::pair<std::uint64_t, std::string>> marks;  // (time_ns, label)
+};
+
+class Ledger {
+ public:
+  // recent_free_window: how many freed identities are remembered to tell a
+  // double free from an unknown one.
+  explicit Ledger(std::size_t recent_free_window = 1 << 16);
+
+  ProcessIndex BeginProcess(std::uint32_t pid, std::string comm);
+  void Apply(ProcessIndex process, const Record& record);
+  // The process is gone: what it still holds becomes its leaks.
+  void EndProcess(ProcessIndex process, ProcessState state, std::int64_t exit_status);
+  // Counts slots lost upstream (abandoned in the ring, cut from a file).
+  void CountLost(ProcessIndex process, std::uint64_t slots);
+
+  // --- views ---
+  std::uint64_t events() const { return events_; }
+  const std::vector<DeviceBooks>& devices() const { return devices_; }
+  const std::vector<ProcessBooks>& processes() const { return processes_; }
+  const ProcessBooks& process(ProcessIndex p) const { return processes_[static_cast<std::uint32_t>(p)]; }
+  AnomalyCounts anomalies() const;
+  const absl::flat_hash_map<LeakSiteKey, LeakSiteTotals>& leak_sites() const { return leak_sites_; }
+  std::size_t live_buffer_count() const { return live_.size(); }
+  // Ledger-wide type index -> name ("DRAM", or a pool's name).
+  const std::string& type_name(std::uint8_t type) const { return type_names_[type]; }
+  std::size_t type_count() const { return type_names_.size(); }
+  // A process's tag name ("" when none or unknown).
+  std::string_view tag_name(std::uint32_t process, std::uint32_t tag) const;
+
+  // Checks the invariants (counters equal the live table). Returns a
+  // description of the first violation, or nullopt. O(live buffers).
+  std::optional<std::string> Validate() const;
+
+ private:
+  void OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls);
+  void OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls);
+  void OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Record& r);
+  void OnPool(ProcessBooks& books, const Record& r);
+  // Removes a live buffer from counters and index; `leaked` books it as a leak.
+  enum class ReleaseAs { kFreed, kLeaked, kReplaced };
+  void Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
+               std::uint64_t seq);
+  // Marks every live buffer that `buffer` (allocated at `seq`) intersects.
+  void MarkOverlaps(const LiveKey& key, const LiveBuffer& buffer);
+  // Every live buffer of `process` (on `device`, or all devices) becomes a leak.
+  void LeakLive(std::uint32_t process, std::optional<std::uint16_t> device);
+  void Count(ProcessBooks& books, Anomaly anomaly) { ++books.anomalies[static_cast<int>(anomaly)]; }
+  std::optional<std::uint8_t> LedgerType(const ProcessBooks& books, std::uint8_t local_type) const;
+  TypeCounters& ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint8_t type);
+  DeviceBooks& Device(std::uint16_t device);
+  AddressIndex& IndexFor(std::uint32_t process, std::uint16_t device, std::uint8_t type);
+
+  std::uint64_t events_ = 0;
+  std::vector<ProcessBooks> processes_;
+  std::vector<DeviceBooks> devices_;
+  std::vector<std::string> type_names_;  // ledger-wide types: built-ins, then pools by name
+  absl::flat_hash_map<LiveKey, LiveBuffer> live_;
+  absl::flat_hash_map<std::uint64_t, AddressIndex> address_index_;  // key: process, device, type
+  RecentFrees recent_frees_;
+  absl::flat_hash_map<LeakSiteKey, LeakSiteTotals> leak_sites_;
+};
+
+}  // namespace memledger

@@ -1,0 +1,72 @@
+// summary_json.cc — see summary_json.h.
+#include "report/summary_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include "report/leak_sites.h"
+
+namespace memledger {
+
+std::string SummaryJson(const Ledger& ledger) {
+  using nlohmann::json;
+  json out;
+  out["schema"] = "memledger.summary/1";
+  out["events"] = ledger.events();
+
+  std::uint64_t dropped = 0, lost = 0;
+  json processes = json::array();
+  for (const ProcessBooks& p : ledger.processes()) {
+    dropped += p.dropped_events;
+    lost += p.lost_slots;
+    processes.push_back({{"pid", p.pid},
+                         {"comm", p.comm},
+                         {"state", ProcessStateName(p.state)},
+                         {"events", p.events},
+                         {"leaked_buffers", p.leaked_buffers},
+                         {"leaked_bytes", p.leaked_bytes}});
+  }
+  out["dropped_events"] = dropped;
+  out["lost_records"] = lost;
+  out["processes"] = std::move(processes);
+
+  json devices = json::array();
+  for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
+    const DeviceBooks& device = ledger.devices()[d];
+    if (!device.seen) continue;
+    json capacity = json::object(), types = json::object();
+    for (std::size_t t = 0; t < ledger.type_count(); ++t) {
+      const std::string& name = ledger.type_name(static_cast<std::uint8_t>(t));
+      if (device.capacity[t] != 0) capacity[name] = device.capacity[t];
+      const TypeCounters& c = device.types[t];
+      if (c.empty()) continue;
+      types[name] = {{"live_bytes", c.live_bytes}, {"live_buffers", c.live_buffers}, {"peak_bytes", c.peak_bytes},
+                     {"allocs", c.allocs},         {"frees", c.frees},               {"leaked_bytes", c.leaked_bytes},
+                     {"leaked_buffers", c.leaked_buffers}};
+    }
+    devices.push_back({{"device", d}, {"name", device.name}, {"capacity", capacity}, {"types", types}});
+  }
+  out["devices"] = std::move(devices);
+
+  json anomalies = json::object();
+  const AnomalyCounts counts = ledger.anomalies();
+  for (int i = 0; i < kAnomalyCount; ++i) anomalies[std::string(AnomalyName(static_cast<Anomaly>(i)))] = counts[i];
+  out["anomalies"] = std::move(anomalies);
+
+  std::uint64_t leaked_buffers = 0, leaked_bytes = 0;
+  json sites = json::array();
+  for (const LeakSite& site : SortedLeakSites(ledger)) {
+    leaked_buffers += site.totals.buffers;
+    leaked_bytes += site.totals.bytes;
+    sites.push_back({{"buffers", site.totals.buffers},
+                     {"bytes", site.totals.bytes},
+                     {"pid", ledger.processes()[site.key.process].pid},
+                     {"device", site.key.device},
+                     {"type", ledger.type_name(site.key.type)},
+                     {"tag", ledger.tag_name(site.key.process, site.key.tag)},
+                     {"stack", json::array()}});
+  }
+  out["leaks"] = {{"buffers", leaked_buffers}, {"bytes", leaked_bytes}, {"sites", std::move(sites)}};
+  return out.dump(2);
+}
+
+}  // namespace memledger

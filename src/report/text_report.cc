@@ -1,0 +1,88 @@
+// text_report.cc — see text_report.h.
+#include "report/text_report.h"
+
+#include <fmt/format.h>
+
+#include <iterator>
+
+#include "report/leak_sites.h"
+
+namespace memledger {
+
+namespace {
+template <typename... Args>
+void AppendLine(std::string& out, fmt::format_string<Args...> format, Args&&... args) {
+  fmt::format_to(std::back_inserter(out), format, std::forward<Args>(args)...);
+  out += '\n';
+}
+}  // namespace
+
+std::string FormatBytes(std::uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  if (bytes < 1024) return fmt::format("{} B", bytes);
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 5) {
+    value /= 1024;
+    ++unit;
+  }
+  return fmt::format("{:.1f} {}", value, kUnits[unit]);
+}
+
+std::string TextReport(const Ledger& ledger) {
+  std::string out;
+
+  std::uint64_t dropped = 0, lost = 0;
+  for (const ProcessBooks& p : ledger.processes()) {
+    dropped += p.dropped_events;
+    lost += p.lost_slots;
+    AppendLine(out, "memledger: pid {} ({}) {}: {} events, {} dropped{}", p.pid, p.comm, ProcessStateName(p.state), p.events,
+         p.dropped_events, p.lost_slots ? fmt::format(", {} records lost", p.lost_slots) : "");
+  }
+  if (dropped != 0) AppendLine(out, "memledger: WARNING: {} events were dropped (MEMLEDGER_ON_FULL=drop): the books are incomplete", dropped);
+  if (lost != 0) AppendLine(out, "memledger: WARNING: {} records were lost in transit: the books are incomplete", lost);
+
+  for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
+    const DeviceBooks& device = ledger.devices()[d];
+    if (!device.seen) continue;
+    AppendLine(out, "device {}{}", d, device.name.empty() ? "" : fmt::format(" ({})", device.name));
+    AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>10} {:>10} {:>8} {:>11}", "type", "live", "peak", "capacity", "allocs",
+         "frees", "leaked", "leaked size");
+    for (std::size_t t = 0; t < ledger.type_count(); ++t) {
+      const TypeCounters& c = device.types[t];
+      if (c.empty()) continue;
+      AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>10} {:>10} {:>8} {:>11}", ledger.type_name(static_cast<std::uint8_t>(t)),
+           FormatBytes(c.live_bytes), FormatBytes(c.peak_bytes),
+           device.capacity[t] ? FormatBytes(device.capacity[t]) : "-", c.allocs, c.frees, c.leaked_buffers,
+           FormatBytes(c.leaked_bytes));
+    }
+  }
+
+  const AnomalyCounts anomalies = ledger.anomalies();
+  std::string listed;
+  for (int i = 0; i < kAnomalyCount; ++i) {
+    if (anomalies[i] != 0) listed += fmt::format("{}{} {}", listed.empty() ? "" : ", ", AnomalyName(static_cast<Anomaly>(i)), anomalies[i]);
+  }
+  AppendLine(out, "anomalies: {}", listed.empty() ? "none" : listed);
+
+  const auto sites = SortedLeakSites(ledger);
+  std::uint64_t buffers = 0, bytes = 0;
+  for (const LeakSite& site : sites) {
+    buffers += site.totals.buffers;
+    bytes += site.totals.bytes;
+  }
+  if (sites.empty()) {
+    AppendLine(out, "leaks: none");
+    return out;
+  }
+  AppendLine(out, "leaks: {} buffers, {} in {} sites", buffers, FormatBytes(bytes), sites.size());
+  for (const LeakSite& site : sites) {
+    const std::string_view tag = ledger.tag_name(site.key.process, site.key.tag);
+    AppendLine(out, "  {} in {} buffers: device {} {}{}, pid {}", FormatBytes(site.totals.bytes), site.totals.buffers,
+         site.key.device, ledger.type_name(site.key.type), tag.empty() ? "" : fmt::format(", tag {}", tag),
+         ledger.processes()[site.key.process].pid);
+  }
+  return out;
+}
+
+}  // namespace memledger

@@ -1,0 +1,17 @@
+// text_report.h — the human-readable usage summary and leak report, as
+// printed at exit in embedded mode and by `memledger run`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "ledger/ledger.h"
+
+namespace memledger {
+
+// "0 B", "1.5 KiB", "12.0 GiB".
+std::string FormatBytes(std::uint64_t bytes);
+// Usage per device and type, anomalies, then leaks by site, largest first.
+std::string TextReport(const Ledger& ledger);
+
+}  // namespace memledger

@@ -1,0 +1,161 @@
+// event_ring.cc — creating and attaching ring mappings; the producer's slow
+// paths (see event_ring.h).
+#include "ring/event_ring.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <new>
+
+#include "ring/futex.h"
+
+namespace memledger {
+
+constinit thread_local RingProducerCache tls_ring_producer_cache{0, 0};
+
+namespace {
+std::atomic<std::uint64_t> g_next_ring_id{1};
+constexpr int kSpinsBeforeSleep = 2000;
+constexpr std::chrono::microseconds kSpaceWait{500};
+
+bool IsPowerOfTwo(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+void RingDoorbell(RingHeader& header) {
+  if (header.consumer_sleeping.load(std::memory_order_seq_cst) != 0) {
+    header.doorbell.fetch_add(1, std::memory_order_seq_cst);
+    FutexWakeAll(header.doorbell);
+  }
+}
+}  // namespace
+
+EventRing::EventRing(int fd, void* base, std::uint64_t capacity, OnFull policy)
+    : fd_(fd),
+      header_(static_cast<RingHeader*>(base)),
+      slots_(reinterpret_cast<RingSlot*>(static_cast<char*>(base) + kRingHeaderBytes)),
+      capacity_(capacity),
+      mask_(capacity - 1),
+      policy_(policy),
+      id_(g_next_ring_id.fetch_add(1, std::memory_order_relaxed)) {}
+
+EventRing::~EventRing() {
+  munmap(header_, RingBytes(capacity_));
+  close(fd_);
+}
+
+std::unique_ptr<EventRing> EventRing::Create(std::uint64_t capacity, OnFull policy, std::string* error) {
+  if (!IsPowerOfTwo(capacity) || capacity < kMinRingSlots || capacity > kMaxRingSlots) {
+    *error = "ring capacity must be a power of two between " + std::to_string(kMinRingSlots) + " and " +
+             std::to_string(kMaxRingSlots) + " slots";
+    return nullptr;
+  }
+  const int fd = memfd_create("memledger-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) {
+    *error = std::string("memfd_create failed: ") + std::strerror(errno);
+    return nullptr;
+  }
+  const std::size_t bytes = RingBytes(capacity);
+  if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+    *error = std::string("sizing the ring failed: ") + std::strerror(errno);
+    close(fd);
+    return nullptr;
+  }
+  // The size is part of the contract with the consumer: seal it.
+  fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+  void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (base == MAP_FAILED) {
+    *error = std::string("mapping the ring failed: ") + std::strerror(errno);
+    close(fd);
+    return nullptr;
+  }
+  auto* header = new (base) RingHeader{};
+  header->magic = kRingMagic;
+  header->layout_version = kRingLayoutVersion;
+  header->slot_bytes = kSlotBytes;
+  header->capacity = capacity;
+  header->on_full = static_cast<std::uint32_t>(policy);
+  header->producer_pid = static_cast<std::uint32_t>(getpid());
+  header->head.store(1, std::memory_order_relaxed);
+  header->tail.store(1, std::memory_order_relaxed);
+  header->processed.store(1, std::memory_order_release);
+  return std::unique_ptr<EventRing>(new EventRing(fd, base, capacity, policy));
+}
+
+std::unique_ptr<EventRing> EventRing::Attach(int fd, std::string* error) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(kRingHeaderBytes)) {
+    *error = "not a memledger ring: the shared memory is smaller than a ring header";
+    return nullptr;
+  }
+  RingHeader copy;
+  if (pread(fd, &copy, offsetof(RingHeader, head), 0) != static_cast<ssize_t>(offsetof(RingHeader, head))) {
+    *error = "not a memledger ring: its header cannot be read";
+    return nullptr;
+  }
+  if (copy.magic != kRingMagic) {
+    *error = "not a memledger ring: bad magic";
+    return nullptr;
+  }
+  if (copy.layout_version != kRingLayoutVersion || copy.slot_bytes != kSlotBytes) {
+    *error = "ring layout version " + std::to_string(copy.layout_version) + " with " +
+             std::to_string(copy.slot_bytes) + "-byte slots; this build reads version " +
+             std::to_string(kRingLayoutVersion) + " with " + std::to_string(kSlotBytes) + "-byte slots";
+    return nullptr;
+  }
+  if (!IsPowerOfTwo(copy.capacity) || copy.capacity < kMinRingSlots || copy.capacity > kMaxRingSlots ||
+      static_cast<std::uint64_t>(st.st_size) != RingBytes(copy.capacity) || copy.on_full > 1) {
+    *error = "corrupt ring header: capacity or policy does not match the shared memory";
+    return nullptr;
+  }
+  const int own_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own_fd < 0) {
+    *error = std::string("dup of the ring fd failed: ") + std::strerror(errno);
+    return nullptr;
+  }
+  void* base = mmap(nullptr, RingBytes(copy.capacity), PROT_READ | PROT_WRITE, MAP_SHARED, own_fd, 0);
+  if (base == MAP_FAILED) {
+    *error = std::string("mapping the ring failed: ") + std::strerror(errno);
+    close(own_fd);
+    return nullptr;
+  }
+  return std::unique_ptr<EventRing>(new EventRing(own_fd, base, copy.capacity, static_cast<OnFull>(copy.on_full)));
+}
+
+bool EventRing::WouldDrop(std::uint32_t n) {
+  const std::uint64_t head = header_->head.load(std::memory_order_relaxed);
+  if (head + n <= CachedLimit()) return false;
+  // Acquire: pairs with the consumer's release store of tail.
+  const std::uint64_t tail = header_->tail.load(std::memory_order_acquire);
+  if (head + n <= tail + capacity_) return false;
+  header_->dropped.fetch_add(1, std::memory_order_relaxed);
+  RingDoorbell(*header_);
+  return true;
+}
+
+void EventRing::WaitForSpace(std::uint64_t end) {
+  RingProducerCache& cache = tls_ring_producer_cache;
+  for (int spins = 0;; ++spins) {
+    // Acquire: pairs with the consumer's release store of tail, so the slots
+    // below tail + capacity are free to overwrite.
+    const std::uint64_t tail = header_->tail.load(std::memory_order_acquire);
+    if (end > tail + capacity_ / 2) RingDoorbell(*header_);  // backing up: get the consumer going
+    if (end <= tail + capacity_) {
+      cache = {id_, tail + capacity_ / 2};
+      return;
+    }
+    if (spins < kSpinsBeforeSleep) {
+      __builtin_ia32_pause();
+      continue;
+    }
+    header_->producers_waiting.fetch_add(1, std::memory_order_seq_cst);
+    const std::uint32_t seen = header_->space_futex.load(std::memory_order_seq_cst);
+    if (end > header_->tail.load(std::memory_order_seq_cst) + capacity_) FutexWait(header_->space_futex, seen, kSpaceWait);
+    header_->producers_waiting.fetch_sub(1, std::memory_order_seq_cst);
+  }
+}
+
+}  // namespace memledger

@@ -1,0 +1,89 @@
+// event_ring.h — the memfd-backed multi-producer, single-consumer event ring.
+//
+// EventRing owns one mapping of the ring (ring_layout.h). A process that
+// produces and a process (or thread) that consumes each hold their own
+// EventRing over the same memfd.
+//
+// Producer side (thread-safe, lock-free, never allocates):
+//   seq = ring.Claim(n);           // n consecutive sequence numbers, or 0: dropped
+//   ring.Publish(seq + i, event);  // copies the record, then a release store of seq
+// Every claimed seq must be published, in any order; the consumer reads them in
+// sequence. A full ring blocks the producer (bounded spin, then futex wait) under
+// OnFull::kBlock — lossless — or, under OnFull::kDrop, Claim refuses the record,
+// counts it in `dropped` and returns 0.
+//
+// Consumer side: see RingConsumer (ring_consumer.h). One consumer per ring.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "ring/ring_layout.h"
+
+namespace memledger {
+
+// Per producer thread: below `limit`, slots of ring `ring_id` are known free.
+struct RingProducerCache {
+  std::uint64_t ring_id;
+  std::uint64_t limit;
+};
+extern constinit thread_local RingProducerCache tls_ring_producer_cache
+    __attribute__((tls_model("initial-exec")));
+
+class EventRing {
+ public:
+  // Creates a new ring in a fresh memfd. Returns nullptr and sets *error on failure.
+  static std::unique_ptr<EventRing> Create(std::uint64_t capacity, OnFull policy, std::string* error);
+  // Maps an existing ring's memfd (dups the fd; the caller keeps its own) and
+  // validates its header. Returns nullptr and sets *error when it is not one.
+  static std::unique_ptr<EventRing> Attach(int fd, std::string* error);
+  ~EventRing();
+  EventRing(const EventRing&) = delete;
+  EventRing& operator=(const EventRing&) = delete;
+
+  // --- producer side (any thread) ---
+  std::uint64_t Claim(std::uint32_t n) {
+    // The common case: one relaxed fetch_add and a compare with this thread's
+    // cached limit, below which slots are known to be free.
+    if (policy_ == OnFull::kDrop && WouldDrop(n)) return 0;
+    const std::uint64_t seq = header_->head.fetch_add(n, std::memory_order_relaxed);
+    if (seq + n > CachedLimit()) [[unlikely]]
+      WaitForSpace(seq + n);
+    return seq;
+  }
+  // Writes `event` (all but its seq field) into slot `seq` and publishes it.
+  void Publish(std::uint64_t seq, const Event& event) {
+    RingSlot& slot = slots_[seq & mask_];
+    std::memcpy(slot.body, reinterpret_cast<const unsigned char*>(&event) + sizeof(std::uint64_t), sizeof(slot.body));
+    // Release: pairs with the consumer's acquire load of the seq word.
+    slot.seq.store(seq, std::memory_order_release);
+  }
+
+  // --- both sides ---
+  RingHeader& header() { return *header_; }
+  RingSlot& slot_at(std::uint64_t seq) { return slots_[seq & mask_]; }
+  std::uint64_t capacity() const { return capacity_; }
+  OnFull policy() const { return policy_; }
+  int fd() const { return fd_; }
+
+ private:
+  EventRing(int fd, void* base, std::uint64_t capacity, OnFull policy);
+  std::uint64_t CachedLimit() const {
+    const RingProducerCache& cache = tls_ring_producer_cache;
+    return cache.ring_id == id_ ? cache.limit : 0;
+  }
+  bool WouldDrop(std::uint32_t n);
+  void WaitForSpace(std::uint64_t end);
+
+  int fd_;
+  RingHeader* header_;
+  RingSlot* slots_;
+  std::uint64_t capacity_;  // copied at attach; never re-read from shared memory
+  std::uint64_t mask_;
+  OnFull policy_;
+  std::uint64_t id_;        // tells this ring's cached limits from another's
+};
+
+}  // namespace memledger
