@@ -43,18 +43,20 @@ namespace {
 
 enum State : int { kUndecided = 0, kOn = 1, kOff = 2 };
 
-std::atomic<int> g_state{kUndecided};
-std::once_flag g_init_once;
+// Every global here is constant-initialized: hooks may run from other
+// libraries' static constructors, before this file's dynamic initializers.
+constinit std::atomic<int> g_state{kUndecided};
+constinit std::once_flag g_init_once;
 // Written before g_state becomes kOn (release); read after an acquire load of
 // g_state. Never freed: hooks may run during static destruction.
-EventRing* g_ring = nullptr;
-EmbeddedConsumer* g_consumer = nullptr;
-ClientConfig g_config;
+constinit EventRing* g_ring = nullptr;
+constinit EmbeddedConsumer* g_consumer = nullptr;
+constinit ClientConfig* g_config = nullptr;
 
-std::mutex g_names_mutex;
-// Protected by g_names_mutex. Heap-allocated and never freed, for the same reason as g_ring.
-auto* g_tag_ids = new std::unordered_map<std::string, std::uint32_t>();
-auto* g_pool_ids = new std::unordered_map<std::string, int>();
+constinit std::mutex g_names_mutex;
+// Protected by g_names_mutex; created on first use and never freed, like g_ring.
+constinit std::unordered_map<std::string, std::uint32_t>* g_tag_ids = nullptr;
+constinit std::unordered_map<std::string, int>* g_pool_ids = nullptr;
 
 constexpr int kMaxTagDepth = 64;
 constexpr std::size_t kMaxNameBytes = 256;
@@ -160,14 +162,14 @@ void ChildAfterFork() { TurnOff(); }
 
 void Init() {
   std::vector<std::string> warnings;
-  g_config = ParseClientConfig([](const char* name) { return std::getenv(name); }, &warnings);
+  g_config = new ClientConfig(ParseClientConfig([](const char* name) { return std::getenv(name); }, &warnings));
   for (const std::string& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
-  if (!g_config.enabled) {
+  if (!g_config->enabled) {
     TurnOff();
     return;
   }
   std::string error;
-  auto ring = EventRing::Create(g_config.ring_slots, g_config.on_full, &error);
+  auto ring = EventRing::Create(g_config->ring_slots, g_config->on_full, &error);
   if (!ring) {
     std::fprintf(stderr, "memledger: tracking is off: %s\n", error.c_str());
     TurnOff();
@@ -176,10 +178,10 @@ void Init() {
   const auto pid = static_cast<std::uint32_t>(getpid());
   const std::string comm = ReadComm();
   std::unique_ptr<CaptureWriter> capture;
-  if (!g_config.output.empty()) {
+  if (!g_config->output.empty()) {
     timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    capture = CaptureWriter::Open(ExpandPid(g_config.output), pid, comm,
+    capture = CaptureWriter::Open(ExpandPid(g_config->output), pid, comm,
                                   static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL + now.tv_nsec, &error);
     if (!capture) std::fprintf(stderr, "memledger: %s; tracking goes on without a capture file\n", error.c_str());
   }
@@ -198,14 +200,14 @@ void Shutdown() {
   const std::uint64_t dropped = g_ring->header().dropped.load(std::memory_order_relaxed);
   Emit(MakeEvent(EventKind::kProcessEnd, 0, static_cast<std::uint8_t>(ProcessState::kExited), 0, 0, dropped));
   g_consumer->Stop();
-  if (g_config.exit_report) {
+  if (g_config->exit_report) {
     const std::string report = TextReport(g_consumer->ledger());
     std::fputs(report.c_str(), stderr);
   }
   if (const CaptureWriter* capture = g_consumer->capture()) {
     if (!g_consumer->capture_error().empty()) {
       std::fprintf(stderr, "memledger: %s\n", g_consumer->capture_error().c_str());
-    } else if (g_config.exit_report) {
+    } else if (g_config->exit_report) {
       std::fprintf(stderr, "memledger: capture written to %s\n", capture->path().c_str());
     }
   }
@@ -270,6 +272,7 @@ MEMLEDGER_API void memledger_tag_push(const char* name) {
   std::uint32_t id;
   {
     std::lock_guard lock(g_names_mutex);
+    if (g_tag_ids == nullptr) g_tag_ids = new std::unordered_map<std::string, std::uint32_t>();
     auto [it, inserted] = g_tag_ids->try_emplace(key, static_cast<std::uint32_t>(g_tag_ids->size() + 1));
     id = it->second;
     if (inserted) {
@@ -291,6 +294,7 @@ MEMLEDGER_API void memledger_tag_pop(void) {
 MEMLEDGER_API int memledger_register_pool(const char* name) {
   const std::string key = BoundedName(name);
   std::lock_guard lock(g_names_mutex);
+  if (g_pool_ids == nullptr) g_pool_ids = new std::unordered_map<std::string, int>();
   auto it = g_pool_ids->find(key);
   if (it != g_pool_ids->end()) return it->second;
   const int id = MEMLEDGER_FIRST_POOL + static_cast<int>(g_pool_ids->size());

@@ -54,6 +54,7 @@ std::string_view AnomalyName(Anomaly anomaly);
 // What a buffer is, for matching frees: identities of buffers, CBs and
 // kernel binaries live in separate name spaces.
 enum class BufferClass : std::uint8_t { kBuffer = 0, kCircularBuffer = 1, kKernelBinary = 2 };
+inline constexpr int kBufferClassCount = 3;
 
 enum class ProcessState : std::uint8_t { kRunning = 0, kExited = 1, kKilled = 2 };
 std::string_view ProcessStateName(ProcessState state);

@@ -26,6 +26,16 @@ std::uint64_t EndOf(std::uint64_t address, std::uint64_t size) {
   return address + size < address ? std::numeric_limits<std::uint64_t>::max() : address + size;
 }
 std::string BoundedName(std::string_view payload) { return std::string(payload.substr(0, kMaxNameBytes)); }
+
+// Answers AddressIndex's question for the index of (key's process, device,
+// class; type): is `identity` live there at `address`?
+auto LiveIn(LiveTable& live, LiveKey key, std::uint8_t type) {
+  return [&live, key, type](std::uint64_t identity, std::uint64_t address) -> LiveBuffer* {
+    const auto it = live.find(LiveKey{key.process, key.device, key.cls, 0, identity});
+    if (it == live.end() || it->second.address != address || it->second.type != type) return nullptr;
+    return &it->second;
+  };
+}
 }  // namespace
 
 std::string_view AnomalyName(Anomaly anomaly) {
@@ -49,7 +59,8 @@ std::string_view ProcessStateName(ProcessState state) {
   return "unknown";
 }
 
-Ledger::Ledger(std::size_t recent_free_window) : recent_frees_(recent_free_window) {
+Ledger::Ledger(std::size_t recent_free_log2) : recent_frees_(recent_free_log2) {
+  live_.reserve(1 << 12);
   for (int t = 0; t < kBuiltinTypeCount; ++t) type_names_.emplace_back(BuiltinTypeName(static_cast<std::uint8_t>(t)));
 }
 
@@ -60,6 +71,7 @@ ProcessIndex Ledger::BeginProcess(std::uint32_t pid, std::string comm) {
   books.type_map.fill(kUnmappedType);
   for (int t = 0; t < kBuiltinTypeCount; ++t) books.type_map[t] = static_cast<std::uint8_t>(t);
   processes_.push_back(std::move(books));
+  address_index_.emplace_back();
   return static_cast<ProcessIndex>(processes_.size() - 1);
 }
 
@@ -123,8 +135,13 @@ DeviceBooks& Ledger::Device(std::uint16_t device) {
   return books;
 }
 
-AddressIndex& Ledger::IndexFor(std::uint32_t process, std::uint16_t device, std::uint8_t type) {
-  return address_index_[AddressIndexKey(process, device, type)];
+AddressIndex& Ledger::IndexFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls) {
+  auto& indexes = address_index_[process];
+  const std::size_t slot =
+      (static_cast<std::size_t>(device) * MEMLEDGER_MAX_TYPES + type) * kBufferClassCount + static_cast<std::size_t>(cls);
+  if (indexes.size() <= slot) indexes.resize(slot + 1);
+  if (!indexes[slot]) indexes[slot] = std::make_unique<AddressIndex>();
+  return *indexes[slot];
 }
 
 void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls) {
@@ -137,7 +154,7 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
     return;
   }
   const LiveKey key{process, e.device, cls, 0, e.buffer_id != 0 ? e.buffer_id : e.address};
-  const LiveBuffer buffer{e.address, e.size, e.seq, e.time_ns, e.stack, e.tag, *type, 0, 0};
+  const LiveBuffer buffer{e.address, e.size, e.seq, e.time_ns, e.stack, e.tag, 0, 0, *type};
   auto [it, inserted] = live_.try_emplace(key, buffer);
   if (!inserted) {
     Count(books, Anomaly::kDoubleAlloc);
@@ -146,28 +163,19 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   }
   ProcessCounters(books, e.device, *type).Add(e.size);
   Device(e.device).types[*type].Add(e.size);
-  MarkOverlaps(key, buffer);
-  IndexFor(process, e.device, *type).insert({{buffer.address, key.identity}, AddressRange{EndOf(e.address, e.size), key}});
+  IndexAndMarkOverlaps(key, buffer);
 }
 
-void Ledger::MarkOverlaps(const LiveKey& key, const LiveBuffer& buffer) {
-  AddressIndex& index = IndexFor(key.process, key.device, buffer.type);
-  const std::uint64_t end = EndOf(buffer.address, buffer.size);
-  auto mark = [&](const AddressRange& range) {
-    auto older = live_.find(range.key);
-    if (older == live_.end()) return;
-    LiveBuffer& b = older->second;
-    if (b.overlapped_by == 0) b.first_overlap_seq = buffer.seq;
-    if (b.overlapped_by != std::numeric_limits<std::uint16_t>::max()) ++b.overlapped_by;
+void Ledger::IndexAndMarkOverlaps(const LiveKey& key, const LiveBuffer& buffer) {
+  auto mark = [&](LiveBuffer& older) {
+    if (older.overlapped_by == 0) {
+      older.first_overlap_after = static_cast<std::uint32_t>(
+          std::min<std::uint64_t>(buffer.seq - older.seq, std::numeric_limits<std::uint32_t>::max()));
+    }
+    if (older.overlapped_by != std::numeric_limits<std::uint16_t>::max()) ++older.overlapped_by;
   };
-  auto it = index.lower_bound({buffer.address, 0});
-  if (it != index.begin()) {
-    const auto& before = *std::prev(it);
-    if (before.second.end > buffer.address) mark(before.second);
-  }
-  for (; it != index.end() && it->first.first < end; ++it) {
-    if (it->second.key != key) mark(it->second);
-  }
+  IndexFor(key.process, key.device, buffer.type, key.cls)
+      .Insert(buffer.address, EndOf(buffer.address, buffer.size), key.identity, LiveIn(live_, key, buffer.type), mark);
 }
 
 void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls) {
@@ -206,9 +214,9 @@ void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& 
     ++site.buffers;
     site.bytes += buffer.size;
   }
-  IndexFor(key.process, key.device, buffer.type).erase({buffer.address, key.identity});
+  IndexFor(key.process, key.device, buffer.type, key.cls).Released();
   if (buffer.overlapped_by != 0) {
-    const bool late_free = how == ReleaseAs::kFreed && seq - buffer.first_overlap_seq <= kLateFreeWindow;
+    const bool late_free = how == ReleaseAs::kFreed && seq - (buffer.seq + buffer.first_overlap_after) <= kLateFreeWindow;
     books.anomalies[static_cast<int>(late_free ? Anomaly::kLateFreeHook : Anomaly::kOverlap)] += buffer.overlapped_by;
   }
 }

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,7 @@
 
 #include "event/record.h"
 #include "ledger/accounting.h"
+#include "ledger/address_index.h"
 #include "ledger/live_buffers.h"
 
 namespace memledger {
@@ -57,9 +59,9 @@ struct ProcessBooks {
 
 class Ledger {
  public:
-  // recent_free_window: how many freed identities are remembered to tell a
-  // double free from an unknown one.
-  explicit Ledger(std::size_t recent_free_window = 1 << 16);
+  // 2^recent_free_log2 freed identities are remembered to tell a double free
+  // from an unknown one.
+  explicit Ledger(std::size_t recent_free_log2 = 12);
 
   ProcessIndex BeginProcess(std::uint32_t pid, std::string comm);
   void Apply(ProcessIndex process, const Record& record);
@@ -95,22 +97,24 @@ class Ledger {
   enum class ReleaseAs { kFreed, kLeaked, kReplaced };
   void Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                std::uint64_t seq);
-  // Marks every live buffer that `buffer` (allocated at `seq`) intersects.
-  void MarkOverlaps(const LiveKey& key, const LiveBuffer& buffer);
+  // Adds `buffer` to its address index and marks every live buffer it intersects.
+  void IndexAndMarkOverlaps(const LiveKey& key, const LiveBuffer& buffer);
   // Every live buffer of `process` (on `device`, or all devices) becomes a leak.
   void LeakLive(std::uint32_t process, std::optional<std::uint16_t> device);
   void Count(ProcessBooks& books, Anomaly anomaly) { ++books.anomalies[static_cast<int>(anomaly)]; }
   std::optional<std::uint8_t> LedgerType(const ProcessBooks& books, std::uint8_t local_type) const;
   TypeCounters& ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint8_t type);
   DeviceBooks& Device(std::uint16_t device);
-  AddressIndex& IndexFor(std::uint32_t process, std::uint16_t device, std::uint8_t type);
+  AddressIndex& IndexFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls);
 
   std::uint64_t events_ = 0;
   std::vector<ProcessBooks> processes_;
   std::vector<DeviceBooks> devices_;
   std::vector<std::string> type_names_;  // ledger-wide types: built-ins, then pools by name
-  absl::flat_hash_map<LiveKey, LiveBuffer> live_;
-  absl::flat_hash_map<std::uint64_t, AddressIndex> address_index_;  // key: process, device, type
+  LiveTable live_;
+  // Per process, per device x type x class; created on demand. Overlaps are
+  // looked for among buffers of one class (a CB does not overlap a buffer).
+  std::vector<std::vector<std::unique_ptr<AddressIndex>>> address_index_;
   RecentFrees recent_frees_;
   absl::flat_hash_map<LeakSiteKey, LeakSiteTotals> leak_sites_;
 };

@@ -3,13 +3,11 @@
 // per (process, device, memory type) to find overlaps, and a bounded memory
 // of recent frees to tell a double free from an unknown one.
 //
-// Not thread-safe: owned by one Ledger. Memory: one LiveBuffer (56 bytes) per
+// Not thread-safe: owned by one Ledger. Memory: one LiveKey + LiveBuffer (64 bytes) per
 // live buffer in the table, plus one address-index entry.
 #pragma once
 
-#include <absl/container/btree_map.h>
 #include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
 
 #include <cstdint>
 #include <functional>
@@ -26,12 +24,25 @@ struct LiveKey {
   std::uint8_t unused = 0;
   std::uint64_t identity;  // the buffer id, or the address when the id is 0
   bool operator==(const LiveKey&) const = default;
-  template <typename H>
-  friend H AbslHashValue(H h, const LiveKey& k) {
-    return H::combine(std::move(h), k.process, k.device, static_cast<std::uint8_t>(k.cls), k.identity);
+  std::uint64_t where() const {
+    return (std::uint64_t{process} << 32) | (std::uint64_t{device} << 8) | static_cast<std::uint8_t>(cls);
   }
 };
 static_assert(sizeof(LiveKey) == 16);
+
+// A cheap, well-mixed hash of a LiveKey (the live table's hottest operation):
+// the 64-bit finalizer of MurmurHash3 over identity and place.
+struct LiveKeyHash {
+  std::size_t operator()(const LiveKey& k) const {
+    std::uint64_t x = k.identity ^ (k.where() * 0x9e3779b97f4a7c15ULL);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return static_cast<std::size_t>(x);
+  }
+};
 
 struct LiveBuffer {
   std::uint64_t address;
@@ -40,32 +51,27 @@ struct LiveBuffer {
   std::uint64_t time_ns;   // of its ALLOC
   std::uint32_t stack;
   std::uint32_t tag;
-  std::uint8_t type;       // ledger-wide type index
-  std::uint16_t overlapped_by;       // newer buffers that were allocated over this one (saturating)
-  std::uint64_t first_overlap_seq;   // seq of the first of them
+  std::uint32_t first_overlap_after;  // events from this ALLOC to the first that overlapped it (saturating)
+  std::uint16_t overlapped_by;        // newer buffers allocated over this one (saturating)
+  std::uint8_t type;                  // ledger-wide type index
 };
-static_assert(sizeof(LiveBuffer) <= 64);
+static_assert(sizeof(LiveBuffer) == 48, "with its key, one cache line per live buffer");
 
-// Address index of one (process, device, memory type).
-struct AddressRange {
-  std::uint64_t end;
-  LiveKey key;
-};
-using AddressIndex = absl::btree_map<std::pair<std::uint64_t, std::uint64_t>, AddressRange>;  // (address, identity)
+using LiveTable = absl::flat_hash_map<LiveKey, LiveBuffer, LiveKeyHash>;
 
-// Identities freed lately, oldest forgotten first. A free of one of these is a
-// double free; a free of an identity never seen (or forgotten) is unknown.
+// Identities freed lately. A free of one of these is a double free; a free of
+// an identity never seen is unknown. Direct-mapped: a later free whose key
+// hashes to the same slot evicts an older one, so a double free long after
+// the first may be reported as unknown_free. O(1), no allocation.
 class RecentFrees {
  public:
-  explicit RecentFrees(std::size_t capacity);
-  void Remember(const LiveKey& key);
-  bool Contains(const LiveKey& key) const { return set_.contains(key); }
+  explicit RecentFrees(std::size_t capacity_log2);
+  void Remember(const LiveKey& key) { slots_[Slot(key)] = key; }
+  bool Contains(const LiveKey& key) const { return slots_[Slot(key)] == key; }
 
  private:
-  std::vector<LiveKey> fifo_;
-  std::size_t next_ = 0;    // the oldest entry once the FIFO is full
-  std::size_t filled_ = 0;
-  absl::flat_hash_set<LiveKey> set_;
+  std::size_t Slot(const LiveKey& key) const { return LiveKeyHash{}(key) & (slots_.size() - 1); }
+  std::vector<LiveKey> slots_;  // an empty slot holds a key with an invalid class
 };
 
 }  // namespace memledger

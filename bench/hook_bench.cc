@@ -1,0 +1,76 @@
+// hook_bench.cc — the cost of a hook as an application thread pays it:
+// BM_HookDisabled (tracking off: the inline check only), BM_HookEnabled (the
+// real library, its embedded consumer draining on another thread). The
+// baseline, BM_HookSeedBaseline, is in seed_baseline_bench.cc.
+//
+// Run with MEMLEDGER=1 MEMLEDGER_REPORT=0 (make bench does): the library is
+// then on, and BM_HookDisabled turns the inline flag off for its own run,
+// which is exactly the state a process without MEMLEDGER=1 is in.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdio>
+
+#include "memledger/memledger.h"
+
+namespace {
+
+constexpr std::uint64_t kFlushEvery = 1 << 16;  // well below the ring's capacity
+
+// Alloc/free pairs over a small working set, as an allocator's callers make them.
+void HookLoop(benchmark::State& state) {
+  const auto thread = static_cast<std::uint64_t>(state.thread_index()) << 40;
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    const std::uint64_t id = thread | (i >> 1);
+    if ((i & 1) == 0) {
+      memledger_alloc(0, MEMLEDGER_DRAM, id + 1, 0x1000 * (id & 1023), 4096);
+    } else {
+      memledger_free(0, MEMLEDGER_DRAM, id + 1, 0x1000 * (id & 1023));
+    }
+    if (++i % kFlushEvery == 0) {
+      // The consumer catches up off the clock: we measure the hook, not a full ring.
+      state.PauseTiming();
+      memledger_flush();
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_HookDisabled(benchmark::State& state) {
+  const int saved = memledger_hooks_active;
+  __atomic_store_n(&memledger_hooks_active, 0, __ATOMIC_RELAXED);
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    memledger_alloc(0, MEMLEDGER_DRAM, i + 1, 0x1000 * i, 4096);
+    benchmark::ClobberMemory();
+    ++i;
+  }
+  __atomic_store_n(&memledger_hooks_active, saved, __ATOMIC_RELAXED);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_HookDisabled)->Repetitions(5)->DisplayAggregatesOnly(true);
+
+// The same loop with no hook at all: what the disabled check is compared to.
+void BM_NoHook(benchmark::State& state) {
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(i);
+    benchmark::ClobberMemory();
+    ++i;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_NoHook)->Repetitions(5)->DisplayAggregatesOnly(true);
+
+void BM_HookEnabled(benchmark::State& state) {
+  if (!memledger_enabled()) {
+    state.SkipWithError("tracking is off: run with MEMLEDGER=1 MEMLEDGER_REPORT=0");
+    return;
+  }
+  HookLoop(state);
+}
+BENCHMARK(BM_HookEnabled)->Threads(1)->Threads(2)->Repetitions(5)->DisplayAggregatesOnly(true)->UseRealTime();
+
+}  // namespace

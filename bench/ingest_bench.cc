@@ -1,0 +1,78 @@
+// ingest_bench.cc — BM_ConsumerIngest: events per second from a full ring
+// into the ledger on one core (drain, reassemble, account), beside
+// BM_ConsumerDrainOnly, the transport's share of that cost.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "event/record.h"
+#include "ledger/ledger.h"
+#include "ring/ring_consumer.h"
+
+namespace memledger {
+namespace {
+
+constexpr std::uint64_t kRingSlots = 1 << 20;
+constexpr std::uint64_t kLiveWorkingSet = 4096;  // buffers live at once
+
+// Fills the ring as an allocator's callers would: allocations, each freed
+// kLiveWorkingSet events later, at addresses that get reused.
+void FillRing(EventRing& ring, std::uint64_t& next_id) {
+  for (std::uint64_t n = 0; n + 1 < kRingSlots; n += 2) {
+    const std::uint64_t id = next_id++;
+    Event e{};
+    e.kind = static_cast<std::uint8_t>(EventKind::kAlloc);
+    e.type = MEMLEDGER_DRAM;
+    e.buffer_id = id;
+    e.address = 0x10000 * (id % (2 * kLiveWorkingSet));
+    e.size = 0x8000;
+    e.thread = 1;
+    ring.Publish(ring.Claim(1), e);
+    if (id > kLiveWorkingSet) {
+      e.kind = static_cast<std::uint8_t>(EventKind::kFree);
+      e.buffer_id = id - kLiveWorkingSet;
+      e.address = 0x10000 * ((id - kLiveWorkingSet) % (2 * kLiveWorkingSet));
+      e.size = 0;
+    }
+    ring.Publish(ring.Claim(1), e);
+  }
+}
+
+template <bool kApply>
+void Ingest(benchmark::State& state) {
+  std::string error;
+  auto ring = EventRing::Create(kRingSlots, OnFull::kBlock, &error);
+  RingConsumer consumer(*ring, std::chrono::seconds(10));
+  Ledger ledger;
+  const ProcessIndex process = ledger.BeginProcess(1, "bench");
+  RecordAssembler assembler;
+  std::vector<Event> batch(1024);
+  std::uint64_t next_id = 1, events = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    FillRing(*ring, next_id);
+    state.ResumeTiming();
+    while (const std::size_t n = consumer.Drain(batch)) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if constexpr (kApply) {
+          if (const auto record = assembler.Push(batch[i])) ledger.Apply(process, *record);
+        } else {
+          benchmark::DoNotOptimize(assembler.Push(batch[i]));
+        }
+      }
+      events += n;
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(events));
+  state.counters["live_buffers"] = static_cast<double>(ledger.live_buffer_count());
+}
+
+void BM_ConsumerIngest(benchmark::State& state) { Ingest<true>(state); }
+void BM_ConsumerDrainOnly(benchmark::State& state) { Ingest<false>(state); }
+BENCHMARK(BM_ConsumerIngest)->Unit(benchmark::kMillisecond)->Repetitions(3)->DisplayAggregatesOnly(true);
+BENCHMARK(BM_ConsumerDrainOnly)->Unit(benchmark::kMillisecond)->Repetitions(3)->DisplayAggregatesOnly(true);
+
+}  // namespace
+}  // namespace memledger

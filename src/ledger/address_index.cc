@@ -1,0 +1,56 @@
+// address_index.cc — see address_index.h.
+#include "ledger/address_index.h"
+
+#include <iterator>
+
+namespace memledger {
+namespace {
+constexpr std::size_t kCompactSlack = 64;
+}  // namespace
+
+void AddressIndex::Insert(std::uint64_t address, std::uint64_t end, std::uint64_t identity, Lookup lookup,
+                          OnOverlap on_overlap) {
+  auto it = ranges_.lower_bound(address);
+
+  // Only the nearest range starting before `address` can reach into it (see
+  // the invariants); its liveness matters only when it does.
+  if (it != ranges_.begin()) {
+    const auto before = std::prev(it);
+    if (before->second.end > address) {
+      if (LiveBuffer* older = lookup(before->second.identity, before->first)) on_overlap(*older);
+    }
+  }
+
+  // Ranges starting inside [address, end): live ones overlap; a stale one (or
+  // this identity's own old entry) at `address` is reused; other stale ones go.
+  bool placed = false;
+  while (it != ranges_.end() && it->first < end) {
+    const bool own = it->second.identity == identity;
+    LiveBuffer* older = own ? nullptr : lookup(it->second.identity, it->first);
+    if (older != nullptr) {
+      on_overlap(*older);
+      ++it;
+    } else if (!placed && it->first == address) {
+      it->second = Range{end, identity};
+      placed = true;
+      ++it;
+    } else {
+      it = ranges_.erase(it);
+    }
+  }
+  if (!placed) ranges_.insert(it, {address, Range{end, identity}});
+  ++live_;
+  if (ranges_.size() > 2 * live_ + kCompactSlack) Compact(lookup);
+}
+
+void AddressIndex::Compact(Lookup lookup) {
+  absl::erase_if(ranges_, [&](const auto& entry) { return lookup(entry.second.identity, entry.first) == nullptr; });
+}
+
+std::size_t AddressIndex::CountLive(Lookup lookup) const {
+  std::size_t n = 0;
+  for (const auto& [address, range] : ranges_) n += lookup(range.identity, address) != nullptr;
+  return n;
+}
+
+}  // namespace memledger

@@ -1,0 +1,57 @@
+// address_index.h — the address index of one (process, device, memory type,
+// buffer class): ranges ordered by start address, to find the live buffers
+// that intersect a new one.
+//
+// Lazy removal: a free does not touch the index (that would cost a search per
+// free). A stale entry stays until an allocation reuses or covers it, or a
+// compaction drops it. Whether an entry is live is asked of the live table
+// through `Lookup`, so a stale entry is never mistaken for a live one.
+// Invariants, after every Insert:
+//   - each live buffer of this index has exactly one entry;
+//   - no stale entry lies inside a live range that is not itself part of an
+//     overlap (inserting a range drops the stale entries it covers);
+//   - stale entries <= live entries + kCompactSlack.
+// So only the nearest entry before a new range can reach into it without an
+// overlap having been reported already.
+//
+// Not thread-safe: owned by one Ledger.
+#pragma once
+
+#include <absl/container/btree_map.h>
+#include <absl/functional/function_ref.h>
+
+#include <cstdint>
+
+#include "ledger/live_buffers.h"
+
+namespace memledger {
+
+class AddressIndex {
+ public:
+  // The live buffer with `identity`, when it is live in this index at
+  // `address`; else nullptr.
+  using Lookup = absl::FunctionRef<LiveBuffer*(std::uint64_t identity, std::uint64_t address)>;
+  // Called with each live buffer a new range intersects.
+  using OnOverlap = absl::FunctionRef<void(LiveBuffer& older)>;
+
+  // Adds the live range [address, end) of `identity` (already in the live table).
+  void Insert(std::uint64_t address, std::uint64_t end, std::uint64_t identity, Lookup lookup, OnOverlap on_overlap);
+  // A live range of this index was freed, replaced or leaked.
+  void Released() { --live_; }
+  std::size_t live() const { return live_; }
+  // Live entries, counted through `lookup` (for validation). O(entries).
+  std::size_t CountLive(Lookup lookup) const;
+
+ private:
+  struct Range {
+    std::uint64_t end;
+    std::uint64_t identity;
+  };
+  using Ranges = absl::btree_multimap<std::uint64_t, Range>;
+  void Compact(Lookup lookup);
+
+  Ranges ranges_;
+  std::size_t live_ = 0;
+};
+
+}  // namespace memledger
