@@ -70,7 +70,7 @@ inline constexpr std::uint32_t ContinuationSlots(std::uint32_t payload_bytes) {
 }
 
 inline constexpr int kBuiltinTypeCount = 7;  // DRAM .. KERNEL
-inline constexpr int kMaxDevices = 4096;     // device ids accepted by the ledger
+inline constexpr int kMaxDevices = 1024;     // device ids accepted by the ledger
 
 // "ALLOC", "FREE", ...; "INVALID" for unknown values.
 std::string_view KindName(EventKind kind);

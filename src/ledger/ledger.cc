@@ -60,7 +60,6 @@ std::string_view ProcessStateName(ProcessState state) {
 }
 
 Ledger::Ledger(std::size_t recent_free_log2) : recent_frees_(recent_free_log2) {
-  live_.reserve(1 << 12);
   for (int t = 0; t < kBuiltinTypeCount; ++t) type_names_.emplace_back(BuiltinTypeName(static_cast<std::uint8_t>(t)));
 }
 
@@ -125,7 +124,9 @@ std::optional<std::uint8_t> Ledger::LedgerType(const ProcessBooks& books, std::u
 
 TypeCounters& Ledger::ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint8_t type) {
   if (books.devices.size() <= device) books.devices.resize(device + 1);
-  return books.devices[device][type];
+  auto& counters = books.devices[device];
+  if (!counters) counters = std::make_unique<TypeCounterArray>();
+  return (*counters)[type];
 }
 
 DeviceBooks& Ledger::Device(std::uint16_t device) {
@@ -136,12 +137,12 @@ DeviceBooks& Ledger::Device(std::uint16_t device) {
 }
 
 AddressIndex& Ledger::IndexFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls) {
-  auto& indexes = address_index_[process];
-  const std::size_t slot =
-      (static_cast<std::size_t>(device) * MEMLEDGER_MAX_TYPES + type) * kBufferClassCount + static_cast<std::size_t>(cls);
-  if (indexes.size() <= slot) indexes.resize(slot + 1);
-  if (!indexes[slot]) indexes[slot] = std::make_unique<AddressIndex>();
-  return *indexes[slot];
+  auto& devices = address_index_[process];
+  if (devices.size() <= device) devices.resize(device + 1);
+  if (!devices[device]) devices[device] = std::make_unique<DeviceIndexes>();
+  auto& index = (*devices[device])[type * kBufferClassCount + static_cast<std::size_t>(cls)];
+  if (!index) index = std::make_unique<AddressIndex>();
+  return *index;
 }
 
 void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls) {
@@ -308,8 +309,10 @@ std::optional<std::string> Ledger::Validate() const {
   std::vector<TypeCounterArray> device_sums(devices_.size());
   for (std::uint32_t p = 0; p < processes_.size(); ++p) {
     for (std::size_t d = 0; d < processes_[p].devices.size(); ++d) {
+      const TypeCounterArray* counters = processes_[p].device(d);
+      if (counters == nullptr) continue;
       for (int t = 0; t < MEMLEDGER_MAX_TYPES; ++t) {
-        const TypeCounters& c = processes_[p].devices[d][t];
+        const TypeCounters& c = (*counters)[t];
         const auto it = sums.find(AddressIndexKey(p, static_cast<std::uint16_t>(d), static_cast<std::uint8_t>(t)));
         const auto expected = it == sums.end() ? std::pair<std::uint64_t, std::uint64_t>{0, 0} : it->second;
         if (c.live_bytes != expected.first || c.live_buffers != expected.second) {

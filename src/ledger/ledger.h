@@ -49,8 +49,12 @@ struct ProcessBooks {
   std::uint64_t leaked_buffers = 0;
   std::uint64_t leaked_bytes = 0;
   AnomalyCounts anomalies{};
-  // Per device: per ledger-wide type. Sized on demand.
-  std::vector<TypeCounterArray> devices;
+  // Per device (null: never used): per ledger-wide type. Sized on demand.
+  std::vector<std::unique_ptr<TypeCounterArray>> devices;
+  // This process's counters on `device`, or nullptr.
+  const TypeCounterArray* device(std::size_t device) const {
+    return device < devices.size() ? devices[device].get() : nullptr;
+  }
   // Process-local names: tag ids, pool types (local type -> ledger type).
   absl::flat_hash_map<std::uint32_t, std::string> tag_names;
   std::array<std::uint8_t, MEMLEDGER_MAX_TYPES> type_map{};  // 0xff: not registered
@@ -112,9 +116,10 @@ class Ledger {
   std::vector<DeviceBooks> devices_;
   std::vector<std::string> type_names_;  // ledger-wide types: built-ins, then pools by name
   LiveTable live_;
-  // Per process, per device x type x class; created on demand. Overlaps are
-  // looked for among buffers of one class (a CB does not overlap a buffer).
-  std::vector<std::vector<std::unique_ptr<AddressIndex>>> address_index_;
+  // Per process, per device, per type x class; created on demand. Overlaps
+  // are looked for among buffers of one class (a CB does not overlap a buffer).
+  using DeviceIndexes = std::array<std::unique_ptr<AddressIndex>, MEMLEDGER_MAX_TYPES * kBufferClassCount>;
+  std::vector<std::vector<std::unique_ptr<DeviceIndexes>>> address_index_;
   RecentFrees recent_frees_;
   absl::flat_hash_map<LeakSiteKey, LeakSiteTotals> leak_sites_;
 };

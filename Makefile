@@ -1,0 +1,78 @@
+# memledger — the front door. Every target installs what it needs first.
+#   make demo    the main job: a tracked LLM run on the simulated device, with leaks
+#   make test    every test (release build)
+#   make build   binaries in build/bin/
+#   make bench   the benchmarks, side by side with their baselines
+#   make check-sanitizers   all tests under ASan+UBSan, concurrency tests under TSan
+#   make fuzz-smoke         a short run of every fuzz target
+#   make install            into PREFIX (default /usr/local)
+
+SHELL := /bin/bash
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 20
+
+# Debian packages the build and the tests need.
+DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
+  libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev libcli11-dev \
+  libzstd-dev libabsl-dev clang-14 libclang-rt-14-dev
+
+.PHONY: all deps build test demo bench check-sanitizers test-asan test-tsan fuzz-build fuzz-smoke install clean
+
+all: build
+
+# Installs only what is missing (apt-get update once, when needed).
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing Debian packages:" $$missing; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+test: build
+	ctest --test-dir build --output-on-failure -j $(JOBS)
+
+demo: build
+	@echo "== memledger demo: an LLM workload on two simulated devices, with 3 injected leaks =="
+	cd build && ./bin/memledger run --output demo.mlcap --summary-json demo-summary.json -- \
+	  ./bin/memledger-sim llm --devices 2 --leaks 3
+	@echo "== summary JSON: build/demo-summary.json; capture: build/demo.mlcap =="
+
+bench: build
+	MEMLEDGER=1 MEMLEDGER_REPORT=0 ./build/bin/memledger-bench --benchmark_out=build/bench.json --benchmark_out_format=json
+
+check-sanitizers: test-asan test-tsan
+
+test-asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+
+test-tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -L concurrency -j $(JOBS)
+
+fuzz-build: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+
+# A short run of each fuzz target from its seed corpus (CI); FUZZ_SECONDS=3600 for a nightly run.
+fuzz-smoke: fuzz-build
+	@for f in build-fuzz/bin/fuzz_*; do \
+	  echo "== $$f ($(FUZZ_SECONDS) s)"; \
+	  mkdir -p build-fuzz/corpus/$$(basename $$f); \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus/$$(basename $$f) 2>&1 | tail -4 || exit 1; \
+	done
+
+install: build
+	cmake --install build --prefix $(PREFIX)
+
+clean:
+	rm -rf build build-asan build-tsan build-fuzz

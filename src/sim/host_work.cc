@@ -1,0 +1,23 @@
+// host_work.cc — the scratch-array computation behind DoHostWork.
+#include "sim/host_work.h"
+
+#include <array>
+
+namespace memledger::sim {
+
+void DoHostWork(std::uint32_t units) {
+  thread_local std::array<float, 512> scratch{};
+  float carry = 1.0f;
+  for (std::uint32_t unit = 0; unit < units; ++unit) {
+    // A loop-carried dependency: not vectorizable, so the cost per unit is a
+    // fixed chain of multiply-add latencies.
+    for (float& value : scratch) {
+      carry = carry * 0.999f + value;
+      value = carry * 0.5f;
+    }
+  }
+  // Keeps the result observable so the compiler cannot drop the work.
+  asm volatile("" : : "r"(carry) : "memory");
+}
+
+}  // namespace memledger::sim

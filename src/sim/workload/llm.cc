@@ -1,0 +1,213 @@
+// llm.cc — the llm workload: decode steps of a Llama-3.2-1B-like model split
+// tensor-parallel over the devices (each device holds 1/devices of every
+// weight). Per device: persistent weights (tag "weights"); per thread: a paged
+// KV cache that grows a block every 32 tokens and is dropped when its batch of
+// requests ends (tag "kv_cache"), a trace buffer (tag "trace"), and per decode
+// step the activations of every layer op in L1, the logits in DRAM and their
+// read-back in pinned host memory (tag "activations"). Every op is a program
+// launch with its circular buffers. Thread 0 marks each step "step N".
+// Prompt lengths are drawn from the seed; --leaks come from the leak sites
+// (leak_sites.h), spread over the steps.
+#include <atomic>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "memledger/memledger.hpp"
+#include "sim/buffer.h"
+#include "sim/host_work.h"
+#include "sim/program.h"
+#include "sim/workload/device_session.h"
+#include "sim/workload/leak_plan.h"
+#include "sim/workload/leak_sites.h"
+#include "sim/workload/out_of_memory.h"
+#include "sim/workload/run_threads.h"
+#include "sim/workload/workload.h"
+
+namespace memledger::sim {
+namespace {
+
+constexpr std::uint64_t kTile = 2048;  // a 32x32 bfloat16 tile: the page size of every tensor
+constexpr std::uint64_t kBf16 = 2;
+constexpr std::uint32_t kLayers = 16;
+constexpr std::uint64_t kHidden = 2048;
+constexpr std::uint64_t kFfn = 8192;
+constexpr std::uint64_t kKvDim = 512;
+constexpr std::uint64_t kVocab = 128256;
+constexpr std::uint64_t kBatch = 32;
+constexpr std::uint64_t kBlockTokens = 32;   // KV cache page (block) length
+constexpr std::uint64_t kMinPromptTokens = 32;
+constexpr std::uint64_t kMaxPromptTokens = 256;
+constexpr std::uint64_t kMaxTokens = 512;    // a batch of requests ends here and a new one starts
+constexpr std::uint64_t kTraceBytes = 16 << 20;
+// Host cost of one op launch, ~15 us: what a ttnn op costs on the host with
+// the program cache warm (argument handling, dispatch commands, CB setup).
+constexpr std::uint32_t kHostWorkPerOp = 16;
+constexpr std::uint32_t kHostWorkPerSample = 16;  // host sampling from the read-back logits
+
+// Bytes of a [rows, cols] bfloat16 tensor.
+constexpr std::uint64_t Tensor(std::uint64_t rows, std::uint64_t cols) { return rows * cols * kBf16; }
+
+// A layer op: reader and writer data-movement kernels, a compute kernel, and
+// input/output circular buffers of a few tiles per core.
+Program Op(const std::string& name, std::uint64_t compute_binary, std::uint64_t cb_tiles) {
+  return Program(name, {{name + "/reader", 1536}, {name + "/writer", 1536}, {name + "/compute", compute_binary}},
+                 {{cb_tiles * kTile, kTile}, {cb_tiles * kTile, kTile}, {2 * kTile, kTile}}, kHostWorkPerOp);
+}
+
+struct LlmPrograms {
+  Program embedding = Op("embedding", 2048, 2);
+  Program rmsnorm = Op("rmsnorm", 5120, 4);
+  Program qkv = Op("matmul_qkv", 6144, 8);
+  Program rotary = Op("rotary_kv_update", 4096, 4);
+  Program sdpa = Op("sdpa_decode", 8192, 8);
+  Program out_proj = Op("matmul_out_proj", 6144, 8);
+  Program ff13 = Op("matmul_ff1_ff3_silu", 7168, 8);
+  Program ff2 = Op("matmul_ff2", 6144, 8);
+  Program lm_head = Op("matmul_lm_head", 6144, 8);
+};
+
+struct LayerWeights {
+  Buffer attention_norm, qkv, out_proj, ff_norm, ff1, ff3, ff2;
+};
+
+// One device's shard of the model; allocated once, shared by its threads.
+struct DeviceWeights {
+  Buffer embedding;
+  std::vector<LayerWeights> layers;
+  Buffer final_norm, lm_head, rope_cos, rope_sin;
+};
+
+DeviceWeights LoadWeights(Device& device, std::uint64_t shards) {
+  ScopedTag tag("weights");
+  const auto dram = [&](std::uint64_t bytes) { return AllocateOrThrow(device, MemType::kDram, bytes, kTile); };
+  DeviceWeights weights{dram(Tensor(kVocab, kHidden) / shards), {}, dram(Tensor(1, kHidden)),
+                        dram(Tensor(kHidden, kVocab) / shards),
+                        AllocateOrThrow(device, MemType::kL1Small, Tensor(kBatch, 128), kTile),
+                        AllocateOrThrow(device, MemType::kL1Small, Tensor(kBatch, 128), kTile)};
+  for (std::uint32_t layer = 0; layer < kLayers; ++layer) {
+    weights.layers.push_back({dram(Tensor(1, kHidden)), dram(Tensor(kHidden, kHidden + 2 * kKvDim) / shards),
+                              dram(Tensor(kHidden, kHidden) / shards), dram(Tensor(1, kHidden)),
+                              dram(Tensor(kHidden, kFfn) / shards), dram(Tensor(kHidden, kFfn) / shards),
+                              dram(Tensor(kFfn, kHidden) / shards)});
+  }
+  return weights;
+}
+
+// One thread's paged KV cache: per layer, a K and a V block per kBlockTokens tokens.
+class KvCache {
+ public:
+  KvCache(Device& device, std::uint64_t shards, std::uint64_t seed)
+      : device_(device), block_bytes_(Tensor(kBatch * kBlockTokens, kKvDim) / shards), random_(seed) {}
+
+  // Makes room for the next token. When the batch of requests reached
+  // kMaxTokens its cache is dropped and a new batch starts, whose prompts
+  // fill the first kMinPromptTokens to kMaxPromptTokens tokens.
+  void Advance() {
+    ScopedTag tag("kv_cache");
+    if (tokens_ == kMaxTokens) {
+      buffers_.clear();
+      tokens_ = 0;
+    }
+    if (tokens_ == 0) tokens_ = prompt_tokens_(random_);
+    ++tokens_;
+    while (buffers_.size() < (tokens_ + kBlockTokens - 1) / kBlockTokens * 2 * kLayers) {
+      buffers_.push_back(AllocateOrThrow(device_, MemType::kDram, block_bytes_, kTile));
+    }
+  }
+
+ private:
+  Device& device_;
+  const std::uint64_t block_bytes_;
+  std::vector<Buffer> buffers_;  // 2 * kLayers per block
+  std::uint64_t tokens_ = 0;
+  std::mt19937_64 random_;
+  std::uniform_int_distribution<std::uint64_t> prompt_tokens_{kMinPromptTokens, kMaxPromptTokens};
+};
+
+// One decode step: every layer's ops with their activations, then the logits
+// and their read-back. Activations are freed as soon as the next op consumed them.
+void DecodeStep(Device& device, const LlmPrograms& programs, std::uint64_t shards) {
+  ScopedTag tag("activations");
+  const auto l1 = [&](std::uint64_t bytes) { return AllocateOrThrow(device, MemType::kL1, bytes, kTile); };
+  const auto op = [&](const Program& program) { LaunchOrThrow(program, device); };
+  Buffer hidden = l1(Tensor(kBatch, kHidden));
+  op(programs.embedding);
+  for (std::uint32_t layer = 0; layer < kLayers; ++layer) {
+    Buffer normed = l1(Tensor(kBatch, kHidden));
+    op(programs.rmsnorm);
+    Buffer qkv = l1(Tensor(kBatch, kHidden + 2 * kKvDim) / shards);
+    op(programs.qkv);
+    normed.Deallocate();
+    Buffer query = l1(Tensor(kBatch, kHidden) / shards);
+    op(programs.rotary);
+    qkv.Deallocate();
+    Buffer attention = l1(Tensor(kBatch, kHidden) / shards);
+    op(programs.sdpa);
+    query.Deallocate();
+    Buffer residual = l1(Tensor(kBatch, kHidden));
+    op(programs.out_proj);
+    attention.Deallocate();
+    hidden = std::move(residual);
+    Buffer ff_normed = l1(Tensor(kBatch, kHidden));
+    op(programs.rmsnorm);
+    Buffer ff = l1(Tensor(kBatch, kFfn) / shards);
+    op(programs.ff13);
+    ff_normed.Deallocate();
+    Buffer ff_out = l1(Tensor(kBatch, kHidden));
+    op(programs.ff2);
+    ff.Deallocate();
+    hidden = std::move(ff_out);
+  }
+  Buffer logits = AllocateOrThrow(device, MemType::kDram, Tensor(kBatch, kVocab) / shards, kTile);
+  op(programs.lm_head);
+  hidden.Deallocate();
+  Buffer host_logits = AllocateOrThrow(device, MemType::kSystemMemory, Tensor(kBatch, kVocab) / shards, kTile);
+  DoHostWork(kHostWorkPerSample);
+}
+
+}  // namespace
+
+WorkloadResult RunLlm(const WorkloadOptions& options) {
+  const std::uint32_t threads = ThreadCount(options);
+  const std::uint64_t shards = options.devices;
+  const LlmPrograms programs;
+  std::atomic<std::uint64_t> out_of_memory{0};
+  WorkloadResult result;
+  result.truth = RunOnDevices(WormholeB0(), options, [&](const Devices& devices) {
+    std::vector<std::optional<DeviceWeights>> weights(devices.size());
+    RunThreads(static_cast<std::uint32_t>(devices.size()),
+               [&](std::uint32_t device) { weights[device] = LoadWeights(*devices[device], shards); });
+    RunThreads(threads, [&](std::uint32_t thread) {
+      Device& device = *devices[thread % devices.size()];
+      KvCache kv_cache(device, shards, ThreadSeed(options, thread));
+      std::optional<Buffer> trace;
+      LeakPlan leaks(options.leaks, threads, thread, options.iterations);
+      const auto leak = [&](std::uint64_t index) {
+        if (!LeakFromSite(device, index)) out_of_memory.fetch_add(1, std::memory_order_relaxed);
+      };
+      for (std::uint64_t step = 0; step < options.iterations; ++step) {
+        if (thread == 0) Mark(fmt::format("step {}", step).c_str());
+        leaks.MakeDue(step, leak);
+        try {
+          kv_cache.Advance();
+          DecodeStep(device, programs, shards);
+          if (!trace) {
+            ScopedTag tag("trace");  // the first step is captured into a trace
+            trace = AllocateOrThrow(device, MemType::kTrace, kTraceBytes, kTile);
+          }
+        } catch (const OutOfMemory&) {
+          out_of_memory.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+      leaks.MakeDue(options.iterations, leak);
+    });
+  });
+  result.out_of_memory = out_of_memory.load(std::memory_order_relaxed);
+  return result;
+}
+
+}  // namespace memledger::sim

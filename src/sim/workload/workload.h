@@ -1,0 +1,62 @@
+// workload.h — the simulated workloads memledger-sim runs, their options and
+// results, and the table the command is built from.
+//
+//   llm          decode steps of a tensor-parallel language model over several
+//                devices: weights, a paged KV cache, per-layer activations and
+//                circular buffers per op, a mark per step.
+//   reuse-storm  threads on one tiny L1 arena handing buffers to each other,
+//                so that frees race reallocations of the same address.
+//   leaky        ordinary traffic plus deliberate leaks from three named
+//                functions (leak_sites.h).
+//
+// Every workload opens its devices, runs, unloads its programs, takes the
+// Truth (written to truth_json when set) and closes the devices.
+//
+// Thread-safety: each Run function is self-contained; the table is immutable.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/hook_policy.h"
+#include "sim/truth.h"
+
+namespace memledger::sim {
+
+struct WorkloadOptions {
+  std::uint32_t threads = 1;     // 0: one per device
+  std::uint64_t iterations = 1;  // llm: decode steps per thread; reuse-storm: alloc/free pairs per thread;
+                                 // leaky: traffic rounds per thread
+  std::uint32_t devices = 1;
+  std::uint64_t leaks = 0;       // buffers deliberately never freed
+  std::uint64_t seed = 1;
+  HookPolicy hooks;
+  std::string truth_json;        // empty: no truth file
+};
+
+struct WorkloadResult {
+  Truth truth;
+  std::uint64_t out_of_memory = 0;  // allocations or launches the workload gave up on
+};
+
+// options.threads, with 0 meaning one thread per device.
+std::uint32_t ThreadCount(const WorkloadOptions& options);
+// The random seed of worker `thread`, derived from options.seed.
+std::uint64_t ThreadSeed(const WorkloadOptions& options, std::uint32_t thread);
+
+WorkloadResult RunLlm(const WorkloadOptions& options);
+WorkloadResult RunReuseStorm(const WorkloadOptions& options);
+WorkloadResult RunLeaky(const WorkloadOptions& options);
+
+struct Workload {
+  const char* name;
+  const char* description;
+  WorkloadOptions defaults;
+  WorkloadResult (*run)(const WorkloadOptions&);
+};
+
+// llm, reuse-storm and leaky with their default options.
+const std::vector<Workload>& Workloads();
+
+}  // namespace memledger::sim

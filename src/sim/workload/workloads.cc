@@ -1,0 +1,46 @@
+// workloads.cc — the workload table (names, descriptions, default options)
+// and what the options mean for threads and seeds.
+#include "sim/workload/workload.h"
+
+namespace memledger::sim {
+namespace {
+
+WorkloadOptions Defaults(std::uint32_t threads, std::uint64_t iterations, std::uint32_t devices,
+                         std::uint64_t leaks) {
+  WorkloadOptions options;
+  options.threads = threads;
+  options.iterations = iterations;
+  options.devices = devices;
+  options.leaks = leaks;
+  return options;
+}
+
+}  // namespace
+
+const std::vector<Workload>& Workloads() {
+  static const std::vector<Workload> workloads = {
+      {"llm",
+       "Decode steps of a language model split over several devices: weights, paged KV cache, activations and "
+       "circular buffers per layer op, one mark per step. --iterations: decode steps per thread.",
+       Defaults(0, 800, 2, 0), RunLlm},
+      {"reuse-storm",
+       "Threads on one tiny L1 arena hand buffers to each other, so frees race reallocations of the same address. "
+       "--iterations: alloc/free pairs per thread.",
+       Defaults(4, 100000, 1, 0), RunReuseStorm},
+      {"leaky",
+       "Ordinary traffic plus deliberate leaks from leak_weights, leak_kv_cache and leak_activation. "
+       "--iterations: traffic rounds per thread.",
+       Defaults(1, 2000, 1, 3), RunLeaky},
+  };
+  return workloads;
+}
+
+std::uint32_t ThreadCount(const WorkloadOptions& options) {
+  return options.threads == 0 ? options.devices : options.threads;
+}
+
+std::uint64_t ThreadSeed(const WorkloadOptions& options, std::uint32_t thread) {
+  return options.seed * 1000003 + thread;
+}
+
+}  // namespace memledger::sim
