@@ -63,12 +63,14 @@ fuzz-build: deps
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j $(JOBS)
 
-# A short run of each fuzz target from its seed corpus (CI); FUZZ_SECONDS=3600 for a nightly run.
+# A short run of each fuzz target from its seeds in fuzz/corpus/ (CI);
+# FUZZ_SECONDS=3600 for a nightly run. Crashes found become seeds there.
 fuzz-smoke: fuzz-build
 	@for f in build-fuzz/bin/fuzz_*; do \
 	  echo "== $$f ($(FUZZ_SECONDS) s)"; \
-	  mkdir -p build-fuzz/corpus/$$(basename $$f); \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus/$$(basename $$f) 2>&1 | tail -4 || exit 1; \
+	  name=$$(basename $$f); mkdir -p build-fuzz/corpus/$$name; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus/$$name fuzz/corpus/$$name 2>&1 | tail -4; \
+	  [ $${PIPESTATUS[0]} -eq 0 ] || exit 1; \
 	done
 
 install: build

@@ -16,16 +16,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const std::string path = "/tmp/memledger-fuzz-capture-" + std::to_string(getpid()) + ".mlcap";
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) return 0;
-  // Half the inputs get a valid header, so the fuzzer reaches the chunks.
-  if (size > 0 && (data[0] & 1) != 0) {
+  // The first byte picks the mode: odd, a valid header goes first so the
+  // fuzzer reaches the chunks; even, the rest is the whole file.
+  if (size == 0) return 0;
+  const bool with_header = (data[0] & 1) != 0;
+  ++data;
+  --size;
+  if (with_header) {
     CaptureFileHeader header{};
     std::memcpy(header.magic, kCaptureMagic, sizeof(header.magic));
     header.version = kCaptureVersion;
     header.header_bytes = sizeof(header);
     header.slot_bytes = 64;
     std::fwrite(&header, sizeof(header), 1, f);
-    ++data;
-    --size;
   }
   std::fwrite(data, 1, size, f);
   std::fclose(f);

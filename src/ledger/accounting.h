@@ -11,10 +11,12 @@
 
 namespace memledger {
 
-// Invariants (checked by Ledger::Validate):
+// Invariants (checked by Ledger::Validate, after every device close and
+// process end in debug builds):
 //   live_bytes   = sum of the sizes of the live buffers counted here
-//   live_buffers = allocs - frees - leaked_buffers - (double_alloc replacements)
+//   live_buffers = number of those buffers
 //   peak_bytes  >= live_bytes
+//   a device's counters = the sum of every process's counters there
 struct TypeCounters {
   std::uint64_t live_bytes = 0;
   std::uint64_t live_buffers = 0;

@@ -47,9 +47,10 @@ void AddressIndex::Compact(Lookup lookup) {
   absl::erase_if(ranges_, [&](const auto& entry) { return lookup(entry.second.identity, entry.first) == nullptr; });
 }
 
-std::size_t AddressIndex::CountLive(Lookup lookup) const {
+std::size_t AddressIndex::CountLive(
+    absl::FunctionRef<bool(std::uint64_t identity, std::uint64_t address)> is_live) const {
   std::size_t n = 0;
-  for (const auto& [address, range] : ranges_) n += lookup(range.identity, address) != nullptr;
+  for (const auto& [address, range] : ranges_) n += is_live(range.identity, address);
   return n;
 }
 

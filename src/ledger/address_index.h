@@ -39,8 +39,8 @@ class AddressIndex {
   // A live range of this index was freed, replaced or leaked.
   void Released() { --live_; }
   std::size_t live() const { return live_; }
-  // Live entries, counted through `lookup` (for validation). O(entries).
-  std::size_t CountLive(Lookup lookup) const;
+  // Entries for which `is_live(identity, address)` holds (for validation). O(entries).
+  std::size_t CountLive(absl::FunctionRef<bool(std::uint64_t identity, std::uint64_t address)> is_live) const;
 
  private:
   struct Range {

@@ -10,12 +10,25 @@
 #include "ledger/ledger.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 namespace memledger {
 namespace {
+// Debug builds check the invariants at every state transition that settles books.
+void CheckInvariants([[maybe_unused]] const Ledger& ledger) {
+#ifndef NDEBUG
+  if (const auto violation = ledger.Validate()) {
+    std::fprintf(stderr, "memledger: ledger invariant broken: %s\n", violation->c_str());
+    std::abort();
+  }
+#endif
+}
+
 constexpr std::uint64_t kLateFreeWindow = 1 << 16;  // events
 constexpr std::uint8_t kUnmappedType = 0xff;
+constexpr std::uint64_t kMaxBufferBytes = 1ULL << 48;  // 256 TiB
 constexpr std::size_t kMaxNameBytes = 256;
 constexpr std::size_t kMaxMarksPerProcess = 1 << 20;
 
@@ -95,6 +108,7 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
       }
       LeakLive(p, e.device);
       Device(e.device).open = false;
+      CheckInvariants(*this);
       break;
     case EventKind::kTag: books.tag_names[e.tag] = BoundedName(record.payload); break;
     case EventKind::kMark:
@@ -150,7 +164,10 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   if (cls == BufferClass::kCircularBuffer) local_type = MEMLEDGER_CB;
   if (cls == BufferClass::kKernelBinary) local_type = MEMLEDGER_KERNEL;
   const auto type = LedgerType(books, local_type);
-  if (!type || e.size == 0 || e.device >= kMaxDevices) {
+  // Sizes past kMaxBufferBytes, or that would overflow the device's total, are
+  // corrupt input: counting them would break the books for everyone.
+  if (!type || e.size == 0 || e.size > kMaxBufferBytes || e.device >= kMaxDevices ||
+      Device(e.device).types[*type].live_bytes + e.size < e.size) {
     Count(books, Anomaly::kInvalidEvent);
     return;
   }
@@ -277,6 +294,7 @@ void Ledger::EndProcess(ProcessIndex process, ProcessState state, std::int64_t e
   LeakLive(static_cast<std::uint32_t>(process), std::nullopt);
   books.state = state;
   books.exit_status = exit_status;
+  CheckInvariants(*this);
 }
 
 void Ledger::CountLost(ProcessIndex process, std::uint64_t slots) {
@@ -324,6 +342,32 @@ std::optional<std::string> Ledger::Validate() const {
         if (c.peak_bytes < c.live_bytes) return "peak below live bytes";
         device_sums[d][t].live_bytes += c.live_bytes;
         device_sums[d][t].allocs += c.allocs;
+      }
+    }
+  }
+  // Every live buffer has exactly one live entry in its address index.
+  absl::flat_hash_map<std::pair<std::uint64_t, BufferClass>, std::size_t> live_per_index;
+  for (const auto& [key, buffer] : live_) ++live_per_index[{AddressIndexKey(key.process, key.device, buffer.type), key.cls}];
+  for (std::uint32_t p = 0; p < address_index_.size(); ++p) {
+    for (std::size_t d = 0; d < address_index_[p].size(); ++d) {
+      if (!address_index_[p][d]) continue;
+      for (std::size_t slot = 0; slot < address_index_[p][d]->size(); ++slot) {
+        const AddressIndex* index = (*address_index_[p][d])[slot].get();
+        if (index == nullptr) continue;
+        const auto type = static_cast<std::uint8_t>(slot / kBufferClassCount);
+        const auto cls = static_cast<BufferClass>(slot % kBufferClassCount);
+        const auto device = static_cast<std::uint16_t>(d);
+        const std::size_t entries = index->CountLive([&](std::uint64_t identity, std::uint64_t address) {
+          const auto it = live_.find(LiveKey{p, device, cls, 0, identity});
+          return it != live_.end() && it->second.address == address && it->second.type == type;
+        });
+        const auto expected = live_per_index.find({AddressIndexKey(p, device, type), cls});
+        const std::size_t want = expected == live_per_index.end() ? 0 : expected->second;
+        if (entries != want || index->live() != want) {
+          return "process " + std::to_string(p) + " device " + std::to_string(d) + " type " + std::to_string(type) +
+                 ": the address index holds " + std::to_string(entries) + " live entries and counts " +
+                 std::to_string(index->live()) + ", the live table " + std::to_string(want);
+        }
       }
     }
   }
