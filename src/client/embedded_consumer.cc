@@ -76,7 +76,8 @@ void EmbeddedConsumer::Run() {
     }
     consumer_.WaitForData(stop_requested_.load(std::memory_order_relaxed) ? kIdleSleep / 10 : kIdleSleep);
   }
-  ledger_.CountLost(process_, consumer_.abandoned_slots() + assembler_.errors().missing_slots);
+  // Drained strictly in sequence: every gap the assembler saw is an abandoned slot.
+  ledger_.CountLost(process_, consumer_.abandoned_slots());
   if (!ended_) ledger_.EndProcess(process_, ProcessState::kExited, 0);
   consumer_.MarkProcessed();
   if (capture_) capture_->Close(&capture_error_);

@@ -28,6 +28,7 @@ std::optional<Record> RecordAssembler::Push(const Event& slot) {
       remaining_ = 0;
       ++errors_.bad_payload;
     }
+    skipping_ = 0;
   }
   next_seq_ = slot.seq + 1;
 
@@ -39,8 +40,14 @@ std::optional<Record> RecordAssembler::Push(const Event& slot) {
     return Record{header_, payload_};
   }
 
+  if (skipping_ != 0) {
+    --skipping_;
+    return std::nullopt;
+  }
   if (slot.kind == 0 || slot.kind > kLastEventKind) {
     ++errors_.bad_kind;
+    // A kind from a newer writer still frames its payload: skip those slots.
+    if (slot.payload_bytes <= kMaxPayloadBytes) skipping_ = ContinuationSlots(slot.payload_bytes);
     return std::nullopt;
   }
   if (slot.payload_bytes > kMaxPayloadBytes) {

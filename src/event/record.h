@@ -49,7 +49,7 @@ class RecordAssembler {
   // Feeds one slot. Returns a complete record when this slot finished one.
   std::optional<Record> Push(const Event& slot);
   // True while a record's continuation slots are still expected.
-  bool mid_record() const { return remaining_ != 0; }
+  bool mid_record() const { return remaining_ != 0 || skipping_ != 0; }
   std::uint64_t next_seq() const { return next_seq_; }
   const AssemblerErrors& errors() const { return errors_; }
 
@@ -57,6 +57,7 @@ class RecordAssembler {
   Event header_{};
   std::string payload_;
   std::uint32_t remaining_ = 0;  // continuation slots still to come
+  std::uint32_t skipping_ = 0;   // continuation slots of a refused record still to come
   std::uint64_t next_seq_ = 0;   // 0: not known yet
   AssemblerErrors errors_;
 };

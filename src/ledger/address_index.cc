@@ -43,6 +43,16 @@ void AddressIndex::Insert(std::uint64_t address, std::uint64_t end, std::uint64_
   if (ranges_.size() > 2 * live_ + kCompactSlack) Compact(lookup);
 }
 
+void AddressIndex::Erase(std::uint64_t address, std::uint64_t identity) {
+  for (auto [it, last] = ranges_.equal_range(address); it != last; ++it) {
+    if (it->second.identity == identity) {
+      ranges_.erase(it);
+      break;
+    }
+  }
+  --live_;
+}
+
 void AddressIndex::Compact(Lookup lookup) {
   absl::erase_if(ranges_, [&](const auto& entry) { return lookup(entry.second.identity, entry.first) == nullptr; });
 }

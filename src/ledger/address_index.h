@@ -6,13 +6,15 @@
 // free). A stale entry stays until an allocation reuses or covers it, or a
 // compaction drops it. Whether an entry is live is asked of the live table
 // through `Lookup`, so a stale entry is never mistaken for a live one.
-// Invariants, after every Insert:
+// Buffers that took part in an overlap are the exception: their entries are
+// erased when they are released (Erase), which is rare and keeps this true:
+// Invariants, after every Insert and Erase:
 //   - each live buffer of this index has exactly one entry;
-//   - no stale entry lies inside a live range that is not itself part of an
-//     overlap (inserting a range drops the stale entries it covers);
+//   - no stale entry lies inside a live range: a range inserted over stale
+//     entries drops them, and a stale entry inside a live range would have
+//     overlapped it while live, so it was erased eagerly;
 //   - stale entries <= live entries + kCompactSlack.
-// So only the nearest entry before a new range can reach into it without an
-// overlap having been reported already.
+// So only the nearest entry before a new range can reach into it.
 //
 // Not thread-safe: owned by one Ledger.
 #pragma once
@@ -36,8 +38,11 @@ class AddressIndex {
 
   // Adds the live range [address, end) of `identity` (already in the live table).
   void Insert(std::uint64_t address, std::uint64_t end, std::uint64_t identity, Lookup lookup, OnOverlap on_overlap);
-  // A live range of this index was freed, replaced or leaked.
+  // A live range of this index was freed, replaced or leaked: its entry stays
+  // until reused, covered or compacted away.
   void Released() { --live_; }
+  // The same, for a range that took part in an overlap: its entry goes now.
+  void Erase(std::uint64_t address, std::uint64_t identity);
   std::size_t live() const { return live_; }
   // Entries for which `is_live(identity, address)` holds (for validation). O(entries).
   std::size_t CountLive(absl::FunctionRef<bool(std::uint64_t identity, std::uint64_t address)> is_live) const;

@@ -108,6 +108,7 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
       }
       LeakLive(p, e.device);
       Device(e.device).open = false;
+      if (e.device < books.open_devices.size()) books.open_devices[e.device] = false;
       CheckInvariants(*this);
       break;
     case EventKind::kTag: books.tag_names[e.tag] = BoundedName(record.payload); break;
@@ -172,7 +173,7 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
     return;
   }
   const LiveKey key{process, e.device, cls, 0, e.buffer_id != 0 ? e.buffer_id : e.address};
-  const LiveBuffer buffer{e.address, e.size, e.seq, e.time_ns, e.stack, e.tag, 0, 0, *type};
+  const LiveBuffer buffer{e.address, e.size, e.seq, e.time_ns, e.stack, e.tag, 0, 0, *type, false};
   auto [it, inserted] = live_.try_emplace(key, buffer);
   if (!inserted) {
     Count(books, Anomaly::kDoubleAlloc);
@@ -181,11 +182,12 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   }
   ProcessCounters(books, e.device, *type).Add(e.size);
   Device(e.device).types[*type].Add(e.size);
-  IndexAndMarkOverlaps(key, buffer);
+  IndexAndMarkOverlaps(key, it->second);
 }
 
-void Ledger::IndexAndMarkOverlaps(const LiveKey& key, const LiveBuffer& buffer) {
+void Ledger::IndexAndMarkOverlaps(const LiveKey& key, LiveBuffer& buffer) {
   auto mark = [&](LiveBuffer& older) {
+    buffer.overlapped_older = true;
     if (older.overlapped_by == 0) {
       older.first_overlap_after = static_cast<std::uint32_t>(
           std::min<std::uint64_t>(buffer.seq - older.seq, std::numeric_limits<std::uint32_t>::max()));
@@ -232,7 +234,12 @@ void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& 
     ++site.buffers;
     site.bytes += buffer.size;
   }
-  IndexFor(key.process, key.device, buffer.type, key.cls).Released();
+  AddressIndex& index = IndexFor(key.process, key.device, buffer.type, key.cls);
+  if (buffer.in_overlap()) {
+    index.Erase(buffer.address, key.identity);
+  } else {
+    index.Released();
+  }
   if (buffer.overlapped_by != 0) {
     const bool late_free = how == ReleaseAs::kFreed && seq - (buffer.seq + buffer.first_overlap_after) <= kLateFreeWindow;
     books.anomalies[static_cast<int>(late_free ? Anomaly::kLateFreeHook : Anomaly::kOverlap)] += buffer.overlapped_by;
@@ -262,7 +269,10 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
     return;
   }
   DeviceBooks& device = Device(r.event.device);
-  if (device.open) LeakLive(process, r.event.device);  // reopening closes it first
+  // Reopening closes it first: for this process, whatever other processes did.
+  if (books.open_devices.size() <= r.event.device) books.open_devices.resize(r.event.device + 1);
+  if (books.open_devices[r.event.device]) LeakLive(process, r.event.device);
+  books.open_devices[r.event.device] = true;
   device.open = true;
   device.name = BoundedName(description->name);
   for (const memledger_capacity& cap : description->capacities) {

@@ -59,6 +59,7 @@ struct ProcessBooks {
   absl::flat_hash_map<std::uint32_t, std::string> tag_names;
   std::array<std::uint8_t, MEMLEDGER_MAX_TYPES> type_map{};  // 0xff: not registered
   std::vector<std::pair<std::uint64_t, std::string>> marks;  // (time_ns, label)
+  std::vector<bool> open_devices;  // devices this process opened and has not closed since
 };
 
 class Ledger {
@@ -102,7 +103,7 @@ class Ledger {
   void Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                std::uint64_t seq);
   // Adds `buffer` to its address index and marks every live buffer it intersects.
-  void IndexAndMarkOverlaps(const LiveKey& key, const LiveBuffer& buffer);
+  void IndexAndMarkOverlaps(const LiveKey& key, LiveBuffer& buffer);
   // Every live buffer of `process` (on `device`, or all devices) becomes a leak.
   void LeakLive(std::uint32_t process, std::optional<std::uint16_t> device);
   void Count(ProcessBooks& books, Anomaly anomaly) { ++books.anomalies[static_cast<int>(anomaly)]; }

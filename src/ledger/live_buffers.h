@@ -54,6 +54,9 @@ struct LiveBuffer {
   std::uint32_t first_overlap_after;  // events from this ALLOC to the first that overlapped it (saturating)
   std::uint16_t overlapped_by;        // newer buffers allocated over this one (saturating)
   std::uint8_t type;                  // ledger-wide type index
+  bool overlapped_older;              // it was allocated over a live buffer
+  // Part of an overlap, either side: its address-index entry goes eagerly.
+  bool in_overlap() const { return overlapped_by != 0 || overlapped_older; }
 };
 static_assert(sizeof(LiveBuffer) == 48, "with its key, one cache line per live buffer");
 

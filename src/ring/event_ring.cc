@@ -125,15 +125,24 @@ std::unique_ptr<EventRing> EventRing::Attach(int fd, std::string* error) {
   return std::unique_ptr<EventRing>(new EventRing(own_fd, base, copy.capacity, static_cast<OnFull>(copy.on_full)));
 }
 
-bool EventRing::WouldDrop(std::uint32_t n) {
-  const std::uint64_t head = header_->head.load(std::memory_order_relaxed);
-  if (head + n <= CachedLimit()) return false;
-  // Acquire: pairs with the consumer's release store of tail.
-  const std::uint64_t tail = header_->tail.load(std::memory_order_acquire);
-  if (head + n <= tail + capacity_) return false;
-  header_->dropped.fetch_add(1, std::memory_order_relaxed);
-  RingDoorbell(*header_);
-  return true;
+std::uint64_t EventRing::ClaimOrDrop(std::uint32_t n) {
+  std::uint64_t head = header_->head.load(std::memory_order_relaxed);
+  for (;;) {
+    if (head + n > CachedLimit()) {
+      // Acquire: pairs with the consumer's release store of tail.
+      const std::uint64_t tail = header_->tail.load(std::memory_order_acquire);
+      if (head + n > tail + capacity_) {
+        header_->dropped.fetch_add(1, std::memory_order_relaxed);
+        RingDoorbell(*header_);
+        return 0;
+      }
+      if (head + n > tail + capacity_ / 2) RingDoorbell(*header_);  // backing up: get the consumer going
+      tls_ring_producer_cache = {id_, tail + capacity_ / 2};
+    }
+    // Only a claim that still starts at the head checked above may take the
+    // slots: a fetch_add after the check could land past the free space.
+    if (header_->head.compare_exchange_weak(head, head + n, std::memory_order_relaxed)) return head;
+  }
 }
 
 void EventRing::WaitForSpace(std::uint64_t end) {

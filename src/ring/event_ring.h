@@ -34,6 +34,8 @@ extern constinit thread_local RingProducerCache tls_ring_producer_cache
 
 class EventRing {
  public:
+  static constexpr std::uint64_t kPrefetchAhead = 32;
+
   // Creates a new ring in a fresh memfd. Returns nullptr and sets *error on failure.
   static std::unique_ptr<EventRing> Create(std::uint64_t capacity, OnFull policy, std::string* error);
   // Maps an existing ring's memfd (dups the fd; the caller keeps its own) and
@@ -47,7 +49,7 @@ class EventRing {
   std::uint64_t Claim(std::uint32_t n) {
     // The common case: one relaxed fetch_add and a compare with this thread's
     // cached limit, below which slots are known to be free.
-    if (policy_ == OnFull::kDrop && WouldDrop(n)) return 0;
+    if (policy_ == OnFull::kDrop) return ClaimOrDrop(n);
     const std::uint64_t seq = header_->head.fetch_add(n, std::memory_order_relaxed);
     if (seq + n > CachedLimit()) [[unlikely]]
       WaitForSpace(seq + n);
@@ -56,6 +58,9 @@ class EventRing {
   // Writes `event` (all but its seq field) into slot `seq` and publishes it.
   void Publish(std::uint64_t seq, const Event& event) {
     RingSlot& slot = slots_[seq & mask_];
+    // Ask for a slot a little ahead in exclusive state now, so a later hook's
+    // stores do not wait for it (the consumer read it last, on another core).
+    __builtin_prefetch(&slots_[(seq + kPrefetchAhead) & mask_], 1, 3);
     std::memcpy(slot.body, reinterpret_cast<const unsigned char*>(&event) + sizeof(std::uint64_t), sizeof(slot.body));
     // Release: pairs with the consumer's acquire load of the seq word.
     slot.seq.store(seq, std::memory_order_release);
@@ -74,7 +79,8 @@ class EventRing {
     const RingProducerCache& cache = tls_ring_producer_cache;
     return cache.ring_id == id_ ? cache.limit : 0;
   }
-  bool WouldDrop(std::uint32_t n);
+  // Under kDrop: claims n slots only if they are free now (CAS), else counts a drop and returns 0.
+  std::uint64_t ClaimOrDrop(std::uint32_t n);
   void WaitForSpace(std::uint64_t end);
 
   int fd_;

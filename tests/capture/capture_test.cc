@@ -1,0 +1,358 @@
+// capture_test.cc — the capture file: writer and reader round trip over
+// several zstd chunks, a file cut anywhere keeps exactly its whole chunks and
+// says where it was cut, damaged chunks stop the reader with a clear problem,
+// and headers this build does not understand are refused
+// (src/capture/capture_writer.h, capture_reader.h, capture_format.h).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "capture/capture_format.h"
+#include "capture_test_util.h"
+
+namespace memledger {
+namespace {
+
+using capture_test::kTestPid;
+using capture_test::kTestStartNs;
+using capture_test::ReadBytes;
+using capture_test::ScratchDir;
+using capture_test::WriteBytes;
+using capture_test::WriteCapture;
+
+// Slots whose contents are hard to compress, so chunks have some size.
+std::vector<Event> NoisySlots(std::size_t n) {
+  std::vector<Event> slots(n);
+  std::uint64_t rng = 99;
+  for (std::size_t i = 0; i < n; ++i) {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    slots[i].seq = i + 1;
+    slots[i].kind = static_cast<std::uint8_t>(EventKind::kAlloc);
+    slots[i].address = rng;
+    slots[i].buffer_id = rng >> 17;
+    slots[i].size = (rng >> 40) & 0xffff;
+  }
+  return slots;
+}
+
+struct ReadBack {
+  bool opened = false;
+  std::string error;
+  std::string problem;
+  std::vector<Event> slots;
+  std::vector<std::uint64_t> chunk_ends;  // file offset after each whole chunk
+  std::vector<std::size_t> chunk_slots;   // slots in each whole chunk
+  CaptureInfo info;
+};
+ReadBack ReadCapture(const std::string& path) {
+  ReadBack out;
+  auto reader = CaptureReader::Open(path, &out.error);
+  if (!reader) return out;
+  out.opened = true;
+  out.info = reader->info();
+  std::vector<Event> chunk;
+  while (reader->NextChunk(&chunk)) {
+    out.slots.insert(out.slots.end(), chunk.begin(), chunk.end());
+    out.chunk_ends.push_back(reader->bytes_read());
+    out.chunk_slots.push_back(chunk.size());
+  }
+  EXPECT_EQ(reader->chunks_read(), out.chunk_ends.size());
+  out.problem = reader->problem();
+  return out;
+}
+
+bool SameSlots(const std::vector<Event>& a, const std::vector<Event>& b, std::size_t n) {
+  if (n == 0) return true;  // memcmp must not see the null data() of an empty vector
+  return a.size() >= n && b.size() >= n && std::memcmp(a.data(), b.data(), n * sizeof(Event)) == 0;
+}
+
+TEST(Capture, RoundTripsSeveralChunks) {
+  ScratchDir dir;
+  const std::string path = dir.File("round.mlcap");
+  const std::size_t total = 200000;
+  std::vector<Event> slots(total);
+  for (std::size_t i = 0; i < total; ++i) {
+    slots[i].seq = i + 1;
+    slots[i].address = 0x1000 * i;
+    slots[i].size = i % 4096;
+    slots[i].kind = static_cast<std::uint8_t>(1 + i % kLastEventKind);
+  }
+  std::string error;
+  auto writer = CaptureWriter::Open(path, kTestPid, "trainer", kTestStartNs, &error);
+  ASSERT_NE(writer, nullptr) << error;
+  for (std::size_t at = 0; at < total; at += 1000) {
+    writer->Append(std::span<const Event>(slots).subspan(at, std::min<std::size_t>(1000, total - at)));
+    if (at == 70000) {
+      ASSERT_TRUE(writer->Flush());  // after 71000 slots: ends a chunk early
+    }
+  }
+  ASSERT_TRUE(writer->Close(&error)) << error;
+  EXPECT_EQ(writer->bytes_written(), std::filesystem::file_size(path));
+
+  const ReadBack back = ReadCapture(path);
+  ASSERT_TRUE(back.opened) << back.error;
+  EXPECT_EQ(back.problem, "");
+  ASSERT_EQ(back.slots.size(), total);
+  EXPECT_TRUE(SameSlots(back.slots, slots, total));
+  // 65536 (full), 5464 (flushed at 71000), 65536 (full), 63464 at Close.
+  EXPECT_EQ(back.chunk_slots, (std::vector<std::size_t>{65536, 5464, 65536, 63464}));
+  EXPECT_EQ(back.chunk_ends.back(), std::filesystem::file_size(path));
+  EXPECT_EQ(back.info.version, kCaptureVersion);
+  EXPECT_EQ(back.info.pid, kTestPid);
+  EXPECT_EQ(back.info.comm, "trainer");
+  EXPECT_EQ(back.info.start_unix_ns, kTestStartNs);
+}
+
+TEST(Capture, EmptyCaptureIsWholeAndHoldsNoChunks) {
+  ScratchDir dir;
+  const std::string path = dir.File("empty.mlcap");
+  EXPECT_EQ(WriteCapture(path, {}), sizeof(CaptureFileHeader));
+  const ReadBack back = ReadCapture(path);
+  ASSERT_TRUE(back.opened) << back.error;
+  EXPECT_TRUE(back.slots.empty());
+  EXPECT_EQ(back.problem, "");
+}
+
+TEST(Capture, LongProcessNameIsCutToFitTheHeader) {
+  ScratchDir dir;
+  const std::string path = dir.File("comm.mlcap");
+  WriteCapture(path, NoisySlots(3), 0, std::string(100, 'c'));
+  const ReadBack back = ReadCapture(path);
+  ASSERT_TRUE(back.opened) << back.error;
+  EXPECT_EQ(back.info.comm, std::string(31, 'c'));
+}
+
+TEST(Capture, FlushedChunkIsReadableWhileTheWriterIsStillOpen) {
+  ScratchDir dir;
+  const std::string path = dir.File("live.mlcap");
+  std::string error;
+  auto writer = CaptureWriter::Open(path, kTestPid, "trainer", kTestStartNs, &error);
+  ASSERT_NE(writer, nullptr) << error;
+  const std::vector<Event> slots = NoisySlots(10);
+  writer->Append(slots);
+  ASSERT_TRUE(writer->Flush());
+  writer->Append(NoisySlots(5));  // in memory only: a crash now loses just these
+  const ReadBack back = ReadCapture(path);
+  ASSERT_TRUE(back.opened) << back.error;
+  EXPECT_EQ(back.problem, "");
+  ASSERT_EQ(back.slots.size(), 10u);
+  EXPECT_TRUE(SameSlots(back.slots, slots, 10));
+}
+
+TEST(Capture, WriterReportsAPathItCannotCreate) {
+  ScratchDir dir;
+  std::string error;
+  const std::string path = dir.File("no/such/dir/x.mlcap");
+  EXPECT_EQ(CaptureWriter::Open(path, 1, "x", 0, &error), nullptr);
+  EXPECT_NE(error.find(path), std::string::npos) << error;
+}
+
+// --- cut files ------------------------------------------------------------------
+
+// Cuts a six-chunk capture every 997 bytes (and at, just before and just after
+// every chunk boundary): the reader must return exactly the whole chunks
+// before the cut and, unless the cut falls on a boundary, say where it is.
+TEST(Capture, FileCutAnywhereKeepsItsWholeChunksAndSaysWhere) {
+  ScratchDir dir;
+  const std::string whole_path = dir.File("whole.mlcap");
+  const std::string cut_path = dir.File("cut.mlcap");
+  const std::size_t chunk_slots = 1500;
+  const std::vector<Event> slots = NoisySlots(6 * chunk_slots);
+  WriteCapture(whole_path, slots, chunk_slots);
+  const std::string bytes = ReadBytes(whole_path);
+  const ReadBack whole = ReadCapture(whole_path);
+  ASSERT_EQ(whole.problem, "");
+  ASSERT_EQ(whole.chunk_ends.size(), 6u);
+  ASSERT_EQ(whole.chunk_ends.back(), bytes.size());
+
+  std::vector<std::size_t> cuts;
+  for (std::size_t cut = 0; cut < bytes.size(); cut += 997) cuts.push_back(cut);
+  for (const std::uint64_t end : whole.chunk_ends) {
+    cuts.insert(cuts.end(), {end - 1, end, std::min<std::size_t>(end + 1, bytes.size())});
+  }
+  cuts.insert(cuts.end(), {sizeof(CaptureFileHeader) - 1, sizeof(CaptureFileHeader),
+                           sizeof(CaptureFileHeader) + sizeof(ChunkHeader) - 1});
+
+  for (const std::size_t cut : cuts) {
+    SCOPED_TRACE("cut at byte " + std::to_string(cut) + " of " + std::to_string(bytes.size()));
+    WriteBytes(cut_path, std::string_view(bytes).substr(0, cut));
+    const ReadBack back = ReadCapture(cut_path);
+    if (cut < sizeof(CaptureFileHeader)) {
+      EXPECT_FALSE(back.opened);
+      EXPECT_NE(back.error.find("not a memledger capture"), std::string::npos) << back.error;
+      continue;
+    }
+    ASSERT_TRUE(back.opened) << back.error;
+    std::size_t whole_chunks = 0;
+    std::uint64_t last_end = sizeof(CaptureFileHeader);
+    while (whole_chunks < whole.chunk_ends.size() && whole.chunk_ends[whole_chunks] <= cut) {
+      last_end = whole.chunk_ends[whole_chunks++];
+    }
+    ASSERT_EQ(back.chunk_ends.size(), whole_chunks);
+    ASSERT_EQ(back.slots.size(), whole_chunks * chunk_slots);
+    EXPECT_TRUE(SameSlots(back.slots, slots, back.slots.size()));
+    if (cut == last_end) {
+      EXPECT_EQ(back.problem, "") << "a cut on a chunk boundary looks like a whole file";
+    } else {
+      EXPECT_NE(back.problem.find("cut or damaged at byte " + std::to_string(last_end) + " of " + std::to_string(cut)),
+                std::string::npos)
+          << back.problem;
+      EXPECT_NE(back.problem.find("incomplete"), std::string::npos) << back.problem;
+    }
+  }
+}
+
+// --- damaged chunks -----------------------------------------------------------
+
+class DamagedCapture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WriteCapture(path_, slots_, 100);  // three chunks
+    bytes_ = ReadBytes(path_);
+    const ReadBack whole = ReadCapture(path_);
+    ASSERT_EQ(whole.chunk_ends.size(), 3u);
+    second_chunk_ = whole.chunk_ends[0];
+  }
+  // The second chunk's header, to edit.
+  ChunkHeader SecondChunkHeader() const {
+    ChunkHeader header;
+    std::memcpy(&header, bytes_.data() + second_chunk_, sizeof(header));
+    return header;
+  }
+  void SetSecondChunkHeader(const ChunkHeader& header) {
+    std::memcpy(bytes_.data() + second_chunk_, &header, sizeof(header));
+  }
+  // Writes the edited bytes, reads them and expects the first chunk only.
+  std::string ProblemReadingFirstChunkOnly() {
+    WriteBytes(path_, bytes_);
+    const ReadBack back = ReadCapture(path_);
+    EXPECT_TRUE(back.opened) << back.error;
+    EXPECT_EQ(back.slots.size(), 100u);
+    EXPECT_TRUE(SameSlots(back.slots, slots_, back.slots.size()));
+    EXPECT_NE(back.problem.find("at byte " + std::to_string(second_chunk_)), std::string::npos) << back.problem;
+    return back.problem;
+  }
+
+  ScratchDir dir_;
+  const std::string path_ = dir_.File("damaged.mlcap");
+  const std::vector<Event> slots_ = NoisySlots(300);
+  std::string bytes_;
+  std::size_t second_chunk_ = 0;
+};
+
+TEST_F(DamagedCapture, CorruptCompressedBytesStopTheReader) {
+  bytes_[second_chunk_ + sizeof(ChunkHeader) + SecondChunkHeader().compressed_bytes / 2] ^= 0x5a;
+  EXPECT_NE(ProblemReadingFirstChunkOnly().find("does not decompress"), std::string::npos);
+}
+
+TEST_F(DamagedCapture, BadChunkMagicStopsTheReader) {
+  ChunkHeader header = SecondChunkHeader();
+  header.magic = 0x12345678;
+  SetSecondChunkHeader(header);
+  EXPECT_NE(ProblemReadingFirstChunkOnly().find("bad chunk magic"), std::string::npos);
+}
+
+TEST_F(DamagedCapture, UnknownCodecStopsTheReader) {
+  ChunkHeader header = SecondChunkHeader();
+  header.codec = 7;
+  SetSecondChunkHeader(header);
+  EXPECT_NE(ProblemReadingFirstChunkOnly().find("unknown chunk codec 7"), std::string::npos);
+}
+
+TEST_F(DamagedCapture, ChunkSizesOutOfRangeStopTheReader) {
+  const ChunkHeader original = SecondChunkHeader();
+  for (const auto& [slot_count, compressed_bytes] :
+       {std::pair{0u, original.compressed_bytes}, std::pair{kMaxChunkSlots + 1, original.compressed_bytes},
+        std::pair{original.slot_count, kMaxChunkCompressedBytes + 1}}) {
+    SCOPED_TRACE(std::to_string(slot_count) + " slots in " + std::to_string(compressed_bytes) + " bytes");
+    ChunkHeader header = original;
+    header.slot_count = slot_count;
+    header.compressed_bytes = compressed_bytes;
+    SetSecondChunkHeader(header);
+    EXPECT_NE(ProblemReadingFirstChunkOnly().find("out of range"), std::string::npos);
+  }
+}
+
+TEST_F(DamagedCapture, SlotCountThatDisagreesWithTheFrameStopsTheReader) {
+  ChunkHeader header = SecondChunkHeader();
+  header.slot_count += 1;
+  SetSecondChunkHeader(header);
+  EXPECT_NE(ProblemReadingFirstChunkOnly().find("does not decompress"), std::string::npos);
+}
+
+// --- files that are not captures this build reads ----------------------------
+
+CaptureFileHeader ValidHeader() {
+  CaptureFileHeader header{};
+  std::memcpy(header.magic, kCaptureMagic, sizeof(header.magic));
+  header.version = kCaptureVersion;
+  header.header_bytes = sizeof(CaptureFileHeader);
+  header.slot_bytes = kSlotBytes;
+  return header;
+}
+
+std::string OpenError(const std::string& path, std::string_view bytes) {
+  WriteBytes(path, bytes);
+  std::string error;
+  EXPECT_EQ(CaptureReader::Open(path, &error), nullptr);
+  return error;
+}
+
+std::string AsBytes(const CaptureFileHeader& header) {
+  return std::string(reinterpret_cast<const char*>(&header), sizeof(header));
+}
+
+TEST(CaptureOpen, HandBuiltHeaderIsAccepted) {
+  ScratchDir dir;
+  const std::string path = dir.File("hand.mlcap");
+  WriteBytes(path, AsBytes(ValidHeader()));
+  std::string error;
+  EXPECT_NE(CaptureReader::Open(path, &error), nullptr) << error;
+}
+
+TEST(CaptureOpen, GarbageIsNotACapture) {
+  ScratchDir dir;
+  const std::string path = dir.File("garbage.mlcap");
+  EXPECT_NE(OpenError(path, std::string(4096, '\x7f')).find("is not a memledger capture"), std::string::npos);
+  EXPECT_NE(OpenError(path, "").find("is not a memledger capture"), std::string::npos);
+  CaptureFileHeader header = ValidHeader();
+  header.magic[7] = 'X';
+  EXPECT_NE(OpenError(path, AsBytes(header)).find("is not a memledger capture"), std::string::npos);
+}
+
+TEST(CaptureOpen, MissingFileIsReported) {
+  ScratchDir dir;
+  const std::string path = dir.File("missing.mlcap");
+  std::string error;
+  EXPECT_EQ(CaptureReader::Open(path, &error), nullptr);
+  EXPECT_NE(error.find("cannot open"), std::string::npos) << error;
+  EXPECT_NE(error.find(path), std::string::npos) << error;
+}
+
+TEST(CaptureOpen, NewerVersionIsRefusedWithAClearMessage) {
+  ScratchDir dir;
+  const std::string path = dir.File("newer.mlcap");
+  CaptureFileHeader header = ValidHeader();
+  header.version = kCaptureVersion + 1;
+  const std::string error = OpenError(path, AsBytes(header));
+  EXPECT_NE(error.find("version " + std::to_string(kCaptureVersion + 1)), std::string::npos) << error;
+  EXPECT_NE(error.find("newer memledger"), std::string::npos) << error;
+  header.version = 0;
+  EXPECT_NE(OpenError(path, AsBytes(header)).find("version 0"), std::string::npos);
+}
+
+TEST(CaptureOpen, WrongHeaderOrSlotSizeIsCorrupt) {
+  ScratchDir dir;
+  const std::string path = dir.File("sizes.mlcap");
+  CaptureFileHeader header = ValidHeader();
+  header.header_bytes = 128;
+  EXPECT_NE(OpenError(path, AsBytes(header)).find("corrupt capture header"), std::string::npos);
+  header = ValidHeader();
+  header.slot_bytes = 32;
+  EXPECT_NE(OpenError(path, AsBytes(header)).find("corrupt capture header"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace memledger

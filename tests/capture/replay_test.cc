@@ -1,0 +1,249 @@
+// replay_test.cc — ReplayCapture, the offline half of the one accounting
+// path: a whole capture gives the books its records describe; a cut one gives
+// the books of its whole chunks and ends the process as killed; lost slots
+// are counted (src/capture/replay.h).
+#include "capture/replay.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "capture_test_util.h"
+
+namespace memledger {
+namespace {
+
+using capture_test::kTestPid;
+using capture_test::ReadBytes;
+using capture_test::ScratchDir;
+using capture_test::SlotStream;
+using capture_test::WriteBytes;
+using capture_test::WriteCapture;
+
+Event Buffer(std::uint64_t id, std::uint64_t address, std::uint64_t size, std::uint32_t tag = 0) {
+  Event e{};
+  e.type = MEMLEDGER_DRAM;
+  e.buffer_id = id;
+  e.address = address;
+  e.size = size;
+  e.tag = tag;
+  return e;
+}
+
+Event ProcessEnd(ProcessState state, std::int64_t exit_status, std::uint64_t dropped) {
+  Event e{};
+  e.type = static_cast<std::uint8_t>(state);
+  e.buffer_id = static_cast<std::uint64_t>(exit_status);
+  e.size = dropped;
+  return e;
+}
+
+// What a tracked process writes first: its name and its device.
+void AddPreamble(SlotStream& stream) {
+  Event process{};
+  process.buffer_id = 777;  // pid
+  stream.Add(EventKind::kProcess, process, "trainer");
+  const std::string device = EncodeDeviceDescription({"card0", {{MEMLEDGER_DRAM, 1 << 30}}});
+  stream.Add(EventKind::kDeviceOpen, {}, device);
+}
+
+TEST(ReplayCapture, WholeCaptureGivesTheBooksItDescribes) {
+  ScratchDir dir;
+  const std::string path = dir.File("whole.mlcap");
+  SlotStream stream;
+  AddPreamble(stream);
+  Event tag{};
+  tag.tag = 1;
+  stream.Add(EventKind::kTag, tag, "weights");
+  Event pool{};
+  pool.type = MEMLEDGER_FIRST_POOL;
+  stream.Add(EventKind::kPool, pool, "kv_cache");
+  stream.Add(EventKind::kAlloc, Buffer(1, 0x1000, 100, 1));
+  stream.Add(EventKind::kAlloc, Buffer(2, 0x2000, 200));
+  Event pooled = Buffer(3, 0x1000, 50);
+  pooled.type = MEMLEDGER_FIRST_POOL;
+  stream.Add(EventKind::kAlloc, pooled);
+  stream.Add(EventKind::kFree, Buffer(2, 0x2000, 0));
+  stream.Add(EventKind::kMark, {}, std::string(80, 'm'));
+  stream.Add(EventKind::kProcessEnd, ProcessEnd(ProcessState::kExited, 3, 5));
+  WriteCapture(path, stream.slots());
+
+  Ledger ledger;
+  const ReplayResult result = ReplayCapture(path, ledger);
+  ASSERT_TRUE(result.opened) << result.error;
+  EXPECT_EQ(result.problem, "");
+  EXPECT_TRUE(result.clean_end);
+  EXPECT_EQ(result.records, 10u);
+  EXPECT_EQ(result.stream_errors.total(), 0u);
+  EXPECT_EQ(result.info.pid, kTestPid);
+  ASSERT_EQ(ledger.processes().size(), 1u);
+
+  const ProcessBooks& books = ledger.process(result.process);
+  EXPECT_EQ(books.pid, 777u) << "the process record names the process";
+  EXPECT_EQ(books.comm, "trainer");
+  EXPECT_EQ(books.state, ProcessState::kExited);
+  EXPECT_EQ(books.exit_status, 3);
+  EXPECT_EQ(books.dropped_events, 5u);
+  EXPECT_EQ(books.lost_slots, 0u);
+  EXPECT_EQ(books.events, 10u);
+  EXPECT_EQ(books.leaked_buffers, 2u);
+  EXPECT_EQ(books.leaked_bytes, 150u);
+  ASSERT_EQ(books.marks.size(), 1u);
+  EXPECT_EQ(books.marks[0].second, std::string(80, 'm'));
+  const DeviceBooks& device = ledger.devices().at(0);
+  EXPECT_EQ(device.name, "card0");
+  EXPECT_EQ(device.capacity[MEMLEDGER_DRAM], 1u << 30);
+  EXPECT_EQ(device.types[MEMLEDGER_DRAM].allocs, 2u);
+  EXPECT_EQ(device.types[MEMLEDGER_DRAM].frees, 1u);
+  EXPECT_EQ(device.types[MEMLEDGER_DRAM].leaked_bytes, 100u);
+  EXPECT_EQ(device.types[MEMLEDGER_DRAM].peak_bytes, 300u);
+  ASSERT_EQ(ledger.type_count(), static_cast<std::size_t>(kBuiltinTypeCount + 1));
+  EXPECT_EQ(ledger.type_name(kBuiltinTypeCount), "kv_cache");
+  EXPECT_EQ(device.types[kBuiltinTypeCount].leaked_bytes, 50u);
+  const LeakSiteKey weights{0, MEMLEDGER_DRAM, 1, 0, static_cast<std::uint32_t>(result.process)};
+  ASSERT_TRUE(ledger.leak_sites().contains(weights));
+  EXPECT_EQ(ledger.leak_sites().at(weights).bytes, 100u);
+  EXPECT_EQ(ledger.tag_name(static_cast<std::uint32_t>(result.process), 1), "weights");
+  EXPECT_EQ(ledger.Validate(), std::nullopt);
+}
+
+TEST(ReplayCapture, RecordsAfterTheEndRecordAreIgnored) {
+  ScratchDir dir;
+  const std::string path = dir.File("after-end.mlcap");
+  SlotStream stream;
+  stream.Add(EventKind::kAlloc, Buffer(1, 0x1000, 100));
+  stream.Add(EventKind::kProcessEnd, ProcessEnd(ProcessState::kExited, 0, 0));
+  stream.Add(EventKind::kAlloc, Buffer(2, 0x2000, 100));  // a hook racing with shutdown
+  WriteCapture(path, stream.slots());
+  Ledger ledger;
+  const ReplayResult result = ReplayCapture(path, ledger);
+  EXPECT_TRUE(result.clean_end);
+  EXPECT_EQ(result.records, 2u);
+  EXPECT_EQ(ledger.process(result.process).leaked_bytes, 100u);
+  EXPECT_EQ(ledger.events(), 2u);
+}
+
+// Three chunks of 100 allocations each, every chunk freeing the previous
+// chunk's buffers; the end record is in the last chunk. Cut inside the last
+// chunk, the process must end killed, with what the first two chunks hold.
+TEST(ReplayCapture, CutCaptureKeepsWhatIsWholeAndEndsTheProcessKilled) {
+  ScratchDir dir;
+  const std::string whole_path = dir.File("whole.mlcap");
+  const std::string cut_path = dir.File("cut.mlcap");
+  SlotStream stream;
+  for (std::uint64_t chunk = 0; chunk < 3; ++chunk) {
+    for (std::uint64_t i = 0; i < 100; ++i) {
+      const std::uint64_t id = chunk * 100 + i + 1;
+      if (chunk > 0) stream.Add(EventKind::kFree, Buffer(id - 100, 0, 0));
+      stream.Add(EventKind::kAlloc, Buffer(id, id << 12, 10));
+    }
+  }
+  stream.Add(EventKind::kProcessEnd, ProcessEnd(ProcessState::kExited, 0, 0));
+  // Chunks: slots 1..100 (chunk 0's allocs), 101..300, 301..501.
+  std::string error;
+  {
+    auto writer = CaptureWriter::Open(whole_path, kTestPid, "trainer", 0, &error);
+    ASSERT_NE(writer, nullptr) << error;
+    const std::span<const Event> slots(stream.slots());
+    writer->Append(slots.subspan(0, 100));
+    writer->Flush();
+    writer->Append(slots.subspan(100, 200));
+    writer->Flush();
+    writer->Append(slots.subspan(300));
+    ASSERT_TRUE(writer->Close(&error)) << error;
+  }
+  const std::string bytes = ReadBytes(whole_path);
+  WriteBytes(cut_path, std::string_view(bytes).substr(0, bytes.size() - 10));
+
+  Ledger ledger;
+  const ReplayResult result = ReplayCapture(cut_path, ledger);
+  ASSERT_TRUE(result.opened) << result.error;
+  EXPECT_NE(result.problem.find("cut or damaged"), std::string::npos) << result.problem;
+  EXPECT_FALSE(result.clean_end);
+  EXPECT_EQ(result.records, 300u);
+  const ProcessBooks& books = ledger.process(result.process);
+  EXPECT_EQ(books.state, ProcessState::kKilled);
+  EXPECT_EQ(books.exit_status, -1);
+  EXPECT_EQ(books.leaked_buffers, 100u) << "chunk 1's buffers were live at the cut";
+  EXPECT_EQ(books.leaked_bytes, 1000u);
+  EXPECT_EQ(ledger.devices().at(0).types[MEMLEDGER_DRAM].allocs, 200u);
+  EXPECT_EQ(ledger.devices().at(0).types[MEMLEDGER_DRAM].frees, 100u);
+  EXPECT_EQ(ledger.devices().at(0).types[MEMLEDGER_DRAM].live_bytes, 0u);
+  EXPECT_EQ(ledger.Validate(), std::nullopt);
+
+  Ledger whole_ledger;
+  const ReplayResult whole = ReplayCapture(whole_path, whole_ledger);
+  EXPECT_EQ(whole.problem, "");
+  EXPECT_TRUE(whole.clean_end);
+  EXPECT_EQ(whole.records, 501u);
+  EXPECT_EQ(whole_ledger.process(whole.process).state, ProcessState::kExited);
+}
+
+TEST(ReplayCapture, CaptureWithoutAnEndRecordEndsKilled) {
+  ScratchDir dir;
+  const std::string path = dir.File("no-end.mlcap");
+  SlotStream stream;
+  stream.Add(EventKind::kAlloc, Buffer(1, 0x1000, 64));
+  WriteCapture(path, stream.slots());
+  Ledger ledger;
+  const ReplayResult result = ReplayCapture(path, ledger);
+  EXPECT_EQ(result.problem, "");
+  EXPECT_FALSE(result.clean_end);
+  EXPECT_EQ(ledger.process(result.process).state, ProcessState::kKilled);
+  EXPECT_EQ(ledger.process(result.process).leaked_bytes, 64u);
+}
+
+TEST(ReplayCapture, SlotsMissingFromTheStreamAreCountedLost) {
+  ScratchDir dir;
+  const std::string path = dir.File("gap.mlcap");
+  SlotStream stream;
+  stream.Add(EventKind::kAlloc, Buffer(1, 0x1000, 64));
+  stream.Skip(4);  // abandoned in the ring: never written
+  stream.Add(EventKind::kFree, Buffer(1, 0, 0));
+  stream.Add(EventKind::kProcessEnd, ProcessEnd(ProcessState::kExited, 0, 0));
+  WriteCapture(path, stream.slots());
+  Ledger ledger;
+  const ReplayResult result = ReplayCapture(path, ledger);
+  EXPECT_EQ(result.stream_errors.missing_slots, 4u);
+  EXPECT_EQ(ledger.process(result.process).lost_slots, 4u);
+  EXPECT_EQ(ledger.process(result.process).leaked_buffers, 0u);
+  EXPECT_EQ(result.records, 3u);
+}
+
+TEST(ReplayCapture, WhatIsNotACaptureIsNotReplayed) {
+  ScratchDir dir;
+  const std::string path = dir.File("garbage.mlcap");
+  WriteBytes(path, std::string(1000, 'g'));
+  Ledger ledger;
+  const ReplayResult result = ReplayCapture(path, ledger);
+  EXPECT_FALSE(result.opened);
+  EXPECT_NE(result.error.find("not a memledger capture"), std::string::npos) << result.error;
+  EXPECT_TRUE(ledger.processes().empty());
+  EXPECT_EQ(ledger.events(), 0u);
+}
+
+TEST(ReplayCapture, TwoCapturesShareOneLedger) {
+  ScratchDir dir;
+  Ledger ledger;
+  for (int i = 0; i < 2; ++i) {
+    const std::string path = dir.File("p" + std::to_string(i) + ".mlcap");
+    SlotStream stream;
+    Event pool{};
+    pool.type = static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + i);  // another local id each time
+    stream.Add(EventKind::kPool, pool, "kv_cache");
+    Event alloc = Buffer(1, 0x1000, 100);
+    alloc.type = pool.type;
+    stream.Add(EventKind::kAlloc, alloc);
+    stream.Add(EventKind::kProcessEnd, ProcessEnd(ProcessState::kExited, 0, 0));
+    WriteCapture(path, stream.slots());
+    const ReplayResult result = ReplayCapture(path, ledger);
+    EXPECT_EQ(static_cast<std::uint32_t>(result.process), static_cast<std::uint32_t>(i));
+  }
+  ASSERT_EQ(ledger.processes().size(), 2u);
+  EXPECT_EQ(ledger.type_count(), static_cast<std::size_t>(kBuiltinTypeCount + 1));
+  EXPECT_EQ(ledger.devices().at(0).types[kBuiltinTypeCount].leaked_bytes, 200u);
+  EXPECT_EQ(ledger.anomalies()[static_cast<int>(Anomaly::kDoubleAlloc)], 0u);
+}
+
+}  // namespace
+}  // namespace memledger

@@ -1,0 +1,133 @@
+// c_api_capture_test.cc — replays the capture that c_api_test.c wrote with
+// tracking on (ctest fixture c_api_capture) and checks that the books hold
+// exactly what the C program did (c_api_expected.h): the C ABI, the client
+// library, the embedded consumer and the capture writer, end to end.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "c_api_expected.h"
+#include "capture/replay.h"
+
+namespace memledger {
+namespace {
+
+class CApiCapture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    result_ = ReplayCapture(MEMLEDGER_C_API_CAPTURE, ledger_);
+    ASSERT_TRUE(result_.opened) << result_.error << " (run the ctest c_api_tracking_on first)";
+  }
+  const ProcessBooks& books() const { return ledger_.process(result_.process); }
+  std::uint8_t PoolType(const std::string& name) const {
+    for (std::size_t t = 0; t < ledger_.type_count(); ++t) {
+      if (ledger_.type_name(static_cast<std::uint8_t>(t)) == name) return static_cast<std::uint8_t>(t);
+    }
+    ADD_FAILURE() << "no type named " << name;
+    return 0;
+  }
+  const TypeCounters& Counters(std::uint16_t device, std::uint8_t type) const {
+    return ledger_.devices().at(device).types[type];
+  }
+
+  Ledger ledger_;
+  ReplayResult result_;
+};
+
+TEST_F(CApiCapture, IsWholeAndEndsCleanly) {
+  EXPECT_EQ(result_.problem, "");
+  EXPECT_TRUE(result_.clean_end) << "the library's exit must write the process-end record";
+  EXPECT_EQ(result_.stream_errors.total(), 0u);
+  EXPECT_EQ(result_.records, static_cast<std::uint64_t>(C_API_RECORDS));
+  EXPECT_EQ(books().events, static_cast<std::uint64_t>(C_API_RECORDS));
+  EXPECT_EQ(books().state, ProcessState::kExited);
+  EXPECT_EQ(books().exit_status, 0);
+  EXPECT_EQ(books().dropped_events, 0u);
+  EXPECT_EQ(books().lost_slots, 0u);
+  EXPECT_EQ(books().comm, "c_api_test");
+  EXPECT_EQ(books().pid, result_.info.pid);
+  EXPECT_NE(books().pid, 0u);
+  EXPECT_GT(result_.info.start_unix_ns, 0u);
+  EXPECT_EQ(ledger_.Validate(), std::nullopt);
+}
+
+TEST_F(CApiCapture, DevicesCarryTheirNamesAndCapacities) {
+  ASSERT_EQ(ledger_.devices().size(), 2u);
+  const DeviceBooks& sim0 = ledger_.devices()[0];
+  EXPECT_EQ(sim0.name, "sim0");
+  EXPECT_TRUE(sim0.open) << "device 0 was never closed";
+  EXPECT_EQ(sim0.capacity[MEMLEDGER_DRAM], C_API_DRAM_CAPACITY);
+  EXPECT_EQ(sim0.capacity[MEMLEDGER_L1], C_API_L1_CAPACITY);
+  EXPECT_EQ(sim0.capacity[PoolType("kv_cache")], C_API_KV_CACHE_CAPACITY);
+  EXPECT_EQ(ledger_.devices()[1].name, "sim1");
+  EXPECT_FALSE(ledger_.devices()[1].open);
+}
+
+TEST_F(CApiCapture, PoolsAreRegisteredByNameUpToTheLimit) {
+  EXPECT_EQ(ledger_.type_count(), static_cast<std::size_t>(kBuiltinTypeCount + C_API_POOLS));
+  EXPECT_EQ(ledger_.type_name(kBuiltinTypeCount), "kv_cache");
+  EXPECT_EQ(ledger_.type_name(kBuiltinTypeCount + 1), "scratch");
+  EXPECT_EQ(ledger_.type_name(kBuiltinTypeCount + 2), "pool_18");
+  EXPECT_EQ(ledger_.type_name(kBuiltinTypeCount + C_API_POOLS - 1), "pool_63");
+}
+
+TEST_F(CApiCapture, EveryHookIsBookedUnderItsDeviceAndType) {
+  const std::uint64_t worker_buffers = C_API_THREADS * C_API_ALLOCS_PER_THREAD;
+  const TypeCounters& dram = Counters(0, MEMLEDGER_DRAM);
+  EXPECT_EQ(dram.allocs, 3 + worker_buffers);  // ids 1, 2, 6 and the workers'
+  EXPECT_EQ(dram.frees, 1 + worker_buffers);   // id 2 and the workers'
+  EXPECT_EQ(dram.leaked_buffers, 2u);          // ids 1 and 6
+  EXPECT_EQ(dram.leaked_bytes, C_API_WEIGHTS_BYTES + C_API_UNTAGGED_DRAM_BYTES);
+  EXPECT_EQ(dram.live_bytes, 0u);
+  EXPECT_EQ(dram.peak_bytes, C_API_DRAM_PEAK_BYTES);
+
+  EXPECT_EQ(Counters(0, MEMLEDGER_L1).allocs, 1u);
+  EXPECT_EQ(Counters(0, MEMLEDGER_L1).frees, 1u);
+  EXPECT_EQ(Counters(0, MEMLEDGER_CB).allocs, 2u);
+  EXPECT_EQ(Counters(0, MEMLEDGER_CB).frees, 2u);
+  EXPECT_EQ(Counters(0, MEMLEDGER_KERNEL).allocs, 2u);
+  EXPECT_EQ(Counters(0, MEMLEDGER_KERNEL).frees, 2u);
+  const TypeCounters& kv = Counters(0, PoolType("kv_cache"));
+  EXPECT_EQ(kv.allocs, 1u);
+  EXPECT_EQ(kv.leaked_bytes, C_API_KV_CACHE_BYTES);
+  const TypeCounters& device1_l1 = Counters(1, MEMLEDGER_L1);
+  EXPECT_EQ(device1_l1.allocs, 1u);
+  EXPECT_EQ(device1_l1.leaked_bytes, C_API_DEVICE1_L1_BYTES) << "device_close leaks what is live there";
+  EXPECT_EQ(device1_l1.live_bytes, 0u);
+}
+
+TEST_F(CApiCapture, AnomaliesAreTheTwoBadFrees) {
+  const AnomalyCounts& anomalies = books().anomalies;
+  EXPECT_EQ(anomalies[static_cast<int>(Anomaly::kUnknownFree)], 1u);
+  EXPECT_EQ(anomalies[static_cast<int>(Anomaly::kDoubleFree)], 1u);
+  EXPECT_EQ(anomalies[static_cast<int>(Anomaly::kDoubleAlloc)], 0u);
+  EXPECT_EQ(anomalies[static_cast<int>(Anomaly::kOverlap)], 0u);
+  EXPECT_EQ(anomalies[static_cast<int>(Anomaly::kLateFreeHook)], 0u);
+  EXPECT_EQ(anomalies[static_cast<int>(Anomaly::kInvalidEvent)], 0u);
+}
+
+TEST_F(CApiCapture, LeaksCarryTheTagOfTheirThread) {
+  EXPECT_EQ(books().leaked_buffers, static_cast<std::uint64_t>(C_API_LEAKED_BUFFERS));
+  EXPECT_EQ(books().leaked_bytes, C_API_LEAKED_BYTES);
+  const auto p = static_cast<std::uint32_t>(result_.process);
+  std::uint64_t weights_bytes = 0, untagged_dram_bytes = 0;
+  for (const auto& [key, totals] : ledger_.leak_sites()) {
+    const std::string_view tag = ledger_.tag_name(p, key.tag);
+    EXPECT_NE(tag, "worker") << "a worker thread's tag reached another thread's allocation";
+    EXPECT_NE(tag, "inner") << "a popped tag stuck";
+    if (key.device == 0 && key.type == MEMLEDGER_DRAM && tag == "weights") weights_bytes += totals.bytes;
+    if (key.device == 0 && key.type == MEMLEDGER_DRAM && key.tag == 0) untagged_dram_bytes += totals.bytes;
+  }
+  EXPECT_EQ(weights_bytes, C_API_WEIGHTS_BYTES);
+  EXPECT_EQ(untagged_dram_bytes, C_API_UNTAGGED_DRAM_BYTES);
+  EXPECT_EQ(books().tag_names.size(), 3u);  // weights, inner, worker
+}
+
+TEST_F(CApiCapture, MarkIsRecordedWithItsTime) {
+  ASSERT_EQ(books().marks.size(), 1u);
+  EXPECT_EQ(books().marks[0].second, "step 1");
+  EXPECT_GT(books().marks[0].first, 0u) << "the consumer stamps the time";
+}
+
+}  // namespace
+}  // namespace memledger

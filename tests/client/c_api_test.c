@@ -1,0 +1,156 @@
+/* c_api_test.c — the C ABI from C: calls every function and inline hook in
+ * memledger.h, from several threads.
+ *
+ *   c_api_test on          tracking must be on (MEMLEDGER=1); makes the calls
+ *                          listed in c_api_expected.h, whose capture
+ *                          c_api_capture_test.cc replays and checks.
+ *   c_api_test off <path>  tracking must be off (no MEMLEDGER in the
+ *                          environment, MEMLEDGER_OUTPUT=<path>): every hook is
+ *                          a no-op and no capture file appears.
+ * Exits 0 when every check holds; else prints the failed check and exits 1. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "c_api_expected.h"
+#include "memledger/memledger.h"
+
+#define CHECK(cond)                                                                \
+  do {                                                                             \
+    if (!(cond)) {                                                                 \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);     \
+      exit(1);                                                                     \
+    }                                                                              \
+  } while (0)
+
+/* Each worker tags its thread and allocates and frees its own buffers,
+ * alternating the inline hooks and the out-of-line entry points. */
+static void* Worker(void* arg) {
+  const uint64_t worker = (uint64_t)(uintptr_t)arg;
+  memledger_tag_push("worker"); /* never popped: it must not reach other threads */
+  for (uint64_t i = 0; i < C_API_ALLOCS_PER_THREAD; ++i) {
+    const uint64_t id = 1000000 + worker * 100000 + i;
+    const uint64_t address = 0x10000000ULL + (worker * C_API_ALLOCS_PER_THREAD + i) * 0x1000;
+    if (i % 2 == 0) {
+      memledger_alloc(0, MEMLEDGER_DRAM, id, address, C_API_THREAD_BUFFER_BYTES);
+      memledger_free(0, MEMLEDGER_DRAM, id, address);
+    } else {
+      memledger_record_alloc(0, MEMLEDGER_DRAM, id, address, C_API_THREAD_BUFFER_BYTES);
+      memledger_record_free(0, MEMLEDGER_DRAM, id, address);
+    }
+  }
+  return NULL;
+}
+
+static void RegisterPools(void) {
+  CHECK(memledger_register_pool("kv_cache") == C_API_KV_CACHE_POOL);
+  CHECK(memledger_register_pool("kv_cache") == C_API_KV_CACHE_POOL); /* same name, same id */
+  CHECK(memledger_register_pool("scratch") == C_API_SCRATCH_POOL);
+  for (int id = C_API_SCRATCH_POOL + 1; id < MEMLEDGER_MAX_TYPES; ++id) {
+    char name[32];
+    snprintf(name, sizeof(name), "pool_%d", id);
+    CHECK(memledger_register_pool(name) == id);
+  }
+  CHECK(memledger_register_pool("one_too_many") == -1);
+  CHECK(memledger_register_pool("kv_cache") == C_API_KV_CACHE_POOL);
+}
+
+static int TrackingOn(void) {
+  CHECK(memledger_enabled() == 1);
+  CHECK(__atomic_load_n(&memledger_hooks_active, __ATOMIC_RELAXED) != 0);
+
+  RegisterPools();
+  const memledger_capacity capacities[] = {
+      {MEMLEDGER_DRAM, C_API_DRAM_CAPACITY},
+      {MEMLEDGER_L1, C_API_L1_CAPACITY},
+      {C_API_KV_CACHE_POOL, C_API_KV_CACHE_CAPACITY},
+  };
+  memledger_device_open(0, "sim0", capacities, sizeof(capacities) / sizeof(capacities[0]));
+  memledger_device_open(1, "sim1", NULL, 0);
+
+  memledger_tag_push("weights");
+  memledger_alloc(0, MEMLEDGER_DRAM, 1, 0x1000, C_API_WEIGHTS_BYTES);
+  memledger_record_alloc(0, MEMLEDGER_DRAM, 2, 0x3000, 8192);
+  memledger_tag_push("inner");
+  memledger_alloc(0, MEMLEDGER_L1, 3, 0x100, 1024);
+  memledger_tag_pop();
+  memledger_tag_pop();
+  memledger_tag_push("weights"); /* known name: no new tag record */
+  memledger_tag_pop();
+  memledger_tag_pop(); /* nothing pushed: harmless */
+
+  memledger_alloc(0, C_API_KV_CACHE_POOL, 4, 0x10000, C_API_KV_CACHE_BYTES);
+
+  memledger_cb_alloc(0, 1, 0x200, 256);
+  memledger_cb_free(0, 1, 0x200);
+  memledger_record_cb_alloc(0, 2, 0x300, 256);
+  memledger_record_cb_free(0, 2, 0x300);
+  memledger_kernel_load(0, 1, 0x400, 512);
+  memledger_kernel_unload(0, 1, 0x400);
+  memledger_record_kernel_load(0, 2, 0x800, 512);
+  memledger_record_kernel_unload(0, 2, 0x800);
+
+  memledger_mark("step 1");
+
+  memledger_free(0, MEMLEDGER_DRAM, 2, 0x3000);
+  memledger_record_free(0, MEMLEDGER_L1, 3, 0x100);
+  memledger_free(0, MEMLEDGER_DRAM, 99, 0x9900); /* unknown_free */
+  memledger_free(0, MEMLEDGER_DRAM, 2, 0x3000);  /* double_free */
+
+  memledger_alloc(1, MEMLEDGER_L1, 5, 0x100, C_API_DEVICE1_L1_BYTES);
+  memledger_device_close(1);
+
+  pthread_t threads[C_API_THREADS];
+  for (int t = 0; t < C_API_THREADS; ++t) {
+    CHECK(pthread_create(&threads[t], NULL, Worker, (void*)(uintptr_t)t) == 0);
+  }
+  for (int t = 0; t < C_API_THREADS; ++t) CHECK(pthread_join(threads[t], NULL) == 0);
+
+  memledger_alloc(0, MEMLEDGER_DRAM, 6, 0x5000, C_API_UNTAGGED_DRAM_BYTES);
+  memledger_flush();
+  memledger_flush(); /* nothing new: returns at once */
+  CHECK(memledger_enabled() == 1);
+  return 0;
+}
+
+static int TrackingOff(const char* output_path) {
+  CHECK(memledger_enabled() == 0);
+  CHECK(__atomic_load_n(&memledger_hooks_active, __ATOMIC_RELAXED) == 0);
+  /* Every hook is a no-op and none may crash. */
+  const memledger_capacity capacity = {MEMLEDGER_DRAM, 1};
+  memledger_device_open(0, "off", &capacity, 1);
+  memledger_tag_push("off");
+  memledger_alloc(0, MEMLEDGER_DRAM, 1, 0x1000, 16);
+  memledger_record_alloc(0, MEMLEDGER_DRAM, 2, 0x2000, 16);
+  memledger_free(0, MEMLEDGER_DRAM, 1, 0x1000);
+  memledger_record_free(0, MEMLEDGER_DRAM, 2, 0x2000);
+  memledger_cb_alloc(0, 1, 0x200, 256);
+  memledger_cb_free(0, 1, 0x200);
+  memledger_record_cb_alloc(0, 1, 0x200, 256);
+  memledger_record_cb_free(0, 1, 0x200);
+  memledger_kernel_load(0, 1, 0x400, 512);
+  memledger_kernel_unload(0, 1, 0x400);
+  memledger_record_kernel_load(0, 1, 0x400, 512);
+  memledger_record_kernel_unload(0, 1, 0x400);
+  memledger_mark("off");
+  memledger_tag_pop();
+  memledger_device_close(0);
+  memledger_flush();
+  /* Pool ids are the same contract with tracking off. */
+  const int pool = memledger_register_pool("kv_cache");
+  CHECK(pool >= MEMLEDGER_FIRST_POOL && pool < MEMLEDGER_MAX_TYPES);
+  CHECK(memledger_register_pool("kv_cache") == pool);
+  CHECK(memledger_enabled() == 0);
+  CHECK(access(output_path, F_OK) != 0); /* tracking off: no capture file */
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "on") == 0) return TrackingOn();
+  if (argc == 3 && strcmp(argv[1], "off") == 0) return TrackingOff(argv[2]);
+  fprintf(stderr, "usage: %s on | off <capture path that must not appear>\n", argv[0]);
+  return 2;
+}

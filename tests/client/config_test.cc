@@ -1,0 +1,164 @@
+// config_test.cc — ParseClientConfig: every variable's good values, and for
+// every bad value exactly one warning line while the default stays
+// (src/client/config.h; the table in DESIGN.md, "Configuration").
+#include "client/config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace memledger {
+namespace {
+
+constexpr std::uint64_t kDefaultRingSlots = 1 << 19;  // 32 MiB of 64-byte slots
+
+struct Parsed {
+  ClientConfig config;
+  std::vector<std::string> warnings;
+};
+Parsed Parse(const std::map<std::string, std::string>& env) {
+  Parsed out;
+  out.config = ParseClientConfig(
+      [&env](const char* name) -> const char* {
+        const auto it = env.find(name);
+        return it == env.end() ? nullptr : it->second.c_str();
+      },
+      &out.warnings);
+  return out;
+}
+
+// One warning, one line, naming the variable and the value.
+void ExpectOneWarning(const Parsed& parsed, const std::string& name, const std::string& value) {
+  ASSERT_EQ(parsed.warnings.size(), 1u) << name << "='" << value << "'";
+  const std::string& w = parsed.warnings[0];
+  EXPECT_EQ(w.rfind("memledger: ", 0), 0u) << w;
+  EXPECT_NE(w.find(name + "='" + value + "'"), std::string::npos) << w;
+  EXPECT_NE(w.find("using "), std::string::npos) << "says what it does instead: " << w;
+  EXPECT_EQ(w.find('\n'), std::string::npos) << "one line: " << w;
+}
+
+void ExpectDefaults(const ClientConfig& config) {
+  EXPECT_FALSE(config.enabled);
+  EXPECT_EQ(config.output, "");
+  EXPECT_EQ(config.ring_slots, kDefaultRingSlots);
+  EXPECT_EQ(config.on_full, OnFull::kBlock);
+  EXPECT_TRUE(config.exit_report);
+}
+
+TEST(ParseClientConfig, EmptyEnvironmentGivesTheDefaultsSilently) {
+  const Parsed parsed = Parse({});
+  ExpectDefaults(parsed.config);
+  EXPECT_TRUE(parsed.warnings.empty());
+}
+
+TEST(ParseClientConfig, MemledgerTurnsTrackingOnAndOff) {
+  for (const char* on : {"1", "true", "yes", "on"}) {
+    const Parsed parsed = Parse({{"MEMLEDGER", on}});
+    EXPECT_TRUE(parsed.config.enabled) << on;
+    EXPECT_TRUE(parsed.warnings.empty()) << on;
+  }
+  for (const char* off : {"0", "false", "no", "off", ""}) {
+    const Parsed parsed = Parse({{"MEMLEDGER", off}});
+    EXPECT_FALSE(parsed.config.enabled) << off;
+    EXPECT_TRUE(parsed.warnings.empty()) << off;
+  }
+}
+
+TEST(ParseClientConfig, LegacyAliasTurnsTrackingOn) {
+  const Parsed parsed = Parse({{"TT_ALLOC_TRACKING_ENABLED", "1"}});
+  EXPECT_TRUE(parsed.config.enabled);
+  EXPECT_TRUE(parsed.warnings.empty());
+  EXPECT_FALSE(Parse({{"TT_ALLOC_TRACKING_ENABLED", "0"}}).config.enabled);
+}
+
+TEST(ParseClientConfig, BadSwitchValuesWarnOnceAndStayOff) {
+  for (const std::string name : {"MEMLEDGER", "TT_ALLOC_TRACKING_ENABLED"}) {
+    for (const std::string value : {"2", "TRUE", "enable", " 1", "1 "}) {
+      SCOPED_TRACE(name + "=" + value);
+      const Parsed parsed = Parse({{name, value}});
+      ExpectOneWarning(parsed, name, value);
+      ExpectDefaults(parsed.config);
+    }
+  }
+}
+
+TEST(ParseClientConfig, OutputIsTakenAsGiven) {
+  const Parsed parsed = Parse({{"MEMLEDGER_OUTPUT", "/tmp/run-%p.mlcap"}});
+  EXPECT_EQ(parsed.config.output, "/tmp/run-%p.mlcap");
+  EXPECT_TRUE(parsed.warnings.empty());
+}
+
+TEST(ParseClientConfig, RingSizeAcceptsBytesWithBinarySuffixes) {
+  const std::pair<const char*, std::uint64_t> cases[] = {
+      {"65536", 1024},       {"64K", 1024},         {"64k", 1024},          {"64KiB", 1024},
+      {"100K", 2048},        {"65537", 1024},       {"32M", 1 << 19},       {"32m", 1 << 19},
+      {"1MiB", 1 << 14},     {"1G", 1 << 24},       {"1g", 1 << 24},        {"1GiB", 1 << 24},
+      {"3G", 1 << 26},       {"4G", 1 << 26},       {"4294967296", 1 << 26},
+  };
+  for (const auto& [value, slots] : cases) {
+    const Parsed parsed = Parse({{"MEMLEDGER_RING_SIZE", value}});
+    EXPECT_EQ(parsed.config.ring_slots, slots) << value;
+    EXPECT_TRUE(parsed.warnings.empty()) << value;
+  }
+}
+
+TEST(ParseClientConfig, BadOrOutOfRangeRingSizeWarnsOnceAndKeepsTheDefault) {
+  for (const std::string value :
+       {"", "0", "63K", "65535", "5G", "8G", "4097M", "abc", "-1", "12Q", "1.5M", "32MB", " 32M", "32M ",
+        "99999999999999999999", "17179869184G", "18014398509481984M"}) {
+    SCOPED_TRACE("MEMLEDGER_RING_SIZE=" + value);
+    const Parsed parsed = Parse({{"MEMLEDGER_RING_SIZE", value}});
+    ExpectOneWarning(parsed, "MEMLEDGER_RING_SIZE", value);
+    EXPECT_EQ(parsed.config.ring_slots, kDefaultRingSlots);
+  }
+}
+
+TEST(ParseClientConfig, OnFullChoosesBlockOrDrop) {
+  EXPECT_EQ(Parse({{"MEMLEDGER_ON_FULL", "drop"}}).config.on_full, OnFull::kDrop);
+  EXPECT_EQ(Parse({{"MEMLEDGER_ON_FULL", "block"}}).config.on_full, OnFull::kBlock);
+  EXPECT_TRUE(Parse({{"MEMLEDGER_ON_FULL", "drop"}}).warnings.empty());
+  for (const std::string value : {"", "Drop", "lossy", "drop "}) {
+    SCOPED_TRACE("MEMLEDGER_ON_FULL=" + value);
+    const Parsed parsed = Parse({{"MEMLEDGER_ON_FULL", value}});
+    ExpectOneWarning(parsed, "MEMLEDGER_ON_FULL", value);
+    EXPECT_EQ(parsed.config.on_full, OnFull::kBlock);
+  }
+}
+
+TEST(ParseClientConfig, ReportCanBeSilenced) {
+  EXPECT_FALSE(Parse({{"MEMLEDGER_REPORT", "0"}}).config.exit_report);
+  EXPECT_FALSE(Parse({{"MEMLEDGER_REPORT", "off"}}).config.exit_report);
+  EXPECT_TRUE(Parse({{"MEMLEDGER_REPORT", "1"}}).config.exit_report);
+  for (const std::string value : {"maybe", "2"}) {
+    SCOPED_TRACE("MEMLEDGER_REPORT=" + value);
+    const Parsed parsed = Parse({{"MEMLEDGER_REPORT", value}});
+    ExpectOneWarning(parsed, "MEMLEDGER_REPORT", value);
+    EXPECT_TRUE(parsed.config.exit_report);
+  }
+}
+
+TEST(ParseClientConfig, EachBadValueGetsItsOwnLineAndGoodOnesStillApply) {
+  const Parsed parsed = Parse({{"MEMLEDGER", "1"},
+                               {"TT_ALLOC_TRACKING_ENABLED", "bogus"},
+                               {"MEMLEDGER_RING_SIZE", "1T"},
+                               {"MEMLEDGER_ON_FULL", "sometimes"},
+                               {"MEMLEDGER_REPORT", "loud"},
+                               {"MEMLEDGER_OUTPUT", "out.mlcap"}});
+  ASSERT_EQ(parsed.warnings.size(), 4u);
+  for (const char* name : {"TT_ALLOC_TRACKING_ENABLED=", "MEMLEDGER_RING_SIZE=", "MEMLEDGER_ON_FULL=",
+                           "MEMLEDGER_REPORT="}) {
+    int lines = 0;
+    for (const std::string& w : parsed.warnings) lines += w.find(name) != std::string::npos;
+    EXPECT_EQ(lines, 1) << name;
+  }
+  EXPECT_TRUE(parsed.config.enabled) << "a bad alias does not undo a good MEMLEDGER=1";
+  EXPECT_EQ(parsed.config.output, "out.mlcap");
+  EXPECT_EQ(parsed.config.ring_slots, kDefaultRingSlots);
+  EXPECT_EQ(parsed.config.on_full, OnFull::kBlock);
+  EXPECT_TRUE(parsed.config.exit_report);
+}
+
+}  // namespace
+}  // namespace memledger

@@ -1,0 +1,229 @@
+// embedded_consumer_test.cc — the in-process consumer thread: it drains the
+// ring into a Ledger and the capture file, stamps times without touching
+// payloads, marks progress for memledger_flush(), flushes the capture while it
+// runs, and at Stop() drains everything, gives up on slots never published and
+// counts each of them once (src/client/embedded_consumer.h). The test thread
+// is the producer. Label: concurrency.
+#include "client/embedded_consumer.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "capture/replay.h"
+#include "report/summary_json.h"
+
+namespace memledger {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr std::uint32_t kPid = 31337;
+
+// The producer side of a tracked process, as client.cc writes records.
+class Producer {
+ public:
+  explicit Producer(EventRing& ring) : ring_(ring) {}
+  void Record(EventKind kind, Event e = {}, std::string_view payload = {}) {
+    e.kind = static_cast<std::uint8_t>(kind);
+    e.payload_bytes = static_cast<std::uint32_t>(payload.size());
+    const std::uint32_t extra = ContinuationSlots(e.payload_bytes);
+    std::vector<Event> continuation(extra);
+    PackPayload(payload, continuation);
+    const std::uint64_t seq = ring_.Claim(1 + extra);
+    ring_.Publish(seq, e);
+    for (std::uint32_t i = 0; i < extra; ++i) ring_.Publish(seq + 1 + i, continuation[i]);
+  }
+  void Alloc(std::uint64_t id, std::uint64_t size) {
+    Event e{};
+    e.buffer_id = id;
+    e.address = id << 12;
+    e.size = size;
+    Record(EventKind::kAlloc, e);
+  }
+  void Free(std::uint64_t id) {
+    Event e{};
+    e.buffer_id = id;
+    Record(EventKind::kFree, e);
+  }
+  void Begin() {
+    Event e{};
+    e.buffer_id = kPid;
+    Record(EventKind::kProcess, e, "unit");
+  }
+  void End() {
+    Event e{};
+    e.type = static_cast<std::uint8_t>(ProcessState::kExited);
+    Record(EventKind::kProcessEnd, e);
+  }
+  // A slot claimed and never published: its producer died mid-hook.
+  void ClaimAndDie() { ring_.Claim(1); }
+
+ private:
+  EventRing& ring_;
+};
+
+std::unique_ptr<EventRing> MakeRing() {
+  std::string error;
+  auto ring = EventRing::Create(kMinRingSlots, OnFull::kBlock, &error);
+  EXPECT_NE(ring, nullptr) << error;
+  return ring;
+}
+
+class ScratchFile {
+ public:
+  ScratchFile() {
+    std::string pattern = (std::filesystem::path(::testing::TempDir()) / "memledger-embedded-XXXXXX").string();
+    EXPECT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  ~ScratchFile() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  std::string path() const { return (dir_ / "capture.mlcap").string(); }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+std::unique_ptr<CaptureWriter> OpenCapture(const std::string& path) {
+  std::string error;
+  auto writer = CaptureWriter::Open(path, kPid, "unit", 1, &error);
+  EXPECT_NE(writer, nullptr) << error;
+  return writer;
+}
+
+TEST(EmbeddedConsumer, DrainsIntoTheLedgerAndACaptureThatReplaysToTheSameBooks) {
+  ScratchFile capture;
+  auto ring = MakeRing();
+  ASSERT_NE(ring, nullptr);
+  EmbeddedConsumer consumer(*ring, kPid, "unit", OpenCapture(capture.path()));
+  EXPECT_FALSE(consumer.OnDrainThread());
+  Producer producer(*ring);
+  producer.Begin();
+  const std::uint64_t buffers = 3 * kMinRingSlots;  // more than the ring holds: the consumer must keep up
+  for (std::uint64_t id = 1; id <= buffers; ++id) producer.Alloc(id, 100);
+  const std::string label(150, 'L');  // three continuation slots
+  producer.Record(EventKind::kMark, {}, label);
+  for (std::uint64_t id = 2; id <= buffers; ++id) producer.Free(id);
+  producer.End();
+  consumer.Stop();
+
+  const Ledger& ledger = consumer.ledger();
+  const ProcessBooks& books = ledger.processes().at(0);
+  EXPECT_EQ(books.state, ProcessState::kExited);
+  EXPECT_EQ(books.events, 1 + buffers + 1 + (buffers - 1) + 1);
+  EXPECT_EQ(books.leaked_buffers, 1u);
+  EXPECT_EQ(books.leaked_bytes, 100u);
+  EXPECT_EQ(books.lost_slots, 0u);
+  ASSERT_EQ(books.marks.size(), 1u);
+  EXPECT_EQ(books.marks[0].second, label) << "time stamps must not land in payload slots";
+  EXPECT_GT(books.marks[0].first, 0u) << "records are stamped as they are drained";
+  EXPECT_EQ(consumer.capture_error(), "");
+  EXPECT_EQ(ledger.Validate(), std::nullopt);
+
+  Ledger replayed;
+  const ReplayResult result = ReplayCapture(capture.path(), replayed);
+  EXPECT_EQ(result.problem, "");
+  EXPECT_TRUE(result.clean_end);
+  EXPECT_EQ(SummaryJson(replayed), SummaryJson(ledger)) << "one accounting path: live and replayed books agree";
+  EXPECT_EQ(replayed.processes().at(0).marks.at(0), books.marks[0]);
+}
+
+TEST(EmbeddedConsumer, StopWithoutAnEndRecordDrainsEverythingAndEndsTheProcess) {
+  auto ring = MakeRing();
+  ASSERT_NE(ring, nullptr);
+  EmbeddedConsumer consumer(*ring, kPid, "unit", nullptr);
+  Producer producer(*ring);
+  for (std::uint64_t id = 1; id <= 500; ++id) producer.Alloc(id, 8);
+  consumer.Stop();
+  consumer.Stop();  // idempotent
+  const ProcessBooks& books = consumer.ledger().processes().at(0);
+  EXPECT_EQ(books.events, 500u);
+  EXPECT_EQ(books.state, ProcessState::kExited);
+  EXPECT_EQ(books.leaked_buffers, 500u);
+  EXPECT_EQ(ring->header().processed.load(), ring->header().head.load()) << "flush waiters see everything processed";
+}
+
+TEST(EmbeddedConsumer, MarksProgressForFlushWhileRunning) {
+  auto ring = MakeRing();
+  ASSERT_NE(ring, nullptr);
+  EmbeddedConsumer consumer(*ring, kPid, "unit", nullptr);
+  Producer producer(*ring);
+  for (std::uint64_t id = 1; id <= 10; ++id) producer.Alloc(id, 8);
+  const std::uint64_t target = ring->header().head.load();
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (ring->header().processed.load(std::memory_order_acquire) < target &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_GE(ring->header().processed.load(), target);
+  consumer.Stop();
+}
+
+TEST(EmbeddedConsumer, FlushesTheCaptureWhileRunning) {
+  ScratchFile capture;
+  auto ring = MakeRing();
+  ASSERT_NE(ring, nullptr);
+  EmbeddedConsumer consumer(*ring, kPid, "unit", OpenCapture(capture.path()));
+  Producer producer(*ring);
+  producer.Begin();
+  producer.Alloc(1, 64);
+  // A crash from here on must not lose these records: within a few seconds
+  // they are in the file without Stop().
+  std::uint64_t records = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (records < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+    Ledger ledger;
+    records = ReplayCapture(capture.path(), ledger).records;
+  }
+  EXPECT_EQ(records, 2u);
+  consumer.Stop();
+}
+
+// One slot claimed and never published, between published records: at Stop
+// the consumer gives up on it after its grace period and reads on. The books
+// must count that one slot once.
+TEST(EmbeddedConsumer, SlotNeverPublishedIsCountedLostOnce) {
+  ScratchFile capture;
+  auto ring = MakeRing();
+  ASSERT_NE(ring, nullptr);
+  EmbeddedConsumer consumer(*ring, kPid, "unit", OpenCapture(capture.path()));
+  Producer producer(*ring);
+  producer.Alloc(1, 8);
+  producer.ClaimAndDie();
+  producer.Alloc(2, 8);
+  producer.End();
+  consumer.Stop();
+  const ProcessBooks& books = consumer.ledger().processes().at(0);
+  EXPECT_EQ(books.events, 3u) << "the records after the lost slot are read";
+  EXPECT_EQ(books.lost_slots, 1u);
+
+  Ledger replayed;
+  ReplayCapture(capture.path(), replayed);
+  EXPECT_EQ(replayed.processes().at(0).lost_slots, 1u);
+}
+
+TEST(EmbeddedConsumer, TrailingSlotNeverPublishedIsCountedLostOnce) {
+  auto ring = MakeRing();
+  ASSERT_NE(ring, nullptr);
+  EmbeddedConsumer consumer(*ring, kPid, "unit", nullptr);
+  Producer producer(*ring);
+  producer.Alloc(1, 8);
+  producer.ClaimAndDie();
+  const auto start = std::chrono::steady_clock::now();
+  consumer.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "Stop waits a grace period, not the stuck timeout";
+  const ProcessBooks& books = consumer.ledger().processes().at(0);
+  EXPECT_EQ(books.events, 1u);
+  EXPECT_EQ(books.lost_slots, 1u);
+  EXPECT_EQ(books.state, ProcessState::kExited);
+}
+
+}  // namespace
+}  // namespace memledger

@@ -1,0 +1,436 @@
+// ledger_test.cc — the ledger's books: live bytes, counts and peaks per
+// process and per device; buffer identity versus address identity; device
+// open/close and process end turning live buffers into leaks; pools shared by
+// name across processes; tags and leak sites (src/ledger/ledger.h).
+// Anomalies have their own file (ledger_anomaly_test.cc).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "ledger_fixture.h"
+
+namespace memledger {
+namespace {
+
+using ledger_test::Buf;
+using ledger_test::LedgerTest;
+
+// --- live bytes, counts, peaks ---------------------------------------------
+
+TEST_F(LedgerTest, AllocAndFreeBalance) {
+  const auto p = Begin();
+  Alloc(p, {.id = 1, .address = 0x1000, .size = 100});
+  Alloc(p, {.id = 2, .address = 0x2000, .size = 200});
+  const TypeCounters& mine = Mine(p, 0, MEMLEDGER_DRAM);
+  EXPECT_EQ(mine.live_bytes, 300u);
+  EXPECT_EQ(mine.live_buffers, 2u);
+  EXPECT_EQ(mine.allocs, 2u);
+  EXPECT_EQ(ledger_.live_buffer_count(), 2u);
+  Free(p, {.id = 1});
+  Free(p, {.id = 2});
+  EXPECT_EQ(mine.live_bytes, 0u);
+  EXPECT_EQ(mine.live_buffers, 0u);
+  EXPECT_EQ(mine.frees, 2u);
+  EXPECT_EQ(mine.leaked_buffers, 0u);
+  EXPECT_EQ(ledger_.live_buffer_count(), 0u);
+  EXPECT_EQ(ledger_.events(), 4u);
+  EXPECT_EQ(ledger_.process(p).events, 4u);
+  EXPECT_EQ(AllAnomalies(p), 0u);
+}
+
+TEST_F(LedgerTest, PeakIsTheHighestLiveTotal) {
+  const auto p = Begin();
+  Alloc(p, {.id = 1, .address = 0x1000, .size = 100});
+  Alloc(p, {.id = 2, .address = 0x2000, .size = 200});
+  Free(p, {.id = 1});
+  Alloc(p, {.id = 3, .address = 0x3000, .size = 50});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).peak_bytes, 300u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 250u);
+  Alloc(p, {.id = 4, .address = 0x4000, .size = 100});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).peak_bytes, 350u);
+  EXPECT_EQ(All(0, MEMLEDGER_DRAM).peak_bytes, 350u);
+}
+
+TEST_F(LedgerTest, DevicePeakIsOfAllProcessesTogether) {
+  const auto p = Begin(1);
+  const auto q = Begin(2);
+  Alloc(p, {.id = 1, .address = 0x1000, .size = 100});
+  Alloc(q, {.id = 1, .address = 0x1000, .size = 200});  // same id and address: another process
+  Free(p, {.id = 1});
+  Alloc(p, {.id = 2, .address = 0x1000, .size = 10});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).peak_bytes, 100u);
+  EXPECT_EQ(Mine(q, 0, MEMLEDGER_DRAM).peak_bytes, 200u);
+  EXPECT_EQ(All(0, MEMLEDGER_DRAM).peak_bytes, 300u);
+  EXPECT_EQ(All(0, MEMLEDGER_DRAM).live_bytes, 210u);
+  EXPECT_EQ(AllAnomalies(p) + AllAnomalies(q), 0u) << "processes never overlap each other";
+}
+
+TEST_F(LedgerTest, CountersArePerProcessDeviceAndType) {
+  const auto p = Begin(1);
+  const auto q = Begin(2);
+  Alloc(p, {.device = 0, .type = MEMLEDGER_DRAM, .id = 1, .address = 0x1000, .size = 1});
+  Alloc(p, {.device = 0, .type = MEMLEDGER_L1, .id = 2, .address = 0x1000, .size = 10});
+  Alloc(p, {.device = 2, .type = MEMLEDGER_DRAM, .id = 3, .address = 0x1000, .size = 100});
+  Alloc(q, {.device = 0, .type = MEMLEDGER_DRAM, .id = 4, .address = 0x9000, .size = 1000});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 1u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_L1).live_bytes, 10u);
+  EXPECT_EQ(Mine(p, 2, MEMLEDGER_DRAM).live_bytes, 100u);
+  EXPECT_EQ(Mine(p, 1, MEMLEDGER_DRAM).live_bytes, 0u);
+  EXPECT_EQ(Mine(q, 0, MEMLEDGER_DRAM).live_bytes, 1000u);
+  EXPECT_EQ(Mine(q, 2, MEMLEDGER_DRAM).live_bytes, 0u);
+  EXPECT_EQ(All(0, MEMLEDGER_DRAM).live_bytes, 1001u);
+  EXPECT_EQ(All(0, MEMLEDGER_DRAM).live_buffers, 2u);
+  EXPECT_EQ(All(0, MEMLEDGER_L1).live_bytes, 10u);
+  EXPECT_EQ(All(2, MEMLEDGER_DRAM).live_bytes, 100u);
+  EXPECT_EQ(ledger_.process(p).events, 3u);
+  EXPECT_EQ(ledger_.process(q).events, 1u);
+  EXPECT_EQ(ledger_.events(), 4u);
+}
+
+TEST_F(LedgerTest, CircularBuffersAndKernelsAreBookedUnderTheirOwnTypes) {
+  const auto p = Begin();
+  Hook(p, EventKind::kCbAlloc, {.type = MEMLEDGER_DRAM, .id = 1, .address = 0x100, .size = 64});
+  Hook(p, EventKind::kKernelLoad, {.type = MEMLEDGER_DRAM, .id = 1, .address = 0x100, .size = 32});
+  Alloc(p, {.type = MEMLEDGER_DRAM, .id = 1, .address = 0x100, .size = 16});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_CB).live_bytes, 64u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_KERNEL).live_bytes, 32u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 16u);
+  EXPECT_EQ(AllAnomalies(p), 0u) << "identities of buffers, CBs and kernels are separate name spaces";
+  Hook(p, EventKind::kCbFree, {.id = 1});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_CB).live_bytes, 0u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 16u);
+  Hook(p, EventKind::kKernelUnload, {.id = 1});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_KERNEL).live_bytes, 0u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_KERNEL).frees, 1u);
+  Hook(p, EventKind::kCbFree, {.id = 1});
+  EXPECT_EQ(Anomalies(p, Anomaly::kDoubleFree), 1u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 16u);
+}
+
+// --- identity ---------------------------------------------------------------
+
+TEST_F(LedgerTest, BufferIdIsTheIdentityNotTheAddress) {
+  const auto p = Begin();
+  Alloc(p, {.id = 42, .address = 0x1000, .size = 100});
+  Free(p, {.id = 42, .address = 0xdead});  // the free hook's address is not used
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 0u);
+  EXPECT_EQ(AllAnomalies(p), 0u);
+}
+
+TEST_F(LedgerTest, WithoutIdTheAddressIsTheIdentity) {
+  const auto p = Begin();
+  Alloc(p, {.address = 0x1000, .size = 100});
+  Alloc(p, {.address = 0x2000, .size = 100});
+  Free(p, {.address = 0x3000});
+  EXPECT_EQ(Anomalies(p, Anomaly::kUnknownFree), 1u);
+  Free(p, {.address = 0x2000});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 100u);
+  EXPECT_EQ(ledger_.live_buffer_count(), 1u);
+  Free(p, {.address = 0x1000});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 0u);
+}
+
+// The race memledger was built for: thread A frees buffer 1 in the allocator,
+// thread B gets the same address as buffer 2 and its alloc hook runs, and only
+// then A's free hook runs. With identities the books stay exact.
+TEST_F(LedgerTest, FreeAfterTheAddressWasReusedIsExactWithIdentities) {
+  const auto p = Begin();
+  Alloc(p, {.id = 1, .address = 0x1000, .size = 0x100});
+  Alloc(p, {.id = 2, .address = 0x1000, .size = 0x80});
+  Free(p, {.id = 1, .address = 0x1000});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 0x80u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_buffers, 1u);
+  Free(p, {.id = 2, .address = 0x1000});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 0u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).frees, 2u);
+  EXPECT_EQ(Anomalies(p, Anomaly::kUnknownFree), 0u);
+  EXPECT_EQ(Anomalies(p, Anomaly::kDoubleFree), 0u);
+  EXPECT_EQ(Anomalies(p, Anomaly::kDoubleAlloc), 0u);
+  EXPECT_EQ(Anomalies(p, Anomaly::kOverlap), 0u);
+  ledger_.EndProcess(p, ProcessState::kExited, 0);
+  EXPECT_EQ(ledger_.process(p).leaked_buffers, 0u) << "no false leak";
+}
+
+TEST_F(LedgerTest, SameIdOnAnotherDeviceIsAnotherBuffer) {
+  const auto p = Begin();
+  Alloc(p, {.device = 0, .id = 1, .address = 0x1000, .size = 10});
+  Alloc(p, {.device = 1, .id = 1, .address = 0x1000, .size = 20});
+  EXPECT_EQ(Anomalies(p, Anomaly::kDoubleAlloc), 0u);
+  Free(p, {.device = 1, .id = 1});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 10u);
+  EXPECT_EQ(Mine(p, 1, MEMLEDGER_DRAM).live_bytes, 0u);
+}
+
+// --- device open / close ---------------------------------------------------
+
+TEST_F(LedgerTest, DeviceOpenRecordsNameAndCapacities) {
+  const auto p = Begin();
+  DeviceOpen(p, 3, "card 3", {{MEMLEDGER_DRAM, 12ULL << 30}, {MEMLEDGER_L1, 1 << 20}, {MEMLEDGER_FIRST_POOL, 99}});
+  ASSERT_GT(ledger_.devices().size(), 3u);
+  const DeviceBooks& device = ledger_.devices()[3];
+  EXPECT_TRUE(device.seen);
+  EXPECT_TRUE(device.open);
+  EXPECT_EQ(device.name, "card 3");
+  EXPECT_EQ(device.capacity[MEMLEDGER_DRAM], 12ULL << 30);
+  EXPECT_EQ(device.capacity[MEMLEDGER_L1], 1u << 20);
+  for (int t = kBuiltinTypeCount; t < MEMLEDGER_MAX_TYPES; ++t) {
+    EXPECT_EQ(device.capacity[t], 0u) << "an unregistered pool's capacity has no ledger type (" << t << ")";
+  }
+  EXPECT_FALSE(ledger_.devices()[0].seen);
+  EXPECT_EQ(AllAnomalies(p), 0u);
+}
+
+TEST_F(LedgerTest, DeviceCloseTurnsThatDevicesLiveBuffersIntoLeaks) {
+  const auto p = Begin();
+  DeviceOpen(p, 0, "d0");
+  DeviceOpen(p, 1, "d1");
+  Alloc(p, {.device = 0, .id = 1, .address = 0x1000, .size = 100});
+  Alloc(p, {.device = 0, .type = MEMLEDGER_L1, .id = 2, .address = 0x1000, .size = 10});
+  Alloc(p, {.device = 0, .id = 3, .address = 0x2000, .size = 50});
+  Free(p, {.device = 0, .id = 3});
+  Alloc(p, {.device = 1, .id = 4, .address = 0x1000, .size = 1000});
+  DeviceClose(p, 0);
+
+  EXPECT_FALSE(ledger_.devices()[0].open);
+  EXPECT_TRUE(ledger_.devices()[1].open);
+  const TypeCounters& dram = All(0, MEMLEDGER_DRAM);
+  EXPECT_EQ(dram.live_bytes, 0u) << "the memory goes back to the device";
+  EXPECT_EQ(dram.live_buffers, 0u);
+  EXPECT_EQ(dram.leaked_buffers, 1u);
+  EXPECT_EQ(dram.leaked_bytes, 100u);
+  EXPECT_EQ(dram.frees, 1u);
+  EXPECT_EQ(dram.peak_bytes, 150u) << "the peak stays";
+  EXPECT_EQ(All(0, MEMLEDGER_L1).leaked_bytes, 10u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).leaked_bytes, 100u);
+  EXPECT_EQ(ledger_.process(p).leaked_buffers, 2u);
+  EXPECT_EQ(ledger_.process(p).leaked_bytes, 110u);
+  EXPECT_EQ(All(1, MEMLEDGER_DRAM).live_bytes, 1000u) << "another device is untouched";
+  EXPECT_EQ(All(1, MEMLEDGER_DRAM).leaked_buffers, 0u);
+  EXPECT_EQ(ledger_.live_buffer_count(), 1u);
+  EXPECT_EQ(ledger_.process(p).state, ProcessState::kRunning);
+}
+
+TEST_F(LedgerTest, DeviceCloseLeaksOnlyTheClosingProcesssBuffers) {
+  const auto p = Begin(1);
+  const auto q = Begin(2);
+  Alloc(p, {.id = 1, .address = 0x1000, .size = 100});
+  Alloc(q, {.id = 1, .address = 0x1000, .size = 200});
+  DeviceClose(q, 0);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 100u);
+  EXPECT_EQ(Mine(q, 0, MEMLEDGER_DRAM).leaked_bytes, 200u);
+  EXPECT_EQ(ledger_.process(p).leaked_buffers, 0u);
+  EXPECT_EQ(All(0, MEMLEDGER_DRAM).live_bytes, 100u);
+}
+
+TEST_F(LedgerTest, ReopeningAnOpenDeviceClosesItFirst) {
+  const auto p = Begin();
+  DeviceOpen(p, 0, "before", {{MEMLEDGER_DRAM, 1000}});
+  Alloc(p, {.id = 1, .address = 0x1000, .size = 100});
+  DeviceOpen(p, 0, "after", {{MEMLEDGER_DRAM, 2000}});
+  EXPECT_EQ(All(0, MEMLEDGER_DRAM).live_bytes, 0u);
+  EXPECT_EQ(All(0, MEMLEDGER_DRAM).leaked_bytes, 100u);
+  EXPECT_EQ(ledger_.process(p).leaked_buffers, 1u);
+  EXPECT_TRUE(ledger_.devices()[0].open);
+  EXPECT_EQ(ledger_.devices()[0].name, "after");
+  EXPECT_EQ(ledger_.devices()[0].capacity[MEMLEDGER_DRAM], 2000u);
+  Alloc(p, {.id = 1, .address = 0x1000, .size = 100});
+  EXPECT_EQ(Anomalies(p, Anomaly::kDoubleAlloc), 0u) << "the old buffer is gone from the live table";
+}
+
+TEST_F(LedgerTest, OpeningADeviceAnotherProcessHasOpenLeaksNothingOfTheFirst) {
+  const auto p = Begin(1);
+  const auto q = Begin(2);
+  DeviceOpen(p, 0, "shared");
+  Alloc(p, {.id = 1, .address = 0x1000, .size = 100});
+  DeviceOpen(q, 0, "shared");
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 100u);
+  EXPECT_EQ(ledger_.process(p).leaked_buffers, 0u);
+}
+
+// "Reopening an open device closes it first" (memledger.h) is a statement
+// about the reopening process: another process closing the same device in
+// between must not change it.
+TEST_F(LedgerTest, ReopenClosesTheDeviceForTheReopeningProcessWhateverOthersDid) {
+  const auto p = Begin(1);
+  const auto q = Begin(2);
+  DeviceOpen(p, 0, "shared");
+  Alloc(p, {.id = 1, .address = 0x1000, .size = 100});
+  DeviceOpen(q, 0, "shared");
+  DeviceClose(q, 0);
+  DeviceOpen(p, 0, "shared");  // p reopens its open device
+  EXPECT_EQ(ledger_.process(p).leaked_buffers, 1u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 0u);
+}
+
+// --- process end ----------------------------------------------------------------
+
+TEST_F(LedgerTest, EndProcessLeaksEverythingOnEveryDevice) {
+  const auto p = Begin(7, "trainer");
+  const auto q = Begin(8, "other");
+  Alloc(p, {.device = 0, .id = 1, .address = 0x1000, .size = 100});
+  Alloc(p, {.device = 5, .type = MEMLEDGER_L1, .id = 2, .address = 0x1000, .size = 20});
+  Hook(p, EventKind::kCbAlloc, {.id = 3, .address = 0x40, .size = 3});
+  Alloc(q, {.device = 0, .id = 1, .address = 0x1000, .size = 1000});
+  ledger_.EndProcess(p, ProcessState::kKilled, -9);
+
+  const ProcessBooks& books = ledger_.process(p);
+  EXPECT_EQ(books.state, ProcessState::kKilled);
+  EXPECT_EQ(books.exit_status, -9);
+  EXPECT_EQ(books.leaked_buffers, 3u);
+  EXPECT_EQ(books.leaked_bytes, 123u);
+  EXPECT_EQ(All(0, MEMLEDGER_DRAM).live_bytes, 1000u);
+  EXPECT_EQ(All(5, MEMLEDGER_L1).live_bytes, 0u);
+  EXPECT_EQ(All(5, MEMLEDGER_L1).leaked_bytes, 20u);
+  EXPECT_EQ(All(0, MEMLEDGER_CB).leaked_bytes, 3u);
+  EXPECT_EQ(ledger_.process(q).state, ProcessState::kRunning);
+  EXPECT_EQ(ledger_.live_buffer_count(), 1u);
+
+  ledger_.EndProcess(p, ProcessState::kExited, 0);  // already ended: no change
+  EXPECT_EQ(books.state, ProcessState::kKilled);
+  EXPECT_EQ(books.exit_status, -9);
+  EXPECT_EQ(books.leaked_buffers, 3u);
+}
+
+TEST_F(LedgerTest, ProcessEndRecordEndsTheProcessWithItsCounts) {
+  const auto p = Begin();
+  Alloc(p, {.id = 1, .address = 0x1000, .size = 100});
+  Event end{};
+  end.kind = static_cast<std::uint8_t>(EventKind::kProcessEnd);
+  end.type = static_cast<std::uint8_t>(ProcessState::kKilled);
+  end.buffer_id = static_cast<std::uint64_t>(std::int64_t{-6});  // exit status
+  end.size = 12;    // dropped by a full ring
+  end.address = 3;  // lost slots
+  Apply(p, end);
+  const ProcessBooks& books = ledger_.process(p);
+  EXPECT_EQ(books.state, ProcessState::kKilled);
+  EXPECT_EQ(books.exit_status, -6);
+  EXPECT_EQ(books.dropped_events, 12u);
+  EXPECT_EQ(books.lost_slots, 3u);
+  EXPECT_EQ(books.leaked_bytes, 100u);
+  ledger_.CountLost(p, 4);
+  EXPECT_EQ(books.lost_slots, 7u);
+}
+
+TEST_F(LedgerTest, ProcessEndRecordOfACleanExit) {
+  const auto p = Begin();
+  Event end{};
+  end.kind = static_cast<std::uint8_t>(EventKind::kProcessEnd);
+  end.type = static_cast<std::uint8_t>(ProcessState::kExited);
+  Apply(p, end);
+  EXPECT_EQ(ledger_.process(p).state, ProcessState::kExited);
+  EXPECT_EQ(ledger_.process(p).exit_status, 0);
+}
+
+TEST_F(LedgerTest, ProcessRecordNamesTheProcess) {
+  const auto p = Begin(0, "");
+  Event e{};
+  e.kind = static_cast<std::uint8_t>(EventKind::kProcess);
+  e.buffer_id = 4242;
+  Apply(p, e, "python3");
+  EXPECT_EQ(ledger_.process(p).pid, 4242u);
+  EXPECT_EQ(ledger_.process(p).comm, "python3");
+  EXPECT_EQ(ProcessStateName(ledger_.process(p).state), "running");
+  EXPECT_EQ(ProcessStateName(ProcessState::kExited), "exited");
+  EXPECT_EQ(ProcessStateName(ProcessState::kKilled), "killed");
+}
+
+// --- pools ------------------------------------------------------------------------
+
+TEST_F(LedgerTest, PoolsWithOneNameShareOneTypeAcrossProcesses) {
+  const auto p = Begin(1);
+  const auto q = Begin(2);
+  Pool(p, 16, "kv_cache");
+  Pool(q, 16, "activations");
+  Pool(q, 17, "kv_cache");
+  ASSERT_EQ(ledger_.type_count(), static_cast<std::size_t>(kBuiltinTypeCount + 2));
+  const auto kv = static_cast<std::uint8_t>(kBuiltinTypeCount);
+  const auto act = static_cast<std::uint8_t>(kBuiltinTypeCount + 1);
+  EXPECT_EQ(ledger_.type_name(kv), "kv_cache");
+  EXPECT_EQ(ledger_.type_name(act), "activations");
+  EXPECT_EQ(ledger_.type_name(MEMLEDGER_DRAM), "DRAM");
+
+  Alloc(p, {.type = 16, .id = 1, .address = 0x1000, .size = 100});
+  Alloc(q, {.type = 17, .id = 1, .address = 0x1000, .size = 200});
+  Alloc(q, {.type = 16, .id = 2, .address = 0x1000, .size = 5});
+  EXPECT_EQ(All(0, kv).live_bytes, 300u);
+  EXPECT_EQ(All(0, act).live_bytes, 5u);
+  EXPECT_EQ(Mine(p, 0, kv).live_bytes, 100u);
+  EXPECT_EQ(Mine(q, 0, kv).live_bytes, 200u);
+  EXPECT_EQ(AllAnomalies(p) + AllAnomalies(q), 0u);
+}
+
+TEST_F(LedgerTest, DeviceCapacityOfARegisteredPoolIsBookedUnderItsType) {
+  const auto p = Begin();
+  Pool(p, 20, "scratch");
+  DeviceOpen(p, 0, "d", {{20, 4096}});
+  EXPECT_EQ(ledger_.devices()[0].capacity[kBuiltinTypeCount], 4096u);
+}
+
+TEST_F(LedgerTest, LedgerWideTypesRunOutAtTheTypeLimit) {
+  const auto p = Begin(1);
+  const auto q = Begin(2);
+  const int pools_per_process = MEMLEDGER_MAX_TYPES - MEMLEDGER_FIRST_POOL;  // 48
+  for (int i = 0; i < pools_per_process; ++i) {
+    Pool(p, static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + i), "p" + std::to_string(i));
+  }
+  const int room_left = MEMLEDGER_MAX_TYPES - kBuiltinTypeCount - pools_per_process;  // 9
+  for (int i = 0; i <= room_left; ++i) {
+    Pool(q, static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + i), "q" + std::to_string(i));
+  }
+  EXPECT_EQ(ledger_.type_count(), static_cast<std::size_t>(MEMLEDGER_MAX_TYPES));
+  EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 0u);
+  EXPECT_EQ(Anomalies(q, Anomaly::kInvalidEvent), 1u);
+  Pool(q, 40, "p3");  // an existing name still maps
+  EXPECT_EQ(Anomalies(q, Anomaly::kInvalidEvent), 1u);
+}
+
+// --- tags, leak sites, marks --------------------------------------------------------
+
+TEST_F(LedgerTest, LeakSitesCarryTagsStacksDevicesAndProcesses) {
+  const auto p = Begin(1);
+  const auto q = Begin(2);
+  Tag(p, 1, "weights");
+  Tag(q, 1, "kv_cache");  // the same tag id means another name in another process
+  Alloc(p, {.id = 1, .address = 0x1000, .size = 100, .tag = 1, .stack = 5});
+  Alloc(p, {.id = 2, .address = 0x2000, .size = 50, .tag = 1, .stack = 5});
+  Alloc(p, {.id = 3, .address = 0x3000, .size = 7, .tag = 1, .stack = 6});
+  Alloc(p, {.id = 4, .address = 0x4000, .size = 1});
+  Alloc(q, {.device = 2, .id = 1, .address = 0x1000, .size = 1000, .tag = 1});
+  ledger_.EndProcess(p, ProcessState::kExited, 0);
+  ledger_.EndProcess(q, ProcessState::kExited, 0);
+
+  const auto& sites = ledger_.leak_sites();
+  ASSERT_EQ(sites.size(), 4u);
+  const auto pi = static_cast<std::uint32_t>(p);
+  const auto qi = static_cast<std::uint32_t>(q);
+  const auto site = [&](LeakSiteKey key) {
+    const auto it = sites.find(key);
+    return it == sites.end() ? LeakSiteTotals{} : it->second;
+  };
+  EXPECT_EQ(site({0, MEMLEDGER_DRAM, 1, 5, pi}).buffers, 2u);
+  EXPECT_EQ(site({0, MEMLEDGER_DRAM, 1, 5, pi}).bytes, 150u);
+  EXPECT_EQ(site({0, MEMLEDGER_DRAM, 1, 6, pi}).bytes, 7u);
+  EXPECT_EQ(site({0, MEMLEDGER_DRAM, 0, 0, pi}).bytes, 1u);
+  EXPECT_EQ(site({2, MEMLEDGER_DRAM, 1, 0, qi}).bytes, 1000u);
+  EXPECT_EQ(ledger_.tag_name(pi, 1), "weights");
+  EXPECT_EQ(ledger_.tag_name(qi, 1), "kv_cache");
+  EXPECT_EQ(ledger_.tag_name(pi, 0), "");
+  EXPECT_EQ(ledger_.tag_name(pi, 2), "");
+  EXPECT_EQ(ledger_.tag_name(99, 1), "");
+}
+
+TEST_F(LedgerTest, TagAndMarkNamesAreBounded) {
+  const auto p = Begin();
+  Tag(p, 3, std::string(1000, 't'));
+  Event mark{};
+  mark.kind = static_cast<std::uint8_t>(EventKind::kMark);
+  mark.time_ns = 123;
+  Apply(p, mark, std::string(1000, 'm'));
+  EXPECT_EQ(ledger_.tag_name(static_cast<std::uint32_t>(p), 3), std::string(256, 't'));
+  ASSERT_EQ(ledger_.process(p).marks.size(), 1u);
+  EXPECT_EQ(ledger_.process(p).marks[0].first, 123u);
+  EXPECT_EQ(ledger_.process(p).marks[0].second, std::string(256, 'm'));
+}
+
+}  // namespace
+}  // namespace memledger
