@@ -73,6 +73,7 @@ std::string_view ProcessStateName(ProcessState state) {
 }
 
 Ledger::Ledger(std::size_t recent_free_log2) : recent_frees_(recent_free_log2) {
+  devices_.reserve(kMaxDevices);  // Account keeps pointers into it: it must never reallocate
   for (int t = 0; t < kBuiltinTypeCount; ++t) type_names_.emplace_back(BuiltinTypeName(static_cast<std::uint8_t>(t)));
 }
 
@@ -83,7 +84,7 @@ ProcessIndex Ledger::BeginProcess(std::uint32_t pid, std::string comm) {
   books.type_map.fill(kUnmappedType);
   for (int t = 0; t < kBuiltinTypeCount; ++t) books.type_map[t] = static_cast<std::uint8_t>(t);
   processes_.push_back(std::move(books));
-  address_index_.emplace_back();
+  accounts_.emplace_back();
   return static_cast<ProcessIndex>(processes_.size() - 1);
 }
 
@@ -151,13 +152,15 @@ DeviceBooks& Ledger::Device(std::uint16_t device) {
   return books;
 }
 
-AddressIndex& Ledger::IndexFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls) {
-  auto& devices = address_index_[process];
+Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls) {
+  auto& devices = accounts_[process];
   if (devices.size() <= device) devices.resize(device + 1);
-  if (!devices[device]) devices[device] = std::make_unique<DeviceIndexes>();
-  auto& index = (*devices[device])[type * kBufferClassCount + static_cast<std::size_t>(cls)];
-  if (!index) index = std::make_unique<AddressIndex>();
-  return *index;
+  if (!devices[device]) devices[device] = std::make_unique<DeviceAccounts>();
+  auto& account = (*devices[device])[type * kBufferClassCount + static_cast<std::size_t>(cls)];
+  if (!account) {
+    account.reset(new Account{&ProcessCounters(processes_[process], device, type), &Device(device).types[type], {}});
+  }
+  return *account;
 }
 
 void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls) {
@@ -165,10 +168,14 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   if (cls == BufferClass::kCircularBuffer) local_type = MEMLEDGER_CB;
   if (cls == BufferClass::kKernelBinary) local_type = MEMLEDGER_KERNEL;
   const auto type = LedgerType(books, local_type);
-  // Sizes past kMaxBufferBytes, or that would overflow the device's total, are
-  // corrupt input: counting them would break the books for everyone.
-  if (!type || e.size == 0 || e.size > kMaxBufferBytes || e.device >= kMaxDevices ||
-      Device(e.device).types[*type].live_bytes + e.size < e.size) {
+  if (!type || e.size == 0 || e.size > kMaxBufferBytes || e.device >= kMaxDevices) {
+    Count(books, Anomaly::kInvalidEvent);
+    return;
+  }
+  Account& account = AccountFor(process, e.device, *type, cls);
+  // A size that would overflow the device's total is corrupt input: counting
+  // it would break the books for everyone.
+  if (account.device_counters->live_bytes + e.size < e.size) {
     Count(books, Anomaly::kInvalidEvent);
     return;
   }
@@ -180,12 +187,12 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
     Release(books, key, it->second, ReleaseAs::kReplaced, e.seq);
     it->second = buffer;
   }
-  ProcessCounters(books, e.device, *type).Add(e.size);
-  Device(e.device).types[*type].Add(e.size);
-  IndexAndMarkOverlaps(key, it->second);
+  account.process_counters->Add(e.size);
+  account.device_counters->Add(e.size);
+  IndexAndMarkOverlaps(account.index, key, it->second);
 }
 
-void Ledger::IndexAndMarkOverlaps(const LiveKey& key, LiveBuffer& buffer) {
+void Ledger::IndexAndMarkOverlaps(AddressIndex& index, const LiveKey& key, LiveBuffer& buffer) {
   auto mark = [&](LiveBuffer& older) {
     buffer.overlapped_older = true;
     if (older.overlapped_by == 0) {
@@ -194,8 +201,7 @@ void Ledger::IndexAndMarkOverlaps(const LiveKey& key, LiveBuffer& buffer) {
     }
     if (older.overlapped_by != std::numeric_limits<std::uint16_t>::max()) ++older.overlapped_by;
   };
-  IndexFor(key.process, key.device, buffer.type, key.cls)
-      .Insert(buffer.address, EndOf(buffer.address, buffer.size), key.identity, LiveIn(live_, key, buffer.type), mark);
+  index.Insert(buffer.address, EndOf(buffer.address, buffer.size), key.identity, LiveIn(live_, key, buffer.type), mark);
 }
 
 void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls) {
@@ -216,8 +222,9 @@ void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, 
 
 void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                      std::uint64_t seq) {
-  TypeCounters& mine = ProcessCounters(books, key.device, buffer.type);
-  TypeCounters& all = Device(key.device).types[buffer.type];
+  Account& account = AccountFor(key.process, key.device, buffer.type, key.cls);
+  TypeCounters& mine = *account.process_counters;
+  TypeCounters& all = *account.device_counters;
   mine.Remove(buffer.size);
   all.Remove(buffer.size);
   if (how == ReleaseAs::kFreed) {
@@ -234,11 +241,10 @@ void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& 
     ++site.buffers;
     site.bytes += buffer.size;
   }
-  AddressIndex& index = IndexFor(key.process, key.device, buffer.type, key.cls);
   if (buffer.in_overlap()) {
-    index.Erase(buffer.address, key.identity);
+    account.index.Erase(buffer.address, key.identity);
   } else {
-    index.Released();
+    account.index.Released();
   }
   if (buffer.overlapped_by != 0) {
     const bool late_free = how == ReleaseAs::kFreed && seq - (buffer.seq + buffer.first_overlap_after) <= kLateFreeWindow;
@@ -358,12 +364,13 @@ std::optional<std::string> Ledger::Validate() const {
   // Every live buffer has exactly one live entry in its address index.
   absl::flat_hash_map<std::pair<std::uint64_t, BufferClass>, std::size_t> live_per_index;
   for (const auto& [key, buffer] : live_) ++live_per_index[{AddressIndexKey(key.process, key.device, buffer.type), key.cls}];
-  for (std::uint32_t p = 0; p < address_index_.size(); ++p) {
-    for (std::size_t d = 0; d < address_index_[p].size(); ++d) {
-      if (!address_index_[p][d]) continue;
-      for (std::size_t slot = 0; slot < address_index_[p][d]->size(); ++slot) {
-        const AddressIndex* index = (*address_index_[p][d])[slot].get();
-        if (index == nullptr) continue;
+  for (std::uint32_t p = 0; p < accounts_.size(); ++p) {
+    for (std::size_t d = 0; d < accounts_[p].size(); ++d) {
+      if (!accounts_[p][d]) continue;
+      for (std::size_t slot = 0; slot < accounts_[p][d]->size(); ++slot) {
+        const Account* account = (*accounts_[p][d])[slot].get();
+        if (account == nullptr) continue;
+        const AddressIndex* index = &account->index;
         const auto type = static_cast<std::uint8_t>(slot / kBufferClassCount);
         const auto cls = static_cast<BufferClass>(slot % kBufferClassCount);
         const auto device = static_cast<std::uint16_t>(d);

@@ -103,14 +103,21 @@ class Ledger {
   void Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                std::uint64_t seq);
   // Adds `buffer` to its address index and marks every live buffer it intersects.
-  void IndexAndMarkOverlaps(const LiveKey& key, LiveBuffer& buffer);
+  void IndexAndMarkOverlaps(AddressIndex& index, const LiveKey& key, LiveBuffer& buffer);
   // Every live buffer of `process` (on `device`, or all devices) becomes a leak.
   void LeakLive(std::uint32_t process, std::optional<std::uint16_t> device);
   void Count(ProcessBooks& books, Anomaly anomaly) { ++books.anomalies[static_cast<int>(anomaly)]; }
   std::optional<std::uint8_t> LedgerType(const ProcessBooks& books, std::uint8_t local_type) const;
   TypeCounters& ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint8_t type);
   DeviceBooks& Device(std::uint16_t device);
-  AddressIndex& IndexFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls);
+  // What the books keep for one process on one device, type and class: its
+  // counters, the device's, and the address index. Found with one lookup.
+  struct Account {
+    TypeCounters* process_counters;  // stable: per-device arrays are heap-held
+    TypeCounters* device_counters;   // stable: devices_ never reallocates (reserved)
+    AddressIndex index;
+  };
+  Account& AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls);
 
   std::uint64_t events_ = 0;
   std::vector<ProcessBooks> processes_;
@@ -119,8 +126,8 @@ class Ledger {
   LiveTable live_;
   // Per process, per device, per type x class; created on demand. Overlaps
   // are looked for among buffers of one class (a CB does not overlap a buffer).
-  using DeviceIndexes = std::array<std::unique_ptr<AddressIndex>, MEMLEDGER_MAX_TYPES * kBufferClassCount>;
-  std::vector<std::vector<std::unique_ptr<DeviceIndexes>>> address_index_;
+  using DeviceAccounts = std::array<std::unique_ptr<Account>, MEMLEDGER_MAX_TYPES * kBufferClassCount>;
+  std::vector<std::vector<std::unique_ptr<DeviceAccounts>>> accounts_;
   RecentFrees recent_frees_;
   absl::flat_hash_map<LeakSiteKey, LeakSiteTotals> leak_sites_;
 };
