@@ -29,7 +29,9 @@ WorkloadOptions Options(const char* workload) { return Find(workload).defaults; 
 
 // Runs `workload` writing its truth to a temporary file and returns the parsed JSON.
 nlohmann::json RunForTruth(const char* workload, WorkloadOptions options) {
-  options.truth_json = ::testing::TempDir() + "sim_truth_" + workload + ".json";
+  // One file per test: ctest runs the tests of this file in parallel processes.
+  const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  options.truth_json = ::testing::TempDir() + "sim_truth_" + workload + "_" + test + ".json";
   Find(workload).run(options);
   std::ifstream in(options.truth_json);
   nlohmann::json truth = nlohmann::json::parse(in);
