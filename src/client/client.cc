@@ -161,6 +161,12 @@ void TurnOff() {
 void ChildAfterFork() { TurnOff(); }
 
 void Init() {
+  // Off unless asked for: decided without allocating, reading a file or
+  // starting a thread.
+  if (std::getenv("MEMLEDGER") == nullptr && std::getenv("TT_ALLOC_TRACKING_ENABLED") == nullptr) {
+    TurnOff();
+    return;
+  }
   std::vector<std::string> warnings;
   g_config = new ClientConfig(ParseClientConfig([](const char* name) { return std::getenv(name); }, &warnings));
   for (const std::string& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
