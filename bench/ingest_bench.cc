@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "client/config.h"
 #include "event/record.h"
 #include "ledger/ledger.h"
 #include "ring/ring_consumer.h"
@@ -14,7 +15,8 @@
 namespace memledger {
 namespace {
 
-constexpr std::uint64_t kRingSlots = 1 << 20;
+// A full ring of the size processes get by default.
+const std::uint64_t kRingSlots = ClientConfig{}.ring_slots;
 constexpr std::uint64_t kLiveWorkingSet = 4096;  // buffers live at once
 
 // Fills the ring as an allocator's callers would: allocations, each freed

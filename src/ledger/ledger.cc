@@ -210,14 +210,15 @@ void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, 
     return;
   }
   const LiveKey key{process, e.device, cls, 0, e.buffer_id != 0 ? e.buffer_id : e.address};
-  auto it = live_.find(key);
+  const std::size_t hash = LiveKeyHash{}(key);
+  auto it = live_.find(key, hash);
   if (it == live_.end()) {
-    Count(books, recent_frees_.Contains(key) ? Anomaly::kDoubleFree : Anomaly::kUnknownFree);
+    Count(books, recent_frees_.Contains(key, hash) ? Anomaly::kDoubleFree : Anomaly::kUnknownFree);
     return;
   }
   Release(books, key, it->second, ReleaseAs::kFreed, e.seq);
   live_.erase(it);
-  recent_frees_.Remember(key);
+  recent_frees_.Remember(key, hash);
 }
 
 void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,

@@ -69,11 +69,11 @@ using LiveTable = absl::flat_hash_map<LiveKey, LiveBuffer, LiveKeyHash>;
 class RecentFrees {
  public:
   explicit RecentFrees(std::size_t capacity_log2);
-  void Remember(const LiveKey& key) { slots_[Slot(key)] = key; }
-  bool Contains(const LiveKey& key) const { return slots_[Slot(key)] == key; }
+  // `hash` is LiveKeyHash{}(key), which the caller has already computed.
+  void Remember(const LiveKey& key, std::size_t hash) { slots_[hash & (slots_.size() - 1)] = key; }
+  bool Contains(const LiveKey& key, std::size_t hash) const { return slots_[hash & (slots_.size() - 1)] == key; }
 
  private:
-  std::size_t Slot(const LiveKey& key) const { return LiveKeyHash{}(key) & (slots_.size() - 1); }
   std::vector<LiveKey> slots_;  // an empty slot holds a key with an invalid class
 };
 
