@@ -3,7 +3,8 @@
  *
  *   c_api_test on          tracking must be on (MEMLEDGER=1); makes the calls
  *                          listed in c_api_expected.h, whose capture
- *                          c_api_capture_test.cc replays and checks.
+ *                          c_api_capture_test.cc replays and checks; and
+ *                          forks a child whose hooks must not be tracked.
  *   c_api_test off <path>  tracking must be off (no MEMLEDGER in the
  *                          environment, MEMLEDGER_OUTPUT=<path>): every hook is
  *                          a no-op and no capture file appears.
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "c_api_expected.h"
@@ -108,6 +110,20 @@ static int TrackingOn(void) {
     CHECK(pthread_create(&threads[t], NULL, Worker, (void*)(uintptr_t)t) == 0);
   }
   for (int t = 0; t < C_API_THREADS; ++t) CHECK(pthread_join(threads[t], NULL) == 0);
+
+  /* Fork policy: a forked child does not track, and its hooks never reach the
+   * parent's ring (the replayed counts would show them). */
+  const pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    if (memledger_enabled() != 0) _exit(3);
+    memledger_alloc(0, MEMLEDGER_DRAM, 77, 0x7700, 1 << 20);
+    memledger_record_alloc(0, MEMLEDGER_DRAM, 78, 0x7800, 1 << 20);
+    memledger_mark("from the child");
+    _exit(0);
+  }
+  int status = 0;
+  CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
   memledger_alloc(0, MEMLEDGER_DRAM, 6, 0x5000, C_API_UNTAGGED_DRAM_BYTES);
   memledger_flush();
