@@ -11,7 +11,7 @@ SHELL := /bin/bash
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS := fuzz_slot_stream fuzz_capture_reader
+FUZZ_TARGETS := $(patsubst fuzz/%_fuzzer.cc,fuzz_%,$(wildcard fuzz/*_fuzzer.cc))
 
 # Debian packages the build and the tests need.
 DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
