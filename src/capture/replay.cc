@@ -13,7 +13,7 @@ ReplayResult ReplayCapture(const std::string& path, Ledger& ledger) {
 
   RecordAssembler assembler;
   std::vector<Event> slots;
-  while (reader->NextChunk(&slots) && !result.clean_end) {
+  while (!result.clean_end && reader->NextChunk(&slots)) {
     for (const Event& slot : slots) {
       const auto record = assembler.Push(slot);
       if (!record) continue;

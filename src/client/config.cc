@@ -40,9 +40,9 @@ std::uint64_t RoundUpToPowerOfTwo(std::uint64_t v) {
 
 ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* warnings) {
   ClientConfig config;
-  auto warn = [&](const char* name, std::string_view value, std::string_view expected, std::string_view fallback) {
+  auto warn = [&](const char* name, std::string_view value, std::string_view expected, std::string_view outcome) {
     warnings->push_back(std::string("memledger: ") + name + "='" + std::string(value) + "' is not " +
-                        std::string(expected) + "; using " + std::string(fallback));
+                        std::string(expected) + "; " + std::string(outcome));
   };
 
   for (const char* name : {"MEMLEDGER", "TT_ALLOC_TRACKING_ENABLED"}) {
@@ -50,7 +50,7 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
       if (const auto on = ParseBool(v)) {
         config.enabled = config.enabled || *on;
       } else {
-        warn(name, v, "1 or 0", "off");
+        warn(name, v, "1 or 0", "ignored");
       }
     }
   }
@@ -59,7 +59,7 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
     const auto bytes = ParseBytes(v);
     const std::uint64_t min_bytes = kMinRingSlots * kSlotBytes, max_bytes = kMaxRingSlots * kSlotBytes;
     if (!bytes || *bytes < min_bytes || *bytes > max_bytes) {
-      warn("MEMLEDGER_RING_SIZE", v, "a size from 64K to 4G (e.g. 32M)", "32M");
+      warn("MEMLEDGER_RING_SIZE", v, "a size from 64K to 4G (e.g. 32M)", "using 32M");
     } else {
       config.ring_slots = RoundUpToPowerOfTwo(*bytes / kSlotBytes);
     }
@@ -68,11 +68,11 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
     const std::string_view policy(v);
     if (policy == "block") config.on_full = OnFull::kBlock;
     else if (policy == "drop") config.on_full = OnFull::kDrop;
-    else warn("MEMLEDGER_ON_FULL", v, "block or drop", "block");
+    else warn("MEMLEDGER_ON_FULL", v, "block or drop", "using block");
   }
   if (const char* v = env("MEMLEDGER_REPORT")) {
     if (const auto on = ParseBool(v)) config.exit_report = *on;
-    else warn("MEMLEDGER_REPORT", v, "1 or 0", "1");
+    else warn("MEMLEDGER_REPORT", v, "1 or 0", "using 1");
   }
   return config;
 }

@@ -87,7 +87,11 @@ std::unique_ptr<EventRing> EventRing::Create(std::uint64_t capacity, OnFull poli
 
 std::unique_ptr<EventRing> EventRing::Attach(int fd, std::string* error) {
   struct stat st {};
-  if (fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(kRingHeaderBytes)) {
+  if (fstat(fd, &st) != 0) {
+    *error = std::string("cannot inspect the ring's shared memory: ") + std::strerror(errno);
+    return nullptr;
+  }
+  if (st.st_size < static_cast<off_t>(kRingHeaderBytes)) {
     *error = "not a memledger ring: the shared memory is smaller than a ring header";
     return nullptr;
   }
