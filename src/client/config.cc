@@ -50,7 +50,7 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
       if (const auto on = ParseBool(v)) {
         config.enabled = config.enabled || *on;
       } else {
-        warn(name, v, "1 or 0", "ignored");
+        warn(name, v, "1 or 0", "ignoring it");
       }
     }
   }
