@@ -153,6 +153,10 @@ DeviceBooks& Ledger::Device(std::uint16_t device) {
 }
 
 Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls) {
+  // Streams repeat the same account event after event: remember the last one.
+  const std::uint64_t key = (std::uint64_t{process} << 32) | (std::uint64_t{device} << 16) |
+                            (std::uint64_t{type} << 8) | static_cast<std::uint8_t>(cls);
+  if (key == last_account_key_ && last_account_ != nullptr) return *last_account_;
   auto& devices = accounts_[process];
   if (devices.size() <= device) devices.resize(device + 1);
   if (!devices[device]) devices[device] = std::make_unique<DeviceAccounts>();
@@ -160,6 +164,8 @@ Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device,
   if (!account) {
     account.reset(new Account{&ProcessCounters(processes_[process], device, type), &Device(device).types[type], {}});
   }
+  last_account_key_ = key;
+  last_account_ = account.get();
   return *account;
 }
 

@@ -128,6 +128,8 @@ class Ledger {
   // are looked for among buffers of one class (a CB does not overlap a buffer).
   using DeviceAccounts = std::array<std::unique_ptr<Account>, MEMLEDGER_MAX_TYPES * kBufferClassCount>;
   std::vector<std::vector<std::unique_ptr<DeviceAccounts>>> accounts_;
+  std::uint64_t last_account_key_ = 0;  // AccountFor's one-entry cache; accounts never move
+  Account* last_account_ = nullptr;
   RecentFrees recent_frees_;
   absl::flat_hash_map<LeakSiteKey, LeakSiteTotals> leak_sites_;
 };
