@@ -8,6 +8,12 @@
 // drains and stops, the exit report is printed. The ring is never unmapped,
 // so a hook racing with shutdown writes into valid memory and is ignored.
 //
+// Server mode: when a server answers at MEMLEDGER_SOCKET (or the default
+// path) and no MEMLEDGER_OUTPUT capture is asked for, the ring is handed to the
+// server and no consumer runs here. A watcher thread waits for the server to
+// hang up; then an embedded consumer takes the ring over from where the server
+// stopped, so the application never blocks on a ring nobody drains.
+//
 // Fork policy: a forked child does not track (it would write into its
 // parent's ring); a child that execs starts fresh and tracks when MEMLEDGER=1
 // is in its environment. MEMLEDGER_OUTPUT may contain %p for the pid.
@@ -16,6 +22,7 @@
 // the state, one ring claim (a relaxed fetch_add), one 64-byte copy, one
 // release store. Names (tags, pools, marks, devices) take g_names_mutex.
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,14 +34,17 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include "client/config.h"
 #include "client/embedded_consumer.h"
+#include "client/server_link.h"
 #include "event/record.h"
 #include "report/text_report.h"
 #include "ring/event_ring.h"
 #include "ring/futex.h"
+#include "server/wire_protocol.h"
 
 MEMLEDGER_API int memledger_hooks_active = 1;  // declared extern "C" in memledger.h
 
@@ -50,8 +60,16 @@ constinit std::once_flag g_init_once;
 // Written before g_state becomes kOn (release); read after an acquire load of
 // g_state. Never freed: hooks may run during static destruction.
 constinit EventRing* g_ring = nullptr;
-constinit EmbeddedConsumer* g_consumer = nullptr;
 constinit ClientConfig* g_config = nullptr;
+// The embedded consumer: made at start in embedded mode, or by the server
+// watcher when the server goes away; read by Shutdown and memledger_flush.
+// Protected by g_consumer_mutex for its transitions.
+constinit std::mutex g_consumer_mutex;
+constinit std::atomic<EmbeddedConsumer*> g_consumer{nullptr};
+constinit int g_server_fd = -1;     // server mode: the control socket
+constinit int g_watcher_wake = -1;  // eventfd that ends the watcher at shutdown
+constinit std::thread* g_server_watcher = nullptr;
+constinit bool g_shutting_down = false;  // protected by g_consumer_mutex
 
 constinit std::mutex g_names_mutex;
 // Protected by g_names_mutex; created on first use and never freed, like g_ring.
@@ -160,6 +178,18 @@ void TurnOff() {
 
 void ChildAfterFork() { TurnOff(); }
 
+// The server watcher thread: when the server hangs up, accounting moves into
+// this process (from the ring's tail on; what the server had is not here).
+void WatchServer(std::uint32_t pid, std::string comm) {
+  if (!WaitForServerHangup(g_server_fd, g_watcher_wake)) return;
+  std::lock_guard lock(g_consumer_mutex);
+  if (g_shutting_down) return;
+  std::fprintf(stderr,
+               "memledger: the server went away; accounting goes on in this process from here (what came before "
+               "is in the server's books)\n");
+  g_consumer.store(new EmbeddedConsumer(*g_ring, pid, std::move(comm), nullptr), std::memory_order_release);
+}
+
 void Init() {
   // Off unless asked for: decided without allocating, reading a file or
   // starting a thread.
@@ -194,10 +224,38 @@ void Init() {
   g_ring = ring.release();
   // The first record names the process.
   EmitWithPayload(MakeEvent(EventKind::kProcess, 0, 0, pid, 0, 0), comm);
-  g_consumer = new EmbeddedConsumer(*g_ring, pid, comm, std::move(capture));
+  if (!capture && g_config->socket != "none") {
+    const std::string path = g_config->socket.empty() ? DefaultSocketPath() : g_config->socket;
+    std::string reason;
+    g_server_fd = ConnectToServer(path, *g_ring, comm, &reason);
+    if (!reason.empty()) std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", reason.c_str());
+  }
+  if (g_server_fd >= 0) {
+    g_watcher_wake = eventfd(0, EFD_CLOEXEC);
+    g_server_watcher = new std::thread(WatchServer, pid, comm);
+  } else {
+    g_consumer.store(new EmbeddedConsumer(*g_ring, pid, comm, std::move(capture)), std::memory_order_release);
+  }
   pthread_atfork(nullptr, nullptr, ChildAfterFork);
   // Release: pairs with the acquire load in Active().
   g_state.store(kOn, std::memory_order_release);
+}
+
+// Waits until everything published so far is in a ledger, or `timeout`.
+void WaitProcessed(std::chrono::milliseconds timeout) {
+  RingHeader& header = g_ring->header();
+  const std::uint64_t target = header.head.load(std::memory_order_acquire);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  header.flush_waiters.fetch_add(1, std::memory_order_seq_cst);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::uint32_t seen = header.processed_futex.load(std::memory_order_seq_cst);
+    // Acquire: pairs with the release store in RingConsumer::MarkProcessed.
+    if (header.processed.load(std::memory_order_acquire) >= target) break;
+    header.doorbell.fetch_add(1, std::memory_order_seq_cst);
+    FutexWakeAll(header.doorbell);
+    FutexWait(header.processed_futex, seen, std::chrono::milliseconds(10));
+  }
+  header.flush_waiters.fetch_sub(1, std::memory_order_seq_cst);
 }
 
 void Shutdown() {
@@ -205,14 +263,29 @@ void Shutdown() {
   TurnOff();
   const std::uint64_t dropped = g_ring->header().dropped.load(std::memory_order_relaxed);
   Emit(MakeEvent(EventKind::kProcessEnd, 0, static_cast<std::uint8_t>(ProcessState::kExited), 0, 0, dropped));
-  g_consumer->Stop();
+  {
+    std::lock_guard lock(g_consumer_mutex);
+    g_shutting_down = true;
+  }
+  if (g_server_watcher != nullptr) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = write(g_watcher_wake, &one, sizeof(one));
+    g_server_watcher->join();
+  }
+  EmbeddedConsumer* consumer = g_consumer.load(std::memory_order_acquire);
+  if (consumer == nullptr) {
+    // Server mode: let the server take in the end record before we go.
+    WaitProcessed(std::chrono::seconds(2));
+    return;
+  }
+  consumer->Stop();
   if (g_config->exit_report) {
-    const std::string report = TextReport(g_consumer->ledger());
+    const std::string report = TextReport(consumer->ledger());
     std::fputs(report.c_str(), stderr);
   }
-  if (const CaptureWriter* capture = g_consumer->capture()) {
-    if (!g_consumer->capture_error().empty()) {
-      std::fprintf(stderr, "memledger: %s\n", g_consumer->capture_error().c_str());
+  if (const CaptureWriter* capture = consumer->capture()) {
+    if (!consumer->capture_error().empty()) {
+      std::fprintf(stderr, "memledger: %s\n", consumer->capture_error().c_str());
     } else if (g_config->exit_report) {
       std::fprintf(stderr, "memledger: capture written to %s\n", capture->path().c_str());
     }
@@ -313,19 +386,10 @@ MEMLEDGER_API int memledger_register_pool(const char* name) {
 MEMLEDGER_API int memledger_enabled(void) { return Active() ? 1 : 0; }
 
 MEMLEDGER_API void memledger_flush(void) {
-  if (!Active() || g_consumer->OnDrainThread()) return;
-  RingHeader& header = g_ring->header();
-  const std::uint64_t target = header.head.load(std::memory_order_acquire);
-  header.flush_waiters.fetch_add(1, std::memory_order_seq_cst);
-  for (;;) {
-    const std::uint32_t seen = header.processed_futex.load(std::memory_order_seq_cst);
-    // Acquire: pairs with the release store in RingConsumer::MarkProcessed.
-    if (header.processed.load(std::memory_order_acquire) >= target || g_state.load() != kOn) break;
-    header.doorbell.fetch_add(1, std::memory_order_seq_cst);
-    FutexWakeAll(header.doorbell);
-    FutexWait(header.processed_futex, seen, std::chrono::milliseconds(10));
-  }
-  header.flush_waiters.fetch_sub(1, std::memory_order_seq_cst);
+  if (!Active()) return;
+  const EmbeddedConsumer* consumer = g_consumer.load(std::memory_order_acquire);
+  if (consumer != nullptr && consumer->OnDrainThread()) return;
+  WaitProcessed(std::chrono::hours(24 * 365));
 }
 
 }  // extern "C"

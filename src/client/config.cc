@@ -55,6 +55,7 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
     }
   }
   if (const char* v = env("MEMLEDGER_OUTPUT")) config.output = v;
+  if (const char* v = env("MEMLEDGER_SOCKET")) config.socket = v;
   if (const char* v = env("MEMLEDGER_RING_SIZE")) {
     const auto bytes = ParseBytes(v);
     const std::uint64_t min_bytes = kMinRingSlots * kSlotBytes, max_bytes = kMaxRingSlots * kSlotBytes;

@@ -18,6 +18,9 @@ struct ClientConfig {
   std::uint64_t ring_slots = 1 << 19;  // MEMLEDGER_RING_SIZE (bytes, K/M/G suffixes)
   OnFull on_full = OnFull::kBlock;     // MEMLEDGER_ON_FULL=block|drop
   bool exit_report = true;     // MEMLEDGER_REPORT=0 silences the exit report
+  // MEMLEDGER_SOCKET: the server to hand the ring to; "none": never (embedded
+  // mode). Empty: the default path (server/wire_protocol.h).
+  std::string socket;
 };
 
 // Looks a variable up; nullptr when unset.

@@ -7,7 +7,7 @@
 
 namespace memledger {
 
-std::string SummaryJson(const Ledger& ledger) {
+std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections) {
   using nlohmann::json;
   json out;
   out["schema"] = "memledger.summary/1";
@@ -66,6 +66,7 @@ std::string SummaryJson(const Ledger& ledger) {
                      {"stack", json::array()}});
   }
   out["leaks"] = {{"buffers", leaked_buffers}, {"bytes", leaked_bytes}, {"sites", std::move(sites)}};
+  if (!extra_sections.empty()) out.update(json::parse(extra_sections));
   return out.dump(2);
 }
 

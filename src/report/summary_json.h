@@ -6,12 +6,15 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "ledger/ledger.h"
 
 namespace memledger {
 
-// Pretty-printed (2-space indent) summary of `ledger`.
-std::string SummaryJson(const Ledger& ledger);
+// Pretty-printed (2-space indent) summary of `ledger`. `extra_sections`, when
+// given, is a JSON object whose members are added at the top level (e.g. the
+// server's own "server" section).
+std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections = {});
 
 }  // namespace memledger

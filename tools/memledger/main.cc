@@ -2,6 +2,8 @@
 #include <CLI/CLI.hpp>
 
 #include "run_command.h"
+#include "serve_command.h"
+#include "status_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"memledger — a ledger of accelerator device memory", "memledger"};
@@ -15,7 +17,21 @@ int main(int argc, char** argv) {
   run_cmd->add_option("command", run.command, "The program and its arguments, after --")->required();
   run_cmd->footer("Example: memledger run --output llm.mlcap -- memledger-sim llm --devices 2");
 
+  memledger::ServerOptions serve;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Run the daemon: one ledger for every tracked process");
+  serve_cmd->add_option("--socket", serve.socket_path, "Control socket (default $XDG_RUNTIME_DIR/memledger.sock, else /tmp/memledger-$UID.sock)");
+  serve_cmd->add_option("--group", serve.group, "Let this group's members connect (socket mode 0660; default 0600)");
+  serve_cmd->footer("Example: memledger serve --socket /tmp/ml.sock & MEMLEDGER=1 MEMLEDGER_SOCKET=/tmp/ml.sock ./app");
+
+  memledger::StatusOptions status;
+  CLI::App* status_cmd = app.add_subcommand("status", "Show a running server's books: devices, memory types, processes");
+  status_cmd->add_option("--socket", status.socket, "The server's socket (default as for serve)");
+  status_cmd->add_flag("--json", status.json, "Print the summary JSON (schema memledger.summary/1 plus \"server\")");
+  status_cmd->footer("Example: memledger status --json | jq .devices");
+
   CLI11_PARSE(app, argc, argv);
   if (run_cmd->parsed()) return memledger::RunCommand(run);
+  if (serve_cmd->parsed()) return memledger::ServeCommand(serve);
+  if (status_cmd->parsed()) return memledger::StatusCommand(status);
   return 0;
 }

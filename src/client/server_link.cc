@@ -1,0 +1,62 @@
+// server_link.cc — see server_link.h.
+#include "client/server_link.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "server/wire_protocol.h"
+
+namespace memledger {
+namespace {
+constexpr auto kWelcomeTimeout = std::chrono::milliseconds(2000);
+}
+
+int ConnectToServer(const std::string& path, const EventRing& ring, const std::string& comm, std::string* reason) {
+  reason->clear();
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(address.sun_path)) return -1;
+  std::memcpy(address.sun_path, path.c_str(), path.size());
+  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    close(fd);
+    return -1;  // no server there: embedded mode, silently
+  }
+  HelloMessage hello{};
+  hello.magic = kHelloMagic;
+  hello.protocol_version = kProtocolVersion;
+  hello.event_bytes = sizeof(Event);
+  hello.ring_layout_version = kRingLayoutVersion;
+  std::strncpy(hello.comm, comm.c_str(), sizeof(hello.comm) - 1);
+  WelcomeMessage welcome{};
+  if (!SendPacket(fd, &hello, sizeof(hello), ring.fd()) ||
+      ReceivePacket(fd, &welcome, sizeof(welcome), kWelcomeTimeout) != static_cast<long>(sizeof(welcome)) ||
+      welcome.magic != kWelcomeMagic) {
+    *reason = "the server at " + path + " did not answer the handshake";
+    close(fd);
+    return -1;
+  }
+  if (welcome.status != static_cast<std::uint32_t>(WelcomeStatus::kAccepted)) {
+    welcome.reason[sizeof(welcome.reason) - 1] = '\0';
+    *reason = "the server at " + path + " refused this process: " + welcome.reason;
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool WaitForServerHangup(int control_fd, int wake_fd) {
+  for (;;) {
+    pollfd fds[2] = {{control_fd, POLLIN | POLLRDHUP, 0}, {wake_fd, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) continue;
+    if (fds[1].revents != 0) return false;
+    if (fds[0].revents != 0) return true;  // the server sends nothing after its Welcome
+  }
+}
+
+}  // namespace memledger

@@ -1,0 +1,62 @@
+// client_session.h — the server's side of one tracked process: its control
+// socket, a pidfd that says when it exits, and its ring, drained into the
+// shared Ledger.
+//
+// Not thread-safe: owned and used by the server's loop thread. The process
+// may be hostile: its ring is validated at attach, drained with bounds, and a
+// ring that stops publishing stalls only this session.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "event/record.h"
+#include "ledger/ledger.h"
+#include "ring/ring_consumer.h"
+
+namespace memledger {
+
+class ClientSession {
+ public:
+  // Takes ownership of control_fd and pidfd (-1 when unavailable).
+  ClientSession(int control_fd, int pidfd, pid_t pid, uid_t uid, std::unique_ptr<EventRing> ring,
+                ProcessIndex process);
+  ~ClientSession();
+  ClientSession(const ClientSession&) = delete;
+  ClientSession& operator=(const ClientSession&) = delete;
+
+  // Applies up to `budget` slots to `ledger`; returns how many were drained.
+  std::size_t Drain(Ledger& ledger, std::size_t budget);
+  // The process hung up or exited: applies everything it published and ends
+  // it in the ledger (killed unless it wrote its end record).
+  void Finish(Ledger& ledger);
+
+  int control_fd() const { return control_fd_; }
+  int pidfd() const { return pidfd_; }
+  pid_t pid() const { return pid_; }
+  uid_t uid() const { return uid_; }
+  std::uint64_t events() const { return events_; }
+  // Slots published and not yet drained (the ring's fill).
+  std::uint64_t backlog() const;
+  std::uint64_t capacity() const { return ring_->capacity(); }
+  std::uint64_t dropped() const;
+
+ private:
+  int control_fd_;
+  int pidfd_;
+  pid_t pid_;
+  uid_t uid_;
+  std::unique_ptr<EventRing> ring_;
+  RingConsumer consumer_;
+  RecordAssembler assembler_;
+  ProcessIndex process_;
+  std::vector<Event> batch_;
+  std::uint64_t events_ = 0;
+  bool ended_ = false;  // its end record was applied
+};
+
+}  // namespace memledger

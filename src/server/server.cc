@@ -1,0 +1,298 @@
+// server.cc — see server.h.
+#include "server/server.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "report/summary_json.h"
+
+namespace memledger {
+namespace {
+constexpr int kMaxEpollEvents = 64;
+constexpr auto kLoopTick = std::chrono::milliseconds(1);
+constexpr auto kHelloTimeout = std::chrono::seconds(2);
+constexpr std::size_t kDrainBudgetPerSession = 8192;  // slots per session per tick: fairness
+constexpr std::size_t kMaxSessions = 4096;
+
+bool FillAddress(const std::string& path, sockaddr_un* address) {
+  std::memset(address, 0, sizeof(*address));
+  address->sun_family = AF_UNIX;
+  if (path.size() >= sizeof(address->sun_path)) return false;
+  std::memcpy(address->sun_path, path.c_str(), path.size());
+  return true;
+}
+
+std::string ReadComm(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+  std::string comm;
+  std::getline(in, comm);
+  return comm;
+}
+
+int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+
+void Watch(int epoll_fd, int fd) {
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLRDHUP;
+  event.data.fd = fd;
+  epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event);
+}
+
+void Reject(int fd, WelcomeStatus status, const std::string& reason) {
+  const WelcomeMessage welcome = MakeWelcome(status, reason);
+  SendPacket(fd, &welcome, sizeof(welcome));
+}
+}  // namespace
+
+std::unique_ptr<Server> Server::Start(const ServerOptions& options, std::string* error) {
+  const std::string path = options.socket_path.empty() ? DefaultSocketPath() : options.socket_path;
+  sockaddr_un address;
+  if (!FillAddress(path, &address)) {
+    *error = "socket path too long: " + path;
+    return nullptr;
+  }
+  // A socket file left by a dead server is removed; a live server is not displaced.
+  if (access(path.c_str(), F_OK) == 0) {
+    const int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    const bool live = connect(probe, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    close(probe);
+    if (live) {
+      *error = "a memledger server already listens on " + path;
+      return nullptr;
+    }
+    unlink(path.c_str());
+  }
+  gid_t group_id = static_cast<gid_t>(-1);
+  if (!options.group.empty()) {
+    const struct group* entry = getgrnam(options.group.c_str());
+    if (entry == nullptr) {
+      *error = "no such group: " + options.group;
+      return nullptr;
+    }
+    group_id = entry->gr_gid;
+  }
+  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  // Created 0600 (no window where others could connect), widened for a group below.
+  const mode_t old_mask = umask(0177);
+  const int bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  umask(old_mask);
+  if (bound != 0 || listen(fd, 128) != 0) {
+    *error = "cannot listen on " + path + ": " + std::strerror(errno);
+    close(fd);
+    return nullptr;
+  }
+  if (group_id != static_cast<gid_t>(-1) && (chown(path.c_str(), static_cast<uid_t>(-1), group_id) != 0 ||
+                                          chmod(path.c_str(), 0660) != 0)) {
+    *error = "cannot give " + path + " to group " + options.group + ": " + std::strerror(errno);
+    close(fd);
+    unlink(path.c_str());
+    return nullptr;
+  }
+  const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  Watch(epoll_fd, fd);
+  return std::unique_ptr<Server>(new Server(fd, epoll_fd, path));
+}
+
+Server::Server(int listen_fd, int epoll_fd, std::string socket_path)
+    : listen_fd_(listen_fd), epoll_fd_(epoll_fd), socket_path_(std::move(socket_path)),
+      last_rate_(std::chrono::steady_clock::now()) {}
+
+Server::~Server() {
+  for (const auto& [fd, since] : pending_) close(fd);
+  sessions_.clear();
+  close(listen_fd_);
+  close(epoll_fd_);
+  unlink(socket_path_.c_str());
+}
+
+void Server::Run() {
+  epoll_event events[kMaxEpollEvents];
+  while (!stop_.load(std::memory_order_relaxed)) {
+    const int n = epoll_wait(epoll_fd_, events, kMaxEpollEvents, static_cast<int>(kLoopTick.count()));
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == listen_fd_) {
+        Accept();
+      } else if (pending_.count(fd) != 0) {
+        OnPendingReadable(fd);
+      } else if (sessions_.count(fd) != 0) {
+        EndSession(fd);  // a session sends nothing after its Hello: data or hang-up ends it
+      } else if (const auto it = pidfd_to_control_.find(fd); it != pidfd_to_control_.end()) {
+        EndSession(it->second);  // the process exited
+      }
+    }
+    const auto now = std::chrono::steady_clock::now();
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (now - it->second < kHelloTimeout) {
+        ++it;
+        continue;
+      }
+      close(it->first);  // also leaves the epoll set
+      ++stats_.rejected;
+      it = pending_.erase(it);
+    }
+    DrainAll();
+    UpdateRates();
+  }
+  while (!sessions_.empty()) EndSession(sessions_.begin()->first);
+}
+
+void Server::Accept() {
+  for (;;) {
+    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) return;
+    Watch(epoll_fd_, fd);
+    pending_[fd] = std::chrono::steady_clock::now();
+  }
+}
+
+void Server::OnPendingReadable(int fd) {
+  pending_.erase(fd);
+  union {
+    HelloMessage hello;
+    QueryMessage query;
+    char bytes[256];
+  } message{};
+  int ring_fd = -1;
+  const long n = ReceivePacket(fd, &message, sizeof(message), std::chrono::milliseconds(0), &ring_fd);
+  std::uint64_t magic = 0;
+  if (n >= static_cast<long>(sizeof(magic))) std::memcpy(&magic, message.bytes, sizeof(magic));
+  if (magic == kHelloMagic && n == static_cast<long>(sizeof(HelloMessage))) {
+    AcceptHello(fd, message.hello, ring_fd);
+    return;
+  }
+  if (ring_fd >= 0) close(ring_fd);
+  if (magic == kQueryMagic && n == static_cast<long>(sizeof(QueryMessage))) {
+    AnswerQuery(fd, message.query);
+  } else if (n > 0) {
+    Reject(fd, WelcomeStatus::kBadMessage, "not a memledger Hello or Query message");
+    ++stats_.rejected;
+  }
+  close(fd);
+}
+
+void Server::AcceptHello(int fd, const HelloMessage& hello, int ring_fd) {
+  auto refuse = [&](WelcomeStatus status, const std::string& reason) {
+    Reject(fd, status, reason);
+    if (ring_fd >= 0) close(ring_fd);
+    close(fd);
+    ++stats_.rejected;
+  };
+  if (hello.protocol_version != kProtocolVersion || hello.event_bytes != sizeof(Event) ||
+      hello.ring_layout_version != kRingLayoutVersion) {
+    refuse(WelcomeStatus::kVersionMismatch,
+           fmt::format("server speaks protocol {} with {}-byte events and ring layout {}; client sent {}, {}, {}",
+                       kProtocolVersion, sizeof(Event), kRingLayoutVersion, hello.protocol_version,
+                       hello.event_bytes, hello.ring_layout_version));
+    return;
+  }
+  if (sessions_.size() >= kMaxSessions) {
+    refuse(WelcomeStatus::kServerFull, "the server tracks the most processes it can");
+    return;
+  }
+  if (ring_fd < 0) {
+    refuse(WelcomeStatus::kBadRing, "the Hello carried no ring memfd");
+    return;
+  }
+  std::string error;
+  auto ring = EventRing::Attach(ring_fd, &error);
+  close(ring_fd);
+  if (!ring) {
+    refuse(WelcomeStatus::kBadRing, error);
+    return;
+  }
+  ucred peer{};
+  socklen_t peer_size = sizeof(peer);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &peer_size) != 0) {
+    refuse(WelcomeStatus::kBadMessage, "the server cannot tell who is connecting");
+    return;
+  }
+  const WelcomeMessage welcome = MakeWelcome(WelcomeStatus::kAccepted, "");
+  if (!SendPacket(fd, &welcome, sizeof(welcome))) {
+    close(fd);
+    return;
+  }
+  const ProcessIndex process = ledger_.BeginProcess(static_cast<std::uint32_t>(peer.pid), ReadComm(peer.pid));
+  const int pidfd = PidfdOpen(peer.pid);
+  if (pidfd >= 0) {
+    Watch(epoll_fd_, pidfd);
+    pidfd_to_control_[pidfd] = fd;
+  }
+  sessions_[fd] = std::make_unique<ClientSession>(fd, pidfd, peer.pid, peer.uid, std::move(ring), process);
+  ++stats_.clients_total;
+}
+
+void Server::AnswerQuery(int fd, const QueryMessage& query) {
+  if (query.protocol_version != kProtocolVersion || query.kind != static_cast<std::uint32_t>(QueryKind::kSummary)) {
+    Reject(fd, WelcomeStatus::kVersionMismatch,
+           fmt::format("server speaks protocol {} and knows query kind 1", kProtocolVersion));
+    return;
+  }
+  DrainAll();  // answer with everything published so far
+  const std::string json = SummaryJson();
+  // Blocking for the reply: the query tool reads as fast as we write.
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  const std::uint64_t length = json.size();
+  if (!SendPacket(fd, &length, sizeof(length))) return;
+  for (std::size_t at = 0; at < json.size(); at += kReplyChunkBytes) {
+    if (!SendPacket(fd, json.data() + at, std::min(kReplyChunkBytes, json.size() - at))) return;
+  }
+}
+
+void Server::EndSession(int fd) {
+  const auto it = sessions_.find(fd);
+  if (it == sessions_.end()) return;
+  ClientSession& session = *it->second;
+  session.Finish(ledger_);
+  if (session.pidfd() >= 0) pidfd_to_control_.erase(session.pidfd());
+  sessions_.erase(it);  // closes both fds, which leaves the epoll set
+}
+
+void Server::DrainAll() {
+  for (auto& [fd, session] : sessions_) session->Drain(ledger_, kDrainBudgetPerSession);
+}
+
+void Server::UpdateRates() {
+  const auto now = std::chrono::steady_clock::now();
+  const double seconds = std::chrono::duration<double>(now - last_rate_).count();
+  if (seconds < 1.0) return;
+  stats_.events_per_second = static_cast<double>(ledger_.events() - events_at_last_rate_) / seconds;
+  events_at_last_rate_ = ledger_.events();
+  last_rate_ = now;
+}
+
+std::string Server::SummaryJson() const {
+  ServerStats stats = stats_;
+  stats.clients = sessions_.size();
+  stats.events = ledger_.events();
+  for (const auto& [fd, session] : sessions_) {
+    stats.dropped += session->dropped();
+    stats.max_ring_fill = std::max(stats.max_ring_fill,
+                                   static_cast<double>(session->backlog()) / static_cast<double>(session->capacity()));
+  }
+  const nlohmann::json server = {{"server",
+                                   {{"socket", socket_path_},
+                                    {"clients", stats.clients},
+                                    {"clients_total", stats.clients_total},
+                                    {"rejected", stats.rejected},
+                                    {"events", stats.events},
+                                    {"events_per_second", stats.events_per_second},
+                                    {"max_ring_fill", stats.max_ring_fill},
+                                    {"dropped", stats.dropped}}}};
+  return memledger::SummaryJson(ledger_, server.dump());
+}
+
+}  // namespace memledger

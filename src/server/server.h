@@ -1,0 +1,80 @@
+// server.h — `memledger serve`: one ledger for every tracked process on the
+// machine. Listens on a Unix SOCK_SEQPACKET socket (mode 0600, or 0660 with a
+// group), accepts a process's ring memfd with its Hello, learns its pid and
+// uid from SO_PEERCRED, sees it exit through hang-up and a pidfd, drains every
+// ring into the Ledger and answers queries.
+//
+// Thread-safety: Run() is the only thread that touches sessions and the
+// ledger; RequestStop() may be called from any thread or a signal handler.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "ledger/ledger.h"
+#include "server/client_session.h"
+#include "server/wire_protocol.h"
+
+namespace memledger {
+
+struct ServerOptions {
+  std::string socket_path;  // default: DefaultSocketPath()
+  std::string group;        // non-empty: the socket is 0660 and owned by this group
+};
+
+struct ServerStats {
+  std::uint64_t clients = 0;       // connected now
+  std::uint64_t clients_total = 0;
+  std::uint64_t rejected = 0;      // handshakes refused
+  std::uint64_t events = 0;
+  std::uint64_t dropped = 0;       // refused by clients' full rings (drop policy)
+  double events_per_second = 0;    // over the last second
+  double max_ring_fill = 0;        // 0..1, the fullest ring now
+};
+
+class Server {
+ public:
+  // Binds the socket. Returns nullptr and sets *error when it cannot (another
+  // server answers there, bad group, permissions).
+  static std::unique_ptr<Server> Start(const ServerOptions& options, std::string* error);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Serves until RequestStop(). Ends every session still open before returning.
+  void Run();
+  void RequestStop() { stop_.store(true, std::memory_order_relaxed); }
+  const std::string& socket_path() const { return socket_path_; }
+
+  // The summary schema plus a "server" section (JSON text).
+  std::string SummaryJson() const;
+
+ private:
+  Server(int listen_fd, int epoll_fd, std::string socket_path);
+  void Accept();
+  void OnPendingReadable(int fd);
+  void AcceptHello(int fd, const HelloMessage& hello, int ring_fd);
+  void AnswerQuery(int fd, const QueryMessage& query);
+  void EndSession(int fd);
+  void DrainAll();
+  void UpdateRates();
+
+  int listen_fd_;
+  int epoll_fd_;
+  std::string socket_path_;
+  std::atomic<bool> stop_{false};
+  Ledger ledger_;
+  std::map<int, std::unique_ptr<ClientSession>> sessions_;  // by control fd
+  std::map<int, int> pidfd_to_control_;
+  std::map<int, std::chrono::steady_clock::time_point> pending_;  // connected, no first message yet
+  ServerStats stats_;
+  std::uint64_t events_at_last_rate_ = 0;
+  std::chrono::steady_clock::time_point last_rate_;
+};
+
+}  // namespace memledger

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""server_test.py — `memledger serve` with real processes and signals.
+
+1. Several `memledger-sim reuse-storm` clients at once against one server:
+   `memledger status --json` shows each as exited, with leaks equal to its own
+   truth file, and no dropped events or false anomalies.
+2. A client killed with SIGKILL mid-run: it shows as killed, and what it held
+   is booked as its leaks; the server and the others carry on.
+3. The server killed under load: the client neither blocks nor dies; it goes
+   on accounting in-process and says so.
+4. `memledger status` with no server: a clear error and exit status 1.
+5. Bad handshakes (wrong version, no ring fd, garbage) get a Welcome that says
+   why; the server carries on.
+
+usage: server_test.py BIN_DIR [--clients N] [--iterations I]
+"""
+import argparse
+import json
+import os
+import signal
+import socket as sockets
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+
+class Checker:
+    def __init__(self):
+        self.failures = 0
+        self.passes = 0
+
+    def expect(self, what, got, want):
+        if got == want:
+            self.passes += 1
+        else:
+            self.failures += 1
+            print(f"  FAILED {what}: got {got}, want {want}")
+
+    def true(self, what, cond):
+        self.expect(what, bool(cond), True)
+
+
+def start_server(bin_dir, socket):
+    server = subprocess.Popen([os.path.join(bin_dir, "memledger"), "serve", "--socket", socket],
+                              stderr=subprocess.PIPE, text=True)
+    for _ in range(200):
+        if os.path.exists(socket):
+            return server
+        time.sleep(0.01)
+    raise RuntimeError("the server did not start: " + server.stderr.read())
+
+
+def status(bin_dir, socket):
+    out = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", socket, "--json"],
+                         capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        raise RuntimeError("memledger status failed: " + out.stderr)
+    return json.loads(out.stdout)
+
+
+def client_env(socket):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
+    env.update(MEMLEDGER="1", MEMLEDGER_SOCKET=socket)
+    return env
+
+
+def many_clients(bin_dir, work, check, clients, iterations):
+    print(f"{clients} clients at once")
+    socket = os.path.join(work, "many.sock")
+    server = start_server(bin_dir, socket)
+    procs = []
+    for i in range(clients):
+        truth = os.path.join(work, f"truth-{i}.json")
+        cmd = [os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", "2", "--iterations",
+               str(iterations), "--leaks", str(1 + i % 3), "--seed", str(i + 1), "--truth-json", truth]
+        procs.append((subprocess.Popen(cmd, env=client_env(socket), stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, text=True), truth))
+    truths = {}
+    for proc, truth in procs:
+        _, err = proc.communicate(timeout=600)
+        check.expect(f"client {proc.pid} exit status", proc.returncode, 0)
+        check.expect(f"client {proc.pid} is silent in server mode", err, "")
+        with open(truth) as f:
+            truths[proc.pid] = json.load(f)
+    summary = status(bin_dir, socket)
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=30)
+    rows = {p["pid"]: p for p in summary["processes"]}
+    check.expect("every client is in the books", sorted(rows), sorted(truths))
+    for pid, truth in truths.items():
+        row = rows.get(pid, {})
+        check.expect(f"pid {pid} state", row.get("state"), "exited")
+        check.expect(f"pid {pid} leaked buffers", row.get("leaked_buffers"), truth["leaked"]["buffers"])
+        check.expect(f"pid {pid} leaked bytes", row.get("leaked_bytes"), truth["leaked"]["bytes"])
+    check.expect("dropped events", summary["dropped_events"], 0)
+    for kind in ("unknown_free", "double_free", "double_alloc", "overlap", "late_free_hook", "invalid_events"):
+        check.expect(kind, summary["anomalies"][kind], 0)
+    total = sum(t["allocs"] + t["frees"] for t in truths.values())
+    check.true("the server saw every alloc and free", summary["events"] >= total)
+    print(f"  server: {summary['server']['events']} events from {summary['server']['clients_total']} clients")
+
+
+def killed_client(bin_dir, work, check):
+    print("a client killed with SIGKILL")
+    socket = os.path.join(work, "kill.sock")
+    server = start_server(bin_dir, socket)
+    bystander = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", "2",
+                                  "--iterations", "300000", "--leaks", "2"], env=client_env(socket),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    victim = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--iterations", "100000"],
+                              env=client_env(socket), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    victim.kill()
+    victim.wait()
+    check.expect("bystander carries on", bystander.wait(timeout=600), 0)
+    summary = status(bin_dir, socket)
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=30)
+    rows = {p["pid"]: p for p in summary["processes"]}
+    check.expect("victim state", rows.get(victim.pid, {}).get("state"), "killed")
+    # llm holds its weights and KV cache on both devices: they become its leaks.
+    check.true("victim's live buffers became its leaks", rows.get(victim.pid, {}).get("leaked_bytes", 0) > 1 << 20)
+    check.expect("bystander state", rows.get(bystander.pid, {}).get("state"), "exited")
+    check.expect("bystander leaks", rows.get(bystander.pid, {}).get("leaked_buffers"), 2)
+    check.expect("no false anomalies", sum(summary["anomalies"].values()), 0)
+
+
+def server_killed(bin_dir, work, check):
+    print("the server killed under load")
+    socket = os.path.join(work, "gone.sock")
+    server = start_server(bin_dir, socket)
+    client = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--iterations", "1200"],
+                              env=client_env(socket), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.7)
+    server.kill()
+    server.wait()
+    _, err = client.communicate(timeout=600)
+    check.expect("client exit status after the server died", client.returncode, 0)
+    check.true("client says accounting moved in-process", "the server went away" in err)
+    check.true("client printed its own books", "memledger: pid" in err)
+
+
+def no_server(bin_dir, work, check):
+    print("status with no server")
+    out = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", os.path.join(work, "none.sock")],
+                         capture_output=True, text=True, timeout=60)
+    check.expect("exit status", out.returncode, 1)
+    check.true("says no server answers", "no memledger server answers" in out.stderr)
+
+
+HELLO_MAGIC = 0x4f4c4c4548444c4d
+WELCOME = struct.Struct("<QII112s")
+
+
+def handshake(path, payload, check, what):
+    conn = sockets.socket(sockets.AF_UNIX, sockets.SOCK_SEQPACKET)
+    conn.connect(path)
+    conn.send(payload)
+    conn.settimeout(10)
+    reply = conn.recv(256)
+    conn.close()
+    if len(reply) != WELCOME.size:
+        check.expect(f"{what}: reply size", len(reply), WELCOME.size)
+        return None, ""
+    _, _, status, reason = WELCOME.unpack(reply)
+    return status, reason.split(b"\0", 1)[0].decode()
+
+
+def bad_handshakes(bin_dir, work, check):
+    print("bad handshakes")
+    path = os.path.join(work, "hostile.sock")
+    server = start_server(bin_dir, path)
+    hello = struct.Struct("<QIIII32s")
+    status_code, reason = handshake(path, hello.pack(HELLO_MAGIC, 99, 64, 1, 0, b"evil"), check, "wrong version")
+    check.expect("wrong protocol version: status", status_code, 1)
+    check.true("wrong protocol version: the reason names the versions", "protocol 1" in reason and "99" in reason)
+    status_code, reason = handshake(path, hello.pack(HELLO_MAGIC, 1, 64, 1, 0, b"no fd"), check, "no fd")
+    check.expect("no ring fd: status", status_code, 2)
+    check.true("no ring fd: the reason says so", "no ring" in reason)
+    status_code, _ = handshake(path, b"GET / HTTP/1.1\r\n\r\n", check, "garbage")
+    check.expect("garbage: status", status_code, 3)
+    summary = status(bin_dir, path)
+    check.expect("the server carries on and counts the refusals", summary["server"]["rejected"], 3)
+    server.send_signal(signal.SIGTERM)
+    check.expect("server exit status", server.wait(timeout=30), 0)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("bin_dir")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--iterations", type=int, default=50000)
+    args = parser.parse_args()
+    check = Checker()
+    with tempfile.TemporaryDirectory() as work:
+        many_clients(args.bin_dir, work, check, args.clients, args.iterations)
+        killed_client(args.bin_dir, work, check)
+        server_killed(args.bin_dir, work, check)
+        no_server(args.bin_dir, work, check)
+        bad_handshakes(args.bin_dir, work, check)
+    print(f"{check.passes} passed, {check.failures} failed")
+    return 1 if check.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
