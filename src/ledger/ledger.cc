@@ -40,6 +40,10 @@ std::uint64_t EndOf(std::uint64_t address, std::uint64_t size) {
 }
 std::string BoundedName(std::string_view payload) { return std::string(payload.substr(0, kMaxNameBytes)); }
 
+// Address 0 with an identity of its own means "no address" (a kernel known by
+// its program id, say): such a buffer cannot overlap and is not indexed.
+bool HasAddress(const LiveKey& key, const LiveBuffer& buffer) { return buffer.address != 0 || key.identity == 0; }
+
 // Answers AddressIndex's question for the index of (key's process, device,
 // class; type): is `identity` live there at `address`?
 auto LiveIn(LiveTable& live, LiveKey key, std::uint8_t type) {
@@ -195,7 +199,7 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   }
   account.process_counters->Add(e.size);
   account.device_counters->Add(e.size);
-  IndexAndMarkOverlaps(account.index, key, it->second);
+  if (HasAddress(key, it->second)) IndexAndMarkOverlaps(account.index, key, it->second);
 }
 
 void Ledger::IndexAndMarkOverlaps(AddressIndex& index, const LiveKey& key, LiveBuffer& buffer) {
@@ -248,10 +252,12 @@ void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& 
     ++site.buffers;
     site.bytes += buffer.size;
   }
-  if (buffer.in_overlap()) {
-    account.index.Erase(buffer.address, key.identity);
-  } else {
-    account.index.Released();
+  if (HasAddress(key, buffer)) {
+    if (buffer.in_overlap()) {
+      account.index.Erase(buffer.address, key.identity);
+    } else {
+      account.index.Released();
+    }
   }
   if (buffer.overlapped_by != 0) {
     const bool late_free = how == ReleaseAs::kFreed && seq - (buffer.seq + buffer.first_overlap_after) <= kLateFreeWindow;
@@ -370,7 +376,9 @@ std::optional<std::string> Ledger::Validate() const {
   }
   // Every live buffer has exactly one live entry in its address index.
   absl::flat_hash_map<std::pair<std::uint64_t, BufferClass>, std::size_t> live_per_index;
-  for (const auto& [key, buffer] : live_) ++live_per_index[{AddressIndexKey(key.process, key.device, buffer.type), key.cls}];
+  for (const auto& [key, buffer] : live_) {
+    if (HasAddress(key, buffer)) ++live_per_index[{AddressIndexKey(key.process, key.device, buffer.type), key.cls}];
+  }
   for (std::uint32_t p = 0; p < accounts_.size(); ++p) {
     for (std::size_t d = 0; d < accounts_[p].size(); ++d) {
       if (!accounts_[p][d]) continue;

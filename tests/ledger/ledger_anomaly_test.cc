@@ -132,6 +132,17 @@ TEST_F(AnomalyTest, PartialOverlapThatLeaksIsAnOverlap) {
   EXPECT_EQ(OtherAnomalies(p, Anomaly::kOverlap), 0u);
 }
 
+TEST_F(AnomalyTest, BuffersWithAnIdentityAndNoAddressNeverOverlap) {
+  // Kernels known by their program id alone (address 0) cannot intersect.
+  const auto p = Begin();
+  Alloc(p, {.type = MEMLEDGER_KERNEL, .id = 1, .address = 0, .size = 0x1000});
+  Alloc(p, {.type = MEMLEDGER_KERNEL, .id = 2, .address = 0, .size = 0x1000});
+  Free(p, {.type = MEMLEDGER_KERNEL, .id = 1});
+  ledger_.EndProcess(p, ProcessState::kExited, 0);
+  EXPECT_EQ(AllAnomalies(p), 0u);
+  EXPECT_EQ(ledger_.Validate(), std::nullopt);
+}
+
 TEST_F(AnomalyTest, ExactOverlapFreedMuchLaterIsAnOverlap) {
   const auto p = Begin();
   Alloc(p, {.id = 1, .address = 0x1000, .size = 0x100});

@@ -86,6 +86,15 @@ TEST(LegacyEvent, TheAddressIsTheIdentityAndClaimsAreDropped) {
   EXPECT_EQ(std::memcmp(&*event, &expected, sizeof(Event)), 0);
 }
 
+TEST(LegacyEvent, AKernelsProgramIdIsItsIdentityNotAnAddress) {
+  for (const MessageType type : {MessageType::kKernelLoad, MessageType::kKernelUnload}) {
+    const auto event = ToEvent(Message(type));
+    ASSERT_TRUE(event.has_value());
+    EXPECT_EQ(event->buffer_id, 0x40000a00u);
+    EXPECT_EQ(event->address, 0u);
+  }
+}
+
 TEST(LegacyEvent, RequestsAndRepliesAreNotEvents) {
   for (const MessageType type : {MessageType::kQuery, MessageType::kResponse, MessageType::kDumpRemaining,
                                  MessageType::kDeviceInfoQuery, MessageType::kDeviceInfoResponse,
