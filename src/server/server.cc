@@ -55,55 +55,84 @@ void Reject(int fd, WelcomeStatus status, const std::string& reason) {
   const WelcomeMessage welcome = MakeWelcome(status, reason);
   SendPacket(fd, &welcome, sizeof(welcome));
 }
-}  // namespace
 
-std::unique_ptr<Server> Server::Start(const ServerOptions& options, std::string* error) {
-  const std::string path = options.socket_path.empty() ? DefaultSocketPath() : options.socket_path;
+
+// A listening Unix socket of `type` at `path`: 0600 from its first instant,
+// or 0660 owned by `group` when one is named. Returns -1 and sets *error.
+int Listen(const std::string& path, int type, const std::string& group, std::string* error) {
   sockaddr_un address;
   if (!FillAddress(path, &address)) {
     *error = "socket path too long: " + path;
-    return nullptr;
+    return -1;
   }
   // A socket file left by a dead server is removed; a live server is not displaced.
   if (access(path.c_str(), F_OK) == 0) {
-    const int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    const int probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
     const bool live = connect(probe, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
     close(probe);
     if (live) {
-      *error = "a memledger server already listens on " + path;
-      return nullptr;
+      *error = "a server already listens on " + path;
+      return -1;
     }
     unlink(path.c_str());
   }
   gid_t group_id = static_cast<gid_t>(-1);
-  if (!options.group.empty()) {
-    const struct group* entry = getgrnam(options.group.c_str());
+  if (!group.empty()) {
+    const struct group* entry = getgrnam(group.c_str());
     if (entry == nullptr) {
-      *error = "no such group: " + options.group;
-      return nullptr;
+      *error = "no such group: " + group;
+      return -1;
     }
     group_id = entry->gr_gid;
   }
-  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  // Created 0600 (no window where others could connect), widened for a group below.
+  const int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   const mode_t old_mask = umask(0177);
   const int bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
   umask(old_mask);
   if (bound != 0 || listen(fd, 128) != 0) {
     *error = "cannot listen on " + path + ": " + std::strerror(errno);
     close(fd);
-    return nullptr;
+    return -1;
   }
-  if (group_id != static_cast<gid_t>(-1) && (chown(path.c_str(), static_cast<uid_t>(-1), group_id) != 0 ||
-                                          chmod(path.c_str(), 0660) != 0)) {
-    *error = "cannot give " + path + " to group " + options.group + ": " + std::strerror(errno);
+  if (group_id != static_cast<gid_t>(-1) &&
+      (chown(path.c_str(), static_cast<uid_t>(-1), group_id) != 0 || chmod(path.c_str(), 0660) != 0)) {
+    *error = "cannot give " + path + " to group " + group + ": " + std::strerror(errno);
     close(fd);
     unlink(path.c_str());
-    return nullptr;
+    return -1;
+  }
+  return fd;
+}
+
+bool PeerOf(int fd, ucred* peer) {
+  socklen_t size = sizeof(*peer);
+  return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, peer, &size) == 0;
+}
+}  // namespace
+
+std::unique_ptr<Server> Server::Start(const ServerOptions& options, std::string* error) {
+  const std::string path = options.socket_path.empty() ? DefaultSocketPath() : options.socket_path;
+  const int fd = Listen(path, SOCK_SEQPACKET, options.group, error);
+  if (fd < 0) return nullptr;
+  int legacy_fd = -1;
+  if (!options.legacy_socket.empty()) {
+    legacy_fd = Listen(options.legacy_socket, SOCK_STREAM, options.group, error);
+    if (legacy_fd < 0) {
+      close(fd);
+      unlink(path.c_str());
+      return nullptr;
+    }
   }
   const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   Watch(epoll_fd, fd);
-  return std::unique_ptr<Server>(new Server(fd, epoll_fd, path));
+  auto server = std::unique_ptr<Server>(new Server(fd, epoll_fd, path));
+  if (legacy_fd >= 0) {
+    Watch(epoll_fd, legacy_fd);
+    server->legacy_listen_fd_ = legacy_fd;
+    server->legacy_socket_path_ = options.legacy_socket;
+    server->legacy_version_ = options.legacy_version;
+  }
+  return server;
 }
 
 Server::Server(int listen_fd, int epoll_fd, std::string socket_path)
@@ -113,6 +142,11 @@ Server::Server(int listen_fd, int epoll_fd, std::string socket_path)
 Server::~Server() {
   for (const auto& [fd, since] : pending_) close(fd);
   sessions_.clear();
+  legacy_sessions_.clear();
+  if (legacy_listen_fd_ >= 0) {
+    close(legacy_listen_fd_);
+    unlink(legacy_socket_path_.c_str());
+  }
   close(listen_fd_);
   close(epoll_fd_);
   unlink(socket_path_.c_str());
@@ -126,6 +160,13 @@ void Server::Run() {
       const int fd = events[i].data.fd;
       if (fd == listen_fd_) {
         Accept();
+      } else if (fd == legacy_listen_fd_) {
+        AcceptLegacy();
+      } else if (const auto legacy = legacy_sessions_.find(fd); legacy != legacy_sessions_.end()) {
+        if (!legacy->second->OnReadable(ledger_)) {
+          legacy->second->Finish(ledger_);
+          legacy_sessions_.erase(legacy);
+        }
       } else if (pending_.count(fd) != 0) {
         OnPendingReadable(fd);
       } else if (sessions_.count(fd) != 0) {
@@ -148,6 +189,25 @@ void Server::Run() {
     UpdateRates();
   }
   while (!sessions_.empty()) EndSession(sessions_.begin()->first);
+  for (auto& [fd, legacy] : legacy_sessions_) legacy->Finish(ledger_);
+  legacy_sessions_.clear();
+}
+
+void Server::AcceptLegacy() {
+  for (;;) {
+    const int fd = accept4(legacy_listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) return;
+    ucred peer{};
+    if (!PeerOf(fd, &peer)) {
+      close(fd);
+      ++stats_.rejected;
+      continue;
+    }
+    const ProcessIndex process = ledger_.BeginProcess(static_cast<std::uint32_t>(peer.pid), ReadComm(peer.pid));
+    legacy_sessions_[fd] = std::make_unique<LegacySession>(fd, peer.pid, legacy_version_, process);
+    Watch(epoll_fd_, fd);
+    ++stats_.clients_total;
+  }
 }
 
 void Server::Accept() {
@@ -215,8 +275,7 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, int ring_fd) {
     return;
   }
   ucred peer{};
-  socklen_t peer_size = sizeof(peer);
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &peer_size) != 0) {
+  if (!PeerOf(fd, &peer)) {
     refuse(WelcomeStatus::kBadMessage, "the server cannot tell who is connecting");
     return;
   }
@@ -276,7 +335,7 @@ void Server::UpdateRates() {
 
 std::string Server::SummaryJson() const {
   ServerStats stats = stats_;
-  stats.clients = sessions_.size();
+  stats.clients = sessions_.size() + legacy_sessions_.size();
   stats.events = ledger_.events();
   for (const auto& [fd, session] : sessions_) {
     stats.dropped += session->dropped();

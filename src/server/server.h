@@ -17,14 +17,19 @@
 #include <string>
 
 #include "ledger/ledger.h"
+#include "legacy/legacy_protocol.h"
 #include "server/client_session.h"
+#include "server/legacy_session.h"
 #include "server/wire_protocol.h"
 
 namespace memledger {
 
 struct ServerOptions {
   std::string socket_path;  // default: DefaultSocketPath()
-  std::string group;        // non-empty: the socket is 0660 and owned by this group
+  std::string group;        // non-empty: the sockets are 0660 and owned by this group
+  // The legacy tracker's listener (SOCK_STREAM), off when empty.
+  std::string legacy_socket;
+  legacy::LegacyVersion legacy_version = legacy::LegacyVersion::kV3;
 };
 
 struct ServerStats {
@@ -57,6 +62,7 @@ class Server {
  private:
   Server(int listen_fd, int epoll_fd, std::string socket_path);
   void Accept();
+  void AcceptLegacy();
   void OnPendingReadable(int fd);
   void AcceptHello(int fd, const HelloMessage& hello, int ring_fd);
   void AnswerQuery(int fd, const QueryMessage& query);
@@ -72,6 +78,10 @@ class Server {
   std::map<int, std::unique_ptr<ClientSession>> sessions_;  // by control fd
   std::map<int, int> pidfd_to_control_;
   std::map<int, std::chrono::steady_clock::time_point> pending_;  // connected, no first message yet
+  int legacy_listen_fd_ = -1;
+  std::string legacy_socket_path_;
+  legacy::LegacyVersion legacy_version_ = legacy::LegacyVersion::kV3;
+  std::map<int, std::unique_ptr<LegacySession>> legacy_sessions_;  // by fd
   ServerStats stats_;
   std::uint64_t events_at_last_rate_ = 0;
   std::chrono::steady_clock::time_point last_rate_;

@@ -11,6 +11,9 @@
 4. `memledger status` with no server: a clear error and exit status 1.
 5. Bad handshakes (wrong version, no ring fd, garbage) get a Welcome that says
    why; the server carries on.
+6. A client of the legacy tracker (v3 messages over a stream socket, sent in
+   odd-sized pieces) is booked under its SO_PEERCRED pid, gets QUERY answers
+   from the ledger, and its hang-up turns what it holds into its leaks.
 
 usage: server_test.py BIN_DIR [--clients N] [--iterations I]
 """
@@ -187,6 +190,63 @@ def bad_handshakes(bin_dir, work, check):
     check.expect("server exit status", server.wait(timeout=30), 0)
 
 
+LEGACY_V3 = struct.Struct("<B3xiQB3xiQQ6Q2Q6I4I")  # 144 bytes
+
+
+def legacy_message(kind, device=0, size=0, buffer_type=0, buffer_id=0, claimed_pid=4242):
+    return LEGACY_V3.pack(kind, device, size, buffer_type, claimed_pid, buffer_id, 0, *([0] * 6), 0, 0,
+                          *([0] * 6), *([0] * 4))
+
+
+def legacy_client(bin_dir, work, check):
+    print("a legacy tracker client")
+    path = os.path.join(work, "native.sock")
+    legacy_path = os.path.join(work, "legacy.sock")
+    server = subprocess.Popen([os.path.join(bin_dir, "memledger"), "serve", "--socket", path, "--legacy-socket",
+                               legacy_path, "--legacy-protocol", "v3"], stderr=subprocess.PIPE, text=True)
+    for _ in range(200):
+        if os.path.exists(legacy_path):
+            break
+        time.sleep(0.01)
+    ALLOC, FREE, QUERY, CB_ALLOC, KERNEL_LOAD = 1, 2, 3, 8, 10
+    stream = b"".join([
+        legacy_message(ALLOC, size=1 << 20, buffer_type=0, buffer_id=0x1000),       # DRAM
+        legacy_message(ALLOC, size=4096, buffer_type=1, buffer_id=0x2000),          # L1
+        legacy_message(CB_ALLOC, size=2048, buffer_id=0x3000),
+        legacy_message(KERNEL_LOAD, size=8192, buffer_id=1),                        # program ids, not addresses
+        legacy_message(KERNEL_LOAD, size=8192, buffer_id=2),
+        legacy_message(FREE, buffer_type=1, buffer_id=0x2000, claimed_pid=0),
+        legacy_message(ALLOC, size=0, buffer_id=0x4000),                           # refused: zero size
+        legacy_message(QUERY, device=0),
+    ])
+    conn = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
+    conn.connect(legacy_path)
+    for at in range(0, len(stream), 100):  # pieces that split messages
+        conn.send(stream[at:at + 100])
+        time.sleep(0.001)
+    conn.settimeout(10)
+    reply = b""
+    while len(reply) < LEGACY_V3.size:
+        reply += conn.recv(LEGACY_V3.size - len(reply))
+    fields = LEGACY_V3.unpack(reply)
+    check.expect("QUERY reply type", fields[0], 4)
+    dram, l1, l1_small, trace, cb, kernel = fields[7:13]
+    check.expect("QUERY dram_allocated", dram, 1 << 20)
+    check.expect("QUERY l1_allocated (freed)", l1, 0)
+    check.expect("QUERY cb_allocated", cb, 2048)
+    check.expect("QUERY kernel_allocated", kernel, 16384)
+    conn.close()
+    time.sleep(0.2)
+    summary = status(bin_dir, path)
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=30)
+    row = next((p for p in summary["processes"] if p["pid"] == os.getpid()), {})
+    check.expect("legacy client booked under its real pid, exited", row.get("state"), "exited")
+    check.expect("its hang-up made its leaks", row.get("leaked_bytes"), (1 << 20) + 2048 + 16384)
+    check.expect("kernels known by id do not overlap", summary["anomalies"]["overlap"], 0)
+    check.expect("the refused message is counted", summary["lost_records"], 1)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("bin_dir")
@@ -200,6 +260,7 @@ def main():
         server_killed(args.bin_dir, work, check)
         no_server(args.bin_dir, work, check)
         bad_handshakes(args.bin_dir, work, check)
+        legacy_client(args.bin_dir, work, check)
     print(f"{check.passes} passed, {check.failures} failed")
     return 1 if check.failures else 0
 

@@ -21,6 +21,11 @@ int main(int argc, char** argv) {
   CLI::App* serve_cmd = app.add_subcommand("serve", "Run the daemon: one ledger for every tracked process");
   serve_cmd->add_option("--socket", serve.socket_path, "Control socket (default $XDG_RUNTIME_DIR/memledger.sock, else /tmp/memledger-$UID.sock)");
   serve_cmd->add_option("--group", serve.group, "Let this group's members connect (socket mode 0660; default 0600)");
+  serve_cmd->add_option("--legacy-socket", serve.legacy_socket,
+                        "Also listen for clients of the legacy tracker (SOCK_STREAM), e.g. /tmp/tt_allocation_server.sock");
+  std::string legacy_protocol = "v3";
+  serve_cmd->add_option("--legacy-protocol", legacy_protocol, "The legacy clients' message generation: v1, v2 or v3")
+      ->check(CLI::IsMember({"v1", "v2", "v3", "1", "2", "3"}));
   serve_cmd->footer("Example: memledger serve --socket /tmp/ml.sock & MEMLEDGER=1 MEMLEDGER_SOCKET=/tmp/ml.sock ./app");
 
   memledger::StatusOptions status;
@@ -31,7 +36,10 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (run_cmd->parsed()) return memledger::RunCommand(run);
-  if (serve_cmd->parsed()) return memledger::ServeCommand(serve);
+  if (serve_cmd->parsed()) {
+    serve.legacy_version = *memledger::legacy::ParseLegacyVersion(legacy_protocol);
+    return memledger::ServeCommand(serve);
+  }
   if (status_cmd->parsed()) return memledger::StatusCommand(status);
   return 0;
 }
