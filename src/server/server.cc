@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "report/summary_json.h"
+#include "server/metrics.h"
 
 namespace memledger {
 namespace {
@@ -26,6 +27,7 @@ constexpr auto kLoopTick = std::chrono::milliseconds(1);
 constexpr auto kHelloTimeout = std::chrono::seconds(2);
 constexpr std::size_t kDrainBudgetPerSession = 8192;  // slots per session per tick: fairness
 constexpr std::size_t kMaxSessions = 4096;
+constexpr auto kMetricsInterval = std::chrono::milliseconds(100);
 
 bool FillAddress(const std::string& path, sockaddr_un* address) {
   std::memset(address, 0, sizeof(*address));
@@ -123,9 +125,23 @@ std::unique_ptr<Server> Server::Start(const ServerOptions& options, std::string*
       return nullptr;
     }
   }
+  std::unique_ptr<MetricsEndpoint> metrics;
+  if (!options.metrics_address.empty()) {
+    metrics = MetricsEndpoint::Start(options.metrics_address, error);
+    if (!metrics) {
+      close(fd);
+      unlink(path.c_str());
+      if (legacy_fd >= 0) {
+        close(legacy_fd);
+        unlink(options.legacy_socket.c_str());
+      }
+      return nullptr;
+    }
+  }
   const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   Watch(epoll_fd, fd);
   auto server = std::unique_ptr<Server>(new Server(fd, epoll_fd, path));
+  server->metrics_ = std::move(metrics);
   if (legacy_fd >= 0) {
     Watch(epoll_fd, legacy_fd);
     server->legacy_listen_fd_ = legacy_fd;
@@ -187,6 +203,7 @@ void Server::Run() {
     }
     DrainAll();
     UpdateRates();
+    PublishMetrics();
   }
   while (!sessions_.empty()) EndSession(sessions_.begin()->first);
   for (auto& [fd, legacy] : legacy_sessions_) legacy->Finish(ledger_);
@@ -322,6 +339,16 @@ void Server::EndSession(int fd) {
 
 void Server::DrainAll() {
   for (auto& [fd, session] : sessions_) session->Drain(ledger_, kDrainBudgetPerSession);
+}
+
+void Server::PublishMetrics() {
+  if (!metrics_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_metrics_ < kMetricsInterval) return;
+  last_metrics_ = now;
+  MetricsCounters counters;
+  for (const auto& [fd, session] : sessions_) counters.dropped_events += session->dropped();
+  metrics_->Publish(RenderMetrics(ledger_, counters));
 }
 
 void Server::UpdateRates() {

@@ -20,6 +20,7 @@
 #include "legacy/legacy_protocol.h"
 #include "server/client_session.h"
 #include "server/legacy_session.h"
+#include "server/metrics_endpoint.h"
 #include "server/wire_protocol.h"
 
 namespace memledger {
@@ -30,6 +31,7 @@ struct ServerOptions {
   // The legacy tracker's listener (SOCK_STREAM), off when empty.
   std::string legacy_socket;
   legacy::LegacyVersion legacy_version = legacy::LegacyVersion::kV3;
+  std::string metrics_address;  // "HOST:PORT" for Prometheus' /metrics; off when empty
 };
 
 struct ServerStats {
@@ -69,6 +71,7 @@ class Server {
   void EndSession(int fd);
   void DrainAll();
   void UpdateRates();
+  void PublishMetrics();
 
   int listen_fd_;
   int epoll_fd_;
@@ -82,6 +85,8 @@ class Server {
   std::string legacy_socket_path_;
   legacy::LegacyVersion legacy_version_ = legacy::LegacyVersion::kV3;
   std::map<int, std::unique_ptr<LegacySession>> legacy_sessions_;  // by fd
+  std::unique_ptr<MetricsEndpoint> metrics_;
+  std::chrono::steady_clock::time_point last_metrics_;
   ServerStats stats_;
   std::uint64_t events_at_last_rate_ = 0;
   std::chrono::steady_clock::time_point last_rate_;

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--group", serve.group, "Let this group's members connect (socket mode 0660; default 0600)");
   serve_cmd->add_option("--legacy-socket", serve.legacy_socket,
                         "Also listen for clients of the legacy tracker (SOCK_STREAM), e.g. /tmp/tt_allocation_server.sock");
+  serve_cmd->add_option("--metrics", serve.metrics_address, "Serve Prometheus /metrics on HOST:PORT, e.g. 127.0.0.1:9464");
   std::string legacy_protocol = "v3";
   serve_cmd->add_option("--legacy-protocol", legacy_protocol, "The legacy clients' message generation: v1, v2 or v3")
       ->check(CLI::IsMember({"v1", "v2", "v3", "1", "2", "3"}));

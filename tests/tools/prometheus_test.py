@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""prometheus_test.py — a real Prometheus server scrapes `memledger serve
+--metrics` on loopback, and its HTTP query API returns the ledger's values.
+
+usage: prometheus_test.py BIN_DIR [PROMETHEUS]
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what, predicate, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        value = predicate()
+        if value is not None:
+            return value
+        time.sleep(0.2)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def query(prometheus_port, expression):
+    url = f"http://127.0.0.1:{prometheus_port}/api/v1/query?" + urllib.parse.urlencode({"query": expression})
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            body = json.load(response)
+    except OSError:
+        return None
+    results = body.get("data", {}).get("result", [])
+    return float(results[0]["value"][1]) if results else None
+
+
+def main():
+    bin_dir = sys.argv[1]
+    prometheus = sys.argv[2] if len(sys.argv) > 2 else "/usr/bin/prometheus"
+    failures = passes = 0
+    with tempfile.TemporaryDirectory() as work:
+        sock = os.path.join(work, "ml.sock")
+        metrics_port, prometheus_port = free_port(), free_port()
+        server = subprocess.Popen([os.path.join(bin_dir, "memledger"), "serve", "--socket", sock, "--metrics",
+                                   f"127.0.0.1:{metrics_port}"], stderr=subprocess.DEVNULL)
+        wait_for("the server's socket", lambda: True if os.path.exists(sock) else None, 10)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
+        env.update(MEMLEDGER="1", MEMLEDGER_SOCKET=sock)
+        subprocess.run([os.path.join(bin_dir, "memledger-sim"), "leaky", "--leaks", "3"], env=env, check=True,
+                       stdout=subprocess.DEVNULL, timeout=300)
+        config = os.path.join(work, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: memledger\n"
+                    f"    static_configs:\n      - targets: ['127.0.0.1:{metrics_port}']\n")
+        scraper = subprocess.Popen([prometheus, f"--config.file={config}", f"--storage.tsdb.path={work}/tsdb",
+                                    f"--web.listen-address=127.0.0.1:{prometheus_port}"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            status = json.loads(subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", sock,
+                                                "--json"], capture_output=True, text=True, check=True).stdout)
+            events = wait_for("Prometheus to scrape memledger_events_total",
+                              lambda: query(prometheus_port, "memledger_events_total"), 60)
+            leaked = query(prometheus_port, "sum(memledger_leaked_bytes_total)")
+            up = query(prometheus_port, 'up{job="memledger"}')
+            for what, got, want in (("memledger_events_total", events, status["events"]),
+                                    ("sum(memledger_leaked_bytes_total)", leaked, status["leaks"]["bytes"]),
+                                    ("up", up, 1)):
+                if got == want:
+                    passes += 1
+                else:
+                    failures += 1
+                    print(f"FAILED {what}: Prometheus says {got}, memledger status says {want}")
+            print(f"Prometheus scraped {events:.0f} events and {leaked:.0f} leaked bytes")
+        finally:
+            scraper.send_signal(signal.SIGTERM)
+            scraper.wait(timeout=30)
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    print(f"{passes} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
