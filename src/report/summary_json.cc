@@ -18,12 +18,27 @@ std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections) {
   for (const ProcessBooks& p : ledger.processes()) {
     dropped += p.dropped_events;
     lost += p.lost_slots;
+    // What it holds now, per device and type.
+    json holds = json::array();
+    for (std::size_t d = 0; d < p.devices.size(); ++d) {
+      const TypeCounterArray* types = p.device(d);
+      if (types == nullptr) continue;
+      json used = json::object();
+      for (std::size_t t = 0; t < ledger.type_count(); ++t) {
+        const TypeCounters& c = (*types)[t];
+        if (c.live_buffers == 0) continue;
+        used[ledger.type_name(static_cast<std::uint8_t>(t))] = {{"live_bytes", c.live_bytes},
+                                                               {"live_buffers", c.live_buffers}};
+      }
+      if (!used.empty()) holds.push_back({{"device", d}, {"types", std::move(used)}});
+    }
     processes.push_back({{"pid", p.pid},
                          {"comm", p.comm},
                          {"state", ProcessStateName(p.state)},
                          {"events", p.events},
                          {"leaked_buffers", p.leaked_buffers},
-                         {"leaked_bytes", p.leaked_bytes}});
+                         {"leaked_bytes", p.leaked_bytes},
+                         {"devices", std::move(holds)}});
   }
   out["dropped_events"] = dropped;
   out["lost_records"] = lost;

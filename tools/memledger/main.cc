@@ -4,6 +4,7 @@
 #include "run_command.h"
 #include "serve_command.h"
 #include "status_command.h"
+#include "top_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"memledger — a ledger of accelerator device memory", "memledger"};
@@ -35,6 +36,12 @@ int main(int argc, char** argv) {
   status_cmd->add_flag("--json", status.json, "Print the summary JSON (schema memledger.summary/1 plus \"server\")");
   status_cmd->footer("Example: memledger status --json | jq .devices");
 
+  memledger::TopOptions top;
+  CLI::App* top_cmd = app.add_subcommand("top", "A live view of a running server: devices, processes, history");
+  top_cmd->add_option("--socket", top.socket, "The server's socket (default as for serve)");
+  top_cmd->add_option("--interval", top.interval_ms, "Refresh period in ms")->check(CLI::Range(20, 10000));
+  top_cmd->footer("Keys: d/m sort by device memory, l by L1, p by pid, q quit.\nExample: memledger top --socket /tmp/ml.sock");
+
   CLI11_PARSE(app, argc, argv);
   if (run_cmd->parsed()) return memledger::RunCommand(run);
   if (serve_cmd->parsed()) {
@@ -42,5 +49,6 @@ int main(int argc, char** argv) {
     return memledger::ServeCommand(serve);
   }
   if (status_cmd->parsed()) return memledger::StatusCommand(status);
+  if (top_cmd->parsed()) return memledger::TopCommand(top);
   return 0;
 }

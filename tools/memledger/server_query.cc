@@ -1,0 +1,68 @@
+// server_query.cc — see server_query.h.
+#include "server_query.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "server/wire_protocol.h"
+
+namespace memledger {
+namespace {
+constexpr auto kReplyTimeout = std::chrono::seconds(10);
+}  // namespace
+
+std::optional<std::string> QuerySummary(const std::string& path, std::string* error) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(address.sun_path)) {
+    *error = "socket path too long: " + path;
+    return std::nullopt;
+  }
+  std::memcpy(address.sun_path, path.c_str(), path.size());
+  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    *error = "no memledger server answers at " + path + " (" + std::strerror(errno) +
+             "); start one with `memledger serve`";
+    close(fd);
+    return std::nullopt;
+  }
+  const QueryMessage query{kQueryMagic, kProtocolVersion, static_cast<std::uint32_t>(QueryKind::kSummary)};
+  std::string json;
+  bool complete = false;
+  std::uint64_t length = 0;
+  if (SendPacket(fd, &query, sizeof(query))) {
+    std::string chunk(std::max(kReplyChunkBytes, sizeof(WelcomeMessage)), '\0');
+    const long first = ReceivePacket(fd, chunk.data(), chunk.size(), kReplyTimeout);
+    if (first == static_cast<long>(sizeof(WelcomeMessage))) {
+      // A refusal comes as a Welcome message, not a length.
+      WelcomeMessage refusal;
+      std::memcpy(&refusal, chunk.data(), sizeof(refusal));
+      refusal.reason[sizeof(refusal.reason) - 1] = '\0';
+      *error = "the server at " + path + " refused the query: " + refusal.reason;
+      close(fd);
+      return std::nullopt;
+    }
+    if (first == static_cast<long>(sizeof(length))) {
+      std::memcpy(&length, chunk.data(), sizeof(length));
+      while (json.size() < length) {
+        const long n = ReceivePacket(fd, chunk.data(), chunk.size(), kReplyTimeout);
+        if (n <= 0) break;
+        json.append(chunk.data(), static_cast<std::size_t>(n));
+      }
+      complete = json.size() == length;
+    }
+  }
+  close(fd);
+  if (!complete) {
+    *error = "the server at " + path + " did not answer the query completely";
+    return std::nullopt;
+  }
+  return json;
+}
+
+}  // namespace memledger

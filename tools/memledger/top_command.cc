@@ -1,0 +1,45 @@
+// top_command.cc — see top_command.h. The terminal side only: querying and
+// drawing; what to draw is TopView's.
+#include "top_command.h"
+
+#include <curses.h>
+#include <langinfo.h>
+
+#include <clocale>
+#include <cstring>
+
+#include "server/wire_protocol.h"
+#include "server_query.h"
+#include "top_view.h"
+
+namespace memledger {
+
+int TopCommand(const TopOptions& options) {
+  const std::string path = options.socket.empty() ? DefaultSocketPath() : options.socket;
+  std::setlocale(LC_ALL, "");
+  TopView view(std::strcmp(nl_langinfo(CODESET), "UTF-8") == 0);
+  initscr();
+  cbreak();
+  noecho();
+  keypad(stdscr, TRUE);
+  curs_set(0);
+  timeout(options.interval_ms);
+  for (;;) {
+    std::string error;
+    if (const auto json = QuerySummary(path, &error)) view.Update(nlohmann::json::parse(*json));
+    erase();
+    const std::vector<std::string> lines = view.Render(COLS, error.empty() ? LINES : LINES - 1);
+    for (std::size_t i = 0; i < lines.size(); ++i) mvaddstr(static_cast<int>(i), 0, lines[i].c_str());
+    if (!error.empty()) mvaddnstr(LINES - 1, 0, ("memledger top: " + error).c_str(), COLS);
+    refresh();
+    const int key = getch();  // waits at most the interval; KEY_RESIZE: LINES and COLS are new
+    if (key == 'q' || key == 'Q') break;
+    if (key == 'd' || key == 'm') view.SetSort(TopSort::kDeviceMemory);
+    if (key == 'l') view.SetSort(TopSort::kL1);
+    if (key == 'p') view.SetSort(TopSort::kPid);
+  }
+  endwin();
+  return 0;
+}
+
+}  // namespace memledger
