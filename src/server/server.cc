@@ -169,45 +169,47 @@ Server::~Server() {
 }
 
 void Server::Run() {
-  epoll_event events[kMaxEpollEvents];
-  while (!stop_.load(std::memory_order_relaxed)) {
-    const int n = epoll_wait(epoll_fd_, events, kMaxEpollEvents, static_cast<int>(kLoopTick.count()));
-    for (int i = 0; i < n; ++i) {
-      const int fd = events[i].data.fd;
-      if (fd == listen_fd_) {
-        Accept();
-      } else if (fd == legacy_listen_fd_) {
-        AcceptLegacy();
-      } else if (const auto legacy = legacy_sessions_.find(fd); legacy != legacy_sessions_.end()) {
-        if (!legacy->second->OnReadable(ledger_)) {
-          legacy->second->Finish(ledger_);
-          legacy_sessions_.erase(legacy);
-        }
-      } else if (pending_.count(fd) != 0) {
-        OnPendingReadable(fd);
-      } else if (sessions_.count(fd) != 0) {
-        EndSession(fd);  // a session sends nothing after its Hello: data or hang-up ends it
-      } else if (const auto it = pidfd_to_control_.find(fd); it != pidfd_to_control_.end()) {
-        EndSession(it->second);  // the process exited
-      }
-    }
-    const auto now = std::chrono::steady_clock::now();
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      if (now - it->second < kHelloTimeout) {
-        ++it;
-        continue;
-      }
-      close(it->first);  // also leaves the epoll set
-      ++stats_.rejected;
-      it = pending_.erase(it);
-    }
-    DrainAll();
-    UpdateRates();
-    PublishMetrics();
-  }
+  while (!stop_.load(std::memory_order_relaxed)) Poll(kLoopTick);
   while (!sessions_.empty()) EndSession(sessions_.begin()->first);
   for (auto& [fd, legacy] : legacy_sessions_) legacy->Finish(ledger_);
   legacy_sessions_.clear();
+}
+
+void Server::Poll(std::chrono::milliseconds wait) {
+  epoll_event events[kMaxEpollEvents];
+  const int n = epoll_wait(epoll_fd_, events, kMaxEpollEvents, static_cast<int>(wait.count()));
+  for (int i = 0; i < n; ++i) {
+    const int fd = events[i].data.fd;
+    if (fd == listen_fd_) {
+      Accept();
+    } else if (fd == legacy_listen_fd_) {
+      AcceptLegacy();
+    } else if (const auto legacy = legacy_sessions_.find(fd); legacy != legacy_sessions_.end()) {
+      if (!legacy->second->OnReadable(ledger_)) {
+        legacy->second->Finish(ledger_);
+        legacy_sessions_.erase(legacy);
+      }
+    } else if (pending_.count(fd) != 0) {
+      OnPendingReadable(fd);
+    } else if (sessions_.count(fd) != 0) {
+      EndSession(fd);  // a session sends nothing after its Hello: data or hang-up ends it
+    } else if (const auto it = pidfd_to_control_.find(fd); it != pidfd_to_control_.end()) {
+      EndSession(it->second);  // the process exited
+    }
+  }
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (now - it->second < kHelloTimeout) {
+      ++it;
+      continue;
+    }
+    close(it->first);  // also leaves the epoll set
+    ++stats_.rejected;
+    it = pending_.erase(it);
+  }
+  DrainAll();
+  UpdateRates();
+  PublishMetrics();
 }
 
 void Server::AcceptLegacy() {

@@ -56,6 +56,9 @@ class Server {
   // Serves until RequestStop(). Ends every session still open before returning.
   void Run();
   void RequestStop() { stop_.store(true, std::memory_order_relaxed); }
+  // One turn of the loop: waits at most `wait` for activity, handles it,
+  // drains every ring. Run() is this until stopped; tests and fuzzers call it.
+  void Poll(std::chrono::milliseconds wait);
   const std::string& socket_path() const { return socket_path_; }
 
   // The summary schema plus a "server" section (JSON text).

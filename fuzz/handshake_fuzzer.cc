@@ -1,0 +1,82 @@
+// handshake_fuzzer.cc — arbitrary first packets (and a passed fd that is a
+// real ring, a corrupt ring, or something else) against a real in-process
+// Server: it must answer or drop the peer, never crash or hang, and go on
+// answering queries. The first input byte picks what fd travels along.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "server/server.h"
+
+namespace {
+using namespace memledger;
+
+Server& TheServer() {
+  static const std::string path = "/tmp/memledger-fuzz-" + std::to_string(getpid()) + ".sock";
+  static Server* server = [] {
+    std::string error;
+    ServerOptions options;
+    options.socket_path = path;
+    auto started = Server::Start(options, &error);
+    if (!started) {
+      std::fprintf(stderr, "cannot start the server: %s\n", error.c_str());
+      std::abort();
+    }
+    return started.release();
+  }();
+  return *server;
+}
+
+int Connect(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size());
+  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) std::abort();
+  return fd;
+}
+
+// 0: no fd; 1: a real ring; 2: a memfd of ring size holding fuzz bytes; 3: /dev/null.
+int MakeFd(std::uint8_t mode, const std::uint8_t* data, std::size_t size, std::unique_ptr<EventRing>* keep) {
+  std::string error;
+  switch (mode % 4) {
+    case 1:
+      *keep = EventRing::Create(kMinRingSlots, OnFull::kBlock, &error);
+      return *keep ? (*keep)->fd() : -1;
+    case 2: {
+      const int fd = memfd_create("fuzz-ring", MFD_CLOEXEC);
+      if (ftruncate(fd, static_cast<off_t>(RingBytes(kMinRingSlots))) != 0) std::abort();
+      if (pwrite(fd, data, size, 0) < 0) std::abort();
+      return fd;
+    }
+    case 3: return open("/dev/null", O_RDONLY | O_CLOEXEC);
+    default: return -1;
+  }
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  Server& server = TheServer();
+  std::unique_ptr<EventRing> ring;
+  const int passed_fd = MakeFd(data[0], data + 1, size - 1, &ring);
+  const int client = Connect(server.socket_path());
+  SendPacket(client, data + 1, size - 1, passed_fd);
+  for (int i = 0; i < 3; ++i) server.Poll(std::chrono::milliseconds(0));
+  char reply[256];
+  ReceivePacket(client, reply, sizeof(reply), std::chrono::milliseconds(0));
+  close(client);
+  if (passed_fd >= 0 && !ring) close(passed_fd);
+  for (int i = 0; i < 3; ++i) server.Poll(std::chrono::milliseconds(0));
+  // The server still answers.
+  if (server.SummaryJson().empty()) std::abort();
+  return 0;
+}
