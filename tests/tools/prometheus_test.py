@@ -15,6 +15,8 @@ import time
 import urllib.parse
 import urllib.request
 
+from server_process import start_server, stop_all
+
 
 def free_port():
     with socket.socket() as s:
@@ -50,9 +52,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         sock = os.path.join(work, "ml.sock")
         metrics_port, prometheus_port = free_port(), free_port()
-        server = subprocess.Popen([os.path.join(bin_dir, "memledger"), "serve", "--socket", sock, "--metrics",
-                                   f"127.0.0.1:{metrics_port}"], stderr=subprocess.DEVNULL)
-        wait_for("the server's socket", lambda: True if os.path.exists(sock) else None, 10)
+        start_server(bin_dir, sock, ["--metrics", f"127.0.0.1:{metrics_port}"])
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
         env.update(MEMLEDGER="1", MEMLEDGER_SOCKET=sock)
         subprocess.run([os.path.join(bin_dir, "memledger-sim"), "leaky", "--leaks", "3"], env=env, check=True,
@@ -83,8 +83,7 @@ def main():
         finally:
             scraper.send_signal(signal.SIGTERM)
             scraper.wait(timeout=30)
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+            stop_all()
     print(f"{passes} passed, {failures} failed")
     return 1 if failures else 0
 

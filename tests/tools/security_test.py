@@ -11,11 +11,11 @@ import grp
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
+
+from server_process import start_server, stop
 
 OWNER, OTHER, GROUP = "memledger-owner", "memledger-other", "memledger-share"
 
@@ -34,7 +34,7 @@ def ensure_users():
         subprocess.run(["usermod", "-a", "-G", GROUP, user], check=True)
 
 
-def as_user(user, args, **kwargs):
+def as_user(user, args):
     entry = pwd.getpwnam(user)
     groups = ",".join(str(g.gr_gid) for g in grp.getgrall() if user in g.gr_mem) or str(entry.pw_gid)
     return ["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", f"--groups={groups}", "--"] + args
@@ -69,11 +69,8 @@ def main():
         sim = os.path.join(work, "bin", "memledger-sim")
         for group in ("", GROUP):
             sock = os.path.join(work, f"ml{'-group' if group else ''}.sock")
-            serve = [memledger, "serve", "--socket", sock] + (["--group", group] if group else [])
-            server = subprocess.Popen(as_user(OWNER, serve), stderr=subprocess.PIPE, text=True)
-            deadline = time.time() + 10
-            while not os.path.exists(sock) and time.time() < deadline:
-                time.sleep(0.01)
+            server = start_server(os.path.dirname(memledger), sock, ["--group", group] if group else [],
+                                 prefix=as_user(OWNER, []))
             mode = os.stat(sock).st_mode & 0o777
             check(f"socket mode ({group or 'default'})", mode == (0o660 if group else 0o600), oct(mode))
 
@@ -99,8 +96,7 @@ def main():
                 check("another user's program accounts in-process", "memledger: pid" in tracked.stderr,
                       tracked.stderr[-500:])
                 check("and never shows in the server's books", "memledger-sim" not in books)
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+            stop(server)
     print(f"{passes} passed, {failures} failed")
     return 1 if failures else 0
 

@@ -20,13 +20,14 @@ usage: server_test.py BIN_DIR [--clients N] [--iterations I]
 import argparse
 import json
 import os
-import signal
 import socket as sockets
 import struct
 import subprocess
 import sys
 import tempfile
 import time
+
+from server_process import start_server, stop, stop_all
 
 
 class Checker:
@@ -43,16 +44,6 @@ class Checker:
 
     def true(self, what, cond):
         self.expect(what, bool(cond), True)
-
-
-def start_server(bin_dir, socket):
-    server = subprocess.Popen([os.path.join(bin_dir, "memledger"), "serve", "--socket", socket],
-                              stderr=subprocess.PIPE, text=True)
-    for _ in range(200):
-        if os.path.exists(socket):
-            return server
-        time.sleep(0.01)
-    raise RuntimeError("the server did not start: " + server.stderr.read())
 
 
 def status(bin_dir, socket):
@@ -88,8 +79,7 @@ def many_clients(bin_dir, work, check, clients, iterations):
         with open(truth) as f:
             truths[proc.pid] = json.load(f)
     summary = status(bin_dir, socket)
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=30)
+    stop(server)
     rows = {p["pid"]: p for p in summary["processes"]}
     check.expect("every client is in the books", sorted(rows), sorted(truths))
     for pid, truth in truths.items():
@@ -119,8 +109,7 @@ def killed_client(bin_dir, work, check):
     victim.wait()
     check.expect("bystander carries on", bystander.wait(timeout=600), 0)
     summary = status(bin_dir, socket)
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=30)
+    stop(server)
     rows = {p["pid"]: p for p in summary["processes"]}
     check.expect("victim state", rows.get(victim.pid, {}).get("state"), "killed")
     # llm holds its weights and KV cache on both devices: they become its leaks.
@@ -186,8 +175,7 @@ def bad_handshakes(bin_dir, work, check):
     check.expect("garbage: status", status_code, 3)
     summary = status(bin_dir, path)
     check.expect("the server carries on and counts the refusals", summary["server"]["rejected"], 3)
-    server.send_signal(signal.SIGTERM)
-    check.expect("server exit status", server.wait(timeout=30), 0)
+    check.expect("server exit status", stop(server), 0)
 
 
 LEGACY_V3 = struct.Struct("<B3xiQB3xiQQ6Q2Q6I4I")  # 144 bytes
@@ -202,12 +190,7 @@ def legacy_client(bin_dir, work, check):
     print("a legacy tracker client")
     path = os.path.join(work, "native.sock")
     legacy_path = os.path.join(work, "legacy.sock")
-    server = subprocess.Popen([os.path.join(bin_dir, "memledger"), "serve", "--socket", path, "--legacy-socket",
-                               legacy_path, "--legacy-protocol", "v3"], stderr=subprocess.PIPE, text=True)
-    for _ in range(200):
-        if os.path.exists(legacy_path):
-            break
-        time.sleep(0.01)
+    server = start_server(bin_dir, path, ["--legacy-socket", legacy_path, "--legacy-protocol", "v3"])
     ALLOC, FREE, QUERY, CB_ALLOC, KERNEL_LOAD = 1, 2, 3, 8, 10
     stream = b"".join([
         legacy_message(ALLOC, size=1 << 20, buffer_type=0, buffer_id=0x1000),       # DRAM
@@ -238,8 +221,7 @@ def legacy_client(bin_dir, work, check):
     conn.close()
     time.sleep(0.2)
     summary = status(bin_dir, path)
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=30)
+    stop(server)
     row = next((p for p in summary["processes"] if p["pid"] == os.getpid()), {})
     check.expect("legacy client booked under its real pid, exited", row.get("state"), "exited")
     check.expect("its hang-up made its leaks", row.get("leaked_bytes"), (1 << 20) + 2048 + 16384)
@@ -255,12 +237,15 @@ def main():
     args = parser.parse_args()
     check = Checker()
     with tempfile.TemporaryDirectory() as work:
-        many_clients(args.bin_dir, work, check, args.clients, args.iterations)
-        killed_client(args.bin_dir, work, check)
-        server_killed(args.bin_dir, work, check)
-        no_server(args.bin_dir, work, check)
-        bad_handshakes(args.bin_dir, work, check)
-        legacy_client(args.bin_dir, work, check)
+        try:
+            many_clients(args.bin_dir, work, check, args.clients, args.iterations)
+            killed_client(args.bin_dir, work, check)
+            server_killed(args.bin_dir, work, check)
+            no_server(args.bin_dir, work, check)
+            bad_handshakes(args.bin_dir, work, check)
+            legacy_client(args.bin_dir, work, check)
+        finally:
+            stop_all()
     print(f"{check.passes} passed, {check.failures} failed")
     return 1 if check.failures else 0
 

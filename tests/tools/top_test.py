@@ -6,11 +6,12 @@ keys change the sort; a resized window is redrawn within its new width; q quits.
 usage: top_test.py BIN_DIR
 """
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
+
+from server_process import start_server, stop_all
 
 TMUX = ["tmux", "-L", f"memledger-top-test-{os.getpid()}", "-f", "/dev/null"]
 
@@ -44,10 +45,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as work:
         sock = os.path.join(work, "ml.sock")
-        server = subprocess.Popen([os.path.join(bin_dir, "memledger"), "serve", "--socket", sock],
-                                  stderr=subprocess.DEVNULL)
-        while not os.path.exists(sock):
-            time.sleep(0.01)
+        start_server(bin_dir, sock)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
         env.update(MEMLEDGER="1", MEMLEDGER_SOCKET=sock)
         client = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--iterations", "1000000"],
@@ -88,8 +86,7 @@ def main():
             subprocess.run(TMUX + ["kill-server"], capture_output=True)
             client.kill()
             client.wait()
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+            stop_all()
     print(f"{passes} passed, {failures} failed")
     return 1 if failures else 0
 

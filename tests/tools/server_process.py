@@ -1,0 +1,49 @@
+"""server_process.py — `memledger serve` for the end-to-end tests: started,
+waited for until it accepts connections (its socket file appears at bind,
+before listen), and always stopped by stop_all() in the test's `finally`, even
+when the test fails (an orphan server would hold the test's output pipe open
+and hang ctest)."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+_started = []
+
+
+def start_server(bin_dir, path, extra_args=(), prefix=()):
+    """`memledger serve --socket path *extra_args`, under `prefix` (e.g. setpriv) if given."""
+    process = subprocess.Popen(list(prefix) + [os.path.join(bin_dir, "memledger"), "serve", "--socket", path,
+                                               *extra_args], stderr=subprocess.DEVNULL)
+    _started.append(process)
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"memledger serve exited with status {process.returncode}")
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as probe:
+                probe.connect(path)
+                return process
+        except OSError:
+            time.sleep(0.01)
+    stop(process)
+    raise RuntimeError(f"memledger serve did not accept connections on {path}")
+
+
+def stop(process):
+    """SIGTERM, then SIGKILL if it lingers; returns its exit status."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
+def stop_all():
+    for process in _started:
+        stop(process)
+    _started.clear()
