@@ -45,7 +45,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (const auto event = ToEvent(*message)) {
         if (event->device >= kMaxDevices) Fail("event on a device out of range");
         if (event->type >= kBuiltinTypeCount) Fail("event with a memory type that is not built in");
-        if (event->buffer_id != 0 || event->address != message->buffer_id) Fail("identity not in the address");
+        // Buffers and CBs: the legacy id is the address. Kernels: it is a program id.
+        const bool kernel = event->type == MEMLEDGER_KERNEL;
+        const std::uint64_t identity = kernel ? event->buffer_id : event->address;
+        if (identity != message->buffer_id || (kernel ? event->address : event->buffer_id) != 0) {
+          Fail("the legacy id is not where its kind says");
+        }
       } else if (message->type == MessageType::kQuery) {
         if (EncodeQueryReply(version, message->device_id, TypeTotals{}).size != MessageBytes(version)) {
           Fail("QUERY reply of the wrong size");
