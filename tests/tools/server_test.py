@@ -65,6 +65,7 @@ def many_clients(bin_dir, work, check, clients, iterations):
     socket = os.path.join(work, "many.sock")
     server = start_server(bin_dir, socket)
     procs = []
+    started = time.time()
     for i in range(clients):
         truth = os.path.join(work, f"truth-{i}.json")
         cmd = [os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", "2", "--iterations",
@@ -79,6 +80,7 @@ def many_clients(bin_dir, work, check, clients, iterations):
         with open(truth) as f:
             truths[proc.pid] = json.load(f)
     summary = status(bin_dir, socket)
+    elapsed = time.time() - started
     stop(server)
     rows = {p["pid"]: p for p in summary["processes"]}
     check.expect("every client is in the books", sorted(rows), sorted(truths))
@@ -92,7 +94,9 @@ def many_clients(bin_dir, work, check, clients, iterations):
         check.expect(kind, summary["anomalies"][kind], 0)
     total = sum(t["allocs"] + t["frees"] for t in truths.values())
     check.true("the server saw every alloc and free", summary["events"] >= total)
-    print(f"  server: {summary['server']['events']} events from {summary['server']['clients_total']} clients")
+    print(f"  server: {summary['server']['events']} events from {summary['server']['clients_total']} clients "
+          f"in {elapsed:.2f} s ({summary['server']['events'] / elapsed / 1e6:.1f} M events/s, clients and "
+          f"server sharing the machine)")
 
 
 def killed_client(bin_dir, work, check):
