@@ -39,6 +39,9 @@ std::optional<LegacyMessage> LegacyDecoder::Next() {
     if (const auto error = Check(message)) {
       Count(*error);
       last_rejection_ = Rejection{message, *error};
+      if (message.type == MessageType::kQuery || message.type == MessageType::kDeviceInfoQuery) {
+        refused_requests_.push_back(message);
+      }
       continue;
     }
     ++accepted_;

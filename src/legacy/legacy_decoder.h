@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "event/event.h"
@@ -81,6 +82,10 @@ class LegacyDecoder {
   std::uint64_t accepted() const { return accepted_; }
   const DecodeErrors& errors() const { return errors_; }
   const std::optional<Rejection>& last_rejection() const { return last_rejection_; }
+  // Refused QUERY and DEVICE_INFO_QUERY messages since the last call: their
+  // senders block waiting for a reply, so the listener still answers them
+  // (with zeros, as the old server did for what it did not know).
+  std::vector<LegacyMessage> TakeRefusedRequests() { return std::exchange(refused_requests_, {}); }
 
  private:
   std::optional<DecodeError> Check(const LegacyMessage& message) const;
@@ -95,6 +100,7 @@ class LegacyDecoder {
   std::uint64_t accepted_ = 0;
   DecodeErrors errors_;
   std::optional<Rejection> last_rejection_;
+  std::vector<LegacyMessage> refused_requests_;
 };
 
 }  // namespace memledger::legacy

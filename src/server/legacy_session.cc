@@ -54,6 +54,14 @@ bool LegacySession::OnReadable(Ledger& ledger) {
     if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
     decoder_.Feed(std::span<const std::uint8_t>(buffer, static_cast<std::size_t>(n)));
     while (const auto message = decoder_.Next()) Handle(ledger, *message);
+    // A refused request still gets its reply (zeros): its sender waits for one.
+    for (const legacy::LegacyMessage& refused : decoder_.TakeRefusedRequests()) {
+      if (refused.type == legacy::MessageType::kQuery) {
+        Reply(legacy::EncodeQueryReply(decoder_.version(), refused.device_id, {}));
+      } else if (const auto reply = legacy::EncodeDeviceInfoReply(decoder_.version(), refused.device_id, {})) {
+        Reply(*reply);
+      }
+    }
   }
 }
 

@@ -90,6 +90,26 @@ TEST(LegacyDecoder, EveryTypeOfEveryGenerationRoundTrips) {
   }
 }
 
+TEST(LegacyDecoder, RefusedRequestsAreKeptForAReplyAndOtherRefusalsAreNot) {
+  LegacyDecoder decoder(LegacyVersion::kV3);
+  std::vector<std::uint8_t> stream;
+  for (const auto& bytes : {HandMessage(LegacyVersion::kV3, 3, 5000, 0, 0, 0),    // QUERY, device out of range
+                            HandMessage(LegacyVersion::kV3, 1, 0, 0, 0, 0x1000),   // ALLOC of size 0
+                            HandMessage(LegacyVersion::kV3, 6, -7, 0, 0, 0),       // DEVICE_INFO_QUERY, bad device
+                            HandMessage(LegacyVersion::kV3, 3, 0, 0, 0, 0)}) {     // a good QUERY
+    stream.insert(stream.end(), bytes.begin(), bytes.end());
+  }
+  decoder.Feed(stream);
+  const auto accepted = Drain(decoder);
+  ASSERT_EQ(accepted.size(), 1u);
+  const auto refused = decoder.TakeRefusedRequests();
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_EQ(refused[0].type, MessageType::kQuery);
+  EXPECT_EQ(refused[0].device_id, 5000);
+  EXPECT_EQ(refused[1].type, MessageType::kDeviceInfoQuery);
+  EXPECT_TRUE(decoder.TakeRefusedRequests().empty()) << "taken once";
+}
+
 TEST(LegacyDecoder, OneByteAtATime) {
   for (const LegacyVersion version : kAllVersions) {
     SCOPED_TRACE(std::string(LegacyVersionName(version)));
