@@ -4,8 +4,9 @@
 1. Several `memledger-sim reuse-storm` clients at once against one server:
    `memledger status --json` shows each as exited, with leaks equal to its own
    truth file, and no dropped events or false anomalies.
-2. A client killed with SIGKILL mid-run: it shows as killed, and what it held
-   is booked as its leaks; the server and the others carry on.
+2. A client killed with SIGKILL mid-run (at a checkpoint where it wrote down
+   what it holds): it shows as killed, and exactly what it held is booked as
+   its leaks, per device and type; the server and the others carry on.
 3. The server killed under load: the client neither blocks nor dies; it goes
    on accounting in-process and says so.
 4. `memledger status` with no server: a clear error and exit status 1.
@@ -103,12 +104,18 @@ def killed_client(bin_dir, work, check):
     print("a client killed with SIGKILL")
     socket = os.path.join(work, "kill.sock")
     server = start_server(bin_dir, socket)
+    bystander_truth = os.path.join(work, "bystander-truth.json")
     bystander = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", "2",
-                                  "--iterations", "300000", "--leaks", "2"], env=client_env(socket),
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    victim = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--iterations", "100000"],
+                                  "--iterations", "300000", "--leaks", "2", "--truth-json", bystander_truth],
+                                 env=client_env(socket), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoint = os.path.join(work, "victim-truth.json")
+    victim = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--checkpoint-truth", checkpoint],
                               env=client_env(socket), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
+    deadline = time.time() + 120
+    while not os.path.exists(checkpoint) and time.time() < deadline:
+        time.sleep(0.02)
+    with open(checkpoint) as f:
+        held = json.load(f)  # what the victim holds from here until it dies
     victim.kill()
     victim.wait()
     check.expect("bystander carries on", bystander.wait(timeout=600), 0)
@@ -116,8 +123,21 @@ def killed_client(bin_dir, work, check):
     stop(server)
     rows = {p["pid"]: p for p in summary["processes"]}
     check.expect("victim state", rows.get(victim.pid, {}).get("state"), "killed")
-    # llm holds its weights and KV cache on both devices: they become its leaks.
-    check.true("victim's live buffers became its leaks", rows.get(victim.pid, {}).get("leaked_bytes", 0) > 1 << 20)
+    # Exactly what it held at the kill became its leaks, per device and type.
+    check.expect("victim's leaked bytes", rows.get(victim.pid, {}).get("leaked_bytes"), held["leaked"]["bytes"])
+    check.expect("victim's leaked buffers", rows.get(victim.pid, {}).get("leaked_buffers"), held["leaked"]["buffers"])
+    # Device totals hold both processes' leaks: the victim's checkpoint plus the bystander's truth.
+    with open(bystander_truth) as f:
+        expected = {}
+        for truth in (held, json.load(f)):
+            for device in truth["devices"]:
+                for type_name, live in device["types"].items():
+                    key = (device["device"], type_name)
+                    expected[key] = expected.get(key, 0) + live["live_bytes"]
+    devices = {d["device"]: d["types"] for d in summary["devices"]}
+    for (device, type_name), want in sorted(expected.items()):
+        booked = devices.get(device, {}).get(type_name, {})
+        check.expect(f"leaks on device {device} {type_name}", booked.get("leaked_bytes", 0), want)
     check.expect("bystander state", rows.get(bystander.pid, {}).get("state"), "exited")
     check.expect("bystander leaks", rows.get(bystander.pid, {}).get("leaked_buffers"), 2)
     check.expect("no false anomalies", sum(summary["anomalies"].values()), 0)

@@ -8,7 +8,10 @@
 // launch with its circular buffers. Thread 0 marks each step "step N".
 // Prompt lengths are drawn from the seed; --leaks come from the leak sites
 // (leak_sites.h), spread over the steps.
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
 #include <optional>
 #include <random>
 #include <string>
@@ -169,6 +172,14 @@ void DecodeStep(Device& device, const LlmPrograms& programs, std::uint64_t shard
   DoHostWork(kHostWorkPerSample);
 }
 
+// Writes what the devices hold now, then waits for the signal that kills the
+// process. The file appears whole (written aside, then renamed).
+[[noreturn]] void WriteCheckpointAndWaitToBeKilled(const Devices& devices, const std::string& path) {
+  WriteTruthJson(TakeTruth(devices), path + ".partial");
+  std::rename((path + ".partial").c_str(), path.c_str());
+  for (;;) pause();
+}
+
 }  // namespace
 
 WorkloadResult RunLlm(const WorkloadOptions& options) {
@@ -181,6 +192,7 @@ WorkloadResult RunLlm(const WorkloadOptions& options) {
     std::vector<std::optional<DeviceWeights>> weights(devices.size());
     RunThreads(static_cast<std::uint32_t>(devices.size()),
                [&](std::uint32_t device) { weights[device] = LoadWeights(*devices[device], shards); });
+    if (!options.checkpoint_truth.empty()) WriteCheckpointAndWaitToBeKilled(devices, options.checkpoint_truth);
     RunThreads(threads, [&](std::uint32_t thread) {
       Device& device = *devices[thread % devices.size()];
       KvCache kv_cache(device, shards, ThreadSeed(options, thread));

@@ -33,6 +33,9 @@ struct WorkloadOptions {
   std::uint64_t seed = 1;
   HookPolicy hooks;
   std::string truth_json;        // empty: no truth file
+  // llm only: once the weights are loaded, write the truth here and wait to be
+  // killed (a crash test knows exactly what the process held when it died).
+  std::string checkpoint_truth;
 };
 
 struct WorkloadResult {
