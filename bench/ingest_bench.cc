@@ -10,6 +10,7 @@
 #include "client/config.h"
 #include "event/record.h"
 #include "ledger/ledger.h"
+#include "ledger/process_stream.h"
 #include "ring/ring_consumer.h"
 
 namespace memledger {
@@ -48,7 +49,7 @@ void Ingest(benchmark::State& state) {
   auto ring = EventRing::Create(kRingSlots, OnFull::kBlock, &error);
   RingConsumer consumer(*ring, std::chrono::seconds(10));
   Ledger ledger;
-  const ProcessIndex process = ledger.BeginProcess(1, "bench");
+  ProcessStream stream(ledger.BeginProcess(1, "bench"), ProcessRecord::kApply);  // the consumers' loop
   RecordAssembler assembler;
   std::vector<Event> batch(1024);
   std::uint64_t next_id = 1, events = 0;
@@ -57,12 +58,10 @@ void Ingest(benchmark::State& state) {
     FillRing(*ring, next_id);
     state.ResumeTiming();
     while (const std::size_t n = consumer.Drain(batch)) {
-      for (std::size_t i = 0; i < n; ++i) {
-        if constexpr (kApply) {
-          if (const auto record = assembler.Push(batch[i])) ledger.Apply(process, *record);
-        } else {
-          benchmark::DoNotOptimize(assembler.Push(batch[i]));
-        }
+      if constexpr (kApply) {
+        stream.Apply(ledger, std::span(batch).first(n), std::nullopt);
+      } else {
+        for (std::size_t i = 0; i < n; ++i) benchmark::DoNotOptimize(assembler.Push(batch[i]));
       }
       events += n;
     }

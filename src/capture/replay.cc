@@ -1,6 +1,8 @@
 // replay.cc — see replay.h.
 #include "capture/replay.h"
 
+#include "ledger/process_stream.h"
+
 namespace memledger {
 
 ReplayResult ReplayCapture(const std::string& path, Ledger& ledger) {
@@ -11,23 +13,14 @@ ReplayResult ReplayCapture(const std::string& path, Ledger& ledger) {
   result.info = reader->info();
   result.process = ledger.BeginProcess(result.info.pid, result.info.comm);
 
-  RecordAssembler assembler;
+  ProcessStream stream(result.process, ProcessRecord::kApply);
   std::vector<Event> slots;
-  while (!result.clean_end && reader->NextChunk(&slots)) {
-    for (const Event& slot : slots) {
-      const auto record = assembler.Push(slot);
-      if (!record) continue;
-      ++result.records;
-      ledger.Apply(result.process, *record);
-      if (record->kind() == EventKind::kProcessEnd) {
-        result.clean_end = true;
-        break;
-      }
-    }
-  }
+  while (!stream.ended() && reader->NextChunk(&slots)) stream.Apply(ledger, slots, std::nullopt);
+  result.clean_end = stream.ended();
+  result.records = stream.records();
   result.problem = reader->problem();
-  result.stream_errors = assembler.errors();
-  ledger.CountLost(result.process, assembler.errors().missing_slots);
+  result.stream_errors = stream.errors();
+  ledger.CountLost(result.process, stream.errors().missing_slots);
   if (!result.clean_end) ledger.EndProcess(result.process, ProcessState::kKilled, -1);
   return result;
 }

@@ -1,7 +1,7 @@
 // embedded_consumer.cc — see embedded_consumer.h.
 #include "client/embedded_consumer.h"
 
-#include <time.h>
+#include "event/monotonic_clock.h"
 
 #include <vector>
 
@@ -14,18 +14,12 @@ constexpr auto kCaptureFlushInterval = std::chrono::seconds(1);
 constexpr auto kStuckSlotTimeout = std::chrono::seconds(10);
 // At shutdown, how long in-flight hooks get to publish.
 constexpr auto kShutdownGrace = std::chrono::milliseconds(200);
-
-std::uint64_t MonotonicNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
-}
 }  // namespace
 
 EmbeddedConsumer::EmbeddedConsumer(EventRing& ring, std::uint32_t pid, std::string comm,
                                    std::unique_ptr<CaptureWriter> capture)
     : consumer_(ring, kStuckSlotTimeout),
-      process_(ledger_.BeginProcess(pid, std::move(comm))),
+      stream_(ledger_.BeginProcess(pid, std::move(comm)), ProcessRecord::kApply),
       capture_(std::move(capture)),
       thread_([this] { Run(); }) {}
 
@@ -36,29 +30,16 @@ void EmbeddedConsumer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool EmbeddedConsumer::Apply(std::span<Event> batch) {
-  const std::uint64_t now = MonotonicNs();
-  std::size_t used = 0;
-  for (Event& slot : batch) {
-    if (!assembler_.mid_record()) slot.time_ns = now;
-    ++used;
-    const auto record = assembler_.Push(slot);
-    if (!record) continue;
-    ledger_.Apply(process_, *record);
-    if (record->kind() == EventKind::kProcessEnd) {
-      ended_ = true;
-      break;
-    }
-  }
+void EmbeddedConsumer::Apply(std::span<Event> batch) {
+  const std::size_t used = stream_.Apply(ledger_, batch, MonotonicNs());
   if (capture_) capture_->Append(batch.first(used));
-  return !ended_;
 }
 
 void EmbeddedConsumer::Run() {
   std::vector<Event> batch(kBatchSlots);
   auto last_flush = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point stop_seen{};
-  while (!ended_) {
+  while (!stream_.ended()) {
     const std::size_t n = consumer_.Drain(batch);
     if (n != 0) {
       Apply(std::span(batch).first(n));
@@ -77,8 +58,8 @@ void EmbeddedConsumer::Run() {
     consumer_.WaitForData(stop_requested_.load(std::memory_order_relaxed) ? kIdleSleep / 10 : kIdleSleep);
   }
   // Drained strictly in sequence: every gap the assembler saw is an abandoned slot.
-  ledger_.CountLost(process_, consumer_.abandoned_slots());
-  if (!ended_) ledger_.EndProcess(process_, ProcessState::kExited, 0);
+  ledger_.CountLost(stream_.process(), consumer_.abandoned_slots());
+  if (!stream_.ended()) ledger_.EndProcess(stream_.process(), ProcessState::kExited, 0);
   consumer_.MarkProcessed();
   if (capture_) capture_->Close(&capture_error_);
 }

@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "capture/capture_writer.h"
-#include "event/record.h"
 #include "ledger/ledger.h"
+#include "ledger/process_stream.h"
 #include "ring/ring_consumer.h"
 
 namespace memledger {
@@ -40,16 +40,14 @@ class EmbeddedConsumer {
 
  private:
   void Run();
-  // Applies a drained batch; returns false once the process-end record is in.
-  bool Apply(std::span<Event> batch);
+  // Applies a drained batch and appends what it used to the capture.
+  void Apply(std::span<Event> batch);
 
   RingConsumer consumer_;
   Ledger ledger_;
-  ProcessIndex process_;
-  RecordAssembler assembler_;
+  ProcessStream stream_;
   std::unique_ptr<CaptureWriter> capture_;
   std::string capture_error_;
-  bool ended_ = false;
   std::atomic<bool> stop_requested_{false};
   std::thread thread_;
 };

@@ -1,7 +1,8 @@
 // client_session.cc — see client_session.h.
 #include "server/client_session.h"
 
-#include <time.h>
+#include "event/monotonic_clock.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,12 +13,6 @@ constexpr std::size_t kBatchSlots = 1024;
 // A slot claimed but unpublished this long is given up; a crashed process's
 // half-written slot is given up at once when it is finished.
 constexpr auto kStuckSlotTimeout = std::chrono::seconds(2);
-
-std::uint64_t MonotonicNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
-}
 }  // namespace
 
 ClientSession::ClientSession(int control_fd, int pidfd, pid_t pid, uid_t uid, std::unique_ptr<EventRing> ring,
@@ -28,7 +23,8 @@ ClientSession::ClientSession(int control_fd, int pidfd, pid_t pid, uid_t uid, st
       uid_(uid),
       ring_(std::move(ring)),
       consumer_(*ring_, kStuckSlotTimeout),
-      process_(process),
+      // The process is who SO_PEERCRED says, not who its stream claims to be.
+      stream_(process, ProcessRecord::kIgnore),
       batch_(kBatchSlots) {}
 
 ClientSession::~ClientSession() {
@@ -38,21 +34,10 @@ ClientSession::~ClientSession() {
 
 std::size_t ClientSession::Drain(Ledger& ledger, std::size_t budget) {
   std::size_t drained = 0;
-  while (drained < budget && !ended_) {
+  while (drained < budget && !stream_.ended()) {
     const std::size_t n = consumer_.Drain(std::span(batch_).first(std::min(batch_.size(), budget - drained)));
     if (n == 0) break;
-    const std::uint64_t now = MonotonicNs();
-    for (std::size_t i = 0; i < n && !ended_; ++i) {
-      Event& slot = batch_[i];
-      if (!assembler_.mid_record()) slot.time_ns = now;
-      const auto record = assembler_.Push(slot);
-      if (!record) continue;
-      // The process's identity is the server's knowledge, not the record's claim.
-      if (record->kind() == EventKind::kProcess) continue;
-      ++events_;
-      ledger.Apply(process_, *record);
-      ended_ = record->kind() == EventKind::kProcessEnd;
-    }
+    stream_.Apply(ledger, std::span(batch_).first(n), MonotonicNs());
     drained += n;
     consumer_.MarkProcessed();
   }
@@ -61,15 +46,15 @@ std::size_t ClientSession::Drain(Ledger& ledger, std::size_t budget) {
 
 void ClientSession::Finish(Ledger& ledger) {
   // Everything published before the exit is in shared memory: take it all.
-  while (!ended_ && Drain(ledger, kBatchSlots) != 0) {
+  while (!stream_.ended() && Drain(ledger, kBatchSlots) != 0) {
   }
-  if (!ended_) {
+  if (!stream_.ended()) {
     consumer_.AbandonPending();
-    while (!ended_ && Drain(ledger, kBatchSlots) != 0) {
+    while (!stream_.ended() && Drain(ledger, kBatchSlots) != 0) {
     }
   }
-  ledger.CountLost(process_, consumer_.abandoned_slots());
-  if (!ended_) ledger.EndProcess(process_, ProcessState::kKilled, -1);
+  ledger.CountLost(stream_.process(), consumer_.abandoned_slots());
+  if (!stream_.ended()) ledger.EndProcess(stream_.process(), ProcessState::kKilled, -1);
 }
 
 std::uint64_t ClientSession::backlog() const {

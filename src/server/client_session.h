@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "event/record.h"
 #include "ledger/ledger.h"
+#include "ledger/process_stream.h"
 #include "ring/ring_consumer.h"
 
 namespace memledger {
@@ -39,7 +39,7 @@ class ClientSession {
   int pidfd() const { return pidfd_; }
   pid_t pid() const { return pid_; }
   uid_t uid() const { return uid_; }
-  std::uint64_t events() const { return events_; }
+  std::uint64_t events() const { return stream_.records(); }
   // Slots published and not yet drained (the ring's fill).
   std::uint64_t backlog() const;
   std::uint64_t capacity() const { return ring_->capacity(); }
@@ -52,11 +52,8 @@ class ClientSession {
   uid_t uid_;
   std::unique_ptr<EventRing> ring_;
   RingConsumer consumer_;
-  RecordAssembler assembler_;
-  ProcessIndex process_;
+  ProcessStream stream_;
   std::vector<Event> batch_;
-  std::uint64_t events_ = 0;
-  bool ended_ = false;  // its end record was applied
 };
 
 }  // namespace memledger

@@ -2,23 +2,17 @@
 #include "server/legacy_session.h"
 
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 
+#include "event/monotonic_clock.h"
 #include "legacy/legacy_event.h"
 #include "report/text_report.h"
 
 namespace memledger {
 namespace {
-std::uint64_t MonotonicNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 // A device's live bytes in the legacy reply's fields. The legacy tracker
 // counted SYSTEM_MEMORY with L1_SMALL; so does this answer.
 legacy::TypeTotals TotalsOf(const Ledger& ledger, std::int32_t device) {

@@ -1,0 +1,22 @@
+// process_stream.cc — see process_stream.h.
+#include "ledger/process_stream.h"
+
+namespace memledger {
+
+std::size_t ProcessStream::Apply(Ledger& ledger, std::span<Event> slots, std::optional<std::uint64_t> drained_at_ns) {
+  std::size_t used = 0;
+  for (Event& slot : slots) {
+    if (ended_) break;
+    ++used;
+    if (drained_at_ns && !assembler_.mid_record()) slot.time_ns = *drained_at_ns;
+    const auto record = assembler_.Push(slot);
+    if (!record) continue;
+    if (record->kind() == EventKind::kProcess && process_record_ == ProcessRecord::kIgnore) continue;
+    ++records_;
+    ledger.Apply(process_, *record);
+    ended_ = record->kind() == EventKind::kProcessEnd;
+  }
+  return used;
+}
+
+}  // namespace memledger

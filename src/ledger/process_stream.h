@@ -1,0 +1,49 @@
+// process_stream.h — one process's slot stream (from its ring or its capture
+// file) applied to the Ledger in order: records reassembled, optionally
+// stamped with the time they were drained, applied until the process's end
+// record. The one loop the embedded consumer, the server and the offline
+// replay share.
+//
+// The stream's own PROCESS record (pid, comm) is applied when the stream is
+// the process's own word (embedded mode, a capture file) and ignored when it
+// comes from a process the reader does not trust (the server, which knows the
+// peer from SO_PEERCRED).
+//
+// Not thread-safe: one consumer.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "event/record.h"
+#include "ledger/ledger.h"
+
+namespace memledger {
+
+enum class ProcessRecord { kApply, kIgnore };
+
+class ProcessStream {
+ public:
+  ProcessStream(ProcessIndex process, ProcessRecord process_record)
+      : process_(process), process_record_(process_record) {}
+
+  // Applies `slots` in order. With `drained_at_ns`, each record's time is set
+  // to it (its header slot is stamped in place, so a capture keeps the time).
+  // Stops after the end record; returns how many slots it consumed.
+  std::size_t Apply(Ledger& ledger, std::span<Event> slots, std::optional<std::uint64_t> drained_at_ns);
+
+  bool ended() const { return ended_; }
+  std::uint64_t records() const { return records_; }
+  const AssemblerErrors& errors() const { return assembler_.errors(); }
+  ProcessIndex process() const { return process_; }
+
+ private:
+  ProcessIndex process_;
+  ProcessRecord process_record_;
+  RecordAssembler assembler_;
+  std::uint64_t records_ = 0;
+  bool ended_ = false;
+};
+
+}  // namespace memledger

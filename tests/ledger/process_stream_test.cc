@@ -1,0 +1,63 @@
+// process_stream_test.cc — ProcessStream: records applied in order, time
+// stamped at drain when asked, nothing after the end record, and a stream's
+// PROCESS claim applied or ignored as its reader decides.
+#include "ledger/process_stream.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace memledger {
+namespace {
+
+Event Slot(std::uint64_t seq, EventKind kind, std::uint64_t id = 0, std::uint64_t size = 0) {
+  Event e{};
+  e.seq = seq;
+  e.kind = static_cast<std::uint8_t>(kind);
+  e.buffer_id = id;
+  e.address = id * 0x1000;
+  e.size = size;
+  return e;
+}
+
+std::vector<Event> Stream() {
+  Event process = Slot(1, EventKind::kProcess, /*pid claimed*/ 4242);
+  return {process, Slot(2, EventKind::kAlloc, 1, 64), Slot(3, EventKind::kProcessEnd),
+          Slot(4, EventKind::kAlloc, 2, 64)};
+}
+
+TEST(ProcessStream, AppliesUpToTheEndRecordAndStampsTime) {
+  Ledger ledger;
+  ProcessStream stream(ledger.BeginProcess(1, "real"), ProcessRecord::kApply);
+  std::vector<Event> slots = Stream();
+  EXPECT_EQ(stream.Apply(ledger, slots, 12345), 3u) << "the slot after the end record is not consumed";
+  EXPECT_TRUE(stream.ended());
+  EXPECT_EQ(stream.records(), 3u);
+  EXPECT_EQ(slots[1].time_ns, 12345u);
+  EXPECT_EQ(slots[3].time_ns, 0u);
+  EXPECT_EQ(ledger.process(stream.process()).leaked_buffers, 1u) << "the ALLOC after the end is not booked";
+}
+
+TEST(ProcessStream, WithoutAStampTheRecordedTimeStays) {
+  Ledger ledger;
+  ProcessStream stream(ledger.BeginProcess(1, "real"), ProcessRecord::kApply);
+  std::vector<Event> slots = Stream();
+  slots[1].time_ns = 77;
+  stream.Apply(ledger, slots, std::nullopt);
+  EXPECT_EQ(slots[1].time_ns, 77u);
+}
+
+TEST(ProcessStream, AProcessClaimIsAppliedOrIgnoredAsTheReaderSays) {
+  Ledger ledger;
+  ProcessStream trusted(ledger.BeginProcess(1, "real"), ProcessRecord::kApply);
+  ProcessStream untrusted(ledger.BeginProcess(2, "real"), ProcessRecord::kIgnore);
+  std::vector<Event> a = Stream(), b = Stream();
+  trusted.Apply(ledger, a, std::nullopt);
+  untrusted.Apply(ledger, b, std::nullopt);
+  EXPECT_EQ(ledger.process(trusted.process()).pid, 4242u);
+  EXPECT_EQ(ledger.process(untrusted.process()).pid, 2u) << "a server never takes a client's word for its pid";
+  EXPECT_EQ(untrusted.records(), 2u);
+}
+
+}  // namespace
+}  // namespace memledger
