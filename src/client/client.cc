@@ -12,7 +12,11 @@
 // path) and no MEMLEDGER_OUTPUT capture is asked for, the ring is handed to the
 // server and no consumer runs here. A watcher thread waits for the server to
 // hang up; then an embedded consumer takes the ring over from where the server
-// stopped, so the application never blocks on a ring nobody drains.
+// stopped, so the application never blocks on a ring nobody drains. The
+// watcher then looks for a server at the same path every kReconnectInterval;
+// when one answers, the embedded consumer pauses at a record boundary and the
+// ring goes to the server together with what this process accounted
+// meanwhile (its live buffers and the names they use: carry_over.h).
 //
 // Fork policy: a forked child does not track (it would write into its
 // parent's ring); a child that execs starts fresh and tracks when MEMLEDGER=1
@@ -31,6 +35,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -39,8 +44,10 @@
 
 #include "client/config.h"
 #include "client/embedded_consumer.h"
+#include "client/quiet_thread.h"
 #include "client/server_link.h"
 #include "event/record.h"
+#include "ledger/carry_over.h"
 #include "report/text_report.h"
 #include "ring/event_ring.h"
 #include "ring/futex.h"
@@ -75,6 +82,12 @@ constinit std::mutex g_names_mutex;
 // Protected by g_names_mutex; created on first use and never freed, like g_ring.
 constinit std::unordered_map<std::string, std::uint32_t>* g_tag_ids = nullptr;
 constinit std::unordered_map<std::string, int>* g_pool_ids = nullptr;
+// Devices opened and not closed: device -> its description payload.
+constinit std::map<std::uint32_t, std::string>* g_open_devices = nullptr;
+
+constexpr auto kReconnectInterval = std::chrono::milliseconds(250);
+// How long a half-published record may hold up handing the ring to a server.
+constexpr auto kHandoverPauseTimeout = std::chrono::milliseconds(100);
 
 constexpr int kMaxTagDepth = 64;
 constexpr std::size_t kMaxNameBytes = 256;
@@ -178,16 +191,103 @@ void TurnOff() {
 
 void ChildAfterFork() { TurnOff(); }
 
-// The server watcher thread: when the server hangs up, accounting moves into
-// this process (from the ring's tail on; what the server had is not here).
-void WatchServer(std::uint32_t pid, std::string comm) {
-  if (!WaitForServerHangup(g_server_fd, g_watcher_wake)) return;
-  std::lock_guard lock(g_consumer_mutex);
-  if (g_shutting_down) return;
+// The names this process has declared (pools, tags, open devices) as a
+// slot stream: what a consumer taking the ring over part-way needs first.
+std::vector<Event> DeclaredNames() {
+  std::vector<Event> slots;
+  std::lock_guard lock(g_names_mutex);
+  if (g_pool_ids != nullptr) {
+    std::map<int, std::string_view> pools;  // in id order, as they were registered
+    for (const auto& [name, id] : *g_pool_ids) pools.emplace(id, name);
+    for (const auto& [id, name] : pools) {
+      AppendRecord(slots, MakeEvent(EventKind::kPool, 0, static_cast<std::uint8_t>(id), 0, 0, 0), name);
+    }
+  }
+  if (g_tag_ids != nullptr) {
+    for (const auto& [name, id] : *g_tag_ids) {
+      Event e = MakeEvent(EventKind::kTag, 0, 0, 0, 0, 0);
+      e.tag = id;
+      AppendRecord(slots, e, name);
+    }
+  }
+  if (g_open_devices != nullptr) {
+    for (const auto& [device, description] : *g_open_devices) {
+      AppendRecord(slots, MakeEvent(EventKind::kDeviceOpen, device, 0, 0, 0, 0), description);
+    }
+  }
+  return slots;
+}
+
+// The server hung up: accounting moves into this process, from the ring's
+// tail on (what came before is in the dead server's books).
+void TakeRingBack(std::uint32_t pid, const std::string& comm, std::uint64_t handovers) {
+  close(g_server_fd);
+  g_server_fd = -1;
   std::fprintf(stderr,
-               "memledger: the server went away; accounting goes on in this process from here (what came before "
-               "is in the server's books)\n");
-  g_consumer.store(new EmbeddedConsumer(*g_ring, pid, std::move(comm), nullptr), std::memory_order_release);
+               "memledger: the server went away; accounting goes on in this process (what came before is in the "
+               "server's books) until a server answers again\n");
+  Takeover takeover{.before = Handover{.handovers = handovers}, .carried = DeclaredNames()};
+  g_consumer.store(new EmbeddedConsumer(*g_ring, pid, comm, nullptr, std::move(takeover)), std::memory_order_release);
+}
+
+// A server answers on `fd`: hands it the ring with what this process
+// accounted meanwhile. False (and accounting stays here) when it cannot.
+bool HandRingBack(int fd, const std::string& path, const std::string& comm, std::uint64_t handovers) {
+  EmbeddedConsumer* consumer = g_consumer.load(std::memory_order_acquire);
+  if (!consumer->PauseAtRecordBoundary(kHandoverPauseTimeout)) {
+    close(fd);
+    return false;
+  }
+  std::vector<Event> carried = DeclaredNames();
+  AppendLiveBuffers(consumer->ledger(), consumer->process(), carried);
+  const ProcessBooks& books = consumer->ledger().process(consumer->process());
+  const ResumeState resume{.handovers = handovers,
+                           .records_elsewhere = books.handover.records_elsewhere + consumer->records(),
+                           .missed_frees = books.handover.missed_frees,
+                           .carried = carried};
+  std::string reason;
+  const int control = HandRingToServer(fd, path, *g_ring, comm, &resume, &reason);
+  if (control < 0) {
+    consumer->Resume();
+    if (!reason.empty()) std::fprintf(stderr, "memledger: %s; accounting stays in this process\n", reason.c_str());
+    return false;
+  }
+  g_server_fd = control;
+  g_consumer.store(nullptr, std::memory_order_release);
+  delete consumer;
+  std::fprintf(stderr, "memledger: reconnected to the server at %s; handed it %zu records of what this process "
+               "accounted meanwhile\n", path.c_str(), carried.size());
+  return true;
+}
+
+// The server watcher thread (server mode): alternates between waiting for
+// the server to hang up and, while accounting is in-process, looking for a
+// server to hand the ring back to. Transitions hold g_consumer_mutex, so
+// Shutdown sees either a server or a consumer, never a half-made handover.
+void WatchServer(std::uint32_t pid, std::string comm, std::string path) {
+  std::uint64_t handovers = 0;
+  for (;;) {
+    if (!WaitForServerHangup(g_server_fd, g_watcher_wake)) return;
+    {
+      std::lock_guard lock(g_consumer_mutex);
+      if (g_shutting_down) return;
+      TakeRingBack(pid, comm, ++handovers);
+    }
+    for (;;) {
+      if (WaitForWake(g_watcher_wake, kReconnectInterval)) return;
+      const int fd = ConnectServerSocket(path);
+      if (fd < 0) continue;
+      std::lock_guard lock(g_consumer_mutex);
+      if (g_shutting_down) {
+        close(fd);
+        return;
+      }
+      if (HandRingBack(fd, path, comm, handovers + 1)) {
+        ++handovers;
+        break;
+      }
+    }
+  }
 }
 
 void Init() {
@@ -224,15 +324,15 @@ void Init() {
   g_ring = ring.release();
   // The first record names the process.
   EmitWithPayload(MakeEvent(EventKind::kProcess, 0, 0, pid, 0, 0), comm);
+  const std::string path = g_config->socket.empty() ? DefaultSocketPath() : g_config->socket;
   if (!capture && g_config->socket != "none") {
-    const std::string path = g_config->socket.empty() ? DefaultSocketPath() : g_config->socket;
     std::string reason;
     g_server_fd = ConnectToServer(path, *g_ring, comm, &reason);
     if (!reason.empty()) std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", reason.c_str());
   }
   if (g_server_fd >= 0) {
     g_watcher_wake = eventfd(0, EFD_CLOEXEC);
-    g_server_watcher = new std::thread(WatchServer, pid, comm);
+    g_server_watcher = new std::thread(StartQuietThread([pid, comm, path] { WatchServer(pid, comm, path); }));
   } else {
     g_consumer.store(new EmbeddedConsumer(*g_ring, pid, comm, std::move(capture)), std::memory_order_release);
   }
@@ -333,11 +433,20 @@ MEMLEDGER_API void memledger_device_open(uint32_t device, const char* name, cons
   if (!Active()) return;
   DeviceDescription description{BoundedName(name), {}};
   if (capacities != nullptr) description.capacities.assign(capacities, capacities + std::min<size_t>(n, MEMLEDGER_MAX_TYPES));
-  EmitWithPayload(MakeEvent(EventKind::kDeviceOpen, device, 0, 0, 0, 0), EncodeDeviceDescription(description));
+  std::string payload = EncodeDeviceDescription(description);
+  // Remembered and published under one lock: a handover's DeclaredNames()
+  // either has it or comes before it in the ring.
+  std::lock_guard lock(g_names_mutex);
+  if (g_open_devices == nullptr) g_open_devices = new std::map<std::uint32_t, std::string>();
+  EmitWithPayload(MakeEvent(EventKind::kDeviceOpen, device, 0, 0, 0, 0), payload);
+  (*g_open_devices)[device] = std::move(payload);
 }
 
 MEMLEDGER_API void memledger_device_close(uint32_t device) {
-  Track(EventKind::kDeviceClose, device, 0, 0, 0, 0);
+  if (!Active()) return;
+  std::lock_guard lock(g_names_mutex);
+  Emit(MakeEvent(EventKind::kDeviceClose, device, 0, 0, 0, 0));
+  if (g_open_devices != nullptr) g_open_devices->erase(device);
 }
 
 MEMLEDGER_API void memledger_mark(const char* label) {
@@ -387,8 +496,7 @@ MEMLEDGER_API int memledger_enabled(void) { return Active() ? 1 : 0; }
 
 MEMLEDGER_API void memledger_flush(void) {
   if (!Active()) return;
-  const EmbeddedConsumer* consumer = g_consumer.load(std::memory_order_acquire);
-  if (consumer != nullptr && consumer->OnDrainThread()) return;
+  if (EmbeddedConsumer::OnDrainThread()) return;
   WaitProcessed(std::chrono::hours(24 * 365));
 }
 

@@ -1,9 +1,13 @@
 // embedded_consumer.cc — see embedded_consumer.h.
 #include "client/embedded_consumer.h"
 
-#include "event/monotonic_clock.h"
+#include <unistd.h>
 
 #include <vector>
+
+#include "client/quiet_thread.h"
+#include "event/monotonic_clock.h"
+#include "ledger/carry_over.h"
 
 namespace memledger {
 namespace {
@@ -14,14 +18,21 @@ constexpr auto kCaptureFlushInterval = std::chrono::seconds(1);
 constexpr auto kStuckSlotTimeout = std::chrono::seconds(10);
 // At shutdown, how long in-flight hooks get to publish.
 constexpr auto kShutdownGrace = std::chrono::milliseconds(200);
+
+constinit thread_local bool tls_drain_thread = false;
 }  // namespace
 
 EmbeddedConsumer::EmbeddedConsumer(EventRing& ring, std::uint32_t pid, std::string comm,
-                                   std::unique_ptr<CaptureWriter> capture)
+                                   std::unique_ptr<CaptureWriter> capture, std::optional<Takeover> takeover)
     : consumer_(ring, kStuckSlotTimeout),
-      stream_(ledger_.BeginProcess(pid, std::move(comm)), ProcessRecord::kApply),
-      capture_(std::move(capture)),
-      thread_([this] { Run(); }) {}
+      stream_(ledger_.BeginProcess(pid, std::move(comm), getuid()), ProcessRecord::kApply),
+      capture_(std::move(capture)) {
+  if (takeover) {
+    ledger_.JoinLate(stream_.process(), takeover->before);
+    ApplyCarriedOver(ledger_, stream_.process(), takeover->carried);
+  }
+  thread_ = StartQuietThread([this] { Run(); });
+}
 
 EmbeddedConsumer::~EmbeddedConsumer() { Stop(); }
 
@@ -30,12 +41,46 @@ void EmbeddedConsumer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool EmbeddedConsumer::PauseAtRecordBoundary(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(pause_mutex_);
+  pause_requested_.store(true, std::memory_order_release);
+  const bool paused = pause_done_.wait_for(lock, timeout, [&] { return paused_; });
+  if (!paused) {
+    pause_requested_.store(false, std::memory_order_release);
+    return false;
+  }
+  lock.unlock();
+  thread_.join();
+  return true;
+}
+
+void EmbeddedConsumer::Resume() {
+  {
+    std::lock_guard lock(pause_mutex_);
+    paused_ = false;
+    pause_requested_.store(false, std::memory_order_release);
+  }
+  thread_ = StartQuietThread([this] { Run(); });
+}
+
+bool EmbeddedConsumer::OnDrainThread() { return tls_drain_thread; }
+
+bool EmbeddedConsumer::TakePause() {
+  if (!pause_requested_.load(std::memory_order_acquire) || stream_.mid_record()) return false;
+  std::lock_guard lock(pause_mutex_);
+  if (!pause_requested_.load(std::memory_order_relaxed)) return false;  // the pauser gave up
+  paused_ = true;
+  pause_done_.notify_all();
+  return true;
+}
+
 void EmbeddedConsumer::Apply(std::span<Event> batch) {
   const std::size_t used = stream_.Apply(ledger_, batch, MonotonicNs());
   if (capture_) capture_->Append(batch.first(used));
 }
 
 void EmbeddedConsumer::Run() {
+  tls_drain_thread = true;
   std::vector<Event> batch(kBatchSlots);
   auto last_flush = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point stop_seen{};
@@ -46,6 +91,7 @@ void EmbeddedConsumer::Run() {
       consumer_.MarkProcessed();
       continue;
     }
+    if (TakePause()) return;  // the ring goes on from consumer_.next_seq(), with another consumer
     const auto now = std::chrono::steady_clock::now();
     if (stop_requested_.load(std::memory_order_acquire)) {
       if (consumer_.CaughtUp()) break;

@@ -2,16 +2,27 @@
 // reachable: one thread drains this process's ring into a Ledger and streams
 // the slots into a capture file (when one is configured).
 //
-// Thread-safety: constructed and stopped by one thread; the drain thread is
-// the only one touching the ledger and the capture until Stop() returns, after
-// which ledger() may be read by the caller.
+// It may start part-way through the ring (its server went away: a Takeover)
+// and may hand the ring back part-way (its server returned): it pauses at a
+// record boundary, with everything drained applied, so that the next
+// consumer starts at the ring's tail on a whole record.
+//
+// Thread-safety: constructed, paused, resumed and stopped by one thread at a
+// time (the client serializes them); the drain thread is the only one
+// touching the ledger and the capture while it runs. ledger() may be read
+// once Stop() or a successful PauseAtRecordBoundary() has returned.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "capture/capture_writer.h"
 #include "ledger/ledger.h"
@@ -20,28 +31,48 @@
 
 namespace memledger {
 
+// How the consumer comes to a ring another consumer drained before it.
+struct Takeover {
+  Handover before;             // what was accounted elsewhere (Ledger::JoinLate)
+  std::vector<Event> carried;  // names and buffers to begin the books with (carry_over.h)
+};
+
 class EmbeddedConsumer {
  public:
-  // Starts the drain thread. `ring` must outlive this object. `capture` may be null.
-  EmbeddedConsumer(EventRing& ring, std::uint32_t pid, std::string comm, std::unique_ptr<CaptureWriter> capture);
+  // Starts the drain thread at the ring's tail. `ring` must outlive this
+  // object. `capture` may be null; so may `takeover` (the books begin with the ring).
+  EmbeddedConsumer(EventRing& ring, std::uint32_t pid, std::string comm, std::unique_ptr<CaptureWriter> capture,
+                   std::optional<Takeover> takeover = std::nullopt);
   ~EmbeddedConsumer();
   EmbeddedConsumer(const EmbeddedConsumer&) = delete;
   EmbeddedConsumer& operator=(const EmbeddedConsumer&) = delete;
 
   // Drains until the process-end record (or, failing that, everything
-  // published), then ends the thread. Idempotent.
+  // published), then ends the thread and the process's books. Idempotent.
   void Stop();
-  // Valid after Stop().
+  // Drains what is published, then ends the drain thread at a record boundary
+  // without ending the process: true when paused within `timeout`, false (and
+  // draining goes on) when a record stayed half-published that long.
+  bool PauseAtRecordBoundary(std::chrono::milliseconds timeout);
+  // Restarts draining after a pause.
+  void Resume();
+
   const Ledger& ledger() const { return ledger_; }
+  ProcessIndex process() const { return stream_.process(); }
+  // Records applied from the ring (not counting the takeover's).
+  std::uint64_t records() const { return stream_.records(); }
   // Set after Stop() when the capture could not be written completely.
   const std::string& capture_error() const { return capture_error_; }
   const CaptureWriter* capture() const { return capture_.get(); }
-  bool OnDrainThread() const { return std::this_thread::get_id() == thread_.get_id(); }
+  // True on a drain thread of any EmbeddedConsumer.
+  static bool OnDrainThread();
 
  private:
   void Run();
   // Applies a drained batch and appends what it used to the capture.
   void Apply(std::span<Event> batch);
+  // In the drain thread, when it has caught up: true when a pause was asked for and is taken.
+  bool TakePause();
 
   RingConsumer consumer_;
   Ledger ledger_;
@@ -49,6 +80,10 @@ class EmbeddedConsumer {
   std::unique_ptr<CaptureWriter> capture_;
   std::string capture_error_;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> pause_requested_{false};
+  std::mutex pause_mutex_;  // guards paused_ and the pause_requested_ decision
+  std::condition_variable pause_done_;
+  bool paused_ = false;
   std::thread thread_;
 };
 

@@ -17,6 +17,19 @@ void PackPayload(std::string_view payload, std::span<Event> slots) {
   }
 }
 
+void AppendRecord(std::vector<Event>& slots, Event header, std::string_view payload) {
+  payload = payload.substr(0, kMaxPayloadBytes);
+  header.payload_bytes = static_cast<std::uint32_t>(payload.size());
+  std::uint64_t seq = slots.empty() ? 1 : slots.back().seq + 1;
+  header.seq = seq;
+  slots.push_back(header);
+  const std::size_t first = slots.size();
+  slots.resize(first + ContinuationSlots(header.payload_bytes));
+  const std::span<Event> continuation = std::span(slots).subspan(first);
+  PackPayload(payload, continuation);
+  for (Event& slot : continuation) slot.seq = ++seq;
+}
+
 std::optional<Record> RecordAssembler::Push(const Event& slot) {
   if (next_seq_ != 0 && slot.seq != next_seq_) {
     if (slot.seq < next_seq_) {

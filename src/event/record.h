@@ -33,6 +33,11 @@ struct Record {
 // them) with seq fields left for the caller to set.
 void PackPayload(std::string_view payload, std::span<Event> slots);
 
+// Appends one record to an in-memory slot stream: `header` with
+// payload_bytes set, then its continuation slots, numbered on from the last
+// slot's seq (from 1 in an empty stream). The payload is cut at kMaxPayloadBytes.
+void AppendRecord(std::vector<Event>& slots, Event header, std::string_view payload = {});
+
 // Why a slot stream was not accepted as it came.
 struct AssemblerErrors {
   std::uint64_t bad_kind = 0;        // header with a kind this reader does not know

@@ -81,15 +81,40 @@ Ledger::Ledger(std::size_t recent_free_log2) : recent_frees_(recent_free_log2) {
   for (int t = 0; t < kBuiltinTypeCount; ++t) type_names_.emplace_back(BuiltinTypeName(static_cast<std::uint8_t>(t)));
 }
 
-ProcessIndex Ledger::BeginProcess(std::uint32_t pid, std::string comm) {
+ProcessIndex Ledger::BeginProcess(std::uint32_t pid, std::string comm, std::optional<std::uint32_t> uid) {
   ProcessBooks books;
   books.pid = pid;
+  books.uid = uid;
   books.comm = std::move(comm);
   books.type_map.fill(kUnmappedType);
   for (int t = 0; t < kBuiltinTypeCount; ++t) books.type_map[t] = static_cast<std::uint8_t>(t);
   processes_.push_back(std::move(books));
   accounts_.emplace_back();
   return static_cast<ProcessIndex>(processes_.size() - 1);
+}
+
+void Ledger::JoinLate(ProcessIndex process, const Handover& before) {
+  Handover& handover = processes_[static_cast<std::uint32_t>(process)].handover;
+  handover.joined_late = true;
+  handover.handovers += before.handovers;
+  handover.records_elsewhere += before.records_elsewhere;
+  handover.missed_frees += before.missed_frees;
+}
+
+void Ledger::ApplyCarriedAlloc(ProcessIndex process, const Record& record) {
+  const auto p = static_cast<std::uint32_t>(process);
+  ProcessBooks& books = processes_[p];
+  const std::size_t live_before = live_.size();
+  const Event& e = record.event;
+  switch (record.kind()) {
+    case EventKind::kAlloc: OnAlloc(books, p, e, BufferClass::kBuffer); break;
+    case EventKind::kCbAlloc: OnAlloc(books, p, e, BufferClass::kCircularBuffer); break;
+    case EventKind::kKernelLoad: OnAlloc(books, p, e, BufferClass::kKernelBinary); break;
+    default: Count(books, Anomaly::kInvalidEvent); return;
+  }
+  if (live_.size() == live_before) return;  // refused as invalid, or replaced a live one
+  ++books.handover.carried_buffers;
+  books.handover.carried_bytes += e.size;
 }
 
 void Ledger::Apply(ProcessIndex process, const Record& record) {
@@ -223,7 +248,13 @@ void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, 
   const std::size_t hash = LiveKeyHash{}(key);
   auto it = live_.find(key, hash);
   if (it == live_.end()) {
-    Count(books, recent_frees_.Contains(key, hash) ? Anomaly::kDoubleFree : Anomaly::kUnknownFree);
+    if (recent_frees_.Contains(key, hash)) {
+      Count(books, Anomaly::kDoubleFree);
+    } else if (books.handover.joined_late) {
+      ++books.handover.missed_frees;  // most likely allocated before these books began
+    } else {
+      Count(books, Anomaly::kUnknownFree);
+    }
     return;
   }
   Release(books, key, it->second, ReleaseAs::kFreed, e.seq);

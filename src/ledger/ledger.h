@@ -38,8 +38,22 @@ struct DeviceBooks {
   TypeCounterArray types{};  // all processes together
 };
 
+// How a ledger came to a process's stream part-way (its server restarted, or
+// the process took its ring back from a server that died): what another
+// consumer accounted meanwhile, what it handed over, and the frees these
+// books cannot match because their buffers were allocated before they began.
+struct Handover {
+  bool joined_late = false;
+  std::uint64_t handovers = 0;          // times the stream changed hands before these books
+  std::uint64_t records_elsewhere = 0;  // records accounted by consumers before these books
+  std::uint64_t carried_buffers = 0;    // live buffers handed over with the stream
+  std::uint64_t carried_bytes = 0;
+  std::uint64_t missed_frees = 0;       // frees of buffers no book here has seen allocated
+};
+
 struct ProcessBooks {
   std::uint32_t pid = 0;
+  std::optional<std::uint32_t> uid;  // unknown for a capture read offline
   std::string comm;
   ProcessState state = ProcessState::kRunning;
   std::int64_t exit_status = 0;
@@ -49,6 +63,7 @@ struct ProcessBooks {
   std::uint64_t leaked_buffers = 0;
   std::uint64_t leaked_bytes = 0;
   AnomalyCounts anomalies{};
+  Handover handover;
   // Per device (null: never used): per ledger-wide type. Sized on demand.
   std::vector<std::unique_ptr<TypeCounterArray>> devices;
   // This process's counters on `device`, or nullptr.
@@ -68,8 +83,17 @@ class Ledger {
   // from an unknown one.
   explicit Ledger(std::size_t recent_free_log2 = 12);
 
-  ProcessIndex BeginProcess(std::uint32_t pid, std::string comm);
+  ProcessIndex BeginProcess(std::uint32_t pid, std::string comm, std::optional<std::uint32_t> uid = std::nullopt);
+  // These books begin part-way through the process's stream: from now on a
+  // free of a buffer they never saw allocated counts as a missed free (its
+  // alloc came before them), not as an unknown_free anomaly. `before` says
+  // what other consumers accounted; its carried and missed counts add up.
+  void JoinLate(ProcessIndex process, const Handover& before);
+  // Applies one of the process's records, in its stream order.
   void Apply(ProcessIndex process, const Record& record);
+  // Applies an alloc (of any class) handed over from another ledger (see
+  // carry_over.h): booked like any alloc, counted as carried over, not as an event.
+  void ApplyCarriedAlloc(ProcessIndex process, const Record& record);
   // The process is gone: what it still holds becomes its leaks.
   void EndProcess(ProcessIndex process, ProcessState state, std::int64_t exit_status);
   // Counts slots lost upstream (abandoned in the ring, cut from a file).
@@ -83,6 +107,8 @@ class Ledger {
   AnomalyCounts anomalies() const;
   const absl::flat_hash_map<LeakSiteKey, LeakSiteTotals>& leak_sites() const { return leak_sites_; }
   std::size_t live_buffer_count() const { return live_.size(); }
+  // Every live buffer of every process (key.process is the ProcessIndex).
+  const LiveTable& live() const { return live_; }
   // Ledger-wide type index -> name ("DRAM", or a pool's name).
   const std::string& type_name(std::uint8_t type) const { return type_names_[type]; }
   std::size_t type_count() const { return type_names_.size(); }

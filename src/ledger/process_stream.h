@@ -34,6 +34,8 @@ class ProcessStream {
   std::size_t Apply(Ledger& ledger, std::span<Event> slots, std::optional<std::uint64_t> drained_at_ns);
 
   bool ended() const { return ended_; }
+  // True while a record's continuation slots are still to come.
+  bool mid_record() const { return assembler_.mid_record(); }
   std::uint64_t records() const { return records_; }
   const AssemblerErrors& errors() const { return assembler_.errors(); }
   ProcessIndex process() const { return process_; }

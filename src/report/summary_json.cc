@@ -32,13 +32,22 @@ std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections) {
       }
       if (!used.empty()) holds.push_back({{"device", d}, {"types", std::move(used)}});
     }
-    processes.push_back({{"pid", p.pid},
-                         {"comm", p.comm},
-                         {"state", ProcessStateName(p.state)},
-                         {"events", p.events},
-                         {"leaked_buffers", p.leaked_buffers},
-                         {"leaked_bytes", p.leaked_bytes},
-                         {"devices", std::move(holds)}});
+    json row = {{"pid", p.pid},
+                {"uid", p.uid ? json(*p.uid) : json(nullptr)},
+                {"comm", p.comm},
+                {"state", ProcessStateName(p.state)},
+                {"events", p.events},
+                {"leaked_buffers", p.leaked_buffers},
+                {"leaked_bytes", p.leaked_bytes},
+                {"devices", std::move(holds)}};
+    if (p.handover.joined_late) {
+      row["handover"] = {{"handovers", p.handover.handovers},
+                         {"records_elsewhere", p.handover.records_elsewhere},
+                         {"carried_buffers", p.handover.carried_buffers},
+                         {"carried_bytes", p.handover.carried_bytes},
+                         {"missed_frees", p.handover.missed_frees}};
+    }
+    processes.push_back(std::move(row));
   }
   out["dropped_events"] = dropped;
   out["lost_records"] = lost;

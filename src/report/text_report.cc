@@ -38,6 +38,14 @@ std::string TextReport(const Ledger& ledger) {
     lost += p.lost_slots;
     AppendLine(out, "memledger: pid {} ({}) {}: {} events, {} dropped{}", p.pid, p.comm, ProcessStateName(p.state), p.events,
          p.dropped_events, p.lost_slots ? fmt::format(", {} records lost", p.lost_slots) : "");
+    if (p.handover.joined_late) {
+      const Handover& h = p.handover;
+      AppendLine(out,
+                 "memledger: pid {}: these books begin part-way (its ring changed hands {} times): {} buffers ({}) "
+                 "carried over, {} records accounted elsewhere, {} frees of buffers allocated before",
+                 p.pid, h.handovers, h.carried_buffers, FormatBytes(h.carried_bytes), h.records_elsewhere,
+                 h.missed_frees);
+    }
   }
   if (dropped != 0) AppendLine(out, "memledger: WARNING: {} events were dropped (MEMLEDGER_ON_FULL=drop): the books are incomplete", dropped);
   if (lost != 0) AppendLine(out, "memledger: WARNING: {} records were lost in transit: the books are incomplete", lost);

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ledger/carry_over.h"
 #include "report/summary_json.h"
 #include "server/metrics.h"
 
@@ -222,7 +224,7 @@ void Server::AcceptLegacy() {
       ++stats_.rejected;
       continue;
     }
-    const ProcessIndex process = ledger_.BeginProcess(static_cast<std::uint32_t>(peer.pid), ReadComm(peer.pid));
+    const ProcessIndex process = ledger_.BeginProcess(static_cast<std::uint32_t>(peer.pid), ReadComm(peer.pid), peer.uid);
     legacy_sessions_[fd] = std::make_unique<LegacySession>(fd, peer.pid, legacy_version_, process);
     Watch(epoll_fd_, fd);
     ++stats_.clients_total;
@@ -245,15 +247,17 @@ void Server::OnPendingReadable(int fd) {
     QueryMessage query;
     char bytes[256];
   } message{};
-  int ring_fd = -1;
-  const long n = ReceivePacket(fd, &message, sizeof(message), std::chrono::milliseconds(0), &ring_fd);
+  std::array<int, 2> passed{-1, -1};  // the ring; the carried-over state
+  const long n = ReceivePacket(fd, &message, sizeof(message), std::chrono::milliseconds(0), passed);
   std::uint64_t magic = 0;
   if (n >= static_cast<long>(sizeof(magic))) std::memcpy(&magic, message.bytes, sizeof(magic));
-  if (magic == kHelloMagic && n == static_cast<long>(sizeof(HelloMessage))) {
-    AcceptHello(fd, message.hello, ring_fd);
+  if (magic == kHelloMagic) {
+    AcceptHello(fd, message.hello, n, passed[0], passed[1]);
     return;
   }
-  if (ring_fd >= 0) close(ring_fd);
+  for (const int passed_fd : passed) {
+    if (passed_fd >= 0) close(passed_fd);
+  }
   if (magic == kQueryMagic && n == static_cast<long>(sizeof(QueryMessage))) {
     AnswerQuery(fd, message.query);
   } else if (n > 0) {
@@ -263,19 +267,23 @@ void Server::OnPendingReadable(int fd) {
   close(fd);
 }
 
-void Server::AcceptHello(int fd, const HelloMessage& hello, int ring_fd) {
+void Server::AcceptHello(int fd, const HelloMessage& hello, long size, int ring_fd, int carried_fd) {
   auto refuse = [&](WelcomeStatus status, const std::string& reason) {
     Reject(fd, status, reason);
     if (ring_fd >= 0) close(ring_fd);
+    if (carried_fd >= 0) close(carried_fd);
     close(fd);
     ++stats_.rejected;
   };
-  if (hello.protocol_version != kProtocolVersion || hello.event_bytes != sizeof(Event) ||
-      hello.ring_layout_version != kRingLayoutVersion) {
+  // Fields past `size` read as 0 (the buffer was zeroed): a client of another
+  // version gets told so, whatever its Hello's size.
+  if (size != static_cast<long>(sizeof(HelloMessage)) || hello.protocol_version != kProtocolVersion ||
+      hello.event_bytes != sizeof(Event) || hello.ring_layout_version != kRingLayoutVersion) {
     refuse(WelcomeStatus::kVersionMismatch,
-           fmt::format("server speaks protocol {} with {}-byte events and ring layout {}; client sent {}, {}, {}",
-                       kProtocolVersion, sizeof(Event), kRingLayoutVersion, hello.protocol_version,
-                       hello.event_bytes, hello.ring_layout_version));
+           fmt::format("server speaks protocol {} ({}-byte Hello, {}-byte events, ring layout {}); client sent {} "
+                       "({}, {}, {})",
+                       kProtocolVersion, sizeof(HelloMessage), sizeof(Event), kRingLayoutVersion,
+                       hello.protocol_version, size, hello.event_bytes, hello.ring_layout_version));
     return;
   }
   if (sessions_.size() >= kMaxSessions) {
@@ -286,9 +294,29 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, int ring_fd) {
     refuse(WelcomeStatus::kBadRing, "the Hello carried no ring memfd");
     return;
   }
+  const bool resumed = (hello.flags & kHelloResumed) != 0;
+  if (hello.flags & ~static_cast<std::uint32_t>(kHelloResumed)) {
+    refuse(WelcomeStatus::kBadMessage, fmt::format("unknown Hello flags {:#x}", hello.flags));
+    return;
+  }
   std::string error;
+  std::optional<std::vector<Event>> carried;
+  if (resumed) {
+    if (carried_fd < 0) {
+      refuse(WelcomeStatus::kBadMessage, "a resumed Hello must carry its carried-over state");
+      return;
+    }
+    carried = ReadCarriedOver(carried_fd, &error);
+    if (!carried) {
+      refuse(WelcomeStatus::kBadMessage, error);
+      return;
+    }
+  }
+  if (carried_fd >= 0) close(carried_fd);
+  carried_fd = -1;
   auto ring = EventRing::Attach(ring_fd, &error);
   close(ring_fd);
+  ring_fd = -1;
   if (!ring) {
     refuse(WelcomeStatus::kBadRing, error);
     return;
@@ -303,7 +331,17 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, int ring_fd) {
     close(fd);
     return;
   }
-  const ProcessIndex process = ledger_.BeginProcess(static_cast<std::uint32_t>(peer.pid), ReadComm(peer.pid));
+  const ProcessIndex process =
+      ledger_.BeginProcess(static_cast<std::uint32_t>(peer.pid), ReadComm(peer.pid), peer.uid);
+  if (resumed) {
+    // What the process accounted while no server had its ring comes first;
+    // the ring is drained from where the process's own consumer stopped.
+    ledger_.JoinLate(process, Handover{.handovers = hello.handovers,
+                                       .records_elsewhere = hello.records_elsewhere,
+                                       .missed_frees = hello.missed_frees});
+    ApplyCarriedOver(ledger_, process, *carried);
+    ++stats_.clients_resumed;
+  }
   const int pidfd = PidfdOpen(peer.pid);
   if (pidfd >= 0) {
     Watch(epoll_fd_, pidfd);
@@ -375,6 +413,7 @@ std::string Server::SummaryJson() const {
                                    {{"socket", socket_path_},
                                     {"clients", stats.clients},
                                     {"clients_total", stats.clients_total},
+                                    {"clients_resumed", stats.clients_resumed},
                                     {"rejected", stats.rejected},
                                     {"events", stats.events},
                                     {"events_per_second", stats.events_per_second},

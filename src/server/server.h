@@ -37,6 +37,7 @@ struct ServerOptions {
 struct ServerStats {
   std::uint64_t clients = 0;       // connected now
   std::uint64_t clients_total = 0;
+  std::uint64_t clients_resumed = 0;  // came back with a ring another consumer drained
   std::uint64_t rejected = 0;      // handshakes refused
   std::uint64_t events = 0;
   std::uint64_t dropped = 0;       // refused by clients' full rings (drop policy)
@@ -69,7 +70,8 @@ class Server {
   void Accept();
   void AcceptLegacy();
   void OnPendingReadable(int fd);
-  void AcceptHello(int fd, const HelloMessage& hello, int ring_fd);
+  // `size`: the Hello packet's. Takes ownership of both fds (-1: none passed).
+  void AcceptHello(int fd, const HelloMessage& hello, long size, int ring_fd, int carried_fd);
   void AnswerQuery(int fd, const QueryMessage& query);
   void EndSession(int fd);
   void DrainAll();

@@ -2,7 +2,8 @@
 // query tool) and `memledger serve`, over a Unix SOCK_SEQPACKET socket: one
 // message per packet, fixed layouts, a magic and a protocol version in every
 // message, sizes asserted. The ring's memfd travels with the Hello as
-// SCM_RIGHTS. A version or size mismatch gets a Welcome that says so, never a
+// SCM_RIGHTS; a client coming back after its server went away sends a second
+// memfd with what it accounted meanwhile (carry_over.h). A version or size mismatch gets a Welcome that says so, never a
 // misread; the server learns who the peer is from SO_PEERCRED, never from a
 // message.
 #pragma once
@@ -11,26 +12,44 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <span>
 #include <string_view>
 #include <type_traits>
+#include <vector>
+
+#include "event/event.h"
 
 namespace memledger {
 
 inline constexpr std::uint64_t kHelloMagic = 0x4f4c4c4548444c4dULL;    // "MLDHELLO"
 inline constexpr std::uint64_t kWelcomeMagic = 0x454d4f434c454c4dULL;  // "MLELCOME"
 inline constexpr std::uint64_t kQueryMagic = 0x5952455551444c4dULL;    // "MLDQUERY"
-inline constexpr std::uint32_t kProtocolVersion = 1;
+inline constexpr std::uint32_t kProtocolVersion = 2;
 
-// First message of a tracked process; carries its ring's memfd.
+enum HelloFlags : std::uint32_t {
+  // The ring is not new: it was drained by a server that went away and then
+  // in the process itself. A second memfd carries the carried-over slot
+  // stream; the handover fields say what was accounted elsewhere.
+  kHelloResumed = 1,
+};
+
+// First message of a tracked process; carries its ring's memfd (and, when
+// resumed, the carried-over state's memfd after it).
 struct HelloMessage {
   std::uint64_t magic;             // kHelloMagic
   std::uint32_t protocol_version;  // kProtocolVersion
   std::uint32_t event_bytes;       // sizeof(Event)
   std::uint32_t ring_layout_version;
-  std::uint32_t reserved;
+  std::uint32_t flags;             // HelloFlags
   char comm[32];                   // NUL-padded; informative only
+  // Resumed only (else 0): the process's own word, about its own books.
+  std::uint64_t handovers;          // times its ring changed hands before
+  std::uint64_t records_elsewhere;  // records accounted in the process meanwhile
+  std::uint64_t missed_frees;       // frees its own books could not match meanwhile
 };
-static_assert(sizeof(HelloMessage) == 56);
+static_assert(sizeof(HelloMessage) == 80);
+// The carried-over memfd holds whole 64-byte slots, at most this many bytes.
+inline constexpr std::uint64_t kMaxCarriedOverBytes = 1ULL << 30;
 
 enum class WelcomeStatus : std::uint32_t {
   kAccepted = 0,
@@ -68,14 +87,21 @@ static_assert(std::is_trivially_copyable_v<HelloMessage> && std::is_trivially_co
 // $XDG_RUNTIME_DIR/memledger.sock, else /tmp/memledger-$UID.sock.
 std::string DefaultSocketPath();
 
-// Sends one packet with an optional fd (SCM_RIGHTS). False on failure (errno set).
-bool SendPacket(int socket, const void* data, std::size_t size, int fd_to_pass = -1);
+// Sends one packet with fds (SCM_RIGHTS), at most two. False on failure (errno set).
+bool SendPacket(int socket, const void* data, std::size_t size, std::span<const int> fds_to_pass = {});
 // Receives one packet of at most `capacity` bytes, waiting at most `timeout`.
-// Returns its size, or -1 on error, timeout or hang-up. A passed fd, if any,
-// lands in *received_fd (else -1); extra fds are closed.
+// Returns its size, or -1 on error, timeout or hang-up. Passed fds land in
+// `received_fds` in order (the rest of it is set to -1); extra fds are closed.
 long ReceivePacket(int socket, void* data, std::size_t capacity, std::chrono::milliseconds timeout,
-                   int* received_fd = nullptr);
+                   std::span<int> received_fds = {});
 
 WelcomeMessage MakeWelcome(WelcomeStatus status, std::string_view reason);
+
+// The carried-over state of a resumed Hello: a sealed memfd holding `slots`.
+// Returns the fd, or -1 and sets *error.
+int WriteCarriedOver(std::span<const Event> slots, std::string* error);
+// Reads a carried-over memfd from a peer that may be hostile: a regular file
+// of whole slots, at most kMaxCarriedOverBytes. nullopt and *error otherwise.
+std::optional<std::vector<Event>> ReadCarriedOver(int fd, std::string* error);
 
 }  // namespace memledger

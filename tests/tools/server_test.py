@@ -7,8 +7,11 @@
 2. A client killed with SIGKILL mid-run (at a checkpoint where it wrote down
    what it holds): it shows as killed, and exactly what it held is booked as
    its leaks, per device and type; the server and the others carry on.
-3. The server killed under load: the client neither blocks nor dies; it goes
-   on accounting in-process and says so.
+3. The server killed under load and restarted: the client neither blocks nor
+   dies; it accounts in-process meanwhile, then hands the restarted server its
+   ring with what it holds; that server's books of it are exact for everything
+   allocated after the first server died, and count (not flag) the frees of
+   buffers from before.
 4. `memledger status` with no server: a clear error and exit status 1.
 5. Bad handshakes (wrong version, no ring fd, garbage) get a Welcome that says
    why; the server carries on.
@@ -21,11 +24,13 @@ usage: server_test.py BIN_DIR [--clients N] [--iterations I]
 import argparse
 import json
 import os
+import signal
 import socket as sockets
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from server_process import start_server, stop, stop_all
@@ -143,19 +148,75 @@ def killed_client(bin_dir, work, check):
     check.expect("no false anomalies", sum(summary["anomalies"].values()), 0)
 
 
-def server_killed(bin_dir, work, check):
-    print("the server killed under load")
+def start_reading(stream):
+    """Collects a child's stderr lines in a thread: (lines, thread)."""
+    lines = []
+    thread = threading.Thread(target=lambda: lines.extend(iter(stream.readline, "")), daemon=True)
+    thread.start()
+    return lines, thread
+
+
+def wait_for(what, predicate, timeout=60):
+    deadline = time.time() + timeout
+    while not predicate():
+        if time.time() > deadline:
+            raise RuntimeError("timed out waiting for " + what)
+        time.sleep(0.02)
+
+
+def server_restarted(bin_dir, work, check):
+    print("the server killed under load, then restarted")
     socket = os.path.join(work, "gone.sock")
     server = start_server(bin_dir, socket)
-    client = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--iterations", "1200"],
+    checkpoint = os.path.join(work, "before-truth.json")
+    truth_path = os.path.join(work, "restart-truth.json")
+    client = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--iterations", "1500", "--leaks", "4",
+                               "--checkpoint-truth", checkpoint, "--truth-json", truth_path],
                               env=client_env(socket), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.7)
+    err, reader = start_reading(client.stderr)
+    wait_for("the checkpoint", lambda: os.path.exists(checkpoint))
+    with open(checkpoint) as f:
+        before = json.load(f)  # what the client holds when its server dies: in no surviving books
+    held_before = sum(t["live_buffers"] for d in before["devices"] for t in d["types"].values())
     server.kill()
     server.wait()
-    _, err = client.communicate(timeout=600)
-    check.expect("client exit status after the server died", client.returncode, 0)
-    check.true("client says accounting moved in-process", "the server went away" in err)
-    check.true("client printed its own books", "memledger: pid" in err)
+    wait_for("the client to notice", lambda: any("the server went away" in line for line in err))
+    client.send_signal(signal.SIGUSR1)  # decode steps run while no server does
+    time.sleep(0.6)
+    server = start_server(bin_dir, socket)
+    client.wait(timeout=600)
+    reader.join(timeout=60)
+    err = "".join(err)
+    check.expect("client exit status across the restart", client.returncode, 0)
+    check.true("client says it reconnected", "reconnected to the server" in err)
+    with open(truth_path) as f:
+        truth = json.load(f)
+    summary = status(bin_dir, socket)
+    table = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", socket], capture_output=True,
+                           text=True, timeout=60).stdout
+    check.expect("server exit status", stop(server), 0)
+    check.true("status says what the server missed", f"pid {client.pid} came back after its server went away" in table)
+    rows = {p["pid"]: p for p in summary["processes"]}
+    row = rows.get(client.pid, {})
+    check.expect("the restarted server has the client", row.get("state"), "exited")
+    check.expect("the client's uid", row.get("uid"), os.getuid())
+    # Its leaks were all made after the first server died: during the outage
+    # (carried over at reconnect) or after it. Exact, per buffer and byte.
+    check.expect("leaked buffers after reconnect", row.get("leaked_buffers"), truth["leaked"]["buffers"])
+    check.expect("leaked bytes after reconnect", row.get("leaked_bytes"), truth["leaked"]["bytes"])
+    handover = row.get("handover", {})
+    print(f"  held when the server died: {held_before} buffers; restarted server's books: {handover}; "
+          f"leaked {row.get('leaked_buffers')} buffers = truth {truth['leaked']['buffers']}")
+    check.expect("ring changed hands twice", handover.get("handovers"), 2)
+    check.true("the outage's live buffers were carried over", handover.get("carried_buffers", 0) > 0)
+    check.true("records accounted in the process meanwhile", handover.get("records_elsewhere", 0) > 0)
+    # Every buffer held when the server died is freed later: each free is
+    # missed (counted, shown), none an anomaly.
+    check.expect("frees of buffers from before the outage", handover.get("missed_frees"), held_before)
+    for kind in ("unknown_free", "double_free", "double_alloc", "overlap", "late_free_hook", "invalid_events"):
+        check.expect(f"no {kind} across the restart", summary["anomalies"][kind], 0)
+    check.expect("dropped events", summary["dropped_events"], 0)
+    check.true("device names came back with the client", all(d["name"] for d in summary["devices"]))
 
 
 def no_server(bin_dir, work, check):
@@ -170,10 +231,10 @@ HELLO_MAGIC = 0x4f4c4c4548444c4d
 WELCOME = struct.Struct("<QII112s")
 
 
-def handshake(path, payload, check, what):
+def handshake(path, payload, check, what, fds=()):
     conn = sockets.socket(sockets.AF_UNIX, sockets.SOCK_SEQPACKET)
     conn.connect(path)
-    conn.send(payload)
+    sockets.send_fds(conn, [payload], list(fds))
     conn.settimeout(10)
     reply = conn.recv(256)
     conn.close()
@@ -188,17 +249,28 @@ def bad_handshakes(bin_dir, work, check):
     print("bad handshakes")
     path = os.path.join(work, "hostile.sock")
     server = start_server(bin_dir, path)
-    hello = struct.Struct("<QIIII32s")
-    status_code, reason = handshake(path, hello.pack(HELLO_MAGIC, 99, 64, 1, 0, b"evil"), check, "wrong version")
+    hello = struct.Struct("<QIIII32sQQQ")
+    status_code, reason = handshake(path, hello.pack(HELLO_MAGIC, 99, 64, 1, 0, b"evil", 0, 0, 0), check,
+                                    "wrong version")
     check.expect("wrong protocol version: status", status_code, 1)
-    check.true("wrong protocol version: the reason names the versions", "protocol 1" in reason and "99" in reason)
-    status_code, reason = handshake(path, hello.pack(HELLO_MAGIC, 1, 64, 1, 0, b"no fd"), check, "no fd")
+    check.true("wrong protocol version: the reason names the versions", "protocol 2" in reason and "99" in reason)
+    old_hello = struct.Struct("<QIIII32s")  # protocol 1's, shorter
+    status_code, reason = handshake(path, old_hello.pack(HELLO_MAGIC, 1, 64, 1, 0, b"old"), check, "old client")
+    check.expect("a protocol 1 client: status", status_code, 1)
+    check.true("a protocol 1 client: the reason names both", "protocol 2" in reason and "sent 1" in reason)
+    status_code, reason = handshake(path, hello.pack(HELLO_MAGIC, 2, 64, 1, 0, b"no fd", 0, 0, 0), check, "no fd")
     check.expect("no ring fd: status", status_code, 2)
     check.true("no ring fd: the reason says so", "no ring" in reason)
+    not_a_ring = os.memfd_create("not-a-ring")
+    status_code, reason = handshake(path, hello.pack(HELLO_MAGIC, 2, 64, 1, 1, b"resumed", 1, 0, 0), check,
+                                    "resumed without state", fds=[not_a_ring])
+    os.close(not_a_ring)
+    check.expect("resumed Hello without its carried state: status", status_code, 3)
+    check.true("resumed Hello without its carried state: the reason says so", "carried-over" in reason)
     status_code, _ = handshake(path, b"GET / HTTP/1.1\r\n\r\n", check, "garbage")
     check.expect("garbage: status", status_code, 3)
     summary = status(bin_dir, path)
-    check.expect("the server carries on and counts the refusals", summary["server"]["rejected"], 3)
+    check.expect("the server carries on and counts the refusals", summary["server"]["rejected"], 5)
     check.expect("server exit status", stop(server), 0)
 
 
@@ -272,7 +344,7 @@ def main():
         try:
             many_clients(args.bin_dir, work, check, args.clients, args.iterations)
             killed_client(args.bin_dir, work, check)
-            server_killed(args.bin_dir, work, check)
+            server_restarted(args.bin_dir, work, check)
             no_server(args.bin_dir, work, check)
             bad_handshakes(args.bin_dir, work, check)
             legacy_client(args.bin_dir, work, check)

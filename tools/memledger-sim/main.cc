@@ -63,7 +63,7 @@ void AddCommonFlags(CLI::App& command, CommandLine& line) {
   command.add_option("--truth-json", options.truth_json,
                      "Write the allocator's own view (schema memledger.truth/1) here just before the devices close");
   command.add_option("--checkpoint-truth", options.checkpoint_truth,
-                     "llm: once the weights are loaded, write the truth here and wait to be killed (crash tests)");
+                     "llm: once the weights are loaded, write the truth here and wait for SIGUSR1 to go on (crash and reconnect tests)");
 }
 
 }  // namespace

@@ -38,12 +38,29 @@ void PrintTable(const nlohmann::json& summary) {
                  Percent(used, total), FormatBytes(counters["peak_bytes"]));
     }
   }
-  fmt::print("\n  {:>8} {:<16} {:<8} {:>10} {:>12}\n", "pid", "process", "state", "events", "leaked");
+  fmt::print("\n  {:>8} {:>6} {:<16} {:<8} {:>11} {:>10} {:>12}\n", "pid", "uid", "process", "state", "using",
+             "events", "leaked");
+  std::string notes;
   for (const auto& process : summary["processes"]) {
-    fmt::print("  {:>8} {:<16} {:<8} {:>10} {:>12}\n", process["pid"].get<std::uint64_t>(),
-               process["comm"].get<std::string>(), process["state"].get<std::string>(),
-               process["events"].get<std::uint64_t>(), FormatBytes(process["leaked_bytes"]));
+    std::uint64_t using_bytes = 0;
+    for (const auto& device : process["devices"]) {
+      for (const auto& [type, held] : device["types"].items()) using_bytes += held["live_bytes"].get<std::uint64_t>();
+    }
+    const auto& uid = process.value("uid", nlohmann::json());
+    fmt::print("  {:>8} {:>6} {:<16} {:<8} {:>11} {:>10} {:>12}\n", process["pid"].get<std::uint64_t>(),
+               uid.is_number() ? std::to_string(uid.get<std::uint64_t>()) : "-", process["comm"].get<std::string>(),
+               process["state"].get<std::string>(), FormatBytes(using_bytes), process["events"].get<std::uint64_t>(),
+               FormatBytes(process["leaked_bytes"]));
+    if (const auto handover = process.find("handover"); handover != process.end()) {
+      notes += fmt::format(
+          "  pid {} came back after its server went away: {} buffers ({}) carried over, {} records accounted in "
+          "the process meanwhile, {} frees of buffers from before (not in these books)\n",
+          process["pid"].get<std::uint64_t>(), (*handover)["carried_buffers"].get<std::uint64_t>(),
+          FormatBytes((*handover)["carried_bytes"]), (*handover)["records_elsewhere"].get<std::uint64_t>(),
+          (*handover)["missed_frees"].get<std::uint64_t>());
+    }
   }
+  if (!notes.empty()) fmt::print("\n{}", notes);
   std::string anomalies;
   for (const auto& [kind, count] : summary["anomalies"].items()) {
     if (count.get<std::uint64_t>() != 0) anomalies += fmt::format("{}{} {}", anomalies.empty() ? "" : ", ", kind, count.get<std::uint64_t>());

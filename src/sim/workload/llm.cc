@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <optional>
 #include <random>
@@ -174,10 +175,19 @@ void DecodeStep(Device& device, const LlmPrograms& programs, std::uint64_t shard
 
 // Writes what the devices hold now, then waits for the signal that kills the
 // process. The file appears whole (written aside, then renamed).
-[[noreturn]] void WriteCheckpointAndWaitToBeKilled(const Devices& devices, const std::string& path) {
+std::atomic<bool> g_go_on{false};
+void GoOn(int) { g_go_on.store(true, std::memory_order_relaxed); }
+
+// Writes what the devices hold to `path` (whole, by rename) and waits for
+// SIGUSR1 to go on (or to be killed). Whichever thread takes the signal, the
+// flag says so; polled, so no wakeup is missed.
+void WriteCheckpointAndWait(const Devices& devices, const std::string& path) {
+  struct sigaction action{};
+  action.sa_handler = GoOn;
+  sigaction(SIGUSR1, &action, nullptr);
   WriteTruthJson(TakeTruth(devices), path + ".partial");
   std::rename((path + ".partial").c_str(), path.c_str());
-  for (;;) pause();
+  while (!g_go_on.load(std::memory_order_relaxed)) usleep(5000);
 }
 
 }  // namespace
@@ -192,7 +202,7 @@ WorkloadResult RunLlm(const WorkloadOptions& options) {
     std::vector<std::optional<DeviceWeights>> weights(devices.size());
     RunThreads(static_cast<std::uint32_t>(devices.size()),
                [&](std::uint32_t device) { weights[device] = LoadWeights(*devices[device], shards); });
-    if (!options.checkpoint_truth.empty()) WriteCheckpointAndWaitToBeKilled(devices, options.checkpoint_truth);
+    if (!options.checkpoint_truth.empty()) WriteCheckpointAndWait(devices, options.checkpoint_truth);
     RunThreads(threads, [&](std::uint32_t thread) {
       Device& device = *devices[thread % devices.size()];
       KvCache kv_cache(device, shards, ThreadSeed(options, thread));

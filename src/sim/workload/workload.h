@@ -33,8 +33,9 @@ struct WorkloadOptions {
   std::uint64_t seed = 1;
   HookPolicy hooks;
   std::string truth_json;        // empty: no truth file
-  // llm only: once the weights are loaded, write the truth here and wait to be
-  // killed (a crash test knows exactly what the process held when it died).
+  // llm only: once the weights are loaded, write the truth here and wait for
+  // SIGUSR1 to go on (a crash test kills it there and knows exactly what it
+  // held; a reconnect test knows what it held before its server died).
   std::string checkpoint_truth;
 };
 

@@ -1,0 +1,26 @@
+// quiet_thread.h — threads the client library starts inside the application
+// (the embedded consumer, the server watcher) take none of the application's
+// signals: a process-directed SIGUSR1, SIGINT or SIGTERM must reach the
+// application's own threads and handlers, not ours. The mask is set before
+// the thread exists, so there is no window in which it could take one.
+#pragma once
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <functional>
+#include <thread>
+#include <utility>
+
+namespace memledger {
+
+inline std::thread StartQuietThread(std::function<void()> fn) {
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &saved);
+  std::thread thread(std::move(fn));
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  return thread;
+}
+
+}  // namespace memledger

@@ -1,0 +1,34 @@
+// carry_over.h — a process's books handed from one ledger to another part-way
+// through its stream: the buffers it holds, as alloc records in a slot stream
+// (record.h framing), read back into the other ledger as carried over.
+//
+// The client uses it when its server returns: the in-process ledger that
+// accounted while no server ran hands what it holds to the new server with the
+// ring (see docs/architecture.md, "Reconnect"). The names those buffers refer
+// to (devices, tags, pools) travel in the same stream, ahead of the allocs,
+// from the client's own memory of what it declared.
+//
+// The receiving side treats the stream as hostile: only names and allocations
+// are taken; anything else is counted invalid and skipped.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "event/record.h"
+#include "ledger/ledger.h"
+
+namespace memledger {
+
+// Appends an alloc record (ALLOC, CB_ALLOC or KERNEL_LOAD) for every buffer
+// `process` holds in `ledger`, oldest first, in the process's own memory
+// types and tag ids, with its address, size, thread-free identity and stack.
+void AppendLiveBuffers(const Ledger& ledger, ProcessIndex process, std::vector<Event>& slots);
+
+// Applies a carried-over slot stream to `process`: device opens, tags and
+// pools as records, allocations as carried over (Ledger::ApplyCarriedAlloc).
+// Any other kind is an invalid event; slots lost to bad framing are counted lost.
+void ApplyCarriedOver(Ledger& ledger, ProcessIndex process, std::span<const Event> slots);
+
+}  // namespace memledger
