@@ -323,7 +323,7 @@ void Init() {
   }
   g_ring = ring.release();
   // The first record names the process.
-  EmitWithPayload(MakeEvent(EventKind::kProcess, 0, 0, pid, 0, 0), comm);
+  EmitWithPayload(MakeEvent(EventKind::kProcess, 0, 0, pid, 0, std::uint64_t{getuid()} + 1), comm);
   const std::string path = g_config->socket.empty() ? DefaultSocketPath() : g_config->socket;
   if (!capture && g_config->socket != "none") {
     std::string reason;

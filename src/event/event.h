@@ -31,7 +31,7 @@ enum class EventKind : std::uint8_t {
   kTag = 9,          // defines tag id `tag` as the payload's name
   kMark = 10,        // payload: label
   kPool = 11,        // defines memory type `type` as the payload's pool name
-  kProcess = 12,     // written by the consumer: pid in buffer_id; payload: comm
+  kProcess = 12,     // the process names itself: pid in buffer_id, uid + 1 in size (0: unknown); payload: comm
   kProcessEnd = 13,  // written by the consumer: the process ended (exit code in size)
 };
 inline constexpr std::uint8_t kLastEventKind = 13;

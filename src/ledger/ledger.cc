@@ -148,6 +148,9 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
     case EventKind::kPool: OnPool(books, record); break;
     case EventKind::kProcess:
       books.pid = static_cast<std::uint32_t>(e.buffer_id);
+      if (e.size != 0 && e.size - 1 <= std::numeric_limits<std::uint32_t>::max()) {
+        books.uid = static_cast<std::uint32_t>(e.size - 1);
+      }
       if (!record.payload.empty()) books.comm = BoundedName(record.payload);
       break;
     case EventKind::kProcessEnd:

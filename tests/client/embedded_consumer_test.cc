@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -52,6 +53,7 @@ class Producer {
   void Begin() {
     Event e{};
     e.buffer_id = kPid;
+    e.size = std::uint64_t{getuid()} + 1;
     Record(EventKind::kProcess, e, "unit");
   }
   void End() {
@@ -223,6 +225,75 @@ TEST(EmbeddedConsumer, TrailingSlotNeverPublishedIsCountedLostOnce) {
   EXPECT_EQ(books.events, 1u);
   EXPECT_EQ(books.lost_slots, 1u);
   EXPECT_EQ(books.state, ProcessState::kExited);
+}
+
+}  // namespace
+}  // namespace memledger
+
+namespace memledger {
+namespace {
+
+TEST(EmbeddedConsumer, PausesOnlyAtARecordBoundaryAndResumesWhereItStopped) {
+  auto ring = MakeRing();
+  ASSERT_NE(ring, nullptr);
+  EmbeddedConsumer consumer(*ring, kPid, "unit", nullptr);
+  Producer producer(*ring);
+  producer.Begin();
+  producer.Alloc(1, 100);
+  // A mark whose header is published and whose payload slot is not yet.
+  Event mark{};
+  mark.kind = static_cast<std::uint8_t>(EventKind::kMark);
+  mark.payload_bytes = 5;
+  const std::uint64_t seq = ring->Claim(2);
+  ring->Publish(seq, mark);
+  EXPECT_FALSE(consumer.PauseAtRecordBoundary(50ms)) << "half a record must not change hands";
+  Event payload[1];
+  PackPayload("step0", payload);
+  ring->Publish(seq + 1, payload[0]);
+  ASSERT_TRUE(consumer.PauseAtRecordBoundary(2s));
+  EXPECT_EQ(ring->header().tail.load(), ring->header().head.load()) << "everything published was drained";
+  EXPECT_EQ(consumer.ledger().process(consumer.process()).marks.size(), 1u);
+  EXPECT_EQ(consumer.records(), 3u);
+
+  producer.Alloc(2, 50);  // published while no one drains
+  consumer.Resume();
+  producer.Free(1);
+  producer.End();
+  consumer.Stop();
+  const ProcessBooks& books = consumer.ledger().process(consumer.process());
+  EXPECT_EQ(books.state, ProcessState::kExited);
+  EXPECT_EQ(books.leaked_buffers, 1u);
+  EXPECT_EQ(books.leaked_bytes, 50u);
+  EXPECT_EQ(books.lost_slots, 0u);
+  for (const std::uint64_t n : books.anomalies) EXPECT_EQ(n, 0u);
+}
+
+TEST(EmbeddedConsumer, ATakeoverBeginsWithWhatWasCarriedAndCountsFreesFromBefore) {
+  auto ring = MakeRing();
+  ASSERT_NE(ring, nullptr);
+  Takeover takeover;
+  takeover.before.handovers = 1;
+  Event carried{};
+  carried.kind = static_cast<std::uint8_t>(EventKind::kAlloc);
+  carried.buffer_id = 7;
+  carried.address = 7 << 12;
+  carried.size = 700;
+  AppendRecord(takeover.carried, carried);
+  EmbeddedConsumer consumer(*ring, kPid, "unit", nullptr, std::move(takeover));
+  Producer producer(*ring);
+  producer.Free(7);   // carried over: matched
+  producer.Free(99);  // allocated before anyone here saw it: missed
+  producer.Alloc(3, 30);
+  producer.End();
+  consumer.Stop();
+  const ProcessBooks& books = consumer.ledger().process(consumer.process());
+  EXPECT_TRUE(books.handover.joined_late);
+  EXPECT_EQ(books.handover.handovers, 1u);
+  EXPECT_EQ(books.handover.carried_buffers, 1u);
+  EXPECT_EQ(books.handover.missed_frees, 1u);
+  EXPECT_EQ(books.anomalies[static_cast<int>(Anomaly::kUnknownFree)], 0u);
+  EXPECT_EQ(books.leaked_bytes, 30u);
+  EXPECT_EQ(books.uid, getuid());
 }
 
 }  // namespace

@@ -77,6 +77,24 @@ TEST(PackPayload, SplitsAcrossSlotsAtFiftySixBytes) {
 
 // --- RecordAssembler: whole records ---------------------------------------
 
+// --- AppendRecord ------------------------------------------------------------
+
+TEST(AppendRecord, NumbersOnFromTheLastSlotAndReassembles) {
+  std::vector<Event> slots;
+  AppendRecord(slots, Header(0, EventKind::kAlloc));
+  const std::string name = PatternPayload(130);  // three continuation slots
+  AppendRecord(slots, Header(0, EventKind::kTag), name);
+  AppendRecord(slots, Header(0, EventKind::kMark), std::string(kMaxPayloadBytes + 10, 'x'));
+  ASSERT_EQ(slots.size(), 1 + 4 + 1 + ContinuationSlots(kMaxPayloadBytes));
+  for (std::size_t i = 0; i < slots.size(); ++i) EXPECT_EQ(slots[i].seq, i + 1);
+  RecordAssembler assembler;
+  const auto records = PushAll(assembler, slots);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[1].payload, name);
+  EXPECT_EQ(records[2].payload.size(), kMaxPayloadBytes) << "cut at the largest payload";
+  EXPECT_EQ(assembler.errors().total(), 0u);
+}
+
 TEST(RecordAssembler, RecordWithoutPayloadCompletesAtOnce) {
   RecordAssembler assembler;
   Event alloc = Header(1, EventKind::kAlloc);

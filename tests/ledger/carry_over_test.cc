@@ -1,0 +1,167 @@
+// carry_over_test.cc — handing a process's books from one ledger to another
+// part-way (src/ledger/carry_over.h) and books that begin part-way
+// (Ledger::JoinLate): what is carried is booked exactly, frees of buffers from
+// before are counted as missed, not flagged, and a hostile carried stream can
+// only add invalid events to its own process.
+#include "ledger/carry_over.h"
+
+#include <gtest/gtest.h>
+
+#include "ledger_fixture.h"
+
+namespace memledger::ledger_test {
+namespace {
+
+constexpr std::uint8_t kScratchPool = MEMLEDGER_FIRST_POOL;
+
+class CarryOverTest : public LedgerTest {
+ protected:
+  // What a client declares before any buffer: a pool, a tag, an open device.
+  static std::vector<Event> Names() {
+    std::vector<Event> slots;
+    Event pool{};
+    pool.kind = static_cast<std::uint8_t>(EventKind::kPool);
+    pool.type = kScratchPool;
+    AppendRecord(slots, pool, "scratch");
+    Event tag{};
+    tag.kind = static_cast<std::uint8_t>(EventKind::kTag);
+    tag.tag = 3;
+    AppendRecord(slots, tag, "kv_cache");
+    Event open{};
+    open.kind = static_cast<std::uint8_t>(EventKind::kDeviceOpen);
+    open.device = 1;
+    AppendRecord(slots, open, EncodeDeviceDescription({"n300", {{MEMLEDGER_DRAM, 1 << 30}}}));
+    return slots;
+  }
+
+  // Process `p` of ledger_ holds one buffer of every kind of identity.
+  void HoldOneOfEach(ProcessIndex p) {
+    Pool(p, kScratchPool, "scratch");
+    Tag(p, 3, "kv_cache");
+    DeviceOpen(p, 1, "n300", {{MEMLEDGER_DRAM, 1 << 30}});
+    Alloc(p, Buf{.device = 1, .type = MEMLEDGER_DRAM, .id = 11, .address = 0x1000, .size = 4096, .tag = 3});
+    Alloc(p, Buf{.device = 1, .type = MEMLEDGER_L1, .id = 0, .address = 0x2000, .size = 256});  // by address
+    Alloc(p, Buf{.device = 1, .type = kScratchPool, .id = 12, .address = 0x9000, .size = 512});
+    Hook(p, EventKind::kCbAlloc, Buf{.device = 1, .type = MEMLEDGER_CB, .id = 5, .address = 0x3000, .size = 128});
+    Hook(p, EventKind::kKernelLoad, Buf{.device = 1, .type = MEMLEDGER_KERNEL, .id = 77, .address = 0, .size = 64});
+    Alloc(p, Buf{.device = 1, .type = MEMLEDGER_DRAM, .id = 13, .address = 0x8000, .size = 100});
+    Free(p, Buf{.device = 1, .type = MEMLEDGER_DRAM, .id = 13, .address = 0x8000});
+  }
+};
+
+TEST_F(CarryOverTest, WhatIsCarriedIsBookedExactlyAndFreesCleanly) {
+  const ProcessIndex from = Begin();
+  HoldOneOfEach(from);
+  std::vector<Event> carried = Names();
+  AppendLiveBuffers(ledger_, from, carried);
+
+  Ledger to;
+  const ProcessIndex p = to.BeginProcess(1000, "app");
+  to.JoinLate(p, Handover{.handovers = 2, .records_elsewhere = 10, .missed_frees = 1});
+  ApplyCarriedOver(to, p, carried);
+  ASSERT_EQ(to.Validate(), std::nullopt);
+
+  const ProcessBooks& books = to.process(p);
+  EXPECT_EQ(books.handover.carried_buffers, 5u);
+  EXPECT_EQ(books.handover.carried_bytes, 4096u + 256 + 512 + 128 + 64);
+  EXPECT_EQ(books.handover.handovers, 2u);
+  EXPECT_EQ(books.handover.records_elsewhere, 10u);
+  EXPECT_EQ(books.events, 3u) << "names are records; carried buffers are not events";
+  EXPECT_EQ(to.devices()[1].name, "n300");
+  EXPECT_EQ(to.devices()[1].capacity[MEMLEDGER_DRAM], 1u << 30);
+  for (std::uint8_t type = 0; type < to.type_count(); ++type) {
+    EXPECT_EQ(to.devices()[1].types[type].live_bytes, All(1, type).live_bytes) << to.type_name(type);
+    EXPECT_EQ(to.devices()[1].types[type].live_buffers, All(1, type).live_buffers) << to.type_name(type);
+  }
+  EXPECT_EQ(to.type_name(to.process(p).type_map[kScratchPool]), "scratch");
+
+  // The process frees everything it holds, by the identities it used: the
+  // receiving books match every free.
+  auto free = [&](EventKind kind, std::uint8_t type, std::uint64_t id, std::uint64_t address) {
+    Event e{};
+    e.seq = 100;
+    e.kind = static_cast<std::uint8_t>(kind);
+    e.device = 1;
+    e.type = type;
+    e.buffer_id = id;
+    e.address = address;
+    to.Apply(p, Record{e, {}});
+  };
+  free(EventKind::kFree, MEMLEDGER_DRAM, 11, 0x1000);
+  free(EventKind::kFree, MEMLEDGER_L1, 0, 0x2000);
+  free(EventKind::kFree, kScratchPool, 12, 0x9000);
+  free(EventKind::kCbFree, MEMLEDGER_CB, 5, 0x3000);
+  free(EventKind::kKernelUnload, MEMLEDGER_KERNEL, 77, 0);
+  EXPECT_EQ(to.live_buffer_count(), 0u);
+  EXPECT_EQ(to.Validate(), std::nullopt);
+  for (const std::uint64_t n : books.anomalies) EXPECT_EQ(n, 0u);
+  EXPECT_EQ(books.handover.missed_frees, 1u) << "only the count handed over";
+
+  // A buffer from before the books began: missed, not an anomaly; freed
+  // again right after: that one is a double free.
+  free(EventKind::kFree, MEMLEDGER_DRAM, 999, 0x7000);
+  EXPECT_EQ(books.handover.missed_frees, 2u);
+  EXPECT_EQ(books.anomalies[static_cast<int>(Anomaly::kUnknownFree)], 0u);
+  free(EventKind::kFree, MEMLEDGER_DRAM, 11, 0x1000);
+  EXPECT_EQ(books.anomalies[static_cast<int>(Anomaly::kDoubleFree)], 1u);
+}
+
+TEST_F(CarryOverTest, CarriedTagsAndLeaksKeepTheirSite) {
+  const ProcessIndex from = Begin();
+  HoldOneOfEach(from);
+  std::vector<Event> carried = Names();
+  AppendLiveBuffers(ledger_, from, carried);
+  Ledger to;
+  const ProcessIndex p = to.BeginProcess(1000, "app");
+  to.JoinLate(p, {});
+  ApplyCarriedOver(to, p, carried);
+  to.EndProcess(p, ProcessState::kKilled, -1);
+  EXPECT_EQ(to.process(p).leaked_buffers, 5u);
+  bool kv_cache_site = false;
+  for (const auto& [key, totals] : to.leak_sites()) {
+    if (to.tag_name(key.process, key.tag) == "kv_cache") kv_cache_site = totals.bytes == 4096 && totals.buffers == 1;
+  }
+  EXPECT_TRUE(kv_cache_site);
+}
+
+TEST_F(CarryOverTest, BooksFromTheStartStillFlagUnknownFrees) {
+  const ProcessIndex p = Begin();
+  Free(p, Buf{.device = 0, .type = MEMLEDGER_DRAM, .id = 5});
+  EXPECT_EQ(Anomalies(p, Anomaly::kUnknownFree), 1u);
+  EXPECT_EQ(ledger_.process(p).handover.missed_frees, 0u);
+  EXPECT_FALSE(ledger_.process(p).handover.joined_late);
+}
+
+TEST_F(CarryOverTest, AHostileCarriedStreamOnlyAddsInvalidEventsToItsOwnProcess) {
+  const ProcessIndex bystander = Begin(1, "bystander");
+  Alloc(bystander, Buf{.device = 0, .type = MEMLEDGER_DRAM, .id = 1, .address = 0x1000, .size = 64});
+  const ProcessIndex p = Begin(2, "hostile");
+  std::vector<Event> carried;
+  Event e{};
+  e.kind = static_cast<std::uint8_t>(EventKind::kProcessEnd);  // would end the process
+  AppendRecord(carried, e);
+  e.kind = static_cast<std::uint8_t>(EventKind::kFree);  // would free the bystander's buffer id
+  e.buffer_id = 1;
+  AppendRecord(carried, e);
+  e.kind = static_cast<std::uint8_t>(EventKind::kDeviceClose);
+  AppendRecord(carried, e);
+  e.kind = static_cast<std::uint8_t>(EventKind::kAlloc);  // zero size: invalid
+  AppendRecord(carried, e);
+  Event orphan{};
+  orphan.seq = carried.back().seq + 5;  // a gap in the framing
+  orphan.kind = static_cast<std::uint8_t>(EventKind::kAlloc);
+  orphan.size = 8;
+  orphan.buffer_id = 9;
+  carried.push_back(orphan);
+  ApplyCarriedOver(ledger_, p, carried);
+  EXPECT_EQ(ledger_.Validate(), std::nullopt);
+  EXPECT_EQ(ledger_.process(p).state, ProcessState::kRunning);
+  EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 4u);
+  EXPECT_EQ(ledger_.process(p).lost_slots, 4u);
+  EXPECT_EQ(ledger_.process(p).handover.carried_buffers, 1u);
+  EXPECT_EQ(Mine(bystander, 0, MEMLEDGER_DRAM).live_buffers, 1u);
+  EXPECT_EQ(AllAnomalies(bystander), 0u);
+}
+
+}  // namespace
+}  // namespace memledger::ledger_test
