@@ -1,0 +1,138 @@
+// restart_bench.cc — hook latency of a tracked process while its server is
+// killed and restarted under it (BM_HookLatencyServerRestart), beside the same
+// process with a server that stays up (BM_HookLatencyServerSteady).
+//
+// Each iteration starts `memledger serve` on a private socket and
+// `memledger-hook-latency` (two threads, 1 M hook calls/s each, timing every
+// call) against it; the restart case SIGKILLs the server 0.5 s in and starts
+// a new one 0.3 s later. Counters: p50/p99/p99.9/max per hook call in ns over
+// the whole run, and whether the client reconnected (it says so on stderr).
+// Target: p99 < 1 ms through the restart.
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace memledger {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+fs::path BinDir() { return fs::read_symlink("/proc/self/exe").parent_path(); }
+
+// This environment without MEMLEDGER*, plus `extra`.
+std::vector<std::string> Environment(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "MEMLEDGER", 9) != 0) env.emplace_back(*e);
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& err_path) {
+  std::vector<char*> argv, envp;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+bool Answers(const std::string& socket_path) {
+  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, socket_path.c_str(), sizeof(address.sun_path) - 1);
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return ok;
+}
+
+pid_t StartServer(const fs::path& dir, const std::string& socket_path) {
+  const pid_t pid = Spawn({(BinDir() / "memledger").string(), "serve", "--socket", socket_path}, Environment({}),
+                          (dir / "server.err").string());
+  for (int i = 0; i < 500 && !Answers(socket_path); ++i) std::this_thread::sleep_for(10ms);
+  return pid;
+}
+
+int Reap(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return status;
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void HookLatency(benchmark::State& state, bool restart) {
+  const fs::path dir = fs::temp_directory_path() / ("memledger-restart-bench-" + std::to_string(getpid()));
+  for (auto _ : state) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string socket_path = (dir / "server.sock").string();
+    pid_t server = StartServer(dir, socket_path);
+    const fs::path latency = dir / "latency.json";
+    const pid_t client = Spawn({(BinDir() / "memledger-hook-latency").string(), "--threads", "2", "--seconds", "2",
+                                "--rate", "1000000", "--out", latency.string()},
+                               Environment({"MEMLEDGER=1", "MEMLEDGER_REPORT=0", "MEMLEDGER_SOCKET=" + socket_path}),
+                               (dir / "client.err").string());
+    if (restart) {
+      std::this_thread::sleep_for(500ms);
+      kill(server, SIGKILL);
+      Reap(server);
+      std::this_thread::sleep_for(300ms);
+      server = StartServer(dir, socket_path);
+    }
+    const int client_status = Reap(client);
+    kill(server, SIGTERM);
+    Reap(server);
+    if (!WIFEXITED(client_status) || WEXITSTATUS(client_status) != 0) {
+      state.SkipWithError("the tracked client failed");
+      break;
+    }
+    const auto result = nlohmann::json::parse(ReadFile(latency));
+    for (const char* key : {"p50_ns", "p99_ns", "p999_ns", "max_ns", "calls"}) {
+      state.counters[key] = result[key].get<double>();
+    }
+    state.counters["reconnected"] = ReadFile(dir / "client.err").find("reconnected to the server") != std::string::npos;
+  }
+  fs::remove_all(dir);
+}
+
+void BM_HookLatencyServerSteady(benchmark::State& state) { HookLatency(state, false); }
+void BM_HookLatencyServerRestart(benchmark::State& state) { HookLatency(state, true); }
+BENCHMARK(BM_HookLatencyServerSteady)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_HookLatencyServerRestart)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace memledger
