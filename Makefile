@@ -5,12 +5,14 @@
 #   make bench   the benchmarks, side by side with their baselines
 #   make check-sanitizers   all tests under ASan+UBSan, concurrency tests under TSan
 #   make fuzz-smoke         a short run of every fuzz target
+#   make fuzz-nightly       1,000,000 executions of every fuzz target (FUZZ_RUNS)
 #   make install            into PREFIX (default /usr/local)
 
 SHELL := /bin/bash
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
+FUZZ_RUNS ?= 1000000
 FUZZ_TARGETS := $(patsubst fuzz/%_fuzzer.cc,fuzz_%,$(wildcard fuzz/*_fuzzer.cc))
 
 # Debian packages the build and the tests need.
@@ -18,7 +20,7 @@ DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
   libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev libcli11-dev \
   libzstd-dev libabsl-dev libcpp-httplib-dev libncurses-dev clang-14 libclang-rt-14-dev prometheus tmux
 
-.PHONY: all deps build test demo bench check-sanitizers test-asan test-tsan fuzz-build fuzz-smoke install clean
+.PHONY: all deps build test demo bench check-sanitizers test-asan test-tsan fuzz-build fuzz-smoke fuzz-nightly install clean
 
 all: build
 
@@ -72,6 +74,20 @@ fuzz-smoke: fuzz-build
 	  name=$$(basename $$f); mkdir -p build-fuzz/corpus/$$name; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus/$$name fuzz/corpus/$$name 2>&1 | tail -4; \
 	  [ $${PIPESTATUS[0]} -eq 0 ] || exit 1; \
+	done
+
+# The nightly run: FUZZ_RUNS executions of each target, from the seeds and
+# what earlier runs found (build-fuzz/corpus/); each target's final stats go
+# to build-fuzz/nightly-TARGET.log. Fails on the first crash, leak or hang.
+fuzz-nightly: fuzz-build
+	@for f in $(addprefix build-fuzz/bin/,$(FUZZ_TARGETS)); do \
+	  name=$$(basename $$f); mkdir -p build-fuzz/corpus/$$name; \
+	  echo "== $$name: $(FUZZ_RUNS) runs"; start=$$(date +%s); \
+	  $$f -runs=$(FUZZ_RUNS) -timeout=10 -print_final_stats=1 build-fuzz/corpus/$$name fuzz/corpus/$$name \
+	    > build-fuzz/nightly-$$name.log 2>&1; status=$$?; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' build-fuzz/nightly-$$name.log; \
+	  echo "   $$(( $$(date +%s) - start )) s"; \
+	  [ $$status -eq 0 ] || { tail -40 build-fuzz/nightly-$$name.log; exit 1; }; \
 	done
 
 install: build

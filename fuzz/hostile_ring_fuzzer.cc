@@ -43,6 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     take(&slot, sizeof(slot));
     // Half the time, make the slot look published for the seq the consumer expects next.
     if ((slot.reserved & 1) != 0) slot.seq = tail + i;
+    // Device ids mostly small (a high id builds books for every device below it).
+    if ((slot.reserved & 4) == 0) slot.device %= 16;
     RingSlot& target = ring->slot_at(tail + i);
     std::memcpy(target.body, reinterpret_cast<const unsigned char*>(&slot) + sizeof(std::uint64_t), sizeof(target.body));
     target.seq.store(slot.seq);

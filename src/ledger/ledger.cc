@@ -77,7 +77,6 @@ std::string_view ProcessStateName(ProcessState state) {
 }
 
 Ledger::Ledger(std::size_t recent_free_log2) : recent_frees_(recent_free_log2) {
-  devices_.reserve(kMaxDevices);  // Account keeps pointers into it: it must never reallocate
   for (int t = 0; t < kBuiltinTypeCount; ++t) type_names_.emplace_back(BuiltinTypeName(static_cast<std::uint8_t>(t)));
 }
 

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,7 +102,7 @@ class Ledger {
 
   // --- views ---
   std::uint64_t events() const { return events_; }
-  const std::vector<DeviceBooks>& devices() const { return devices_; }
+  const std::deque<DeviceBooks>& devices() const { return devices_; }
   const std::vector<ProcessBooks>& processes() const { return processes_; }
   const ProcessBooks& process(ProcessIndex p) const { return processes_[static_cast<std::uint32_t>(p)]; }
   AnomalyCounts anomalies() const;
@@ -140,14 +141,14 @@ class Ledger {
   // counters, the device's, and the address index. Found with one lookup.
   struct Account {
     TypeCounters* process_counters;  // stable: per-device arrays are heap-held
-    TypeCounters* device_counters;   // stable: devices_ never reallocates (reserved)
+    TypeCounters* device_counters;   // stable: devices_ is a deque
     AddressIndex index;
   };
   Account& AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls);
 
   std::uint64_t events_ = 0;
   std::vector<ProcessBooks> processes_;
-  std::vector<DeviceBooks> devices_;
+  std::deque<DeviceBooks> devices_;  // a deque: growing it never moves a device's books
   std::vector<std::string> type_names_;  // ledger-wide types: built-ins, then pools by name
   LiveTable live_;
   // Per process, per device, per type x class; created on demand. Overlaps
