@@ -18,7 +18,8 @@ FUZZ_TARGETS := $(patsubst fuzz/%_fuzzer.cc,fuzz_%,$(wildcard fuzz/*_fuzzer.cc))
 # Debian packages the build and the tests need.
 DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
   libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev libcli11-dev \
-  libzstd-dev libabsl-dev libcpp-httplib-dev libncurses-dev clang-14 libclang-rt-14-dev prometheus tmux
+  libzstd-dev libabsl-dev libcpp-httplib-dev libncurses-dev libdw-dev libelf-dev libunwind-dev \
+  clang-14 libclang-rt-14-dev prometheus tmux
 
 .PHONY: all deps build test demo bench check-sanitizers test-asan test-tsan fuzz-build fuzz-smoke fuzz-nightly install clean
 

@@ -33,8 +33,10 @@ enum class EventKind : std::uint8_t {
   kPool = 11,        // defines memory type `type` as the payload's pool name
   kProcess = 12,     // the process names itself: pid in buffer_id, uid + 1 in size (0: unknown); payload: comm
   kProcessEnd = 13,  // written by the consumer: the process ended (exit code in size)
+  kStack = 14,       // defines stack id `stack`; payload: its frames (record.h)
+  kModule = 15,      // a module loaded in the process; payload: its description (record.h)
 };
-inline constexpr std::uint8_t kLastEventKind = 13;
+inline constexpr std::uint8_t kLastEventKind = 15;
 
 // Strong ids; 0 means none.
 enum class TagId : std::uint32_t { kNone = 0 };

@@ -114,4 +114,55 @@ std::optional<DeviceDescription> DecodeDeviceDescription(std::string_view payloa
   return device;
 }
 
+std::string EncodeStack(std::span<const std::uint64_t> frames) {
+  frames = frames.first(std::min(frames.size(), kMaxStackDepth));
+  std::string out(frames.size_bytes(), '\0');
+  std::memcpy(out.data(), frames.data(), frames.size_bytes());
+  return out;
+}
+
+std::optional<std::vector<std::uint64_t>> DecodeStack(std::string_view payload) {
+  const std::size_t depth = payload.size() / sizeof(std::uint64_t);
+  if (payload.size() % sizeof(std::uint64_t) != 0 || depth == 0 || depth > kMaxStackDepth) return std::nullopt;
+  std::vector<std::uint64_t> frames(depth);
+  std::memcpy(frames.data(), payload.data(), payload.size());
+  return frames;
+}
+
+namespace {
+struct ModuleWire {
+  std::uint64_t base;
+  std::uint64_t start;
+  std::uint64_t end;
+  std::uint32_t build_id_bytes;
+  std::uint32_t reserved;
+};
+static_assert(sizeof(ModuleWire) == 32);
+constexpr std::size_t kMaxBuildIdBytes = 64;
+}  // namespace
+
+std::string EncodeModule(const ModuleDescription& module) {
+  const std::string_view build_id = std::string_view(module.build_id).substr(0, kMaxBuildIdBytes);
+  const ModuleWire wire{module.base, module.start, module.end, static_cast<std::uint32_t>(build_id.size()), 0};
+  std::string out(sizeof(wire), '\0');
+  std::memcpy(out.data(), &wire, sizeof(wire));
+  out.append(build_id);
+  out.append(std::string_view(module.path).substr(0, kMaxPayloadBytes - out.size()));
+  return out;
+}
+
+std::optional<ModuleDescription> DecodeModule(std::string_view payload) {
+  ModuleWire wire;
+  if (payload.size() < sizeof(wire)) return std::nullopt;
+  std::memcpy(&wire, payload.data(), sizeof(wire));
+  if (wire.build_id_bytes > kMaxBuildIdBytes || payload.size() < sizeof(wire) + wire.build_id_bytes ||
+      wire.start > wire.end) {
+    return std::nullopt;
+  }
+  ModuleDescription module{wire.base, wire.start, wire.end,
+                           std::string(payload.substr(sizeof(wire), wire.build_id_bytes)),
+                           std::string(payload.substr(sizeof(wire) + wire.build_id_bytes))};
+  return module;
+}
+
 }  // namespace memledger

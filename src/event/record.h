@@ -77,4 +77,25 @@ std::string EncodeDeviceDescription(const DeviceDescription& device);
 // nullopt when the payload is malformed.
 std::optional<DeviceDescription> DecodeDeviceDescription(std::string_view payload);
 
+// A STACK record's frames: code addresses, innermost first; every frame but
+// the innermost is a return address (the instruction after the call).
+inline constexpr std::size_t kMaxStackDepth = 64;
+std::string EncodeStack(std::span<const std::uint64_t> frames);
+// nullopt when malformed (not whole addresses, empty, or deeper than kMaxStackDepth).
+std::optional<std::vector<std::uint64_t>> DecodeStack(std::string_view payload);
+
+// A MODULE record: an ELF object mapped in the process (dl_iterate_phdr), so
+// that frames can be symbolized later, elsewhere, after the process is gone.
+// A frame at address A in [start, end) is at A - base in the ELF file's own
+// addresses (base is the load bias: 0 for a non-PIE executable).
+struct ModuleDescription {
+  std::uint64_t base = 0;
+  std::uint64_t start = 0;  // lowest mapped address of its PT_LOAD segments
+  std::uint64_t end = 0;    // one past the highest
+  std::string build_id;     // raw bytes of NT_GNU_BUILD_ID (empty when none), at most 64
+  std::string path;         // as the dynamic loader knows it ("" for the main program: /proc/self/exe)
+};
+std::string EncodeModule(const ModuleDescription& module);
+std::optional<ModuleDescription> DecodeModule(std::string_view payload);
+
 }  // namespace memledger
