@@ -1,7 +1,9 @@
 // hook_bench.cc — the cost of a hook as an application thread pays it:
 // BM_HookDisabled (tracking off: the inline check only), BM_HookEnabled (the
-// real library, its embedded consumer draining on another thread). The
-// baseline, BM_HookSeedBaseline, is in seed_baseline_bench.cc.
+// real library, its embedded consumer draining on another thread),
+// BM_HookStacks/DEPTH (the same with a DEPTH-frame call stack captured and
+// interned on every alloc and free, warm: the stacks repeat). The baseline,
+// BM_HookSeedBaseline, is in seed_baseline_bench.cc.
 //
 // Run with MEMLEDGER=1 MEMLEDGER_REPORT=0 (make bench does): the library is
 // then on, and BM_HookDisabled turns the inline flag off for its own run,
@@ -72,5 +74,27 @@ void BM_HookEnabled(benchmark::State& state) {
   HookLoop(state);
 }
 BENCHMARK(BM_HookEnabled)->Threads(1)->Threads(2)->Repetitions(5)->DisplayAggregatesOnly(true)->UseRealTime();
+
+// Runs `body` under `frames` more frames of calls, so a stack walk finds as
+// many frames as it asks for.
+[[gnu::noinline]] void Nested(int frames, benchmark::State& state) {
+  if (frames == 0) {
+    HookLoop(state);
+  } else {
+    Nested(frames - 1, state);
+  }
+  benchmark::DoNotOptimize(frames);  // not a tail call: each level keeps its frame
+}
+
+void BM_HookStacks(benchmark::State& state) {
+  const int depth = static_cast<int>(state.range(0));
+  if (memledger_set_stack_depth(depth) < 0) {
+    state.SkipWithError("tracking is off: run with MEMLEDGER=1 MEMLEDGER_REPORT=0");
+    return;
+  }
+  Nested(depth, state);
+  memledger_set_stack_depth(0);
+}
+BENCHMARK(BM_HookStacks)->Arg(16)->Arg(32)->Repetitions(5)->DisplayAggregatesOnly(true)->UseRealTime();
 
 }  // namespace

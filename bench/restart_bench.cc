@@ -9,12 +9,9 @@
 // the whole run, and whether the client reconnected (it says so on stderr).
 // Target: p99 < 1 ms through the restart.
 #include <benchmark/benchmark.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -28,41 +25,13 @@
 
 #include <nlohmann/json.hpp>
 
-extern char** environ;
+#include "child_process.h"
 
-namespace memledger {
+namespace memledger::bench {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-fs::path BinDir() { return fs::read_symlink("/proc/self/exe").parent_path(); }
-
-// This environment without MEMLEDGER*, plus `extra`.
-std::vector<std::string> Environment(const std::vector<std::string>& extra) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "MEMLEDGER", 9) != 0) env.emplace_back(*e);
-  }
-  env.insert(env.end(), extra.begin(), extra.end());
-  return env;
-}
-
-pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& err_path) {
-  std::vector<char*> argv, envp;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
-}
 
 bool Answers(const std::string& socket_path) {
   const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -75,16 +44,10 @@ bool Answers(const std::string& socket_path) {
 }
 
 pid_t StartServer(const fs::path& dir, const std::string& socket_path) {
-  const pid_t pid = Spawn({(BinDir() / "memledger").string(), "serve", "--socket", socket_path}, Environment({}),
-                          (dir / "server.err").string());
+  const pid_t pid = Spawn({BinDir() + "/memledger", "serve", "--socket", socket_path}, CleanEnvironment({}),
+                          "/dev/null", (dir / "server.err").string());
   for (int i = 0; i < 500 && !Answers(socket_path); ++i) std::this_thread::sleep_for(10ms);
   return pid;
-}
-
-int Reap(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return status;
 }
 
 std::string ReadFile(const fs::path& path) {
@@ -102,21 +65,21 @@ void HookLatency(benchmark::State& state, bool restart) {
     const std::string socket_path = (dir / "server.sock").string();
     pid_t server = StartServer(dir, socket_path);
     const fs::path latency = dir / "latency.json";
-    const pid_t client = Spawn({(BinDir() / "memledger-hook-latency").string(), "--threads", "2", "--seconds", "2",
-                                "--rate", "1000000", "--out", latency.string()},
-                               Environment({"MEMLEDGER=1", "MEMLEDGER_REPORT=0", "MEMLEDGER_SOCKET=" + socket_path}),
-                               (dir / "client.err").string());
+    const pid_t client = Spawn({BinDir() + "/memledger-hook-latency", "--threads", "2", "--seconds", "2", "--rate",
+                                "1000000", "--out", latency.string()},
+                               CleanEnvironment({"MEMLEDGER=1", "MEMLEDGER_REPORT=0", "MEMLEDGER_SOCKET=" + socket_path}),
+                               "/dev/null", (dir / "client.err").string());
     if (restart) {
       std::this_thread::sleep_for(500ms);
       kill(server, SIGKILL);
-      Reap(server);
+      ExitedCleanly(server);
       std::this_thread::sleep_for(300ms);
       server = StartServer(dir, socket_path);
     }
-    const int client_status = Reap(client);
+    const bool client_ok = ExitedCleanly(client);
     kill(server, SIGTERM);
-    Reap(server);
-    if (!WIFEXITED(client_status) || WEXITSTATUS(client_status) != 0) {
+    ExitedCleanly(server);
+    if (!client_ok) {
       state.SkipWithError("the tracked client failed");
       break;
     }
@@ -135,4 +98,4 @@ BENCHMARK(BM_HookLatencyServerSteady)->Iterations(1)->Unit(benchmark::kMilliseco
 BENCHMARK(BM_HookLatencyServerRestart)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
-}  // namespace memledger
+}  // namespace memledger::bench

@@ -101,6 +101,11 @@ MEMLEDGER_API int memledger_register_pool(const char* name);
 MEMLEDGER_API int memledger_enabled(void);
 /* Waits until every event recorded so far has reached the ledger. */
 MEMLEDGER_API void memledger_flush(void);
+/* From now on every alloc and free carries its call stack, up to `depth`
+ * frames (1..64), or none (0). MEMLEDGER_STACKS=1 starts it at load with
+ * MEMLEDGER_STACK_DEPTH (default 32). Returns the previous depth; -1 when
+ * tracking is off or `depth` is out of range. */
+MEMLEDGER_API int memledger_set_stack_depth(int depth);
 
 /* The hooks. Inline: with tracking off they cost one relaxed load. */
 #define MEMLEDGER_HOOKS_ON() __builtin_expect(__atomic_load_n(&memledger_hooks_active, __ATOMIC_RELAXED) != 0, 0)

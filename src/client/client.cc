@@ -44,7 +44,10 @@
 
 #include "client/config.h"
 #include "client/embedded_consumer.h"
+#include "client/module_map.h"
 #include "client/quiet_thread.h"
+#include "client/stack_capture.h"
+#include "client/stack_table.h"
 #include "client/server_link.h"
 #include "event/record.h"
 #include "ledger/carry_over.h"
@@ -77,6 +80,19 @@ constinit int g_server_fd = -1;     // server mode: the control socket
 constinit int g_watcher_wake = -1;  // eventfd that ends the watcher at shutdown
 constinit std::thread* g_server_watcher = nullptr;
 constinit bool g_shutting_down = false;  // protected by g_consumer_mutex
+
+// Stacks (MEMLEDGER_STACKS, memledger_set_stack_depth): the depth is read
+// by every hook (0: no stacks); the table, module map and unwinder are made
+// once, before the depth first becomes non-zero (release), and never freed.
+constinit std::atomic<std::uint32_t> g_stack_depth{0};
+constinit std::once_flag g_stacks_once;
+constinit std::atomic<StackTable*> g_stack_table{nullptr};
+constinit StackUnwinder g_unwinder = StackUnwinder::kFramePointers;
+constinit CodeRange g_own_code;  // this library's code: its frames are left out of stacks
+// Orders MODULE records before the STACK records that need them; guards g_modules.
+constinit std::mutex g_stack_mutex;
+constinit ModuleMap* g_modules = nullptr;
+constexpr unsigned kStackTableLog2 = 20;  // a million distinct stacks; 16 MiB of address space
 
 constinit std::mutex g_names_mutex;
 // Protected by g_names_mutex; created on first use and never freed, like g_ring.
@@ -162,10 +178,57 @@ void EmitWithPayload(Event header, std::string_view payload) {
   for (std::uint32_t i = 0; i < extra; ++i) ring.Publish(seq + 1 + i, continuation[i]);
 }
 
+// Sends a new stack's frames, after the MODULE records of any object they
+// are in that was not described yet (loaded since the last look).
+void DefineStack(std::uint32_t id, std::span<const std::uint64_t> frames) {
+  std::lock_guard lock(g_stack_mutex);
+  if (!g_modules->CoversAll(frames)) {
+    for (const ModuleDescription& module : g_modules->Refresh()) {
+      EmitWithPayload(MakeEvent(EventKind::kModule, 0, 0, 0, 0, 0), EncodeModule(module));
+    }
+  }
+  Event e = MakeEvent(EventKind::kStack, 0, 0, 0, 0, 0);
+  e.stack = id;
+  EmitWithPayload(e, EncodeStack(frames));
+}
+
+// The calling thread's stack as an id (0: none). A stack seen for the first
+// time is sent once, by the thread that interned it.
+std::uint32_t CurrentStack(std::uint32_t depth) {
+  std::uint64_t frames[kMaxStackDepth];
+  const std::size_t n = CaptureStack(g_unwinder, frames, depth, g_own_code);
+  if (n == 0) return 0;
+  const StackTable::Interned interned =
+      g_stack_table.load(std::memory_order_relaxed)->Intern(std::span(frames, n));
+  if (interned.is_new) DefineStack(interned.id, std::span(frames, n));
+  return interned.id;
+}
+
 void Track(EventKind kind, std::uint32_t device, std::uint8_t type, std::uint64_t id, std::uint64_t address,
            std::uint64_t size) {
   if (!Active()) return;
-  Emit(MakeEvent(kind, device, type, id, address, size));
+  Event e = MakeEvent(kind, device, type, id, address, size);
+  // Acquire: pairs with the release store in SetStackDepth (the table is made).
+  if (const std::uint32_t depth = g_stack_depth.load(std::memory_order_acquire); depth != 0) {
+    e.stack = CurrentStack(depth);
+  }
+  Emit(e);
+}
+
+// Makes the stack machinery once, then sets the depth (0: off).
+std::uint32_t SetStackDepth(std::uint32_t depth) {
+  if (depth != 0) {
+    std::call_once(g_stacks_once, [] {
+      if (g_config->stacks != StackUnwinder::kOff) g_unwinder = g_config->stacks;
+      g_own_code = CodeRangeOf(reinterpret_cast<const void*>(&CurrentStack));
+      {
+        std::lock_guard lock(g_stack_mutex);
+        g_modules = new ModuleMap();
+      }
+      g_stack_table.store(new StackTable(kStackTableLog2), std::memory_order_release);
+    });
+  }
+  return g_stack_depth.exchange(depth, std::memory_order_acq_rel);
 }
 
 std::string ReadComm() {
@@ -191,10 +254,24 @@ void TurnOff() {
 
 void ChildAfterFork() { TurnOff(); }
 
-// The names this process has declared (pools, tags, open devices) as a
-// slot stream: what a consumer taking the ring over part-way needs first.
+// The names this process has declared (modules and stacks, pools, tags, open
+// devices) as a slot stream: what a consumer taking the ring over part-way
+// needs first.
 std::vector<Event> DeclaredNames() {
   std::vector<Event> slots;
+  if (const StackTable* table = g_stack_table.load(std::memory_order_acquire)) {
+    std::lock_guard lock(g_stack_mutex);
+    for (const ModuleDescription& module : g_modules->modules()) {
+      AppendRecord(slots, MakeEvent(EventKind::kModule, 0, 0, 0, 0, 0), EncodeModule(module));
+    }
+    const auto stacks = table->Stacks();
+    for (std::uint32_t id = 1; id < stacks.size(); ++id) {
+      if (stacks[id].empty()) continue;
+      Event e = MakeEvent(EventKind::kStack, 0, 0, 0, 0, 0);
+      e.stack = id;
+      AppendRecord(slots, e, EncodeStack(stacks[id]));
+    }
+  }
   std::lock_guard lock(g_names_mutex);
   if (g_pool_ids != nullptr) {
     std::map<int, std::string_view> pools;  // in id order, as they were registered
@@ -227,7 +304,8 @@ void TakeRingBack(std::uint32_t pid, const std::string& comm, std::uint64_t hand
                "memledger: the server went away; accounting goes on in this process (what came before is in the "
                "server's books) until a server answers again\n");
   Takeover takeover{.before = Handover{.handovers = handovers}, .carried = DeclaredNames()};
-  g_consumer.store(new EmbeddedConsumer(*g_ring, pid, comm, nullptr, std::move(takeover)), std::memory_order_release);
+  g_consumer.store(new EmbeddedConsumer(*g_ring, pid, comm, nullptr, nullptr, std::move(takeover)),
+                   std::memory_order_release);
 }
 
 // A server answers on `fd`: hands it the ring with what this process
@@ -321,11 +399,18 @@ void Init() {
                                   static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL + now.tv_nsec, &error);
     if (!capture) std::fprintf(stderr, "memledger: %s; tracking goes on without a capture file\n", error.c_str());
   }
+  std::unique_ptr<LifecycleLog> log;
+  if (!g_config->log.empty()) {
+    log = LifecycleLog::Open(ExpandPid(g_config->log), &error);
+    if (!log) std::fprintf(stderr, "memledger: %s; tracking goes on without it\n", error.c_str());
+  }
   g_ring = ring.release();
+  if (g_config->stacks != StackUnwinder::kOff) SetStackDepth(g_config->stack_depth);
   // The first record names the process.
   EmitWithPayload(MakeEvent(EventKind::kProcess, 0, 0, pid, 0, std::uint64_t{getuid()} + 1), comm);
   const std::string path = g_config->socket.empty() ? DefaultSocketPath() : g_config->socket;
-  if (!capture && g_config->socket != "none") {
+  // A capture file and the lifecycle log are written by the consumer in this process.
+  if (!capture && !log && g_config->socket != "none") {
     std::string reason;
     g_server_fd = ConnectToServer(path, *g_ring, comm, &reason);
     if (!reason.empty()) std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", reason.c_str());
@@ -334,7 +419,8 @@ void Init() {
     g_watcher_wake = eventfd(0, EFD_CLOEXEC);
     g_server_watcher = new std::thread(StartQuietThread([pid, comm, path] { WatchServer(pid, comm, path); }));
   } else {
-    g_consumer.store(new EmbeddedConsumer(*g_ring, pid, comm, std::move(capture)), std::memory_order_release);
+    g_consumer.store(new EmbeddedConsumer(*g_ring, pid, comm, std::move(capture), std::move(log)),
+                     std::memory_order_release);
   }
   pthread_atfork(nullptr, nullptr, ChildAfterFork);
   // Release: pairs with the acquire load in Active().
@@ -382,6 +468,9 @@ void Shutdown() {
   if (g_config->exit_report) {
     const std::string report = TextReport(consumer->ledger());
     std::fputs(report.c_str(), stderr);
+  }
+  if (const LifecycleLog* log = consumer->log(); log != nullptr && g_config->exit_report) {
+    std::fprintf(stderr, "memledger: lifecycle log written to %s\n", log->path().c_str());
   }
   if (const CaptureWriter* capture = consumer->capture()) {
     if (!consumer->capture_error().empty()) {
@@ -493,6 +582,11 @@ MEMLEDGER_API int memledger_register_pool(const char* name) {
 }
 
 MEMLEDGER_API int memledger_enabled(void) { return Active() ? 1 : 0; }
+
+MEMLEDGER_API int memledger_set_stack_depth(int depth) {
+  if (!Active() || depth < 0 || depth > static_cast<int>(kMaxStackDepth)) return -1;
+  return static_cast<int>(SetStackDepth(static_cast<std::uint32_t>(depth)));
+}
 
 MEMLEDGER_API void memledger_flush(void) {
   if (!Active()) return;

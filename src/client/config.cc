@@ -1,6 +1,8 @@
 // config.cc — see config.h.
 #include "client/config.h"
 
+#include "event/record.h"
+
 #include <charconv>
 #include <optional>
 #include <string_view>
@@ -70,6 +72,39 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
     if (policy == "block") config.on_full = OnFull::kBlock;
     else if (policy == "drop") config.on_full = OnFull::kDrop;
     else warn("MEMLEDGER_ON_FULL", v, "block or drop", "using block");
+  }
+  if (const char* v = env("TT_BUFFER_DEBUG_LOG")) {
+    if (const auto on = ParseBool(v)) {
+      if (*on) {
+        config.stacks = StackUnwinder::kFramePointers;
+        config.log = kDefaultLogPath;
+      }
+    } else {
+      warn("TT_BUFFER_DEBUG_LOG", v, "1 or 0", "ignoring it");
+    }
+  }
+  if (const char* v = env("MEMLEDGER_LOG")) config.log = v;
+  if (const char* v = env("MEMLEDGER_STACKS")) {
+    const std::string_view how(v);
+    if (how == "fp") {
+      config.stacks = StackUnwinder::kFramePointers;
+    } else if (how == "unwind") {
+      config.stacks = StackUnwinder::kLibunwind;
+    } else if (const auto on = ParseBool(how)) {
+      config.stacks = *on ? StackUnwinder::kFramePointers : StackUnwinder::kOff;
+    } else {
+      warn("MEMLEDGER_STACKS", v, "1, 0, fp or unwind", "ignoring it");
+    }
+  }
+  if (const char* v = env("MEMLEDGER_STACK_DEPTH")) {
+    std::uint32_t depth = 0;
+    const std::string_view text(v);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), depth);
+    if (ec != std::errc() || end != text.data() + text.size() || depth < 1 || depth > kMaxStackDepth) {
+      warn("MEMLEDGER_STACK_DEPTH", v, "a depth from 1 to 64", "using 32");
+    } else {
+      config.stack_depth = depth;
+    }
   }
   if (const char* v = env("MEMLEDGER_REPORT")) {
     if (const auto on = ParseBool(v)) config.exit_report = *on;

@@ -23,10 +23,13 @@ constinit thread_local bool tls_drain_thread = false;
 }  // namespace
 
 EmbeddedConsumer::EmbeddedConsumer(EventRing& ring, std::uint32_t pid, std::string comm,
-                                   std::unique_ptr<CaptureWriter> capture, std::optional<Takeover> takeover)
+                                   std::unique_ptr<CaptureWriter> capture, std::unique_ptr<LifecycleLog> log,
+                                   std::optional<Takeover> takeover)
     : consumer_(ring, kStuckSlotTimeout),
       stream_(ledger_.BeginProcess(pid, std::move(comm), getuid()), ProcessRecord::kApply),
-      capture_(std::move(capture)) {
+      capture_(std::move(capture)),
+      log_(std::move(log)) {
+  if (log_) stream_.set_observer([this](const Record& record) { log_->Write(ledger_, stream_.process(), record); });
   if (takeover) {
     ledger_.JoinLate(stream_.process(), takeover->before);
     ApplyCarriedOver(ledger_, stream_.process(), takeover->carried);

@@ -27,6 +27,7 @@
 #include "capture/capture_writer.h"
 #include "ledger/ledger.h"
 #include "ledger/process_stream.h"
+#include "report/lifecycle_log.h"
 #include "ring/ring_consumer.h"
 
 namespace memledger {
@@ -40,9 +41,10 @@ struct Takeover {
 class EmbeddedConsumer {
  public:
   // Starts the drain thread at the ring's tail. `ring` must outlive this
-  // object. `capture` may be null; so may `takeover` (the books begin with the ring).
+  // object. `capture` and `log` may be null; so may `takeover` (the books
+  // begin with the ring).
   EmbeddedConsumer(EventRing& ring, std::uint32_t pid, std::string comm, std::unique_ptr<CaptureWriter> capture,
-                   std::optional<Takeover> takeover = std::nullopt);
+                   std::unique_ptr<LifecycleLog> log = nullptr, std::optional<Takeover> takeover = std::nullopt);
   ~EmbeddedConsumer();
   EmbeddedConsumer(const EmbeddedConsumer&) = delete;
   EmbeddedConsumer& operator=(const EmbeddedConsumer&) = delete;
@@ -64,6 +66,7 @@ class EmbeddedConsumer {
   // Set after Stop() when the capture could not be written completely.
   const std::string& capture_error() const { return capture_error_; }
   const CaptureWriter* capture() const { return capture_.get(); }
+  const LifecycleLog* log() const { return log_.get(); }
   // True on a drain thread of any EmbeddedConsumer.
   static bool OnDrainThread();
 
@@ -78,6 +81,7 @@ class EmbeddedConsumer {
   Ledger ledger_;
   ProcessStream stream_;
   std::unique_ptr<CaptureWriter> capture_;
+  std::unique_ptr<LifecycleLog> log_;
   std::string capture_error_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> pause_requested_{false};

@@ -93,7 +93,7 @@ struct ModuleDescription {
   std::uint64_t start = 0;  // lowest mapped address of its PT_LOAD segments
   std::uint64_t end = 0;    // one past the highest
   std::string build_id;     // raw bytes of NT_GNU_BUILD_ID (empty when none), at most 64
-  std::string path;         // as the dynamic loader knows it ("" for the main program: /proc/self/exe)
+  std::string path;         // as the dynamic loader knows it; the main program by its real path (/proc/self/exe)
 };
 std::string EncodeModule(const ModuleDescription& module);
 std::optional<ModuleDescription> DecodeModule(std::string_view payload);

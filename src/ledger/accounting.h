@@ -79,4 +79,20 @@ struct LeakSiteTotals {
   std::uint64_t bytes = 0;
 };
 
+// Where anomalies came from, when stacks are captured: the stack of the event
+// that showed it (the free; the new alloc of a double alloc; the free that
+// resolved an overlap) and the allocation stack of the buffer concerned
+// (0: unknown — a free of something never seen has no allocation).
+struct AnomalySiteKey {
+  std::uint32_t process;  // ledger process index
+  Anomaly kind;
+  std::uint32_t stack;
+  std::uint32_t alloc_stack;
+  bool operator==(const AnomalySiteKey&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const AnomalySiteKey& k) {
+    return H::combine(std::move(h), k.process, k.kind, k.stack, k.alloc_stack);
+  }
+};
+
 }  // namespace memledger

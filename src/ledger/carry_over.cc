@@ -57,7 +57,9 @@ void ApplyCarriedOver(Ledger& ledger, ProcessIndex process, std::span<const Even
     switch (record->kind()) {
       case EventKind::kDeviceOpen:
       case EventKind::kTag:
-      case EventKind::kPool: ledger.Apply(process, *record); break;
+      case EventKind::kPool:
+      case EventKind::kStack:
+      case EventKind::kModule: ledger.Apply(process, *record); break;
       default: ledger.ApplyCarriedAlloc(process, *record); break;  // counts anything but an alloc as invalid
     }
   }

@@ -5,7 +5,7 @@
 // The client uses it when its server returns: the in-process ledger that
 // accounted while no server ran hands what it holds to the new server with the
 // ring (see docs/architecture.md, "Reconnect"). The names those buffers refer
-// to (devices, tags, pools) travel in the same stream, ahead of the allocs,
+// to (devices, tags, pools, stacks and modules) travel in the same stream, ahead of the allocs,
 // from the client's own memory of what it declared.
 //
 // The receiving side treats the stream as hostile: only names and allocations
@@ -26,8 +26,8 @@ namespace memledger {
 // types and tag ids, with its address, size, thread-free identity and stack.
 void AppendLiveBuffers(const Ledger& ledger, ProcessIndex process, std::vector<Event>& slots);
 
-// Applies a carried-over slot stream to `process`: device opens, tags and
-// pools as records, allocations as carried over (Ledger::ApplyCarriedAlloc).
+// Applies a carried-over slot stream to `process`: device opens, tags,
+// pools, stacks and modules as records, allocations as carried over (Ledger::ApplyCarriedAlloc).
 // Any other kind is an invalid event; slots lost to bad framing are counted lost.
 void ApplyCarriedOver(Ledger& ledger, ProcessIndex process, std::span<const Event> slots);
 

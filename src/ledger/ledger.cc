@@ -31,6 +31,8 @@ constexpr std::uint8_t kUnmappedType = 0xff;
 constexpr std::uint64_t kMaxBufferBytes = 1ULL << 48;  // 256 TiB
 constexpr std::size_t kMaxNameBytes = 256;
 constexpr std::size_t kMaxMarksPerProcess = 1 << 20;
+constexpr std::size_t kMaxStacksPerProcess = 1 << 20;
+constexpr std::size_t kMaxModulesPerProcess = 1 << 12;
 
 std::uint64_t AddressIndexKey(std::uint32_t process, std::uint16_t device, std::uint8_t type) {
   return (static_cast<std::uint64_t>(process) << 32) | (static_cast<std::uint64_t>(device) << 8) | type;
@@ -145,6 +147,14 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
       if (books.marks.size() < kMaxMarksPerProcess) books.marks.emplace_back(e.time_ns, BoundedName(record.payload));
       break;
     case EventKind::kPool: OnPool(books, record); break;
+    case EventKind::kStack: OnStack(books, record); break;
+    case EventKind::kModule:
+      if (auto module = DecodeModule(record.payload); module && books.modules.size() < kMaxModulesPerProcess) {
+        books.modules.push_back(std::move(*module));
+      } else {
+        Count(books, Anomaly::kInvalidEvent);
+      }
+      break;
     case EventKind::kProcess:
       books.pid = static_cast<std::uint32_t>(e.buffer_id);
       if (e.size != 0 && e.size - 1 <= std::numeric_limits<std::uint32_t>::max()) {
@@ -220,8 +230,8 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   const LiveBuffer buffer{e.address, e.size, e.seq, e.time_ns, e.stack, e.tag, 0, 0, *type, false};
   auto [it, inserted] = live_.try_emplace(key, buffer);
   if (!inserted) {
-    Count(books, Anomaly::kDoubleAlloc);
-    Release(books, key, it->second, ReleaseAs::kReplaced, e.seq);
+    Count(books, process, Anomaly::kDoubleAlloc, e.stack, it->second.stack);
+    Release(books, key, it->second, ReleaseAs::kReplaced, e.seq, e.stack);
     it->second = buffer;
   }
   account.process_counters->Add(e.size);
@@ -251,21 +261,33 @@ void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, 
   auto it = live_.find(key, hash);
   if (it == live_.end()) {
     if (recent_frees_.Contains(key, hash)) {
-      Count(books, Anomaly::kDoubleFree);
+      Count(books, process, Anomaly::kDoubleFree, e.stack, 0);
     } else if (books.handover.joined_late) {
       ++books.handover.missed_frees;  // most likely allocated before these books began
     } else {
-      Count(books, Anomaly::kUnknownFree);
+      Count(books, process, Anomaly::kUnknownFree, e.stack, 0);
     }
     return;
   }
-  Release(books, key, it->second, ReleaseAs::kFreed, e.seq);
+  Release(books, key, it->second, ReleaseAs::kFreed, e.seq, e.stack);
   live_.erase(it);
   recent_frees_.Remember(key, hash);
 }
 
+void Ledger::Count(ProcessBooks& books, std::uint32_t process, Anomaly anomaly, std::uint32_t stack,
+                   std::uint32_t alloc_stack, std::uint64_t n) {
+  books.anomalies[static_cast<int>(anomaly)] += n;
+  if (stack == 0 && alloc_stack == 0) return;
+  const AnomalySiteKey site{process, anomaly, stack, alloc_stack};
+  if (auto it = anomaly_sites_.find(site); it != anomaly_sites_.end()) {
+    it->second += n;
+  } else if (anomaly_sites_.size() < kMaxAnomalySites) {
+    anomaly_sites_.emplace(site, n);
+  }
+}
+
 void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
-                     std::uint64_t seq) {
+                     std::uint64_t seq, std::uint32_t stack) {
   Account& account = AccountFor(key.process, key.device, buffer.type, key.cls);
   TypeCounters& mine = *account.process_counters;
   TypeCounters& all = *account.device_counters;
@@ -294,7 +316,8 @@ void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& 
   }
   if (buffer.overlapped_by != 0) {
     const bool late_free = how == ReleaseAs::kFreed && seq - (buffer.seq + buffer.first_overlap_after) <= kLateFreeWindow;
-    books.anomalies[static_cast<int>(late_free ? Anomaly::kLateFreeHook : Anomaly::kOverlap)] += buffer.overlapped_by;
+    Count(books, key.process, late_free ? Anomaly::kLateFreeHook : Anomaly::kOverlap, stack, buffer.stack,
+          buffer.overlapped_by);
   }
 }
 
@@ -309,7 +332,7 @@ void Ledger::LeakLive(std::uint32_t process, std::optional<std::uint16_t> device
   ProcessBooks& books = processes_[process];
   for (const LiveKey& key : leaked) {
     auto it = live_.find(key);
-    Release(books, key, it->second, ReleaseAs::kLeaked, 0);
+    Release(books, key, it->second, ReleaseAs::kLeaked, 0, 0);
     live_.erase(it);
   }
 }
@@ -330,6 +353,15 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
   for (const memledger_capacity& cap : description->capacities) {
     if (const auto type = LedgerType(books, cap.type)) device.capacity[*type] = cap.bytes;
   }
+}
+
+void Ledger::OnStack(ProcessBooks& books, const Record& r) {
+  auto frames = DecodeStack(r.payload);
+  if (!frames || r.event.stack == 0 || books.stacks.size() >= kMaxStacksPerProcess) {
+    Count(books, Anomaly::kInvalidEvent);
+    return;
+  }
+  books.stacks[r.event.stack] = std::move(*frames);
 }
 
 void Ledger::OnPool(ProcessBooks& books, const Record& r) {

@@ -75,6 +75,10 @@ struct ProcessBooks {
   absl::flat_hash_map<std::uint32_t, std::string> tag_names;
   std::array<std::uint8_t, MEMLEDGER_MAX_TYPES> type_map{};  // 0xff: not registered
   std::vector<std::pair<std::uint64_t, std::string>> marks;  // (time_ns, label)
+  // What the process described for symbolizing its stacks later: frames by
+  // stack id (STACK records) and the objects they are in (MODULE records).
+  absl::flat_hash_map<std::uint32_t, std::vector<std::uint64_t>> stacks;
+  std::vector<ModuleDescription> modules;
   std::vector<bool> open_devices;  // devices this process opened and has not closed since
 };
 
@@ -107,6 +111,10 @@ class Ledger {
   const ProcessBooks& process(ProcessIndex p) const { return processes_[static_cast<std::uint32_t>(p)]; }
   AnomalyCounts anomalies() const;
   const absl::flat_hash_map<LeakSiteKey, LeakSiteTotals>& leak_sites() const { return leak_sites_; }
+  // Anomaly counts by site, for anomalies with a stack on either side (at
+  // most kMaxAnomalySites sites; the per-process counts hold every one).
+  const absl::flat_hash_map<AnomalySiteKey, std::uint64_t>& anomaly_sites() const { return anomaly_sites_; }
+  static constexpr std::size_t kMaxAnomalySites = 1 << 16;
   std::size_t live_buffer_count() const { return live_.size(); }
   // Every live buffer of every process (key.process is the ProcessIndex).
   const LiveTable& live() const { return live_; }
@@ -125,15 +133,20 @@ class Ledger {
   void OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls);
   void OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Record& r);
   void OnPool(ProcessBooks& books, const Record& r);
+  void OnStack(ProcessBooks& books, const Record& r);
   // Removes a live buffer from counters and index; `leaked` books it as a leak.
   enum class ReleaseAs { kFreed, kLeaked, kReplaced };
+  // `seq` and `stack`: of the event that releases it (0 for a leak).
   void Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
-               std::uint64_t seq);
+               std::uint64_t seq, std::uint32_t stack);
   // Adds `buffer` to its address index and marks every live buffer it intersects.
   void IndexAndMarkOverlaps(AddressIndex& index, const LiveKey& key, LiveBuffer& buffer);
   // Every live buffer of `process` (on `device`, or all devices) becomes a leak.
   void LeakLive(std::uint32_t process, std::optional<std::uint16_t> device);
   void Count(ProcessBooks& books, Anomaly anomaly) { ++books.anomalies[static_cast<int>(anomaly)]; }
+  // Counts `n` anomalies and notes their site when a stack is known.
+  void Count(ProcessBooks& books, std::uint32_t process, Anomaly anomaly, std::uint32_t stack,
+             std::uint32_t alloc_stack, std::uint64_t n = 1);
   std::optional<std::uint8_t> LedgerType(const ProcessBooks& books, std::uint8_t local_type) const;
   TypeCounters& ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint8_t type);
   DeviceBooks& Device(std::uint16_t device);
@@ -159,6 +172,7 @@ class Ledger {
   Account* last_account_ = nullptr;
   RecentFrees recent_frees_;
   absl::flat_hash_map<LeakSiteKey, LeakSiteTotals> leak_sites_;
+  absl::flat_hash_map<AnomalySiteKey, std::uint64_t> anomaly_sites_;
 };
 
 }  // namespace memledger

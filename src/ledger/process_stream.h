@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 
@@ -33,6 +34,10 @@ class ProcessStream {
   // Stops after the end record; returns how many slots it consumed.
   std::size_t Apply(Ledger& ledger, std::span<Event> slots, std::optional<std::uint64_t> drained_at_ns);
 
+  // Called with every record right after the ledger applied it (the
+  // lifecycle log); none by default.
+  void set_observer(std::function<void(const Record&)> observer) { observer_ = std::move(observer); }
+
   bool ended() const { return ended_; }
   // True while a record's continuation slots are still to come.
   bool mid_record() const { return assembler_.mid_record(); }
@@ -46,6 +51,7 @@ class ProcessStream {
   RecordAssembler assembler_;
   std::uint64_t records_ = 0;
   bool ended_ = false;
+  std::function<void(const Record&)> observer_;
 };
 
 }  // namespace memledger

@@ -17,4 +17,15 @@ std::vector<LeakSite> SortedLeakSites(const Ledger& ledger) {
   return sites;
 }
 
+std::vector<AnomalySite> SortedAnomalySites(const Ledger& ledger) {
+  std::vector<AnomalySite> sites;
+  sites.reserve(ledger.anomaly_sites().size());
+  for (const auto& [key, count] : ledger.anomaly_sites()) sites.push_back({key, count});
+  std::sort(sites.begin(), sites.end(), [](const AnomalySite& a, const AnomalySite& b) {
+    return std::tie(b.count, a.key.process, a.key.kind, a.key.stack, a.key.alloc_stack) <
+           std::tie(a.count, b.key.process, b.key.kind, b.key.stack, b.key.alloc_stack);
+  });
+  return sites;
+}
+
 }  // namespace memledger

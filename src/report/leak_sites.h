@@ -1,5 +1,5 @@
-// leak_sites.h — the ledger's leak sites, largest first: the order every
-// report lists them in.
+// leak_sites.h — the ledger's leak sites, largest first, and anomaly sites,
+// most frequent first: the order every report lists them in.
 #pragma once
 
 #include <vector>
@@ -15,5 +15,13 @@ struct LeakSite {
 
 // Sorted by bytes, then buffers (descending), then key, so output is stable.
 std::vector<LeakSite> SortedLeakSites(const Ledger& ledger);
+
+struct AnomalySite {
+  AnomalySiteKey key;
+  std::uint64_t count;
+};
+
+// Sorted by count (descending), then key.
+std::vector<AnomalySite> SortedAnomalySites(const Ledger& ledger);
 
 }  // namespace memledger

@@ -4,11 +4,17 @@
 #include <nlohmann/json.hpp>
 
 #include "report/leak_sites.h"
+#include "report/stack_text.h"
 
 namespace memledger {
+namespace {
+constexpr std::size_t kMaxAnomalySitesShown = 100;
+}  // namespace
 
-std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections) {
+std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections, Symbolizer* symbolizer) {
   using nlohmann::json;
+  Symbolizer fresh;
+  Symbolizer& symbols = symbolizer != nullptr ? *symbolizer : fresh;
   json out;
   out["schema"] = "memledger.summary/1";
   out["events"] = ledger.events();
@@ -87,9 +93,22 @@ std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections) {
                      {"device", site.key.device},
                      {"type", ledger.type_name(site.key.type)},
                      {"tag", ledger.tag_name(site.key.process, site.key.tag)},
-                     {"stack", json::array()}});
+                     {"stack", StackLines(ledger.processes()[site.key.process], site.key.stack, symbols)}});
   }
   out["leaks"] = {{"buffers", leaked_buffers}, {"bytes", leaked_bytes}, {"sites", std::move(sites)}};
+
+  json anomaly_sites = json::array();
+  const auto all_anomaly_sites = SortedAnomalySites(ledger);
+  for (std::size_t i = 0; i < std::min(all_anomaly_sites.size(), kMaxAnomalySitesShown); ++i) {
+    const AnomalySite& site = all_anomaly_sites[i];
+    const ProcessBooks& books = ledger.processes()[site.key.process];
+    anomaly_sites.push_back({{"kind", AnomalyName(site.key.kind)},
+                             {"count", site.count},
+                             {"pid", books.pid},
+                             {"stack", StackLines(books, site.key.stack, symbols)},
+                             {"allocated_at", StackLines(books, site.key.alloc_stack, symbols)}});
+  }
+  out["anomaly_sites"] = std::move(anomaly_sites);
   if (!extra_sections.empty()) out.update(json::parse(extra_sections));
   return out.dump(2);
 }

@@ -9,12 +9,15 @@
 #include <string_view>
 
 #include "ledger/ledger.h"
+#include "symbolize/symbolizer.h"
 
 namespace memledger {
 
 // Pretty-printed (2-space indent) summary of `ledger`. `extra_sections`, when
 // given, is a JSON object whose members are added at the top level (e.g. the
-// server's own "server" section).
-std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections = {});
+// server's own "server" section). Leak sites' stacks are symbolized with
+// `symbolizer` (a long-lived one keeps its caches), else with a fresh one.
+std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections = {},
+                        Symbolizer* symbolizer = nullptr);
 
 }  // namespace memledger

@@ -6,10 +6,14 @@
 #include <iterator>
 
 #include "report/leak_sites.h"
+#include "report/stack_text.h"
 
 namespace memledger {
 
 namespace {
+constexpr std::size_t kAnomalySitesShown = 10;
+constexpr std::size_t kAnomalyFramesShown = 8;
+
 template <typename... Args>
 void AppendLine(std::string& out, fmt::format_string<Args...> format, Args&&... args) {
   fmt::format_to(std::back_inserter(out), format, std::forward<Args>(args)...);
@@ -72,6 +76,23 @@ std::string TextReport(const Ledger& ledger) {
     if (anomalies[i] != 0) listed += fmt::format("{}{} {}", listed.empty() ? "" : ", ", AnomalyName(static_cast<Anomaly>(i)), anomalies[i]);
   }
   AppendLine(out, "anomalies: {}", listed.empty() ? "none" : listed);
+  Symbolizer symbolizer;
+  const auto anomaly_sites = SortedAnomalySites(ledger);
+  for (std::size_t i = 0; i < std::min<std::size_t>(anomaly_sites.size(), kAnomalySitesShown); ++i) {
+    const AnomalySite& site = anomaly_sites[i];
+    const ProcessBooks& books = ledger.processes()[site.key.process];
+    AppendLine(out, "  {} x{}, pid {}", AnomalyName(site.key.kind), site.count, books.pid);
+    const auto stack = StackLines(books, site.key.stack, symbolizer);
+    for (std::size_t f = 0; f < std::min(stack.size(), kAnomalyFramesShown); ++f) AppendLine(out, "      #{} {}", f, stack[f]);
+    const auto allocated = StackLines(books, site.key.alloc_stack, symbolizer);
+    if (!allocated.empty()) AppendLine(out, "    allocated at:");
+    for (std::size_t f = 0; f < std::min(allocated.size(), kAnomalyFramesShown); ++f) {
+      AppendLine(out, "      #{} {}", f, allocated[f]);
+    }
+  }
+  if (anomaly_sites.size() > kAnomalySitesShown) {
+    AppendLine(out, "  ... {} more anomaly sites (summary JSON: anomaly_sites)", anomaly_sites.size() - kAnomalySitesShown);
+  }
 
   const auto sites = SortedLeakSites(ledger);
   std::uint64_t buffers = 0, bytes = 0;
@@ -89,6 +110,8 @@ std::string TextReport(const Ledger& ledger) {
     AppendLine(out, "  {} in {} buffers: device {} {}{}, pid {}", FormatBytes(site.totals.bytes), site.totals.buffers,
          site.key.device, ledger.type_name(site.key.type), tag.empty() ? "" : fmt::format(", tag {}", tag),
          ledger.processes()[site.key.process].pid);
+    const auto stack = StackLines(ledger.processes()[site.key.process], site.key.stack, symbolizer);
+    for (std::size_t i = 0; i < stack.size(); ++i) AppendLine(out, "      #{} {}", i, stack[i]);
   }
   return out;
 }

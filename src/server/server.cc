@@ -419,7 +419,7 @@ std::string Server::SummaryJson() const {
                                     {"events_per_second", stats.events_per_second},
                                     {"max_ring_fill", stats.max_ring_fill},
                                     {"dropped", stats.dropped}}}};
-  return memledger::SummaryJson(ledger_, server.dump());
+  return memledger::SummaryJson(ledger_, server.dump(), &symbolizer_);
 }
 
 }  // namespace memledger

@@ -22,6 +22,7 @@
 #include "server/legacy_session.h"
 #include "server/metrics_endpoint.h"
 #include "server/wire_protocol.h"
+#include "symbolize/symbolizer.h"
 
 namespace memledger {
 
@@ -93,6 +94,8 @@ class Server {
   std::unique_ptr<MetricsEndpoint> metrics_;
   std::chrono::steady_clock::time_point last_metrics_;
   ServerStats stats_;
+  // Symbolizes leak and anomaly sites for queries; mutable: only its caches change.
+  mutable Symbolizer symbolizer_;
   std::uint64_t events_at_last_rate_ = 0;
   std::chrono::steady_clock::time_point last_rate_;
 };

@@ -163,3 +163,39 @@ TEST(ParseClientConfig, EachBadValueGetsItsOwnLineAndGoodOnesStillApply) {
 
 }  // namespace
 }  // namespace memledger
+
+namespace memledger {
+namespace {
+
+TEST(ParseClientConfig, StacksAreOffByDefaultAndTakeTheirUnwinder) {
+  EXPECT_EQ(Parse({}).config.stacks, StackUnwinder::kOff);
+  EXPECT_EQ(Parse({}).config.stack_depth, kDefaultStackDepth);
+  EXPECT_EQ(Parse({{"MEMLEDGER_STACKS", "1"}}).config.stacks, StackUnwinder::kFramePointers);
+  EXPECT_EQ(Parse({{"MEMLEDGER_STACKS", "fp"}}).config.stacks, StackUnwinder::kFramePointers);
+  EXPECT_EQ(Parse({{"MEMLEDGER_STACKS", "unwind"}}).config.stacks, StackUnwinder::kLibunwind);
+  EXPECT_EQ(Parse({{"MEMLEDGER_STACKS", "0"}}).config.stacks, StackUnwinder::kOff);
+  EXPECT_EQ(Parse({{"TT_BUFFER_DEBUG_LOG", "1"}}).config.stacks, StackUnwinder::kFramePointers);
+  EXPECT_EQ(Parse({{"TT_BUFFER_DEBUG_LOG", "1"}, {"MEMLEDGER_STACKS", "unwind"}}).config.stacks,
+            StackUnwinder::kLibunwind);
+  EXPECT_EQ(Parse({{"MEMLEDGER_STACK_DEPTH", "16"}}).config.stack_depth, 16u);
+  EXPECT_EQ(Parse({{"MEMLEDGER_STACK_DEPTH", "64"}}).config.stack_depth, 64u);
+}
+
+TEST(ParseClientConfig, BadStackValuesWarnOnceAndKeepTheDefault) {
+  for (const char* bad : {"yes please", "lbr", "2"}) {
+    const Parsed parsed = Parse({{"MEMLEDGER_STACKS", bad}});
+    ExpectOneWarning(parsed, "MEMLEDGER_STACKS", bad);
+    EXPECT_EQ(parsed.config.stacks, StackUnwinder::kOff);
+  }
+  for (const char* bad : {"0", "65", "16x", "", "-1", "99999999999"}) {
+    const Parsed parsed = Parse({{"MEMLEDGER_STACK_DEPTH", bad}});
+    ExpectOneWarning(parsed, "MEMLEDGER_STACK_DEPTH", bad);
+    EXPECT_EQ(parsed.config.stack_depth, kDefaultStackDepth);
+  }
+  const Parsed parsed = Parse({{"TT_BUFFER_DEBUG_LOG", "maybe"}});
+  ExpectOneWarning(parsed, "TT_BUFFER_DEBUG_LOG", "maybe");
+  EXPECT_EQ(parsed.config.stacks, StackUnwinder::kOff);
+}
+
+}  // namespace
+}  // namespace memledger

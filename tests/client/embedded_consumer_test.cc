@@ -279,7 +279,7 @@ TEST(EmbeddedConsumer, ATakeoverBeginsWithWhatWasCarriedAndCountsFreesFromBefore
   carried.address = 7 << 12;
   carried.size = 700;
   AppendRecord(takeover.carried, carried);
-  EmbeddedConsumer consumer(*ring, kPid, "unit", nullptr, std::move(takeover));
+  EmbeddedConsumer consumer(*ring, kPid, "unit", nullptr, nullptr, std::move(takeover));
   Producer producer(*ring);
   producer.Free(7);   // carried over: matched
   producer.Free(99);  // allocated before anyone here saw it: missed

@@ -1,0 +1,19 @@
+// stack_text.h — a stack as report lines: the process's frames for a stack
+// id, symbolized from the modules it described, innermost first, with
+// memledger's own frames (its library, the inline hooks of its headers) left out ("function at file:line", or
+// module+offset when the file cannot tell).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "symbolize/symbolizer.h"
+
+namespace memledger {
+
+// Empty when the stack is 0 or the process never described it.
+std::vector<std::string> StackLines(const ProcessBooks& books, std::uint32_t stack, Symbolizer& symbolizer);
+
+}  // namespace memledger

@@ -1,0 +1,173 @@
+// elf_file.cc — see elf_file.h.
+#include "symbolize/elf_file.h"
+
+#include <cxxabi.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+
+#include <cstdlib>
+
+namespace memledger {
+namespace {
+
+// Offline: files are reported by path at their own addresses; separate debug
+// files are found by build-id or .gnu_debuglink under the default path
+// (.debug, /usr/lib/debug).
+const Dwfl_Callbacks kOfflineCallbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
+    .debuginfo_path = nullptr,
+};
+
+// A C++ linkage name demangled; any other name (C, or one that does not
+// demangle) as it is.
+std::string Demangled(const char* name) {
+  if (name == nullptr) return {};
+  if (name[0] == '_' && name[1] == 'Z') {
+    int status = 0;
+    if (char* demangled = abi::__cxa_demangle(name, nullptr, nullptr, &status)) {
+      std::string result(demangled);
+      std::free(demangled);
+      return result;
+    }
+  }
+  return name;
+}
+
+// A subprogram's or inlined call's name: the linkage name demangled, else
+// DW_AT_name. dwarf_attr_integrate follows DW_AT_abstract_origin and
+// DW_AT_specification, where inlined and out-of-line instances keep them.
+std::string FunctionName(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  if (const char* linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr))) {
+    return Demangled(linkage);
+  }
+  const char* name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+  return name != nullptr ? name : "";
+}
+
+// The CU whose code holds `address` (a Dwfl address), and its bias.
+// dwfl_module_addrdie looks only in .debug_aranges, which clang does not
+// emit by default (libdw 0.188 takes a missing one for "no code"); then each
+// CU's own ranges are tried in turn.
+Dwarf_Die* CuContaining(Dwfl_Module* module, Dwarf_Addr address, Dwarf_Addr* bias) {
+  if (Dwarf_Die* cu = dwfl_module_addrdie(module, address, bias)) return cu;
+  Dwarf_Die* cu = nullptr;
+  while ((cu = dwfl_module_nextcu(module, cu, bias)) != nullptr) {
+    if (dwarf_haspc(cu, address - *bias) == 1) return cu;
+  }
+  return nullptr;
+}
+
+// The scopes of code containing `pc` in `cu`, outermost first: the
+// subprogram, then the inlined calls and lexical blocks within it down to the
+// innermost. One walk down the concrete tree, skipping whole subtrees that do
+// not contain pc. (dwarf_getscopes leaves an inlined call through its
+// abstract definition, not its caller; recovering the concrete nesting with
+// dwarf_getscopes_die walks the CU twice more: 10x the cold time in
+// symbolize_bench.)
+std::vector<Dwarf_Die> ScopesContaining(Dwarf_Die* cu, Dwarf_Addr pc) {
+  std::vector<Dwarf_Die> scopes;
+  Dwarf_Die parent = *cu;
+  Dwarf_Die child;
+  while (dwarf_child(&parent, &child) == 0) {
+    bool entered = false;
+    do {
+      const int tag = dwarf_tag(&child);
+      const bool code = tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block;
+      if (code && dwarf_haspc(&child, pc) == 1) {
+        scopes.push_back(child);
+        parent = child;
+        entered = true;
+      }
+    } while (!entered && dwarf_siblingof(&child, &child) == 0);
+    if (!entered) break;
+  }
+  return scopes;
+}
+
+// The inlined calls at `address` (in `cu`'s addresses) and the function
+// they are in, innermost first, from the DWARF scopes. The innermost frame is
+// at `file`:`line` (the line table's); each inlined call's caller is at the
+// call's DW_AT_call_file:DW_AT_call_line. Empty when no subprogram covers
+// the address.
+std::vector<SourceFrame> ScopeFrames(Dwarf_Die* cu, Dwarf_Addr address, std::string file, int line) {
+  std::vector<Dwarf_Die> scopes = ScopesContaining(cu, address);
+  Dwarf_Files* files = nullptr;
+  if (dwarf_getsrcfiles(cu, &files, nullptr) != 0) files = nullptr;
+
+  std::vector<SourceFrame> frames;
+  for (auto scope = scopes.rbegin(); scope != scopes.rend(); ++scope) {
+    const int tag = dwarf_tag(&*scope);
+    if (tag == DW_TAG_lexical_block) continue;
+    const bool inlined = tag == DW_TAG_inlined_subroutine;
+    frames.push_back(SourceFrame{FunctionName(&*scope), file, line, inlined});
+    if (!inlined) break;
+
+    // The caller goes on at the call site.
+    Dwarf_Attribute attr;
+    Dwarf_Word value = 0;
+    const char* call_file = nullptr;
+    if (files != nullptr && dwarf_formudata(dwarf_attr(&*scope, DW_AT_call_file, &attr), &value) == 0) {
+      call_file = dwarf_filesrc(files, value, nullptr, nullptr);
+    }
+    file = call_file != nullptr ? call_file : "";
+    line = dwarf_formudata(dwarf_attr(&*scope, DW_AT_call_line, &attr), &value) == 0 ? static_cast<int>(value) : 0;
+  }
+  return frames;
+}
+
+bool HasBuildId(Dwfl_Module* module, std::string_view build_id) {
+  const unsigned char* bits = nullptr;
+  GElf_Addr vaddr = 0;
+  const int length = dwfl_module_build_id(module, &bits, &vaddr);
+  return length > 0 && std::string_view(reinterpret_cast<const char*>(bits), static_cast<std::size_t>(length)) == build_id;
+}
+
+}  // namespace
+
+std::unique_ptr<ElfFile> ElfFile::Open(const std::string& path, std::string_view build_id) {
+  Dwfl* dwfl = dwfl_begin(&kOfflineCallbacks);
+  if (dwfl == nullptr) return nullptr;
+  dwfl_report_begin(dwfl);
+  // Placed at its own p_vaddr, so the bias libdwfl reports is 0 for
+  // executables and shared objects alike; it is applied all the same.
+  Dwfl_Module* module = dwfl_report_elf(dwfl, path.c_str(), path.c_str(), -1, 0, true);
+  dwfl_report_end(dwfl, nullptr, nullptr);
+  GElf_Addr bias = 0;
+  if (module == nullptr || dwfl_module_getelf(module, &bias) == nullptr ||
+      (!build_id.empty() && !HasBuildId(module, build_id))) {
+    dwfl_end(dwfl);
+    return nullptr;
+  }
+  return std::unique_ptr<ElfFile>(new ElfFile(dwfl, module, bias));
+}
+
+ElfFile::ElfFile(Dwfl* dwfl, Dwfl_Module* module, std::uint64_t bias) : dwfl_(dwfl), module_(module), bias_(bias) {}
+
+ElfFile::~ElfFile() { dwfl_end(dwfl_); }
+
+std::vector<SourceFrame> ElfFile::FramesAt(std::uint64_t elf_address) {
+  const Dwarf_Addr address = elf_address + bias_;
+  std::vector<SourceFrame> frames;
+  std::string file;
+  int line = 0;
+  Dwarf_Addr cu_bias = 0;
+  if (Dwarf_Die* cu = CuContaining(module_, address, &cu_bias)) {
+    if (Dwarf_Line* row = dwarf_getsrc_die(cu, address - cu_bias)) {
+      if (const char* name = dwarf_linesrc(row, nullptr, nullptr)) file = name;
+      if (dwarf_lineno(row, &line) != 0) line = 0;
+    }
+    frames = ScopeFrames(cu, address - cu_bias, file, line);
+  }
+  if (frames.empty()) {
+    // No DWARF function here: the ELF symbol, at the line table's position if any.
+    std::string function = Demangled(dwfl_module_addrname(module_, address));
+    if (!function.empty() || !file.empty()) frames.push_back(SourceFrame{std::move(function), std::move(file), line, false});
+  }
+  return frames;
+}
+
+}  // namespace memledger

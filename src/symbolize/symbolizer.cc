@@ -1,0 +1,73 @@
+// symbolizer.cc — see symbolizer.h.
+#include "symbolize/symbolizer.h"
+
+#include <fmt/format.h>
+
+namespace memledger {
+namespace {
+
+const ModuleDescription* ModuleContaining(std::span<const ModuleDescription> modules, std::uint64_t address) {
+  for (const ModuleDescription& module : modules) {
+    if (address >= module.start && address < module.end) return &module;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<SymbolizedFrame> Symbolizer::Symbolize(std::span<const ModuleDescription> modules,
+                                                   std::span<const std::uint64_t> stack) {
+  std::vector<SymbolizedFrame> frames;
+  frames.reserve(stack.size());
+  for (std::size_t i = 0; i < stack.size(); ++i) {
+    const std::uint64_t address = stack[i];
+    // A return address is the instruction after the call; the call ends at the byte before.
+    const std::uint64_t code = i == 0 ? address : address - 1;
+    const ModuleDescription* module = ModuleContaining(modules, code);
+    if (module == nullptr) {
+      frames.push_back(SymbolizedFrame{.address = address});
+      continue;
+    }
+    const SymbolizedFrame unresolved{.address = address, .module = module->path, .module_offset = address - module->base};
+    ElfFile* file = FileOf(*module);
+    const std::vector<SourceFrame>* source = file != nullptr ? &FramesAt(*file, code - module->base) : nullptr;
+    if (source == nullptr || source->empty()) {
+      frames.push_back(unresolved);
+      continue;
+    }
+    for (const SourceFrame& s : *source) {
+      SymbolizedFrame& frame = frames.emplace_back(unresolved);
+      frame.function = s.function;
+      frame.file = s.file;
+      frame.line = s.line;
+      frame.inlined = s.inlined;
+    }
+  }
+  return frames;
+}
+
+ElfFile* Symbolizer::FileOf(const ModuleDescription& module) {
+  const bool by_build_id = !module.build_id.empty();
+  auto& files = by_build_id ? files_by_build_id_ : files_by_path_;
+  const auto [it, inserted] = files.try_emplace(by_build_id ? module.build_id : module.path);
+  if (inserted) it->second = ElfFile::Open(module.path, module.build_id);
+  return it->second.get();
+}
+
+const std::vector<SourceFrame>& Symbolizer::FramesAt(ElfFile& file, std::uint64_t elf_address) {
+  const auto [it, inserted] = frames_.try_emplace(std::pair<const ElfFile*, std::uint64_t>(&file, elf_address));
+  if (inserted) it->second = file.FramesAt(elf_address);
+  return it->second;
+}
+
+std::string FormatFrame(const SymbolizedFrame& frame) {
+  if (!frame.function.empty()) {
+    if (frame.file.empty()) return frame.function;
+    if (frame.line == 0) return fmt::format("{} at {}", frame.function, frame.file);
+    return fmt::format("{} at {}:{}", frame.function, frame.file, frame.line);
+  }
+  if (!frame.module.empty()) return fmt::format("{}+{:#x}", frame.module, frame.module_offset);
+  return fmt::format("{:#x}", frame.address);
+}
+
+}  // namespace memledger

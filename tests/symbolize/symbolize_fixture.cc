@@ -1,0 +1,21 @@
+// symbolize_fixture.cc — see symbolize_fixture.h.
+#include "symbolize_fixture.h"
+
+namespace fixture_ns {
+
+__attribute__((noinline)) void RecordCallSite(FixtureCallSite* site, int line) {
+  site->recorder = reinterpret_cast<std::uint64_t>(&RecordCallSite);
+  site->return_address = reinterpret_cast<std::uint64_t>(__builtin_return_address(0));
+  site->line = line;
+}
+
+__attribute__((always_inline)) inline void RecordFromHelper(FixtureCallSite* site, int caller_line) {
+  site->caller_line = caller_line;
+  RecordCallSite(site, __LINE__);
+}
+
+void Widget::make(FixtureCallSite* site) { RecordFromHelper(site, __LINE__); }
+
+}  // namespace fixture_ns
+
+extern "C" void leaf_function(FixtureCallSite* site) { fixture_ns::RecordCallSite(site, __LINE__); }

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""stacks_test.py — allocation stacks end to end (issue 4).
+
+1. Leak sites: `memledger run --summary-json S -- memledger-sim leaky --leaks 6`
+   with MEMLEDGER_STACKS=1 (frame pointers) and =unwind (libunwind): exactly
+   three sites, whose innermost workload frames are leak_weights,
+   leak_kv_cache and leak_activation with file:line in leak_sites.cc, and
+   counts summing to 6; memledger's own frames are not in them.
+2. Lifecycle log: MEMLEDGER_LOG=F (and TT_BUFFER_DEBUG_LOG=1 alone, which
+   writes memledger-PID.log in the working directory): one line per alloc,
+   free, CB and kernel event — as many as the allocator's own count — each
+   with its thread and symbolized stack.
+3. Anomaly sites: with the free hook placed late, every late_free_hook is
+   booked at the destructor's free (innermost frame Buffer::~Buffer) with the
+   buffer's allocation stack beside it.
+4. Heisenbug: `reuse-storm` with and without stacks gives the same books —
+   anomalies, leaks, per device and type totals — over RUNS runs each, with
+   the free hook placed correctly (everything exact) and late (everything but
+   the late_free_hook count, which depends on thread timing, exact).
+
+usage: stacks_test.py BIN_DIR [--runs N] [--iterations I]
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+SITES = ("leak_weights", "leak_kv_cache", "leak_activation")
+
+
+def run_tracked(bin_dir, work, name, sim_args, stacks):
+    summary_path = os.path.join(work, name + ".json")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_BUFFER_DEBUG_LOG"}
+    env["MEMLEDGER_REPORT"] = "0"
+    if stacks:
+        env["MEMLEDGER_STACKS"] = stacks
+    cmd = [os.path.join(bin_dir, "memledger"), "run", "--summary-json", summary_path, "--",
+           os.path.join(bin_dir, "memledger-sim")] + sim_args
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}: exit {result.returncode}: {result.stderr[-2000:]}")
+    with open(summary_path) as f:
+        return json.load(f)
+
+
+def leak_sites(bin_dir, work, stacks, failures):
+    summary = run_tracked(bin_dir, work, "leaky-" + stacks, ["leaky", "--leaks", "6"], stacks)
+    sites = summary["leaks"]["sites"]
+    problems = []
+    if len(sites) != 3:
+        problems.append(f"{len(sites)} sites, want 3")
+    if sum(s["buffers"] for s in sites) != 6:
+        problems.append(f"buffers sum to {sum(s['buffers'] for s in sites)}, want 6")
+    found = []
+    for site in sites:
+        frames = site["stack"]
+        workload = [f for f in frames if re.search(r"\bleak_(weights|kv_cache|activation)\b", f)]
+        if not workload:
+            problems.append(f"no leak site function in {frames}")
+            continue
+        innermost = workload[0]
+        match = re.search(r"memledger::sim::(leak_\w+)\(.*\) at (\S+):(\d+)$", innermost)
+        if not match or not match.group(2).endswith("src/sim/workload/leak_sites.cc") or int(match.group(3)) <= 0:
+            problems.append(f"innermost workload frame without function and file:line: {innermost}")
+            continue
+        found.append(match.group(1))
+        if any("memledger.h" in f or "libmemledger" in f or "CaptureStack" in f for f in frames):
+            problems.append(f"memledger's own frames are in the stack: {frames}")
+    if sorted(found) != sorted(SITES):
+        problems.append(f"sites from {sorted(found)}, want {sorted(SITES)}")
+    for p in problems:
+        failures.append(f"MEMLEDGER_STACKS={stacks}: {p}")
+    print(f"  MEMLEDGER_STACKS={stacks}: {len(sites)} sites from {', '.join(found)}: "
+          f"{'ok' if not problems else 'FAILED'}")
+
+
+def anomaly_sites(bin_dir, work, failures):
+    summary = run_tracked(bin_dir, work, "late-free", ["reuse-storm", "--threads", "2", "--iterations", "20000",
+                                                       "--hook-order", "late-free"], "1")
+    sites = [s for s in summary["anomaly_sites"] if s["kind"] == "late_free_hook"]
+    total = sum(s["count"] for s in sites)
+    problems = []
+    if total != summary["anomalies"]["late_free_hook"] or total == 0:
+        problems.append(f"late_free_hook sites count {total}, anomalies say {summary['anomalies']['late_free_hook']}")
+    for site in sites:
+        if not site["stack"] or "Buffer::~Buffer()" not in site["stack"][0] or "buffer.cc:" not in site["stack"][0]:
+            problems.append(f"the late free's innermost frame is not the destructor's hook: {site['stack'][:2]}")
+        if not any("Buffer::Allocate" in f for f in site["allocated_at"]):
+            problems.append(f"no allocation stack: {site['allocated_at'][:3]}")
+    failures.extend(f"anomaly sites: {p}" for p in problems)
+    print(f"  late_free_hook: {len(sites)} sites, {total} anomalies: {'ok' if not problems else 'FAILED'}")
+
+
+def lifecycle_log(bin_dir, work, failures):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_BUFFER_DEBUG_LOG"}
+    env["MEMLEDGER_REPORT"] = "0"
+    sim = [os.path.join(os.path.abspath(bin_dir), "memledger-sim"), "leaky", "--leaks", "3", "--iterations", "200"]
+    for name, extra in (("MEMLEDGER_LOG", {"MEMLEDGER": "1", "MEMLEDGER_STACKS": "1",
+                                           "MEMLEDGER_LOG": os.path.join(work, "lifecycle.log")}),
+                        ("TT_BUFFER_DEBUG_LOG", {"TT_ALLOC_TRACKING_ENABLED": "1", "TT_BUFFER_DEBUG_LOG": "1"})):
+        truth_path = os.path.join(work, f"log-truth-{name}.json")
+        proc = subprocess.Popen(sim + ["--truth-json", truth_path], env=dict(env, **extra), cwd=work,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        _, err = proc.communicate(timeout=300)
+        if proc.returncode != 0:
+            failures.append(f"{name}: exit {proc.returncode}: {err[-1000:]}")
+            continue
+        path = extra.get("MEMLEDGER_LOG", os.path.join(work, f"memledger-{proc.pid}.log"))
+        if not os.path.exists(path):
+            failures.append(f"{name}: no log at {path}")
+            continue
+        with open(path) as f:
+            lines = f.read().splitlines()
+        with open(truth_path) as f:
+            truth = json.load(f)
+        want = truth["allocs"] + truth["frees"]
+        problems = []
+        if len(lines) != want:
+            problems.append(f"{len(lines)} lines, want {want} (one per alloc and free)")
+        bad = [l for l in lines if not re.match(r"^\d+\.\d{6} (ALLOC|FREE|CB_ALLOC|CB_FREE|KERNEL_LOAD|KERNEL_UNLOAD) "
+                                                r"dev \d+ \S+ id 0x[0-9a-f]+ addr 0x[0-9a-f]+ size \d+ tid \d+ .* at ", l)]
+        if bad:
+            problems.append(f"{len(bad)} lines without ids, sizes, thread and stack, e.g. {bad[0][:300]}")
+        leaks = [l for l in lines if "leak_weights" in l and l.split()[1] == "ALLOC"]
+        if not leaks:
+            problems.append("no ALLOC line from leak_weights")
+        failures.extend(f"{name}: {p}" for p in problems)
+        print(f"  {name}: {len(lines)} lines for {want} events: {'ok' if not problems else 'FAILED'}")
+
+
+def books(summary, timing_dependent):
+    """The parts of a summary that must not change when stacks are captured."""
+    anomalies = dict(summary["anomalies"])
+    for kind in timing_dependent:
+        anomalies.pop(kind)
+    devices = {d["device"]: {t: {k: v for k, v in c.items() if k in ("allocs", "frees", "leaked_bytes",
+                                                                     "leaked_buffers", "live_bytes")}
+                             for t, c in d["types"].items()} for d in summary["devices"]}
+    sites = {}  # leaks per device, type and tag (with stacks, a site may split by stack)
+    for s in summary["leaks"]["sites"]:
+        key = f'{s["device"]}/{s["type"]}/{s["tag"]}'
+        sites[key] = [sites.get(key, [0, 0])[0] + s["buffers"], sites.get(key, [0, 0])[1] + s["bytes"]]
+    return {"anomalies": anomalies, "dropped": summary["dropped_events"], "lost": summary["lost_records"],
+            "leaks": (summary["leaks"]["buffers"], summary["leaks"]["bytes"]), "sites": sites, "devices": devices}
+
+
+def heisenbug(bin_dir, work, runs, iterations, failures):
+    for hook_order, timing_dependent in (("correct", ()), ("late-free", ("late_free_hook",))):
+        seen = {}
+        for stacks in ("", "1"):
+            for run in range(runs):
+                sim = ["reuse-storm", "--threads", "4", "--iterations", str(iterations), "--leaks", "5",
+                       "--hook-order", hook_order]
+                summary = run_tracked(bin_dir, work, f"storm-{hook_order}-{stacks}-{run}", sim, stacks)
+                key = json.dumps(books(summary, timing_dependent), sort_keys=True)
+                seen.setdefault(key, []).append(f"stacks={stacks or 'off'} run {run}")
+        if len(seen) != 1:
+            failures.append(f"hook order {hook_order}: {len(seen)} different books: " +
+                            "; ".join(f"{v[:3]}: {k[:300]}" for k, v in seen.items()))
+        print(f"  reuse-storm, hook order {hook_order}: {2 * runs} runs, {len(seen)} distinct books")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("bin_dir")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--iterations", type=int, default=20000)
+    args = parser.parse_args()
+    failures = []
+    with tempfile.TemporaryDirectory() as work:
+        print("leak sites with stacks")
+        for stacks in ("1", "unwind"):
+            leak_sites(args.bin_dir, work, stacks, failures)
+        print("anomaly sites with both stacks")
+        anomaly_sites(args.bin_dir, work, failures)
+        print("lifecycle log")
+        lifecycle_log(args.bin_dir, work, failures)
+        print("the same books with and without stacks")
+        heisenbug(args.bin_dir, work, args.runs, args.iterations, failures)
+    for f in failures:
+        print("FAILED:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
