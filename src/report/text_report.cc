@@ -33,9 +33,9 @@ std::string FormatBytes(std::uint64_t bytes) {
   return fmt::format("{:.1f} {}", value, kUnits[unit]);
 }
 
-std::string TextReport(const Ledger& ledger) {
-  std::string out;
+namespace {
 
+void AppendProcesses(std::string& out, const Ledger& ledger) {
   std::uint64_t dropped = 0, lost = 0;
   for (const ProcessBooks& p : ledger.processes()) {
     dropped += p.dropped_events;
@@ -53,7 +53,9 @@ std::string TextReport(const Ledger& ledger) {
   }
   if (dropped != 0) AppendLine(out, "memledger: WARNING: {} events were dropped (MEMLEDGER_ON_FULL=drop): the books are incomplete", dropped);
   if (lost != 0) AppendLine(out, "memledger: WARNING: {} records were lost in transit: the books are incomplete", lost);
+}
 
+void AppendDevices(std::string& out, const Ledger& ledger) {
   for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
     const DeviceBooks& device = ledger.devices()[d];
     if (!device.seen) continue;
@@ -69,14 +71,15 @@ std::string TextReport(const Ledger& ledger) {
            FormatBytes(c.leaked_bytes));
     }
   }
+}
 
+void AppendAnomalies(std::string& out, const Ledger& ledger, Symbolizer& symbolizer) {
   const AnomalyCounts anomalies = ledger.anomalies();
   std::string listed;
   for (int i = 0; i < kAnomalyCount; ++i) {
     if (anomalies[i] != 0) listed += fmt::format("{}{} {}", listed.empty() ? "" : ", ", AnomalyName(static_cast<Anomaly>(i)), anomalies[i]);
   }
   AppendLine(out, "anomalies: {}", listed.empty() ? "none" : listed);
-  Symbolizer symbolizer;
   const auto anomaly_sites = SortedAnomalySites(ledger);
   for (std::size_t i = 0; i < std::min<std::size_t>(anomaly_sites.size(), kAnomalySitesShown); ++i) {
     const AnomalySite& site = anomaly_sites[i];
@@ -93,7 +96,9 @@ std::string TextReport(const Ledger& ledger) {
   if (anomaly_sites.size() > kAnomalySitesShown) {
     AppendLine(out, "  ... {} more anomaly sites (summary JSON: anomaly_sites)", anomaly_sites.size() - kAnomalySitesShown);
   }
+}
 
+void AppendLeaks(std::string& out, const Ledger& ledger, Symbolizer& symbolizer) {
   const auto sites = SortedLeakSites(ledger);
   std::uint64_t buffers = 0, bytes = 0;
   for (const LeakSite& site : sites) {
@@ -102,7 +107,7 @@ std::string TextReport(const Ledger& ledger) {
   }
   if (sites.empty()) {
     AppendLine(out, "leaks: none");
-    return out;
+    return;
   }
   AppendLine(out, "leaks: {} buffers, {} in {} sites", buffers, FormatBytes(bytes), sites.size());
   for (const LeakSite& site : sites) {
@@ -113,6 +118,24 @@ std::string TextReport(const Ledger& ledger) {
     const auto stack = StackLines(ledger.processes()[site.key.process], site.key.stack, symbolizer);
     for (std::size_t i = 0; i < stack.size(); ++i) AppendLine(out, "      #{} {}", i, stack[i]);
   }
+}
+
+}  // namespace
+
+std::string TextReport(const Ledger& ledger) {
+  std::string out;
+  Symbolizer symbolizer;
+  AppendProcesses(out, ledger);
+  AppendDevices(out, ledger);
+  AppendAnomalies(out, ledger, symbolizer);
+  AppendLeaks(out, ledger, symbolizer);
+  return out;
+}
+
+std::string LeakReport(const Ledger& ledger) {
+  std::string out;
+  Symbolizer symbolizer;
+  AppendLeaks(out, ledger, symbolizer);
   return out;
 }
 

@@ -1,5 +1,5 @@
 // text_report.h — the human-readable usage summary and leak report, as
-// printed at exit in embedded mode and by `memledger run`.
+// printed at exit in embedded mode and by `memledger run` and `memledger report`.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,10 @@ namespace memledger {
 
 // "0 B", "1.5 KiB", "12.0 GiB".
 std::string FormatBytes(std::uint64_t bytes);
-// Usage per device and type, anomalies, then leaks by site, largest first.
+// Usage per device and type, anomalies (by site, with stacks), then leaks by
+// site, largest first, with their symbolized allocation stacks.
 std::string TextReport(const Ledger& ledger);
+// Only the leaks by site (`memledger report --leaks`).
+std::string LeakReport(const Ledger& ledger);
 
 }  // namespace memledger

@@ -5,7 +5,9 @@
    with MEMLEDGER_STACKS=1 (frame pointers) and =unwind (libunwind): exactly
    three sites, whose innermost workload frames are leak_weights,
    leak_kv_cache and leak_activation with file:line in leak_sites.cc, and
-   counts summing to 6; memledger's own frames are not in them.
+   counts summing to 6; memledger's own frames are not in them. The same
+   sites from the capture file (`memledger report CAPTURE --leaks`) and from
+   the server's leak query (`memledger status --json`).
 2. Lifecycle log: MEMLEDGER_LOG=F (and TT_BUFFER_DEBUG_LOG=1 alone, which
    writes memledger-PID.log in the working directory): one line per alloc,
    free, CB and kernel event — as many as the allocator's own count — each
@@ -27,6 +29,8 @@ import re
 import subprocess
 import sys
 import tempfile
+
+from server_process import start_server, stop, stop_all
 
 SITES = ("leak_weights", "leak_kv_cache", "leak_activation")
 
@@ -75,6 +79,45 @@ def leak_sites(bin_dir, work, stacks, failures):
         failures.append(f"MEMLEDGER_STACKS={stacks}: {p}")
     print(f"  MEMLEDGER_STACKS={stacks}: {len(sites)} sites from {', '.join(found)}: "
           f"{'ok' if not problems else 'FAILED'}")
+
+
+def report_leaks(bin_dir, work, failures):
+    capture = os.path.join(work, "leaky.mlcap")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_BUFFER_DEBUG_LOG"}
+    env.update(MEMLEDGER_REPORT="0", MEMLEDGER_STACKS="1")
+    subprocess.run([os.path.join(bin_dir, "memledger"), "run", "--output", capture, "--",
+                    os.path.join(bin_dir, "memledger-sim"), "leaky", "--leaks", "6"], env=env, check=True,
+                   capture_output=True, timeout=300)
+    out = subprocess.run([os.path.join(bin_dir, "memledger"), "report", capture, "--leaks"], capture_output=True,
+                         text=True, timeout=300)
+    problems = []
+    if out.returncode != 0 or not out.stdout.startswith("leaks: 6 buffers"):
+        problems.append(f"exit {out.returncode}: {out.stdout[:200]} {out.stderr[:500]}")
+    for site in SITES:
+        if not re.search(rf"#\d+ memledger::sim::{site}\(.*\) at \S*leak_sites\.cc:\d+", out.stdout):
+            problems.append(f"no frame of {site} with file:line")
+    failures.extend(f"memledger report --leaks: {p}" for p in problems)
+    print(f"  memledger report --leaks: {'ok' if not problems else 'FAILED'}")
+
+
+def server_leak_query(bin_dir, work, failures):
+    socket = os.path.join(work, "stacks.sock")
+    server = start_server(bin_dir, socket)
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_BUFFER_DEBUG_LOG"}
+        env.update(MEMLEDGER="1", MEMLEDGER_STACKS="1", MEMLEDGER_SOCKET=socket)
+        subprocess.run([os.path.join(bin_dir, "memledger-sim"), "leaky", "--leaks", "6"], env=env, check=True,
+                       capture_output=True, timeout=300)
+        out = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", socket, "--json"],
+                             capture_output=True, text=True, timeout=60, check=True)
+    finally:
+        stop(server)
+    sites = json.loads(out.stdout)["leaks"]["sites"]
+    named = sorted(m.group(1) for s in sites for f in s["stack"][:8]
+                   for m in [re.search(r"memledger::sim::(leak_\w+)\(", f)] if m)
+    if named != sorted(SITES):
+        failures.append(f"server leak query: sites from {named}, want {sorted(SITES)}")
+    print(f"  the server's leak query: {len(sites)} sites from {', '.join(named)}")
 
 
 def anomaly_sites(bin_dir, work, failures):
@@ -171,15 +214,20 @@ def main():
     args = parser.parse_args()
     failures = []
     with tempfile.TemporaryDirectory() as work:
-        print("leak sites with stacks")
-        for stacks in ("1", "unwind"):
-            leak_sites(args.bin_dir, work, stacks, failures)
-        print("anomaly sites with both stacks")
-        anomaly_sites(args.bin_dir, work, failures)
-        print("lifecycle log")
-        lifecycle_log(args.bin_dir, work, failures)
-        print("the same books with and without stacks")
-        heisenbug(args.bin_dir, work, args.runs, args.iterations, failures)
+        try:
+            print("leak sites with stacks")
+            for stacks in ("1", "unwind"):
+                leak_sites(args.bin_dir, work, stacks, failures)
+            report_leaks(args.bin_dir, work, failures)
+            server_leak_query(args.bin_dir, work, failures)
+            print("anomaly sites with both stacks")
+            anomaly_sites(args.bin_dir, work, failures)
+            print("lifecycle log")
+            lifecycle_log(args.bin_dir, work, failures)
+            print("the same books with and without stacks")
+            heisenbug(args.bin_dir, work, args.runs, args.iterations, failures)
+        finally:
+            stop_all()
     for f in failures:
         print("FAILED:", f)
     return 1 if failures else 0

@@ -1,6 +1,7 @@
 // main.cc — the memledger command: subcommands over the ledger.
 #include <CLI/CLI.hpp>
 
+#include "report_command.h"
 #include "run_command.h"
 #include "serve_command.h"
 #include "status_command.h"
@@ -42,7 +43,16 @@ int main(int argc, char** argv) {
   top_cmd->add_option("--interval", top.interval_ms, "Refresh period in ms")->check(CLI::Range(20, 10000));
   top_cmd->footer("Keys: d/m sort by device memory, l by L1, p by pid, q quit.\nExample: memledger top --socket /tmp/ml.sock");
 
+  memledger::ReportOptions report;
+  CLI::App* report_cmd = app.add_subcommand("report", "Report the books of a capture file (memledger run --output)");
+  report_cmd->add_option("capture", report.capture, "The capture file (.mlcap)")->required();
+  report_cmd->add_flag("--leaks", report.leaks_only, "Only the leaks, by allocation site, with their stacks");
+  report_cmd->add_flag("--json", report.json, "Print the summary JSON (schema memledger.summary/1)");
+  report_cmd->footer("Example: MEMLEDGER_STACKS=1 memledger run -o leaky.mlcap -- memledger-sim leaky --leaks 6\n"
+                     "         memledger report leaky.mlcap --leaks");
+
   CLI11_PARSE(app, argc, argv);
+  if (report_cmd->parsed()) return memledger::ReportCommand(report);
   if (run_cmd->parsed()) return memledger::RunCommand(run);
   if (serve_cmd->parsed()) {
     serve.legacy_version = *memledger::legacy::ParseLegacyVersion(legacy_protocol);
