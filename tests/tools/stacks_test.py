@@ -13,7 +13,8 @@
    free, CB and kernel event — as many as the allocator's own count — each
    with its thread and symbolized stack.
 3. Anomaly sites: with the free hook placed late, every late_free_hook is
-   booked at the destructor's free (innermost frame Buffer::~Buffer) with the
+   booked at the destructor's free (Buffer::~Buffer, innermost but for the
+   release path's own frames) with the
    buffer's allocation stack beside it.
 4. Heisenbug: `reuse-storm` with and without stacks gives the same books —
    anomalies, leaks, per device and type totals — over RUNS runs each, with
@@ -129,8 +130,10 @@ def anomaly_sites(bin_dir, work, failures):
     if total != summary["anomalies"]["late_free_hook"] or total == 0:
         problems.append(f"late_free_hook sites count {total}, anomalies say {summary['anomalies']['late_free_hook']}")
     for site in sites:
-        if not site["stack"] or "Buffer::~Buffer()" not in site["stack"][0] or "buffer.cc:" not in site["stack"][0]:
-            problems.append(f"the late free's innermost frame is not the destructor's hook: {site['stack'][:2]}")
+        # The free hook sits in the simulator's release path under Buffer::~Buffer
+        # (inlined into it in optimized builds, frames of their own in debug ones).
+        if not any("Buffer::~Buffer()" in f and "buffer.cc:" in f for f in site["stack"][:4]):
+            problems.append(f"the late free does not come from the destructor: {site['stack'][:4]}")
         if not any("Buffer::Allocate" in f for f in site["allocated_at"]):
             problems.append(f"no allocation stack: {site['allocated_at'][:3]}")
     failures.extend(f"anomaly sites: {p}" for p in problems)
