@@ -92,6 +92,15 @@ constinit CodeRange g_own_code;  // this library's code: its frames are left out
 // Orders MODULE records before the STACK records that need them; guards g_modules.
 constinit std::mutex g_stack_mutex;
 constinit ModuleMap* g_modules = nullptr;
+// The objects known mapped, for the frame walk to tell frames from garbage.
+// Replaced (never freed: a hook may be reading the old one) when a refresh
+// finds new objects.
+constinit std::atomic<const MappedCode*> g_mapped_code{nullptr};
+// A walk that stops at an unknown address deeper than the first frame is
+// most likely garbage past code without frame pointers; every so often it
+// may be code loaded since, so the thread looks again.
+constexpr std::uint32_t kUnknownStopsPerRefresh = 4096;
+constinit thread_local std::uint32_t tls_unknown_stops __attribute__((tls_model("initial-exec"))) = 0;
 constexpr unsigned kStackTableLog2 = 20;  // a million distinct stacks; 16 MiB of address space
 
 constinit std::mutex g_names_mutex;
@@ -178,15 +187,31 @@ void EmitWithPayload(Event header, std::string_view payload) {
   for (std::uint32_t i = 0; i < extra; ++i) ring.Publish(seq + 1 + i, continuation[i]);
 }
 
-// Sends a new stack's frames, after the MODULE records of any object they
-// are in that was not described yet (loaded since the last look).
-void DefineStack(std::uint32_t id, std::span<const std::uint64_t> frames) {
+// Looks at the mapped objects again; sends a MODULE record for each new one
+// and publishes the new code map. True when something new was found.
+bool RefreshModules() {
   std::lock_guard lock(g_stack_mutex);
-  if (!g_modules->CoversAll(frames)) {
-    for (const ModuleDescription& module : g_modules->Refresh()) {
-      EmitWithPayload(MakeEvent(EventKind::kModule, 0, 0, 0, 0, 0), EncodeModule(module));
-    }
+  const std::vector<ModuleDescription> added = g_modules->Refresh();
+  if (added.empty()) return false;
+  for (const ModuleDescription& module : added) {
+    EmitWithPayload(MakeEvent(EventKind::kModule, 0, 0, 0, 0, 0), EncodeModule(module));
   }
+  std::vector<CodeRange> ranges;
+  for (const ModuleDescription& module : g_modules->modules()) ranges.push_back({module.start, module.end});
+  g_mapped_code.store(new MappedCode(std::move(ranges)), std::memory_order_release);
+  return true;
+}
+
+// Sends a new stack's frames, after the MODULE records of any object they
+// are in that was not described yet (libunwind's frames are not checked
+// against the code map as they are walked).
+void DefineStack(std::uint32_t id, std::span<const std::uint64_t> frames) {
+  bool covered;
+  {
+    std::lock_guard lock(g_stack_mutex);
+    covered = g_modules->CoversAll(frames);
+  }
+  if (!covered) RefreshModules();
   Event e = MakeEvent(EventKind::kStack, 0, 0, 0, 0, 0);
   e.stack = id;
   EmitWithPayload(e, EncodeStack(frames));
@@ -196,11 +221,18 @@ void DefineStack(std::uint32_t id, std::span<const std::uint64_t> frames) {
 // time is sent once, by the thread that interned it.
 std::uint32_t CurrentStack(std::uint32_t depth) {
   std::uint64_t frames[kMaxStackDepth];
-  const std::size_t n = CaptureStack(g_unwinder, frames, depth, g_own_code);
-  if (n == 0) return 0;
-  const StackTable::Interned interned =
-      g_stack_table.load(std::memory_order_relaxed)->Intern(std::span(frames, n));
-  if (interned.is_new) DefineStack(interned.id, std::span(frames, n));
+  CapturedStack captured =
+      CaptureStack(g_unwinder, frames, depth, g_own_code, g_mapped_code.load(std::memory_order_acquire));
+  // The first frame is always real code (it called the hook): unknown, it was
+  // loaded since the last look. Deeper, look again now and then.
+  if (captured.stopped_at != 0 && (captured.depth == 0 || ++tls_unknown_stops % kUnknownStopsPerRefresh == 0) &&
+      RefreshModules()) {
+    captured = CaptureStack(g_unwinder, frames, depth, g_own_code, g_mapped_code.load(std::memory_order_acquire));
+  }
+  if (captured.depth == 0) return 0;
+  const std::span<const std::uint64_t> stack(frames, captured.depth);
+  const StackTable::Interned interned = g_stack_table.load(std::memory_order_relaxed)->Intern(stack);
+  if (interned.is_new) DefineStack(interned.id, stack);
   return interned.id;
 }
 
@@ -225,6 +257,7 @@ std::uint32_t SetStackDepth(std::uint32_t depth) {
         std::lock_guard lock(g_stack_mutex);
         g_modules = new ModuleMap();
       }
+      RefreshModules();
       g_stack_table.store(new StackTable(kStackTableLog2), std::memory_order_release);
     });
   }
@@ -405,9 +438,9 @@ void Init() {
     if (!log) std::fprintf(stderr, "memledger: %s; tracking goes on without it\n", error.c_str());
   }
   g_ring = ring.release();
-  if (g_config->stacks != StackUnwinder::kOff) SetStackDepth(g_config->stack_depth);
   // The first record names the process.
   EmitWithPayload(MakeEvent(EventKind::kProcess, 0, 0, pid, 0, std::uint64_t{getuid()} + 1), comm);
+  if (g_config->stacks != StackUnwinder::kOff) SetStackDepth(g_config->stack_depth);
   const std::string path = g_config->socket.empty() ? DefaultSocketPath() : g_config->socket;
   // A capture file and the lifecycle log are written by the consumer in this process.
   if (!capture && !log && g_config->socket != "none") {

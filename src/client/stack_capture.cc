@@ -6,6 +6,10 @@
 
 #include <libunwind.h>
 
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
 namespace memledger {
 namespace {
 
@@ -32,7 +36,8 @@ const StackBounds& ThreadStackBounds() {
   return bounds;
 }
 
-[[gnu::noinline]] std::size_t WalkFramePointers(std::uint64_t* frames, std::size_t depth, CodeRange skip) {
+[[gnu::noinline]] CapturedStack WalkFramePointers(std::uint64_t* frames, std::size_t depth, CodeRange skip,
+                                                  const MappedCode* code) {
   const StackBounds& bounds = ThreadStackBounds();
   auto fp = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
   std::size_t n = 0;
@@ -45,14 +50,15 @@ const StackBounds& ThreadStackBounds() {
     const std::uintptr_t next = record[0];
     const std::uintptr_t ret = record[1];
     if (ret == 0) break;
+    if (code != nullptr && !code->Contains(ret)) return {n, ret};
     if (n != 0 || !skip.Contains(ret)) frames[n++] = ret;
     if (next <= fp) break;  // frames go up the stack; anything else is not a frame chain
     fp = next;
   }
-  return n;
+  return {n, 0};
 }
 
-std::size_t Unwind(std::uint64_t* frames, std::size_t depth, CodeRange skip) {
+CapturedStack Unwind(std::uint64_t* frames, std::size_t depth, CodeRange skip) {
   constexpr int kMaxRaw = 96;  // room for our own frames before the application's
   void* raw[kMaxRaw];
   const int got = unw_backtrace(raw, kMaxRaw);
@@ -62,18 +68,30 @@ std::size_t Unwind(std::uint64_t* frames, std::size_t depth, CodeRange skip) {
     if (n == 0 && skip.Contains(address)) continue;
     frames[n++] = address;
   }
-  return n;
+  return {n, 0};
 }
 
 }  // namespace
 
-std::size_t CaptureStack(StackUnwinder how, std::uint64_t* frames, std::size_t depth, CodeRange skip) {
+MappedCode::MappedCode(std::vector<CodeRange> ranges) : ranges_(std::move(ranges)) {
+  std::sort(ranges_.begin(), ranges_.end(), [](const CodeRange& a, const CodeRange& b) { return a.start < b.start; });
+}
+
+bool MappedCode::Contains(std::uint64_t address) const {
+  // The last range starting at or below the address.
+  auto it = std::upper_bound(ranges_.begin(), ranges_.end(), address,
+                             [](std::uint64_t a, const CodeRange& r) { return a < r.start; });
+  return it != ranges_.begin() && std::prev(it)->Contains(address);
+}
+
+CapturedStack CaptureStack(StackUnwinder how, std::uint64_t* frames, std::size_t depth, CodeRange skip,
+                           const MappedCode* code) {
   switch (how) {
-    case StackUnwinder::kFramePointers: return WalkFramePointers(frames, depth, skip);
+    case StackUnwinder::kFramePointers: return WalkFramePointers(frames, depth, skip, code);
     case StackUnwinder::kLibunwind: return Unwind(frames, depth, skip);
     case StackUnwinder::kOff: break;
   }
-  return 0;
+  return {};
 }
 
 CodeRange CodeRangeOf(const void* address) {

@@ -2,10 +2,12 @@
 // innermost first, taken on the hooked thread at hook time.
 //
 // Frame pointers: a walk up the rbp chain, bounded by the thread's stack (read
-// once per thread) and stopped at the first link that does not go up the
-// stack, so code without frame pointers ends the walk early instead of
-// faulting. libunwind: unw_backtrace, which reads unwind tables (slower, but
-// right through code built without frame pointers).
+// once per thread), stopped at the first link that does not go up the stack
+// and at the first return address outside the code the process is known to
+// have mapped: past a function built without frame pointers, rbp holds
+// whatever that function kept in it, and the "frames" beyond are garbage
+// that would make every stack unique. libunwind: unw_backtrace, which reads
+// unwind tables (slower, but right through code without frame pointers).
 //
 // Thread-safety: any thread; no lock; allocates only the first time a thread
 // asks for its stack bounds.
@@ -13,6 +15,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "client/config.h"
 
@@ -26,9 +30,29 @@ struct CodeRange {
   bool Contains(std::uint64_t address) const { return address >= start && address < end; }
 };
 
+// The address ranges of the objects mapped in the process, sorted: a frame
+// outside all of them is not a frame. Immutable once made.
+class MappedCode {
+ public:
+  explicit MappedCode(std::vector<CodeRange> ranges);
+  bool Contains(std::uint64_t address) const;
+
+ private:
+  std::vector<CodeRange> ranges_;  // sorted by start, not overlapping
+};
+
+struct CapturedStack {
+  std::size_t depth = 0;
+  // The walk stopped at an address in no known object (0: it did not): code
+  // loaded since `code` was made, or garbage past a frame without a frame pointer.
+  std::uint64_t stopped_at = 0;
+};
+
 // Writes at most `depth` frames into `frames`, leading frames inside `skip`
-// left out; returns how many. Never faults on a broken frame chain.
-std::size_t CaptureStack(StackUnwinder how, std::uint64_t* frames, std::size_t depth, CodeRange skip);
+// left out. With frame pointers, `code` (may be null: no check) ends the walk
+// at the first address outside it. Never faults on a broken frame chain.
+CapturedStack CaptureStack(StackUnwinder how, std::uint64_t* frames, std::size_t depth, CodeRange skip,
+                           const MappedCode* code = nullptr);
 
 // The code range (its executable PT_LOAD segment) of the object `address` is
 // in; empty when none.

@@ -27,7 +27,7 @@ struct Captured {
 [[gnu::noinline]] void Inner(StackUnwinder how, Captured* out) {
   out->inner_return = reinterpret_cast<std::uint64_t>(__builtin_return_address(0));
   std::uint64_t frames[kMaxStackDepth];
-  out->frames.assign(frames, frames + CaptureStack(how, frames, kMaxStackDepth, CodeRange{}));
+  out->frames.assign(frames, frames + CaptureStack(how, frames, kMaxStackDepth, CodeRange{}).depth);
   asm volatile("" ::: "memory");  // not a tail call
 }
 [[gnu::noinline]] void Middle(StackUnwinder how, Captured* out) {
@@ -57,7 +57,7 @@ TEST_P(CaptureStackTest, HoldsTheCallersReturnAddressesInnermostFirst) {
 }
 
 [[gnu::noinline]] std::size_t CaptureFromHere(StackUnwinder how, std::uint64_t* frames, CodeRange skip) {
-  const std::size_t n = CaptureStack(how, frames, kMaxStackDepth, skip);
+  const std::size_t n = CaptureStack(how, frames, kMaxStackDepth, skip).depth;
   asm volatile("" ::: "memory");  // not a tail call
   return n;
 }
@@ -80,7 +80,7 @@ TEST_P(CaptureStackTest, LeavesOutLeadingFramesInTheSkippedCode) {
 
 TEST_P(CaptureStackTest, StopsAtTheDepthAsked) {
   std::uint64_t frames[kMaxStackDepth];
-  EXPECT_EQ(CaptureStack(GetParam(), frames, 2, CodeRange{}), 2u);
+  EXPECT_EQ(CaptureStack(GetParam(), frames, 2, CodeRange{}).depth, 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Unwinders, CaptureStackTest,
@@ -89,9 +89,44 @@ INSTANTIATE_TEST_SUITE_P(Unwinders, CaptureStackTest,
                            return info.param == StackUnwinder::kFramePointers ? "FramePointers" : "Libunwind";
                          });
 
+[[gnu::noinline]] CapturedStack CaptureWithin(const MappedCode& code, std::uint64_t* frames) {
+  const CapturedStack captured = CaptureStack(StackUnwinder::kFramePointers, frames, kMaxStackDepth, CodeRange{}, &code);
+  asm volatile("" ::: "memory");
+  return captured;
+}
+
+TEST(CaptureStack, AFramePointerWalkEndsAtTheFirstAddressOutsideTheMappedCode) {
+  std::uint64_t all[kMaxStackDepth], within[kMaxStackDepth];
+  const MappedCode everything({{0, ~0ULL}});
+  const CapturedStack full = CaptureWithin(everything, all);
+  ASSERT_GE(full.depth, 3u);
+  EXPECT_EQ(full.stopped_at, 0u);
+  // Only the innermost frame's code is known: the walk keeps it and stops at the next.
+  const MappedCode innermost({{all[0], all[0] + 1}});
+  const CapturedStack cut = CaptureWithin(innermost, within);
+  EXPECT_EQ(cut.depth, 1u);
+  EXPECT_EQ(within[0], all[0]);
+  EXPECT_NE(cut.stopped_at, 0u) << "says where it stopped";
+  // Nothing known: the first frame stops it (a library loaded since the last look).
+  const MappedCode nothing({});
+  const CapturedStack none = CaptureWithin(nothing, within);
+  EXPECT_EQ(none.depth, 0u);
+  EXPECT_EQ(none.stopped_at, all[0]);
+}
+
+TEST(MappedCode, FindsTheRangeHoldingAnAddress) {
+  const MappedCode code({{0x5000, 0x6000}, {0x1000, 0x2000}, {0x9000, 0x9001}});
+  for (const std::uint64_t inside : {0x1000ULL, 0x1fffULL, 0x5000ULL, 0x5abcULL, 0x9000ULL}) {
+    EXPECT_TRUE(code.Contains(inside)) << std::hex << inside;
+  }
+  for (const std::uint64_t outside : {0x0ULL, 0xfffULL, 0x2000ULL, 0x4fffULL, 0x6000ULL, 0x9001ULL, ~0ULL}) {
+    EXPECT_FALSE(code.Contains(outside)) << std::hex << outside;
+  }
+}
+
 TEST(CaptureStack, OffCapturesNothing) {
   std::uint64_t frames[4];
-  EXPECT_EQ(CaptureStack(StackUnwinder::kOff, frames, 4, CodeRange{}), 0u);
+  EXPECT_EQ(CaptureStack(StackUnwinder::kOff, frames, 4, CodeRange{}).depth, 0u);
 }
 
 TEST(StackTable, OneIdPerDistinctStackFromManyThreadsAtOnce) {
