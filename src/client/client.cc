@@ -65,10 +65,17 @@ enum State : int { kUndecided = 0, kOn = 1, kOff = 2 };
 
 // Every global here is constant-initialized: hooks may run from other
 // libraries' static constructors, before this file's dynamic initializers.
-constinit std::atomic<int> g_state{kUndecided};
+// What every hook reads, on one cache line: the state, and the stack depth
+// (MEMLEDGER_STACKS, memledger_set_stack_depth; 0: no stacks). The stack
+// machinery is made once, before the depth first becomes non-zero (release).
+struct alignas(64) HookState {
+  std::atomic<int> state{kUndecided};
+  std::atomic<std::uint32_t> stack_depth{0};
+};
+constinit HookState g_hook;
 constinit std::once_flag g_init_once;
 // Written before g_state becomes kOn (release); read after an acquire load of
-// g_state. Never freed: hooks may run during static destruction.
+// g_hook.state. Never freed: hooks may run during static destruction.
 constinit EventRing* g_ring = nullptr;
 constinit ClientConfig* g_config = nullptr;
 // The embedded consumer: made at start in embedded mode, or by the server
@@ -81,10 +88,7 @@ constinit int g_watcher_wake = -1;  // eventfd that ends the watcher at shutdown
 constinit std::thread* g_server_watcher = nullptr;
 constinit bool g_shutting_down = false;  // protected by g_consumer_mutex
 
-// Stacks (MEMLEDGER_STACKS, memledger_set_stack_depth): the depth is read
-// by every hook (0: no stacks); the table, module map and unwinder are made
-// once, before the depth first becomes non-zero (release), and never freed.
-constinit std::atomic<std::uint32_t> g_stack_depth{0};
+// Stacks: the table, module map and unwinder, made once and never freed.
 constinit std::once_flag g_stacks_once;
 constinit std::atomic<StackTable*> g_stack_table{nullptr};
 constinit StackUnwinder g_unwinder = StackUnwinder::kFramePointers;
@@ -140,12 +144,12 @@ void Init();
 
 bool Active() {
   // Acquire: pairs with the release store in Init, making g_ring visible.
-  const int state = g_state.load(std::memory_order_acquire);
+  const int state = g_hook.state.load(std::memory_order_acquire);
   if (state == kOn) [[likely]]
     return true;
   if (state == kOff) return false;
   std::call_once(g_init_once, Init);
-  return g_state.load(std::memory_order_acquire) == kOn;
+  return g_hook.state.load(std::memory_order_acquire) == kOn;
 }
 
 Event MakeEvent(EventKind kind, std::uint32_t device, std::uint8_t type, std::uint64_t id, std::uint64_t address,
@@ -219,7 +223,7 @@ void DefineStack(std::uint32_t id, std::span<const std::uint64_t> frames) {
 
 // The calling thread's stack as an id (0: none). A stack seen for the first
 // time is sent once, by the thread that interned it.
-std::uint32_t CurrentStack(std::uint32_t depth) {
+[[gnu::noinline]] std::uint32_t CurrentStack(std::uint32_t depth) {
   std::uint64_t frames[kMaxStackDepth];
   CapturedStack captured =
       CaptureStack(g_unwinder, frames, depth, g_own_code, g_mapped_code.load(std::memory_order_acquire));
@@ -241,7 +245,7 @@ void Track(EventKind kind, std::uint32_t device, std::uint8_t type, std::uint64_
   if (!Active()) return;
   Event e = MakeEvent(kind, device, type, id, address, size);
   // Acquire: pairs with the release store in SetStackDepth (the table is made).
-  if (const std::uint32_t depth = g_stack_depth.load(std::memory_order_acquire); depth != 0) {
+  if (const std::uint32_t depth = g_hook.stack_depth.load(std::memory_order_acquire); depth != 0) [[unlikely]] {
     e.stack = CurrentStack(depth);
   }
   Emit(e);
@@ -261,7 +265,7 @@ std::uint32_t SetStackDepth(std::uint32_t depth) {
       g_stack_table.store(new StackTable(kStackTableLog2), std::memory_order_release);
     });
   }
-  return g_stack_depth.exchange(depth, std::memory_order_acq_rel);
+  return g_hook.stack_depth.exchange(depth, std::memory_order_acq_rel);
 }
 
 std::string ReadComm() {
@@ -281,7 +285,7 @@ std::string ExpandPid(std::string path) {
 }
 
 void TurnOff() {
-  g_state.store(kOff, std::memory_order_release);
+  g_hook.state.store(kOff, std::memory_order_release);
   __atomic_store_n(&memledger_hooks_active, 0, __ATOMIC_RELAXED);
 }
 
@@ -457,7 +461,7 @@ void Init() {
   }
   pthread_atfork(nullptr, nullptr, ChildAfterFork);
   // Release: pairs with the acquire load in Active().
-  g_state.store(kOn, std::memory_order_release);
+  g_hook.state.store(kOn, std::memory_order_release);
 }
 
 // Waits until everything published so far is in a ledger, or `timeout`.
@@ -478,7 +482,7 @@ void WaitProcessed(std::chrono::milliseconds timeout) {
 }
 
 void Shutdown() {
-  if (g_state.load(std::memory_order_acquire) != kOn) return;
+  if (g_hook.state.load(std::memory_order_acquire) != kOn) return;
   TurnOff();
   const std::uint64_t dropped = g_ring->header().dropped.load(std::memory_order_relaxed);
   Emit(MakeEvent(EventKind::kProcessEnd, 0, static_cast<std::uint8_t>(ProcessState::kExited), 0, 0, dropped));
