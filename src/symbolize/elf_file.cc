@@ -6,17 +6,45 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include <fcntl.h>
+
 #include <cstdlib>
+#include <cstring>
+#include <string>
 
 namespace memledger {
 namespace {
 
-// Offline: files are reported by path at their own addresses; separate debug
-// files are found by build-id or .gnu_debuglink under the default path
-// (.debug, /usr/lib/debug).
+// A separate debug file by build-id, where distributions install them
+// (/usr/lib/debug/.build-id/xx/rest.debug, e.g. Debian's -dbgsym packages).
+// Not dwfl_standard_find_debuginfo: on its first miss libdw 0.188 dlopens
+// libdebuginfod, whose constructor initializes libcurl and OpenSSL inside
+// the tracked program (and may fetch debug files over the network when
+// DEBUGINFOD_URLS is set); reports are made offline.
+int FindDebugInfoByBuildId(Dwfl_Module* module, void**, const char*, Dwarf_Addr, const char*, const char*,
+                           GElf_Word, char** debuginfo_file_name) {
+  const unsigned char* id = nullptr;
+  GElf_Addr vaddr = 0;
+  const int length = dwfl_module_build_id(module, &id, &vaddr);
+  if (length < 2) return -1;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string path = "/usr/lib/debug/.build-id/";
+  for (int i = 0; i < length; ++i) {
+    path += kHex[id[i] >> 4];
+    path += kHex[id[i] & 15];
+    if (i == 0) path += '/';
+  }
+  path += ".debug";
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) *debuginfo_file_name = strdup(path.c_str());
+  return fd;
+}
+
+// Offline: files are reported by path at their own addresses; DWARF is read
+// from the file itself, else from a separate debug file found by build-id.
 const Dwfl_Callbacks kOfflineCallbacks = {
     .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = FindDebugInfoByBuildId,
     .section_address = dwfl_offline_section_address,
     .debuginfo_path = nullptr,
 };
