@@ -5,7 +5,7 @@
 
 namespace memledger {
 
-ReplayResult ReplayCapture(const std::string& path, Ledger& ledger) {
+ReplayResult ReplayCapture(const std::string& path, Ledger& ledger, std::function<void(const Record&)> observer) {
   ReplayResult result;
   auto reader = CaptureReader::Open(path, &result.error);
   if (!reader) return result;
@@ -14,6 +14,7 @@ ReplayResult ReplayCapture(const std::string& path, Ledger& ledger) {
   result.process = ledger.BeginProcess(result.info.pid, result.info.comm);
 
   ProcessStream stream(result.process, ProcessRecord::kApply);
+  stream.set_observer(std::move(observer));
   std::vector<Event> slots;
   while (!stream.ended() && reader->NextChunk(&slots)) stream.Apply(ledger, slots, std::nullopt);
   result.clean_end = stream.ended();

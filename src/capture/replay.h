@@ -3,6 +3,7 @@
 // ended as killed (it left no clean end record) and the cut is reported.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "capture/capture_reader.h"
@@ -22,7 +23,9 @@ struct ReplayResult {
   AssemblerErrors stream_errors;
 };
 
-// Replays `path` into `ledger` as one new process.
-ReplayResult ReplayCapture(const std::string& path, Ledger& ledger);
+// Replays `path` into `ledger` as one new process. `observer`, when given,
+// sees every record right after the ledger applied it (exports).
+ReplayResult ReplayCapture(const std::string& path, Ledger& ledger,
+                           std::function<void(const Record&)> observer = {});
 
 }  // namespace memledger

@@ -76,6 +76,8 @@ inline constexpr int kMaxDevices = 1024;     // device ids accepted by the ledge
 
 // "ALLOC", "FREE", ...; "INVALID" for unknown values.
 std::string_view KindName(EventKind kind);
+// Alloc, free, CB alloc/free, kernel load/unload: the events of a buffer's life.
+inline bool IsBufferEvent(EventKind kind) { return kind >= EventKind::kAlloc && kind <= EventKind::kKernelUnload; }
 // "DRAM", "L1", ... for built-in types; empty for pools and unknown values.
 std::string_view BuiltinTypeName(std::uint8_t type);
 // Inverse of BuiltinTypeName (exact, upper case).

@@ -391,6 +391,11 @@ void Ledger::EndProcess(ProcessIndex process, ProcessState state, std::int64_t e
   CheckInvariants(*this);
 }
 
+std::string Ledger::local_type_name(ProcessIndex process, std::uint8_t local_type) const {
+  const auto type = LedgerType(processes_[static_cast<std::uint32_t>(process)], local_type);
+  return type && *type < type_names_.size() ? type_names_[*type] : "type" + std::to_string(local_type);
+}
+
 void Ledger::CountLost(ProcessIndex process, std::uint64_t slots) {
   processes_[static_cast<std::uint32_t>(process)].lost_slots += slots;
 }

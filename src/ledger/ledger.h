@@ -121,6 +121,8 @@ class Ledger {
   // Ledger-wide type index -> name ("DRAM", or a pool's name).
   const std::string& type_name(std::uint8_t type) const { return type_names_[type]; }
   std::size_t type_count() const { return type_names_.size(); }
+  // A process's own memory type by name ("DRAM", a pool's name; "type<N>" when unknown).
+  std::string local_type_name(ProcessIndex process, std::uint8_t local_type) const;
   // A process's tag name ("" when none or unknown).
   std::string_view tag_name(std::uint32_t process, std::uint32_t tag) const;
 

@@ -10,19 +10,6 @@
 #include "report/stack_text.h"
 
 namespace memledger {
-namespace {
-bool IsBufferEvent(EventKind kind) {
-  switch (kind) {
-    case EventKind::kAlloc:
-    case EventKind::kFree:
-    case EventKind::kCbAlloc:
-    case EventKind::kCbFree:
-    case EventKind::kKernelLoad:
-    case EventKind::kKernelUnload: return true;
-    default: return false;
-  }
-}
-}  // namespace
 
 std::unique_ptr<LifecycleLog> LifecycleLog::Open(const std::string& path, std::string* error) {
   std::FILE* file = std::fopen(path.c_str(), "w");
@@ -54,11 +41,9 @@ void LifecycleLog::Write(const Ledger& ledger, ProcessIndex process, const Recor
   if (!IsBufferEvent(record.kind())) return;
   if (first_ns_ == 0) first_ns_ = e.time_ns;
   const ProcessBooks& books = ledger.process(process);
-  const std::uint8_t type = e.type < MEMLEDGER_MAX_TYPES ? books.type_map[e.type] : 0xff;
   std::string line = fmt::format("{:.6f} {} dev {} {} id {:#x} addr {:#x} size {} tid {}",
                                  static_cast<double>(e.time_ns - first_ns_) / 1e9, KindName(record.kind()), e.device,
-                                 type < ledger.type_count() ? ledger.type_name(type) : fmt::format("type{}", e.type),
-                                 e.buffer_id, e.address, e.size, e.thread);
+                                 ledger.local_type_name(process, e.type), e.buffer_id, e.address, e.size, e.thread);
   if (const std::string_view tag = ledger.tag_name(static_cast<std::uint32_t>(process), e.tag); !tag.empty()) {
     fmt::format_to(std::back_inserter(line), " tag {}", tag);
   }

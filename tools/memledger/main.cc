@@ -1,6 +1,7 @@
 // main.cc — the memledger command: subcommands over the ledger.
 #include <CLI/CLI.hpp>
 
+#include "export_command.h"
 #include "report_command.h"
 #include "run_command.h"
 #include "serve_command.h"
@@ -51,7 +52,22 @@ int main(int argc, char** argv) {
   report_cmd->footer("Example: MEMLEDGER_STACKS=1 memledger run -o leaky.mlcap -- memledger-sim leaky --leaks 6\n"
                      "         memledger report leaky.mlcap --leaks");
 
+  memledger::ExportOptions export_options;
+  CLI::App* export_cmd = app.add_subcommand("export", "Convert a capture file for other tools");
+  export_cmd->add_option("capture", export_options.capture, "The capture file (.mlcap)")->required();
+  export_cmd->add_option("--format", export_options.format,
+                         "csv: a row per buffer event; collapsed: live bytes by stack for flame graphs; "
+                         "chrome: a Chrome/Perfetto trace (counters per device and type, anomalies, marks)")
+      ->required()
+      ->check(CLI::IsMember({"csv", "collapsed", "chrome"}));
+  export_cmd->add_option("--at", export_options.at, "collapsed: the live bytes at the end (leaks) or at the peak")
+      ->check(CLI::IsMember({"end", "peak"}))
+      ->capture_default_str();
+  export_cmd->add_option("--output,-o", export_options.output, "Write here instead of standard output");
+  export_cmd->footer("Example: memledger export run.mlcap --format collapsed --at peak | flamegraph.pl > peak.svg");
+
   CLI11_PARSE(app, argc, argv);
+  if (export_cmd->parsed()) return memledger::ExportCommand(export_options);
   if (report_cmd->parsed()) return memledger::ReportCommand(report);
   if (run_cmd->parsed()) return memledger::RunCommand(run);
   if (serve_cmd->parsed()) {

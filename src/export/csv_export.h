@@ -1,0 +1,17 @@
+// csv_export.h — `memledger export CAPTURE --format csv`: one row per buffer
+// event (alloc, free, CB, kernel) in the process's order, for spreadsheets
+// and pandas:
+//   seq,time_ns,kind,device,type,buffer_id,address,size,thread,tag,stack
+// type and tag by name; stack as its id (symbolized stacks: --format collapsed).
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "capture/replay.h"
+
+namespace memledger {
+
+ReplayResult ExportCsv(const std::string& capture, std::ostream& out);
+
+}  // namespace memledger

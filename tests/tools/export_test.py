@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""export_test.py — `memledger export CAPTURE --format csv|collapsed|chrome`.
+
+From captures of real simulator runs, checked against the allocator's truth:
+1. csv: one row per buffer event (allocs + frees), header and columns as documented.
+2. collapsed: at the end, the leaks by stack — bytes summing to the truth's
+   leaked bytes, each stack ending in its leak site; at the peak, the bytes
+   live at the highest total.
+3. chrome: valid Trace Event JSON; each device × type counter ends at what
+   was live when the devices closed; a mark per decode step; late_free_hook
+   instant events summing to the summary's count.
+4. A cut capture exports what is whole and says so.
+
+usage: export_test.py BIN_DIR
+"""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def record(bin_dir, work, name, sim_args):
+    capture = os.path.join(work, name + ".mlcap")
+    summary = os.path.join(work, name + ".json")
+    truth = os.path.join(work, name + "-truth.json")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_BUFFER_DEBUG_LOG"}
+    env.update(MEMLEDGER_REPORT="0", MEMLEDGER_STACKS="1")
+    subprocess.run([os.path.join(bin_dir, "memledger"), "run", "--output", capture, "--summary-json", summary, "--",
+                    os.path.join(bin_dir, "memledger-sim")] + sim_args + ["--truth-json", truth],
+                   env=env, check=True, capture_output=True, timeout=600)
+    with open(summary) as f, open(truth) as g:
+        return capture, json.load(f), json.load(g)
+
+
+def export(bin_dir, capture, *args):
+    out = subprocess.run([os.path.join(bin_dir, "memledger"), "export", capture] + list(args), capture_output=True,
+                         text=True, timeout=600)
+    return out.returncode, out.stdout, out.stderr
+
+
+def main():
+    bin_dir = sys.argv[1]
+    failures = []
+
+    def expect(what, got, want):
+        if got != want:
+            failures.append(f"{what}: got {got}, want {want}")
+
+    with tempfile.TemporaryDirectory() as work:
+        capture, summary, truth = record(bin_dir, work, "leaky", ["leaky", "--leaks", "6", "--iterations", "500"])
+
+        code, out, err = export(bin_dir, capture, "--format", "csv")
+        expect("csv exit", code, 0)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        expect("csv header", out.splitlines()[0], "seq,time_ns,kind,device,type,buffer_id,address,size,thread,tag,stack")
+        expect("csv rows = allocs + frees", len(rows), truth["allocs"] + truth["frees"])
+        allocs = sum(1 for r in rows if r["kind"] in ("ALLOC", "CB_ALLOC", "KERNEL_LOAD"))
+        expect("csv alloc rows", allocs, truth["allocs"])
+        expect("csv sequence in order", [int(r["seq"]) for r in rows] == sorted(int(r["seq"]) for r in rows), True)
+        print(f"  csv: {len(rows)} rows")
+
+        code, out, err = export(bin_dir, capture, "--format", "collapsed")
+        expect("collapsed exit", code, 0)
+        lines = out.splitlines()
+        expect("collapsed: one line per leak site", len(lines), 3)
+        expect("collapsed bytes = leaked bytes", sum(int(l.rsplit(" ", 1)[1]) for l in lines), truth["leaked"]["bytes"])
+        for line in lines:
+            frames = line.rsplit(" ", 1)[0].split(";")
+            if not any("leak_" in f for f in frames[-6:]):
+                failures.append(f"collapsed stack does not end at its leak site: {frames[-6:]}")
+        code, out, err = export(bin_dir, capture, "--format", "collapsed", "--at", "peak")
+        expect("collapsed --at peak exit", code, 0)
+        peak = sum(int(l.rsplit(" ", 1)[1]) for l in out.splitlines())
+        type_peaks = [t["peak_bytes"] for d in summary["devices"] for t in d["types"].values()]
+        if not max(type_peaks) <= peak <= sum(type_peaks):
+            failures.append(f"live bytes at the peak {peak} outside [{max(type_peaks)}, {sum(type_peaks)}]")
+        print(f"  collapsed: {len(lines)} leak stacks; {peak} bytes live at the peak")
+
+        code, out, err = export(bin_dir, capture, "--format", "chrome")
+        expect("chrome exit", code, 0)
+        events = json.loads(out)["traceEvents"]
+        last = {}
+        for e in events:
+            if e["ph"] == "C":
+                last[e["name"]] = e["args"]["bytes"]
+        for device in truth["devices"]:
+            for type_name, t in device["types"].items():
+                name = f"device {device['device']} {type_name}"
+                if name in last:
+                    expect(f"chrome: {name} ends at what was live when the device closed", last[name], t["live_bytes"])
+                elif t["live_bytes"]:
+                    failures.append(f"chrome: no counter {name}")
+        print(f"  chrome: {len(events)} events, counters {sorted(last)}")
+
+        capture, summary, truth = record(bin_dir, work, "llm", ["llm", "--devices", "1", "--iterations", "50"])
+        code, out, err = export(bin_dir, capture, "--format", "chrome")
+        marks = [e for e in json.loads(out)["traceEvents"] if e["ph"] == "i" and e["name"].startswith("step ")]
+        expect("chrome: a mark per decode step", len(marks), 50)
+
+        capture, summary, truth = record(bin_dir, work, "storm", ["reuse-storm", "--threads", "2", "--iterations",
+                                                                  "60000", "--hook-order", "late-free"])
+        code, out, err = export(bin_dir, capture, "--format", "chrome")
+        late = sum(e["args"]["count"] for e in json.loads(out)["traceEvents"] if e["name"] == "late_free_hook")
+        expect("chrome: late_free_hook instants sum to the summary's", late, summary["anomalies"]["late_free_hook"])
+        print(f"  chrome: {len(marks)} marks; {late} late_free_hook anomalies")
+
+        with open(capture, "rb") as f:
+            data = f.read()
+        cut = os.path.join(work, "cut.mlcap")  # 240k events: several chunks, the last ones cut
+        with open(cut, "wb") as f:
+            f.write(data[:len(data) * 2 // 3])
+        code, out, err = export(bin_dir, cut, "--format", "csv")
+        expect("cut capture: exit", code, 0)
+        if "cut or damaged" not in err or len(out.splitlines()) < 2:
+            failures.append(f"cut capture: {err[:300]} ({len(out.splitlines())} lines)")
+        code, out, err = export(bin_dir, os.path.join(work, "missing.mlcap"), "--format", "csv")
+        expect("missing capture: exit", code, 1)
+        print(f"  cut capture: what is whole, and says so")
+
+    for f in failures:
+        print("FAILED:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
