@@ -102,9 +102,10 @@ MEMLEDGER_API int memledger_enabled(void);
 /* Waits until every event recorded so far has reached the ledger. */
 MEMLEDGER_API void memledger_flush(void);
 /* From now on every alloc and free carries its call stack, up to `depth`
- * frames (1..64), or none (0). MEMLEDGER_STACKS=1 starts it at load with
+ * frames (1..MEMLEDGER_MAX_STACK_DEPTH), or none (0). MEMLEDGER_STACKS=1 starts it at load with
  * MEMLEDGER_STACK_DEPTH (default 32). Returns the previous depth; -1 when
  * tracking is off or `depth` is out of range. */
+#define MEMLEDGER_MAX_STACK_DEPTH 64
 MEMLEDGER_API int memledger_set_stack_depth(int depth);
 
 /* The hooks. Inline: with tracking off they cost one relaxed load. */

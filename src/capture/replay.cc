@@ -5,7 +5,7 @@
 
 namespace memledger {
 
-ReplayResult ReplayCapture(const std::string& path, Ledger& ledger, std::function<void(const Record&)> observer) {
+ReplayResult ReplayCapture(const std::string& path, Ledger& ledger, ProcessStream::Observer observer) {
   ReplayResult result;
   auto reader = CaptureReader::Open(path, &result.error);
   if (!reader) return result;

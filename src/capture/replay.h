@@ -9,6 +9,7 @@
 #include "capture/capture_reader.h"
 #include "event/record.h"
 #include "ledger/ledger.h"
+#include "ledger/process_stream.h"
 
 namespace memledger {
 
@@ -26,6 +27,6 @@ struct ReplayResult {
 // Replays `path` into `ledger` as one new process. `observer`, when given,
 // sees every record right after the ledger applied it (exports).
 ReplayResult ReplayCapture(const std::string& path, Ledger& ledger,
-                           std::function<void(const Record&)> observer = {});
+                           ProcessStream::Observer observer = {});
 
 }  // namespace memledger

@@ -30,6 +30,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -210,12 +211,10 @@ bool RefreshModules() {
 // are in that was not described yet (libunwind's frames are not checked
 // against the code map as they are walked).
 void DefineStack(std::uint32_t id, std::span<const std::uint64_t> frames) {
-  bool covered;
-  {
-    std::lock_guard lock(g_stack_mutex);
-    covered = g_modules->CoversAll(frames);
+  const MappedCode* code = g_mapped_code.load(std::memory_order_acquire);
+  if (!std::all_of(frames.begin(), frames.end(), [code](std::uint64_t f) { return code->Contains(f); })) {
+    RefreshModules();
   }
-  if (!covered) RefreshModules();
   Event e = MakeEvent(EventKind::kStack, 0, 0, 0, 0, 0);
   e.stack = id;
   EmitWithPayload(e, EncodeStack(frames));

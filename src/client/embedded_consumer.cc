@@ -29,7 +29,9 @@ EmbeddedConsumer::EmbeddedConsumer(EventRing& ring, std::uint32_t pid, std::stri
       stream_(ledger_.BeginProcess(pid, std::move(comm), getuid()), ProcessRecord::kApply),
       capture_(std::move(capture)),
       log_(std::move(log)) {
-  if (log_) stream_.set_observer([this](const Record& record) { log_->Write(ledger_, stream_.process(), record); });
+  if (log_) {
+    stream_.set_observer([this](ProcessIndex process, const Record& record) { log_->Write(ledger_, process, record); });
+  }
   if (takeover) {
     ledger_.JoinLate(stream_.process(), takeover->before);
     ApplyCarriedOver(ledger_, stream_.process(), takeover->carried);

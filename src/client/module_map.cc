@@ -59,13 +59,6 @@ ModuleDescription Describe(const dl_phdr_info& info) {
 
 }  // namespace
 
-bool ModuleMap::CoversAll(std::span<const std::uint64_t> frames) const {
-  return std::all_of(frames.begin(), frames.end(), [&](std::uint64_t address) {
-    return std::any_of(modules_.begin(), modules_.end(),
-                       [&](const ModuleDescription& m) { return address >= m.start && address < m.end; });
-  });
-}
-
 std::vector<ModuleDescription> ModuleMap::Refresh() {
   std::vector<ModuleDescription> now;
   dl_iterate_phdr(

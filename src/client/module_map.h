@@ -1,14 +1,14 @@
 // module_map.h — the ELF objects mapped in this process (dl_iterate_phdr):
 // for each, its load bias, address range, build-id and path, so that a stack
 // captured here can be symbolized later, elsewhere. Refreshed when a stack
-// holds an address no known module covers (a dlopen since the last look).
+// holds an address no known module covers (a dlopen since the last look);
+// the client checks addresses against a MappedCode made from modules().
 //
 // Thread-safety: not thread-safe; the client calls it under its stack mutex,
 // on the new-stack path only.
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <vector>
 
 #include "event/record.h"
@@ -17,8 +17,6 @@ namespace memledger {
 
 class ModuleMap {
  public:
-  // True when a known module covers every one of `frames`.
-  bool CoversAll(std::span<const std::uint64_t> frames) const;
   // Looks at the mapped objects again; returns the ones not known before.
   std::vector<ModuleDescription> Refresh();
   const std::vector<ModuleDescription>& modules() const { return modules_; }

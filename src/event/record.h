@@ -79,7 +79,7 @@ std::optional<DeviceDescription> DecodeDeviceDescription(std::string_view payloa
 
 // A STACK record's frames: code addresses, innermost first; every frame but
 // the innermost is a return address (the instruction after the call).
-inline constexpr std::size_t kMaxStackDepth = 64;
+inline constexpr std::size_t kMaxStackDepth = MEMLEDGER_MAX_STACK_DEPTH;
 std::string EncodeStack(std::span<const std::uint64_t> frames);
 // nullopt when malformed (not whole addresses, empty, or deeper than kMaxStackDepth).
 std::optional<std::vector<std::uint64_t>> DecodeStack(std::string_view payload);

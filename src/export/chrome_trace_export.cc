@@ -10,8 +10,6 @@
 namespace memledger {
 namespace {
 
-constexpr ProcessIndex kProcess{0};  // a capture replays as the ledger's only process
-
 std::string Quoted(std::string_view text) { return nlohmann::json(std::string(text)).dump(); }
 
 // Writes events as elements of one JSON array, comma-separated.
@@ -52,10 +50,10 @@ ReplayResult ExportChromeTrace(const std::string& capture, std::ostream& out) {
                              micros(ns), pid, bytes));
   };
 
-  ReplayResult result = ReplayCapture(capture, ledger, [&](const Record& record) {
+  ReplayResult result = ReplayCapture(capture, ledger, [&](ProcessIndex process, const Record& record) {
     const Event& e = record.event;
     if (first_ns == 0) first_ns = e.time_ns;
-    const ProcessBooks& books = ledger.process(kProcess);
+    const ProcessBooks& books = ledger.process(process);
     pid = books.pid;
     if (record.kind() == EventKind::kMark) {
       writer.Write(fmt::format(R"({{"name":{},"ph":"i","s":"g","ts":{:.3f},"pid":{}}})", Quoted(record.payload),

@@ -11,8 +11,6 @@
 namespace memledger {
 namespace {
 
-constexpr ProcessIndex kProcess{0};  // a capture replays as the ledger's only process
-
 // Live bytes of the process on `device`, all types together.
 std::uint64_t DeviceLiveBytes(const ProcessBooks& books, std::size_t device) {
   const TypeCounterArray* types = books.device(device);
@@ -29,12 +27,12 @@ std::uint64_t RecordsAtPeak(const std::string& capture, ReplayResult* result) {
   Ledger ledger;
   std::vector<std::uint64_t> per_device;
   std::uint64_t total = 0, peak = 0, records = 0, at_peak = 0;
-  *result = ReplayCapture(capture, ledger, [&](const Record& record) {
+  *result = ReplayCapture(capture, ledger, [&](ProcessIndex process, const Record& record) {
     ++records;
     if (!IsBufferEvent(record.kind()) || record.event.device >= kMaxDevices) return;
     const std::size_t device = record.event.device;
     if (per_device.size() <= device) per_device.resize(device + 1);
-    const std::uint64_t now = DeviceLiveBytes(ledger.process(kProcess), device);
+    const std::uint64_t now = DeviceLiveBytes(ledger.process(process), device);
     total = total - per_device[device] + now;
     per_device[device] = now;
     if (total > peak) {
@@ -81,12 +79,12 @@ ReplayResult ExportCollapsed(const std::string& capture, CollapsedAt at, std::os
     const std::uint64_t at_peak = RecordsAtPeak(capture, &result);
     if (!result.opened) return result;
     std::uint64_t records = 0;
-    result = ReplayCapture(capture, ledger, [&](const Record&) {
+    result = ReplayCapture(capture, ledger, [&](ProcessIndex, const Record&) {
       if (++records != at_peak) return;
       for (const auto& [key, buffer] : ledger.live()) bytes_by_stack[buffer.stack] += buffer.size;
     });
   }
-  Write(ledger.process(kProcess), bytes_by_stack, out);
+  if (result.opened) Write(ledger.process(result.process), bytes_by_stack, out);
   return result;
 }
 

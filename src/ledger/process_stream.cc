@@ -14,7 +14,7 @@ std::size_t ProcessStream::Apply(Ledger& ledger, std::span<Event> slots, std::op
     if (record->kind() == EventKind::kProcess && process_record_ == ProcessRecord::kIgnore) continue;
     ++records_;
     ledger.Apply(process_, *record);
-    if (observer_) observer_(*record);
+    if (observer_) observer_(process_, *record);
     ended_ = record->kind() == EventKind::kProcessEnd;
   }
   return used;

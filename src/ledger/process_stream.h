@@ -34,9 +34,10 @@ class ProcessStream {
   // Stops after the end record; returns how many slots it consumed.
   std::size_t Apply(Ledger& ledger, std::span<Event> slots, std::optional<std::uint64_t> drained_at_ns);
 
-  // Called with every record right after the ledger applied it (the
-  // lifecycle log); none by default.
-  void set_observer(std::function<void(const Record&)> observer) { observer_ = std::move(observer); }
+  // Called with every record, and the process it is of, right after the
+  // ledger applied it (the lifecycle log, exports); none by default.
+  using Observer = std::function<void(ProcessIndex, const Record&)>;
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
 
   bool ended() const { return ended_; }
   // True while a record's continuation slots are still to come.
@@ -51,7 +52,7 @@ class ProcessStream {
   RecordAssembler assembler_;
   std::uint64_t records_ = 0;
   bool ended_ = false;
-  std::function<void(const Record&)> observer_;
+  Observer observer_;
 };
 
 }  // namespace memledger

@@ -42,6 +42,9 @@
 #define C_API_MAIN_ALLOC_HOOKS 6 /* ids 1, 2, 3, 4, 5, 6 */
 #define C_API_MAIN_FREE_HOOKS 4  /* ids 2, 3, 99, 2 */
 #define C_API_CB_KERNEL_HOOKS 8  /* 2 cb_alloc, 2 cb_free, 2 kernel_load, 2 kernel_unload */
+/* Plus one MODULE record per object mapped in the process, sent when
+ * memledger_set_stack_depth first turns stacks on (their number depends on
+ * the machine: the capture test counts them itself). */
 #define C_API_RECORDS                                                                                     \
   (1 /* process */ + C_API_POOLS + 2 /* device opens */ + 3 /* tags */ + C_API_MAIN_ALLOC_HOOKS +          \
    C_API_MAIN_FREE_HOOKS + C_API_CB_KERNEL_HOOKS + 1 /* mark */ + 1 /* device close */ +                  \

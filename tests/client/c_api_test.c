@@ -63,6 +63,13 @@ static void RegisterPools(void) {
 static int TrackingOn(void) {
   CHECK(memledger_enabled() == 1);
   CHECK(__atomic_load_n(&memledger_hooks_active, __ATOMIC_RELAXED) != 0);
+  /* Stack depth: out of range refused; on and off again, each call returning
+   * the depth before it (stacks are off without MEMLEDGER_STACKS). */
+  CHECK(memledger_set_stack_depth(-1) == -1);
+  CHECK(memledger_set_stack_depth(MEMLEDGER_MAX_STACK_DEPTH + 1) == -1);
+  CHECK(memledger_set_stack_depth(MEMLEDGER_MAX_STACK_DEPTH) == 0);
+  CHECK(memledger_set_stack_depth(8) == MEMLEDGER_MAX_STACK_DEPTH);
+  CHECK(memledger_set_stack_depth(0) == 8);
 
   RegisterPools();
   const memledger_capacity capacities[] = {
@@ -160,6 +167,7 @@ static int TrackingOff(const char* output_path) {
   CHECK(pool >= MEMLEDGER_FIRST_POOL && pool < MEMLEDGER_MAX_TYPES);
   CHECK(memledger_register_pool("kv_cache") == pool);
   CHECK(memledger_enabled() == 0);
+  CHECK(memledger_set_stack_depth(8) == -1);
   CHECK(access(output_path, F_OK) != 0); /* tracking off: no capture file */
   return 0;
 }

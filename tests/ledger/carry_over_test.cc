@@ -47,18 +47,24 @@ class CarryOverTest : public LedgerTest {
     Alloc(p, Buf{.device = 1, .type = MEMLEDGER_DRAM, .id = 13, .address = 0x8000, .size = 100});
     Free(p, Buf{.device = 1, .type = MEMLEDGER_DRAM, .id = 13, .address = 0x8000});
   }
+
+  // A process of ledger_ holding one of each, handed to `to` as a process whose
+  // books begin part-way after `before`.
+  ProcessIndex HandOver(Ledger& to, const Handover& before) {
+    const ProcessIndex from = Begin();
+    HoldOneOfEach(from);
+    std::vector<Event> carried = Names();
+    AppendLiveBuffers(ledger_, from, carried);
+    const ProcessIndex p = to.BeginProcess(1000, "app");
+    to.JoinLate(p, before);
+    ApplyCarriedOver(to, p, carried);
+    return p;
+  }
 };
 
 TEST_F(CarryOverTest, WhatIsCarriedIsBookedExactlyAndFreesCleanly) {
-  const ProcessIndex from = Begin();
-  HoldOneOfEach(from);
-  std::vector<Event> carried = Names();
-  AppendLiveBuffers(ledger_, from, carried);
-
   Ledger to;
-  const ProcessIndex p = to.BeginProcess(1000, "app");
-  to.JoinLate(p, Handover{.handovers = 2, .records_elsewhere = 10, .missed_frees = 1});
-  ApplyCarriedOver(to, p, carried);
+  const ProcessIndex p = HandOver(to, Handover{.handovers = 2, .records_elsewhere = 10, .missed_frees = 1});
   ASSERT_EQ(to.Validate(), std::nullopt);
 
   const ProcessBooks& books = to.process(p);
@@ -107,14 +113,8 @@ TEST_F(CarryOverTest, WhatIsCarriedIsBookedExactlyAndFreesCleanly) {
 }
 
 TEST_F(CarryOverTest, CarriedTagsAndLeaksKeepTheirSite) {
-  const ProcessIndex from = Begin();
-  HoldOneOfEach(from);
-  std::vector<Event> carried = Names();
-  AppendLiveBuffers(ledger_, from, carried);
   Ledger to;
-  const ProcessIndex p = to.BeginProcess(1000, "app");
-  to.JoinLate(p, {});
-  ApplyCarriedOver(to, p, carried);
+  const ProcessIndex p = HandOver(to, {});
   to.EndProcess(p, ProcessState::kKilled, -1);
   EXPECT_EQ(to.process(p).leaked_buffers, 5u);
   bool kv_cache_site = false;

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 
+from checks import Checker
 from server_process import start_server, stop
 
 OWNER, OTHER, GROUP = "memledger-owner", "memledger-other", "memledger-share"
@@ -46,16 +47,7 @@ def main():
         print("skipped: making test users needs root")
         return 77
     ensure_users()
-    passes = failures = 0
-
-    def check(what, cond, detail=""):
-        nonlocal passes, failures
-        if cond:
-            passes += 1
-        else:
-            failures += 1
-            print(f"FAILED {what} {detail}")
-
+    check = Checker()
     with tempfile.TemporaryDirectory() as work:
         os.chmod(work, 0o777)  # the owner user creates its socket here
         # The build tree may not be readable by the test users: run copies.
@@ -72,11 +64,11 @@ def main():
             server = start_server(os.path.dirname(memledger), sock, ["--group", group] if group else [],
                                  prefix=as_user(OWNER, []))
             mode = os.stat(sock).st_mode & 0o777
-            check(f"socket mode ({group or 'default'})", mode == (0o660 if group else 0o600), oct(mode))
+            check.true(f"socket mode ({group or 'default'})", mode == (0o660 if group else 0o600), oct(mode))
 
             status = subprocess.run(as_user(OWNER, [memledger, "status", "--socket", sock, "--json"]),
                                     capture_output=True, text=True)
-            check("the owner can query", status.returncode == 0, status.stderr)
+            check.true("the owner can query", status.returncode == 0, status.stderr)
 
             other = subprocess.run(as_user(OTHER, [memledger, "status", "--socket", sock]),
                                    capture_output=True, text=True)
@@ -84,21 +76,20 @@ def main():
             env.update(MEMLEDGER="1", MEMLEDGER_SOCKET=sock)
             tracked = subprocess.run(as_user(OTHER, [sim, "leaky", "--leaks", "2", "--iterations", "50"]), env=env,
                                      capture_output=True, text=True, timeout=120)
-            check("the other user's program runs", tracked.returncode == 0, tracked.stderr[-500:])
+            check.true("the other user's program runs", tracked.returncode == 0, tracked.stderr[-500:])
             books = subprocess.run(as_user(OWNER, [memledger, "status", "--socket", sock, "--json"]),
                                    capture_output=True, text=True).stdout
             if group:
-                check("a group member can query", other.returncode == 0, other.stderr)
-                check("a group member's program is in the books", "memledger-sim" in books)
+                check.true("a group member can query", other.returncode == 0, other.stderr)
+                check.true("a group member's program is in the books", "memledger-sim" in books)
             else:
-                check("another user cannot query", other.returncode == 1 and "Permission denied" in other.stderr,
+                check.true("another user cannot query", other.returncode == 1 and "Permission denied" in other.stderr,
                       other.stderr)
-                check("another user's program accounts in-process", "memledger: pid" in tracked.stderr,
+                check.true("another user's program accounts in-process", "memledger: pid" in tracked.stderr,
                       tracked.stderr[-500:])
-                check("and never shows in the server's books", "memledger-sim" not in books)
+                check.true("and never shows in the server's books", "memledger-sim" not in books)
             stop(server)
-    print(f"{passes} passed, {failures} failed")
-    return 1 if failures else 0
+    return check.exit_status()
 
 
 if __name__ == "__main__":

@@ -33,23 +33,8 @@ import tempfile
 import threading
 import time
 
+from checks import Checker
 from server_process import start_server, stop, stop_all
-
-
-class Checker:
-    def __init__(self):
-        self.failures = 0
-        self.passes = 0
-
-    def expect(self, what, got, want):
-        if got == want:
-            self.passes += 1
-        else:
-            self.failures += 1
-            print(f"  FAILED {what}: got {got}, want {want}")
-
-    def true(self, what, cond):
-        self.expect(what, bool(cond), True)
 
 
 def status(bin_dir, socket):
@@ -350,8 +335,7 @@ def main():
             legacy_client(args.bin_dir, work, check)
         finally:
             stop_all()
-    print(f"{check.passes} passed, {check.failures} failed")
-    return 1 if check.failures else 0
+    return check.exit_status()
 
 
 if __name__ == "__main__":

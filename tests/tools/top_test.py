@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 
+from checks import Checker
 from server_process import start_server, stop_all
 
 TMUX = ["tmux", "-L", f"memledger-top-test-{os.getpid()}", "-f", "/dev/null"]
@@ -33,16 +34,7 @@ def wait_screen(predicate, seconds=15):
 
 def main():
     bin_dir = sys.argv[1]
-    passes = failures = 0
-
-    def check(what, cond, screen=""):
-        nonlocal passes, failures
-        if cond:
-            passes += 1
-        else:
-            failures += 1
-            print(f"FAILED {what}\n--- screen ---\n{screen}--------------")
-
+    check = Checker()
     with tempfile.TemporaryDirectory() as work:
         sock = os.path.join(work, "ml.sock")
         start_server(bin_dir, sock)
@@ -54,41 +46,40 @@ def main():
         subprocess.run(TMUX + ["new-session", "-d", "-s", "top", "-x", "110", "-y", "30", top], check=True)
         try:
             screen = wait_screen(lambda s: str(client.pid) in s and "DRAM" in s)
-            check("header", "memledger top" in screen, screen)
-            check("a device and its name", "device 0 sim-wormhole_b0" in screen, screen)
-            check("usage bars", "[#" in screen or "[." in screen, screen)
-            check("the running client's row", str(client.pid) in screen and "running" in screen, screen)
-            check("counters line", "leaks:" in screen and "anomalies:" in screen, screen)
-            check("fits 110 columns", all(len(line) <= 110 for line in screen.splitlines()), screen)
+            check.true("header", "memledger top" in screen, screen)
+            check.true("a device and its name", "device 0 sim-wormhole_b0" in screen, screen)
+            check.true("usage bars", "[#" in screen or "[." in screen, screen)
+            check.true("the running client's row", str(client.pid) in screen and "running" in screen, screen)
+            check.true("counters line", "leaks:" in screen and "anomalies:" in screen, screen)
+            check.true("fits 110 columns", all(len(line) <= 110 for line in screen.splitlines()), screen)
 
             subprocess.run(TMUX + ["send-keys", "-t", "top", "l"], check=True)
             screen = wait_screen(lambda s: "sort: L1" in s)
-            check("l sorts by L1", "sort: L1" in screen, screen)
+            check.true("l sorts by L1", "sort: L1" in screen, screen)
             subprocess.run(TMUX + ["send-keys", "-t", "top", "p"], check=True)
             screen = wait_screen(lambda s: "sort: pid" in s)
-            check("p sorts by pid", "sort: pid" in screen, screen)
+            check.true("p sorts by pid", "sort: pid" in screen, screen)
 
             subprocess.run(TMUX + ["resize-window", "-t", "top", "-x", "60", "-y", "16"], check=True)
             time.sleep(0.6)
             screen = wait_screen(lambda s: "memledger top" in s)
             lines = screen.splitlines()
-            check("after resize: redrawn", "memledger top" in screen and "device 0" in screen, screen)
-            check("after resize: within 60 columns", all(len(line) <= 60 for line in lines), screen)
-            check("after resize: within 16 lines", len([l for l in lines if l.strip()]) <= 16, screen)
+            check.true("after resize: redrawn", "memledger top" in screen and "device 0" in screen, screen)
+            check.true("after resize: within 60 columns", all(len(line) <= 60 for line in lines), screen)
+            check.true("after resize: within 16 lines", len([l for l in lines if l.strip()]) <= 16, screen)
 
             subprocess.run(TMUX + ["send-keys", "-t", "top", "q"], check=True)
             deadline = time.time() + 10
             while time.time() < deadline and subprocess.run(TMUX + ["has-session", "-t", "top"],
                                                             capture_output=True).returncode == 0:
                 time.sleep(0.1)
-            check("q quits", subprocess.run(TMUX + ["has-session", "-t", "top"], capture_output=True).returncode != 0)
+            check.true("q quits", subprocess.run(TMUX + ["has-session", "-t", "top"], capture_output=True).returncode != 0)
         finally:
             subprocess.run(TMUX + ["kill-server"], capture_output=True)
             client.kill()
             client.wait()
             stop_all()
-    print(f"{passes} passed, {failures} failed")
-    return 1 if failures else 0
+    return check.exit_status()
 
 
 if __name__ == "__main__":
