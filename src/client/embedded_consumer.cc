@@ -94,9 +94,11 @@ void EmbeddedConsumer::Run() {
     if (n != 0) {
       Apply(std::span(batch).first(n));
       consumer_.MarkProcessed();
-      continue;
     }
+    // Between batches, not only when caught up: a busy producer may never let
+    // the consumer catch up, and the pause must not wait for that.
     if (TakePause()) return;  // the ring goes on from consumer_.next_seq(), with another consumer
+    if (n != 0) continue;
     const auto now = std::chrono::steady_clock::now();
     if (stop_requested_.load(std::memory_order_acquire)) {
       if (consumer_.CaughtUp()) break;

@@ -52,9 +52,10 @@ class EmbeddedConsumer {
   // Drains until the process-end record (or, failing that, everything
   // published), then ends the thread and the process's books. Idempotent.
   void Stop();
-  // Drains what is published, then ends the drain thread at a record boundary
-  // without ending the process: true when paused within `timeout`, false (and
-  // draining goes on) when a record stayed half-published that long.
+  // Ends the drain thread at the next record boundary, everything it drained
+  // applied, without ending the process (what is published after stays in
+  // the ring for the next consumer): true when paused within `timeout`,
+  // false (and draining goes on) when a record stayed half-published that long.
   bool PauseAtRecordBoundary(std::chrono::milliseconds timeout);
   // Restarts draining after a pause.
   void Resume();

@@ -173,7 +173,7 @@ def server_restarted(bin_dir, work, check):
     reader.join(timeout=60)
     err = "".join(err)
     check.expect("client exit status across the restart", client.returncode, 0)
-    check.true("client says it reconnected", "reconnected to the server" in err)
+    check.true("client says it reconnected", "reconnected to the server" in err, err[-2000:])
     with open(truth_path) as f:
         truth = json.load(f)
     summary = status(bin_dir, socket)
