@@ -1,6 +1,8 @@
 // capture_format.h — the on-disk layout of a capture file (.mlcap): a file
-// header, then chunks, each a header and a zstd frame holding a run of
-// 64-byte slots (event records and their continuation slots, as in the ring).
+// header, a JSON description of the file (version 2 on: who wrote it, the
+// record layout, kind and type names), then chunks, each a header and a zstd
+// frame holding a run of 64-byte slots (event records and their continuation
+// slots, as in the ring).
 //
 // Chunks are independent: a file cut anywhere keeps every whole chunk before
 // the cut. A reader refuses versions newer than its own with a clear message.
@@ -13,16 +15,21 @@
 namespace memledger {
 
 inline constexpr char kCaptureMagic[8] = {'M', 'L', 'C', 'A', 'P', 'T', 'U', 'R'};
-inline constexpr std::uint32_t kCaptureVersion = 1;
+inline constexpr std::uint32_t kCaptureVersion = 2;
 inline constexpr std::uint32_t kChunkMagic = 0x4b484c4d;  // "MLHK"
 inline constexpr std::uint32_t kCodecZstd = 1;
 inline constexpr std::uint32_t kMaxChunkSlots = 1 << 16;
 inline constexpr std::uint32_t kMaxChunkCompressedBytes = 16 << 20;
+inline constexpr std::uint32_t kMaxDescriptionBytes = 64 << 10;
+
+// Chunk flags (version 2 on; version 1 wrote 0).
+inline constexpr std::uint32_t kChunkCarriedOver = 1;  // books handed over, not events (carry_over.h)
+inline constexpr std::uint32_t kKnownChunkFlags = kChunkCarriedOver;
 
 struct CaptureFileHeader {
   char magic[8];
   std::uint32_t version;
-  std::uint32_t header_bytes;  // sizeof(CaptureFileHeader)
+  std::uint32_t header_bytes;  // where the first chunk starts: this header + the description (v2)
   std::uint32_t slot_bytes;    // 64
   std::uint32_t pid;
   std::uint64_t start_unix_ns;
@@ -37,7 +44,8 @@ struct ChunkHeader {
   std::uint32_t compressed_bytes;
   std::uint32_t slot_count;   // slots once decompressed
   std::uint64_t first_seq;
-  std::uint64_t reserved;
+  std::uint32_t flags;        // kChunk* (0 in version 1)
+  std::uint32_t reserved;
 };
 static_assert(sizeof(ChunkHeader) == 32);
 

@@ -17,32 +17,51 @@ std::unique_ptr<CaptureReader> CaptureReader::Open(const std::string& path, std:
     *error = "cannot open capture " + path + ": " + std::strerror(errno);
     return nullptr;
   }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(file, &std::fclose);  // until the reader owns it
   struct stat st {};
   fstat(fileno(file), &st);
   CaptureFileHeader header{};
   if (std::fread(&header, sizeof(header), 1, file) != 1 ||
       std::memcmp(header.magic, kCaptureMagic, sizeof(header.magic)) != 0) {
     *error = path + " is not a memledger capture (no capture header)";
-    std::fclose(file);
     return nullptr;
   }
   if (header.version > kCaptureVersion || header.version == 0) {
     *error = path + " is capture format version " + std::to_string(header.version) + "; this memledger reads up to " +
              std::to_string(kCaptureVersion) + ": use a newer memledger";
-    std::fclose(file);
     return nullptr;
   }
-  if (header.header_bytes != sizeof(header) || header.slot_bytes != kSlotBytes) {
+  const std::uint32_t description_bytes = header.header_bytes - static_cast<std::uint32_t>(sizeof(header));
+  if (header.header_bytes < sizeof(header) || header.slot_bytes != kSlotBytes ||
+      (header.version == 1 && description_bytes != 0) || description_bytes > kMaxDescriptionBytes) {
     *error = path + " has a corrupt capture header (header or record size is wrong)";
-    std::fclose(file);
     return nullptr;
   }
-  auto reader = std::unique_ptr<CaptureReader>(new CaptureReader(file, path, static_cast<std::uint64_t>(st.st_size)));
-  reader->info_.version = header.version;
-  reader->info_.pid = header.pid;
-  reader->info_.comm.assign(header.comm, strnlen(header.comm, sizeof(header.comm)));
-  reader->info_.start_unix_ns = header.start_unix_ns;
-  reader->offset_ = sizeof(header);
+  CaptureInfo info;
+  info.version = header.version;
+  info.pid = header.pid;
+  info.comm.assign(header.comm, strnlen(header.comm, sizeof(header.comm)));
+  info.start_unix_ns = header.start_unix_ns;
+  std::string description(header.version >= 2 ? description_bytes : 0, '\0');
+  const bool description_whole = std::fread(description.data(), 1, description.size(), file) == description.size();
+  if (description_whole && !description.empty()) {
+    std::string problem;
+    auto parsed = ParseCaptureDescription(description, &problem);
+    if (!parsed) {
+      *error = path + " has a corrupt capture header: " + problem;
+      return nullptr;
+    }
+    info.description = std::move(*parsed);
+  }
+  auto reader =
+      std::unique_ptr<CaptureReader>(new CaptureReader(owned.release(), path, static_cast<std::uint64_t>(st.st_size)));
+  reader->info_ = std::move(info);
+  reader->offset_ = header.header_bytes;
+  // Cut inside its description: there is nothing whole to read, and it says so.
+  if (!description_whole) {
+    reader->offset_ = reader->file_bytes_;
+    reader->Fail("the file ends inside its description");
+  }
   return reader;
 }
 
@@ -61,7 +80,7 @@ bool CaptureReader::Fail(std::string problem) {
   return false;
 }
 
-bool CaptureReader::NextChunk(std::vector<Event>* slots) {
+bool CaptureReader::NextChunk(std::vector<Event>* slots, std::uint32_t* flags) {
   slots->clear();
   if (!problem_.empty()) return false;
   ChunkHeader header{};
@@ -70,6 +89,9 @@ bool CaptureReader::NextChunk(std::vector<Event>* slots) {
   if (got != sizeof(header)) return Fail("a chunk header is incomplete");
   if (header.magic != kChunkMagic) return Fail("bad chunk magic");
   if (header.codec != kCodecZstd) return Fail("unknown chunk codec " + std::to_string(header.codec));
+  if ((header.flags & ~kKnownChunkFlags) != 0 || (info_.version == 1 && header.flags != 0)) {
+    return Fail("unknown chunk flags " + std::to_string(header.flags));
+  }
   if (header.slot_count == 0 || header.slot_count > kMaxChunkSlots ||
       header.compressed_bytes > kMaxChunkCompressedBytes) {
     return Fail("chunk sizes out of range");
@@ -89,6 +111,7 @@ bool CaptureReader::NextChunk(std::vector<Event>* slots) {
                 (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size") + ")");
   }
   offset_ += sizeof(header) + header.compressed_bytes;
+  if (flags != nullptr) *flags = header.flags;
   ++chunks_;
   return true;
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/capture_description.h"
 #include "event/event.h"
 
 struct ZSTD_DCtx_s;
@@ -22,6 +23,7 @@ struct CaptureInfo {
   std::uint32_t pid = 0;
   std::string comm;
   std::uint64_t start_unix_ns = 0;
+  CaptureDescription description;  // version 1 files: the defaults (embedded)
 };
 
 class CaptureReader {
@@ -33,9 +35,10 @@ class CaptureReader {
   CaptureReader(const CaptureReader&) = delete;
   CaptureReader& operator=(const CaptureReader&) = delete;
 
-  // Replaces *slots with the next chunk's slots. False at the end of the file
-  // or at the first damaged chunk (then problem() is non-empty).
-  bool NextChunk(std::vector<Event>* slots);
+  // Replaces *slots with the next chunk's slots and *flags (may be null) with
+  // its kChunk* flags. False at the end of the file or at the first damaged
+  // chunk (then problem() is non-empty).
+  bool NextChunk(std::vector<Event>* slots, std::uint32_t* flags = nullptr);
 
   const CaptureInfo& info() const { return info_; }
   // Empty when everything read so far was whole; else what was cut and where.

@@ -3,6 +3,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -13,28 +14,31 @@ namespace {
 constexpr int kZstdLevel = 3;
 }
 
-std::unique_ptr<CaptureWriter> CaptureWriter::Open(const std::string& path, std::uint32_t pid, const std::string& comm,
-                                                   std::uint64_t start_unix_ns, std::string* error) {
+std::unique_ptr<CaptureWriter> CaptureWriter::Open(const std::string& path, const CaptureStart& start,
+                                                   std::string* error) {
   std::FILE* file = std::fopen(path.c_str(), "wbe");
   if (file == nullptr) {
     *error = "cannot create capture file " + path + ": " + std::strerror(errno);
     return nullptr;
   }
+  const std::string description = DescribeCapture(start.description);
   CaptureFileHeader header{};
   std::memcpy(header.magic, kCaptureMagic, sizeof(header.magic));
   header.version = kCaptureVersion;
-  header.header_bytes = sizeof(CaptureFileHeader);
+  header.header_bytes = static_cast<std::uint32_t>(sizeof(CaptureFileHeader) + description.size());
   header.slot_bytes = kSlotBytes;
-  header.pid = pid;
-  header.start_unix_ns = start_unix_ns;
-  std::strncpy(header.comm, comm.c_str(), sizeof(header.comm) - 1);
-  if (std::fwrite(&header, sizeof(header), 1, file) != 1) {
+  header.pid = start.pid;
+  header.start_unix_ns = start.start_unix_ns;
+  std::strncpy(header.comm, start.comm.c_str(), sizeof(header.comm) - 1);
+  if (std::fwrite(&header, sizeof(header), 1, file) != 1 ||
+      std::fwrite(description.data(), 1, description.size(), file) != description.size() ||
+      std::fflush(file) != 0) {  // a file whose writer dies at once still opens
     *error = "cannot write capture file " + path + ": " + std::strerror(errno);
     std::fclose(file);
     return nullptr;
   }
   auto writer = std::unique_ptr<CaptureWriter>(new CaptureWriter(file, path));
-  writer->bytes_written_ = sizeof(header);
+  writer->bytes_written_ = header.header_bytes;
   return writer;
 }
 
@@ -58,7 +62,16 @@ void CaptureWriter::Append(std::span<const Event> slots) {
   }
 }
 
-bool CaptureWriter::WriteChunk() {
+void CaptureWriter::AppendCarriedOver(std::span<const Event> slots) {
+  WriteChunk();
+  for (std::size_t at = 0; at < slots.size(); at += kMaxChunkSlots) {
+    const auto part = slots.subspan(at, std::min<std::size_t>(kMaxChunkSlots, slots.size() - at));
+    pending_.assign(part.begin(), part.end());
+    WriteChunk(kChunkCarriedOver);
+  }
+}
+
+bool CaptureWriter::WriteChunk(std::uint32_t flags) {
   if (pending_.empty() || file_ == nullptr) return !failed_;
   const std::size_t raw_bytes = pending_.size() * sizeof(Event);
   compressed_.resize(ZSTD_compressBound(raw_bytes));
@@ -68,7 +81,7 @@ bool CaptureWriter::WriteChunk() {
     return false;
   }
   const ChunkHeader header{kChunkMagic, kCodecZstd, static_cast<std::uint32_t>(n),
-                           static_cast<std::uint32_t>(pending_.size()), pending_.front().seq, 0};
+                           static_cast<std::uint32_t>(pending_.size()), pending_.front().seq, flags, 0};
   if (std::fwrite(&header, sizeof(header), 1, file_) != 1 || std::fwrite(compressed_.data(), 1, n, file_) != n) {
     failed_ = true;
   }

@@ -1,28 +1,48 @@
 // replay.cc — see replay.h.
 #include "capture/replay.h"
 
+#include "capture/capture_format.h"
+#include "ledger/carry_over.h"
 #include "ledger/process_stream.h"
 
 namespace memledger {
 
-ReplayResult ReplayCapture(const std::string& path, Ledger& ledger, ProcessStream::Observer observer) {
+ReplayResult ReplayCapture(const std::string& path, Ledger& ledger, const ReplayOptions& options) {
   ReplayResult result;
   auto reader = CaptureReader::Open(path, &result.error);
   if (!reader) return result;
   result.opened = true;
   result.info = reader->info();
-  result.process = ledger.BeginProcess(result.info.pid, result.info.comm);
+  result.file_bytes = reader->file_bytes();
+  const CaptureDescription& description = result.info.description;
+  const bool from_server = description.writer == CaptureWriterKind::kServer;
+  result.process = ledger.BeginProcess(result.info.pid, result.info.comm, description.uid);
+  if (description.handover) ledger.JoinLate(result.process, *description.handover);
 
-  ProcessStream stream(result.process, ProcessRecord::kApply);
-  stream.set_observer(std::move(observer));
+  ProcessStream stream(result.process, from_server ? ProcessRecord::kIgnore : ProcessRecord::kApply);
+  stream.set_observer(options.observer);
+  stream.set_stop_before(options.stop_before);
   std::vector<Event> slots;
-  while (!stream.ended() && reader->NextChunk(&slots)) stream.Apply(ledger, slots, std::nullopt);
-  result.clean_end = stream.ended();
+  std::vector<Event> carried;  // carried-over chunks, applied whole before the first event chunk
+  std::uint32_t flags = 0;
+  while (!stream.ended() && reader->NextChunk(&slots, &flags)) {
+    if (flags & kChunkCarriedOver) {
+      carried.insert(carried.end(), slots.begin(), slots.end());
+    } else {
+      if (!carried.empty()) ApplyCarriedOver(ledger, result.process, carried);
+      carried.clear();
+      stream.Apply(ledger, slots, std::nullopt);
+    }
+    if (options.progress) options.progress(reader->bytes_read(), reader->file_bytes());
+  }
+  if (!carried.empty()) ApplyCarriedOver(ledger, result.process, carried);
+  result.clean_end = stream.ended() && !stream.stopped();
+  result.stopped = stream.stopped();
   result.records = stream.records();
   result.problem = reader->problem();
   result.stream_errors = stream.errors();
   ledger.CountLost(result.process, stream.errors().missing_slots);
-  if (!result.clean_end) ledger.EndProcess(result.process, ProcessState::kKilled, -1);
+  if (!stream.ended()) ledger.EndProcess(result.process, ProcessState::kKilled, -1);
   return result;
 }
 

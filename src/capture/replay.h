@@ -1,8 +1,12 @@
 // replay.h — feeds a capture file through a Ledger: the offline half of the
 // one accounting path. A cut file replays what is whole; the process is then
 // ended as killed (it left no clean end record) and the cut is reported.
+// A file the server wrote is replayed as the server booked it: the process
+// is who the kernel said, its books may begin part-way (a resumed stream)
+// with the carried-over buffers first.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -13,6 +17,16 @@
 
 namespace memledger {
 
+struct ReplayOptions {
+  // Sees every record right after the ledger applied it (exports, reports).
+  ProcessStream::Observer observer{};
+  // Asked before each record; true ends the replay there with the process
+  // left running in the books (a report's --until).
+  ProcessStream::StopBefore stop_before{};
+  // Called after each chunk with the bytes read so far and the file's size.
+  std::function<void(std::uint64_t bytes_read, std::uint64_t file_bytes)> progress{};
+};
+
 struct ReplayResult {
   bool opened = false;
   std::string error;      // why the file could not be opened at all
@@ -21,12 +35,12 @@ struct ReplayResult {
   ProcessIndex process{};
   std::uint64_t records = 0;
   bool clean_end = false; // the capture holds the process's end record
+  bool stopped = false;   // options.stop_before ended the replay
+  std::uint64_t file_bytes = 0;
   AssemblerErrors stream_errors;
 };
 
-// Replays `path` into `ledger` as one new process. `observer`, when given,
-// sees every record right after the ledger applied it (exports).
-ReplayResult ReplayCapture(const std::string& path, Ledger& ledger,
-                           ProcessStream::Observer observer = {});
+// Replays `path` into `ledger` as one new process.
+ReplayResult ReplayCapture(const std::string& path, Ledger& ledger, const ReplayOptions& options = {});
 
 }  // namespace memledger

@@ -50,7 +50,7 @@ ReplayResult ExportChromeTrace(const std::string& capture, std::ostream& out) {
                              micros(ns), pid, bytes));
   };
 
-  ReplayResult result = ReplayCapture(capture, ledger, [&](ProcessIndex process, const Record& record) {
+  ReplayResult result = ReplayCapture(capture, ledger, {.observer = [&](ProcessIndex process, const Record& record) {
     const Event& e = record.event;
     if (first_ns == 0) first_ns = e.time_ns;
     const ProcessBooks& books = ledger.process(process);
@@ -74,7 +74,7 @@ ReplayResult ExportChromeTrace(const std::string& capture, std::ostream& out) {
     Series& s = series[key];
     if (s.pending && s.pending_ns != e.time_ns) counter(key, s.pending_ns, s.pending_bytes);
     s = {e.time_ns, (*types)[type].live_bytes, true};
-  });
+  }});
   for (const auto& [key, s] : series) {
     if (s.pending) counter(key, s.pending_ns, s.pending_bytes);
   }

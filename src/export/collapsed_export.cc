@@ -27,7 +27,7 @@ std::uint64_t RecordsAtPeak(const std::string& capture, ReplayResult* result) {
   Ledger ledger;
   std::vector<std::uint64_t> per_device;
   std::uint64_t total = 0, peak = 0, records = 0, at_peak = 0;
-  *result = ReplayCapture(capture, ledger, [&](ProcessIndex process, const Record& record) {
+  *result = ReplayCapture(capture, ledger, {.observer = [&](ProcessIndex process, const Record& record) {
     ++records;
     if (!IsBufferEvent(record.kind()) || record.event.device >= kMaxDevices) return;
     const std::size_t device = record.event.device;
@@ -39,7 +39,7 @@ std::uint64_t RecordsAtPeak(const std::string& capture, ReplayResult* result) {
       peak = total;
       at_peak = records;
     }
-  });
+  }});
   return at_peak;
 }
 
@@ -79,10 +79,10 @@ ReplayResult ExportCollapsed(const std::string& capture, CollapsedAt at, std::os
     const std::uint64_t at_peak = RecordsAtPeak(capture, &result);
     if (!result.opened) return result;
     std::uint64_t records = 0;
-    result = ReplayCapture(capture, ledger, [&](ProcessIndex, const Record&) {
+    result = ReplayCapture(capture, ledger, {.observer = [&](ProcessIndex, const Record&) {
       if (++records != at_peak) return;
       for (const auto& [key, buffer] : ledger.live()) bytes_by_stack[buffer.stack] += buffer.size;
-    });
+    }});
   }
   if (result.opened) Write(ledger.process(result.process), bytes_by_stack, out);
   return result;

@@ -22,14 +22,14 @@ ReplayResult ExportCsv(const std::string& capture, std::ostream& out) {
   out << "seq,time_ns,kind,device,type,buffer_id,address,size,thread,tag,stack\n";
   Ledger ledger;
   std::string line;
-  return ReplayCapture(capture, ledger, [&](ProcessIndex process, const Record& record) {
+  return ReplayCapture(capture, ledger, {.observer = [&](ProcessIndex process, const Record& record) {
     if (!IsBufferEvent(record.kind())) return;
     const Event& e = record.event;
     line = fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", e.seq, e.time_ns, KindName(record.kind()), e.device,
                        ledger.local_type_name(process, e.type), e.buffer_id, e.address, e.size, e.thread,
                        CsvField(ledger.tag_name(static_cast<std::uint32_t>(process), e.tag)), e.stack);
     out << line;
-  });
+  }});
 }
 
 }  // namespace memledger

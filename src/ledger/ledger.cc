@@ -33,6 +33,7 @@ constexpr std::size_t kMaxNameBytes = 256;
 constexpr std::size_t kMaxMarksPerProcess = 1 << 20;
 constexpr std::size_t kMaxStacksPerProcess = 1 << 20;
 constexpr std::size_t kMaxModulesPerProcess = 1 << 12;
+constexpr std::size_t kMaxLanguageFramesPerProcess = 1 << 18;  // of at most 2 KiB of text each
 
 std::uint64_t AddressIndexKey(std::uint32_t process, std::uint16_t device, std::uint8_t type) {
   return (static_cast<std::uint64_t>(process) << 32) | (static_cast<std::uint64_t>(device) << 8) | type;
@@ -124,6 +125,8 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
   ++events_;
   ++books.events;
   const Event& e = record.event;
+  applying_seq_ = e.seq;
+  applying_time_ns_ = e.time_ns;
   switch (record.kind()) {
     case EventKind::kAlloc: OnAlloc(books, p, e, BufferClass::kBuffer); break;
     case EventKind::kFree: OnFree(books, p, e, BufferClass::kBuffer); break;
@@ -148,6 +151,7 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
       break;
     case EventKind::kPool: OnPool(books, record); break;
     case EventKind::kStack: OnStack(books, record); break;
+    case EventKind::kLanguageFrame: OnLanguageFrame(books, record); break;
     case EventKind::kModule:
       if (auto module = DecodeModule(record.payload); module && books.modules.size() < kMaxModulesPerProcess) {
         books.modules.push_back(std::move(*module));
@@ -237,6 +241,7 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   account.process_counters->Add(e.size);
   account.device_counters->Add(e.size);
   if (HasAddress(key, it->second)) IndexAndMarkOverlaps(account.index, key, it->second);
+  if (listener_ != nullptr) listener_->OnLive(key, it->second);
 }
 
 void Ledger::IndexAndMarkOverlaps(AddressIndex& index, const LiveKey& key, LiveBuffer& buffer) {
@@ -288,6 +293,7 @@ void Ledger::Count(ProcessBooks& books, std::uint32_t process, Anomaly anomaly, 
 
 void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                      std::uint64_t seq, std::uint32_t stack) {
+  if (listener_ != nullptr) listener_->OnGone(key, buffer, how, applying_seq_, applying_time_ns_);
   Account& account = AccountFor(key.process, key.device, buffer.type, key.cls);
   TypeCounters& mine = *account.process_counters;
   TypeCounters& all = *account.device_counters;
@@ -362,6 +368,15 @@ void Ledger::OnStack(ProcessBooks& books, const Record& r) {
     return;
   }
   books.stacks[r.event.stack] = std::move(*frames);
+}
+
+void Ledger::OnLanguageFrame(ProcessBooks& books, const Record& r) {
+  auto frame = DecodeLanguageFrame(r.payload);
+  if (!frame || !IsLanguageFrame(r.event.address) || books.language_frames.size() >= kMaxLanguageFramesPerProcess) {
+    Count(books, Anomaly::kInvalidEvent);
+    return;
+  }
+  books.language_frames[r.event.address] = std::move(*frame);
 }
 
 void Ledger::OnPool(ProcessBooks& books, const Record& r) {

@@ -24,6 +24,7 @@
 #include "event/record.h"
 #include "ledger/accounting.h"
 #include "ledger/address_index.h"
+#include "ledger/buffer_listener.h"
 #include "ledger/live_buffers.h"
 
 namespace memledger {
@@ -76,9 +77,11 @@ struct ProcessBooks {
   std::array<std::uint8_t, MEMLEDGER_MAX_TYPES> type_map{};  // 0xff: not registered
   std::vector<std::pair<std::uint64_t, std::string>> marks;  // (time_ns, label)
   // What the process described for symbolizing its stacks later: frames by
-  // stack id (STACK records) and the objects they are in (MODULE records).
+  // stack id (STACK records), the objects they are in (MODULE records), and
+  // the text of its language frames by value (LANGUAGE_FRAME records).
   absl::flat_hash_map<std::uint32_t, std::vector<std::uint64_t>> stacks;
   std::vector<ModuleDescription> modules;
+  absl::flat_hash_map<std::uint64_t, LanguageFrame> language_frames;
   std::vector<bool> open_devices;  // devices this process opened and has not closed since
 };
 
@@ -103,6 +106,9 @@ class Ledger {
   void EndProcess(ProcessIndex process, ProcessState state, std::int64_t exit_status);
   // Counts slots lost upstream (abandoned in the ring, cut from a file).
   void CountLost(ProcessIndex process, std::uint64_t slots);
+  // Tells `listener` (not owned; null: none) of every buffer that becomes or
+  // stops being live from now on.
+  void set_listener(BufferListener* listener) { listener_ = listener; }
 
   // --- views ---
   std::uint64_t events() const { return events_; }
@@ -136,8 +142,9 @@ class Ledger {
   void OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Record& r);
   void OnPool(ProcessBooks& books, const Record& r);
   void OnStack(ProcessBooks& books, const Record& r);
+  void OnLanguageFrame(ProcessBooks& books, const Record& r);
   // Removes a live buffer from counters and index; `leaked` books it as a leak.
-  enum class ReleaseAs { kFreed, kLeaked, kReplaced };
+  using ReleaseAs = BufferGone;
   // `seq` and `stack`: of the event that releases it (0 for a leak).
   void Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                std::uint64_t seq, std::uint32_t stack);
@@ -162,6 +169,9 @@ class Ledger {
   Account& AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls);
 
   std::uint64_t events_ = 0;
+  BufferListener* listener_ = nullptr;
+  std::uint64_t applying_seq_ = 0;      // of the record being (or last) applied
+  std::uint64_t applying_time_ns_ = 0;
   std::vector<ProcessBooks> processes_;
   std::deque<DeviceBooks> devices_;  // a deque: growing it never moves a device's books
   std::vector<std::string> type_names_;  // ledger-wide types: built-ins, then pools by name

@@ -6,12 +6,16 @@ namespace memledger {
 std::size_t ProcessStream::Apply(Ledger& ledger, std::span<Event> slots, std::optional<std::uint64_t> drained_at_ns) {
   std::size_t used = 0;
   for (Event& slot : slots) {
-    if (ended_) break;
+    if (ended()) break;
     ++used;
     if (drained_at_ns && !assembler_.mid_record()) slot.time_ns = *drained_at_ns;
     const auto record = assembler_.Push(slot);
     if (!record) continue;
     if (record->kind() == EventKind::kProcess && process_record_ == ProcessRecord::kIgnore) continue;
+    if (stop_before_ && stop_before_(*record)) {
+      stopped_ = true;
+      break;
+    }
     ++records_;
     ledger.Apply(process_, *record);
     if (observer_) observer_(process_, *record);

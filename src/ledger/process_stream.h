@@ -38,8 +38,14 @@ class ProcessStream {
   // ledger applied it (the lifecycle log, exports); none by default.
   using Observer = std::function<void(ProcessIndex, const Record&)>;
   void set_observer(Observer observer) { observer_ = std::move(observer); }
+  // Asked before each record is applied; true stops the stream there, that
+  // record not applied (a report's --until); none by default.
+  using StopBefore = std::function<bool(const Record&)>;
+  void set_stop_before(StopBefore stop_before) { stop_before_ = std::move(stop_before); }
 
-  bool ended() const { return ended_; }
+  // The process's end record was applied, or the stream was stopped.
+  bool ended() const { return ended_ || stopped_; }
+  bool stopped() const { return stopped_; }
   // True while a record's continuation slots are still to come.
   bool mid_record() const { return assembler_.mid_record(); }
   std::uint64_t records() const { return records_; }
@@ -52,7 +58,9 @@ class ProcessStream {
   RecordAssembler assembler_;
   std::uint64_t records_ = 0;
   bool ended_ = false;
+  bool stopped_ = false;
   Observer observer_;
+  StopBefore stop_before_;
 };
 
 }  // namespace memledger

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 
 namespace memledger {
 namespace {
@@ -13,10 +14,11 @@ constexpr std::size_t kBatchSlots = 1024;
 // A slot claimed but unpublished this long is given up; a crashed process's
 // half-written slot is given up at once when it is finished.
 constexpr auto kStuckSlotTimeout = std::chrono::seconds(2);
+constexpr auto kCaptureFlushInterval = std::chrono::seconds(1);
 }  // namespace
 
 ClientSession::ClientSession(int control_fd, int pidfd, pid_t pid, uid_t uid, std::unique_ptr<EventRing> ring,
-                             ProcessIndex process)
+                             ProcessIndex process, std::unique_ptr<CaptureWriter> capture)
     : control_fd_(control_fd),
       pidfd_(pidfd),
       pid_(pid),
@@ -25,7 +27,8 @@ ClientSession::ClientSession(int control_fd, int pidfd, pid_t pid, uid_t uid, st
       consumer_(*ring_, kStuckSlotTimeout),
       // The process is who SO_PEERCRED says, not who its stream claims to be.
       stream_(process, ProcessRecord::kIgnore),
-      batch_(kBatchSlots) {}
+      batch_(kBatchSlots),
+      capture_(std::move(capture)) {}
 
 ClientSession::~ClientSession() {
   close(control_fd_);
@@ -37,7 +40,8 @@ std::size_t ClientSession::Drain(Ledger& ledger, std::size_t budget) {
   while (drained < budget && !stream_.ended()) {
     const std::size_t n = consumer_.Drain(std::span(batch_).first(std::min(batch_.size(), budget - drained)));
     if (n == 0) break;
-    stream_.Apply(ledger, std::span(batch_).first(n), MonotonicNs());
+    const std::size_t used = stream_.Apply(ledger, std::span(batch_).first(n), MonotonicNs());
+    if (capture_) capture_->Append(std::span(batch_).first(used));
     drained += n;
     consumer_.MarkProcessed();
   }
@@ -55,6 +59,17 @@ void ClientSession::Finish(Ledger& ledger) {
   }
   ledger.CountLost(stream_.process(), consumer_.abandoned_slots());
   if (!stream_.ended()) ledger.EndProcess(stream_.process(), ProcessState::kKilled, -1);
+  if (capture_) {
+    std::string error;
+    if (!capture_->Close(&error)) std::fprintf(stderr, "memledger serve: pid %d: %s\n", pid_, error.c_str());
+    capture_.reset();
+  }
+}
+
+void ClientSession::FlushCaptureIfDue(std::chrono::steady_clock::time_point now) {
+  if (!capture_ || now - last_flush_ < kCaptureFlushInterval) return;
+  last_flush_ = now;
+  capture_->Flush();
 }
 
 std::uint64_t ClientSession::backlog() const {

@@ -1,6 +1,7 @@
 // client_session.h — the server's side of one tracked process: its control
 // socket, a pidfd that says when it exits, and its ring, drained into the
-// shared Ledger.
+// shared Ledger, and, with `memledger serve --capture DIR`, into the
+// process's capture file as the ledger applied it.
 //
 // Not thread-safe: owned and used by the server's loop thread. The process
 // may be hostile: its ring is validated at attach, drained with bounds, and a
@@ -9,11 +10,13 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "capture/capture_writer.h"
 #include "ledger/ledger.h"
 #include "ledger/process_stream.h"
 #include "ring/ring_consumer.h"
@@ -22,9 +25,10 @@ namespace memledger {
 
 class ClientSession {
  public:
-  // Takes ownership of control_fd and pidfd (-1 when unavailable).
+  // Takes ownership of control_fd and pidfd (-1 when unavailable). `capture`
+  // (may be null) receives every slot applied.
   ClientSession(int control_fd, int pidfd, pid_t pid, uid_t uid, std::unique_ptr<EventRing> ring,
-                ProcessIndex process);
+                ProcessIndex process, std::unique_ptr<CaptureWriter> capture);
   ~ClientSession();
   ClientSession(const ClientSession&) = delete;
   ClientSession& operator=(const ClientSession&) = delete;
@@ -32,8 +36,12 @@ class ClientSession {
   // Applies up to `budget` slots to `ledger`; returns how many were drained.
   std::size_t Drain(Ledger& ledger, std::size_t budget);
   // The process hung up or exited: applies everything it published and ends
-  // it in the ledger (killed unless it wrote its end record).
+  // it in the ledger (killed unless it wrote its end record); closes its
+  // capture file (a write error is reported on stderr).
   void Finish(Ledger& ledger);
+  // Writes the capture's pending chunk when it has waited long enough, so
+  // that a server killed later loses at most about a second of it.
+  void FlushCaptureIfDue(std::chrono::steady_clock::time_point now);
 
   int control_fd() const { return control_fd_; }
   int pidfd() const { return pidfd_; }
@@ -54,6 +62,8 @@ class ClientSession {
   RingConsumer consumer_;
   ProcessStream stream_;
   std::vector<Event> batch_;
+  std::unique_ptr<CaptureWriter> capture_;
+  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace memledger

@@ -11,6 +11,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -115,17 +118,24 @@ bool PeerOf(int fd, ucred* peer) {
 }  // namespace
 
 std::unique_ptr<Server> Server::Start(const ServerOptions& options, std::string* error) {
+  if (!options.capture_dir.empty() && access(options.capture_dir.c_str(), W_OK | X_OK) != 0) {
+    *error = "cannot write captures into " + options.capture_dir + ": " + std::strerror(errno);
+    return nullptr;
+  }
   const std::string path = options.socket_path.empty() ? DefaultSocketPath() : options.socket_path;
-  const int fd = Listen(path, SOCK_SEQPACKET, options.group, error);
-  if (fd < 0) return nullptr;
+  // The legacy listener first: once the control socket answers, both do.
   int legacy_fd = -1;
   if (!options.legacy_socket.empty()) {
     legacy_fd = Listen(options.legacy_socket, SOCK_STREAM, options.group, error);
-    if (legacy_fd < 0) {
-      close(fd);
-      unlink(path.c_str());
-      return nullptr;
+    if (legacy_fd < 0) return nullptr;
+  }
+  const int fd = Listen(path, SOCK_SEQPACKET, options.group, error);
+  if (fd < 0) {
+    if (legacy_fd >= 0) {
+      close(legacy_fd);
+      unlink(options.legacy_socket.c_str());
     }
+    return nullptr;
   }
   std::unique_ptr<MetricsEndpoint> metrics;
   if (!options.metrics_address.empty()) {
@@ -144,6 +154,7 @@ std::unique_ptr<Server> Server::Start(const ServerOptions& options, std::string*
   Watch(epoll_fd, fd);
   auto server = std::unique_ptr<Server>(new Server(fd, epoll_fd, path));
   server->metrics_ = std::move(metrics);
+  server->capture_dir_ = options.capture_dir;
   if (legacy_fd >= 0) {
     Watch(epoll_fd, legacy_fd);
     server->legacy_listen_fd_ = legacy_fd;
@@ -342,12 +353,15 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, long size, int ring_
     ApplyCarriedOver(ledger_, process, *carried);
     ++stats_.clients_resumed;
   }
+  std::unique_ptr<CaptureWriter> capture;
+  if (!capture_dir_.empty()) capture = OpenCapture(peer, ledger_.process(process).comm, hello, carried);
   const int pidfd = PidfdOpen(peer.pid);
   if (pidfd >= 0) {
     Watch(epoll_fd_, pidfd);
     pidfd_to_control_[pidfd] = fd;
   }
-  sessions_[fd] = std::make_unique<ClientSession>(fd, pidfd, peer.pid, peer.uid, std::move(ring), process);
+  sessions_[fd] =
+      std::make_unique<ClientSession>(fd, pidfd, peer.pid, peer.uid, std::move(ring), process, std::move(capture));
   ++stats_.clients_total;
 }
 
@@ -378,7 +392,40 @@ void Server::EndSession(int fd) {
 }
 
 void Server::DrainAll() {
-  for (auto& [fd, session] : sessions_) session->Drain(ledger_, kDrainBudgetPerSession);
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [fd, session] : sessions_) {
+    session->Drain(ledger_, kDrainBudgetPerSession);
+    session->FlushCaptureIfDue(now);
+  }
+}
+
+std::unique_ptr<CaptureWriter> Server::OpenCapture(const ucred& peer, const std::string& comm, const HelloMessage& hello,
+                                                   const std::optional<std::vector<Event>>& carried) {
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  const std::uint64_t unix_ns = static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL + now.tv_nsec;
+  CaptureStart start{static_cast<std::uint32_t>(peer.pid), comm, unix_ns,
+                     LocalCaptureDescription(CaptureWriterKind::kServer)};
+  start.description.uid = peer.uid;
+  if (carried) {
+    start.description.handover = Handover{.joined_late = true,
+                                          .handovers = hello.handovers,
+                                          .records_elsewhere = hello.records_elsewhere,
+                                          .missed_frees = hello.missed_frees};
+  }
+  // The name is the kernel's comm, which the process chose: keep it to a safe alphabet.
+  std::string name;
+  for (const char c : comm) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
+  const std::string path =
+      fmt::format("{}/{}.{}.{}.mlcap", capture_dir_, name.empty() ? "process" : name, peer.pid, unix_ns / 1'000'000);
+  std::string error;
+  auto capture = CaptureWriter::Open(path, start, &error);
+  if (!capture) {
+    std::fprintf(stderr, "memledger serve: pid %d is tracked without a capture: %s\n", peer.pid, error.c_str());
+    return nullptr;
+  }
+  if (carried) capture->AppendCarriedOver(*carried);
+  return capture;
 }
 
 void Server::PublishMetrics() {

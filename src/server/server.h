@@ -2,19 +2,23 @@
 // machine. Listens on a Unix SOCK_SEQPACKET socket (mode 0600, or 0660 with a
 // group), accepts a process's ring memfd with its Hello, learns its pid and
 // uid from SO_PEERCRED, sees it exit through hang-up and a pidfd, drains every
-// ring into the Ledger and answers queries.
+// ring into the Ledger (and, with a capture directory, into a capture file
+// per process) and answers queries.
 //
 // Thread-safety: Run() is the only thread that touches sessions and the
 // ledger; RequestStop() may be called from any thread or a signal handler.
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "ledger/ledger.h"
 #include "legacy/legacy_protocol.h"
@@ -33,6 +37,8 @@ struct ServerOptions {
   std::string legacy_socket;
   legacy::LegacyVersion legacy_version = legacy::LegacyVersion::kV3;
   std::string metrics_address;  // "HOST:PORT" for Prometheus' /metrics; off when empty
+  // Write a capture file per tracked process here (COMM.PID.UNIXMS.mlcap); off when empty.
+  std::string capture_dir;
 };
 
 struct ServerStats {
@@ -75,6 +81,9 @@ class Server {
   void AcceptHello(int fd, const HelloMessage& hello, long size, int ring_fd, int carried_fd);
   void AnswerQuery(int fd, const QueryMessage& query);
   void EndSession(int fd);
+  // The capture file of a process that just connected (null when it cannot be made).
+  std::unique_ptr<CaptureWriter> OpenCapture(const ucred& peer, const std::string& comm, const HelloMessage& hello,
+                                             const std::optional<std::vector<Event>>& carried);
   void DrainAll();
   void UpdateRates();
   void PublishMetrics();
@@ -92,6 +101,7 @@ class Server {
   legacy::LegacyVersion legacy_version_ = legacy::LegacyVersion::kV3;
   std::map<int, std::unique_ptr<LegacySession>> legacy_sessions_;  // by fd
   std::unique_ptr<MetricsEndpoint> metrics_;
+  std::string capture_dir_;  // empty: no captures
   std::chrono::steady_clock::time_point last_metrics_;
   ServerStats stats_;
   // Symbolizes leak and anomaly sites for queries; mutable: only its caches change.

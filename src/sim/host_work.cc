@@ -4,8 +4,14 @@
 #include <array>
 
 namespace memledger::sim {
+namespace {
+double g_scale = 1.0;
+}  // namespace
+
+void SetHostWorkScale(double scale) { g_scale = scale; }
 
 void DoHostWork(std::uint32_t units) {
+  units = static_cast<std::uint32_t>(units * g_scale + 0.5);
   thread_local std::array<float, 512> scratch{};
   float carry = 1.0f;
   for (std::uint32_t unit = 0; unit < units; ++unit) {

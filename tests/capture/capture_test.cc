@@ -15,6 +15,7 @@
 namespace memledger {
 namespace {
 
+using capture_test::HeaderOf;
 using capture_test::kTestPid;
 using capture_test::kTestStartNs;
 using capture_test::ReadBytes;
@@ -80,7 +81,7 @@ TEST(Capture, RoundTripsSeveralChunks) {
     slots[i].kind = static_cast<std::uint8_t>(1 + i % kLastEventKind);
   }
   std::string error;
-  auto writer = CaptureWriter::Open(path, kTestPid, "trainer", kTestStartNs, &error);
+  auto writer = CaptureWriter::Open(path, CaptureStart{kTestPid, "trainer", kTestStartNs, {}}, &error);
   ASSERT_NE(writer, nullptr) << error;
   for (std::size_t at = 0; at < total; at += 1000) {
     writer->Append(std::span<const Event>(slots).subspan(at, std::min<std::size_t>(1000, total - at)));
@@ -108,7 +109,9 @@ TEST(Capture, RoundTripsSeveralChunks) {
 TEST(Capture, EmptyCaptureIsWholeAndHoldsNoChunks) {
   ScratchDir dir;
   const std::string path = dir.File("empty.mlcap");
-  EXPECT_EQ(WriteCapture(path, {}), sizeof(CaptureFileHeader));
+  const std::uint64_t bytes = WriteCapture(path, {});
+  EXPECT_EQ(bytes, HeaderOf(path).header_bytes);
+  EXPECT_GT(bytes, sizeof(CaptureFileHeader)) << "a version 2 file describes itself";
   const ReadBack back = ReadCapture(path);
   ASSERT_TRUE(back.opened) << back.error;
   EXPECT_TRUE(back.slots.empty());
@@ -128,7 +131,7 @@ TEST(Capture, FlushedChunkIsReadableWhileTheWriterIsStillOpen) {
   ScratchDir dir;
   const std::string path = dir.File("live.mlcap");
   std::string error;
-  auto writer = CaptureWriter::Open(path, kTestPid, "trainer", kTestStartNs, &error);
+  auto writer = CaptureWriter::Open(path, CaptureStart{kTestPid, "trainer", kTestStartNs, {}}, &error);
   ASSERT_NE(writer, nullptr) << error;
   const std::vector<Event> slots = NoisySlots(10);
   writer->Append(slots);
@@ -145,7 +148,7 @@ TEST(Capture, WriterReportsAPathItCannotCreate) {
   ScratchDir dir;
   std::string error;
   const std::string path = dir.File("no/such/dir/x.mlcap");
-  EXPECT_EQ(CaptureWriter::Open(path, 1, "x", 0, &error), nullptr);
+  EXPECT_EQ(CaptureWriter::Open(path, CaptureStart{1, "x", 0, {}}, &error), nullptr);
   EXPECT_NE(error.find(path), std::string::npos) << error;
 }
 
@@ -172,8 +175,9 @@ TEST(Capture, FileCutAnywhereKeepsItsWholeChunksAndSaysWhere) {
   for (const std::uint64_t end : whole.chunk_ends) {
     cuts.insert(cuts.end(), {end - 1, end, std::min<std::size_t>(end + 1, bytes.size())});
   }
-  cuts.insert(cuts.end(), {sizeof(CaptureFileHeader) - 1, sizeof(CaptureFileHeader),
-                           sizeof(CaptureFileHeader) + sizeof(ChunkHeader) - 1});
+  const std::uint64_t header_end = HeaderOf(whole_path).header_bytes;  // the fixed header and the description
+  cuts.insert(cuts.end(), {sizeof(CaptureFileHeader) - 1, sizeof(CaptureFileHeader), header_end - 1, header_end,
+                           header_end + sizeof(ChunkHeader) - 1});
 
   for (const std::size_t cut : cuts) {
     SCOPED_TRACE("cut at byte " + std::to_string(cut) + " of " + std::to_string(bytes.size()));
@@ -185,8 +189,13 @@ TEST(Capture, FileCutAnywhereKeepsItsWholeChunksAndSaysWhere) {
       continue;
     }
     ASSERT_TRUE(back.opened) << back.error;
+    if (cut < header_end) {
+      EXPECT_TRUE(back.slots.empty());
+      EXPECT_NE(back.problem.find("ends inside its description"), std::string::npos) << back.problem;
+      continue;
+    }
     std::size_t whole_chunks = 0;
-    std::uint64_t last_end = sizeof(CaptureFileHeader);
+    std::uint64_t last_end = header_end;
     while (whole_chunks < whole.chunk_ends.size() && whole.chunk_ends[whole_chunks] <= cut) {
       last_end = whole.chunk_ends[whole_chunks++];
     }
@@ -347,11 +356,70 @@ TEST(CaptureOpen, WrongHeaderOrSlotSizeIsCorrupt) {
   ScratchDir dir;
   const std::string path = dir.File("sizes.mlcap");
   CaptureFileHeader header = ValidHeader();
-  header.header_bytes = 128;
+  header.header_bytes = 32;
+  EXPECT_NE(OpenError(path, AsBytes(header)).find("corrupt capture header"), std::string::npos);
+  header.header_bytes = sizeof(header) + kMaxDescriptionBytes + 1;
   EXPECT_NE(OpenError(path, AsBytes(header)).find("corrupt capture header"), std::string::npos);
   header = ValidHeader();
   header.slot_bytes = 32;
   EXPECT_NE(OpenError(path, AsBytes(header)).find("corrupt capture header"), std::string::npos);
+}
+
+TEST(CaptureOpen, BadDescriptionIsCorruptAndSaysWhy) {
+  ScratchDir dir;
+  const std::string path = dir.File("description.mlcap");
+  const auto with_description = [](std::string_view description) {
+    CaptureFileHeader header = ValidHeader();
+    header.header_bytes = static_cast<std::uint32_t>(sizeof(header) + description.size());
+    return AsBytes(header) + std::string(description);
+  };
+  EXPECT_NE(OpenError(path, with_description("[1,2]")).find("is not a JSON object"), std::string::npos);
+  EXPECT_NE(OpenError(path, with_description("{\"writer\":\"printer\"}")).find("unknown writer"), std::string::npos);
+  EXPECT_NE(OpenError(path, with_description("{\"uid\":\"root\"}")).find("bad member"), std::string::npos);
+  EXPECT_NE(OpenError(path, with_description("{\"handover\":{\"handovers\":1}}")).find("bad member"),
+            std::string::npos);
+}
+
+TEST(CaptureOpen, FileCutInsideItsDescriptionOpensWithNothingWholeAndSaysSo) {
+  ScratchDir dir;
+  const std::string whole = dir.File("whole.mlcap");
+  WriteCapture(whole, {});
+  const std::string bytes = ReadBytes(whole);
+  const std::string cut = dir.File("cut.mlcap");
+  WriteBytes(cut, std::string_view(bytes).substr(0, sizeof(CaptureFileHeader) + 10));
+  const ReadBack back = ReadCapture(cut);
+  ASSERT_TRUE(back.opened) << back.error;
+  EXPECT_TRUE(back.slots.empty());
+  EXPECT_NE(back.problem.find("ends inside its description"), std::string::npos) << back.problem;
+}
+
+TEST(CaptureOpen, DescriptionSaysWhoWroteTheFileAndTheRecordLayout) {
+  ScratchDir dir;
+  const std::string path = dir.File("server.mlcap");
+  CaptureDescription description = LocalCaptureDescription(CaptureWriterKind::kServer);
+  description.uid = 1234;
+  description.handover = Handover{.joined_late = true, .handovers = 2, .records_elsewhere = 77, .missed_frees = 5};
+  std::string error;
+  auto writer = CaptureWriter::Open(path, CaptureStart{kTestPid, "trainer", kTestStartNs, description}, &error);
+  ASSERT_NE(writer, nullptr) << error;
+  ASSERT_TRUE(writer->Close(&error)) << error;
+  auto reader = CaptureReader::Open(path, &error);
+  ASSERT_NE(reader, nullptr) << error;
+  const CaptureDescription& read = reader->info().description;
+  EXPECT_EQ(read.writer, CaptureWriterKind::kServer);
+  EXPECT_EQ(read.uid, 1234u);
+  EXPECT_EQ(read.producer, description.producer);
+  EXPECT_NE(read.producer.find("memledger "), std::string::npos);
+  ASSERT_TRUE(read.handover.has_value());
+  EXPECT_EQ(read.handover->handovers, 2u);
+  EXPECT_EQ(read.handover->records_elsewhere, 77u);
+  EXPECT_EQ(read.handover->missed_frees, 5u);
+  // The layout a tool without memledger's headers reads records by.
+  const std::string text = ReadBytes(path).substr(sizeof(CaptureFileHeader));
+  for (const char* expected : {"\"schema\":\"memledger.capture/2\"", "\"name\":\"seq\"", "\"offset\":56",
+                               "\"14\":\"STACK\"", "\"0\":\"DRAM\""}) {
+    EXPECT_NE(text.find(expected), std::string::npos) << expected;
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "capture/capture_format.h"
 #include "capture/capture_reader.h"
 #include "capture/capture_writer.h"
 #include "event/record.h"
@@ -74,7 +76,7 @@ inline constexpr std::uint64_t kTestStartNs = 1'700'000'000'000'000'000ULL;
 inline std::uint64_t WriteCapture(const std::string& path, const std::vector<Event>& slots,
                                   std::size_t chunk_slots = 0, const std::string& comm = "trainer") {
   std::string error;
-  auto writer = CaptureWriter::Open(path, kTestPid, comm, kTestStartNs, &error);
+  auto writer = CaptureWriter::Open(path, CaptureStart{kTestPid, comm, kTestStartNs, {}}, &error);
   EXPECT_NE(writer, nullptr) << error;
   if (!writer) return 0;
   const std::span<const Event> all(slots);
@@ -93,6 +95,13 @@ inline std::uint64_t WriteCapture(const std::string& path, const std::vector<Eve
 inline std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+// The fixed header at the start of a capture file.
+inline CaptureFileHeader HeaderOf(const std::string& path) {
+  CaptureFileHeader header{};
+  const std::string bytes = ReadBytes(path);
+  if (bytes.size() >= sizeof(header)) std::memcpy(&header, bytes.data(), sizeof(header));
+  return header;
 }
 inline void WriteBytes(const std::string& path, std::string_view bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

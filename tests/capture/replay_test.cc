@@ -142,7 +142,7 @@ TEST(ReplayCapture, CutCaptureKeepsWhatIsWholeAndEndsTheProcessKilled) {
   // Chunks: slots 1..100 (chunk 0's allocs), 101..300, 301..501.
   std::string error;
   {
-    auto writer = CaptureWriter::Open(whole_path, kTestPid, "trainer", 0, &error);
+    auto writer = CaptureWriter::Open(whole_path, CaptureStart{kTestPid, "trainer", 0, {}}, &error);
     ASSERT_NE(writer, nullptr) << error;
     const std::span<const Event> slots(stream.slots());
     writer->Append(slots.subspan(0, 100));

@@ -95,7 +95,7 @@ class ScratchFile {
 
 std::unique_ptr<CaptureWriter> OpenCapture(const std::string& path) {
   std::string error;
-  auto writer = CaptureWriter::Open(path, kPid, "unit", 1, &error);
+  auto writer = CaptureWriter::Open(path, CaptureStart{kPid, "unit", 1, {}}, &error);
   EXPECT_NE(writer, nullptr) << error;
   return writer;
 }

@@ -15,6 +15,10 @@
 4. `memledger status` with no server: a clear error and exit status 1.
 5. Bad handshakes (wrong version, no ring fd, garbage) get a Welcome that says
    why; the server carries on.
+7. `memledger serve --capture DIR`: a capture file per client process, whose
+   replay (`memledger report FILE --json`) gives the server's own books of
+   it — for plain clients, and for the client that came back after the server
+   restart (books begun part-way, carried-over buffers, missed frees).
 6. A client of the legacy tracker (v3 messages over a stream socket, sent in
    odd-sized pieces) is booked under its SO_PEERCRED pid, gets QUERY answers
    from the ledger, and its hang-up turns what it holds into its leaks.
@@ -149,10 +153,67 @@ def wait_for(what, predicate, timeout=60):
         time.sleep(0.02)
 
 
+def report_json(bin_dir, capture):
+    out = subprocess.run([os.path.join(bin_dir, "memledger"), "report", capture, "--json"], capture_output=True,
+                         text=True, timeout=300)
+    if out.returncode != 0:
+        raise RuntimeError(f"memledger report {capture} failed: {out.stderr}")
+    return json.loads(out.stdout)
+
+
+def capture_of(directory, pid):
+    """The one capture file the server wrote for `pid` (COMM.PID.UNIXMS.mlcap)."""
+    names = [n for n in os.listdir(directory) if n.split(".")[-3:-2] == [str(pid)]]
+    if len(names) != 1:
+        raise RuntimeError(f"expected one capture of pid {pid} in {directory}, found {names}")
+    return os.path.join(directory, names[0])
+
+
+def same_books(check, what, replayed, live_row, live_anomalies):
+    """A capture's replayed books of a process against the server's live row."""
+    row = replayed["processes"][0]
+    for key in ("pid", "uid", "state", "events", "leaked_buffers", "leaked_bytes"):
+        check.expect(f"{what}: {key} replayed = the server's", row.get(key), live_row.get(key))
+    check.expect(f"{what}: handover replayed = the server's", row.get("handover"), live_row.get("handover"))
+    for kind, count in replayed["anomalies"].items():
+        check.expect(f"{what}: {kind} replayed = the server's", count, live_anomalies.get(kind))
+    check.expect(f"{what}: the capture says the server wrote it", replayed["capture"]["writer"], "server")
+
+
+def captures_per_client(bin_dir, work, check):
+    print("a capture file per client (serve --capture)")
+    socket = os.path.join(work, "capture.sock")
+    directory = os.path.join(work, "captures")
+    os.mkdir(directory)
+    server = start_server(bin_dir, socket, ["--capture", directory])
+    clients = [subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", "2",
+                                 "--iterations", "20000", "--leaks", str(3 + i)], env=client_env(socket),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(3)]
+    for client in clients:
+        check.expect("capture client exit status", client.wait(timeout=600), 0)
+    summary = status(bin_dir, socket)
+    check.expect("server exit status", stop(server), 0)
+    rows = {p["pid"]: p for p in summary["processes"]}
+    for i, client in enumerate(clients):
+        replayed = report_json(bin_dir, capture_of(directory, client.pid))
+        same_books(check, f"client {i}", replayed, rows.get(client.pid, {}),
+                   {kind: 0 for kind in summary["anomalies"]})
+        check.expect(f"client {i}: its leaks", replayed["processes"][0]["leaked_buffers"], 3 + i)
+        check.true(f"client {i}: the capture is whole", replayed["capture"]["clean_end"])
+    refused = subprocess.run([os.path.join(bin_dir, "memledger"), "serve", "--socket", socket + "2", "--capture",
+                              os.path.join(work, "no-such-dir")], capture_output=True, text=True, timeout=60)
+    check.expect("serve --capture into a missing directory fails", refused.returncode, 1)
+    check.true("and says why", "cannot write captures into" in refused.stderr, refused.stderr)
+
+
 def server_restarted(bin_dir, work, check):
     print("the server killed under load, then restarted")
     socket = os.path.join(work, "gone.sock")
-    server = start_server(bin_dir, socket)
+    first_captures = os.path.join(work, "first-captures")
+    second_captures = os.path.join(work, "second-captures")
+    os.mkdir(first_captures)
+    os.mkdir(second_captures)
+    server = start_server(bin_dir, socket, ["--capture", first_captures])
     checkpoint = os.path.join(work, "before-truth.json")
     truth_path = os.path.join(work, "restart-truth.json")
     client = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--iterations", "1500", "--leaks", "4",
@@ -168,7 +229,7 @@ def server_restarted(bin_dir, work, check):
     wait_for("the client to notice", lambda: any("the server went away" in line for line in err))
     client.send_signal(signal.SIGUSR1)  # decode steps run while no server does
     time.sleep(0.6)
-    server = start_server(bin_dir, socket)
+    server = start_server(bin_dir, socket, ["--capture", second_captures])
     client.wait(timeout=600)
     reader.join(timeout=60)
     err = "".join(err)
@@ -202,6 +263,16 @@ def server_restarted(bin_dir, work, check):
         check.expect(f"no {kind} across the restart", summary["anomalies"][kind], 0)
     check.expect("dropped events", summary["dropped_events"], 0)
     check.true("device names came back with the client", all(d["name"] for d in summary["devices"]))
+    # The restarted server's capture replays to its books: begun part-way,
+    # carried over first, the same missed frees.
+    same_books(check, "resumed client's capture", report_json(bin_dir, capture_of(second_captures, client.pid)), row,
+               summary["anomalies"])
+    # The first server was killed: its capture of the client is cut at its last
+    # flush (up to a second before), and still reports what is whole, with the
+    # process ended as killed since no end record made it.
+    first = report_json(bin_dir, capture_of(first_captures, client.pid))
+    check.expect("the killed server's capture: the process", first["processes"][0]["pid"], client.pid)
+    check.expect("the killed server's capture ends it killed", first["processes"][0]["state"], "killed")
 
 
 def no_server(bin_dir, work, check):
@@ -330,6 +401,7 @@ def main():
             many_clients(args.bin_dir, work, check, args.clients, args.iterations)
             killed_client(args.bin_dir, work, check)
             server_restarted(args.bin_dir, work, check)
+            captures_per_client(args.bin_dir, work, check)
             no_server(args.bin_dir, work, check)
             bad_handshakes(args.bin_dir, work, check)
             legacy_client(args.bin_dir, work, check)

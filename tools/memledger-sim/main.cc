@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "sim/host_work.h"
 #include "sim/workload/workload.h"
 
 namespace {
@@ -27,6 +28,7 @@ struct CommandLine {
   WorkloadOptions options;
   std::string hook_order = "correct";
   std::string identity = "id";
+  double host_work_scale = 1.0;
 
   // The options with the spelled flags applied (both were checked by CLI11).
   WorkloadOptions Resolved() const {
@@ -62,6 +64,11 @@ void AddCommonFlags(CLI::App& command, CommandLine& line) {
       ->capture_default_str();
   command.add_option("--truth-json", options.truth_json,
                      "Write the allocator's own view (schema memledger.truth/1) here just before the devices close");
+  command.add_option("--host-work", line.host_work_scale,
+                     "Scale of the modelled host work per op (1: ~15 us like a ttnn op; 0: none, to make large "
+                     "captures fast)")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
   command.add_option("--checkpoint-truth", options.checkpoint_truth,
                      "llm: once the weights are loaded, write the truth here and wait for SIGUSR1 to go on (crash and reconnect tests)");
 }
@@ -96,6 +103,7 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < workloads.size(); ++i) {
     if (!commands[i]->parsed()) continue;
     const WorkloadOptions chosen = lines[i].Resolved();
+    memledger::sim::SetHostWorkScale(lines[i].host_work_scale);
     try {
       const auto start = std::chrono::steady_clock::now();
       const memledger::sim::WorkloadResult result = workloads[i].run(chosen);

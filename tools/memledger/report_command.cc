@@ -1,25 +1,112 @@
 // report_command.cc — see report_command.h.
 #include "report_command.h"
 
-#include <cstdio>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include "analysis/capture_analysis.h"
 #include "capture/replay.h"
+#include "progress_bar.h"
+#include "report/html_report.h"
+#include "report/over_time_report.h"
 #include "report/summary_json.h"
 #include "report/text_report.h"
+#include "report/timeline_recorder.h"
 
 namespace memledger {
+namespace {
+
+std::optional<std::uint64_t> Nanoseconds(std::optional<double> seconds) {
+  if (!seconds) return std::nullopt;
+  return static_cast<std::uint64_t>(std::llround(*seconds * 1e9));
+}
+
+// What the JSON says about the file itself.
+nlohmann::json CaptureSection(const ReportOptions& options, const ReplayResult& replay) {
+  return {{"path", options.capture},
+          {"version", replay.info.version},
+          {"writer", replay.info.description.writer == CaptureWriterKind::kServer ? "server" : "embedded"},
+          {"pid", replay.info.pid},
+          {"comm", replay.info.comm},
+          {"records", replay.records},
+          {"clean_end", replay.clean_end},
+          {"stopped_at_until", replay.stopped},
+          {"problem", replay.problem}};
+}
+
+bool WriteHtml(const std::string& path, const Timeline& timeline) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  std::string error;
+  if (!out || !WriteHtmlReport(timeline, out, &error) || !out.flush()) {
+    std::fprintf(stderr, "memledger report: cannot write %s%s\n", path.c_str(),
+                 error.empty() ? "" : (": " + error).c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 int ReportCommand(const ReportOptions& options) {
+  if (options.since_s && options.until_s && *options.since_s > *options.until_s) {
+    std::fprintf(stderr, "memledger report: --since (%g s) is after --until (%g s)\n", *options.since_s,
+                 *options.until_s);
+    return 2;
+  }
   Ledger ledger;
-  const ReplayResult replay = ReplayCapture(options.capture, ledger);
+  CaptureAnalysis analysis(AnalysisWindow{Nanoseconds(options.since_s), Nanoseconds(options.until_s)});
+  // The HTML timeline records every change beside the analysis.
+  std::optional<TimelineRecorder> timeline;
+  std::optional<BufferListenerFanout> both;
+  if (!options.html.empty()) {
+    timeline.emplace(analysis);
+    both.emplace(std::initializer_list<BufferListener*>{&analysis, &*timeline});
+  }
+  ledger.set_listener(both ? static_cast<BufferListener*>(&*both) : &analysis);
+
+  ReplayResult replay;
+  {
+    ProgressBar progress("reading " + std::filesystem::path(options.capture).filename().string());
+    replay = ReplayCapture(options.capture, ledger,
+                           {.observer = analysis.Observer(),
+                            .stop_before = analysis.StopBefore(),
+                            .progress = [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); }});
+  }
+  ledger.set_listener(nullptr);
   if (!replay.opened) {
     std::fprintf(stderr, "memledger report: %s\n", replay.error.c_str());
     return 1;
   }
   // A cut or damaged file still reports what is whole, and says so.
   if (!replay.problem.empty()) std::fprintf(stderr, "memledger report: %s\n", replay.problem.c_str());
-  const std::string text =
-      options.json ? SummaryJson(ledger) + "\n" : options.leaks_only ? LeakReport(ledger) : TextReport(ledger);
+
+  Symbolizer symbolizer;
+  if (timeline) {
+    const std::string title = fmt::format("{} (pid {}) — {}", replay.info.comm, replay.info.pid,
+                                          std::filesystem::path(options.capture).filename().string());
+    if (!WriteHtml(options.html, timeline->Finish(ledger, title, replay.problem, symbolizer))) return 1;
+    std::fprintf(stderr, "memledger report: HTML timeline written to %s\n", options.html.c_str());
+  }
+  std::string text;
+  if (options.json) {
+    nlohmann::json extra = nlohmann::json::parse(OverTimeJson(ledger, analysis, symbolizer));
+    extra["capture"] = CaptureSection(options, replay);
+    text = SummaryJson(ledger, extra.dump(), &symbolizer) + "\n";
+  } else if (options.leaks_only) {
+    text = LeakReport(ledger);
+  } else {
+    text = TextReport(ledger) + OverTimeText(ledger, analysis, symbolizer);
+    if (replay.stopped) {
+      text += fmt::format("the books end at --until: {} buffers were still live then (not counted as leaks)\n",
+                          ledger.live_buffer_count());
+    }
+  }
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
 }

@@ -1,8 +1,12 @@
 // report_command.h — `memledger report CAPTURE`: the books of a recorded
-// process, read back from its capture file (whole or cut): the text report,
-// only its leaks by site (--leaks), or the summary JSON (--json).
+// process, read back from its capture file (whole or cut), and its memory
+// over time: peaks per device × type with what was live then, top allocation
+// sites, growth across marks. Text, only the leaks (--leaks), the summary
+// JSON with those sections (--json); and, with --html, a self-contained HTML
+// timeline besides; within a time window (--since, --until).
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace memledger {
@@ -11,6 +15,9 @@ struct ReportOptions {
   std::string capture;
   bool leaks_only = false;
   bool json = false;
+  std::string html;  // write the HTML timeline here; empty: none
+  std::optional<double> since_s;  // seconds since the capture's first record
+  std::optional<double> until_s;
 };
 
 int ReportCommand(const ReportOptions& options);

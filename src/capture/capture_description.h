@@ -1,0 +1,42 @@
+// capture_description.h — the JSON description a capture file (version 2 on)
+// carries after its fixed header: who wrote the file and how far to trust
+// the process's own words, how the books began (a resumed stream), and the
+// layout of what follows (record fields, kind and type names, chunk codec) so
+// that a tool can read the file without memledger's headers.
+// Schema: "memledger.capture/2"; see docs/capture-format.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ledger/ledger.h"
+
+namespace memledger {
+
+enum class CaptureWriterKind { kEmbedded, kServer };
+
+struct CaptureDescription {
+  CaptureWriterKind writer = CaptureWriterKind::kEmbedded;
+  // The server knows the process from the kernel (SO_PEERCRED): the stream's
+  // own PROCESS record is then not trusted on replay.
+  std::optional<std::uint32_t> uid;
+  std::string host;
+  std::string producer;  // "memledger 0.1.0"
+  // The stream was resumed from another consumer: these books began part-way
+  // (what came before: handovers, records_elsewhere, missed_frees), and the
+  // file's carried-over chunk holds what was handed over.
+  std::optional<Handover> handover;
+};
+
+// A description of a file written here: this host's name, this memledger's
+// version, `writer`; the rest left for the writer to fill.
+CaptureDescription LocalCaptureDescription(CaptureWriterKind writer);
+// The description as written into a file: the fields above plus the layout.
+std::string DescribeCapture(const CaptureDescription& description);
+// Reads a description back. Unknown members are ignored (later versions may
+// add some); a malformed or mistyped one is an error.
+std::optional<CaptureDescription> ParseCaptureDescription(std::string_view json, std::string* error);
+
+}  // namespace memledger

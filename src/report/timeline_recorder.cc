@@ -1,0 +1,109 @@
+// timeline_recorder.cc — see timeline_recorder.h.
+#include "report/timeline_recorder.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "report/leak_sites.h"
+#include "report/stack_text.h"
+
+namespace memledger {
+
+TimelineRecorder::TimelineRecorder(const CaptureAnalysis& analysis) : analysis_(analysis) {
+  site_keys_.emplace_back(0, 0);
+}
+
+std::uint32_t TimelineRecorder::SiteIndex(std::uint32_t process, std::uint32_t stack) {
+  if (stack == 0) return 0;
+  const std::uint64_t key = (std::uint64_t{process} << 32) | stack;
+  auto [it, inserted] = sites_.try_emplace(key, static_cast<std::uint32_t>(site_keys_.size()));
+  if (inserted) site_keys_.emplace_back(process, stack);
+  return it->second;
+}
+
+void TimelineRecorder::Add(const LiveKey& key, const LiveBuffer& buffer, std::uint64_t time_ns, std::int64_t delta) {
+  const SeriesKey series{key.process, key.device, buffer.type, buffer.tag};
+  auto [it, inserted] = series_.try_emplace(series, static_cast<std::uint32_t>(series_keys_.size()));
+  if (inserted) series_keys_.push_back(series);
+  const std::uint64_t origin = analysis_.first_time_ns();
+  // Times only go forward on the chart (a batch is stamped once when drained).
+  last_time_ns_ = std::max(last_time_ns_, time_ns > origin ? time_ns - origin : 0);
+  timeline_.changes.push_back(TimelineChange{last_time_ns_, delta, it->second, SiteIndex(key.process, buffer.stack)});
+}
+
+void TimelineRecorder::OnLive(const LiveKey& key, const LiveBuffer& buffer) {
+  Add(key, buffer, buffer.time_ns, static_cast<std::int64_t>(buffer.size));
+}
+
+void TimelineRecorder::OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone, std::uint64_t,
+                              std::uint64_t time_ns) {
+  Add(key, buffer, time_ns, -static_cast<std::int64_t>(buffer.size));
+}
+
+Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::string problem,
+                                  Symbolizer& symbolizer) {
+  Timeline timeline = std::move(timeline_);
+  timeline_ = Timeline{};
+  timeline.title = std::move(title);
+  timeline.problem = std::move(problem);
+  timeline.duration_ns = analysis_.duration_ns();
+  timeline.events = ledger.events();
+  const auto device_name = [&](std::uint16_t device) {
+    const std::string& name = device < ledger.devices().size() ? ledger.devices()[device].name : std::string();
+    return name.empty() ? fmt::format("device {}", device) : name;
+  };
+  for (const SeriesKey& key : series_keys_) {
+    timeline.series.push_back(TimelineSeries{key.device, device_name(key.device), ledger.type_name(key.type),
+                                             std::string(ledger.tag_name(key.process, key.tag))});
+  }
+  const auto site_of = [&](std::uint32_t process, std::uint32_t stack) { return SiteIndex(process, stack); };
+  // Sites of leaks and anomalies may have no change in the window: index them first.
+  const auto leaks = SortedLeakSites(ledger);
+  const auto anomalies = SortedAnomalySites(ledger);
+  for (const LeakSite& leak : leaks) {
+    const auto device = static_cast<std::uint16_t>(leak.key.device);
+    timeline.leaks.push_back(TimelineLeak{device, device_name(device), ledger.type_name(leak.key.type),
+                                          std::string(ledger.tag_name(leak.key.process, leak.key.tag)),
+                                          site_of(leak.key.process, leak.key.stack), leak.totals.bytes,
+                                          leak.totals.buffers});
+  }
+  for (const AnomalySite& anomaly : anomalies) {
+    timeline.anomalies.push_back(TimelineAnomaly{std::string(AnomalyName(anomaly.key.kind)), anomaly.count,
+                                                 site_of(anomaly.key.process, anomaly.key.stack),
+                                                 site_of(anomaly.key.process, anomaly.key.alloc_stack)});
+  }
+  for (const SeriesPeak& peak : analysis_.Peaks(ledger)) {
+    TimelinePeak out{peak.series.device, device_name(peak.series.device), ledger.type_name(peak.series.type),
+                     peak.bytes, peak.time_ns,
+                     peak.series.device < ledger.devices().size()
+                         ? ledger.devices()[peak.series.device].capacity[peak.series.type]
+                         : 0,
+                     {}, {}};
+    const std::uint32_t process = peak.series.process;
+    for (const SiteAmount& amount : peak.live) {
+      out.sites.push_back(TimelineSiteBytes{site_of(process, amount.site.stack),
+                                            std::string(ledger.tag_name(process, amount.site.tag)), amount.bytes,
+                                            amount.buffers});
+    }
+    for (const TagAmount& t : LiveByTag(peak)) {
+      out.tags.push_back(TimelineTagBytes{std::string(ledger.tag_name(process, t.tag)), t.bytes, t.buffers});
+    }
+    timeline.peaks.push_back(std::move(out));
+  }
+  const std::uint64_t origin = analysis_.first_time_ns();
+  for (const ProcessBooks& books : ledger.processes()) {
+    for (const auto& [time_ns, label] : books.marks) {
+      timeline.marks.push_back(TimelineMark{time_ns > origin ? time_ns - origin : 0, label});
+    }
+  }
+  std::sort(timeline.marks.begin(), timeline.marks.end(),
+            [](const TimelineMark& a, const TimelineMark& b) { return a.time_ns < b.time_ns; });
+  for (const auto& [process, stack] : site_keys_) {
+    timeline.sites.push_back(
+        TimelineSite{stack == 0 ? std::vector<std::string>{} : StackLines(ledger.processes()[process], stack, symbolizer)});
+  }
+  return timeline;
+}
+
+}  // namespace memledger

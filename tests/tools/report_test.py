@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""report_test.py — `memledger report CAPTURE` on real captures of the
+simulator's llm workload (stacks on, leaks injected across the decode steps):
+
+1. The peak per device × type equals the ledger's own peak counter, happens
+   inside the run, and what was live then (by site, by tag) adds up to it.
+2. Leaks equal the allocator's truth; the growth section finds every leak
+   site (they leak a little every few steps) by its innermost frame.
+3. Top allocation sites come sorted, by bytes and by count.
+4. --until ends the books there (process still running, peaks before it);
+   --since leaves earlier peaks out; --since after --until is refused.
+5. The progress bar shows on a terminal (a pty from `script`) and never in a pipe.
+6. A capture cut at random offsets still reports, exit 0, saying what was cut.
+
+usage: report_test.py BIN_DIR [--iterations N]
+"""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+from checks import Checker
+
+LEAK_FUNCTIONS = ("leak_weights", "leak_kv_cache", "leak_activation")
+
+
+def run(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=600, **kw)
+
+
+def report(bin_dir, capture, *extra):
+    out = run([os.path.join(bin_dir, "memledger"), "report", capture, *extra])
+    if out.returncode != 0:
+        raise RuntimeError(f"memledger report {' '.join(extra)} failed ({out.returncode}): {out.stderr}")
+    return out
+
+
+def peaks_match_the_ledger(check, summary):
+    device_peaks = {(d["device"], t): c["peak_bytes"] for d in summary["devices"] for t, c in d["types"].items()}
+    check.true("there are peaks", len(summary["peaks"]) > 0)
+    for peak in summary["peaks"]:
+        where = f"device {peak['device']} {peak['type']}"
+        check.expect(f"{where}: peak = the ledger's peak counter", peak["bytes"],
+                     device_peaks.get((peak["device"], peak["type"])))
+        live = sum(s["bytes"] for s in peak["sites"]) + peak["other_sites"]["bytes"]
+        check.expect(f"{where}: what was live then adds up to the peak", live, peak["bytes"])
+        check.expect(f"{where}: by tag adds up to the peak", sum(t["bytes"] for t in peak["by_tag"]), peak["bytes"])
+        check.true(f"{where}: the peak is inside the run",
+                   0 <= peak["time_s"] <= summary["window"]["duration_s"], peak["time_s"])
+        check.true(f"{where}: sites have stacks", all(s["stack"] for s in peak["sites"]))
+
+
+def leaks_and_growth(check, summary, truth):
+    check.expect("leaked buffers = truth", summary["leaks"]["buffers"], truth["leaked"]["buffers"])
+    check.expect("leaked bytes = truth", summary["leaks"]["bytes"], truth["leaked"]["bytes"])
+    growing = " | ".join(" ".join(g["stack"]) for g in summary["growth"])
+    for function in LEAK_FUNCTIONS:
+        check.true(f"growth finds {function}", function in growing, growing[:3000])
+    for g in summary["growth"]:
+        check.true("growth: rises at least 3 times, ends above its start",
+                   g["rises"] >= 3 and g["last_bytes"] > g["first_bytes"], g)
+
+
+def top_sites(check, summary):
+    by_bytes = summary["top_sites"]["by_bytes"]
+    by_count = summary["top_sites"]["by_count"]
+    check.true("top sites by bytes", 0 < len(by_bytes) <= 10)
+    check.true("sorted by bytes", all(a["bytes"] >= b["bytes"] for a, b in zip(by_bytes, by_bytes[1:])))
+    check.true("sorted by count",
+               all(a["allocations"] >= b["allocations"] for a, b in zip(by_count, by_count[1:])))
+
+
+def windows(check, bin_dir, capture, whole):
+    duration = whole["window"]["duration_s"]
+    half = duration / 2
+    until = json.loads(report(bin_dir, capture, "--json", "--until", f"{half}").stdout)
+    check.true("--until stops the replay there", until["capture"]["stopped_at_until"])
+    check.expect("--until: the process is still running then", until["processes"][0]["state"], "running")
+    check.true("--until: fewer events", until["events"] < whole["events"], (until["events"], whole["events"]))
+    check.true("--until: every peak before it", all(p["time_s"] <= half + 1e-6 for p in until["peaks"]))
+    since = json.loads(report(bin_dir, capture, "--json", "--since", f"{half * 1000:.3f}ms").stdout)
+    check.true("--since: every peak from it on", all(p["time_s"] >= half - 1e-6 for p in since["peaks"]))
+    check.true("--since: the window says so", abs(since["window"]["since_s"] - half) < 1e-5,
+               (since["window"]["since_s"], half))
+    text = report(bin_dir, capture, "--since", "1s", "--until", "2s").stdout
+    check.true("the text report shows the window", "window: 1.000 s to" in text, text[:500])
+    refused = run([os.path.join(bin_dir, "memledger"), "report", capture, "--since", "2s", "--until", "1s"])
+    check.expect("--since after --until is refused", refused.returncode, 2)
+    check.true("and says why", "is after --until" in refused.stderr, refused.stderr)
+    bad = run([os.path.join(bin_dir, "memledger"), "report", capture, "--since", "soon"])
+    check.true("a --since that is not a time is refused", bad.returncode != 0 and bad.stderr, bad.stderr)
+
+
+def progress_bar(check, bin_dir, capture):
+    memledger = os.path.join(bin_dir, "memledger")
+    tty = run(["script", "-qec", f"'{memledger}' report '{capture}' > /dev/null", "/dev/null"])
+    check.expect("report under a pty", tty.returncode, 0)
+    check.true("a progress bar on a terminal", "reading " in tty.stdout and "%" in tty.stdout, tty.stdout[-500:])
+    piped = report(bin_dir, capture)
+    check.true("no progress bar into a pipe", "reading " not in piped.stderr, piped.stderr[-500:])
+
+
+def cut_captures(check, bin_dir, capture, work):
+    with open(capture, "rb") as f:
+        data = f.read()
+    cut_path = os.path.join(work, "cut.mlcap")
+    rng = random.Random(5)
+    for offset in sorted(rng.randrange(64, len(data)) for _ in range(8)):
+        with open(cut_path, "wb") as f:
+            f.write(data[:offset])
+        out = run([os.path.join(bin_dir, "memledger"), "report", cut_path, "--json"])
+        check.expect(f"cut at {offset}: report exit status", out.returncode, 0)
+        if out.returncode != 0:
+            continue
+        summary = json.loads(out.stdout)
+        check.true(f"cut at {offset}: says what was cut", "cut or damaged" in out.stderr and summary["capture"]["problem"],
+                   out.stderr)
+        check.expect(f"cut at {offset}: the process ends killed", summary["processes"][0]["state"], "killed")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("bin_dir")
+    parser.add_argument("--iterations", type=int, default=600)
+    args = parser.parse_args()
+    check = Checker()
+    with tempfile.TemporaryDirectory() as work:
+        capture = os.path.join(work, "llm.mlcap")
+        truth_path = os.path.join(work, "truth.json")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
+        env["MEMLEDGER_STACKS"] = "1"
+        leaks = args.iterations // 5
+        sim = run([os.path.join(args.bin_dir, "memledger"), "run", "-o", capture, "--",
+                   os.path.join(args.bin_dir, "memledger-sim"), "llm", "--iterations", str(args.iterations),
+                   "--leaks", str(leaks), "--truth-json", truth_path], env=env)
+        check.expect("tracked llm run", sim.returncode, 0)
+        with open(truth_path) as f:
+            truth = json.load(f)
+        summary = json.loads(report(args.bin_dir, capture, "--json").stdout)
+        check.expect("the capture is whole", summary["capture"]["problem"], "")
+        peaks_match_the_ledger(check, summary)
+        leaks_and_growth(check, summary, truth)
+        top_sites(check, summary)
+        text = report(args.bin_dir, capture).stdout
+        for section in ("peaks:", "top allocation sites by bytes:", "top allocation sites by count:",
+                        "growth across marks", "leaks: "):
+            check.true(f"the text report has '{section}'", section in text, text[-3000:])
+        windows(check, args.bin_dir, capture, summary)
+        progress_bar(check, args.bin_dir, capture)
+        cut_captures(check, args.bin_dir, capture, work)
+    return check.exit_status()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
