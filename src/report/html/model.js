@@ -1,0 +1,265 @@
+// model.js — the timeline as the charts need it. Owns: the devices and their
+// layers (a device's series grouped by memory type or by tag, stacked in a
+// fixed order: a layer's "level" is the height of the stack's top at that
+// layer); the live bytes of every series before any change (checkpoints every
+// 4,096 changes); the sites live on a device at any instant (checkpoints made
+// on first use); and, for a time range, either every column's min and max of
+// each level — the envelope, computed from every change in the range, so no
+// peak between two pixels is lost — or the exact steps.
+'use strict';
+
+const TYPE_ORDER = ['DRAM', 'L1', 'L1_SMALL', 'TRACE', 'SYSTEM_MEMORY', 'CB', 'KERNEL'];
+const SERIES_CHECKPOINT_EVERY = 4096;
+const SITE_CHECKPOINT_VALUES = 4e6;  // at most this many (device, site) values kept in site checkpoints
+const SITE_CHECKPOINT_MIN_EVERY = 65536;
+
+function typeRank(type) {
+  const rank = TYPE_ORDER.indexOf(type);
+  return rank < 0 ? TYPE_ORDER.length : rank;
+}
+
+class TimelineModel {
+  constructor({ meta, times, series, sites, deltas }) {
+    Object.assign(this, { meta, times, series, sites, deltas });
+    this.count = times.length;
+    this.seriesInfo = meta.series;
+    this.end = Math.max(meta.duration_ns, this.count ? times[this.count - 1] : 0, 1);
+    const ids = [...new Set(meta.series.map((s) => s.device))].sort((a, b) => a - b);
+    this.devices = ids.map((id, index) => ({
+      id,
+      index,
+      name: meta.series.find((s) => s.device === id).device_name || `device ${id}`,
+    }));
+    const deviceIndex = new Map(ids.map((id, index) => [id, index]));
+    this.deviceOf = Uint32Array.from(meta.series, (s) => deviceIndex.get(s.device));
+    this.layouts = {
+      type: this.#layout((s) => s.type, (a, b) => typeRank(a) - typeRank(b) || a.localeCompare(b)),
+      tag: this.#layout((s) => s.tag, null),  // in the order the series first name them
+    };
+    this.seriesCheckpoints = this.#seriesCheckpoints();
+    this.siteCheckpoints = null;
+  }
+
+  // Per device, its layers' keys in stacking order (bottom first); per
+  // series, the range of levels its changes move: [levelBase, levelEnd).
+  #layout(keyOf, compare) {
+    const count = this.seriesInfo.length;
+    const levelBase = new Int32Array(count);
+    const levelEnd = new Int32Array(count);
+    let levels = 0;
+    const devices = this.devices.map((device) => {
+      const mine = this.seriesInfo.map((s, i) => i).filter((i) => this.deviceOf[i] === device.index);
+      const keys = [...new Set(mine.map((i) => keyOf(this.seriesInfo[i])))];
+      if (compare) keys.sort(compare);
+      const base = levels;
+      levels += keys.length;
+      for (const i of mine) {
+        levelBase[i] = base + keys.indexOf(keyOf(this.seriesInfo[i]));
+        levelEnd[i] = base + keys.length;
+      }
+      return { base, keys };
+    });
+    return { levelBase, levelEnd, levels, devices, keyOf };
+  }
+
+  // 1 for the series whose layer is shown; `hidden` holds "device/key".
+  activeSeries(layout, hidden) {
+    return Uint8Array.from(this.seriesInfo, (s, i) => (hidden.has(`${this.deviceOf[i]}/${layout.keyOf(s)}`) ? 0 : 1));
+  }
+
+  // The first change later than t (so changes at t count as done at t).
+  indexAfter(t) {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.times[mid] <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  #seriesCheckpoints() {
+    const width = this.seriesInfo.length;
+    const count = Math.floor(this.count / SERIES_CHECKPOINT_EVERY) + 1;
+    const checkpoints = new Float64Array(count * width);
+    const live = new Float64Array(width);
+    for (let c = 0; c < count; c++) {
+      checkpoints.set(live, c * width);
+      const end = Math.min(this.count, (c + 1) * SERIES_CHECKPOINT_EVERY);
+      for (let i = c * SERIES_CHECKPOINT_EVERY; i < end; i++) live[this.series[i]] += this.deltas[i];
+    }
+    return checkpoints;
+  }
+
+  // Live bytes of every series before change i.
+  seriesBefore(i) {
+    const width = this.seriesInfo.length;
+    const c = Math.floor(i / SERIES_CHECKPOINT_EVERY);
+    const live = this.seriesCheckpoints.slice(c * width, (c + 1) * width);
+    for (let j = c * SERIES_CHECKPOINT_EVERY; j < i; j++) live[this.series[j]] += this.deltas[j];
+    return live;
+  }
+
+  // Every level's height before change i, counting only active series.
+  levelsBefore(layout, active, i) {
+    const live = this.seriesBefore(i);
+    const levels = new Float64Array(layout.levels);
+    for (let s = 0; s < live.length; s++) {
+      if (!active[s]) continue;
+      for (let k = layout.levelBase[s]; k < layout.levelEnd[s]; k++) levels[k] += live[s];
+    }
+    return levels;
+  }
+
+  // The envelope of [t0, t1] over `width` columns: min[k * width + c] and
+  // max[k * width + c] of level k in column c, the height it carried into
+  // the column included.
+  envelope(layout, active, t0, t1, width) {
+    const { times, series, deltas } = this;
+    const { levelBase, levelEnd, levels } = layout;
+    const min = new Float64Array(levels * width);
+    const max = new Float64Array(levels * width);
+    const from = this.indexAfter(t0);
+    const to = this.indexAfter(t1);
+    const height = this.levelsBefore(layout, active, from);
+    const fill = (first, last) => {  // columns [first, last] hold the current heights
+      for (let k = 0; k < levels; k++) {
+        min.fill(height[k], k * width + first, k * width + last + 1);
+        max.fill(height[k], k * width + first, k * width + last + 1);
+      }
+    };
+    const scale = width / (t1 - t0);
+    let column = 0;
+    fill(0, 0);
+    for (let i = from; i < to; i++) {
+      const s = series[i];
+      if (!active[s]) continue;
+      const c = Math.min(width - 1, Math.floor((times[i] - t0) * scale));
+      if (c !== column) {
+        fill(column + 1, c);
+        column = c;
+      }
+      const delta = deltas[i];
+      const end = levelEnd[s];
+      for (let k = levelBase[s]; k < end; k++) {
+        const v = height[k] + delta;
+        height[k] = v;
+        const at = k * width + c;
+        if (v > max[at]) max[at] = v;
+        else if (v < min[at]) min[at] = v;
+      }
+    }
+    if (column + 1 < width) fill(column + 1, width - 1);
+    return { kind: 'envelope', width, min, max, changes: to - from };
+  }
+
+  // The exact steps in [t0, t1]: per device, the time of each of its
+  // changes (t0 first) and every level of the device after it.
+  steps(layout, active, t0, t1) {
+    const from = this.indexAfter(t0);
+    const to = this.indexAfter(t1);
+    const height = this.levelsBefore(layout, active, from);
+    const perDevice = layout.devices.map((d) => ({
+      times: [t0],
+      values: Array.from(height.slice(d.base, d.base + d.keys.length)),
+    }));
+    for (let i = from; i < to; i++) {
+      const s = this.series[i];
+      if (!active[s]) continue;
+      for (let k = layout.levelBase[s]; k < layout.levelEnd[s]; k++) height[k] += this.deltas[i];
+      const d = layout.devices[this.deviceOf[s]];
+      const points = perDevice[this.deviceOf[s]];
+      points.times.push(this.times[i]);
+      for (let k = d.base; k < d.base + d.keys.length; k++) points.values.push(height[k]);
+    }
+    return { kind: 'steps', perDevice, changes: to - from };
+  }
+
+  // Live bytes and buffers per (device, site), before every change that is a
+  // multiple of `every`: chosen so at most SITE_CHECKPOINT_VALUES are kept.
+  #siteCheckpoints() {
+    const sites = this.meta.sites.length;
+    const width = this.devices.length * sites;
+    const checkpoints = Math.max(1, Math.floor(SITE_CHECKPOINT_VALUES / Math.max(1, width)));
+    const every = Math.max(SITE_CHECKPOINT_MIN_EVERY, Math.ceil(this.count / checkpoints));
+    const count = Math.floor(this.count / every) + 1;
+    const bytes = new Float64Array(count * width);
+    const buffers = new Int32Array(count * width);
+    const liveBytes = new Float64Array(width);
+    const liveBuffers = new Int32Array(width);
+    for (let c = 0; c < count; c++) {
+      bytes.set(liveBytes, c * width);
+      buffers.set(liveBuffers, c * width);
+      const end = Math.min(this.count, (c + 1) * every);
+      for (let i = c * every; i < end; i++) {
+        const key = this.deviceOf[this.series[i]] * sites + this.sites[i];
+        const delta = this.deltas[i];
+        liveBytes[key] += delta;
+        liveBuffers[key] += Math.sign(delta);
+      }
+    }
+    return { every, bytes, buffers };
+  }
+
+  // Makes the site checkpoints now (the viewer does once idle after its
+  // first draw) rather than on the first hover.
+  prepareSites() {
+    this.siteCheckpoints ??= this.#siteCheckpoints();
+  }
+
+  // The sites with live buffers on a device before change i, largest first:
+  // [{site, bytes, buffers}].
+  sitesBefore(device, i) {
+    this.prepareSites();
+    const { every, bytes, buffers } = this.siteCheckpoints;
+    const sites = this.meta.sites.length;
+    const c = Math.floor(i / every);
+    const row = (c * this.devices.length + device) * sites;
+    const liveBytes = bytes.slice(row, row + sites);
+    const liveBuffers = buffers.slice(row, row + sites);
+    for (let j = c * every; j < i; j++) {
+      if (this.deviceOf[this.series[j]] !== device) continue;
+      liveBytes[this.sites[j]] += this.deltas[j];
+      liveBuffers[this.sites[j]] += Math.sign(this.deltas[j]);
+    }
+    const live = [];
+    for (let site = 0; site < sites; site++) {
+      if (liveBuffers[site] !== 0 || liveBytes[site] !== 0) {
+        live.push({ site, bytes: liveBytes[site], buffers: liveBuffers[site] });
+      }
+    }
+    return live.sort((a, b) => b.bytes - a.bytes || b.buffers - a.buffers);
+  }
+
+  // The sites' symbolized frames, innermost first.
+  frames(site) {
+    return (this.meta.sites[site] ?? []).map((f) => this.meta.frames[f]);
+  }
+
+  // What tells a site from the others (whole; shortFrame shortens it): its
+  // innermost frame whose function
+  // few other sites call (not the allocator's own functions, not main), else
+  // its innermost frame few other sites share (the same function, another
+  // line), else its innermost frame.
+  siteLabel(site) {
+    const { frames: names, sites } = this.meta;
+    const functionOf = (frame) => names[frame].split(' at ')[0];
+    if (!this.shared) {
+      const withStacks = sites.filter((frames) => frames.length).length;
+      const common = (keyOf) => {
+        const sitesWith = new Map();
+        for (const frames of sites) {
+          for (const key of new Set(frames.map(keyOf))) sitesWith.set(key, (sitesWith.get(key) ?? 0) + 1);
+        }
+        return new Set([...sitesWith].filter(([, n]) => n >= 2 && n > 0.2 * withStacks).map(([key]) => key));
+      };
+      this.shared = { functions: common(functionOf), frames: common((frame) => frame) };
+    }
+    const frames = sites[site] ?? [];
+    if (!frames.length) return '(no stack recorded)';
+    const label = frames.find((f) => !this.shared.functions.has(functionOf(f)))
+      ?? frames.find((f) => !this.shared.frames.has(f)) ?? frames[0];
+    return names[label];
+  }
+}
