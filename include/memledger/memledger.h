@@ -108,6 +108,28 @@ MEMLEDGER_API void memledger_flush(void);
 #define MEMLEDGER_MAX_STACK_DEPTH 64
 MEMLEDGER_API int memledger_set_stack_depth(int depth);
 
+/* For language bindings (the Python module), not for allocators: frames of
+ * interpreted code in allocation stacks. When a stack is captured (stacks on)
+ * and a provider is set, `frames` is called on the hooked thread and appends
+ * up to `capacity` values from memledger_intern_frame(), innermost first;
+ * they go outer to the native frames. It returns how many it wrote (0 when
+ * the thread runs no such code, or may not look at it now — Python: does not
+ * hold the GIL); it must be cheap then, and it must never block.
+ * When it wrote any: leading native frames inside the object that holds
+ * `frames` (the binding's own glue) are left out, and the native frames end
+ * before the first one inside the object that holds `interpreter` (any
+ * address in the interpreter's code; NULL: none end early). Setting NULL
+ * removes the provider; a provider may be called a moment after it was
+ * removed, so it must stay loaded. */
+typedef size_t (*memledger_frame_provider)(uint64_t* frames, size_t capacity);
+MEMLEDGER_API void memledger_set_frame_provider(memledger_frame_provider frames, const void* interpreter);
+/* The frame value for a function of interpreted code at file:line: the same
+ * value for the same text, described to the ledger once, before any stack
+ * that holds it. 0 when tracking is off or too many frames were interned
+ * (leave the frame out). Any thread; it takes a lock, so a binding keeps the
+ * values it was given rather than asking on every stack. */
+MEMLEDGER_API uint64_t memledger_intern_frame(const char* function, const char* file, uint32_t line);
+
 /* The hooks. Inline: with tracking off they cost one relaxed load. */
 #define MEMLEDGER_HOOKS_ON() __builtin_expect(__atomic_load_n(&memledger_hooks_active, __ATOMIC_RELAXED) != 0, 0)
 

@@ -45,6 +45,7 @@
 
 #include "client/config.h"
 #include "client/embedded_consumer.h"
+#include "client/language_frames.h"
 #include "client/module_map.h"
 #include "client/quiet_thread.h"
 #include "client/stack_capture.h"
@@ -94,9 +95,19 @@ constinit std::once_flag g_stacks_once;
 constinit std::atomic<StackTable*> g_stack_table{nullptr};
 constinit StackUnwinder g_unwinder = StackUnwinder::kFramePointers;
 constinit CodeRange g_own_code;  // this library's code: its frames are left out of stacks
-// Orders MODULE records before the STACK records that need them; guards g_modules.
+// Orders MODULE records before the STACK records that need them; guards
+// g_modules and g_language_frames.
 constinit std::mutex g_stack_mutex;
 constinit ModuleMap* g_modules = nullptr;
+constinit LanguageFrameTable* g_language_frames = nullptr;  // made by the first memledger_intern_frame
+// A language binding's frame provider (memledger_set_frame_provider) and the
+// code ranges it implies. Replaced, never freed: a hook may be reading the old one.
+struct FrameProvider {
+  memledger_frame_provider frames;
+  CodeRange glue;         // the object holding `frames`: its leading native frames are left out
+  CodeRange interpreter;  // native frames end before the first frame here
+};
+constinit std::atomic<const FrameProvider*> g_frame_provider{nullptr};
 // The objects known mapped, for the frame walk to tell frames from garbage.
 // Replaced (never freed: a hook may be reading the old one) when a refresh
 // finds new objects.
@@ -212,7 +223,8 @@ bool RefreshModules() {
 // against the code map as they are walked).
 void DefineStack(std::uint32_t id, std::span<const std::uint64_t> frames) {
   const MappedCode* code = g_mapped_code.load(std::memory_order_acquire);
-  if (!std::all_of(frames.begin(), frames.end(), [code](std::uint64_t f) { return code->Contains(f); })) {
+  const auto described = [code](std::uint64_t f) { return IsLanguageFrame(f) || code->Contains(f); };
+  if (!std::all_of(frames.begin(), frames.end(), described)) {
     RefreshModules();
   }
   Event e = MakeEvent(EventKind::kStack, 0, 0, 0, 0, 0);
@@ -222,18 +234,34 @@ void DefineStack(std::uint32_t id, std::span<const std::uint64_t> frames) {
 
 // The calling thread's stack as an id (0: none). A stack seen for the first
 // time is sent once, by the thread that interned it.
+//
+// With a language binding's frame provider, its frames (Python's) are asked
+// for first: when there are any, the native walk leaves out the binding's
+// glue and ends at the interpreter, and they follow the native frames. When
+// both are deeper than `depth`, each gets half of it.
 [[gnu::noinline]] std::uint32_t CurrentStack(std::uint32_t depth) {
   std::uint64_t frames[kMaxStackDepth];
+  std::uint64_t language[kMaxStackDepth];
+  std::size_t language_depth = 0;
+  FrameFilter filter{.skip = g_own_code};
+  // Acquire: pairs with the release store in memledger_set_frame_provider.
+  if (const FrameProvider* provider = g_frame_provider.load(std::memory_order_acquire)) {
+    language_depth = std::min<std::size_t>(provider->frames(language, depth), depth);
+    if (language_depth != 0) filter = {g_own_code, provider->glue, provider->interpreter};
+  }
+  const std::size_t native_depth = depth - std::min<std::size_t>(language_depth, depth / 2);
   CapturedStack captured =
-      CaptureStack(g_unwinder, frames, depth, g_own_code, g_mapped_code.load(std::memory_order_acquire));
+      CaptureStack(g_unwinder, frames, native_depth, filter, g_mapped_code.load(std::memory_order_acquire));
   // The first frame is always real code (it called the hook): unknown, it was
   // loaded since the last look. Deeper, look again now and then.
   if (captured.stopped_at != 0 && (captured.depth == 0 || ++tls_unknown_stops % kUnknownStopsPerRefresh == 0) &&
       RefreshModules()) {
-    captured = CaptureStack(g_unwinder, frames, depth, g_own_code, g_mapped_code.load(std::memory_order_acquire));
+    captured = CaptureStack(g_unwinder, frames, native_depth, filter, g_mapped_code.load(std::memory_order_acquire));
   }
-  if (captured.depth == 0) return 0;
-  const std::span<const std::uint64_t> stack(frames, captured.depth);
+  const std::size_t total = std::min<std::size_t>(captured.depth + language_depth, depth);
+  std::copy_n(language, total - captured.depth, frames + captured.depth);
+  if (total == 0) return 0;
+  const std::span<const std::uint64_t> stack(frames, total);
   const StackTable::Interned interned = g_stack_table.load(std::memory_order_relaxed)->Intern(stack);
   if (interned.is_new) DefineStack(interned.id, stack);
   return interned.id;
@@ -290,15 +318,20 @@ void TurnOff() {
 
 void ChildAfterFork() { TurnOff(); }
 
-// The names this process has declared (modules and stacks, pools, tags, open
-// devices) as a slot stream: what a consumer taking the ring over part-way
-// needs first.
+// The names this process has declared (modules, language frames and stacks,
+// pools, tags, open devices) as a slot stream: what a consumer taking the
+// ring over part-way needs first.
 std::vector<Event> DeclaredNames() {
   std::vector<Event> slots;
   if (const StackTable* table = g_stack_table.load(std::memory_order_acquire)) {
     std::lock_guard lock(g_stack_mutex);
     for (const ModuleDescription& module : g_modules->modules()) {
       AppendRecord(slots, MakeEvent(EventKind::kModule, 0, 0, 0, 0, 0), EncodeModule(module));
+    }
+    if (g_language_frames != nullptr) {
+      for (const auto& [value, payload] : g_language_frames->frames()) {
+        AppendRecord(slots, MakeEvent(EventKind::kLanguageFrame, 0, 0, 0, value, 0), payload);
+      }
     }
     const auto stacks = table->Stacks();
     for (std::uint32_t id = 1; id < stacks.size(); ++id) {
@@ -431,8 +464,10 @@ void Init() {
   if (!g_config->output.empty()) {
     timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    capture = CaptureWriter::Open(ExpandPid(g_config->output), pid, comm,
-                                  static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL + now.tv_nsec, &error);
+    CaptureStart start{pid, comm, static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL + now.tv_nsec,
+                       LocalCaptureDescription(CaptureWriterKind::kEmbedded)};
+    start.description.uid = getuid();
+    capture = CaptureWriter::Open(ExpandPid(g_config->output), start, &error);
     if (!capture) std::fprintf(stderr, "memledger: %s; tracking goes on without a capture file\n", error.c_str());
   }
   std::unique_ptr<LifecycleLog> log;
@@ -520,8 +555,8 @@ void Shutdown() {
 __attribute__((constructor)) void InitAtLoad() { Active(); }
 __attribute__((destructor)) void ShutdownAtUnload() { Shutdown(); }
 
-std::string BoundedName(const char* name) {
-  return name == nullptr ? std::string() : std::string(name, strnlen(name, kMaxNameBytes));
+std::string BoundedName(const char* name, std::size_t max_bytes = kMaxNameBytes) {
+  return name == nullptr ? std::string() : std::string(name, strnlen(name, max_bytes));
 }
 
 }  // namespace
@@ -622,6 +657,29 @@ MEMLEDGER_API int memledger_enabled(void) { return Active() ? 1 : 0; }
 MEMLEDGER_API int memledger_set_stack_depth(int depth) {
   if (!Active() || depth < 0 || depth > static_cast<int>(kMaxStackDepth)) return -1;
   return static_cast<int>(SetStackDepth(static_cast<std::uint32_t>(depth)));
+}
+
+MEMLEDGER_API void memledger_set_frame_provider(memledger_frame_provider frames, const void* interpreter) {
+  const FrameProvider* provider = nullptr;
+  if (frames != nullptr) {
+    provider = new FrameProvider{frames, CodeRangeOf(reinterpret_cast<const void*>(frames)),
+                                 interpreter != nullptr ? CodeRangeOf(interpreter) : CodeRange{}};
+  }
+  // Release: pairs with the acquire load in CurrentStack.
+  g_frame_provider.store(provider, std::memory_order_release);
+}
+
+MEMLEDGER_API uint64_t memledger_intern_frame(const char* function, const char* file, uint32_t line) {
+  if (!Active()) return 0;
+  const std::string payload = EncodeLanguageFrame(
+      {BoundedName(function, kMaxLanguageFrameText), BoundedName(file, kMaxLanguageFrameText), line});
+  // Sent under the lock that DeclaredNames takes: a handover's names either
+  // have the frame or come before its record in the ring.
+  std::lock_guard lock(g_stack_mutex);
+  if (g_language_frames == nullptr) g_language_frames = new LanguageFrameTable();
+  const LanguageFrameTable::Interned interned = g_language_frames->Intern(payload);
+  if (interned.is_new) EmitWithPayload(MakeEvent(EventKind::kLanguageFrame, 0, 0, 0, interned.value, 0), payload);
+  return interned.value;
 }
 
 MEMLEDGER_API void memledger_flush(void) {

@@ -36,7 +36,12 @@ const StackBounds& ThreadStackBounds() {
   return bounds;
 }
 
-[[gnu::noinline]] CapturedStack WalkFramePointers(std::uint64_t* frames, std::size_t depth, CodeRange skip,
+// A leading frame `filter` leaves out (n: frames kept so far).
+bool Skipped(const FrameFilter& filter, std::size_t n, std::uint64_t address) {
+  return n == 0 && (filter.skip.Contains(address) || filter.glue.Contains(address));
+}
+
+[[gnu::noinline]] CapturedStack WalkFramePointers(std::uint64_t* frames, std::size_t depth, const FrameFilter& filter,
                                                   const MappedCode* code) {
   const StackBounds& bounds = ThreadStackBounds();
   auto fp = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
@@ -49,24 +54,24 @@ const StackBounds& ThreadStackBounds() {
     const auto* record = reinterpret_cast<const std::uintptr_t*>(fp);
     const std::uintptr_t next = record[0];
     const std::uintptr_t ret = record[1];
-    if (ret == 0) break;
+    if (ret == 0 || filter.stop_at.Contains(ret)) break;
     if (code != nullptr && !code->Contains(ret)) return {n, ret};
-    if (n != 0 || !skip.Contains(ret)) frames[n++] = ret;
+    if (!Skipped(filter, n, ret)) frames[n++] = ret;
     if (next <= fp) break;  // frames go up the stack; anything else is not a frame chain
     fp = next;
   }
   return {n, 0};
 }
 
-CapturedStack Unwind(std::uint64_t* frames, std::size_t depth, CodeRange skip) {
+CapturedStack Unwind(std::uint64_t* frames, std::size_t depth, const FrameFilter& filter) {
   constexpr int kMaxRaw = 96;  // room for our own frames before the application's
   void* raw[kMaxRaw];
   const int got = unw_backtrace(raw, kMaxRaw);
   std::size_t n = 0;
   for (int i = 0; i < got && n < depth; ++i) {
     const auto address = reinterpret_cast<std::uint64_t>(raw[i]);
-    if (n == 0 && skip.Contains(address)) continue;
-    frames[n++] = address;
+    if (filter.stop_at.Contains(address)) break;
+    if (!Skipped(filter, n, address)) frames[n++] = address;
   }
   return {n, 0};
 }
@@ -84,11 +89,11 @@ bool MappedCode::Contains(std::uint64_t address) const {
   return it != ranges_.begin() && std::prev(it)->Contains(address);
 }
 
-CapturedStack CaptureStack(StackUnwinder how, std::uint64_t* frames, std::size_t depth, CodeRange skip,
+CapturedStack CaptureStack(StackUnwinder how, std::uint64_t* frames, std::size_t depth, const FrameFilter& filter,
                            const MappedCode* code) {
   switch (how) {
-    case StackUnwinder::kFramePointers: return WalkFramePointers(frames, depth, skip, code);
-    case StackUnwinder::kLibunwind: return Unwind(frames, depth, skip);
+    case StackUnwinder::kFramePointers: return WalkFramePointers(frames, depth, filter, code);
+    case StackUnwinder::kLibunwind: return Unwind(frames, depth, filter);
     case StackUnwinder::kOff: break;
   }
   return {};

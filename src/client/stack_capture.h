@@ -41,6 +41,14 @@ class MappedCode {
   std::vector<CodeRange> ranges_;  // sorted by start, not overlapping
 };
 
+// Which native frames a stack keeps. (The {} lets designated initializers
+// leave members out without -Wmissing-field-initializers.)
+struct FrameFilter {
+  CodeRange skip{};     // leading frames here are left out (the library's own)
+  CodeRange glue{};     // ... and here (a language binding's own, when its frames come with the stack)
+  CodeRange stop_at{};  // the walk ends before the first frame here (the interpreter whose frames the binding gives)
+};
+
 struct CapturedStack {
   std::size_t depth = 0;
   // The walk stopped at an address in no known object (0: it did not): code
@@ -48,10 +56,10 @@ struct CapturedStack {
   std::uint64_t stopped_at = 0;
 };
 
-// Writes at most `depth` frames into `frames`, leading frames inside `skip`
-// left out. With frame pointers, `code` (may be null: no check) ends the walk
-// at the first address outside it. Never faults on a broken frame chain.
-CapturedStack CaptureStack(StackUnwinder how, std::uint64_t* frames, std::size_t depth, CodeRange skip,
+// Writes at most `depth` frames into `frames`, as `filter` says. With frame
+// pointers, `code` (may be null: no check) ends the walk at the first address
+// outside it. Never faults on a broken frame chain.
+CapturedStack CaptureStack(StackUnwinder how, std::uint64_t* frames, std::size_t depth, const FrameFilter& filter,
                            const MappedCode* code = nullptr);
 
 // The code range (its executable PT_LOAD segment) of the object `address` is

@@ -8,7 +8,7 @@ namespace {
 constexpr std::array<std::string_view, kLastEventKind + 1> kKindNames = {
     "INVALID",     "ALLOC",        "FREE",       "CB_ALLOC", "CB_FREE", "KERNEL_LOAD", "KERNEL_UNLOAD",
     "DEVICE_OPEN", "DEVICE_CLOSE", "TAG",        "MARK",     "POOL",    "PROCESS",     "PROCESS_END",
-    "STACK",       "MODULE"};
+    "STACK",       "MODULE",       "LANGUAGE_FRAME"};
 constexpr std::array<std::string_view, kBuiltinTypeCount> kTypeNames = {"DRAM",          "L1", "L1_SMALL", "TRACE",
                                                                         "SYSTEM_MEMORY", "CB", "KERNEL"};
 }  // namespace

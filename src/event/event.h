@@ -6,7 +6,7 @@
 // header says payload_bytes > 0 is followed by ceil(payload_bytes / 56)
 // continuation slots carrying the payload (see record.h); such records are the
 // variable-size facts (device descriptions, tag, pool and mark names, process
-// info), defined once and referred to by id.
+// info, stacks, modules, language frames), defined once and referred to by id.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +35,9 @@ enum class EventKind : std::uint8_t {
   kProcessEnd = 13,  // written by the consumer: the process ended (exit code in size)
   kStack = 14,       // defines stack id `stack`; payload: its frames (record.h)
   kModule = 15,      // a module loaded in the process; payload: its description (record.h)
+  kLanguageFrame = 16,  // defines the language frame value `address` (a Python function); payload: record.h
 };
-inline constexpr std::uint8_t kLastEventKind = 15;
+inline constexpr std::uint8_t kLastEventKind = 16;
 
 // Strong ids; 0 means none.
 enum class TagId : std::uint32_t { kNone = 0 };

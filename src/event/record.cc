@@ -165,4 +165,37 @@ std::optional<ModuleDescription> DecodeModule(std::string_view payload) {
   return module;
 }
 
+namespace {
+struct LanguageFrameWire {
+  std::uint32_t line;
+  std::uint32_t function_bytes;
+};
+static_assert(sizeof(LanguageFrameWire) == 8);
+}  // namespace
+
+static_assert(sizeof(LanguageFrameWire) + 2 * kMaxLanguageFrameText <= kMaxPayloadBytes);
+
+std::string EncodeLanguageFrame(const LanguageFrame& frame) {
+  const std::string_view function = std::string_view(frame.function).substr(0, kMaxLanguageFrameText);
+  const LanguageFrameWire wire{frame.line, static_cast<std::uint32_t>(function.size())};
+  std::string out(sizeof(wire), '\0');
+  std::memcpy(out.data(), &wire, sizeof(wire));
+  out.append(function);
+  out.append(std::string_view(frame.file).substr(0, kMaxLanguageFrameText));
+  return out;
+}
+
+std::optional<LanguageFrame> DecodeLanguageFrame(std::string_view payload) {
+  LanguageFrameWire wire;
+  if (payload.size() < sizeof(wire)) return std::nullopt;
+  std::memcpy(&wire, payload.data(), sizeof(wire));
+  const std::string_view texts = payload.substr(sizeof(wire));
+  if (wire.function_bytes > std::min(texts.size(), kMaxLanguageFrameText) ||
+      texts.size() - wire.function_bytes > kMaxLanguageFrameText) {
+    return std::nullopt;
+  }
+  return LanguageFrame{std::string(texts.substr(0, wire.function_bytes)),
+                       std::string(texts.substr(wire.function_bytes)), wire.line};
+}
+
 }  // namespace memledger

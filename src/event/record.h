@@ -98,4 +98,32 @@ struct ModuleDescription {
 std::string EncodeModule(const ModuleDescription& module);
 std::optional<ModuleDescription> DecodeModule(std::string_view payload);
 
+// A LANGUAGE_FRAME record: a frame of interpreted code (a Python function at
+// file:line) that a language binding put into stacks (memledger.h,
+// memledger_intern_frame). In a STACK record it is a synthetic frame value
+// that no native return address can equal: kLanguageFrameTag in the top 16
+// bits — non-canonical on x86-64 with 4- and 5-level paging, above any
+// user-space address on AArch64 — and a per-process id in the low 32 bits.
+// The record carries the value in `address` and the text as its payload, and
+// comes before any STACK record that uses the value.
+inline constexpr std::uint64_t kLanguageFrameTag = 0xfa7e'0000'0000'0000ULL;
+inline constexpr std::uint64_t kLanguageFrameTagMask = 0xffff'0000'0000'0000ULL;
+inline constexpr bool IsLanguageFrame(std::uint64_t frame) {
+  return (frame & kLanguageFrameTagMask) == kLanguageFrameTag;
+}
+inline constexpr std::uint64_t LanguageFrameValue(std::uint32_t id) { return kLanguageFrameTag | id; }
+
+struct LanguageFrame {
+  std::string function;  // as the language names it ("Model.forward", "<module>")
+  std::string file;
+  std::uint32_t line = 0;  // 0: unknown
+  bool operator==(const LanguageFrame&) const = default;
+};
+// Payload: u32 line, u32 function bytes, function, file; each text cut to
+// kMaxLanguageFrameText bytes.
+inline constexpr std::size_t kMaxLanguageFrameText = 1024;
+std::string EncodeLanguageFrame(const LanguageFrame& frame);
+// nullopt when malformed (a text longer than kMaxLanguageFrameText included).
+std::optional<LanguageFrame> DecodeLanguageFrame(std::string_view payload);
+
 }  // namespace memledger

@@ -59,7 +59,8 @@ void ApplyCarriedOver(Ledger& ledger, ProcessIndex process, std::span<const Even
       case EventKind::kTag:
       case EventKind::kPool:
       case EventKind::kStack:
-      case EventKind::kModule: ledger.Apply(process, *record); break;
+      case EventKind::kModule:
+      case EventKind::kLanguageFrame: ledger.Apply(process, *record); break;
       default: ledger.ApplyCarriedAlloc(process, *record); break;  // counts anything but an alloc as invalid
     }
   }

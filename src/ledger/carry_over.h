@@ -5,8 +5,9 @@
 // The client uses it when its server returns: the in-process ledger that
 // accounted while no server ran hands what it holds to the new server with the
 // ring (see docs/architecture.md, "Reconnect"). The names those buffers refer
-// to (devices, tags, pools, stacks and modules) travel in the same stream, ahead of the allocs,
-// from the client's own memory of what it declared.
+// to (devices, tags, pools, stacks, modules and language frames) travel in
+// the same stream, ahead of the allocs, from the client's own memory of what
+// it declared.
 //
 // The receiving side treats the stream as hostile: only names and allocations
 // are taken; anything else is counted invalid and skipped.
@@ -27,7 +28,8 @@ namespace memledger {
 void AppendLiveBuffers(const Ledger& ledger, ProcessIndex process, std::vector<Event>& slots);
 
 // Applies a carried-over slot stream to `process`: device opens, tags,
-// pools, stacks and modules as records, allocations as carried over (Ledger::ApplyCarriedAlloc).
+// pools, stacks, modules and language frames as records, allocations as
+// carried over (Ledger::ApplyCarriedAlloc).
 // Any other kind is an invalid event; slots lost to bad framing are counted lost.
 void ApplyCarriedOver(Ledger& ledger, ProcessIndex process, std::span<const Event> slots);
 

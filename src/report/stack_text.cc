@@ -1,6 +1,7 @@
 // stack_text.cc — see stack_text.h.
 #include "report/stack_text.h"
 
+#include <span>
 #include <string_view>
 
 namespace memledger {
@@ -13,14 +14,37 @@ bool InMemledger(const SymbolizedFrame& frame) {
   const std::string_view file(frame.file);
   return file.ends_with("/memledger/memledger.h") || file.ends_with("/memledger/memledger.hpp");
 }
+
+// A language frame the process never described shows as its bare value, like
+// a native frame in no module.
+std::string LanguageFrameLine(const ProcessBooks& books, std::uint64_t value) {
+  const auto it = books.language_frames.find(value);
+  if (it == books.language_frames.end()) return FormatFrame(SymbolizedFrame{.address = value});
+  const LanguageFrame& frame = it->second;
+  return FormatFrame(SymbolizedFrame{
+      .address = value, .function = frame.function, .file = frame.file, .line = static_cast<int>(frame.line)});
+}
 }  // namespace
 
 std::vector<std::string> StackLines(const ProcessBooks& books, std::uint32_t stack, Symbolizer& symbolizer) {
   std::vector<std::string> lines;
-  const auto frames = books.stacks.find(stack);
-  if (stack == 0 || frames == books.stacks.end()) return lines;
-  for (const SymbolizedFrame& frame : symbolizer.Symbolize(books.modules, frames->second)) {
-    if (!InMemledger(frame)) lines.push_back(FormatFrame(frame));
+  const auto found = books.stacks.find(stack);
+  if (stack == 0 || found == books.stacks.end()) return lines;
+  const std::span<const std::uint64_t> frames(found->second);
+  // The client writes the native frames first, then the language frames
+  // (outer to them). Each run of native frames is symbolized as a stack of
+  // its own: its first frame is looked up as the innermost one.
+  for (std::size_t i = 0; i < frames.size();) {
+    if (IsLanguageFrame(frames[i])) {
+      lines.push_back(LanguageFrameLine(books, frames[i++]));
+      continue;
+    }
+    std::size_t end = i;
+    while (end < frames.size() && !IsLanguageFrame(frames[end])) ++end;
+    for (const SymbolizedFrame& frame : symbolizer.Symbolize(books.modules, frames.subspan(i, end - i))) {
+      if (!InMemledger(frame)) lines.push_back(FormatFrame(frame));
+    }
+    i = end;
   }
   return lines;
 }

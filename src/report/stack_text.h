@@ -1,7 +1,9 @@
 // stack_text.h — a stack as report lines: the process's frames for a stack
-// id, symbolized from the modules it described, innermost first, with
-// memledger's own frames (its library, the inline hooks of its headers) left out ("function at file:line", or
-// module+offset when the file cannot tell).
+// id, innermost first. Native frames are symbolized from the modules the
+// process described ("function at file:line", or module+offset when the file
+// cannot tell), with memledger's own frames (its library, the inline hooks of
+// its headers) left out; language frames (a Python function, record.h) are
+// the text the process described for them, in the same form.
 #pragma once
 
 #include <cstdint>

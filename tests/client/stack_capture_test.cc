@@ -1,7 +1,7 @@
 // stack_capture_test.cc — capturing the calling thread's stack (frame
-// pointers and libunwind), interning stacks from many threads at once, and
-// the module map that lets them be symbolized later
-// (src/client/stack_capture.h, stack_table.h, module_map.h).
+// pointers and libunwind), interning stacks from many threads at once,
+// language frames, and the module map that lets them be symbolized later
+// (src/client/stack_capture.h, stack_table.h, language_frames.h, module_map.h).
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "client/language_frames.h"
 #include "client/module_map.h"
 #include "client/stack_capture.h"
 #include "client/stack_table.h"
@@ -27,7 +28,7 @@ struct Captured {
 [[gnu::noinline]] void Inner(StackUnwinder how, Captured* out) {
   out->inner_return = reinterpret_cast<std::uint64_t>(__builtin_return_address(0));
   std::uint64_t frames[kMaxStackDepth];
-  out->frames.assign(frames, frames + CaptureStack(how, frames, kMaxStackDepth, CodeRange{}).depth);
+  out->frames.assign(frames, frames + CaptureStack(how, frames, kMaxStackDepth, FrameFilter{}).depth);
   asm volatile("" ::: "memory");  // not a tail call
 }
 [[gnu::noinline]] void Middle(StackUnwinder how, Captured* out) {
@@ -56,8 +57,8 @@ TEST_P(CaptureStackTest, HoldsTheCallersReturnAddressesInnermostFirst) {
   EXPECT_EQ(middle, inner + 1) << "innermost first, no frame between";
 }
 
-[[gnu::noinline]] std::size_t CaptureFromHere(StackUnwinder how, std::uint64_t* frames, CodeRange skip) {
-  const std::size_t n = CaptureStack(how, frames, kMaxStackDepth, skip).depth;
+[[gnu::noinline]] std::size_t CaptureFromHere(StackUnwinder how, std::uint64_t* frames, const FrameFilter& filter) {
+  const std::size_t n = CaptureStack(how, frames, kMaxStackDepth, filter).depth;
   asm volatile("" ::: "memory");  // not a tail call
   return n;
 }
@@ -70,7 +71,7 @@ TEST_P(CaptureStackTest, LeavesOutLeadingFramesInTheSkippedCode) {
     CodeRange skip{};
     if (pass == 1) skip = {frames[0][0], frames[0][0] + 1};  // the innermost frame's code
     if (pass == 2) skip = {frames[0][1], frames[0][1] + 1};  // the next frame's code only
-    n[pass] = CaptureFromHere(GetParam(), frames[pass], skip);
+    n[pass] = CaptureFromHere(GetParam(), frames[pass], FrameFilter{.skip = skip});
   }
   ASSERT_GE(n[0], 2u);
   ASSERT_EQ(n[1], n[0] - 1) << "the skipped innermost frame is left out";
@@ -78,9 +79,42 @@ TEST_P(CaptureStackTest, LeavesOutLeadingFramesInTheSkippedCode) {
   EXPECT_EQ(n[2], n[0]) << "skipped code that is not leading is kept";
 }
 
+// Past the test body the frames are gtest's, built without frame pointers:
+// only the first three frames are compared. The passes go through one call
+// site (a loop the compiler cannot unroll).
+TEST_P(CaptureStackTest, LeavesOutLeadingGlueAfterTheSkippedCode) {
+  std::uint64_t frames[2][kMaxStackDepth];
+  std::size_t n[2];
+  volatile int passes = 2;
+  for (int pass = 0; pass < passes; ++pass) {
+    FrameFilter filter{};
+    // The library's frame, then a binding's: both leading, both left out.
+    if (pass == 1) filter = {.skip = {frames[0][0], frames[0][0] + 1}, .glue = {frames[0][1], frames[0][1] + 1}};
+    n[pass] = CaptureFromHere(GetParam(), frames[pass], filter);
+  }
+  ASSERT_GE(n[0], 3u);
+  ASSERT_GE(n[1], 1u);
+  EXPECT_EQ(frames[1][0], frames[0][2]);
+}
+
+TEST_P(CaptureStackTest, EndsBeforeTheFirstFrameInTheInterpreter) {
+  std::uint64_t frames[2][kMaxStackDepth];
+  std::size_t n[2];
+  volatile int passes = 2;
+  for (int pass = 0; pass < passes; ++pass) {
+    FrameFilter filter{};
+    if (pass == 1) filter.stop_at = {frames[0][2], frames[0][2] + 1};
+    n[pass] = CaptureFromHere(GetParam(), frames[pass], filter);
+  }
+  ASSERT_GE(n[0], 3u);
+  ASSERT_EQ(n[1], 2u);
+  EXPECT_EQ(frames[1][0], frames[0][0]);
+  EXPECT_EQ(frames[1][1], frames[0][1]);
+}
+
 TEST_P(CaptureStackTest, StopsAtTheDepthAsked) {
   std::uint64_t frames[kMaxStackDepth];
-  EXPECT_EQ(CaptureStack(GetParam(), frames, 2, CodeRange{}).depth, 2u);
+  EXPECT_EQ(CaptureStack(GetParam(), frames, 2, FrameFilter{}).depth, 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Unwinders, CaptureStackTest,
@@ -90,7 +124,8 @@ INSTANTIATE_TEST_SUITE_P(Unwinders, CaptureStackTest,
                          });
 
 [[gnu::noinline]] CapturedStack CaptureWithin(const MappedCode& code, std::uint64_t* frames) {
-  const CapturedStack captured = CaptureStack(StackUnwinder::kFramePointers, frames, kMaxStackDepth, CodeRange{}, &code);
+  const CapturedStack captured =
+      CaptureStack(StackUnwinder::kFramePointers, frames, kMaxStackDepth, FrameFilter{}, &code);
   asm volatile("" ::: "memory");
   return captured;
 }
@@ -126,7 +161,25 @@ TEST(MappedCode, FindsTheRangeHoldingAnAddress) {
 
 TEST(CaptureStack, OffCapturesNothing) {
   std::uint64_t frames[4];
-  EXPECT_EQ(CaptureStack(StackUnwinder::kOff, frames, 4, CodeRange{}).depth, 0u);
+  EXPECT_EQ(CaptureStack(StackUnwinder::kOff, frames, 4, FrameFilter{}).depth, 0u);
+}
+
+TEST(LanguageFrameTable, OneValuePerTextKeptInOrder) {
+  LanguageFrameTable table;
+  const std::string leak = EncodeLanguageFrame({"leak", "/app/a.py", 3});
+  const std::string main = EncodeLanguageFrame({"<module>", "/app/a.py", 9});
+  const auto first = table.Intern(leak);
+  const auto second = table.Intern(main);
+  const auto again = table.Intern(leak);
+  EXPECT_TRUE(first.is_new && second.is_new);
+  EXPECT_FALSE(again.is_new);
+  EXPECT_EQ(first.value, LanguageFrameValue(1));
+  EXPECT_EQ(second.value, LanguageFrameValue(2));
+  EXPECT_EQ(again.value, first.value);
+  EXPECT_TRUE(IsLanguageFrame(first.value));
+  ASSERT_EQ(table.frames().size(), 2u);
+  EXPECT_EQ(table.frames()[0], (std::pair<std::uint64_t, std::string>{first.value, leak}));
+  EXPECT_EQ(table.frames()[1], (std::pair<std::uint64_t, std::string>{second.value, main}));
 }
 
 TEST(StackTable, OneIdPerDistinctStackFromManyThreadsAtOnce) {

@@ -353,5 +353,41 @@ TEST(DeviceDescription, TypeOutOfRangeIsMalformed) {
   EXPECT_EQ(DecodeDeviceDescription(RawDescription(1, 1, 0x100)), std::nullopt) << "must not be truncated to 8 bits";
 }
 
+TEST(LanguageFrame, RoundTrips) {
+  const LanguageFrame frame{"Model.forward", "/home/me/model.py", 42};
+  EXPECT_EQ(DecodeLanguageFrame(EncodeLanguageFrame(frame)), frame);
+  EXPECT_EQ(DecodeLanguageFrame(EncodeLanguageFrame({})), LanguageFrame{});
+}
+
+TEST(LanguageFrame, LongTextsAreCut) {
+  const LanguageFrame frame{std::string(3000, 'f'), std::string(3000, 'p'), 7};
+  const std::string payload = EncodeLanguageFrame(frame);
+  EXPECT_EQ(payload.size(), 8 + 2 * kMaxLanguageFrameText);
+  EXPECT_LE(payload.size(), kMaxPayloadBytes);
+  EXPECT_EQ(DecodeLanguageFrame(payload),
+            (LanguageFrame{std::string(kMaxLanguageFrameText, 'f'), std::string(kMaxLanguageFrameText, 'p'), 7}));
+}
+
+TEST(LanguageFrame, MalformedPayloadsAreRefused) {
+  EXPECT_EQ(DecodeLanguageFrame(""), std::nullopt);
+  EXPECT_EQ(DecodeLanguageFrame(std::string(7, '\0')), std::nullopt);
+  std::string payload = EncodeLanguageFrame({"run", "", 1});
+  EXPECT_TRUE(DecodeLanguageFrame(payload).has_value());
+  payload.pop_back();  // the function is longer than what is left
+  EXPECT_EQ(DecodeLanguageFrame(payload), std::nullopt);
+  // A text longer than any writer makes: not trusted.
+  const std::string long_file = EncodeLanguageFrame({"f", "", 1}) + std::string(kMaxLanguageFrameText + 1, 'x');
+  EXPECT_EQ(DecodeLanguageFrame(long_file), std::nullopt);
+}
+
+TEST(LanguageFrame, ValuesNeverEqualNativeAddresses) {
+  EXPECT_TRUE(IsLanguageFrame(LanguageFrameValue(1)));
+  EXPECT_TRUE(IsLanguageFrame(LanguageFrameValue(0xffffffffu)));
+  EXPECT_FALSE(IsLanguageFrame(0x401000));                 // a non-PIE executable
+  EXPECT_FALSE(IsLanguageFrame(0x7fff'ffff'f000ULL));      // top of 4-level user space
+  EXPECT_FALSE(IsLanguageFrame(0x00ff'ffff'ffff'f000ULL));  // top of 5-level user space
+  EXPECT_FALSE(IsLanguageFrame(0xffff'8000'0000'0000ULL));  // kernel half
+}
+
 }  // namespace
 }  // namespace memledger

@@ -124,6 +124,36 @@ TEST_F(CarryOverTest, CarriedTagsAndLeaksKeepTheirSite) {
   EXPECT_TRUE(kv_cache_site);
 }
 
+TEST_F(CarryOverTest, CarriedStacksKeepTheirLanguageFrames) {
+  std::vector<Event> carried;
+  Event frame{};
+  frame.kind = static_cast<std::uint8_t>(EventKind::kLanguageFrame);
+  frame.address = LanguageFrameValue(4);
+  AppendRecord(carried, frame, EncodeLanguageFrame({"leak_cache", "/app/train.py", 12}));
+  Event stack{};
+  stack.kind = static_cast<std::uint8_t>(EventKind::kStack);
+  stack.stack = 2;
+  const std::uint64_t frames[] = {0x401000, LanguageFrameValue(4)};
+  AppendRecord(carried, stack, EncodeStack(frames));
+  Event alloc{};
+  alloc.kind = static_cast<std::uint8_t>(EventKind::kAlloc);
+  alloc.buffer_id = 1;
+  alloc.address = 0x1000;
+  alloc.size = 64;
+  alloc.stack = 2;
+  AppendRecord(carried, alloc);
+  Ledger to;
+  const ProcessIndex p = to.BeginProcess(1000, "python3");
+  to.JoinLate(p, {});
+  ApplyCarriedOver(to, p, carried);
+  to.EndProcess(p, ProcessState::kExited, 0);
+  const ProcessBooks& books = to.process(p);
+  EXPECT_EQ(books.language_frames.at(LanguageFrameValue(4)).function, "leak_cache");
+  ASSERT_EQ(to.leak_sites().size(), 1u);
+  EXPECT_EQ(books.stacks.at(to.leak_sites().begin()->first.stack).back(), LanguageFrameValue(4));
+  for (const std::uint64_t n : books.anomalies) EXPECT_EQ(n, 0u);
+}
+
 TEST_F(CarryOverTest, BooksFromTheStartStillFlagUnknownFrees) {
   const ProcessIndex p = Begin();
   Free(p, Buf{.device = 0, .type = MEMLEDGER_DRAM, .id = 5});

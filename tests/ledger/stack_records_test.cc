@@ -1,6 +1,6 @@
-// stack_records_test.cc — STACK and MODULE records in the ledger: kept per
-// process for symbolizing later, leak sites keyed by stack, and hostile
-// payloads counted as invalid (src/ledger/ledger.h).
+// stack_records_test.cc — STACK, MODULE and LANGUAGE_FRAME records in the
+// ledger: kept per process for symbolizing later, leak sites keyed by stack,
+// and hostile payloads counted as invalid (src/ledger/ledger.h).
 #include <gtest/gtest.h>
 
 #include "ledger_fixture.h"
@@ -19,6 +19,12 @@ class StackRecordsTest : public LedgerTest {
   void Module(ProcessIndex p, std::string_view payload) {
     Event e{};
     e.kind = static_cast<std::uint8_t>(EventKind::kModule);
+    Apply(p, e, payload);
+  }
+  void Frame(ProcessIndex p, std::uint64_t value, std::string_view payload) {
+    Event e{};
+    e.kind = static_cast<std::uint8_t>(EventKind::kLanguageFrame);
+    e.address = value;
     Apply(p, e, payload);
   }
 };
@@ -90,6 +96,29 @@ TEST_F(StackRecordsTest, MalformedStacksAndModulesAreInvalid) {
   EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 5u);
   EXPECT_TRUE(ledger_.process(p).stacks.empty());
   EXPECT_TRUE(ledger_.process(p).modules.empty());
+}
+
+TEST_F(StackRecordsTest, LanguageFramesAreKeptPerProcessByValue) {
+  const ProcessIndex a = Begin(1), b = Begin(2);
+  Frame(a, LanguageFrameValue(1), EncodeLanguageFrame({"leak_cache", "/app/train.py", 12}));
+  Frame(b, LanguageFrameValue(1), EncodeLanguageFrame({"<module>", "/app/other.py", 3}));
+  Stack(a, 1, {0x401000, LanguageFrameValue(1)});
+  EXPECT_EQ(ledger_.process(a).language_frames.at(LanguageFrameValue(1)),
+            (LanguageFrame{"leak_cache", "/app/train.py", 12}));
+  EXPECT_EQ(ledger_.process(b).language_frames.at(LanguageFrameValue(1)).function, "<module>");
+  EXPECT_EQ(ledger_.process(a).stacks.at(1), (std::vector<std::uint64_t>{0x401000, LanguageFrameValue(1)}));
+  EXPECT_EQ(AllAnomalies(a) + AllAnomalies(b), 0u);
+}
+
+TEST_F(StackRecordsTest, MalformedLanguageFramesAreInvalid) {
+  const ProcessIndex p = Begin();
+  Frame(p, 0x401000, EncodeLanguageFrame({"f", "f.py", 1}));  // a native address is not a language frame
+  Frame(p, LanguageFrameValue(2), "short");
+  std::string lying = EncodeLanguageFrame({"function", "", 1});
+  lying.resize(lying.size() - 1);  // function longer than the payload
+  Frame(p, LanguageFrameValue(3), lying);
+  EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 3u);
+  EXPECT_TRUE(ledger_.process(p).language_frames.empty());
 }
 
 }  // namespace

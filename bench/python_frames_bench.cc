@@ -1,0 +1,118 @@
+// python_frames_bench.cc — what Python frames in stacks cost the hooked
+// thread (memledger-bench-python: an embedded interpreter with the memledger
+// module imported, as a Python program runs it). Each benchmark is
+// BM_HookStacks' loop (hook_bench.cc) at stack depth 16, warm:
+//   BM_HookStacksNative/16          native frames only, no frame provider: BM_HookStacks/16
+//   BM_HookStacksNativeInPython/16  the same on a thread that does not hold the GIL, in a process
+//                                   whose memledger module set its provider: a runtime's worker thread
+//   BM_HookStacksPython/16          the hook called from native code under 16 Python frames that hold
+//                                   the GIL: the native frames up to the interpreter, then Python's
+//
+// Run with MEMLEDGER=1 MEMLEDGER_REPORT=0, like memledger-bench.
+#include <benchmark/benchmark.h>
+#include <pybind11/embed.h>
+
+#include <cstdint>
+#include <cstdio>
+
+#include "memledger/memledger.h"
+
+namespace py = pybind11;
+
+namespace {
+
+constexpr int kStackDepth = 16;
+constexpr std::uint64_t kFlushEvery = 1 << 16;  // well below the ring's capacity
+
+// Alloc/free pairs over a small working set, as in hook_bench.cc.
+[[gnu::noinline]] void HookLoop(benchmark::State& state) {
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    const std::uint64_t id = i >> 1;
+    if ((i & 1) == 0) {
+      memledger_alloc(0, MEMLEDGER_DRAM, id + 1, 0x1000 * (id & 1023), 4096);
+    } else {
+      memledger_free(0, MEMLEDGER_DRAM, id + 1, 0x1000 * (id & 1023));
+    }
+    if (++i % kFlushEvery == 0) {
+      state.PauseTiming();
+      memledger_flush();
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+[[gnu::noinline]] void Nested(int frames, benchmark::State& state) {
+  if (frames == 0) {
+    HookLoop(state);
+  } else {
+    Nested(frames - 1, state);
+  }
+  benchmark::DoNotOptimize(frames);  // not a tail call: each level keeps its frame
+}
+
+benchmark::State* g_state = nullptr;  // the running Python benchmark's, for run() below
+
+bool StacksOn(benchmark::State& state) {
+  if (memledger_set_stack_depth(kStackDepth) >= 0) return true;
+  state.SkipWithError("tracking is off: run with MEMLEDGER=1 MEMLEDGER_REPORT=0");
+  return false;
+}
+
+// A native loop on this thread with the GIL released (the interpreter is
+// embedded: the main thread holds it otherwise).
+void NativeLoop(benchmark::State& state) {
+  if (!StacksOn(state)) return;
+  {
+    py::gil_scoped_release unlocked;
+    Nested(static_cast<int>(state.range(0)), state);
+  }
+  memledger_set_stack_depth(0);
+}
+
+void BM_HookStacksNative(benchmark::State& state) {
+  py::module_::import("memledger").attr("_memledger").attr("_remove_frame_provider")();
+  NativeLoop(state);
+  py::exec("import memledger, os\n"
+           "memledger._memledger._install_frame_provider(os.path.dirname(memledger.__file__) + os.sep)\n");
+}
+BENCHMARK(BM_HookStacksNative)->Arg(kStackDepth)->Repetitions(5)->DisplayAggregatesOnly(true)->UseRealTime();
+
+void BM_HookStacksNativeInPython(benchmark::State& state) { NativeLoop(state); }
+BENCHMARK(BM_HookStacksNativeInPython)->Arg(kStackDepth)->Repetitions(5)->DisplayAggregatesOnly(true)->UseRealTime();
+
+void BM_HookStacksPython(benchmark::State& state) {
+  if (!StacksOn(state)) return;
+  g_state = &state;
+  py::globals()["python_frames"] = state.range(0);
+  py::exec(R"(
+import memledger_bench
+def nest(n):
+    if n == 0:
+        memledger_bench.run()
+    else:
+        nest(n - 1)
+nest(python_frames - 1)
+)");
+  g_state = nullptr;
+  memledger_set_stack_depth(0);
+}
+BENCHMARK(BM_HookStacksPython)->Arg(kStackDepth)->Repetitions(5)->DisplayAggregatesOnly(true)->UseRealTime();
+
+}  // namespace
+
+PYBIND11_EMBEDDED_MODULE(memledger_bench, m) {
+  m.def("run", [] { HookLoop(*g_state); });
+}
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  py::scoped_interpreter interpreter;
+  py::module_::import("sys").attr("path").attr("insert")(0, MEMLEDGER_PYTHON_DIR);
+  py::module_::import("memledger");
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

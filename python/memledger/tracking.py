@@ -1,0 +1,55 @@
+"""Tags and devices as Python scopes, over the hooks of the native module.
+
+Tags name what allocations are for; they nest per thread, and every
+allocation carries the innermost tag of its thread. (Tasks of one asyncio loop
+share a thread: tag the synchronous code that allocates, not a coroutine.)
+"""
+import contextlib
+import functools
+import inspect
+
+from . import _memledger
+
+
+class tag:
+    """The allocations made inside are tagged `name`: ``with memledger.tag("kv_cache"): ...``,
+    or as a decorator, ``@memledger.tag("weights")``. Reusable and nestable."""
+
+    def __init__(self, name):
+        if not isinstance(name, str):
+            raise TypeError(f"a tag is a str, not {type(name).__name__}")
+        self.name = name
+
+    def __enter__(self):
+        _memledger._tag_push(self.name)
+        return self
+
+    def __exit__(self, *exc):
+        _memledger._tag_pop()
+        return False
+
+    def __call__(self, function):
+        if inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function):
+            raise TypeError("tags are per thread and a coroutine gives its thread away at every await: "
+                            "tag the synchronous code inside it instead")
+
+        @functools.wraps(function)
+        def tagged(*args, **kwargs):
+            with self:
+                return function(*args, **kwargs)
+
+        return tagged
+
+    def __repr__(self):
+        return f"memledger.tag({self.name!r})"
+
+
+@contextlib.contextmanager
+def device(device, *, name=None, capacity=None):
+    """The device is open inside: ``with memledger.device(0, name="n300", capacity={"DRAM": 12 << 30}):``.
+    What is still allocated on it at the end becomes this process's leaks."""
+    _memledger.open_device(device, name=name, capacity=capacity)
+    try:
+        yield device
+    finally:
+        _memledger.close_device(device)
