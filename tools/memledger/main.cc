@@ -17,8 +17,11 @@ int main(int argc, char** argv) {
   CLI::App* run_cmd = app.add_subcommand("run", "Run a program with tracking on (embedded mode) and report its memory");
   run_cmd->add_option("--output,-o", run.output, "Capture file (default: memledger.<program>.<pid>.mlcap)");
   run_cmd->add_option("--summary-json", run.summary_json, "Write the summary (schema memledger.summary/1) here");
+  run_cmd->add_flag("--cuda", run.cuda,
+                    "Track CUDA device memory: preload libmemledger_cuda.so (cudaMalloc, cuMemAlloc, cuMemCreate, ...)");
   run_cmd->add_option("command", run.command, "The program and its arguments, after --")->required();
-  run_cmd->footer("Example: memledger run --output llm.mlcap -- memledger-sim llm --devices 2");
+  run_cmd->footer("Example: memledger run --output llm.mlcap -- memledger-sim llm --devices 2\n"
+                  "         memledger run --cuda --summary-json train.json -- python3 train.py");
 
   memledger::ServerOptions serve;
   CLI::App* serve_cmd = app.add_subcommand("serve", "Run the daemon: one ledger for every tracked process");
@@ -27,6 +30,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--legacy-socket", serve.legacy_socket,
                         "Also listen for clients of the legacy tracker (SOCK_STREAM), e.g. /tmp/tt_allocation_server.sock");
   serve_cmd->add_option("--metrics", serve.metrics_address, "Serve Prometheus /metrics on HOST:PORT, e.g. 127.0.0.1:9464");
+  serve_cmd->add_option("--capture", serve.capture_dir,
+                        "Write a capture file per tracked process into this directory (COMM.PID.UNIXMS.mlcap)");
   std::string legacy_protocol = "v3";
   serve_cmd->add_option("--legacy-protocol", legacy_protocol, "The legacy clients' message generation: v1, v2 or v3")
       ->check(CLI::IsMember({"v1", "v2", "v3", "1", "2", "3"}));
@@ -48,9 +53,23 @@ int main(int argc, char** argv) {
   CLI::App* report_cmd = app.add_subcommand("report", "Report the books of a capture file (memledger run --output)");
   report_cmd->add_option("capture", report.capture, "The capture file (.mlcap)")->required();
   report_cmd->add_flag("--leaks", report.leaks_only, "Only the leaks, by allocation site, with their stacks");
-  report_cmd->add_flag("--json", report.json, "Print the summary JSON (schema memledger.summary/1)");
+  report_cmd->add_flag("--json", report.json,
+                       "Print the summary JSON (schema memledger.summary/1) with the window, peaks, top_sites, "
+                       "growth and capture sections");
+  report_cmd->add_option("--html", report.html,
+                         "Write a self-contained HTML timeline here (memory over time per device, peaks, leaks)");
+  const auto seconds = CLI::AsNumberWithUnit(std::map<std::string, double>{{"s", 1}, {"ms", 1e-3}, {"us", 1e-6},
+                                                                          {"m", 60}, {"min", 60}},
+                                             CLI::AsNumberWithUnit::CASE_SENSITIVE);
+  report_cmd->add_option("--since", report.since_s, "Only from this time on (since the first record): 12.5, 300ms, 2m")
+      ->transform(seconds)
+      ->check(CLI::NonNegativeNumber);
+  report_cmd->add_option("--until", report.until_s, "Only up to this time (the books end there)")
+      ->transform(seconds)
+      ->check(CLI::NonNegativeNumber);
   report_cmd->footer("Example: MEMLEDGER_STACKS=1 memledger run -o leaky.mlcap -- memledger-sim leaky --leaks 6\n"
-                     "         memledger report leaky.mlcap --leaks");
+                     "         memledger report leaky.mlcap --leaks\n"
+                     "         memledger report llm.mlcap --since 2s --until 5s --html llm.html");
 
   memledger::ExportOptions export_options;
   CLI::App* export_cmd = app.add_subcommand("export", "Convert a capture file for other tools");

@@ -1,0 +1,58 @@
+// books.h — what the interposer tells the ledger (through the C ABI,
+// memledger.h), and what it remembers so it can tell it later.
+//
+// Identity: every booked buffer gets a buffer_id of its own from one
+// counter, so a free matches its allocation exactly; the ledger also gets
+// the address, for its overlap checks (physical VMM allocations have none).
+//
+// Hook placement: a free is booked BEFORE the real free, so no other thread
+// can have the address back yet (no false late_free_hook); when the real
+// free fails, the buffer is booked again. Stream-ordered frees
+// (cudaFreeAsync, cuMemFreeAsync) are booked at the call: the memory goes
+// back to its pool when the stream reaches the free, never earlier.
+//
+// What the interposer could not see is counted and said at exit, never
+// booked as the program's fault: frees of memory allocated through calls it
+// does not intercept, and buffers freed through such calls (seen when their
+// address is allocated again: booked as freed then).
+//
+// Thread-safety: thread-safe; no lock shared by all threads on the
+// alloc/free path (allocation_table.h). VMM calls take one lock (vmm_table.h).
+#pragma once
+
+#include <memledger/memledger.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "cuda/allocation_table.h"
+#include "cuda/tracked_call.h"
+
+namespace memledger::cuda {
+
+// A successful allocation at `address` (nothing is booked for address 0 or size 0).
+void BookAlloc(std::uint32_t device, memledger_mem_type type, std::uint64_t address, std::uint64_t size);
+// Before the real free of `address`: the buffer booked there, now booked as freed.
+std::optional<BookedBuffer> BookFree(std::uint64_t address);
+// After a real free: `booked` is what BookFree returned, `freed` whether the free succeeded.
+void SettleFree(std::uint64_t address, const std::optional<BookedBuffer>& booked, bool freed);
+
+// Frees `address` with `real_free` (which returns `success` when it freed),
+// booking it as above when `call` books.
+template <typename Result, typename RealFree>
+Result FreeAndBook(const TrackedCall& call, std::uint64_t address, Result success, RealFree&& real_free) {
+  if (!call.books() || address == 0) return real_free();
+  const std::optional<BookedBuffer> booked = BookFree(address);
+  const Result result = real_free();
+  SettleFree(address, booked, result == success);
+  return result;
+}
+
+// The virtual memory management calls, after they succeeded (vmm_table.h).
+void BookPhysicalCreate(std::uint64_t handle, std::uint32_t device, std::uint64_t size);
+void BookPhysicalRetain(std::uint64_t handle, std::uint64_t address);
+void BookPhysicalRelease(std::uint64_t handle);
+void BookMap(std::uint64_t address, std::uint64_t size, std::uint64_t handle);
+void BookUnmap(std::uint64_t address, std::uint64_t size);
+
+}  // namespace memledger::cuda

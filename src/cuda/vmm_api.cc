@@ -1,0 +1,70 @@
+// vmm_api.cc — the driver's virtual memory management calls: cuMemCreate,
+// cuMemRelease, cuMemRetainAllocationHandle, cuMemMap, cuMemUnmap. A
+// physical allocation on a device is one VMM_PHYSICAL buffer from
+// cuMemCreate until its last handle and mapping are gone; mappings count no
+// bytes (vmm_table.h). Reached as the other driver calls are (driver_api.cc).
+//
+// Thread-safety: any thread, as the real functions.
+#include <cstdint>
+
+#include "cuda/books.h"
+#include "cuda/cuda_variants.h"
+#include "cuda/entry_points.h"
+#include "cuda/tracked_call.h"
+
+using namespace memledger::cuda;
+
+extern "C" {
+
+CUresult CUDAAPI cuMemCreate(CUmemGenericAllocationHandle* handle, size_t size, const CUmemAllocationProp* prop,
+                             unsigned long long flags) {
+  TrackedCall call;
+  const auto real = Real<decltype(&cuMemCreate)>(EntryPoint::kCuMemCreate);
+  if (real == nullptr) return CUDA_ERROR_SHARED_OBJECT_SYMBOL_NOT_FOUND;
+  const CUresult result = real(handle, size, prop, flags);
+  // Memory on the host (CU_MEM_LOCATION_TYPE_HOST*) is not device memory: not booked.
+  if (result == CUDA_SUCCESS && call.books() && prop->location.type == CU_MEM_LOCATION_TYPE_DEVICE &&
+      prop->location.id >= 0) {
+    BookPhysicalCreate(*handle, static_cast<std::uint32_t>(prop->location.id), size);
+  }
+  return result;
+}
+
+CUresult CUDAAPI cuMemRelease(CUmemGenericAllocationHandle handle) {
+  TrackedCall call;
+  const auto real = Real<decltype(&cuMemRelease)>(EntryPoint::kCuMemRelease);
+  if (real == nullptr) return CUDA_ERROR_SHARED_OBJECT_SYMBOL_NOT_FOUND;
+  const CUresult result = real(handle);
+  if (result == CUDA_SUCCESS && call.books()) BookPhysicalRelease(handle);
+  return result;
+}
+
+CUresult CUDAAPI cuMemRetainAllocationHandle(CUmemGenericAllocationHandle* handle, void* addr) {
+  TrackedCall call;
+  const auto real = Real<decltype(&cuMemRetainAllocationHandle)>(EntryPoint::kCuMemRetainAllocationHandle);
+  if (real == nullptr) return CUDA_ERROR_SHARED_OBJECT_SYMBOL_NOT_FOUND;
+  const CUresult result = real(handle, addr);
+  if (result == CUDA_SUCCESS && call.books()) BookPhysicalRetain(*handle, reinterpret_cast<std::uintptr_t>(addr));
+  return result;
+}
+
+CUresult CUDAAPI cuMemMap(CUdeviceptr ptr, size_t size, size_t offset, CUmemGenericAllocationHandle handle,
+                          unsigned long long flags) {
+  TrackedCall call;
+  const auto real = Real<decltype(&cuMemMap)>(EntryPoint::kCuMemMap);
+  if (real == nullptr) return CUDA_ERROR_SHARED_OBJECT_SYMBOL_NOT_FOUND;
+  const CUresult result = real(ptr, size, offset, handle, flags);
+  if (result == CUDA_SUCCESS && call.books()) BookMap(ptr, size, handle);
+  return result;
+}
+
+CUresult CUDAAPI cuMemUnmap(CUdeviceptr ptr, size_t size) {
+  TrackedCall call;
+  const auto real = Real<decltype(&cuMemUnmap)>(EntryPoint::kCuMemUnmap);
+  if (real == nullptr) return CUDA_ERROR_SHARED_OBJECT_SYMBOL_NOT_FOUND;
+  const CUresult result = real(ptr, size);
+  if (result == CUDA_SUCCESS && call.books()) BookUnmap(ptr, size);
+  return result;
+}
+
+}  // extern "C"

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""interposer_test.py — `memledger run --cuda` over the stub CUDA runtime.
+
+CI has no GPU: the workload runs against the stub libcuda.so.1 and
+libcudart.so built beside it (stub_driver.cc, stub_runtime.cc), which keep
+their own books. For each workload build, the ledger must equal them:
+1. cuda_workload (linked with -lcudart -lcuda; driver calls by name and
+   through cuGetProcAddress; an LD_PRELOAD already set is kept, after the
+   interposer; it starts a shell that starts another CUDA program, which
+   must neither be tracked nor cut the program's capture file);
+2. cuda_workload_dlopen (links no CUDA library, as with static cudart: the
+   driver only through dlopen + cuGetProcAddress, the runtime half dlopened
+   RTLD_LOCAL):
+per device and memory type (DRAM, MANAGED, VMM_PHYSICAL), allocs, frees,
+leaked buffers and bytes equal the stub's, zero anomalies, nothing dropped or
+lost; device names and capacities come from the driver.
+3. With tracking off the interposer only passes calls through.
+4. Without libmemledger_cuda.so beside it, `memledger run --cuda` says so
+   and where it looked, and exits 127.
+
+Sanitized builds (--sanitized): the interposer is preloaded ahead of the
+sanitizer runtime the program links, which ASan refuses by default; its
+verify_asan_link_order check is turned off for these runs (the interposer
+defines no allocator function, the reason for the check).
+
+usage: interposer_test.py BIN_DIR INTERPOSER WORKLOAD WORKLOAD_DLOPEN STUB_LIBCUDA [--threads N] [--iterations I]
+                           [--sanitized]
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from checks import Checker  # noqa: E402
+
+TYPES = ("DRAM", "MANAGED", "VMM_PHYSICAL")
+
+
+def clean_env(args):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MEMLEDGER") and k not in ("TT_ALLOC_TRACKING_ENABLED", "TT_BUFFER_DEBUG_LOG",
+                                                         "LD_PRELOAD")}
+    env["MEMLEDGER_REPORT"] = "0"
+    # The stub is found by name, as a driver is, through the library path.
+    env["LD_LIBRARY_PATH"] = ":".join(filter(None, [os.path.dirname(args.stub_driver), env.get("LD_LIBRARY_PATH")]))
+    if args.sanitized:
+        env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"), "verify_asan_link_order=0"]))
+    return env
+
+
+def check_books(check, name, summary, counts):
+    check.expect(f"{name}: schema", summary["schema"], "memledger.summary/1")
+    for kind, n in summary["anomalies"].items():
+        check.expect(f"{name}: anomaly {kind}", n, 0)
+    check.expect(f"{name}: dropped events", summary["dropped_events"], 0)
+    check.expect(f"{name}: lost records", summary["lost_records"], 0)
+    ledger = {d["device"]: d for d in summary["devices"]}
+    leaked_buffers = leaked_bytes = 0
+    for device in counts["devices"]:
+        booked = ledger.get(device["device"], {"name": None, "capacity": {}, "types": {}})
+        check.expect(f"{name}: device {device['device']} name", booked["name"], device["name"])
+        for type_name in ("DRAM", "VMM_PHYSICAL"):
+            check.expect(f"{name}: device {device['device']} {type_name} capacity",
+                         booked["capacity"].get(type_name), device["total_bytes"])
+        for type_name in TYPES:
+            stub = device["types"][type_name]
+            got = booked["types"].get(type_name, {})
+            where = f"{name}: device {device['device']} {type_name}"
+            check.expect(f"{where} allocs", got.get("allocs", 0), stub["allocs"])
+            check.expect(f"{where} frees", got.get("frees", 0), stub["frees"])
+            check.expect(f"{where} leaked buffers", got.get("leaked_buffers", 0), stub["live_buffers"])
+            check.expect(f"{where} leaked bytes", got.get("leaked_bytes", 0), stub["live_bytes"])
+            check.expect(f"{where} live at the end", got.get("live_bytes", 0), 0)
+            check.true(f"{where}: the workload used it", stub["allocs"] > 0 and stub["live_buffers"] > 0)
+            leaked_buffers += stub["live_buffers"]
+            leaked_bytes += stub["live_bytes"]
+    check.expect(f"{name}: leaks", (summary["leaks"]["buffers"], summary["leaks"]["bytes"]),
+                 (leaked_buffers, leaked_bytes))
+
+
+def run_workload(check, args, work, name, workload, preload=None, run=None):
+    summary_path = os.path.join(work, name + "-summary.json")
+    counts_path = os.path.join(work, name + "-counts.json")
+    env = clean_env(args)
+    if preload:
+        env["LD_PRELOAD"] = preload
+    cmd = [os.path.join(args.bin_dir, "memledger"), "run", "--cuda", "--output", os.path.join(work, name + ".mlcap"),
+           "--summary-json", summary_path, "--", workload, "--threads", str(args.threads), "--iterations",
+           str(args.iterations), "--counts-json", counts_path] + (["--run", run] if run else [])
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    check.expect(f"{name}: exit status", result.returncode, 0)
+    check.true(f"{name}: nothing the interposer could not see", "memledger cuda:" not in result.stderr,
+               result.stderr[-2000:])
+    if result.returncode != 0:
+        print(result.stderr[-3000:])
+        return None
+    with open(summary_path) as f, open(counts_path) as g:
+        summary, counts = json.load(f), json.load(g)
+    check_books(check, name, summary, counts)
+    check.expect(f"{name}: processes", [p["comm"] for p in summary["processes"]], [os.path.basename(workload)[:15]])
+    stub = {(d["device"], t): v for d in counts["devices"] for t, v in d["types"].items()}
+    print(f"  {name}: " + ", ".join(f"device {d} {t} {v['allocs']} allocs {v['live_buffers']} leaks"
+                                    for (d, t), v in sorted(stub.items())))
+    return counts
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("bin_dir")
+    parser.add_argument("interposer")
+    parser.add_argument("workload")
+    parser.add_argument("workload_dlopen")
+    parser.add_argument("stub_driver")
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--iterations", type=int, default=3000)
+    parser.add_argument("--sanitized", action="store_true")
+    args = parser.parse_args()
+    for path in ("bin_dir", "interposer", "workload", "workload_dlopen", "stub_driver"):
+        setattr(args, path, os.path.realpath(getattr(args, path)))
+    check = Checker()
+    interposer = args.interposer
+
+    with tempfile.TemporaryDirectory() as work:
+        # An LD_PRELOAD already set (the stub driver: a library this workload
+        # loads anyway) stays, after the interposer. Meanwhile the program
+        # starts a shell that starts another CUDA program once the capture's
+        # first chunk is written (within a second): neither may track.
+        child_counts = os.path.join(work, "child-counts.json")
+        child = f"sleep 1.2; {args.workload_dlopen} --threads 1 --iterations 50 --counts-json {child_counts}"
+        counts = run_workload(check, args, work, "linked", args.workload, preload=args.stub_driver, run=child)
+        if counts is not None:
+            check.expect("linked: LD_PRELOAD", counts["ld_preload"], f"{interposer}:{args.stub_driver}")
+            check.true("linked: the program's child ran", os.path.exists(child_counts))
+
+        counts = run_workload(check, args, work, "dlopen", args.workload_dlopen)
+        if counts is not None:
+            check.expect("dlopen: LD_PRELOAD", counts["ld_preload"], interposer)
+
+        # Tracking off: preloaded, the interposer passes every call through.
+        env = clean_env(args)
+        env["LD_PRELOAD"] = interposer
+        off = subprocess.run([args.workload, "--threads", "2", "--iterations", "100", "--counts-json",
+                              os.path.join(work, "off.json")], env=env, cwd=work, capture_output=True, text=True,
+                             timeout=300)
+        check.expect("tracking off: exit status", off.returncode, 0)
+        check.expect("tracking off: no capture", [f for f in os.listdir(work) if f.startswith("memledger.")], [])
+        check.expect("tracking off: says nothing", off.stderr, "")
+
+        # No interposer beside memledger: a clear error, before running anything.
+        lonely = os.path.join(work, "lonely", "bin")
+        os.makedirs(lonely)
+        shutil.copy(os.path.join(args.bin_dir, "memledger"), lonely)
+        marker = os.path.join(work, "ran")
+        missing = subprocess.run([os.path.join(lonely, "memledger"), "run", "--cuda", "--", "touch", marker],
+                                 env=clean_env(args), capture_output=True, text=True, timeout=60)
+        check.expect("no interposer: exit status", missing.returncode, 127)
+        check.true("no interposer: names the library and where it looked",
+                   "libmemledger_cuda.so" in missing.stderr and os.path.join(lonely, "..", "lib") in missing.stderr,
+                   missing.stderr)
+        check.true("no interposer: says how to get it", "CUDA toolkit" in missing.stderr, missing.stderr)
+        check.true("no interposer: the program did not run", not os.path.exists(marker))
+    return check.exit_status()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+// stub_counts.h — the stub driver's own books (stub_driver.cc), what the
+// interposer's ledger must equal: per device and memory kind, allocations,
+// frees and what is live. Kinds name the ledger's memory types
+// (src/cuda/device_registry.h): DRAM (cuMemAlloc*, cuMemAllocAsync and the
+// runtime calls on them), MANAGED, VMM_PHYSICAL (cuMemCreate on a device,
+// freed when its last handle and mapping are gone). Physical memory on the
+// host is not counted: it is not device memory.
+#pragma once
+
+#include <cstdint>
+
+inline constexpr int kStubDevices = 2;
+inline constexpr int kStubKinds = 3;
+inline constexpr const char* kStubKindNames[kStubKinds] = {"DRAM", "MANAGED", "VMM_PHYSICAL"};
+
+struct StubKindCounts {
+  std::uint64_t allocs;
+  std::uint64_t frees;
+  std::uint64_t live_buffers;
+  std::uint64_t live_bytes;
+};
+
+struct StubDeviceCounts {
+  char name[64];
+  std::uint64_t total_bytes;
+  StubKindCounts kinds[kStubKinds];
+};
+
+struct StubCounts {
+  StubDeviceCounts devices[kStubDevices];
+};
+
+// Exported by the stub libcuda.so.1. Thread-safe.
+extern "C" void memledger_stub_counts(StubCounts* counts);
+using StubCountsFunction = void (*)(StubCounts*);
