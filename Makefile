@@ -7,6 +7,7 @@
 #   make fuzz-smoke         a short run of every fuzz target
 #   make fuzz-nightly       1,000,000 executions of every fuzz target (FUZZ_RUNS)
 #   make install            into PREFIX (default /usr/local)
+#   make deb                build/memledger_VERSION_ARCH.deb (and its -dbgsym .ddeb)
 
 SHELL := /bin/bash
 PREFIX ?= /usr/local
@@ -19,9 +20,10 @@ FUZZ_TARGETS := $(patsubst fuzz/%_fuzzer.cc,fuzz_%,$(wildcard fuzz/*_fuzzer.cc))
 DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
   libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev libcli11-dev \
   libzstd-dev libabsl-dev libcpp-httplib-dev libncurses-dev libdw-dev libelf-dev libunwind-dev \
-  clang-14 libclang-rt-14-dev prometheus tmux
+  clang-14 libclang-rt-14-dev prometheus tmux python3-dev pybind11-dev python3-pytest \
+  zlib1g-dev chromium fonts-dejavu-core dpkg-dev file
 
-.PHONY: all deps build test demo bench check-sanitizers test-asan test-tsan fuzz-build fuzz-smoke fuzz-nightly install clean
+.PHONY: all deps build test demo bench check-sanitizers test-asan test-tsan fuzz-build fuzz-smoke fuzz-nightly install deb clean
 
 all: build
 
@@ -43,9 +45,11 @@ test: build
 
 demo: build
 	@echo "== memledger demo: an LLM workload on two simulated devices, with 3 injected leaks =="
-	cd build && ./bin/memledger run --output demo.mlcap --summary-json demo-summary.json -- \
+	cd build && MEMLEDGER_STACKS=1 ./bin/memledger run --output demo.mlcap --summary-json demo-summary.json -- \
 	  ./bin/memledger-sim llm --devices 2 --leaks 3
-	@echo "== summary JSON: build/demo-summary.json; capture: build/demo.mlcap =="
+	@echo "== memory over time: peaks, top sites, growth =="
+	cd build && ./bin/memledger report demo.mlcap --html demo.html | sed -n '/^window:/,$$p'
+	@echo "== summary JSON: build/demo-summary.json; capture: build/demo.mlcap; timeline: build/demo.html =="
 
 bench: build
 	MEMLEDGER=1 MEMLEDGER_REPORT=0 ./build/bin/memledger-bench --benchmark_out=build/bench.json --benchmark_out_format=json
@@ -93,6 +97,10 @@ fuzz-nightly: fuzz-build
 
 install: build
 	cmake --install build --prefix $(PREFIX)
+
+# CPack (cmake/deb.cmake); dpkg-shlibdeps (dpkg-dev) fills in Depends.
+deb: build
+	cmake --build build --target package
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz
