@@ -27,12 +27,12 @@ class LeakSite:
 @dataclasses.dataclass(frozen=True)
 class Peak:
     """The most bytes ever live at once on a device in one memory type, and the record that first reached it
-    (None for a peak among buffers carried over from another ledger)."""
+    (as `memledger report` finds it)."""
     device: int
     type: str
     bytes: int
-    seq: int | None
-    time_ns: int | None  # CLOCK_MONOTONIC, as the consumer stamped the record
+    seq: int
+    time_ns: int  # CLOCK_MONOTONIC, as the consumer stamped the record
 
 
 class Capture:

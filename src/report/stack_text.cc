@@ -6,11 +6,12 @@
 
 namespace memledger {
 namespace {
-// memledger's own code: the library, and the inline hooks of its public
-// headers (compiled into the caller).
+// memledger's own code: the library, the CUDA interposer (its cudaMalloc is
+// what the program called: the program's frame calling it is the site), and
+// the inline hooks of its public headers (compiled into the caller).
 bool InMemledger(const SymbolizedFrame& frame) {
-  const std::string_view module(frame.module);
-  if (module.substr(module.rfind('/') + 1).starts_with("libmemledger.so")) return true;
+  const std::string_view file_name = std::string_view(frame.module).substr(frame.module.rfind('/') + 1);
+  if (file_name.starts_with("libmemledger.so") || file_name.starts_with("libmemledger_cuda.so")) return true;
   const std::string_view file(frame.file);
   return file.ends_with("/memledger/memledger.h") || file.ends_with("/memledger/memledger.hpp");
 }

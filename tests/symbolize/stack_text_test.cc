@@ -30,5 +30,20 @@ TEST(StackLines, AStackOfLanguageFramesOnly) {
   EXPECT_TRUE(StackLines(books, 2, symbolizer).empty());
 }
 
+TEST(StackLines, MemledgersOwnLibrariesAreLeftOut) {
+  ProcessBooks books;
+  const auto module = [](std::uint64_t start, std::string path) {
+    return ModuleDescription{.base = start, .start = start, .end = start + 0x10000, .build_id = {}, .path = path};
+  };
+  books.modules = {module(0x100000, "/usr/lib/libmemledger_cuda.so"), module(0x200000, "/usr/lib/libmemledger.so.0"),
+                   module(0x300000, "/opt/app/trainer")};
+  // The interposer's cudaMalloc, the library's hook, then the program's call.
+  books.stacks[4] = {0x100040, 0x200080, 0x3000c0};
+  Symbolizer symbolizer;
+  const auto lines = StackLines(books, 4, symbolizer);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("trainer"), std::string::npos) << lines[0];
+}
+
 }  // namespace
 }  // namespace memledger
