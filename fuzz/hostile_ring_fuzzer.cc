@@ -2,7 +2,8 @@
 // process: header words (head, tail, dropped) and every slot come from the
 // fuzzer, and ClientSession drains and finishes it as the server does. No
 // crash, no hang, the ledger's invariants hold, and a bystander process's
-// books are untouched.
+// books are untouched. What the session applies also goes to a capture
+// writer (as under `serve --capture`), into /dev/null.
 #include <unistd.h>
 
 #include <cstdint>
@@ -60,7 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ledger.Apply(bystander, Record{alloc, {}});
 
   const ProcessIndex hostile = ledger.BeginProcess(2, "hostile");
-  ClientSession session(dup(STDERR_FILENO), -1, 2, 0, std::move(ring), hostile);
+  auto capture = CaptureWriter::Open("/dev/null", CaptureStart{2, "hostile", 0, {}}, &error);
+  ClientSession session(dup(STDERR_FILENO), -1, 2, 0, std::move(ring), hostile, std::move(capture));
   session.Drain(ledger, 1 << 20);
   session.Finish(ledger);
 
