@@ -4,6 +4,7 @@
 #include "export_command.h"
 #include "report_command.h"
 #include "run_command.h"
+#include "seconds_arg.h"
 #include "serve_command.h"
 #include "status_command.h"
 #include "top_command.h"
@@ -58,15 +59,14 @@ int main(int argc, char** argv) {
                        "growth and capture sections");
   report_cmd->add_option("--html", report.html,
                          "Write a self-contained HTML timeline here (memory over time per device, peaks, leaks)");
-  const auto seconds = CLI::AsNumberWithUnit(std::map<std::string, double>{{"s", 1}, {"ms", 1e-3}, {"us", 1e-6},
-                                                                          {"m", 60}, {"min", 60}},
-                                             CLI::AsNumberWithUnit::CASE_SENSITIVE);
-  report_cmd->add_option("--since", report.since_s, "Only from this time on (since the first record): 12.5, 300ms, 2m")
-      ->transform(seconds)
-      ->check(CLI::NonNegativeNumber);
-  report_cmd->add_option("--until", report.until_s, "Only up to this time (the books end there)")
-      ->transform(seconds)
-      ->check(CLI::NonNegativeNumber);
+  const auto seconds = CLI::Validator(
+      [](std::string& text) {
+        return memledger::ParseSeconds(text) ? std::string() : "not a time: " + text + " (e.g. 12.5, 300ms, 2m)";
+      },
+      "TIME");
+  report_cmd->add_option("--since", report.since, "Only from this time on (since the first record): 12.5, 300ms, 2m")
+      ->check(seconds);
+  report_cmd->add_option("--until", report.until, "Only up to this time (the books end there)")->check(seconds);
   report_cmd->footer("Example: MEMLEDGER_STACKS=1 memledger run -o leaky.mlcap -- memledger-sim leaky --leaks 6\n"
                      "         memledger report leaky.mlcap --leaks\n"
                      "         memledger report llm.mlcap --since 2s --until 5s --html llm.html");

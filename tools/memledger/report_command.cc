@@ -18,13 +18,15 @@
 #include "report/summary_json.h"
 #include "report/text_report.h"
 #include "report/timeline_recorder.h"
+#include "seconds_arg.h"
 
 namespace memledger {
 namespace {
 
-std::optional<std::uint64_t> Nanoseconds(std::optional<double> seconds) {
-  if (!seconds) return std::nullopt;
-  return static_cast<std::uint64_t>(std::llround(*seconds * 1e9));
+// The window's end in nanoseconds (CLI11 checked the text already).
+std::optional<std::uint64_t> Nanoseconds(const std::string& time) {
+  if (time.empty()) return std::nullopt;
+  return static_cast<std::uint64_t>(std::llround(ParseSeconds(time).value_or(0) * 1e9));
 }
 
 // What the JSON says about the file itself.
@@ -54,13 +56,14 @@ bool WriteHtml(const std::string& path, const Timeline& timeline) {
 }  // namespace
 
 int ReportCommand(const ReportOptions& options) {
-  if (options.since_s && options.until_s && *options.since_s > *options.until_s) {
-    std::fprintf(stderr, "memledger report: --since (%g s) is after --until (%g s)\n", *options.since_s,
-                 *options.until_s);
+  const AnalysisWindow window{Nanoseconds(options.since), Nanoseconds(options.until)};
+  if (window.since_ns && window.until_ns && *window.since_ns > *window.until_ns) {
+    std::fprintf(stderr, "memledger report: --since (%s) is after --until (%s)\n", options.since.c_str(),
+                 options.until.c_str());
     return 2;
   }
   Ledger ledger;
-  CaptureAnalysis analysis(AnalysisWindow{Nanoseconds(options.since_s), Nanoseconds(options.until_s)});
+  CaptureAnalysis analysis(window);
   // The HTML timeline records every change beside the analysis.
   std::optional<TimelineRecorder> timeline;
   std::optional<BufferListenerFanout> both;

@@ -6,7 +6,6 @@
 // timeline besides; within a time window (--since, --until).
 #pragma once
 
-#include <optional>
 #include <string>
 
 namespace memledger {
@@ -16,8 +15,8 @@ struct ReportOptions {
   bool leaks_only = false;
   bool json = false;
   std::string html;  // write the HTML timeline here; empty: none
-  std::optional<double> since_s;  // seconds since the capture's first record
-  std::optional<double> until_s;
+  std::string since;  // a time since the capture's first record (seconds_arg.h); empty: none
+  std::string until;
 };
 
 int ReportCommand(const ReportOptions& options);
