@@ -94,7 +94,7 @@ constinit bool g_shutting_down = false;  // protected by g_consumer_mutex
 constinit std::once_flag g_stacks_once;
 constinit std::atomic<StackTable*> g_stack_table{nullptr};
 constinit StackUnwinder g_unwinder = StackUnwinder::kFramePointers;
-constinit CodeRange g_own_code;  // this library's code: its frames are left out of stacks
+constinit CodeRange g_own_code;  // the hook-to-walk functions: their frames are left out of stacks
 // Orders MODULE records before the STACK records that need them; guards
 // g_modules and g_language_frames.
 constinit std::mutex g_stack_mutex;
@@ -239,7 +239,7 @@ void DefineStack(std::uint32_t id, std::span<const std::uint64_t> frames) {
 // for first: when there are any, the native walk leaves out the binding's
 // glue and ends at the interpreter, and they follow the native frames. When
 // both are deeper than `depth`, each gets half of it.
-[[gnu::noinline]] std::uint32_t CurrentStack(std::uint32_t depth) {
+MEMLEDGER_HOOK_PATH [[gnu::noinline]] std::uint32_t CurrentStack(std::uint32_t depth) {
   std::uint64_t frames[kMaxStackDepth];
   std::uint64_t language[kMaxStackDepth];
   std::size_t language_depth = 0;
@@ -267,7 +267,7 @@ void DefineStack(std::uint32_t id, std::span<const std::uint64_t> frames) {
   return interned.id;
 }
 
-void Track(EventKind kind, std::uint32_t device, std::uint8_t type, std::uint64_t id, std::uint64_t address,
+MEMLEDGER_HOOK_PATH void Track(EventKind kind, std::uint32_t device, std::uint8_t type, std::uint64_t id, std::uint64_t address,
            std::uint64_t size) {
   if (!Active()) return;
   Event e = MakeEvent(kind, device, type, id, address, size);
@@ -283,7 +283,7 @@ std::uint32_t SetStackDepth(std::uint32_t depth) {
   if (depth != 0) {
     std::call_once(g_stacks_once, [] {
       if (g_config->stacks != StackUnwinder::kOff) g_unwinder = g_config->stacks;
-      g_own_code = CodeRangeOf(reinterpret_cast<const void*>(&CurrentStack));
+      g_own_code = HookPathCode();
       {
         std::lock_guard lock(g_stack_mutex);
         g_modules = new ModuleMap();
@@ -566,25 +566,25 @@ using namespace memledger;
 
 extern "C" {
 
-MEMLEDGER_API void memledger_record_alloc(uint32_t device, memledger_mem_type type, uint64_t buffer_id,
+MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_alloc(uint32_t device, memledger_mem_type type, uint64_t buffer_id,
                                           uint64_t address, uint64_t size) {
   Track(EventKind::kAlloc, device, type, buffer_id, address, size);
 }
-MEMLEDGER_API void memledger_record_free(uint32_t device, memledger_mem_type type, uint64_t buffer_id,
+MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_free(uint32_t device, memledger_mem_type type, uint64_t buffer_id,
                                          uint64_t address) {
   Track(EventKind::kFree, device, type, buffer_id, address, 0);
 }
-MEMLEDGER_API void memledger_record_cb_alloc(uint32_t device, uint64_t cb_id, uint64_t address, uint64_t size) {
+MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_cb_alloc(uint32_t device, uint64_t cb_id, uint64_t address, uint64_t size) {
   Track(EventKind::kCbAlloc, device, MEMLEDGER_CB, cb_id, address, size);
 }
-MEMLEDGER_API void memledger_record_cb_free(uint32_t device, uint64_t cb_id, uint64_t address) {
+MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_cb_free(uint32_t device, uint64_t cb_id, uint64_t address) {
   Track(EventKind::kCbFree, device, MEMLEDGER_CB, cb_id, address, 0);
 }
-MEMLEDGER_API void memledger_record_kernel_load(uint32_t device, uint64_t kernel_id, uint64_t address,
+MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_kernel_load(uint32_t device, uint64_t kernel_id, uint64_t address,
                                                 uint64_t size) {
   Track(EventKind::kKernelLoad, device, MEMLEDGER_KERNEL, kernel_id, address, size);
 }
-MEMLEDGER_API void memledger_record_kernel_unload(uint32_t device, uint64_t kernel_id, uint64_t address) {
+MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_kernel_unload(uint32_t device, uint64_t kernel_id, uint64_t address) {
   Track(EventKind::kKernelUnload, device, MEMLEDGER_KERNEL, kernel_id, address, 0);
 }
 

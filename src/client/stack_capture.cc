@@ -41,7 +41,7 @@ bool Skipped(const FrameFilter& filter, std::size_t n, std::uint64_t address) {
   return n == 0 && (filter.skip.Contains(address) || filter.glue.Contains(address));
 }
 
-[[gnu::noinline]] CapturedStack WalkFramePointers(std::uint64_t* frames, std::size_t depth, const FrameFilter& filter,
+MEMLEDGER_HOOK_PATH [[gnu::noinline]] CapturedStack WalkFramePointers(std::uint64_t* frames, std::size_t depth, const FrameFilter& filter,
                                                   const MappedCode* code) {
   const StackBounds& bounds = ThreadStackBounds();
   auto fp = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
@@ -63,7 +63,7 @@ bool Skipped(const FrameFilter& filter, std::size_t n, std::uint64_t address) {
   return {n, 0};
 }
 
-CapturedStack Unwind(std::uint64_t* frames, std::size_t depth, const FrameFilter& filter) {
+MEMLEDGER_HOOK_PATH CapturedStack Unwind(std::uint64_t* frames, std::size_t depth, const FrameFilter& filter) {
   constexpr int kMaxRaw = 96;  // room for our own frames before the application's
   void* raw[kMaxRaw];
   const int got = unw_backtrace(raw, kMaxRaw);
@@ -78,6 +78,16 @@ CapturedStack Unwind(std::uint64_t* frames, std::size_t depth, const FrameFilter
 
 }  // namespace
 
+// The linker's bounds of the section (it defines them for a section whose
+// name is a C identifier).
+extern "C" const char __start_memledger_hook_path[];
+extern "C" const char __stop_memledger_hook_path[];
+
+CodeRange HookPathCode() {
+  return {reinterpret_cast<std::uint64_t>(__start_memledger_hook_path),
+          reinterpret_cast<std::uint64_t>(__stop_memledger_hook_path)};
+}
+
 MappedCode::MappedCode(std::vector<CodeRange> ranges) : ranges_(std::move(ranges)) {
   std::sort(ranges_.begin(), ranges_.end(), [](const CodeRange& a, const CodeRange& b) { return a.start < b.start; });
 }
@@ -89,7 +99,7 @@ bool MappedCode::Contains(std::uint64_t address) const {
   return it != ranges_.begin() && std::prev(it)->Contains(address);
 }
 
-CapturedStack CaptureStack(StackUnwinder how, std::uint64_t* frames, std::size_t depth, const FrameFilter& filter,
+MEMLEDGER_HOOK_PATH CapturedStack CaptureStack(StackUnwinder how, std::uint64_t* frames, std::size_t depth, const FrameFilter& filter,
                            const MappedCode* code) {
   switch (how) {
     case StackUnwinder::kFramePointers: return WalkFramePointers(frames, depth, filter, code);

@@ -66,4 +66,12 @@ CapturedStack CaptureStack(StackUnwinder how, std::uint64_t* frames, std::size_t
 // in; empty when none.
 CodeRange CodeRangeOf(const void* address);
 
+// The functions between a public hook and the stack walk are placed in one
+// section, so that their frames are left out by address whether memledger is
+// a shared library or linked into the program (libmemledger.a), where the
+// object's whole code segment is the program's own.
+#define MEMLEDGER_HOOK_PATH [[gnu::section("memledger_hook_path")]]
+// The code of this object's functions marked MEMLEDGER_HOOK_PATH.
+CodeRange HookPathCode();
+
 }  // namespace memledger
