@@ -13,32 +13,13 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "hook_loop.h"
 #include "memledger/memledger.h"
 
 namespace {
 
-constexpr std::uint64_t kFlushEvery = 1 << 16;  // well below the ring's capacity
-
-// Alloc/free pairs over a small working set, as an allocator's callers make them.
-void HookLoop(benchmark::State& state) {
-  const auto thread = static_cast<std::uint64_t>(state.thread_index()) << 40;
-  std::uint64_t i = 0;
-  for (auto _ : state) {
-    const std::uint64_t id = thread | (i >> 1);
-    if ((i & 1) == 0) {
-      memledger_alloc(0, MEMLEDGER_DRAM, id + 1, 0x1000 * (id & 1023), 4096);
-    } else {
-      memledger_free(0, MEMLEDGER_DRAM, id + 1, 0x1000 * (id & 1023));
-    }
-    if (++i % kFlushEvery == 0) {
-      // The consumer catches up off the clock: we measure the hook, not a full ring.
-      state.PauseTiming();
-      memledger_flush();
-      state.ResumeTiming();
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
-}
+using memledger::bench::HookLoop;
+using memledger::bench::NestedHookLoop;
 
 void BM_HookDisabled(benchmark::State& state) {
   const int saved = memledger_hooks_active;
@@ -75,24 +56,13 @@ void BM_HookEnabled(benchmark::State& state) {
 }
 BENCHMARK(BM_HookEnabled)->Threads(1)->Threads(2)->Repetitions(5)->DisplayAggregatesOnly(true)->UseRealTime();
 
-// Runs `body` under `frames` more frames of calls, so a stack walk finds as
-// many frames as it asks for.
-[[gnu::noinline]] void Nested(int frames, benchmark::State& state) {
-  if (frames == 0) {
-    HookLoop(state);
-  } else {
-    Nested(frames - 1, state);
-  }
-  benchmark::DoNotOptimize(frames);  // not a tail call: each level keeps its frame
-}
-
 void BM_HookStacks(benchmark::State& state) {
   const int depth = static_cast<int>(state.range(0));
   if (memledger_set_stack_depth(depth) < 0) {
     state.SkipWithError("tracking is off: run with MEMLEDGER=1 MEMLEDGER_REPORT=0");
     return;
   }
-  Nested(depth, state);
+  NestedHookLoop(depth, state);
   memledger_set_stack_depth(0);
 }
 BENCHMARK(BM_HookStacks)->Arg(16)->Arg(32)->Repetitions(5)->DisplayAggregatesOnly(true)->UseRealTime();

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "hook_loop.h"
 #include "memledger/memledger.h"
 
 namespace py = pybind11;
@@ -22,35 +23,8 @@ namespace py = pybind11;
 namespace {
 
 constexpr int kStackDepth = 16;
-constexpr std::uint64_t kFlushEvery = 1 << 16;  // well below the ring's capacity
-
-// Alloc/free pairs over a small working set, as in hook_bench.cc.
-[[gnu::noinline]] void HookLoop(benchmark::State& state) {
-  std::uint64_t i = 0;
-  for (auto _ : state) {
-    const std::uint64_t id = i >> 1;
-    if ((i & 1) == 0) {
-      memledger_alloc(0, MEMLEDGER_DRAM, id + 1, 0x1000 * (id & 1023), 4096);
-    } else {
-      memledger_free(0, MEMLEDGER_DRAM, id + 1, 0x1000 * (id & 1023));
-    }
-    if (++i % kFlushEvery == 0) {
-      state.PauseTiming();
-      memledger_flush();
-      state.ResumeTiming();
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-
-[[gnu::noinline]] void Nested(int frames, benchmark::State& state) {
-  if (frames == 0) {
-    HookLoop(state);
-  } else {
-    Nested(frames - 1, state);
-  }
-  benchmark::DoNotOptimize(frames);  // not a tail call: each level keeps its frame
-}
+using memledger::bench::HookLoop;
+using memledger::bench::NestedHookLoop;
 
 benchmark::State* g_state = nullptr;  // the running Python benchmark's, for run() below
 
@@ -66,7 +40,7 @@ void NativeLoop(benchmark::State& state) {
   if (!StacksOn(state)) return;
   {
     py::gil_scoped_release unlocked;
-    Nested(static_cast<int>(state.range(0)), state);
+    NestedHookLoop(static_cast<int>(state.range(0)), state);
   }
   memledger_set_stack_depth(0);
 }

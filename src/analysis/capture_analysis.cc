@@ -97,7 +97,7 @@ void CaptureAnalysis::OnLive(const LiveKey& key, const LiveBuffer& buffer) {
   }
 }
 
-void CaptureAnalysis::OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone, std::uint64_t, std::uint64_t) {
+void CaptureAnalysis::OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone, std::uint64_t) {
   const SeriesKey series_key{key.process, key.device, buffer.type};
   Series& series = SeriesOf(series_key);
   series.live -= buffer.size;

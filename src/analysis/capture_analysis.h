@@ -103,8 +103,7 @@ class CaptureAnalysis final : public BufferListener {
   ProcessStream::StopBefore StopBefore();
 
   void OnLive(const LiveKey& key, const LiveBuffer& buffer) override;
-  void OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone how, std::uint64_t seq,
-              std::uint64_t time_ns) override;
+  void OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone how, std::uint64_t time_ns) override;
 
   // --- results, once the replay is done ---
   // Every series that held anything in the window, by process, device, type.

@@ -28,10 +28,9 @@ class BufferListener {
   virtual ~BufferListener() = default;
   // `buffer` became live (an alloc, or carried over from another ledger).
   virtual void OnLive(const LiveKey& key, const LiveBuffer& buffer) = 0;
-  // `buffer` stopped being live at the record with `seq` and `time_ns` (the
-  // last record applied, for leaks at a process end the ledger was told of).
-  virtual void OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone how, std::uint64_t seq,
-                      std::uint64_t time_ns) = 0;
+  // `buffer` stopped being live at the record stamped `time_ns` (the last
+  // record applied, for leaks at a process end the ledger was told of).
+  virtual void OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone how, std::uint64_t time_ns) = 0;
 };
 
 // Tells several listeners (not owned), in the order given.
@@ -41,9 +40,8 @@ class BufferListenerFanout final : public BufferListener {
   void OnLive(const LiveKey& key, const LiveBuffer& buffer) override {
     for (BufferListener* listener : listeners_) listener->OnLive(key, buffer);
   }
-  void OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone how, std::uint64_t seq,
-              std::uint64_t time_ns) override {
-    for (BufferListener* listener : listeners_) listener->OnGone(key, buffer, how, seq, time_ns);
+  void OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone how, std::uint64_t time_ns) override {
+    for (BufferListener* listener : listeners_) listener->OnGone(key, buffer, how, time_ns);
   }
 
  private:

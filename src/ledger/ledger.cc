@@ -125,7 +125,6 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
   ++events_;
   ++books.events;
   const Event& e = record.event;
-  applying_seq_ = e.seq;
   applying_time_ns_ = e.time_ns;
   switch (record.kind()) {
     case EventKind::kAlloc: OnAlloc(books, p, e, BufferClass::kBuffer); break;
@@ -293,7 +292,7 @@ void Ledger::Count(ProcessBooks& books, std::uint32_t process, Anomaly anomaly, 
 
 void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                      std::uint64_t seq, std::uint32_t stack) {
-  if (listener_ != nullptr) listener_->OnGone(key, buffer, how, applying_seq_, applying_time_ns_);
+  if (listener_ != nullptr) listener_->OnGone(key, buffer, how, applying_time_ns_);
   Account& account = AccountFor(key.process, key.device, buffer.type, key.cls);
   TypeCounters& mine = *account.process_counters;
   TypeCounters& all = *account.device_counters;

@@ -170,8 +170,7 @@ class Ledger {
 
   std::uint64_t events_ = 0;
   BufferListener* listener_ = nullptr;
-  std::uint64_t applying_seq_ = 0;      // of the record being (or last) applied
-  std::uint64_t applying_time_ns_ = 0;
+  std::uint64_t applying_time_ns_ = 0;  // of the record being (or last) applied
   std::vector<ProcessBooks> processes_;
   std::deque<DeviceBooks> devices_;  // a deque: growing it never moves a device's books
   std::vector<std::string> type_names_;  // ledger-wide types: built-ins, then pools by name

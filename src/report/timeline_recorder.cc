@@ -36,8 +36,7 @@ void TimelineRecorder::OnLive(const LiveKey& key, const LiveBuffer& buffer) {
   Add(key, buffer, buffer.time_ns, static_cast<std::int64_t>(buffer.size));
 }
 
-void TimelineRecorder::OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone, std::uint64_t,
-                              std::uint64_t time_ns) {
+void TimelineRecorder::OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone, std::uint64_t time_ns) {
   Add(key, buffer, time_ns, -static_cast<std::int64_t>(buffer.size));
 }
 
@@ -57,7 +56,6 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
     timeline.series.push_back(TimelineSeries{key.device, device_name(key.device), ledger.type_name(key.type),
                                              std::string(ledger.tag_name(key.process, key.tag))});
   }
-  const auto site_of = [&](std::uint32_t process, std::uint32_t stack) { return SiteIndex(process, stack); };
   // Sites of leaks and anomalies may have no change in the window: index them first.
   const auto leaks = SortedLeakSites(ledger);
   const auto anomalies = SortedAnomalySites(ledger);
@@ -65,13 +63,13 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
     const auto device = static_cast<std::uint16_t>(leak.key.device);
     timeline.leaks.push_back(TimelineLeak{device, device_name(device), ledger.type_name(leak.key.type),
                                           std::string(ledger.tag_name(leak.key.process, leak.key.tag)),
-                                          site_of(leak.key.process, leak.key.stack), leak.totals.bytes,
+                                          SiteIndex(leak.key.process, leak.key.stack), leak.totals.bytes,
                                           leak.totals.buffers});
   }
   for (const AnomalySite& anomaly : anomalies) {
     timeline.anomalies.push_back(TimelineAnomaly{std::string(AnomalyName(anomaly.key.kind)), anomaly.count,
-                                                 site_of(anomaly.key.process, anomaly.key.stack),
-                                                 site_of(anomaly.key.process, anomaly.key.alloc_stack)});
+                                                 SiteIndex(anomaly.key.process, anomaly.key.stack),
+                                                 SiteIndex(anomaly.key.process, anomaly.key.alloc_stack)});
   }
   for (const SeriesPeak& peak : analysis_.Peaks(ledger)) {
     TimelinePeak out{peak.series.device, device_name(peak.series.device), ledger.type_name(peak.series.type),
@@ -82,7 +80,7 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
                      {}, {}};
     const std::uint32_t process = peak.series.process;
     for (const SiteAmount& amount : peak.live) {
-      out.sites.push_back(TimelineSiteBytes{site_of(process, amount.site.stack),
+      out.sites.push_back(TimelineSiteBytes{SiteIndex(process, amount.site.stack),
                                             std::string(ledger.tag_name(process, amount.site.tag)), amount.bytes,
                                             amount.buffers});
     }

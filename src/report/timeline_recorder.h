@@ -27,8 +27,7 @@ class TimelineRecorder final : public BufferListener {
   explicit TimelineRecorder(const CaptureAnalysis& analysis);
 
   void OnLive(const LiveKey& key, const LiveBuffer& buffer) override;
-  void OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone how, std::uint64_t seq,
-              std::uint64_t time_ns) override;
+  void OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone how, std::uint64_t time_ns) override;
 
   // The timeline of what was replayed into `ledger`; `title` and `problem`
   // (what was cut) as the report shows them. Leaves the recorder empty.
