@@ -142,15 +142,15 @@ std::vector<SeriesPeak> CaptureAnalysis::Peaks(const Ledger& ledger) const {
     amount.buffers += site.freed_since_peak_buffers;
   }
   // Still live at the end, allocated by the peak: live at the peak.
-  for (const auto& [key, buffer] : ledger.live()) {
+  ledger.ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
     const SeriesKey series_key{key.process, key.device, buffer.type};
     const auto series = series_.find(series_key);
-    if (series == series_.end() || !series->second.has_peak || buffer.seq > series->second.peak_seq) continue;
+    if (series == series_.end() || !series->second.has_peak || buffer.seq > series->second.peak_seq) return;
     const SiteKey site{series_key, buffer.tag, buffer.stack};
     SiteAmount& amount = at_peak.try_emplace(site, SiteAmount{site, 0, 0}).first->second;
     amount.bytes += buffer.size;
     ++amount.buffers;
-  }
+  });
   for (const auto& [key, amount] : at_peak) peaks[key.series].live.push_back(amount);
   std::vector<SeriesPeak> result;
   for (auto& [key, peak] : peaks) {

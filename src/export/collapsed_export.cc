@@ -81,7 +81,7 @@ ReplayResult ExportCollapsed(const std::string& capture, CollapsedAt at, std::os
     std::uint64_t records = 0;
     result = ReplayCapture(capture, ledger, {.observer = [&](ProcessIndex, const Record&) {
       if (++records != at_peak) return;
-      for (const auto& [key, buffer] : ledger.live()) bytes_by_stack[buffer.stack] += buffer.size;
+      ledger.ForEachLive([&](const LiveKey&, const LiveBuffer& buffer) { bytes_by_stack[buffer.stack] += buffer.size; });
     }});
   }
   if (result.opened) Write(ledger.process(result.process), bytes_by_stack, out);

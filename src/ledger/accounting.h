@@ -47,8 +47,11 @@ enum class Anomaly : std::uint8_t {
   kOverlap = 3,       // two live buffers intersect on one device and memory type
   kLateFreeHook = 4,  // an overlap the older buffer's free resolved: free hook placed too late
   kInvalidEvent = 5,  // bad device, memory type, size or payload
+  // A device opened with a description (name, capacities) other than the one
+  // it already has: the first stays, the opener is told here.
+  kDeviceConflict = 6,
 };
-inline constexpr int kAnomalyCount = 6;
+inline constexpr int kAnomalyCount = 7;
 using AnomalyCounts = std::array<std::uint64_t, kAnomalyCount>;
 // "unknown_free", "double_free", ... as in the summary schema.
 std::string_view AnomalyName(Anomaly anomaly);

@@ -19,7 +19,6 @@ EventKind AllocKindOf(BufferClass cls) {
 }  // namespace
 
 void AppendLiveBuffers(const Ledger& ledger, ProcessIndex process, std::vector<Event>& slots) {
-  const auto p = static_cast<std::uint32_t>(process);
   const ProcessBooks& books = ledger.process(process);
   // Ledger-wide type -> the process's own type number.
   std::array<std::uint8_t, MEMLEDGER_MAX_TYPES> local_type{};
@@ -27,9 +26,7 @@ void AppendLiveBuffers(const Ledger& ledger, ProcessIndex process, std::vector<E
     if (books.type_map[local] < MEMLEDGER_MAX_TYPES) local_type[books.type_map[local]] = static_cast<std::uint8_t>(local);
   }
   std::vector<std::pair<const LiveKey*, const LiveBuffer*>> held;
-  for (const auto& [key, buffer] : ledger.live()) {
-    if (key.process == p) held.emplace_back(&key, &buffer);
-  }
+  ledger.ForEachLiveOf(process, [&](const LiveKey& key, const LiveBuffer& buffer) { held.emplace_back(&key, &buffer); });
   std::sort(held.begin(), held.end(), [](const auto& a, const auto& b) { return a.second->seq < b.second->seq; });
   slots.reserve(slots.size() + held.size());
   for (const auto& [key, buffer] : held) {

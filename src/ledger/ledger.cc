@@ -16,9 +16,12 @@
 
 namespace memledger {
 namespace {
-// Debug builds check the invariants at every state transition that settles books.
+// Debug builds check the invariants at every state transition that settles
+// books, while the ledger is small enough for an O(live) walk each time.
+constexpr std::size_t kMaxLiveToValidate = 1 << 16;
 void CheckInvariants([[maybe_unused]] const Ledger& ledger) {
 #ifndef NDEBUG
+  if (ledger.live_buffer_count() > kMaxLiveToValidate) return;
   if (const auto violation = ledger.Validate()) {
     std::fprintf(stderr, "memledger: ledger invariant broken: %s\n", violation->c_str());
     std::abort();
@@ -66,6 +69,7 @@ std::string_view AnomalyName(Anomaly anomaly) {
     case Anomaly::kOverlap: return "overlap";
     case Anomaly::kLateFreeHook: return "late_free_hook";
     case Anomaly::kInvalidEvent: return "invalid_events";
+    case Anomaly::kDeviceConflict: return "device_conflict";
   }
   return "unknown";
 }
@@ -91,7 +95,7 @@ ProcessIndex Ledger::BeginProcess(std::uint32_t pid, std::string comm, std::opti
   books.type_map.fill(kUnmappedType);
   for (int t = 0; t < kBuiltinTypeCount; ++t) books.type_map[t] = static_cast<std::uint8_t>(t);
   processes_.push_back(std::move(books));
-  accounts_.emplace_back();
+  places_.emplace_back();
   return static_cast<ProcessIndex>(processes_.size() - 1);
 }
 
@@ -106,7 +110,7 @@ void Ledger::JoinLate(ProcessIndex process, const Handover& before) {
 void Ledger::ApplyCarriedAlloc(ProcessIndex process, const Record& record) {
   const auto p = static_cast<std::uint32_t>(process);
   ProcessBooks& books = processes_[p];
-  const std::size_t live_before = live_.size();
+  const std::size_t live_before = live_count_;
   const Event& e = record.event;
   switch (record.kind()) {
     case EventKind::kAlloc: OnAlloc(books, p, e, BufferClass::kBuffer); break;
@@ -114,7 +118,7 @@ void Ledger::ApplyCarriedAlloc(ProcessIndex process, const Record& record) {
     case EventKind::kKernelLoad: OnAlloc(books, p, e, BufferClass::kKernelBinary); break;
     default: Count(books, Anomaly::kInvalidEvent); return;
   }
-  if (live_.size() == live_before) return;  // refused as invalid, or replaced a live one
+  if (live_count_ == live_before) return;  // refused as invalid, or replaced a live one
   ++books.handover.carried_buffers;
   books.handover.carried_bytes += e.size;
 }
@@ -140,8 +144,7 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
         break;
       }
       LeakLive(p, e.device);
-      Device(e.device).open = false;
-      if (e.device < books.open_devices.size()) books.open_devices[e.device] = false;
+      CloseFor(books, e.device);
       CheckInvariants(*this);
       break;
     case EventKind::kTag: books.tag_names[e.tag] = BoundedName(record.payload); break;
@@ -201,12 +204,11 @@ Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device,
   const std::uint64_t key = (std::uint64_t{process} << 32) | (std::uint64_t{device} << 16) |
                             (std::uint64_t{type} << 8) | static_cast<std::uint8_t>(cls);
   if (key == last_account_key_ && last_account_ != nullptr) return *last_account_;
-  auto& devices = accounts_[process];
-  if (devices.size() <= device) devices.resize(device + 1);
-  if (!devices[device]) devices[device] = std::make_unique<DeviceAccounts>();
-  auto& account = (*devices[device])[type * kBufferClassCount + static_cast<std::size_t>(cls)];
+  Place& place = PlaceOf(process, device);
+  auto& account = place.accounts[type * kBufferClassCount + static_cast<std::size_t>(cls)];
   if (!account) {
-    account.reset(new Account{&ProcessCounters(processes_[process], device, type), &Device(device).types[type], {}});
+    account.reset(new Account{&ProcessCounters(processes_[process], device, type), &Device(device).types[type],
+                              &place.live, {}});
   }
   last_account_key_ = key;
   last_account_ = account.get();
@@ -231,19 +233,21 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   }
   const LiveKey key{process, e.device, cls, 0, e.buffer_id != 0 ? e.buffer_id : e.address};
   const LiveBuffer buffer{e.address, e.size, e.seq, e.time_ns, e.stack, e.tag, 0, 0, *type, false};
-  auto [it, inserted] = live_.try_emplace(key, buffer);
-  if (!inserted) {
+  auto [it, inserted] = account.live->try_emplace(key, buffer);
+  if (inserted) {
+    ++live_count_;
+  } else {
     Count(books, process, Anomaly::kDoubleAlloc, e.stack, it->second.stack);
     Release(books, key, it->second, ReleaseAs::kReplaced, e.seq, e.stack);
     it->second = buffer;
   }
   account.process_counters->Add(e.size);
   account.device_counters->Add(e.size);
-  if (HasAddress(key, it->second)) IndexAndMarkOverlaps(account.index, key, it->second);
+  if (HasAddress(key, it->second)) IndexAndMarkOverlaps(account, key, it->second);
   if (listener_ != nullptr) listener_->OnLive(key, it->second);
 }
 
-void Ledger::IndexAndMarkOverlaps(AddressIndex& index, const LiveKey& key, LiveBuffer& buffer) {
+void Ledger::IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuffer& buffer) {
   auto mark = [&](LiveBuffer& older) {
     buffer.overlapped_older = true;
     if (older.overlapped_by == 0) {
@@ -252,7 +256,8 @@ void Ledger::IndexAndMarkOverlaps(AddressIndex& index, const LiveKey& key, LiveB
     }
     if (older.overlapped_by != std::numeric_limits<std::uint16_t>::max()) ++older.overlapped_by;
   };
-  index.Insert(buffer.address, EndOf(buffer.address, buffer.size), key.identity, LiveIn(live_, key, buffer.type), mark);
+  account.index.Insert(buffer.address, EndOf(buffer.address, buffer.size), key.identity,
+                       LiveIn(*account.live, key, buffer.type), mark);
 }
 
 void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls) {
@@ -262,8 +267,9 @@ void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, 
   }
   const LiveKey key{process, e.device, cls, 0, e.buffer_id != 0 ? e.buffer_id : e.address};
   const std::size_t hash = LiveKeyHash{}(key);
-  auto it = live_.find(key, hash);
-  if (it == live_.end()) {
+  LiveTable* live = LiveTableOf(process, e.device);
+  const auto it = live != nullptr ? live->find(key, hash) : LiveTable::iterator{};
+  if (live == nullptr || it == live->end()) {
     if (recent_frees_.Contains(key, hash)) {
       Count(books, process, Anomaly::kDoubleFree, e.stack, 0);
     } else if (books.handover.joined_late) {
@@ -274,7 +280,8 @@ void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, 
     return;
   }
   Release(books, key, it->second, ReleaseAs::kFreed, e.seq, e.stack);
-  live_.erase(it);
+  live->erase(it);
+  --live_count_;
   recent_frees_.Remember(key, hash);
 }
 
@@ -327,19 +334,34 @@ void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& 
 }
 
 void Ledger::LeakLive(std::uint32_t process, std::optional<std::uint16_t> device) {
-  std::vector<LiveKey> leaked;
-  for (const auto& [key, buffer] : live_) {
-    if (key.process == process && (!device || key.device == *device)) leaked.push_back(key);
+  auto& places = places_[process];
+  std::vector<std::pair<std::uint64_t, LiveKey>> leaked;  // (seq, key)
+  for (std::size_t d = 0; d < places.size(); ++d) {
+    if (!places[d] || (device && d != *device)) continue;
+    for (const auto& [key, buffer] : places[d]->live) leaked.emplace_back(buffer.seq, key);
   }
   // Oldest first, so that the books do not depend on hash order.
-  std::sort(leaked.begin(), leaked.end(),
-            [&](const LiveKey& a, const LiveKey& b) { return live_.at(a).seq < live_.at(b).seq; });
+  std::sort(leaked.begin(), leaked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   ProcessBooks& books = processes_[process];
-  for (const LiveKey& key : leaked) {
-    auto it = live_.find(key);
+  for (const auto& [seq, key] : leaked) {
+    LiveTable& live = places[key.device]->live;
+    auto it = live.find(key);
     Release(books, key, it->second, ReleaseAs::kLeaked, 0, 0);
-    live_.erase(it);
+    live.erase(it);
+    --live_count_;
   }
+}
+
+Ledger::Place& Ledger::PlaceOf(std::uint32_t process, std::uint16_t device) {
+  auto& places = places_[process];
+  if (places.size() <= device) places.resize(device + 1);
+  if (!places[device]) places[device] = std::make_unique<Place>();
+  return *places[device];
+}
+
+LiveTable* Ledger::LiveTableOf(std::uint32_t process, std::uint16_t device) {
+  const auto& places = places_[process];
+  return device < places.size() && places[device] ? &places[device]->live : nullptr;
 }
 
 void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Record& r) {
@@ -350,14 +372,45 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
   }
   DeviceBooks& device = Device(r.event.device);
   // Reopening closes it first: for this process, whatever other processes did.
-  if (books.open_devices.size() <= r.event.device) books.open_devices.resize(r.event.device + 1);
-  if (books.open_devices[r.event.device]) LeakLive(process, r.event.device);
-  books.open_devices[r.event.device] = true;
-  device.open = true;
-  device.name = BoundedName(description->name);
-  for (const memledger_capacity& cap : description->capacities) {
-    if (const auto type = LedgerType(books, cap.type)) device.capacity[*type] = cap.bytes;
+  if (r.event.device < books.open_devices.size() && books.open_devices[r.event.device]) {
+    LeakLive(process, r.event.device);
+    CloseFor(books, r.event.device);
   }
+  if (books.open_devices.size() <= r.event.device) books.open_devices.resize(r.event.device + 1);
+  books.open_devices[r.event.device] = true;
+  const bool held_by_others = device.openers != 0;
+  ++device.openers;
+  device.open = true;
+  if (!held_by_others) {
+    device.name.clear();
+    device.capacity.fill(0);
+  }
+  // The description in the device's ledger-wide types; a conflict is a name
+  // or a capacity both know and differ on.
+  std::array<std::uint64_t, MEMLEDGER_MAX_TYPES> capacity{};
+  for (const memledger_capacity& cap : description->capacities) {
+    if (const auto type = LedgerType(books, cap.type)) capacity[*type] = cap.bytes;
+  }
+  const std::string name = BoundedName(description->name);
+  bool conflict = !device.name.empty() && !name.empty() && name != device.name;
+  for (std::size_t t = 0; t < capacity.size(); ++t) {
+    conflict |= device.capacity[t] != 0 && capacity[t] != 0 && capacity[t] != device.capacity[t];
+  }
+  if (conflict) {
+    Count(books, Anomaly::kDeviceConflict);
+    return;
+  }
+  if (device.name.empty()) device.name = name;
+  for (std::size_t t = 0; t < capacity.size(); ++t) {
+    if (device.capacity[t] == 0) device.capacity[t] = capacity[t];
+  }
+}
+
+void Ledger::CloseFor(ProcessBooks& books, std::uint16_t device) {
+  if (device >= books.open_devices.size() || !books.open_devices[device]) return;
+  books.open_devices[device] = false;
+  DeviceBooks& books_of_device = Device(device);
+  books_of_device.open = --books_of_device.openers != 0;
 }
 
 void Ledger::OnStack(ProcessBooks& books, const Record& r) {
@@ -400,6 +453,7 @@ void Ledger::EndProcess(ProcessIndex process, ProcessState state, std::int64_t e
   ProcessBooks& books = processes_[static_cast<std::uint32_t>(process)];
   if (books.state != ProcessState::kRunning) return;
   LeakLive(static_cast<std::uint32_t>(process), std::nullopt);
+  for (std::uint16_t device = 0; device < books.open_devices.size(); ++device) CloseFor(books, device);
   books.state = state;
   books.exit_status = exit_status;
   CheckInvariants(*this);
@@ -432,11 +486,14 @@ std::string_view Ledger::tag_name(std::uint32_t process, std::uint32_t tag) cons
 std::optional<std::string> Ledger::Validate() const {
   // live bytes and buffers per (process, device, type) = the live table's sums.
   absl::flat_hash_map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> sums;
-  for (const auto& [key, buffer] : live_) {
+  std::size_t live_count = 0;
+  ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
     auto& [bytes, count] = sums[AddressIndexKey(key.process, key.device, buffer.type)];
     bytes += buffer.size;
     ++count;
-  }
+    ++live_count;
+  });
+  if (live_count != live_count_) return "the live count is off";
   std::vector<TypeCounterArray> device_sums(devices_.size());
   for (std::uint32_t p = 0; p < processes_.size(); ++p) {
     for (std::size_t d = 0; d < processes_[p].devices.size(); ++d) {
@@ -460,22 +517,23 @@ std::optional<std::string> Ledger::Validate() const {
   }
   // Every live buffer has exactly one live entry in its address index.
   absl::flat_hash_map<std::pair<std::uint64_t, BufferClass>, std::size_t> live_per_index;
-  for (const auto& [key, buffer] : live_) {
+  ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
     if (HasAddress(key, buffer)) ++live_per_index[{AddressIndexKey(key.process, key.device, buffer.type), key.cls}];
-  }
-  for (std::uint32_t p = 0; p < accounts_.size(); ++p) {
-    for (std::size_t d = 0; d < accounts_[p].size(); ++d) {
-      if (!accounts_[p][d]) continue;
-      for (std::size_t slot = 0; slot < accounts_[p][d]->size(); ++slot) {
-        const Account* account = (*accounts_[p][d])[slot].get();
+  });
+  for (std::uint32_t p = 0; p < places_.size(); ++p) {
+    for (std::size_t d = 0; d < places_[p].size(); ++d) {
+      if (!places_[p][d]) continue;
+      const LiveTable& live = places_[p][d]->live;
+      for (std::size_t slot = 0; slot < places_[p][d]->accounts.size(); ++slot) {
+        const Account* account = places_[p][d]->accounts[slot].get();
         if (account == nullptr) continue;
         const AddressIndex* index = &account->index;
         const auto type = static_cast<std::uint8_t>(slot / kBufferClassCount);
         const auto cls = static_cast<BufferClass>(slot % kBufferClassCount);
         const auto device = static_cast<std::uint16_t>(d);
         const std::size_t entries = index->CountLive([&](std::uint64_t identity, std::uint64_t address) {
-          const auto it = live_.find(LiveKey{p, device, cls, 0, identity});
-          return it != live_.end() && it->second.address == address && it->second.type == type;
+          const auto it = live.find(LiveKey{p, device, cls, 0, identity});
+          return it != live.end() && it->second.address == address && it->second.type == type;
         });
         const auto expected = live_per_index.find({AddressIndexKey(p, device, type), cls});
         const std::size_t want = expected == live_per_index.end() ? 0 : expected->second;

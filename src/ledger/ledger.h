@@ -32,9 +32,16 @@ namespace memledger {
 // A process's index in the ledger (not its pid: pids are reused).
 enum class ProcessIndex : std::uint32_t {};
 
+// A device as every process sees it. Its description (name, capacities) is
+// its first opener's while any process has it open: another process cannot
+// rename or resize it for everyone; an open that says otherwise counts a
+// device_conflict for that opener and is not adopted (one that only adds
+// what was unknown is). Opened again when nobody else holds it, the device
+// takes the new description.
 struct DeviceBooks {
   bool seen = false;
-  bool open = false;  // an open device with no close yet (any process)
+  bool open = false;          // opened by a running process that has not closed it
+  std::uint32_t openers = 0;  // running processes that have it open
   std::string name;
   std::array<std::uint64_t, MEMLEDGER_MAX_TYPES> capacity{};  // 0: unknown
   TypeCounterArray types{};  // all processes together
@@ -121,9 +128,24 @@ class Ledger {
   // most kMaxAnomalySites sites; the per-process counts hold every one).
   const absl::flat_hash_map<AnomalySiteKey, std::uint64_t>& anomaly_sites() const { return anomaly_sites_; }
   static constexpr std::size_t kMaxAnomalySites = 1 << 16;
-  std::size_t live_buffer_count() const { return live_.size(); }
-  // Every live buffer of every process (key.process is the ProcessIndex).
-  const LiveTable& live() const { return live_; }
+  std::size_t live_buffer_count() const { return live_count_; }
+  // Calls f(key, buffer) for every live buffer of every process
+  // (key.process is the ProcessIndex), in no particular order.
+  template <typename F>
+  void ForEachLive(F&& f) const {
+    for (std::uint32_t p = 0; p < places_.size(); ++p) ForEachLiveOf(static_cast<ProcessIndex>(p), f);
+  }
+  // The same for one process's live buffers: O(its own buffers), whatever
+  // other processes hold.
+  template <typename F>
+  void ForEachLiveOf(ProcessIndex process, F&& f) const {
+    const auto p = static_cast<std::uint32_t>(process);
+    if (p >= places_.size()) return;
+    for (const auto& place : places_[p]) {
+      if (!place) continue;
+      for (const auto& [key, buffer] : place->live) f(key, buffer);
+    }
+  }
   // Ledger-wide type index -> name ("DRAM", or a pool's name).
   const std::string& type_name(std::uint8_t type) const { return type_names_[type]; }
   std::size_t type_count() const { return type_names_.size(); }
@@ -148,9 +170,13 @@ class Ledger {
   // `seq` and `stack`: of the event that releases it (0 for a leak).
   void Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                std::uint64_t seq, std::uint32_t stack);
-  // Adds `buffer` to its address index and marks every live buffer it intersects.
-  void IndexAndMarkOverlaps(AddressIndex& index, const LiveKey& key, LiveBuffer& buffer);
-  // Every live buffer of `process` (on `device`, or all devices) becomes a leak.
+  struct Account;
+  // Adds `buffer` to its account's address index and marks every live buffer it intersects.
+  void IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuffer& buffer);
+  // `process` no longer has `device` open (closed, reopened or ended).
+  void CloseFor(ProcessBooks& books, std::uint16_t device);
+  // Every live buffer of `process` (on `device`, or all devices) becomes a
+  // leak: O(the process's own buffers there).
   void LeakLive(std::uint32_t process, std::optional<std::uint16_t> device);
   void Count(ProcessBooks& books, Anomaly anomaly) { ++books.anomalies[static_cast<int>(anomaly)]; }
   // Counts `n` anomalies and notes their site when a stack is known.
@@ -164,9 +190,21 @@ class Ledger {
   struct Account {
     TypeCounters* process_counters;  // stable: per-device arrays are heap-held
     TypeCounters* device_counters;   // stable: devices_ is a deque
+    LiveTable* live;                 // stable: the Place's, heap-held
     AddressIndex index;
   };
   Account& AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls);
+  // One process on one device: an account per type x class, and the live
+  // buffers there (keyed by class and identity: a free's type is not part
+  // of the match). Split this way, a device close or a process end walks
+  // only that process's buffers, never the whole ledger's.
+  struct Place {
+    std::array<std::unique_ptr<Account>, MEMLEDGER_MAX_TYPES * kBufferClassCount> accounts;
+    LiveTable live;
+  };
+  Place& PlaceOf(std::uint32_t process, std::uint16_t device);
+  // The live table of (process, device), or null when it has none.
+  LiveTable* LiveTableOf(std::uint32_t process, std::uint16_t device);
 
   std::uint64_t events_ = 0;
   BufferListener* listener_ = nullptr;
@@ -174,11 +212,10 @@ class Ledger {
   std::vector<ProcessBooks> processes_;
   std::deque<DeviceBooks> devices_;  // a deque: growing it never moves a device's books
   std::vector<std::string> type_names_;  // ledger-wide types: built-ins, then pools by name
-  LiveTable live_;
-  // Per process, per device, per type x class; created on demand. Overlaps
-  // are looked for among buffers of one class (a CB does not overlap a buffer).
-  using DeviceAccounts = std::array<std::unique_ptr<Account>, MEMLEDGER_MAX_TYPES * kBufferClassCount>;
-  std::vector<std::vector<std::unique_ptr<DeviceAccounts>>> accounts_;
+  std::size_t live_count_ = 0;  // live buffers in every Place
+  // Per process, per device; created on demand. Overlaps are looked for
+  // among buffers of one class (a CB does not overlap a buffer).
+  std::vector<std::vector<std::unique_ptr<Place>>> places_;
   std::uint64_t last_account_key_ = 0;  // AccountFor's one-entry cache; accounts never move
   Account* last_account_ = nullptr;
   RecentFrees recent_frees_;
