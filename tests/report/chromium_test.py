@@ -4,10 +4,10 @@ Chromium, on a synthetic timeline made by write_synthetic_html (two devices,
 DRAM/L1/CB/KERNEL, tags, ~300 sites with stacks, a mark per step, a short
 spike, leaks, anomalies, hostile names, a cut capture's problem):
 
-1. The page draws every chart within the budget: the page's own
-   performance.now() when ready (from navigation start) is printed with its
-   stages and checked against --budget-ms; no console error, uncaught
-   exception, log error or dialog, ever.
+1. The page draws every chart: the page's own performance.now() when ready
+   (from navigation start) is printed with its stages, for information only
+   (how fast is bench/html_render_bench.cc's question); no console error,
+   uncaught exception, log error or dialog, ever.
 2. What is drawn is right: a chart per device with colored pixels; at full
    zoom out each chart's top reaches the device's highest live bytes exactly
    (the min/max envelope loses no peak), stacked by type and by tag; title,
@@ -22,12 +22,11 @@ spike, leaks, anomalies, hostile names, a cut capture's problem):
    damaged page says it could not be shown.
 5. With --bin-dir, a real capture: `memledger-sim llm` tracked with stacks for
    --capture-steps decode steps (10M events in the release build), made into
-   a page by `memledger report --html`: drawn within the same budget, a chart
-   per device, a leak row per leak site of `memledger report --json`.
+   a page by `memledger report --html`: drawn, a chart per device, a leak row per leak site of `memledger report --json`.
 Screenshots are kept in --artifacts (timeline.png, timeline-pinned.png,
 timeline-zoomed.png, llm.png); their paths are printed.
 
-usage: chromium_test.py --writer BIN --chromium PATH --artifacts DIR --changes N [--budget-ms MS]
+usage: chromium_test.py --writer BIN --chromium PATH --artifacts DIR --changes N
                         [--bin-dir DIR --capture-steps N]
 """
 import argparse
@@ -128,7 +127,7 @@ class TimelineTest:
             self.check.true(f"{what} draws again: {error}", False)
         return self.js("memledgerTimeline.view()")
 
-    def load(self, path, budget_ms):
+    def load(self, path):
         started = time.monotonic()
         self.page.call("Page.navigate", url="file://" + os.path.abspath(path))
         self.page.wait_event("Page.loadEventFired", timeout=120)
@@ -139,8 +138,6 @@ class TimelineTest:
         print(f"  render: {ready_ms:.0f} ms from navigation start to every chart drawn "
               f"(page's performance.now(); {wall_ms:.0f} ms seen from here); stages at ms: "
               + ", ".join(f"{name} {ms}" for name, ms in stages))
-        if budget_ms:
-            self.check.true(f"drawn within {budget_ms:.0f} ms (took {ready_ms:.0f} ms)", ready_ms <= budget_ms)
         self.js(HELPERS)
 
     def drawing(self):
@@ -336,7 +333,7 @@ def real_capture(page, check, args):
     path, summary = real_capture_page(args)
     test = TimelineTest(page, check, {}, args.artifacts)
     try:
-        test.load(path, args.budget_ms)
+        test.load(path)
     except CdpError as error:
         check.true(f"the real capture's page gets ready: {error}", False)
         return
@@ -354,7 +351,6 @@ def main():
     parser.add_argument("--chromium", required=True)
     parser.add_argument("--artifacts", required=True)
     parser.add_argument("--changes", type=int, required=True)
-    parser.add_argument("--budget-ms", type=float, help="the most the page may take to draw (release builds)")
     parser.add_argument("--bin-dir", help="memledger's binaries: also render a real llm capture's page")
     parser.add_argument("--capture-steps", type=int, default=4800, help="decode steps of that llm run")
     args = parser.parse_args()
@@ -368,7 +364,7 @@ def main():
     with Browser(args.chromium, WIDTH, HEIGHT) as page:
         test = TimelineTest(page, check, expect, args.artifacts)
         try:
-            test.load(path, args.budget_ms)
+            test.load(path)
         except CdpError as error:
             print(f"  FAILED the page did not get ready: {error}\n  {page.problems}")
             return 1
