@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "event/utf8.h"
+
 namespace memledger {
 
 void PackPayload(std::string_view payload, std::span<Event> slots) {
@@ -74,6 +76,12 @@ std::optional<Record> RecordAssembler::Push(const Event& slot) {
   return std::nullopt;
 }
 
+std::string DecodeName(std::string_view payload) {
+  // Made valid first: a replaced byte grows to three, and the cut keeps the result within the limit.
+  const std::string valid = ValidUtf8(payload);
+  return std::string(Utf8Prefix(valid, kMaxNameRecordBytes));
+}
+
 // Device description payload: u32 count, count x {u32 type, u32 zero, u64 bytes}, name.
 namespace {
 struct CapacityWire {
@@ -110,7 +118,7 @@ std::optional<DeviceDescription> DecodeDeviceDescription(std::string_view payloa
     if (wire.type >= MEMLEDGER_MAX_TYPES) return std::nullopt;
     device.capacities.push_back({static_cast<memledger_mem_type>(wire.type), wire.bytes});
   }
-  device.name = std::string(payload.substr(sizeof(count) + count * sizeof(CapacityWire)));
+  device.name = DecodeName(payload.substr(sizeof(count) + count * sizeof(CapacityWire)));
   return device;
 }
 
@@ -194,8 +202,10 @@ std::optional<LanguageFrame> DecodeLanguageFrame(std::string_view payload) {
       texts.size() - wire.function_bytes > kMaxLanguageFrameText) {
     return std::nullopt;
   }
-  return LanguageFrame{std::string(texts.substr(0, wire.function_bytes)),
-                       std::string(texts.substr(wire.function_bytes)), wire.line};
+  const auto text = [](std::string_view bytes) {
+    return std::string(Utf8Prefix(ValidUtf8(bytes), kMaxLanguageFrameText));
+  };
+  return LanguageFrame{text(texts.substr(0, wire.function_bytes)), text(texts.substr(wire.function_bytes)), wire.line};
 }
 
 }  // namespace memledger

@@ -68,9 +68,21 @@ class RecordAssembler {
 };
 
 // --- payload codecs -------------------------------------------------------
+//
+// Every name a decoder returns is valid UTF-8 (event/utf8.h: ill-formed bytes
+// become U+FFFD), whatever bytes the writer sent, so the ledger never holds
+// anything else. Module paths are the exception: they name files to open,
+// byte for byte, and are made valid where they are shown.
+
+// A name record's payload (TAG, MARK, POOL, PROCESS; a device's name): at
+// most kMaxNameRecordBytes bytes of valid UTF-8, cut on a character boundary.
+// The client library cuts names there before sending them; a longer payload
+// (another writer's) is cut here, not refused.
+inline constexpr std::size_t kMaxNameRecordBytes = 256;
+std::string DecodeName(std::string_view payload);
 
 struct DeviceDescription {
-  std::string name;
+  std::string name;  // decoded: as DecodeName
   std::vector<memledger_capacity> capacities;
 };
 std::string EncodeDeviceDescription(const DeviceDescription& device);
@@ -93,7 +105,7 @@ struct ModuleDescription {
   std::uint64_t start = 0;  // lowest mapped address of its PT_LOAD segments
   std::uint64_t end = 0;    // one past the highest
   std::string build_id;     // raw bytes of NT_GNU_BUILD_ID (empty when none), at most 64
-  std::string path;         // as the dynamic loader knows it; the main program by its real path (/proc/self/exe)
+  std::string path;         // as the dynamic loader knows it; the main program by its real path (/proc/self/exe); raw bytes
 };
 std::string EncodeModule(const ModuleDescription& module);
 std::optional<ModuleDescription> DecodeModule(std::string_view payload);
@@ -120,10 +132,11 @@ struct LanguageFrame {
   bool operator==(const LanguageFrame&) const = default;
 };
 // Payload: u32 line, u32 function bytes, function, file; each text cut to
-// kMaxLanguageFrameText bytes.
+// kMaxLanguageFrameText bytes (on a character boundary when decoded).
 inline constexpr std::size_t kMaxLanguageFrameText = 1024;
 std::string EncodeLanguageFrame(const LanguageFrame& frame);
-// nullopt when malformed (a text longer than kMaxLanguageFrameText included).
+// nullopt when malformed (a text longer than kMaxLanguageFrameText included);
+// the texts decoded as valid UTF-8.
 std::optional<LanguageFrame> DecodeLanguageFrame(std::string_view payload);
 
 }  // namespace memledger

@@ -1,7 +1,9 @@
-// record_test.cc — slot framing (PackPayload, RecordAssembler) and the device
-// description payload codec (src/event/record.h). The assembler reads hostile
-// input: every malformed stream must be counted and skipped, never trusted.
+// record_test.cc — slot framing (PackPayload, RecordAssembler) and the payload
+// codecs (src/event/record.h). The assembler reads hostile input: every
+// malformed stream must be counted and skipped, never trusted; every name
+// decoded is valid UTF-8 within its limit.
 #include "event/record.h"
+#include "event/utf8.h"
 
 #include <gtest/gtest.h>
 
@@ -308,7 +310,7 @@ TEST(DeviceDescription, EncodingStaysWithinTheLargestPayload) {
   const auto decoded = DecodeDeviceDescription(payload);
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(decoded->capacities.size(), static_cast<std::size_t>(MEMLEDGER_MAX_TYPES));
-  EXPECT_EQ(decoded->name, std::string(kMaxPayloadBytes - 4 - 64 * 16, 'n'));
+  EXPECT_EQ(decoded->name, std::string(kMaxNameRecordBytes, 'n')) << "a name is cut where every name is";
 }
 
 std::string RawDescription(std::uint32_t count, std::uint32_t capacity_records, std::uint32_t type) {
@@ -387,6 +389,54 @@ TEST(LanguageFrame, ValuesNeverEqualNativeAddresses) {
   EXPECT_FALSE(IsLanguageFrame(0x7fff'ffff'f000ULL));      // top of 4-level user space
   EXPECT_FALSE(IsLanguageFrame(0x00ff'ffff'ffff'f000ULL));  // top of 5-level user space
   EXPECT_FALSE(IsLanguageFrame(0xffff'8000'0000'0000ULL));  // kernel half
+}
+
+// --- names -------------------------------------------------------------------
+
+TEST(DecodeName, KeepsAValidName) {
+  EXPECT_EQ(DecodeName("kv_cache"), "kv_cache");
+  EXPECT_EQ(DecodeName("caf\xC3\xA9"), "caf\xC3\xA9");
+  EXPECT_EQ(DecodeName(""), "");
+}
+
+TEST(DecodeName, ReplacesIllFormedBytes) {
+  EXPECT_EQ(DecodeName("caf\xE9"), "caf\xEF\xBF\xBD");
+  EXPECT_EQ(DecodeName("\xFF\xFE"), "\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST(DecodeName, CutsALongNameOnACharacterBoundary) {
+  // 'a' then 2-byte characters: byte 256 is the first half of one.
+  std::string name = "a";
+  while (name.size() < 300) name += "\xC3\xA9";
+  const std::string decoded = DecodeName(name);
+  EXPECT_EQ(decoded, name.substr(0, 255));
+  EXPECT_TRUE(IsValidUtf8(decoded));
+}
+
+TEST(DecodeName, AReplacedByteNeverTakesANameOverTheLimit) {
+  const std::string decoded = DecodeName(std::string(300, '\xE9'));  // each byte grows to three
+  EXPECT_LE(decoded.size(), kMaxNameRecordBytes);
+  EXPECT_EQ(decoded.size(), 255u);  // 85 whole U+FFFD
+  EXPECT_TRUE(IsValidUtf8(decoded));
+}
+
+TEST(DeviceDescription, NameDecodesAsValidUtf8) {
+  const auto decoded = DecodeDeviceDescription(RawDescription(0, 0, 0) + "dev\xE9\n");
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->name, "dev\xEF\xBF\xBD\n");
+}
+
+TEST(LanguageFrame, TextsDecodeAsValidUtf8WithinTheLimit) {
+  // u32 line, u32 function bytes, function, file: as another writer might send them.
+  const std::uint32_t wire[2] = {9, 2};
+  std::string payload(reinterpret_cast<const char*>(wire), sizeof(wire));
+  payload += "f\xE9" + std::string(kMaxLanguageFrameText, '\xE9');
+  const auto frame = DecodeLanguageFrame(payload);
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(frame->function, "f\xEF\xBF\xBD");
+  EXPECT_TRUE(IsValidUtf8(frame->file));
+  EXPECT_EQ(frame->file.size(), kMaxLanguageFrameText / 3 * 3);  // whole U+FFFD only
+  EXPECT_EQ(frame->line, 9u);
 }
 
 }  // namespace
