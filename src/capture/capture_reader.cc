@@ -1,9 +1,12 @@
 // capture_reader.cc — see capture_reader.h.
 #include "capture/capture_reader.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -12,14 +15,27 @@
 namespace memledger {
 
 std::unique_ptr<CaptureReader> CaptureReader::Open(const std::string& path, std::string* error) {
-  std::FILE* file = std::fopen(path.c_str(), "rbe");
-  if (file == nullptr) {
+  // Non-blocking, then only a regular file: a FIFO or a device given as a
+  // capture is refused, never waited on.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
     *error = "cannot open capture " + path + ": " + std::strerror(errno);
     return nullptr;
   }
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(file, &std::fclose);  // until the reader owns it
   struct stat st {};
-  fstat(fileno(file), &st);
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    *error = "cannot read capture " + path + ": not a regular file";
+    return nullptr;
+  }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  std::FILE* file = fdopen(fd, "rb");
+  if (file == nullptr) {
+    *error = "cannot open capture " + path + ": " + std::strerror(errno);
+    close(fd);
+    return nullptr;
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(file, &std::fclose);  // until the reader owns it
   CaptureFileHeader header{};
   if (std::fread(&header, sizeof(header), 1, file) != 1 ||
       std::memcmp(header.magic, kCaptureMagic, sizeof(header.magic)) != 0) {
@@ -110,9 +126,30 @@ bool CaptureReader::NextChunk(std::vector<Event>* slots, std::uint32_t* flags) {
     return Fail(std::string("a chunk does not decompress (") +
                 (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size") + ")");
   }
+  if ((header.flags & kChunkCarriedOver) == 0 && !FollowsInSequence(header, *slots)) {
+    slots->clear();
+    return false;
+  }
   offset_ += sizeof(header) + header.compressed_bytes;
   if (flags != nullptr) *flags = header.flags;
   ++chunks_;
+  return true;
+}
+
+bool CaptureReader::FollowsInSequence(const ChunkHeader& header, const std::vector<Event>& slots) {
+  const std::uint64_t first = header.first_seq;
+  if (first == 0 || slots.front().seq != first) return Fail("a chunk's first record is not the one its header names");
+  if (next_seq_ == 0) {
+    missing_at_start_ = first - 1;
+  } else if (first < next_seq_) {
+    return Fail("a chunk out of order (records from " + std::to_string(first) + " after record " +
+                std::to_string(next_seq_ - 1) + ")");
+  } else if (first > next_seq_) {
+    return Fail("records " + std::to_string(next_seq_) + " to " + std::to_string(first - 1) +
+                " are missing (a lost chunk)");
+  }
+  // Slots inside a chunk may skip sequence numbers (abandoned by the consumer, counted by the replay).
+  next_seq_ = std::max(slots.back().seq, first + slots.size() - 1) + 1;
   return true;
 }
 

@@ -1,6 +1,9 @@
 // capture_reader.h — reads a capture file chunk by chunk. A damaged or cut
 // file yields every whole chunk before the damage, then stops and says what
-// was cut (problem()); it never guesses past it.
+// was cut (problem()); it never guesses past it. Chunks of the process's
+// stream follow each other in sequence: a chunk that goes back, or that
+// leaves records out after the first, is damage too; records missing before
+// the first are told (missing_at_start()) for the replay to begin part-way.
 //
 // Not thread-safe: one reader.
 #pragma once
@@ -15,6 +18,10 @@
 #include "event/event.h"
 
 struct ZSTD_DCtx_s;
+
+namespace memledger {
+struct ChunkHeader;
+}
 
 namespace memledger {
 
@@ -46,10 +53,15 @@ class CaptureReader {
   std::uint64_t chunks_read() const { return chunks_; }
   std::uint64_t bytes_read() const { return offset_; }
   std::uint64_t file_bytes() const { return file_bytes_; }
+  // Records before the first chunk of the stream (its first sequence number
+  // less one): 0 for a stream read from its start. Known once that chunk is read.
+  std::uint64_t missing_at_start() const { return missing_at_start_; }
 
  private:
   CaptureReader(std::FILE* file, std::string path, std::uint64_t file_bytes);
   bool Fail(std::string problem);
+  // Checks that a stream chunk follows the one before it; false (and Fail) when not.
+  bool FollowsInSequence(const ChunkHeader& header, const std::vector<Event>& slots);
 
   std::FILE* file_;
   std::string path_;
@@ -58,6 +70,8 @@ class CaptureReader {
   std::uint64_t file_bytes_;
   std::uint64_t offset_ = 0;
   std::uint64_t chunks_ = 0;
+  std::uint64_t next_seq_ = 0;  // the sequence number the next stream chunk starts at; 0: none read yet
+  std::uint64_t missing_at_start_ = 0;
   std::string problem_;
   std::vector<char> compressed_;
 };

@@ -25,10 +25,17 @@ ReplayResult ReplayCapture(const std::string& path, Ledger& ledger, const Replay
   std::vector<Event> slots;
   std::vector<Event> carried;  // carried-over chunks, applied whole before the first event chunk
   std::uint32_t flags = 0;
+  std::uint64_t missing_start = 0;
   while (!stream.ended() && reader->NextChunk(&slots, &flags)) {
     if (flags & kChunkCarriedOver) {
       carried.insert(carried.end(), slots.begin(), slots.end());
     } else {
+      // The stream's first records are not in the file, and nothing says
+      // another consumer had them: the books begin part-way, and say so.
+      if (stream.records() == 0 && reader->missing_at_start() != 0 && !description.handover) {
+        ledger.JoinLate(result.process, Handover{.records_elsewhere = reader->missing_at_start()});
+        missing_start = reader->missing_at_start();
+      }
       if (!carried.empty()) ApplyCarriedOver(ledger, result.process, carried);
       carried.clear();
       stream.Apply(ledger, slots, std::nullopt);
@@ -40,6 +47,15 @@ ReplayResult ReplayCapture(const std::string& path, Ledger& ledger, const Replay
   result.stopped = stream.stopped();
   result.records = stream.records();
   result.problem = reader->problem();
+  if (missing_start != 0) {
+    result.problem = "the capture's first " + std::to_string(missing_start) +
+                     " records are missing: its books begin part-way" +
+                     (result.problem.empty() ? "" : "; " + result.problem);
+  }
+  if (result.problem.empty() && !stream.ended()) {
+    result.problem = "the capture ends without the process's end record: the process was killed, the file was cut "
+                     "at a chunk boundary, or it is still being written";
+  }
   result.stream_errors = stream.errors();
   ledger.CountLost(result.process, stream.errors().missing_slots);
   if (!stream.ended()) ledger.EndProcess(result.process, ProcessState::kKilled, -1);

@@ -4,6 +4,8 @@
 // are counted (src/capture/replay.h).
 #include "capture/replay.h"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -179,6 +181,8 @@ TEST(ReplayCapture, CutCaptureKeepsWhatIsWholeAndEndsTheProcessKilled) {
   EXPECT_EQ(whole_ledger.process(whole.process).state, ProcessState::kExited);
 }
 
+// A capture without its end record is a killed process's, or a file cut at
+// a chunk boundary: the books end killed, and the problem says why.
 TEST(ReplayCapture, CaptureWithoutAnEndRecordEndsKilled) {
   ScratchDir dir;
   const std::string path = dir.File("no-end.mlcap");
@@ -187,7 +191,7 @@ TEST(ReplayCapture, CaptureWithoutAnEndRecordEndsKilled) {
   WriteCapture(path, stream.slots());
   Ledger ledger;
   const ReplayResult result = ReplayCapture(path, ledger);
-  EXPECT_EQ(result.problem, "");
+  EXPECT_NE(result.problem.find("without the process's end record"), std::string::npos) << result.problem;
   EXPECT_FALSE(result.clean_end);
   EXPECT_EQ(ledger.process(result.process).state, ProcessState::kKilled);
   EXPECT_EQ(ledger.process(result.process).leaked_bytes, 64u);
@@ -210,6 +214,83 @@ TEST(ReplayCapture, SlotsMissingFromTheStreamAreCountedLost) {
   EXPECT_EQ(result.records, 3u);
 }
 
+// Chunks written in pieces (a chunk per `cut`), some left out or reordered:
+// what a damaged or hand-edited capture looks like.
+std::vector<std::vector<Event>> Chunks(const std::vector<Event>& slots, std::size_t chunk_slots) {
+  std::vector<std::vector<Event>> chunks;
+  for (std::size_t at = 0; at < slots.size(); at += chunk_slots) {
+    chunks.emplace_back(slots.begin() + at, slots.begin() + std::min(slots.size(), at + chunk_slots));
+  }
+  return chunks;
+}
+void WriteChunks(const std::string& path, const std::vector<std::vector<Event>>& chunks) {
+  std::string error;
+  auto writer = CaptureWriter::Open(path, CaptureStart{capture_test::kTestPid, "trainer", capture_test::kTestStartNs, {}}, &error);
+  ASSERT_NE(writer, nullptr) << error;
+  for (const auto& chunk : chunks) {
+    writer->Append(chunk);
+    ASSERT_TRUE(writer->Flush());
+  }
+  ASSERT_TRUE(writer->Close(&error)) << error;
+}
+// 100 buffers, each freed right after: no leaks, no anomalies, in 10 chunks of 20 records.
+std::vector<std::vector<Event>> HundredBuffersInTenChunks() {
+  SlotStream stream;
+  for (std::uint64_t i = 1; i <= 100; ++i) {
+    stream.Add(EventKind::kAlloc, Buffer(i, 0x1000, 64));  // one address, reused
+    stream.Add(EventKind::kFree, Buffer(i, 0, 0));
+  }
+  return Chunks(stream.slots(), 20);
+}
+
+// A capture whose first chunks are gone does not read as clean: its books
+// begin part-way (frees of what came before are missed, not anomalies) and
+// the problem says how many records are missing.
+TEST(ReplayCapture, MissingFirstChunksAreToldAndTheBooksBeginPartWay) {
+  ScratchDir dir;
+  const std::string path = dir.File("headless.mlcap");
+  const auto chunks = HundredBuffersInTenChunks();
+  std::vector<std::vector<Event>> tail(chunks.begin() + 3, chunks.end());
+  tail.front().erase(tail.front().begin());  // starts with the free of a buffer allocated before
+  WriteChunks(path, tail);
+  Ledger ledger;
+  const ReplayResult result = ReplayCapture(path, ledger);
+  EXPECT_NE(result.problem.find("first 61 records are missing"), std::string::npos) << result.problem;
+  const ProcessBooks& books = ledger.process(result.process);
+  EXPECT_TRUE(books.handover.joined_late);
+  EXPECT_EQ(books.handover.records_elsewhere, 61u);
+  EXPECT_EQ(books.handover.missed_frees, 1u);
+  EXPECT_EQ(books.leaked_buffers, 0u);
+  std::uint64_t anomalies = 0;
+  for (const std::uint64_t n : books.anomalies) anomalies += n;
+  EXPECT_EQ(anomalies, 0u) << "nothing invented from the missing records";
+}
+
+// A missing middle chunk, or a chunk out of order, ends the replay there with
+// the problem said: nothing is guessed past it (no invented overlaps).
+TEST(ReplayCapture, MissingOrReorderedMiddleChunksStopTheReplayAndSaySo) {
+  ScratchDir dir;
+  for (const bool reorder : {false, true}) {
+    const std::string path = dir.File(reorder ? "reordered.mlcap" : "holed.mlcap");
+    auto chunks = HundredBuffersInTenChunks();
+    if (reorder) {
+      chunks.insert(chunks.begin() + 5, chunks[2]);  // an earlier chunk again
+    } else {
+      chunks.erase(chunks.begin() + 4);
+    }
+    WriteChunks(path, chunks);
+    Ledger ledger;
+    const ReplayResult result = ReplayCapture(path, ledger);
+    EXPECT_NE(result.problem.find(reorder ? "out of order" : "records 81 to 100 are missing"), std::string::npos)
+        << result.problem;
+    EXPECT_EQ(result.records, reorder ? 100u : 80u);
+    EXPECT_FALSE(result.clean_end);
+    std::uint64_t anomalies = 0;
+    for (const std::uint64_t n : ledger.process(result.process).anomalies) anomalies += n;
+    EXPECT_EQ(anomalies, 0u);
+  }
+}
+
 TEST(ReplayCapture, WhatIsNotACaptureIsNotReplayed) {
   ScratchDir dir;
   const std::string path = dir.File("garbage.mlcap");
@@ -220,6 +301,19 @@ TEST(ReplayCapture, WhatIsNotACaptureIsNotReplayed) {
   EXPECT_NE(result.error.find("not a memledger capture"), std::string::npos) << result.error;
   EXPECT_TRUE(ledger.processes().empty());
   EXPECT_EQ(ledger.events(), 0u);
+}
+
+// A FIFO (or a directory) given as a capture is refused at once, never waited on.
+TEST(ReplayCapture, WhatIsNotARegularFileIsRefusedAtOnce) {
+  ScratchDir dir;
+  const std::string fifo = dir.File("fifo.mlcap");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& path : {fifo, dir.File("")}) {
+    Ledger ledger;
+    const ReplayResult result = ReplayCapture(path, ledger);
+    EXPECT_FALSE(result.opened) << path;
+    EXPECT_NE(result.error.find("not a regular file"), std::string::npos) << result.error;
+  }
 }
 
 TEST(ReplayCapture, TwoCapturesShareOneLedger) {
