@@ -7,6 +7,7 @@
 #include <string>
 
 #include "server/wire_protocol.h"
+#include "python_text.h"
 #include "server_query.h"
 
 namespace py = pybind11;
@@ -16,7 +17,7 @@ namespace {
 
 // The summary JSON (text; the Python layer parses it). ConnectionError when
 // no server answers, or it answers wrong.
-std::string Query(const std::optional<std::string>& socket) {
+py::str Query(const std::optional<std::string>& socket) {
   const std::string path = socket && !socket->empty() ? *socket : DefaultSocketPath();
   std::string error;
   std::optional<std::string> json;
@@ -24,11 +25,8 @@ std::string Query(const std::optional<std::string>& socket) {
     py::gil_scoped_release unlocked;  // waits up to 10 s for the reply
     json = QuerySummary(path, &error);
   }
-  if (!json) {
-    PyErr_SetString(PyExc_ConnectionError, error.c_str());
-    throw py::error_already_set();
-  }
-  return *json;
+  if (!json) RaiseWithText(PyExc_ConnectionError, error);
+  return PythonText(*json);
 }
 
 }  // namespace
@@ -37,7 +35,7 @@ void DefineServerStatus(py::module_& m) {
   m.def("_query_summary", &Query, py::arg("socket") = py::none(),
         "_query_summary(socket: str | None = None) -> str\n\nThe summary JSON of the server at `socket` (default: "
         "the default socket path).");
-  m.def("default_socket", &DefaultSocketPath,
+  m.def("default_socket", [] { return PythonText(DefaultSocketPath()); },
         "default_socket() -> str\n\nThe socket a server listens on, and clients look for, by default.");
 }
 

@@ -52,6 +52,7 @@
 #include "client/stack_table.h"
 #include "client/server_link.h"
 #include "event/record.h"
+#include "event/utf8.h"
 #include "ledger/carry_over.h"
 #include "report/text_report.h"
 #include "ring/event_ring.h"
@@ -555,8 +556,13 @@ void Shutdown() {
 __attribute__((constructor)) void InitAtLoad() { Active(); }
 __attribute__((destructor)) void ShutdownAtUnload() { Shutdown(); }
 
+// The first max_bytes bytes of `name` at most, cut on a UTF-8 character
+// boundary (a character straddling the limit is left out whole). Other
+// ill-formed bytes are sent as they are: the decoders make names valid.
 std::string BoundedName(const char* name, std::size_t max_bytes = kMaxNameBytes) {
-  return name == nullptr ? std::string() : std::string(name, strnlen(name, max_bytes));
+  if (name == nullptr) return std::string();
+  // One byte past the limit tells whether a character continues across it.
+  return std::string(Utf8Prefix(std::string_view(name, strnlen(name, max_bytes + 1)), max_bytes));
 }
 
 }  // namespace

@@ -120,6 +120,27 @@ def main():
         expect("missing capture: exit", code, 1)
         print(f"  cut capture: what is whole, and says so")
 
+        # -o: the file appears whole or not at all; a failure says why.
+        out_file = os.path.join(work, "out.csv")
+        code, out, err = export(bin_dir, os.path.join(work, "missing.mlcap"), "--format", "csv", "-o", out_file)
+        expect("missing capture -o: exit", code, 1)
+        expect("missing capture -o: nothing left behind", sorted(f for f in os.listdir(work) if f.startswith("out.")),
+               [])
+        code, out, err = export(bin_dir, capture, "--format", "csv", "-o", out_file)
+        expect("-o: exit", code, 0)
+        expect("-o: the file holds the rows", os.path.exists(out_file) and os.path.getsize(out_file) > 0, True)
+        code, out, err = export(bin_dir, capture, "--format", "csv", "-o", "/nonexistent/dir/x.csv")
+        expect("-o into a missing directory: exit", code, 1)
+        if "No such file or directory" not in err:
+            failures.append(f"-o into a missing directory gives no reason: {err[:300]}")
+        fifo = os.path.join(work, "fifo.mlcap")
+        os.mkfifo(fifo)
+        code, out, err = export(bin_dir, fifo, "--format", "csv")
+        expect("a FIFO as the capture: exit", code, 1)
+        if "not a regular file" not in err:
+            failures.append(f"a FIFO as the capture: {err[:300]}")
+        print("  -o: whole or nothing, with reasons; a FIFO is refused")
+
     for f in failures:
         print("FAILED:", f)
     return 1 if failures else 0

@@ -1,26 +1,29 @@
 // export_command.cc — see export_command.h.
 #include "export_command.h"
 
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 #include <iostream>
+#include <optional>
 
 #include "export/chrome_trace_export.h"
 #include "export/collapsed_export.h"
 #include "export/csv_export.h"
+#include "output_file.h"
 
 namespace memledger {
 
 int ExportCommand(const ExportOptions& options) {
-  std::ofstream file;
+  std::optional<OutputFile> file;
   if (!options.output.empty()) {
-    file.open(options.output);
-    if (!file) {
-      std::fprintf(stderr, "memledger export: cannot write %s\n", options.output.c_str());
+    file.emplace(options.output);
+    if (!file->ok()) {
+      std::fprintf(stderr, "memledger export: %s\n", file->error().c_str());
       return 1;
     }
   }
-  std::ostream& out = options.output.empty() ? std::cout : file;
+  std::ostream& out = file ? file->stream() : std::cout;
   ReplayResult result;
   if (options.format == "csv") {
     result = ExportCsv(options.capture, out);
@@ -35,10 +38,16 @@ int ExportCommand(const ExportOptions& options) {
   }
   // A cut file exports what is whole, and says so.
   if (!result.problem.empty()) std::fprintf(stderr, "memledger export: %s\n", result.problem.c_str());
+  if (file) {
+    if (!file->Commit()) {
+      std::fprintf(stderr, "memledger export: %s\n", file->error().c_str());
+      return 1;
+    }
+    return 0;
+  }
   out.flush();
   if (!out) {
-    std::fprintf(stderr, "memledger export: writing %s failed\n",
-                 options.output.empty() ? "standard output" : options.output.c_str());
+    std::fprintf(stderr, "memledger export: writing standard output failed: %s\n", std::strerror(errno));
     return 1;
   }
   return 0;

@@ -12,6 +12,7 @@
 
 #include "analysis/capture_analysis.h"
 #include "capture/replay.h"
+#include "output_file.h"
 #include "progress_bar.h"
 #include "report/html_report.h"
 #include "report/over_time_report.h"
@@ -43,11 +44,14 @@ nlohmann::json CaptureSection(const ReportOptions& options, const ReplayResult& 
 }
 
 bool WriteHtml(const std::string& path, const Timeline& timeline) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  OutputFile file(path);
   std::string error;
-  if (!out || !WriteHtmlReport(timeline, out, &error) || !out.flush()) {
-    std::fprintf(stderr, "memledger report: cannot write %s%s\n", path.c_str(),
-                 error.empty() ? "" : (": " + error).c_str());
+  if (file.ok() && !WriteHtmlReport(timeline, file.stream(), &error)) {
+    std::fprintf(stderr, "memledger report: cannot write %s: %s\n", path.c_str(), error.c_str());
+    return false;
+  }
+  if (!file.Commit()) {
+    std::fprintf(stderr, "memledger report: %s\n", file.error().c_str());
     return false;
   }
   return true;
