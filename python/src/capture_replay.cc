@@ -11,6 +11,7 @@
 
 #include "analysis/capture_analysis.h"
 #include "capture/replay.h"
+#include "python_text.h"
 #include "report/summary_json.h"
 
 namespace py = pybind11;
@@ -28,13 +29,13 @@ py::dict Replay(const std::string& path) {
     replay = ReplayCapture(path, ledger, {.observer = analysis.Observer(), .stop_before = analysis.StopBefore()});
   }
   ledger.set_listener(nullptr);
-  if (!replay.opened) throw py::value_error(replay.error);
+  if (!replay.opened) RaiseWithText(PyExc_ValueError, replay.error);
 
   py::list peaks;
   for (const SeriesPeak& found : analysis.Peaks(ledger)) {
     py::dict peak;
     peak["device"] = found.series.device;
-    peak["type"] = ledger.type_name(found.series.type);
+    peak["type"] = PythonText(ledger.type_name(found.series.type));
     peak["bytes"] = found.bytes;
     peak["seq"] = found.seq;
     peak["time_ns"] = analysis.first_time_ns() + found.time_ns;
@@ -46,8 +47,8 @@ py::dict Replay(const std::string& path) {
     summary = SummaryJson(ledger);
   }
   py::dict result;
-  result["summary_json"] = std::move(summary);
-  result["problem"] = replay.problem;
+  result["summary_json"] = PythonText(summary);
+  result["problem"] = PythonText(replay.problem);
   result["clean_end"] = replay.clean_end;
   result["records"] = replay.records;
   result["peaks"] = std::move(peaks);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "memledger/memledger.h"
+#include "python_text.h"
 
 namespace py = pybind11;
 
@@ -40,14 +41,17 @@ bool HoldsGil() {
   return mine != nullptr && mine == _PyThreadState_UncheckedGet();
 }
 
+// A code object's name or file as bytes; a file name that is not UTF-8 holds
+// lone surrogates (surrogateescape) and comes back as its own bytes.
 std::string Utf8(PyObject* text) {
   Py_ssize_t size = 0;
   const char* bytes = text != nullptr && PyUnicode_Check(text) ? PyUnicode_AsUTF8AndSize(text, &size) : nullptr;
-  if (bytes == nullptr) {
-    PyErr_Clear();  // the caller saved the error indicator
-    return "?";
-  }
-  return std::string(bytes, static_cast<std::size_t>(size));
+  if (bytes != nullptr) return std::string(bytes, static_cast<std::size_t>(size));
+  PyErr_Clear();  // the caller saved the error indicator
+  std::string escaped;
+  if (text != nullptr && PyUnicode_Check(text) && EncodeUtf8Bytes(text, &escaped)) return escaped;
+  PyErr_Clear();
+  return "?";
 }
 
 // The value of a call site seen for the first time (0: left out).

@@ -8,6 +8,7 @@
 
 #include "event/event.h"
 #include "memledger/memledger.h"
+#include "python_text.h"
 
 namespace py = pybind11;
 
@@ -57,11 +58,11 @@ std::string KnownTypes() {
 // name of a pool registered with register_pool.
 memledger_mem_type MemoryType(py::handle type) {
   if (PyUnicode_Check(type.ptr())) {
-    const std::string name = type.cast<std::string>();
+    const std::string name = Utf8Bytes(type);
     if (const auto builtin = BuiltinTypeFromName(name)) return *builtin;
     if (const auto pool = Pools().find(name); pool != Pools().end()) return pool->second;
-    throw py::value_error("unknown memory type '" + name + "': known are " + KnownTypes() +
-                          " (register a pool with memledger.register_pool(name) first)");
+    RaiseWithText(PyExc_ValueError, "unknown memory type '" + name + "': known are " + KnownTypes() +
+                                        " (register a pool with memledger.register_pool(name) first)");
   }
   if (PyBool_Check(type.ptr()) || !PyIndex_Check(type.ptr())) {
     throw py::type_error("type must be a memory type name (str) or number (int), not " + TypeName(type));
@@ -73,7 +74,7 @@ std::string Text(py::handle text, const char* what) {
   if (!PyUnicode_Check(text.ptr())) {
     throw py::type_error(std::string(what) + " must be a str, not " + TypeName(text));
   }
-  return text.cast<std::string>();
+  return Utf8Bytes(text);
 }
 
 constexpr std::uint64_t kU64 = ~0ULL;
@@ -107,12 +108,13 @@ void TrackFree(py::handle device, py::handle type, py::handle buffer_id, py::han
 int RegisterPool(py::handle name) {
   const std::string text = Text(name, "name");
   if (text.empty() || BuiltinTypeFromName(text)) {
-    throw py::value_error("a pool needs a name of its own, not '" + text + "'");
+    RaiseWithText(PyExc_ValueError, "a pool needs a name of its own, not '" + text + "'");
   }
   const int id = memledger_register_pool(text.c_str());
   if (id < 0) {
-    throw py::value_error("cannot register pool '" + text + "': all " +
-                          std::to_string(MEMLEDGER_MAX_TYPES - MEMLEDGER_FIRST_POOL) + " pools are taken");
+    RaiseWithText(PyExc_ValueError, "cannot register pool '" + text + "': all " +
+                                        std::to_string(MEMLEDGER_MAX_TYPES - MEMLEDGER_FIRST_POOL) +
+                                        " pools are taken");
   }
   Pools()[text] = static_cast<std::uint8_t>(id);
   return id;

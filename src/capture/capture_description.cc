@@ -8,6 +8,7 @@
 
 #include "capture/capture_format.h"
 #include "event/event.h"
+#include "event/json_text.h"
 
 namespace memledger {
 namespace {
@@ -82,7 +83,7 @@ std::string DescribeCapture(const CaptureDescription& description) {
                  {"codecs", {{std::to_string(kCodecZstd), "zstd"}}},
                  {"flags", {{std::to_string(kChunkCarriedOver), "carried-over"}}},
                  {"max_slots", kMaxChunkSlots}};
-  return d.dump();
+  return JsonText(d);
 }
 
 std::optional<CaptureDescription> ParseCaptureDescription(std::string_view text, std::string* error) {

@@ -7,10 +7,13 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "event/json_text.h"
+
 namespace memledger {
 namespace {
 
-std::string Quoted(std::string_view text) { return nlohmann::json(std::string(text)).dump(); }
+// `text` as a JSON string; ill-formed UTF-8 (a mark comes straight from its record) as U+FFFD.
+std::string Quoted(std::string_view text) { return JsonText(nlohmann::json(std::string(text))); }
 
 // Writes events as elements of one JSON array, comma-separated.
 class EventWriter {

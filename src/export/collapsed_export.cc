@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "report/printable_text.h"
 #include "report/stack_text.h"
 
 namespace memledger {
@@ -48,9 +49,10 @@ std::string Collapsed(const ProcessBooks& books, std::uint32_t stack, Symbolizer
   if (frames.empty()) return "[no stack]";
   std::string line;
   for (auto frame = frames.rbegin(); frame != frames.rend(); ++frame) {
-    std::replace(frame->begin(), frame->end(), ';', ',');  // ';' separates frames
+    std::string text = PrintableText(*frame);  // one line per stack
+    std::replace(text.begin(), text.end(), ';', ',');  // ';' separates frames
     if (!line.empty()) line += ';';
-    line += *frame;
+    line += text;
   }
   return line;
 }

@@ -3,12 +3,15 @@
 
 #include <fmt/format.h>
 
+#include "report/printable_text.h"
 
 namespace memledger {
 namespace {
-// `text` quoted for CSV when it holds a comma, quote or newline.
-std::string CsvField(std::string_view text) {
-  if (text.find_first_of(",\"\n") == std::string_view::npos) return std::string(text);
+// A name as a CSV field: PrintableText (no line breaks or controls left), then
+// quoted as RFC 4180 says when it holds a comma or a quote (quotes doubled).
+std::string CsvField(std::string_view name) {
+  const std::string text = PrintableText(name);
+  if (text.find_first_of(",\"") == std::string::npos) return text;
   std::string quoted = "\"";
   for (const char c : text) {
     if (c == '"') quoted += '"';
@@ -26,7 +29,7 @@ ReplayResult ExportCsv(const std::string& capture, std::ostream& out) {
     if (!IsBufferEvent(record.kind())) return;
     const Event& e = record.event;
     line = fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", e.seq, e.time_ns, KindName(record.kind()), e.device,
-                       ledger.local_type_name(process, e.type), e.buffer_id, e.address, e.size, e.thread,
+                       CsvField(ledger.local_type_name(process, e.type)), e.buffer_id, e.address, e.size, e.thread,
                        CsvField(ledger.tag_name(static_cast<std::uint32_t>(process), e.tag)), e.stack);
     out << line;
   }});

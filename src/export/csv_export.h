@@ -3,6 +3,9 @@
 // and pandas:
 //   seq,time_ns,kind,device,type,buffer_id,address,size,thread,tag,stack
 // type and tag by name; stack as its id (symbolized stacks: --format collapsed).
+// Names are shown as text reports show them (report/printable_text.h: no
+// line breaks, no controls), and quoted per RFC 4180 when they hold a comma
+// or a quote, so every row has the header's 11 fields.
 #pragma once
 
 #include <ostream>

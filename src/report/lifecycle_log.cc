@@ -7,6 +7,7 @@
 #include <cstring>
 #include <iterator>
 
+#include "report/printable_text.h"
 #include "report/stack_text.h"
 
 namespace memledger {
@@ -26,7 +27,7 @@ const std::string& LifecycleLog::StackText(const ProcessBooks& books, std::uint3
   auto [it, inserted] = stack_text_.try_emplace(stack);
   if (inserted) {
     const auto lines = StackLines(books, stack, symbolizer_);
-    for (std::size_t i = 0; i < lines.size(); ++i) it->second += (i == 0 ? " at " : " <- ") + lines[i];
+    for (std::size_t i = 0; i < lines.size(); ++i) it->second += (i == 0 ? " at " : " <- ") + PrintableText(lines[i]);
   }
   if (it->second.empty() && !books.stacks.contains(stack)) {
     stack_text_.erase(it);  // described later by another thread: look again next time
@@ -43,9 +44,9 @@ void LifecycleLog::Write(const Ledger& ledger, ProcessIndex process, const Recor
   const ProcessBooks& books = ledger.process(process);
   std::string line = fmt::format("{:.6f} {} dev {} {} id {:#x} addr {:#x} size {} tid {}",
                                  static_cast<double>(e.time_ns - first_ns_) / 1e9, KindName(record.kind()), e.device,
-                                 ledger.local_type_name(process, e.type), e.buffer_id, e.address, e.size, e.thread);
+                                 PrintableText(ledger.local_type_name(process, e.type)), e.buffer_id, e.address, e.size, e.thread);
   if (const std::string_view tag = ledger.tag_name(static_cast<std::uint32_t>(process), e.tag); !tag.empty()) {
-    fmt::format_to(std::back_inserter(line), " tag {}", tag);
+    fmt::format_to(std::back_inserter(line), " tag {}", PrintableText(tag));
   }
   if (e.stack != 0) line += StackText(books, e.stack);
   line += '\n';

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "event/json_text.h"
+#include "report/printable_text.h"
 #include "report/stack_text.h"
 #include "report/text_report.h"
 
@@ -32,7 +34,7 @@ void AppendLine(std::string& out, fmt::format_string<Args...> format, Args&&... 
 
 std::string DeviceLabel(const Ledger& ledger, std::uint16_t device) {
   const std::string& name = device < ledger.devices().size() ? ledger.devices()[device].name : std::string();
-  return name.empty() ? fmt::format("device {}", device) : fmt::format("device {} ({})", device, name);
+  return name.empty() ? fmt::format("device {}", device) : fmt::format("device {} ({})", device, PrintableText(name));
 }
 
 std::string_view TagOf(const Ledger& ledger, const SiteKey& site) {
@@ -42,8 +44,9 @@ std::string_view TagOf(const Ledger& ledger, const SiteKey& site) {
 // "device 0 DRAM, tag kv_cache" (and the pid when the books hold several processes).
 std::string SiteLabel(const Ledger& ledger, const SiteKey& site) {
   const std::string_view tag = TagOf(ledger, site);
-  std::string label = fmt::format("device {} {}", site.series.device, ledger.type_name(site.series.type));
-  if (!tag.empty()) label += fmt::format(", tag {}", tag);
+  std::string label =
+      fmt::format("device {} {}", site.series.device, PrintableText(ledger.type_name(site.series.type)));
+  if (!tag.empty()) label += fmt::format(", tag {}", PrintableText(tag));
   if (ledger.processes().size() > 1) label += fmt::format(", pid {}", ledger.processes()[site.series.process].pid);
   return label;
 }
@@ -53,7 +56,9 @@ std::vector<std::string> Frames(const Ledger& ledger, const SiteKey& site, Symbo
 }
 
 void AppendFrames(std::string& out, const std::vector<std::string>& frames) {
-  for (std::size_t f = 0; f < std::min(frames.size(), kFramesShown); ++f) AppendLine(out, "        #{} {}", f, frames[f]);
+  for (std::size_t f = 0; f < std::min(frames.size(), kFramesShown); ++f) {
+    AppendLine(out, "        #{} {}", f, PrintableText(frames[f]));
+  }
   if (frames.size() > kFramesShown) AppendLine(out, "        ... {} more frames", frames.size() - kFramesShown);
 }
 
@@ -74,7 +79,7 @@ void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<Serie
   for (const SeriesPeak& peak : peaks) {
     const std::uint64_t capacity = Capacity(ledger, peak.series);
     AppendLine(out, "  {} {}: {} at {:.3f} s{}{}", DeviceLabel(ledger, peak.series.device),
-               ledger.type_name(peak.series.type), FormatBytes(peak.bytes), Seconds(peak.time_ns),
+               PrintableText(ledger.type_name(peak.series.type)), FormatBytes(peak.bytes), Seconds(peak.time_ns),
                capacity != 0 ? fmt::format(" ({:.1f}% of {})", 100.0 * static_cast<double>(peak.bytes) /
                                                                      static_cast<double>(capacity),
                                            FormatBytes(capacity))
@@ -84,7 +89,7 @@ void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<Serie
     std::string tags;
     for (const TagAmount& t : LiveByTag(peak)) {
       const std::string_view tag = ledger.tag_name(peak.series.process, t.tag);
-      tags += fmt::format("{}{} {} ({} buffers)", tags.empty() ? "" : ", ", tag.empty() ? "(no tag)" : tag,
+      tags += fmt::format("{}{} {} ({} buffers)", tags.empty() ? "" : ", ", tag.empty() ? "(no tag)" : PrintableText(tag),
                           FormatBytes(t.bytes), t.buffers);
     }
     AppendLine(out, "    live then by tag: {}", tags);
@@ -92,7 +97,7 @@ void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<Serie
       const SiteAmount& amount = peak.live[i];
       const std::string_view tag = TagOf(ledger, amount.site);
       AppendLine(out, "    {} in {} buffers{}", FormatBytes(amount.bytes), amount.buffers,
-                 tag.empty() ? "" : fmt::format(", tag {}", tag));
+                 tag.empty() ? "" : fmt::format(", tag {}", PrintableText(tag)));
       AppendFrames(out, Frames(ledger, amount.site, symbolizer));
     }
     if (peak.live.size() > kPeakSitesShown) {
@@ -218,7 +223,7 @@ std::string OverTimeJson(const Ledger& ledger, const CaptureAnalysis& analysis, 
   out["top_sites"] = {{"by_bytes", TopJson(ledger, analysis.TopByBytes(kTopSites), symbolizer)},
                       {"by_count", TopJson(ledger, analysis.TopByCount(kTopSites), symbolizer)}};
   out["growth"] = GrowthJson(ledger, analysis.Growth(), symbolizer);
-  return out.dump();
+  return JsonText(out);
 }
 
 }  // namespace memledger

@@ -4,6 +4,8 @@
 #include <span>
 #include <string_view>
 
+#include "event/utf8.h"
+
 namespace memledger {
 namespace {
 // memledger's own code: the library, the CUDA interposer (its cudaMalloc is
@@ -42,8 +44,8 @@ std::vector<std::string> StackLines(const ProcessBooks& books, std::uint32_t sta
     }
     std::size_t end = i;
     while (end < frames.size() && !IsLanguageFrame(frames[end])) ++end;
-    for (const SymbolizedFrame& frame : symbolizer.Symbolize(books.modules, frames.subspan(i, end - i))) {
-      if (!InMemledger(frame)) lines.push_back(FormatFrame(frame));
+    for (const SymbolizedFrame& frame : symbolizer.Symbolize(books.modules, frames.subspan(i, end - i), books.uid)) {
+      if (!InMemledger(frame)) lines.push_back(ValidUtf8(FormatFrame(frame)));  // module paths are raw bytes
     }
     i = end;
   }

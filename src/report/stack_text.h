@@ -3,7 +3,9 @@
 // process described ("function at file:line", or module+offset when the file
 // cannot tell), with memledger's own frames (its library, the inline hooks of
 // its headers) left out; language frames (a Python function, record.h) are
-// the text the process described for them, in the same form.
+// the text the process described for them, in the same form. Every line is
+// valid UTF-8 (a module path's ill-formed bytes as U+FFFD); text outputs
+// still pass it through PrintableText.
 #pragma once
 
 #include <cstdint>

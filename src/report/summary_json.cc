@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "event/json_text.h"
 #include "report/leak_sites.h"
 #include "report/stack_text.h"
 
@@ -109,8 +110,13 @@ std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections, S
                              {"allocated_at", StackLines(books, site.key.alloc_stack, symbols)}});
   }
   out["anomaly_sites"] = std::move(anomaly_sites);
-  if (!extra_sections.empty()) out.update(json::parse(extra_sections));
-  return out.dump(2);
+  if (!extra_sections.empty()) {
+    // A section that is not a JSON object is left out, never thrown about.
+    if (const json extra = json::parse(extra_sections, nullptr, /*allow_exceptions=*/false); extra.is_object()) {
+      out.update(extra);
+    }
+  }
+  return JsonText(out, 2);
 }
 
 }  // namespace memledger

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "report/leak_sites.h"
+#include "report/printable_text.h"
 #include "report/stack_text.h"
 
 namespace memledger {
@@ -40,7 +41,7 @@ void AppendProcesses(std::string& out, const Ledger& ledger) {
   for (const ProcessBooks& p : ledger.processes()) {
     dropped += p.dropped_events;
     lost += p.lost_slots;
-    AppendLine(out, "memledger: pid {} ({}) {}: {} events, {} dropped{}", p.pid, p.comm, ProcessStateName(p.state), p.events,
+    AppendLine(out, "memledger: pid {} ({}) {}: {} events, {} dropped{}", p.pid, PrintableText(p.comm), ProcessStateName(p.state), p.events,
          p.dropped_events, p.lost_slots ? fmt::format(", {} records lost", p.lost_slots) : "");
     if (p.handover.joined_late) {
       const Handover& h = p.handover;
@@ -59,13 +60,14 @@ void AppendDevices(std::string& out, const Ledger& ledger) {
   for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
     const DeviceBooks& device = ledger.devices()[d];
     if (!device.seen) continue;
-    AppendLine(out, "device {}{}", d, device.name.empty() ? "" : fmt::format(" ({})", device.name));
+    AppendLine(out, "device {}{}", d, device.name.empty() ? "" : fmt::format(" ({})", PrintableText(device.name)));
     AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>10} {:>10} {:>8} {:>11}", "type", "live", "peak", "capacity", "allocs",
          "frees", "leaked", "leaked size");
     for (std::size_t t = 0; t < ledger.type_count(); ++t) {
       const TypeCounters& c = device.types[t];
       if (c.empty()) continue;
-      AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>10} {:>10} {:>8} {:>11}", ledger.type_name(static_cast<std::uint8_t>(t)),
+      AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>10} {:>10} {:>8} {:>11}",
+                 PrintableText(ledger.type_name(static_cast<std::uint8_t>(t))),
            FormatBytes(c.live_bytes), FormatBytes(c.peak_bytes),
            device.capacity[t] ? FormatBytes(device.capacity[t]) : "-", c.allocs, c.frees, c.leaked_buffers,
            FormatBytes(c.leaked_bytes));
@@ -86,11 +88,13 @@ void AppendAnomalies(std::string& out, const Ledger& ledger, Symbolizer& symboli
     const ProcessBooks& books = ledger.processes()[site.key.process];
     AppendLine(out, "  {} x{}, pid {}", AnomalyName(site.key.kind), site.count, books.pid);
     const auto stack = StackLines(books, site.key.stack, symbolizer);
-    for (std::size_t f = 0; f < std::min(stack.size(), kAnomalyFramesShown); ++f) AppendLine(out, "      #{} {}", f, stack[f]);
+    for (std::size_t f = 0; f < std::min(stack.size(), kAnomalyFramesShown); ++f) {
+      AppendLine(out, "      #{} {}", f, PrintableText(stack[f]));
+    }
     const auto allocated = StackLines(books, site.key.alloc_stack, symbolizer);
     if (!allocated.empty()) AppendLine(out, "    allocated at:");
     for (std::size_t f = 0; f < std::min(allocated.size(), kAnomalyFramesShown); ++f) {
-      AppendLine(out, "      #{} {}", f, allocated[f]);
+      AppendLine(out, "      #{} {}", f, PrintableText(allocated[f]));
     }
   }
   if (anomaly_sites.size() > kAnomalySitesShown) {
@@ -113,10 +117,11 @@ void AppendLeaks(std::string& out, const Ledger& ledger, Symbolizer& symbolizer)
   for (const LeakSite& site : sites) {
     const std::string_view tag = ledger.tag_name(site.key.process, site.key.tag);
     AppendLine(out, "  {} in {} buffers: device {} {}{}, pid {}", FormatBytes(site.totals.bytes), site.totals.buffers,
-         site.key.device, ledger.type_name(site.key.type), tag.empty() ? "" : fmt::format(", tag {}", tag),
+         site.key.device, PrintableText(ledger.type_name(site.key.type)),
+         tag.empty() ? "" : fmt::format(", tag {}", PrintableText(tag)),
          ledger.processes()[site.key.process].pid);
     const auto stack = StackLines(ledger.processes()[site.key.process], site.key.stack, symbolizer);
-    for (std::size_t i = 0; i < stack.size(); ++i) AppendLine(out, "      #{} {}", i, stack[i]);
+    for (std::size_t i = 0; i < stack.size(); ++i) AppendLine(out, "      #{} {}", i, PrintableText(stack[i]));
   }
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "event/event.h"
+#include "event/json_text.h"
 
 namespace memledger::sim {
 
@@ -46,7 +47,7 @@ std::string TruthJson(const Truth& truth) {
       {"leaked", {{"buffers", truth.leaked_buffers}, {"bytes", truth.leaked_bytes}}},
       {"devices", std::move(devices)},
   };
-  return json.dump() + "\n";
+  return memledger::JsonText(json) + "\n";
 }
 
 void WriteTruthJson(const Truth& truth, const std::string& path) {

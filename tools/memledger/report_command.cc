@@ -12,6 +12,7 @@
 
 #include "analysis/capture_analysis.h"
 #include "capture/replay.h"
+#include "event/json_text.h"
 #include "output_file.h"
 #include "progress_bar.h"
 #include "report/html_report.h"
@@ -104,7 +105,7 @@ int ReportCommand(const ReportOptions& options) {
   if (options.json) {
     nlohmann::json extra = nlohmann::json::parse(OverTimeJson(ledger, analysis, symbolizer));
     extra["capture"] = CaptureSection(options, replay);
-    text = SummaryJson(ledger, extra.dump(), &symbolizer) + "\n";
+    text = SummaryJson(ledger, JsonText(extra), &symbolizer) + "\n";
   } else if (options.leaks_only) {
     text = LeakReport(ledger);
   } else {

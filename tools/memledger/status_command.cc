@@ -5,13 +5,15 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "report/printable_text.h"
 #include "report/text_report.h"
-#include "server/wire_protocol.h"
+#include "server/socket_path.h"
 #include "server_query.h"
 
 namespace memledger {
@@ -25,16 +27,16 @@ void PrintTable(const nlohmann::json& summary) {
   fmt::print("memledger status — {} processes tracked, {} events, {} dropped\n", summary["processes"].size(),
              summary.value("events", 0), summary.value("dropped_events", 0));
   if (!server.empty()) {
-    fmt::print("server {}: {} clients, {:.0f} events/s\n", server.value("socket", ""), server.value("clients", 0),
+    fmt::print("server {}: {} clients, {:.0f} events/s\n", PrintableText(server.value("socket", "")), server.value("clients", 0),
                server.value("events_per_second", 0.0));
   }
   for (const auto& device : summary["devices"]) {
-    fmt::print("\ndevice {} {}\n", device["device"].get<int>(), device.value("name", ""));
+    fmt::print("\ndevice {} {}\n", device["device"].get<int>(), PrintableText(device.value("name", "")));
     fmt::print("  {:<14} {:>11} {:>11} {:>7} {:>11}\n", "type", "used", "total", "use", "peak");
     for (const auto& [type, counters] : device["types"].items()) {
       const std::uint64_t used = counters["live_bytes"];
       const std::uint64_t total = device["capacity"].value(type, std::uint64_t{0});
-      fmt::print("  {:<14} {:>11} {:>11} {:>7} {:>11}\n", type, FormatBytes(used), total ? FormatBytes(total) : "-",
+      fmt::print("  {:<14} {:>11} {:>11} {:>7} {:>11}\n", PrintableText(type), FormatBytes(used), total ? FormatBytes(total) : "-",
                  Percent(used, total), FormatBytes(counters["peak_bytes"]));
     }
   }
@@ -48,7 +50,7 @@ void PrintTable(const nlohmann::json& summary) {
     }
     const auto& uid = process.value("uid", nlohmann::json());
     fmt::print("  {:>8} {:>6} {:<16} {:<8} {:>11} {:>10} {:>12}\n", process["pid"].get<std::uint64_t>(),
-               uid.is_number() ? std::to_string(uid.get<std::uint64_t>()) : "-", process["comm"].get<std::string>(),
+               uid.is_number() ? std::to_string(uid.get<std::uint64_t>()) : "-", PrintableText(process["comm"].get<std::string>()),
                process["state"].get<std::string>(), FormatBytes(using_bytes), process["events"].get<std::uint64_t>(),
                FormatBytes(process["leaked_bytes"]));
     if (const auto handover = process.find("handover"); handover != process.end()) {
@@ -83,7 +85,16 @@ int StatusCommand(const StatusOptions& options) {
     std::fputc('\n', stdout);
     return 0;
   }
-  PrintTable(nlohmann::json::parse(*json));
+  // A reply that is not the summary JSON this build reads is an error, not a crash.
+  const nlohmann::json summary = nlohmann::json::parse(*json, nullptr, /*allow_exceptions=*/false);
+  try {
+    if (!summary.is_object()) throw std::runtime_error("not a JSON object");
+    PrintTable(summary);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "memledger status: the server at %s answered with a summary this build cannot read (%s); "
+                         "`memledger status --json` prints it as it came\n", PrintableText(path).c_str(), e.what());
+    return 1;
+  }
   return 0;
 }
 

@@ -5,13 +5,15 @@
 
 #include <algorithm>
 
+#include "report/printable_text.h"
 #include "report/text_report.h"
 
 namespace memledger {
 namespace {
 constexpr std::size_t kHistory = 120;  // samples kept per device
 
-// Display width of a string that is ASCII except for whole UTF-8 sequences.
+// Display width of a string that is ASCII except for whole UTF-8 sequences
+// (names go through PrintableText first).
 int Columns(const std::string& s) {
   int n = 0;
   for (const unsigned char c : s) n += (c & 0xC0) != 0x80;
@@ -93,12 +95,12 @@ std::vector<std::string> TopView::Render(int width, int height) const {
     const int id = device["device"].get<int>();
     std::string spark;
     if (const auto it = history_.find(id); it != history_.end()) spark = Sparkline(it->second, width - 30, utf8_);
-    add(fmt::format("device {} {}  {}", id, device.value("name", ""), spark));
+    add(fmt::format("device {} {}  {}", id, PrintableText(device.value("name", "")), spark));
     for (const auto& [type, counters] : device["types"].items()) {
       const std::uint64_t used = counters.value("live_bytes", std::uint64_t{0});
       const std::uint64_t capacity = device["capacity"].value(type, std::uint64_t{0});
       const double fraction = capacity == 0 ? 0.0 : static_cast<double>(used) / static_cast<double>(capacity);
-      add(fmt::format("  {:<13} {} {:>6} {:>10} / {}", type, Bar(fraction, bar_width),
+      add(fmt::format("  {:<13} {} {:>6} {:>10} / {}", PrintableText(type), Bar(fraction, bar_width),
                       capacity == 0 ? std::string("-") : fmt::format("{:.1f}%", fraction * 100), FormatBytes(used),
                       capacity == 0 ? std::string("-") : FormatBytes(capacity)));
     }
@@ -120,7 +122,7 @@ std::vector<std::string> TopView::Render(int width, int height) const {
   for (const nlohmann::json* p : processes) {
     if (static_cast<int>(lines.size()) >= height - 1) break;
     add(fmt::format("  {:>8} {:<16} {:<8} {:>11} {:>11} {:>11}", (*p)["pid"].get<std::uint64_t>(),
-                    Fit((*p)["comm"].get<std::string>(), 16), (*p)["state"].get<std::string>(),
+                    Fit(PrintableText((*p)["comm"].get<std::string>()), 16), (*p)["state"].get<std::string>(),
                     FormatBytes(ProcessBytes(*p, nullptr)), FormatBytes(ProcessBytes(*p, "L1")),
                     FormatBytes((*p)["leaked_bytes"].get<std::uint64_t>())));
   }
