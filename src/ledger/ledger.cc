@@ -32,7 +32,6 @@ void CheckInvariants([[maybe_unused]] const Ledger& ledger) {
 constexpr std::uint64_t kLateFreeWindow = 1 << 16;  // events
 constexpr std::uint8_t kUnmappedType = 0xff;
 constexpr std::uint64_t kMaxBufferBytes = 1ULL << 48;  // 256 TiB
-constexpr std::size_t kMaxNameBytes = 256;
 constexpr std::size_t kMaxMarksPerProcess = 1 << 20;
 constexpr std::size_t kMaxStacksPerProcess = 1 << 20;
 constexpr std::size_t kMaxModulesPerProcess = 1 << 12;
@@ -44,7 +43,8 @@ std::uint64_t AddressIndexKey(std::uint32_t process, std::uint16_t device, std::
 std::uint64_t EndOf(std::uint64_t address, std::uint64_t size) {
   return address + size < address ? std::numeric_limits<std::uint64_t>::max() : address + size;
 }
-std::string BoundedName(std::string_view payload) { return std::string(payload.substr(0, kMaxNameBytes)); }
+// Names the ledger keeps are valid UTF-8 of at most 256 bytes (record.h).
+std::string BoundedName(std::string_view payload) { return DecodeName(payload); }
 
 // Address 0 with an identity of its own means "no address" (a kernel known by
 // its program id, say): such a buffer cannot overlap and is not indexed.
@@ -79,6 +79,7 @@ std::string_view ProcessStateName(ProcessState state) {
     case ProcessState::kRunning: return "running";
     case ProcessState::kExited: return "exited";
     case ProcessState::kKilled: return "killed";
+    case ProcessState::kReleased: return "released";
   }
   return "unknown";
 }
@@ -91,7 +92,7 @@ ProcessIndex Ledger::BeginProcess(std::uint32_t pid, std::string comm, std::opti
   ProcessBooks books;
   books.pid = pid;
   books.uid = uid;
-  books.comm = std::move(comm);
+  books.comm = DecodeName(comm);
   books.type_map.fill(kUnmappedType);
   for (int t = 0; t < kBuiltinTypeCount; ++t) books.type_map[t] = static_cast<std::uint8_t>(t);
   processes_.push_back(std::move(books));
@@ -105,6 +106,21 @@ void Ledger::JoinLate(ProcessIndex process, const Handover& before) {
   handover.handovers += before.handovers;
   handover.records_elsewhere += before.records_elsewhere;
   handover.missed_frees += before.missed_frees;
+}
+
+void Ledger::ReleaseProcess(ProcessIndex process) {
+  ProcessBooks& books = processes_[static_cast<std::uint32_t>(process)];
+  if (books.state == ProcessState::kRunning) books.state = ProcessState::kReleased;
+}
+
+bool Ledger::Rejoin(ProcessIndex process, const Handover& gap) {
+  ProcessBooks& books = processes_[static_cast<std::uint32_t>(process)];
+  if (books.state != ProcessState::kReleased) return false;
+  books.state = ProcessState::kRunning;
+  books.handover.handovers = std::max(books.handover.handovers, gap.handovers);
+  books.handover.records_elsewhere += gap.records_elsewhere;
+  books.handover.missed_frees += gap.missed_frees;
+  return true;
 }
 
 void Ledger::ApplyCarriedAlloc(ProcessIndex process, const Record& record) {
@@ -274,6 +290,7 @@ void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, 
       Count(books, process, Anomaly::kDoubleFree, e.stack, 0);
     } else if (books.handover.joined_late) {
       ++books.handover.missed_frees;  // most likely allocated before these books began
+      if (books.unmatched_frees.size() < kMaxUnmatchedFrees) books.unmatched_frees.push_back(e);
     } else {
       Count(books, process, Anomaly::kUnknownFree, e.stack, 0);
     }

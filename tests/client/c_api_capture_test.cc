@@ -59,7 +59,9 @@ TEST_F(CApiCapture, DevicesCarryTheirNamesAndCapacities) {
   ASSERT_EQ(ledger_.devices().size(), 2u);
   const DeviceBooks& sim0 = ledger_.devices()[0];
   EXPECT_EQ(sim0.name, "sim0");
-  EXPECT_TRUE(sim0.open) << "device 0 was never closed";
+  // Device 0 was never closed, but its only opener has ended: nobody holds it.
+  EXPECT_FALSE(sim0.open);
+  EXPECT_EQ(sim0.openers, 0u);
   EXPECT_EQ(sim0.capacity[MEMLEDGER_DRAM], C_API_DRAM_CAPACITY);
   EXPECT_EQ(sim0.capacity[MEMLEDGER_L1], C_API_L1_CAPACITY);
   EXPECT_EQ(sim0.capacity[PoolType("kv_cache")], C_API_KV_CACHE_CAPACITY);

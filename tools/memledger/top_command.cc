@@ -8,7 +8,7 @@
 #include <clocale>
 #include <cstring>
 
-#include "server/wire_protocol.h"
+#include "server/socket_path.h"
 #include "server_query.h"
 #include "top_view.h"
 
@@ -26,7 +26,15 @@ int TopCommand(const TopOptions& options) {
   timeout(options.interval_ms);
   for (;;) {
     std::string error;
-    if (const auto json = QuerySummary(path, &error)) view.Update(nlohmann::json::parse(*json));
+    if (const auto json = QuerySummary(path, &error)) {
+      // A reply that is not the summary is said, never thrown.
+      const auto summary = nlohmann::json::parse(*json, nullptr, false);
+      if (summary.is_object()) {
+        view.Update(summary);
+      } else {
+        error = "the server's reply is not a summary";
+      }
+    }
     erase();
     const std::vector<std::string> lines = view.Render(COLS, error.empty() ? LINES : LINES - 1);
     for (std::size_t i = 0; i < lines.size(); ++i) mvaddstr(static_cast<int>(i), 0, lines[i].c_str());
