@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "server/wire_protocol.h"
+#include "server/socket_path.h"
 #include "python_text.h"
 #include "server_query.h"
 

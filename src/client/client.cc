@@ -57,6 +57,7 @@
 #include "report/text_report.h"
 #include "ring/event_ring.h"
 #include "ring/futex.h"
+#include "server/socket_path.h"
 #include "server/wire_protocol.h"
 
 MEMLEDGER_API int memledger_hooks_active = 1;  // declared extern "C" in memledger.h

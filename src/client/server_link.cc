@@ -3,12 +3,14 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
+#include <cstdio>
 #include <cstring>
 
+#include "server/trusted_server.h"
 #include "server/wire_protocol.h"
 
 namespace memledger {
@@ -17,15 +19,12 @@ constexpr auto kWelcomeTimeout = std::chrono::milliseconds(2000);
 }
 
 int ConnectServerSocket(const std::string& path) {
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof(address.sun_path)) return -1;
-  std::memcpy(address.sun_path, path.c_str(), path.size());
-  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    close(fd);
-    return -1;
+  std::string refusal;
+  const int fd = ConnectTrustedServer(path, &refusal);
+  // Once per process: the watcher tries again every few seconds.
+  static std::atomic_flag warned = ATOMIC_FLAG_INIT;
+  if (!refusal.empty() && !warned.test_and_set(std::memory_order_relaxed)) {
+    std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", refusal.c_str());
   }
   return fd;
 }

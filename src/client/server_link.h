@@ -14,7 +14,9 @@
 
 namespace memledger {
 
-// Connects a socket to the server at `path`; -1 when no server listens there.
+// Connects a socket to the server at `path` when it is one this user trusts
+// (trusted_server.h); -1 when no server listens there, or when the server or
+// its directory is not trusted (said once per process on stderr).
 int ConnectServerSocket(const std::string& path);
 
 // What a process coming back to a server hands over with its ring.

@@ -44,7 +44,7 @@ std::vector<std::string> StackLines(const ProcessBooks& books, std::uint32_t sta
     }
     std::size_t end = i;
     while (end < frames.size() && !IsLanguageFrame(frames[end])) ++end;
-    for (const SymbolizedFrame& frame : symbolizer.Symbolize(books.modules, frames.subspan(i, end - i))) {
+    for (const SymbolizedFrame& frame : symbolizer.Symbolize(books.modules, frames.subspan(i, end - i), books.uid)) {
       if (!InMemledger(frame)) lines.push_back(ValidUtf8(FormatFrame(frame)));  // module paths are raw bytes
     }
     i = end;

@@ -2,7 +2,6 @@
 #include "server/server.h"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,7 +22,9 @@
 
 #include "ledger/carry_over.h"
 #include "report/summary_json.h"
+#include "server/listen_socket.h"
 #include "server/metrics.h"
+#include "server/socket_path.h"
 
 namespace memledger {
 namespace {
@@ -33,14 +34,6 @@ constexpr auto kHelloTimeout = std::chrono::seconds(2);
 constexpr std::size_t kDrainBudgetPerSession = 8192;  // slots per session per tick: fairness
 constexpr std::size_t kMaxSessions = 4096;
 constexpr auto kMetricsInterval = std::chrono::milliseconds(100);
-
-bool FillAddress(const std::string& path, sockaddr_un* address) {
-  std::memset(address, 0, sizeof(*address));
-  address->sun_family = AF_UNIX;
-  if (path.size() >= sizeof(address->sun_path)) return false;
-  std::memcpy(address->sun_path, path.c_str(), path.size());
-  return true;
-}
 
 std::string ReadComm(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
@@ -63,54 +56,6 @@ void Reject(int fd, WelcomeStatus status, const std::string& reason) {
   SendPacket(fd, &welcome, sizeof(welcome));
 }
 
-
-// A listening Unix socket of `type` at `path`: 0600 from its first instant,
-// or 0660 owned by `group` when one is named. Returns -1 and sets *error.
-int Listen(const std::string& path, int type, const std::string& group, std::string* error) {
-  sockaddr_un address;
-  if (!FillAddress(path, &address)) {
-    *error = "socket path too long: " + path;
-    return -1;
-  }
-  // A socket file left by a dead server is removed; a live server is not displaced.
-  if (access(path.c_str(), F_OK) == 0) {
-    const int probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-    const bool live = connect(probe, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-    close(probe);
-    if (live) {
-      *error = "a server already listens on " + path;
-      return -1;
-    }
-    unlink(path.c_str());
-  }
-  gid_t group_id = static_cast<gid_t>(-1);
-  if (!group.empty()) {
-    const struct group* entry = getgrnam(group.c_str());
-    if (entry == nullptr) {
-      *error = "no such group: " + group;
-      return -1;
-    }
-    group_id = entry->gr_gid;
-  }
-  const int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  const mode_t old_mask = umask(0177);
-  const int bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  umask(old_mask);
-  if (bound != 0 || listen(fd, 128) != 0) {
-    *error = "cannot listen on " + path + ": " + std::strerror(errno);
-    close(fd);
-    return -1;
-  }
-  if (group_id != static_cast<gid_t>(-1) &&
-      (chown(path.c_str(), static_cast<uid_t>(-1), group_id) != 0 || chmod(path.c_str(), 0660) != 0)) {
-    *error = "cannot give " + path + " to group " + group + ": " + std::strerror(errno);
-    close(fd);
-    unlink(path.c_str());
-    return -1;
-  }
-  return fd;
-}
-
 bool PeerOf(int fd, ucred* peer) {
   socklen_t size = sizeof(*peer);
   return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, peer, &size) == 0;
@@ -122,14 +67,16 @@ std::unique_ptr<Server> Server::Start(const ServerOptions& options, std::string*
     *error = "cannot write captures into " + options.capture_dir + ": " + std::strerror(errno);
     return nullptr;
   }
-  const std::string path = options.socket_path.empty() ? DefaultSocketPath() : options.socket_path;
+  const std::optional<std::string> socket_path = ServerSocketPath(options.socket_path, error);
+  if (!socket_path) return nullptr;
+  const std::string& path = *socket_path;
   // The legacy listener first: once the control socket answers, both do.
   int legacy_fd = -1;
   if (!options.legacy_socket.empty()) {
-    legacy_fd = Listen(options.legacy_socket, SOCK_STREAM, options.group, error);
+    legacy_fd = ListenUnixSocket(options.legacy_socket, SOCK_STREAM, options.group, error);
     if (legacy_fd < 0) return nullptr;
   }
-  const int fd = Listen(path, SOCK_SEQPACKET, options.group, error);
+  const int fd = ListenUnixSocket(path, SOCK_SEQPACKET, options.group, error);
   if (fd < 0) {
     if (legacy_fd >= 0) {
       close(legacy_fd);

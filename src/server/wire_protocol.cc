@@ -10,17 +10,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
 namespace memledger {
-
-std::string DefaultSocketPath() {
-  if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime != nullptr && runtime[0] != '\0') {
-    return std::string(runtime) + "/memledger.sock";
-  }
-  return "/tmp/memledger-" + std::to_string(getuid()) + ".sock";
-}
 
 bool SendPacket(int socket, const void* data, std::size_t size, std::span<const int> fds_to_pass) {
   constexpr std::size_t kMaxFds = 2;

@@ -83,10 +83,6 @@ inline constexpr std::size_t kReplyChunkBytes = 32 * 1024;
 static_assert(std::is_trivially_copyable_v<HelloMessage> && std::is_trivially_copyable_v<WelcomeMessage> &&
               std::is_trivially_copyable_v<QueryMessage>);
 
-// The socket a client uses when MEMLEDGER_SOCKET is unset:
-// $XDG_RUNTIME_DIR/memledger.sock, else /tmp/memledger-$UID.sock.
-std::string DefaultSocketPath();
-
 // Sends one packet with fds (SCM_RIGHTS), at most two. False on failure (errno set).
 bool SendPacket(int socket, const void* data, std::size_t size, std::span<const int> fds_to_pass = {});
 // Receives one packet of at most `capacity` bytes, waiting at most `timeout`.

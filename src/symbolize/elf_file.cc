@@ -6,11 +6,13 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
-#include <fcntl.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <string>
+
+#include "symbolize/module_file.h"
 
 namespace memledger {
 namespace {
@@ -35,7 +37,8 @@ int FindDebugInfoByBuildId(Dwfl_Module* module, void**, const char*, Dwarf_Addr,
     if (i == 0) path += '/';
   }
   path += ".debug";
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  std::string refusal;
+  const int fd = OpenModuleFile(path, std::nullopt, &refusal);
   if (fd >= 0) *debuginfo_file_name = strdup(path.c_str());
   return fd;
 }
@@ -156,13 +159,23 @@ bool HasBuildId(Dwfl_Module* module, std::string_view build_id) {
 
 }  // namespace
 
-std::unique_ptr<ElfFile> ElfFile::Open(const std::string& path, std::string_view build_id) {
+std::unique_ptr<ElfFile> ElfFile::Open(const std::string& path, std::string_view build_id,
+                                       std::optional<uid_t> reader, std::string* refusal) {
+  std::string refused;
+  const int fd = OpenModuleFile(path, reader, &refused);
+  if (refusal != nullptr) *refusal = refused;
+  if (fd < 0) return nullptr;
   Dwfl* dwfl = dwfl_begin(&kOfflineCallbacks);
-  if (dwfl == nullptr) return nullptr;
+  if (dwfl == nullptr) {
+    close(fd);
+    return nullptr;
+  }
   dwfl_report_begin(dwfl);
   // Placed at its own p_vaddr, so the bias libdwfl reports is 0 for
   // executables and shared objects alike; it is applied all the same.
-  Dwfl_Module* module = dwfl_report_elf(dwfl, path.c_str(), path.c_str(), -1, 0, true);
+  // On success libdwfl owns fd.
+  Dwfl_Module* module = dwfl_report_elf(dwfl, path.c_str(), path.c_str(), fd, 0, true);
+  if (module == nullptr) close(fd);
   dwfl_report_end(dwfl, nullptr, nullptr);
   GElf_Addr bias = 0;
   if (module == nullptr || dwfl_module_getelf(module, &bias) == nullptr ||

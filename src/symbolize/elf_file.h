@@ -7,8 +7,11 @@
 // lookups change it.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,8 +33,11 @@ class ElfFile {
  public:
   // nullptr when `path` cannot be opened as ELF, or when `build_id` (raw
   // bytes) is not empty and the file's differs: its DWARF would describe
-  // other code.
-  static std::unique_ptr<ElfFile> Open(const std::string& path, std::string_view build_id);
+  // other code. The file is opened by OpenModuleFile (module_file.h) for
+  // `reader` (the uid of the process that named it, when known); when it
+  // refuses the file, nullptr with its reason in *refusal (optional).
+  static std::unique_ptr<ElfFile> Open(const std::string& path, std::string_view build_id,
+                                       std::optional<uid_t> reader = std::nullopt, std::string* refusal = nullptr);
   ~ElfFile();
   ElfFile(const ElfFile&) = delete;
   ElfFile& operator=(const ElfFile&) = delete;

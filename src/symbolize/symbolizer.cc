@@ -1,6 +1,8 @@
 // symbolizer.cc — see symbolizer.h.
 #include "symbolize/symbolizer.h"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 namespace memledger {
@@ -16,7 +18,7 @@ const ModuleDescription* ModuleContaining(std::span<const ModuleDescription> mod
 }  // namespace
 
 std::vector<SymbolizedFrame> Symbolizer::Symbolize(std::span<const ModuleDescription> modules,
-                                                   std::span<const std::uint64_t> stack) {
+                                                   std::span<const std::uint64_t> stack, std::optional<uid_t> reader) {
   std::vector<SymbolizedFrame> frames;
   frames.reserve(stack.size());
   for (std::size_t i = 0; i < stack.size(); ++i) {
@@ -28,8 +30,12 @@ std::vector<SymbolizedFrame> Symbolizer::Symbolize(std::span<const ModuleDescrip
       frames.push_back(SymbolizedFrame{.address = address});
       continue;
     }
-    const SymbolizedFrame unresolved{.address = address, .module = module->path, .module_offset = address - module->base};
-    ElfFile* file = FileOf(*module);
+    const OpenedFile& opened = FileOf(*module, reader);
+    const SymbolizedFrame unresolved{.address = address,
+                                     .module = module->path,
+                                     .module_offset = address - module->base,
+                                     .unread_module = opened.refusal};
+    ElfFile* file = opened.file.get();
     const std::vector<SourceFrame>* source = file != nullptr ? &FramesAt(*file, code - module->base) : nullptr;
     if (source == nullptr || source->empty()) {
       frames.push_back(unresolved);
@@ -46,12 +52,13 @@ std::vector<SymbolizedFrame> Symbolizer::Symbolize(std::span<const ModuleDescrip
   return frames;
 }
 
-ElfFile* Symbolizer::FileOf(const ModuleDescription& module) {
+const Symbolizer::OpenedFile& Symbolizer::FileOf(const ModuleDescription& module, std::optional<uid_t> reader) {
   const bool by_build_id = !module.build_id.empty();
   auto& files = by_build_id ? files_by_build_id_ : files_by_path_;
-  const auto [it, inserted] = files.try_emplace(by_build_id ? module.build_id : module.path);
-  if (inserted) it->second = ElfFile::Open(module.path, module.build_id);
-  return it->second.get();
+  const std::int64_t reader_key = reader && *reader != geteuid() ? static_cast<std::int64_t>(*reader) : -1;
+  const auto [it, inserted] = files.try_emplace(FileKey(by_build_id ? module.build_id : module.path, reader_key));
+  if (inserted) it->second.file = ElfFile::Open(module.path, module.build_id, reader, &it->second.refusal);
+  return it->second;
 }
 
 const std::vector<SourceFrame>& Symbolizer::FramesAt(ElfFile& file, std::uint64_t elf_address) {
@@ -65,6 +72,9 @@ std::string FormatFrame(const SymbolizedFrame& frame) {
     if (frame.file.empty()) return frame.function;
     if (frame.line == 0) return fmt::format("{} at {}", frame.function, frame.file);
     return fmt::format("{} at {}:{}", frame.function, frame.file, frame.line);
+  }
+  if (!frame.module.empty() && !frame.unread_module.empty()) {
+    return fmt::format("{}+{:#x} ({})", frame.module, frame.module_offset, frame.unread_module);
   }
   if (!frame.module.empty()) return fmt::format("{}+{:#x}", frame.module, frame.module_offset);
   return fmt::format("{:#x}", frame.address);

@@ -2,19 +2,27 @@
 // file:line, inlined calls), read after the tracked process is gone from the
 // ELF files its module map names, with elfutils libdwfl offline.
 //
+// Module files are opened by OpenModuleFile (module_file.h): a path that
+// names no regular file, a file over 4 GiB, or one the process's uid could
+// not read itself is not read, and its frames say why. A file is used only if
+// its build-id is the one the module declared (when it declared one).
+//
 // Caches, never evicted (a Symbolizer lives for one report): one ElfFile per
-// distinct file, by build-id, else by path; the files that could not be used
-// (missing, not ELF, another build than the module's), so each is tried
-// once; and the frames at every (file, address) looked up, since the same
-// return addresses recur across stacks.
+// distinct file and reader, by build-id, else by path; the files that could
+// not be used (missing, refused, not ELF, another build than the module's),
+// so each is tried once; and the frames at every (file, address) looked up,
+// since the same return addresses recur across stacks.
 //
 // Not thread-safe: one Symbolizer per thread.
 #pragma once
+
+#include <sys/types.h>
 
 #include <absl/container/flat_hash_map.h>
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -35,6 +43,7 @@ struct SymbolizedFrame {
   bool inlined = false;             // this frame was inlined into the next (outer) one
   std::string module{};             // the module's path ("" when no module covers the address)
   std::uint64_t module_offset = 0;  // address - base (the ELF address)
+  std::string unread_module{};      // why the module's file was not read (OpenModuleFile's refusal), or ""
   bool operator==(const SymbolizedFrame&) const = default;
 };
 
@@ -44,24 +53,35 @@ class Symbolizer {
   // return address, looked up one byte before (in the call). Inlined calls
   // expand one address into several frames (innermost first), all with that
   // address. A frame that cannot be resolved is kept as module+offset (or
-  // the bare address), never dropped.
+  // the bare address), never dropped. `reader`: the uid of the process the
+  // modules are of, when known (module_file.h).
   std::vector<SymbolizedFrame> Symbolize(std::span<const ModuleDescription> modules,
-                                         std::span<const std::uint64_t> stack);
+                                         std::span<const std::uint64_t> stack,
+                                         std::optional<uid_t> reader = std::nullopt);
 
  private:
-  // nullptr when the module's file cannot be used.
-  ElfFile* FileOf(const ModuleDescription& module);
+  // A module's file, opened or not (file null: then refusal may say why).
+  struct OpenedFile {
+    std::unique_ptr<ElfFile> file;
+    std::string refusal;
+  };
+  // Files are keyed by build-id (raw NT_GNU_BUILD_ID bytes), else by path,
+  // and by the reader when its uid is not this process's (-1 otherwise).
+  using FileKey = std::pair<std::string, std::int64_t>;
+
+  // Valid until the next call.
+  const OpenedFile& FileOf(const ModuleDescription& module, std::optional<uid_t> reader);
   // Valid until the next call.
   const std::vector<SourceFrame>& FramesAt(ElfFile& file, std::uint64_t elf_address);
 
-  // nullptr: tried, and unusable.
-  absl::flat_hash_map<std::string, std::unique_ptr<ElfFile>> files_by_build_id_;  // raw NT_GNU_BUILD_ID bytes
-  absl::flat_hash_map<std::string, std::unique_ptr<ElfFile>> files_by_path_;      // modules without a build-id
+  absl::flat_hash_map<FileKey, OpenedFile> files_by_build_id_;
+  absl::flat_hash_map<FileKey, OpenedFile> files_by_path_;  // modules without a build-id
   absl::flat_hash_map<std::pair<const ElfFile*, std::uint64_t>, std::vector<SourceFrame>> frames_;
 };
 
-// "function at file:line" / "function" / "module+0xoffset" / "0xaddress":
-// one line per frame, for reports.
+// "function at file:line" / "function" / "module+0xoffset" (followed by
+// " (why the module was not read)" when it was refused) / "0xaddress": one
+// line per frame, for reports.
 std::string FormatFrame(const SymbolizedFrame& frame);
 
 }  // namespace memledger

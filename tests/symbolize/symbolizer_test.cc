@@ -1,11 +1,14 @@
 // symbolizer_test.cc — Symbolizer and FormatFrame on stacks captured in this
 // process: return addresses recorded inside the fixture library, described by
-// a module map read here with dl_iterate_phdr, as the client reads its own.
+// a module map read here with dl_iterate_phdr, as the client reads its own;
+// and modules a hostile process could declare (a FIFO, a file it cannot read).
 #include "symbolize/symbolizer.h"
 
 #include <elf.h>
 #include <gtest/gtest.h>
 #include <link.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -213,6 +216,61 @@ TEST(Symbolizer, ModuleWhoseBuildIdDiffersFromTheFileIsKeptAsModuleOffset) {
   ExpectModuleOffsetOnly(Symbolizer().Symbolize({&other_build, 1}, StackOf(site)), site, other_build);
 }
 
+// A module a hostile process declared at a FIFO: never opened for reading
+// (an open that waits for a writer would hang a server), its frames kept as
+// module+offset and saying why.
+TEST(Symbolizer, ModuleAtAFifoIsNotReadAndSaysWhy) {
+  FixtureCallSite site;
+  leaf_function(&site);
+  ModuleDescription fifo = LoadedModuleContaining(site.return_address);
+  std::string dir = (std::filesystem::temp_directory_path() / "memledger-fifo-XXXXXX").string();
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  fifo.path = dir + "/module.so";
+  ASSERT_EQ(mkfifo(fifo.path.c_str(), 0600), 0);
+  for (const bool with_build_id : {true, false}) {
+    if (!with_build_id) fifo.build_id.clear();
+    const std::vector<SymbolizedFrame> frames = Symbolizer().Symbolize({&fifo, 1}, StackOf(site));
+    ASSERT_EQ(frames.size(), 2u);
+    EXPECT_EQ(frames[1].function, "");
+    EXPECT_EQ(frames[1].unread_module, "module not a regular file");
+    EXPECT_NE(FormatFrame(frames[1]).find(fifo.path + "+0x"), std::string::npos);
+    EXPECT_TRUE(FormatFrame(frames[1]).ends_with(" (module not a regular file)")) << FormatFrame(frames[1]);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// For a process of another uid, a module file it could not read itself is
+// not read; for this process's own uid (or an unknown one) it is.
+TEST(Symbolizer, ModuleTheReaderCouldNotReadIsNotRead) {
+  FixtureCallSite site;
+  leaf_function(&site);
+  ModuleDescription copy = LoadedModuleContaining(site.return_address);
+  std::string dir = (std::filesystem::temp_directory_path() / "memledger-unreadable-XXXXXX").string();
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  const std::string original = copy.path;
+  copy.path = dir + "/libprivate.so";
+  std::filesystem::copy_file(original, copy.path);
+  ASSERT_EQ(chmod(copy.path.c_str(), 0600), 0);
+  constexpr uid_t kOther = 65534;
+
+  std::vector<SymbolizedFrame> frames = Symbolizer().Symbolize({&copy, 1}, StackOf(site), kOther);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[1].function, "");
+  EXPECT_EQ(frames[1].unread_module, "module not readable by uid 65534");
+
+  EXPECT_EQ(Symbolizer().Symbolize({&copy, 1}, StackOf(site), geteuid())[1].function, "leaf_function");
+  EXPECT_EQ(Symbolizer().Symbolize({&copy, 1}, StackOf(site))[1].function, "leaf_function");
+
+  // Readable by everyone, but in a directory only its owner can enter.
+  ASSERT_EQ(chmod(copy.path.c_str(), 0644), 0);
+  ASSERT_EQ(chmod(dir.c_str(), 0700), 0);
+  EXPECT_EQ(Symbolizer().Symbolize({&copy, 1}, StackOf(site), kOther)[1].unread_module,
+            "module not readable by uid 65534");
+  ASSERT_EQ(chmod(dir.c_str(), 0755), 0);
+  EXPECT_EQ(Symbolizer().Symbolize({&copy, 1}, StackOf(site), kOther)[1].function, "leaf_function");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(FormatFrame, SaysWhatIsKnown) {
   EXPECT_EQ(FormatFrame({.address = 0x1234, .function = "ns::f(int)", .file = "/src/a.cc", .line = 12,
                          .module = "/lib/liba.so", .module_offset = 0x234}),
@@ -220,6 +278,9 @@ TEST(FormatFrame, SaysWhatIsKnown) {
   EXPECT_EQ(FormatFrame({.address = 0x1234, .function = "ns::f(int)", .module = "/lib/liba.so", .module_offset = 0x234}),
             "ns::f(int)");
   EXPECT_EQ(FormatFrame({.address = 0x1234, .module = "/lib/liba.so", .module_offset = 0x234}), "/lib/liba.so+0x234");
+  EXPECT_EQ(FormatFrame({.address = 0x1234, .module = "/lib/liba.so", .module_offset = 0x234,
+                         .unread_module = "module not a regular file"}),
+            "/lib/liba.so+0x234 (module not a regular file)");
   EXPECT_EQ(FormatFrame({.address = 0x1234}), "0x1234");
 }
 

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
 
   memledger::ServerOptions serve;
   CLI::App* serve_cmd = app.add_subcommand("serve", "Run the daemon: one ledger for every tracked process");
-  serve_cmd->add_option("--socket", serve.socket_path, "Control socket (default $XDG_RUNTIME_DIR/memledger.sock, else /tmp/memledger-$UID.sock)");
+  serve_cmd->add_option("--socket", serve.socket_path, "Control socket (default $XDG_RUNTIME_DIR/memledger.sock when private, else /tmp/memledger-$UID/memledger.sock)");
   serve_cmd->add_option("--group", serve.group, "Let this group's members connect (socket mode 0660; default 0600)");
   serve_cmd->add_option("--legacy-socket", serve.legacy_socket,
                         "Also listen for clients of the legacy tracker (SOCK_STREAM), e.g. /tmp/tt_allocation_server.sock");

@@ -1,14 +1,13 @@
 // server_query.cc — see server_query.h.
 #include "server_query.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
+#include "server/trusted_server.h"
 #include "server/wire_protocol.h"
 
 namespace memledger {
@@ -17,18 +16,12 @@ constexpr auto kReplyTimeout = std::chrono::seconds(10);
 }  // namespace
 
 std::optional<std::string> QuerySummary(const std::string& path, std::string* error) {
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(address.sun_path)) {
-    *error = "socket path too long: " + path;
-    return std::nullopt;
-  }
-  std::memcpy(address.sun_path, path.c_str(), path.size());
-  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    *error = "no memledger server answers at " + path + " (" + std::strerror(errno) +
-             "); start one with `memledger serve`";
-    close(fd);
+  std::string distrust;
+  const int fd = ConnectTrustedServer(path, &distrust);
+  if (fd < 0) {
+    *error = !distrust.empty() ? distrust
+                               : "no memledger server answers at " + path + " (" + std::strerror(errno) +
+                                     "); start one with `memledger serve`";
     return std::nullopt;
   }
   const QueryMessage query{kQueryMagic, kProtocolVersion, static_cast<std::uint32_t>(QueryKind::kSummary)};

@@ -8,7 +8,8 @@
 namespace memledger {
 
 // The server's summary JSON, or nullopt with *error saying what went wrong
-// and what to do (e.g. no server answers: start one).
+// and what to do (e.g. no server answers: start one; the server is not one
+// this user trusts: trusted_server.h).
 std::optional<std::string> QuerySummary(const std::string& socket_path, std::string* error);
 
 }  // namespace memledger

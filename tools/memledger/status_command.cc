@@ -13,7 +13,7 @@
 
 #include "report/printable_text.h"
 #include "report/text_report.h"
-#include "server/wire_protocol.h"
+#include "server/socket_path.h"
 #include "server_query.h"
 
 namespace memledger {
