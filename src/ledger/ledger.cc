@@ -457,11 +457,17 @@ void Ledger::OnPool(ProcessBooks& books, const Record& r) {
   const std::string name = BoundedName(r.payload);
   auto found = std::find(type_names_.begin(), type_names_.end(), name);
   if (found == type_names_.end()) {
-    if (type_names_.size() >= MEMLEDGER_MAX_TYPES) {
-      Count(books, Anomaly::kInvalidEvent);
-      return;
+    // Type names are shared by every process and never forgotten (books of
+    // ended processes still use them). The last one is kept for the pools
+    // that come after all others are taken: their buffers are booked there,
+    // exactly, and the process is told how many of its pools were merged.
+    if (type_names_.size() < MEMLEDGER_MAX_TYPES - 1) {
+      found = type_names_.insert(type_names_.end(), name);
+    } else {
+      found = std::find(type_names_.begin(), type_names_.end(), kOtherPoolsName);
+      if (found == type_names_.end()) found = type_names_.insert(type_names_.end(), std::string(kOtherPoolsName));
+      ++books.pools_merged;
     }
-    found = type_names_.insert(type_names_.end(), name);
   }
   books.type_map[local] = static_cast<std::uint8_t>(found - type_names_.begin());
 }

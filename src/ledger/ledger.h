@@ -90,7 +90,18 @@ struct ProcessBooks {
   std::vector<ModuleDescription> modules;
   absl::flat_hash_map<std::uint64_t, LanguageFrame> language_frames;
   std::vector<bool> open_devices;  // devices this process opened and has not closed since
+  // Pools this process named after the ledger-wide table of type names was
+  // full: booked under the one shared type kOtherPoolsName, nothing lost.
+  std::uint32_t pools_merged = 0;
+  // Books begun part-way: the frees counted in handover.missed_frees, as
+  // received (at most Ledger::kMaxUnmatchedFrees), so that the books they
+  // came after can match them when the stream goes back there (carry_over.h).
+  std::vector<Event> unmatched_frees;
 };
+
+// The ledger-wide type that pools share once every other type name is
+// taken (a server sees many processes' pool names; a type index is 8 bits).
+inline constexpr std::string_view kOtherPoolsName = "(other pools)";
 
 class Ledger {
  public:
@@ -109,6 +120,13 @@ class Ledger {
   // Applies an alloc (of any class) handed over from another ledger (see
   // carry_over.h): booked like any alloc, counted as carried over, not as an event.
   void ApplyCarriedAlloc(ProcessIndex process, const Record& record);
+  // Its stream went to another consumer part-way: these books stop here
+  // (released), and what it holds is not leaked.
+  void ReleaseProcess(ProcessIndex process);
+  // A released process's stream comes back after `gap` (what was accounted
+  // elsewhere meanwhile): its books go on. False when it was not released.
+  bool Rejoin(ProcessIndex process, const Handover& gap);
+  static constexpr std::size_t kMaxUnmatchedFrees = std::size_t{1} << 20;
   // The process is gone: what it still holds becomes its leaks.
   void EndProcess(ProcessIndex process, ProcessState state, std::int64_t exit_status);
   // Counts slots lost upstream (abandoned in the ring, cut from a file).

@@ -43,6 +43,10 @@ void AppendProcesses(std::string& out, const Ledger& ledger) {
     lost += p.lost_slots;
     AppendLine(out, "memledger: pid {} ({}) {}: {} events, {} dropped{}", p.pid, PrintableText(p.comm), ProcessStateName(p.state), p.events,
          p.dropped_events, p.lost_slots ? fmt::format(", {} records lost", p.lost_slots) : "");
+    if (p.pools_merged != 0) {
+      AppendLine(out, "memledger: pid {}: {} of its pools are booked together as \"{}\" (the server's table of pool "
+                      "names is full)", p.pid, p.pools_merged, kOtherPoolsName);
+    }
     if (p.handover.joined_late) {
       const Handover& h = p.handover;
       AppendLine(out,

@@ -427,22 +427,33 @@ TEST_F(LedgerTest, DeviceCapacityOfARegisteredPoolIsBookedUnderItsType) {
   EXPECT_EQ(ledger_.devices()[0].capacity[kBuiltinTypeCount], 4096u);
 }
 
-TEST_F(LedgerTest, LedgerWideTypesRunOutAtTheTypeLimit) {
+// Pool names are shared server-wide; when the table is full, later pools
+// are booked together under one type, never refused: their buffers and
+// leaks stay in the books, and the process is told (pools_merged).
+TEST_F(LedgerTest, PoolsPastTheTypeTableAreBookedTogetherNotLost) {
   const auto p = Begin(1);
   const auto q = Begin(2);
   const int pools_per_process = MEMLEDGER_MAX_TYPES - MEMLEDGER_FIRST_POOL;  // 48
   for (int i = 0; i < pools_per_process; ++i) {
     Pool(p, static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + i), "p" + std::to_string(i));
   }
-  const int room_left = MEMLEDGER_MAX_TYPES - kBuiltinTypeCount - pools_per_process;  // 9
-  for (int i = 0; i <= room_left; ++i) {
+  const int room_left = MEMLEDGER_MAX_TYPES - 1 - kBuiltinTypeCount - pools_per_process;  // 8
+  for (int i = 0; i < room_left + 3; ++i) {
     Pool(q, static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + i), "q" + std::to_string(i));
   }
   EXPECT_EQ(ledger_.type_count(), static_cast<std::size_t>(MEMLEDGER_MAX_TYPES));
-  EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 0u);
-  EXPECT_EQ(Anomalies(q, Anomaly::kInvalidEvent), 1u);
-  Pool(q, 40, "p3");  // an existing name still maps
-  EXPECT_EQ(Anomalies(q, Anomaly::kInvalidEvent), 1u);
+  EXPECT_EQ(ledger_.type_name(MEMLEDGER_MAX_TYPES - 1), kOtherPoolsName);
+  EXPECT_EQ(AllAnomalies(p), 0u);
+  EXPECT_EQ(AllAnomalies(q), 0u);
+  EXPECT_EQ(ledger_.process(q).pools_merged, 3u);
+  const auto merged = static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + room_left + 1);
+  EXPECT_EQ(ledger_.local_type_name(q, merged), kOtherPoolsName);
+  Alloc(q, {.type = merged, .id = 1, .address = 0x1000, .size = 100});
+  ledger_.EndProcess(q, ProcessState::kExited, 0);
+  EXPECT_EQ(ledger_.process(q).leaked_bytes, 100u) << "the merged pool's leak is in the books";
+  EXPECT_EQ(AllAnomalies(q), 0u);
+  Pool(q, 40, "p3");  // an existing name still maps to its own type
+  EXPECT_EQ(ledger_.local_type_name(q, 40), "p3");
 }
 
 // --- tags, leak sites, marks --------------------------------------------------------
