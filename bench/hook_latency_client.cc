@@ -2,7 +2,7 @@
 // times every hook call it makes. N threads each issue alloc/free pairs at a
 // paced rate for a while and record each call's latency in a histogram; the
 // merged percentiles go to a JSON file. Driven by restart_bench.cc, which
-// kills and restarts the server under it.
+// kills and restarts, or stops and continues, the server under it.
 //
 // usage: memledger-hook-latency --threads N --seconds S --rate EVENTS_PER_S_PER_THREAD --out FILE
 #include <time.h>

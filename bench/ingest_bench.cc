@@ -12,6 +12,7 @@
 #include "ledger/ledger.h"
 #include "ledger/process_stream.h"
 #include "ring/ring_consumer.h"
+#include "ring/ring_ownership.h"
 
 namespace memledger {
 namespace {
@@ -47,7 +48,7 @@ template <bool kApply>
 void Ingest(benchmark::State& state) {
   std::string error;
   auto ring = EventRing::Create(kRingSlots, OnFull::kBlock, &error);
-  RingConsumer consumer(*ring, std::chrono::seconds(10));
+  RingConsumer consumer(*ring, TakeRing(ring->header()));
   Ledger ledger;
   ProcessStream stream(ledger.BeginProcess(1, "bench"), ProcessRecord::kApply);  // the consumers' loop
   RecordAssembler assembler;

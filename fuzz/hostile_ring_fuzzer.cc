@@ -1,9 +1,14 @@
 // hostile_ring_fuzzer.cc — the server's side of a ring written by a hostile
-// process: header words (head, tail, dropped) and every slot come from the
-// fuzzer, and ClientSession drains and finishes it as the server does. No
-// crash, no hang, the ledger's invariants hold, and a bystander process's
-// books are untouched. What the session applies also goes to a capture
-// writer (as under `serve --capture`), into /dev/null.
+// process: the memfd's seals, a resize after the handshake, header words
+// (head, tail, dropped) and every slot come from the fuzzer, and
+// ClientSession drains and finishes it as the server does. A memfd without
+// both size seals is refused at attach; a sealed one cannot be resized; no
+// crash (the server's SIGBUS guard is installed, as in the server), no hang,
+// the ledger's invariants hold, and a bystander process's books are
+// untouched. What the session applies also goes to a capture writer (as
+// under `serve --capture`), into /dev/null.
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -12,18 +17,40 @@
 #include <cstring>
 
 #include "ledger/ledger.h"
+#include "ring/ring_fault_guard.h"
 #include "server/client_session.h"
 
 namespace {
 constexpr std::uint64_t kSlots = 1024;  // the smallest ring: every slot is reachable
+
+// A valid ring made by hand in a fresh memfd, with only `seals` added (the
+// library adds F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL); -1 on failure.
+int HandMadeRing(int seals) {
+  using namespace memledger;
+  const int fd = memfd_create("fuzzed-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) return -1;
+  RingHeader header{};
+  header.magic = kRingMagic;
+  header.layout_version = kRingLayoutVersion;
+  header.slot_bytes = kSlotBytes;
+  header.capacity = kSlots;
+  header.head.store(1);
+  header.tail.store(1);
+  header.processed.store(1);
+  if (ftruncate(fd, static_cast<off_t>(RingBytes(kSlots))) != 0 ||
+      pwrite(fd, &header, sizeof(header), 0) != static_cast<ssize_t>(sizeof(header)) ||
+      (seals != 0 && fcntl(fd, F_ADD_SEALS, seals) != 0)) {
+    close(fd);
+    return -1;
+  }
+  return fd;
 }
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace memledger;
-  std::string error;
-  auto ring = EventRing::Create(kSlots, OnFull::kBlock, &error);
-  if (!ring) return 0;
-  // Header words first (24 bytes), then slots.
+  InstallRingFaultGuard();
+  // The memfd's seals and a resize (9 bytes), header words (24 bytes), then slots.
   auto take = [&](void* out, std::size_t n) {
     const std::size_t k = std::min(n, size);
     std::memset(out, 0, n);
@@ -31,6 +58,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     data += k;
     size -= k;
   };
+  std::uint8_t shape;
+  std::uint64_t resize_to;
+  take(&shape, sizeof(shape));
+  take(&resize_to, sizeof(resize_to));
+  const int size_seals = ((shape & 1) != 0 ? F_SEAL_SHRINK : 0) | ((shape & 2) != 0 ? F_SEAL_GROW : 0);
+  const int memfd = HandMadeRing(size_seals | ((shape & 4) != 0 ? F_SEAL_SEAL : 0));
+  if (memfd < 0) return 0;
+  std::string error;
+  auto ring = EventRing::Attach(memfd, &error);
+  const bool sealed = size_seals == (F_SEAL_SHRINK | F_SEAL_GROW);
+  if ((ring != nullptr) != sealed) {
+    std::fprintf(stderr, "a ring that can be resized was attached, or a sealed one refused: %s\n", error.c_str());
+    std::abort();
+  }
+  if (!ring) {
+    close(memfd);
+    return 0;
+  }
+  // The hostile client resizes its memfd after the handshake: the seals hold.
+  if ((shape & 8) != 0 && ftruncate(memfd, static_cast<off_t>(resize_to % (2 * RingBytes(kSlots)))) == 0 &&
+      static_cast<std::uint64_t>(lseek(memfd, 0, SEEK_END)) != RingBytes(kSlots)) {
+    std::fprintf(stderr, "a sealed ring was resized\n");
+    std::abort();
+  }
+  close(memfd);
   std::uint64_t head, tail, dropped;
   take(&head, sizeof(head));
   take(&tail, sizeof(tail));
@@ -62,9 +114,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const ProcessIndex hostile = ledger.BeginProcess(2, "hostile");
   auto capture = CaptureWriter::Open("/dev/null", CaptureStart{2, "hostile", 0, {}}, &error);
-  ClientSession session(dup(STDERR_FILENO), -1, 2, 0, std::move(ring), hostile, std::move(capture));
+  const std::uint16_t epoch = TailEpoch(ring->header().tail.load());  // the fuzzed tail names the owner
+  ClientSession session(dup(STDERR_FILENO), -1, 2, 0, std::move(ring), epoch, hostile, std::move(capture));
   session.Drain(ledger, 1 << 20);
-  session.Finish(ledger);
+  session.Finish(ledger, ClientSession::End::kProcessGone);
 
   const ProcessBooks& books = ledger.process(bystander);
   const TypeCounterArray* counters = books.device(0);

@@ -11,8 +11,10 @@
 // Server mode: when a server answers at MEMLEDGER_SOCKET (or the default
 // path) and no MEMLEDGER_OUTPUT capture is asked for, the ring is handed to the
 // server and no consumer runs here. A watcher thread waits for the server to
-// hang up; then an embedded consumer takes the ring over from where the server
-// stopped, so the application never blocks on a ring nobody drains. The
+// hang up, or to stop draining (producers wait for space kServerStallBound
+// without a break); then an embedded consumer takes the ring over from where
+// the server stopped, so the application never blocks on a ring nobody
+// drains, or waits on a stuck server longer than that bound. The
 // watcher then looks for a server at the same path every kReconnectInterval;
 // when one answers, the embedded consumer pauses at a record boundary and the
 // ring goes to the server together with what this process accounted
@@ -42,6 +44,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "client/config.h"
 #include "client/embedded_consumer.h"
@@ -57,6 +60,7 @@
 #include "report/text_report.h"
 #include "ring/event_ring.h"
 #include "ring/futex.h"
+#include "ring/ring_ownership.h"
 #include "server/socket_path.h"
 #include "server/wire_protocol.h"
 
@@ -89,7 +93,13 @@ constinit std::mutex g_consumer_mutex;
 constinit std::atomic<EmbeddedConsumer*> g_consumer{nullptr};
 constinit int g_server_fd = -1;     // server mode: the control socket
 constinit int g_watcher_wake = -1;  // eventfd that ends the watcher at shutdown
+constinit int g_space_wait_fd = -1;  // eventfd producers signal when they sleep for ring space (server mode)
 constinit std::thread* g_server_watcher = nullptr;
+// Server mode: where the server is and who we are to it, and how many times
+// the ring changed hands (the watcher's until it is joined, then Shutdown's).
+constinit const std::string* g_server_path = nullptr;
+constinit const std::string* g_comm = nullptr;
+constinit std::uint64_t g_handovers = 0;
 constinit bool g_shutting_down = false;  // protected by g_consumer_mutex
 
 // Stacks: the table, module map and unwinder, made once and never freed.
@@ -125,12 +135,50 @@ constinit std::mutex g_names_mutex;
 // Protected by g_names_mutex; created on first use and never freed, like g_ring.
 constinit std::unordered_map<std::string, std::uint32_t>* g_tag_ids = nullptr;
 constinit std::unordered_map<std::string, int>* g_pool_ids = nullptr;
-// Devices opened and not closed: device -> its description payload.
-constinit std::map<std::uint32_t, std::string>* g_open_devices = nullptr;
+// What DeclaredNames hands a consumer taking the ring over, kept apart from
+// the tables above: g_declared_mutex is never held while a record is
+// emitted, so a takeover never waits for a producer that itself waits for
+// ring space (which only the consumer being started can free). Writers take
+// it briefly inside g_names_mutex or g_stack_mutex. A name goes in before its
+// record is claimed (a copy of a record that is also in the ring is harmless:
+// the same name, the same pool); an open device after its record (a second
+// DEVICE_OPEN would close the device), so a takeover may miss a device
+// opened just then: its description only, never an account.
+struct DeclaredNamesCopy {
+  std::vector<std::string> modules;                                  // MODULE payloads
+  std::vector<std::pair<std::uint64_t, std::string>> language_frames;  // (value, payload)
+  std::map<int, std::string> pools;                                  // by id
+  std::map<std::uint32_t, std::string> tags;                         // by id
+  std::map<std::uint32_t, std::string> open_devices;                 // description payloads
+};
+constinit std::mutex g_declared_mutex;
+constinit DeclaredNamesCopy* g_declared = nullptr;  // protected by g_declared_mutex; never freed
+
+template <typename Update>
+void UpdateDeclared(Update update) {
+  std::lock_guard lock(g_declared_mutex);
+  if (g_declared == nullptr) g_declared = new DeclaredNamesCopy();
+  update(*g_declared);
+}
 
 constexpr auto kReconnectInterval = std::chrono::milliseconds(250);
-// How long a half-published record may hold up handing the ring to a server.
-constexpr auto kHandoverPauseTimeout = std::chrono::milliseconds(100);
+// The bound on how long a hook waits for a server: producers that wait for
+// ring space this long without a break mean the server stopped draining
+// (or cannot keep up), and the process takes its ring back.
+constexpr auto kServerStallBound = std::chrono::milliseconds(50);
+// Handing the ring back pauses the in-process consumer: at most this long
+// for a half-published record to be finished, then at most this long for
+// the server to accept; else the ring stays here and draining goes on.
+constexpr auto kHandbackPauseTimeout = std::chrono::milliseconds(20);
+constexpr auto kHandbackAcceptTimeout = std::chrono::milliseconds(30);
+// The first handshake, at start (no consumer runs yet).
+constexpr auto kFirstWelcomeTimeout = std::chrono::milliseconds(2000);
+// The last handback, at exit (hooks are off by then).
+constexpr auto kExitHandbackTimeout = std::chrono::milliseconds(2000);
+// Stalls closer together than this double the wait before handing the ring
+// back again, up to 2^kMaxBackoffDoublings x kReconnectInterval (4 s).
+constexpr auto kStallForgiven = std::chrono::seconds(10);
+constexpr int kMaxBackoffDoublings = 4;
 
 constexpr int kMaxTagDepth = 64;
 constexpr std::size_t kMaxNameBytes = 256;
@@ -211,9 +259,12 @@ bool RefreshModules() {
   std::lock_guard lock(g_stack_mutex);
   const std::vector<ModuleDescription> added = g_modules->Refresh();
   if (added.empty()) return false;
-  for (const ModuleDescription& module : added) {
-    EmitWithPayload(MakeEvent(EventKind::kModule, 0, 0, 0, 0, 0), EncodeModule(module));
-  }
+  std::vector<std::string> payloads;
+  for (const ModuleDescription& module : added) payloads.push_back(EncodeModule(module));
+  UpdateDeclared([&](DeclaredNamesCopy& declared) {
+    declared.modules.insert(declared.modules.end(), payloads.begin(), payloads.end());
+  });
+  for (const std::string& payload : payloads) EmitWithPayload(MakeEvent(EventKind::kModule, 0, 0, 0, 0, 0), payload);
   std::vector<CodeRange> ranges;
   for (const ModuleDescription& module : g_modules->modules()) ranges.push_back({module.start, module.end});
   g_mapped_code.store(new MappedCode(std::move(ranges)), std::memory_order_release);
@@ -323,19 +374,20 @@ void ChildAfterFork() { TurnOff(); }
 // The names this process has declared (modules, language frames and stacks,
 // pools, tags, open devices) as a slot stream: what a consumer taking the
 // ring over part-way needs first.
+// Takes no lock a producer holds while it waits for ring space.
 std::vector<Event> DeclaredNames() {
   std::vector<Event> slots;
+  std::lock_guard lock(g_declared_mutex);
+  if (g_declared == nullptr) g_declared = new DeclaredNamesCopy();
+  const DeclaredNamesCopy& declared = *g_declared;
+  for (const std::string& payload : declared.modules) {
+    AppendRecord(slots, MakeEvent(EventKind::kModule, 0, 0, 0, 0, 0), payload);
+  }
+  for (const auto& [value, payload] : declared.language_frames) {
+    AppendRecord(slots, MakeEvent(EventKind::kLanguageFrame, 0, 0, 0, value, 0), payload);
+  }
   if (const StackTable* table = g_stack_table.load(std::memory_order_acquire)) {
-    std::lock_guard lock(g_stack_mutex);
-    for (const ModuleDescription& module : g_modules->modules()) {
-      AppendRecord(slots, MakeEvent(EventKind::kModule, 0, 0, 0, 0, 0), EncodeModule(module));
-    }
-    if (g_language_frames != nullptr) {
-      for (const auto& [value, payload] : g_language_frames->frames()) {
-        AppendRecord(slots, MakeEvent(EventKind::kLanguageFrame, 0, 0, 0, value, 0), payload);
-      }
-    }
-    const auto stacks = table->Stacks();
+    const auto stacks = table->Stacks();  // lock-free
     for (std::uint32_t id = 1; id < stacks.size(); ++id) {
       if (stacks[id].empty()) continue;
       Event e = MakeEvent(EventKind::kStack, 0, 0, 0, 0, 0);
@@ -343,51 +395,61 @@ std::vector<Event> DeclaredNames() {
       AppendRecord(slots, e, EncodeStack(stacks[id]));
     }
   }
-  std::lock_guard lock(g_names_mutex);
-  if (g_pool_ids != nullptr) {
-    std::map<int, std::string_view> pools;  // in id order, as they were registered
-    for (const auto& [name, id] : *g_pool_ids) pools.emplace(id, name);
-    for (const auto& [id, name] : pools) {
-      AppendRecord(slots, MakeEvent(EventKind::kPool, 0, static_cast<std::uint8_t>(id), 0, 0, 0), name);
-    }
+  for (const auto& [id, name] : declared.pools) {  // in id order, as they were registered
+    AppendRecord(slots, MakeEvent(EventKind::kPool, 0, static_cast<std::uint8_t>(id), 0, 0, 0), name);
   }
-  if (g_tag_ids != nullptr) {
-    for (const auto& [name, id] : *g_tag_ids) {
-      Event e = MakeEvent(EventKind::kTag, 0, 0, 0, 0, 0);
-      e.tag = id;
-      AppendRecord(slots, e, name);
-    }
+  for (const auto& [id, name] : declared.tags) {
+    Event e = MakeEvent(EventKind::kTag, 0, 0, 0, 0, 0);
+    e.tag = id;
+    AppendRecord(slots, e, name);
   }
-  if (g_open_devices != nullptr) {
-    for (const auto& [device, description] : *g_open_devices) {
-      AppendRecord(slots, MakeEvent(EventKind::kDeviceOpen, device, 0, 0, 0, 0), description);
-    }
+  for (const auto& [device, description] : declared.open_devices) {
+    AppendRecord(slots, MakeEvent(EventKind::kDeviceOpen, device, 0, 0, 0, 0), description);
   }
   return slots;
 }
 
-// The server hung up: accounting moves into this process, from the ring's
-// tail on (what came before is in the dead server's books).
-void TakeRingBack(std::uint32_t pid, const std::string& comm, std::uint64_t handovers) {
+// The server hung up, or stopped draining the ring: accounting moves into
+// this process from the ring's tail on (what came before is in that
+// server's books). The ring is taken first (ring_ownership.h): a stalled
+// server that resumes mid-drain can commit nothing more, and its books of
+// this process stop where ours begin.
+void TakeRingBack(std::uint32_t pid, const std::string& comm, std::uint64_t handovers, ServerWatch why) {
+  const std::uint16_t epoch = TakeRing(g_ring->header());
   close(g_server_fd);
   g_server_fd = -1;
-  std::fprintf(stderr,
-               "memledger: the server went away; accounting goes on in this process (what came before is in the "
-               "server's books) until a server answers again\n");
+  static bool stall_said = false;  // once per process: later ones show in the books' handover counts
+  if (why == ServerWatch::kStalled) {
+    if (!std::exchange(stall_said, true)) {
+      std::fprintf(stderr, "memledger: the server stopped draining this process's ring for %lld ms; accounting "
+                   "goes on in this process (what came before is in the server's books) until a server drains "
+                   "again\n", static_cast<long long>(kServerStallBound.count()));
+    }
+  } else {
+    std::fprintf(stderr,
+                 "memledger: the server went away; accounting goes on in this process (what came before is in the "
+                 "server's books) until a server answers again\n");
+  }
   Takeover takeover{.before = Handover{.handovers = handovers}, .carried = DeclaredNames()};
-  g_consumer.store(new EmbeddedConsumer(*g_ring, pid, comm, nullptr, nullptr, std::move(takeover)),
+  g_consumer.store(new EmbeddedConsumer(*g_ring, epoch, pid, comm, nullptr, nullptr, std::move(takeover)),
                    std::memory_order_release);
 }
 
 // A server answers on `fd`: hands it the ring with what this process
-// accounted meanwhile. False (and accounting stays here) when it cannot.
-bool HandRingBack(int fd, const std::string& path, const std::string& comm, std::uint64_t handovers) {
+// accounted meanwhile — the names, the frees these books could not match
+// (they free buffers of the books the ring had before, which the server
+// matches if it is the same one), the buffers held. False (and accounting
+// stays here) when it cannot. The consumer pauses for at most
+// pause_timeout + accept_timeout (and the carried state's making).
+bool HandRingBack(int fd, const std::string& path, const std::string& comm, std::uint64_t handovers,
+                  std::chrono::milliseconds pause_timeout, std::chrono::milliseconds accept_timeout) {
   EmbeddedConsumer* consumer = g_consumer.load(std::memory_order_acquire);
-  if (!consumer->PauseAtRecordBoundary(kHandoverPauseTimeout)) {
+  if (!consumer->PauseAtRecordBoundary(pause_timeout)) {
     close(fd);
     return false;
   }
   std::vector<Event> carried = DeclaredNames();
+  AppendUnmatchedFrees(consumer->ledger(), consumer->process(), carried);
   AppendLiveBuffers(consumer->ledger(), consumer->process(), carried);
   const ProcessBooks& books = consumer->ledger().process(consumer->process());
   const ResumeState resume{.handovers = handovers,
@@ -395,35 +457,48 @@ bool HandRingBack(int fd, const std::string& path, const std::string& comm, std:
                            .missed_frees = books.handover.missed_frees,
                            .carried = carried};
   std::string reason;
-  const int control = HandRingToServer(fd, path, *g_ring, comm, &resume, &reason);
+  const int control = HandRingToServer(fd, path, *g_ring, comm, &resume, accept_timeout, &reason);
   if (control < 0) {
-    consumer->Resume();
+    consumer->Resume(TakeRing(g_ring->header()));
     if (!reason.empty()) std::fprintf(stderr, "memledger: %s; accounting stays in this process\n", reason.c_str());
     return false;
   }
   g_server_fd = control;
   g_consumer.store(nullptr, std::memory_order_release);
   delete consumer;
-  std::fprintf(stderr, "memledger: reconnected to the server at %s; handed it %zu records of what this process "
-               "accounted meanwhile\n", path.c_str(), carried.size());
+  static bool reconnect_said = false;  // once per process, like a stall
+  if (!std::exchange(reconnect_said, true)) {
+    std::fprintf(stderr, "memledger: reconnected to the server at %s; handed it %zu records of what this process "
+                 "accounted meanwhile\n", path.c_str(), carried.size());
+  }
   return true;
 }
 
-// The server watcher thread (server mode): alternates between waiting for
-// the server to hang up and, while accounting is in-process, looking for a
-// server to hand the ring back to. Transitions hold g_consumer_mutex, so
-// Shutdown sees either a server or a consumer, never a half-made handover.
+// The server watcher thread (server mode): alternates between watching the
+// server — its hang-up, or producers waiting for ring space it does not
+// free within kServerStallBound — and, while accounting is in-process,
+// looking for a server to hand the ring back to. Transitions hold
+// g_consumer_mutex, so Shutdown sees either a server or a consumer, never a
+// half-made handover.
 void WatchServer(std::uint32_t pid, std::string comm, std::string path) {
-  std::uint64_t handovers = 0;
+  std::uint64_t& handovers = g_handovers;  // written only here until the watcher is joined
+  // A server that stalls again soon after it got the ring back is
+  // overloaded: each stall in a row doubles the wait before the next try.
+  int stalls_in_a_row = 0;
   for (;;) {
-    if (!WaitForServerHangup(g_server_fd, g_watcher_wake)) return;
+    const auto handed_at = std::chrono::steady_clock::now();
+    const ServerWatch why = WaitForServer(g_server_fd, g_watcher_wake, g_space_wait_fd, *g_ring, kServerStallBound);
+    if (why == ServerWatch::kWoken) return;
+    const bool soon = std::chrono::steady_clock::now() - handed_at < kStallForgiven;
+    stalls_in_a_row = why == ServerWatch::kStalled ? (soon ? std::min(stalls_in_a_row + 1, kMaxBackoffDoublings) : 1) : 0;
     {
       std::lock_guard lock(g_consumer_mutex);
       if (g_shutting_down) return;
-      TakeRingBack(pid, comm, ++handovers);
+      TakeRingBack(pid, comm, ++handovers, why);
     }
+    const auto interval = kReconnectInterval * (1 << std::max(stalls_in_a_row - 1, 0));
     for (;;) {
-      if (WaitForWake(g_watcher_wake, kReconnectInterval)) return;
+      if (WaitForWake(g_watcher_wake, interval)) return;
       const int fd = ConnectServerSocket(path);
       if (fd < 0) continue;
       std::lock_guard lock(g_consumer_mutex);
@@ -431,7 +506,7 @@ void WatchServer(std::uint32_t pid, std::string comm, std::string path) {
         close(fd);
         return;
       }
-      if (HandRingBack(fd, path, comm, handovers + 1)) {
+      if (HandRingBack(fd, path, comm, handovers + 1, kHandbackPauseTimeout, kHandbackAcceptTimeout)) {
         ++handovers;
         break;
       }
@@ -485,14 +560,19 @@ void Init() {
   // A capture file and the lifecycle log are written by the consumer in this process.
   if (!capture && !log && g_config->socket != "none") {
     std::string reason;
-    g_server_fd = ConnectToServer(path, *g_ring, comm, &reason);
+    g_server_fd = ConnectToServer(path, *g_ring, comm, kFirstWelcomeTimeout, &reason);
     if (!reason.empty()) std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", reason.c_str());
   }
   if (g_server_fd >= 0) {
     g_watcher_wake = eventfd(0, EFD_CLOEXEC);
+    g_space_wait_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    g_ring->set_space_wait_notifier(g_space_wait_fd);
+    g_server_path = new std::string(path);
+    g_comm = new std::string(comm);
     g_server_watcher = new std::thread(StartQuietThread([pid, comm, path] { WatchServer(pid, comm, path); }));
   } else {
-    g_consumer.store(new EmbeddedConsumer(*g_ring, pid, comm, std::move(capture), std::move(log)),
+    g_consumer.store(new EmbeddedConsumer(*g_ring, TakeRing(g_ring->header()), pid, comm, std::move(capture),
+                                          std::move(log)),
                      std::memory_order_release);
   }
   pthread_atfork(nullptr, nullptr, ChildAfterFork);
@@ -520,8 +600,6 @@ void WaitProcessed(std::chrono::milliseconds timeout) {
 void Shutdown() {
   if (g_hook.state.load(std::memory_order_acquire) != kOn) return;
   TurnOff();
-  const std::uint64_t dropped = g_ring->header().dropped.load(std::memory_order_relaxed);
-  Emit(MakeEvent(EventKind::kProcessEnd, 0, static_cast<std::uint8_t>(ProcessState::kExited), 0, 0, dropped));
   {
     std::lock_guard lock(g_consumer_mutex);
     g_shutting_down = true;
@@ -530,7 +608,21 @@ void Shutdown() {
     const std::uint64_t one = 1;
     [[maybe_unused]] const ssize_t n = write(g_watcher_wake, &one, sizeof(one));
     g_server_watcher->join();
+    // Server mode, accounting in this process (the server stalled or went
+    // away): one last try to give a server the ring, so that its books of
+    // this process end with the process, not at the stall.
+    if (g_consumer.load(std::memory_order_acquire) != nullptr) {
+      if (const int fd = ConnectServerSocket(*g_server_path); fd >= 0) {
+        std::lock_guard lock(g_consumer_mutex);
+        // Hooks are off: no producer waits on this pause, so the server may take its time.
+        if (HandRingBack(fd, *g_server_path, *g_comm, g_handovers + 1, kExitHandbackTimeout, kExitHandbackTimeout)) {
+          ++g_handovers;
+        }
+      }
+    }
   }
+  const std::uint64_t dropped = g_ring->header().dropped.load(std::memory_order_relaxed);
+  Emit(MakeEvent(EventKind::kProcessEnd, 0, static_cast<std::uint8_t>(ProcessState::kExited), 0, 0, dropped));
   EmbeddedConsumer* consumer = g_consumer.load(std::memory_order_acquire);
   if (consumer == nullptr) {
     // Server mode: let the server take in the end record before we go.
@@ -601,19 +693,17 @@ MEMLEDGER_API void memledger_device_open(uint32_t device, const char* name, cons
   DeviceDescription description{BoundedName(name), {}};
   if (capacities != nullptr) description.capacities.assign(capacities, capacities + std::min<size_t>(n, MEMLEDGER_MAX_TYPES));
   std::string payload = EncodeDeviceDescription(description);
-  // Remembered and published under one lock: a handover's DeclaredNames()
-  // either has it or comes before it in the ring.
+  // Published, then remembered for handovers (DeclaredNamesCopy says why in that order).
   std::lock_guard lock(g_names_mutex);
-  if (g_open_devices == nullptr) g_open_devices = new std::map<std::uint32_t, std::string>();
   EmitWithPayload(MakeEvent(EventKind::kDeviceOpen, device, 0, 0, 0, 0), payload);
-  (*g_open_devices)[device] = std::move(payload);
+  UpdateDeclared([&](DeclaredNamesCopy& declared) { declared.open_devices[device] = std::move(payload); });
 }
 
 MEMLEDGER_API void memledger_device_close(uint32_t device) {
   if (!Active()) return;
   std::lock_guard lock(g_names_mutex);
   Emit(MakeEvent(EventKind::kDeviceClose, device, 0, 0, 0, 0));
-  if (g_open_devices != nullptr) g_open_devices->erase(device);
+  UpdateDeclared([&](DeclaredNamesCopy& declared) { declared.open_devices.erase(device); });
 }
 
 MEMLEDGER_API void memledger_mark(const char* label) {
@@ -631,6 +721,7 @@ MEMLEDGER_API void memledger_tag_push(const char* name) {
     auto [it, inserted] = g_tag_ids->try_emplace(key, static_cast<std::uint32_t>(g_tag_ids->size() + 1));
     id = it->second;
     if (inserted) {
+      UpdateDeclared([&](DeclaredNamesCopy& declared) { declared.tags[id] = key; });
       Event e = MakeEvent(EventKind::kTag, 0, 0, 0, 0, 0);
       e.tag = id;
       EmitWithPayload(e, key);
@@ -655,6 +746,7 @@ MEMLEDGER_API int memledger_register_pool(const char* name) {
   const int id = MEMLEDGER_FIRST_POOL + static_cast<int>(g_pool_ids->size());
   if (id >= MEMLEDGER_MAX_TYPES) return -1;
   g_pool_ids->emplace(key, id);
+  UpdateDeclared([&](DeclaredNamesCopy& declared) { declared.pools[id] = key; });
   if (Active()) EmitWithPayload(MakeEvent(EventKind::kPool, 0, static_cast<std::uint8_t>(id), 0, 0, 0), key);
   return id;
 }
@@ -680,12 +772,14 @@ MEMLEDGER_API uint64_t memledger_intern_frame(const char* function, const char* 
   if (!Active()) return 0;
   const std::string payload = EncodeLanguageFrame(
       {BoundedName(function, kMaxLanguageFrameText), BoundedName(file, kMaxLanguageFrameText), line});
-  // Sent under the lock that DeclaredNames takes: a handover's names either
-  // have the frame or come before its record in the ring.
+  // Remembered for handovers before it is sent (DeclaredNamesCopy).
   std::lock_guard lock(g_stack_mutex);
   if (g_language_frames == nullptr) g_language_frames = new LanguageFrameTable();
   const LanguageFrameTable::Interned interned = g_language_frames->Intern(payload);
-  if (interned.is_new) EmitWithPayload(MakeEvent(EventKind::kLanguageFrame, 0, 0, 0, interned.value, 0), payload);
+  if (interned.is_new) {
+    UpdateDeclared([&](DeclaredNamesCopy& declared) { declared.language_frames.emplace_back(interned.value, payload); });
+    EmitWithPayload(MakeEvent(EventKind::kLanguageFrame, 0, 0, 0, interned.value, 0), payload);
+  }
   return interned.value;
 }
 

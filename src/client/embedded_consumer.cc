@@ -14,18 +14,18 @@ namespace {
 constexpr std::size_t kBatchSlots = 1024;
 constexpr auto kIdleSleep = std::chrono::milliseconds(1);
 constexpr auto kCaptureFlushInterval = std::chrono::seconds(1);
-// A slot claimed but unpublished this long is given up (its producer stopped mid-hook).
-constexpr auto kStuckSlotTimeout = std::chrono::seconds(10);
-// At shutdown, how long in-flight hooks get to publish.
+// At shutdown, how long in-flight hooks get to publish. While the process
+// runs, a claimed slot is waited for however long its producer takes: it may
+// be stopped (SIGSTOP, a debugger), and then so is this thread.
 constexpr auto kShutdownGrace = std::chrono::milliseconds(200);
 
 constinit thread_local bool tls_drain_thread = false;
 }  // namespace
 
-EmbeddedConsumer::EmbeddedConsumer(EventRing& ring, std::uint32_t pid, std::string comm,
+EmbeddedConsumer::EmbeddedConsumer(EventRing& ring, std::uint16_t epoch, std::uint32_t pid, std::string comm,
                                    std::unique_ptr<CaptureWriter> capture, std::unique_ptr<LifecycleLog> log,
                                    std::optional<Takeover> takeover)
-    : consumer_(ring, kStuckSlotTimeout),
+    : consumer_(ring, epoch),
       stream_(ledger_.BeginProcess(pid, std::move(comm), getuid()), ProcessRecord::kApply),
       capture_(std::move(capture)),
       log_(std::move(log)) {
@@ -59,7 +59,8 @@ bool EmbeddedConsumer::PauseAtRecordBoundary(std::chrono::milliseconds timeout) 
   return true;
 }
 
-void EmbeddedConsumer::Resume() {
+void EmbeddedConsumer::Resume(std::uint16_t epoch) {
+  consumer_.Reown(epoch);
   {
     std::lock_guard lock(pause_mutex_);
     paused_ = false;
@@ -89,7 +90,7 @@ void EmbeddedConsumer::Run() {
   std::vector<Event> batch(kBatchSlots);
   auto last_flush = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point stop_seen{};
-  while (!stream_.ended()) {
+  while (!stream_.ended() && !consumer_.lost()) {
     const std::size_t n = consumer_.Drain(batch);
     if (n != 0) {
       Apply(std::span(batch).first(n));

@@ -40,10 +40,12 @@ struct Takeover {
 
 class EmbeddedConsumer {
  public:
-  // Starts the drain thread at the ring's tail. `ring` must outlive this
+  // Starts the drain thread at the ring's tail, as the owner of `epoch`
+  // (ring_ownership.h: the caller took the ring). `ring` must outlive this
   // object. `capture` and `log` may be null; so may `takeover` (the books
   // begin with the ring).
-  EmbeddedConsumer(EventRing& ring, std::uint32_t pid, std::string comm, std::unique_ptr<CaptureWriter> capture,
+  EmbeddedConsumer(EventRing& ring, std::uint16_t epoch, std::uint32_t pid, std::string comm,
+                   std::unique_ptr<CaptureWriter> capture,
                    std::unique_ptr<LifecycleLog> log = nullptr, std::optional<Takeover> takeover = std::nullopt);
   ~EmbeddedConsumer();
   EmbeddedConsumer(const EmbeddedConsumer&) = delete;
@@ -57,8 +59,9 @@ class EmbeddedConsumer {
   // the ring for the next consumer): true when paused within `timeout`,
   // false (and draining goes on) when a record stayed half-published that long.
   bool PauseAtRecordBoundary(std::chrono::milliseconds timeout);
-  // Restarts draining after a pause.
-  void Resume();
+  // Restarts draining after a pause, as the owner of `epoch` (the ring was
+  // offered and taken back: no one drained it meanwhile).
+  void Resume(std::uint16_t epoch);
 
   const Ledger& ledger() const { return ledger_; }
   ProcessIndex process() const { return stream_.process(); }

@@ -11,11 +11,15 @@
 #include <cstring>
 
 #include "server/trusted_server.h"
+#include "ring/ring_ownership.h"
 #include "server/wire_protocol.h"
 
 namespace memledger {
 namespace {
-constexpr auto kWelcomeTimeout = std::chrono::milliseconds(2000);
+// A server that accepted the offer sends its Welcome right away.
+constexpr auto kAcceptedWelcomeTimeout = std::chrono::milliseconds(1000);
+// How often a watch that saw producers wait looks again.
+constexpr auto kStallCheckInterval = std::chrono::milliseconds(5);
 }
 
 int ConnectServerSocket(const std::string& path) {
@@ -24,13 +28,14 @@ int ConnectServerSocket(const std::string& path) {
   // Once per process: the watcher tries again every few seconds.
   static std::atomic_flag warned = ATOMIC_FLAG_INIT;
   if (!refusal.empty() && !warned.test_and_set(std::memory_order_relaxed)) {
-    std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", refusal.c_str());
+    std::fprintf(stderr, "memledger: %s; accounting in this process instead\n",
+                 refusal.c_str());
   }
   return fd;
 }
 
-int HandRingToServer(int fd, const std::string& path, const EventRing& ring, const std::string& comm,
-                     const ResumeState* resume, std::string* reason) {
+int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std::string& comm,
+                     const ResumeState* resume, std::chrono::milliseconds accept_timeout, std::string* reason) {
   reason->clear();
   HelloMessage hello{};
   hello.magic = kHelloMagic;
@@ -52,16 +57,26 @@ int HandRingToServer(int fd, const std::string& path, const EventRing& ring, con
     }
     fd_count = 2;
   }
+  const std::uint16_t offered = OfferRing(ring.header());
+  hello.ring_epoch = offered;
   WelcomeMessage welcome{};
-  const bool answered = SendPacket(fd, &hello, sizeof(hello), std::span(fds).first(fd_count)) &&
-                        ReceivePacket(fd, &welcome, sizeof(welcome), kWelcomeTimeout) ==
-                            static_cast<long>(sizeof(welcome)) &&
-                        welcome.magic == kWelcomeMagic;
+  const bool sent = SendPacket(fd, &hello, sizeof(hello), std::span(fds).first(fd_count));
+  bool answered = sent && ReceivePacket(fd, &welcome, sizeof(welcome), accept_timeout) ==
+                              static_cast<long>(sizeof(welcome)) &&
+                  welcome.magic == kWelcomeMagic;
   if (fds[1] >= 0) close(fds[1]);
   if (!answered) {
-    *reason = "the server at " + path + " did not answer the handshake";
-    close(fd);
-    return -1;
+    std::uint16_t reclaimed = 0;
+    if (!sent || ReclaimRing(ring.header(), offered, &reclaimed)) {
+      *reason = "the server at " + path + " did not answer the handshake";
+      close(fd);
+      return -1;
+    }
+    // It accepted the offer just after we stopped waiting: the ring is its.
+    answered = ReceivePacket(fd, &welcome, sizeof(welcome), kAcceptedWelcomeTimeout) ==
+                   static_cast<long>(sizeof(welcome)) &&
+               welcome.magic == kWelcomeMagic;
+    if (!answered) return fd;  // its hang-up, if any, is the watcher's to see
   }
   if (welcome.status != static_cast<std::uint32_t>(WelcomeStatus::kAccepted)) {
     welcome.reason[sizeof(welcome.reason) - 1] = '\0';
@@ -72,19 +87,40 @@ int HandRingToServer(int fd, const std::string& path, const EventRing& ring, con
   return fd;
 }
 
-int ConnectToServer(const std::string& path, const EventRing& ring, const std::string& comm, std::string* reason) {
+int ConnectToServer(const std::string& path, EventRing& ring, const std::string& comm,
+                    std::chrono::milliseconds accept_timeout, std::string* reason) {
   reason->clear();
   const int fd = ConnectServerSocket(path);
   if (fd < 0) return -1;  // no server there: embedded mode, silently
-  return HandRingToServer(fd, path, ring, comm, nullptr, reason);
+  return HandRingToServer(fd, path, ring, comm, nullptr, accept_timeout, reason);
 }
 
-bool WaitForServerHangup(int control_fd, int wake_fd) {
+ServerWatch WaitForServer(int control_fd, int wake_fd, int space_wait_fd, const EventRing& ring,
+                          std::chrono::milliseconds stall_bound) {
+  // Waiting means waiters seen at every look for the whole bound: looks
+  // counted as well as time, so that a stop of this very process (SIGSTOP,
+  // a debugger: its producers and this thread stop together) is not taken
+  // for a stall when it continues.
+  const auto looks_needed = stall_bound / kStallCheckInterval;
+  std::chrono::steady_clock::time_point waiting_since{};
+  std::int64_t looks = 0;  // 0: no producer waiting at the last look
   for (;;) {
-    pollfd fds[2] = {{control_fd, POLLIN | POLLRDHUP, 0}, {wake_fd, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) continue;
-    if (fds[1].revents != 0) return false;
-    if (fds[0].revents != 0) return true;  // the server sends nothing after its Welcome
+    pollfd fds[3] = {{control_fd, POLLIN | POLLRDHUP, 0}, {wake_fd, POLLIN, 0}, {space_wait_fd, POLLIN, 0}};
+    const int timeout = looks != 0 ? static_cast<int>(kStallCheckInterval.count()) : -1;
+    if (poll(fds, 3, timeout) < 0) continue;
+    if (fds[1].revents != 0) return ServerWatch::kWoken;
+    if (fds[0].revents != 0) return ServerWatch::kHungUp;  // the server sends nothing after its Welcome
+    if (fds[2].revents != 0) {
+      std::uint64_t sleeps;
+      [[maybe_unused]] const ssize_t n = read(space_wait_fd, &sleeps, sizeof(sleeps));
+    }
+    if (ring.space_waiters() == 0) {
+      looks = 0;
+      continue;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (looks++ == 0) waiting_since = now;
+    if (looks > looks_needed && now - waiting_since >= stall_bound) return ServerWatch::kStalled;
   }
 }
 

@@ -28,16 +28,31 @@ struct ResumeState {
 };
 
 // Hands `ring` to the server over `fd` (from ConnectServerSocket; closed on
-// failure). Returns fd, or -1 with the reason the server (or the handshake) gave.
-int HandRingToServer(int fd, const std::string& path, const EventRing& ring, const std::string& comm,
-                     const ResumeState* resume, std::string* reason);
+// failure): offers it (ring_ownership.h) in a Hello and waits up to
+// `accept_timeout` for the Welcome. Returns fd when the server took the ring
+// — it accepted the offer, even if its Welcome came later than that. Else -1
+// with the reason (the server's, the handshake's, or none when it did not
+// answer in time) and the offer taken back, or refused: nobody drains the
+// ring, and the caller takes it (TakeRing).
+int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std::string& comm,
+                     const ResumeState* resume, std::chrono::milliseconds accept_timeout, std::string* reason);
 
 // Both of the above: -1 with *reason empty when no server answers at `path`.
-int ConnectToServer(const std::string& path, const EventRing& ring, const std::string& comm, std::string* reason);
+int ConnectToServer(const std::string& path, EventRing& ring, const std::string& comm,
+                    std::chrono::milliseconds accept_timeout, std::string* reason);
 
-// Blocks until the server hangs up (true) or `wake_fd` (an eventfd) is
-// signalled (false). Never reads or writes the socket's data.
-bool WaitForServerHangup(int control_fd, int wake_fd);
+enum class ServerWatch {
+  kHungUp,   // the server closed the connection (it exited, or released the ring)
+  kStalled,  // this process's producers waited for ring space `stall_bound` without a break
+  kWoken,    // `wake_fd` was signalled
+};
+// Blocks until the server hangs up, stops draining `ring` — producers of
+// this process have waited for space for `stall_bound` without a break
+// (`space_wait_fd`, an eventfd the ring's producers signal when they sleep,
+// wakes the watch; then it looks every few milliseconds) — or `wake_fd`
+// (an eventfd) is signalled. Never reads or writes the socket's data.
+ServerWatch WaitForServer(int control_fd, int wake_fd, int space_wait_fd, const EventRing& ring,
+                          std::chrono::milliseconds stall_bound);
 // Waits up to `timeout` for `wake_fd` (an eventfd): true when it was signalled.
 bool WaitForWake(int wake_fd, std::chrono::milliseconds timeout);
 

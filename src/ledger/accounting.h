@@ -61,7 +61,10 @@ std::string_view AnomalyName(Anomaly anomaly);
 enum class BufferClass : std::uint8_t { kBuffer = 0, kCircularBuffer = 1, kKernelBinary = 2 };
 inline constexpr int kBufferClassCount = 3;
 
-enum class ProcessState : std::uint8_t { kRunning = 0, kExited = 1, kKilled = 2 };
+// kReleased: its ring went to another consumer (the process took it back
+// from a server that stopped draining); these books stop there, what it holds
+// is not leaked, and they go on if the ring comes back (Ledger::Rejoin).
+enum class ProcessState : std::uint8_t { kRunning = 0, kExited = 1, kKilled = 2, kReleased = 3 };
 std::string_view ProcessStateName(ProcessState state);
 
 // Leaks grouped by where they came from.

@@ -46,13 +46,34 @@ void AppendLiveBuffers(const Ledger& ledger, ProcessIndex process, std::vector<E
   }
 }
 
-void ApplyCarriedOver(Ledger& ledger, ProcessIndex process, std::span<const Event> slots) {
+void AppendUnmatchedFrees(const Ledger& ledger, ProcessIndex process, std::vector<Event>& slots) {
+  for (const Event& free : ledger.process(process).unmatched_frees) {
+    Event e = free;
+    e.payload_bytes = 0;
+    AppendRecord(slots, e);
+  }
+}
+
+std::uint64_t ApplyCarriedOver(Ledger& ledger, ProcessIndex process, std::span<const Event> slots,
+                               CarriedFrees frees) {
   RecordAssembler assembler;
+  std::uint64_t carried_frees = 0;
   for (const Event& slot : slots) {
     const auto record = assembler.Push(slot);
     if (!record) continue;
     switch (record->kind()) {
-      case EventKind::kDeviceOpen:
+      case EventKind::kFree:
+      case EventKind::kCbFree:
+      case EventKind::kKernelUnload:
+        ++carried_frees;
+        if (frees == CarriedFrees::kMatch) ledger.Apply(process, *record);
+        break;
+      case EventKind::kDeviceOpen: {
+        const std::vector<bool>& open = ledger.process(process).open_devices;
+        if (record->event.device < open.size() && open[record->event.device]) break;  // reopening would leak
+        ledger.Apply(process, *record);
+        break;
+      }
       case EventKind::kTag:
       case EventKind::kPool:
       case EventKind::kStack:
@@ -62,6 +83,7 @@ void ApplyCarriedOver(Ledger& ledger, ProcessIndex process, std::span<const Even
     }
   }
   ledger.CountLost(process, assembler.errors().total());
+  return carried_frees;
 }
 
 }  // namespace memledger

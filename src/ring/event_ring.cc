@@ -13,6 +13,7 @@
 #include <new>
 
 #include "ring/futex.h"
+#include "ring/ring_fault_guard.h"
 
 namespace memledger {
 
@@ -33,16 +34,18 @@ void RingDoorbell(RingHeader& header) {
 }
 }  // namespace
 
-EventRing::EventRing(int fd, void* base, std::uint64_t capacity, OnFull policy)
+EventRing::EventRing(int fd, void* base, std::uint64_t capacity, OnFull policy, int guard_entry)
     : fd_(fd),
       header_(static_cast<RingHeader*>(base)),
       slots_(reinterpret_cast<RingSlot*>(static_cast<char*>(base) + kRingHeaderBytes)),
       capacity_(capacity),
       mask_(capacity - 1),
       policy_(policy),
-      id_(g_next_ring_id.fetch_add(1, std::memory_order_relaxed)) {}
+      id_(g_next_ring_id.fetch_add(1, std::memory_order_relaxed)),
+      guard_entry_(guard_entry) {}
 
 EventRing::~EventRing() {
+  UnregisterGuardedMapping(guard_entry_);
   munmap(header_, RingBytes(capacity_));
   close(fd_);
 }
@@ -82,13 +85,24 @@ std::unique_ptr<EventRing> EventRing::Create(std::uint64_t capacity, OnFull poli
   header->head.store(1, std::memory_order_relaxed);
   header->tail.store(1, std::memory_order_relaxed);
   header->processed.store(1, std::memory_order_release);
-  return std::unique_ptr<EventRing>(new EventRing(fd, base, capacity, policy));
+  return std::unique_ptr<EventRing>(new EventRing(fd, base, capacity, policy, -1));
 }
 
 std::unique_ptr<EventRing> EventRing::Attach(int fd, std::string* error) {
   struct stat st {};
   if (fstat(fd, &st) != 0) {
     *error = std::string("cannot inspect the ring's shared memory: ") + std::strerror(errno);
+    return nullptr;
+  }
+  // A size that could change would fault (SIGBUS) under our mapping: only a
+  // memfd sealed against shrinking and growing is a ring.
+  const int seals = fcntl(fd, F_GET_SEALS);
+  if (seals < 0) {
+    *error = "not a memledger ring: its shared memory is not a memfd";
+    return nullptr;
+  }
+  if ((seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW)) {
+    *error = "the ring's memfd is not sealed against resizing (F_SEAL_SHRINK and F_SEAL_GROW are required)";
     return nullptr;
   }
   if (st.st_size < static_cast<off_t>(kRingHeaderBytes)) {
@@ -126,7 +140,9 @@ std::unique_ptr<EventRing> EventRing::Attach(int fd, std::string* error) {
     close(own_fd);
     return nullptr;
   }
-  return std::unique_ptr<EventRing>(new EventRing(own_fd, base, copy.capacity, static_cast<OnFull>(copy.on_full)));
+  const int guard_entry = RegisterGuardedMapping(base, RingBytes(copy.capacity));
+  return std::unique_ptr<EventRing>(
+      new EventRing(own_fd, base, copy.capacity, static_cast<OnFull>(copy.on_full), guard_entry));
 }
 
 std::uint64_t EventRing::ClaimOrDrop(std::uint32_t n) {
@@ -134,7 +150,7 @@ std::uint64_t EventRing::ClaimOrDrop(std::uint32_t n) {
   for (;;) {
     if (head + n > CachedLimit()) {
       // Acquire: pairs with the consumer's release store of tail.
-      const std::uint64_t tail = header_->tail.load(std::memory_order_acquire);
+      const std::uint64_t tail = TailSeq(header_->tail.load(std::memory_order_acquire));
       if (head + n > tail + capacity_) {
         header_->dropped.fetch_add(1, std::memory_order_relaxed);
         RingDoorbell(*header_);
@@ -151,22 +167,32 @@ std::uint64_t EventRing::ClaimOrDrop(std::uint32_t n) {
 
 void EventRing::WaitForSpace(std::uint64_t end) {
   RingProducerCache& cache = tls_ring_producer_cache;
+  space_waiters_.fetch_add(1, std::memory_order_acq_rel);
   for (int spins = 0;; ++spins) {
     // Acquire: pairs with the consumer's release store of tail, so the slots
     // below tail + capacity are free to overwrite.
-    const std::uint64_t tail = header_->tail.load(std::memory_order_acquire);
+    const std::uint64_t tail = TailSeq(header_->tail.load(std::memory_order_acquire));
     if (end > tail + capacity_ / 2) RingDoorbell(*header_);  // backing up: get the consumer going
     if (end <= tail + capacity_) {
       cache = {id_, tail + capacity_ / 2};
+      space_waiters_.fetch_sub(1, std::memory_order_acq_rel);
       return;
     }
     if (spins < kSpinsBeforeSleep) {
       __builtin_ia32_pause();
       continue;
     }
+    if (spins == kSpinsBeforeSleep) {
+      if (const int notifier = space_wait_notifier_.load(std::memory_order_acquire); notifier >= 0) {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const ssize_t n = write(notifier, &one, sizeof(one));
+      }
+    }
     header_->producers_waiting.fetch_add(1, std::memory_order_seq_cst);
     const std::uint32_t seen = header_->space_futex.load(std::memory_order_seq_cst);
-    if (end > header_->tail.load(std::memory_order_seq_cst) + capacity_) FutexWait(header_->space_futex, seen, kSpaceWait);
+    if (end > TailSeq(header_->tail.load(std::memory_order_seq_cst)) + capacity_) {
+      FutexWait(header_->space_futex, seen, kSpaceWait);
+    }
     header_->producers_waiting.fetch_sub(1, std::memory_order_seq_cst);
   }
 }

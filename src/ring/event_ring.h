@@ -15,11 +15,13 @@
 // Consumer side: see RingConsumer (ring_consumer.h). One consumer per ring.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
 
+#include "ring/ring_fault_guard.h"
 #include "ring/ring_layout.h"
 
 namespace memledger {
@@ -39,7 +41,9 @@ class EventRing {
   // Creates a new ring in a fresh memfd. Returns nullptr and sets *error on failure.
   static std::unique_ptr<EventRing> Create(std::uint64_t capacity, OnFull policy, std::string* error);
   // Maps an existing ring's memfd (dups the fd; the caller keeps its own) and
-  // validates its header. Returns nullptr and sets *error when it is not one.
+  // validates it: a memfd sealed against shrinking and growing, with a valid
+  // header. Returns nullptr and sets *error when it is not one. With the fault
+  // guard installed (ring_fault_guard.h), the mapping is guarded.
   static std::unique_ptr<EventRing> Attach(int fd, std::string* error);
   ~EventRing();
   EventRing(const EventRing&) = delete;
@@ -72,9 +76,19 @@ class EventRing {
   std::uint64_t capacity() const { return capacity_; }
   OnFull policy() const { return policy_; }
   int fd() const { return fd_; }
+  // True once a SIGBUS hit this (attached, guarded) mapping: it reads zeros
+  // now, and whoever drains it should give it up.
+  bool damaged() const { return GuardedMappingDamaged(guard_entry_); }
+
+  // --- this process's producers waiting for space (not shared memory) ---
+  // Threads of this process inside a full-ring wait right now.
+  std::uint32_t space_waiters() const { return space_waiters_.load(std::memory_order_acquire); }
+  // An eventfd a producer signals when it goes to sleep waiting for space
+  // (-1: none): the client's watcher wakes to see whether the consumer stalls.
+  void set_space_wait_notifier(int eventfd) { space_wait_notifier_.store(eventfd, std::memory_order_release); }
 
  private:
-  EventRing(int fd, void* base, std::uint64_t capacity, OnFull policy);
+  EventRing(int fd, void* base, std::uint64_t capacity, OnFull policy, int guard_entry);
   std::uint64_t CachedLimit() const {
     const RingProducerCache& cache = tls_ring_producer_cache;
     return cache.ring_id == id_ ? cache.limit : 0;
@@ -90,6 +104,9 @@ class EventRing {
   std::uint64_t mask_;
   OnFull policy_;
   std::uint64_t id_;        // tells this ring's cached limits from another's
+  int guard_entry_;         // ring_fault_guard.h; -1: not guarded
+  std::atomic<std::uint32_t> space_waiters_{0};
+  std::atomic<int> space_wait_notifier_{-1};
 };
 
 }  // namespace memledger

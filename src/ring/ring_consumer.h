@@ -1,11 +1,22 @@
-// ring_consumer.h — the consumer side of an EventRing: drains published slots
-// strictly in sequence, in batches, and sleeps when it has caught up.
+// ring_consumer.h — the consumer side of an EventRing: drains published
+// slots strictly in sequence, in batches of whole records, and sleeps when it
+// has caught up.
 //
-// Not thread-safe: exactly one RingConsumer per ring, used by one thread.
-// The producers may be hostile: a slot that is claimed but never published
-// (a producer killed mid-write, or a lying head) stalls this ring only until
-// `stuck_timeout`, after which the slot is abandoned and counted; nothing read
-// from shared memory is trusted beyond its bounds.
+// Not thread-safe: one RingConsumer drains a ring at a time, used by one
+// thread — the ring's owner (ring_ownership.h). Drain copies whole records
+// and commits them with a CAS of tail in the owner's epoch; the caller
+// applies what Drain returned only then. When the CAS fails another
+// consumer took the ring: nothing of that batch is returned and lost() says
+// so for good. Commits fall on record boundaries only, so a takeover never
+// splits a record: each is applied by exactly one consumer.
+//
+// A slot that is claimed but not yet published belongs to a producer that may
+// be stopped (SIGSTOP, a debugger, a cgroup freezer) and publish it any time
+// later: the consumer waits for it however long that takes, stalling only
+// this ring. Only the owner, once it knows every producer is gone (the
+// process exited, or this process is shutting down), gives such slots up
+// with AbandonPending, which counts them. The producers may be hostile:
+// nothing read from shared memory is trusted beyond its bounds.
 #pragma once
 
 #include <chrono>
@@ -18,11 +29,15 @@ namespace memledger {
 
 class RingConsumer {
  public:
-  // `ring` must outlive the consumer.
-  RingConsumer(EventRing& ring, std::chrono::nanoseconds stuck_timeout);
+  // Drains `ring` (which must outlive the consumer) from its tail, as the
+  // owner of `epoch`.
+  RingConsumer(EventRing& ring, std::uint16_t epoch);
 
-  // Copies up to out.size() published slots, in sequence, into `out`, then
-  // releases their space to producers. Returns how many were copied.
+  // Copies up to out.size() published slots, in sequence, into `out` and
+  // commits the whole records among them, releasing their space to
+  // producers. Returns how many slots were committed (out's first ones); 0
+  // when none, or when the ring was lost. A record longer than out.size()
+  // is never committed: out must hold kMaxRecordSlots at least.
   std::size_t Drain(std::span<Event> out);
   // Everything drained so far has been applied: lets memledger_flush() return.
   void MarkProcessed();
@@ -31,21 +46,36 @@ class RingConsumer {
   void WaitForData(std::chrono::nanoseconds timeout);
   // True when every sequence number claimed so far has been drained.
   bool CaughtUp() const;
-  // Abandons every claimed-but-unpublished slot now (the producers are gone).
+  // Abandons every claimed-but-unpublished slot now. Only when the producers
+  // are gone: a live producer may still publish it.
   void AbandonPending();
 
+  // Goes on as the owner of `epoch`, from next_seq(): only after this
+  // consumer's ring was offered and taken back with no drain between.
+  void Reown(std::uint16_t epoch) {
+    epoch_ = epoch;
+    lost_ = false;
+  }
+
+  // True once another consumer took the ring (a commit failed, or Drain
+  // found nothing to commit and the epoch is no longer this consumer's).
+  bool lost() const { return lost_; }
+  std::uint16_t epoch() const { return epoch_; }
   std::uint64_t next_seq() const { return next_; }
   std::uint64_t abandoned_slots() const { return abandoned_; }
 
+  // The longest record in slots: a header and its continuation slots.
+  static constexpr std::size_t kMaxRecordSlots = 1 + ContinuationSlots(kMaxPayloadBytes);
+
  private:
-  bool AbandonIfStuck();
+  // Moves tail to `next` in this consumer's epoch; false (lost) when it is not the owner.
+  bool Commit(std::uint64_t next);
 
   EventRing& ring_;
-  std::chrono::nanoseconds stuck_timeout_;
-  std::uint64_t next_ = 1;          // next sequence number to drain
-  std::uint64_t stuck_seq_ = 0;     // the unpublished seq we are waiting on
-  std::chrono::steady_clock::time_point stuck_since_;
+  std::uint16_t epoch_;
+  std::uint64_t next_ = 1;  // next sequence number to drain; always a record boundary
   std::uint64_t abandoned_ = 0;
+  bool lost_ = false;
 };
 
 }  // namespace memledger

@@ -5,7 +5,9 @@
 // the embedded consumer thread or the server):
 //   head               producers (fetch_add to claim sequence numbers)
 //   slot[s & mask]     the producer that claimed s: payload, then seq (release)
-//   tail               consumer (release), after copying slots out
+//   tail               the owning consumer, by CAS, after copying whole
+//                      records out: its epoch in the top 16 bits, the next
+//                      seq to drain in the low 48 (ring_ownership.h)
 //   processed          consumer (release), after the ledger applied them;
 //                      processed_futex wakes the flush_waiters
 //   space_futex        consumer bumps it to wake producers waiting for space
@@ -25,7 +27,7 @@
 namespace memledger {
 
 inline constexpr std::uint64_t kRingMagic = 0x474e49524c4d4c4dULL;  // "MLMLRING"
-inline constexpr std::uint32_t kRingLayoutVersion = 1;
+inline constexpr std::uint32_t kRingLayoutVersion = 2;  // 2: the owner's epoch in tail
 inline constexpr std::size_t kRingHeaderBytes = 4096;
 inline constexpr std::uint64_t kMinRingSlots = 1024;       // > 2 x the largest record
 inline constexpr std::uint64_t kMaxRingSlots = 1ULL << 26;  // 4 GiB of slots
@@ -41,7 +43,7 @@ struct RingHeader {
   std::uint32_t producer_pid;
 
   alignas(64) std::atomic<std::uint64_t> head;       // next sequence number to claim
-  alignas(64) std::atomic<std::uint64_t> tail;       // next sequence number to drain
+  alignas(64) std::atomic<std::uint64_t> tail;       // owner epoch << 48 | next sequence number to drain
   std::atomic<std::uint32_t> space_futex;
   std::atomic<std::uint32_t> producers_waiting;
   alignas(64) std::atomic<std::uint64_t> processed;  // every seq below it is in the ledger
@@ -64,5 +66,14 @@ static_assert(sizeof(RingSlot) == sizeof(Event));
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 
 inline constexpr std::size_t RingBytes(std::uint64_t capacity) { return kRingHeaderBytes + capacity * kSlotBytes; }
+
+// The tail word: who owns the ring (an epoch) and how far it drained. 2^48
+// sequence numbers per ring: over four months at 20 M records a second.
+inline constexpr std::uint64_t kTailSeqMask = (std::uint64_t{1} << 48) - 1;
+constexpr std::uint64_t TailSeq(std::uint64_t tail) { return tail & kTailSeqMask; }
+constexpr std::uint16_t TailEpoch(std::uint64_t tail) { return static_cast<std::uint16_t>(tail >> 48); }
+constexpr std::uint64_t TailWord(std::uint16_t epoch, std::uint64_t seq) {
+  return std::uint64_t{epoch} << 48 | (seq & kTailSeqMask);
+}
 
 }  // namespace memledger

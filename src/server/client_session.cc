@@ -3,6 +3,7 @@
 
 #include "event/monotonic_clock.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,20 +12,17 @@
 namespace memledger {
 namespace {
 constexpr std::size_t kBatchSlots = 1024;
-// A slot claimed but unpublished this long is given up; a crashed process's
-// half-written slot is given up at once when it is finished.
-constexpr auto kStuckSlotTimeout = std::chrono::seconds(2);
 constexpr auto kCaptureFlushInterval = std::chrono::seconds(1);
 }  // namespace
 
 ClientSession::ClientSession(int control_fd, int pidfd, pid_t pid, uid_t uid, std::unique_ptr<EventRing> ring,
-                             ProcessIndex process, std::unique_ptr<CaptureWriter> capture)
+                             std::uint16_t epoch, ProcessIndex process, std::unique_ptr<CaptureWriter> capture)
     : control_fd_(control_fd),
       pidfd_(pidfd),
       pid_(pid),
       uid_(uid),
       ring_(std::move(ring)),
-      consumer_(*ring_, kStuckSlotTimeout),
+      consumer_(*ring_, epoch),
       // The process is who SO_PEERCRED says, not who its stream claims to be.
       stream_(process, ProcessRecord::kIgnore),
       batch_(kBatchSlots),
@@ -48,22 +46,41 @@ std::size_t ClientSession::Drain(Ledger& ledger, std::size_t budget) {
   return drained;
 }
 
-void ClientSession::Finish(Ledger& ledger) {
-  // Everything published before the exit is in shared memory: take it all.
-  while (!stream_.ended() && Drain(ledger, kBatchSlots) != 0) {
+bool ClientSession::ProcessGone() const {
+  if (pidfd_ < 0) return true;
+  pollfd exited{pidfd_, POLLIN, 0};
+  return poll(&exited, 1, 0) > 0;
+}
+
+void ClientSession::Finish(Ledger& ledger, End how) {
+  if (how == End::kRingDamaged) {
+    std::fprintf(stderr, "memledger serve: pid %d damaged its ring (its shared memory faulted); its books end here\n",
+                 pid_);
   }
-  if (!stream_.ended()) {
+  // Everything published before the exit is in shared memory: take it all
+  // (as long as the ring is this server's).
+  while (how != End::kRingDamaged && how != End::kReleased && !stream_.ended() && Drain(ledger, kBatchSlots) != 0) {
+  }
+  if (how == End::kReleased || released()) {
+    ledger.ReleaseProcess(stream_.process());
+    CloseCapture();
+    return;
+  }
+  if (how == End::kProcessGone && !stream_.ended()) {
     consumer_.AbandonPending();
     while (!stream_.ended() && Drain(ledger, kBatchSlots) != 0) {
     }
   }
   ledger.CountLost(stream_.process(), consumer_.abandoned_slots());
   if (!stream_.ended()) ledger.EndProcess(stream_.process(), ProcessState::kKilled, -1);
-  if (capture_) {
-    std::string error;
-    if (!capture_->Close(&error)) std::fprintf(stderr, "memledger serve: pid %d: %s\n", pid_, error.c_str());
-    capture_.reset();
-  }
+  CloseCapture();
+}
+
+void ClientSession::CloseCapture() {
+  if (!capture_) return;
+  std::string error;
+  if (!capture_->Close(&error)) std::fprintf(stderr, "memledger serve: pid %d: %s\n", pid_, error.c_str());
+  capture_.reset();
 }
 
 void ClientSession::FlushCaptureIfDue(std::chrono::steady_clock::time_point now) {

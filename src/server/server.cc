@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,12 +17,16 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "event/json_text.h"
 #include "ledger/carry_over.h"
 #include "report/summary_json.h"
+#include "ring/ring_fault_guard.h"
+#include "ring/ring_ownership.h"
 #include "server/listen_socket.h"
 #include "server/metrics.h"
 #include "server/socket_path.h"
@@ -33,6 +38,16 @@ constexpr auto kLoopTick = std::chrono::milliseconds(1);
 constexpr auto kHelloTimeout = std::chrono::seconds(2);
 constexpr std::size_t kDrainBudgetPerSession = 8192;  // slots per session per tick: fairness
 constexpr std::size_t kMaxSessions = 4096;
+// What one peer may hold at once, so that one careless or hostile user or
+// process cannot take every file descriptor: connections (sessions,
+// handshakes, queries being answered) per uid and per process, and
+// handshakes and replies in all.
+constexpr std::size_t kMaxConnectionsPerUid = 1024;
+constexpr std::size_t kMaxConnectionsPerProcess = 8;
+constexpr std::size_t kMaxPending = 256;
+constexpr std::size_t kMaxReplies = 64;
+// A query peer has this long to read its whole answer.
+constexpr auto kReplyTimeout = std::chrono::seconds(10);
 constexpr auto kMetricsInterval = std::chrono::milliseconds(100);
 
 std::string ReadComm(pid_t pid) {
@@ -40,6 +55,21 @@ std::string ReadComm(pid_t pid) {
   std::string comm;
   std::getline(in, comm);
   return comm;
+}
+
+// When the process started (/proc/PID/stat's starttime): with the pid, tells
+// the same process from a later one that reuses its pid. 0 when unknown.
+std::uint64_t ProcessStartTime(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t comm_end = stat.rfind(')');
+  if (comm_end == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(comm_end + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) return std::strtoull(field.c_str(), nullptr, 10);
+  }
+  return 0;
 }
 
 int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
@@ -56,6 +86,15 @@ void Reject(int fd, WelcomeStatus status, const std::string& reason) {
   SendPacket(fd, &welcome, sizeof(welcome));
 }
 
+// Every session holds four descriptors (control socket, pidfd, ring,
+// capture): the soft limit goes up to the hard one.
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 bool PeerOf(int fd, ucred* peer) {
   socklen_t size = sizeof(*peer);
   return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, peer, &size) == 0;
@@ -70,6 +109,7 @@ std::unique_ptr<Server> Server::Start(const ServerOptions& options, std::string*
   const std::optional<std::string> socket_path = ServerSocketPath(options.socket_path, error);
   if (!socket_path) return nullptr;
   const std::string& path = *socket_path;
+  InstallRingFaultGuard();  // no SIGBUS from a client's ring can end the server
   // The legacy listener first: once the control socket answers, both do.
   int legacy_fd = -1;
   if (!options.legacy_socket.empty()) {
@@ -97,6 +137,7 @@ std::unique_ptr<Server> Server::Start(const ServerOptions& options, std::string*
       return nullptr;
     }
   }
+  RaiseFileLimit();
   const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   Watch(epoll_fd, fd);
   auto server = std::unique_ptr<Server>(new Server(fd, epoll_fd, path));
@@ -116,7 +157,8 @@ Server::Server(int listen_fd, int epoll_fd, std::string socket_path)
       last_rate_(std::chrono::steady_clock::now()) {}
 
 Server::~Server() {
-  for (const auto& [fd, since] : pending_) close(fd);
+  for (const auto& [fd, pending] : pending_) close(fd);
+  for (const auto& [fd, reply] : replies_) close(fd);
   sessions_.clear();
   legacy_sessions_.clear();
   if (legacy_listen_fd_ >= 0) {
@@ -130,7 +172,7 @@ Server::~Server() {
 
 void Server::Run() {
   while (!stop_.load(std::memory_order_relaxed)) Poll(kLoopTick);
-  while (!sessions_.empty()) EndSession(sessions_.begin()->first);
+  while (!sessions_.empty()) EndSession(sessions_.begin()->first, ClientSession::End::kServerStopping);
   for (auto& [fd, legacy] : legacy_sessions_) legacy->Finish(ledger_);
   legacy_sessions_.clear();
 }
@@ -151,15 +193,23 @@ void Server::Poll(std::chrono::milliseconds wait) {
       }
     } else if (pending_.count(fd) != 0) {
       OnPendingReadable(fd);
+    } else if (replies_.count(fd) != 0) {
+      ContinueReply(fd);
     } else if (sessions_.count(fd) != 0) {
-      EndSession(fd);  // a session sends nothing after its Hello: data or hang-up ends it
+      OnSessionHangup(fd);  // a session sends nothing after its Hello: data or hang-up
     } else if (const auto it = pidfd_to_control_.find(fd); it != pidfd_to_control_.end()) {
-      EndSession(it->second);  // the process exited
+      EndSession(it->second, ClientSession::End::kProcessGone);  // the process exited
     }
   }
-  const auto now = std::chrono::steady_clock::now();
+  DropLatecomers(std::chrono::steady_clock::now());
+  DrainAll();
+  UpdateRates();
+  PublishMetrics();
+}
+
+void Server::DropLatecomers(std::chrono::steady_clock::time_point now) {
   for (auto it = pending_.begin(); it != pending_.end();) {
-    if (now - it->second < kHelloTimeout) {
+    if (now - it->second.since < kHelloTimeout) {
       ++it;
       continue;
     }
@@ -167,9 +217,27 @@ void Server::Poll(std::chrono::milliseconds wait) {
     ++stats_.rejected;
     it = pending_.erase(it);
   }
-  DrainAll();
-  UpdateRates();
-  PublishMetrics();
+  for (auto it = replies_.begin(); it != replies_.end();) {
+    if (now < it->second.deadline) {
+      ++it;
+      continue;
+    }
+    close(it->first);
+    ++stats_.slow_readers;
+    it = replies_.erase(it);
+  }
+}
+
+bool Server::WithinPeerLimits(const ucred& peer) const {
+  std::size_t of_uid = 0, of_process = 0;
+  auto count = [&](uid_t uid, pid_t pid) {
+    of_uid += uid == peer.uid;
+    of_process += pid == peer.pid;
+  };
+  for (const auto& [fd, session] : sessions_) count(session->uid(), session->pid());
+  for (const auto& [fd, pending] : pending_) count(pending.peer.uid, pending.peer.pid);
+  for (const auto& [fd, reply] : replies_) count(reply.peer.uid, reply.peer.pid);
+  return of_uid < kMaxConnectionsPerUid && of_process < kMaxConnectionsPerProcess;
 }
 
 void Server::AcceptLegacy() {
@@ -193,13 +261,31 @@ void Server::Accept() {
   for (;;) {
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) return;
+    ucred peer{};
+    if (!PeerOf(fd, &peer)) {
+      close(fd);
+      ++stats_.rejected;
+      continue;
+    }
+    if (pending_.size() >= kMaxPending) {
+      close(fd);
+      ++stats_.rejected;
+      continue;
+    }
+    // Over its limits, a peer is still heard once, to be told why it is refused.
     Watch(epoll_fd_, fd);
-    pending_[fd] = std::chrono::steady_clock::now();
+    pending_[fd] = Pending{std::chrono::steady_clock::now(), peer, !WithinPeerLimits(peer)};
   }
 }
 
 void Server::OnPendingReadable(int fd) {
+  const ucred peer = pending_.at(fd).peer;
+  const bool over_limits = pending_.at(fd).over_limits;
   pending_.erase(fd);
+  // The packet's real size first: a Hello of another version may be of any
+  // size, and is told so rather than hung up on.
+  std::uint64_t magic = 0;
+  const ssize_t size = recv(fd, &magic, sizeof(magic), MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
   union {
     HelloMessage hello;
     QueryMessage query;
@@ -207,18 +293,28 @@ void Server::OnPendingReadable(int fd) {
   } message{};
   std::array<int, 2> passed{-1, -1};  // the ring; the carried-over state
   const long n = ReceivePacket(fd, &message, sizeof(message), std::chrono::milliseconds(0), passed);
-  std::uint64_t magic = 0;
-  if (n >= static_cast<long>(sizeof(magic))) std::memcpy(&magic, message.bytes, sizeof(magic));
-  if (magic == kHelloMagic) {
-    AcceptHello(fd, message.hello, n, passed[0], passed[1]);
+  if (over_limits) {
+    for (const int passed_fd : passed) {
+      if (passed_fd >= 0) close(passed_fd);
+    }
+    Reject(fd, WelcomeStatus::kServerFull,
+           fmt::format("pid {} (uid {}) has the most connections one process or user may hold", peer.pid, peer.uid));
+    close(fd);
+    ++stats_.rejected;
+    return;
+  }
+  if (size >= static_cast<ssize_t>(sizeof(magic)) && magic == kHelloMagic) {
+    AcceptHello(fd, message.hello, static_cast<long>(size), passed[0], passed[1]);
     return;
   }
   for (const int passed_fd : passed) {
     if (passed_fd >= 0) close(passed_fd);
   }
   if (magic == kQueryMagic && n == static_cast<long>(sizeof(QueryMessage))) {
-    AnswerQuery(fd, message.query);
-  } else if (n > 0) {
+    AnswerQuery(fd, message.query, peer);
+    return;
+  }
+  if (size > 0) {
     Reject(fd, WelcomeStatus::kBadMessage, "not a memledger Hello or Query message");
     ++stats_.rejected;
   }
@@ -258,20 +354,10 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, long size, int ring_
     return;
   }
   std::string error;
-  std::optional<std::vector<Event>> carried;
-  if (resumed) {
-    if (carried_fd < 0) {
-      refuse(WelcomeStatus::kBadMessage, "a resumed Hello must carry its carried-over state");
-      return;
-    }
-    carried = ReadCarriedOver(carried_fd, &error);
-    if (!carried) {
-      refuse(WelcomeStatus::kBadMessage, error);
-      return;
-    }
+  if (resumed && carried_fd < 0) {
+    refuse(WelcomeStatus::kBadMessage, "a resumed Hello must carry its carried-over state");
+    return;
   }
-  if (carried_fd >= 0) close(carried_fd);
-  carried_fd = -1;
   auto ring = EventRing::Attach(ring_fd, &error);
   close(ring_fd);
   ring_fd = -1;
@@ -284,21 +370,52 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, long size, int ring_
     refuse(WelcomeStatus::kBadMessage, "the server cannot tell who is connecting");
     return;
   }
-  const WelcomeMessage welcome = MakeWelcome(WelcomeStatus::kAccepted, "");
-  if (!SendPacket(fd, &welcome, sizeof(welcome))) {
-    close(fd);
+  // The ring is this server's only if the process still offers it: a Hello
+  // read after the process gave up waiting for this server owns nothing.
+  std::uint16_t epoch = 0;
+  if (!AcceptRing(ring->header(), static_cast<std::uint16_t>(hello.ring_epoch), &epoch)) {
+    refuse(WelcomeStatus::kBadRing, "the process took its ring back before this server answered");
     return;
   }
-  const ProcessIndex process =
-      ledger_.BeginProcess(static_cast<std::uint32_t>(peer.pid), ReadComm(peer.pid), peer.uid);
+  // Accepted first, read second: the process waits only for the offer to be
+  // taken. Refused from here on, the process takes its ring back.
+  std::optional<std::vector<Event>> carried;
   if (resumed) {
-    // What the process accounted while no server had its ring comes first;
-    // the ring is drained from where the process's own consumer stopped.
-    ledger_.JoinLate(process, Handover{.handovers = hello.handovers,
-                                       .records_elsewhere = hello.records_elsewhere,
-                                       .missed_frees = hello.missed_frees});
-    ApplyCarriedOver(ledger_, process, *carried);
+    carried = ReadCarriedOver(carried_fd, &error);
+    if (!carried) {
+      refuse(WelcomeStatus::kBadMessage, error);
+      return;
+    }
+  }
+  if (carried_fd >= 0) close(carried_fd);
+  carried_fd = -1;
+  const WelcomeMessage welcome = MakeWelcome(WelcomeStatus::kAccepted, "");
+  SendPacket(fd, &welcome, sizeof(welcome));  // the ring is ours now, answered or not
+  const Handover gap{.handovers = hello.handovers,
+                     .records_elsewhere = hello.records_elsewhere,
+                     .missed_frees = hello.missed_frees};
+  const auto released = resumed ? released_.find({peer.pid, ProcessStartTime(peer.pid)}) : released_.end();
+  ProcessIndex process;
+  if (released != released_.end()) {
+    // The same process, back after it took its ring from this server: its
+    // books go on. What it accounted meanwhile comes first: the frees of
+    // buffers these books hold, then what it holds.
+    process = released->second;
+    released_.erase(released);
+    const std::uint64_t frees = ApplyCarriedOver(ledger_, process, *carried, CarriedFrees::kMatch);
+    ledger_.Rejoin(process, Handover{.handovers = gap.handovers,
+                                     .records_elsewhere = gap.records_elsewhere,
+                                     .missed_frees = gap.missed_frees - std::min(gap.missed_frees, frees)});
     ++stats_.clients_resumed;
+  } else {
+    process = ledger_.BeginProcess(static_cast<std::uint32_t>(peer.pid), ReadComm(peer.pid), peer.uid);
+    if (resumed) {
+      // What the process accounted while no server had its ring comes first;
+      // the ring is drained from where the process's own consumer stopped.
+      ledger_.JoinLate(process, gap);
+      ApplyCarriedOver(ledger_, process, *carried);
+      ++stats_.clients_resumed;
+    }
   }
   std::unique_ptr<CaptureWriter> capture;
   if (!capture_dir_.empty()) capture = OpenCapture(peer, ledger_.process(process).comm, hello, carried);
@@ -308,41 +425,92 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, long size, int ring_
     pidfd_to_control_[pidfd] = fd;
   }
   sessions_[fd] =
-      std::make_unique<ClientSession>(fd, pidfd, peer.pid, peer.uid, std::move(ring), process, std::move(capture));
+      std::make_unique<ClientSession>(fd, pidfd, peer.pid, peer.uid, std::move(ring), epoch, process, std::move(capture));
   ++stats_.clients_total;
 }
 
-void Server::AnswerQuery(int fd, const QueryMessage& query) {
+void Server::AnswerQuery(int fd, const QueryMessage& query, const ucred& peer) {
   if (query.protocol_version != kProtocolVersion || query.kind != static_cast<std::uint32_t>(QueryKind::kSummary)) {
     Reject(fd, WelcomeStatus::kVersionMismatch,
            fmt::format("server speaks protocol {} and knows query kind 1", kProtocolVersion));
+    close(fd);
+    return;
+  }
+  if (replies_.size() >= kMaxReplies) {
+    Reject(fd, WelcomeStatus::kServerFull, "the server is answering the most queries it can: ask again");
+    close(fd);
+    ++stats_.rejected;
     return;
   }
   DrainAll();  // answer with everything published so far
   const std::string json = SummaryJson();
-  // Blocking for the reply: the query tool reads as fast as we write.
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  Reply reply{.packets = {}, .next = 0, .deadline = std::chrono::steady_clock::now() + kReplyTimeout, .peer = peer};
   const std::uint64_t length = json.size();
-  if (!SendPacket(fd, &length, sizeof(length))) return;
+  reply.packets.emplace_back(reinterpret_cast<const char*>(&length), sizeof(length));
   for (std::size_t at = 0; at < json.size(); at += kReplyChunkBytes) {
-    if (!SendPacket(fd, json.data() + at, std::min(kReplyChunkBytes, json.size() - at))) return;
+    reply.packets.emplace_back(json.substr(at, kReplyChunkBytes));
   }
+  replies_.emplace(fd, std::move(reply));
+  epoll_event event{};
+  event.events = EPOLLOUT | EPOLLRDHUP;
+  event.data.fd = fd;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
+  ContinueReply(fd);
 }
 
-void Server::EndSession(int fd) {
+void Server::ContinueReply(int fd) {
+  Reply& reply = replies_.at(fd);
+  while (reply.next < reply.packets.size()) {
+    const std::string& packet = reply.packets[reply.next];
+    // The socket is non-blocking: a full socket buffer waits for EPOLLOUT.
+    if (send(fd, packet.data(), packet.size(), MSG_NOSIGNAL | MSG_DONTWAIT) != static_cast<ssize_t>(packet.size())) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      break;  // the peer went away
+    }
+    ++reply.next;
+  }
+  EndReply(fd);
+}
+
+void Server::EndReply(int fd) {
+  replies_.erase(fd);
+  close(fd);  // also leaves the epoll set
+}
+
+void Server::OnSessionHangup(int fd) {
+  const auto it = sessions_.find(fd);
+  if (it == sessions_.end()) return;
+  if (it->second->ProcessGone()) {
+    EndSession(fd, ClientSession::End::kProcessGone);
+    return;
+  }
+  // Alive (or exiting: the socket closes before the pidfd reports the exit):
+  // what it may still publish is waited for; its pidfd ends the session.
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+}
+
+void Server::EndSession(int fd, ClientSession::End how) {
   const auto it = sessions_.find(fd);
   if (it == sessions_.end()) return;
   ClientSession& session = *it->second;
-  session.Finish(ledger_);
+  session.Finish(ledger_, how);
+  if (ledger_.process(session.process()).state == ProcessState::kReleased && how != ClientSession::End::kServerStopping) {
+    released_[{session.pid(), ProcessStartTime(session.pid())}] = session.process();
+  }
   if (session.pidfd() >= 0) pidfd_to_control_.erase(session.pidfd());
   sessions_.erase(it);  // closes both fds, which leaves the epoll set
 }
 
 void Server::DrainAll() {
   const auto now = std::chrono::steady_clock::now();
+  std::vector<int> ended;  // damaged or released rings
   for (auto& [fd, session] : sessions_) {
     session->Drain(ledger_, kDrainBudgetPerSession);
     session->FlushCaptureIfDue(now);
+    if (session->ring_damaged() || session->released()) ended.push_back(fd);
+  }
+  for (const int fd : ended) {
+    EndSession(fd, sessions_.at(fd)->released() ? ClientSession::End::kReleased : ClientSession::End::kRingDamaged);
   }
 }
 
@@ -409,11 +577,12 @@ std::string Server::SummaryJson() const {
                                     {"clients_total", stats.clients_total},
                                     {"clients_resumed", stats.clients_resumed},
                                     {"rejected", stats.rejected},
+                                    {"slow_readers", stats.slow_readers},
                                     {"events", stats.events},
                                     {"events_per_second", stats.events_per_second},
                                     {"max_ring_fill", stats.max_ring_fill},
                                     {"dropped", stats.dropped}}}};
-  return memledger::SummaryJson(ledger_, server.dump(), &symbolizer_);
+  return memledger::SummaryJson(ledger_, JsonText(server), &symbolizer_);
 }
 
 }  // namespace memledger

@@ -46,6 +46,7 @@ struct ServerStats {
   std::uint64_t clients_total = 0;
   std::uint64_t clients_resumed = 0;  // came back with a ring another consumer drained
   std::uint64_t rejected = 0;      // handshakes refused
+  std::uint64_t slow_readers = 0;  // query peers dropped for not reading their reply in time
   std::uint64_t events = 0;
   std::uint64_t dropped = 0;       // refused by clients' full rings (drop policy)
   double events_per_second = 0;    // over the last second
@@ -79,8 +80,19 @@ class Server {
   void OnPendingReadable(int fd);
   // `size`: the Hello packet's. Takes ownership of both fds (-1: none passed).
   void AcceptHello(int fd, const HelloMessage& hello, long size, int ring_fd, int carried_fd);
-  void AnswerQuery(int fd, const QueryMessage& query);
-  void EndSession(int fd);
+  void AnswerQuery(int fd, const QueryMessage& query, const ucred& peer);
+  // Sends what the peer's socket takes of its reply, without blocking; ends
+  // the reply (closes fd) when all is sent or the peer went away.
+  void ContinueReply(int fd);
+  void EndReply(int fd);
+  // Closes pending handshakes and replies past their deadlines.
+  void DropLatecomers(std::chrono::steady_clock::time_point now);
+  // True when `peer`'s uid (and pid) may open one more connection of this kind.
+  bool WithinPeerLimits(const ucred& peer) const;
+  void EndSession(int fd, ClientSession::End how);
+  // A session's control socket hung up (or sent data): ends it if the
+  // process is gone, else stops watching the socket and lets the pidfd end it.
+  void OnSessionHangup(int fd);
   // The capture file of a process that just connected (null when it cannot be made).
   std::unique_ptr<CaptureWriter> OpenCapture(const ucred& peer, const std::string& comm, const HelloMessage& hello,
                                              const std::optional<std::vector<Event>>& carried);
@@ -95,7 +107,26 @@ class Server {
   Ledger ledger_;
   std::map<int, std::unique_ptr<ClientSession>> sessions_;  // by control fd
   std::map<int, int> pidfd_to_control_;
-  std::map<int, std::chrono::steady_clock::time_point> pending_;  // connected, no first message yet
+  // Processes that took their ring back from this server, by (pid, start
+  // time): their books go on if they hand it back (Ledger::Rejoin).
+  std::map<std::pair<pid_t, std::uint64_t>, ProcessIndex> released_;
+  // Connected, no first message yet: when they connected, and who they are.
+  struct Pending {
+    std::chrono::steady_clock::time_point since;
+    ucred peer;
+    bool over_limits;  // its first message is answered with a refusal
+  };
+  std::map<int, Pending> pending_;
+  // A query's answer on its way out, packet by packet, as fast as the peer
+  // reads it: the loop never blocks on a peer; one that has not read it all
+  // by `deadline` is dropped.
+  struct Reply {
+    std::vector<std::string> packets;
+    std::size_t next = 0;
+    std::chrono::steady_clock::time_point deadline;
+    ucred peer;
+  };
+  std::map<int, Reply> replies_;  // by fd
   int legacy_listen_fd_ = -1;
   std::string legacy_socket_path_;
   legacy::LegacyVersion legacy_version_ = legacy::LegacyVersion::kV3;

@@ -24,12 +24,13 @@ namespace memledger {
 inline constexpr std::uint64_t kHelloMagic = 0x4f4c4c4548444c4dULL;    // "MLDHELLO"
 inline constexpr std::uint64_t kWelcomeMagic = 0x454d4f434c454c4dULL;  // "MLELCOME"
 inline constexpr std::uint64_t kQueryMagic = 0x5952455551444c4dULL;    // "MLDQUERY"
-inline constexpr std::uint32_t kProtocolVersion = 2;
+inline constexpr std::uint32_t kProtocolVersion = 3;  // 3: the Hello offers the ring's epoch
 
 enum HelloFlags : std::uint32_t {
   // The ring is not new: it was drained by a server that went away and then
   // in the process itself. A second memfd carries the carried-over slot
-  // stream; the handover fields say what was accounted elsewhere.
+  // stream (names, the frees it could not match, its live buffers); the
+  // handover fields say what was accounted elsewhere.
   kHelloResumed = 1,
 };
 
@@ -46,10 +47,18 @@ struct HelloMessage {
   std::uint64_t handovers;          // times its ring changed hands before
   std::uint64_t records_elsewhere;  // records accounted in the process meanwhile
   std::uint64_t missed_frees;       // frees its own books could not match meanwhile
+  // The epoch the process offers its ring under (ring_ownership.h): the
+  // server owns the ring only if it accepts that offer before the process
+  // takes it back, so a server that reads a Hello late owns nothing.
+  std::uint32_t ring_epoch;
+  std::uint32_t reserved;  // 0
 };
-static_assert(sizeof(HelloMessage) == 80);
-// The carried-over memfd holds whole 64-byte slots, at most this many bytes.
-inline constexpr std::uint64_t kMaxCarriedOverBytes = 1ULL << 30;
+static_assert(sizeof(HelloMessage) == 88);
+// The carried-over memfd holds whole 64-byte slots, at most this many bytes
+// (a million slots: names, stacks and live buffers): the server reads it on
+// its one thread, so a process holding more is refused, says so, and keeps
+// accounting in-process.
+inline constexpr std::uint64_t kMaxCarriedOverBytes = 64ULL << 20;
 
 enum class WelcomeStatus : std::uint32_t {
   kAccepted = 0,
@@ -96,8 +105,9 @@ WelcomeMessage MakeWelcome(WelcomeStatus status, std::string_view reason);
 // The carried-over state of a resumed Hello: a sealed memfd holding `slots`.
 // Returns the fd, or -1 and sets *error.
 int WriteCarriedOver(std::span<const Event> slots, std::string* error);
-// Reads a carried-over memfd from a peer that may be hostile: a regular file
-// of whole slots, at most kMaxCarriedOverBytes. nullopt and *error otherwise.
+// Reads a carried-over memfd from a peer that may be hostile: a memfd sealed
+// against writes and resizing, of whole slots, at most kMaxCarriedOverBytes.
+// nullopt and *error otherwise.
 std::optional<std::vector<Event>> ReadCarriedOver(int fd, std::string* error);
 
 }  // namespace memledger

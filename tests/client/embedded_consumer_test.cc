@@ -5,6 +5,7 @@
 // counts each of them once (src/client/embedded_consumer.h). The test thread
 // is the producer. Label: concurrency.
 #include "client/embedded_consumer.h"
+#include "ring/ring_ownership.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -104,7 +105,7 @@ TEST(EmbeddedConsumer, DrainsIntoTheLedgerAndACaptureThatReplaysToTheSameBooks) 
   ScratchFile capture;
   auto ring = MakeRing();
   ASSERT_NE(ring, nullptr);
-  EmbeddedConsumer consumer(*ring, kPid, "unit", OpenCapture(capture.path()));
+  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", OpenCapture(capture.path()));
   EXPECT_FALSE(consumer.OnDrainThread());
   Producer producer(*ring);
   producer.Begin();
@@ -140,7 +141,7 @@ TEST(EmbeddedConsumer, DrainsIntoTheLedgerAndACaptureThatReplaysToTheSameBooks) 
 TEST(EmbeddedConsumer, StopWithoutAnEndRecordDrainsEverythingAndEndsTheProcess) {
   auto ring = MakeRing();
   ASSERT_NE(ring, nullptr);
-  EmbeddedConsumer consumer(*ring, kPid, "unit", nullptr);
+  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", nullptr);
   Producer producer(*ring);
   for (std::uint64_t id = 1; id <= 500; ++id) producer.Alloc(id, 8);
   consumer.Stop();
@@ -155,7 +156,7 @@ TEST(EmbeddedConsumer, StopWithoutAnEndRecordDrainsEverythingAndEndsTheProcess) 
 TEST(EmbeddedConsumer, MarksProgressForFlushWhileRunning) {
   auto ring = MakeRing();
   ASSERT_NE(ring, nullptr);
-  EmbeddedConsumer consumer(*ring, kPid, "unit", nullptr);
+  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", nullptr);
   Producer producer(*ring);
   for (std::uint64_t id = 1; id <= 10; ++id) producer.Alloc(id, 8);
   const std::uint64_t target = ring->header().head.load();
@@ -172,7 +173,7 @@ TEST(EmbeddedConsumer, FlushesTheCaptureWhileRunning) {
   ScratchFile capture;
   auto ring = MakeRing();
   ASSERT_NE(ring, nullptr);
-  EmbeddedConsumer consumer(*ring, kPid, "unit", OpenCapture(capture.path()));
+  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", OpenCapture(capture.path()));
   Producer producer(*ring);
   producer.Begin();
   producer.Alloc(1, 64);
@@ -196,7 +197,7 @@ TEST(EmbeddedConsumer, SlotNeverPublishedIsCountedLostOnce) {
   ScratchFile capture;
   auto ring = MakeRing();
   ASSERT_NE(ring, nullptr);
-  EmbeddedConsumer consumer(*ring, kPid, "unit", OpenCapture(capture.path()));
+  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", OpenCapture(capture.path()));
   Producer producer(*ring);
   producer.Alloc(1, 8);
   producer.ClaimAndDie();
@@ -215,7 +216,7 @@ TEST(EmbeddedConsumer, SlotNeverPublishedIsCountedLostOnce) {
 TEST(EmbeddedConsumer, TrailingSlotNeverPublishedIsCountedLostOnce) {
   auto ring = MakeRing();
   ASSERT_NE(ring, nullptr);
-  EmbeddedConsumer consumer(*ring, kPid, "unit", nullptr);
+  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", nullptr);
   Producer producer(*ring);
   producer.Alloc(1, 8);
   producer.ClaimAndDie();
@@ -237,7 +238,7 @@ namespace {
 TEST(EmbeddedConsumer, PausesOnlyAtARecordBoundaryAndResumesWhereItStopped) {
   auto ring = MakeRing();
   ASSERT_NE(ring, nullptr);
-  EmbeddedConsumer consumer(*ring, kPid, "unit", nullptr);
+  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", nullptr);
   Producer producer(*ring);
   producer.Begin();
   producer.Alloc(1, 100);
@@ -247,17 +248,18 @@ TEST(EmbeddedConsumer, PausesOnlyAtARecordBoundaryAndResumesWhereItStopped) {
   mark.payload_bytes = 5;
   const std::uint64_t seq = ring->Claim(2);
   ring->Publish(seq, mark);
-  EXPECT_FALSE(consumer.PauseAtRecordBoundary(50ms)) << "half a record must not change hands";
+  // Commits fall on record boundaries (ring_consumer.h): the half-published
+  // record stays in the ring, and the pause is at once.
+  ASSERT_TRUE(consumer.PauseAtRecordBoundary(2s));
+  EXPECT_EQ(TailSeq(ring->header().tail.load()), seq) << "half a record never changes hands";
+  EXPECT_EQ(consumer.ledger().process(consumer.process()).marks.size(), 0u);
+  EXPECT_EQ(consumer.records(), 2u);
   Event payload[1];
   PackPayload("step0", payload);
   ring->Publish(seq + 1, payload[0]);
-  ASSERT_TRUE(consumer.PauseAtRecordBoundary(2s));
-  EXPECT_EQ(ring->header().tail.load(), ring->header().head.load()) << "everything published was drained";
-  EXPECT_EQ(consumer.ledger().process(consumer.process()).marks.size(), 1u);
-  EXPECT_EQ(consumer.records(), 3u);
 
   producer.Alloc(2, 50);  // published while no one drains
-  consumer.Resume();
+  consumer.Resume(TakeRing(ring->header()));
   producer.Free(1);
   producer.End();
   consumer.Stop();
@@ -266,6 +268,7 @@ TEST(EmbeddedConsumer, PausesOnlyAtARecordBoundaryAndResumesWhereItStopped) {
   EXPECT_EQ(books.leaked_buffers, 1u);
   EXPECT_EQ(books.leaked_bytes, 50u);
   EXPECT_EQ(books.lost_slots, 0u);
+  EXPECT_EQ(books.marks.size(), 1u) << "the record is applied whole, after the resume";
   for (const std::uint64_t n : books.anomalies) EXPECT_EQ(n, 0u);
 }
 
@@ -279,10 +282,10 @@ TEST(EmbeddedConsumer, PausesBetweenBatchesWithoutCatchingUpFirst) {
   Producer producer(*ring);
   constexpr std::uint64_t kBuffers = 60000;
   for (std::uint64_t id = 1; id <= kBuffers; ++id) producer.Alloc(id, 8);
-  EmbeddedConsumer consumer(*ring, kPid, "unit", nullptr);
+  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", nullptr);
   ASSERT_TRUE(consumer.PauseAtRecordBoundary(10s));
-  EXPECT_LT(ring->header().tail.load(), ring->header().head.load()) << "paused part-way through the backlog";
-  consumer.Resume();
+  EXPECT_LT(TailSeq(ring->header().tail.load()), ring->header().head.load()) << "paused part-way through the backlog";
+  consumer.Resume(TakeRing(ring->header()));
   producer.End();
   consumer.Stop();
   const ProcessBooks& books = consumer.ledger().process(consumer.process());
@@ -302,7 +305,7 @@ TEST(EmbeddedConsumer, ATakeoverBeginsWithWhatWasCarriedAndCountsFreesFromBefore
   carried.address = 7 << 12;
   carried.size = 700;
   AppendRecord(takeover.carried, carried);
-  EmbeddedConsumer consumer(*ring, kPid, "unit", nullptr, nullptr, std::move(takeover));
+  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", nullptr, nullptr, std::move(takeover));
   Producer producer(*ring);
   producer.Free(7);   // carried over: matched
   producer.Free(99);  // allocated before anyone here saw it: missed

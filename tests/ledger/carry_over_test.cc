@@ -170,7 +170,7 @@ TEST_F(CarryOverTest, AHostileCarriedStreamOnlyAddsInvalidEventsToItsOwnProcess)
   Event e{};
   e.kind = static_cast<std::uint8_t>(EventKind::kProcessEnd);  // would end the process
   AppendRecord(carried, e);
-  e.kind = static_cast<std::uint8_t>(EventKind::kFree);  // would free the bystander's buffer id
+  e.kind = static_cast<std::uint8_t>(EventKind::kFree);  // skipped: only a rejoining server matches carried frees
   e.buffer_id = 1;
   AppendRecord(carried, e);
   e.kind = static_cast<std::uint8_t>(EventKind::kDeviceClose);
@@ -183,14 +183,58 @@ TEST_F(CarryOverTest, AHostileCarriedStreamOnlyAddsInvalidEventsToItsOwnProcess)
   orphan.size = 8;
   orphan.buffer_id = 9;
   carried.push_back(orphan);
-  ApplyCarriedOver(ledger_, p, carried);
+  EXPECT_EQ(ApplyCarriedOver(ledger_, p, carried), 1u) << "one carried free";
   EXPECT_EQ(ledger_.Validate(), std::nullopt);
   EXPECT_EQ(ledger_.process(p).state, ProcessState::kRunning);
-  EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 4u);
+  EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 3u);
   EXPECT_EQ(ledger_.process(p).lost_slots, 4u);
   EXPECT_EQ(ledger_.process(p).handover.carried_buffers, 1u);
   EXPECT_EQ(Mine(bystander, 0, MEMLEDGER_DRAM).live_buffers, 1u);
   EXPECT_EQ(AllAnomalies(bystander), 0u);
+}
+
+
+// The server released a process whose ring the process took back (it had
+// stopped draining); the process accounted meanwhile in books begun late, and
+// hands the ring back: the rejoined books go on exactly — the frees of the
+// server's buffers matched, what was allocated meanwhile carried over.
+TEST_F(CarryOverTest, ARejoinedProcessMatchesTheFreesOfItsOwnBuffers) {
+  const ProcessIndex p = Begin(1000, "app");
+  Alloc(p, Buf{.device = 0, .type = MEMLEDGER_DRAM, .id = 1, .address = 0x1000, .size = 64});
+  Alloc(p, Buf{.device = 0, .type = MEMLEDGER_DRAM, .id = 2, .address = 0x2000, .size = 32});
+  ledger_.ReleaseProcess(p);
+  ledger_.EndProcess(p, ProcessState::kKilled, -1);
+  EXPECT_EQ(ledger_.process(p).state, ProcessState::kReleased) << "a released process is not ended";
+  EXPECT_EQ(ledger_.process(p).leaked_buffers, 0u);
+
+  Ledger interim;
+  const ProcessIndex q = interim.BeginProcess(1000, "app");
+  interim.JoinLate(q, Handover{.handovers = 1});
+  Event free{};
+  free.seq = 1;
+  free.kind = static_cast<std::uint8_t>(EventKind::kFree);
+  free.buffer_id = 1;
+  interim.Apply(q, Record{free, {}});
+  Event alloc{};
+  alloc.seq = 2;
+  alloc.kind = static_cast<std::uint8_t>(EventKind::kAlloc);
+  alloc.buffer_id = 3;
+  alloc.address = 0x3000;
+  alloc.size = 16;
+  interim.Apply(q, Record{alloc, {}});
+  std::vector<Event> carried;
+  AppendUnmatchedFrees(interim, q, carried);
+  AppendLiveBuffers(interim, q, carried);
+
+  EXPECT_EQ(ApplyCarriedOver(ledger_, p, carried, CarriedFrees::kMatch), 1u);
+  ASSERT_TRUE(ledger_.Rejoin(p, Handover{.handovers = 2, .records_elsewhere = 2}));
+  EXPECT_EQ(ledger_.process(p).state, ProcessState::kRunning);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_buffers, 2u) << "buffer 1 freed, 2 kept, 3 carried";
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 48u);
+  EXPECT_EQ(ledger_.process(p).handover.handovers, 2u);
+  EXPECT_EQ(ledger_.process(p).handover.missed_frees, 0u);
+  EXPECT_EQ(AllAnomalies(p), 0u);
+  EXPECT_EQ(ledger_.Validate(), std::nullopt);
 }
 
 }  // namespace

@@ -24,8 +24,6 @@ using ring_test::MakeRing;
 using ring_test::PublishStamped;
 using ring_test::Stamped;
 
-constexpr auto kNoStuckTimeout = std::chrono::hours(1);
-
 // --- Create -------------------------------------------------------------------
 
 TEST(EventRingCreate, RejectsCapacitiesThatAreNotAPowerOfTwoInRange) {
@@ -100,7 +98,7 @@ TEST(EventRingDropPolicy, FullRingRefusesAndCountsWithoutBlocking) {
   EXPECT_EQ(ring->header().dropped.load(), 2u);
   EXPECT_EQ(ring->header().head.load(), kMinRingSlots + 1) << "a refused claim must not take sequence numbers";
 
-  RingConsumer consumer(*ring, kNoStuckTimeout);
+  RingConsumer consumer = ring_test::ConsumerOf(*ring);
   std::vector<Event> out(kMinRingSlots);
   ASSERT_EQ(consumer.Drain(std::span(out).first(10)), 10u);
   // Ten slots free again: a claim of 10 fits, one more does not.
@@ -127,12 +125,14 @@ TEST(EventRingBlockPolicy, NeverDropsWhileThereIsSpace) {
 
 // --- Attach -----------------------------------------------------------------
 
+constexpr int kSizeSeals = F_SEAL_SHRINK | F_SEAL_GROW;
+
 // A memfd of `bytes` holding `header` at offset 0, built by hand as a hostile
-// or confused peer would.
+// or confused peer would, with `seals` added.
 class HandBuiltRing {
  public:
-  HandBuiltRing(std::size_t bytes, const std::function<void(RingHeader&)>& edit) {
-    fd_ = memfd_create("hand-built-ring", MFD_CLOEXEC);
+  HandBuiltRing(std::size_t bytes, const std::function<void(RingHeader&)>& edit, int seals = kSizeSeals) {
+    fd_ = memfd_create("hand-built-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     EXPECT_GE(fd_, 0);
     EXPECT_EQ(ftruncate(fd_, static_cast<off_t>(bytes)), 0);
     RingHeader header{};
@@ -146,6 +146,9 @@ class HandBuiltRing {
     edit(header);
     const std::size_t n = std::min(sizeof(header), bytes);
     EXPECT_EQ(pwrite(fd_, &header, n, 0), static_cast<ssize_t>(n));
+    if (seals != 0) {
+      EXPECT_EQ(fcntl(fd_, F_ADD_SEALS, seals), 0);
+    }
   }
   ~HandBuiltRing() { close(fd_); }
   int fd() const { return fd_; }
@@ -197,6 +200,38 @@ TEST(EventRingAttach, RejectsWhatIsNotAValidRing) {
   }
 }
 
+// A ring whose size could change would fault under the server's mapping
+// (SIGBUS): only a memfd sealed against shrinking and growing is accepted.
+TEST(EventRingAttach, RejectsAMemfdThatCanBeResized) {
+  const std::size_t ring_bytes = RingBytes(kMinRingSlots);
+  for (const int seals : {0, F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_WRITE | F_SEAL_GROW}) {
+    SCOPED_TRACE(seals);
+    HandBuiltRing memfd(ring_bytes, [](RingHeader&) {}, seals);
+    std::string error;
+    EXPECT_EQ(EventRing::Attach(memfd.fd(), &error), nullptr);
+    EXPECT_NE(error.find("not sealed against resizing"), std::string::npos) << error;
+  }
+  HandBuiltRing sealed(ring_bytes, [](RingHeader&) {}, kSizeSeals | F_SEAL_SEAL);
+  std::string error;
+  EXPECT_NE(EventRing::Attach(sealed.fd(), &error), nullptr) << error;
+}
+
+TEST(EventRingAttach, RejectsARegularFile) {
+  char path[] = "/tmp/memledger-ring-test-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  unlink(path);
+  auto ring = MakeRing(kMinRingSlots);
+  ASSERT_NE(ring, nullptr);
+  std::vector<char> bytes(RingBytes(kMinRingSlots));
+  ASSERT_EQ(pread(ring->fd(), bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+  ASSERT_EQ(pwrite(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+  std::string error;
+  EXPECT_EQ(EventRing::Attach(fd, &error), nullptr);
+  EXPECT_NE(error.find("memfd"), std::string::npos) << error;  // not one, or (tmpfs) one without seals
+  close(fd);
+}
+
 TEST(EventRingAttach, RejectsBadFileDescriptors) {
   std::string error;
   EXPECT_EQ(EventRing::Attach(-1, &error), nullptr);
@@ -224,7 +259,7 @@ TEST(EventRingAttach, SharesMemoryWithTheCreatorAndOutlivesIt) {
   EXPECT_EQ(creator->header().head.load(), 11u);
   creator.reset();  // the attached ring holds its own fd and mapping
 
-  RingConsumer consumer(*attached, kNoStuckTimeout);
+  RingConsumer consumer = ring_test::ConsumerOf(*attached);
   std::vector<Event> out(16);
   ASSERT_EQ(consumer.Drain(out), 10u);
   for (std::uint64_t i = 0; i < 10; ++i) {

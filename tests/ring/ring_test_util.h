@@ -12,6 +12,7 @@
 
 #include "ring/event_ring.h"
 #include "ring/ring_consumer.h"
+#include "ring/ring_ownership.h"
 
 namespace memledger::ring_test {
 
@@ -21,6 +22,9 @@ inline std::unique_ptr<EventRing> MakeRing(std::uint64_t capacity, OnFull policy
   EXPECT_NE(ring, nullptr) << error;
   return ring;
 }
+
+// A consumer that takes `ring` (as the process's own consumer does).
+inline RingConsumer ConsumerOf(EventRing& ring) { return RingConsumer(ring, TakeRing(ring.header())); }
 
 // An ALLOC whose every field is a function of `value` (see ExpectStamped).
 inline Event Stamped(std::uint64_t value) {

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""paused_client_test.py — pausing a tracked process never changes its books.
+
+A process stopped by SIGSTOP, Ctrl-Z, a debugger or a cgroup freezer has
+threads stopped mid-hook: slots claimed and not yet published. Their
+consumer must wait for them however long the stop lasts. Each run is a
+`memledger-sim reuse-storm` (4 threads, a 64 KiB ring so it is often full)
+stopped with SIGSTOP mid-run for a while, then continued; its books must
+equal the allocator's own truth (--truth-json): the same leaks per device and
+type, allocs and frees, no anomaly, nothing lost or dropped.
+
+The runs of one stop length run at once (each its own process, all stopped
+together), so 20 runs cost one stop. Both stop lengths (3 s, longer than the
+server's old 2 s give-up; 10 s, the embedded consumer's), in server mode
+(one `memledger serve` for the runs) and in embedded mode (each run writes a
+capture, read back with `memledger report --json`).
+
+usage: paused_client_test.py BIN_DIR [--runs N] [--stops 3,10] [--iterations I] [--modes server,embedded]
+"""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from checks import Checker
+from server_process import start_server, stop, stop_all
+
+ANOMALIES = ("unknown_free", "double_free", "double_alloc", "overlap", "late_free_hook", "invalid_events")
+
+
+def client_env(extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
+    env.update(MEMLEDGER="1", MEMLEDGER_REPORT="0", MEMLEDGER_RING_SIZE="64K", **extra)
+    return env
+
+
+def wait_for(what, predicate, timeout=120):
+    deadline = time.time() + timeout
+    while not predicate():
+        if time.time() > deadline:
+            raise RuntimeError("timed out waiting for " + what)
+        time.sleep(0.02)
+
+
+def memledger_json(bin_dir, *args):
+    out = subprocess.run([os.path.join(bin_dir, "memledger"), *args, "--json"], capture_output=True, text=True,
+                         timeout=300)
+    if out.returncode != 0:
+        raise RuntimeError(f"memledger {' '.join(args)} failed: {out.stderr}")
+    return json.loads(out.stdout)
+
+
+def state_of(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def start_runs(bin_dir, work, tag, runs, iterations, extra_env):
+    """Starts `runs` clients; returns [(process, truth path, capture path)]."""
+    started = []
+    for run in range(runs):
+        truth = os.path.join(work, f"truth-{tag}-{run}.json")
+        capture = os.path.join(work, f"capture-{tag}-{run}.mlcap")
+        env = client_env({k: v.replace("{capture}", capture) for k, v in extra_env.items()})
+        cmd = [os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", "4", "--iterations",
+               str(iterations), "--host-work", "0", "--leaks", str(1 + run % 3), "--seed", str(run + 1),
+               "--truth-json", truth]
+        started.append((subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+                        truth, capture))
+    return started
+
+
+def pause(check, what, clients, seconds):
+    """SIGSTOP every client mid-run, wait `seconds`, SIGCONT them."""
+    for proc, _, _ in clients:
+        proc.send_signal(signal.SIGSTOP)
+    for proc, _, _ in clients:
+        wait_for(f"pid {proc.pid} to stop", lambda: state_of(proc.pid) in ("T", "Z", "gone"))
+    check.expect(f"{what}: every run was stopped mid-run", [state_of(p.pid) for p, _, _ in clients],
+                 ["T"] * len(clients))
+    time.sleep(seconds)
+    for proc, _, _ in clients:
+        proc.send_signal(signal.SIGCONT)
+
+
+def finish(check, what, clients):
+    truths = {}
+    for proc, truth, _ in clients:
+        proc.communicate(timeout=900)
+        check.expect(f"{what}: pid {proc.pid} exit status", proc.returncode, 0)
+        with open(truth) as f:
+            truths[proc.pid] = json.load(f)
+    return truths
+
+
+def expect_books(check, what, summary, truths, counts_every_event):
+    """`summary` holds exactly the processes of `truths`: their books equal their truths. A server's
+    books count every alloc and free only when no client took its ring back meanwhile (a server
+    starved of CPU by the runs may stall past the clients' bound): then its books are exact in
+    what is held and leaked, not in how many allocs and frees happened in the clients meanwhile."""
+    rows = {p["pid"]: p for p in summary["processes"]}
+    check.expect(f"{what}: processes", sorted(rows), sorted(truths))
+    for pid, truth in truths.items():
+        row = rows.get(pid, {})
+        check.expect(f"{what}: pid {pid} state", row.get("state"), "exited")
+        check.expect(f"{what}: pid {pid} leaked buffers", row.get("leaked_buffers"), truth["leaked"]["buffers"])
+        check.expect(f"{what}: pid {pid} leaked bytes", row.get("leaked_bytes"), truth["leaked"]["bytes"])
+    for kind in ANOMALIES:
+        check.expect(f"{what}: {kind}", summary["anomalies"][kind], 0)
+    check.expect(f"{what}: lost records", summary["lost_records"], 0)
+    check.expect(f"{what}: dropped events", summary["dropped_events"], 0)
+    if counts_every_event:
+        types = [t for d in summary["devices"] for t in d["types"].values()]
+        check.expect(f"{what}: allocs", sum(t["allocs"] for t in types), sum(t["allocs"] for t in truths.values()))
+        check.expect(f"{what}: frees", sum(t["frees"] for t in types), sum(t["frees"] for t in truths.values()))
+    want = {}
+    for truth in truths.values():
+        for device in truth["devices"]:
+            for type_name, live in device["types"].items():
+                key = (device["device"], type_name)
+                want[key] = want.get(key, 0) + live["live_bytes"]
+    booked = {d["device"]: d["types"] for d in summary["devices"]}
+    for (device, type_name), live_bytes in sorted(want.items()):
+        check.expect(f"{what}: device {device} {type_name} leaked bytes",
+                     booked.get(device, {}).get(type_name, {}).get("leaked_bytes", 0), live_bytes)
+
+
+def server_mode(bin_dir, work, check, runs, seconds, iterations):
+    what = f"server mode, stopped {seconds} s"
+    print(f"{runs} runs, {what}")
+    path = os.path.join(work, f"paused-{seconds}.sock")
+    server = start_server(bin_dir, path)
+    clients = start_runs(bin_dir, work, f"server-{seconds}", runs, iterations, {"MEMLEDGER_SOCKET": path})
+    pids = {proc.pid for proc, _, _ in clients}
+
+    def all_producing():
+        rows = memledger_json(bin_dir, "status", "--socket", path)["processes"]
+        return pids <= {p["pid"] for p in rows if p["events"] > 0}
+    wait_for("every run to be producing", all_producing)
+    pause(check, what, clients, seconds)
+    truths = finish(check, what, clients)
+    summary = memledger_json(bin_dir, "status", "--socket", path)
+    took_back = any(p.get("handover") for p in summary["processes"])
+    if took_back:
+        print("  (the server was starved past the clients' bound: some took their ring back and handed it back)")
+    expect_books(check, what, summary, truths, counts_every_event=not took_back)
+    check.expect(f"{what}: server exit status", stop(server), 0)
+
+
+def embedded_mode(bin_dir, work, check, runs, seconds, iterations):
+    what = f"embedded mode, stopped {seconds} s"
+    print(f"{runs} runs, {what}")
+    clients = start_runs(bin_dir, work, f"embedded-{seconds}", runs, iterations,
+                         {"MEMLEDGER_SOCKET": "none", "MEMLEDGER_OUTPUT": "{capture}"})
+    # A capture's header is written when tracking starts.
+    wait_for("every run to be tracking", lambda: all(os.path.exists(c) for _, _, c in clients))
+    pause(check, what, clients, seconds)
+    truths = finish(check, what, clients)
+    for proc, _, capture in clients:
+        expect_books(check, f"{what}, pid {proc.pid}", memledger_json(bin_dir, "report", capture),
+                     {proc.pid: truths[proc.pid]}, counts_every_event=True)
+        os.remove(capture)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("bin_dir")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--stops", default="3,10", help="stop lengths in seconds, comma-separated")
+    parser.add_argument("--iterations", type=int, default=40000, help="alloc/free pairs per thread and run")
+    parser.add_argument("--modes", default="server,embedded")
+    args = parser.parse_args()
+    check = Checker()
+    with tempfile.TemporaryDirectory() as work:
+        try:
+            for mode in args.modes.split(","):
+                for seconds in (float(s) for s in args.stops.split(",")):
+                    run = server_mode if mode == "server" else embedded_mode
+                    run(args.bin_dir, work, check, args.runs, seconds, args.iterations)
+        finally:
+            stop_all()
+    return check.exit_status()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
