@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 namespace memledger {
 
@@ -111,13 +112,16 @@ int WriteCarriedOver(std::span<const Event> slots, std::string* error) {
 
 std::optional<std::vector<Event>> ReadCarriedOver(int fd, std::string* error) {
   struct stat st{};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    *error = "the carried-over state is not a memfd";
+  constexpr int kSeals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+  const int seals = fcntl(fd, F_GET_SEALS);
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || seals < 0 || (seals & kSeals) != kSeals) {
+    *error = "the carried-over state is not a sealed memfd";
     return std::nullopt;
   }
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size % sizeof(Event) != 0 || size > kMaxCarriedOverBytes) {
-    *error = "the carried-over state is not whole slots within 1 GiB";
+    *error = "the carried-over state is not whole slots within " + std::to_string(kMaxCarriedOverBytes >> 20) +
+             " MiB (" + std::to_string(size) + " bytes)";
     return std::nullopt;
   }
   std::vector<Event> slots(size / sizeof(Event));
