@@ -6,6 +6,8 @@
 // browser; the pages are written once into build/bench-data/.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -18,11 +20,13 @@ namespace {
 // One load of a page of `changes` changes in a fresh browser: the page's
 // draw time in seconds, or a negative number when it could not be measured.
 double RenderSeconds(std::int64_t changes) {
-  const std::string out = BinDir() + "/../bench-data/html-render.out";
+  const std::string dir = BinDir() + "/../bench-data";
+  std::filesystem::create_directories(dir);
+  const std::string out = dir + "/html-render.out";
   std::remove(out.c_str());
   const pid_t pid = Spawn({"/usr/bin/python3", MEMLEDGER_SOURCE_DIR "/bench/html_render.py", "--writer",
                            BinDir() + "/write_synthetic_html", "--chromium", MEMLEDGER_CHROMIUM, "--dir",
-                           BinDir() + "/../bench-data", "--changes", std::to_string(changes)},
+                           dir, "--changes", std::to_string(changes)},
                           CleanEnvironment({}), out);
   if (pid < 0 || !ExitedCleanly(pid)) return -1;
   std::ifstream in(out);
