@@ -26,8 +26,8 @@ import sys
 import tempfile
 import time
 
-from checks import Checker
-from server_process import start_server, stop, stop_all
+from checks import Checker, check_leaks_by_device_type
+from server_process import start_server, stop, stop_all, wait_for
 
 ANOMALIES = ("unknown_free", "double_free", "double_alloc", "overlap", "late_free_hook", "invalid_events")
 
@@ -38,12 +38,6 @@ def client_env(extra):
     return env
 
 
-def wait_for(what, predicate, timeout=120):
-    deadline = time.time() + timeout
-    while not predicate():
-        if time.time() > deadline:
-            raise RuntimeError("timed out waiting for " + what)
-        time.sleep(0.02)
 
 
 def memledger_json(bin_dir, *args):
@@ -120,16 +114,7 @@ def expect_books(check, what, summary, truths, counts_every_event):
         types = [t for d in summary["devices"] for t in d["types"].values()]
         check.expect(f"{what}: allocs", sum(t["allocs"] for t in types), sum(t["allocs"] for t in truths.values()))
         check.expect(f"{what}: frees", sum(t["frees"] for t in types), sum(t["frees"] for t in truths.values()))
-    want = {}
-    for truth in truths.values():
-        for device in truth["devices"]:
-            for type_name, live in device["types"].items():
-                key = (device["device"], type_name)
-                want[key] = want.get(key, 0) + live["live_bytes"]
-    booked = {d["device"]: d["types"] for d in summary["devices"]}
-    for (device, type_name), live_bytes in sorted(want.items()):
-        check.expect(f"{what}: device {device} {type_name} leaked bytes",
-                     booked.get(device, {}).get(type_name, {}).get("leaked_bytes", 0), live_bytes)
+    check_leaks_by_device_type(check, f"{what}: ", summary, truths.values())
 
 
 def server_mode(bin_dir, work, check, runs, seconds, iterations):

@@ -1,8 +1,9 @@
 """server_process.py — `memledger serve` for the end-to-end tests: started,
 waited for until it accepts connections (its socket file appears at bind,
-before listen), and always stopped by stop_all() in the test's `finally`, even
+before listen), asked for its summary, and always stopped by stop_all() in the test's `finally`, even
 when the test fails (an orphan server would hold the test's output pipe open
 and hang ctest)."""
+import json
 import os
 import signal
 import socket
@@ -29,6 +30,24 @@ def start_server(bin_dir, path, extra_args=(), prefix=()):
             time.sleep(0.01)
     stop(process)
     raise RuntimeError(f"memledger serve did not accept connections on {path}")
+
+
+def status(bin_dir, path):
+    """`memledger status --json` of the server at `path`, parsed."""
+    out = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", path, "--json"],
+                         capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise RuntimeError("memledger status failed: " + out.stderr)
+    return json.loads(out.stdout)
+
+
+def wait_for(what, predicate, timeout=120):
+    """Polls `predicate` until it holds; RuntimeError after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while not predicate():
+        if time.time() > deadline:
+            raise RuntimeError("timed out waiting for " + what)
+        time.sleep(0.02)
 
 
 def stop(process):

@@ -37,16 +37,10 @@ import tempfile
 import threading
 import time
 
-from checks import Checker
-from server_process import start_server, stop, stop_all
+from checks import Checker, check_leaks_by_device_type
+from server_process import start_server, status, stop, stop_all, wait_for
 
 
-def status(bin_dir, socket):
-    out = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", socket, "--json"],
-                         capture_output=True, text=True, timeout=60)
-    if out.returncode != 0:
-        raise RuntimeError("memledger status failed: " + out.stderr)
-    return json.loads(out.stdout)
 
 
 def client_env(socket):
@@ -122,16 +116,7 @@ def killed_client(bin_dir, work, check):
     check.expect("victim's leaked buffers", rows.get(victim.pid, {}).get("leaked_buffers"), held["leaked"]["buffers"])
     # Device totals hold both processes' leaks: the victim's checkpoint plus the bystander's truth.
     with open(bystander_truth) as f:
-        expected = {}
-        for truth in (held, json.load(f)):
-            for device in truth["devices"]:
-                for type_name, live in device["types"].items():
-                    key = (device["device"], type_name)
-                    expected[key] = expected.get(key, 0) + live["live_bytes"]
-    devices = {d["device"]: d["types"] for d in summary["devices"]}
-    for (device, type_name), want in sorted(expected.items()):
-        booked = devices.get(device, {}).get(type_name, {})
-        check.expect(f"leaks on device {device} {type_name}", booked.get("leaked_bytes", 0), want)
+        check_leaks_by_device_type(check, "", summary, (held, json.load(f)))
     check.expect("bystander state", rows.get(bystander.pid, {}).get("state"), "exited")
     check.expect("bystander leaks", rows.get(bystander.pid, {}).get("leaked_buffers"), 2)
     # The two sims describe device 0 differently (a tiny L1 arena, an LLM
@@ -149,12 +134,6 @@ def start_reading(stream):
     return lines, thread
 
 
-def wait_for(what, predicate, timeout=60):
-    deadline = time.time() + timeout
-    while not predicate():
-        if time.time() > deadline:
-            raise RuntimeError("timed out waiting for " + what)
-        time.sleep(0.02)
 
 
 def report_json(bin_dir, capture):

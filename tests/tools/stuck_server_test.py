@@ -32,8 +32,8 @@ import tempfile
 import threading
 import time
 
-from checks import Checker
-from server_process import start_server, stop, stop_all
+from checks import Checker, check_leaks_by_device_type
+from server_process import start_server, status, stop, stop_all, wait_for
 
 ANOMALIES = ("unknown_free", "double_free", "double_alloc", "overlap", "late_free_hook", "invalid_events")
 
@@ -44,20 +44,8 @@ def client_env(socket):
     return env
 
 
-def wait_for(what, predicate, timeout=120):
-    deadline = time.time() + timeout
-    while not predicate():
-        if time.time() > deadline:
-            raise RuntimeError("timed out waiting for " + what)
-        time.sleep(0.02)
 
 
-def status(bin_dir, socket):
-    out = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", socket, "--json"],
-                         capture_output=True, text=True, timeout=120)
-    if out.returncode != 0:
-        raise RuntimeError("memledger status failed: " + out.stderr)
-    return json.loads(out.stdout)
 
 
 def start_clients(bin_dir, work, socket, tag, count, iterations):
@@ -149,16 +137,7 @@ def ran_through_stall(bin_dir, work, check, clients_count, stall, iterations):
         check.true(f"pid {pid}: the gap is counted", handover.get("handovers", 0) >= 2 and
                    handover.get("records_elsewhere", 0) > 0, str(handover))
         check.expect(f"pid {pid}: every free from before the stall was matched", handover.get("missed_frees"), 0)
-    want = {}
-    for truth in truths.values():
-        for device in truth["devices"]:
-            for type_name, live in device["types"].items():
-                key = (device["device"], type_name)
-                want[key] = want.get(key, 0) + live["live_bytes"]
-    booked = {d["device"]: d["types"] for d in summary["devices"]}
-    for (device, type_name), live_bytes in sorted(want.items()):
-        check.expect(f"device {device} {type_name} leaked bytes",
-                     booked.get(device, {}).get(type_name, {}).get("leaked_bytes", 0), live_bytes)
+    check_leaks_by_device_type(check, "", summary, truths.values())
     for kind in ANOMALIES:
         check.expect(f"through the stall: {kind}", summary["anomalies"][kind], 0)
     check.expect("through the stall: lost records", summary["lost_records"], 0)
