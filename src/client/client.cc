@@ -331,21 +331,34 @@ MEMLEDGER_HOOK_PATH void Track(EventKind kind, std::uint32_t device, std::uint8_
   Emit(e);
 }
 
-// Makes the stack machinery once, then sets the depth (0: off).
-std::uint32_t SetStackDepth(std::uint32_t depth) {
+// Makes the stack machinery once, then sets the depth (0: off). Returns the
+// depth before, or -1 (stacks stay off, said once) when the machinery could
+// not be made: out of memory or address space, nothing may throw through the
+// C ABI.
+int SetStackDepth(std::uint32_t depth) {
   if (depth != 0) {
     std::call_once(g_stacks_once, [] {
-      if (g_config->stacks != StackUnwinder::kOff) g_unwinder = g_config->stacks;
-      g_own_code = HookPathCode();
-      {
-        std::lock_guard lock(g_stack_mutex);
-        g_modules = new ModuleMap();
+      try {
+        if (g_config->stacks != StackUnwinder::kOff) g_unwinder = g_config->stacks;
+        g_own_code = HookPathCode();
+        std::unique_ptr<StackTable> table = StackTable::Create(kStackTableLog2);
+        if (!table) {
+          std::fprintf(stderr, "memledger: allocation stacks are off: no memory for the stack table\n");
+          return;
+        }
+        {
+          std::lock_guard lock(g_stack_mutex);
+          g_modules = new ModuleMap();
+        }
+        RefreshModules();
+        g_stack_table.store(table.release(), std::memory_order_release);
+      } catch (const std::exception& error) {
+        std::fprintf(stderr, "memledger: allocation stacks are off: %s\n", error.what());
       }
-      RefreshModules();
-      g_stack_table.store(new StackTable(kStackTableLog2), std::memory_order_release);
     });
+    if (g_stack_table.load(std::memory_order_acquire) == nullptr) return -1;
   }
-  return g_hook.stack_depth.exchange(depth, std::memory_order_acq_rel);
+  return static_cast<int>(g_hook.stack_depth.exchange(depth, std::memory_order_acq_rel));
 }
 
 std::string ReadComm() {
@@ -755,7 +768,7 @@ MEMLEDGER_API int memledger_enabled(void) { return Active() ? 1 : 0; }
 
 MEMLEDGER_API int memledger_set_stack_depth(int depth) {
   if (!Active() || depth < 0 || depth > static_cast<int>(kMaxStackDepth)) return -1;
-  return static_cast<int>(SetStackDepth(static_cast<std::uint32_t>(depth)));
+  return SetStackDepth(static_cast<std::uint32_t>(depth));
 }
 
 MEMLEDGER_API void memledger_set_frame_provider(memledger_frame_provider frames, const void* interpreter) {

@@ -23,12 +23,15 @@ std::uint64_t HashFrames(std::span<const std::uint64_t> frames) {
 }
 }  // namespace
 
-StackTable::StackTable(unsigned capacity_log2)
-    : mask_((std::uint64_t{1} << capacity_log2) - 1), bytes_((mask_ + 1) * sizeof(Slot)) {
+std::unique_ptr<StackTable> StackTable::Create(unsigned capacity_log2) {
+  const std::uint64_t mask = (std::uint64_t{1} << capacity_log2) - 1;
+  const std::size_t bytes = (mask + 1) * sizeof(Slot);
   // Anonymous memory is zero (every slot empty) and paged in only as used.
-  void* memory = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (memory == MAP_FAILED) throw std::bad_alloc();
-  slots_ = static_cast<Slot*>(memory);
+  void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (memory == MAP_FAILED) return nullptr;
+  auto* table = new (std::nothrow) StackTable(static_cast<Slot*>(memory), mask, bytes);
+  if (table == nullptr) munmap(memory, bytes);
+  return std::unique_ptr<StackTable>(table);
 }
 
 StackTable::~StackTable() { munmap(slots_, bytes_); }

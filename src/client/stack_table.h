@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <vector>
@@ -26,8 +27,9 @@ namespace memledger {
 
 class StackTable {
  public:
-  // Room for 2^capacity_log2 stacks.
-  explicit StackTable(unsigned capacity_log2);
+  // Room for 2^capacity_log2 stacks; nullptr when its memory cannot be
+  // mapped (no exception: callers are behind the C ABI).
+  static std::unique_ptr<StackTable> Create(unsigned capacity_log2);
   ~StackTable();
   StackTable(const StackTable&) = delete;
   StackTable& operator=(const StackTable&) = delete;
@@ -49,6 +51,7 @@ class StackTable {
     std::uint32_t unused;
   };
   static_assert(sizeof(Slot) == 16);
+  StackTable(Slot* slots, std::uint64_t mask, std::size_t bytes) : slots_(slots), mask_(mask), bytes_(bytes) {}
 
   Slot* slots_;
   std::uint64_t mask_;

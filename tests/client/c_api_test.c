@@ -8,12 +8,17 @@
  *   c_api_test off <path>  tracking must be off (no MEMLEDGER in the
  *                          environment, MEMLEDGER_OUTPUT=<path>): every hook is
  *                          a no-op and no capture file appears.
+ *   c_api_test no-address-space
+ *                          tracking on; with almost no address space left
+ *                          (RLIMIT_AS), turning stacks on fails with -1 (no
+ *                          exception through the C ABI) and the hooks go on.
  * Exits 0 when every check holds; else prints the failed check and exits 1. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,9 +177,27 @@ static int TrackingOff(const char* output_path) {
   return 0;
 }
 
+/* The stack table reserves 16 MiB of address space: with 1 MiB left, it
+ * cannot, and memledger_set_stack_depth says so instead of throwing. */
+static int NoAddressSpace(void) {
+  CHECK(memledger_enabled() == 1);
+  FILE* statm = fopen("/proc/self/statm", "r");
+  unsigned long pages = 0;
+  CHECK(statm != NULL && fscanf(statm, "%lu", &pages) == 1);
+  fclose(statm);
+  const struct rlimit limit = {pages * (unsigned long)sysconf(_SC_PAGESIZE) + (1UL << 20), RLIM_INFINITY};
+  CHECK(setrlimit(RLIMIT_AS, &limit) == 0);
+  CHECK(memledger_set_stack_depth(8) == -1);
+  CHECK(memledger_set_stack_depth(8) == -1); /* and again: still said, not thrown */
+  memledger_alloc(0, MEMLEDGER_DRAM, 1, 0x1000, 64);
+  memledger_free(0, MEMLEDGER_DRAM, 1, 0x1000);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "on") == 0) return TrackingOn();
+  if (argc == 2 && strcmp(argv[1], "no-address-space") == 0) return NoAddressSpace();
   if (argc == 3 && strcmp(argv[1], "off") == 0) return TrackingOff(argv[2]);
-  fprintf(stderr, "usage: %s on | off <capture path that must not appear>\n", argv[0]);
+  fprintf(stderr, "usage: %s on | no-address-space | off <capture path that must not appear>\n", argv[0]);
   return 2;
 }

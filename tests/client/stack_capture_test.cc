@@ -183,7 +183,9 @@ TEST(LanguageFrameTable, OneValuePerTextKeptInOrder) {
 }
 
 TEST(StackTable, OneIdPerDistinctStackFromManyThreadsAtOnce) {
-  StackTable table(12);
+  const auto made_table = StackTable::Create(12);
+  ASSERT_NE(made_table, nullptr);
+  StackTable& table = *made_table;
   constexpr int kThreads = 4;
   constexpr std::uint64_t kStacks = 500;
   std::vector<std::vector<std::uint32_t>> ids(kThreads, std::vector<std::uint32_t>(kStacks));
@@ -214,7 +216,9 @@ TEST(StackTable, OneIdPerDistinctStackFromManyThreadsAtOnce) {
 }
 
 TEST(StackTable, AFullTableGivesIdZero) {
-  StackTable table(2);  // four slots
+  const auto made_table = StackTable::Create(2);  // four slots
+  ASSERT_NE(made_table, nullptr);
+  StackTable& table = *made_table;
   std::set<std::uint32_t> ids;
   for (std::uint64_t s = 0; s < 8; ++s) {
     const std::uint64_t frames[1] = {s + 1};
