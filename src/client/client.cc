@@ -161,6 +161,7 @@ void UpdateDeclared(Update update) {
   update(*g_declared);
 }
 
+constexpr auto kEndRecordWait = std::chrono::seconds(1);
 constexpr auto kReconnectInterval = std::chrono::milliseconds(250);
 // The bound on how long a hook waits for a server: producers that wait for
 // ring space this long without a break mean the server stopped draining
@@ -610,6 +611,26 @@ void WaitProcessed(std::chrono::milliseconds timeout) {
   header.flush_waiters.fetch_sub(1, std::memory_order_seq_cst);
 }
 
+// The end record says how many records the full ring refused, so under the
+// drop policy it is the one record that is not dropped: it waits (hooks are
+// off; nobody waits on it) while the consumer makes room, up to a second.
+// Consumers read the count from the ring header too, should it still be refused.
+void EmitProcessEnd() {
+  EventRing& ring = *g_ring;
+  const auto deadline = std::chrono::steady_clock::now() + kEndRecordWait;
+  std::uint64_t seq = 0;
+  for (;;) {
+    seq = ring.policy() == OnFull::kDrop ? ring.TryClaim(1) : ring.Claim(1);
+    if (seq != 0 || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const std::uint64_t dropped = ring.header().dropped.load(std::memory_order_relaxed);
+  if (seq != 0) {
+    ring.Publish(seq, MakeEvent(EventKind::kProcessEnd, 0, static_cast<std::uint8_t>(ProcessState::kExited), 0, 0,
+                                dropped));
+  }
+}
+
 void Shutdown() {
   if (g_hook.state.load(std::memory_order_acquire) != kOn) return;
   TurnOff();
@@ -634,8 +655,7 @@ void Shutdown() {
       }
     }
   }
-  const std::uint64_t dropped = g_ring->header().dropped.load(std::memory_order_relaxed);
-  Emit(MakeEvent(EventKind::kProcessEnd, 0, static_cast<std::uint8_t>(ProcessState::kExited), 0, 0, dropped));
+  EmitProcessEnd();
   EmbeddedConsumer* consumer = g_consumer.load(std::memory_order_acquire);
   if (consumer == nullptr) {
     // Server mode: let the server take in the end record before we go.

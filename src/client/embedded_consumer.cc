@@ -113,6 +113,7 @@ void EmbeddedConsumer::Run() {
   }
   // Drained strictly in sequence: every gap the assembler saw is an abandoned slot.
   ledger_.CountLost(stream_.process(), consumer_.abandoned_slots());
+  ledger_.NoteDropped(stream_.process(), consumer_.dropped());
   if (!stream_.ended()) ledger_.EndProcess(stream_.process(), ProcessState::kExited, 0);
   consumer_.MarkProcessed();
   if (capture_) capture_->Close(&capture_error_);

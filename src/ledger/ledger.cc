@@ -491,6 +491,11 @@ void Ledger::CountLost(ProcessIndex process, std::uint64_t slots) {
   processes_[static_cast<std::uint32_t>(process)].lost_slots += slots;
 }
 
+void Ledger::NoteDropped(ProcessIndex process, std::uint64_t total) {
+  std::uint64_t& dropped = processes_[static_cast<std::uint32_t>(process)].dropped_events;
+  dropped = std::max(dropped, total);
+}
+
 AnomalyCounts Ledger::anomalies() const {
   AnomalyCounts total{};
   for (const ProcessBooks& books : processes_) {

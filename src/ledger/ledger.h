@@ -75,6 +75,10 @@ struct ProcessBooks {
   Handover handover;
   // Per device (null: never used): per ledger-wide type. Sized on demand.
   std::vector<std::unique_ptr<TypeCounterArray>> devices;
+  // No record of the process was refused or lost: its leaks and anomalies
+  // are facts. Otherwise a refused free reads as a leak and a reused address
+  // as an overlap, and reports say the verdicts are unverified.
+  bool complete() const { return dropped_events == 0 && lost_slots == 0; }
   // This process's counters on `device`, or nullptr.
   const TypeCounterArray* device(std::size_t device) const {
     return device < devices.size() ? devices[device].get() : nullptr;
@@ -131,6 +135,10 @@ class Ledger {
   void EndProcess(ProcessIndex process, ProcessState state, std::int64_t exit_status);
   // Counts slots lost upstream (abandoned in the ring, cut from a file).
   void CountLost(ProcessIndex process, std::uint64_t slots);
+  // The producer's own count of records its full ring refused (the ring
+  // header's, read when the stream ends): the books count at least that many,
+  // even when the end record that carries the count was refused too.
+  void NoteDropped(ProcessIndex process, std::uint64_t total);
   // Tells `listener` (not owned; null: none) of every buffer that becomes or
   // stops being live from now on.
   void set_listener(BufferListener* listener) { listener_ = listener; }

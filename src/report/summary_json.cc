@@ -47,6 +47,7 @@ std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections, S
                 {"leaked_buffers", p.leaked_buffers},
                 {"leaked_bytes", p.leaked_bytes},
                 {"devices", std::move(holds)}};
+    row["books_complete"] = p.complete();
     if (p.pools_merged != 0) row["pools_merged"] = p.pools_merged;
     if (p.handover.joined_late || p.handover.handovers != 0) {  // begun late, or rejoined after a gap
       row["handover"] = {{"handovers", p.handover.handovers},

@@ -79,13 +79,23 @@ void AppendDevices(std::string& out, const Ledger& ledger) {
   }
 }
 
+// Said after the anomaly and leak headlines when some process's books miss
+// records: their verdicts may come from what is missing.
+std::string Unverified(const Ledger& ledger) {
+  std::uint64_t missing = 0;
+  for (const ProcessBooks& p : ledger.processes()) missing += p.dropped_events + p.lost_slots;
+  if (missing == 0) return {};
+  return fmt::format(" (unverified: {} records were dropped or lost; a missing free reads as a leak, a reused "
+                     "address as an overlap)", missing);
+}
+
 void AppendAnomalies(std::string& out, const Ledger& ledger, Symbolizer& symbolizer) {
   const AnomalyCounts anomalies = ledger.anomalies();
   std::string listed;
   for (int i = 0; i < kAnomalyCount; ++i) {
     if (anomalies[i] != 0) listed += fmt::format("{}{} {}", listed.empty() ? "" : ", ", AnomalyName(static_cast<Anomaly>(i)), anomalies[i]);
   }
-  AppendLine(out, "anomalies: {}", listed.empty() ? "none" : listed);
+  AppendLine(out, "anomalies: {}{}", listed.empty() ? "none" : listed, listed.empty() ? "" : Unverified(ledger));
   const auto anomaly_sites = SortedAnomalySites(ledger);
   for (std::size_t i = 0; i < std::min<std::size_t>(anomaly_sites.size(), kAnomalySitesShown); ++i) {
     const AnomalySite& site = anomaly_sites[i];
@@ -117,7 +127,7 @@ void AppendLeaks(std::string& out, const Ledger& ledger, Symbolizer& symbolizer)
     AppendLine(out, "leaks: none");
     return;
   }
-  AppendLine(out, "leaks: {} buffers, {} in {} sites", buffers, FormatBytes(bytes), sites.size());
+  AppendLine(out, "leaks: {} buffers, {} in {} sites{}", buffers, FormatBytes(bytes), sites.size(), Unverified(ledger));
   for (const LeakSite& site : sites) {
     const std::string_view tag = ledger.tag_name(site.key.process, site.key.tag);
     AppendLine(out, "  {} in {} buffers: device {} {}{}, pid {}", FormatBytes(site.totals.bytes), site.totals.buffers,

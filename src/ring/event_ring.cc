@@ -145,15 +145,16 @@ std::unique_ptr<EventRing> EventRing::Attach(int fd, std::string* error) {
       new EventRing(own_fd, base, copy.capacity, static_cast<OnFull>(copy.on_full), guard_entry));
 }
 
-std::uint64_t EventRing::ClaimOrDrop(std::uint32_t n) {
+void EventRing::CountDrop() { header_->dropped.fetch_add(1, std::memory_order_relaxed); }
+
+std::uint64_t EventRing::TryClaim(std::uint32_t n) {
   std::uint64_t head = header_->head.load(std::memory_order_relaxed);
   for (;;) {
     if (head + n > CachedLimit()) {
       // Acquire: pairs with the consumer's release store of tail.
       const std::uint64_t tail = TailSeq(header_->tail.load(std::memory_order_acquire));
       if (head + n > tail + capacity_) {
-        header_->dropped.fetch_add(1, std::memory_order_relaxed);
-        RingDoorbell(*header_);
+        RingDoorbell(*header_);  // full: get the consumer going
         return 0;
       }
       if (head + n > tail + capacity_ / 2) RingDoorbell(*header_);  // backing up: get the consumer going

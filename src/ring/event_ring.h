@@ -59,6 +59,11 @@ class EventRing {
       WaitForSpace(seq + n);
     return seq;
   }
+  // Claims n slots only if they are free now, whatever the policy; 0 (and
+  // nothing counted) when they are not. For the one record that must not be
+  // dropped (the process's end, which carries the drop count): its caller
+  // retries while the consumer drains.
+  std::uint64_t TryClaim(std::uint32_t n);
   // Writes `event` (all but its seq field) into slot `seq` and publishes it.
   void Publish(std::uint64_t seq, const Event& event) {
     RingSlot& slot = slots_[seq & mask_];
@@ -94,7 +99,12 @@ class EventRing {
     return cache.ring_id == id_ ? cache.limit : 0;
   }
   // Under kDrop: claims n slots only if they are free now (CAS), else counts a drop and returns 0.
-  std::uint64_t ClaimOrDrop(std::uint32_t n);
+  std::uint64_t ClaimOrDrop(std::uint32_t n) {
+    const std::uint64_t seq = TryClaim(n);
+    if (seq == 0) CountDrop();
+    return seq;
+  }
+  void CountDrop();  // under kDrop: one record refused
   void WaitForSpace(std::uint64_t end);
 
   int fd_;

@@ -63,6 +63,9 @@ class RingConsumer {
   std::uint16_t epoch() const { return epoch_; }
   std::uint64_t next_seq() const { return next_; }
   std::uint64_t abandoned_slots() const { return abandoned_; }
+  // Records the producers' full ring refused (OnFull::kDrop), as the ring
+  // header counts them: the producers' word, about their own books.
+  std::uint64_t dropped() const { return ring_.header().dropped.load(std::memory_order_relaxed); }
 
   // The longest record in slots: a header and its continuation slots.
   static constexpr std::size_t kMaxRecordSlots = 1 + ContinuationSlots(kMaxPayloadBytes);

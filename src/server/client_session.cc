@@ -72,6 +72,7 @@ void ClientSession::Finish(Ledger& ledger, End how) {
     }
   }
   ledger.CountLost(stream_.process(), consumer_.abandoned_slots());
+  ledger.NoteDropped(stream_.process(), dropped());
   if (!stream_.ended()) ledger.EndProcess(stream_.process(), ProcessState::kKilled, -1);
   CloseCapture();
 }
@@ -95,6 +96,6 @@ std::uint64_t ClientSession::backlog() const {
   return head > next ? std::min(head - next, ring_->capacity()) : 0;
 }
 
-std::uint64_t ClientSession::dropped() const { return ring_->header().dropped.load(std::memory_order_relaxed); }
+std::uint64_t ClientSession::dropped() const { return consumer_.dropped(); }
 
 }  // namespace memledger
