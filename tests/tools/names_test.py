@@ -18,7 +18,7 @@ mark with ill-formed bytes, controls and commas, and a tag and a device with
 Every text output must be valid UTF-8 with no control character but its line
 ends.
 
-usage: names_test.py BIN_DIR HOSTILE_NAMES PYTHON_DIR
+usage: names_test.py BIN_DIR HOSTILE_NAMES PYTHON_DIR [PYTHON_LD_PRELOAD]
 """
 import csv
 import io
@@ -46,6 +46,10 @@ def printable(name):
     """A name as text outputs show it (report/printable_text.h)."""
     return (name.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
             .replace("\x1b", "\\x1b"))
+
+
+# The environment python needs to load a sanitized module (set from argv).
+PYTHON_PRELOAD = {}
 
 
 def clean_env(**extra):
@@ -142,7 +146,7 @@ def check_python(check, python_dir, capture, what):
               "c = memledger.Capture(sys.argv[1])\n"
               "print(json.dumps({'summary': c.summary(), 'leaks': [(l.tag, l.type) for l in c.leaks()],"
               " 'peaks': sorted(t for (_, t) in c.peak())}))\n")
-    out = run(["/usr/bin/python3", "-c", script, capture], env=clean_env(PYTHONPATH=python_dir))
+    out = run(["/usr/bin/python3", "-c", script, capture], env=clean_env(PYTHONPATH=python_dir, **PYTHON_PRELOAD))
     check.expect(f"{what}: python exit", out.returncode, 0)
     if out.returncode != 0:
         print(out.stderr.decode(errors="replace")[-2000:])
@@ -239,6 +243,8 @@ def check_run(check, bin_dir, program, work):
 
 def main():
     bin_dir, hostile_names, python_dir = sys.argv[1:4]
+    if len(sys.argv) > 4 and sys.argv[4]:  # a sanitized module: python needs its runtime first
+        PYTHON_PRELOAD.update(LD_PRELOAD=sys.argv[4], ASAN_OPTIONS="detect_leaks=0")
     check = Checker()
     with tempfile.TemporaryDirectory() as work:
         # comm is the name the program was executed by: a link whose name is not UTF-8.
