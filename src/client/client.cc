@@ -385,12 +385,26 @@ void TurnOff() {
 
 void ChildAfterFork() { TurnOff(); }
 
-// The names this process has declared (modules, language frames and stacks,
-// pools, tags, open devices) as a slot stream: what a consumer taking the
-// ring over part-way needs first.
+// The names this process has declared as slot streams: what a consumer
+// taking the ring over part-way needs first. Apart, the devices open now: a
+// handback sends them after the device closes its in-process books saw
+// (carry_over.h), so that a device closed and reopened meanwhile ends open.
+struct DeclaredSlots {
+  std::vector<Event> names;                           // modules, language frames and stacks, pools, tags
+  std::map<std::uint32_t, std::string> open_devices;  // description payloads, for AppendDeviceOpens
+};
+
+// A DEVICE_OPEN record for each of `open_devices` (DeclaredSlots).
+void AppendDeviceOpens(std::vector<Event>& slots, const std::map<std::uint32_t, std::string>& open_devices) {
+  for (const auto& [device, description] : open_devices) {
+    AppendRecord(slots, MakeEvent(EventKind::kDeviceOpen, device, 0, 0, 0, 0), description);
+  }
+}
+
 // Takes no lock a producer holds while it waits for ring space.
-std::vector<Event> DeclaredNames() {
-  std::vector<Event> slots;
+DeclaredSlots DeclaredNames() {
+  DeclaredSlots declared_slots;
+  std::vector<Event>& slots = declared_slots.names;
   std::lock_guard lock(g_declared_mutex);
   if (g_declared == nullptr) g_declared = new DeclaredNamesCopy();
   const DeclaredNamesCopy& declared = *g_declared;
@@ -417,10 +431,8 @@ std::vector<Event> DeclaredNames() {
     e.tag = id;
     AppendRecord(slots, e, name);
   }
-  for (const auto& [device, description] : declared.open_devices) {
-    AppendRecord(slots, MakeEvent(EventKind::kDeviceOpen, device, 0, 0, 0, 0), description);
-  }
-  return slots;
+  declared_slots.open_devices = declared.open_devices;
+  return declared_slots;
 }
 
 // The server hung up, or stopped draining the ring: accounting moves into
@@ -444,15 +456,19 @@ void TakeRingBack(std::uint32_t pid, const std::string& comm, std::uint64_t hand
                  "memledger: the server went away; accounting goes on in this process (what came before is in the "
                  "server's books) until a server answers again\n");
   }
-  Takeover takeover{.before = Handover{.handovers = handovers}, .carried = DeclaredNames()};
+  DeclaredSlots declared = DeclaredNames();
+  std::vector<Event> carried = std::move(declared.names);
+  AppendDeviceOpens(carried, declared.open_devices);
+  Takeover takeover{.before = Handover{.handovers = handovers}, .carried = std::move(carried)};
   g_consumer.store(new EmbeddedConsumer(*g_ring, epoch, pid, comm, nullptr, nullptr, std::move(takeover)),
                    std::memory_order_release);
 }
 
 // A server answers on `fd`: hands it the ring with what this process
-// accounted meanwhile — the names, the frees these books could not match
-// (they free buffers of the books the ring had before, which the server
-// matches if it is the same one), the buffers held. False (and accounting
+// accounted meanwhile — the names, what these books settled that the books
+// the ring had before must know (frees they could not match, device closes
+// and the buffers those leaked: the server applies them to its books if it
+// is the same one), the devices open, the buffers held. False (and accounting
 // stays here) when it cannot. The consumer pauses for at most
 // pause_timeout + accept_timeout (and the carried state's making).
 bool HandRingBack(int fd, const std::string& path, const std::string& comm, std::uint64_t handovers,
@@ -462,8 +478,10 @@ bool HandRingBack(int fd, const std::string& path, const std::string& comm, std:
     close(fd);
     return false;
   }
-  std::vector<Event> carried = DeclaredNames();
-  AppendUnmatchedFrees(consumer->ledger(), consumer->process(), carried);
+  DeclaredSlots declared = DeclaredNames();
+  std::vector<Event> carried = std::move(declared.names);
+  AppendCarryBack(consumer->ledger(), consumer->process(), carried);
+  AppendDeviceOpens(carried, declared.open_devices);
   AppendLiveBuffers(consumer->ledger(), consumer->process(), carried);
   const ProcessBooks& books = consumer->ledger().process(consumer->process());
   const ResumeState resume{.handovers = handovers,

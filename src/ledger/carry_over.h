@@ -4,13 +4,18 @@
 //
 // The client uses it when its server returns (or drains again): the in-process ledger that
 // accounted while no server ran hands what it holds to the new server with the
-// ring (see docs/architecture.md, "Reconnect"). The names those buffers refer
-// to (devices, tags, pools, stacks, modules and language frames) travel in
-// the same stream, ahead of the allocs, from the client's own memory of what
-// it declared.
+// ring (see docs/architecture.md, "Reconnect"), and what it settled on its
+// own that the books before it must know: frees it could not match, device
+// closes and the buffers they leaked. The names those buffers refer to
+// (devices, tags, pools, stacks, modules and language frames) travel in the
+// same stream, ahead of the allocs, from the client's own memory of what it
+// declared. The client's order: names, AppendCarryBack, the devices open now,
+// AppendLiveBuffers — a device closed and reopened meanwhile is closed, then
+// opened again.
 //
-// The receiving side treats the stream as hostile: only names and allocations
-// are taken; anything else is counted invalid and skipped.
+// The receiving side treats the stream as hostile: only names, allocations,
+// frees and device closes of its own process are taken; anything else is
+// counted invalid and skipped.
 #pragma once
 
 #include <cstdint>
@@ -27,10 +32,13 @@ namespace memledger {
 // types and tag ids, with its address, size, thread-free identity and stack.
 void AppendLiveBuffers(const Ledger& ledger, ProcessIndex process, std::vector<Event>& slots);
 
-// Appends a free record (FREE, CB_FREE or KERNEL_UNLOAD) for every free
-// `process`'s books could not match (ProcessBooks::unmatched_frees), in the
-// order they came: they free buffers of the books that had the stream before.
-void AppendUnmatchedFrees(const Ledger& ledger, ProcessIndex process, std::vector<Event>& slots);
+// Appends what `process`'s books (begun part-way) settled on their own
+// (ProcessBooks::carry_back), in the order it came: a free record (FREE,
+// CB_FREE or KERNEL_UNLOAD) for every free they could not match — it frees a
+// buffer of the books that had the stream before — and, for every device
+// they saw closed, an alloc record for each buffer the close leaked there,
+// then the DEVICE_CLOSE, which leaks what the books before hold there too.
+void AppendCarryBack(const Ledger& ledger, ProcessIndex process, std::vector<Event>& slots);
 
 // What to do with carried free records: kMatch when the receiving books are
 // the ones the stream came from (a server rejoining a process it released:
@@ -38,12 +46,12 @@ void AppendUnmatchedFrees(const Ledger& ledger, ProcessIndex process, std::vecto
 // kSkip otherwise (the Hello's missed_frees counts them).
 enum class CarriedFrees { kSkip, kMatch };
 
-// Applies a carried-over slot stream to `process`: device opens, tags,
-// pools, stacks, modules and language frames as records (a device the
+// Applies a carried-over slot stream to `process`: device opens and closes,
+// tags, pools, stacks, modules and language frames as records (a device the
 // process has open already is not opened again), allocations as carried over
-// (Ledger::ApplyCarriedAlloc), frees as `frees` says. Any other kind is an
-// invalid event; slots lost to bad framing are counted lost. Returns how many
-// free records it carried.
+// (Ledger::ApplyCarriedAlloc; a buffer a carried close leaked too), frees as
+// `frees` says. Any other kind is an invalid event; slots lost to bad framing
+// are counted lost. Returns how many free records it carried.
 std::uint64_t ApplyCarriedOver(Ledger& ledger, ProcessIndex process, std::span<const Event> slots,
                                CarriedFrees frees = CarriedFrees::kSkip);
 

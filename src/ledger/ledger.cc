@@ -159,8 +159,7 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
         Count(books, Anomaly::kInvalidEvent);
         break;
       }
-      LeakLive(p, e.device);
-      CloseFor(books, e.device);
+      CloseDevice(books, p, e.device);
       CheckInvariants(*this);
       break;
     case EventKind::kTag: books.tag_names[e.tag] = BoundedName(record.payload); break;
@@ -290,7 +289,7 @@ void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, 
       Count(books, process, Anomaly::kDoubleFree, e.stack, 0);
     } else if (books.handover.joined_late) {
       ++books.handover.missed_frees;  // most likely allocated before these books began
-      if (books.unmatched_frees.size() < kMaxUnmatchedFrees) books.unmatched_frees.push_back(e);
+      if (books.carry_back.size() < kMaxUnmatchedFrees) books.carry_back.push_back(e);
     } else {
       Count(books, process, Anomaly::kUnknownFree, e.stack, 0);
     }
@@ -390,8 +389,7 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
   DeviceBooks& device = Device(r.event.device);
   // Reopening closes it first: for this process, whatever other processes did.
   if (r.event.device < books.open_devices.size() && books.open_devices[r.event.device]) {
-    LeakLive(process, r.event.device);
-    CloseFor(books, r.event.device);
+    CloseDevice(books, process, r.event.device);
   }
   if (books.open_devices.size() <= r.event.device) books.open_devices.resize(r.event.device + 1);
   books.open_devices[r.event.device] = true;
@@ -421,6 +419,50 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
   for (std::size_t t = 0; t < capacity.size(); ++t) {
     if (device.capacity[t] == 0) device.capacity[t] = capacity[t];
   }
+}
+
+void Ledger::CloseDevice(ProcessBooks& books, std::uint32_t process, std::uint16_t device) {
+  if (books.handover.joined_late) {
+    // Oldest first, as LeakLive books them; the books before hold the rest.
+    std::vector<std::pair<std::uint64_t, Event>> leaking;  // (seq, alloc record)
+    if (const LiveTable* live = LiveTableOf(process, device)) {
+      for (const auto& [key, buffer] : *live) leaking.emplace_back(buffer.seq, AllocRecordOf(key, buffer));
+    }
+    std::sort(leaking.begin(), leaking.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [seq, alloc] : leaking) books.carry_back.push_back(alloc);
+    Event close{};
+    close.kind = static_cast<std::uint8_t>(EventKind::kDeviceClose);
+    close.device = device;
+    close.time_ns = applying_time_ns_;
+    books.carry_back.push_back(close);
+  }
+  LeakLive(process, device);
+  CloseFor(books, device);
+}
+
+Event Ledger::AllocRecordOf(const LiveKey& key, const LiveBuffer& buffer) const {
+  const ProcessBooks& books = processes_[key.process];
+  Event e{};
+  switch (key.cls) {
+    case BufferClass::kCircularBuffer: e.kind = static_cast<std::uint8_t>(EventKind::kCbAlloc); break;
+    case BufferClass::kKernelBinary: e.kind = static_cast<std::uint8_t>(EventKind::kKernelLoad); break;
+    case BufferClass::kBuffer: e.kind = static_cast<std::uint8_t>(EventKind::kAlloc); break;
+  }
+  // The lowest local type the process maps to the buffer's ledger-wide type.
+  for (int local = 0; local < MEMLEDGER_MAX_TYPES; ++local) {
+    if (books.type_map[local] == buffer.type) {
+      e.type = static_cast<std::uint8_t>(local);
+      break;
+    }
+  }
+  e.device = key.device;
+  e.buffer_id = key.identity;
+  e.address = buffer.address;
+  e.size = buffer.size;
+  e.time_ns = buffer.time_ns;
+  e.tag = buffer.tag;
+  e.stack = buffer.stack;
+  return e;
 }
 
 void Ledger::CloseFor(ProcessBooks& books, std::uint16_t device) {

@@ -97,10 +97,14 @@ struct ProcessBooks {
   // Pools this process named after the ledger-wide table of type names was
   // full: booked under the one shared type kOtherPoolsName, nothing lost.
   std::uint32_t pools_merged = 0;
-  // Books begun part-way: the frees counted in handover.missed_frees, as
-  // received (at most Ledger::kMaxUnmatchedFrees), so that the books they
-  // came after can match them when the stream goes back there (carry_over.h).
-  std::vector<Event> unmatched_frees;
+  // Books begun part-way: what they settled on their own that the books they
+  // came after must be told when the stream goes back there (carry_over.h),
+  // in stream order: the frees counted in handover.missed_frees, as received
+  // (kept while this holds fewer than Ledger::kMaxUnmatchedFrees records),
+  // and every device close (a reopen closes too), as a DEVICE_CLOSE record
+  // after an alloc record (AllocRecordOf) for each buffer it leaked here.
+  // A close is always kept: its buffers were live entries a moment before.
+  std::vector<Event> carry_back;
 };
 
 // The ledger-wide type that pools share once every other type name is
@@ -131,6 +135,11 @@ class Ledger {
   // elsewhere meanwhile): its books go on. False when it was not released.
   bool Rejoin(ProcessIndex process, const Handover& gap);
   static constexpr std::size_t kMaxUnmatchedFrees = std::size_t{1} << 20;
+  // `buffer` (live in `key.process`) as the alloc record that made it: the
+  // process's own type number, its tag and stack ids, its address, size and
+  // identity (the id, or the address when the id was 0: a ledger derives the
+  // same identity from either). What carry_over.h hands to other books.
+  Event AllocRecordOf(const LiveKey& key, const LiveBuffer& buffer) const;
   // The process is gone: what it still holds becomes its leaks.
   void EndProcess(ProcessIndex process, ProcessState state, std::int64_t exit_status);
   // Counts slots lost upstream (abandoned in the ring, cut from a file).
@@ -201,6 +210,9 @@ class Ledger {
   void IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuffer& buffer);
   // `process` no longer has `device` open (closed, reopened or ended).
   void CloseFor(ProcessBooks& books, std::uint16_t device);
+  // The process closes `device` (a DEVICE_CLOSE, or a reopen): what it holds
+  // there leaks, and books begun part-way keep the close for carry_back.
+  void CloseDevice(ProcessBooks& books, std::uint32_t process, std::uint16_t device);
   // Every live buffer of `process` (on `device`, or all devices) becomes a
   // leak: O(the process's own buffers there).
   void LeakLive(std::uint32_t process, std::optional<std::uint16_t> device);
