@@ -69,11 +69,11 @@ def all_producing(bin_dir, socket, clients):
     return pids <= {p["pid"] for p in rows if p["events"] > 0}
 
 
-def finished_during_stall(bin_dir, work, check, clients_count, stall):
+def finished_during_stall(bin_dir, work, check, clients_count, stall, iterations):
     print(f"{clients_count} clients finish while the server is stopped")
     socket = os.path.join(work, "finish.sock")
     server = start_server(bin_dir, socket)
-    clients = start_clients(bin_dir, work, socket, "finish", clients_count, 300)
+    clients = start_clients(bin_dir, work, socket, "finish", clients_count, iterations)
     wait_for("every client to be producing", lambda: all_producing(bin_dir, socket, clients))
     server.send_signal(signal.SIGSTOP)
     stopped_at = time.time()
@@ -150,11 +150,13 @@ def main():
     parser.add_argument("--clients", type=int, default=3)
     parser.add_argument("--stall", type=float, default=10.0)
     parser.add_argument("--iterations", type=int, default=8000, help="llm decode steps of the clients that outlast it")
+    parser.add_argument("--finish-iterations", type=int, default=300,
+                        help="llm decode steps of the clients that finish while the server is stopped")
     args = parser.parse_args()
     check = Checker()
     with tempfile.TemporaryDirectory() as work:
         try:
-            finished_during_stall(args.bin_dir, work, check, args.clients, args.stall)
+            finished_during_stall(args.bin_dir, work, check, args.clients, args.stall, args.finish_iterations)
             ran_through_stall(args.bin_dir, work, check, args.clients, args.stall, args.iterations)
         finally:
             stop_all()
