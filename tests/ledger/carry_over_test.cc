@@ -246,17 +246,7 @@ TEST_F(CarryOverTest, ARejoinedProcessMatchesTheFreesOfItsOwnBuffers) {
 // unmatched frees travelled: the leaks booked in the process were lost.)
 TEST_F(CarryOverTest, ARejoinedProcessKeepsTheLeaksOfADeviceClosedMeanwhile) {
   using Step = std::pair<Event, std::string>;
-  auto hook = [](EventKind kind, const Buf& b) {
-    Event e{};
-    e.kind = static_cast<std::uint8_t>(kind);
-    e.device = b.device;
-    e.type = b.type;
-    e.buffer_id = b.id;
-    e.address = b.address;
-    e.size = b.size;
-    e.tag = b.tag;
-    return Step{e, {}};
-  };
+  auto hook = [](EventKind kind, const Buf& b) { return Step{HookEvent(kind, b), {}}; };
   auto named = [](EventKind kind, std::uint8_t type, std::uint32_t tag, std::string payload) {
     Event e{};
     e.kind = static_cast<std::uint8_t>(kind);

@@ -44,7 +44,8 @@ class LedgerTest : public ::testing::Test {
   // The process's next records are numbered as if `n` records came between.
   void SkipSeq(ProcessIndex process, std::uint64_t n) { next_seq_[static_cast<std::uint32_t>(process)] += n; }
 
-  void Hook(ProcessIndex process, EventKind kind, const Buf& b) {
+  // The record a hook makes of `b` (its seq is set when applied).
+  static Event HookEvent(EventKind kind, const Buf& b) {
     Event e{};
     e.kind = static_cast<std::uint8_t>(kind);
     e.device = b.device;
@@ -54,7 +55,10 @@ class LedgerTest : public ::testing::Test {
     e.size = b.size;
     e.tag = b.tag;
     e.stack = b.stack;
-    Apply(process, e);
+    return e;
+  }
+  void Hook(ProcessIndex process, EventKind kind, const Buf& b) {
+    Apply(process, HookEvent(kind, b));
   }
   void Alloc(ProcessIndex process, const Buf& b) { Hook(process, EventKind::kAlloc, b); }
   void Free(ProcessIndex process, const Buf& b) { Hook(process, EventKind::kFree, b); }
