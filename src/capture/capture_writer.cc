@@ -44,7 +44,8 @@ std::unique_ptr<CaptureWriter> CaptureWriter::Open(const std::string& path, cons
 
 CaptureWriter::CaptureWriter(std::FILE* file, std::string path)
     : file_(file), path_(std::move(path)), zstd_(ZSTD_createCCtx()) {
-  pending_.reserve(kMaxChunkSlots);
+  // pending_ grows with the chunk (to kMaxChunkSlots): a writer of a short
+  // stream — a server's many small sessions — keeps only what it holds.
   ZSTD_CCtx_setParameter(zstd_, ZSTD_c_compressionLevel, kZstdLevel);
   ZSTD_CCtx_setParameter(zstd_, ZSTD_c_checksumFlag, 1);
 }

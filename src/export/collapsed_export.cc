@@ -8,6 +8,7 @@
 
 #include "report/printable_text.h"
 #include "report/stack_text.h"
+#include "symbolize/symbolizer.h"
 
 namespace memledger {
 namespace {

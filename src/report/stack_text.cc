@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "event/utf8.h"
+#include "symbolize/symbolizer.h"
 
 namespace memledger {
 namespace {
@@ -29,7 +30,7 @@ std::string LanguageFrameLine(const ProcessBooks& books, std::uint64_t value) {
 }
 }  // namespace
 
-std::vector<std::string> StackLines(const ProcessBooks& books, std::uint32_t stack, Symbolizer& symbolizer) {
+std::vector<std::string> StackLines(const ProcessBooks& books, std::uint32_t stack, StackSymbols& symbols) {
   std::vector<std::string> lines;
   const auto found = books.stacks.find(stack);
   if (stack == 0 || found == books.stacks.end()) return lines;
@@ -44,7 +45,9 @@ std::vector<std::string> StackLines(const ProcessBooks& books, std::uint32_t sta
     }
     std::size_t end = i;
     while (end < frames.size() && !IsLanguageFrame(frames[end])) ++end;
-    for (const SymbolizedFrame& frame : symbolizer.Symbolize(books.modules, frames.subspan(i, end - i), books.uid)) {
+    const std::span<const std::uint64_t> native = frames.subspan(i, end - i);
+    std::optional<std::vector<SymbolizedFrame>> known = symbols.Frames(books.modules, native, books.uid);
+    for (const SymbolizedFrame& frame : known ? *known : ModuleFrames(books.modules, native)) {
       if (!InMemledger(frame)) lines.push_back(ValidUtf8(FormatFrame(frame)));  // module paths are raw bytes
     }
     i = end;

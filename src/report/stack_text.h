@@ -5,7 +5,8 @@
 // its headers) left out; language frames (a Python function, record.h) are
 // the text the process described for them, in the same form. Every line is
 // valid UTF-8 (a module path's ill-formed bytes as U+FFFD); text outputs
-// still pass it through PrintableText.
+// still pass it through PrintableText. Native frames `symbols` does not know
+// yet (a server's BackgroundSymbolizer still reading) are module+offset.
 #pragma once
 
 #include <cstdint>
@@ -13,11 +14,11 @@
 #include <vector>
 
 #include "ledger/ledger.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/stack_symbols.h"
 
 namespace memledger {
 
 // Empty when the stack is 0 or the process never described it.
-std::vector<std::string> StackLines(const ProcessBooks& books, std::uint32_t stack, Symbolizer& symbolizer);
+std::vector<std::string> StackLines(const ProcessBooks& books, std::uint32_t stack, StackSymbols& symbols);
 
 }  // namespace memledger

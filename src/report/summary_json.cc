@@ -6,16 +6,17 @@
 #include "event/json_text.h"
 #include "report/leak_sites.h"
 #include "report/stack_text.h"
+#include "symbolize/symbolizer.h"
 
 namespace memledger {
 namespace {
 constexpr std::size_t kMaxAnomalySitesShown = 100;
 }  // namespace
 
-std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections, Symbolizer* symbolizer) {
+std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections, StackSymbols* symbols_or_null) {
   using nlohmann::json;
   Symbolizer fresh;
-  Symbolizer& symbols = symbolizer != nullptr ? *symbolizer : fresh;
+  StackSymbols& symbols = symbols_or_null != nullptr ? *symbols_or_null : fresh;
   json out;
   out["schema"] = "memledger.summary/1";
   out["events"] = ledger.events();

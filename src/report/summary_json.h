@@ -9,15 +9,15 @@
 #include <string_view>
 
 #include "ledger/ledger.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/stack_symbols.h"
 
 namespace memledger {
 
 // Pretty-printed (2-space indent) summary of `ledger`. `extra_sections`, when
 // given, is a JSON object whose members are added at the top level (e.g. the
 // server's own "server" section). Leak sites' stacks are symbolized with
-// `symbolizer` (a long-lived one keeps its caches), else with a fresh one.
+// `symbols` (a server's BackgroundSymbolizer), else with a fresh Symbolizer.
 std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections = {},
-                        Symbolizer* symbolizer = nullptr);
+                        StackSymbols* symbols = nullptr);
 
 }  // namespace memledger

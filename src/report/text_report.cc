@@ -8,6 +8,7 @@
 #include "report/leak_sites.h"
 #include "report/printable_text.h"
 #include "report/stack_text.h"
+#include "symbolize/symbolizer.h"
 
 namespace memledger {
 

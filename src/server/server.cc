@@ -48,6 +48,9 @@ constexpr std::size_t kMaxPending = 256;
 constexpr std::size_t kMaxReplies = 64;
 // A query peer has this long to read its whole answer.
 constexpr auto kReplyTimeout = std::chrono::seconds(10);
+// A query waits at most this long for its stacks' symbols (under the
+// query client's 10 s wait for a first packet).
+constexpr auto kSymbolsWait = std::chrono::seconds(5);
 constexpr auto kMetricsInterval = std::chrono::milliseconds(100);
 
 std::string ReadComm(pid_t pid) {
@@ -143,6 +146,7 @@ std::unique_ptr<Server> Server::Start(const ServerOptions& options, std::string*
   auto server = std::unique_ptr<Server>(new Server(fd, epoll_fd, path));
   server->metrics_ = std::move(metrics);
   server->capture_dir_ = options.capture_dir;
+  Watch(epoll_fd, server->symbols_.ready_fd());
   if (legacy_fd >= 0) {
     Watch(epoll_fd, legacy_fd);
     server->legacy_listen_fd_ = legacy_fd;
@@ -159,6 +163,7 @@ Server::Server(int listen_fd, int epoll_fd, std::string socket_path)
 Server::~Server() {
   for (const auto& [fd, pending] : pending_) close(fd);
   for (const auto& [fd, reply] : replies_) close(fd);
+  for (const auto& [fd, waiting] : waiting_queries_) close(fd);
   sessions_.clear();
   legacy_sessions_.clear();
   if (legacy_listen_fd_ >= 0) {
@@ -195,6 +200,10 @@ void Server::Poll(std::chrono::milliseconds wait) {
       OnPendingReadable(fd);
     } else if (replies_.count(fd) != 0) {
       ContinueReply(fd);
+    } else if (fd == symbols_.ready_fd()) {
+      symbols_.TakeReady();
+    } else if (waiting_queries_.erase(fd) != 0) {
+      close(fd);  // a waiting query's peer sent more or hung up: its answer is not wanted
     } else if (sessions_.count(fd) != 0) {
       OnSessionHangup(fd);  // a session sends nothing after its Hello: data or hang-up
     } else if (const auto it = pidfd_to_control_.find(fd); it != pidfd_to_control_.end()) {
@@ -202,6 +211,7 @@ void Server::Poll(std::chrono::milliseconds wait) {
     }
   }
   DropLatecomers(std::chrono::steady_clock::now());
+  AnswerWaitingQueries(std::chrono::steady_clock::now());
   DrainAll();
   UpdateRates();
   PublishMetrics();
@@ -237,6 +247,7 @@ bool Server::WithinPeerLimits(const ucred& peer) const {
   for (const auto& [fd, session] : sessions_) count(session->uid(), session->pid());
   for (const auto& [fd, pending] : pending_) count(pending.peer.uid, pending.peer.pid);
   for (const auto& [fd, reply] : replies_) count(reply.peer.uid, reply.peer.pid);
+  for (const auto& [fd, waiting] : waiting_queries_) count(waiting.peer.uid, waiting.peer.pid);
   return of_uid < kMaxConnectionsPerUid && of_process < kMaxConnectionsPerProcess;
 }
 
@@ -436,14 +447,35 @@ void Server::AnswerQuery(int fd, const QueryMessage& query, const ucred& peer) {
     close(fd);
     return;
   }
-  if (replies_.size() >= kMaxReplies) {
+  if (replies_.size() + waiting_queries_.size() >= kMaxReplies) {
     Reject(fd, WelcomeStatus::kServerFull, "the server is answering the most queries it can: ask again");
     close(fd);
     ++stats_.rejected;
     return;
   }
+  if (!TryAnswer(fd, peer, /*may_wait=*/true)) {
+    waiting_queries_[fd] = WaitingQuery{std::chrono::steady_clock::now() + kSymbolsWait, peer};
+  }
+}
+
+void Server::AnswerWaitingQueries(std::chrono::steady_clock::time_point now) {
+  if (waiting_queries_.empty()) return;
+  const bool symbols_read = symbols_.idle();
+  for (auto it = waiting_queries_.begin(); it != waiting_queries_.end();) {
+    const bool waited_enough = now >= it->second.until;
+    if ((!symbols_read && !waited_enough) || !TryAnswer(it->first, it->second.peer, !waited_enough)) {
+      ++it;
+      continue;
+    }
+    it = waiting_queries_.erase(it);
+  }
+}
+
+bool Server::TryAnswer(int fd, const ucred& peer, bool may_wait) {
   DrainAll();  // answer with everything published so far
+  symbols_.ResetMisses();
   const std::string json = SummaryJson();
+  if (may_wait && symbols_.misses() != 0) return false;
   Reply reply{.packets = {}, .next = 0, .deadline = std::chrono::steady_clock::now() + kReplyTimeout, .peer = peer};
   const std::uint64_t length = json.size();
   reply.packets.emplace_back(reinterpret_cast<const char*>(&length), sizeof(length));
@@ -456,6 +488,7 @@ void Server::AnswerQuery(int fd, const QueryMessage& query, const ucred& peer) {
   event.data.fd = fd;
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
   ContinueReply(fd);
+  return true;
 }
 
 void Server::ContinueReply(int fd) {
@@ -582,7 +615,7 @@ std::string Server::SummaryJson() const {
                                     {"events_per_second", stats.events_per_second},
                                     {"max_ring_fill", stats.max_ring_fill},
                                     {"dropped", stats.dropped}}}};
-  return memledger::SummaryJson(ledger_, JsonText(server), &symbolizer_);
+  return memledger::SummaryJson(ledger_, JsonText(server), &symbols_);
 }
 
 }  // namespace memledger

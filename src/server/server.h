@@ -26,7 +26,7 @@
 #include "server/legacy_session.h"
 #include "server/metrics_endpoint.h"
 #include "server/wire_protocol.h"
-#include "symbolize/symbolizer.h"
+#include "symbolize/background_symbolizer.h"
 
 namespace memledger {
 
@@ -81,6 +81,12 @@ class Server {
   // `size`: the Hello packet's. Takes ownership of both fds (-1: none passed).
   void AcceptHello(int fd, const HelloMessage& hello, long size, int ring_fd, int carried_fd);
   void AnswerQuery(int fd, const QueryMessage& query, const ucred& peer);
+  // Answers the queries waiting for symbols whose stacks are all read (or
+  // whose wait is over) with the books as they are now.
+  void AnswerWaitingQueries(std::chrono::steady_clock::time_point now);
+  // Renders the books for the query on `fd`; false (and nothing sent) when
+  // some stacks are still being read and `may_wait`.
+  bool TryAnswer(int fd, const ucred& peer, bool may_wait);
   // Sends what the peer's socket takes of its reply, without blocking; ends
   // the reply (closes fd) when all is sent or the peer went away.
   void ContinueReply(int fd);
@@ -127,6 +133,14 @@ class Server {
     ucred peer;
   };
   std::map<int, Reply> replies_;  // by fd
+  // Queries whose answer waits for stacks the symbolizer's thread is still
+  // reading, at most until `until`; then they are answered with what is read
+  // (module+offset for the rest).
+  struct WaitingQuery {
+    std::chrono::steady_clock::time_point until;
+    ucred peer;
+  };
+  std::map<int, WaitingQuery> waiting_queries_;  // by fd
   int legacy_listen_fd_ = -1;
   std::string legacy_socket_path_;
   legacy::LegacyVersion legacy_version_ = legacy::LegacyVersion::kV3;
@@ -135,8 +149,9 @@ class Server {
   std::string capture_dir_;  // empty: no captures
   std::chrono::steady_clock::time_point last_metrics_;
   ServerStats stats_;
-  // Symbolizes leak and anomaly sites for queries; mutable: only its caches change.
-  mutable Symbolizer symbolizer_;
+  // Symbolizes leak and anomaly sites for queries on a thread of its own:
+  // the loop never reads a module file. Mutable: only its caches change.
+  mutable BackgroundSymbolizer symbols_;
   std::uint64_t events_at_last_rate_ = 0;
   std::chrono::steady_clock::time_point last_rate_;
 };

@@ -15,26 +15,39 @@ const ModuleDescription* ModuleContaining(std::span<const ModuleDescription> mod
   return nullptr;
 }
 
+// The frame at `address` (as captured) as the module map alone tells it.
+SymbolizedFrame FrameIn(const ModuleDescription* module, std::uint64_t address) {
+  if (module == nullptr) return SymbolizedFrame{.address = address};
+  return SymbolizedFrame{.address = address, .module = module->path, .module_offset = address - module->base};
+}
+
+// A return address is the instruction after the call; the call ends at the byte before.
+std::uint64_t CodeOf(std::span<const std::uint64_t> stack, std::size_t i) { return i == 0 ? stack[i] : stack[i] - 1; }
+
 }  // namespace
+
+std::vector<SymbolizedFrame> ModuleFrames(std::span<const ModuleDescription> modules,
+                                          std::span<const std::uint64_t> stack) {
+  std::vector<SymbolizedFrame> frames;
+  frames.reserve(stack.size());
+  for (std::size_t i = 0; i < stack.size(); ++i) frames.push_back(FrameIn(ModuleContaining(modules, CodeOf(stack, i)), stack[i]));
+  return frames;
+}
 
 std::vector<SymbolizedFrame> Symbolizer::Symbolize(std::span<const ModuleDescription> modules,
                                                    std::span<const std::uint64_t> stack, std::optional<uid_t> reader) {
   std::vector<SymbolizedFrame> frames;
   frames.reserve(stack.size());
   for (std::size_t i = 0; i < stack.size(); ++i) {
-    const std::uint64_t address = stack[i];
-    // A return address is the instruction after the call; the call ends at the byte before.
-    const std::uint64_t code = i == 0 ? address : address - 1;
+    const std::uint64_t code = CodeOf(stack, i);
     const ModuleDescription* module = ModuleContaining(modules, code);
     if (module == nullptr) {
-      frames.push_back(SymbolizedFrame{.address = address});
+      frames.push_back(FrameIn(module, stack[i]));
       continue;
     }
     const OpenedFile& opened = FileOf(*module, reader);
-    const SymbolizedFrame unresolved{.address = address,
-                                     .module = module->path,
-                                     .module_offset = address - module->base,
-                                     .unread_module = opened.refusal};
+    SymbolizedFrame unresolved = FrameIn(module, stack[i]);
+    unresolved.unread_module = opened.refusal;
     ElfFile* file = opened.file.get();
     const std::vector<SourceFrame>* source = file != nullptr ? &FramesAt(*file, code - module->base) : nullptr;
     if (source == nullptr || source->empty()) {

@@ -13,7 +13,8 @@
 // so each is tried once; and the frames at every (file, address) looked up,
 // since the same return addresses recur across stacks.
 //
-// Not thread-safe: one Symbolizer per thread.
+// Not thread-safe: one Symbolizer per thread (background_symbolizer.h runs
+// one on a thread of its own for a server's event loop).
 #pragma once
 
 #include <sys/types.h>
@@ -30,24 +31,18 @@
 
 #include "event/record.h"
 #include "symbolize/elf_file.h"
+#include "symbolize/stack_symbols.h"
 
 namespace memledger {
 
-// The strings' {} lets designated initializers leave them out without
-// -Wmissing-field-initializers.
-struct SymbolizedFrame {
-  std::uint64_t address = 0;        // as captured
-  std::string function{};           // demangled; empty when unknown
-  std::string file{};               // source file path as in DWARF; empty when unknown
-  int line = 0;                     // 0 when unknown
-  bool inlined = false;             // this frame was inlined into the next (outer) one
-  std::string module{};             // the module's path ("" when no module covers the address)
-  std::uint64_t module_offset = 0;  // address - base (the ELF address)
-  std::string unread_module{};      // why the module's file was not read (OpenModuleFile's refusal), or ""
-  bool operator==(const SymbolizedFrame&) const = default;
-};
 
-class Symbolizer {
+// Frames of a stack as the module map alone tells them (module+offset, or
+// the bare address), without reading any file: what a report shows while the
+// files are still being read.
+std::vector<SymbolizedFrame> ModuleFrames(std::span<const ModuleDescription> modules,
+                                          std::span<const std::uint64_t> stack);
+
+class Symbolizer final : public StackSymbols {
  public:
   // One captured stack, innermost first; every frame but the innermost is a
   // return address, looked up one byte before (in the call). Inlined calls
@@ -58,6 +53,12 @@ class Symbolizer {
   std::vector<SymbolizedFrame> Symbolize(std::span<const ModuleDescription> modules,
                                          std::span<const std::uint64_t> stack,
                                          std::optional<uid_t> reader = std::nullopt);
+  // StackSymbols: always known (read now, on the calling thread).
+  std::optional<std::vector<SymbolizedFrame>> Frames(std::span<const ModuleDescription> modules,
+                                                     std::span<const std::uint64_t> stack,
+                                                     std::optional<uid_t> reader) override {
+    return Symbolize(modules, stack, reader);
+  }
 
  private:
   // A module's file, opened or not (file null: then refusal may say why).

@@ -3,6 +3,7 @@
 // is the text its LANGUAGE_FRAME record gave, in the native frames' form, in
 // the stack's order; one never described shows as its bare value.
 #include "report/stack_text.h"
+#include "symbolize/symbolizer.h"
 
 #include <gtest/gtest.h>
 

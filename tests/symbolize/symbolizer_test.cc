@@ -1,8 +1,10 @@
-// symbolizer_test.cc — Symbolizer and FormatFrame on stacks captured in this
-// process: return addresses recorded inside the fixture library, described by
+// symbolizer_test.cc — Symbolizer, BackgroundSymbolizer, ModuleFrames and
+// FormatFrame on stacks captured in this process: return addresses recorded inside the fixture library, described by
 // a module map read here with dl_iterate_phdr, as the client reads its own;
 // and modules a hostile process could declare (a FIFO, a file it cannot read).
 #include "symbolize/symbolizer.h"
+
+#include <poll.h>
 
 #include <elf.h>
 #include <gtest/gtest.h>
@@ -20,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "symbolize/background_symbolizer.h"
 #include "symbolize_fixture.h"
 
 namespace memledger {
@@ -114,6 +117,50 @@ TEST(Symbolizer, ReturnAddressResolvesToTheLineOfTheCall) {
 
   // Again, from the caches: the same frames.
   EXPECT_EQ(symbolizer.Symbolize({&fixture, 1}, StackOf(site)), frames);
+}
+
+TEST(ModuleFrames, TellModuleAndOffsetWithoutReadingAFile) {
+  FixtureCallSite site;
+  leaf_function(&site);
+  ModuleDescription fixture = LoadedModuleContaining(site.return_address);
+  fixture.path = "/nonexistent/libfixture.so";  // never opened
+  const std::vector<SymbolizedFrame> frames = ModuleFrames({&fixture, 1}, StackOf(site));
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[1], (SymbolizedFrame{.address = site.return_address,
+                                        .module = fixture.path,
+                                        .module_offset = site.return_address - fixture.base}));
+  EXPECT_EQ(ModuleFrames({}, StackOf(site))[0], SymbolizedFrame{.address = site.recorder});
+}
+
+// The caller never reads a file: a stack not read yet is "not yet" (and
+// queued once); the worker reads it and says so on ready_fd; then the frames
+// are the ones a Symbolizer gives.
+TEST(BackgroundSymbolizer, AnswersNotYetThenTheFramesItsThreadRead) {
+  FixtureCallSite site;
+  leaf_function(&site);
+  const ModuleDescription fixture = LoadedModuleContaining(site.return_address);
+  ASSERT_FALSE(fixture.path.empty());
+  BackgroundSymbolizer background;
+  EXPECT_TRUE(background.idle());
+  EXPECT_EQ(background.Frames({&fixture, 1}, StackOf(site), std::nullopt), std::nullopt);
+  EXPECT_EQ(background.Frames({&fixture, 1}, StackOf(site), std::nullopt), std::nullopt);  // asked once
+  EXPECT_EQ(background.misses(), 2u);
+
+  pollfd ready{.fd = background.ready_fd(), .events = POLLIN, .revents = 0};
+  ASSERT_EQ(poll(&ready, 1, 60'000), 1) << "the worker never read the stack";
+  background.TakeReady();
+  EXPECT_TRUE(background.idle());
+  Symbolizer symbolizer;
+  const auto frames = background.Frames({&fixture, 1}, StackOf(site), std::nullopt);
+  ASSERT_TRUE(frames.has_value());
+  EXPECT_EQ(*frames, symbolizer.Symbolize({&fixture, 1}, StackOf(site)));
+  EXPECT_EQ((*frames)[1].function, "leaf_function");
+  background.ResetMisses();
+  EXPECT_EQ(background.misses(), 0u);
+
+  // Another reader, or another module map, is another question.
+  EXPECT_EQ(background.Frames({&fixture, 1}, StackOf(site), getuid() + 1), std::nullopt);
+  EXPECT_EQ(background.Frames({}, StackOf(site), std::nullopt), std::nullopt);
 }
 
 TEST(Symbolizer, InlinedCallExpandsIntoOneFramePerFunction) {
