@@ -607,9 +607,16 @@ void Init() {
   const std::string path = g_config->socket.empty() ? DefaultSocketPath() : g_config->socket;
   // A capture file and the lifecycle log are written by the consumer in this process.
   if (!capture && !log && g_config->socket != "none") {
-    std::string reason;
-    g_server_fd = ConnectToServer(path, *g_ring, comm, kFirstWelcomeTimeout, &reason);
+    // No server at the default path is the usual embedded mode; at a path
+    // the user named it is a surprise worth a line.
+    std::string reason, absence;
+    g_server_fd = ConnectToServer(path, *g_ring, comm, kFirstWelcomeTimeout, &reason,
+                                  g_config->socket.empty() ? nullptr : &absence);
     if (!reason.empty()) std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", reason.c_str());
+    if (!absence.empty()) {
+      std::fprintf(stderr, "memledger: no server at MEMLEDGER_SOCKET=%s: %s; accounting in this process instead\n",
+                   path.c_str(), absence.c_str());
+    }
   }
   if (g_server_fd >= 0) {
     g_watcher_wake = eventfd(0, EFD_CLOEXEC);
