@@ -710,12 +710,14 @@ void Shutdown() {
   if (const LifecycleLog* log = consumer->log(); log != nullptr && g_config->exit_report) {
     std::fprintf(stderr, "memledger: lifecycle log written to %s\n", log->path().c_str());
   }
+  // A failed capture was said when it failed; here, beside the books, which
+  // file they are not whole in. Under `memledger run` the run names the files.
   if (const CaptureWriter* capture = consumer->capture(); capture != nullptr && g_config->exit_report) {
-    // A failed capture was said when it failed; here, beside the books, which file they are not whole in.
+    const std::string file = g_config->output_placed_by_run ? std::string() : " " + capture->path();
     if (!consumer->capture_error().empty()) {
-      std::fprintf(stderr, "memledger: the capture %s is incomplete (writing it failed); these books are whole\n",
-                   capture->path().c_str());
-    } else {
+      std::fprintf(stderr, "memledger: the capture%s is incomplete (writing it failed); these books are whole\n",
+                   file.c_str());
+    } else if (!g_config->output_placed_by_run) {
       std::fprintf(stderr, "memledger: capture written to %s\n", capture->path().c_str());
     }
   }

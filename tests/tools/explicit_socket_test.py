@@ -11,17 +11,14 @@ usage: explicit_socket_test.py BIN_DIR
 """
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
 import tempfile
 
-from checks import Checker
+from checks import Checker, check_exit_report
 
 BOUND = 300  # seconds; a leaky run takes well under one
-# A row of the exit report's table: type, live, peak, capacity, allocs, frees, leaked, leaked size.
-ROW = re.compile(r"^  (\w+) +\S+ \S+ +\S+ \S+ +\S+ \S+ +(\d+) +(\d+) +(\d+) +\S+ \S+$")
 
 
 def clean_env(**extra):
@@ -31,18 +28,8 @@ def clean_env(**extra):
 
 
 def check_books(check, what, stderr, truth_path):
-    """The exit report's allocs, frees and leaked buffers per type equal the truth's."""
     with open(truth_path) as f:
-        truth = json.load(f)
-    rows = {m.group(1): (int(m.group(2)), int(m.group(3)), int(m.group(4)))
-            for m in (ROW.match(line) for line in stderr.splitlines()) if m}
-    check.expect(f"{what}: allocs", sum(r[0] for r in rows.values()), truth["allocs"])
-    check.expect(f"{what}: frees", sum(r[1] for r in rows.values()), truth["frees"])
-    for device in truth["devices"]:
-        for type_name, live in device["types"].items():
-            check.expect(f"{what}: {type_name} leaked buffers", rows.get(type_name, (0, 0, 0))[2],
-                         live["live_buffers"])
-    check.true(f"{what}: no anomalies", "anomalies: none" in stderr, stderr[-2000:])
+        check_exit_report(check, what, stderr, json.load(f))
 
 
 def run_sim(bin_dir, work, name, env):
