@@ -25,6 +25,10 @@ inline constexpr std::uint32_t kMaxDescriptionBytes = 64 << 10;
 // Chunk flags (version 2 on; version 1 wrote 0).
 inline constexpr std::uint32_t kChunkCarriedOver = 1;  // books handed over, not events (carry_over.h)
 inline constexpr std::uint32_t kKnownChunkFlags = kChunkCarriedOver;
+// A chunk header alone (no body, slot_count 0), the file's last: its writer
+// could not write the rest (a full disk) and stopped there. first_seq: the
+// first record missing; reserved: the write's errno (Linux numbering).
+inline constexpr std::uint32_t kChunkWriteFailed = 2;
 
 struct CaptureFileHeader {
   char magic[8];

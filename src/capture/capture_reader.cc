@@ -104,6 +104,10 @@ bool CaptureReader::NextChunk(std::vector<Event>* slots, std::uint32_t* flags) {
   if (got == 0 && std::feof(file_)) return false;  // a clean end
   if (got != sizeof(header)) return Fail("a chunk header is incomplete");
   if (header.magic != kChunkMagic) return Fail("bad chunk magic");
+  if (header.flags == kChunkWriteFailed && info_.version >= 2 && header.slot_count == 0) {
+    write_error_ = header.reserved != 0 ? static_cast<int>(header.reserved) : EIO;
+    return Fail(std::string("its writer could not write the rest (") + std::strerror(write_error_) + ")");
+  }
   if (header.codec != kCodecZstd) return Fail("unknown chunk codec " + std::to_string(header.codec));
   if ((header.flags & ~kKnownChunkFlags) != 0 || (info_.version == 1 && header.flags != 0)) {
     return Fail("unknown chunk flags " + std::to_string(header.flags));

@@ -56,6 +56,9 @@ class CaptureReader {
   // Records before the first chunk of the stream (its first sequence number
   // less one): 0 for a stream read from its start. Known once that chunk is read.
   std::uint64_t missing_at_start() const { return missing_at_start_; }
+  // The errno with which the writer said it could not write the rest (a
+  // write-failed marker, capture_format.h); 0 when the file does not say so.
+  int write_error() const { return write_error_; }
 
  private:
   CaptureReader(std::FILE* file, std::string path, std::uint64_t file_bytes);
@@ -72,6 +75,7 @@ class CaptureReader {
   std::uint64_t chunks_ = 0;
   std::uint64_t next_seq_ = 0;  // the sequence number the next stream chunk starts at; 0: none read yet
   std::uint64_t missing_at_start_ = 0;
+  int write_error_ = 0;
   std::string problem_;
   std::vector<char> compressed_;
 };

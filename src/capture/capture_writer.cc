@@ -1,6 +1,8 @@
 // capture_writer.cc — see capture_writer.h.
 #include "capture/capture_writer.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -12,12 +14,32 @@
 namespace memledger {
 namespace {
 constexpr int kZstdLevel = 3;
+
+// Writes all of `bytes` at `offset`; false with errno set when it cannot.
+bool WriteAllAt(int fd, const char* bytes, std::size_t size, std::uint64_t offset) {
+  while (size != 0) {
+    const ssize_t n = pwrite(fd, bytes, size, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;
+      return false;
+    }
+    bytes += n;
+    size -= static_cast<std::size_t>(n);
+    offset += static_cast<std::uint64_t>(n);
+  }
+  return true;
 }
+
+std::string WriteError(const std::string& path, int error) {
+  return "cannot write capture file " + path + ": " + std::strerror(error);
+}
+}  // namespace
 
 std::unique_ptr<CaptureWriter> CaptureWriter::Open(const std::string& path, const CaptureStart& start,
                                                    std::string* error) {
-  std::FILE* file = std::fopen(path.c_str(), "wbe");
-  if (file == nullptr) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
     *error = "cannot create capture file " + path + ": " + std::strerror(errno);
     return nullptr;
   }
@@ -30,20 +52,21 @@ std::unique_ptr<CaptureWriter> CaptureWriter::Open(const std::string& path, cons
   header.pid = start.pid;
   header.start_unix_ns = start.start_unix_ns;
   std::strncpy(header.comm, start.comm.c_str(), sizeof(header.comm) - 1);
-  if (std::fwrite(&header, sizeof(header), 1, file) != 1 ||
-      std::fwrite(description.data(), 1, description.size(), file) != description.size() ||
-      std::fflush(file) != 0) {  // a file whose writer dies at once still opens
-    *error = "cannot write capture file " + path + ": " + std::strerror(errno);
-    std::fclose(file);
+  std::string head(reinterpret_cast<const char*>(&header), sizeof(header));
+  head += description;
+  // Written at once: a file whose writer dies right after still opens.
+  if (!WriteAllAt(fd, head.data(), head.size(), 0)) {
+    *error = WriteError(path, errno);
+    [[maybe_unused]] const int ignored = ftruncate(fd, 0);  // nothing half-written is left to misread
+    close(fd);
     return nullptr;
   }
-  auto writer = std::unique_ptr<CaptureWriter>(new CaptureWriter(file, path));
-  writer->bytes_written_ = header.header_bytes;
+  auto writer = std::unique_ptr<CaptureWriter>(new CaptureWriter(fd, path));
+  writer->bytes_written_ = head.size();
   return writer;
 }
 
-CaptureWriter::CaptureWriter(std::FILE* file, std::string path)
-    : file_(file), path_(std::move(path)), zstd_(ZSTD_createCCtx()) {
+CaptureWriter::CaptureWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)), zstd_(ZSTD_createCCtx()) {
   // pending_ grows with the chunk (to kMaxChunkSlots): a writer of a short
   // stream — a server's many small sessions — keeps only what it holds.
   ZSTD_CCtx_setParameter(zstd_, ZSTD_c_compressionLevel, kZstdLevel);
@@ -57,15 +80,16 @@ CaptureWriter::~CaptureWriter() {
 }
 
 void CaptureWriter::Append(std::span<const Event> slots) {
+  if (failed()) return;
   for (const Event& slot : slots) {
     pending_.push_back(slot);
-    if (pending_.size() == kMaxChunkSlots) WriteChunk();
+    if (pending_.size() == kMaxChunkSlots && !WriteChunk()) return;
   }
 }
 
 void CaptureWriter::AppendCarriedOver(std::span<const Event> slots) {
   WriteChunk();
-  for (std::size_t at = 0; at < slots.size(); at += kMaxChunkSlots) {
+  for (std::size_t at = 0; at < slots.size() && !failed(); at += kMaxChunkSlots) {
     const auto part = slots.subspan(at, std::min<std::size_t>(kMaxChunkSlots, slots.size() - at));
     pending_.assign(part.begin(), part.end());
     WriteChunk(kChunkCarriedOver);
@@ -73,37 +97,51 @@ void CaptureWriter::AppendCarriedOver(std::span<const Event> slots) {
 }
 
 bool CaptureWriter::WriteChunk(std::uint32_t flags) {
-  if (pending_.empty() || file_ == nullptr) return !failed_;
+  if (failed() || fd_ < 0) pending_.clear();
+  if (pending_.empty()) return !failed();
   const std::size_t raw_bytes = pending_.size() * sizeof(Event);
-  compressed_.resize(ZSTD_compressBound(raw_bytes));
-  const std::size_t n = ZSTD_compress2(zstd_, compressed_.data(), compressed_.size(), pending_.data(), raw_bytes);
+  compressed_.resize(sizeof(ChunkHeader) + ZSTD_compressBound(raw_bytes));
+  const std::size_t n = ZSTD_compress2(zstd_, compressed_.data() + sizeof(ChunkHeader),
+                                       compressed_.size() - sizeof(ChunkHeader), pending_.data(), raw_bytes);
+  const std::uint64_t first_seq = pending_.front().seq;
   if (ZSTD_isError(n) || n > kMaxChunkCompressedBytes) {
-    failed_ = true;
+    Fail(ENOMEM, first_seq);
     return false;
   }
   const ChunkHeader header{kChunkMagic, kCodecZstd, static_cast<std::uint32_t>(n),
-                           static_cast<std::uint32_t>(pending_.size()), pending_.front().seq, flags, 0};
-  if (std::fwrite(&header, sizeof(header), 1, file_) != 1 || std::fwrite(compressed_.data(), 1, n, file_) != n) {
-    failed_ = true;
+                           static_cast<std::uint32_t>(pending_.size()), first_seq, flags, 0};
+  std::memcpy(compressed_.data(), &header, sizeof(header));
+  pending_.clear();
+  if (!WriteAllAt(fd_, compressed_.data(), sizeof(header) + n, bytes_written_)) {
+    Fail(errno, first_seq);
+    return false;
   }
   bytes_written_ += sizeof(header) + n;
-  pending_.clear();
-  return !failed_;
+  return true;
 }
 
-bool CaptureWriter::Flush() {
-  WriteChunk();
-  if (file_ != nullptr && std::fflush(file_) != 0) failed_ = true;
-  return !failed_;
+void CaptureWriter::Fail(int error, std::uint64_t first_missing_seq) {
+  error_ = WriteError(path_, error);
+  // What a failed write left past the last whole chunk goes; the space it
+  // frees is what the marker needs.
+  if (ftruncate(fd_, static_cast<off_t>(bytes_written_)) != 0) return;
+  const ChunkHeader marker{kChunkMagic, kCodecZstd, 0, 0, first_missing_seq, kChunkWriteFailed,
+                           static_cast<std::uint32_t>(error)};
+  if (!WriteAllAt(fd_, reinterpret_cast<const char*>(&marker), sizeof(marker), bytes_written_)) {
+    [[maybe_unused]] const int ignored = ftruncate(fd_, static_cast<off_t>(bytes_written_));
+  }
 }
+
+bool CaptureWriter::Flush() { return WriteChunk(); }
 
 bool CaptureWriter::Close(std::string* error) {
-  if (file_ == nullptr) return !failed_;
-  Flush();
-  if (std::fclose(file_) != 0) failed_ = true;
-  file_ = nullptr;
-  if (failed_) *error = "writing capture file " + path_ + " failed: the file may be incomplete";
-  return !failed_;
+  if (fd_ >= 0) {
+    WriteChunk();
+    if (close(fd_) != 0 && !failed()) error_ = WriteError(path_, errno);
+    fd_ = -1;
+  }
+  if (failed()) *error = error_ + "; the file ends where writing failed";
+  return !failed();
 }
 
 }  // namespace memledger

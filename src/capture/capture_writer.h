@@ -3,11 +3,16 @@
 // crash loses at most the chunk in memory. The file begins with the fixed
 // header and the description (capture_description.h).
 //
+// A write that fails (a full disk) ends the file: it is cut back to its
+// last whole chunk, a write-failed marker (capture_format.h) is appended
+// when there is room for its 32 bytes, so that readers tell "its writer
+// could not write the rest" from "its process was killed", and nothing
+// more is written; failed() and error() say so from then on.
+//
 // Not thread-safe: one writer thread (the consumer).
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <span>
 #include <string>
@@ -30,7 +35,9 @@ struct CaptureStart {
 
 class CaptureWriter {
  public:
-  // Opens (truncates) `path`. Returns nullptr and sets *error on failure.
+  // Opens (truncates) `path` and writes the header. Returns nullptr and sets
+  // *error (the path and strerror) on failure, leaving an empty file when
+  // the header could not be written.
   static std::unique_ptr<CaptureWriter> Open(const std::string& path, const CaptureStart& start, std::string* error);
   ~CaptureWriter();
   CaptureWriter(const CaptureWriter&) = delete;
@@ -40,24 +47,32 @@ class CaptureWriter {
   // Writes `slots` (a carried-over stream, carry_over.h) as a chunk of its
   // own, flagged so that a replay books them as carried over.
   void AppendCarriedOver(std::span<const Event> slots);
-  // Writes the pending chunk and flushes the file. False after a write error.
+  // Writes the pending chunk. False once a write failed.
   bool Flush();
-  // Flushes and closes; reports a write error.
+  // Writes the pending chunk and closes; false (and *error) when the file
+  // is incomplete.
   bool Close(std::string* error);
   const std::string& path() const { return path_; }
+  // The file's length up to its last whole chunk.
   std::uint64_t bytes_written() const { return bytes_written_; }
+  bool failed() const { return !error_.empty(); }
+  // Why the file is incomplete: "cannot write capture file PATH: strerror"; empty while it is whole.
+  const std::string& error() const { return error_; }
 
  private:
-  CaptureWriter(std::FILE* file, std::string path);
+  CaptureWriter(int fd, std::string path);
   bool WriteChunk(std::uint32_t flags = 0);
+  // Ends the file at its last whole chunk with the write-failed marker
+  // (room permitting) for the records from `first_missing_seq` on.
+  void Fail(int error, std::uint64_t first_missing_seq);
 
-  std::FILE* file_;
+  int fd_;
   std::string path_;
   ZSTD_CCtx_s* zstd_;
   std::vector<Event> pending_;
   std::vector<char> compressed_;
   std::uint64_t bytes_written_ = 0;
-  bool failed_ = false;
+  std::string error_;
 };
 
 }  // namespace memledger

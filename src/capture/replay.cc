@@ -47,6 +47,7 @@ ReplayResult ReplayCapture(const std::string& path, Ledger& ledger, const Replay
   result.stopped = stream.stopped();
   result.records = stream.records();
   result.problem = reader->problem();
+  result.write_error = reader->write_error();
   if (missing_start != 0) {
     result.problem = "the capture's first " + std::to_string(missing_start) +
                      " records are missing: its books begin part-way" +

@@ -35,6 +35,7 @@ struct ReplayResult {
   ProcessIndex process{};
   std::uint64_t records = 0;
   bool clean_end = false; // the capture holds the process's end record
+  int write_error = 0;    // its writer said it could not write the rest (errno; problem says so)
   bool stopped = false;   // options.stop_before ended the replay
   std::uint64_t file_bytes = 0;
   AssemblerErrors stream_errors;

@@ -23,6 +23,15 @@
 // Fork policy: a forked child does not track (it would write into its
 // parent's ring); a child that execs starts fresh and tracks when MEMLEDGER=1
 // is in its environment. MEMLEDGER_OUTPUT may contain %p for the pid.
+// A child forked while another thread held one of this file's locks must
+// never wait for it (that thread does not exist in the child), so: the
+// fork handlers (installed at load, whether tracking is on or off) turn
+// tracking off in the child before fork() returns there, and every hook
+// checks the state before it takes any lock — so in a child no hook takes
+// one, but for g_names_mutex in memledger_register_pool (pool ids are the
+// same contract with tracking off), which fork takes in the parent before
+// it forks and releases on both sides, so the child's copy of the pool
+// table is whole and its lock free.
 //
 // Hot path (alloc/free/cb/kernel): no lock, no allocation: one acquire load of
 // the state, one ring claim (a relaxed fetch_add), one 64-byte copy, one
@@ -383,7 +392,14 @@ void TurnOff() {
   __atomic_store_n(&memledger_hooks_active, 0, __ATOMIC_RELAXED);
 }
 
-void ChildAfterFork() { TurnOff(); }
+// The fork handlers (pthread_atfork; see "Fork policy" above). Lock order:
+// nothing else is held when fork takes g_names_mutex (a hook never forks).
+void BeforeFork() { g_names_mutex.lock(); }
+void ParentAfterFork() { g_names_mutex.unlock(); }
+void ChildAfterFork() {
+  TurnOff();
+  g_names_mutex.unlock();  // the child's only thread is the one that took it
+}
 
 // The names this process has declared as slot streams: what a consumer
 // taking the ring over part-way needs first. Apart, the devices open now: a
@@ -591,9 +607,16 @@ void Init() {
   const std::string path = g_config->socket.empty() ? DefaultSocketPath() : g_config->socket;
   // A capture file and the lifecycle log are written by the consumer in this process.
   if (!capture && !log && g_config->socket != "none") {
-    std::string reason;
-    g_server_fd = ConnectToServer(path, *g_ring, comm, kFirstWelcomeTimeout, &reason);
+    // No server at the default path is the usual embedded mode; at a path
+    // the user named it is a surprise worth a line.
+    std::string reason, absence;
+    g_server_fd = ConnectToServer(path, *g_ring, comm, kFirstWelcomeTimeout, &reason,
+                                  g_config->socket.empty() ? nullptr : &absence);
     if (!reason.empty()) std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", reason.c_str());
+    if (!absence.empty()) {
+      std::fprintf(stderr, "memledger: no server at MEMLEDGER_SOCKET=%s: %s; accounting in this process instead\n",
+                   path.c_str(), absence.c_str());
+    }
   }
   if (g_server_fd >= 0) {
     g_watcher_wake = eventfd(0, EFD_CLOEXEC);
@@ -607,7 +630,6 @@ void Init() {
                                           std::move(log)),
                      std::memory_order_release);
   }
-  pthread_atfork(nullptr, nullptr, ChildAfterFork);
   // Release: pairs with the acquire load in Active().
   g_hook.state.store(kOn, std::memory_order_release);
 }
@@ -688,16 +710,23 @@ void Shutdown() {
   if (const LifecycleLog* log = consumer->log(); log != nullptr && g_config->exit_report) {
     std::fprintf(stderr, "memledger: lifecycle log written to %s\n", log->path().c_str());
   }
-  if (const CaptureWriter* capture = consumer->capture()) {
+  // A failed capture was said when it failed; here, beside the books, which
+  // file they are not whole in. Under `memledger run` the run names the files.
+  if (const CaptureWriter* capture = consumer->capture(); capture != nullptr && g_config->exit_report) {
+    const std::string file = g_config->output_placed_by_run ? std::string() : " " + capture->path();
     if (!consumer->capture_error().empty()) {
-      std::fprintf(stderr, "memledger: %s\n", consumer->capture_error().c_str());
-    } else if (g_config->exit_report) {
+      std::fprintf(stderr, "memledger: the capture%s is incomplete (writing it failed); these books are whole\n",
+                   file.c_str());
+    } else if (!g_config->output_placed_by_run) {
       std::fprintf(stderr, "memledger: capture written to %s\n", capture->path().c_str());
     }
   }
 }
 
-__attribute__((constructor)) void InitAtLoad() { Active(); }
+__attribute__((constructor)) void InitAtLoad() {
+  pthread_atfork(BeforeFork, ParentAfterFork, ChildAfterFork);
+  Active();
+}
 __attribute__((destructor)) void ShutdownAtUnload() { Shutdown(); }
 
 // The first max_bytes bytes of `name` at most, cut on a UTF-8 character
@@ -789,6 +818,8 @@ MEMLEDGER_API void memledger_tag_pop(void) {
 }
 
 MEMLEDGER_API int memledger_register_pool(const char* name) {
+  // Decided before the lock; off (a forked child), no lock but g_names_mutex ("Fork policy").
+  const bool active = Active();
   const std::string key = BoundedName(name);
   std::lock_guard lock(g_names_mutex);
   if (g_pool_ids == nullptr) g_pool_ids = new std::unordered_map<std::string, int>();
@@ -797,8 +828,10 @@ MEMLEDGER_API int memledger_register_pool(const char* name) {
   const int id = MEMLEDGER_FIRST_POOL + static_cast<int>(g_pool_ids->size());
   if (id >= MEMLEDGER_MAX_TYPES) return -1;
   g_pool_ids->emplace(key, id);
-  UpdateDeclared([&](DeclaredNamesCopy& declared) { declared.pools[id] = key; });
-  if (Active()) EmitWithPayload(MakeEvent(EventKind::kPool, 0, static_cast<std::uint8_t>(id), 0, 0, 0), key);
+  if (active) {
+    UpdateDeclared([&](DeclaredNamesCopy& declared) { declared.pools[id] = key; });
+    EmitWithPayload(MakeEvent(EventKind::kPool, 0, static_cast<std::uint8_t>(id), 0, 0, 0), key);
+  }
   return id;
 }
 
@@ -810,6 +843,7 @@ MEMLEDGER_API int memledger_set_stack_depth(int depth) {
 }
 
 MEMLEDGER_API void memledger_set_frame_provider(memledger_frame_provider frames, const void* interpreter) {
+  if (!Active()) return;  // no stacks to give frames to
   const FrameProvider* provider = nullptr;
   if (frames != nullptr) {
     provider = new FrameProvider{frames, CodeRangeOf(reinterpret_cast<const void*>(frames)),

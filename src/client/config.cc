@@ -57,6 +57,7 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
     }
   }
   if (const char* v = env("MEMLEDGER_OUTPUT")) config.output = v;
+  if (const char* v = env("MEMLEDGER_OUTPUT_BY_RUN")) config.output_placed_by_run = ParseBool(v).value_or(false);
   if (const char* v = env("MEMLEDGER_SOCKET")) config.socket = v;
   if (const char* v = env("MEMLEDGER_RING_SIZE")) {
     const auto bytes = ParseBytes(v);

@@ -23,6 +23,9 @@ inline constexpr std::uint32_t kDefaultStackDepth = 32;
 struct ClientConfig {
   bool enabled = false;        // MEMLEDGER=1 (alias TT_ALLOC_TRACKING_ENABLED=1)
   std::string output;          // MEMLEDGER_OUTPUT: capture file path; empty: none
+  // MEMLEDGER_OUTPUT_BY_RUN=1 (set by `memledger run`): `output` is the
+  // run's private place, and the run says where it puts the file.
+  bool output_placed_by_run = false;
   std::uint64_t ring_slots = 1 << 19;  // MEMLEDGER_RING_SIZE (bytes, K/M/G suffixes)
   OnFull on_full = OnFull::kBlock;     // MEMLEDGER_ON_FULL=block|drop
   bool exit_report = true;     // MEMLEDGER_REPORT=0 silences the exit report

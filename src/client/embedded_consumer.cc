@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <vector>
 
 #include "client/quiet_thread.h"
@@ -82,7 +83,17 @@ bool EmbeddedConsumer::TakePause() {
 
 void EmbeddedConsumer::Apply(std::span<Event> batch) {
   const std::size_t used = stream_.Apply(ledger_, batch, MonotonicNs());
-  if (capture_) capture_->Append(batch.first(used));
+  if (capture_) {
+    capture_->Append(batch.first(used));
+    SayIfCaptureFailed();
+  }
+}
+
+void EmbeddedConsumer::SayIfCaptureFailed() {
+  if (!capture_->failed() || capture_failure_said_) return;
+  capture_failure_said_ = true;
+  std::fprintf(stderr, "memledger: %s; the capture ends there, incomplete, and accounting goes on in this process\n",
+               capture_->error().c_str());
 }
 
 void EmbeddedConsumer::Run() {
@@ -107,6 +118,7 @@ void EmbeddedConsumer::Run() {
       if (now - stop_seen > kShutdownGrace) consumer_.AbandonPending();
     } else if (capture_ && now - last_flush > kCaptureFlushInterval) {
       capture_->Flush();
+      SayIfCaptureFailed();
       last_flush = now;
     }
     consumer_.WaitForData(stop_requested_.load(std::memory_order_relaxed) ? kIdleSleep / 10 : kIdleSleep);
@@ -116,7 +128,10 @@ void EmbeddedConsumer::Run() {
   ledger_.NoteDropped(stream_.process(), consumer_.dropped());
   if (!stream_.ended()) ledger_.EndProcess(stream_.process(), ProcessState::kExited, 0);
   consumer_.MarkProcessed();
-  if (capture_) capture_->Close(&capture_error_);
+  if (capture_) {
+    capture_->Close(&capture_error_);
+    SayIfCaptureFailed();
+  }
 }
 
 }  // namespace memledger

@@ -1,6 +1,8 @@
 // embedded_consumer.h — the in-process consumer used when no server is
 // reachable: one thread drains this process's ring into a Ledger and streams
-// the slots into a capture file (when one is configured).
+// the slots into a capture file (when one is configured). A capture that
+// cannot be written (a full disk) is said on stderr at once, one line, and
+// ends there; the books go on whole in the ledger here.
 //
 // It may start part-way through the ring (its server went away: a Takeover)
 // and may hand the ring back part-way (its server returned): it pauses at a
@@ -67,7 +69,8 @@ class EmbeddedConsumer {
   ProcessIndex process() const { return stream_.process(); }
   // Records applied from the ring (not counting the takeover's).
   std::uint64_t records() const { return stream_.records(); }
-  // Set after Stop() when the capture could not be written completely.
+  // Set after Stop() when the capture could not be written completely
+  // (already said on stderr when it happened).
   const std::string& capture_error() const { return capture_error_; }
   const CaptureWriter* capture() const { return capture_.get(); }
   const LifecycleLog* log() const { return log_.get(); }
@@ -80,6 +83,8 @@ class EmbeddedConsumer {
   void Apply(std::span<Event> batch);
   // In the drain thread, when it has caught up: true when a pause was asked for and is taken.
   bool TakePause();
+  // In the drain thread: the first time the capture fails, one line on stderr.
+  void SayIfCaptureFailed();
 
   RingConsumer consumer_;
   Ledger ledger_;
@@ -87,6 +92,7 @@ class EmbeddedConsumer {
   std::unique_ptr<CaptureWriter> capture_;
   std::unique_ptr<LifecycleLog> log_;
   std::string capture_error_;
+  bool capture_failure_said_ = false;  // drain thread only
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> pause_requested_{false};
   std::mutex pause_mutex_;  // guards paused_ and the pause_requested_ decision

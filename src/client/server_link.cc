@@ -3,10 +3,13 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -20,19 +23,47 @@ namespace {
 constexpr auto kAcceptedWelcomeTimeout = std::chrono::milliseconds(1000);
 // How often a watch that saw producers wait looks again.
 constexpr auto kStallCheckInterval = std::chrono::milliseconds(5);
+
+// What is at `path` instead of a server, given the connection's errno.
+std::string NoServerAt(const std::string& path, int connect_error) {
+  constexpr std::size_t kMaxSocketPath = sizeof(sockaddr_un::sun_path) - 1;
+  if (path.size() > kMaxSocketPath) {
+    return "the path is " + std::to_string(path.size()) + " bytes long, and a socket's may be at most " +
+           std::to_string(kMaxSocketPath);
+  }
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0) {
+    return errno == ENOENT ? "nothing is there (no `memledger serve --socket` on that path)"
+                           : std::string("cannot look at it: ") + std::strerror(errno);
+  }
+  if (S_ISDIR(st.st_mode)) return "it is a directory, not a socket";
+  if (S_ISREG(st.st_mode)) return "it is a regular file, not a socket";
+  if (!S_ISSOCK(st.st_mode)) return "it is not a socket";
+  if (connect_error == ECONNREFUSED) return "no server listens on that socket (its server exited)";
+  return std::string("cannot connect to it: ") + std::strerror(connect_error);
 }
 
-int ConnectServerSocket(const std::string& path) {
+// ConnectTrustedServer; a refusal is said on stderr, once per process (the
+// watcher tries again every few seconds). When no server answers there and
+// `absence` is given, *absence says what is there instead.
+int Connect(const std::string& path, std::string* absence) {
   std::string refusal;
   const int fd = ConnectTrustedServer(path, &refusal);
-  // Once per process: the watcher tries again every few seconds.
+  const int connect_error = errno;
   static std::atomic_flag warned = ATOMIC_FLAG_INIT;
-  if (!refusal.empty() && !warned.test_and_set(std::memory_order_relaxed)) {
-    std::fprintf(stderr, "memledger: %s; accounting in this process instead\n",
-                 refusal.c_str());
+  if (!refusal.empty()) {
+    if (!warned.test_and_set(std::memory_order_relaxed)) {
+      std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", refusal.c_str());
+    }
+  } else if (fd < 0 && absence != nullptr) {
+    *absence = NoServerAt(path, connect_error);
   }
   return fd;
 }
+
+}  // namespace
+
+int ConnectServerSocket(const std::string& path) { return Connect(path, nullptr); }
 
 int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std::string& comm,
                      const ResumeState* resume, std::chrono::milliseconds accept_timeout, std::string* reason) {
@@ -88,10 +119,10 @@ int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std
 }
 
 int ConnectToServer(const std::string& path, EventRing& ring, const std::string& comm,
-                    std::chrono::milliseconds accept_timeout, std::string* reason) {
+                    std::chrono::milliseconds accept_timeout, std::string* reason, std::string* absence) {
   reason->clear();
-  const int fd = ConnectServerSocket(path);
-  if (fd < 0) return -1;  // no server there: embedded mode, silently
+  const int fd = Connect(path, absence);
+  if (fd < 0) return -1;  // no server there: embedded mode (said when *absence was asked for)
   return HandRingToServer(fd, path, ring, comm, nullptr, accept_timeout, reason);
 }
 

@@ -37,9 +37,12 @@ struct ResumeState {
 int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std::string& comm,
                      const ResumeState* resume, std::chrono::milliseconds accept_timeout, std::string* reason);
 
-// Both of the above: -1 with *reason empty when no server answers at `path`.
+// Both of the above: -1 with *reason empty when no server answers at `path`;
+// then *absence (when given) says what is at `path` instead — nothing, a
+// regular file, a directory, a socket no server listens on, a path too long
+// for a socket — for a caller that was told to expect a server there.
 int ConnectToServer(const std::string& path, EventRing& ring, const std::string& comm,
-                    std::chrono::milliseconds accept_timeout, std::string* reason);
+                    std::chrono::milliseconds accept_timeout, std::string* reason, std::string* absence = nullptr);
 
 enum class ServerWatch {
   kHungUp,   // the server closed the connection (it exited, or released the ring)

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <cerrno>
@@ -22,6 +21,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "capture/capture_file_name.h"
 #include "event/json_text.h"
 #include "ledger/carry_over.h"
 #include "report/summary_json.h"
@@ -561,11 +561,8 @@ std::unique_ptr<CaptureWriter> Server::OpenCapture(const ucred& peer, const std:
                                           .records_elsewhere = hello.records_elsewhere,
                                           .missed_frees = hello.missed_frees};
   }
-  // The name is the kernel's comm, which the process chose: keep it to a safe alphabet.
-  std::string name;
-  for (const char c : comm) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
   const std::string path =
-      fmt::format("{}/{}.{}.{}.mlcap", capture_dir_, name.empty() ? "process" : name, peer.pid, unix_ns / 1'000'000);
+      fmt::format("{}/{}.{}.{}.mlcap", capture_dir_, CommForFileName(comm), peer.pid, unix_ns / 1'000'000);
   std::string error;
   auto capture = CaptureWriter::Open(path, start, &error);
   if (!capture) {

@@ -1,10 +1,14 @@
 // capture_test.cc — the capture file: writer and reader round trip over
 // several zstd chunks, a file cut anywhere keeps exactly its whole chunks and
 // says where it was cut, damaged chunks stop the reader with a clear problem,
-// and headers this build does not understand are refused
+// and headers this build does not understand are refused; a writer that
+// cannot write all ends the file at its last whole chunk and says why
 // (src/capture/capture_writer.h, capture_reader.h, capture_format.h).
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 
+#include <cerrno>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -150,6 +154,97 @@ TEST(Capture, WriterReportsAPathItCannotCreate) {
   const std::string path = dir.File("no/such/dir/x.mlcap");
   EXPECT_EQ(CaptureWriter::Open(path, CaptureStart{1, "x", 0, {}}, &error), nullptr);
   EXPECT_NE(error.find(path), std::string::npos) << error;
+}
+
+// --- a writer that cannot write all (a full disk) -------------------------------
+
+// The file may grow to `limit` bytes (RLIMIT_FSIZE; writes past it fail with
+// EFBIG as a full disk fails with ENOSPC) while this object lives.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t limit) {
+    getrlimit(RLIMIT_FSIZE, &saved_);
+    previous_ = signal(SIGXFSZ, SIG_IGN);
+    const rlimit lowered{limit, saved_.rlim_max};
+    EXPECT_EQ(setrlimit(RLIMIT_FSIZE, &lowered), 0);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &saved_);
+    signal(SIGXFSZ, previous_);
+  }
+
+ private:
+  rlimit saved_{};
+  sighandler_t previous_ = SIG_DFL;
+};
+
+TEST(Capture, FailedWriteEndsTheFileAtItsLastWholeChunkAndSaysWhy) {
+  ScratchDir dir;
+  const std::string path = dir.File("full.mlcap");
+  std::string error;
+  auto writer = CaptureWriter::Open(path, CaptureStart{kTestPid, "trainer", kTestStartNs, {}}, &error);
+  ASSERT_NE(writer, nullptr) << error;
+  const std::vector<Event> first = NoisySlots(100);
+  writer->Append(first);
+  ASSERT_TRUE(writer->Flush());
+  const std::uint64_t whole = writer->bytes_written();
+  {
+    // Room for half of the next chunk and more than the marker's 32 bytes.
+    FileSizeLimit limit(whole + 2000);
+    std::vector<Event> more = NoisySlots(300);
+    for (std::size_t i = 0; i < more.size(); ++i) more[i].seq = first.size() + i + 1;
+    writer->Append(more);
+    EXPECT_FALSE(writer->Flush());
+    EXPECT_TRUE(writer->failed());
+    EXPECT_EQ(writer->error(), "cannot write capture file " + path + ": " + std::strerror(EFBIG));
+    writer->Append(NoisySlots(10));  // nothing more is written
+    EXPECT_FALSE(writer->Close(&error));
+  }
+  EXPECT_NE(error.find(std::strerror(EFBIG)), std::string::npos) << error;
+  EXPECT_EQ(std::filesystem::file_size(path), whole + sizeof(ChunkHeader)) << "the whole chunks and the marker";
+
+  std::string open_error;
+  auto reader = CaptureReader::Open(path, &open_error);
+  ASSERT_NE(reader, nullptr) << open_error;
+  std::vector<Event> chunk;
+  ASSERT_TRUE(reader->NextChunk(&chunk));
+  EXPECT_TRUE(SameSlots(chunk, first, first.size()));
+  EXPECT_FALSE(reader->NextChunk(&chunk));
+  EXPECT_EQ(reader->write_error(), EFBIG);
+  EXPECT_NE(reader->problem().find(std::string("its writer could not write the rest (") + std::strerror(EFBIG) + ")"),
+            std::string::npos)
+      << reader->problem();
+}
+
+TEST(Capture, FailedWriteWithoutRoomForTheMarkerEndsAtAWholeChunk) {
+  ScratchDir dir;
+  const std::string path = dir.File("full.mlcap");
+  std::string error;
+  auto writer = CaptureWriter::Open(path, CaptureStart{kTestPid, "trainer", kTestStartNs, {}}, &error);
+  ASSERT_NE(writer, nullptr) << error;
+  const std::uint64_t whole = writer->bytes_written();
+  {
+    FileSizeLimit limit(whole + 16);
+    writer->Append(NoisySlots(300));
+    EXPECT_FALSE(writer->Flush());
+    EXPECT_FALSE(writer->Close(&error));
+  }
+  EXPECT_EQ(std::filesystem::file_size(path), whole);
+  const ReadBack back = ReadCapture(path);
+  ASSERT_TRUE(back.opened) << back.error;
+  EXPECT_TRUE(back.slots.empty());
+}
+
+TEST(Capture, HeaderThatCannotBeWrittenLeavesAnEmptyFile) {
+  ScratchDir dir;
+  const std::string path = dir.File("full.mlcap");
+  std::string error;
+  {
+    FileSizeLimit limit(100);  // less than the header and its description
+    EXPECT_EQ(CaptureWriter::Open(path, CaptureStart{kTestPid, "trainer", kTestStartNs, {}}, &error), nullptr);
+  }
+  EXPECT_EQ(error, "cannot write capture file " + path + ": " + std::strerror(EFBIG));
+  EXPECT_EQ(std::filesystem::file_size(path), 0u);
 }
 
 // --- cut files ------------------------------------------------------------------

@@ -88,7 +88,13 @@ TEST(ParseClientConfig, BadSwitchValuesWarnOnceAndStayOff) {
 TEST(ParseClientConfig, OutputIsTakenAsGiven) {
   const Parsed parsed = Parse({{"MEMLEDGER_OUTPUT", "/tmp/run-%p.mlcap"}});
   EXPECT_EQ(parsed.config.output, "/tmp/run-%p.mlcap");
+  EXPECT_FALSE(parsed.config.output_placed_by_run);
   EXPECT_TRUE(parsed.warnings.empty());
+}
+
+TEST(ParseClientConfig, MemledgerRunSaysItPlacesTheOutput) {
+  EXPECT_TRUE(Parse({{"MEMLEDGER_OUTPUT_BY_RUN", "1"}}).config.output_placed_by_run);
+  EXPECT_FALSE(Parse({{"MEMLEDGER_OUTPUT_BY_RUN", "0"}}).config.output_placed_by_run);
 }
 
 TEST(ParseClientConfig, RingSizeAcceptsBytesWithBinarySuffixes) {

@@ -1,7 +1,11 @@
 """checks.py — the pass/fail tally the end-to-end tests share: each check
 passes or prints what failed (and a detail: a screen, a stderr), and the test
-exits non-zero if any failed; and the comparison of booked leaks with the
-allocator's truth files they share."""
+exits non-zero if any failed; and the comparisons of booked leaks (in a
+summary, in an exit report) with the allocator's truth files they share."""
+import re
+
+# A row of the exit report's table: type, live, peak, capacity, allocs, frees, leaked, leaked size.
+_EXIT_REPORT_ROW = re.compile(r"^  (\w+) +\S+ \S+ +\S+ \S+ +\S+ \S+ +(\d+) +(\d+) +(\d+) +\S+ \S+$")
 
 
 class Checker:
@@ -41,3 +45,17 @@ def check_leaks_by_device_type(check, what, summary, truths):
     for (device, type_name), live_bytes in sorted(want.items()):
         check.expect(f"{what}device {device} {type_name} leaked bytes",
                      booked.get(device, {}).get(type_name, {}).get("leaked_bytes", 0), live_bytes)
+
+
+def check_exit_report(check, what, stderr, truth):
+    """The exit report (in `stderr`) of a process alone on one device: its
+    allocs, frees and leaked buffers per type equal the truth's, and no anomaly."""
+    rows = {m.group(1): (int(m.group(2)), int(m.group(3)), int(m.group(4)))
+            for m in (_EXIT_REPORT_ROW.match(line) for line in stderr.splitlines()) if m}
+    check.expect(f"{what}: allocs", sum(r[0] for r in rows.values()), truth["allocs"])
+    check.expect(f"{what}: frees", sum(r[1] for r in rows.values()), truth["frees"])
+    for device in truth["devices"]:
+        for type_name, live in device["types"].items():
+            check.expect(f"{what}: {type_name} leaked buffers", rows.get(type_name, (0, 0, 0))[2],
+                         live["live_buffers"])
+    check.true(f"{what}: no anomalies", "anomalies: none" in stderr, stderr[-2000:])

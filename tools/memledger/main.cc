@@ -16,13 +16,16 @@ int main(int argc, char** argv) {
 
   memledger::RunOptions run;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a program with tracking on (embedded mode) and report its memory");
-  run_cmd->add_option("--output,-o", run.output, "Capture file (default: memledger.<program>.<pid>.mlcap)");
+  run_cmd->add_option("--output,-o", run.output,
+                      "Capture file (default: memledger.<program>.<pid>.mlcap); the other tracked processes the "
+                      "program starts get theirs beside it, as <stem>.<comm>.<pid>.mlcap");
   run_cmd->add_option("--summary-json", run.summary_json, "Write the summary (schema memledger.summary/1) here");
   run_cmd->add_flag("--cuda", run.cuda,
                     "Track CUDA device memory: preload libmemledger_cuda.so (cudaMalloc, cuMemAlloc, cuMemCreate, ...)");
   run_cmd->add_option("command", run.command, "The program and its arguments, after --")->required();
   run_cmd->footer("Example: memledger run --output llm.mlcap -- memledger-sim llm --devices 2\n"
-                  "         memledger run --cuda --summary-json train.json -- python3 train.py");
+                  "         memledger run --cuda --summary-json train.json -- python3 train.py\n"
+                  "         memledger run -o suite.mlcap --summary-json suite.json -- sh -c './test_a; ./test_b'");
 
   memledger::ServerOptions serve;
   CLI::App* serve_cmd = app.add_subcommand("serve", "Run the daemon: one ledger for every tracked process");

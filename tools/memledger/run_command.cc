@@ -2,20 +2,27 @@
 #include "run_command.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <map>
 #include <optional>
 
 #include "capture/replay.h"
+#include "event/json_text.h"
+#include "output_file.h"
 #include "report/summary_json.h"
 #include "report/text_report.h"
+#include "run_captures.h"
 
 namespace memledger {
 namespace {
@@ -40,9 +47,10 @@ std::string PreloadFirst(const std::string& library) {
   return existing == nullptr || *existing == '\0' ? library : library + ":" + existing;
 }
 
-[[noreturn]] void ExecChild(const RunOptions& options, const std::string& output, const std::string& preload) {
+[[noreturn]] void ExecChild(const RunOptions& options, const std::string& capture_pattern, const std::string& preload) {
   setenv("MEMLEDGER", "1", 1);
-  setenv("MEMLEDGER_OUTPUT", output.c_str(), 1);
+  setenv("MEMLEDGER_OUTPUT", capture_pattern.c_str(), 1);
+  setenv("MEMLEDGER_OUTPUT_BY_RUN", "1", 1);
   if (!preload.empty()) setenv("LD_PRELOAD", PreloadFirst(preload).c_str(), 1);
   std::vector<char*> argv;
   for (const std::string& arg : options.command) argv.push_back(const_cast<char*>(arg.c_str()));
@@ -76,60 +84,250 @@ std::optional<std::string> CudaInterposer(const std::string& program) {
   return std::nullopt;
 }
 
+// Waits until every process of the tree has exited: this process is their
+// subreaper, so descendants whose parents exit first come to it. Returns the
+// wait status of each process it reaped (the direct child and those
+// orphans; a descendant its own parent reaped is not here).
+std::map<pid_t, int> WaitForTree(pid_t child, const std::string& program) {
+  std::map<pid_t, int> statuses;
+  for (;;) {
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break;  // ECHILD: none left
+    }
+    statuses[pid] = status;
+    siginfo_t running{};
+    if (pid == child && waitid(P_ALL, 0, &running, WEXITED | WNOHANG | WNOWAIT) == 0 && running.si_pid == 0) {
+      std::fprintf(stderr, "memledger run: %s exited; waiting for the processes it left running (their memory is "
+                   "booked too)\n", program.c_str());
+    }
+  }
+  return statuses;
+}
+
+// How a tracked process's capture ended.
+enum class Ending {
+  kWhole,       // with the process's end record
+  kKilled,      // without it: the run reaped the process, killed by a signal
+  kWithoutEnd,  // without it, fate unknown to the run: killed, ended by _exit, or its capture was cut
+  kIncomplete,  // its writer could not write it (a full disk): its books here are not the process's
+};
+
+const char* EndingName(Ending ending) {
+  switch (ending) {
+    case Ending::kWhole: return "whole";
+    case Ending::kKilled: return "killed";
+    case Ending::kWithoutEnd: return "without_end";
+    case Ending::kIncomplete: return "incomplete";
+  }
+  return "incomplete";
+}
+
+// A capture, replayed into the run's ledger.
+struct ReadCapture {
+  TrackedCapture capture;
+  ReplayResult replay;
+  std::optional<int> status;  // its wait status, when the run reaped it
+  Ending ending = Ending::kWhole;
+  std::string incomplete_why;  // kIncomplete: what is missing
+  bool kept = true;            // false: it booked nothing, and its file is gone
+};
+
+ReadCapture Read(const TrackedCapture& capture, const std::map<pid_t, int>& statuses, Ledger& ledger) {
+  ReadCapture read;
+  read.capture = capture;
+  read.replay = ReplayCapture(capture.path, ledger);
+  if (const auto it = statuses.find(capture.pid); it != statuses.end()) read.status = it->second;
+  if (!read.replay.opened) {
+    read.ending = Ending::kIncomplete;  // a tracked process made it, and not even its header could be written
+    read.incomplete_why = read.replay.error;
+  } else if (read.replay.write_error != 0) {
+    read.ending = Ending::kIncomplete;
+    read.incomplete_why = std::string("its writer could not write it all: ") + std::strerror(read.replay.write_error);
+  } else if (!read.replay.clean_end) {
+    read.ending = read.status && WIFSIGNALED(*read.status) ? Ending::kKilled : Ending::kWithoutEnd;
+  }
+  return read;
+}
+
+// A process that opened no device and booked no buffer, mark or anomaly: a
+// shell or a compiler that a preloaded libmemledger was loaded into.
+bool BookedNothing(const ReadCapture& read, const Ledger& ledger) {
+  if (read.ending == Ending::kIncomplete) return false;
+  const ProcessBooks& books = ledger.process(read.replay.process);
+  return books.devices.empty() && books.open_devices.empty() && books.marks.empty() && books.complete() &&
+         std::all_of(books.anomalies.begin(), books.anomalies.end(), [](std::uint64_t n) { return n == 0; });
+}
+
+// `text` with every `from` replaced by `to`.
+std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+// Puts the captures worth keeping in place (the first at `output`, the
+// others beside it) and removes the others'; messages name the new places.
+void PlaceCaptures(std::vector<ReadCapture>& reads, const std::string& output) {
+  bool first = true;
+  for (ReadCapture& read : reads) {
+    if (!read.kept) {
+      unlink(read.capture.path.c_str());
+      continue;
+    }
+    const std::string written = read.capture.path;
+    std::string error;
+    if (!PutInPlace(read.capture, first ? output : BesideOutput(output, read.capture), &error)) {
+      std::fprintf(stderr, "memledger run: %s\n", error.c_str());
+    }
+    first = false;
+    read.replay.problem = Replaced(read.replay.problem, written, read.capture.path);
+    read.incomplete_why = Replaced(read.incomplete_why, written, read.capture.path);
+  }
+}
+
+std::string Who(const ReadCapture& read) {
+  return (read.capture.comm.empty() ? std::string("a process") : read.capture.comm) + " (pid " +
+         std::to_string(read.capture.pid) + ")";
+}
+
+// What the run says of a capture on stderr. A process whose capture has no
+// end record printed no exit report: its books are printed here.
+void SayHowItEnded(const ReadCapture& read) {
+  if (read.ending == Ending::kIncomplete) {
+    std::fprintf(stderr, "memledger run: the capture of %s is incomplete (%s): its books here stop where the "
+                 "capture does (the process's exit report, when on, had them whole)\n", Who(read).c_str(),
+                 read.incomplete_why.c_str());
+    return;
+  }
+  if (!read.replay.problem.empty()) std::fprintf(stderr, "memledger run: %s\n", read.replay.problem.c_str());
+  if (read.ending == Ending::kWhole) return;
+  Ledger ledger;
+  ReplayCapture(read.capture.path, ledger);
+  if (read.ending == Ending::kKilled) {
+    std::fprintf(stderr, "memledger run: %s was killed by signal %d; its books from %s:\n%s", Who(read).c_str(),
+                 WTERMSIG(*read.status), read.capture.path.c_str(), TextReport(ledger).c_str());
+  } else {
+    std::fprintf(stderr, "memledger run: %s ended without its end record (killed, ended by _exit, or its capture "
+                 "was cut); its books from %s:\n%s", Who(read).c_str(), read.capture.path.c_str(),
+                 TextReport(ledger).c_str());
+  }
+}
+
+// The summary of every kept process's books, each process's row saying
+// whether its books are whole, and a "run" section naming each capture and
+// how it ended.
+std::string RunSummaryJson(const Ledger& ledger, const std::vector<ReadCapture>& reads) {
+  using nlohmann::json;
+  json summary = json::parse(SummaryJson(ledger));
+  json captures = json::array();
+  bool complete = true;
+  std::vector<std::uint32_t> left_out;  // rows of processes that booked nothing
+  for (const ReadCapture& read : reads) {
+    const auto row_index = static_cast<std::uint32_t>(read.replay.process);
+    if (!read.kept) {
+      left_out.push_back(row_index);
+      continue;
+    }
+    complete = complete && read.ending != Ending::kIncomplete;
+    captures.push_back({{"path", read.capture.path},
+                        {"pid", read.capture.pid},
+                        {"comm", read.capture.comm},
+                        {"ending", EndingName(read.ending)},
+                        {"problem", read.ending == Ending::kIncomplete ? read.incomplete_why : read.replay.problem}});
+    if (!read.replay.opened || read.ending != Ending::kIncomplete) continue;
+    json& row = summary["processes"][row_index];
+    row["books_complete"] = false;
+    row["capture_problem"] = read.incomplete_why;
+    if (read.status && WIFEXITED(*read.status)) row["state"] = "exited";
+  }
+  std::sort(left_out.rbegin(), left_out.rend());
+  for (const std::uint32_t row : left_out) summary["processes"].erase(row);
+  summary["run"] = {{"books_complete", complete}, {"captures", std::move(captures)}};
+  return JsonText(summary, 2);
+}
+
 }  // namespace
 
 int RunCommand(const RunOptions& options) {
+  const std::string& program = options.command[0];
   std::string preload;
   if (options.cuda) {
-    const std::optional<std::string> interposer = CudaInterposer(options.command[0]);
+    const std::optional<std::string> interposer = CudaInterposer(program);
     if (!interposer) return 127;
     preload = *interposer;
   }
-  // The default capture name holds the child's pid: parent and child apply the same rule.
+  std::string error;
+  const std::optional<std::string> private_dir = MakePrivateCaptureDir(options.output, &error);
+  if (!private_dir) {
+    std::fprintf(stderr, "memledger run: %s\n", error.c_str());
+    return 1;
+  }
+  // Every descendant whose parent exits first comes to this process, to be waited for.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   const pid_t child = fork();
   if (child < 0) {
     std::fprintf(stderr, "memledger run: fork failed: %s\n", std::strerror(errno));
+    RemovePrivateCaptureDir(*private_dir);
     return 127;
   }
-  if (child == 0) {
-    ExecChild(options, options.output.empty() ? DefaultOutput(options.command[0], getpid()) : options.output, preload);
-  }
-  const std::string output = options.output.empty() ? DefaultOutput(options.command[0], child) : options.output;
+  if (child == 0) ExecChild(options, CapturePattern(*private_dir), preload);
+  const std::string output = options.output.empty() ? DefaultOutput(program, child) : options.output;
 
-  // The terminal's ^C reaches the child too; the parent stays to read the capture.
+  // The terminal's ^C reaches the tree too; the run stays to read the captures.
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
+  const std::map<pid_t, int> statuses = WaitForTree(child, program);
+  const int status = statuses.contains(child) ? statuses.at(child) : 0;
   const bool killed = WIFSIGNALED(status);
   const int exit_status = killed ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-  if (exit_status == 127 && !killed && access(output.c_str(), F_OK) != 0) return 127;
 
-  Ledger ledger;
-  const ReplayResult replay = ReplayCapture(output, ledger);
-  if (!replay.opened) {
-    std::fprintf(stderr,
-                 "memledger run: %s\nmemledger run: %s wrote no capture; is it linked with libmemledger "
-                 "(or does it load it)?\n",
-                 replay.error.c_str(), options.command[0].c_str());
+  const std::vector<TrackedCapture> captures = FindCaptures(*private_dir, child);
+  if (captures.empty()) {
+    RemovePrivateCaptureDir(*private_dir);
+    if (exit_status == 127 && !killed) return 127;  // it did not start (said above)
+    std::fprintf(stderr, "memledger run: %s wrote no capture; is it linked with libmemledger (or does it load it)?\n",
+                 program.c_str());
     return exit_status != 0 ? exit_status : 1;
   }
-  if (!replay.problem.empty()) std::fprintf(stderr, "memledger run: %s\n", replay.problem.c_str());
-  if (killed) {
-    // The program printed no exit report: print the books from its capture.
-    std::fprintf(stderr, "memledger run: %s was killed by signal %d; its books from %s:\n%s",
-                 options.command[0].c_str(), WTERMSIG(status), output.c_str(), TextReport(ledger).c_str());
+  Ledger ledger;
+  std::vector<ReadCapture> reads;
+  for (const TrackedCapture& capture : captures) reads.push_back(Read(capture, statuses, ledger));
+  // Only processes that booked something keep a capture (the first one does in any case).
+  for (ReadCapture& read : reads) read.kept = !BookedNothing(read, ledger);
+  if (std::none_of(reads.begin(), reads.end(), [](const ReadCapture& read) { return read.kept; })) {
+    reads.front().kept = true;
   }
-  if (!options.summary_json.empty()) {
-    std::ofstream out(options.summary_json);
-    out << SummaryJson(ledger) << '\n';
-    if (!out) {
-      std::fprintf(stderr, "memledger run: cannot write %s\n", options.summary_json.c_str());
-      return exit_status != 0 ? exit_status : 1;
+  PlaceCaptures(reads, output);
+  RemovePrivateCaptureDir(*private_dir);
+
+  bool complete = true;
+  std::size_t kept = 0;
+  for (const ReadCapture& read : reads) {
+    if (!read.kept) continue;
+    SayHowItEnded(read);
+    complete = complete && read.ending != Ending::kIncomplete;
+    ++kept;
+  }
+  if (kept > 1) {
+    std::fprintf(stderr, "memledger run: %zu tracked processes, a capture each:\n", kept);
+    for (const ReadCapture& read : reads) {
+      if (read.kept) std::fprintf(stderr, "  %s: %s\n", Who(read).c_str(), read.capture.path.c_str());
     }
   }
-  return exit_status;
+  int result = exit_status != 0 ? exit_status : (complete ? 0 : 1);
+  if (!options.summary_json.empty()) {
+    OutputFile file(options.summary_json);
+    if (file.ok()) file.stream() << RunSummaryJson(ledger, reads) << '\n';
+    if (!file.Commit()) {
+      std::fprintf(stderr, "memledger run: %s\n", file.error().c_str());
+      if (result == 0) result = 1;
+    }
+  }
+  return result;
 }
 
 }  // namespace memledger

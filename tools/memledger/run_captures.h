@@ -1,0 +1,52 @@
+// run_captures.h — the capture files of a `memledger run` over a process
+// tree. Every tracked process writes its own capture into the run's private
+// directory (MEMLEDGER_OUTPUT=<dir>/%p.mlcap: a capture file is one
+// process); once they have all exited the run puts them in place: the
+// first at --output, each other beside it as <stem>.<comm>.<pid>.mlcap.
+// The private directory is made beside --output, so that putting a file in
+// place is a rename on one filesystem.
+//
+// Not thread-safe: the run's one thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace memledger {
+
+// A tracked process's capture, as the run found it.
+struct TrackedCapture {
+  pid_t pid = 0;
+  std::string path;                // where it is now: the private directory, then its place
+  std::string comm;                // from its header; empty when the header could not be read
+  std::uint64_t start_unix_ns = 0;  // from its header; 0 when unreadable
+};
+
+// Makes a private directory (0700) beside `output`, an absolute path (the
+// tracked programs may change directory). nullopt and *error when it cannot.
+std::optional<std::string> MakePrivateCaptureDir(const std::string& output, std::string* error);
+
+// The pattern for MEMLEDGER_OUTPUT: a file per process in `dir`.
+std::string CapturePattern(const std::string& dir);
+
+// The captures in `dir` (files named <pid>.mlcap), the first one being the
+// one to put at --output: `direct_child`'s when it wrote one, else the one
+// that began first; the others by when they began.
+std::vector<TrackedCapture> FindCaptures(const std::string& dir, pid_t direct_child);
+
+// Where a capture other than the first goes: beside `output`, named
+// <output without .mlcap>.<comm>.<pid>.mlcap.
+std::string BesideOutput(const std::string& output, const TrackedCapture& capture);
+
+// Renames `capture` to `place` and updates its path; false and *error when it cannot.
+bool PutInPlace(TrackedCapture& capture, const std::string& place, std::string* error);
+
+// Removes the private directory once it is empty; says on stderr what was
+// left in it otherwise.
+void RemovePrivateCaptureDir(const std::string& dir);
+
+}  // namespace memledger
