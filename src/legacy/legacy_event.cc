@@ -53,15 +53,8 @@ std::optional<Event> ToEvent(const LegacyMessage& message) {
   event.kind = static_cast<std::uint8_t>(kind);
   event.type = *type;
   event.device = static_cast<std::uint16_t>(message.device_id);
-  if (*type == MEMLEDGER_KERNEL) {
-    // A kernel's legacy buffer_id is a program id, not an address: an
-    // identity with no address, which the ledger keeps out of overlap checks.
-    event.buffer_id = message.buffer_id;
-    event.address = 0;
-  } else {
-    event.address = message.buffer_id;
-    event.buffer_id = 0;  // the address is the identity
-  }
+  event.buffer_id = message.buffer_id;  // an identity, never a range (see the header)
+  event.address = 0;
   event.size = message.size;
   return event;
 }

@@ -32,9 +32,15 @@ std::optional<std::uint8_t> MemoryTypeOf(std::uint8_t legacy_buffer_type);
 //   CB_ALLOC/CB_FREE -> kCbAlloc/kCbFree, type CB; KERNEL_LOAD/KERNEL_UNLOAD ->
 //   kKernelLoad/kKernelUnload, type KERNEL (the kernel's legacy buffer_type,
 //   application/fabric/dispatch, has no place in an Event and is dropped).
-// - identity: the legacy buffer_id is, in practice, the buffer's device
-//   address, so it goes to `address` and `buffer_id` stays 0: in memledger an
-//   event without a buffer id is identified by its address.
+// - identity: the legacy buffer_id goes to `buffer_id`, and `address` stays 0.
+//   The protocol does not say what buffer_id is: a device address for most
+//   clients, a counter in the old tracker's own demo (1, 2, 3 ... with sizes
+//   of megabytes), a program id for kernels; and programs' CBs share L1
+//   addresses. The old tracker only ever matched it whole, by (device,
+//   buffer_id). So memledger matches it as an identity and never as a range:
+//   an identity with address 0 has no address (ledger.h), and takes no part
+//   in overlap checks. LegacyReferences (legacy_references.h) applies the
+//   old tracker's reference counting on top.
 // - size and device are copied.
 // - The claimed process_id and timestamp are dropped: the listener knows the
 //   sender from SO_PEERCRED (a claimed pid is never trusted; legacy clients

@@ -2,7 +2,10 @@
 // three legacy layouts, and the replies (legacy_protocol.h).
 #include "legacy/legacy_protocol.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
+#include <utility>
 
 namespace memledger::legacy {
 namespace {
@@ -190,6 +193,23 @@ LegacyMessage DecodeUnchecked(LegacyVersion version, std::span<const std::uint8_
     }
   }
   return m;
+}
+
+LegacyArch ArchFromName(std::string_view name) {
+  static constexpr std::pair<std::string_view, LegacyArch> kNames[] = {{"grayskull", LegacyArch::kGrayskull},
+                                                                      {"wormhole", LegacyArch::kWormholeB0},
+                                                                      {"blackhole", LegacyArch::kBlackhole},
+                                                                      {"quasar", LegacyArch::kQuasar}};
+  auto same_letter = [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+  };
+  std::pair<std::size_t, LegacyArch> first{name.size(), LegacyArch::kInvalid};
+  for (const auto& [word, arch] : kNames) {
+    const auto at = std::search(name.begin(), name.end(), word.begin(), word.end(), same_letter);
+    const auto offset = static_cast<std::size_t>(at - name.begin());
+    if (at != name.end() && offset < first.first) first = {offset, arch};
+  }
+  return first.second;
 }
 
 EncodedMessage EncodeQueryReply(LegacyVersion version, std::int32_t device_id, const TypeTotals& totals) {

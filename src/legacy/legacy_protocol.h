@@ -5,8 +5,8 @@
 //
 // The protocol: one fixed-size, little-endian message over a Unix SOCK_STREAM
 // socket, with no length prefix, magic or version field. The generations differ
-// only in size (v1 72, v2 112, v3 144 bytes), so both ends must be told which
-// one they speak. Messages are read and written by memcpy of the layouts below:
+// only in size (v1 72, v2 112, v3 144 bytes); a listener tells them apart from
+// the stream itself (legacy_decoder.h). Messages are read and written by memcpy of the layouts below:
 // every pad is an explicit field, so there is no padding the compiler adds, and
 // every size and offset is asserted.
 //
@@ -260,6 +260,11 @@ struct LegacyDeviceInfo {
   std::uint64_t total_dram_size = 0;
   std::uint64_t total_l1_size = 0;
 };
+
+// The arch a device's name says ("sim-wormhole_b0", "Blackhole p150a"): the
+// first of grayskull, wormhole, blackhole and quasar found in it, in any case;
+// kInvalid when it names none.
+LegacyArch ArchFromName(std::string_view name);
 
 // The answer to DEVICE_INFO_QUERY for device `device_id` (>= 0): that device's
 // capacities and arch; num_devices stays zero, as the old server sent it.

@@ -1,18 +1,23 @@
 // legacy_session.cc — see legacy_session.h.
 #include "server/legacy_session.h"
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
+#include <fmt/format.h>
+
 #include "event/monotonic_clock.h"
 #include "legacy/legacy_event.h"
-#include "report/text_report.h"
+#include "server/peer_process.h"
 
 namespace memledger {
 namespace {
+
 // A device's live bytes in the legacy reply's fields. The legacy tracker
 // counted SYSTEM_MEMORY with L1_SMALL; so does this answer.
 legacy::TypeTotals TotalsOf(const Ledger& ledger, std::int32_t device) {
@@ -28,95 +33,204 @@ legacy::TypeTotals TotalsOf(const Ledger& ledger, std::int32_t device) {
   return totals;
 }
 
-std::uint32_t DevicesSeen(const Ledger& ledger) {
-  std::uint32_t n = 0;
-  for (const DeviceBooks& device : ledger.devices()) n += device.seen;
-  return n;
+// What DEVICE_INFO_RESPONSE says of a device: what a native client declared
+// when it opened it (its DRAM and L1 capacities, its arch from its name), or
+// "no device" (is_available 0, all zero) when none declared a capacity there.
+// Allocations alone say nothing of a device: the old monitor would draw them
+// against a capacity of 0.
+legacy::LegacyDeviceInfo DeviceInfoOf(const DeviceBooks& device) {
+  legacy::LegacyDeviceInfo info;
+  if (device.capacity[MEMLEDGER_DRAM] == 0 && device.capacity[MEMLEDGER_L1] == 0) return info;
+  info.is_available = true;
+  info.arch = legacy::ArchFromName(device.name);
+  info.total_dram_size = device.capacity[MEMLEDGER_DRAM];
+  info.total_l1_size = device.capacity[MEMLEDGER_L1];
+  return info;
 }
+
+// The answer to "how many devices" (device_id -1): one past the highest
+// described device, so that a monitor asking for devices 0 .. n-1 reaches
+// every one (those between are "no device").
+std::uint32_t DevicesToAskFor(const Ledger& ledger) {
+  std::uint32_t count = 0;
+  for (std::uint32_t d = 0; d < ledger.devices().size(); ++d) {
+    if (DeviceInfoOf(ledger.devices()[d]).is_available) count = d + 1;
+  }
+  return count;
+}
+
+bool IsEventType(legacy::MessageType type) {
+  using legacy::MessageType;
+  return type == MessageType::kAlloc || type == MessageType::kFree || type == MessageType::kCbAlloc ||
+         type == MessageType::kCbFree || type == MessageType::kKernelLoad || type == MessageType::kKernelUnload;
+}
+
+std::string TypeText(legacy::MessageType type) {
+  const std::string_view name = legacy::MessageTypeName(static_cast<std::uint8_t>(type));
+  return name == "UNKNOWN" ? fmt::format("a message of type {}", static_cast<int>(type)) : std::string(name);
+}
+
 }  // namespace
 
-LegacySession::LegacySession(int fd, pid_t pid, legacy::LegacyVersion version, ProcessIndex process)
-    : fd_(fd), pid_(pid), decoder_(version), process_(process) {}
-
-LegacySession::~LegacySession() { close(fd_); }
-
-bool LegacySession::OnReadable(Ledger& ledger) {
-  std::uint8_t buffer[16 * 1024];
-  for (;;) {
-    const ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
-    if (n == 0) return false;
-    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-    decoder_.Feed(std::span<const std::uint8_t>(buffer, static_cast<std::size_t>(n)));
-    while (const auto message = decoder_.Next()) Handle(ledger, *message);
-    // A refused request still gets its reply (zeros): its sender waits for one.
-    for (const legacy::LegacyMessage& refused : decoder_.TakeRefusedRequests()) {
-      if (refused.type == legacy::MessageType::kQuery) {
-        Reply(legacy::EncodeQueryReply(decoder_.version(), refused.device_id, {}));
-      } else if (const auto reply = legacy::EncodeDeviceInfoReply(decoder_.version(), refused.device_id, {})) {
-        Reply(*reply);
-      }
-    }
-  }
+LegacySession::LegacySession(int fd, int epoll_fd, int pidfd, const ucred& peer, std::string comm,
+                             legacy::LegacyVersion fallback)
+    : fd_(fd),
+      epoll_fd_(epoll_fd),
+      pidfd_(pidfd),
+      peer_(peer),
+      start_time_(ProcessStartTime(peer.pid)),
+      comm_(std::move(comm)),
+      decoder_(legacy::LegacyDecoder::Detecting(fallback)) {
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLRDHUP;
+  event.data.fd = fd_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd_, &event);
 }
 
-void LegacySession::Handle(Ledger& ledger, const legacy::LegacyMessage& message) {
+LegacySession::~LegacySession() {
+  close(fd_);  // also leaves the epoll set
+  if (pidfd_ >= 0) close(pidfd_);
+}
+
+bool LegacySession::OnReady(Ledger& ledger, LogLimiter& log, DumpRequest dump) {
+  Flush();
+  std::uint8_t buffer[16 * 1024];
+  for (std::size_t read = 0; read < kReadBudgetBytes && !peer_gone_;) {
+    const ssize_t n = recv(fd_, buffer, sizeof(buffer), MSG_DONTWAIT);
+    if (n == 0) return false;
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+    read += static_cast<std::size_t>(n);
+    decoder_.Feed(std::span<const std::uint8_t>(buffer, static_cast<std::size_t>(n)));
+    while (const auto decoded = decoder_.Next()) Handle(ledger, log, *decoded, dump);
+  }
+  return !peer_gone_;  // more may be waiting: epoll reports it again next turn
+}
+
+ProcessIndex LegacySession::Process(Ledger& ledger) {
+  if (!process_) process_ = ledger.BeginProcess(static_cast<std::uint32_t>(peer_.pid), comm_, peer_.uid);
+  return *process_;
+}
+
+void LegacySession::Handle(Ledger& ledger, LogLimiter& log, const legacy::DecodedMessage& decoded, DumpRequest dump) {
   using legacy::MessageType;
-  if (auto event = legacy::ToEvent(message)) {
-    event->seq = next_seq_++;
-    event->time_ns = MonotonicNs();
-    ledger.Apply(process_, Record{*event, {}});
+  if (!decoded.accepted()) {
+    Refused(ledger, log, decoded);
     return;
   }
-  const legacy::LegacyVersion version = decoder_.version();
+  const legacy::LegacyMessage& message = decoded.message;
+  if (IsEventType(message.type)) {
+    const ProcessIndex process = Process(ledger);
+    if (auto event = references_.Book(message)) {
+      event->seq = next_seq_++;
+      event->time_ns = MonotonicNs();
+      ledger.Apply(process, Record{*event, {}});
+    }
+    return;
+  }
   switch (message.type) {
     case MessageType::kQuery:
-      Reply(legacy::EncodeQueryReply(version, message.device_id, TotalsOf(ledger, message.device_id)));
+      Reply(log, legacy::EncodeQueryReply(decoded.version, message.device_id, TotalsOf(ledger, message.device_id)));
       break;
     case MessageType::kDeviceInfoQuery: {
       std::optional<legacy::EncodedMessage> reply;
       if (message.device_id < 0) {
-        reply = legacy::EncodeDeviceCountReply(version, DevicesSeen(ledger));
+        reply = legacy::EncodeDeviceCountReply(decoded.version, DevicesToAskFor(ledger));
       } else {
-        legacy::LegacyDeviceInfo info;
-        if (static_cast<std::size_t>(message.device_id) < ledger.devices().size()) {
-          const DeviceBooks& device = ledger.devices()[static_cast<std::size_t>(message.device_id)];
-          info.is_available = device.seen;
-          info.total_dram_size = device.capacity[MEMLEDGER_DRAM];
-          info.total_l1_size = device.capacity[MEMLEDGER_L1];
-        }
-        reply = legacy::EncodeDeviceInfoReply(version, message.device_id, info);
+        const auto device = static_cast<std::size_t>(message.device_id);
+        reply = legacy::EncodeDeviceInfoReply(
+            decoded.version, message.device_id,
+            device < ledger.devices().size() ? DeviceInfoOf(ledger.devices()[device]) : legacy::LegacyDeviceInfo{});
       }
-      if (reply) Reply(*reply);
+      if (reply) Reply(log, *reply);
       break;
     }
     case MessageType::kDumpRemaining:
-    case MessageType::kDumpKernels:
-      // As the old server did: print what is live; the sender gets no reply.
-      std::fprintf(stderr, "memledger serve: legacy pid %d asked for a dump; the books so far:\n%s", pid_,
-                   TextReport(ledger).c_str());
-      break;
+    case MessageType::kDumpKernels: dump(message.type, peer_.pid); break;  // no reply, as the old server
     default: break;
   }
 }
 
-void LegacySession::Reply(const legacy::EncodedMessage& reply) {
-  const auto bytes = reply.view();
-  // Replies are small and the client waits for them; one that does not fit
-  // the socket now is counted, never waited for.
-  if (send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT) != static_cast<ssize_t>(bytes.size())) {
-    ++unsent_replies_;
+void LegacySession::Refused(Ledger& ledger, LogLimiter& log, const legacy::DecodedMessage& decoded) {
+  using legacy::MessageType;
+  const legacy::LegacyMessage& message = decoded.message;
+  std::string outcome = "not booked";
+  if (message.type == MessageType::kQuery) {
+    // Its sender waits for a reply: zeros, as the old server sent for what it did not know.
+    Reply(log, legacy::EncodeQueryReply(decoded.version, message.device_id, {}));
+    outcome = "answered with zeros";
+  } else if (message.type == MessageType::kDeviceInfoQuery) {
+    if (const auto reply = legacy::EncodeDeviceInfoReply(decoded.version, message.device_id, {})) {
+      Reply(log, *reply);
+      outcome = "answered \"no device\"";
+    }
+  } else if (IsEventType(message.type) || process_) {
+    ledger.CountLost(Process(ledger), 1);  // a record of this process's that the books lack
   }
+  Say(log, fmt::format("refused {} (a {} message, device {}): {}; {}", TypeText(message.type),
+                       legacy::LegacyVersionName(decoded.version), message.device_id,
+                       legacy::DecodeErrorName(*decoded.refused), outcome));
 }
 
-void LegacySession::Finish(Ledger& ledger) {
-  decoder_.EndOfStream();
-  // Messages refused or cut off could not be booked.
-  ledger.CountLost(process_, decoder_.errors().total());
-  if (unsent_replies_ != 0) {
-    std::fprintf(stderr, "memledger serve: legacy pid %d: %llu replies did not fit its socket and were not sent\n",
-                 pid_, static_cast<unsigned long long>(unsent_replies_));
+void LegacySession::Reply(LogLimiter& log, const legacy::EncodedMessage& reply) {
+  const auto bytes = reply.view();
+  if (pending_.size() - pending_sent_ + bytes.size() > kMaxPendingReplyBytes) {
+    Say(log, fmt::format("a reply dropped: {} bytes of earlier replies wait for the client to read them",
+                         pending_.size() - pending_sent_));
+    return;
   }
-  ledger.EndProcess(process_, ProcessState::kExited, 0);
+  pending_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  Flush();
+}
+
+void LegacySession::Flush() {
+  while (pending_sent_ < pending_.size()) {
+    const ssize_t n = send(fd_, pending_.data() + pending_sent_, pending_.size() - pending_sent_,
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      pending_sent_ += static_cast<std::size_t>(n);
+    } else {
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) peer_gone_ = true;
+      break;
+    }
+  }
+  if (pending_sent_ == pending_.size()) {
+    pending_.clear();
+    pending_sent_ = 0;
+  }
+  WatchForWrite(!pending_.empty() && !peer_gone_);
+}
+
+void LegacySession::WatchForWrite(bool write) {
+  if (write == watching_write_) return;
+  watching_write_ = write;
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLRDHUP | (write ? EPOLLOUT : 0u);
+  event.data.fd = fd_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd_, &event);
+}
+
+void LegacySession::Say(LogLimiter& log, std::string_view what) const {
+  if (!log.Allow(LogLimiter::Clock::now())) return;
+  const std::uint64_t held_back = log.TakeHeldBack();
+  const std::string note =
+      held_back == 0 ? "" : fmt::format(" ({} earlier lines about legacy peers were held back)", held_back);
+  std::fprintf(stderr, "memledger serve: legacy pid %d: %.*s%s\n", peer_.pid, static_cast<int>(what.size()),
+               what.data(), note.c_str());
+}
+
+void LegacySession::Finish(Ledger& ledger, LogLimiter& log) {
+  const std::size_t cut = decoder_.EndOfStream();
+  if (cut != 0) Say(log, fmt::format("hung up {} bytes into a message: the message is lost", cut));
+  if (!process_) return;  // it only asked: nothing to end
+  if (cut != 0) ledger.CountLost(*process_, 1);
+  const bool may_read_exit_code = peer_.uid == geteuid() || geteuid() == 0;
+  const PeerExit exit = HowPeerEnded(peer_.pid, start_time_, pidfd_, may_read_exit_code);
+  const bool killed = exit.how == PeerEnd::kKilled || (exit.how == PeerEnd::kUnknown && cut != 0);
+  if (killed) {
+    ledger.EndProcess(*process_, ProcessState::kKilled, exit.how == PeerEnd::kKilled ? -exit.code : -1);
+  } else {
+    ledger.EndProcess(*process_, ProcessState::kExited, exit.how == PeerEnd::kExited ? exit.code : 0);
+  }
 }
 
 }  // namespace memledger

@@ -1,47 +1,105 @@
 // legacy_session.h — the server's side of one client of the tracker this
 // project replaces (../shared/reference/legacy-protocol.md): a stream of
-// fixed-size messages of one configured generation, decoded, booked in the
-// shared Ledger as that process's events (sequence numbers in arrival order,
-// which the old client's global mutex made its hook order), and QUERY and
-// DEVICE_INFO_QUERY answered from the ledger.
+// fixed-size messages, each of a generation told from the stream itself
+// (legacy_decoder.h, so v1, v2 and v3 clients share one socket); its events
+// booked in the shared Ledger as one process's, in arrival order (which the
+// old client's global mutex made its hook order), after the old tracker's
+// reference counting (legacy_references.h); QUERY and DEVICE_INFO_QUERY
+// answered from the ledger; DUMP_REMAINING and DUMP_KERNELS handed to the
+// server, which lists what every legacy connection holds.
+//
+// A connection becomes a process in the books with its first event: one
+// that only asks (a monitor) never does. When it closes, the process ends
+// killed when the kernel says a signal ended it, or, when the kernel no
+// longer knows (peer_process.h), when the stream was cut inside a message;
+// exited otherwise (the legacy protocol has no goodbye).
+//
+// The peer is hostile and the server has one thread: reads are bounded per
+// turn; replies go out without blocking (what the socket does not take now
+// waits for EPOLLOUT, up to kMaxPendingReplyBytes; a reply past that is
+// dropped, whole, and said); every refusal is said on the server's log at
+// once, through the server's LogLimiter.
 //
 // Not thread-safe: owned and used by the server's loop thread. The sender's
 // pid is SO_PEERCRED's, never the message's claim.
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
+#include <absl/functional/function_ref.h>
+
+#include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "ledger/ledger.h"
 #include "legacy/legacy_decoder.h"
+#include "legacy/legacy_references.h"
+#include "server/log_limiter.h"
 
 namespace memledger {
 
 class LegacySession {
  public:
-  // Takes ownership of `fd` (a connected, non-blocking stream socket).
-  LegacySession(int fd, pid_t pid, legacy::LegacyVersion version, ProcessIndex process);
+  // Lists what every legacy connection holds, for `requester`'s DUMP_REMAINING or DUMP_KERNELS.
+  using DumpRequest = absl::FunctionRef<void(legacy::MessageType request, pid_t requester)>;
+  static constexpr std::size_t kMaxPendingReplyBytes = 64 * 1024;
+
+  // Takes ownership of `fd` (a connected, non-blocking stream socket) and of
+  // `pidfd` (the peer's, -1: none), and watches `fd` in `epoll_fd`.
+  // `fallback`: the generation bytes that fit none are read at.
+  LegacySession(int fd, int epoll_fd, int pidfd, const ucred& peer, std::string comm, legacy::LegacyVersion fallback);
   ~LegacySession();
   LegacySession(const LegacySession&) = delete;
   LegacySession& operator=(const LegacySession&) = delete;
 
-  // Reads what arrived and books it. False once the client has hung up.
-  bool OnReadable(Ledger& ledger);
-  // The client is gone: its live buffers become its leaks.
-  void Finish(Ledger& ledger);
+  // Sends what replies wait, reads what arrived (at most kReadBudgetBytes a
+  // turn), books and answers it. False once the client has hung up.
+  bool OnReady(Ledger& ledger, LogLimiter& log, DumpRequest dump);
+  // The connection is gone, or the server stops: a cut message is a lost
+  // record, and the process (if the connection became one) ends, killed or
+  // exited (see the top), what it holds becoming its leaks.
+  void Finish(Ledger& ledger, LogLimiter& log);
+
   int fd() const { return fd_; }
+  pid_t pid() const { return peer_.pid; }
+  uid_t uid() const { return peer_.uid; }
+  // True once the connection has sent an event: it is a process in the books.
+  bool tracked() const { return process_.has_value(); }
+  std::vector<legacy::HeldBuffer> Held() const { return references_.Held(); }
 
  private:
-  void Handle(Ledger& ledger, const legacy::LegacyMessage& message);
-  void Reply(const legacy::EncodedMessage& reply);
+  static constexpr std::size_t kReadBudgetBytes = 256 * 1024;
+
+  void Handle(Ledger& ledger, LogLimiter& log, const legacy::DecodedMessage& decoded, DumpRequest dump);
+  void Refused(Ledger& ledger, LogLimiter& log, const legacy::DecodedMessage& decoded);
+  // This connection's process, begun in the books on first use.
+  ProcessIndex Process(Ledger& ledger);
+  void Reply(LogLimiter& log, const legacy::EncodedMessage& reply);
+  // Sends what the socket takes of the pending replies, without blocking.
+  void Flush();
+  void WatchForWrite(bool write);
+  // One line on the server's log, if `log` lets it through.
+  void Say(LogLimiter& log, std::string_view what) const;
 
   int fd_;
-  pid_t pid_;
+  int epoll_fd_;
+  int pidfd_;
+  ucred peer_;
+  std::uint64_t start_time_;  // the peer's, to know it from a later process with its pid
+  std::string comm_;
   legacy::LegacyDecoder decoder_;
-  ProcessIndex process_;
+  legacy::LegacyReferences references_;
+  std::optional<ProcessIndex> process_;
   std::uint64_t next_seq_ = 1;
-  std::uint64_t unsent_replies_ = 0;
+  std::string pending_;  // replies not yet taken by the socket, whole ones only
+  std::size_t pending_sent_ = 0;
+  bool watching_write_ = false;
+  bool peer_gone_ = false;  // a send failed: the peer closed its end
 };
 
 }  // namespace memledger

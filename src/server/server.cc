@@ -6,7 +6,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -16,7 +15,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -24,11 +22,13 @@
 #include "capture/capture_file_name.h"
 #include "event/json_text.h"
 #include "ledger/carry_over.h"
+#include "legacy/legacy_dump.h"
 #include "report/summary_json.h"
 #include "ring/ring_fault_guard.h"
 #include "ring/ring_ownership.h"
 #include "server/listen_socket.h"
 #include "server/metrics.h"
+#include "server/peer_process.h"
 #include "server/socket_path.h"
 
 namespace memledger {
@@ -52,6 +52,8 @@ constexpr auto kReplyTimeout = std::chrono::seconds(10);
 // query client's 10 s wait for a first packet).
 constexpr auto kSymbolsWait = std::chrono::seconds(5);
 constexpr auto kMetricsInterval = std::chrono::milliseconds(100);
+// Buffers one DUMP_REMAINING lists on the server's log; a line says how many more.
+constexpr std::size_t kMaxDumpLines = 1000;
 
 std::string ReadComm(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
@@ -59,23 +61,6 @@ std::string ReadComm(pid_t pid) {
   std::getline(in, comm);
   return comm;
 }
-
-// When the process started (/proc/PID/stat's starttime): with the pid, tells
-// the same process from a later one that reuses its pid. 0 when unknown.
-std::uint64_t ProcessStartTime(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::size_t comm_end = stat.rfind(')');
-  if (comm_end == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(comm_end + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i) {
-    if (i == 22) return std::strtoull(field.c_str(), nullptr, 10);
-  }
-  return 0;
-}
-
-int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
 void Watch(int epoll_fd, int fd) {
   epoll_event event{};
@@ -178,7 +163,7 @@ Server::~Server() {
 void Server::Run() {
   while (!stop_.load(std::memory_order_relaxed)) Poll(kLoopTick);
   while (!sessions_.empty()) EndSession(sessions_.begin()->first, ClientSession::End::kServerStopping);
-  for (auto& [fd, legacy] : legacy_sessions_) legacy->Finish(ledger_);
+  for (auto& [fd, legacy] : legacy_sessions_) legacy->Finish(ledger_, legacy_log_);
   legacy_sessions_.clear();
 }
 
@@ -191,11 +176,8 @@ void Server::Poll(std::chrono::milliseconds wait) {
       Accept();
     } else if (fd == legacy_listen_fd_) {
       AcceptLegacy();
-    } else if (const auto legacy = legacy_sessions_.find(fd); legacy != legacy_sessions_.end()) {
-      if (!legacy->second->OnReadable(ledger_)) {
-        legacy->second->Finish(ledger_);
-        legacy_sessions_.erase(legacy);
-      }
+    } else if (legacy_sessions_.count(fd) != 0) {
+      OnLegacyReady(fd);
     } else if (pending_.count(fd) != 0) {
       OnPendingReadable(fd);
     } else if (replies_.count(fd) != 0) {
@@ -248,6 +230,7 @@ bool Server::WithinPeerLimits(const ucred& peer) const {
   for (const auto& [fd, pending] : pending_) count(pending.peer.uid, pending.peer.pid);
   for (const auto& [fd, reply] : replies_) count(reply.peer.uid, reply.peer.pid);
   for (const auto& [fd, waiting] : waiting_queries_) count(waiting.peer.uid, waiting.peer.pid);
+  for (const auto& [fd, legacy] : legacy_sessions_) count(legacy->uid(), legacy->pid());
   return of_uid < kMaxConnectionsPerUid && of_process < kMaxConnectionsPerProcess;
 }
 
@@ -261,11 +244,45 @@ void Server::AcceptLegacy() {
       ++stats_.rejected;
       continue;
     }
-    const ProcessIndex process = ledger_.BeginProcess(static_cast<std::uint32_t>(peer.pid), ReadComm(peer.pid), peer.uid);
-    legacy_sessions_[fd] = std::make_unique<LegacySession>(fd, peer.pid, legacy_version_, process);
-    Watch(epoll_fd_, fd);
-    ++stats_.clients_total;
+    // The legacy protocol has no refusal to send: over its share, a peer is
+    // hung up on, and the log says why.
+    if (sessions_.size() + legacy_sessions_.size() >= kMaxSessions || !WithinPeerLimits(peer)) {
+      close(fd);
+      ++stats_.rejected;
+      if (legacy_log_.Allow(std::chrono::steady_clock::now())) {
+        std::fprintf(stderr, "memledger serve: legacy pid %d (uid %d) hung up on: it holds the most connections "
+                     "one process or user may hold\n", peer.pid, peer.uid);
+      }
+      continue;
+    }
+    legacy_sessions_[fd] = std::make_unique<LegacySession>(fd, epoll_fd_, PeerPidfd(fd, peer.pid), peer,
+                                                           ReadComm(peer.pid), legacy_version_);
   }
+}
+
+void Server::OnLegacyReady(int fd) {
+  LegacySession& session = *legacy_sessions_.at(fd);
+  const bool was_tracked = session.tracked();
+  const bool open = session.OnReady(ledger_, legacy_log_,
+                                    [this](legacy::MessageType request, pid_t requester) { DumpLegacy(request, requester); });
+  if (!was_tracked && session.tracked()) ++stats_.clients_total;
+  if (open) return;
+  session.Finish(ledger_, legacy_log_);
+  legacy_sessions_.erase(fd);  // closes its socket, which leaves the epoll set
+}
+
+void Server::DumpLegacy(legacy::MessageType request, pid_t requester) {
+  if (!legacy_log_.Allow(std::chrono::steady_clock::now())) return;
+  const bool kernels_only = request == legacy::MessageType::kDumpKernels;
+  std::vector<legacy::HeldBy> held;
+  for (const auto& [fd, session] : legacy_sessions_) {
+    for (const legacy::HeldBuffer& buffer : session->Held()) {
+      if (!kernels_only || buffer.kind == EventKind::kKernelLoad) held.push_back({session->pid(), buffer});
+    }
+  }
+  const std::string text = legacy::FormatDump(legacy::MessageTypeName(static_cast<std::uint8_t>(request)), requester,
+                                              std::move(held), kMaxDumpLines);
+  std::fprintf(stderr, "memledger serve: legacy %s", text.c_str());
 }
 
 void Server::Accept() {
@@ -594,7 +611,8 @@ void Server::UpdateRates() {
 
 std::string Server::SummaryJson() const {
   ServerStats stats = stats_;
-  stats.clients = sessions_.size() + legacy_sessions_.size();
+  stats.clients = sessions_.size();
+  for (const auto& [fd, legacy] : legacy_sessions_) stats.clients += legacy->tracked() ? 1 : 0;
   stats.events = ledger_.events();
   for (const auto& [fd, session] : sessions_) {
     stats.dropped += session->dropped();

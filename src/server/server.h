@@ -24,6 +24,7 @@
 #include "legacy/legacy_protocol.h"
 #include "server/client_session.h"
 #include "server/legacy_session.h"
+#include "server/log_limiter.h"
 #include "server/metrics_endpoint.h"
 #include "server/wire_protocol.h"
 #include "symbolize/background_symbolizer.h"
@@ -33,7 +34,9 @@ namespace memledger {
 struct ServerOptions {
   std::string socket_path;  // default: DefaultSocketPath()
   std::string group;        // non-empty: the sockets are 0660 and owned by this group
-  // The legacy tracker's listener (SOCK_STREAM), off when empty.
+  // The legacy tracker's listener (SOCK_STREAM), off when empty. Every
+  // generation is told apart per connection (legacy_decoder.h); bytes that
+  // fit none are read at `legacy_version`'s size.
   std::string legacy_socket;
   legacy::LegacyVersion legacy_version = legacy::LegacyVersion::kV3;
   std::string metrics_address;  // "HOST:PORT" for Prometheus' /metrics; off when empty
@@ -77,6 +80,10 @@ class Server {
   Server(int listen_fd, int epoll_fd, std::string socket_path);
   void Accept();
   void AcceptLegacy();
+  // A legacy session's socket is ready: reads, answers and, when it hung up, ends it.
+  void OnLegacyReady(int fd);
+  // DUMP_REMAINING / DUMP_KERNELS: every legacy connection's buffers (or kernels) on the server's log.
+  void DumpLegacy(legacy::MessageType request, pid_t requester);
   void OnPendingReadable(int fd);
   // `size`: the Hello packet's. Takes ownership of both fds (-1: none passed).
   void AcceptHello(int fd, const HelloMessage& hello, long size, int ring_fd, int carried_fd);
@@ -145,6 +152,8 @@ class Server {
   std::string legacy_socket_path_;
   legacy::LegacyVersion legacy_version_ = legacy::LegacyVersion::kV3;
   std::map<int, std::unique_ptr<LegacySession>> legacy_sessions_;  // by fd
+  // What legacy peers may write to the server's log: refusals, dropped replies, dumps.
+  LogLimiter legacy_log_{20, std::chrono::seconds(1)};
   std::unique_ptr<MetricsEndpoint> metrics_;
   std::string capture_dir_;  // empty: no captures
   std::chrono::steady_clock::time_point last_metrics_;

@@ -1,6 +1,6 @@
 // legacy_event_test.cc — legacy messages as memledger events
-// (src/legacy/legacy_event.h): the memory type table, kinds, identity, and
-// the types that are not events.
+// (src/legacy/legacy_event.h): the memory type table, kinds, identity (the
+// legacy id, never an address), and the types that are not events.
 #include "legacy/legacy_event.h"
 
 #include <gtest/gtest.h>
@@ -71,23 +71,25 @@ TEST(LegacyEvent, CircularBuffersAndKernels) {
   }
 }
 
-TEST(LegacyEvent, TheAddressIsTheIdentityAndClaimsAreDropped) {
+TEST(LegacyEvent, TheLegacyIdIsAnIdentityAndClaimsAreDropped) {
   const auto event = ToEvent(Message(MessageType::kAlloc, 1));
   ASSERT_TRUE(event.has_value());
   Event expected{};
   expected.kind = static_cast<std::uint8_t>(EventKind::kAlloc);
   expected.type = MEMLEDGER_L1;
   expected.device = 5;
-  expected.address = 0x40000a00;
-  expected.buffer_id = 0;
+  expected.buffer_id = 0x40000a00;
+  expected.address = 0;  // no address: the ledger never looks for overlaps
   expected.size = 8192;
   // Everything else, including seq, time and thread, is left for the listener:
   // no trace of the claimed pid 31337 or timestamp 987654321.
   EXPECT_EQ(std::memcmp(&*event, &expected, sizeof(Event)), 0);
 }
 
-TEST(LegacyEvent, AKernelsProgramIdIsItsIdentityNotAnAddress) {
-  for (const MessageType type : {MessageType::kKernelLoad, MessageType::kKernelUnload}) {
+TEST(LegacyEvent, EveryKindIsKnownByItsIdAlone) {
+  // Buffers, CBs and kernels alike: the protocol does not say whether the id is an address.
+  for (const MessageType type : {MessageType::kAlloc, MessageType::kFree, MessageType::kCbAlloc, MessageType::kCbFree,
+                                 MessageType::kKernelLoad, MessageType::kKernelUnload}) {
     const auto event = ToEvent(Message(type));
     ASSERT_TRUE(event.has_value());
     EXPECT_EQ(event->buffer_id, 0x40000a00u);

@@ -256,5 +256,16 @@ TEST(LegacyProtocol, DeviceCountReplyAnswersDeviceMinusOne) {
   }
 }
 
+TEST(LegacyProtocol, ArchFromADevicesName) {
+  EXPECT_EQ(ArchFromName("sim-wormhole_b0"), LegacyArch::kWormholeB0);
+  EXPECT_EQ(ArchFromName("Wormhole_B0"), LegacyArch::kWormholeB0);
+  EXPECT_EQ(ArchFromName("Blackhole p150a"), LegacyArch::kBlackhole);
+  EXPECT_EQ(ArchFromName("GRAYSKULL e150"), LegacyArch::kGrayskull);
+  EXPECT_EQ(ArchFromName("quasar"), LegacyArch::kQuasar);
+  EXPECT_EQ(ArchFromName("blackhole, not a wormhole"), LegacyArch::kBlackhole) << "the first one named";
+  EXPECT_EQ(ArchFromName("sim-tiny_l1"), LegacyArch::kInvalid);
+  EXPECT_EQ(ArchFromName(""), LegacyArch::kInvalid);
+}
+
 }  // namespace
 }  // namespace memledger::legacy

@@ -13,12 +13,13 @@ import time
 _started = []
 
 
-def start_server(bin_dir, path, extra_args=(), prefix=()):
-    """`memledger serve --socket path *extra_args`, under `prefix` (e.g. setpriv) if given."""
+def start_server(bin_dir, path, extra_args=(), prefix=(), stderr=subprocess.DEVNULL):
+    """`memledger serve --socket path *extra_args`, under `prefix` (e.g. setpriv) if given; its log
+    (standard error) goes to `stderr` (a file to read it from, or discarded)."""
     # A session of its own: a test may stop the server (SIGSTOP), and a stopped
     # process in an orphaned process group gets SIGHUP when another member exits.
     process = subprocess.Popen(list(prefix) + [os.path.join(bin_dir, "memledger"), "serve", "--socket", path,
-                                               *extra_args], stderr=subprocess.DEVNULL, start_new_session=True)
+                                               *extra_args], stderr=stderr, start_new_session=True)
     _started.append(process)
     deadline = time.time() + 15
     while time.time() < deadline:

@@ -21,7 +21,8 @@
    restart (books begun part-way, carried-over buffers, missed frees).
 6. A client of the legacy tracker (v3 messages over a stream socket, sent in
    odd-sized pieces) is booked under its SO_PEERCRED pid, gets QUERY answers
-   from the ledger, and its hang-up turns what it holds into its leaks.
+   from the ledger, and its hang-up turns what it holds into its leaks
+   (legacy_test.py tests the legacy listener in depth).
 
 usage: server_test.py BIN_DIR [--clients N] [--iterations I]
 """
@@ -374,7 +375,8 @@ def legacy_client(bin_dir, work, check):
     check.expect("legacy client booked under its real pid, exited", row.get("state"), "exited")
     check.expect("its hang-up made its leaks", row.get("leaked_bytes"), (1 << 20) + 2048 + 16384)
     check.expect("kernels known by id do not overlap", summary["anomalies"]["overlap"], 0)
-    check.expect("the refused messages are counted", summary["lost_records"], 2)
+    # The zero-size ALLOC is a record its books lack; the refused QUERY was answered, and is no record.
+    check.expect("the refused messages are counted", summary["lost_records"], 1)
 
 
 def main():

@@ -36,9 +36,12 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--metrics", serve.metrics_address, "Serve Prometheus /metrics on HOST:PORT, e.g. 127.0.0.1:9464");
   serve_cmd->add_option("--capture", serve.capture_dir,
                         "Write a capture file per tracked process into this directory (COMM.PID.UNIXMS.mlcap)");
-  std::string legacy_protocol = "v3";
-  serve_cmd->add_option("--legacy-protocol", legacy_protocol, "The legacy clients' message generation: v1, v2 or v3")
-      ->check(CLI::IsMember({"v1", "v2", "v3", "1", "2", "3"}));
+  std::string legacy_protocol = "auto";
+  serve_cmd->add_option("--legacy-protocol", legacy_protocol,
+                        "Not needed: v1, v2 and v3 legacy clients are told apart per connection. The generation "
+                        "assumed for bytes that fit none: auto (v3), v1, v2 or v3")
+      ->check(CLI::IsMember({"auto", "v1", "v2", "v3", "1", "2", "3"}))
+      ->capture_default_str();
   serve_cmd->footer("Example: memledger serve --socket /tmp/ml.sock & MEMLEDGER=1 MEMLEDGER_SOCKET=/tmp/ml.sock ./app");
 
   memledger::StatusOptions status;
@@ -93,7 +96,7 @@ int main(int argc, char** argv) {
   if (report_cmd->parsed()) return memledger::ReportCommand(report);
   if (run_cmd->parsed()) return memledger::RunCommand(run);
   if (serve_cmd->parsed()) {
-    serve.legacy_version = *memledger::legacy::ParseLegacyVersion(legacy_protocol);
+    if (legacy_protocol != "auto") serve.legacy_version = *memledger::legacy::ParseLegacyVersion(legacy_protocol);
     return memledger::ServeCommand(serve);
   }
   if (status_cmd->parsed()) return memledger::StatusCommand(status);
