@@ -28,6 +28,14 @@ legacy::TypeTotals TotalsOf(const Ledger& ledger, std::int32_t device) {
   return totals;
 }
 
+// The ledger's device for a legacy client's device number (device_table.h):
+// the one its number is bound to, else (a number it never used) the number.
+std::int32_t LedgerDevice(const Ledger& ledger, ProcessIndex process, std::int32_t device) {
+  if (device < 0 || device >= kMaxDevices) return device;
+  const std::uint16_t id = ledger.DeviceOf(process, static_cast<std::uint16_t>(device));
+  return id == kNoDevice ? device : id;
+}
+
 std::uint32_t DevicesSeen(const Ledger& ledger) {
   std::uint32_t n = 0;
   for (const DeviceBooks& device : ledger.devices()) n += device.seen;
@@ -70,7 +78,8 @@ void LegacySession::Handle(Ledger& ledger, const legacy::LegacyMessage& message)
   const legacy::LegacyVersion version = decoder_.version();
   switch (message.type) {
     case MessageType::kQuery:
-      Reply(legacy::EncodeQueryReply(version, message.device_id, TotalsOf(ledger, message.device_id)));
+      Reply(legacy::EncodeQueryReply(version, message.device_id,
+                                     TotalsOf(ledger, LedgerDevice(ledger, process_, message.device_id))));
       break;
     case MessageType::kDeviceInfoQuery: {
       std::optional<legacy::EncodedMessage> reply;
@@ -78,8 +87,9 @@ void LegacySession::Handle(Ledger& ledger, const legacy::LegacyMessage& message)
         reply = legacy::EncodeDeviceCountReply(version, DevicesSeen(ledger));
       } else {
         legacy::LegacyDeviceInfo info;
-        if (static_cast<std::size_t>(message.device_id) < ledger.devices().size()) {
-          const DeviceBooks& device = ledger.devices()[static_cast<std::size_t>(message.device_id)];
+        const std::int32_t id = LedgerDevice(ledger, process_, message.device_id);
+        if (static_cast<std::size_t>(id) < ledger.devices().size()) {
+          const DeviceBooks& device = ledger.devices()[static_cast<std::size_t>(id)];
           info.is_available = device.seen;
           info.total_dram_size = device.capacity[MEMLEDGER_DRAM];
           info.total_l1_size = device.capacity[MEMLEDGER_L1];
