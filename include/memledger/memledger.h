@@ -82,9 +82,35 @@ MEMLEDGER_API void memledger_record_kernel_unload(uint32_t device, uint64_t kern
 /* Cold-path hooks (not inlined). */
 
 /* A device comes up: its name and capacity per memory type (any may be
- * omitted; n may be 0). Reopening an open device closes it first. */
+ * omitted; n may be 0). Reopening an open device closes it first. The same
+ * as memledger_device_open_described() with no uid. */
 MEMLEDGER_API void memledger_device_open(uint32_t device, const char* name, const memledger_capacity* capacities,
                                          size_t n);
+
+/* What memledger_device_open_described() is told of a device. Set
+ * struct_size to sizeof(memledger_device_description): the library reads
+ * only the fields it covers, so the struct grows at its end and a program
+ * built with an older header works with a newer library. */
+typedef struct memledger_device_description {
+  size_t struct_size;
+  const char* name;                     /* NULL: none */
+  const memledger_capacity* capacities; /* capacity_count of them; NULL when 0 */
+  size_t capacity_count;
+  /* What the device is physically, the same in every process that uses it:
+   * a GPU's UUID ("GPU-8d4b..."), a PCI bus id, a board serial, a chip's
+   * unique id; at most 256 bytes are kept. Processes that open a device with
+   * one uid share its books, whatever number each gives it (a process's
+   * device 0 under CUDA_VISIBLE_DEVICES=3 is the other's device 3); two
+   * processes' device 0 with different uids are two devices. NULL or "":
+   * unknown — the device is the one of its number, shared with every
+   * process that opens that number without a uid. */
+  const char* uid;
+} memledger_device_description;
+
+/* A device comes up, described (above); `device` is this process's own
+ * number for it, which every other hook names it by. Reopening an open
+ * device closes it first. A NULL description opens it undescribed. */
+MEMLEDGER_API void memledger_device_open_described(uint32_t device, const memledger_device_description* description);
 /* A device goes down: what this process still holds there becomes its leaks
  * and goes back to the device's free total. */
 MEMLEDGER_API void memledger_device_close(uint32_t device);

@@ -31,13 +31,17 @@ inline void Free(std::uint32_t device, MemType type, std::uint64_t buffer_id, st
   memledger_free(device, static_cast<memledger_mem_type>(type), buffer_id, address);
 }
 
-// Opens a device with its capacities, e.g. OpenDevice(0, "n150", {{MemType::kDram, 12_GiB}}).
+// Opens a device with its capacities and, when known, what it is physically
+// (its uid: memledger.h, memledger_device_description), e.g.
+// OpenDevice(0, "n150", {{MemType::kDram, 12_GiB}}, "chip-0x1a2b3c").
 inline void OpenDevice(std::uint32_t device, const char* name,
-                       std::initializer_list<std::pair<MemType, std::uint64_t>> capacities) {
+                       std::initializer_list<std::pair<MemType, std::uint64_t>> capacities,
+                       const char* uid = nullptr) {
   std::vector<memledger_capacity> caps;
   caps.reserve(capacities.size());
   for (const auto& [type, bytes] : capacities) caps.push_back({static_cast<memledger_mem_type>(type), bytes});
-  memledger_device_open(device, name, caps.data(), caps.size());
+  const memledger_device_description description{sizeof(description), name, caps.data(), caps.size(), uid};
+  memledger_device_open_described(device, &description);
 }
 inline void CloseDevice(std::uint32_t device) { memledger_device_close(device); }
 inline void Mark(const char* label) { memledger_mark(label); }

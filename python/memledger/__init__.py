@@ -40,12 +40,12 @@ from ._memledger import (
     track_kernel_load,
     track_kernel_unload,
 )
-from .capture import Capture, CaptureWarning, LeakSite, Peak
+from .capture import Capture, CaptureWarning, Device, LeakSite, Peak
 from .server import status
 from .tracking import device, tag
 
 __all__ = [
-    "Capture", "CaptureWarning", "LeakSite", "Peak", "close_device", "default_socket", "device", "enabled", "flush",
+    "Capture", "CaptureWarning", "Device", "LeakSite", "Peak", "close_device", "default_socket", "device", "enabled", "flush",
     "mark", "open_device", "register_pool", "set_stack_depth", "status", "tag", "track_alloc", "track_cb_alloc",
     "track_cb_free", "track_free", "track_kernel_load", "track_kernel_unload",
 ]

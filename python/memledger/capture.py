@@ -25,6 +25,18 @@ class LeakSite:
 
 
 @dataclasses.dataclass(frozen=True)
+class Device:
+    """A device of the books: its ledger-wide number (what LeakSite.device and Peak.device name), its name,
+    what it is physically when its opener said (uid: a GPU's UUID, a chip's unique id; None when unknown), its
+    capacity per memory type, and the opens that described it otherwise (not adopted)."""
+    device: int
+    name: str
+    uid: str | None
+    capacity: dict  # {"DRAM": bytes, ...}
+    conflicts: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Peak:
     """The most bytes ever live at once on a device in one memory type, and the record that first reached it
     (as `memledger report` finds it)."""
@@ -64,6 +76,12 @@ class Capture:
         return [LeakSite(bytes=s["bytes"], buffers=s["buffers"], device=s["device"], type=s["type"], tag=s["tag"],
                          pid=s["pid"], stack=tuple(s["stack"]))
                 for s in self._summary["leaks"]["sites"]]
+
+    def devices(self):
+        """The devices, by number (a list of Device)."""
+        return [Device(device=d["device"], name=d["name"], uid=d["uid"], capacity=dict(d["capacity"]),
+                       conflicts=d["conflicts"])
+                for d in self._summary["devices"]]
 
     def peak(self):
         """{(device, type): Peak} for every device and memory type used."""

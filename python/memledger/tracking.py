@@ -45,10 +45,11 @@ class tag:
 
 
 @contextlib.contextmanager
-def device(device, *, name=None, capacity=None):
+def device(device, *, name=None, capacity=None, uid=None):
     """The device is open inside: ``with memledger.device(0, name="n300", capacity={"DRAM": 12 << 30}):``.
-    What is still allocated on it at the end becomes this process's leaks."""
-    _memledger.open_device(device, name=name, capacity=capacity)
+    ``uid`` says what it is physically (see ``open_device``). What is still allocated on it at the end becomes
+    this process's leaks."""
+    _memledger.open_device(device, name=name, capacity=capacity, uid=uid)
     try:
         yield device
     finally:

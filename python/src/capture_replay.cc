@@ -34,7 +34,7 @@ py::dict Replay(const std::string& path) {
   py::list peaks;
   for (const SeriesPeak& found : analysis.Peaks(ledger)) {
     py::dict peak;
-    peak["device"] = found.series.device;
+    peak["device"] = SeriesDevice(ledger, found.series);
     peak["type"] = PythonText(ledger.type_name(found.series.type));
     peak["bytes"] = found.bytes;
     peak["seq"] = found.seq;

@@ -79,9 +79,10 @@ std::string Text(py::handle text, const char* what) {
 
 constexpr std::uint64_t kU64 = ~0ULL;
 
-void OpenDevice(py::handle device, py::handle name, py::handle capacity) {
+void OpenDevice(py::handle device, py::handle name, py::handle capacity, py::handle uid) {
   const std::uint32_t id = Device(device);
   const std::string text = name.is_none() ? std::string() : Text(name, "name");
+  const std::string uid_text = uid.is_none() ? std::string() : Text(uid, "uid");
   std::vector<memledger_capacity> capacities;
   if (!capacity.is_none()) {
     if (!py::hasattr(capacity, "items")) {
@@ -92,7 +93,9 @@ void OpenDevice(py::handle device, py::handle name, py::handle capacity) {
       capacities.push_back({MemoryType(pair[0]), Unsigned(pair[1], "a capacity", kU64)});
     }
   }
-  memledger_device_open(id, text.c_str(), capacities.data(), capacities.size());
+  const memledger_device_description description{sizeof(description), text.c_str(), capacities.data(),
+                                                  capacities.size(), uid_text.c_str()};
+  memledger_device_open_described(id, &description);
 }
 
 void TrackAlloc(py::handle device, py::handle type, py::handle buffer_id, py::handle address, py::handle size) {
@@ -130,10 +133,12 @@ py::object SetStackDepth(py::handle depth) {
 
 void DefineTracking(py::module_& m) {
   m.def("open_device", &OpenDevice, py::arg("device"), py::kw_only(), py::arg("name") = py::none(),
-        py::arg("capacity") = py::none(),
-        "open_device(device: int, *, name: str | None = None, capacity: Mapping[str | int, int] | None = None)\n\n"
-        "A device comes up: its name and capacity per memory type ({\"DRAM\": bytes, ...}). Reopening an open "
-        "device closes it first.");
+        py::arg("capacity") = py::none(), py::arg("uid") = py::none(),
+        "open_device(device: int, *, name: str | None = None, capacity: Mapping[str | int, int] | None = None, "
+        "uid: str | None = None)\n\n"
+        "A device comes up: its name and capacity per memory type ({\"DRAM\": bytes, ...}), and what it is "
+        "physically when known (uid: a GPU's UUID, a PCI bus id, a chip's unique id), so that processes that "
+        "number it differently share its books. Reopening an open device closes it first.");
   m.def("close_device", [](py::handle device) { memledger_device_close(Device(device)); }, py::arg("device"),
         "close_device(device: int)\n\nA device goes down: what this process still holds there becomes its leaks.");
   m.def("track_alloc", &TrackAlloc, py::kw_only(), py::arg("device"), py::arg("type"), py::arg("buffer_id") = 0,

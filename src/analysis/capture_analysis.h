@@ -38,7 +38,7 @@ struct AnalysisWindow {
 // Live bytes of one process on one device in one ledger-wide memory type.
 struct SeriesKey {
   std::uint32_t process = 0;
-  std::uint16_t device = 0;
+  std::uint16_t device = 0;  // the process's own number for it (SeriesDevice: the ledger-wide one)
   std::uint8_t type = 0;
   bool operator==(const SeriesKey&) const = default;
   template <typename H>
@@ -46,6 +46,13 @@ struct SeriesKey {
     return H::combine(std::move(h), k.process, k.device, k.type);
   }
 };
+
+// The ledger-wide device of `series` (device_table.h), as the ledger maps
+// the process's number at the end of the replay.
+inline std::uint16_t SeriesDevice(const Ledger& ledger, const SeriesKey& series) {
+  const std::uint16_t device = ledger.DeviceOf(static_cast<ProcessIndex>(series.process), series.device);
+  return device == kNoDevice ? series.device : device;
+}
 
 // An allocation site: where (series), what for (tag) and from where (stack).
 struct SiteKey {

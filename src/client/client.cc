@@ -43,6 +43,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -769,8 +770,23 @@ MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_kernel_unload(uint32_t d
 
 MEMLEDGER_API void memledger_device_open(uint32_t device, const char* name, const memledger_capacity* capacities,
                                          size_t n) {
+  const memledger_device_description description{sizeof(description), name, capacities, n, nullptr};
+  memledger_device_open_described(device, &description);
+}
+
+MEMLEDGER_API void memledger_device_open_described(uint32_t device, const memledger_device_description* described) {
   if (!Active()) return;
-  DeviceDescription description{BoundedName(name), {}};
+  const memledger_device_description none{sizeof(none), nullptr, nullptr, 0, nullptr};
+  if (described == nullptr) described = &none;
+  // Only the fields the caller's struct_size covers are read (an older header's struct ends sooner).
+  const auto covers = [described](std::size_t offset, std::size_t size) { return described->struct_size >= offset + size; };
+  using D = memledger_device_description;
+  const char* name = covers(offsetof(D, name), sizeof(D::name)) ? described->name : nullptr;
+  const char* uid = covers(offsetof(D, uid), sizeof(D::uid)) ? described->uid : nullptr;
+  const bool has_capacities = covers(offsetof(D, capacity_count), sizeof(D::capacity_count));
+  const memledger_capacity* capacities = has_capacities ? described->capacities : nullptr;
+  const std::size_t n = has_capacities ? described->capacity_count : 0;
+  DeviceDescription description{BoundedName(name), {}, BoundedName(uid)};
   if (capacities != nullptr) description.capacities.assign(capacities, capacities + std::min<size_t>(n, MEMLEDGER_MAX_TYPES));
   std::string payload = EncodeDeviceDescription(description);
   // Published, then remembered for handovers (DeclaredNamesCopy says why in that order).

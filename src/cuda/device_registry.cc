@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <mutex>
+#include <string>
 
 #include "cuda/entry_points.h"
 
@@ -17,6 +18,23 @@ constinit std::once_flag g_opened[kMaxDevices];
 memledger_mem_type PoolOrDram(const char* name) {
   const int type = memledger_register_pool(name);
   return type < 0 ? memledger_mem_type{MEMLEDGER_DRAM} : static_cast<memledger_mem_type>(type);
+}
+
+// The device's UUID as nvidia-smi prints it ("GPU-" and 8-4-4-4-12 hex
+// digits); "" when the driver cannot tell.
+std::string Uuid(CUdevice ordinal) {
+  auto get_uuid = Real<decltype(&cuDeviceGetUuid)>(EntryPoint::kCuDeviceGetUuidV2);
+  if (get_uuid == nullptr) get_uuid = Real<decltype(&cuDeviceGetUuid)>(EntryPoint::kCuDeviceGetUuid);
+  CUuuid uuid{};
+  if (get_uuid == nullptr || get_uuid(&uuid, ordinal) != CUDA_SUCCESS) return {};
+  std::string text = "GPU-";
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
+    char hex[3];
+    std::snprintf(hex, sizeof(hex), "%02x", static_cast<unsigned char>(uuid.bytes[i]));
+    text += hex;
+  }
+  return text;
 }
 
 void OpenDevice(std::uint32_t device) {
@@ -36,7 +54,9 @@ void OpenDevice(std::uint32_t device) {
     capacities[n++] = {types.device_memory, total};
     if (types.vmm_physical != types.device_memory) capacities[n++] = {types.vmm_physical, total};
   }
-  memledger_device_open(device, name, capacities, n);
+  const std::string uid = Uuid(ordinal);
+  const memledger_device_description description{sizeof(description), name, capacities, n, uid.c_str()};
+  memledger_device_open_described(device, &description);
 }
 
 }  // namespace

@@ -15,7 +15,13 @@
 //
 // Each device ordinal is opened with the ledger once, before anything is
 // booked on it: its name from cuDeviceGetName, its memory from
-// cuDeviceTotalMem_v2 (neither available: "CUDA device N", no capacity).
+// cuDeviceTotalMem_v2 (neither available: "CUDA device N", no capacity), and
+// what it is physically from cuDeviceGetUuid(_v2), spelled as nvidia-smi
+// does ("GPU-8d4b5c6e-..."; "MIG-..." is not told apart: the driver gives a
+// MIG instance a UUID of its own, which is what its memory is). So the
+// processes that CUDA_VISIBLE_DEVICES gives different ordinals of one GPU
+// share its books, and each one's "device 0" on different GPUs are
+// different devices. No UUID (an old driver): the device is its ordinal.
 //
 // Thread-safety: thread-safe; after the first call per device, one acquire load.
 #pragma once

@@ -44,6 +44,8 @@ const char* const kEntryPointNames[kEntryPointCount] = {
     "cuDeviceGetName",
     "cuDeviceTotalMem_v2",
     "cuStreamGetDevice",
+    "cuDeviceGetUuid_v2",
+    "cuDeviceGetUuid",
 };
 
 namespace {
@@ -138,6 +140,8 @@ void* WrapperOf(EntryPoint entry) {
     case EntryPoint::kCuDeviceGetName:
     case EntryPoint::kCuDeviceTotalMem:
     case EntryPoint::kCuStreamGetDevice:
+    case EntryPoint::kCuDeviceGetUuidV2:
+    case EntryPoint::kCuDeviceGetUuid:
       return nullptr;
   }
   return nullptr;

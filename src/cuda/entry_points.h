@@ -59,8 +59,10 @@ enum class EntryPoint : std::uint8_t {
   kCuDeviceGetName,
   kCuDeviceTotalMem,
   kCuStreamGetDevice,
+  kCuDeviceGetUuidV2,  // drivers from CUDA 11.4: a MIG instance's own UUID in MIG mode
+  kCuDeviceGetUuid,    // older drivers
 };
-inline constexpr std::size_t kEntryPointCount = static_cast<std::size_t>(EntryPoint::kCuStreamGetDevice) + 1;
+inline constexpr std::size_t kEntryPointCount = static_cast<std::size_t>(EntryPoint::kCuDeviceGetUuid) + 1;
 inline constexpr std::size_t kWrappedEntryPointCount = static_cast<std::size_t>(EntryPoint::kCudaGetDevice);
 
 // The exported name of each entry point, by EntryPoint value ("cuMemAlloc_v2").

@@ -82,7 +82,7 @@ std::string DecodeName(std::string_view payload) {
   return std::string(Utf8Prefix(valid, kMaxNameRecordBytes));
 }
 
-// Device description payload: u32 count, count x {u32 type, u32 zero, u64 bytes}, name.
+// Device description payloads: record.h.
 namespace {
 struct CapacityWire {
   std::uint32_t type;
@@ -91,15 +91,36 @@ struct CapacityWire {
 };
 static_assert(sizeof(CapacityWire) == 16);
 constexpr std::size_t kMaxCapacities = MEMLEDGER_MAX_TYPES;
+
+struct FieldWire {
+  std::uint16_t field;
+  std::uint16_t bytes;
+};
+static_assert(sizeof(FieldWire) == 4);
+enum DescriptionField : std::uint16_t { kNameField = 1, kUidField = 2 };
+
+void AppendField(std::string& out, DescriptionField field, std::string_view text) {
+  text = text.substr(0, kMaxNameRecordBytes);
+  const FieldWire wire{field, static_cast<std::uint16_t>(text.size())};
+  out.append(reinterpret_cast<const char*>(&wire), sizeof(wire));
+  out.append(text);
+}
 }  // namespace
 
 std::string EncodeDeviceDescription(const DeviceDescription& device) {
   const std::uint32_t count = static_cast<std::uint32_t>(std::min(device.capacities.size(), kMaxCapacities));
+  const bool described = !device.uid.empty();
+  const std::uint32_t first_word = described ? count | kDescriptionFields : count;
   std::string out(sizeof(count) + count * sizeof(CapacityWire), '\0');
-  std::memcpy(out.data(), &count, sizeof(count));
+  std::memcpy(out.data(), &first_word, sizeof(first_word));
   for (std::uint32_t i = 0; i < count; ++i) {
     const CapacityWire wire{device.capacities[i].type, 0, device.capacities[i].bytes};
     std::memcpy(out.data() + sizeof(count) + i * sizeof(CapacityWire), &wire, sizeof(wire));
+  }
+  if (described) {  // at most 4 + 64 x 16 + 2 x (4 + 256) bytes: within kMaxPayloadBytes
+    AppendField(out, kNameField, device.name);
+    AppendField(out, kUidField, device.uid);
+    return out;
   }
   const std::size_t room = kMaxPayloadBytes - out.size();
   out.append(device.name.substr(0, room));
@@ -110,6 +131,8 @@ std::optional<DeviceDescription> DecodeDeviceDescription(std::string_view payloa
   std::uint32_t count = 0;
   if (payload.size() < sizeof(count)) return std::nullopt;
   std::memcpy(&count, payload.data(), sizeof(count));
+  const bool described = (count & kDescriptionFields) != 0;
+  count &= ~kDescriptionFields;
   if (count > kMaxCapacities || payload.size() < sizeof(count) + count * sizeof(CapacityWire)) return std::nullopt;
   DeviceDescription device;
   for (std::uint32_t i = 0; i < count; ++i) {
@@ -118,7 +141,22 @@ std::optional<DeviceDescription> DecodeDeviceDescription(std::string_view payloa
     if (wire.type >= MEMLEDGER_MAX_TYPES) return std::nullopt;
     device.capacities.push_back({static_cast<memledger_mem_type>(wire.type), wire.bytes});
   }
-  device.name = DecodeName(payload.substr(sizeof(count) + count * sizeof(CapacityWire)));
+  std::string_view rest = payload.substr(sizeof(count) + count * sizeof(CapacityWire));
+  if (!described) {
+    device.name = DecodeName(rest);
+    return device;
+  }
+  while (!rest.empty()) {
+    FieldWire wire;
+    if (rest.size() < sizeof(wire)) return std::nullopt;
+    std::memcpy(&wire, rest.data(), sizeof(wire));
+    rest.remove_prefix(sizeof(wire));
+    if (rest.size() < wire.bytes) return std::nullopt;
+    const std::string_view text = rest.substr(0, wire.bytes);
+    rest.remove_prefix(wire.bytes);
+    if (wire.field == kNameField) device.name = DecodeName(text);
+    if (wire.field == kUidField) device.uid = DecodeName(text);
+  }
   return device;
 }
 

@@ -81,10 +81,23 @@ class RecordAssembler {
 inline constexpr std::size_t kMaxNameRecordBytes = 256;
 std::string DecodeName(std::string_view payload);
 
+// A DEVICE_OPEN record's payload. Two layouts, told apart by the first word:
+//   plain:     u32 n, n x {u32 type, u32 0, u64 bytes}, then the name (the
+//              rest of the payload) — what every open without a uid writes,
+//              byte for byte what readers before device identities read;
+//   described: u32 n | kDescriptionFields, the same capacities, then fields
+//              {u16 field, u16 bytes, bytes}: 1 the name, 2 the uid. A reader
+//              skips fields it does not know (later writers append new ones);
+//              a reader from before this layout refuses the payload (its
+//              count is out of range) instead of misreading it.
 struct DeviceDescription {
   std::string name;  // decoded: as DecodeName
   std::vector<memledger_capacity> capacities;
+  // What the device is physically, stable across processes (a GPU's UUID, a
+  // PCI bus id, a board serial); empty: unknown. Decoded as DecodeName.
+  std::string uid = {};
 };
+inline constexpr std::uint32_t kDescriptionFields = 1u << 31;
 std::string EncodeDeviceDescription(const DeviceDescription& device);
 // nullopt when the payload is malformed.
 std::optional<DeviceDescription> DecodeDeviceDescription(std::string_view payload);

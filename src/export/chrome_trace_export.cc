@@ -71,9 +71,10 @@ ReplayResult ExportChromeTrace(const std::string& capture, std::ostream& out) {
     }
     if (!IsBufferEvent(record.kind()) || e.device >= kMaxDevices || e.type >= MEMLEDGER_MAX_TYPES) return;
     const std::uint8_t type = books.type_map[e.type];
-    const TypeCounterArray* types = books.device(e.device);
+    const std::uint16_t device = ledger.DeviceOf(process, e.device);  // ledger-wide (device_table.h)
+    const TypeCounterArray* types = device == kNoDevice ? nullptr : books.device(device);
     if (type >= ledger.type_count() || types == nullptr) return;
-    const auto key = std::make_pair(e.device, type);
+    const auto key = std::make_pair(device, type);
     Series& s = series[key];
     if (s.pending && s.pending_ns != e.time_ns) counter(key, s.pending_ns, s.pending_bytes);
     s = {e.time_ns, (*types)[type].live_bytes, true};

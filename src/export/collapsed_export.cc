@@ -13,7 +13,7 @@
 namespace memledger {
 namespace {
 
-// Live bytes of the process on `device`, all types together.
+// Live bytes of the process on ledger-wide `device`, all types together.
 std::uint64_t DeviceLiveBytes(const ProcessBooks& books, std::size_t device) {
   const TypeCounterArray* types = books.device(device);
   std::uint64_t bytes = 0;
@@ -32,7 +32,8 @@ std::uint64_t RecordsAtPeak(const std::string& capture, ReplayResult* result) {
   *result = ReplayCapture(capture, ledger, {.observer = [&](ProcessIndex process, const Record& record) {
     ++records;
     if (!IsBufferEvent(record.kind()) || record.event.device >= kMaxDevices) return;
-    const std::size_t device = record.event.device;
+    const std::uint16_t device = ledger.DeviceOf(process, record.event.device);  // ledger-wide (device_table.h)
+    if (device == kNoDevice) return;
     if (per_device.size() <= device) per_device.resize(device + 1);
     const std::uint64_t now = DeviceLiveBytes(ledger.process(process), device);
     total = total - per_device[device] + now;

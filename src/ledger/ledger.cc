@@ -207,11 +207,38 @@ TypeCounters& Ledger::ProcessCounters(ProcessBooks& books, std::uint16_t device,
   return (*counters)[type];
 }
 
-DeviceBooks& Ledger::Device(std::uint16_t device) {
-  if (devices_.size() <= device) devices_.resize(device + 1);
-  DeviceBooks& books = devices_[device];
-  books.seen = true;
-  return books;
+std::uint16_t Ledger::DeviceFor(ProcessBooks& books, std::uint16_t local) {
+  if (books.device_ids.size() <= local) books.device_ids.resize(local + 1, kNoDevice);
+  std::uint16_t& id = books.device_ids[local];
+  if (id == kNoDevice) id = *devices_.Find({}, local);  // a number always finds its device
+  return id;
+}
+
+std::optional<std::uint16_t> Ledger::BindOpened(ProcessBooks& books, std::uint32_t process, std::uint16_t local,
+                                                std::string_view uid) {
+  auto named = devices_.Find(uid, local);
+  if (!named) {  // a new uid with the table full: the device of its number
+    Count(books, Anomaly::kInvalidEvent);
+    named = devices_.Find({}, local);
+  }
+  if (books.device_ids.size() <= local) books.device_ids.resize(local + 1, kNoDevice);
+  std::uint16_t& bound = books.device_ids[local];
+  if (bound != kNoDevice && bound != *named) {
+    // Used before (without an open, or closed since) as another device. Its
+    // accounts point at that device's counters: they go, unless buffers
+    // booked there are still live (allocated before the open named the
+    // device), which stay where they were booked.
+    const LiveTable* live = LiveTableOf(process, local);
+    if (live != nullptr && !live->empty()) {
+      Count(books, Anomaly::kDeviceConflict);
+      ++devices_[bound].conflicts;
+      return std::nullopt;
+    }
+    if (local < places_[process].size()) places_[process][local].reset();
+    last_account_ = nullptr;
+  }
+  bound = *named;
+  return bound;
 }
 
 Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls) {
@@ -222,8 +249,9 @@ Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device,
   Place& place = PlaceOf(process, device);
   auto& account = place.accounts[type * kBufferClassCount + static_cast<std::size_t>(cls)];
   if (!account) {
-    account.reset(new Account{&ProcessCounters(processes_[process], device, type), &Device(device).types[type],
-                              &place.live, {}});
+    const std::uint16_t id = DeviceFor(processes_[process], device);
+    account.reset(new Account{&ProcessCounters(processes_[process], id, type), &devices_[id].types[type],
+                              &place.live, {}, id});
   }
   last_account_key_ = key;
   last_account_ = account.get();
@@ -331,7 +359,7 @@ void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& 
     all.leaked_bytes += buffer.size;
     ++books.leaked_buffers;
     books.leaked_bytes += buffer.size;
-    LeakSiteTotals& site = leak_sites_[LeakSiteKey{key.device, buffer.type, buffer.tag, buffer.stack, key.process}];
+    LeakSiteTotals& site = leak_sites_[LeakSiteKey{account.device, buffer.type, buffer.tag, buffer.stack, key.process}];
     ++site.buffers;
     site.bytes += buffer.size;
   }
@@ -382,20 +410,21 @@ LiveTable* Ledger::LiveTableOf(std::uint32_t process, std::uint16_t device) {
 
 void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Record& r) {
   const auto description = DecodeDeviceDescription(r.payload);
-  if (!description || r.event.device >= kMaxDevices) {
+  const std::uint16_t local = r.event.device;
+  if (!description || local >= kMaxDevices) {
     Count(books, Anomaly::kInvalidEvent);
     return;
   }
-  DeviceBooks& device = Device(r.event.device);
   // Reopening closes it first: for this process, whatever other processes did.
-  if (r.event.device < books.open_devices.size() && books.open_devices[r.event.device]) {
-    CloseDevice(books, process, r.event.device);
-  }
-  if (books.open_devices.size() <= r.event.device) books.open_devices.resize(r.event.device + 1);
-  books.open_devices[r.event.device] = true;
+  if (local < books.open_devices.size() && books.open_devices[local]) CloseDevice(books, process, local);
+  const auto id = BindOpened(books, process, local, description->uid);
+  if (books.open_devices.size() <= local) books.open_devices.resize(local + 1);
+  books.open_devices[local] = true;
+  DeviceBooks& device = devices_[id ? *id : books.device_ids[local]];
   const bool held_by_others = device.openers != 0;
   ++device.openers;
   device.open = true;
+  if (!id) return;  // open where its buffers are; described nothing it could adopt
   if (!held_by_others) {
     device.name.clear();
     device.capacity.fill(0);
@@ -413,6 +442,7 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
   }
   if (conflict) {
     Count(books, Anomaly::kDeviceConflict);
+    ++device.conflicts;
     return;
   }
   if (device.name.empty()) device.name = name;
@@ -468,7 +498,7 @@ Event Ledger::AllocRecordOf(const LiveKey& key, const LiveBuffer& buffer) const 
 void Ledger::CloseFor(ProcessBooks& books, std::uint16_t device) {
   if (device >= books.open_devices.size() || !books.open_devices[device]) return;
   books.open_devices[device] = false;
-  DeviceBooks& books_of_device = Device(device);
+  DeviceBooks& books_of_device = devices_[books.device_ids[device]];
   books_of_device.open = --books_of_device.openers != 0;
 }
 
@@ -558,13 +588,14 @@ std::optional<std::string> Ledger::Validate() const {
   absl::flat_hash_map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> sums;
   std::size_t live_count = 0;
   ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
-    auto& [bytes, count] = sums[AddressIndexKey(key.process, key.device, buffer.type)];
+    const std::uint16_t device = DeviceOf(static_cast<ProcessIndex>(key.process), key.device);
+    auto& [bytes, count] = sums[AddressIndexKey(key.process, device, buffer.type)];
     bytes += buffer.size;
     ++count;
     ++live_count;
   });
   if (live_count != live_count_) return "the live count is off";
-  std::vector<TypeCounterArray> device_sums(devices_.size());
+  std::vector<TypeCounterArray> device_sums(devices().size());
   for (std::uint32_t p = 0; p < processes_.size(); ++p) {
     for (std::size_t d = 0; d < processes_[p].devices.size(); ++d) {
       const TypeCounterArray* counters = processes_[p].device(d);
@@ -615,10 +646,10 @@ std::optional<std::string> Ledger::Validate() const {
       }
     }
   }
-  for (std::size_t d = 0; d < devices_.size(); ++d) {
+  for (std::size_t d = 0; d < devices().size(); ++d) {
     for (int t = 0; t < MEMLEDGER_MAX_TYPES; ++t) {
-      if (devices_[d].types[t].live_bytes != device_sums[d][t].live_bytes ||
-          devices_[d].types[t].allocs != device_sums[d][t].allocs) {
+      if (devices()[d].types[t].live_bytes != device_sums[d][t].live_bytes ||
+          devices()[d].types[t].allocs != device_sums[d][t].allocs) {
         return "device " + std::to_string(d) + " type " + std::to_string(t) + ": totals differ from the processes' sum";
       }
     }

@@ -25,27 +25,13 @@
 #include "ledger/accounting.h"
 #include "ledger/address_index.h"
 #include "ledger/buffer_listener.h"
+#include "ledger/device_table.h"
 #include "ledger/live_buffers.h"
 
 namespace memledger {
 
 // A process's index in the ledger (not its pid: pids are reused).
 enum class ProcessIndex : std::uint32_t {};
-
-// A device as every process sees it. Its description (name, capacities) is
-// its first opener's while any process has it open: another process cannot
-// rename or resize it for everyone; an open that says otherwise counts a
-// device_conflict for that opener and is not adopted (one that only adds
-// what was unknown is). Opened again when nobody else holds it, the device
-// takes the new description.
-struct DeviceBooks {
-  bool seen = false;
-  bool open = false;          // opened by a running process that has not closed it
-  std::uint32_t openers = 0;  // running processes that have it open
-  std::string name;
-  std::array<std::uint64_t, MEMLEDGER_MAX_TYPES> capacity{};  // 0: unknown
-  TypeCounterArray types{};  // all processes together
-};
 
 // How a ledger came to a process's stream part-way (its server restarted, or
 // the process took its ring back from a server that died): what another
@@ -73,13 +59,17 @@ struct ProcessBooks {
   std::uint64_t leaked_bytes = 0;
   AnomalyCounts anomalies{};
   Handover handover;
-  // Per device (null: never used): per ledger-wide type. Sized on demand.
+  // Per ledger-wide device (null: never used): per ledger-wide type. Sized on demand.
   std::vector<std::unique_ptr<TypeCounterArray>> devices;
+  // The process's own device numbers -> ledger-wide devices (device_table.h;
+  // kNoDevice: not used yet). Bound at the number's first use, rebound by an
+  // open that names another device while the process holds nothing there.
+  std::vector<std::uint16_t> device_ids;
   // No record of the process was refused or lost: its leaks and anomalies
   // are facts. Otherwise a refused free reads as a leak and a reused address
   // as an overlap, and reports say the verdicts are unverified.
   bool complete() const { return dropped_events == 0 && lost_slots == 0; }
-  // This process's counters on `device`, or nullptr.
+  // This process's counters on ledger-wide `device`, or nullptr.
   const TypeCounterArray* device(std::size_t device) const {
     return device < devices.size() ? devices[device].get() : nullptr;
   }
@@ -93,7 +83,7 @@ struct ProcessBooks {
   absl::flat_hash_map<std::uint32_t, std::vector<std::uint64_t>> stacks;
   std::vector<ModuleDescription> modules;
   absl::flat_hash_map<std::uint64_t, LanguageFrame> language_frames;
-  std::vector<bool> open_devices;  // devices this process opened and has not closed since
+  std::vector<bool> open_devices;  // its device numbers it opened and has not closed since
   // Pools this process named after the ledger-wide table of type names was
   // full: booked under the one shared type kOtherPoolsName, nothing lost.
   std::uint32_t pools_merged = 0;
@@ -154,7 +144,14 @@ class Ledger {
 
   // --- views ---
   std::uint64_t events() const { return events_; }
-  const std::deque<DeviceBooks>& devices() const { return devices_; }
+  // By ledger-wide device id (device_table.h).
+  const std::deque<DeviceBooks>& devices() const { return devices_.devices(); }
+  // The ledger-wide device `process`'s own device number `local` stands for;
+  // kNoDevice when the process has not used that number.
+  std::uint16_t DeviceOf(ProcessIndex process, std::uint16_t local) const {
+    const auto& ids = processes_[static_cast<std::uint32_t>(process)].device_ids;
+    return local < ids.size() ? ids[local] : kNoDevice;
+  }
   const std::vector<ProcessBooks>& processes() const { return processes_; }
   const ProcessBooks& process(ProcessIndex p) const { return processes_[static_cast<std::uint32_t>(p)]; }
   AnomalyCounts anomalies() const;
@@ -222,7 +219,14 @@ class Ledger {
              std::uint32_t alloc_stack, std::uint64_t n = 1);
   std::optional<std::uint8_t> LedgerType(const ProcessBooks& books, std::uint8_t local_type) const;
   TypeCounters& ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint8_t type);
-  DeviceBooks& Device(std::uint16_t device);
+  // The ledger-wide device the process's number `local` stands for; bound
+  // by number at its first use without an open.
+  std::uint16_t DeviceFor(ProcessBooks& books, std::uint16_t local);
+  // An open of `local` naming `uid` (empty: none) binds it to that device and
+  // returns it; nullopt when the process still holds buffers at `local` on
+  // another device (it stays there: a device_conflict).
+  std::optional<std::uint16_t> BindOpened(ProcessBooks& books, std::uint32_t process, std::uint16_t local,
+                                          std::string_view uid);
   // What the books keep for one process on one device, type and class: its
   // counters, the device's, and the address index. Found with one lookup.
   struct Account {
@@ -230,9 +234,10 @@ class Ledger {
     TypeCounters* device_counters;   // stable: devices_ is a deque
     LiveTable* live;                 // stable: the Place's, heap-held
     AddressIndex index;
+    std::uint16_t device;            // ledger-wide
   };
   Account& AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls);
-  // One process on one device: an account per type x class, and the live
+  // One process on one of its device numbers: an account per type x class, and the live
   // buffers there (keyed by class and identity: a free's type is not part
   // of the match). Split this way, a device close or a process end walks
   // only that process's buffers, never the whole ledger's.
@@ -248,10 +253,10 @@ class Ledger {
   BufferListener* listener_ = nullptr;
   std::uint64_t applying_time_ns_ = 0;  // of the record being (or last) applied
   std::vector<ProcessBooks> processes_;
-  std::deque<DeviceBooks> devices_;  // a deque: growing it never moves a device's books
+  DeviceTable devices_;
   std::vector<std::string> type_names_;  // ledger-wide types: built-ins, then pools by name
   std::size_t live_count_ = 0;  // live buffers in every Place
-  // Per process, per device; created on demand. Overlaps are looked for
+  // Per process, per its own device number; created on demand. Overlaps are looked for
   // among buffers of one class (a CB does not overlap a buffer).
   std::vector<std::vector<std::unique_ptr<Place>>> places_;
   std::uint64_t last_account_key_ = 0;  // AccountFor's one-entry cache; accounts never move

@@ -32,9 +32,13 @@ void AppendLine(std::string& out, fmt::format_string<Args...> format, Args&&... 
   out += '\n';
 }
 
-std::string DeviceLabel(const Ledger& ledger, std::uint16_t device) {
-  const std::string& name = device < ledger.devices().size() ? ledger.devices()[device].name : std::string();
-  return name.empty() ? fmt::format("device {}", device) : fmt::format("device {} ({})", device, PrintableText(name));
+// The series' ledger-wide device, named: "device 0 (n300)", "device 1 (H100) uid GPU-...".
+std::string DeviceLabel(const Ledger& ledger, const SeriesKey& series) {
+  const std::uint16_t device = SeriesDevice(ledger, series);
+  if (device >= ledger.devices().size()) return fmt::format("device {}", device);
+  const DeviceBooks& books = ledger.devices()[device];
+  return fmt::format("device {}{}{}", device, books.name.empty() ? "" : fmt::format(" ({})", PrintableText(books.name)),
+                     books.uid.empty() ? "" : fmt::format(" uid {}", PrintableText(books.uid)));
 }
 
 std::string_view TagOf(const Ledger& ledger, const SiteKey& site) {
@@ -45,7 +49,7 @@ std::string_view TagOf(const Ledger& ledger, const SiteKey& site) {
 std::string SiteLabel(const Ledger& ledger, const SiteKey& site) {
   const std::string_view tag = TagOf(ledger, site);
   std::string label =
-      fmt::format("device {} {}", site.series.device, PrintableText(ledger.type_name(site.series.type)));
+      fmt::format("device {} {}", SeriesDevice(ledger, site.series), PrintableText(ledger.type_name(site.series.type)));
   if (!tag.empty()) label += fmt::format(", tag {}", PrintableText(tag));
   if (ledger.processes().size() > 1) label += fmt::format(", pid {}", ledger.processes()[site.series.process].pid);
   return label;
@@ -63,7 +67,8 @@ void AppendFrames(std::string& out, const std::vector<std::string>& frames) {
 }
 
 std::uint64_t Capacity(const Ledger& ledger, const SeriesKey& series) {
-  return series.device < ledger.devices().size() ? ledger.devices()[series.device].capacity[series.type] : 0;
+  const std::uint16_t device = SeriesDevice(ledger, series);
+  return device < ledger.devices().size() ? ledger.devices()[device].capacity[series.type] : 0;
 }
 
 std::string WindowText(const CaptureAnalysis& analysis) {
@@ -78,7 +83,7 @@ void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<Serie
   AppendLine(out, "peaks:{}", peaks.empty() ? " none" : "");
   for (const SeriesPeak& peak : peaks) {
     const std::uint64_t capacity = Capacity(ledger, peak.series);
-    AppendLine(out, "  {} {}: {} at {:.3f} s{}{}", DeviceLabel(ledger, peak.series.device),
+    AppendLine(out, "  {} {}: {} at {:.3f} s{}{}", DeviceLabel(ledger, peak.series),
                PrintableText(ledger.type_name(peak.series.type)), FormatBytes(peak.bytes), Seconds(peak.time_ns),
                capacity != 0 ? fmt::format(" ({:.1f}% of {})", 100.0 * static_cast<double>(peak.bytes) /
                                                                      static_cast<double>(capacity),
@@ -132,7 +137,7 @@ void AppendGrowth(std::string& out, const Ledger& ledger, const std::vector<Site
 
 json SiteJson(const Ledger& ledger, const SiteKey& site, Symbolizer& symbolizer) {
   return {{"pid", ledger.processes()[site.series.process].pid},
-          {"device", site.series.device},
+          {"device", SeriesDevice(ledger, site.series)},
           {"type", ledger.type_name(site.series.type)},
           {"tag", TagOf(ledger, site)},
           {"stack", Frames(ledger, site, symbolizer)}};
@@ -159,10 +164,13 @@ json PeaksJson(const Ledger& ledger, const std::vector<SeriesPeak>& peaks, Symbo
       site["buffers"] = amount.buffers;
       sites.push_back(std::move(site));
     }
-    const std::uint16_t device = peak.series.device;
+    const std::uint16_t device = SeriesDevice(ledger, peak.series);
+    const bool known = device < ledger.devices().size();
     out.push_back({{"pid", ledger.processes()[peak.series.process].pid},
                    {"device", device},
-                   {"device_name", device < ledger.devices().size() ? ledger.devices()[device].name : ""},
+                   {"device_name", known ? ledger.devices()[device].name : ""},
+                   {"device_uid", known && !ledger.devices()[device].uid.empty() ? json(ledger.devices()[device].uid)
+                                                                                   : json(nullptr)},
                    {"type", ledger.type_name(peak.series.type)},
                    {"bytes", peak.bytes},
                    {"time_s", Seconds(peak.time_ns)},

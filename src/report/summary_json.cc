@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "event/json_text.h"
+#include "ledger/process_devices.h"
 #include "report/leak_sites.h"
 #include "report/stack_text.h"
 #include "symbolize/symbolizer.h"
@@ -26,19 +27,21 @@ std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections, S
   for (const ProcessBooks& p : ledger.processes()) {
     dropped += p.dropped_events;
     lost += p.lost_slots;
-    // What it holds now, per device and type.
+    // The devices it uses — has open, or holds memory on — and what it holds
+    // there now per type, by ledger-wide device, with its own number for it.
     json holds = json::array();
-    for (std::size_t d = 0; d < p.devices.size(); ++d) {
-      const TypeCounterArray* types = p.device(d);
-      if (types == nullptr) continue;
+    for (const ProcessDevice& use : DevicesOf(p)) {
       json used = json::object();
-      for (std::size_t t = 0; t < ledger.type_count(); ++t) {
-        const TypeCounters& c = (*types)[t];
-        if (c.live_buffers == 0) continue;
-        used[ledger.type_name(static_cast<std::uint8_t>(t))] = {{"live_bytes", c.live_bytes},
-                                                               {"live_buffers", c.live_buffers}};
+      if (const TypeCounterArray* types = p.device(use.device)) {
+        for (std::size_t t = 0; t < ledger.type_count(); ++t) {
+          const TypeCounters& c = (*types)[t];
+          if (c.live_buffers == 0) continue;
+          used[ledger.type_name(static_cast<std::uint8_t>(t))] = {{"live_bytes", c.live_bytes},
+                                                                 {"live_buffers", c.live_buffers}};
+        }
       }
-      if (!used.empty()) holds.push_back({{"device", d}, {"types", std::move(used)}});
+      if (!use.open && used.empty()) continue;
+      holds.push_back({{"device", use.device}, {"local", use.local}, {"open", use.open}, {"types", std::move(used)}});
     }
     json row = {{"pid", p.pid},
                 {"uid", p.uid ? json(*p.uid) : json(nullptr)},
@@ -77,7 +80,12 @@ std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections, S
                      {"allocs", c.allocs},         {"frees", c.frees},               {"leaked_bytes", c.leaked_bytes},
                      {"leaked_buffers", c.leaked_buffers}};
     }
-    devices.push_back({{"device", d}, {"name", device.name}, {"capacity", capacity}, {"types", types}});
+    devices.push_back({{"device", d},
+                       {"name", device.name},
+                       {"uid", device.uid.empty() ? json(nullptr) : json(device.uid)},
+                       {"conflicts", device.conflicts},
+                       {"capacity", capacity},
+                       {"types", types}});
   }
   out["devices"] = std::move(devices);
 

@@ -65,7 +65,12 @@ void AppendDevices(std::string& out, const Ledger& ledger) {
   for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
     const DeviceBooks& device = ledger.devices()[d];
     if (!device.seen) continue;
-    AppendLine(out, "device {}{}", d, device.name.empty() ? "" : fmt::format(" ({})", PrintableText(device.name)));
+    AppendLine(out, "device {}{}{}", d, device.name.empty() ? "" : fmt::format(" ({})", PrintableText(device.name)),
+               device.uid.empty() ? "" : fmt::format(" uid {}", PrintableText(device.uid)));
+    if (device.conflicts != 0) {
+      AppendLine(out, "  described otherwise by {} open(s) (device_conflict): its first opener's description stands",
+                 device.conflicts);
+    }
     AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>10} {:>10} {:>8} {:>11}", "type", "live", "peak", "capacity", "allocs",
          "frees", "leaked", "leaked size");
     for (std::size_t t = 0; t < ledger.type_count(); ++t) {

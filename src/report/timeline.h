@@ -19,7 +19,7 @@ namespace memledger {
 // under one tag (tag "" when the buffers had none).
 struct TimelineSeries {
   std::uint16_t device = 0;
-  std::string device_name;  // as the process named it; "device N" when it did not
+  std::string device_name;  // as the process named it, with " uid X" when known; "device N" when unnamed
   std::string type;         // "DRAM", "L1", ... or a pool's name
   std::string tag;
 };

@@ -48,12 +48,20 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   timeline.problem = std::move(problem);
   timeline.duration_ns = analysis_.duration_ns();
   timeline.events = ledger.events();
+  // Devices by ledger-wide id (device_table.h); series keep the process's own number until here.
+  const auto ledger_device = [&](std::uint32_t process, std::uint16_t local) {
+    const std::uint16_t device = ledger.DeviceOf(static_cast<ProcessIndex>(process), local);
+    return device == kNoDevice ? local : device;
+  };
   const auto device_name = [&](std::uint16_t device) {
-    const std::string& name = device < ledger.devices().size() ? ledger.devices()[device].name : std::string();
-    return name.empty() ? fmt::format("device {}", device) : name;
+    if (device >= ledger.devices().size()) return fmt::format("device {}", device);
+    const DeviceBooks& books = ledger.devices()[device];
+    const std::string name = books.name.empty() ? fmt::format("device {}", device) : books.name;
+    return books.uid.empty() ? name : fmt::format("{} uid {}", name, books.uid);
   };
   for (const SeriesKey& key : series_keys_) {
-    timeline.series.push_back(TimelineSeries{key.device, device_name(key.device), ledger.type_name(key.type),
+    const std::uint16_t device = ledger_device(key.process, key.device);
+    timeline.series.push_back(TimelineSeries{device, device_name(device), ledger.type_name(key.type),
                                              std::string(ledger.tag_name(key.process, key.tag))});
   }
   // Sites of leaks and anomalies may have no change in the window: index them first.
@@ -72,11 +80,9 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
                                                  SiteIndex(anomaly.key.process, anomaly.key.alloc_stack)});
   }
   for (const SeriesPeak& peak : analysis_.Peaks(ledger)) {
-    TimelinePeak out{peak.series.device, device_name(peak.series.device), ledger.type_name(peak.series.type),
-                     peak.bytes, peak.time_ns,
-                     peak.series.device < ledger.devices().size()
-                         ? ledger.devices()[peak.series.device].capacity[peak.series.type]
-                         : 0,
+    const std::uint16_t device = SeriesDevice(ledger, peak.series);
+    TimelinePeak out{device, device_name(device), ledger.type_name(peak.series.type), peak.bytes, peak.time_ns,
+                     device < ledger.devices().size() ? ledger.devices()[device].capacity[peak.series.type] : 0,
                      {}, {}};
     const std::uint32_t process = peak.series.process;
     for (const SiteAmount& amount : peak.live) {

@@ -33,6 +33,15 @@ legacy::TypeTotals TotalsOf(const Ledger& ledger, std::int32_t device) {
   return totals;
 }
 
+// The ledger's device for a legacy client's device number (device_table.h):
+// the one its number is bound to, else (a number it never used, or a client
+// that only asks) the number.
+std::int32_t LedgerDevice(const Ledger& ledger, std::optional<ProcessIndex> process, std::int32_t device) {
+  if (!process || device < 0 || device >= kMaxDevices) return device;
+  const std::uint16_t id = ledger.DeviceOf(*process, static_cast<std::uint16_t>(device));
+  return id == kNoDevice ? device : id;
+}
+
 // What DEVICE_INFO_RESPONSE says of a device: what a native client declared
 // when it opened it (its DRAM and L1 capacities, its arch from its name), or
 // "no device" (is_available 0, all zero) when none declared a capacity there.
@@ -129,14 +138,15 @@ void LegacySession::Handle(Ledger& ledger, LogLimiter& log, const legacy::Decode
   }
   switch (message.type) {
     case MessageType::kQuery:
-      Reply(log, legacy::EncodeQueryReply(decoded.version, message.device_id, TotalsOf(ledger, message.device_id)));
+      Reply(log, legacy::EncodeQueryReply(decoded.version, message.device_id,
+                                          TotalsOf(ledger, LedgerDevice(ledger, process_, message.device_id))));
       break;
     case MessageType::kDeviceInfoQuery: {
       std::optional<legacy::EncodedMessage> reply;
       if (message.device_id < 0) {
         reply = legacy::EncodeDeviceCountReply(decoded.version, DevicesToAskFor(ledger));
       } else {
-        const auto device = static_cast<std::size_t>(message.device_id);
+        const auto device = static_cast<std::size_t>(LedgerDevice(ledger, process_, message.device_id));
         reply = legacy::EncodeDeviceInfoReply(
             decoded.version, message.device_id,
             device < ledger.devices().size() ? DeviceInfoOf(ledger.devices()[device]) : legacy::LegacyDeviceInfo{});

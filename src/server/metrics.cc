@@ -44,7 +44,7 @@ std::string RenderMetrics(const Ledger& ledger, const MetricsCounters& counters,
   struct Series {
     std::size_t device;
     std::size_t type;
-    std::string labels;  // device, name, type
+    std::string labels;  // device, name, uid (when known), type
   };
   std::vector<Series> series;
   for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
@@ -52,7 +52,8 @@ std::string RenderMetrics(const Ledger& ledger, const MetricsCounters& counters,
     if (!device.seen) continue;
     for (std::size_t t = 0; t < ledger.type_count(); ++t) {
       if (device.types[t].empty() && device.capacity[t] == 0) continue;
-      series.push_back({d, t, fmt::format(R"(device="{}",name="{}",type="{}")", d, Escape(device.name),
+      const std::string uid = device.uid.empty() ? "" : fmt::format(R"(uid="{}",)", Escape(device.uid));
+      series.push_back({d, t, fmt::format(R"(device="{}",name="{}",{}type="{}")", d, Escape(device.name), uid,
                                           Escape(ledger.type_name(static_cast<std::uint8_t>(t))))});
     }
   }

@@ -66,7 +66,8 @@ void ReportFree(std::uint32_t device, const BankRegion& region, const Allocation
 
 }  // namespace
 
-Device::Device(std::uint32_t id, const DeviceSpec& spec, HookPolicy hooks) : id_(id), spec_(spec), hooks_(hooks) {
+Device::Device(std::uint32_t id, const DeviceSpec& spec, HookPolicy hooks, const std::string& uid)
+    : id_(id), spec_(spec), hooks_(hooks) {
   std::vector<memledger_capacity> capacities;
   for (const BankRegion& region : spec_.regions) {
     auto& slot = allocators_.at(TypeValue(region.type));
@@ -75,7 +76,9 @@ Device::Device(std::uint32_t id, const DeviceSpec& spec, HookPolicy hooks) : id_
     capacities.push_back({TypeValue(region.type), region.capacity()});
   }
   program_cache_ = std::make_unique<ProgramCache>(*this);
-  memledger_device_open(id_, spec_.name.c_str(), capacities.data(), capacities.size());
+  const memledger_device_description description{sizeof(description), spec_.name.c_str(), capacities.data(),
+                                                  capacities.size(), uid.c_str()};
+  memledger_device_open_described(id_, &description);
 }
 
 Device::~Device() { Close(); }

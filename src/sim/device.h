@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "event/event.h"
 #include "sim/bank_allocator.h"
@@ -40,9 +41,9 @@ struct Allocation {
 
 class Device {
  public:
-  // Brings the device up: builds its allocators and calls memledger_device_open
-  // with the capacity of every region.
-  Device(std::uint32_t id, const DeviceSpec& spec, HookPolicy hooks);
+  // Brings the device up: builds its allocators and opens it with memledger:
+  // the capacity of every region, and `uid` (what it is physically; "": none).
+  Device(std::uint32_t id, const DeviceSpec& spec, HookPolicy hooks, const std::string& uid = {});
   // Close()s the device if it is still open.
   ~Device();
   Device(const Device&) = delete;

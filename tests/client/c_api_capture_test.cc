@@ -56,7 +56,7 @@ TEST_F(CApiCapture, IsWholeAndEndsCleanly) {
 }
 
 TEST_F(CApiCapture, DevicesCarryTheirNamesAndCapacities) {
-  ASSERT_EQ(ledger_.devices().size(), 2u);
+  ASSERT_EQ(ledger_.devices().size(), 4u);
   const DeviceBooks& sim0 = ledger_.devices()[0];
   EXPECT_EQ(sim0.name, "sim0");
   // Device 0 was never closed, but its only opener has ended: nobody holds it.
@@ -67,6 +67,13 @@ TEST_F(CApiCapture, DevicesCarryTheirNamesAndCapacities) {
   EXPECT_EQ(sim0.capacity[PoolType("kv_cache")], C_API_KV_CACHE_CAPACITY);
   EXPECT_EQ(ledger_.devices()[1].name, "sim1");
   EXPECT_FALSE(ledger_.devices()[1].open);
+  EXPECT_TRUE(sim0.uid.empty());
+  EXPECT_EQ(ledger_.devices()[2].name, "sim2");
+  EXPECT_EQ(ledger_.devices()[2].uid, C_API_DEVICE2_UID);
+  const DeviceBooks& sim3 = ledger_.devices()[3];
+  EXPECT_EQ(sim3.name, "sim3");
+  EXPECT_EQ(sim3.capacity[MEMLEDGER_DRAM], C_API_DRAM_CAPACITY);
+  EXPECT_TRUE(sim3.uid.empty()) << "a field beyond the caller's struct_size is not read";
 }
 
 TEST_F(CApiCapture, PoolsAreRegisteredByNameUpToTheLimit) {

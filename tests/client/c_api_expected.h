@@ -14,7 +14,10 @@
 #define C_API_KV_CACHE_POOL 16
 #define C_API_SCRATCH_POOL 17
 
-/* Device 0 "sim0" (capacities below), device 1 "sim1" (none; closed at the end). */
+/* Device 0 "sim0" (capacities below), device 1 "sim1" (none; closed at the end),
+ * device 2 "sim2" with a uid, device 3 "sim3" (DRAM only) with a uid beyond its
+ * struct_size: none. */
+#define C_API_DEVICE2_UID "sim-uid-2"
 #define C_API_DRAM_CAPACITY (1ULL << 30)
 #define C_API_L1_CAPACITY (1ULL << 20)
 #define C_API_KV_CACHE_CAPACITY (64ULL << 20)
@@ -46,7 +49,7 @@
  * memledger_set_stack_depth first turns stacks on (their number depends on
  * the machine: the capture test counts them itself). */
 #define C_API_RECORDS                                                                                     \
-  (1 /* process */ + C_API_POOLS + 2 /* device opens */ + 3 /* tags */ + C_API_MAIN_ALLOC_HOOKS +          \
+  (1 /* process */ + C_API_POOLS + 4 /* device opens */ + 3 /* tags */ + C_API_MAIN_ALLOC_HOOKS +          \
    C_API_MAIN_FREE_HOOKS + C_API_CB_KERNEL_HOOKS + 1 /* mark */ + 1 /* device close */ +                  \
    2 * C_API_THREADS * C_API_ALLOCS_PER_THREAD + 1 /* process end */)
 

@@ -14,6 +14,7 @@
  *                          exception through the C ABI) and the hooks go on.
  * Exits 0 when every check holds; else prints the failed check and exits 1. */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,13 @@ static int TrackingOn(void) {
   };
   memledger_device_open(0, "sim0", capacities, sizeof(capacities) / sizeof(capacities[0]));
   memledger_device_open(1, "sim1", NULL, 0);
+  /* Described with a uid; and with an older header's shorter struct, whose
+   * struct_size ends before the uid: the uid beyond it is not read. */
+  const memledger_device_description sim2 = {sizeof(sim2), "sim2", NULL, 0, C_API_DEVICE2_UID};
+  memledger_device_open_described(2, &sim2);
+  const memledger_device_description sim3 = {offsetof(memledger_device_description, uid), "sim3", capacities, 1,
+                                             "beyond the caller's struct"};
+  memledger_device_open_described(3, &sim3);
 
   memledger_tag_push("weights");
   memledger_alloc(0, MEMLEDGER_DRAM, 1, 0x1000, C_API_WEIGHTS_BYTES);
@@ -150,6 +158,9 @@ static int TrackingOff(const char* output_path) {
   /* Every hook is a no-op and none may crash. */
   const memledger_capacity capacity = {MEMLEDGER_DRAM, 1};
   memledger_device_open(0, "off", &capacity, 1);
+  const memledger_device_description off = {sizeof(off), "off", &capacity, 1, "off-uid"};
+  memledger_device_open_described(1, &off);
+  memledger_device_open_described(2, NULL);
   memledger_tag_push("off");
   memledger_alloc(0, MEMLEDGER_DRAM, 1, 0x1000, 16);
   memledger_record_alloc(0, MEMLEDGER_DRAM, 2, 0x2000, 16);

@@ -14,7 +14,8 @@ their own books. For each workload build, the ledger must equal them:
    RTLD_LOCAL):
 per device and memory type (DRAM, MANAGED, VMM_PHYSICAL), allocs, frees,
 leaked buffers and bytes equal the stub's, zero anomalies, nothing dropped or
-lost; device names and capacities come from the driver.
+lost; device names, capacities and uids (cuDeviceGetUuid_v2, as nvidia-smi
+spells them) come from the driver.
 3. With tracking off the interposer only passes calls through.
 4. Without libmemledger_cuda.so beside it, `memledger run --cuda` says so
    and where it looked, and exits 127.
@@ -64,6 +65,7 @@ def check_books(check, name, summary, counts, every_type_used=True):
     for device in counts["devices"]:
         booked = ledger.get(device["device"], {"name": None, "capacity": {}, "types": {}})
         check.expect(f"{name}: device {device['device']} name", booked["name"], device["name"])
+        check.expect(f"{name}: device {device['device']} uid (cuDeviceGetUuid)", booked.get("uid"), device["uuid"])
         for type_name in ("DRAM", "VMM_PHYSICAL"):
             check.expect(f"{name}: device {device['device']} {type_name} capacity",
                          booked["capacity"].get(type_name), device["total_bytes"])

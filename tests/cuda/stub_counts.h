@@ -22,6 +22,7 @@ struct StubKindCounts {
 
 struct StubDeviceCounts {
   char name[64];
+  char uuid[48];  // as nvidia-smi spells it: "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
   std::uint64_t total_bytes;
   StubKindCounts kinds[kStubKinds];
 };

@@ -31,6 +31,10 @@ enum Kind { kDeviceMemory = 0, kManaged = 1, kVmmPhysical = 2 };
 
 constexpr const char* kDeviceNames[kStubDevices] = {"memledger stub GPU 0", "memledger stub GPU 1"};
 constexpr std::uint64_t kDeviceBytes[kStubDevices] = {16ull << 30, 24ull << 30};
+// What cuDeviceGetUuid(_v2) says of each device (a real GPU's UUID is random).
+constexpr unsigned char kDeviceUuids[kStubDevices][16] = {
+    {0x5f, 0x1c, 0x2d, 0x3e, 0x4a, 0x5b, 0x6c, 0x7d, 0x8e, 0x9f, 0xa0, 0xb1, 0xc2, 0xd3, 0xe4, 0xf5},
+    {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10}};
 constexpr std::uint64_t kAlignment = 512;
 constexpr std::uint64_t kGranularity = 2ull << 20;  // of physical allocations and reservations
 constexpr std::uintptr_t kContextBase = 0x1000;     // CUcontext of device d: kContextBase + d
@@ -185,6 +189,12 @@ CUresult DeviceGet(CUdevice* device, int ordinal) {
 CUresult DeviceGetName(char* name, int len, CUdevice device) {
   if (!ValidDevice(device) || name == nullptr || len <= 0) return CUDA_ERROR_INVALID_VALUE;
   std::snprintf(name, static_cast<std::size_t>(len), "%s", kDeviceNames[device]);
+  return CUDA_SUCCESS;
+}
+
+CUresult DeviceGetUuid(CUuuid* uuid, CUdevice device) {
+  if (!ValidDevice(device) || uuid == nullptr) return CUDA_ERROR_INVALID_VALUE;
+  std::copy(std::begin(kDeviceUuids[device]), std::end(kDeviceUuids[device]), reinterpret_cast<unsigned char*>(uuid->bytes));
   return CUDA_SUCCESS;
 }
 
@@ -381,6 +391,7 @@ const ProcEntry kProcEntries[] = {
     {"cuDeviceGet", 2000, Entry(&DeviceGet), Entry(&DeviceGet)},
     {"cuDeviceGetName", 2000, Entry(&DeviceGetName), Entry(&DeviceGetName)},
     {"cuDeviceTotalMem", 3020, Entry(&DeviceTotalMem), Entry(&DeviceTotalMem)},
+    {"cuDeviceGetUuid", 11040, Entry(&DeviceGetUuid), Entry(&DeviceGetUuid)},
     {"cuDevicePrimaryCtxRetain", 7000, Entry(&DevicePrimaryCtxRetain), Entry(&DevicePrimaryCtxRetain)},
     {"cuCtxSetCurrent", 4000, Entry(&CtxSetCurrent), Entry(&CtxSetCurrent)},
     {"cuCtxGetDevice", 2000, Entry(&CtxGetDevice), Entry(&CtxGetDevice)},
@@ -432,6 +443,8 @@ CUresult CUDAAPI cuDeviceGetCount(int* count) { return DeviceGetCount(count); }
 CUresult CUDAAPI cuDeviceGet(CUdevice* device, int ordinal) { return DeviceGet(device, ordinal); }
 CUresult CUDAAPI cuDeviceGetName(char* name, int len, CUdevice dev) { return DeviceGetName(name, len, dev); }
 CUresult CUDAAPI cuDeviceTotalMem_v2(size_t* bytes, CUdevice dev) { return DeviceTotalMem(bytes, dev); }
+// Only the _v2 name (CUDA 11.4 on): the interposer's fallback to cuDeviceGetUuid is not exercised here.
+CUresult CUDAAPI cuDeviceGetUuid_v2(CUuuid* uuid, CUdevice dev) { return DeviceGetUuid(uuid, dev); }
 CUresult CUDAAPI cuDevicePrimaryCtxRetain(CUcontext* pctx, CUdevice dev) { return DevicePrimaryCtxRetain(pctx, dev); }
 CUresult CUDAAPI cuCtxSetCurrent(CUcontext ctx) { return CtxSetCurrent(ctx); }
 CUresult CUDAAPI cuCtxGetDevice(CUdevice* device) { return CtxGetDevice(device); }
@@ -487,6 +500,10 @@ void memledger_stub_counts(StubCounts* counts) {
     StubDeviceCounts& out = counts->devices[device];
     std::snprintf(out.name, sizeof(out.name), "%s", kDeviceNames[device]);
     out.total_bytes = kDeviceBytes[device];
+    const unsigned char* u = kDeviceUuids[device];
+    std::snprintf(out.uuid, sizeof(out.uuid),
+                  "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3],
+                  u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
     std::copy(std::begin(d.counts[device]), std::end(d.counts[device]), std::begin(out.kinds));
   }
 }

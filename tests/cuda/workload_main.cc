@@ -73,8 +73,8 @@ bool WriteCounts(const std::string& path, const StubCounts& counts) {
   std::fprintf(out, "{\"ld_preload\": %s, \"devices\": [", preload == nullptr ? "null" : JsonString(preload).c_str());
   for (int device = 0; device < kStubDevices; ++device) {
     const StubDeviceCounts& d = counts.devices[device];
-    std::fprintf(out, "%s{\"device\": %d, \"name\": %s, \"total_bytes\": %llu, \"types\": {",
-                 device ? ", " : "", device, JsonString(d.name).c_str(),
+    std::fprintf(out, "%s{\"device\": %d, \"name\": %s, \"uuid\": %s, \"total_bytes\": %llu, \"types\": {",
+                 device ? ", " : "", device, JsonString(d.name).c_str(), JsonString(d.uuid).c_str(),
                  static_cast<unsigned long long>(d.total_bytes));
     for (int kind = 0; kind < kStubKinds; ++kind) {
       const StubKindCounts& k = d.kinds[kind];

@@ -355,6 +355,66 @@ TEST(DeviceDescription, TypeOutOfRangeIsMalformed) {
   EXPECT_EQ(DecodeDeviceDescription(RawDescription(1, 1, 0x100)), std::nullopt) << "must not be truncated to 8 bits";
 }
 
+TEST(DeviceDescription, UidRoundTrips) {
+  const DeviceDescription device{"NVIDIA H100", {{MEMLEDGER_DRAM, 80ULL << 30}}, "GPU-5f1c2d3e-0000-1111-2222-333344445555"};
+  const std::string payload = EncodeDeviceDescription(device);
+  std::uint32_t first_word = 0;
+  std::memcpy(&first_word, payload.data(), 4);
+  EXPECT_EQ(first_word, 1u | kDescriptionFields) << "a described payload says so in its first word";
+  const auto decoded = DecodeDeviceDescription(payload);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->name, device.name);
+  EXPECT_EQ(decoded->uid, device.uid);
+  ASSERT_EQ(decoded->capacities.size(), 1u);
+  EXPECT_EQ(decoded->capacities[0].bytes, 80ULL << 30);
+}
+
+TEST(DeviceDescription, WithoutAUidThePayloadIsThePlainLayout) {
+  // Byte for byte what readers from before device identities read.
+  EXPECT_EQ(EncodeDeviceDescription({"dev", {{MEMLEDGER_L1, 1000}, {MEMLEDGER_L1, 1001}}}),
+            RawDescription(2, 2, MEMLEDGER_L1) + "dev");
+}
+
+TEST(DeviceDescription, AReaderFromBeforeUidsRefusesADescribedPayload) {
+  // Its count check is what refuses it: the flag puts the count out of range.
+  std::uint32_t first_word = 0;
+  std::memcpy(&first_word, EncodeDeviceDescription({"d", {}, "uid"}).data(), 4);
+  EXPECT_GT(first_word, static_cast<std::uint32_t>(MEMLEDGER_MAX_TYPES));
+}
+
+std::string Field(std::uint16_t field, std::string_view text) {
+  std::string out(4, '\0');
+  const auto bytes = static_cast<std::uint16_t>(text.size());
+  std::memcpy(out.data(), &field, 2);
+  std::memcpy(out.data() + 2, &bytes, 2);
+  return out + std::string(text);
+}
+
+TEST(DeviceDescription, FieldsAReaderDoesNotKnowAreSkipped) {
+  const auto decoded = DecodeDeviceDescription(RawDescription(kDescriptionFields, 0, 0) + Field(9, "later") +
+                                               Field(2, "chip-7") + Field(1, "n300") + Field(0xffff, ""));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->name, "n300");
+  EXPECT_EQ(decoded->uid, "chip-7");
+}
+
+TEST(DeviceDescription, CutFieldsAreMalformed) {
+  const std::string whole = RawDescription(kDescriptionFields | 1, 1, MEMLEDGER_DRAM) + Field(2, "chip-7");
+  ASSERT_TRUE(DecodeDeviceDescription(whole).has_value());
+  for (std::size_t cut = 1; cut < 4 + 6; ++cut) {  // into the uid, then into its field header
+    EXPECT_EQ(DecodeDeviceDescription(whole.substr(0, whole.size() - cut)), std::nullopt) << cut;
+  }
+}
+
+TEST(DeviceDescription, UidDecodesAsValidUtf8AndIsCutLikeAName) {
+  const auto decoded = DecodeDeviceDescription(RawDescription(kDescriptionFields, 0, 0) + Field(2, "id\xff"));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->uid, "id\xEF\xBF\xBD");
+  const auto long_uid = DecodeDeviceDescription(EncodeDeviceDescription({"d", {}, std::string(1000, 'u')}));
+  ASSERT_TRUE(long_uid.has_value());
+  EXPECT_EQ(long_uid->uid, std::string(kMaxNameRecordBytes, 'u'));
+}
+
 TEST(LanguageFrame, RoundTrips) {
   const LanguageFrame frame{"Model.forward", "/home/me/model.py", 42};
   EXPECT_EQ(DecodeLanguageFrame(EncodeLanguageFrame(frame)), frame);

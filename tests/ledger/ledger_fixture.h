@@ -63,12 +63,13 @@ class LedgerTest : public ::testing::Test {
   void Alloc(ProcessIndex process, const Buf& b) { Hook(process, EventKind::kAlloc, b); }
   void Free(ProcessIndex process, const Buf& b) { Hook(process, EventKind::kFree, b); }
 
+  // `uid` empty: an open without one (the plain layout).
   void DeviceOpen(ProcessIndex process, std::uint16_t device, std::string name,
-                  std::vector<memledger_capacity> capacities = {}) {
+                  std::vector<memledger_capacity> capacities = {}, std::string uid = {}) {
     Event e{};
     e.kind = static_cast<std::uint8_t>(EventKind::kDeviceOpen);
     e.device = device;
-    Apply(process, e, EncodeDeviceDescription({std::move(name), std::move(capacities)}));
+    Apply(process, e, EncodeDeviceDescription({std::move(name), std::move(capacities), std::move(uid)}));
   }
   void DeviceClose(ProcessIndex process, std::uint16_t device) {
     Event e{};
@@ -89,13 +90,13 @@ class LedgerTest : public ::testing::Test {
     Apply(process, e, name);
   }
 
-  // Counters of one process on one device and ledger type (zeros when it never allocated there).
+  // Counters of one process on one ledger-wide device and ledger type (zeros when it never allocated there).
   const TypeCounters& Mine(ProcessIndex process, std::uint16_t device, std::uint8_t type) const {
     static const TypeCounters kNone{};
     const TypeCounterArray* counters = ledger_.process(process).device(device);
     return counters != nullptr ? (*counters)[type] : kNone;
   }
-  // Counters of all processes together on one device and ledger type.
+  // Counters of all processes together on one ledger-wide device and ledger type.
   const TypeCounters& All(std::uint16_t device, std::uint8_t type) const {
     static const TypeCounters kNone{};
     return device < ledger_.devices().size() ? ledger_.devices()[device].types[type] : kNone;

@@ -104,6 +104,30 @@ def test_capture_summary_leaks_and_peak(tracked, memledger_cli):
     assert peaks[(0, "DRAM")].time_ns == int(alloc_3["time_ns"])
 
 
+# Device 1 says what it is physically; its uid reaches the books, their summary and Capture.devices().
+DESCRIBED = """
+import memledger
+memledger.open_device(0, name="n150")
+with memledger.device(1, name="n300", capacity={"DRAM": 12 << 30}, uid="chip-0x1a2b"):
+    memledger.track_alloc(device=1, type="DRAM", buffer_id=1, address=0x1000, size=64)
+"""
+
+
+def test_a_device_uid_reaches_the_capture(tracked):
+    capture, _ = tracked(DESCRIBED)
+    cap = memledger.Capture(capture)
+    assert cap.devices() == [memledger.Device(device=0, name="n150", uid=None, capacity={}, conflicts=0),
+                             memledger.Device(device=1, name="n300", uid="chip-0x1a2b", capacity={"DRAM": 12 << 30},
+                                              conflicts=0)]
+    assert [(d["device"], d["uid"]) for d in cap.summary()["devices"]] == [(0, None), (1, "chip-0x1a2b")]
+    assert [(s.device, s.bytes) for s in cap.leaks()] == [(1, 64)]
+
+
+def test_uid_must_be_text():
+    with pytest.raises(TypeError, match="uid must be a str"):
+        memledger.open_device(0, uid=7)
+
+
 THREADS = """
 import sys, threading, memledger
 memledger.open_device(0)

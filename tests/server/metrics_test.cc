@@ -71,6 +71,33 @@ TEST(RenderMetrics, PerProcessSeriesAreBoundedWithTheRestAsOther) {
       << text;
 }
 
+// Two processes' "device 0" with different uids are two devices, each with
+// its own series; a process's series name the ledger-wide device.
+TEST(RenderMetrics, DevicesAreLedgerWideAndCarryTheirUid) {
+  Ledger ledger;
+  for (std::uint32_t pid : {1u, 2u}) {
+    const ProcessIndex p = ledger.BeginProcess(pid, "sim");
+    Event open{};
+    open.seq = 1;
+    open.kind = static_cast<std::uint8_t>(EventKind::kDeviceOpen);
+    const std::string payload =
+        EncodeDeviceDescription({"card", {{MEMLEDGER_DRAM, pid * 1000ULL}}, "chip-" + std::to_string(pid)});
+    open.payload_bytes = static_cast<std::uint32_t>(payload.size());
+    ledger.Apply(p, Record{open, payload});
+    ledger.Apply(p, Record{Alloc(2, 1, pid * 100), {}});
+  }
+  const std::string text = RenderMetrics(ledger, {});
+  EXPECT_NE(text.find("memledger_device_capacity_bytes{device=\"0\",name=\"card\",uid=\"chip-1\",type=\"DRAM\"} 1000\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("memledger_device_capacity_bytes{device=\"1\",name=\"card\",uid=\"chip-2\",type=\"DRAM\"} 2000\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("memledger_device_used_bytes{device=\"1\",name=\"card\",uid=\"chip-2\",type=\"DRAM\"} 200\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("memledger_process_used_bytes{pid=\"2\",comm=\"sim\",device=\"1\",type=\"DRAM\"} 200\n"),
+            std::string::npos);
+}
+
 TEST(RenderMetrics, DroppedEventsAddLiveRingsToEndedProcesses) {
   Ledger ledger;
   ledger.BeginProcess(1, "a");

@@ -69,6 +69,9 @@ void AddCommonFlags(CLI::App& command, CommandLine& line) {
                      "captures fast)")
       ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
+  command.add_option("--device-uid", options.device_uids,
+                     "What the devices are physically, as a GPU's UUID would say (repeat once per device, or give one "
+                     "prefix for several: PREFIX-0, PREFIX-1, ...); processes that open one uid share its books");
   command.add_option("--checkpoint-truth", options.checkpoint_truth,
                      "llm: once the weights are loaded, write the truth here and wait for SIGUSR1 to go on (crash and reconnect tests)");
 }
@@ -103,6 +106,11 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < workloads.size(); ++i) {
     if (!commands[i]->parsed()) continue;
     const WorkloadOptions chosen = lines[i].Resolved();
+    if (!memledger::sim::DeviceUidsFit(chosen)) {
+      fmt::print(stderr, "memledger-sim {}: --device-uid was given {} times for {} device(s): give it once per device, "
+                         "or once as a prefix\n", workloads[i].name, chosen.device_uids.size(), chosen.devices);
+      return kBadCommandLine;
+    }
     memledger::sim::SetHostWorkScale(lines[i].host_work_scale);
     try {
       const auto start = std::chrono::steady_clock::now();

@@ -15,6 +15,7 @@
 #include "report/text_report.h"
 #include "server/socket_path.h"
 #include "server_query.h"
+#include "summary_view.h"
 
 namespace memledger {
 namespace {
@@ -31,7 +32,11 @@ void PrintTable(const nlohmann::json& summary) {
                server.value("events_per_second", 0.0));
   }
   for (const auto& device : summary["devices"]) {
-    fmt::print("\ndevice {} {}\n", device["device"].get<int>(), PrintableText(device.value("name", "")));
+    fmt::print("\n{}\n", DeviceHeading(device));
+    if (const std::uint64_t conflicts = device.value("conflicts", std::uint64_t{0}); conflicts != 0) {
+      fmt::print("  described otherwise by {} open(s) (device_conflict): its first opener's description stands\n",
+                 conflicts);
+    }
     fmt::print("  {:<14} {:>11} {:>11} {:>7} {:>11}\n", "type", "used", "total", "use", "peak");
     for (const auto& [type, counters] : device["types"].items()) {
       const std::uint64_t used = counters["live_bytes"];
@@ -40,8 +45,8 @@ void PrintTable(const nlohmann::json& summary) {
                  Percent(used, total), FormatBytes(counters["peak_bytes"]));
     }
   }
-  fmt::print("\n  {:>8} {:>6} {:<16} {:<8} {:>11} {:>10} {:>12}\n", "pid", "uid", "process", "state", "using",
-             "events", "leaked");
+  fmt::print("\n  {:>8} {:>6} {:<16} {:<8} {:<8} {:>11} {:>10} {:>12}\n", "pid", "uid", "process", "state",
+             "devices", "using", "events", "leaked");
   std::string notes;
   for (const auto& process : summary["processes"]) {
     std::uint64_t using_bytes = 0;
@@ -49,10 +54,10 @@ void PrintTable(const nlohmann::json& summary) {
       for (const auto& [type, held] : device["types"].items()) using_bytes += held["live_bytes"].get<std::uint64_t>();
     }
     const auto& uid = process.value("uid", nlohmann::json());
-    fmt::print("  {:>8} {:>6} {:<16} {:<8} {:>11} {:>10} {:>12}\n", process["pid"].get<std::uint64_t>(),
+    fmt::print("  {:>8} {:>6} {:<16} {:<8} {:<8} {:>11} {:>10} {:>12}\n", process["pid"].get<std::uint64_t>(),
                uid.is_number() ? std::to_string(uid.get<std::uint64_t>()) : "-", PrintableText(process["comm"].get<std::string>()),
-               process["state"].get<std::string>(), FormatBytes(using_bytes), process["events"].get<std::uint64_t>(),
-               FormatBytes(process["leaked_bytes"]));
+               process["state"].get<std::string>(), DeviceColumn(process), FormatBytes(using_bytes),
+               process["events"].get<std::uint64_t>(), FormatBytes(process["leaked_bytes"]));
     if (const auto handover = process.find("handover"); handover != process.end()) {
       notes += fmt::format(
           "  pid {} came back after its server went away: {} buffers ({}) carried over, {} records accounted in "

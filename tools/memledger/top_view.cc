@@ -7,6 +7,7 @@
 
 #include "report/printable_text.h"
 #include "report/text_report.h"
+#include "summary_view.h"
 
 namespace memledger {
 namespace {
@@ -95,7 +96,7 @@ std::vector<std::string> TopView::Render(int width, int height) const {
     const int id = device["device"].get<int>();
     std::string spark;
     if (const auto it = history_.find(id); it != history_.end()) spark = Sparkline(it->second, width - 30, utf8_);
-    add(fmt::format("device {} {}  {}", id, PrintableText(device.value("name", "")), spark));
+    add(fmt::format("{}  {}", DeviceHeading(device), spark));
     for (const auto& [type, counters] : device["types"].items()) {
       const std::uint64_t used = counters.value("live_bytes", std::uint64_t{0});
       const std::uint64_t capacity = device["capacity"].value(type, std::uint64_t{0});
@@ -116,14 +117,14 @@ std::vector<std::string> TopView::Render(int width, int height) const {
     return false;
   });
   add("");
-  add(fmt::format("  {:>8} {:<16} {:<8} {:>11} {:>11} {:>11}", "pid", "process", "state", "device mem", "L1",
-                  "leaked"));
+  add(fmt::format("  {:>8} {:<16} {:<8} {:<8} {:>11} {:>11} {:>11}", "pid", "process", "state", "devices",
+                  "device mem", "L1", "leaked"));
   // Leave the last line for the counters.
   for (const nlohmann::json* p : processes) {
     if (static_cast<int>(lines.size()) >= height - 1) break;
-    add(fmt::format("  {:>8} {:<16} {:<8} {:>11} {:>11} {:>11}", (*p)["pid"].get<std::uint64_t>(),
+    add(fmt::format("  {:>8} {:<16} {:<8} {:<8} {:>11} {:>11} {:>11}", (*p)["pid"].get<std::uint64_t>(),
                     Fit(PrintableText((*p)["comm"].get<std::string>()), 16), (*p)["state"].get<std::string>(),
-                    FormatBytes(ProcessBytes(*p, nullptr)), FormatBytes(ProcessBytes(*p, "L1")),
+                    Fit(DeviceColumn(*p), 8), FormatBytes(ProcessBytes(*p, nullptr)), FormatBytes(ProcessBytes(*p, "L1")),
                     FormatBytes((*p)["leaked_bytes"].get<std::uint64_t>())));
   }
   std::string anomalies;

@@ -37,6 +37,9 @@ struct WorkloadOptions {
   // SIGUSR1 to go on (a crash test kills it there and knows exactly what it
   // held; a reconnect test knows what it held before its server died).
   std::string checkpoint_truth;
+  // What the devices are physically (memledger.h, memledger_device_description):
+  // none; one per device; or, for several devices, one prefix: PREFIX-0, PREFIX-1, ...
+  std::vector<std::string> device_uids;
 };
 
 struct WorkloadResult {
@@ -48,6 +51,10 @@ struct WorkloadResult {
 std::uint32_t ThreadCount(const WorkloadOptions& options);
 // The random seed of worker `thread`, derived from options.seed.
 std::uint64_t ThreadSeed(const WorkloadOptions& options, std::uint32_t thread);
+// Whether options.device_uids fits options.devices (none, one, or one per device).
+bool DeviceUidsFit(const WorkloadOptions& options);
+// The uid device `device` opens with ("" for none); device_uids must fit.
+std::string DeviceUid(const WorkloadOptions& options, std::uint32_t device);
 
 WorkloadResult RunLlm(const WorkloadOptions& options);
 WorkloadResult RunReuseStorm(const WorkloadOptions& options);

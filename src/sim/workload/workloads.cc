@@ -43,4 +43,15 @@ std::uint64_t ThreadSeed(const WorkloadOptions& options, std::uint32_t thread) {
   return options.seed * 1000003 + thread;
 }
 
+bool DeviceUidsFit(const WorkloadOptions& options) {
+  return options.device_uids.size() <= 1 || options.device_uids.size() == options.devices;
+}
+
+std::string DeviceUid(const WorkloadOptions& options, std::uint32_t device) {
+  const std::vector<std::string>& uids = options.device_uids;
+  if (uids.empty()) return {};
+  if (uids.size() == options.devices) return uids[device];
+  return uids.front() + "-" + std::to_string(device);  // a prefix
+}
+
 }  // namespace memledger::sim
