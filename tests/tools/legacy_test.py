@@ -161,6 +161,16 @@ class Client:
 
 # --- the checks -------------------------------------------------------------
 
+SERVER_LOGS = []
+
+
+def server_log(work, path):
+    """A file for the server's log, shown if the test ends in an exception."""
+    log = open(os.path.join(work, os.path.basename(path) + ".log"), "w")
+    SERVER_LOGS.append(log.name)
+    return log
+
+
 def rows_by_pid(summary):
     return {p["pid"]: p for p in summary["processes"]}
 
@@ -198,7 +208,7 @@ def holding():
 def killed_or_exited(bin_dir, work, check):
     print("killed or exited")
     path, legacy = os.path.join(work, "kill.sock"), os.path.join(work, "kill-legacy.sock")
-    server = start_server(bin_dir, path, ["--legacy-socket", legacy])
+    server = start_server(bin_dir, path, ["--legacy-socket", legacy], stderr=server_log(work, path))
     # SIGKILLed, and left a zombie until the server has booked it: /proc says how it died.
     zombie = Client(legacy, 3, HOLD + [["ready"], ["sleep"]])
     zombie.wait_ready()
@@ -244,7 +254,7 @@ DEMO_FREES = [["send", FREE, 0, 0, 0, i] for i in range(1, 17)] + [["sync"]]
 def old_demos_run_clean(bin_dir, work, check):
     print("the old tracker's demos: its totals, no false anomaly")
     path, legacy = os.path.join(work, "demo.sock"), os.path.join(work, "demo-legacy.sock")
-    server = start_server(bin_dir, path, ["--legacy-socket", legacy])
+    server = start_server(bin_dir, path, ["--legacy-socket", legacy], stderr=server_log(work, path))
     monitor = Monitor(legacy, 1)
     demo = Client(legacy, 1, DEMO_STEPS + DEMO_FREES)
     demo.wait_ready()
@@ -295,7 +305,7 @@ def old_demos_run_clean(bin_dir, work, check):
 def device_info(bin_dir, work, check):
     print("DEVICE_INFO from what a native client declared")
     path, legacy = os.path.join(work, "info.sock"), os.path.join(work, "info-legacy.sock")
-    server = start_server(bin_dir, path, ["--legacy-socket", legacy])
+    server = start_server(bin_dir, path, ["--legacy-socket", legacy], stderr=server_log(work, path))
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
     env.update(MEMLEDGER="1", MEMLEDGER_SOCKET=path)
     sim = subprocess.run([os.path.join(bin_dir, "memledger-sim"), "llm", "--devices", "1", "--iterations", "3"],
@@ -424,7 +434,7 @@ def dump_lists_buffers(bin_dir, work, check):
 def monitors_are_not_processes(bin_dir, work, check):
     print("a monitor is not a process")
     path, legacy = os.path.join(work, "monitor.sock"), os.path.join(work, "monitor-legacy.sock")
-    server = start_server(bin_dir, path, ["--legacy-socket", legacy])
+    server = start_server(bin_dir, path, ["--legacy-socket", legacy], stderr=server_log(work, path))
     tracked = Client(legacy, 2, holding())
     tracked.wait_ready()
     monitors = [Monitor(legacy, gen) for gen in (1, 2, 3)]
@@ -460,6 +470,11 @@ def main():
             for part in parts:
                 if args.only in (None, part.__name__):
                     part(args.bin_dir, work, check)
+        except Exception:
+            for name in SERVER_LOGS:  # why a server went away, if one did
+                with open(name, errors="replace") as log:
+                    print(f"--- {name}:\n{log.read()[-4000:]}")
+            raise
         finally:
             stop_all()
     return check.exit_status()
