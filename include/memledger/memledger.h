@@ -13,7 +13,9 @@
  * including from static constructors and destructors.
  *
  * ## Buffer identity and the hook-placement rule
- * A FREE is matched to its ALLOC by (process, device, buffer_id). Pass a
+ * A FREE is matched to its ALLOC by (process, device, memory type, buffer_id):
+ * pass the free the type of its alloc. Each memory type is its own address
+ * space (a DRAM and an L1 buffer may share an address). Pass a
  * buffer_id that is unique while the buffer lives (a buffer object's id): the
  * ledger is then exact even when the free hook runs after the address went back
  * to the allocator and another thread already reused it.

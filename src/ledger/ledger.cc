@@ -51,13 +51,24 @@ std::string BoundedName(std::string_view payload) { return DecodeName(payload); 
 bool HasAddress(const LiveKey& key, const LiveBuffer& buffer) { return buffer.address != 0 || key.identity == 0; }
 
 // Answers AddressIndex's question for the index of (key's process, device,
-// class; type): is `identity` live there at `address`?
-auto LiveIn(LiveTable& live, LiveKey key, std::uint8_t type) {
-  return [&live, key, type](std::uint64_t identity, std::uint64_t address) -> LiveBuffer* {
-    const auto it = live.find(LiveKey{key.process, key.device, key.cls, 0, identity});
-    if (it == live.end() || it->second.address != address || it->second.type != type) return nullptr;
+// class, type): is `identity` live there at `address`?
+auto LiveIn(LiveTable& live, LiveKey key) {
+  return [&live, key](std::uint64_t identity, std::uint64_t address) -> LiveBuffer* {
+    const auto it = live.find(LiveKey{key.process, key.device, key.cls, key.type, identity});
+    if (it == live.end() || it->second.address != address) return nullptr;
     return &it->second;
   };
+}
+
+// The process's own memory type of a buffer record: a CB's and a kernel's
+// are fixed by their class.
+std::uint8_t LocalType(const Event& e, BufferClass cls) {
+  switch (cls) {
+    case BufferClass::kCircularBuffer: return MEMLEDGER_CB;
+    case BufferClass::kKernelBinary: return MEMLEDGER_KERNEL;
+    case BufferClass::kBuffer: break;
+  }
+  return e.type;
 }
 }  // namespace
 
@@ -214,16 +225,18 @@ DeviceBooks& Ledger::Device(std::uint16_t device) {
   return books;
 }
 
-Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls) {
+Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t local_type,
+                                    BufferClass cls) {
   // Streams repeat the same account event after event: remember the last one.
   const std::uint64_t key = (std::uint64_t{process} << 32) | (std::uint64_t{device} << 16) |
-                            (std::uint64_t{type} << 8) | static_cast<std::uint8_t>(cls);
+                            (std::uint64_t{local_type} << 8) | static_cast<std::uint8_t>(cls);
   if (key == last_account_key_ && last_account_ != nullptr) return *last_account_;
   Place& place = PlaceOf(process, device);
-  auto& account = place.accounts[type * kBufferClassCount + static_cast<std::size_t>(cls)];
+  auto& account = place.accounts[local_type * kBufferClassCount + static_cast<std::size_t>(cls)];
   if (!account) {
-    account.reset(new Account{&ProcessCounters(processes_[process], device, type), &Device(device).types[type],
-                              &place.live, {}});
+    ProcessBooks& books = processes_[process];
+    const std::uint8_t type = books.type_map[local_type];  // mapped, and for good (OnPool)
+    account.reset(new Account{&ProcessCounters(books, device, type), &Device(device).types[type], &place.live, type, {}});
   }
   last_account_key_ = key;
   last_account_ = account.get();
@@ -231,23 +244,20 @@ Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device,
 }
 
 void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls) {
-  std::uint8_t local_type = e.type;
-  if (cls == BufferClass::kCircularBuffer) local_type = MEMLEDGER_CB;
-  if (cls == BufferClass::kKernelBinary) local_type = MEMLEDGER_KERNEL;
-  const auto type = LedgerType(books, local_type);
-  if (!type || e.size == 0 || e.size > kMaxBufferBytes || e.device >= kMaxDevices) {
+  const std::uint8_t local_type = LocalType(e, cls);
+  if (!LedgerType(books, local_type) || e.size == 0 || e.size > kMaxBufferBytes || e.device >= kMaxDevices) {
     Count(books, Anomaly::kInvalidEvent);
     return;
   }
-  Account& account = AccountFor(process, e.device, *type, cls);
+  Account& account = AccountFor(process, e.device, local_type, cls);
   // A size that would overflow the device's total is corrupt input: counting
   // it would break the books for everyone.
   if (account.device_counters->live_bytes + e.size < e.size) {
     Count(books, Anomaly::kInvalidEvent);
     return;
   }
-  const LiveKey key{process, e.device, cls, 0, e.buffer_id != 0 ? e.buffer_id : e.address};
-  const LiveBuffer buffer{e.address, e.size, e.seq, e.time_ns, e.stack, e.tag, 0, 0, *type, false};
+  const LiveKey key{process, e.device, cls, local_type, e.buffer_id != 0 ? e.buffer_id : e.address};
+  const LiveBuffer buffer{e.address, e.size, e.seq, e.time_ns, e.stack, e.tag, 0, 0, account.type, false};
   auto [it, inserted] = account.live->try_emplace(key, buffer);
   if (inserted) {
     ++live_count_;
@@ -272,7 +282,7 @@ void Ledger::IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuff
     if (older.overlapped_by != std::numeric_limits<std::uint16_t>::max()) ++older.overlapped_by;
   };
   account.index.Insert(buffer.address, EndOf(buffer.address, buffer.size), key.identity,
-                       LiveIn(*account.live, key, buffer.type), mark);
+                       LiveIn(*account.live, key), mark);
 }
 
 void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls) {
@@ -280,25 +290,49 @@ void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, 
     Count(books, Anomaly::kInvalidEvent);
     return;
   }
-  const LiveKey key{process, e.device, cls, 0, e.buffer_id != 0 ? e.buffer_id : e.address};
+  const LiveKey key{process, e.device, cls, LocalType(e, cls), e.buffer_id != 0 ? e.buffer_id : e.address};
   const std::size_t hash = LiveKeyHash{}(key);
   LiveTable* live = LiveTableOf(process, e.device);
-  const auto it = live != nullptr ? live->find(key, hash) : LiveTable::iterator{};
-  if (live == nullptr || it == live->end()) {
-    if (recent_frees_.Contains(key, hash)) {
-      Count(books, process, Anomaly::kDoubleFree, e.stack, 0);
-    } else if (books.handover.joined_late) {
-      ++books.handover.missed_frees;  // most likely allocated before these books began
-      if (books.carry_back.size() < kMaxUnmatchedFrees) books.carry_back.push_back(e);
-    } else {
-      Count(books, process, Anomaly::kUnknownFree, e.stack, 0);
-    }
+  auto it = live != nullptr ? live->find(key, hash) : LiveTable::iterator{};
+  if (live != nullptr && it != live->end()) {
+    Release(books, key, it->second, ReleaseAs::kFreed, e.seq, e.stack);
+    live->erase(it);
+    --live_count_;
+    recent_frees_.Remember(key, hash);
     return;
   }
-  Release(books, key, it->second, ReleaseAs::kFreed, e.seq, e.stack);
-  live->erase(it);
-  --live_count_;
-  recent_frees_.Remember(key, hash);
+  if (recent_frees_.Contains(key, hash)) {
+    Count(books, process, Anomaly::kDoubleFree, e.stack, 0);
+    return;
+  }
+  // Not in its own type: a free whose type is wrong or missing (see the
+  // identity rule in live_buffers.h) frees its identity in another type.
+  if (live != nullptr && (it = FindInAnotherType(*places_[process][e.device], key)) != live->end()) {
+    const LiveKey freed = it->first;
+    Release(books, freed, it->second, ReleaseAs::kFreed, e.seq, e.stack);
+    live->erase(it);
+    --live_count_;
+    recent_frees_.Remember(freed, LiveKeyHash{}(freed));
+    recent_frees_.Remember(key, hash);  // the same free again is a double free too
+    return;
+  }
+  if (books.handover.joined_late) {
+    ++books.handover.missed_frees;  // most likely allocated before these books began
+    if (books.carry_back.size() < kMaxUnmatchedFrees) books.carry_back.push_back(e);
+  } else {
+    Count(books, process, Anomaly::kUnknownFree, e.stack, 0);
+  }
+}
+
+LiveTable::iterator Ledger::FindInAnotherType(Place& place, const LiveKey& key) {
+  const auto cls = static_cast<std::size_t>(key.cls);
+  for (std::size_t type = 0; type < MEMLEDGER_MAX_TYPES; ++type) {
+    if (type == key.type || !place.accounts[type * kBufferClassCount + cls]) continue;  // never held one
+    LiveKey other = key;
+    other.type = static_cast<std::uint8_t>(type);
+    if (const auto it = place.live.find(other); it != place.live.end()) return it;
+  }
+  return place.live.end();
 }
 
 void Ledger::Count(ProcessBooks& books, std::uint32_t process, Anomaly anomaly, std::uint32_t stack,
@@ -316,7 +350,7 @@ void Ledger::Count(ProcessBooks& books, std::uint32_t process, Anomaly anomaly, 
 void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                      std::uint64_t seq, std::uint32_t stack) {
   if (listener_ != nullptr) listener_->OnGone(key, buffer, how, applying_time_ns_);
-  Account& account = AccountFor(key.process, key.device, buffer.type, key.cls);
+  Account& account = AccountFor(key.process, key.device, key.type, key.cls);
   TypeCounters& mine = *account.process_counters;
   TypeCounters& all = *account.device_counters;
   mine.Remove(buffer.size);
@@ -441,20 +475,13 @@ void Ledger::CloseDevice(ProcessBooks& books, std::uint32_t process, std::uint16
 }
 
 Event Ledger::AllocRecordOf(const LiveKey& key, const LiveBuffer& buffer) const {
-  const ProcessBooks& books = processes_[key.process];
   Event e{};
   switch (key.cls) {
     case BufferClass::kCircularBuffer: e.kind = static_cast<std::uint8_t>(EventKind::kCbAlloc); break;
     case BufferClass::kKernelBinary: e.kind = static_cast<std::uint8_t>(EventKind::kKernelLoad); break;
     case BufferClass::kBuffer: e.kind = static_cast<std::uint8_t>(EventKind::kAlloc); break;
   }
-  // The lowest local type the process maps to the buffer's ledger-wide type.
-  for (int local = 0; local < MEMLEDGER_MAX_TYPES; ++local) {
-    if (books.type_map[local] == buffer.type) {
-      e.type = static_cast<std::uint8_t>(local);
-      break;
-    }
-  }
+  e.type = key.type;
   e.device = key.device;
   e.buffer_id = key.identity;
   e.address = buffer.address;
@@ -498,6 +525,16 @@ void Ledger::OnPool(ProcessBooks& books, const Record& r) {
   }
   const std::string name = BoundedName(r.payload);
   auto found = std::find(type_names_.begin(), type_names_.end(), name);
+  if (books.type_map[local] != kUnmappedType) {
+    // A pool id keeps the type of its first name (its accounts book there;
+    // the client never renames one): the same again changes nothing, another
+    // name is invalid. A pool merged into kOtherPoolsName may be named again.
+    const std::uint8_t mapped = books.type_map[local];
+    const bool same = found != type_names_.end() ? found - type_names_.begin() == mapped
+                                                 : type_names_[mapped] == kOtherPoolsName;
+    if (!same) Count(books, Anomaly::kInvalidEvent);
+    return;
+  }
   if (found == type_names_.end()) {
     // Type names are shared by every process and never forgotten (books of
     // ended processes still use them). The last one is kept for the pools
@@ -557,13 +594,16 @@ std::optional<std::string> Ledger::Validate() const {
   // live bytes and buffers per (process, device, type) = the live table's sums.
   absl::flat_hash_map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> sums;
   std::size_t live_count = 0;
+  bool types_mapped = true;
   ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
     auto& [bytes, count] = sums[AddressIndexKey(key.process, key.device, buffer.type)];
     bytes += buffer.size;
     ++count;
     ++live_count;
+    types_mapped &= key.type < MEMLEDGER_MAX_TYPES && processes_[key.process].type_map[key.type] == buffer.type;
   });
   if (live_count != live_count_) return "the live count is off";
+  if (!types_mapped) return "a live buffer's type is not its process's mapping of its own type";
   std::vector<TypeCounterArray> device_sums(devices_.size());
   for (std::uint32_t p = 0; p < processes_.size(); ++p) {
     for (std::size_t d = 0; d < processes_[p].devices.size(); ++d) {
@@ -588,7 +628,7 @@ std::optional<std::string> Ledger::Validate() const {
   // Every live buffer has exactly one live entry in its address index.
   absl::flat_hash_map<std::pair<std::uint64_t, BufferClass>, std::size_t> live_per_index;
   ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
-    if (HasAddress(key, buffer)) ++live_per_index[{AddressIndexKey(key.process, key.device, buffer.type), key.cls}];
+    if (HasAddress(key, buffer)) ++live_per_index[{AddressIndexKey(key.process, key.device, key.type), key.cls}];
   });
   for (std::uint32_t p = 0; p < places_.size(); ++p) {
     for (std::size_t d = 0; d < places_[p].size(); ++d) {
@@ -598,12 +638,12 @@ std::optional<std::string> Ledger::Validate() const {
         const Account* account = places_[p][d]->accounts[slot].get();
         if (account == nullptr) continue;
         const AddressIndex* index = &account->index;
-        const auto type = static_cast<std::uint8_t>(slot / kBufferClassCount);
+        const auto type = static_cast<std::uint8_t>(slot / kBufferClassCount);  // the process's own
         const auto cls = static_cast<BufferClass>(slot % kBufferClassCount);
         const auto device = static_cast<std::uint16_t>(d);
         const std::size_t entries = index->CountLive([&](std::uint64_t identity, std::uint64_t address) {
-          const auto it = live.find(LiveKey{p, device, cls, 0, identity});
-          return it != live.end() && it->second.address == address && it->second.type == type;
+          const auto it = live.find(LiveKey{p, device, cls, type, identity});
+          return it != live.end() && it->second.address == address;
         });
         const auto expected = live_per_index.find({AddressIndexKey(p, device, type), cls});
         const std::size_t want = expected == live_per_index.end() ? 0 : expected->second;

@@ -85,7 +85,8 @@ struct ProcessBooks {
   }
   // Process-local names: tag ids, pool types (local type -> ledger type).
   absl::flat_hash_map<std::uint32_t, std::string> tag_names;
-  std::array<std::uint8_t, MEMLEDGER_MAX_TYPES> type_map{};  // 0xff: not registered
+  // 0xff: not registered. A local type's entry, once set, never changes.
+  std::array<std::uint8_t, MEMLEDGER_MAX_TYPES> type_map{};
   std::vector<std::pair<std::uint64_t, std::string>> marks;  // (time_ns, label)
   // What the process described for symbolizing its stacks later: frames by
   // stack id (STACK records), the objects they are in (MODULE records), and
@@ -223,24 +224,30 @@ class Ledger {
   std::optional<std::uint8_t> LedgerType(const ProcessBooks& books, std::uint8_t local_type) const;
   TypeCounters& ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint8_t type);
   DeviceBooks& Device(std::uint16_t device);
-  // What the books keep for one process on one device, type and class: its
-  // counters, the device's, and the address index. Found with one lookup.
+  // What the books keep for one process on one device, memory type (the
+  // process's own) and class: its counters and the device's (those of the
+  // ledger-wide type the process's type maps to), and the address index.
+  // Found with one lookup.
   struct Account {
     TypeCounters* process_counters;  // stable: per-device arrays are heap-held
     TypeCounters* device_counters;   // stable: devices_ is a deque
     LiveTable* live;                 // stable: the Place's, heap-held
+    std::uint8_t type;               // ledger-wide
     AddressIndex index;
   };
-  Account& AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls);
-  // One process on one device: an account per type x class, and the live
-  // buffers there (keyed by class and identity: a free's type is not part
-  // of the match). Split this way, a device close or a process end walks
-  // only that process's buffers, never the whole ledger's.
+  Account& AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t local_type, BufferClass cls);
+  // One process on one device: an account per memory type x class (the
+  // process's own types), and the live buffers there, keyed as
+  // live_buffers.h says. Split this way, a device close or a process end
+  // walks only that process's buffers, never the whole ledger's.
   struct Place {
     std::array<std::unique_ptr<Account>, MEMLEDGER_MAX_TYPES * kBufferClassCount> accounts;
     LiveTable live;
   };
   Place& PlaceOf(std::uint32_t process, std::uint16_t device);
+  // A live buffer of `key`'s class and identity in another memory type of
+  // `place` (the lowest), or place.live.end(). O(types used there).
+  static LiveTable::iterator FindInAnotherType(Place& place, const LiveKey& key);
   // The live table of (process, device), or null when it has none.
   LiveTable* LiveTableOf(std::uint32_t process, std::uint16_t device);
 

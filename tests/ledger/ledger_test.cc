@@ -161,6 +161,55 @@ TEST_F(LedgerTest, SameIdOnAnotherDeviceIsAnotherBuffer) {
   EXPECT_EQ(Mine(p, 1, MEMLEDGER_DRAM).live_bytes, 0u);
 }
 
+// Each memory type is its own address space (DRAM and L1 on Tenstorrent both
+// start at 0): an address is an identity only within its type.
+TEST_F(LedgerTest, AnAddressIsAnIdentityOnlyWithinItsMemoryType) {
+  const auto p = Begin();
+  Alloc(p, {.type = MEMLEDGER_DRAM, .address = 0x1000, .size = 4096});
+  Alloc(p, {.type = MEMLEDGER_L1, .address = 0x1000, .size = 64});
+  EXPECT_EQ(AllAnomalies(p), 0u) << "no double_alloc: two buffers";
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 4096u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_L1).live_bytes, 64u);
+  EXPECT_EQ(ledger_.live_buffer_count(), 2u);
+
+  Free(p, {.type = MEMLEDGER_L1, .address = 0x1000});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_L1).live_bytes, 0u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 4096u) << "the L1 free frees only the L1 buffer";
+  ledger_.EndProcess(p, ProcessState::kExited, 0);
+  EXPECT_EQ(ledger_.process(p).leaked_bytes, 4096u) << "the DRAM buffer leaked";
+  EXPECT_EQ(All(0, MEMLEDGER_DRAM).leaked_bytes, 4096u);
+  EXPECT_EQ(All(0, MEMLEDGER_L1).leaked_bytes, 0u);
+  EXPECT_EQ(AllAnomalies(p), 0u);
+}
+
+TEST_F(LedgerTest, SameIdInAnotherMemoryTypeIsAnotherBuffer) {
+  const auto p = Begin();
+  Alloc(p, {.type = MEMLEDGER_DRAM, .id = 1, .address = 0x1000, .size = 10});
+  Alloc(p, {.type = MEMLEDGER_L1, .id = 1, .address = 0x1000, .size = 20});
+  EXPECT_EQ(AllAnomalies(p), 0u);
+  Free(p, {.type = MEMLEDGER_DRAM, .id = 1});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 0u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_L1).live_bytes, 20u);
+}
+
+// A free whose type holds no such buffer frees its identity in another type:
+// a legacy tracker's FREE leaves its buffer type 0 (DRAM) whatever it frees.
+TEST_F(LedgerTest, AFreeOfAnotherTypeFreesItsIdentityWhenItsOwnTypeHasNone) {
+  const auto p = Begin();
+  Alloc(p, {.type = MEMLEDGER_L1, .address = 0x2000, .size = 64});
+  Alloc(p, {.type = MEMLEDGER_TRACE, .id = 7, .address = 0x9000, .size = 32});
+  Free(p, {.type = MEMLEDGER_DRAM, .address = 0x2000});
+  Free(p, {.type = MEMLEDGER_DRAM, .id = 7});
+  EXPECT_EQ(AllAnomalies(p), 0u);
+  EXPECT_EQ(ledger_.live_buffer_count(), 0u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_L1).frees, 1u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_TRACE).frees, 1u);
+  Free(p, {.type = MEMLEDGER_DRAM, .address = 0x2000});
+  Free(p, {.type = MEMLEDGER_L1, .address = 0x2000});
+  EXPECT_EQ(Anomalies(p, Anomaly::kDoubleFree), 2u) << "freeing it again, by either type, is a double free";
+  EXPECT_EQ(OtherAnomalies(p, Anomaly::kDoubleFree), 0u);
+}
+
 // --- device open / close ---------------------------------------------------
 
 TEST_F(LedgerTest, DeviceOpenRecordsNameAndCapacities) {
@@ -454,6 +503,21 @@ TEST_F(LedgerTest, PoolsPastTheTypeTableAreBookedTogetherNotLost) {
   EXPECT_EQ(AllAnomalies(q), 0u);
   Pool(q, 40, "p3");  // an existing name still maps to its own type
   EXPECT_EQ(ledger_.local_type_name(q, 40), "p3");
+}
+
+// A pool id keeps the type of its first name: its live buffers are booked there.
+TEST_F(LedgerTest, APoolIdKeepsItsFirstName) {
+  const auto p = Begin();
+  Pool(p, 16, "kv_cache");
+  Alloc(p, {.type = 16, .id = 1, .address = 0x1000, .size = 100});
+  Pool(p, 16, "kv_cache");  // the same again: nothing changes
+  EXPECT_EQ(AllAnomalies(p), 0u);
+  Pool(p, 16, "activations");
+  EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 1u);
+  EXPECT_EQ(ledger_.local_type_name(p, 16), "kv_cache");
+  Free(p, {.type = 16, .id = 1});
+  EXPECT_EQ(Mine(p, 0, kBuiltinTypeCount).frees, 1u);
+  EXPECT_EQ(Mine(p, 0, kBuiltinTypeCount).live_bytes, 0u);
 }
 
 // --- tags, leak sites, marks --------------------------------------------------------
