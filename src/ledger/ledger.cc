@@ -30,15 +30,15 @@ void CheckInvariants([[maybe_unused]] const Ledger& ledger) {
 }
 
 constexpr std::uint64_t kLateFreeWindow = 1 << 16;  // events
-constexpr std::uint8_t kUnmappedType = 0xff;
+constexpr std::uint16_t kUnmappedType = 0xffff;
 constexpr std::uint64_t kMaxBufferBytes = 1ULL << 48;  // 256 TiB
 constexpr std::size_t kMaxMarksPerProcess = 1 << 20;
 constexpr std::size_t kMaxStacksPerProcess = 1 << 20;
 constexpr std::size_t kMaxModulesPerProcess = 1 << 12;
 constexpr std::size_t kMaxLanguageFramesPerProcess = 1 << 18;  // of at most 2 KiB of text each
 
-std::uint64_t AddressIndexKey(std::uint32_t process, std::uint16_t device, std::uint8_t type) {
-  return (static_cast<std::uint64_t>(process) << 32) | (static_cast<std::uint64_t>(device) << 8) | type;
+std::uint64_t AddressIndexKey(std::uint32_t process, std::uint16_t device, std::uint16_t type) {
+  return (static_cast<std::uint64_t>(process) << 32) | (static_cast<std::uint64_t>(device) << 16) | type;
 }
 std::uint64_t EndOf(std::uint64_t address, std::uint64_t size) {
   return address + size < address ? std::numeric_limits<std::uint64_t>::max() : address + size;
@@ -96,7 +96,7 @@ std::string_view ProcessStateName(ProcessState state) {
 }
 
 Ledger::Ledger(std::size_t recent_free_log2) : recent_frees_(recent_free_log2) {
-  for (int t = 0; t < kBuiltinTypeCount; ++t) type_names_.emplace_back(BuiltinTypeName(static_cast<std::uint8_t>(t)));
+  for (int t = 0; t < kBuiltinTypeCount; ++t) AddTypeName(std::string(BuiltinTypeName(static_cast<std::uint8_t>(t))));
 }
 
 ProcessIndex Ledger::BeginProcess(std::uint32_t pid, std::string comm, std::optional<std::uint32_t> uid) {
@@ -105,7 +105,7 @@ ProcessIndex Ledger::BeginProcess(std::uint32_t pid, std::string comm, std::opti
   books.uid = uid;
   books.comm = DecodeName(comm);
   books.type_map.fill(kUnmappedType);
-  for (int t = 0; t < kBuiltinTypeCount; ++t) books.type_map[t] = static_cast<std::uint8_t>(t);
+  for (int t = 0; t < kBuiltinTypeCount; ++t) books.type_map[t] = static_cast<std::uint16_t>(t);
   processes_.push_back(std::move(books));
   places_.emplace_back();
   return static_cast<ProcessIndex>(processes_.size() - 1);
@@ -206,16 +206,16 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
   }
 }
 
-std::optional<std::uint8_t> Ledger::LedgerType(const ProcessBooks& books, std::uint8_t local_type) const {
+std::optional<std::uint16_t> Ledger::LedgerType(const ProcessBooks& books, std::uint8_t local_type) const {
   if (local_type >= MEMLEDGER_MAX_TYPES || books.type_map[local_type] == kUnmappedType) return std::nullopt;
   return books.type_map[local_type];
 }
 
-TypeCounters& Ledger::ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint8_t type) {
+TypeCounters& Ledger::ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint16_t type) {
   if (books.devices.size() <= device) books.devices.resize(device + 1);
   auto& counters = books.devices[device];
-  if (!counters) counters = std::make_unique<TypeCounterArray>();
-  return (*counters)[type];
+  if (!counters) counters = std::make_unique<TypeCounterTable>();
+  return counters->At(type);
 }
 
 DeviceBooks& Ledger::Device(std::uint16_t device) {
@@ -235,8 +235,9 @@ Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device,
   auto& account = place.accounts[local_type * kBufferClassCount + static_cast<std::size_t>(cls)];
   if (!account) {
     ProcessBooks& books = processes_[process];
-    const std::uint8_t type = books.type_map[local_type];  // mapped, and for good (OnPool)
-    account.reset(new Account{&ProcessCounters(books, device, type), &Device(device).types[type], &place.live, type, {}});
+    const std::uint16_t type = books.type_map[local_type];  // mapped, and for good (OnPool)
+    account.reset(
+        new Account{&ProcessCounters(books, device, type), &Device(device).types.At(type), &place.live, type, {}});
   }
   last_account_key_ = key;
   last_account_ = account.get();
@@ -257,7 +258,9 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
     return;
   }
   const LiveKey key{process, e.device, cls, local_type, e.buffer_id != 0 ? e.buffer_id : e.address};
-  const LiveBuffer buffer{e.address, e.size, e.seq, e.time_ns, e.stack, e.tag, 0, 0, account.type, false};
+  const LiveBuffer buffer{.address = e.address, .size = e.size, .seq = e.seq, .time_ns = e.time_ns, .stack = e.stack,
+                          .tag = e.tag, .first_overlap_after = 0, .type = account.type, .overlapped_by = 0,
+                          .overlapped_older = 0};
   auto [it, inserted] = account.live->try_emplace(key, buffer);
   if (inserted) {
     ++live_count_;
@@ -279,7 +282,7 @@ void Ledger::IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuff
       older.first_overlap_after = static_cast<std::uint32_t>(
           std::min<std::uint64_t>(buffer.seq - older.seq, std::numeric_limits<std::uint32_t>::max()));
     }
-    if (older.overlapped_by != std::numeric_limits<std::uint16_t>::max()) ++older.overlapped_by;
+    if (older.overlapped_by != LiveBuffer::kMaxOverlappedBy) ++older.overlapped_by;
   };
   account.index.Insert(buffer.address, EndOf(buffer.address, buffer.size), key.identity,
                        LiveIn(*account.live, key), mark);
@@ -432,26 +435,26 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
   device.open = true;
   if (!held_by_others) {
     device.name.clear();
-    device.capacity.fill(0);
+    device.capacity.clear();
   }
   // The description in the device's ledger-wide types; a conflict is a name
   // or a capacity both know and differ on.
-  std::array<std::uint64_t, MEMLEDGER_MAX_TYPES> capacity{};
+  TypeTable<std::uint64_t> capacity;
   for (const memledger_capacity& cap : description->capacities) {
-    if (const auto type = LedgerType(books, cap.type)) capacity[*type] = cap.bytes;
+    if (const auto type = LedgerType(books, cap.type)) capacity.At(*type) = cap.bytes;
   }
   const std::string name = BoundedName(description->name);
   bool conflict = !device.name.empty() && !name.empty() && name != device.name;
-  for (std::size_t t = 0; t < capacity.size(); ++t) {
-    conflict |= device.capacity[t] != 0 && capacity[t] != 0 && capacity[t] != device.capacity[t];
+  for (const auto& [t, bytes] : capacity) {
+    conflict |= device.capacity[t] != 0 && bytes != 0 && bytes != device.capacity[t];
   }
   if (conflict) {
     Count(books, Anomaly::kDeviceConflict);
     return;
   }
   if (device.name.empty()) device.name = name;
-  for (std::size_t t = 0; t < capacity.size(); ++t) {
-    if (device.capacity[t] == 0) device.capacity[t] = capacity[t];
+  for (const auto& [t, bytes] : capacity) {
+    if (bytes != 0 && device.capacity[t] == 0) device.capacity.At(static_cast<std::uint16_t>(t)) = bytes;
   }
 }
 
@@ -524,31 +527,37 @@ void Ledger::OnPool(ProcessBooks& books, const Record& r) {
     return;
   }
   const std::string name = BoundedName(r.payload);
-  auto found = std::find(type_names_.begin(), type_names_.end(), name);
+  const auto known = type_index_.find(name);
   if (books.type_map[local] != kUnmappedType) {
     // A pool id keeps the type of its first name (its accounts book there;
     // the client never renames one): the same again changes nothing, another
     // name is invalid. A pool merged into kOtherPoolsName may be named again.
-    const std::uint8_t mapped = books.type_map[local];
-    const bool same = found != type_names_.end() ? found - type_names_.begin() == mapped
-                                                 : type_names_[mapped] == kOtherPoolsName;
+    const std::uint16_t mapped = books.type_map[local];
+    const bool same =
+        known != type_index_.end() ? known->second == mapped : type_names_[mapped] == kOtherPoolsName;
     if (!same) Count(books, Anomaly::kInvalidEvent);
     return;
   }
-  if (found == type_names_.end()) {
-    // Type names are shared by every process and never forgotten (books of
-    // ended processes still use them). The last one is kept for the pools
-    // that come after all others are taken: their buffers are booked there,
-    // exactly, and the process is told how many of its pools were merged.
-    if (type_names_.size() < MEMLEDGER_MAX_TYPES - 1) {
-      found = type_names_.insert(type_names_.end(), name);
-    } else {
-      found = std::find(type_names_.begin(), type_names_.end(), kOtherPoolsName);
-      if (found == type_names_.end()) found = type_names_.insert(type_names_.end(), std::string(kOtherPoolsName));
-      ++books.pools_merged;
-    }
+  if (known != type_index_.end()) {
+    books.type_map[local] = known->second;
+  } else if (type_names_.size() < kMaxTypeNames - 1) {
+    books.type_map[local] = AddTypeName(name);
+  } else {
+    // The last name is kept for the pools that come after all others are
+    // taken: their buffers are booked there, exactly, and the process is told
+    // how many of its pools were merged.
+    std::string other_pools(kOtherPoolsName);
+    const auto other = type_index_.find(other_pools);
+    books.type_map[local] = other != type_index_.end() ? other->second : AddTypeName(std::move(other_pools));
+    ++books.pools_merged;
   }
-  books.type_map[local] = static_cast<std::uint8_t>(found - type_names_.begin());
+}
+
+std::uint16_t Ledger::AddTypeName(std::string name) {
+  const auto type = static_cast<std::uint16_t>(type_names_.size());
+  type_index_.emplace(name, type);
+  type_names_.push_back(std::move(name));
+  return type;
 }
 
 void Ledger::EndProcess(ProcessIndex process, ProcessState state, std::int64_t exit_status) {
@@ -604,14 +613,15 @@ std::optional<std::string> Ledger::Validate() const {
   });
   if (live_count != live_count_) return "the live count is off";
   if (!types_mapped) return "a live buffer's type is not its process's mapping of its own type";
-  std::vector<TypeCounterArray> device_sums(devices_.size());
+  std::vector<TypeCounterTable> device_sums(devices_.size());
+  std::size_t sums_matched = 0;  // every sum must meet its counters
   for (std::uint32_t p = 0; p < processes_.size(); ++p) {
     for (std::size_t d = 0; d < processes_[p].devices.size(); ++d) {
-      const TypeCounterArray* counters = processes_[p].device(d);
+      const TypeCounterTable* counters = processes_[p].device(d);
       if (counters == nullptr) continue;
-      for (int t = 0; t < MEMLEDGER_MAX_TYPES; ++t) {
-        const TypeCounters& c = (*counters)[t];
-        const auto it = sums.find(AddressIndexKey(p, static_cast<std::uint16_t>(d), static_cast<std::uint8_t>(t)));
+      for (const auto& [t, c] : *counters) {
+        const auto it = sums.find(AddressIndexKey(p, static_cast<std::uint16_t>(d), static_cast<std::uint16_t>(t)));
+        sums_matched += it != sums.end();
         const auto expected = it == sums.end() ? std::pair<std::uint64_t, std::uint64_t>{0, 0} : it->second;
         if (c.live_bytes != expected.first || c.live_buffers != expected.second) {
           return "process " + std::to_string(p) + " device " + std::to_string(d) + " type " + std::to_string(t) +
@@ -620,11 +630,12 @@ std::optional<std::string> Ledger::Validate() const {
                  std::to_string(expected.second);
         }
         if (c.peak_bytes < c.live_bytes) return "peak below live bytes";
-        device_sums[d][t].live_bytes += c.live_bytes;
-        device_sums[d][t].allocs += c.allocs;
+        device_sums[d].At(static_cast<std::uint16_t>(t)).live_bytes += c.live_bytes;
+        device_sums[d].At(static_cast<std::uint16_t>(t)).allocs += c.allocs;
       }
     }
   }
+  if (sums_matched != sums.size()) return "live buffers in a type with no counters";
   // Every live buffer has exactly one live entry in its address index.
   absl::flat_hash_map<std::pair<std::uint64_t, BufferClass>, std::size_t> live_per_index;
   ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
@@ -656,10 +667,14 @@ std::optional<std::string> Ledger::Validate() const {
     }
   }
   for (std::size_t d = 0; d < devices_.size(); ++d) {
-    for (int t = 0; t < MEMLEDGER_MAX_TYPES; ++t) {
-      if (devices_[d].types[t].live_bytes != device_sums[d][t].live_bytes ||
-          devices_[d].types[t].allocs != device_sums[d][t].allocs) {
-        return "device " + std::to_string(d) + " type " + std::to_string(t) + ": totals differ from the processes' sum";
+    // Both ways: a type either side has must match the other's.
+    for (const TypeCounterTable* side : std::array<const TypeCounterTable*, 2>{&devices_[d].types, &device_sums[d]}) {
+      for (const auto& [t, counters] : *side) {
+        if (devices_[d].types[t].live_bytes != device_sums[d][t].live_bytes ||
+            devices_[d].types[t].allocs != device_sums[d][t].allocs) {
+          return "device " + std::to_string(d) + " type " + std::to_string(t) +
+                 ": totals differ from the processes' sum";
+        }
       }
     }
   }

@@ -43,8 +43,8 @@ struct DeviceBooks {
   bool open = false;          // opened by a running process that has not closed it
   std::uint32_t openers = 0;  // running processes that have it open
   std::string name;
-  std::array<std::uint64_t, MEMLEDGER_MAX_TYPES> capacity{};  // 0: unknown
-  TypeCounterArray types{};  // all processes together
+  TypeTable<std::uint64_t> capacity;  // 0: unknown
+  TypeCounterTable types;             // all processes together
 };
 
 // How a ledger came to a process's stream part-way (its server restarted, or
@@ -73,20 +73,21 @@ struct ProcessBooks {
   std::uint64_t leaked_bytes = 0;
   AnomalyCounts anomalies{};
   Handover handover;
-  // Per device (null: never used): per ledger-wide type. Sized on demand.
-  std::vector<std::unique_ptr<TypeCounterArray>> devices;
+  // Per device (null: never used): the counters of the ledger-wide types
+  // used there (sparse). Sized on demand.
+  std::vector<std::unique_ptr<TypeCounterTable>> devices;
   // No record of the process was refused or lost: its leaks and anomalies
   // are facts. Otherwise a refused free reads as a leak and a reused address
   // as an overlap, and reports say the verdicts are unverified.
   bool complete() const { return dropped_events == 0 && lost_slots == 0; }
   // This process's counters on `device`, or nullptr.
-  const TypeCounterArray* device(std::size_t device) const {
+  const TypeCounterTable* device(std::size_t device) const {
     return device < devices.size() ? devices[device].get() : nullptr;
   }
   // Process-local names: tag ids, pool types (local type -> ledger type).
   absl::flat_hash_map<std::uint32_t, std::string> tag_names;
-  // 0xff: not registered. A local type's entry, once set, never changes.
-  std::array<std::uint8_t, MEMLEDGER_MAX_TYPES> type_map{};
+  // 0xffff: not registered. A local type's entry, once set, never changes.
+  std::array<std::uint16_t, MEMLEDGER_MAX_TYPES> type_map{};
   std::vector<std::pair<std::uint64_t, std::string>> marks;  // (time_ns, label)
   // What the process described for symbolizing its stacks later: frames by
   // stack id (STACK records), the objects they are in (MODULE records), and
@@ -96,7 +97,8 @@ struct ProcessBooks {
   absl::flat_hash_map<std::uint64_t, LanguageFrame> language_frames;
   std::vector<bool> open_devices;  // devices this process opened and has not closed since
   // Pools this process named after the ledger-wide table of type names was
-  // full: booked under the one shared type kOtherPoolsName, nothing lost.
+  // full (Ledger::kMaxTypeNames): booked under the one shared type
+  // kOtherPoolsName, nothing lost.
   std::uint32_t pools_merged = 0;
   // Books begun part-way: what they settled on their own that the books they
   // came after must be told when the stream goes back there (carry_over.h),
@@ -109,7 +111,8 @@ struct ProcessBooks {
 };
 
 // The ledger-wide type that pools share once every other type name is
-// taken (a server sees many processes' pool names; a type index is 8 bits).
+// taken: a server sees many processes' pool names, and a hostile process
+// tree must not grow the table without bound.
 inline constexpr std::string_view kOtherPoolsName = "(other pools)";
 
 class Ledger {
@@ -183,8 +186,13 @@ class Ledger {
     }
   }
   // Ledger-wide type index -> name ("DRAM", or a pool's name).
-  const std::string& type_name(std::uint8_t type) const { return type_names_[type]; }
+  const std::string& type_name(std::size_t type) const { return type_names_[type]; }
   std::size_t type_count() const { return type_names_.size(); }
+  // Names in the ledger-wide table at most, kOtherPoolsName included: pool
+  // names are shared by every process and never forgotten (books of ended
+  // processes still use them). Each process has its own 48 pool ids
+  // (memledger_register_pool refuses more, in the process).
+  static constexpr std::size_t kMaxTypeNames = 4096;
   // A process's own memory type by name ("DRAM", a pool's name; "type<N>" when unknown).
   std::string local_type_name(ProcessIndex process, std::uint8_t local_type) const;
   // A process's tag name ("" when none or unknown).
@@ -221,18 +229,20 @@ class Ledger {
   // Counts `n` anomalies and notes their site when a stack is known.
   void Count(ProcessBooks& books, std::uint32_t process, Anomaly anomaly, std::uint32_t stack,
              std::uint32_t alloc_stack, std::uint64_t n = 1);
-  std::optional<std::uint8_t> LedgerType(const ProcessBooks& books, std::uint8_t local_type) const;
-  TypeCounters& ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint8_t type);
+  std::optional<std::uint16_t> LedgerType(const ProcessBooks& books, std::uint8_t local_type) const;
+  // Appends `name` to the ledger-wide types; returns its index.
+  std::uint16_t AddTypeName(std::string name);
+  TypeCounters& ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint16_t type);
   DeviceBooks& Device(std::uint16_t device);
   // What the books keep for one process on one device, memory type (the
   // process's own) and class: its counters and the device's (those of the
   // ledger-wide type the process's type maps to), and the address index.
   // Found with one lookup.
   struct Account {
-    TypeCounters* process_counters;  // stable: per-device arrays are heap-held
-    TypeCounters* device_counters;   // stable: devices_ is a deque
+    TypeCounters* process_counters;  // stable: TypeTable entries never move
+    TypeCounters* device_counters;   // stable: TypeTable entries never move
     LiveTable* live;                 // stable: the Place's, heap-held
-    std::uint8_t type;               // ledger-wide
+    std::uint16_t type;              // ledger-wide
     AddressIndex index;
   };
   Account& AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t local_type, BufferClass cls);
@@ -257,6 +267,7 @@ class Ledger {
   std::vector<ProcessBooks> processes_;
   std::deque<DeviceBooks> devices_;  // a deque: growing it never moves a device's books
   std::vector<std::string> type_names_;  // ledger-wide types: built-ins, then pools by name
+  absl::flat_hash_map<std::string, std::uint16_t> type_index_;  // name -> its index in type_names_
   std::size_t live_count_ = 0;  // live buffers in every Place
   // Per process, per device; created on demand. Overlaps are looked for
   // among buffers of one class (a CB does not overlap a buffer).

@@ -67,12 +67,13 @@ struct LiveBuffer {
   std::uint64_t time_ns;   // of its ALLOC
   std::uint32_t stack;
   std::uint32_t tag;
-  std::uint32_t first_overlap_after;  // events from this ALLOC to the first that overlapped it (saturating)
-  std::uint16_t overlapped_by;        // newer buffers allocated over this one (saturating)
-  std::uint8_t type;                  // ledger-wide type index
-  bool overlapped_older;              // it was allocated over a live buffer
+  std::uint32_t first_overlap_after;   // events from this ALLOC to the first that overlapped it (saturating)
+  std::uint16_t type;                  // ledger-wide type index: its process's mapping of its key's type
+  std::uint16_t overlapped_by : 15;    // newer buffers allocated over this one (saturating at kMaxOverlappedBy)
+  std::uint16_t overlapped_older : 1;  // it was allocated over a live buffer
+  static constexpr std::uint16_t kMaxOverlappedBy = 0x7fff;
   // Part of an overlap, either side: its address-index entry goes eagerly.
-  bool in_overlap() const { return overlapped_by != 0 || overlapped_older; }
+  bool in_overlap() const { return overlapped_by != 0 || overlapped_older != 0; }
 };
 static_assert(sizeof(LiveBuffer) == 48, "with its key, one cache line per live buffer");
 
