@@ -296,34 +296,42 @@ void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, 
   const LiveKey key{process, e.device, cls, LocalType(e, cls), e.buffer_id != 0 ? e.buffer_id : e.address};
   const std::size_t hash = LiveKeyHash{}(key);
   LiveTable* live = LiveTableOf(process, e.device);
-  auto it = live != nullptr ? live->find(key, hash) : LiveTable::iterator{};
-  if (live != nullptr && it != live->end()) {
-    Release(books, key, it->second, ReleaseAs::kFreed, e.seq, e.stack);
-    live->erase(it);
-    --live_count_;
-    recent_frees_.Remember(key, hash);
+  const auto it = live != nullptr ? live->find(key, hash) : LiveTable::iterator{};
+  if (live == nullptr || it == live->end()) [[unlikely]] {
+    OnUnmatchedFree(books, key, hash, e);
     return;
   }
+  FreeLive(books, *live, it, hash, e);
+}
+
+[[gnu::always_inline]] inline void Ledger::FreeLive(ProcessBooks& books, LiveTable& live, LiveTable::iterator it,
+                                                    std::size_t hash, const Event& e) {
+  const LiveKey key = it->first;
+  Release(books, key, it->second, ReleaseAs::kFreed, e.seq, e.stack);
+  live.erase(it);
+  --live_count_;
+  recent_frees_.Remember(key, hash);
+}
+
+void Ledger::OnUnmatchedFree(ProcessBooks& books, const LiveKey& key, std::size_t hash, const Event& e) {
   if (recent_frees_.Contains(key, hash)) {
-    Count(books, process, Anomaly::kDoubleFree, e.stack, 0);
+    Count(books, key.process, Anomaly::kDoubleFree, e.stack, 0);
     return;
   }
   // Not in its own type: a free whose type is wrong or missing (see the
   // identity rule in live_buffers.h) frees its identity in another type.
-  if (live != nullptr && (it = FindInAnotherType(*places_[process][e.device], key)) != live->end()) {
-    const LiveKey freed = it->first;
-    Release(books, freed, it->second, ReleaseAs::kFreed, e.seq, e.stack);
-    live->erase(it);
-    --live_count_;
-    recent_frees_.Remember(freed, LiveKeyHash{}(freed));
-    recent_frees_.Remember(key, hash);  // the same free again is a double free too
-    return;
+  if (LiveTable* live = LiveTableOf(key.process, key.device)) {
+    if (const auto it = FindInAnotherType(*places_[key.process][key.device], key); it != live->end()) {
+      FreeLive(books, *live, it, LiveKeyHash{}(it->first), e);
+      recent_frees_.Remember(key, hash);  // the same free again is a double free too
+      return;
+    }
   }
   if (books.handover.joined_late) {
     ++books.handover.missed_frees;  // most likely allocated before these books began
     if (books.carry_back.size() < kMaxUnmatchedFrees) books.carry_back.push_back(e);
   } else {
-    Count(books, process, Anomaly::kUnknownFree, e.stack, 0);
+    Count(books, key.process, Anomaly::kUnknownFree, e.stack, 0);
   }
 }
 

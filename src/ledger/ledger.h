@@ -205,6 +205,11 @@ class Ledger {
  private:
   void OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls);
   void OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls);
+  // Frees `it` (its key hashes to `hash`) as the free `e` says.
+  void FreeLive(ProcessBooks& books, LiveTable& live, LiveTable::iterator it, std::size_t hash, const Event& e);
+  // A free whose key (hashing to `hash`) is not live: a double free, a free
+  // of its identity in another memory type, a missed or an unknown free.
+  void OnUnmatchedFree(ProcessBooks& books, const LiveKey& key, std::size_t hash, const Event& e);
   void OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Record& r);
   void OnPool(ProcessBooks& books, const Record& r);
   void OnStack(ProcessBooks& books, const Record& r);
