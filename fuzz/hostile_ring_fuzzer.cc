@@ -120,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   session.Finish(ledger, ClientSession::End::kProcessGone);
 
   const ProcessBooks& books = ledger.process(bystander);
-  const TypeCounterArray* counters = books.device(0);
+  const TypeCounterTable* counters = books.device(0);
   if (counters == nullptr || (*counters)[MEMLEDGER_DRAM].live_bytes != 4096 || books.leaked_buffers != 0) {
     std::fprintf(stderr, "a hostile ring changed another process's books\n");
     std::abort();

@@ -13,7 +13,9 @@
  * including from static constructors and destructors.
  *
  * ## Buffer identity and the hook-placement rule
- * A FREE is matched to its ALLOC by (process, device, buffer_id). Pass a
+ * A FREE is matched to its ALLOC by (process, device, memory type, buffer_id):
+ * pass the free the type of its alloc. Each memory type is its own address
+ * space (a DRAM and an L1 buffer may share an address). Pass a
  * buffer_id that is unique while the buffer lives (a buffer object's id): the
  * ledger is then exact even when the free hook runs after the address went back
  * to the allocator and another thread already reused it.
@@ -121,7 +123,11 @@ MEMLEDGER_API void memledger_mark(const char* label);
 MEMLEDGER_API void memledger_tag_push(const char* name);
 MEMLEDGER_API void memledger_tag_pop(void);
 /* Registers a named memory pool and returns its type id (>= MEMLEDGER_FIRST_POOL),
- * the same id for the same name; -1 when MEMLEDGER_MAX_TYPES pools exist. */
+ * the same id for the same name; -1 when this process has registered all
+ * MEMLEDGER_MAX_TYPES - MEMLEDGER_FIRST_POOL (48) of its pool ids. The limit is
+ * the process's own; a server shares pool names among all its processes and
+ * never refuses one (past its table of 4,096 type names, later pools are
+ * booked together as "(other pools)", and the report says how many). */
 MEMLEDGER_API int memledger_register_pool(const char* name);
 /* 1 when tracking is on in this process, else 0. */
 MEMLEDGER_API int memledger_enabled(void);

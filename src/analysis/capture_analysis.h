@@ -39,7 +39,7 @@ struct AnalysisWindow {
 struct SeriesKey {
   std::uint32_t process = 0;
   std::uint16_t device = 0;  // the process's own number for it (SeriesDevice: the ledger-wide one)
-  std::uint8_t type = 0;
+  std::uint16_t type = 0;
   bool operator==(const SeriesKey&) const = default;
   template <typename H>
   friend H AbslHashValue(H h, const SeriesKey& k) {

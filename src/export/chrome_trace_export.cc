@@ -44,10 +44,10 @@ ReplayResult ExportChromeTrace(const std::string& capture, std::ostream& out) {
     std::uint64_t pending_bytes = 0;
     bool pending = false;
   };
-  std::map<std::pair<std::uint16_t, std::uint8_t>, Series> series;
+  std::map<std::pair<std::uint16_t, std::uint16_t>, Series> series;
   AnomalyCounts seen{};
   auto micros = [&](std::uint64_t ns) { return static_cast<double>(ns - first_ns) / 1000.0; };
-  auto counter = [&](std::pair<std::uint16_t, std::uint8_t> key, std::uint64_t ns, std::uint64_t bytes) {
+  auto counter = [&](std::pair<std::uint16_t, std::uint16_t> key, std::uint64_t ns, std::uint64_t bytes) {
     writer.Write(fmt::format(R"({{"name":{},"ph":"C","ts":{:.3f},"pid":{},"args":{{"bytes":{}}}}})",
                              Quoted(fmt::format("device {} {}", key.first, ledger.type_name(key.second))),
                              micros(ns), pid, bytes));
@@ -70,9 +70,9 @@ ReplayResult ExportChromeTrace(const std::string& capture, std::ostream& out) {
       seen[kind] = books.anomalies[kind];
     }
     if (!IsBufferEvent(record.kind()) || e.device >= kMaxDevices || e.type >= MEMLEDGER_MAX_TYPES) return;
-    const std::uint8_t type = books.type_map[e.type];
+    const std::uint16_t type = books.type_map[e.type];
     const std::uint16_t device = ledger.DeviceOf(process, e.device);  // ledger-wide (device_table.h)
-    const TypeCounterArray* types = device == kNoDevice ? nullptr : books.device(device);
+    const TypeCounterTable* types = device == kNoDevice ? nullptr : books.device(device);
     if (type >= ledger.type_count() || types == nullptr) return;
     const auto key = std::make_pair(device, type);
     Series& s = series[key];

@@ -15,10 +15,10 @@ namespace {
 
 // Live bytes of the process on ledger-wide `device`, all types together.
 std::uint64_t DeviceLiveBytes(const ProcessBooks& books, std::size_t device) {
-  const TypeCounterArray* types = books.device(device);
+  const TypeCounterTable* types = books.device(device);
   std::uint64_t bytes = 0;
   if (types != nullptr) {
-    for (const TypeCounters& c : *types) bytes += c.live_bytes;
+    for (const auto& [type, c] : *types) bytes += c.live_bytes;
   }
   return bytes;
 }

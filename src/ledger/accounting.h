@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -38,7 +39,31 @@ struct TypeCounters {
   }
   bool empty() const { return allocs == 0 && live_buffers == 0 && leaked_buffers == 0; }
 };
-using TypeCounterArray = std::array<TypeCounters, MEMLEDGER_MAX_TYPES>;
+
+// Values by ledger-wide memory type (an index into the ledger's table of type
+// names, up to Ledger::kMaxTypeNames), for the types that have one: sparse —
+// a process uses a handful of the thousands a server may name — and in type
+// order. An entry, once made, never moves (the ledger's accounts point at it).
+template <typename T>
+class TypeTable {
+ public:
+  // The value of `type`; T{} when it has none.
+  const T& operator[](std::size_t type) const {
+    const auto it = values_.find(type);
+    return it == values_.end() ? kNone : it->second;
+  }
+  // The value of `type`, made T{} on first use.
+  T& At(std::uint16_t type) { return values_[type]; }
+  // (type, value) of every type that has one, in type order.
+  auto begin() const { return values_.begin(); }
+  auto end() const { return values_.end(); }
+  void clear() { values_.clear(); }
+
+ private:
+  static inline const T kNone{};
+  std::map<std::size_t, T> values_;
+};
+using TypeCounterTable = TypeTable<TypeCounters>;
 
 enum class Anomaly : std::uint8_t {
   kUnknownFree = 0,   // a free of something never allocated (or forgotten: see RecentFrees)
@@ -70,7 +95,7 @@ std::string_view ProcessStateName(ProcessState state);
 // Leaks grouped by where they came from.
 struct LeakSiteKey {
   std::uint32_t device;
-  std::uint8_t type;  // ledger-wide type index
+  std::uint16_t type;  // ledger-wide type index
   std::uint32_t tag;  // process-local TagId
   std::uint32_t stack;
   std::uint32_t process;  // ledger process index: tags and stacks are per process

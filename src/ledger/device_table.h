@@ -26,7 +26,6 @@
 
 #include <absl/container/flat_hash_map.h>
 
-#include <array>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -55,8 +54,8 @@ struct DeviceBooks {
   std::string name;
   std::string uid;            // the identity it is keyed by; empty: keyed by its number
   std::uint64_t conflicts = 0;  // opens that described it otherwise (not adopted)
-  std::array<std::uint64_t, MEMLEDGER_MAX_TYPES> capacity{};  // 0: unknown
-  TypeCounterArray types{};  // all processes together
+  TypeTable<std::uint64_t> capacity;  // by ledger-wide type; 0: unknown
+  TypeCounterTable types;             // by ledger-wide type, all processes together
 };
 
 class DeviceTable {

@@ -30,15 +30,15 @@ void CheckInvariants([[maybe_unused]] const Ledger& ledger) {
 }
 
 constexpr std::uint64_t kLateFreeWindow = 1 << 16;  // events
-constexpr std::uint8_t kUnmappedType = 0xff;
+constexpr std::uint16_t kUnmappedType = 0xffff;
 constexpr std::uint64_t kMaxBufferBytes = 1ULL << 48;  // 256 TiB
 constexpr std::size_t kMaxMarksPerProcess = 1 << 20;
 constexpr std::size_t kMaxStacksPerProcess = 1 << 20;
 constexpr std::size_t kMaxModulesPerProcess = 1 << 12;
 constexpr std::size_t kMaxLanguageFramesPerProcess = 1 << 18;  // of at most 2 KiB of text each
 
-std::uint64_t AddressIndexKey(std::uint32_t process, std::uint16_t device, std::uint8_t type) {
-  return (static_cast<std::uint64_t>(process) << 32) | (static_cast<std::uint64_t>(device) << 8) | type;
+std::uint64_t AddressIndexKey(std::uint32_t process, std::uint16_t device, std::uint16_t type) {
+  return (static_cast<std::uint64_t>(process) << 32) | (static_cast<std::uint64_t>(device) << 16) | type;
 }
 std::uint64_t EndOf(std::uint64_t address, std::uint64_t size) {
   return address + size < address ? std::numeric_limits<std::uint64_t>::max() : address + size;
@@ -51,13 +51,24 @@ std::string BoundedName(std::string_view payload) { return DecodeName(payload); 
 bool HasAddress(const LiveKey& key, const LiveBuffer& buffer) { return buffer.address != 0 || key.identity == 0; }
 
 // Answers AddressIndex's question for the index of (key's process, device,
-// class; type): is `identity` live there at `address`?
-auto LiveIn(LiveTable& live, LiveKey key, std::uint8_t type) {
-  return [&live, key, type](std::uint64_t identity, std::uint64_t address) -> LiveBuffer* {
-    const auto it = live.find(LiveKey{key.process, key.device, key.cls, 0, identity});
-    if (it == live.end() || it->second.address != address || it->second.type != type) return nullptr;
+// class, type): is `identity` live there at `address`?
+auto LiveIn(LiveTable& live, LiveKey key) {
+  return [&live, key](std::uint64_t identity, std::uint64_t address) -> LiveBuffer* {
+    const auto it = live.find(LiveKey{key.process, key.device, key.cls, key.type, identity});
+    if (it == live.end() || it->second.address != address) return nullptr;
     return &it->second;
   };
+}
+
+// The process's own memory type of a buffer record: a CB's and a kernel's
+// are fixed by their class.
+std::uint8_t LocalType(const Event& e, BufferClass cls) {
+  switch (cls) {
+    case BufferClass::kCircularBuffer: return MEMLEDGER_CB;
+    case BufferClass::kKernelBinary: return MEMLEDGER_KERNEL;
+    case BufferClass::kBuffer: break;
+  }
+  return e.type;
 }
 }  // namespace
 
@@ -85,7 +96,7 @@ std::string_view ProcessStateName(ProcessState state) {
 }
 
 Ledger::Ledger(std::size_t recent_free_log2) : recent_frees_(recent_free_log2) {
-  for (int t = 0; t < kBuiltinTypeCount; ++t) type_names_.emplace_back(BuiltinTypeName(static_cast<std::uint8_t>(t)));
+  for (int t = 0; t < kBuiltinTypeCount; ++t) AddTypeName(std::string(BuiltinTypeName(static_cast<std::uint8_t>(t))));
 }
 
 ProcessIndex Ledger::BeginProcess(std::uint32_t pid, std::string comm, std::optional<std::uint32_t> uid) {
@@ -94,7 +105,7 @@ ProcessIndex Ledger::BeginProcess(std::uint32_t pid, std::string comm, std::opti
   books.uid = uid;
   books.comm = DecodeName(comm);
   books.type_map.fill(kUnmappedType);
-  for (int t = 0; t < kBuiltinTypeCount; ++t) books.type_map[t] = static_cast<std::uint8_t>(t);
+  for (int t = 0; t < kBuiltinTypeCount; ++t) books.type_map[t] = static_cast<std::uint16_t>(t);
   processes_.push_back(std::move(books));
   places_.emplace_back();
   return static_cast<ProcessIndex>(processes_.size() - 1);
@@ -195,16 +206,16 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
   }
 }
 
-std::optional<std::uint8_t> Ledger::LedgerType(const ProcessBooks& books, std::uint8_t local_type) const {
+std::optional<std::uint16_t> Ledger::LedgerType(const ProcessBooks& books, std::uint8_t local_type) const {
   if (local_type >= MEMLEDGER_MAX_TYPES || books.type_map[local_type] == kUnmappedType) return std::nullopt;
   return books.type_map[local_type];
 }
 
-TypeCounters& Ledger::ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint8_t type) {
+TypeCounters& Ledger::ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint16_t type) {
   if (books.devices.size() <= device) books.devices.resize(device + 1);
   auto& counters = books.devices[device];
-  if (!counters) counters = std::make_unique<TypeCounterArray>();
-  return (*counters)[type];
+  if (!counters) counters = std::make_unique<TypeCounterTable>();
+  return counters->At(type);
 }
 
 std::uint16_t Ledger::DeviceFor(ProcessBooks& books, std::uint16_t local) {
@@ -241,17 +252,20 @@ std::optional<std::uint16_t> Ledger::BindOpened(ProcessBooks& books, std::uint32
   return bound;
 }
 
-Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls) {
+Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t local_type,
+                                    BufferClass cls) {
   // Streams repeat the same account event after event: remember the last one.
   const std::uint64_t key = (std::uint64_t{process} << 32) | (std::uint64_t{device} << 16) |
-                            (std::uint64_t{type} << 8) | static_cast<std::uint8_t>(cls);
+                            (std::uint64_t{local_type} << 8) | static_cast<std::uint8_t>(cls);
   if (key == last_account_key_ && last_account_ != nullptr) return *last_account_;
   Place& place = PlaceOf(process, device);
-  auto& account = place.accounts[type * kBufferClassCount + static_cast<std::size_t>(cls)];
+  auto& account = place.accounts[local_type * kBufferClassCount + static_cast<std::size_t>(cls)];
   if (!account) {
-    const std::uint16_t id = DeviceFor(processes_[process], device);
-    account.reset(new Account{&ProcessCounters(processes_[process], id, type), &devices_[id].types[type],
-                              &place.live, {}, id});
+    ProcessBooks& books = processes_[process];
+    const std::uint16_t id = DeviceFor(books, device);
+    const std::uint16_t type = books.type_map[local_type];  // mapped, and for good (OnPool)
+    account.reset(new Account{&ProcessCounters(books, id, type), &devices_[id].types.At(type), &place.live, type, id,
+                              {}});
   }
   last_account_key_ = key;
   last_account_ = account.get();
@@ -259,23 +273,22 @@ Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device,
 }
 
 void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls) {
-  std::uint8_t local_type = e.type;
-  if (cls == BufferClass::kCircularBuffer) local_type = MEMLEDGER_CB;
-  if (cls == BufferClass::kKernelBinary) local_type = MEMLEDGER_KERNEL;
-  const auto type = LedgerType(books, local_type);
-  if (!type || e.size == 0 || e.size > kMaxBufferBytes || e.device >= kMaxDevices) {
+  const std::uint8_t local_type = LocalType(e, cls);
+  if (!LedgerType(books, local_type) || e.size == 0 || e.size > kMaxBufferBytes || e.device >= kMaxDevices) {
     Count(books, Anomaly::kInvalidEvent);
     return;
   }
-  Account& account = AccountFor(process, e.device, *type, cls);
+  Account& account = AccountFor(process, e.device, local_type, cls);
   // A size that would overflow the device's total is corrupt input: counting
   // it would break the books for everyone.
   if (account.device_counters->live_bytes + e.size < e.size) {
     Count(books, Anomaly::kInvalidEvent);
     return;
   }
-  const LiveKey key{process, e.device, cls, 0, e.buffer_id != 0 ? e.buffer_id : e.address};
-  const LiveBuffer buffer{e.address, e.size, e.seq, e.time_ns, e.stack, e.tag, 0, 0, *type, false};
+  const LiveKey key{process, e.device, cls, local_type, e.buffer_id != 0 ? e.buffer_id : e.address};
+  const LiveBuffer buffer{.address = e.address, .size = e.size, .seq = e.seq, .time_ns = e.time_ns, .stack = e.stack,
+                          .tag = e.tag, .first_overlap_after = 0, .type = account.type, .overlapped_by = 0,
+                          .overlapped_older = 0};
   auto [it, inserted] = account.live->try_emplace(key, buffer);
   if (inserted) {
     ++live_count_;
@@ -297,10 +310,10 @@ void Ledger::IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuff
       older.first_overlap_after = static_cast<std::uint32_t>(
           std::min<std::uint64_t>(buffer.seq - older.seq, std::numeric_limits<std::uint32_t>::max()));
     }
-    if (older.overlapped_by != std::numeric_limits<std::uint16_t>::max()) ++older.overlapped_by;
+    if (older.overlapped_by != LiveBuffer::kMaxOverlappedBy) ++older.overlapped_by;
   };
   account.index.Insert(buffer.address, EndOf(buffer.address, buffer.size), key.identity,
-                       LiveIn(*account.live, key, buffer.type), mark);
+                       LiveIn(*account.live, key), mark);
 }
 
 void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls) {
@@ -308,25 +321,57 @@ void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, 
     Count(books, Anomaly::kInvalidEvent);
     return;
   }
-  const LiveKey key{process, e.device, cls, 0, e.buffer_id != 0 ? e.buffer_id : e.address};
+  const LiveKey key{process, e.device, cls, LocalType(e, cls), e.buffer_id != 0 ? e.buffer_id : e.address};
   const std::size_t hash = LiveKeyHash{}(key);
   LiveTable* live = LiveTableOf(process, e.device);
   const auto it = live != nullptr ? live->find(key, hash) : LiveTable::iterator{};
-  if (live == nullptr || it == live->end()) {
-    if (recent_frees_.Contains(key, hash)) {
-      Count(books, process, Anomaly::kDoubleFree, e.stack, 0);
-    } else if (books.handover.joined_late) {
-      ++books.handover.missed_frees;  // most likely allocated before these books began
-      if (books.carry_back.size() < kMaxUnmatchedFrees) books.carry_back.push_back(e);
-    } else {
-      Count(books, process, Anomaly::kUnknownFree, e.stack, 0);
-    }
+  if (live == nullptr || it == live->end()) [[unlikely]] {
+    OnUnmatchedFree(books, key, hash, e);
     return;
   }
+  FreeLive(books, *live, it, hash, e);
+}
+
+[[gnu::always_inline]] inline void Ledger::FreeLive(ProcessBooks& books, LiveTable& live, LiveTable::iterator it,
+                                                    std::size_t hash, const Event& e) {
+  const LiveKey key = it->first;
   Release(books, key, it->second, ReleaseAs::kFreed, e.seq, e.stack);
-  live->erase(it);
+  live.erase(it);
   --live_count_;
   recent_frees_.Remember(key, hash);
+}
+
+void Ledger::OnUnmatchedFree(ProcessBooks& books, const LiveKey& key, std::size_t hash, const Event& e) {
+  if (recent_frees_.Contains(key, hash)) {
+    Count(books, key.process, Anomaly::kDoubleFree, e.stack, 0);
+    return;
+  }
+  // Not in its own type: a free whose type is wrong or missing (see the
+  // identity rule in live_buffers.h) frees its identity in another type.
+  if (LiveTable* live = LiveTableOf(key.process, key.device)) {
+    if (const auto it = FindInAnotherType(*places_[key.process][key.device], key); it != live->end()) {
+      FreeLive(books, *live, it, LiveKeyHash{}(it->first), e);
+      recent_frees_.Remember(key, hash);  // the same free again is a double free too
+      return;
+    }
+  }
+  if (books.handover.joined_late) {
+    ++books.handover.missed_frees;  // most likely allocated before these books began
+    if (books.carry_back.size() < kMaxUnmatchedFrees) books.carry_back.push_back(e);
+  } else {
+    Count(books, key.process, Anomaly::kUnknownFree, e.stack, 0);
+  }
+}
+
+LiveTable::iterator Ledger::FindInAnotherType(Place& place, const LiveKey& key) {
+  const auto cls = static_cast<std::size_t>(key.cls);
+  for (std::size_t type = 0; type < MEMLEDGER_MAX_TYPES; ++type) {
+    if (type == key.type || !place.accounts[type * kBufferClassCount + cls]) continue;  // never held one
+    LiveKey other = key;
+    other.type = static_cast<std::uint8_t>(type);
+    if (const auto it = place.live.find(other); it != place.live.end()) return it;
+  }
+  return place.live.end();
 }
 
 void Ledger::Count(ProcessBooks& books, std::uint32_t process, Anomaly anomaly, std::uint32_t stack,
@@ -344,7 +389,7 @@ void Ledger::Count(ProcessBooks& books, std::uint32_t process, Anomaly anomaly, 
 void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                      std::uint64_t seq, std::uint32_t stack) {
   if (listener_ != nullptr) listener_->OnGone(key, buffer, how, applying_time_ns_);
-  Account& account = AccountFor(key.process, key.device, buffer.type, key.cls);
+  Account& account = AccountFor(key.process, key.device, key.type, key.cls);
   TypeCounters& mine = *account.process_counters;
   TypeCounters& all = *account.device_counters;
   mine.Remove(buffer.size);
@@ -427,18 +472,18 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
   if (!id) return;  // open where its buffers are; described nothing it could adopt
   if (!held_by_others) {
     device.name.clear();
-    device.capacity.fill(0);
+    device.capacity.clear();
   }
   // The description in the device's ledger-wide types; a conflict is a name
   // or a capacity both know and differ on.
-  std::array<std::uint64_t, MEMLEDGER_MAX_TYPES> capacity{};
+  TypeTable<std::uint64_t> capacity;
   for (const memledger_capacity& cap : description->capacities) {
-    if (const auto type = LedgerType(books, cap.type)) capacity[*type] = cap.bytes;
+    if (const auto type = LedgerType(books, cap.type)) capacity.At(*type) = cap.bytes;
   }
   const std::string name = BoundedName(description->name);
   bool conflict = !device.name.empty() && !name.empty() && name != device.name;
-  for (std::size_t t = 0; t < capacity.size(); ++t) {
-    conflict |= device.capacity[t] != 0 && capacity[t] != 0 && capacity[t] != device.capacity[t];
+  for (const auto& [t, bytes] : capacity) {
+    conflict |= device.capacity[t] != 0 && bytes != 0 && bytes != device.capacity[t];
   }
   if (conflict) {
     Count(books, Anomaly::kDeviceConflict);
@@ -446,8 +491,8 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
     return;
   }
   if (device.name.empty()) device.name = name;
-  for (std::size_t t = 0; t < capacity.size(); ++t) {
-    if (device.capacity[t] == 0) device.capacity[t] = capacity[t];
+  for (const auto& [t, bytes] : capacity) {
+    if (bytes != 0 && device.capacity[t] == 0) device.capacity.At(static_cast<std::uint16_t>(t)) = bytes;
   }
 }
 
@@ -471,20 +516,13 @@ void Ledger::CloseDevice(ProcessBooks& books, std::uint32_t process, std::uint16
 }
 
 Event Ledger::AllocRecordOf(const LiveKey& key, const LiveBuffer& buffer) const {
-  const ProcessBooks& books = processes_[key.process];
   Event e{};
   switch (key.cls) {
     case BufferClass::kCircularBuffer: e.kind = static_cast<std::uint8_t>(EventKind::kCbAlloc); break;
     case BufferClass::kKernelBinary: e.kind = static_cast<std::uint8_t>(EventKind::kKernelLoad); break;
     case BufferClass::kBuffer: e.kind = static_cast<std::uint8_t>(EventKind::kAlloc); break;
   }
-  // The lowest local type the process maps to the buffer's ledger-wide type.
-  for (int local = 0; local < MEMLEDGER_MAX_TYPES; ++local) {
-    if (books.type_map[local] == buffer.type) {
-      e.type = static_cast<std::uint8_t>(local);
-      break;
-    }
-  }
+  e.type = key.type;
   e.device = key.device;
   e.buffer_id = key.identity;
   e.address = buffer.address;
@@ -527,21 +565,37 @@ void Ledger::OnPool(ProcessBooks& books, const Record& r) {
     return;
   }
   const std::string name = BoundedName(r.payload);
-  auto found = std::find(type_names_.begin(), type_names_.end(), name);
-  if (found == type_names_.end()) {
-    // Type names are shared by every process and never forgotten (books of
-    // ended processes still use them). The last one is kept for the pools
-    // that come after all others are taken: their buffers are booked there,
-    // exactly, and the process is told how many of its pools were merged.
-    if (type_names_.size() < MEMLEDGER_MAX_TYPES - 1) {
-      found = type_names_.insert(type_names_.end(), name);
-    } else {
-      found = std::find(type_names_.begin(), type_names_.end(), kOtherPoolsName);
-      if (found == type_names_.end()) found = type_names_.insert(type_names_.end(), std::string(kOtherPoolsName));
-      ++books.pools_merged;
-    }
+  const auto known = type_index_.find(name);
+  if (books.type_map[local] != kUnmappedType) {
+    // A pool id keeps the type of its first name (its accounts book there;
+    // the client never renames one): the same again changes nothing, another
+    // name is invalid. A pool merged into kOtherPoolsName may be named again.
+    const std::uint16_t mapped = books.type_map[local];
+    const bool same =
+        known != type_index_.end() ? known->second == mapped : type_names_[mapped] == kOtherPoolsName;
+    if (!same) Count(books, Anomaly::kInvalidEvent);
+    return;
   }
-  books.type_map[local] = static_cast<std::uint8_t>(found - type_names_.begin());
+  if (known != type_index_.end()) {
+    books.type_map[local] = known->second;
+  } else if (type_names_.size() < kMaxTypeNames - 1) {
+    books.type_map[local] = AddTypeName(name);
+  } else {
+    // The last name is kept for the pools that come after all others are
+    // taken: their buffers are booked there, exactly, and the process is told
+    // how many of its pools were merged.
+    std::string other_pools(kOtherPoolsName);
+    const auto other = type_index_.find(other_pools);
+    books.type_map[local] = other != type_index_.end() ? other->second : AddTypeName(std::move(other_pools));
+    ++books.pools_merged;
+  }
+}
+
+std::uint16_t Ledger::AddTypeName(std::string name) {
+  const auto type = static_cast<std::uint16_t>(type_names_.size());
+  type_index_.emplace(name, type);
+  type_names_.push_back(std::move(name));
+  return type;
 }
 
 void Ledger::EndProcess(ProcessIndex process, ProcessState state, std::int64_t exit_status) {
@@ -587,22 +641,26 @@ std::optional<std::string> Ledger::Validate() const {
   // live bytes and buffers per (process, device, type) = the live table's sums.
   absl::flat_hash_map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> sums;
   std::size_t live_count = 0;
+  bool types_mapped = true;
   ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
     const std::uint16_t device = DeviceOf(static_cast<ProcessIndex>(key.process), key.device);
     auto& [bytes, count] = sums[AddressIndexKey(key.process, device, buffer.type)];
     bytes += buffer.size;
     ++count;
     ++live_count;
+    types_mapped &= key.type < MEMLEDGER_MAX_TYPES && processes_[key.process].type_map[key.type] == buffer.type;
   });
   if (live_count != live_count_) return "the live count is off";
-  std::vector<TypeCounterArray> device_sums(devices().size());
+  if (!types_mapped) return "a live buffer's type is not its process's mapping of its own type";
+  std::vector<TypeCounterTable> device_sums(devices().size());
+  std::size_t sums_matched = 0;  // every sum must meet its counters
   for (std::uint32_t p = 0; p < processes_.size(); ++p) {
     for (std::size_t d = 0; d < processes_[p].devices.size(); ++d) {
-      const TypeCounterArray* counters = processes_[p].device(d);
+      const TypeCounterTable* counters = processes_[p].device(d);
       if (counters == nullptr) continue;
-      for (int t = 0; t < MEMLEDGER_MAX_TYPES; ++t) {
-        const TypeCounters& c = (*counters)[t];
-        const auto it = sums.find(AddressIndexKey(p, static_cast<std::uint16_t>(d), static_cast<std::uint8_t>(t)));
+      for (const auto& [t, c] : *counters) {
+        const auto it = sums.find(AddressIndexKey(p, static_cast<std::uint16_t>(d), static_cast<std::uint16_t>(t)));
+        sums_matched += it != sums.end();
         const auto expected = it == sums.end() ? std::pair<std::uint64_t, std::uint64_t>{0, 0} : it->second;
         if (c.live_bytes != expected.first || c.live_buffers != expected.second) {
           return "process " + std::to_string(p) + " device " + std::to_string(d) + " type " + std::to_string(t) +
@@ -611,15 +669,16 @@ std::optional<std::string> Ledger::Validate() const {
                  std::to_string(expected.second);
         }
         if (c.peak_bytes < c.live_bytes) return "peak below live bytes";
-        device_sums[d][t].live_bytes += c.live_bytes;
-        device_sums[d][t].allocs += c.allocs;
+        device_sums[d].At(static_cast<std::uint16_t>(t)).live_bytes += c.live_bytes;
+        device_sums[d].At(static_cast<std::uint16_t>(t)).allocs += c.allocs;
       }
     }
   }
+  if (sums_matched != sums.size()) return "live buffers in a type with no counters";
   // Every live buffer has exactly one live entry in its address index.
   absl::flat_hash_map<std::pair<std::uint64_t, BufferClass>, std::size_t> live_per_index;
   ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
-    if (HasAddress(key, buffer)) ++live_per_index[{AddressIndexKey(key.process, key.device, buffer.type), key.cls}];
+    if (HasAddress(key, buffer)) ++live_per_index[{AddressIndexKey(key.process, key.device, key.type), key.cls}];
   });
   for (std::uint32_t p = 0; p < places_.size(); ++p) {
     for (std::size_t d = 0; d < places_[p].size(); ++d) {
@@ -629,12 +688,12 @@ std::optional<std::string> Ledger::Validate() const {
         const Account* account = places_[p][d]->accounts[slot].get();
         if (account == nullptr) continue;
         const AddressIndex* index = &account->index;
-        const auto type = static_cast<std::uint8_t>(slot / kBufferClassCount);
+        const auto type = static_cast<std::uint8_t>(slot / kBufferClassCount);  // the process's own
         const auto cls = static_cast<BufferClass>(slot % kBufferClassCount);
         const auto device = static_cast<std::uint16_t>(d);
         const std::size_t entries = index->CountLive([&](std::uint64_t identity, std::uint64_t address) {
-          const auto it = live.find(LiveKey{p, device, cls, 0, identity});
-          return it != live.end() && it->second.address == address && it->second.type == type;
+          const auto it = live.find(LiveKey{p, device, cls, type, identity});
+          return it != live.end() && it->second.address == address;
         });
         const auto expected = live_per_index.find({AddressIndexKey(p, device, type), cls});
         const std::size_t want = expected == live_per_index.end() ? 0 : expected->second;
@@ -647,10 +706,14 @@ std::optional<std::string> Ledger::Validate() const {
     }
   }
   for (std::size_t d = 0; d < devices().size(); ++d) {
-    for (int t = 0; t < MEMLEDGER_MAX_TYPES; ++t) {
-      if (devices()[d].types[t].live_bytes != device_sums[d][t].live_bytes ||
-          devices()[d].types[t].allocs != device_sums[d][t].allocs) {
-        return "device " + std::to_string(d) + " type " + std::to_string(t) + ": totals differ from the processes' sum";
+    // Both ways: a type either side has must match the other's.
+    const TypeCounterTable& totals = devices()[d].types;
+    for (const TypeCounterTable* side : std::array<const TypeCounterTable*, 2>{&totals, &device_sums[d]}) {
+      for (const auto& [t, counters] : *side) {
+        if (totals[t].live_bytes != device_sums[d][t].live_bytes || totals[t].allocs != device_sums[d][t].allocs) {
+          return "device " + std::to_string(d) + " type " + std::to_string(t) +
+                 ": totals differ from the processes' sum";
+        }
       }
     }
   }

@@ -59,8 +59,9 @@ struct ProcessBooks {
   std::uint64_t leaked_bytes = 0;
   AnomalyCounts anomalies{};
   Handover handover;
-  // Per ledger-wide device (null: never used): per ledger-wide type. Sized on demand.
-  std::vector<std::unique_ptr<TypeCounterArray>> devices;
+  // Per ledger-wide device (null: never used): the counters of the
+  // ledger-wide types used there (sparse). Sized on demand.
+  std::vector<std::unique_ptr<TypeCounterTable>> devices;
   // The process's own device numbers -> ledger-wide devices (device_table.h;
   // kNoDevice: not used yet). Bound at the number's first use, rebound by an
   // open that names another device while the process holds nothing there.
@@ -70,12 +71,13 @@ struct ProcessBooks {
   // as an overlap, and reports say the verdicts are unverified.
   bool complete() const { return dropped_events == 0 && lost_slots == 0; }
   // This process's counters on ledger-wide `device`, or nullptr.
-  const TypeCounterArray* device(std::size_t device) const {
+  const TypeCounterTable* device(std::size_t device) const {
     return device < devices.size() ? devices[device].get() : nullptr;
   }
   // Process-local names: tag ids, pool types (local type -> ledger type).
   absl::flat_hash_map<std::uint32_t, std::string> tag_names;
-  std::array<std::uint8_t, MEMLEDGER_MAX_TYPES> type_map{};  // 0xff: not registered
+  // 0xffff: not registered. A local type's entry, once set, never changes.
+  std::array<std::uint16_t, MEMLEDGER_MAX_TYPES> type_map{};
   std::vector<std::pair<std::uint64_t, std::string>> marks;  // (time_ns, label)
   // What the process described for symbolizing its stacks later: frames by
   // stack id (STACK records), the objects they are in (MODULE records), and
@@ -85,7 +87,8 @@ struct ProcessBooks {
   absl::flat_hash_map<std::uint64_t, LanguageFrame> language_frames;
   std::vector<bool> open_devices;  // its device numbers it opened and has not closed since
   // Pools this process named after the ledger-wide table of type names was
-  // full: booked under the one shared type kOtherPoolsName, nothing lost.
+  // full (Ledger::kMaxTypeNames): booked under the one shared type
+  // kOtherPoolsName, nothing lost.
   std::uint32_t pools_merged = 0;
   // Books begun part-way: what they settled on their own that the books they
   // came after must be told when the stream goes back there (carry_over.h),
@@ -98,7 +101,8 @@ struct ProcessBooks {
 };
 
 // The ledger-wide type that pools share once every other type name is
-// taken (a server sees many processes' pool names; a type index is 8 bits).
+// taken: a server sees many processes' pool names, and a hostile process
+// tree must not grow the table without bound.
 inline constexpr std::string_view kOtherPoolsName = "(other pools)";
 
 class Ledger {
@@ -179,8 +183,13 @@ class Ledger {
     }
   }
   // Ledger-wide type index -> name ("DRAM", or a pool's name).
-  const std::string& type_name(std::uint8_t type) const { return type_names_[type]; }
+  const std::string& type_name(std::size_t type) const { return type_names_[type]; }
   std::size_t type_count() const { return type_names_.size(); }
+  // Names in the ledger-wide table at most, kOtherPoolsName included: pool
+  // names are shared by every process and never forgotten (books of ended
+  // processes still use them). Each process has its own 48 pool ids
+  // (memledger_register_pool refuses more, in the process).
+  static constexpr std::size_t kMaxTypeNames = 4096;
   // A process's own memory type by name ("DRAM", a pool's name; "type<N>" when unknown).
   std::string local_type_name(ProcessIndex process, std::uint8_t local_type) const;
   // A process's tag name ("" when none or unknown).
@@ -193,6 +202,11 @@ class Ledger {
  private:
   void OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls);
   void OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls);
+  // Frees `it` (its key hashes to `hash`) as the free `e` says.
+  void FreeLive(ProcessBooks& books, LiveTable& live, LiveTable::iterator it, std::size_t hash, const Event& e);
+  // A free whose key (hashing to `hash`) is not live: a double free, a free
+  // of its identity in another memory type, a missed or an unknown free.
+  void OnUnmatchedFree(ProcessBooks& books, const LiveKey& key, std::size_t hash, const Event& e);
   void OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Record& r);
   void OnPool(ProcessBooks& books, const Record& r);
   void OnStack(ProcessBooks& books, const Record& r);
@@ -217,8 +231,10 @@ class Ledger {
   // Counts `n` anomalies and notes their site when a stack is known.
   void Count(ProcessBooks& books, std::uint32_t process, Anomaly anomaly, std::uint32_t stack,
              std::uint32_t alloc_stack, std::uint64_t n = 1);
-  std::optional<std::uint8_t> LedgerType(const ProcessBooks& books, std::uint8_t local_type) const;
-  TypeCounters& ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint8_t type);
+  std::optional<std::uint16_t> LedgerType(const ProcessBooks& books, std::uint8_t local_type) const;
+  // Appends `name` to the ledger-wide types; returns its index.
+  std::uint16_t AddTypeName(std::string name);
+  TypeCounters& ProcessCounters(ProcessBooks& books, std::uint16_t device, std::uint16_t type);
   // The ledger-wide device the process's number `local` stands for; bound
   // by number at its first use without an open.
   std::uint16_t DeviceFor(ProcessBooks& books, std::uint16_t local);
@@ -227,25 +243,31 @@ class Ledger {
   // another device (it stays there: a device_conflict).
   std::optional<std::uint16_t> BindOpened(ProcessBooks& books, std::uint32_t process, std::uint16_t local,
                                           std::string_view uid);
-  // What the books keep for one process on one device, type and class: its
-  // counters, the device's, and the address index. Found with one lookup.
+  // What the books keep for one process on one of its device numbers, memory
+  // type (the process's own) and class: its counters and the device's (those
+  // of the ledger-wide device and type its number and type map to), and the
+  // address index. Found with one lookup.
   struct Account {
-    TypeCounters* process_counters;  // stable: per-device arrays are heap-held
-    TypeCounters* device_counters;   // stable: devices_ is a deque
+    TypeCounters* process_counters;  // stable: TypeTable entries never move
+    TypeCounters* device_counters;   // stable: TypeTable entries never move
     LiveTable* live;                 // stable: the Place's, heap-held
-    AddressIndex index;
+    std::uint16_t type;              // ledger-wide
     std::uint16_t device;            // ledger-wide
+    AddressIndex index;
   };
-  Account& AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t type, BufferClass cls);
-  // One process on one of its device numbers: an account per type x class, and the live
-  // buffers there (keyed by class and identity: a free's type is not part
-  // of the match). Split this way, a device close or a process end walks
-  // only that process's buffers, never the whole ledger's.
+  Account& AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t local_type, BufferClass cls);
+  // One process on one of its device numbers: an account per memory type x
+  // class (the process's own types), and the live buffers there, keyed as
+  // live_buffers.h says. Split this way, a device close or a process end
+  // walks only that process's buffers, never the whole ledger's.
   struct Place {
     std::array<std::unique_ptr<Account>, MEMLEDGER_MAX_TYPES * kBufferClassCount> accounts;
     LiveTable live;
   };
   Place& PlaceOf(std::uint32_t process, std::uint16_t device);
+  // A live buffer of `key`'s class and identity in another memory type of
+  // `place` (the lowest), or place.live.end(). O(types used there).
+  static LiveTable::iterator FindInAnotherType(Place& place, const LiveKey& key);
   // The live table of (process, device), or null when it has none.
   LiveTable* LiveTableOf(std::uint32_t process, std::uint16_t device);
 
@@ -255,6 +277,7 @@ class Ledger {
   std::vector<ProcessBooks> processes_;
   DeviceTable devices_;
   std::vector<std::string> type_names_;  // ledger-wide types: built-ins, then pools by name
+  absl::flat_hash_map<std::string, std::uint16_t> type_index_;  // name -> its index in type_names_
   std::size_t live_count_ = 0;  // live buffers in every Place
   // Per process, per its own device number; created on demand. Overlaps are looked for
   // among buffers of one class (a CB does not overlap a buffer).

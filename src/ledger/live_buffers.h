@@ -1,7 +1,22 @@
 // live_buffers.h — the live table: every buffer that is allocated and not yet
-// freed, keyed by (process, device, class, identity), with an address index
-// per (process, device, memory type) to find overlaps, and a bounded memory
-// of recent frees to tell a double free from an unknown one.
+// freed, keyed by (process, device, class, memory type, identity), with an
+// address index per (process, device, memory type, class) to find overlaps,
+// and a bounded memory of recent frees to tell a double free from an unknown
+// one.
+//
+// Identity rule: an identity (the buffer id, or the address when the id is 0)
+// names one buffer within (process, device, class, memory type). Each memory
+// type is its own address space (on Tenstorrent, DRAM and L1 both start at 0),
+// so a DRAM and an L1 buffer at one address are two buffers. The type is part
+// of the key when an id is given too: one rule for both, and an address index
+// finds its entries' keys from its own type. A free carries its type and
+// matches a buffer of that type first; only when that type holds no live
+// buffer of its identity (and did not free one lately) does it match one of
+// another type (Ledger::OnFree), as every free did before identities were per
+// type: a free whose type is wrong or missing (a legacy tracker's FREE leaves
+// its buffer type 0) still finds its buffer when nothing else has its identity.
+// The type is the process's own number (memledger_mem_type, or a pool id it
+// registered), not the ledger-wide type index.
 //
 // Not thread-safe: owned by one Ledger. Memory: one LiveKey + LiveBuffer (64 bytes) per
 // live buffer in the table, plus one address-index entry.
@@ -21,11 +36,12 @@ struct LiveKey {
   std::uint32_t process;
   std::uint16_t device;
   BufferClass cls;
-  std::uint8_t unused = 0;
+  std::uint8_t type;       // the process's own memory type (see the identity rule above)
   std::uint64_t identity;  // the buffer id, or the address when the id is 0
   bool operator==(const LiveKey&) const = default;
   std::uint64_t where() const {
-    return (std::uint64_t{process} << 32) | (std::uint64_t{device} << 8) | static_cast<std::uint8_t>(cls);
+    return (std::uint64_t{process} << 32) | (std::uint64_t{device} << 16) | (std::uint64_t{type} << 8) |
+           static_cast<std::uint8_t>(cls);
   }
 };
 static_assert(sizeof(LiveKey) == 16);
@@ -51,19 +67,20 @@ struct LiveBuffer {
   std::uint64_t time_ns;   // of its ALLOC
   std::uint32_t stack;
   std::uint32_t tag;
-  std::uint32_t first_overlap_after;  // events from this ALLOC to the first that overlapped it (saturating)
-  std::uint16_t overlapped_by;        // newer buffers allocated over this one (saturating)
-  std::uint8_t type;                  // ledger-wide type index
-  bool overlapped_older;              // it was allocated over a live buffer
+  std::uint32_t first_overlap_after;   // events from this ALLOC to the first that overlapped it (saturating)
+  std::uint16_t type;                  // ledger-wide type index: its process's mapping of its key's type
+  std::uint16_t overlapped_by : 15;    // newer buffers allocated over this one (saturating at kMaxOverlappedBy)
+  std::uint16_t overlapped_older : 1;  // it was allocated over a live buffer
+  static constexpr std::uint16_t kMaxOverlappedBy = 0x7fff;
   // Part of an overlap, either side: its address-index entry goes eagerly.
-  bool in_overlap() const { return overlapped_by != 0 || overlapped_older; }
+  bool in_overlap() const { return overlapped_by != 0 || overlapped_older != 0; }
 };
 static_assert(sizeof(LiveBuffer) == 48, "with its key, one cache line per live buffer");
 
 using LiveTable = absl::flat_hash_map<LiveKey, LiveBuffer, LiveKeyHash>;
 
-// Identities freed lately. A free of one of these is a double free; a free of
-// an identity never seen is unknown. Direct-mapped: a later free whose key
+// Identities freed lately, each in its memory type. A free of one of these is a
+// double free; a free of an identity never seen is unknown. Direct-mapped: a later free whose key
 // hashes to the same slot evicts an older one, so a double free long after
 // the first may be reported as unknown_free. O(1), no allocation.
 class RecentFrees {

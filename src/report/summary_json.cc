@@ -32,12 +32,10 @@ std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections, S
     json holds = json::array();
     for (const ProcessDevice& use : DevicesOf(p)) {
       json used = json::object();
-      if (const TypeCounterArray* types = p.device(use.device)) {
-        for (std::size_t t = 0; t < ledger.type_count(); ++t) {
-          const TypeCounters& c = (*types)[t];
+      if (const TypeCounterTable* types = p.device(use.device)) {
+        for (const auto& [t, c] : *types) {
           if (c.live_buffers == 0) continue;
-          used[ledger.type_name(static_cast<std::uint8_t>(t))] = {{"live_bytes", c.live_bytes},
-                                                                 {"live_buffers", c.live_buffers}};
+          used[ledger.type_name(t)] = {{"live_bytes", c.live_bytes}, {"live_buffers", c.live_buffers}};
         }
       }
       if (!use.open && used.empty()) continue;
@@ -71,14 +69,15 @@ std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections, S
     const DeviceBooks& device = ledger.devices()[d];
     if (!device.seen) continue;
     json capacity = json::object(), types = json::object();
-    for (std::size_t t = 0; t < ledger.type_count(); ++t) {
-      const std::string& name = ledger.type_name(static_cast<std::uint8_t>(t));
-      if (device.capacity[t] != 0) capacity[name] = device.capacity[t];
-      const TypeCounters& c = device.types[t];
+    for (const auto& [t, bytes] : device.capacity) {
+      if (bytes != 0) capacity[ledger.type_name(t)] = bytes;
+    }
+    for (const auto& [t, c] : device.types) {
       if (c.empty()) continue;
-      types[name] = {{"live_bytes", c.live_bytes}, {"live_buffers", c.live_buffers}, {"peak_bytes", c.peak_bytes},
-                     {"allocs", c.allocs},         {"frees", c.frees},               {"leaked_bytes", c.leaked_bytes},
-                     {"leaked_buffers", c.leaked_buffers}};
+      types[ledger.type_name(t)] = {{"live_bytes", c.live_bytes},     {"live_buffers", c.live_buffers},
+                                    {"peak_bytes", c.peak_bytes},     {"allocs", c.allocs},
+                                    {"frees", c.frees},               {"leaked_bytes", c.leaked_bytes},
+                                    {"leaked_buffers", c.leaked_buffers}};
     }
     devices.push_back({{"device", d},
                        {"name", device.name},

@@ -73,11 +73,10 @@ void AppendDevices(std::string& out, const Ledger& ledger) {
     }
     AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>10} {:>10} {:>8} {:>11}", "type", "live", "peak", "capacity", "allocs",
          "frees", "leaked", "leaked size");
-    for (std::size_t t = 0; t < ledger.type_count(); ++t) {
-      const TypeCounters& c = device.types[t];
+    for (const auto& [t, c] : device.types) {
       if (c.empty()) continue;
       AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>10} {:>10} {:>8} {:>11}",
-                 PrintableText(ledger.type_name(static_cast<std::uint8_t>(t))),
+                 PrintableText(ledger.type_name(t)),
            FormatBytes(c.live_bytes), FormatBytes(c.peak_bytes),
            device.capacity[t] ? FormatBytes(device.capacity[t]) : "-", c.allocs, c.frees, c.leaked_buffers,
            FormatBytes(c.leaked_bytes));

@@ -37,7 +37,7 @@ class TimelineRecorder final : public BufferListener {
   struct SeriesKey {
     std::uint32_t process;
     std::uint16_t device;
-    std::uint8_t type;
+    std::uint16_t type;  // ledger-wide
     std::uint32_t tag;
     bool operator==(const SeriesKey&) const = default;
     template <typename H>

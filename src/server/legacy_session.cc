@@ -23,7 +23,7 @@ namespace {
 legacy::TypeTotals TotalsOf(const Ledger& ledger, std::int32_t device) {
   legacy::TypeTotals totals;
   if (device < 0 || static_cast<std::size_t>(device) >= ledger.devices().size()) return totals;
-  const TypeCounterArray& types = ledger.devices()[static_cast<std::size_t>(device)].types;
+  const TypeCounterTable& types = ledger.devices()[static_cast<std::size_t>(device)].types;
   totals.dram = types[MEMLEDGER_DRAM].live_bytes;
   totals.l1 = types[MEMLEDGER_L1].live_bytes;
   totals.l1_small = types[MEMLEDGER_L1_SMALL].live_bytes + types[MEMLEDGER_SYSTEM_MEMORY].live_bytes;

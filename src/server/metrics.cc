@@ -50,11 +50,19 @@ std::string RenderMetrics(const Ledger& ledger, const MetricsCounters& counters,
   for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
     const DeviceBooks& device = ledger.devices()[d];
     if (!device.seen) continue;
-    for (std::size_t t = 0; t < ledger.type_count(); ++t) {
-      if (device.types[t].empty() && device.capacity[t] == 0) continue;
-      const std::string uid = device.uid.empty() ? "" : fmt::format(R"(uid="{}",)", Escape(device.uid));
+    std::vector<std::size_t> used;  // types with counters or a capacity, in type order
+    for (const auto& [t, c] : device.types) {
+      if (!c.empty()) used.push_back(t);
+    }
+    for (const auto& [t, bytes] : device.capacity) {
+      if (bytes != 0) used.push_back(t);
+    }
+    std::sort(used.begin(), used.end());
+    used.erase(std::unique(used.begin(), used.end()), used.end());
+    const std::string uid = device.uid.empty() ? "" : fmt::format(R"(uid="{}",)", Escape(device.uid));
+    for (const std::size_t t : used) {
       series.push_back({d, t, fmt::format(R"(device="{}",name="{}",{}type="{}")", d, Escape(device.name), uid,
-                                          Escape(ledger.type_name(static_cast<std::uint8_t>(t))))});
+                                          Escape(ledger.type_name(t)))});
     }
   }
   auto per_device = [&](std::string_view name, std::string_view help, auto value) {
@@ -71,7 +79,7 @@ std::string RenderMetrics(const Ledger& ledger, const MetricsCounters& counters,
   Family(out, "memledger_live_buffers", "gauge", "Buffers live on the device, by memory type.");
   for (const Series& s : series) {
     sample("memledger_live_buffers",
-           fmt::format(R"(device="{}",type="{}")", s.device, Escape(ledger.type_name(static_cast<std::uint8_t>(s.type)))),
+           fmt::format(R"(device="{}",type="{}")", s.device, Escape(ledger.type_name(s.type))),
            ledger.devices()[s.device].types[s.type].live_buffers);
   }
 
@@ -83,8 +91,8 @@ std::string RenderMetrics(const Ledger& ledger, const MetricsCounters& counters,
   auto total_of = [](const ProcessBooks& p) {
     std::uint64_t total = 0;
     for (std::size_t d = 0; d < p.devices.size(); ++d) {
-      if (const TypeCounterArray* types = p.device(d)) {
-        for (const TypeCounters& c : *types) total += c.live_bytes;
+      if (const TypeCounterTable* types = p.device(d)) {
+        for (const auto& [t, c] : *types) total += c.live_bytes;
       }
     }
     return total;
@@ -97,17 +105,17 @@ std::string RenderMetrics(const Ledger& ledger, const MetricsCounters& counters,
   for (std::size_t i = 0; i < running.size(); ++i) {
     const ProcessBooks& p = *running[i];
     for (std::size_t d = 0; d < p.devices.size(); ++d) {
-      const TypeCounterArray* types = p.device(d);
+      const TypeCounterTable* types = p.device(d);
       if (types == nullptr) continue;
-      for (std::size_t t = 0; t < ledger.type_count(); ++t) {
-        if ((*types)[t].empty()) continue;
+      for (const auto& [t, c] : *types) {
+        if (c.empty()) continue;
         if (i < max_processes) {
           sample("memledger_process_used_bytes",
                  fmt::format(R"(pid="{}",comm="{}",device="{}",type="{}")", p.pid, Escape(p.comm), d,
-                             Escape(ledger.type_name(static_cast<std::uint8_t>(t)))),
-                 (*types)[t].live_bytes);
+                             Escape(ledger.type_name(t))),
+                 c.live_bytes);
         } else {
-          other[{d, t}] += (*types)[t].live_bytes;
+          other[{d, t}] += c.live_bytes;
         }
       }
     }
@@ -115,7 +123,7 @@ std::string RenderMetrics(const Ledger& ledger, const MetricsCounters& counters,
   for (const auto& [where, bytes] : other) {
     sample("memledger_process_used_bytes",
            fmt::format(R"(pid="other",comm="other",device="{}",type="{}")", where.first,
-                       Escape(ledger.type_name(static_cast<std::uint8_t>(where.second)))),
+                       Escape(ledger.type_name(where.second))),
            bytes);
   }
 
@@ -137,7 +145,7 @@ std::string RenderMetrics(const Ledger& ledger, const MetricsCounters& counters,
          "Bytes still live when their device closed or their process ended.");
   for (const Series& s : series) {
     sample("memledger_leaked_bytes_total",
-           fmt::format(R"(device="{}",type="{}")", s.device, Escape(ledger.type_name(static_cast<std::uint8_t>(s.type)))),
+           fmt::format(R"(device="{}",type="{}")", s.device, Escape(ledger.type_name(s.type))),
            ledger.devices()[s.device].types[s.type].leaked_bytes);
   }
   return out;

@@ -19,14 +19,14 @@ class CApiCapture : public ::testing::Test {
     ASSERT_TRUE(result_.opened) << result_.error << " (run the ctest c_api_tracking_on first)";
   }
   const ProcessBooks& books() const { return ledger_.process(result_.process); }
-  std::uint8_t PoolType(const std::string& name) const {
+  std::uint16_t PoolType(const std::string& name) const {
     for (std::size_t t = 0; t < ledger_.type_count(); ++t) {
-      if (ledger_.type_name(static_cast<std::uint8_t>(t)) == name) return static_cast<std::uint8_t>(t);
+      if (ledger_.type_name(t) == name) return static_cast<std::uint16_t>(t);
     }
     ADD_FAILURE() << "no type named " << name;
     return 0;
   }
-  const TypeCounters& Counters(std::uint16_t device, std::uint8_t type) const {
+  const TypeCounters& Counters(std::uint16_t device, std::uint16_t type) const {
     return ledger_.devices().at(device).types[type];
   }
 

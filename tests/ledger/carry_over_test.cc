@@ -75,7 +75,7 @@ TEST_F(CarryOverTest, WhatIsCarriedIsBookedExactlyAndFreesCleanly) {
   EXPECT_EQ(books.events, 3u) << "names are records; carried buffers are not events";
   EXPECT_EQ(to.devices()[1].name, "n300");
   EXPECT_EQ(to.devices()[1].capacity[MEMLEDGER_DRAM], 1u << 30);
-  for (std::uint8_t type = 0; type < to.type_count(); ++type) {
+  for (std::uint16_t type = 0; type < to.type_count(); ++type) {
     EXPECT_EQ(to.devices()[1].types[type].live_bytes, All(1, type).live_bytes) << to.type_name(type);
     EXPECT_EQ(to.devices()[1].types[type].live_buffers, All(1, type).live_buffers) << to.type_name(type);
   }
@@ -326,7 +326,7 @@ TEST_F(CarryOverTest, ARejoinedProcessKeepsTheLeaksOfADeviceClosedMeanwhile) {
   EXPECT_EQ(books.leaked_bytes, whole.process(w).leaked_bytes);
   EXPECT_EQ(books.leaked_buffers, 3u) << "buffer 2 (the server's), 0x5000 and 3 (the process's)";
   EXPECT_EQ(books.leaked_bytes, 32u + 256 + 16);
-  for (std::uint8_t type = 0; type < ledger_.type_count(); ++type) {
+  for (std::uint16_t type = 0; type < ledger_.type_count(); ++type) {
     EXPECT_EQ(All(0, type).leaked_bytes, whole.devices()[0].types[type].leaked_bytes) << ledger_.type_name(type);
     EXPECT_EQ(All(0, type).leaked_buffers, whole.devices()[0].types[type].leaked_buffers) << ledger_.type_name(type);
   }

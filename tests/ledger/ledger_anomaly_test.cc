@@ -78,6 +78,24 @@ TEST_F(AnomalyTest, FreesTheRecentMemoryForgotAreUnknown) {
   EXPECT_EQ(Anomalies(p, Anomaly::kDoubleFree), 1u);
 }
 
+// Recent frees are remembered per memory type: a double free of the DRAM
+// buffer at an address does not free the L1 buffer at the same address.
+TEST_F(AnomalyTest, DoubleFreeIsPerMemoryType) {
+  const auto p = Begin();
+  Alloc(p, {.type = MEMLEDGER_DRAM, .address = 0x1000, .size = 4096});
+  Alloc(p, {.type = MEMLEDGER_L1, .address = 0x1000, .size = 64});
+  Free(p, {.type = MEMLEDGER_DRAM, .address = 0x1000});
+  Free(p, {.type = MEMLEDGER_DRAM, .address = 0x1000});
+  EXPECT_EQ(Anomalies(p, Anomaly::kDoubleFree), 1u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_L1).live_bytes, 64u) << "the L1 buffer is still live";
+  Free(p, {.type = MEMLEDGER_L1, .address = 0x1000});
+  Free(p, {.type = MEMLEDGER_L1, .address = 0x1000});
+  EXPECT_EQ(Anomalies(p, Anomaly::kDoubleFree), 2u);
+  EXPECT_EQ(OtherAnomalies(p, Anomaly::kDoubleFree), 0u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_L1).frees, 1u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).frees, 1u);
+}
+
 TEST_F(AnomalyTest, IdentityReusedAndFreedAgainIsADoubleFreeOnItsThirdFree) {
   const auto p = Begin();
   const Buf k{.id = 7, .address = 0x1000, .size = 16};

@@ -91,13 +91,13 @@ class LedgerTest : public ::testing::Test {
   }
 
   // Counters of one process on one ledger-wide device and ledger type (zeros when it never allocated there).
-  const TypeCounters& Mine(ProcessIndex process, std::uint16_t device, std::uint8_t type) const {
+  const TypeCounters& Mine(ProcessIndex process, std::uint16_t device, std::uint16_t type) const {
     static const TypeCounters kNone{};
-    const TypeCounterArray* counters = ledger_.process(process).device(device);
+    const TypeCounterTable* counters = ledger_.process(process).device(device);
     return counters != nullptr ? (*counters)[type] : kNone;
   }
   // Counters of all processes together on one ledger-wide device and ledger type.
-  const TypeCounters& All(std::uint16_t device, std::uint8_t type) const {
+  const TypeCounters& All(std::uint16_t device, std::uint16_t type) const {
     static const TypeCounters kNone{};
     return device < ledger_.devices().size() ? ledger_.devices()[device].types[type] : kNone;
   }

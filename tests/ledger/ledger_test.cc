@@ -5,7 +5,9 @@
 // Anomalies have their own file (ledger_anomaly_test.cc).
 #include <gtest/gtest.h>
 
+#include <numeric>
 #include <string>
+#include <vector>
 
 #include "ledger_fixture.h"
 
@@ -159,6 +161,55 @@ TEST_F(LedgerTest, SameIdOnAnotherDeviceIsAnotherBuffer) {
   Free(p, {.device = 1, .id = 1});
   EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 10u);
   EXPECT_EQ(Mine(p, 1, MEMLEDGER_DRAM).live_bytes, 0u);
+}
+
+// Each memory type is its own address space (DRAM and L1 on Tenstorrent both
+// start at 0): an address is an identity only within its type.
+TEST_F(LedgerTest, AnAddressIsAnIdentityOnlyWithinItsMemoryType) {
+  const auto p = Begin();
+  Alloc(p, {.type = MEMLEDGER_DRAM, .address = 0x1000, .size = 4096});
+  Alloc(p, {.type = MEMLEDGER_L1, .address = 0x1000, .size = 64});
+  EXPECT_EQ(AllAnomalies(p), 0u) << "no double_alloc: two buffers";
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 4096u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_L1).live_bytes, 64u);
+  EXPECT_EQ(ledger_.live_buffer_count(), 2u);
+
+  Free(p, {.type = MEMLEDGER_L1, .address = 0x1000});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_L1).live_bytes, 0u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 4096u) << "the L1 free frees only the L1 buffer";
+  ledger_.EndProcess(p, ProcessState::kExited, 0);
+  EXPECT_EQ(ledger_.process(p).leaked_bytes, 4096u) << "the DRAM buffer leaked";
+  EXPECT_EQ(All(0, MEMLEDGER_DRAM).leaked_bytes, 4096u);
+  EXPECT_EQ(All(0, MEMLEDGER_L1).leaked_bytes, 0u);
+  EXPECT_EQ(AllAnomalies(p), 0u);
+}
+
+TEST_F(LedgerTest, SameIdInAnotherMemoryTypeIsAnotherBuffer) {
+  const auto p = Begin();
+  Alloc(p, {.type = MEMLEDGER_DRAM, .id = 1, .address = 0x1000, .size = 10});
+  Alloc(p, {.type = MEMLEDGER_L1, .id = 1, .address = 0x1000, .size = 20});
+  EXPECT_EQ(AllAnomalies(p), 0u);
+  Free(p, {.type = MEMLEDGER_DRAM, .id = 1});
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 0u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_L1).live_bytes, 20u);
+}
+
+// A free whose type holds no such buffer frees its identity in another type:
+// a legacy tracker's FREE leaves its buffer type 0 (DRAM) whatever it frees.
+TEST_F(LedgerTest, AFreeOfAnotherTypeFreesItsIdentityWhenItsOwnTypeHasNone) {
+  const auto p = Begin();
+  Alloc(p, {.type = MEMLEDGER_L1, .address = 0x2000, .size = 64});
+  Alloc(p, {.type = MEMLEDGER_TRACE, .id = 7, .address = 0x9000, .size = 32});
+  Free(p, {.type = MEMLEDGER_DRAM, .address = 0x2000});
+  Free(p, {.type = MEMLEDGER_DRAM, .id = 7});
+  EXPECT_EQ(AllAnomalies(p), 0u);
+  EXPECT_EQ(ledger_.live_buffer_count(), 0u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_L1).frees, 1u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_TRACE).frees, 1u);
+  Free(p, {.type = MEMLEDGER_DRAM, .address = 0x2000});
+  Free(p, {.type = MEMLEDGER_L1, .address = 0x2000});
+  EXPECT_EQ(Anomalies(p, Anomaly::kDoubleFree), 2u) << "freeing it again, by either type, is a double free";
+  EXPECT_EQ(OtherAnomalies(p, Anomaly::kDoubleFree), 0u);
 }
 
 // --- device open / close ---------------------------------------------------
@@ -427,33 +478,97 @@ TEST_F(LedgerTest, DeviceCapacityOfARegisteredPoolIsBookedUnderItsType) {
   EXPECT_EQ(ledger_.devices()[0].capacity[kBuiltinTypeCount], 4096u);
 }
 
-// Pool names are shared server-wide; when the table is full, later pools
-// are booked together under one type, never refused: their buffers and
-// leaks stay in the books, and the process is told (pools_merged).
+// A server sees many processes, each with up to 48 pools of its own: the
+// ledger-wide table of type names grows past 64, and every pool is booked
+// under its own name.
+TEST_F(LedgerTest, PoolNamesPastSixtyFourAcrossProcessesEachKeepTheirOwnType) {
+  constexpr int kProcesses = 3;
+  constexpr int kPoolsPerProcess = MEMLEDGER_MAX_TYPES - MEMLEDGER_FIRST_POOL;  // 48
+  std::vector<ProcessIndex> processes;
+  for (int k = 0; k < kProcesses; ++k) {
+    const auto p = Begin(100 + k);
+    processes.push_back(p);
+    for (int i = 0; i < kPoolsPerProcess; ++i) {
+      const auto local = static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + i);
+      Pool(p, local, "pool" + std::to_string(k) + "." + std::to_string(i));
+      Alloc(p, {.type = local, .id = 1 + static_cast<std::uint64_t>(i), .address = 0x1000, .size = 1000u * k + i + 1});
+    }
+  }
+  ASSERT_EQ(ledger_.type_count(), static_cast<std::size_t>(kBuiltinTypeCount + kProcesses * kPoolsPerProcess));
+  ASSERT_GT(ledger_.type_count(), static_cast<std::size_t>(MEMLEDGER_MAX_TYPES));
+  for (int k = 0; k < kProcesses; ++k) {
+    const ProcessIndex p = processes[k];
+    EXPECT_EQ(ledger_.process(p).pools_merged, 0u);
+    EXPECT_EQ(AllAnomalies(p), 0u);
+    for (int i = 0; i < kPoolsPerProcess; ++i) {
+      const auto local = static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + i);
+      const std::string name = "pool" + std::to_string(k) + "." + std::to_string(i);
+      ASSERT_EQ(ledger_.local_type_name(p, local), name);
+      const std::uint16_t type = ledger_.process(p).type_map[local];
+      EXPECT_EQ(ledger_.type_name(type), name);
+      EXPECT_EQ(All(0, type).live_bytes, 1000u * k + i + 1) << name;
+      EXPECT_EQ(Mine(p, 0, type).live_buffers, 1u) << name;
+    }
+  }
+  ledger_.EndProcess(processes.back(), ProcessState::kExited, 0);
+  const std::uint16_t last = ledger_.process(processes.back()).type_map[MEMLEDGER_MAX_TYPES - 1];
+  EXPECT_EQ(All(0, last).leaked_bytes, 1000u * (kProcesses - 1) + kPoolsPerProcess) << "a leak under its own pool";
+}
+
+// The table is bounded (a hostile process tree must not grow it without
+// end): past Ledger::kMaxTypeNames names, later pools are booked together
+// under one type, never refused: their buffers and leaks stay in the books,
+// and the process is told (pools_merged).
 TEST_F(LedgerTest, PoolsPastTheTypeTableAreBookedTogetherNotLost) {
-  const auto p = Begin(1);
-  const auto q = Begin(2);
-  const int pools_per_process = MEMLEDGER_MAX_TYPES - MEMLEDGER_FIRST_POOL;  // 48
-  for (int i = 0; i < pools_per_process; ++i) {
-    Pool(p, static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + i), "p" + std::to_string(i));
+  constexpr int kPoolsPerProcess = MEMLEDGER_MAX_TYPES - MEMLEDGER_FIRST_POOL;  // 48
+  const std::size_t room = Ledger::kMaxTypeNames - 1 - kBuiltinTypeCount;      // the last is "(other pools)"
+  ProcessIndex p{};
+  int used = kPoolsPerProcess;  // pool ids p has registered
+  for (std::size_t n = 0; n < room; ++n, ++used) {
+    if (used == kPoolsPerProcess) {
+      p = Begin(static_cast<std::uint32_t>(1000 + n));
+      used = 0;
+    }
+    Pool(p, static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + used), "p" + std::to_string(n));
   }
-  const int room_left = MEMLEDGER_MAX_TYPES - 1 - kBuiltinTypeCount - pools_per_process;  // 8
-  for (int i = 0; i < room_left + 3; ++i) {
-    Pool(q, static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + i), "q" + std::to_string(i));
+  ASSERT_LE(used + 3, kPoolsPerProcess);
+  for (int i = 0; i < 3; ++i) Pool(p, static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + used + i), "extra" + std::to_string(i));
+  EXPECT_EQ(ledger_.type_count(), Ledger::kMaxTypeNames);
+  EXPECT_EQ(ledger_.type_name(Ledger::kMaxTypeNames - 1), kOtherPoolsName);
+  for (const ProcessBooks& books : ledger_.processes()) {
+    EXPECT_EQ(std::accumulate(books.anomalies.begin(), books.anomalies.end(), std::uint64_t{0}), 0u);
   }
-  EXPECT_EQ(ledger_.type_count(), static_cast<std::size_t>(MEMLEDGER_MAX_TYPES));
-  EXPECT_EQ(ledger_.type_name(MEMLEDGER_MAX_TYPES - 1), kOtherPoolsName);
+  EXPECT_EQ(ledger_.process(p).pools_merged, 3u);
+  EXPECT_EQ(ledger_.process(ProcessIndex{0}).pools_merged, 0u);
+  const auto merged = static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + used + 1);
+  EXPECT_EQ(ledger_.local_type_name(p, merged), kOtherPoolsName);
+  Pool(p, merged, "extra1");  // named again (a handback): nothing changes
+  EXPECT_EQ(ledger_.process(p).pools_merged, 3u);
   EXPECT_EQ(AllAnomalies(p), 0u);
-  EXPECT_EQ(AllAnomalies(q), 0u);
-  EXPECT_EQ(ledger_.process(q).pools_merged, 3u);
-  const auto merged = static_cast<std::uint8_t>(MEMLEDGER_FIRST_POOL + room_left + 1);
-  EXPECT_EQ(ledger_.local_type_name(q, merged), kOtherPoolsName);
-  Alloc(q, {.type = merged, .id = 1, .address = 0x1000, .size = 100});
-  ledger_.EndProcess(q, ProcessState::kExited, 0);
-  EXPECT_EQ(ledger_.process(q).leaked_bytes, 100u) << "the merged pool's leak is in the books";
-  EXPECT_EQ(AllAnomalies(q), 0u);
-  Pool(q, 40, "p3");  // an existing name still maps to its own type
-  EXPECT_EQ(ledger_.local_type_name(q, 40), "p3");
+  Alloc(p, {.type = merged, .id = 1, .address = 0x1000, .size = 100});
+  EXPECT_EQ(All(0, Ledger::kMaxTypeNames - 1).live_bytes, 100u);
+  ledger_.EndProcess(p, ProcessState::kExited, 0);
+  EXPECT_EQ(ledger_.process(p).leaked_bytes, 100u) << "the merged pool's leak is in the books";
+  EXPECT_EQ(AllAnomalies(p), 0u);
+  const auto late = Begin(2);
+  Pool(late, 40, "p3");  // an existing name still maps to its own type
+  EXPECT_EQ(ledger_.local_type_name(late, 40), "p3");
+  EXPECT_EQ(ledger_.process(late).pools_merged, 0u);
+}
+
+// A pool id keeps the type of its first name: its live buffers are booked there.
+TEST_F(LedgerTest, APoolIdKeepsItsFirstName) {
+  const auto p = Begin();
+  Pool(p, 16, "kv_cache");
+  Alloc(p, {.type = 16, .id = 1, .address = 0x1000, .size = 100});
+  Pool(p, 16, "kv_cache");  // the same again: nothing changes
+  EXPECT_EQ(AllAnomalies(p), 0u);
+  Pool(p, 16, "activations");
+  EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 1u);
+  EXPECT_EQ(ledger_.local_type_name(p, 16), "kv_cache");
+  Free(p, {.type = 16, .id = 1});
+  EXPECT_EQ(Mine(p, 0, kBuiltinTypeCount).frees, 1u);
+  EXPECT_EQ(Mine(p, 0, kBuiltinTypeCount).live_bytes, 0u);
 }
 
 // --- tags, leak sites, marks --------------------------------------------------------

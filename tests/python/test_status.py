@@ -2,10 +2,12 @@
 Python frames when it ends, and the frames still named by a server that came after the one that first
 heard of them (the client sends them again at the handover)."""
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -74,6 +76,12 @@ def socket_path(tmp_path):
     stop_all()
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def process_row(summary, pid):
     return next(p for p in summary["processes"] if p["pid"] == pid)
 
@@ -126,3 +134,56 @@ def test_python_frames_survive_a_server_restart(socket_path, tmp_path):
     assert site["stack"][0] == f"leak_step at {tmp_path / 'holder.py'}:8", site["stack"]
     assert site["stack"][1].startswith("<module> at "), site["stack"]
     assert stop(second) == 0
+
+
+# A process with all 48 of its pool ids taken, one buffer in each (leaked when it exits); its 49th pool is refused.
+POOLS = """
+import sys, memledger
+k = int(sys.argv[1])
+memledger.open_device(0, name="n300")
+for i in range(48):
+    memledger.register_pool(f"pool{k}.{i}")
+    memledger.track_alloc(device=0, type=f"pool{k}.{i}", buffer_id=i + 1, address=0x1000, size=100 * k + i + 1)
+try:
+    memledger.register_pool("one too many")
+except ValueError as refused:
+    print(refused)
+"""
+POOL_PROCESSES = 6  # 288 pool names: the server's table of types grows past 64 and past 256
+
+
+def test_pools_of_many_processes_each_keep_their_own_name(socket_path, run_python):
+    """One server, six processes of 48 pools each: every pool is booked under its own name in the status JSON,
+    the status table and /metrics, none merged; the refusal of a 49th pool reaches the process that asked."""
+    bin_dir = os.environ["MEMLEDGER_BIN_DIR"]
+    port = free_port()
+    server = start_server(bin_dir, str(socket_path), ["--metrics", f"127.0.0.1:{port}"])
+    pids = []
+    for k in range(POOL_PROCESSES):
+        out = run_python(POOLS + "import os; print(os.getpid())\n", str(k),
+                         env={"MEMLEDGER": "1", "MEMLEDGER_SOCKET": str(socket_path)})
+        refusal, pid = out.stdout.splitlines()
+        assert "cannot register pool 'one too many': all 48 pools are taken" in refusal
+        pids.append(int(pid))
+    deadline = time.time() + 60
+    while any(process_row(summary := memledger.status(socket=str(socket_path)), pid)["state"] == "running"
+              for pid in pids):
+        assert time.time() < deadline
+        time.sleep(0.02)
+    types = summary["devices"][0]["types"]
+    for k in range(POOL_PROCESSES):
+        row = process_row(summary, pids[k])
+        assert "pools_merged" not in row and row["leaked_bytes"] == sum(100 * k + i + 1 for i in range(48))
+        for i in range(48):
+            assert types[f"pool{k}.{i}"]["leaked_bytes"] == 100 * k + i + 1, f"pool{k}.{i}"
+    assert all(n == 0 for n in summary["anomalies"].values()), summary["anomalies"]
+
+    table = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", str(socket_path)],
+                           capture_output=True, text=True, timeout=120, check=True).stdout
+    last = f"pool{POOL_PROCESSES - 1}.47"
+    assert any(line.split()[:1] == [last] for line in table.splitlines()), table
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:
+        metrics = response.read().decode()
+    assert f'memledger_leaked_bytes_total{{device="0",type="{last}"}} {100 * (POOL_PROCESSES - 1) + 48}\n' in metrics
+    assert metrics.count('memledger_leaked_bytes_total{device="0",') == 48 * POOL_PROCESSES  # one series per pool
+    assert stop(server) == 0

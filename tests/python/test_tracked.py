@@ -128,6 +128,24 @@ def test_uid_must_be_text():
         memledger.open_device(0, uid=7)
 
 
+# Without buffer ids, a DRAM and an L1 buffer at one address (normal on Tenstorrent: separate address spaces).
+SAME_ADDRESS = """
+import memledger
+memledger.track_alloc(device=0, type="DRAM", address=0x1000, size=4096)
+memledger.track_alloc(device=0, type="L1", address=0x1000, size=64)
+memledger.track_free(device=0, type="L1", address=0x1000)
+"""
+
+
+def test_an_address_is_an_identity_only_within_its_memory_type(run_python):
+    """Through the C API and the embedded consumer: two buffers, no double_alloc; the L1 free frees only the L1
+    buffer, and the DRAM one is the leak."""
+    out = run_python(SAME_ADDRESS, env={"MEMLEDGER": "1", "MEMLEDGER_SOCKET": "none"})
+    assert "anomalies: none" in out.stderr, out.stderr
+    assert "leaks: 1 buffers, 4.0 KiB in 1 sites" in out.stderr, out.stderr
+    assert "DRAM" in next(line for line in out.stderr.splitlines() if "4.0 KiB" in line and "leaks:" not in line)
+
+
 THREADS = """
 import sys, threading, memledger
 memledger.open_device(0)
