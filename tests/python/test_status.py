@@ -182,8 +182,16 @@ def test_pools_of_many_processes_each_keep_their_own_name(socket_path, run_pytho
                            capture_output=True, text=True, timeout=120, check=True).stdout
     last = f"pool{POOL_PROCESSES - 1}.47"
     assert any(line.split()[:1] == [last] for line in table.splitlines()), table
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:
-        metrics = response.read().decode()
-    assert f'memledger_leaked_bytes_total{{device="0",type="{last}"}} {100 * (POOL_PROCESSES - 1) + 48}\n' in metrics
+    # /metrics is rebuilt on the server's loop at most every 100 ms: read it
+    # until it shows the books the status query just showed (bounded wait).
+    want = f'memledger_leaked_bytes_total{{device="0",type="{last}"}} {100 * (POOL_PROCESSES - 1) + 48}\n'
+    deadline = time.monotonic() + 60
+    while True:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:
+            metrics = response.read().decode()
+        if want in metrics or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert want in metrics
     assert metrics.count('memledger_leaked_bytes_total{device="0",') == 48 * POOL_PROCESSES  # one series per pool
     assert stop(server) == 0
