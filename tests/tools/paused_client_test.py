@@ -132,10 +132,17 @@ def server_mode(bin_dir, work, check, runs, seconds, iterations):
     clients = start_runs(bin_dir, work, f"server-{seconds}", runs, iterations, {"MEMLEDGER_SOCKET": path})
     pids = {proc.pid for proc, _, _ in clients}
 
-    def all_producing():
+    # Each run is stopped as soon as the server has its first events: waiting
+    # for all 20 first let early runs finish on a loaded machine (1 of 20
+    # stopped, once).
+    def all_producing_and_stopped():
         rows = memledger_json(bin_dir, "status", "--socket", path)["processes"]
-        return pids <= {p["pid"] for p in rows if p["events"] > 0}
-    wait_for("every run to be producing", all_producing)
+        producing = {p["pid"] for p in rows if p["events"] > 0}
+        for proc, _, _ in clients:
+            if proc.pid in producing:
+                proc.send_signal(signal.SIGSTOP)
+        return pids <= producing
+    wait_for("every run to be producing", all_producing_and_stopped)
     pause(check, what, clients, seconds)
     truths = finish(check, what, clients)
     summary = memledger_json(bin_dir, "status", "--socket", path)
