@@ -1,6 +1,7 @@
 // trusted_server.cc — see trusted_server.h.
 #include "server/trusted_server.h"
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -69,9 +70,15 @@ int ConnectTrustedServer(const std::string& path, std::string* refusal) {
     *refusal = fmt::format("not connecting to a server at {}: {}{}", path, problem, how_to_trust);
     return -1;
   }
-  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  // Non-blocking connect: a stopped or stuck server whose listen backlog is
+  // full would block a blocking connect for as long as it is stuck; here that
+  // is EAGAIN at once, and the caller goes on without a server. A Unix
+  // socket's connect completes at once or fails: the socket is then made
+  // blocking again for its callers.
+  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return -1;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
     const int saved = errno;
     close(fd);
     errno = saved;
