@@ -171,6 +171,12 @@ def server_log(work, path):
     return log
 
 
+def legacy_server(bin_dir, work, name):
+    """A server with a legacy listener, its log kept: (socket, legacy socket, process)."""
+    path, legacy = os.path.join(work, f"{name}.sock"), os.path.join(work, f"{name}-legacy.sock")
+    return path, legacy, start_server(bin_dir, path, ["--legacy-socket", legacy], stderr=server_log(work, path))
+
+
 def rows_by_pid(summary):
     return {p["pid"]: p for p in summary["processes"]}
 
@@ -207,8 +213,7 @@ def holding():
 
 def killed_or_exited(bin_dir, work, check):
     print("killed or exited")
-    path, legacy = os.path.join(work, "kill.sock"), os.path.join(work, "kill-legacy.sock")
-    server = start_server(bin_dir, path, ["--legacy-socket", legacy], stderr=server_log(work, path))
+    path, legacy, server = legacy_server(bin_dir, work, "kill")
     # SIGKILLed, and left a zombie until the server has booked it: /proc says how it died.
     zombie = Client(legacy, 3, HOLD + [["ready"], ["sleep"]])
     zombie.wait_ready()
@@ -253,8 +258,7 @@ DEMO_FREES = [["send", FREE, 0, 0, 0, i] for i in range(1, 17)] + [["sync"]]
 
 def old_demos_run_clean(bin_dir, work, check):
     print("the old tracker's demos: its totals, no false anomaly")
-    path, legacy = os.path.join(work, "demo.sock"), os.path.join(work, "demo-legacy.sock")
-    server = start_server(bin_dir, path, ["--legacy-socket", legacy], stderr=server_log(work, path))
+    path, legacy, server = legacy_server(bin_dir, work, "demo")
     monitor = Monitor(legacy, 1)
     demo = Client(legacy, 1, DEMO_STEPS + DEMO_FREES)
     demo.wait_ready()
@@ -304,8 +308,7 @@ def old_demos_run_clean(bin_dir, work, check):
 
 def device_info(bin_dir, work, check):
     print("DEVICE_INFO from what a native client declared")
-    path, legacy = os.path.join(work, "info.sock"), os.path.join(work, "info-legacy.sock")
-    server = start_server(bin_dir, path, ["--legacy-socket", legacy], stderr=server_log(work, path))
+    path, legacy, server = legacy_server(bin_dir, work, "info")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
     env.update(MEMLEDGER="1", MEMLEDGER_SOCKET=path)
     sim = subprocess.run([os.path.join(bin_dir, "memledger-sim"), "llm", "--devices", "1", "--iterations", "3"],
@@ -433,8 +436,7 @@ def dump_lists_buffers(bin_dir, work, check):
 
 def monitors_are_not_processes(bin_dir, work, check):
     print("a monitor is not a process")
-    path, legacy = os.path.join(work, "monitor.sock"), os.path.join(work, "monitor-legacy.sock")
-    server = start_server(bin_dir, path, ["--legacy-socket", legacy], stderr=server_log(work, path))
+    path, legacy, server = legacy_server(bin_dir, work, "monitor")
     tracked = Client(legacy, 2, holding())
     tracked.wait_ready()
     monitors = [Monitor(legacy, gen) for gen in (1, 2, 3)]
