@@ -41,7 +41,7 @@ build: deps
 	cmake --build --preset release -j $(JOBS)
 
 test: build
-	ctest --test-dir build --output-on-failure -j $(JOBS)
+	ctest --test-dir build --output-on-failure --timeout 600 -j $(JOBS)
 
 demo: build
 	@echo "== memledger demo: an LLM workload on two simulated devices, with 3 injected leaks =="
@@ -60,12 +60,12 @@ test-asan: deps
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+	  ctest --test-dir build-asan --output-on-failure --timeout 600 -j $(JOBS)
 
 test-tsan: deps
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS)
-	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -L concurrency -j $(JOBS)
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure --timeout 600 -L concurrency -j $(JOBS)
 
 fuzz-build: deps
 	cmake --preset fuzz >/dev/null

@@ -19,7 +19,8 @@ def start_server(bin_dir, path, extra_args=(), prefix=(), stderr=subprocess.DEVN
     # A session of its own: a test may stop the server (SIGSTOP), and a stopped
     # process in an orphaned process group gets SIGHUP when another member exits.
     process = subprocess.Popen(list(prefix) + [os.path.join(bin_dir, "memledger"), "serve", "--socket", path,
-                                               *extra_args], stderr=stderr, start_new_session=True)
+                                               *extra_args], stdout=subprocess.DEVNULL, stderr=stderr,
+                               start_new_session=True)
     _started.append(process)
     deadline = time.time() + 15
     while time.time() < deadline:
