@@ -7,6 +7,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -66,6 +67,7 @@ Child Start(Body body) {
   EXPECT_EQ(pipe(ready), 0);
   const pid_t pid = fork();
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlives the test (a child may pause)
     close(ready[0]);
     char byte = 1;
     if (write(ready[1], &byte, 1) != 1) _exit(99);

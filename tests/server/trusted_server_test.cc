@@ -5,6 +5,8 @@
 #include "server/trusted_server.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -42,6 +44,7 @@ class TrustedServer : public SocketDirTest {
     ASSERT_GE(server_, 0);
     if (server_ == 0) {  // the other user's server: listens until killed
       if (setgid(kOtherUid) != 0 || setuid(kOtherUid) != 0) _exit(1);
+      prctl(PR_SET_PDEATHSIG, SIGKILL);  // after setuid, which clears it: never outlives the test
       const int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
       sockaddr_un address{};
       address.sun_family = AF_UNIX;
