@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """top_test.py — `memledger top` in a real terminal (tmux): it shows the
 devices, their memory types with bars, the running client, and the counters;
-keys change the sort; a resized window is redrawn within its new width; q quits.
+keys change the sort; a resized window is redrawn within its new width (at 80x24
+the process table whole, devices on a line each when rows are short); with no
+server the error is said whole; q quits.
 
 usage: top_test.py BIN_DIR
 """
@@ -60,6 +62,13 @@ def main():
             screen = wait_screen(lambda s: "sort: pid" in s)
             check.true("p sorts by pid", "sort: pid" in screen, screen)
 
+            # A terminal's default size: every column of the process table and the keys are there.
+            subprocess.run(TMUX + ["resize-window", "-t", "top", "-x", "80", "-y", "24"], check=True)
+            screen = wait_screen(lambda s: "leaked" in s and "q quit" in s)
+            check.true("80x24: the process table whole", "leaked" in screen and str(client.pid) in screen, screen)
+            check.true("80x24: the keys said", "keys: d l p sort, q quit" in screen, screen)
+            check.true("80x24: within 80 columns", all(len(line) <= 80 for line in screen.splitlines()), screen)
+
             subprocess.run(TMUX + ["resize-window", "-t", "top", "-x", "60", "-y", "16"], check=True)
             time.sleep(0.6)
             screen = wait_screen(lambda s: "memledger top" in s)
@@ -74,6 +83,13 @@ def main():
                                                             capture_output=True).returncode == 0:
                 time.sleep(0.1)
             check.true("q quits", subprocess.run(TMUX + ["has-session", "-t", "top"], capture_output=True).returncode != 0)
+
+            # No server: why, and what to do, whole at 80 columns.
+            missing = f"{os.path.join(bin_dir, 'memledger')} top --socket {os.path.join(work, 'none.sock')}"
+            subprocess.run(TMUX + ["new-session", "-d", "-s", "top", "-x", "80", "-y", "24", missing], check=True)
+            screen = wait_screen(lambda s: "memledger serve`" in s)
+            check.true("no server: the error whole", "no memledger server answers" in screen and
+                       "start one with `memledger serve`" in screen, screen)
         finally:
             subprocess.run(TMUX + ["kill-server"], capture_output=True)
             client.kill()

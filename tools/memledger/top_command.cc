@@ -5,6 +5,7 @@
 #include <curses.h>
 #include <langinfo.h>
 
+#include <algorithm>
 #include <clocale>
 #include <cstring>
 
@@ -36,9 +37,13 @@ int TopCommand(const TopOptions& options) {
       }
     }
     erase();
-    const std::vector<std::string> lines = view.Render(COLS, error.empty() ? LINES : LINES - 1);
+    // The error whole, however narrow the terminal, at the bottom.
+    const std::vector<std::string> said =
+        error.empty() ? std::vector<std::string>() : WrapText("memledger top: " + error, COLS);
+    const int said_rows = std::min(static_cast<int>(said.size()), LINES);
+    const std::vector<std::string> lines = view.Render(COLS, LINES - said_rows);
     for (std::size_t i = 0; i < lines.size(); ++i) mvaddstr(static_cast<int>(i), 0, lines[i].c_str());
-    if (!error.empty()) mvaddnstr(LINES - 1, 0, ("memledger top: " + error).c_str(), COLS);
+    for (int i = 0; i < said_rows; ++i) mvaddnstr(LINES - said_rows + i, 0, said[static_cast<std::size_t>(i)].c_str(), COLS);
     refresh();
     const int key = getch();  // waits at most the interval; KEY_RESIZE: LINES and COLS are new
     if (key == 'q' || key == 'Q') break;

@@ -1,6 +1,8 @@
 // top_view.h — what `memledger top` shows, as lines of text for a terminal of
 // a given size: per device a usage bar per memory type and a history
-// sparkline, then the processes (sortable), then leak and anomaly counters.
+// sparkline (or, when that would leave the processes too few rows, a line
+// per device with its fullest types first), then the processes (sortable),
+// then leak and anomaly counters and the keys.
 // Pure: no terminal here, so it is tested without one.
 //
 // Not thread-safe: one UI thread.
@@ -16,6 +18,9 @@
 namespace memledger {
 
 enum class TopSort { kDeviceMemory, kL1, kPid };
+
+// `text` in lines of at most `width` columns, broken at spaces where it can.
+std::vector<std::string> WrapText(const std::string& text, int width);
 
 class TopView {
  public:
