@@ -40,8 +40,7 @@ std::string KeyOf(std::span<const ModuleDescription> modules, std::span<const st
 
 }  // namespace
 
-BackgroundSymbolizer::BackgroundSymbolizer()
-    : ready_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), worker_([this] { Work(); }) {}
+BackgroundSymbolizer::BackgroundSymbolizer() : ready_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
 BackgroundSymbolizer::~BackgroundSymbolizer() {
   {
@@ -49,7 +48,7 @@ BackgroundSymbolizer::~BackgroundSymbolizer() {
     stopping_ = true;
   }
   wake_.notify_one();
-  worker_.join();
+  if (worker_.joinable()) worker_.join();
   if (ready_fd_ >= 0) close(ready_fd_);
 }
 
@@ -65,6 +64,7 @@ std::optional<std::vector<SymbolizedFrame>> BackgroundSymbolizer::Frames(std::sp
     asked_.insert(key);
     queue_.push_back(Request{std::move(key), {modules.begin(), modules.end()}, {stack.begin(), stack.end()}, reader});
   }
+  if (!worker_.joinable()) worker_ = std::thread([this] { Work(); });
   wake_.notify_one();
   return std::nullopt;
 }

@@ -10,6 +10,10 @@
 // too), so a server's memory for symbols is bounded however many processes
 // and builds it sees.
 //
+// The worker starts with the first stack it is asked for: until then the
+// caller's process has no thread of this (a server that forks, as its tests
+// do, forks no lock another thread holds).
+//
 // Thread-safety: Frames(), misses(), idle() and ready_fd() are for one
 // caller thread; the worker shares only the state under mutex_.
 #pragma once
@@ -69,7 +73,7 @@ class BackgroundSymbolizer final : public StackSymbols {
   std::size_t reading_ = 0;                   // requests taken by the worker, not yet answered; under mutex_
   absl::flat_hash_map<std::string, std::vector<SymbolizedFrame>> known_;  // by key; under mutex_
   absl::flat_hash_set<std::string> asked_;        // keys queued or being read; under mutex_
-  std::thread worker_;                        // last: starts once the rest exists
+  std::thread worker_;  // started by the first Frames() that queues; the caller's thread only
 };
 
 }  // namespace memledger
