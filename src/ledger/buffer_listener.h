@@ -21,6 +21,7 @@ enum class BufferGone : std::uint8_t {
   kFreed,     // its free
   kLeaked,    // its device closed or its process ended with it live
   kReplaced,  // a second alloc of the same identity (a double alloc)
+  kAccountedElsewhere,  // its process took its ring to another consumer and ended there
 };
 
 class BufferListener {

@@ -124,6 +124,11 @@ void Ledger::ReleaseProcess(ProcessIndex process) {
   if (books.state == ProcessState::kRunning) books.state = ProcessState::kReleased;
 }
 
+void Ledger::EndReleased(ProcessIndex process) {
+  if (processes_[static_cast<std::uint32_t>(process)].state != ProcessState::kReleased) return;
+  ReleaseLive(static_cast<std::uint32_t>(process), std::nullopt, ReleaseAs::kAccountedElsewhere);
+}
+
 bool Ledger::Rejoin(ProcessIndex process, const Handover& gap) {
   ProcessBooks& books = processes_[static_cast<std::uint32_t>(process)];
   if (books.state != ProcessState::kReleased) return false;
@@ -415,14 +420,16 @@ void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& 
       account.index.Released();
     }
   }
-  if (buffer.overlapped_by != 0) {
+  // Its overlaps are counted when it is freed or leaked here; of one
+  // accounted elsewhere this ledger cannot tell which it was.
+  if (buffer.overlapped_by != 0 && how != ReleaseAs::kAccountedElsewhere) {
     const bool late_free = how == ReleaseAs::kFreed && seq - (buffer.seq + buffer.first_overlap_after) <= kLateFreeWindow;
     Count(books, key.process, late_free ? Anomaly::kLateFreeHook : Anomaly::kOverlap, stack, buffer.stack,
           buffer.overlapped_by);
   }
 }
 
-void Ledger::LeakLive(std::uint32_t process, std::optional<std::uint16_t> device) {
+void Ledger::ReleaseLive(std::uint32_t process, std::optional<std::uint16_t> device, ReleaseAs how) {
   auto& places = places_[process];
   std::vector<std::pair<std::uint64_t, LiveKey>> leaked;  // (seq, key)
   for (std::size_t d = 0; d < places.size(); ++d) {
@@ -435,7 +442,7 @@ void Ledger::LeakLive(std::uint32_t process, std::optional<std::uint16_t> device
   for (const auto& [seq, key] : leaked) {
     LiveTable& live = places[key.device]->live;
     auto it = live.find(key);
-    Release(books, key, it->second, ReleaseAs::kLeaked, 0, 0);
+    Release(books, key, it->second, how, 0, 0);
     live.erase(it);
     --live_count_;
   }
@@ -498,7 +505,7 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
 
 void Ledger::CloseDevice(ProcessBooks& books, std::uint32_t process, std::uint16_t device) {
   if (books.handover.joined_late) {
-    // Oldest first, as LeakLive books them; the books before hold the rest.
+    // Oldest first, as ReleaseLive books them; the books before hold the rest.
     std::vector<std::pair<std::uint64_t, Event>> leaking;  // (seq, alloc record)
     if (const LiveTable* live = LiveTableOf(process, device)) {
       for (const auto& [key, buffer] : *live) leaking.emplace_back(buffer.seq, AllocRecordOf(key, buffer));
@@ -511,7 +518,7 @@ void Ledger::CloseDevice(ProcessBooks& books, std::uint32_t process, std::uint16
     close.time_ns = applying_time_ns_;
     books.carry_back.push_back(close);
   }
-  LeakLive(process, device);
+  ReleaseLive(process, device, ReleaseAs::kLeaked);
   CloseFor(books, device);
 }
 
@@ -601,7 +608,7 @@ std::uint16_t Ledger::AddTypeName(std::string name) {
 void Ledger::EndProcess(ProcessIndex process, ProcessState state, std::int64_t exit_status) {
   ProcessBooks& books = processes_[static_cast<std::uint32_t>(process)];
   if (books.state != ProcessState::kRunning) return;
-  LeakLive(static_cast<std::uint32_t>(process), std::nullopt);
+  ReleaseLive(static_cast<std::uint32_t>(process), std::nullopt, ReleaseAs::kLeaked);
   for (std::uint16_t device = 0; device < books.open_devices.size(); ++device) CloseFor(books, device);
   books.state = state;
   books.exit_status = exit_status;

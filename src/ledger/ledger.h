@@ -128,6 +128,11 @@ class Ledger {
   // A released process's stream comes back after `gap` (what was accounted
   // elsewhere meanwhile): its books go on. False when it was not released.
   bool Rejoin(ProcessIndex process, const Handover& gap);
+  // A released process ended without handing its ring back: its end (and
+  // its frees meanwhile) were booked by the consumer it took the ring to.
+  // What these books still hold of it leaves the live totals, neither freed
+  // nor leaked; the process stays released. No-op unless it is released.
+  void EndReleased(ProcessIndex process);
   static constexpr std::size_t kMaxUnmatchedFrees = std::size_t{1} << 20;
   // `buffer` (live in `key.process`) as the alloc record that made it: the
   // process's own type number, its tag and stack ids, its address, size and
@@ -224,9 +229,9 @@ class Ledger {
   // The process closes `device` (a DEVICE_CLOSE, or a reopen): what it holds
   // there leaks, and books begun part-way keep the close for carry_back.
   void CloseDevice(ProcessBooks& books, std::uint32_t process, std::uint16_t device);
-  // Every live buffer of `process` (on `device`, or all devices) becomes a
-  // leak: O(the process's own buffers there).
-  void LeakLive(std::uint32_t process, std::optional<std::uint16_t> device);
+  // Every live buffer of `process` (on `device`, or all devices) goes as
+  // `how` (a leak, or accounted elsewhere): O(the process's own buffers there).
+  void ReleaseLive(std::uint32_t process, std::optional<std::uint16_t> device, ReleaseAs how);
   void Count(ProcessBooks& books, Anomaly anomaly) { ++books.anomalies[static_cast<int>(anomaly)]; }
   // Counts `n` anomalies and notes their site when a stack is known.
   void Count(ProcessBooks& books, std::uint32_t process, Anomaly anomaly, std::uint32_t stack,

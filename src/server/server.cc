@@ -149,6 +149,7 @@ Server::~Server() {
   for (const auto& [fd, pending] : pending_) close(fd);
   for (const auto& [fd, reply] : replies_) close(fd);
   for (const auto& [fd, waiting] : waiting_queries_) close(fd);
+  for (const auto& [fd, key] : released_pidfds_) close(fd);
   sessions_.clear();
   legacy_sessions_.clear();
   if (legacy_listen_fd_ >= 0) {
@@ -190,6 +191,8 @@ void Server::Poll(std::chrono::milliseconds wait) {
       OnSessionHangup(fd);  // a session sends nothing after its Hello: data or hang-up
     } else if (const auto it = pidfd_to_control_.find(fd); it != pidfd_to_control_.end()) {
       EndSession(it->second, ClientSession::End::kProcessGone);  // the process exited
+    } else if (const auto released = released_pidfds_.find(fd); released != released_pidfds_.end()) {
+      ForgetReleased(released->second, true);  // a released process ended elsewhere
     }
   }
   DropLatecomers(std::chrono::steady_clock::now());
@@ -428,8 +431,9 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, long size, int ring_
     // The same process, back after it took its ring from this server: its
     // books go on. What it accounted meanwhile comes first: the frees of
     // buffers these books hold, then what it holds.
-    process = released->second;
-    released_.erase(released);
+    process = released->second.process;
+    const ProcessKey key = released->first;
+    ForgetReleased(key, false);
     const std::uint64_t frees = ApplyCarriedOver(ledger_, process, *carried, CarriedFrees::kMatch);
     ledger_.Rejoin(process, Handover{.handovers = gap.handovers,
                                      .records_elsewhere = gap.records_elsewhere,
@@ -545,10 +549,41 @@ void Server::EndSession(int fd, ClientSession::End how) {
   ClientSession& session = *it->second;
   session.Finish(ledger_, how);
   if (ledger_.process(session.process()).state == ProcessState::kReleased && how != ClientSession::End::kServerStopping) {
-    released_[{session.pid(), ProcessStartTime(session.pid())}] = session.process();
+    KeepReleased(session);
   }
   if (session.pidfd() >= 0) pidfd_to_control_.erase(session.pidfd());
   sessions_.erase(it);  // closes both fds, which leaves the epoll set
+}
+
+void Server::KeepReleased(const ClientSession& session) {
+  const ProcessKey key{session.pid(), ProcessStartTime(session.pid())};
+  // Books of an earlier release of it that it never resumed (it started
+  // afresh with a plain Hello): what they hold is not its any more.
+  ForgetReleased(key, true);
+  // A pidfd of the process itself: the pid still names it (same start time).
+  int pidfd = key.second == 0 ? -1 : PidfdOpen(key.first);
+  if (pidfd >= 0 && ProcessStartTime(key.first) != key.second) {
+    close(pidfd);
+    pidfd = -1;
+  }
+  released_[key] = Released{session.process(), pidfd};
+  if (pidfd >= 0) {
+    Watch(epoll_fd_, pidfd);
+    released_pidfds_[pidfd] = key;
+  } else if (key.second == 0 || ProcessStartTime(key.first) != key.second) {
+    ForgetReleased(key, true);  // already gone
+  }
+}
+
+void Server::ForgetReleased(const ProcessKey& key, bool ended) {
+  const auto it = released_.find(key);
+  if (it == released_.end()) return;
+  if (ended) ledger_.EndReleased(it->second.process);
+  if (it->second.pidfd >= 0) {
+    released_pidfds_.erase(it->second.pidfd);
+    close(it->second.pidfd);  // also leaves the epoll set
+  }
+  released_.erase(it);
 }
 
 void Server::DrainAll() {

@@ -77,6 +77,8 @@ class Server {
   std::string SummaryJson() const;
 
  private:
+  // A process by (pid, start time): a pid alone may name a later process.
+  using ProcessKey = std::pair<pid_t, std::uint64_t>;
   Server(int listen_fd, int epoll_fd, std::string socket_path);
   void Accept();
   void AcceptLegacy();
@@ -103,6 +105,12 @@ class Server {
   // True when `peer`'s uid (and pid) may open one more connection of this kind.
   bool WithinPeerLimits(const ucred& peer) const;
   void EndSession(int fd, ClientSession::End how);
+  // `session`'s process took its ring back: its books wait for it to hand
+  // the ring back, or to end.
+  void KeepReleased(const ClientSession& session);
+  // Takes `key` out of released_ (and its pidfd out of the epoll set); its
+  // books go on elsewhere: rejoined, or ended (Ledger::EndReleased) when `ended`.
+  void ForgetReleased(const ProcessKey& key, bool ended);
   // A session's control socket hung up (or sent data): ends it if the
   // process is gone, else stops watching the socket and lets the pidfd end it.
   void OnSessionHangup(int fd);
@@ -121,8 +129,15 @@ class Server {
   std::map<int, std::unique_ptr<ClientSession>> sessions_;  // by control fd
   std::map<int, int> pidfd_to_control_;
   // Processes that took their ring back from this server, by (pid, start
-  // time): their books go on if they hand it back (Ledger::Rejoin).
-  std::map<std::pair<pid_t, std::uint64_t>, ProcessIndex> released_;
+  // time): their books go on if they hand it back (Ledger::Rejoin); when one
+  // ends first (its pidfd says so), what it held leaves the books
+  // (Ledger::EndReleased). At most one entry per live process.
+  struct Released {
+    ProcessIndex process;
+    int pidfd;  // watched in the epoll set; -1 when none could be opened
+  };
+  std::map<ProcessKey, Released> released_;
+  std::map<int, ProcessKey> released_pidfds_;
   // Connected, no first message yet: when they connected, and who they are.
   struct Pending {
     std::chrono::steady_clock::time_point since;

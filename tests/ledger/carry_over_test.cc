@@ -194,6 +194,31 @@ TEST_F(CarryOverTest, AHostileCarriedStreamOnlyAddsInvalidEventsToItsOwnProcess)
 }
 
 
+// A released process that ends without handing its ring back: its books
+// elsewhere saw its frees and its end, so what these books still hold of it
+// leaves the device's live totals — neither freed nor leaked here.
+TEST_F(CarryOverTest, AReleasedProcessThatEndsElsewhereLeavesTheLiveTotals) {
+  const ProcessIndex p = Begin(1000, "app");
+  const ProcessIndex bystander = Begin(2000, "other");
+  Alloc(p, Buf{.device = 0, .type = MEMLEDGER_DRAM, .id = 1, .address = 0x1000, .size = 64});
+  Alloc(p, Buf{.device = 0, .type = MEMLEDGER_L1, .id = 2, .address = 0x1000, .size = 32});
+  Alloc(bystander, Buf{.device = 0, .type = MEMLEDGER_DRAM, .id = 1, .address = 0x8000, .size = 16});
+  ledger_.EndReleased(p);  // not released: nothing happens
+  EXPECT_EQ(All(0, MEMLEDGER_DRAM).live_bytes, 80u);
+
+  ledger_.ReleaseProcess(p);
+  ledger_.EndReleased(p);
+  ASSERT_EQ(ledger_.Validate(), std::nullopt);
+  EXPECT_EQ(ledger_.process(p).state, ProcessState::kReleased);
+  EXPECT_EQ(ledger_.process(p).leaked_buffers, 0u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).live_bytes, 0u);
+  EXPECT_EQ(Mine(p, 0, MEMLEDGER_DRAM).frees, 0u);
+  EXPECT_EQ(All(0, MEMLEDGER_DRAM).live_bytes, 16u) << "the bystander's buffer stays";
+  EXPECT_EQ(All(0, MEMLEDGER_L1).live_bytes, 0u);
+  EXPECT_EQ(ledger_.live_buffer_count(), 1u);
+  EXPECT_EQ(AllAnomalies(p), 0u);
+}
+
 // The server released a process whose ring the process took back (it had
 // stopped draining); the process accounted meanwhile in books begun late, and
 // hands the ring back: the rejoined books go on exactly — the frees of the

@@ -12,7 +12,8 @@ again it gets the ring back, and its books of the process go on exactly.
    stopped until every one of them has exited (asserted: they exited while
    it was stopped — not how fast). Resumed, the server books each as
    released at the point it lost the ring: no leaks booked for what they held
-   then, no anomaly, nothing lost.
+   then, no anomaly, nothing lost — and, as they are gone, nothing of theirs
+   live on its devices.
 2. Clients that run through the stall: the server is stopped 10 s while they
    produce, then continued; each hands its ring back to the same server,
    which rejoins its books (the frees of buffers from before the stall are
@@ -99,6 +100,15 @@ def finished_during_stall(bin_dir, work, check, clients_count, stall, iterations
     for kind in ANOMALIES:
         check.expect(f"finished during the stall: {kind}", summary["anomalies"][kind], 0)
     check.expect("finished during the stall: lost records", summary["lost_records"], 0)
+    # They ended after taking their rings back: what they held was booked by
+    # their own consumers, and none of it stays live on the server's devices.
+    def device_live_bytes():
+        return sum(t["live_bytes"] for d in status(bin_dir, socket)["devices"] for t in d["types"].values())
+    try:
+        wait_for("the released processes' buffers to leave the devices", lambda: device_live_bytes() == 0)
+    except RuntimeError:
+        pass  # said by the check below
+    check.expect("finished during the stall: live bytes on the devices", device_live_bytes(), 0)
     check.expect("server exit status", stop(server), 0)
 
 
