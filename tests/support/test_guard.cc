@@ -14,9 +14,10 @@
 //   process on standard error), then exits as COMMAND did;
 // - if COMMAND still runs after SECONDS (ctest's TIMEOUT for the test, less
 //   a margin so this comes first), lists the tree (pid, state, kernel wait
-//   channel, command line), sends COMMAND SIGABRT (a Python test then prints
-//   every thread's traceback: PYTHONFAULTHANDLER is set for it), and kills the
-//   tree; exit status 124.
+//   channel, command line), prints the threads' stacks of the first few
+//   processes below COMMAND (gdb, when installed), sends COMMAND SIGABRT (a
+//   Python test then prints every thread's traceback: PYTHONFAULTHANDLER is
+//   set for it), and kills the tree; exit status 124.
 // SECONDS is a guard against hangs, never a measure of the test: a test
 // asserts what happened, not how fast.
 #include <signal.h>
@@ -97,6 +98,24 @@ void Describe(const std::map<pid_t, ProcessInfo>& processes, const std::vector<p
     std::fprintf(stderr, "  pid %d (parent %d) state %c wchan %s: %.300s\n", pid, info.parent, info.state,
                  info.wait_channel.empty() ? "-" : info.wait_channel.c_str(), info.command.c_str());
   }
+}
+
+// Each thread's stack of `pid`, by gdb (bounded: `timeout`), on standard
+// error; says so when there is no gdb.
+void PrintStacks(pid_t pid) {
+  std::fflush(stderr);
+  const pid_t child = fork();
+  if (child == 0) {
+    dup2(STDERR_FILENO, STDOUT_FILENO);
+    const std::string target = std::to_string(pid);
+    execlp("timeout", "timeout", "20", "gdb", "-nx", "-batch", "-p", target.c_str(), "-ex", "thread apply all bt",
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) std::fprintf(stderr, "  (no gdb here for its stacks)\n");
 }
 
 // Reaps every child that has exited; returns COMMAND's wait status once it is
@@ -191,7 +210,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "memledger-test-guard: %s still runs after %g s (a hang?); its processes:\n", argv[2],
                  seconds);
     const std::map<pid_t, ProcessInfo> processes = ReadProcesses();
-    Describe(processes, Descendants(processes, getpid()));
+    const std::vector<pid_t> tree = Descendants(processes, getpid());
+    Describe(processes, tree);
+    // The stacks of what the test waits on (COMMAND itself, a Python
+    // script, speaks for itself below): the first few, parents first.
+    constexpr int kStacksOf = 4;
+    int described = 0;
+    for (pid_t pid : tree) {
+      if (pid == command || processes.at(pid).state == 'Z' || described == kStacksOf) continue;
+      ++described;
+      std::fprintf(stderr, "memledger-test-guard: the threads of pid %d:\n", pid);
+      PrintStacks(pid);
+    }
     std::fflush(stderr);
     kill(command, SIGABRT);  // a Python test prints its threads' tracebacks
     for (int i = 0; i < 100 && !ReapExited(command, status); ++i) usleep(50'000);
