@@ -1,7 +1,8 @@
 # static_bundle.cmake — how libmemledger.a is assembled: libmemledger.so's
 # code as one static archive that a program can link on its own.
 #
-# libmemledger.so is client.cc linked with memledger's internal STATIC
+# libmemledger.so is the client's process-wide files (hook_core.cc, c_api.cc,
+# ...: src/client/CMakeLists.txt) linked with memledger's internal STATIC
 # libraries (memledger_client_objects, ring, ledger, capture, report, ...),
 # which are not installed. The archive takes the object files already
 # compiled for them and for the shared library ($<TARGET_OBJECTS:...>, which

@@ -1,10 +1,12 @@
-// memledger.hpp — a thin C++ layer over memledger.h: typed memory types and
-// RAII scoped tags. Everything here forwards to the C ABI; nothing is stored.
+// memledger.hpp — a thin C++ layer over memledger.h: typed memory types,
+// named pools and RAII scoped tags. Everything here forwards to the C ABI;
+// nothing is stored.
 // Thread-safety: as memledger.h (any thread, any time).
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -31,6 +33,30 @@ inline void Free(std::uint32_t device, MemType type, std::uint64_t buffer_id, st
   memledger_free(device, static_cast<memledger_mem_type>(type), buffer_id, address);
 }
 
+// Circular buffers (booked as CB) and kernel binaries (KERNEL), each with
+// identities of their own.
+inline void CbAlloc(std::uint32_t device, std::uint64_t cb_id, std::uint64_t address, std::uint64_t size) {
+  memledger_cb_alloc(device, cb_id, address, size);
+}
+inline void CbFree(std::uint32_t device, std::uint64_t cb_id, std::uint64_t address) {
+  memledger_cb_free(device, cb_id, address);
+}
+inline void KernelLoad(std::uint32_t device, std::uint64_t kernel_id, std::uint64_t address, std::uint64_t size) {
+  memledger_kernel_load(device, kernel_id, address, size);
+}
+inline void KernelUnload(std::uint32_t device, std::uint64_t kernel_id, std::uint64_t address) {
+  memledger_kernel_unload(device, kernel_id, address);
+}
+
+// A named pool's memory type, for Alloc, Free and OpenDevice's capacities:
+// the same type for the same name; nullopt when this process has
+// registered all of its pools (memledger_register_pool).
+inline std::optional<MemType> RegisterPool(const char* name) {
+  const int type = memledger_register_pool(name);
+  if (type < 0) return std::nullopt;
+  return static_cast<MemType>(type);
+}
+
 // Opens a device with its capacities and, when known, what it is physically
 // (its uid: memledger.h, memledger_device_description), e.g.
 // OpenDevice(0, "n150", {{MemType::kDram, 12_GiB}}, "chip-0x1a2b3c").
@@ -45,6 +71,8 @@ inline void OpenDevice(std::uint32_t device, const char* name,
 }
 inline void CloseDevice(std::uint32_t device) { memledger_device_close(device); }
 inline void Mark(const char* label) { memledger_mark(label); }
+// Waits until every event recorded so far has reached the ledger.
+inline void Flush() { memledger_flush(); }
 
 // Tags the allocations of this thread while in scope: { ScopedTag t("kv_cache"); ... }.
 class ScopedTag {

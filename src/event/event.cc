@@ -3,14 +3,45 @@
 
 #include <array>
 
+#include "memledger/memledger.hpp"
+
 namespace memledger {
 namespace {
 constexpr std::array<std::string_view, kLastEventKind + 1> kKindNames = {
     "INVALID",     "ALLOC",        "FREE",       "CB_ALLOC", "CB_FREE", "KERNEL_LOAD", "KERNEL_UNLOAD",
     "DEVICE_OPEN", "DEVICE_CLOSE", "TAG",        "MARK",     "POOL",    "PROCESS",     "PROCESS_END",
     "STACK",       "MODULE",       "LANGUAGE_FRAME"};
-constexpr std::array<std::string_view, kBuiltinTypeCount> kTypeNames = {"DRAM",          "L1", "L1_SMALL", "TRACE",
-                                                                        "SYSTEM_MEMORY", "CB", "KERNEL"};
+
+// The built-in memory types, a row each: the C ABI's value (memledger.h),
+// the C++ layer's (memledger.hpp) and the name reports and captures use.
+// The asserts below tie the three together: a type appended to one and not
+// to the others, or a value out of its place, does not compile.
+struct BuiltinType {
+  int c_value;
+  MemType cpp_value;
+  std::string_view name;
+};
+constexpr std::array<BuiltinType, kBuiltinTypeCount> kBuiltinTypes = {{
+    {MEMLEDGER_DRAM, MemType::kDram, "DRAM"},
+    {MEMLEDGER_L1, MemType::kL1, "L1"},
+    {MEMLEDGER_L1_SMALL, MemType::kL1Small, "L1_SMALL"},
+    {MEMLEDGER_TRACE, MemType::kTrace, "TRACE"},
+    {MEMLEDGER_SYSTEM_MEMORY, MemType::kSystemMemory, "SYSTEM_MEMORY"},
+    {MEMLEDGER_CB, MemType::kCb, "CB"},
+    {MEMLEDGER_KERNEL, MemType::kKernel, "KERNEL"},
+}};
+constexpr bool EachRowInItsPlace() {
+  for (std::size_t i = 0; i < kBuiltinTypes.size(); ++i) {
+    const BuiltinType& row = kBuiltinTypes[i];
+    if (row.c_value != static_cast<int>(i) || static_cast<int>(row.cpp_value) != row.c_value || row.name.empty()) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(EachRowInItsPlace(), "row i is built-in type i in memledger.h and memledger.hpp, with a name");
+static_assert(kBuiltinTypeCount == MEMLEDGER_KERNEL + 1 && kBuiltinTypeCount <= MEMLEDGER_FIRST_POOL,
+              "kBuiltinTypeCount (event.h) counts the built-in types of memledger.h, below the pools");
 }  // namespace
 
 std::string_view KindName(EventKind kind) {
@@ -19,12 +50,12 @@ std::string_view KindName(EventKind kind) {
 }
 
 std::string_view BuiltinTypeName(std::uint8_t type) {
-  return type < kTypeNames.size() ? kTypeNames[type] : std::string_view{};
+  return type < kBuiltinTypes.size() ? kBuiltinTypes[type].name : std::string_view{};
 }
 
 std::optional<std::uint8_t> BuiltinTypeFromName(std::string_view name) {
-  for (std::size_t i = 0; i < kTypeNames.size(); ++i) {
-    if (kTypeNames[i] == name) return static_cast<std::uint8_t>(i);
+  for (std::size_t i = 0; i < kBuiltinTypes.size(); ++i) {
+    if (kBuiltinTypes[i].name == name) return static_cast<std::uint8_t>(i);
   }
   return std::nullopt;
 }

@@ -72,7 +72,10 @@ inline constexpr std::uint32_t ContinuationSlots(std::uint32_t payload_bytes) {
   return static_cast<std::uint32_t>((payload_bytes + kContinuationPayload - 1) / kContinuationPayload);
 }
 
-inline constexpr int kBuiltinTypeCount = 7;  // DRAM .. KERNEL
+// DRAM .. KERNEL: the built-in types of memledger.h. A type appended there
+// is counted here and takes a row in event.cc's table, whose asserts check
+// it against memledger.hpp's MemType and this count.
+inline constexpr int kBuiltinTypeCount = 7;
 inline constexpr int kMaxDevices = 1024;     // device ids accepted by the ledger
 
 // "ALLOC", "FREE", ...; "INVALID" for unknown values.

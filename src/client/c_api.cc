@@ -1,0 +1,115 @@
+// c_api.cc — the C ABI (memledger.h): each entry point checks the tracking
+// state and hands over to the file that owns its concern — the hooks to
+// hook_core.h, names to declared_names.h, stacks to allocation_stacks.h,
+// flush to tracking_lifecycle.h. No exception leaves these functions: what
+// they call reports failure by value. Thread-safety: any thread, any time
+// (memledger.h); the locks are the concerns' own.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "client/allocation_stacks.h"
+#include "client/declared_names.h"
+#include "client/embedded_consumer.h"
+#include "client/hook_core.h"
+#include "client/tracking_lifecycle.h"
+#include "event/record.h"
+
+using namespace memledger;
+
+extern "C" {
+
+MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_alloc(uint32_t device, memledger_mem_type type, uint64_t buffer_id,
+                                          uint64_t address, uint64_t size) {
+  Track(EventKind::kAlloc, device, type, buffer_id, address, size);
+}
+MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_free(uint32_t device, memledger_mem_type type, uint64_t buffer_id,
+                                         uint64_t address) {
+  Track(EventKind::kFree, device, type, buffer_id, address, 0);
+}
+MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_cb_alloc(uint32_t device, uint64_t cb_id, uint64_t address, uint64_t size) {
+  Track(EventKind::kCbAlloc, device, MEMLEDGER_CB, cb_id, address, size);
+}
+MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_cb_free(uint32_t device, uint64_t cb_id, uint64_t address) {
+  Track(EventKind::kCbFree, device, MEMLEDGER_CB, cb_id, address, 0);
+}
+MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_kernel_load(uint32_t device, uint64_t kernel_id, uint64_t address,
+                                                uint64_t size) {
+  Track(EventKind::kKernelLoad, device, MEMLEDGER_KERNEL, kernel_id, address, size);
+}
+MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_kernel_unload(uint32_t device, uint64_t kernel_id, uint64_t address) {
+  Track(EventKind::kKernelUnload, device, MEMLEDGER_KERNEL, kernel_id, address, 0);
+}
+
+MEMLEDGER_API void memledger_device_open(uint32_t device, const char* name, const memledger_capacity* capacities,
+                                         size_t n) {
+  const memledger_device_description description{sizeof(description), name, capacities, n, nullptr};
+  memledger_device_open_described(device, &description);
+}
+
+MEMLEDGER_API void memledger_device_open_described(uint32_t device, const memledger_device_description* described) {
+  if (!Active()) return;
+  const memledger_device_description none{sizeof(none), nullptr, nullptr, 0, nullptr};
+  if (described == nullptr) described = &none;
+  // Only the fields the caller's struct_size covers are read (an older header's struct ends sooner).
+  const auto covers = [described](std::size_t offset, std::size_t size) { return described->struct_size >= offset + size; };
+  using D = memledger_device_description;
+  const char* name = covers(offsetof(D, name), sizeof(D::name)) ? described->name : nullptr;
+  const char* uid = covers(offsetof(D, uid), sizeof(D::uid)) ? described->uid : nullptr;
+  const bool has_capacities = covers(offsetof(D, capacity_count), sizeof(D::capacity_count));
+  const memledger_capacity* capacities = has_capacities ? described->capacities : nullptr;
+  const std::size_t n = has_capacities ? described->capacity_count : 0;
+  DeviceDescription description{BoundedName(name), {}, BoundedName(uid)};
+  if (capacities != nullptr) description.capacities.assign(capacities, capacities + std::min<size_t>(n, MEMLEDGER_MAX_TYPES));
+  DeclareDeviceOpen(device, EncodeDeviceDescription(description));
+}
+
+MEMLEDGER_API void memledger_device_close(uint32_t device) {
+  if (!Active()) return;
+  DeclareDeviceClose(device);
+}
+
+MEMLEDGER_API void memledger_mark(const char* label) {
+  if (!Active()) return;
+  EmitWithPayload(MakeEvent(EventKind::kMark, 0, 0, 0, 0, 0), BoundedName(label));
+}
+
+MEMLEDGER_API void memledger_tag_push(const char* name) {
+  if (!Active()) return;
+  PushThreadTag(InternTag(BoundedName(name)));
+}
+
+MEMLEDGER_API void memledger_tag_pop(void) { PopThreadTag(); }
+
+MEMLEDGER_API int memledger_register_pool(const char* name) {
+  // Decided before the names lock; off (a forked child), no lock but that one
+  // (tracking_lifecycle.h, "Fork policy").
+  const bool active = Active();
+  return RegisterPool(BoundedName(name), active);
+}
+
+MEMLEDGER_API int memledger_enabled(void) { return Active() ? 1 : 0; }
+
+MEMLEDGER_API int memledger_set_stack_depth(int depth) {
+  if (!Active() || depth < 0 || depth > static_cast<int>(kMaxStackDepth)) return -1;
+  return SetStackDepth(static_cast<std::uint32_t>(depth));
+}
+
+MEMLEDGER_API void memledger_set_frame_provider(memledger_frame_provider frames, const void* interpreter) {
+  if (!Active()) return;  // no stacks to give frames to
+  SetFrameProvider(frames, interpreter);
+}
+
+MEMLEDGER_API uint64_t memledger_intern_frame(const char* function, const char* file, uint32_t line) {
+  if (!Active()) return 0;
+  return InternLanguageFrame(function, file, line);
+}
+
+MEMLEDGER_API void memledger_flush(void) {
+  if (!Active()) return;
+  if (EmbeddedConsumer::OnDrainThread()) return;
+  WaitProcessed(std::chrono::hours(24 * 365));
+}
+
+}  // extern "C"
