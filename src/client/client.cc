@@ -64,6 +64,7 @@
 #include "client/stack_capture.h"
 #include "client/stack_table.h"
 #include "client/server_link.h"
+#include "control/socket_path.h"
 #include "event/record.h"
 #include "event/utf8.h"
 #include "ledger/carry_over.h"
@@ -71,8 +72,6 @@
 #include "ring/event_ring.h"
 #include "ring/futex.h"
 #include "ring/ring_ownership.h"
-#include "server/socket_path.h"
-#include "server/wire_protocol.h"
 
 MEMLEDGER_API int memledger_hooks_active = 1;  // declared extern "C" in memledger.h
 

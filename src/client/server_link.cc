@@ -13,9 +13,9 @@
 #include <cstdio>
 #include <cstring>
 
-#include "server/trusted_server.h"
+#include "control/trusted_server.h"
+#include "control/wire_protocol.h"
 #include "ring/ring_ownership.h"
-#include "server/wire_protocol.h"
 
 namespace memledger {
 namespace {

@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "server/socket_path.h"
+#include "control/socket_path.h"
 
 namespace memledger {
 namespace {

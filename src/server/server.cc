@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "capture/capture_file_name.h"
+#include "control/socket_path.h"
 #include "event/json_text.h"
 #include "ledger/carry_over.h"
 #include "legacy/legacy_dump.h"
@@ -29,7 +30,6 @@
 #include "server/listen_socket.h"
 #include "server/metrics.h"
 #include "server/peer_process.h"
-#include "server/socket_path.h"
 
 namespace memledger {
 namespace {

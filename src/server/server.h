@@ -20,13 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "control/wire_protocol.h"
 #include "ledger/ledger.h"
 #include "legacy/legacy_protocol.h"
 #include "server/client_session.h"
 #include "server/legacy_session.h"
 #include "server/log_limiter.h"
 #include "server/metrics_endpoint.h"
-#include "server/wire_protocol.h"
 #include "symbolize/background_symbolizer.h"
 
 namespace memledger {

@@ -25,10 +25,10 @@
 #include <string>
 #include <vector>
 
+#include "control/wire_protocol.h"
 #include "event/record.h"
 #include "ring/event_ring.h"
 #include "server/server.h"
-#include "server/wire_protocol.h"
 
 namespace memledger {
 namespace {

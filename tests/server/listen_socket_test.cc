@@ -14,7 +14,7 @@
 #include <fstream>
 #include <string>
 
-#include "socket_dir_fixture.h"
+#include "../support/socket_dir_fixture.h"
 
 namespace memledger {
 namespace {

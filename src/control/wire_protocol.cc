@@ -1,5 +1,5 @@
 // wire_protocol.cc — see wire_protocol.h.
-#include "server/wire_protocol.h"
+#include "control/wire_protocol.h"
 
 #include <fcntl.h>
 #include <poll.h>

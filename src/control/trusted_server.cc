@@ -1,5 +1,5 @@
 // trusted_server.cc — see trusted_server.h.
-#include "server/trusted_server.h"
+#include "control/trusted_server.h"
 
 #include <fcntl.h>
 #include <pwd.h>
@@ -15,7 +15,7 @@
 
 #include <fmt/format.h>
 
-#include "server/socket_path.h"
+#include "control/socket_path.h"
 
 namespace memledger {
 namespace {

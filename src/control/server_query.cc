@@ -1,5 +1,5 @@
 // server_query.cc — see server_query.h.
-#include "server_query.h"
+#include "control/server_query.h"
 
 #include <unistd.h>
 
@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "server/trusted_server.h"
-#include "server/wire_protocol.h"
+#include "control/trusted_server.h"
+#include "control/wire_protocol.h"
 
 namespace memledger {
 namespace {

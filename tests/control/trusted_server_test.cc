@@ -2,7 +2,7 @@
 // server run by another uid (a child that drops to `nobody`, root only):
 // refused, saying who it runs as and how to trust it, unless
 // MEMLEDGER_SERVER_UID names that uid or its user; and ParseServerUid.
-#include "server/trusted_server.h"
+#include "control/trusted_server.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -18,7 +18,7 @@
 #include <cstring>
 #include <string>
 
-#include "socket_dir_fixture.h"
+#include "../support/socket_dir_fixture.h"
 
 namespace memledger {
 namespace {
