@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <array>
@@ -14,6 +13,7 @@
 #include <cstring>
 
 #include "control/trusted_server.h"
+#include "control/unix_socket.h"
 #include "control/wire_protocol.h"
 #include "ring/ring_ownership.h"
 
@@ -26,10 +26,9 @@ constexpr auto kStallCheckInterval = std::chrono::milliseconds(5);
 
 // What is at `path` instead of a server, given the connection's errno.
 std::string NoServerAt(const std::string& path, int connect_error) {
-  constexpr std::size_t kMaxSocketPath = sizeof(sockaddr_un::sun_path) - 1;
-  if (path.size() > kMaxSocketPath) {
+  if (path.size() > kMaxUnixSocketPath) {
     return "the path is " + std::to_string(path.size()) + " bytes long, and a socket's may be at most " +
-           std::to_string(kMaxSocketPath);
+           std::to_string(kMaxUnixSocketPath);
   }
   struct stat st{};
   if (stat(path.c_str(), &st) != 0) {

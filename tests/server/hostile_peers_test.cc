@@ -9,7 +9,6 @@
 #include <sys/mman.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "control/unix_socket.h"
 #include "control/wire_protocol.h"
 #include "event/record.h"
 #include "ring/event_ring.h"
@@ -55,11 +55,8 @@ class HostilePeersTest : public ::testing::Test {
 
   // A connected socket the test closes at the end.
   int Connect() {
-    const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, server_->socket_path().c_str(), sizeof(address.sun_path) - 1);
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0) << std::strerror(errno);
+    const int fd = ConnectUnixSocket(server_->socket_path(), SOCK_SEQPACKET);
+    EXPECT_GE(fd, 0) << std::strerror(errno);
     open_.push_back(fd);
     return fd;
   }
