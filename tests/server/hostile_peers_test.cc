@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "control/handshake.h"
 #include "control/unix_socket.h"
 #include "control/wire_protocol.h"
 #include "event/record.h"
@@ -77,15 +78,7 @@ class HostilePeersTest : public ::testing::Test {
     if (ReceivePacket(fd, &welcome, sizeof(welcome), 0ms) != static_cast<long>(sizeof(welcome))) return {};
     return welcome;
   }
-  static HelloMessage Hello() {
-    HelloMessage hello{};
-    hello.magic = kHelloMagic;
-    hello.protocol_version = kProtocolVersion;
-    hello.event_bytes = sizeof(Event);
-    hello.ring_layout_version = kRingLayoutVersion;
-    std::strcpy(hello.comm, "hostile");
-    return hello;
-  }
+  static HelloMessage Hello() { return MakeHello("hostile"); }
   // A fresh ring, as a tracked process makes it.
   std::unique_ptr<EventRing> Ring() {
     std::string error;
@@ -96,7 +89,7 @@ class HostilePeersTest : public ::testing::Test {
   // Asks for the summary on a new connection and reads the whole answer.
   std::optional<nlohmann::json> Query() {
     const int fd = Connect();
-    const QueryMessage query{kQueryMagic, kProtocolVersion, static_cast<std::uint32_t>(QueryKind::kSummary)};
+    const QueryMessage query = MakeQuery(QueryKind::kSummary);
     if (!SendPacket(fd, &query, sizeof(query)) || !PollUntilReadable(fd)) return std::nullopt;
     std::uint64_t length = 0;
     if (ReceivePacket(fd, &length, sizeof(length), 0ms) != static_cast<long>(sizeof(length))) return std::nullopt;
