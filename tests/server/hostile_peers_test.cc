@@ -155,7 +155,7 @@ TEST_F(HostilePeersTest, AQueryPeerThatNeverReadsStallsNobody) {
   ASSERT_GT(before->dump().size(), 512u << 10) << "the answer must not fit in a socket buffer";
 
   const int stuck = Connect();
-  const QueryMessage query{kQueryMagic, kProtocolVersion, static_cast<std::uint32_t>(QueryKind::kSummary)};
+  const QueryMessage query = MakeQuery(QueryKind::kSummary);
   ASSERT_TRUE(SendPacket(stuck, &query, sizeof(query)));
   // The stuck peer's answer is in flight; others are answered meanwhile, over and over.
   for (int i = 0; i < 5; ++i) {
