@@ -16,7 +16,6 @@
 #include <benchmark/benchmark.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -31,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "child_process.h"
+#include "control/unix_socket.h"
 
 namespace memledger::bench {
 namespace {
@@ -39,13 +39,9 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 bool Answers(const std::string& socket_path) {
-  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::strncpy(address.sun_path, socket_path.c_str(), sizeof(address.sun_path) - 1);
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  close(fd);
-  return ok;
+  const int fd = ConnectUnixSocket(socket_path, SOCK_SEQPACKET);
+  if (fd >= 0) close(fd);
+  return fd >= 0;
 }
 
 pid_t StartServer(const fs::path& dir, const std::string& socket_path) {

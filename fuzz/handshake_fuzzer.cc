@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -17,6 +16,7 @@
 #include <cstring>
 #include <string>
 
+#include "control/unix_socket.h"
 #include "server/server.h"
 
 namespace {
@@ -47,11 +47,8 @@ Server& TheServer() {
 }
 
 int Connect(const std::string& path) {
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path, path.c_str(), path.size());
-  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) std::abort();
+  const int fd = ConnectUnixSocket(path, SOCK_SEQPACKET);
+  if (fd < 0) std::abort();
   return fd;
 }
 

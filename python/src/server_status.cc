@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "server/socket_path.h"
+#include "control/server_query.h"
+#include "control/socket_path.h"
 #include "python_text.h"
-#include "server_query.h"
 
 namespace py = pybind11;
 

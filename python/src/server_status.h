@@ -1,5 +1,5 @@
 // server_status.h — memledger.status(): a running server's books, asked over
-// its socket as `memledger status --json` asks (tools/memledger/server_query.h).
+// its socket as `memledger status --json` asks (control/server_query.h).
 #pragma once
 
 #include <pybind11/pybind11.h>

@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <array>
@@ -13,9 +12,11 @@
 #include <cstdio>
 #include <cstring>
 
-#include "server/trusted_server.h"
+#include "control/handshake.h"
+#include "control/trusted_server.h"
+#include "control/unix_socket.h"
+#include "control/wire_protocol.h"
 #include "ring/ring_ownership.h"
-#include "server/wire_protocol.h"
 
 namespace memledger {
 namespace {
@@ -26,10 +27,9 @@ constexpr auto kStallCheckInterval = std::chrono::milliseconds(5);
 
 // What is at `path` instead of a server, given the connection's errno.
 std::string NoServerAt(const std::string& path, int connect_error) {
-  constexpr std::size_t kMaxSocketPath = sizeof(sockaddr_un::sun_path) - 1;
-  if (path.size() > kMaxSocketPath) {
+  if (path.size() > kMaxUnixSocketPath) {
     return "the path is " + std::to_string(path.size()) + " bytes long, and a socket's may be at most " +
-           std::to_string(kMaxSocketPath);
+           std::to_string(kMaxUnixSocketPath);
   }
   struct stat st{};
   if (stat(path.c_str(), &st) != 0) {
@@ -68,12 +68,7 @@ int ConnectServerSocket(const std::string& path) { return Connect(path, nullptr)
 int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std::string& comm,
                      const ResumeState* resume, std::chrono::milliseconds accept_timeout, std::string* reason) {
   reason->clear();
-  HelloMessage hello{};
-  hello.magic = kHelloMagic;
-  hello.protocol_version = kProtocolVersion;
-  hello.event_bytes = sizeof(Event);
-  hello.ring_layout_version = kRingLayoutVersion;
-  std::strncpy(hello.comm, comm.c_str(), sizeof(hello.comm) - 1);
+  HelloMessage hello = MakeHello(comm);
   std::array<int, 2> fds{ring.fd(), -1};
   std::size_t fd_count = 1;
   if (resume != nullptr) {
@@ -88,15 +83,14 @@ int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std
     }
     fd_count = 2;
   }
+  // Offered last, when nothing but the send can fail.
   const std::uint16_t offered = OfferRing(ring.header());
   hello.ring_epoch = offered;
-  WelcomeMessage welcome{};
   const bool sent = SendPacket(fd, &hello, sizeof(hello), std::span(fds).first(fd_count));
-  bool answered = sent && ReceivePacket(fd, &welcome, sizeof(welcome), accept_timeout) ==
-                              static_cast<long>(sizeof(welcome)) &&
-                  welcome.magic == kWelcomeMagic;
+  std::optional<WelcomeMessage> welcome;
+  if (sent) welcome = ReceiveWelcome(fd, accept_timeout);
   if (fds[1] >= 0) close(fds[1]);
-  if (!answered) {
+  if (!welcome) {
     std::uint16_t reclaimed = 0;
     if (!sent || ReclaimRing(ring.header(), offered, &reclaimed)) {
       *reason = "the server at " + path + " did not answer the handshake";
@@ -104,14 +98,11 @@ int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std
       return -1;
     }
     // It accepted the offer just after we stopped waiting: the ring is its.
-    answered = ReceivePacket(fd, &welcome, sizeof(welcome), kAcceptedWelcomeTimeout) ==
-                   static_cast<long>(sizeof(welcome)) &&
-               welcome.magic == kWelcomeMagic;
-    if (!answered) return fd;  // its hang-up, if any, is the watcher's to see
+    welcome = ReceiveWelcome(fd, kAcceptedWelcomeTimeout);
+    if (!welcome) return fd;  // its hang-up, if any, is the watcher's to see
   }
-  if (welcome.status != static_cast<std::uint32_t>(WelcomeStatus::kAccepted)) {
-    welcome.reason[sizeof(welcome.reason) - 1] = '\0';
-    *reason = "the server at " + path + " refused this process: " + welcome.reason;
+  if (welcome->status != static_cast<std::uint32_t>(WelcomeStatus::kAccepted)) {
+    *reason = "the server at " + path + " refused this process: " + WelcomeReason(*welcome);
     close(fd);
     return -1;
   }

@@ -23,8 +23,8 @@
 #include "client/hook_core.h"
 #include "client/server_link.h"
 #include "client/server_watch.h"
+#include "control/socket_path.h"
 #include "ring/futex.h"
-#include "server/socket_path.h"
 
 namespace memledger {
 namespace {

@@ -4,7 +4,6 @@
 #include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,18 +11,11 @@
 
 #include <fmt/format.h>
 
-#include "server/socket_path.h"
+#include "control/socket_path.h"
+#include "control/unix_socket.h"
 
 namespace memledger {
 namespace {
-
-bool FillAddress(const std::string& path, sockaddr_un* address) {
-  std::memset(address, 0, sizeof(*address));
-  address->sun_family = AF_UNIX;
-  if (path.size() >= sizeof(address->sun_path)) return false;
-  std::memcpy(address->sun_path, path.c_str(), path.size());
-  return true;
-}
 
 // Clears the way for a new socket at `path`: nothing there, or a socket of
 // this user's left by a dead server (removed). False and *error otherwise.
@@ -49,10 +41,11 @@ bool RemoveStaleSocket(const std::string& path, const sockaddr_un& address, int 
     return false;
   }
   // Ours, in a directory no one else can write in (or sticky): it stays ours
-  // between the look above and the probe and unlink below.
-  const int probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-  const bool live = connect(probe, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
-  close(probe);
+  // between the look above and the probe and unlink below. A live server
+  // answers, or its backlog is full (EAGAIN: stopped or busy, not dead).
+  const int probe = ConnectUnixSocket(address, type);
+  const bool live = probe >= 0 || errno == EAGAIN;
+  if (probe >= 0) close(probe);
   if (live) {
     *error = "a server already listens on " + path;
     return false;
@@ -65,7 +58,7 @@ bool RemoveStaleSocket(const std::string& path, const sockaddr_un& address, int 
 
 int ListenUnixSocket(const std::string& path, int type, const std::string& group, std::string* error) {
   sockaddr_un address;
-  if (!FillAddress(path, &address)) {
+  if (!MakeUnixAddress(path, &address)) {
     *error = "socket path too long: " + path;
     return -1;
   }

@@ -20,6 +20,8 @@
 #include <nlohmann/json.hpp>
 
 #include "capture/capture_file_name.h"
+#include "control/handshake.h"
+#include "control/socket_path.h"
 #include "event/json_text.h"
 #include "ledger/carry_over.h"
 #include "legacy/legacy_dump.h"
@@ -29,7 +31,6 @@
 #include "server/listen_socket.h"
 #include "server/metrics.h"
 #include "server/peer_process.h"
-#include "server/socket_path.h"
 
 namespace memledger {
 namespace {
@@ -67,11 +68,6 @@ void Watch(int epoll_fd, int fd) {
   event.events = EPOLLIN | EPOLLRDHUP;
   event.data.fd = fd;
   epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event);
-}
-
-void Reject(int fd, WelcomeStatus status, const std::string& reason) {
-  const WelcomeMessage welcome = MakeWelcome(status, reason);
-  SendPacket(fd, &welcome, sizeof(welcome));
 }
 
 // Every session holds four descriptors (control socket, pidfd, ring,
@@ -323,38 +319,39 @@ void Server::OnPendingReadable(int fd) {
     char bytes[256];
   } message{};
   std::array<int, 2> passed{-1, -1};  // the ring; the carried-over state
-  const long n = ReceivePacket(fd, &message, sizeof(message), std::chrono::milliseconds(0), passed);
+  ReceivePacket(fd, &message, sizeof(message), std::chrono::milliseconds(0), passed);  // what fits; `size` is the whole
   if (over_limits) {
     for (const int passed_fd : passed) {
       if (passed_fd >= 0) close(passed_fd);
     }
-    Reject(fd, WelcomeStatus::kServerFull,
-           fmt::format("pid {} (uid {}) has the most connections one process or user may hold", peer.pid, peer.uid));
+    SendWelcome(fd, WelcomeStatus::kServerFull,
+                fmt::format("pid {} (uid {}) has the most connections one process or user may hold", peer.pid,
+                            peer.uid));
     close(fd);
     ++stats_.rejected;
     return;
   }
   if (size >= static_cast<ssize_t>(sizeof(magic)) && magic == kHelloMagic) {
-    AcceptHello(fd, message.hello, static_cast<long>(size), passed[0], passed[1]);
+    AcceptHello(fd, message.hello, static_cast<std::size_t>(size), passed[0], passed[1]);
     return;
   }
   for (const int passed_fd : passed) {
     if (passed_fd >= 0) close(passed_fd);
   }
-  if (magic == kQueryMagic && n == static_cast<long>(sizeof(QueryMessage))) {
-    AnswerQuery(fd, message.query, peer);
+  if (size >= static_cast<ssize_t>(sizeof(magic)) && magic == kQueryMagic) {
+    AnswerQuery(fd, message.query, static_cast<std::size_t>(size), peer);
     return;
   }
   if (size > 0) {
-    Reject(fd, WelcomeStatus::kBadMessage, "not a memledger Hello or Query message");
+    SendWelcome(fd, WelcomeStatus::kBadMessage, "not a memledger Hello or Query message");
     ++stats_.rejected;
   }
   close(fd);
 }
 
-void Server::AcceptHello(int fd, const HelloMessage& hello, long size, int ring_fd, int carried_fd) {
+void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, int ring_fd, int carried_fd) {
   auto refuse = [&](WelcomeStatus status, const std::string& reason) {
-    Reject(fd, status, reason);
+    SendWelcome(fd, status, reason);
     if (ring_fd >= 0) close(ring_fd);
     if (carried_fd >= 0) close(carried_fd);
     close(fd);
@@ -362,33 +359,16 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, long size, int ring_
   };
   // Fields past `size` read as 0 (the buffer was zeroed): a client of another
   // version gets told so, whatever its Hello's size.
-  if (size != static_cast<long>(sizeof(HelloMessage)) || hello.protocol_version != kProtocolVersion ||
-      hello.event_bytes != sizeof(Event) || hello.ring_layout_version != kRingLayoutVersion) {
-    refuse(WelcomeStatus::kVersionMismatch,
-           fmt::format("server speaks protocol {} ({}-byte Hello, {}-byte events, ring layout {}); client sent {} "
-                       "({}, {}, {})",
-                       kProtocolVersion, sizeof(HelloMessage), sizeof(Event), kRingLayoutVersion,
-                       hello.protocol_version, size, hello.event_bytes, hello.ring_layout_version));
+  if (const auto refusal = CheckHello(hello, size, ring_fd >= 0, carried_fd >= 0)) {
+    refuse(refusal->status, refusal->reason);
     return;
   }
   if (sessions_.size() >= kMaxSessions) {
     refuse(WelcomeStatus::kServerFull, "the server tracks the most processes it can");
     return;
   }
-  if (ring_fd < 0) {
-    refuse(WelcomeStatus::kBadRing, "the Hello carried no ring memfd");
-    return;
-  }
   const bool resumed = (hello.flags & kHelloResumed) != 0;
-  if (hello.flags & ~static_cast<std::uint32_t>(kHelloResumed)) {
-    refuse(WelcomeStatus::kBadMessage, fmt::format("unknown Hello flags {:#x}", hello.flags));
-    return;
-  }
   std::string error;
-  if (resumed && carried_fd < 0) {
-    refuse(WelcomeStatus::kBadMessage, "a resumed Hello must carry its carried-over state");
-    return;
-  }
   auto ring = EventRing::Attach(ring_fd, &error);
   close(ring_fd);
   ring_fd = -1;
@@ -420,8 +400,7 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, long size, int ring_
   }
   if (carried_fd >= 0) close(carried_fd);
   carried_fd = -1;
-  const WelcomeMessage welcome = MakeWelcome(WelcomeStatus::kAccepted, "");
-  SendPacket(fd, &welcome, sizeof(welcome));  // the ring is ours now, answered or not
+  SendWelcome(fd, WelcomeStatus::kAccepted, "");  // the ring is ours now, answered or not
   const Handover gap{.handovers = hello.handovers,
                      .records_elsewhere = hello.records_elsewhere,
                      .missed_frees = hello.missed_frees};
@@ -461,15 +440,14 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, long size, int ring_
   ++stats_.clients_total;
 }
 
-void Server::AnswerQuery(int fd, const QueryMessage& query, const ucred& peer) {
-  if (query.protocol_version != kProtocolVersion || query.kind != static_cast<std::uint32_t>(QueryKind::kSummary)) {
-    Reject(fd, WelcomeStatus::kVersionMismatch,
-           fmt::format("server speaks protocol {} and knows query kind 1", kProtocolVersion));
+void Server::AnswerQuery(int fd, const QueryMessage& query, std::size_t size, const ucred& peer) {
+  if (const auto refusal = CheckQuery(query, size)) {
+    SendWelcome(fd, refusal->status, refusal->reason);
     close(fd);
     return;
   }
   if (replies_.size() + waiting_queries_.size() >= kMaxReplies) {
-    Reject(fd, WelcomeStatus::kServerFull, "the server is answering the most queries it can: ask again");
+    SendWelcome(fd, WelcomeStatus::kServerFull, "the server is answering the most queries it can: ask again");
     close(fd);
     ++stats_.rejected;
     return;
@@ -497,12 +475,10 @@ bool Server::TryAnswer(int fd, const ucred& peer, bool may_wait) {
   symbols_.ResetMisses();
   const std::string json = SummaryJson();
   if (may_wait && symbols_.misses() != 0) return false;
-  Reply reply{.packets = {}, .next = 0, .deadline = std::chrono::steady_clock::now() + kReplyTimeout, .peer = peer};
-  const std::uint64_t length = json.size();
-  reply.packets.emplace_back(reinterpret_cast<const char*>(&length), sizeof(length));
-  for (std::size_t at = 0; at < json.size(); at += kReplyChunkBytes) {
-    reply.packets.emplace_back(json.substr(at, kReplyChunkBytes));
-  }
+  Reply reply{.packets = ReplyPackets(json),
+              .next = 0,
+              .deadline = std::chrono::steady_clock::now() + kReplyTimeout,
+              .peer = peer};
   replies_.emplace(fd, std::move(reply));
   epoll_event event{};
   event.events = EPOLLOUT | EPOLLRDHUP;

@@ -20,13 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "control/wire_protocol.h"
 #include "ledger/ledger.h"
 #include "legacy/legacy_protocol.h"
 #include "server/client_session.h"
 #include "server/legacy_session.h"
 #include "server/log_limiter.h"
 #include "server/metrics_endpoint.h"
-#include "server/wire_protocol.h"
 #include "symbolize/background_symbolizer.h"
 
 namespace memledger {
@@ -88,8 +88,9 @@ class Server {
   void DumpLegacy(legacy::MessageType request, pid_t requester);
   void OnPendingReadable(int fd);
   // `size`: the Hello packet's. Takes ownership of both fds (-1: none passed).
-  void AcceptHello(int fd, const HelloMessage& hello, long size, int ring_fd, int carried_fd);
-  void AnswerQuery(int fd, const QueryMessage& query, const ucred& peer);
+  void AcceptHello(int fd, const HelloMessage& hello, std::size_t size, int ring_fd, int carried_fd);
+  // `size`: the Query packet's.
+  void AnswerQuery(int fd, const QueryMessage& query, std::size_t size, const ucred& peer);
   // Answers the queries waiting for symbols whose stacks are all read (or
   // whose wait is over) with the books as they are now.
   void AnswerWaitingQueries(std::chrono::steady_clock::time_point now);

@@ -9,7 +9,6 @@
 #include <sys/mman.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,10 +24,12 @@
 #include <string>
 #include <vector>
 
+#include "control/handshake.h"
+#include "control/unix_socket.h"
+#include "control/wire_protocol.h"
 #include "event/record.h"
 #include "ring/event_ring.h"
 #include "server/server.h"
-#include "server/wire_protocol.h"
 
 namespace memledger {
 namespace {
@@ -68,11 +69,8 @@ class HostilePeersTest : public ::testing::Test {
 
   // A connected socket the test closes at the end.
   int Connect() {
-    const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, server_->socket_path().c_str(), sizeof(address.sun_path) - 1);
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0) << std::strerror(errno);
+    const int fd = ConnectUnixSocket(server_->socket_path(), SOCK_SEQPACKET);
+    EXPECT_GE(fd, 0) << std::strerror(errno);
     open_.push_back(fd);
     return fd;
   }
@@ -93,15 +91,7 @@ class HostilePeersTest : public ::testing::Test {
     if (ReceivePacket(fd, &welcome, sizeof(welcome), 0ms) != static_cast<long>(sizeof(welcome))) return {};
     return welcome;
   }
-  static HelloMessage Hello() {
-    HelloMessage hello{};
-    hello.magic = kHelloMagic;
-    hello.protocol_version = kProtocolVersion;
-    hello.event_bytes = sizeof(Event);
-    hello.ring_layout_version = kRingLayoutVersion;
-    std::strcpy(hello.comm, "hostile");
-    return hello;
-  }
+  static HelloMessage Hello() { return MakeHello("hostile"); }
   // A fresh ring, as a tracked process makes it.
   std::unique_ptr<EventRing> Ring() {
     std::string error;
@@ -112,7 +102,7 @@ class HostilePeersTest : public ::testing::Test {
   // Asks for the summary on a new connection and reads the whole answer.
   std::optional<nlohmann::json> Query() {
     const int fd = Connect();
-    const QueryMessage query{kQueryMagic, kProtocolVersion, static_cast<std::uint32_t>(QueryKind::kSummary)};
+    const QueryMessage query = MakeQuery(QueryKind::kSummary);
     if (!SendPacket(fd, &query, sizeof(query)) || !PollUntilReadable(fd)) return std::nullopt;
     std::uint64_t length = 0;
     if (ReceivePacket(fd, &length, sizeof(length), 0ms) != static_cast<long>(sizeof(length))) return std::nullopt;
@@ -179,7 +169,7 @@ TEST_F(HostilePeersTest, AQueryPeerThatNeverReadsStallsNobody) {
   ASSERT_GT(before->dump().size(), 512u << 10) << "the answer must not fit in a socket buffer";
 
   const int stuck = Connect();
-  const QueryMessage query{kQueryMagic, kProtocolVersion, static_cast<std::uint32_t>(QueryKind::kSummary)};
+  const QueryMessage query = MakeQuery(QueryKind::kSummary);
   ASSERT_TRUE(SendPacket(stuck, &query, sizeof(query)));
   // The stuck peer's answer is in flight; others are answered meanwhile, over and over.
   for (int i = 0; i < 5; ++i) {

@@ -1,20 +1,21 @@
 // listen_socket_test.cc — ListenUnixSocket with whatever is already at the
-// path: a dead server's socket is replaced; a live server, a symlink, a file
-// that is not a socket, or another user's socket is refused and left exactly
-// as it was; and a directory others can write in (not sticky) is refused.
+// path: a dead server's socket is replaced; a live server (a stuck one with
+// a full backlog too), a symlink, a file that is not a socket, or another
+// user's socket is refused and left exactly as it was; and a directory others can write in (not sticky) is refused.
 #include "server/listen_socket.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cstring>
+#include <cerrno>
 #include <fstream>
 #include <string>
+#include <vector>
 
-#include "socket_dir_fixture.h"
+#include "../support/socket_dir_fixture.h"
+#include "control/unix_socket.h"
 
 namespace memledger {
 namespace {
@@ -24,9 +25,8 @@ using ListenSocket = SocketDirTest;
 // A socket bound at `path` and not listening: what a dead server leaves.
 void LeaveDeadSocket(const std::string& path) {
   const int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
+  sockaddr_un address;
+  ASSERT_TRUE(MakeUnixAddress(path, &address));
   ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   close(fd);
 }
@@ -56,6 +56,23 @@ TEST_F(ListenSocket, NeverDisplacesALiveServer) {
   EXPECT_LT(ListenUnixSocket(path, SOCK_SEQPACKET, "", &error), 0);
   EXPECT_EQ(error, "a server already listens on " + path);
   close(live);
+}
+
+TEST_F(ListenSocket, NeverDisplacesAStuckServerWhoseBacklogIsFull) {
+  // A server that accepts nothing (stopped, or busy): connections wait in its
+  // backlog until it is full. The probe is told so at once (EAGAIN) and takes
+  // it for the live server it is; a blocking probe would wait for it forever.
+  const std::string path = dir_ + "/s.sock";
+  std::string error;
+  const int stuck = ListenUnixSocket(path, SOCK_SEQPACKET, "", &error);
+  ASSERT_GE(stuck, 0) << error;
+  std::vector<int> waiting;
+  for (int fd; waiting.size() < 4096 && (fd = ConnectUnixSocket(path, SOCK_SEQPACKET)) >= 0;) waiting.push_back(fd);
+  ASSERT_EQ(errno, EAGAIN) << "the backlog took " << waiting.size() << " connections";
+  EXPECT_LT(ListenUnixSocket(path, SOCK_SEQPACKET, "", &error), 0);
+  EXPECT_EQ(error, "a server already listens on " + path);
+  for (const int fd : waiting) close(fd);
+  close(stuck);
 }
 
 TEST_F(ListenSocket, LeavesASymlinkAloneAndNeverFollowsIt) {

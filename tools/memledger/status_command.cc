@@ -11,10 +11,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "control/server_query.h"
+#include "control/socket_path.h"
 #include "report/printable_text.h"
 #include "report/text_report.h"
-#include "server/socket_path.h"
-#include "server_query.h"
 #include "summary_view.h"
 
 namespace memledger {

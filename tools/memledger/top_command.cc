@@ -9,8 +9,8 @@
 #include <clocale>
 #include <cstring>
 
-#include "server/socket_path.h"
-#include "server_query.h"
+#include "control/server_query.h"
+#include "control/socket_path.h"
 #include "top_view.h"
 
 namespace memledger {

@@ -3,9 +3,10 @@
 // message per packet, fixed layouts, a magic and a protocol version in every
 // message, sizes asserted. The ring's memfd travels with the Hello as
 // SCM_RIGHTS; a client coming back after its server went away sends a second
-// memfd with what it accounted meanwhile (carry_over.h). A version or size mismatch gets a Welcome that says so, never a
-// misread; the server learns who the peer is from SO_PEERCRED, never from a
-// message.
+// memfd with what it accounted meanwhile (carry_over.h). A version or size
+// mismatch gets a Welcome that says so, never a misread (handshake.h: the
+// messages made and checked); the server learns who the peer is from
+// SO_PEERCRED, never from a message.
 #pragma once
 
 #include <chrono>
@@ -88,6 +89,8 @@ struct QueryMessage {
 };
 static_assert(sizeof(QueryMessage) == 16);
 inline constexpr std::size_t kReplyChunkBytes = 32 * 1024;
+// A query's answer as the packets that carry it (read by server_query.h).
+std::vector<std::string> ReplyPackets(std::string_view json);
 
 static_assert(std::is_trivially_copyable_v<HelloMessage> && std::is_trivially_copyable_v<WelcomeMessage> &&
               std::is_trivially_copyable_v<QueryMessage>);
@@ -99,8 +102,6 @@ bool SendPacket(int socket, const void* data, std::size_t size, std::span<const 
 // `received_fds` in order (the rest of it is set to -1); extra fds are closed.
 long ReceivePacket(int socket, void* data, std::size_t capacity, std::chrono::milliseconds timeout,
                    std::span<int> received_fds = {});
-
-WelcomeMessage MakeWelcome(WelcomeStatus status, std::string_view reason);
 
 // The carried-over state of a resumed Hello: a sealed memfd holding `slots`.
 // Returns the fd, or -1 and sets *error.

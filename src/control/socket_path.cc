@@ -1,5 +1,5 @@
 // socket_path.cc — see socket_path.h.
-#include "server/socket_path.h"
+#include "control/socket_path.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,10 +1,8 @@
 // trusted_server.cc — see trusted_server.h.
-#include "server/trusted_server.h"
+#include "control/trusted_server.h"
 
-#include <fcntl.h>
 #include <pwd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,7 +13,8 @@
 
 #include <fmt/format.h>
 
-#include "server/socket_path.h"
+#include "control/socket_path.h"
+#include "control/unix_socket.h"
 
 namespace memledger {
 namespace {
@@ -45,13 +44,8 @@ std::optional<uid_t> ParseServerUid(std::string_view value) {
 
 int ConnectTrustedServer(const std::string& path, std::string* refusal) {
   refusal->clear();
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof(address.sun_path)) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  std::memcpy(address.sun_path, path.c_str(), path.size());
+  sockaddr_un address;
+  if (!MakeUnixAddress(path, &address)) return -1;  // ENAMETOOLONG
 
   const uid_t self = geteuid();
   std::vector<uid_t> trusted{self};  // and root, always
@@ -70,20 +64,9 @@ int ConnectTrustedServer(const std::string& path, std::string* refusal) {
     *refusal = fmt::format("not connecting to a server at {}: {}{}", path, problem, how_to_trust);
     return -1;
   }
-  // Non-blocking connect: a stopped or stuck server whose listen backlog is
-  // full would block a blocking connect for as long as it is stuck; here that
-  // is EAGAIN at once, and the caller goes on without a server. A Unix
-  // socket's connect completes at once or fails: the socket is then made
-  // blocking again for its callers.
-  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  // Never blocks: a stopped or stuck server is EAGAIN at once (unix_socket.h).
+  const int fd = ConnectUnixSocket(address, SOCK_SEQPACKET);
   if (fd < 0) return -1;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
-    const int saved = errno;
-    close(fd);
-    errno = saved;
-    return -1;
-  }
   ucred peer{};
   socklen_t size = sizeof(peer);
   if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0) {

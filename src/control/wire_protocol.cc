@@ -1,5 +1,5 @@
 // wire_protocol.cc — see wire_protocol.h.
-#include "server/wire_protocol.h"
+#include "control/wire_protocol.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -77,14 +77,14 @@ long ReceivePacket(int socket, void* data, std::size_t capacity, std::chrono::mi
   return n;
 }
 
-WelcomeMessage MakeWelcome(WelcomeStatus status, std::string_view reason) {
-  WelcomeMessage welcome{};
-  welcome.magic = kWelcomeMagic;
-  welcome.protocol_version = kProtocolVersion;
-  welcome.status = static_cast<std::uint32_t>(status);
-  const std::size_t n = std::min(reason.size(), sizeof(welcome.reason) - 1);
-  std::memcpy(welcome.reason, reason.data(), n);
-  return welcome;
+std::vector<std::string> ReplyPackets(std::string_view json) {
+  std::vector<std::string> packets;
+  const std::uint64_t length = json.size();
+  packets.emplace_back(reinterpret_cast<const char*>(&length), sizeof(length));
+  for (std::size_t at = 0; at < json.size(); at += kReplyChunkBytes) {
+    packets.emplace_back(json.substr(at, kReplyChunkBytes));
+  }
+  return packets;
 }
 
 int WriteCarriedOver(std::span<const Event> slots, std::string* error) {

@@ -2,7 +2,7 @@
 // directories count as private or fit to hold a socket, where the default
 // socket goes when $XDG_RUNTIME_DIR is not private, and that the server's
 // private directory in /tmp is made 0700 and refused when someone else's.
-#include "server/socket_path.h"
+#include "control/socket_path.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "socket_dir_fixture.h"
+#include "../support/socket_dir_fixture.h"
 
 namespace memledger {
 namespace {

@@ -2,14 +2,13 @@
 // server run by another uid (a child that drops to `nobody`, root only):
 // refused, saying who it runs as and how to trust it, unless
 // MEMLEDGER_SERVER_UID names that uid or its user; and ParseServerUid.
-#include "server/trusted_server.h"
+#include "control/trusted_server.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,7 +17,8 @@
 #include <cstring>
 #include <string>
 
-#include "socket_dir_fixture.h"
+#include "../support/socket_dir_fixture.h"
+#include "control/unix_socket.h"
 
 namespace memledger {
 namespace {
@@ -46,11 +46,9 @@ class TrustedServer : public SocketDirTest {
       if (setgid(kOtherUid) != 0 || setuid(kOtherUid) != 0) _exit(1);
       prctl(PR_SET_PDEATHSIG, SIGKILL);  // after setuid, which clears it: never outlives the test
       const int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-      sockaddr_un address{};
-      address.sun_family = AF_UNIX;
-      std::strncpy(address.sun_path, path_.c_str(), sizeof(address.sun_path) - 1);
+      sockaddr_un address;
       umask(0);
-      if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 || listen(fd, 8) != 0) _exit(1);
+      if (!MakeUnixAddress(path_, &address) || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 || listen(fd, 8) != 0) _exit(1);
       (void)!write(ready[1], "r", 1);
       for (;;) pause();
     }

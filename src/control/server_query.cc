@@ -1,5 +1,5 @@
 // server_query.cc — see server_query.h.
-#include "server_query.h"
+#include "control/server_query.h"
 
 #include <unistd.h>
 
@@ -7,8 +7,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "server/trusted_server.h"
-#include "server/wire_protocol.h"
+#include "control/handshake.h"
+#include "control/trusted_server.h"
+#include "control/wire_protocol.h"
 
 namespace memledger {
 namespace {
@@ -24,33 +25,34 @@ std::optional<std::string> QuerySummary(const std::string& path, std::string* er
                                      "); start one with `memledger serve`";
     return std::nullopt;
   }
-  const QueryMessage query{kQueryMagic, kProtocolVersion, static_cast<std::uint32_t>(QueryKind::kSummary)};
+  auto json = AskSummary(fd, path, error);
+  close(fd);
+  return json;
+}
+
+std::optional<std::string> AskSummary(int socket, const std::string& path, std::string* error) {
+  const QueryMessage query = MakeQuery(QueryKind::kSummary);
   std::string json;
   bool complete = false;
   std::uint64_t length = 0;
-  if (SendPacket(fd, &query, sizeof(query))) {
+  if (SendPacket(socket, &query, sizeof(query))) {
     std::string chunk(std::max(kReplyChunkBytes, sizeof(WelcomeMessage)), '\0');
-    const long first = ReceivePacket(fd, chunk.data(), chunk.size(), kReplyTimeout);
-    if (first == static_cast<long>(sizeof(WelcomeMessage))) {
-      // A refusal comes as a Welcome message, not a length.
-      WelcomeMessage refusal;
-      std::memcpy(&refusal, chunk.data(), sizeof(refusal));
-      refusal.reason[sizeof(refusal.reason) - 1] = '\0';
-      *error = "the server at " + path + " refused the query: " + refusal.reason;
-      close(fd);
+    const long first = ReceivePacket(socket, chunk.data(), chunk.size(), kReplyTimeout);
+    // A refusal comes as a Welcome message, not a length.
+    if (const auto refusal = AsWelcome(std::span(chunk.data(), static_cast<std::size_t>(std::max(first, 0L))))) {
+      *error = "the server at " + path + " refused the query: " + WelcomeReason(*refusal);
       return std::nullopt;
     }
     if (first == static_cast<long>(sizeof(length))) {
       std::memcpy(&length, chunk.data(), sizeof(length));
       while (json.size() < length) {
-        const long n = ReceivePacket(fd, chunk.data(), chunk.size(), kReplyTimeout);
+        const long n = ReceivePacket(socket, chunk.data(), chunk.size(), kReplyTimeout);
         if (n <= 0) break;
         json.append(chunk.data(), static_cast<std::size_t>(n));
       }
       complete = json.size() == length;
     }
   }
-  close(fd);
   if (!complete) {
     *error = "the server at " + path + " did not answer the query completely";
     return std::nullopt;
