@@ -1,5 +1,5 @@
-// socket_dir_fixture.h — a fresh directory per test for the socket-path and
-// listening-socket tests, removed afterwards; and the uid of a user other than
+// socket_dir_fixture.h — a fresh directory per test for the socket-path, Unix-socket
+// and listening-socket tests, removed afterwards; and the uid of a user other than
 // this process's, for files that must belong to someone else (root only).
 #pragma once
 
