@@ -118,6 +118,12 @@ void PrintStacks(pid_t pid) {
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127) std::fprintf(stderr, "  (no gdb here for its stacks)\n");
 }
 
+// Reaps every child that has exited.
+void ReapAll() {
+  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+}
+
 // Reaps every child that has exited; returns COMMAND's wait status once it is
 // among them.
 bool ReapExited(pid_t command, int& command_status) {
@@ -150,12 +156,8 @@ void KillTree(const char* why) {
       named = true;
     }
     for (pid_t pid : left) kill(pid, SIGKILL);
-    int ignored = 0;
-    ReapExited(-1, ignored);
     usleep(10'000);
-  }
-  // Orphans of the killed come here as they die: reap them all.
-  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    ReapAll();  // the killed, and their orphans as they come here
   }
 }
 
