@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -188,16 +189,29 @@ static int TrackingOff(const char* output_path) {
   return 0;
 }
 
-/* The stack table reserves 16 MiB of address space: with 1 MiB left, it
- * cannot, and memledger_set_stack_depth says so instead of throwing. */
+/* The stack table reserves 16 MiB of address space: with 1–2 MiB left, it
+ * cannot, and memledger_set_stack_depth says so instead of throwing.
+ * The size read from statm can be stale: another thread (the consumer, making
+ * its malloc arena) may map 128 MiB and give half back around the read. So
+ * after the limit is set, what is left is filled with inaccessible 1 MiB
+ * mappings until none fits, and one is given back. */
 static int NoAddressSpace(void) {
   CHECK(memledger_enabled() == 1);
+  memledger_flush(); /* the consumer has started and drained: it is idle */
   FILE* statm = fopen("/proc/self/statm", "r");
   unsigned long pages = 0;
   CHECK(statm != NULL && fscanf(statm, "%lu", &pages) == 1);
   fclose(statm);
-  const struct rlimit limit = {pages * (unsigned long)sysconf(_SC_PAGESIZE) + (1UL << 20), RLIM_INFINITY};
+  const size_t mib = 1UL << 20;
+  const struct rlimit limit = {pages * (unsigned long)sysconf(_SC_PAGESIZE) + mib, RLIM_INFINITY};
   CHECK(setrlimit(RLIMIT_AS, &limit) == 0);
+  void* last_filler = MAP_FAILED;
+  for (;;) {
+    void* filler = mmap(NULL, mib, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (filler == MAP_FAILED) break;
+    last_filler = filler;
+  }
+  if (last_filler != MAP_FAILED) CHECK(munmap(last_filler, mib) == 0);
   CHECK(memledger_set_stack_depth(8) == -1);
   CHECK(memledger_set_stack_depth(8) == -1); /* and again: still said, not thrown */
   memledger_alloc(0, MEMLEDGER_DRAM, 1, 0x1000, 64);
