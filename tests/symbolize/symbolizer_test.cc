@@ -132,8 +132,8 @@ TEST(ModuleFrames, TellModuleAndOffsetWithoutReadingAFile) {
   EXPECT_EQ(ModuleFrames({}, StackOf(site))[0], SymbolizedFrame{.address = site.recorder});
 }
 
-// The caller never reads a file: a stack not read yet is "not yet" (and
-// queued once); the worker reads it and says so on ready_fd; then the frames
+// The caller never reads a file: a stack not read yet is "not yet" and
+// queued; the worker reads it and says so on ready_fd; then the frames
 // are the ones a Symbolizer gives.
 TEST(BackgroundSymbolizer, AnswersNotYetThenTheFramesItsThreadRead) {
   FixtureCallSite site;
@@ -143,8 +143,10 @@ TEST(BackgroundSymbolizer, AnswersNotYetThenTheFramesItsThreadRead) {
   BackgroundSymbolizer background;
   EXPECT_TRUE(background.idle());
   EXPECT_EQ(background.Frames({&fixture, 1}, StackOf(site), std::nullopt), std::nullopt);
-  EXPECT_EQ(background.Frames({&fixture, 1}, StackOf(site), std::nullopt), std::nullopt);  // asked once
-  EXPECT_EQ(background.misses(), 2u);
+  // Asked again at once: "not yet" again, or — when the worker was quicker
+  // than this thread (1 of ~300 runs) — already the frames.
+  const bool read_already = background.Frames({&fixture, 1}, StackOf(site), std::nullopt).has_value();
+  EXPECT_EQ(background.misses(), read_already ? 1u : 2u);
 
   pollfd ready{.fd = background.ready_fd(), .events = POLLIN, .revents = 0};
   ASSERT_EQ(poll(&ready, 1, 60'000), 1) << "the worker never read the stack";
