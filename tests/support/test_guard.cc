@@ -14,10 +14,12 @@
 //   process on standard error), then exits as COMMAND did;
 // - if COMMAND still runs after SECONDS (ctest's TIMEOUT for the test, less
 //   a margin so this comes first), lists the tree (pid, state, kernel wait
-//   channel, command line), prints the threads' stacks of the first few
-//   processes below COMMAND (gdb, when installed), sends COMMAND SIGABRT (a
-//   Python test then prints every thread's traceback: PYTHONFAULTHANDLER is
-//   set for it), and kills the tree; exit status 124.
+//   channel, command line) and each process's threads (state, wait channel,
+//   CPU time: running or waiting?), sends COMMAND SIGABRT (a Python test then
+//   prints every thread's traceback: PYTHONFAULTHANDLER is set for it),
+//   prints the threads' stacks of the first two processes below COMMAND (gdb,
+//   when installed; 20 s each), and kills the tree; exit status 124. The
+//   quick facts come first: on a loaded machine gdb may not finish.
 // SECONDS is a guard against hangs, never a measure of the test: a test
 // asserts what happened, not how fast.
 #include <signal.h>
@@ -98,6 +100,33 @@ void Describe(const std::map<pid_t, ProcessInfo>& processes, const std::vector<p
     std::fprintf(stderr, "  pid %d (parent %d) state %c wchan %s: %.300s\n", pid, info.parent, info.state,
                  info.wait_channel.empty() ? "-" : info.wait_channel.c_str(), info.command.c_str());
   }
+}
+
+// One line per thread of `pid`: its id, name, state, kernel wait channel and
+// the CPU time it has used (a thread that gains CPU between two reports runs).
+void DescribeThreads(pid_t pid) {
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = opendir(tasks.c_str());
+  if (dir == nullptr) return;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  while (const dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    const std::string task = tasks + "/" + entry->d_name;
+    const std::string stat = ReadFile(task + "/stat");
+    const std::size_t open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close + 2 >= stat.size()) continue;
+    // After COMM: state (field 3) ... utime (14), stime (15).
+    std::istringstream fields(stat.substr(close + 2));
+    std::vector<std::string> field;
+    for (std::string f; fields >> f && field.size() < 13;) field.push_back(f);
+    if (field.size() < 13) continue;
+    const double cpu = (std::strtod(field[11].c_str(), nullptr) + std::strtod(field[12].c_str(), nullptr)) / ticks;
+    const std::string wchan = ReadFile(task + "/wchan");
+    std::fprintf(stderr, "    thread %s (%s) state %s wchan %s cpu %.2f s\n", entry->d_name,
+                 stat.substr(open + 1, close - open - 1).c_str(), field[0].c_str(),
+                 wchan.empty() ? "-" : wchan.c_str(), cpu);
+  }
+  closedir(dir);
 }
 
 // Each thread's stack of `pid`, by gdb (bounded: `timeout`), on standard
@@ -213,20 +242,23 @@ int main(int argc, char** argv) {
                  seconds);
     const std::map<pid_t, ProcessInfo> processes = ReadProcesses();
     const std::vector<pid_t> tree = Descendants(processes, getpid());
-    Describe(processes, tree);
-    // The stacks of what the test waits on (COMMAND itself, a Python
-    // script, speaks for itself below): the first few, parents first.
-    constexpr int kStacksOf = 4;
-    int described = 0;
     for (pid_t pid : tree) {
-      if (pid == command || processes.at(pid).state == 'Z' || described == kStacksOf) continue;
-      ++described;
-      std::fprintf(stderr, "memledger-test-guard: the threads of pid %d:\n", pid);
-      PrintStacks(pid);
+      Describe(processes, {pid});
+      DescribeThreads(pid);
     }
     std::fflush(stderr);
     kill(command, SIGABRT);  // a Python test prints its threads' tracebacks
     for (int i = 0; i < 100 && !ReapExited(command, status); ++i) usleep(50'000);
+    // The stacks of what the test waits on (COMMAND itself, a Python
+    // script, spoke for itself above): the first two, parents first.
+    constexpr int kStacksOf = 2;
+    int described = 0;
+    for (pid_t pid : tree) {
+      if (pid == command || processes.at(pid).state == 'Z' || described == kStacksOf) continue;
+      ++described;
+      std::fprintf(stderr, "memledger-test-guard: the stacks of pid %d:\n", pid);
+      PrintStacks(pid);
+    }
     KillTree("the test hung");
     return 124;
   }
