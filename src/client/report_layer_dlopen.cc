@@ -9,8 +9,10 @@
 // is known by that path only, so a program that changed its directory since
 // finds no layer, and says so.
 #include <dlfcn.h>
+#include <fmt/format.h>
 
 #include <cstring>
+#include <string_view>
 
 #include "client/report_layer_loader.h"
 
@@ -25,31 +27,31 @@ struct LoadedLayer {
 };
 
 std::string Describe(const ReportLayerKey& key) {
-  return "memledger " + std::string(key.version, strnlen(key.version, sizeof(key.version))) + ", layer " +
-         std::to_string(key.abi) + ", ledger " + std::to_string(key.ledger_bytes) + " B, books " +
-         std::to_string(key.books_bytes) + " B, record " + std::to_string(key.record_bytes) + " B";
+  return fmt::format("memledger {}, layer {}, ledger {} B, books {} B, record {} B",
+                     std::string_view(key.version, strnlen(key.version, sizeof(key.version))), key.abi,
+                     key.ledger_bytes, key.books_bytes, key.record_bytes);
 }
 
 LoadedLayer Load() {
   LoadedLayer loaded;
   Dl_info self{};
   if (dladdr(reinterpret_cast<const void*>(&ReportLayerOrNull), &self) == 0 || self.dli_fname == nullptr) {
-    loaded.why = "libmemledger.so cannot tell where its own file is (dladdr), so not where " +
-                 std::string(kLayerFile) + " is";
+    loaded.why = fmt::format("libmemledger.so cannot tell where its own file is (dladdr), so not where {} is",
+                             kLayerFile);
     return loaded;
   }
   const std::string own(self.dli_fname);
   const std::size_t slash = own.rfind('/');
-  const std::string path = (slash == std::string::npos ? std::string(".") : own.substr(0, slash)) + "/" + kLayerFile;
+  const std::string path = fmt::format("{}/{}", slash == std::string::npos ? "." : own.substr(0, slash), kLayerFile);
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* error = dlerror();
-    loaded.why = error != nullptr ? error : "cannot load " + path;
+    loaded.why = error != nullptr ? error : fmt::format("cannot load {}", path);
     return loaded;
   }
   const auto entry = reinterpret_cast<decltype(&memledger_report_layer)>(dlsym(handle, "memledger_report_layer"));
   if (entry == nullptr) {
-    loaded.why = path + " has no memledger_report_layer: it is not memledger's report layer";
+    loaded.why = fmt::format("{} has no memledger_report_layer: it is not memledger's report layer", path);
     dlclose(handle);
     return loaded;
   }
@@ -57,8 +59,8 @@ LoadedLayer Load() {
   ReportLayerKey offered{};
   loaded.layer = entry(&wanted, &offered);
   if (loaded.layer == nullptr) {
-    loaded.why = path + " is of another build (" + Describe(offered) + ") than this libmemledger.so (" +
-                 Describe(wanted) + ")";
+    loaded.why = fmt::format("{} is of another build ({}) than this libmemledger.so ({})", path, Describe(offered),
+                             Describe(wanted));
     dlclose(handle);
   }
   return loaded;
