@@ -1,8 +1,8 @@
 // report_layer.h — what the tracked process's library needs of report/,
 // analysis/ and symbolize/ — the exit report and the lifecycle log — as one
 // table of functions behind one C-linkage entry point, so that
-// libmemledger.so carries none of those layers (nor libdw, libelf, zlib,
-// lzma, bzip2 under them): it loads libmemledger_report.so, which holds them,
+// libmemledger.so carries none of those layers (nor libdw, and libelf, zlib,
+// bzip2 under it): it loads libmemledger_report.so, which holds them,
 // only when a report or a log is to be written (client/report_layer_loader.h),
 // while libmemledger.a links them directly.
 //

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """library_needs_test.py — libmemledger.so, which every tracked program
 loads, carries neither the report layer (report/, analysis/, symbolize/)
-nor what that layer needs (libdw and, under it, libelf, zlib, lzma, bzip2):
+nor what that layer needs (libdw and, under it, libelf, zlib, bzip2):
 the exit report and the lifecycle log load it from libmemledger_report.so
 when they are wanted (src/client/report_layer_loader.h).
 
@@ -19,7 +19,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 from checks import Checker  # noqa: E402
 
-LAYER_LIBRARIES = ("libdw.so", "libelf.so", "libz.so", "liblzma.so", "libbz2.so")
+LAYER_LIBRARIES = ("libdw.so", "libelf.so", "libz.so", "libbz2.so")
 LAYER_CODE = ("memledger::Symbolizer::", "memledger::TextReport(", "memledger::LifecycleLog::",
               "memledger::CaptureAnalysis::")
 
