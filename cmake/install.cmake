@@ -3,6 +3,9 @@
 #   include/memledger/            the public headers
 #   lib/libmemledger.so.0.y.z     the shared library (SONAME libmemledger.so.0)
 #   lib/libmemledger.a            the same code for static linking
+#   lib/memledger/libmemledger_report.so
+#                                 the report layer libmemledger.so loads from beside
+#                                 itself for the exit report and the lifecycle log
 #   bin/memledger, memledger-sim  the tool and the simulated device
 #   lib/cmake/memledger/          find_package(memledger CONFIG): memledger::memledger,
 #                                 and memledger::memledger_static with COMPONENTS static
@@ -20,6 +23,9 @@ install(DIRECTORY include/memledger DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS memledger EXPORT memledgerTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# Private to libmemledger.so, which finds it by its own place (not exported,
+# no soname: nothing links it).
+install(TARGETS memledger_report_module LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/memledger)
 install(TARGETS memledger_static EXPORT memledgerStaticTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

@@ -24,7 +24,7 @@ constinit thread_local bool tls_drain_thread = false;
 }  // namespace
 
 EmbeddedConsumer::EmbeddedConsumer(EventRing& ring, std::uint16_t epoch, std::uint32_t pid, std::string comm,
-                                   std::unique_ptr<CaptureWriter> capture, std::unique_ptr<LifecycleLog> log,
+                                   std::unique_ptr<CaptureWriter> capture, std::unique_ptr<LifecycleLogHandle> log,
                                    std::optional<Takeover> takeover)
     : consumer_(ring, epoch),
       stream_(ledger_.BeginProcess(pid, std::move(comm), getuid()), ProcessRecord::kApply),

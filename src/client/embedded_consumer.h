@@ -27,9 +27,9 @@
 #include <vector>
 
 #include "capture/capture_writer.h"
+#include "client/lifecycle_log_handle.h"
 #include "ledger/ledger.h"
 #include "ledger/process_stream.h"
-#include "report/lifecycle_log.h"
 #include "ring/ring_consumer.h"
 
 namespace memledger {
@@ -48,7 +48,7 @@ class EmbeddedConsumer {
   // begin with the ring).
   EmbeddedConsumer(EventRing& ring, std::uint16_t epoch, std::uint32_t pid, std::string comm,
                    std::unique_ptr<CaptureWriter> capture,
-                   std::unique_ptr<LifecycleLog> log = nullptr, std::optional<Takeover> takeover = std::nullopt);
+                   std::unique_ptr<LifecycleLogHandle> log = nullptr, std::optional<Takeover> takeover = std::nullopt);
   ~EmbeddedConsumer();
   EmbeddedConsumer(const EmbeddedConsumer&) = delete;
   EmbeddedConsumer& operator=(const EmbeddedConsumer&) = delete;
@@ -73,7 +73,7 @@ class EmbeddedConsumer {
   // (already said on stderr when it happened).
   const std::string& capture_error() const { return capture_error_; }
   const CaptureWriter* capture() const { return capture_.get(); }
-  const LifecycleLog* log() const { return log_.get(); }
+  const LifecycleLogHandle* log() const { return log_.get(); }
   // True on a drain thread of any EmbeddedConsumer.
   static bool OnDrainThread();
 
@@ -90,7 +90,7 @@ class EmbeddedConsumer {
   Ledger ledger_;
   ProcessStream stream_;
   std::unique_ptr<CaptureWriter> capture_;
-  std::unique_ptr<LifecycleLog> log_;
+  std::unique_ptr<LifecycleLogHandle> log_;
   std::string capture_error_;
   bool capture_failure_said_ = false;  // drain thread only
   std::atomic<bool> stop_requested_{false};

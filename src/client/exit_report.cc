@@ -1,18 +1,46 @@
 // exit_report.cc — see exit_report.h.
 #include "client/exit_report.h"
 
+#include <cinttypes>
 #include <cstdio>
 #include <string>
 
-#include "report/text_report.h"
+#include "client/report_layer_loader.h"
 
 namespace memledger {
+namespace {
+
+// Without the report layer: what went wrong, then each process's totals.
+void PrintBooksInShort(const Ledger& ledger, const std::string& why) {
+  std::fprintf(stderr,
+               "memledger: no full exit report: the report layer did not load (%s; it belongs in memledger/ "
+               "beside libmemledger.so); the books in short:\n",
+               why.c_str());
+  for (const ProcessBooks& p : ledger.processes()) {
+    std::uint64_t anomalies = 0;
+    for (const std::uint64_t count : p.anomalies) anomalies += count;
+    const std::string_view state = ProcessStateName(p.state);
+    std::fprintf(stderr,
+                 "memledger: pid %" PRIu32 " %.*s: %" PRIu64 " events, %" PRIu64 " buffers leaked (%" PRIu64
+                 " bytes), %" PRIu64 " anomalies\n",
+                 p.pid, static_cast<int>(state.size()), state.data(), p.events, p.leaked_buffers, p.leaked_bytes,
+                 anomalies);
+  }
+}
+
+}  // namespace
 
 void PrintExitReport(const EmbeddedConsumer& consumer, const ClientConfig& config) {
   if (!config.exit_report) return;
-  const std::string report = TextReport(consumer.ledger());
-  std::fputs(report.c_str(), stderr);
-  if (const LifecycleLog* log = consumer.log(); log != nullptr) {
+  std::string why;
+  std::string report;
+  const ReportLayer* layer = ReportLayerOrNull(&why);
+  if (layer != nullptr && layer->text_report(consumer.ledger(), &report, &why)) {
+    std::fputs(report.c_str(), stderr);
+  } else {
+    PrintBooksInShort(consumer.ledger(), why);
+  }
+  if (const LifecycleLogHandle* log = consumer.log(); log != nullptr) {
     std::fprintf(stderr, "memledger: lifecycle log written to %s\n", log->path().c_str());
   }
   // A failed capture was said when it failed; here, beside the books, which

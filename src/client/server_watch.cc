@@ -167,7 +167,7 @@ void WatchServer(std::uint32_t pid, std::string comm, std::string path) {
 }  // namespace
 
 void StartInProcessConsumer(std::uint32_t pid, const std::string& comm, std::unique_ptr<CaptureWriter> capture,
-                            std::unique_ptr<LifecycleLog> log) {
+                            std::unique_ptr<LifecycleLogHandle> log) {
   g_consumer.store(new EmbeddedConsumer(*g_ring, TakeRing(g_ring->header()), pid, comm, std::move(capture),
                                         std::move(log)),
                    std::memory_order_release);

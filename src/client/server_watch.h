@@ -33,7 +33,7 @@ namespace memledger {
 // Embedded mode from the start: takes the ring (ring_ownership.h) and starts
 // the consumer here. Before tracking is on.
 void StartInProcessConsumer(std::uint32_t pid, const std::string& comm, std::unique_ptr<CaptureWriter> capture,
-                            std::unique_ptr<LifecycleLog> log);
+                            std::unique_ptr<LifecycleLogHandle> log);
 // Server mode: the server at `path` took the ring over `server_fd`; starts
 // the watcher. Before tracking is on.
 void StartServerWatch(int server_fd, std::uint32_t pid, const std::string& comm, const std::string& path);

@@ -93,9 +93,9 @@ void Init() {
     capture = CaptureWriter::Open(ExpandPid(g_config->output), start, &error);
     if (!capture) std::fprintf(stderr, "memledger: %s; tracking goes on without a capture file\n", error.c_str());
   }
-  std::unique_ptr<LifecycleLog> log;
+  std::unique_ptr<LifecycleLogHandle> log;
   if (!g_config->log.empty()) {
-    log = LifecycleLog::Open(ExpandPid(g_config->log), &error);
+    log = LifecycleLogHandle::Open(ExpandPid(g_config->log), &error);
     if (!log) std::fprintf(stderr, "memledger: %s; tracking goes on without it\n", error.c_str());
   }
   g_ring = ring.release();

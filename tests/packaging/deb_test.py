@@ -6,7 +6,7 @@
    maintainer, a description, dependencies (dpkg-shlibdeps' and the -dev
    packages of what libmemledger.a links).
 2. Its contents (dpkg-deb -c), under /usr: libmemledger.so.0.y.z and its
-   links, libmemledger.a, the headers, memledger.pc, the CMake package, the
+   links, the report layer it loads (memledger/libmemledger_report.so), libmemledger.a, the headers, memledger.pc, the CMake package, the
    tools; without debug information, which the dbgsym package holds by
    build-id.
 3. Unpacked with dpkg-deb -x (the system is left alone),
@@ -27,7 +27,7 @@ from example import Checker, Example, parse_args, run, succeeded
 CONTENTS = [
     "include/memledger/memledger.h", "include/memledger/memledger.hpp",
     "{lib}/libmemledger.so", "{lib}/libmemledger.so.0", "{lib}/libmemledger.a",
-    "{lib}/pkgconfig/memledger.pc", "{lib}/cmake/memledger/memledgerConfig.cmake",
+    "{lib}/memledger/libmemledger_report.so", "{lib}/pkgconfig/memledger.pc", "{lib}/cmake/memledger/memledgerConfig.cmake",
     "{lib}/cmake/memledger/memledgerConfigVersion.cmake", "{lib}/cmake/memledger/memledgerTargets.cmake",
     "{lib}/cmake/memledger/memledgerStaticTargets.cmake", "bin/memledger", "bin/memledger-sim",
     "share/doc/memledger/README.md",

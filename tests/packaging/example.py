@@ -113,6 +113,9 @@ class Example:
         # section, not by the object they are in (with libmemledger.a, the program).
         check.true(f"{what} tracked: the leak's stack names stage_input", "stage_input" in tracked.stderr,
                    tracked.stderr)
+        # libmemledger.so loaded the installed report layer; libmemledger.a links it.
+        check.true(f"{what} tracked: the whole exit report", "no full exit report" not in tracked.stderr,
+                   tracked.stderr)
 
     def check_all(self, check):
         """Every build (find_package shared and static, pkg-config shared and

@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """install_test.py — `cmake --install` into a prefix of its own, then:
 
-1. The tree: headers, libmemledger.so.0.y.z with its soname links,
-   libmemledger.a, the tools, the CMake package and memledger.pc.
-2. libmemledger.so exports memledger_* only; libmemledger.a holds all of
-   memledger's code (no memledger symbol left undefined), and a C program
-   links it with nothing but `pkg-config --static --libs memledger`.
+1. The tree: headers, libmemledger.so.0.y.z with its soname links, the
+   report layer it loads (memledger/libmemledger_report.so), libmemledger.a,
+   the tools, the CMake package and memledger.pc.
+2. libmemledger.so exports memledger_* only and needs no libdw (the report
+   layer does); libmemledger.a holds all of memledger's code (no memledger
+   symbol left undefined), and a C program links it with nothing but
+   `pkg-config --static --libs memledger`.
 3. examples/tracked-device builds against the prefix with find_package
    (shared and static) and with pkg-config (shared and static); each run
    tracked reports its leak: 1 buffer, 3 MiB, device 0 DRAM, tag staging,
-   the stack through stage_input().
+   the stack through stage_input() (symbolized by the installed report
+   layer, for the shared library).
 4. The installed tools run from the prefix: memledger run on the example
    writes the same leak into its summary JSON; memledger-sim finds
    libmemledger.so beside it.
@@ -26,7 +29,7 @@ from example import LEAK_BYTES, Checker, Example, parse_args, run, succeeded, un
 INSTALLED = [
     "include/memledger/memledger.h", "include/memledger/memledger.hpp",
     "{lib}/libmemledger.so", "{lib}/libmemledger.so.0", "{lib}/libmemledger.a",
-    "{lib}/cmake/memledger/memledgerConfig.cmake", "{lib}/cmake/memledger/memledgerConfigVersion.cmake",
+    "{lib}/memledger/libmemledger_report.so", "{lib}/cmake/memledger/memledgerConfig.cmake", "{lib}/cmake/memledger/memledgerConfigVersion.cmake",
     "{lib}/cmake/memledger/memledgerTargets.cmake", "{lib}/cmake/memledger/memledgerStaticTargets.cmake",
     "{lib}/pkgconfig/memledger.pc", "bin/memledger", "bin/memledger-sim",
     "share/doc/memledger/README.md", "share/doc/memledger/examples/tracked-device/CMakeLists.txt",
@@ -51,6 +54,11 @@ def the_libraries(check, example, work):
     exported = [fields[-1] for fields in nm("-D", "--defined-only", shared) if len(fields) == 3]
     check.true("libmemledger.so exports symbols", len(exported) > 10, exported)
     check.expect("libmemledger.so exports memledger_* only", [s for s in exported if not s.startswith("memledger_")], [])
+    needed = run(["readelf", "-d", shared]).stdout
+    check.true("libmemledger.so needs no libdw (its report layer does)", "[libdw.so" not in needed, needed)
+    layer = os.path.join(example.lib_dir, "memledger", "libmemledger_report.so")
+    layer_exports = [fields[-1] for fields in nm("-D", "--defined-only", layer) if len(fields) == 3]
+    check.expect("the report layer exports its entry point only", layer_exports, ["memledger_report_layer"])
 
     archive = os.path.join(example.lib_dir, "libmemledger.a")
     # --format=posix: NAME TYPE [VALUE SIZE], after a line naming each member.
