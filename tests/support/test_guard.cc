@@ -19,7 +19,9 @@
 //   prints every thread's traceback: PYTHONFAULTHANDLER is set for it),
 //   prints the threads' stacks of the first two processes below COMMAND (gdb,
 //   when installed; 20 s each), and kills the tree; exit status 124. The
-//   quick facts come first: on a loaded machine gdb may not finish.
+//   quick facts come first: on a loaded machine gdb may not finish;
+// - if ctest (its parent) dies or ends it with SIGTERM/SIGINT/SIGHUP, kills
+//   the tree and exits (a killed ctest leaves no test running on).
 // SECONDS is a guard against hangs, never a measure of the test: a test
 // asserts what happened, not how fast.
 #include <signal.h>
@@ -208,11 +210,15 @@ int main(int argc, char** argv) {
   }
   setenv("PYTHONFAULTHANDLER", "1", 0);
 
+  // Waited for below: a child's exit, or the end of the guard's own run.
   sigset_t child_exits;
   sigemptyset(&child_exits);
-  sigaddset(&child_exits, SIGCHLD);
+  for (const int signal_number : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&child_exits, signal_number);
   sigset_t previous;
   sigprocmask(SIG_BLOCK, &child_exits, &previous);
+  const pid_t runner = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != runner) return 2;  // it died before the guard could ask to be told
   const pid_t command = fork();
   if (command < 0) {
     std::fprintf(stderr, "memledger-test-guard: fork: %s\n", std::strerror(errno));
@@ -235,7 +241,11 @@ int main(int argc, char** argv) {
     if (left <= Clock::duration::zero()) break;
     const auto left_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
     const timespec wait = {static_cast<time_t>(left_ns / 1'000'000'000), static_cast<long>(left_ns % 1'000'000'000)};
-    sigtimedwait(&child_exits, nullptr, &wait);
+    const int got = sigtimedwait(&child_exits, nullptr, &wait);
+    if (got == SIGTERM || got == SIGINT || got == SIGHUP) {
+      KillTree((std::string("the guard was ended (") + strsignal(got) + ")").c_str());
+      return 128 + got;
+    }
   }
   if (!exited) {
     std::fprintf(stderr, "memledger-test-guard: %s still runs after %g s (a hang?); its processes:\n", argv[2],
