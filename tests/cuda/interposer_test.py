@@ -37,16 +37,15 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import checks  # noqa: E402
 from checks import Checker  # noqa: E402
 
 TYPES = ("DRAM", "MANAGED", "VMM_PHYSICAL")
 
 
 def clean_env(args):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("MEMLEDGER") and k not in ("TT_ALLOC_TRACKING_ENABLED", "TT_BUFFER_DEBUG_LOG",
-                                                         "LD_PRELOAD")}
-    env["MEMLEDGER_REPORT"] = "0"
+    env = checks.clean_env(MEMLEDGER_REPORT="0")
+    env.pop("LD_PRELOAD", None)
     # The stub is found by name, as a driver is, through the library path.
     env["LD_LIBRARY_PATH"] = ":".join(filter(None, [os.path.dirname(args.stub_driver), env.get("LD_LIBRARY_PATH")]))
     if args.sanitized:
