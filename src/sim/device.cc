@@ -89,9 +89,10 @@ Device::~Device() { Close(); }
 std::optional<Allocation> Device::Allocate(MemType type, AllocationKind kind, std::uint64_t size,
                                            std::uint64_t page_size) {
   BankAllocator& region = RegionOf(type);
-  if (hooks_.order == HookOrder::kLateFree) ProcessLateFreeWindow().CountEvent();  // may wait for a late free
   const std::optional<std::uint64_t> address = region.Allocate(size, page_size);
   if (!address) return std::nullopt;
+  // Counted only when there is an event to report (a full region, retried, is none).
+  if (hooks_.order == HookOrder::kLateFree) ProcessLateFreeWindow().CountEvent();  // may wait for a late free
   const Allocation allocation{type, kind, NextObjectId(), *address, size};
   ReportAlloc(id_, region.region(), allocation, hooks_.identity);  // after the allocator chose the address
   return allocation;

@@ -6,24 +6,28 @@
 // late_free_hook, a later one an overlap (src/ledger/ledger.cc). A releasing
 // thread descheduled between giving its address back and running its hook
 // would let the other threads publish more than that (seen on a loaded
-// 2-core machine: 2 of 20 runs of 8 threads booked thousands of overlaps), and
-// the same run would be booked as a different bug. So while a late free is
-// pending, every other hook event waits once kMaxEventsBehind events were
+// 2-core machine: 4 of 100 runs of 8 threads booked thousands of overlaps),
+// and the same run would be booked as a different bug. So while a late free
+// is pending, every other hook event waits once kMaxEventsBehind events were
 // counted since the oldest pending late free began.
 //
 // Invariant: events counted after a pending late free began, before it ends,
-// ≤ kMaxEventsBehind + (threads that passed the check at once).
-// kMaxEventsBehind stays far below the ledger's 65,536 records even when
-// each event also carries a stack definition of a few slots.
-// Counted: the hook events of the devices that use the window (Device under
-// kLateFree); marks and tags are not counted (no workload run with late frees
-// makes many).
+// ≤ kMaxEventsBehind + (threads that passed the check at once). Half the
+// ledger's window: an event is one slot (it names its stack by id; a stack's
+// frames are recorded once, the first time), which leaves the other half for
+// those definitions and for what is not counted — the hook events of devices
+// that do not use the window (Device uses it under kLateFree only), marks
+// and tags (no workload run with late frees makes many). Waiting is rare: it
+// takes a releasing thread kept off its core while the others report 32,768
+// events.
 //
-// Thread-safety: thread-safe. No member waits while holding a lock; a pending
-// late free never waits, so the threads waiting for it cannot block it.
+// Thread-safety: thread-safe. Waiting threads block (they leave the cores to
+// the late free's thread); a pending late free never waits, so the threads
+// waiting for it cannot block it.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -33,14 +37,14 @@ namespace memledger::sim {
 
 class LateFreeWindow {
  public:
-  static constexpr std::uint64_t kMaxEventsBehind = 2048;
+  static constexpr std::uint64_t kMaxEventsBehind = 1 << 15;
 
   // What Begin returns and End takes back: the event count at its begin.
   enum class Ticket : std::uint64_t {};
 
-  // Before a hook event that is not the end of a late free: waits (yielding)
-  // while the oldest pending late free is kMaxEventsBehind events behind,
-  // then counts the event.
+  // Before a hook event that is not the end of a late free: waits while the
+  // oldest pending late free is kMaxEventsBehind events behind, then counts
+  // the event.
   void CountEvent();
   // Before a late free gives its address back: waits as CountEvent does, then
   // opens the late free as pending.
@@ -52,13 +56,15 @@ class LateFreeWindow {
  private:
   static constexpr std::uint64_t kNonePending = std::numeric_limits<std::uint64_t>::max();
 
-  void WaitForRoom() const;
+  bool HasRoom() const;
+  void WaitForRoom();
 
   std::atomic<std::uint64_t> events_{0};
   // The smallest ticket in pending_, kNonePending when it is empty; written
-  // under mutex_ (release), read by the waiting threads (acquire).
+  // under mutex_ (release), read without it by HasRoom (acquire).
   std::atomic<std::uint64_t> oldest_pending_{kNonePending};
   std::mutex mutex_;
+  std::condition_variable room_;          // notified when the oldest pending late free ends
   std::multiset<std::uint64_t> pending_;  // tickets of the pending late frees; protected by mutex_
 };
 
