@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "memledger/memledger.h"
+#include "sim/late_free_window.h"
 #include "sim/object_id.h"
 #include "sim/program_cache.h"
 
@@ -19,7 +20,9 @@ namespace {
 // thread to allocate from the same region before it runs the (late) free hook:
 // this many checks of the region's allocation count (a few microseconds of
 // spinning), then one yield to let a thread waiting for this core run. Bounded,
-// so a thread alone on its region pays only that much per free.
+// so a thread alone on its region pays only that much per free. How far the
+// other threads may get ahead of the late hook is bounded too, by the
+// process's LateFreeWindow.
 constexpr int kLateFreeSpins = 2000;
 
 memledger_mem_type TypeValue(MemType type) { return static_cast<memledger_mem_type>(type); }
@@ -88,6 +91,8 @@ std::optional<Allocation> Device::Allocate(MemType type, AllocationKind kind, st
   BankAllocator& region = RegionOf(type);
   const std::optional<std::uint64_t> address = region.Allocate(size, page_size);
   if (!address) return std::nullopt;
+  // Counted only when there is an event to report (a full region, retried, is none).
+  if (hooks_.order == HookOrder::kLateFree) ProcessLateFreeWindow().CountEvent();  // may wait for a late free
   const Allocation allocation{type, kind, NextObjectId(), *address, size};
   ReportAlloc(id_, region.region(), allocation, hooks_.identity);  // after the allocator chose the address
   return allocation;
@@ -101,7 +106,10 @@ void Device::Release(const Allocation& allocation) {
     return;
   }
   // kLateFree: the address goes back first and the hook waits until another
-  // thread has allocated from this region (likely the same address: first fit).
+  // thread has allocated from this region (likely the same address: first fit);
+  // the window keeps the others from getting far ahead of the hook meanwhile.
+  LateFreeWindow& window = ProcessLateFreeWindow();
+  const LateFreeWindow::Ticket ticket = window.Begin();
   const std::uint64_t allocations_before = region.allocation_count();
   region.Deallocate(allocation.address);
   const auto reallocated = [&] { return region.allocation_count() != allocations_before; };
@@ -109,6 +117,7 @@ void Device::Release(const Allocation& allocation) {
   }
   if (!reallocated()) std::this_thread::yield();
   ReportFree(id_, region.region(), allocation, hooks_.identity);
+  window.End(ticket);
 }
 
 void Device::UnloadPrograms() { program_cache_->Clear(); }

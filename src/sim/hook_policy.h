@@ -13,7 +13,8 @@ namespace memledger::sim {
 enum class HookOrder : std::uint8_t {
   kCorrect,   // alloc hook after the address is chosen, free hook before it is released
   kLateFree,  // free hook after the address was released, with a window wide
-              // enough that another thread reuses it first
+              // enough that another thread reuses it first, and narrow enough
+              // (LateFreeWindow) that the ledger still sees a late free
 };
 
 enum class BufferIdentity : std::uint8_t {

@@ -37,16 +37,15 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import checks  # noqa: E402
 from checks import Checker  # noqa: E402
 
 TYPES = ("DRAM", "MANAGED", "VMM_PHYSICAL")
 
 
 def clean_env(args):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("MEMLEDGER") and k not in ("TT_ALLOC_TRACKING_ENABLED", "TT_BUFFER_DEBUG_LOG",
-                                                         "LD_PRELOAD")}
-    env["MEMLEDGER_REPORT"] = "0"
+    env = checks.clean_env(MEMLEDGER_REPORT="0")
+    env.pop("LD_PRELOAD", None)
     # The stub is found by name, as a driver is, through the library path.
     env["LD_LIBRARY_PATH"] = ":".join(filter(None, [os.path.dirname(args.stub_driver), env.get("LD_LIBRARY_PATH")]))
     if args.sanitized:
@@ -145,12 +144,21 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         # An LD_PRELOAD already set (the stub driver: a library this workload
         # loads anyway) stays, after the interposer. Meanwhile the program
-        # starts a shell that starts another CUDA program once the capture's
-        # first chunk is written (within a second): that program is booked in
-        # a capture of its own, beside the program's, which it leaves whole;
-        # the shell and sleep book nothing and leave no capture.
+        # starts a shell that starts another CUDA program once the program's
+        # capture holds a chunk past its header (its first flush, within a
+        # second): that program is booked in a capture of its own, beside the
+        # program's, which it leaves whole; the shell and its helpers book
+        # nothing and leave no capture. (No chunk within 120 s: the shell
+        # fails, and so does the check that the child ran.) The program's
+        # capture, while the run lasts: its MEMLEDGER_OUTPUT with %p its pid,
+        # the shell's parent.
         child_counts = os.path.join(work, "child-counts.json")
-        child = f"sleep 1.2; {args.workload_dlopen} --threads 1 --iterations 50 --counts-json {child_counts}"
+        child = ('c="${MEMLEDGER_OUTPUT%%%p*}$PPID${MEMLEDGER_OUTPUT#*%p}"; n=0; '
+                 # header_bytes: the u32 at offset 12, where the first chunk starts (capture_format.h)
+                 "until h=$(od -An -t u4 -j 12 -N 4 \"$c\" 2>/dev/null | tr -d ' ') && [ -n \"$h\" ] && "
+                 "[ \"$h\" -gt 0 ] && [ \"$(stat -c %s \"$c\")\" -gt \"$h\" ]; do "
+                 "n=$((n + 1)); [ $n -le 2400 ] || exit 1; sleep 0.05; done; "
+                 f"{args.workload_dlopen} --threads 1 --iterations 50 --counts-json {child_counts}")
         counts = run_workload(check, args, work, "linked", args.workload, preload=args.stub_driver, run=child,
                               run_comms=[os.path.basename(args.workload_dlopen)[:15]])
         if counts is not None:

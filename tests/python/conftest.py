@@ -10,16 +10,14 @@ import sys
 
 import pytest
 
+import checks  # tests/tools, on PYTHONPATH
+
 SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scripts")
 
 
 def clean_env(**extra):
-    """This environment without any memledger setting, plus `extra`."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("MEMLEDGER") and k not in ("TT_ALLOC_TRACKING_ENABLED", "TT_BUFFER_DEBUG_LOG")}
-    env["MEMLEDGER_BIN_DIR"] = os.environ["MEMLEDGER_BIN_DIR"]
-    env.update(extra)
-    return env
+    """This environment without any memledger setting (checks.clean_env), plus `extra`."""
+    return checks.clean_env(MEMLEDGER_BIN_DIR=os.environ["MEMLEDGER_BIN_DIR"], **extra)
 
 
 @pytest.fixture(scope="session")

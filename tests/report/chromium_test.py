@@ -40,7 +40,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cdp import Browser, CdpError  # noqa: E402
-from checks import Checker  # noqa: E402
+from checks import Checker, clean_env  # noqa: E402
 
 WIDTH, HEIGHT = 1600, 1000
 PLOT_MARGINS = 76 + 14  # chart.js MARGIN.left + MARGIN.right, CSS pixels
@@ -311,8 +311,7 @@ def real_capture_page(args):
     """A tracked llm run's capture made into a page by `memledger report --html`; and its report JSON."""
     capture = os.path.join(args.artifacts, "llm.mlcap")
     page = os.path.join(args.artifacts, "llm.html")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
-    env["MEMLEDGER_STACKS"] = "1"
+    env = clean_env(MEMLEDGER_STACKS="1")
     memledger = os.path.join(args.bin_dir, "memledger")
     run = subprocess.run([memledger, "run", "-o", capture, "--", os.path.join(args.bin_dir, "memledger-sim"), "llm",
                           "--iterations", str(args.capture_steps), "--host-work", "0", "--leaks", "30"],

@@ -1,11 +1,28 @@
 """checks.py — the pass/fail tally the end-to-end tests share: each check
 passes or prints what failed (and a detail: a screen, a stderr), and the test
-exits non-zero if any failed; and the comparisons of booked leaks (in a
-summary, in an exit report) with the allocator's truth files they share."""
+exits non-zero if any failed; the comparisons of booked leaks (in a
+summary, in an exit report) with the allocator's truth files they share; and
+the environment every tracked process they start begins from."""
+import os
 import re
 
 # A row of the exit report's table: type, live, peak, capacity, allocs, frees, leaked, leaked size.
 _EXIT_REPORT_ROW = re.compile(r"^  (\w+) +\S+ \S+ +\S+ \S+ +\S+ \S+ +(\d+) +(\d+) +(\d+) +\S+ \S+$")
+
+
+# What turns tracking on or changes it, in the shell that runs the tests (a
+# developer's, following README: MEMLEDGER_STACKS=1, TT_BUFFER_DEBUG_LOG=1 ...).
+_TRACKING_ALIASES = ("TT_ALLOC_TRACKING_ENABLED", "TT_BUFFER_DEBUG_LOG")
+
+
+def clean_env(**settings):
+    """This process's environment without any MEMLEDGER* variable or its
+    aliases (TT_ALLOC_TRACKING_ENABLED, TT_BUFFER_DEBUG_LOG), plus `settings`:
+    what a test's tracked process (or `memledger run`) starts from, so that
+    nothing set in the caller's shell changes what the test proves."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k not in _TRACKING_ALIASES}
+    env.update(settings)
+    return env
 
 
 class Checker:

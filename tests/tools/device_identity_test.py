@@ -23,13 +23,12 @@ import subprocess
 import sys
 import tempfile
 
-from checks import Checker
+from checks import Checker, clean_env
 from server_process import start_server, status, stop_all, wait_for
 
 
 def sim(bin_dir, socket_path, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_BUFFER_DEBUG_LOG"}
-    env.update(MEMLEDGER="1", MEMLEDGER_SOCKET=socket_path, MEMLEDGER_REPORT="0")
+    env = clean_env(MEMLEDGER="1", MEMLEDGER_SOCKET=socket_path, MEMLEDGER_REPORT="0")
     return subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), *args], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 
-from checks import Checker
+from checks import Checker, clean_env
 from server_process import start_server, status, stop_all
 
 NON_BUFFER_RECORDS = 16  # at most: process, device open and close, tags of the storm
@@ -30,9 +30,7 @@ def sim_args(truth):
 
 
 def env_with(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
-    env.update(MEMLEDGER_ON_FULL="drop", MEMLEDGER_RING_SIZE="64K", MEMLEDGER_REPORT="0", **extra)
-    return env
+    return clean_env(MEMLEDGER_ON_FULL="drop", MEMLEDGER_RING_SIZE="64K", MEMLEDGER_REPORT="0", **extra)
 
 
 def check_books(check, what, summary, truth_path):

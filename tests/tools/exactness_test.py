@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 
+from checks import clean_env
+
 
 def check_run(bin_dir, work, hook_order, args, run):
     summary_path = os.path.join(work, f"summary-{hook_order}-{run}.json")
@@ -24,7 +26,7 @@ def check_run(bin_dir, work, hook_order, args, run):
            os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", str(args.threads), "--iterations",
            str(args.iterations), "--leaks", str(args.leaks), "--seed", str(run + 1), "--hook-order", hook_order,
            "--truth-json", truth_path]
-    env = dict(os.environ, MEMLEDGER_REPORT="0")
+    env = clean_env(MEMLEDGER_REPORT="0")
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         return [f"exit status {result.returncode}: {result.stderr[-2000:]}"]

@@ -16,15 +16,14 @@ import subprocess
 import sys
 import tempfile
 
+import checks
 from checks import Checker, check_exit_report
 
 BOUND = 300  # seconds; a leaky run takes well under one
 
 
 def clean_env(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_ALLOC_TRACKING_ENABLED"}
-    env.update(MEMLEDGER="1", **extra)
-    return env
+    return checks.clean_env(MEMLEDGER="1", **extra)
 
 
 def check_books(check, what, stderr, truth_path):

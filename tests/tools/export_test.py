@@ -21,13 +21,14 @@ import subprocess
 import sys
 import tempfile
 
+from checks import clean_env
+
 
 def record(bin_dir, work, name, sim_args):
     capture = os.path.join(work, name + ".mlcap")
     summary = os.path.join(work, name + ".json")
     truth = os.path.join(work, name + "-truth.json")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_BUFFER_DEBUG_LOG"}
-    env.update(MEMLEDGER_REPORT="0", MEMLEDGER_STACKS="1")
+    env = clean_env(MEMLEDGER_REPORT="0", MEMLEDGER_STACKS="1")
     subprocess.run([os.path.join(bin_dir, "memledger"), "run", "--output", capture, "--summary-json", summary, "--",
                     os.path.join(bin_dir, "memledger-sim")] + sim_args + ["--truth-json", truth],
                    env=env, check=True, capture_output=True, timeout=600)

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 
-from checks import Checker, check_exit_report
+from checks import Checker, check_exit_report, clean_env
 
 BOUND = 600  # seconds; each run takes about one
 ENOSPC_TEXT = os.strerror(28)  # "No space left on device"
@@ -35,12 +35,6 @@ def mount_tmpfs(path, size):
     result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", path], capture_output=True,
                             text=True)
     return result.returncode == 0, result.stderr.strip()
-
-
-def env_with(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_ALLOC_TRACKING_ENABLED"}
-    env.update(extra)
-    return env
 
 
 def sim(bin_dir, truth):
@@ -66,7 +60,7 @@ def run_case(check, bin_dir, work, full):
     capture, summary_path, truth_path = os.path.join(full, "b.mlcap"), os.path.join(work, "S.json"), \
         os.path.join(work, "run.truth.json")
     run = subprocess.run([os.path.join(bin_dir, "memledger"), "run", "-o", capture, "--summary-json", summary_path,
-                          "--"] + sim(bin_dir, truth_path), env=env_with(), capture_output=True, text=True,
+                          "--"] + sim(bin_dir, truth_path), env=clean_env(), capture_output=True, text=True,
                          timeout=BOUND)
     check.true("run: exits non-zero", run.returncode != 0, run.stderr[-3000:])
     check_said_at_once(check, "run", run.stderr)
@@ -94,7 +88,7 @@ def run_case(check, bin_dir, work, full):
 
 def embedded_case(check, bin_dir, work, full):
     capture, truth_path = os.path.join(full, "e.mlcap"), os.path.join(work, "embedded.truth.json")
-    run = subprocess.run(sim(bin_dir, truth_path), env=env_with(MEMLEDGER="1", MEMLEDGER_OUTPUT=capture),
+    run = subprocess.run(sim(bin_dir, truth_path), env=clean_env(MEMLEDGER="1", MEMLEDGER_OUTPUT=capture),
                          capture_output=True, text=True, timeout=BOUND)
     check.expect("embedded: exit status", run.returncode, 0)
     check_said_at_once(check, "embedded", run.stderr)
@@ -109,7 +103,7 @@ def summary_case(check, bin_dir, work, full):
     summary_path = os.path.join(full, "S.json")
     run = subprocess.run([os.path.join(bin_dir, "memledger"), "run", "-o", os.path.join(work, "fine.mlcap"),
                           "--summary-json", summary_path, "--"] + sim(bin_dir, os.path.join(work, "s.truth.json")),
-                         env=env_with(MEMLEDGER_REPORT="0"), capture_output=True, text=True, timeout=BOUND)
+                         env=clean_env(MEMLEDGER_REPORT="0"), capture_output=True, text=True, timeout=BOUND)
     check.true("summary on a full disk: exits non-zero", run.returncode != 0, run.stderr[-2000:])
     check.true("summary on a full disk: says which file and why",
                any(summary_path in line and ENOSPC_TEXT in line for line in run.stderr.splitlines()),

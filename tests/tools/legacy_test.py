@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 
-from checks import Checker
+from checks import Checker, clean_env
 from server_process import start_server, status, stop, stop_all, wait_for
 
 MiB = 1 << 20
@@ -139,8 +139,8 @@ class Client:
         self.pid = self.proc.pid
 
     def wait_ready(self):
-        deadline = time.time() + 120
-        while time.time() < deadline:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
             readable, _, _ = select.select([self.proc.stdout], [], [], 1)
             if readable:
                 line = self.proc.stdout.readline()
@@ -309,8 +309,7 @@ def old_demos_run_clean(bin_dir, work, check):
 def device_info(bin_dir, work, check):
     print("DEVICE_INFO from what a native client declared")
     path, legacy, server = legacy_server(bin_dir, work, "info")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
-    env.update(MEMLEDGER="1", MEMLEDGER_SOCKET=path)
+    env = clean_env(MEMLEDGER="1", MEMLEDGER_SOCKET=path)
     sim = subprocess.run([os.path.join(bin_dir, "memledger-sim"), "llm", "--devices", "1", "--iterations", "3"],
                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
     check.expect("the native client's exit status", sim.returncode, 0)

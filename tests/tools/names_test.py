@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 
-from checks import Checker
+from checks import Checker, clean_env
 from server_process import start_server, stop, stop_all
 
 FFFD = "\ufffd"
@@ -50,12 +50,6 @@ def printable(name):
 
 # The environment python needs to load a sanitized module (set from argv).
 PYTHON_PRELOAD = {}
-
-
-def clean_env(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_BUFFER_DEBUG_LOG"}
-    env.update(extra)
-    return env
 
 
 def check_text(check, what, data):

@@ -15,6 +15,11 @@ server's old 2 s give-up; 10 s, the embedded consumer's), in server mode
 (one `memledger serve` for the runs) and in embedded mode (each run writes a
 capture, read back with `memledger report --json`).
 
+Every run waits at its start gate (sim_gates.py) until the test lets it go;
+then the test waits for its worker threads and stops it at once, one run
+after the other: each is stopped while its threads produce, however fast or
+slow the others were to start.
+
 usage: paused_client_test.py BIN_DIR [--runs N] [--stops 3,10] [--iterations I] [--modes server,embedded]
 """
 import argparse
@@ -26,19 +31,12 @@ import sys
 import tempfile
 import time
 
-from checks import Checker, check_leaks_by_device_type
-from server_process import start_server, stop, stop_all, wait_for
+from checks import Checker, check_leaks_by_device_type, clean_env
+from server_process import process_state, start_server, stop, stop_all, wait_for
+from sim_gates import open_gate, wait_at_gate
 
 ANOMALIES = ("unknown_free", "double_free", "double_alloc", "overlap", "late_free_hook", "invalid_events")
-
-
-def client_env(extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
-    env.update(MEMLEDGER="1", MEMLEDGER_REPORT="0", MEMLEDGER_RING_SIZE="64K", **extra)
-    return env
-
-
-
+THREADS = 4  # each run's worker threads
 
 def memledger_json(bin_dir, *args):
     out = subprocess.run([os.path.join(bin_dir, "memledger"), *args, "--json"], capture_output=True, text=True,
@@ -48,42 +46,54 @@ def memledger_json(bin_dir, *args):
     return json.loads(out.stdout)
 
 
-def state_of(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"
-
-
 def start_runs(bin_dir, work, tag, runs, iterations, extra_env):
-    """Starts `runs` clients; returns [(process, truth path, capture path)]."""
+    """Starts `runs` clients, each to wait at its start gate; returns [(process, truth path, capture path)]."""
     started = []
     for run in range(runs):
         truth = os.path.join(work, f"truth-{tag}-{run}.json")
         capture = os.path.join(work, f"capture-{tag}-{run}.mlcap")
-        env = client_env({k: v.replace("{capture}", capture) for k, v in extra_env.items()})
-        cmd = [os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", "4", "--iterations",
+        ready = os.path.join(work, f"ready-{tag}-{run}.json")
+        env = clean_env(MEMLEDGER="1", MEMLEDGER_REPORT="0", MEMLEDGER_RING_SIZE="64K",
+                        **{k: v.replace("{capture}", capture) for k, v in extra_env.items()})
+        cmd = [os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", str(THREADS), "--iterations",
                str(iterations), "--host-work", "0", "--leaks", str(1 + run % 3), "--seed", str(run + 1),
-               "--truth-json", truth]
+               "--truth-json", truth, "--checkpoint-truth", ready]
         # A session of its own: a stopped process in the test's process group
         # would get SIGHUP from the kernel if that group were orphaned (a test
         # runner started in the background) when another member exits.
         started.append((subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                          start_new_session=True),
-                        truth, capture))
-    return started
+                        truth, capture, ready))
+    for proc, _, _, ready in started:
+        wait_at_gate(f"pid {proc.pid}", ready)
+    return [(proc, truth, capture) for proc, truth, capture, _ in started]
+
+
+def thread_count(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return 0
+
+
+def let_go_and_stop(clients):
+    """Lets each client (waiting at its start gate) go and SIGSTOPs it as soon
+    as its worker threads exist, one after the other."""
+    for proc, _, _ in clients:
+        at_gate = thread_count(proc.pid)
+        open_gate(proc)
+        wait_for(f"pid {proc.pid}'s workers", lambda: thread_count(proc.pid) >= at_gate + THREADS or
+                 process_state(proc.pid) in ("Z", "gone"))
+        proc.send_signal(signal.SIGSTOP)
 
 
 def pause(check, what, clients, seconds):
-    """SIGSTOP every client mid-run, wait `seconds`, SIGCONT them."""
+    """Every client stopped mid-run (let_go_and_stop): wait `seconds`, SIGCONT them."""
     for proc, _, _ in clients:
-        proc.send_signal(signal.SIGSTOP)
-    for proc, _, _ in clients:
-        wait_for(f"pid {proc.pid} to stop", lambda: state_of(proc.pid) in ("T", "Z", "gone"))
-    # A run may finish between the start and the stop on a loaded machine; the
+        wait_for(f"pid {proc.pid} to stop", lambda: process_state(proc.pid) in ("T", "Z", "gone"))
+    # A run may finish between its start and its stop on a loaded machine; the
     # books of every run are checked, and most must really have been stopped.
-    stopped = sum(state_of(p.pid) == "T" for p, _, _ in clients)
+    stopped = sum(process_state(p.pid) == "T" for p, _, _ in clients)
     print(f"  {stopped} of {len(clients)} runs stopped mid-run")
     check.true(f"{what}: most runs were stopped mid-run ({stopped} of {len(clients)})", 2 * stopped >= len(clients))
     time.sleep(seconds)
@@ -130,19 +140,7 @@ def server_mode(bin_dir, work, check, runs, seconds, iterations):
     path = os.path.join(work, f"paused-{seconds}.sock")
     server = start_server(bin_dir, path)
     clients = start_runs(bin_dir, work, f"server-{seconds}", runs, iterations, {"MEMLEDGER_SOCKET": path})
-    pids = {proc.pid for proc, _, _ in clients}
-
-    # Each run is stopped as soon as the server has its first events: waiting
-    # for all 20 first let early runs finish on a loaded machine (1 of 20
-    # stopped, once).
-    def all_producing_and_stopped():
-        rows = memledger_json(bin_dir, "status", "--socket", path)["processes"]
-        producing = {p["pid"] for p in rows if p["events"] > 0}
-        for proc, _, _ in clients:
-            if proc.pid in producing:
-                proc.send_signal(signal.SIGSTOP)
-        return pids <= producing
-    wait_for("every run to be producing", all_producing_and_stopped)
+    let_go_and_stop(clients)
     pause(check, what, clients, seconds)
     truths = finish(check, what, clients)
     summary = memledger_json(bin_dir, "status", "--socket", path)
@@ -158,8 +156,7 @@ def embedded_mode(bin_dir, work, check, runs, seconds, iterations):
     print(f"{runs} runs, {what}")
     clients = start_runs(bin_dir, work, f"embedded-{seconds}", runs, iterations,
                          {"MEMLEDGER_SOCKET": "none", "MEMLEDGER_OUTPUT": "{capture}"})
-    # A capture's header is written when tracking starts.
-    wait_for("every run to be tracking", lambda: all(os.path.exists(c) for _, _, c in clients))
+    let_go_and_stop(clients)
     pause(check, what, clients, seconds)
     truths = finish(check, what, clients)
     for proc, _, capture in clients:

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """prometheus_test.py — a real Prometheus server scrapes `memledger serve
---metrics` on loopback, and its HTTP query API returns the ledger's values.
+--metrics` on loopback, and its HTTP query API returns the ledger's values:
+those of a leaky client that reached the server (its events booked there, its
+leaked bytes its own truth's), so that equal zeros cannot pass.
 
 usage: prometheus_test.py BIN_DIR [PROMETHEUS]
 """
@@ -15,6 +17,7 @@ import time
 import urllib.parse
 import urllib.request
 
+from checks import clean_env
 from server_process import start_server, stop_all
 
 
@@ -25,8 +28,8 @@ def free_port():
 
 
 def wait_for(what, predicate, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         value = predicate()
         if value is not None:
             return value
@@ -52,21 +55,37 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         sock = os.path.join(work, "ml.sock")
         metrics_port, prometheus_port = free_port(), free_port()
-        start_server(bin_dir, sock, ["--metrics", f"127.0.0.1:{metrics_port}"])
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
-        env.update(MEMLEDGER="1", MEMLEDGER_SOCKET=sock)
-        subprocess.run([os.path.join(bin_dir, "memledger-sim"), "leaky", "--leaks", "3"], env=env, check=True,
-                       stdout=subprocess.DEVNULL, timeout=300)
-        config = os.path.join(work, "prometheus.yml")
-        with open(config, "w") as f:
-            f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: memledger\n"
-                    f"    static_configs:\n      - targets: ['127.0.0.1:{metrics_port}']\n")
-        scraper = subprocess.Popen([prometheus, f"--config.file={config}", f"--storage.tsdb.path={work}/tsdb",
-                                    f"--web.listen-address=127.0.0.1:{prometheus_port}"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        scraper = None
         try:
+            start_server(bin_dir, sock, ["--metrics", f"127.0.0.1:{metrics_port}"])
+            truth_path = os.path.join(work, "truth.json")
+            client = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "leaky", "--leaks", "3",
+                                       "--truth-json", truth_path], env=clean_env(MEMLEDGER="1", MEMLEDGER_SOCKET=sock),
+                                      stdout=subprocess.DEVNULL)
+            if client.wait(timeout=300) != 0:
+                raise RuntimeError(f"the leaky client exited with status {client.returncode}")
+            with open(truth_path) as f:
+                truth = json.load(f)
+            config = os.path.join(work, "prometheus.yml")
+            with open(config, "w") as f:
+                f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: memledger\n"
+                        f"    static_configs:\n      - targets: ['127.0.0.1:{metrics_port}']\n")
+            scraper = subprocess.Popen([prometheus, f"--config.file={config}", f"--storage.tsdb.path={work}/tsdb",
+                                        f"--web.listen-address=127.0.0.1:{prometheus_port}"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             status = json.loads(subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", sock,
                                                 "--json"], capture_output=True, text=True, check=True).stdout)
+            # What Prometheus is compared with is the client's books, not an empty server's.
+            row = next((p for p in status["processes"] if p["pid"] == client.pid), {})
+            for what, got, want in (("the client's books on the server", row.get("state"), "exited"),
+                                    ("the server booked events", status["events"] > 0, True),
+                                    ("the server's leaked bytes are the client's truth", status["leaks"]["bytes"],
+                                     truth["leaked"]["bytes"])):
+                if got == want:
+                    passes += 1
+                else:
+                    failures += 1
+                    print(f"FAILED {what}: got {got}, want {want}")
             events = wait_for("Prometheus to scrape memledger_events_total",
                               lambda: query(prometheus_port, "memledger_events_total"), 60)
             leaked = query(prometheus_port, "sum(memledger_leaked_bytes_total)")
@@ -81,8 +100,9 @@ def main():
                     print(f"FAILED {what}: Prometheus says {got}, memledger status says {want}")
             print(f"Prometheus scraped {events:.0f} events and {leaked:.0f} leaked bytes")
         finally:
-            scraper.send_signal(signal.SIGTERM)
-            scraper.wait(timeout=30)
+            if scraper is not None:
+                scraper.send_signal(signal.SIGTERM)
+                scraper.wait(timeout=30)
             stop_all()
     print(f"{passes} passed, {failures} failed")
     return 1 if failures else 0

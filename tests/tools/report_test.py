@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 
-from checks import Checker
+from checks import Checker, clean_env
 
 LEAK_FUNCTIONS = ("leak_weights", "leak_kv_cache", "leak_activation")
 
@@ -132,8 +132,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         capture = os.path.join(work, "llm.mlcap")
         truth_path = os.path.join(work, "truth.json")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
-        env["MEMLEDGER_STACKS"] = "1"
+        env = clean_env(MEMLEDGER_STACKS="1")
         leaks = args.iterations // 5
         sim = run([os.path.join(args.bin_dir, "memledger"), "run", "-o", capture, "--",
                    os.path.join(args.bin_dir, "memledger-sim"), "llm", "--iterations", str(args.iterations),

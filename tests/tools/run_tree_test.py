@@ -8,9 +8,9 @@ its own number of leaks, by which its books are told apart) under one
 
 1. sequential: `a; b; c`;
 2. parallel: `a & b & c & wait`;
-3. orphaned: c double-forks away (`( (sleep 1; c) & )`: the subshell that
-   forked it exits at once), and outlives the shell the run started: the run
-   waits for it too;
+3. orphaned: c double-forks away (`( (...; c) & )`: the subshell that
+   forked it exits at once) and starts only once the shell the run started
+   has exited (it polls the shell's pid, $$): the run waits for it too;
 4. preloaded: libmemledger in LD_PRELOAD, so that the shells and `true`
    track too: having booked nothing, they leave no capture.
 
@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 
-from checks import Checker
+from checks import Checker, clean_env
 
 BOUND = 600  # seconds; each tree takes a few
 LEAKS = (1, 2, 3)  # per program: how its books are told apart
@@ -80,8 +80,7 @@ def check_tree(check, bin_dir, work, case, script, **env_extra):
     os.mkdir(os.path.dirname(out))
     summary_path = os.path.join(work, case + ".summary.json")
     commands, truth_paths = zip(*(sim_command(bin_dir, work, case, leaks) for leaks in LEAKS))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
-    env.update(MEMLEDGER_REPORT="0", **env_extra)
+    env = clean_env(MEMLEDGER_REPORT="0", **env_extra)
     run = subprocess.run([os.path.join(bin_dir, "memledger"), "run", "-o", out, "--summary-json", summary_path, "--",
                           "sh", "-c", script.format(*commands)], env=env, capture_output=True, text=True,
                          timeout=BOUND)
@@ -142,8 +141,11 @@ def main():
         check_tree(check, bin_dir, work, "sequential", "{0}; {1}; {2}")
         check_tree(check, bin_dir, work, "parallel", "{0} & {1} & {2} & wait")
         # A subshell forks the third program's list and exits at once: the
-        # list is orphaned, comes to the run, and outlives the shell.
-        check_tree(check, bin_dir, work, "orphaned", "( (sleep 1; {2}) & ); {0}; {1}")
+        # list is orphaned, comes to the run, and starts the program only once
+        # the shell is gone ($$ is the shell's pid in its subshells too), however
+        # long the first two take.
+        check_tree(check, bin_dir, work, "orphaned",
+                   "( (while kill -0 $$ 2>/dev/null; do sleep 0.05; done; {2}) & ); {0}; {1}")
         # libmemledger preloaded into every process (as --cuda preloads the
         # interposer): the shells and `true` track too, book nothing, and
         # leave no capture; the three programs keep theirs.

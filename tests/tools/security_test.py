@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 
+import checks
 from checks import Checker
 from server_process import start_server, stop, stop_all
 
@@ -62,7 +63,8 @@ def uid_of(user):
 
 def clean_env(**extra):
     """The test's environment without memledger's variables or $XDG_RUNTIME_DIR, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "XDG_RUNTIME_DIR"}
+    env = checks.clean_env()
+    env.pop("XDG_RUNTIME_DIR", None)
     env.update(extra)
     return env
 
@@ -94,8 +96,8 @@ class Tools:
             process = subprocess.Popen(as_user(OWNER, [self.memledger, "serve"]), env=env, stderr=log)
         self.started.append(process)
         expected = f"/tmp/memledger-{uid_of(OWNER)}/memledger.sock"
-        deadline = time.time() + 15  # a bound on starting, not a measurement
-        while process.poll() is None and time.time() < deadline and not answers(expected):
+        deadline = time.monotonic() + 15  # a bound on starting, not a measurement
+        while process.poll() is None and time.monotonic() < deadline and not answers(expected):
             time.sleep(0.01)
         with open(log_path) as log:
             stderr = log.read()

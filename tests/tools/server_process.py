@@ -2,9 +2,11 @@
 waited for until it accepts connections (its socket file appears at bind,
 before listen), asked for its summary, and always stopped by stop_all() in the test's `finally`, even
 when the test fails (an orphan server would hold the test's output pipe open
-and hang ctest)."""
+and hang ctest); and the waits the tests share: for a predicate, for a
+process's state (stopped: T), for the server's symbols of a module."""
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -22,8 +24,8 @@ def start_server(bin_dir, path, extra_args=(), prefix=(), stderr=subprocess.DEVN
                                                *extra_args], stdout=subprocess.DEVNULL, stderr=stderr,
                                start_new_session=True)
     _started.append(process)
-    deadline = time.time() + 15
-    while time.time() < deadline:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"memledger serve exited with status {process.returncode}")
         try:
@@ -45,13 +47,42 @@ def status(bin_dir, path):
     return json.loads(out.stdout)
 
 
+def bare_frames(summary, module):
+    """The frames of `summary`'s leak sites in `module` (a path; matched by its
+    file name) that are bare: module+0xOFFSET, neither symbolized nor saying
+    why not. The server answers with what its symbolizer has read after 5 s;
+    a frame of a module with debug information is bare only until it is read."""
+    pattern = re.compile(r"(^|/)" + re.escape(os.path.basename(module)) + r"\+0x[0-9a-f]+$")
+    return [f for site in summary["leaks"]["sites"] for f in site["stack"] if pattern.search(f)]
+
+
+def symbolized_status(bin_dir, path, module, timeout=120):
+    """status(), asked again until no leak-site frame in `module` is bare
+    (bare_frames); after `timeout` seconds, the last answer as it is."""
+    deadline = time.monotonic() + timeout
+    while True:
+        summary = status(bin_dir, path)
+        if not bare_frames(summary, module) or time.monotonic() > deadline:
+            return summary
+        time.sleep(0.2)
+
+
 def wait_for(what, predicate, timeout=120):
     """Polls `predicate` until it holds; RuntimeError after `timeout` seconds."""
-    deadline = time.time() + timeout
+    deadline = time.monotonic() + timeout
     while not predicate():
-        if time.time() > deadline:
+        if time.monotonic() > deadline:
             raise RuntimeError("timed out waiting for " + what)
         time.sleep(0.02)
+
+
+def process_state(pid):
+    """The state letter of /proc/PID/stat (R, S, T stopped, Z ...), or "gone"."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
 
 
 def stop(process):

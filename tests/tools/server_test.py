@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """server_test.py — `memledger serve` with real processes and signals.
 
-1. Several `memledger-sim reuse-storm` clients at once against one server:
+1. Several `memledger-sim reuse-storm` clients at once against one server
+   (all connected first, waiting at their start gate, then let go together):
    `memledger status --json` shows each as exited, with leaks equal to its own
    truth file, and no dropped events or false anomalies.
 2. A client killed with SIGKILL mid-run (at a checkpoint where it wrote down
    what it holds): it shows as killed, and exactly what it held is booked as
    its leaks, per device and type; the server and the others carry on.
 3. The server killed under load and restarted: the client neither blocks nor
-   dies; it accounts in-process meanwhile, then hands the restarted server its
-   ring with what it holds; that server's books of it are exact for everything
+   dies; it accounts in-process meanwhile (decode steps run, up to a hold,
+   before the new server starts), then hands the restarted server its ring
+   with what it holds; that server's books of it are exact for everything
    allocated after the first server died, and count (not flag) the frees of
-   buffers from before.
+   buffers from before. Its ring holds the whole run, so no stall of a starved
+   server can add handovers: the ring changes hands exactly twice.
 4. `memledger status` with no server: a clear error and exit status 1.
 5. Bad handshakes (wrong version, no ring fd, garbage) get a Welcome that says
    why; the server carries on.
@@ -29,7 +32,6 @@ usage: server_test.py BIN_DIR [--clients N] [--iterations I]
 import argparse
 import json
 import os
-import signal
 import socket as sockets
 import struct
 import subprocess
@@ -38,16 +40,13 @@ import tempfile
 import threading
 import time
 
-from checks import Checker, check_leaks_by_device_type
+from checks import Checker, check_leaks_by_device_type, clean_env
 from server_process import start_server, status, stop, stop_all, wait_for
+from sim_gates import open_gate, wait_at_gate
 
 
-
-
-def client_env(socket):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
-    env.update(MEMLEDGER="1", MEMLEDGER_SOCKET=socket)
-    return env
+def client_env(socket, **settings):
+    return clean_env(MEMLEDGER="1", MEMLEDGER_SOCKET=socket, **settings)
 
 
 def many_clients(bin_dir, work, check, clients, iterations):
@@ -55,22 +54,30 @@ def many_clients(bin_dir, work, check, clients, iterations):
     socket = os.path.join(work, "many.sock")
     server = start_server(bin_dir, socket)
     procs = []
-    started = time.time()
     for i in range(clients):
         truth = os.path.join(work, f"truth-{i}.json")
+        ready = os.path.join(work, f"ready-{i}.json")
         cmd = [os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", "2", "--iterations",
-               str(iterations), "--leaks", str(1 + i % 3), "--seed", str(i + 1), "--truth-json", truth]
+               str(iterations), "--leaks", str(1 + i % 3), "--seed", str(i + 1), "--truth-json", truth,
+               "--checkpoint-truth", ready]
         procs.append((subprocess.Popen(cmd, env=client_env(socket), stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.PIPE, text=True), truth))
+                                       stderr=subprocess.PIPE, text=True), truth, ready))
+    # Every client's handshake is done (at its start, before its gate) before
+    # any produces: no Hello waits behind the others' backlogs.
+    for proc, _, ready in procs:
+        wait_at_gate(f"client {proc.pid}", ready)
+    started = time.monotonic()
+    for proc, _, _ in procs:
+        open_gate(proc)
     truths = {}
-    for proc, truth in procs:
+    for proc, truth, _ in procs:
         _, err = proc.communicate(timeout=600)
         check.expect(f"client {proc.pid} exit status", proc.returncode, 0)
         check.expect(f"client {proc.pid} is silent in server mode", err, "")
         with open(truth) as f:
             truths[proc.pid] = json.load(f)
     summary = status(bin_dir, socket)
-    elapsed = time.time() - started
+    elapsed = time.monotonic() - started
     stop(server)
     rows = {p["pid"]: p for p in summary["processes"]}
     check.expect("every client is in the books", sorted(rows), sorted(truths))
@@ -100,11 +107,7 @@ def killed_client(bin_dir, work, check):
     checkpoint = os.path.join(work, "victim-truth.json")
     victim = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--checkpoint-truth", checkpoint],
                               env=client_env(socket), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while not os.path.exists(checkpoint) and time.time() < deadline:
-        time.sleep(0.02)
-    with open(checkpoint) as f:
-        held = json.load(f)  # what the victim holds from here until it dies
+    held = wait_at_gate("the victim", checkpoint)  # what it holds from here until it dies
     victim.kill()
     victim.wait()
     check.expect("bystander carries on", bystander.wait(timeout=600), 0)
@@ -203,21 +206,25 @@ def server_restarted(bin_dir, work, check):
     os.mkdir(second_captures)
     server = start_server(bin_dir, socket, ["--capture", first_captures])
     checkpoint = os.path.join(work, "before-truth.json")
+    outage = os.path.join(work, "outage-truth.json")
     truth_path = os.path.join(work, "restart-truth.json")
+    # 1,500 steps are 3.14M slots: a 512 MiB ring (8.4M) never fills, so the
+    # ring changes hands only when the server dies and when it comes back.
     client = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--iterations", "1500", "--leaks", "4",
-                               "--checkpoint-truth", checkpoint, "--truth-json", truth_path],
-                              env=client_env(socket), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               "--checkpoint-truth", checkpoint, "--hold-at-iteration", "300", "--hold-truth", outage,
+                               "--truth-json", truth_path],
+                              env=client_env(socket, MEMLEDGER_RING_SIZE="512M"), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
     err, reader = start_reading(client.stderr)
-    wait_for("the checkpoint", lambda: os.path.exists(checkpoint))
-    with open(checkpoint) as f:
-        before = json.load(f)  # what the client holds when its server dies: in no surviving books
+    before = wait_at_gate("the client", checkpoint)  # what it holds when its server dies: in no surviving books
     held_before = sum(t["live_buffers"] for d in before["devices"] for t in d["types"].values())
     server.kill()
     server.wait()
     wait_for("the client to notice", lambda: any("the server went away" in line for line in err))
-    client.send_signal(signal.SIGUSR1)  # decode steps run while no server does
-    time.sleep(0.6)
+    open_gate(client)  # decode steps run while no server does, up to the hold
+    wait_at_gate("the client's steps during the outage", outage)
     server = start_server(bin_dir, socket, ["--capture", second_captures])
+    open_gate(client)  # the rest: while it hands its ring back, and after
     client.wait(timeout=600)
     reader.join(timeout=60)
     err = "".join(err)

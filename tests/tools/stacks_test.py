@@ -31,22 +31,24 @@ import subprocess
 import sys
 import tempfile
 
-from server_process import start_server, stop, stop_all
+from checks import clean_env
+from server_process import start_server, stop, stop_all, symbolized_status
 
 SITES = ("leak_weights", "leak_kv_cache", "leak_activation")
 
 
 def run_tracked(bin_dir, work, name, sim_args, stacks):
     summary_path = os.path.join(work, name + ".json")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_BUFFER_DEBUG_LOG"}
-    env["MEMLEDGER_REPORT"] = "0"
+    capture = os.path.join(work, name + ".mlcap")  # in the scratch directory, not ctest's
+    env = clean_env(MEMLEDGER_REPORT="0")
     if stacks:
         env["MEMLEDGER_STACKS"] = stacks
-    cmd = [os.path.join(bin_dir, "memledger"), "run", "--summary-json", summary_path, "--",
+    cmd = [os.path.join(bin_dir, "memledger"), "run", "--output", capture, "--summary-json", summary_path, "--",
            os.path.join(bin_dir, "memledger-sim")] + sim_args
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}: exit {result.returncode}: {result.stderr[-2000:]}")
+    os.remove(capture)
     with open(summary_path) as f:
         return json.load(f)
 
@@ -84,8 +86,7 @@ def leak_sites(bin_dir, work, stacks, failures):
 
 def report_leaks(bin_dir, work, failures):
     capture = os.path.join(work, "leaky.mlcap")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_BUFFER_DEBUG_LOG"}
-    env.update(MEMLEDGER_REPORT="0", MEMLEDGER_STACKS="1")
+    env = clean_env(MEMLEDGER_REPORT="0", MEMLEDGER_STACKS="1")
     subprocess.run([os.path.join(bin_dir, "memledger"), "run", "--output", capture, "--",
                     os.path.join(bin_dir, "memledger-sim"), "leaky", "--leaks", "6"], env=env, check=True,
                    capture_output=True, timeout=300)
@@ -104,16 +105,15 @@ def report_leaks(bin_dir, work, failures):
 def server_leak_query(bin_dir, work, failures):
     socket = os.path.join(work, "stacks.sock")
     server = start_server(bin_dir, socket)
+    program = os.path.join(bin_dir, "memledger-sim")
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_BUFFER_DEBUG_LOG"}
-        env.update(MEMLEDGER="1", MEMLEDGER_STACKS="1", MEMLEDGER_SOCKET=socket)
-        subprocess.run([os.path.join(bin_dir, "memledger-sim"), "leaky", "--leaks", "6"], env=env, check=True,
-                       capture_output=True, timeout=300)
-        out = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", socket, "--json"],
-                             capture_output=True, text=True, timeout=60, check=True)
+        env = clean_env(MEMLEDGER="1", MEMLEDGER_STACKS="1", MEMLEDGER_SOCKET=socket)
+        subprocess.run([program, "leaky", "--leaks", "6"], env=env, check=True, capture_output=True, timeout=300)
+        # Its symbolizer may take longer than the server waits for it (5 s) on a loaded machine: ask until
+        # the program's frames are read.
+        sites = symbolized_status(bin_dir, socket, program)["leaks"]["sites"]
     finally:
         stop(server)
-    sites = json.loads(out.stdout)["leaks"]["sites"]
     named = sorted(m.group(1) for s in sites for f in s["stack"][:8]
                    for m in [re.search(r"memledger::sim::(leak_\w+)\(", f)] if m)
     if named != sorted(SITES):
@@ -141,8 +141,7 @@ def anomaly_sites(bin_dir, work, failures):
 
 
 def lifecycle_log(bin_dir, work, failures):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER") and k != "TT_BUFFER_DEBUG_LOG"}
-    env["MEMLEDGER_REPORT"] = "0"
+    env = clean_env(MEMLEDGER_REPORT="0")
     sim = [os.path.join(os.path.abspath(bin_dir), "memledger-sim"), "leaky", "--leaks", "3", "--iterations", "200"]
     for name, extra in (("MEMLEDGER_LOG", {"MEMLEDGER": "1", "MEMLEDGER_STACKS": "1",
                                            "MEMLEDGER_LOG": os.path.join(work, "lifecycle.log")}),

@@ -72,8 +72,17 @@ void AddCommonFlags(CLI::App& command, CommandLine& line) {
   command.add_option("--device-uid", options.device_uids,
                      "What the devices are physically, as a GPU's UUID would say (repeat once per device, or give one "
                      "prefix for several: PREFIX-0, PREFIX-1, ...); processes that open one uid share its books");
+  // The gates (sim/workload/workload_gates.h).
   command.add_option("--checkpoint-truth", options.checkpoint_truth,
-                     "llm: once the weights are loaded, write the truth here and wait for SIGUSR1 to go on (crash and reconnect tests)");
+                     "Start gate: once set up (devices open; llm: weights loaded), write the truth here and wait for "
+                     "SIGUSR1 before the first iteration (crash and reconnect tests; many clients started at once)");
+  CLI::Option* hold_truth =
+      command.add_option("--hold-truth", options.hold_truth,
+                         "Hold: every thread stops at the top of iteration --hold-at-iteration; the truth is written "
+                         "here and they wait for the next SIGUSR1 (the first if there is no start gate)");
+  command.add_option("--hold-at-iteration", options.hold_at_iteration, "Where --hold-truth holds the threads")
+      ->needs(hold_truth)
+      ->capture_default_str();
 }
 
 }  // namespace
@@ -83,6 +92,7 @@ int main(int argc, char** argv) {
                "Usage: memledger-sim WORKLOAD [flags]");
   app.footer("Example:\n  MEMLEDGER=1 memledger-sim llm --devices 2 --truth-json truth.json\n"
              "  memledger-sim reuse-storm --threads 8 --hook-order late-free --identity address\n"
+             "  memledger-sim leaky --checkpoint-truth ready.json &  # then, when ready.json appears: kill -USR1 $!\n"
              "Run 'memledger-sim WORKLOAD --help' for a workload's flags.");
   app.require_subcommand(1);
 
@@ -109,6 +119,10 @@ int main(int argc, char** argv) {
     if (!memledger::sim::DeviceUidsFit(chosen)) {
       fmt::print(stderr, "memledger-sim {}: --device-uid was given {} times for {} device(s): give it once per device, "
                          "or once as a prefix\n", workloads[i].name, chosen.device_uids.size(), chosen.devices);
+      return kBadCommandLine;
+    }
+    if (const std::string problem = memledger::sim::GateProblem(chosen); !problem.empty()) {
+      fmt::print(stderr, "memledger-sim {}: {}\n", workloads[i].name, problem);
       return kBadCommandLine;
     }
     memledger::sim::SetHostWorkScale(lines[i].host_work_scale);

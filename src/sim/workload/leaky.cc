@@ -12,6 +12,7 @@
 #include "sim/workload/out_of_memory.h"
 #include "sim/workload/run_threads.h"
 #include "sim/workload/workload.h"
+#include "sim/workload/workload_gates.h"
 
 namespace memledger::sim {
 namespace {
@@ -26,8 +27,10 @@ WorkloadResult RunLeaky(const WorkloadOptions& options) {
   const Program program("eltwise_unary", {{"reader_unary", 2048}, {"writer_unary", 2048}, {"eltwise_sfpu", 6144}},
                         {{8192, kPage}, {8192, kPage}}, kHostWorkUnits);
   std::atomic<std::uint64_t> out_of_memory{0};
+  WorkloadGates gates(options, threads);
   WorkloadResult result;
   result.truth = RunOnDevices(WormholeB0(), options, [&](const Devices& devices) {
+    gates.AtStart(devices);
     RunThreads(threads, [&](std::uint32_t thread) {
       Device& device = *devices[thread % devices.size()];
       std::mt19937_64 random(ThreadSeed(options, thread));
@@ -38,6 +41,7 @@ WorkloadResult RunLeaky(const WorkloadOptions& options) {
       };
       ScopedTag tag("activations");
       for (std::uint64_t iteration = 0; iteration < options.iterations; ++iteration) {
+        gates.AtIteration(iteration, devices);
         leaks.MakeDue(iteration, leak);
         try {
           const std::uint64_t size = tiles(random) * kPage;

@@ -8,11 +8,8 @@
 // launch with its circular buffers. Thread 0 marks each step "step N".
 // Prompt lengths are drawn from the seed; --leaks come from the leak sites
 // (leak_sites.h), spread over the steps.
-#include <unistd.h>
 
 #include <atomic>
-#include <csignal>
-#include <cstdio>
 #include <optional>
 #include <random>
 #include <string>
@@ -30,6 +27,7 @@
 #include "sim/workload/out_of_memory.h"
 #include "sim/workload/run_threads.h"
 #include "sim/workload/workload.h"
+#include "sim/workload/workload_gates.h"
 
 namespace memledger::sim {
 namespace {
@@ -173,23 +171,6 @@ void DecodeStep(Device& device, const LlmPrograms& programs, std::uint64_t shard
   DoHostWork(kHostWorkPerSample);
 }
 
-// Writes what the devices hold now, then waits for the signal that kills the
-// process. The file appears whole (written aside, then renamed).
-std::atomic<bool> g_go_on{false};
-void GoOn(int) { g_go_on.store(true, std::memory_order_relaxed); }
-
-// Writes what the devices hold to `path` (whole, by rename) and waits for
-// SIGUSR1 to go on (or to be killed). Whichever thread takes the signal, the
-// flag says so; polled, so no wakeup is missed.
-void WriteCheckpointAndWait(const Devices& devices, const std::string& path) {
-  struct sigaction action{};
-  action.sa_handler = GoOn;
-  sigaction(SIGUSR1, &action, nullptr);
-  WriteTruthJson(TakeTruth(devices), path + ".partial");
-  std::rename((path + ".partial").c_str(), path.c_str());
-  while (!g_go_on.load(std::memory_order_relaxed)) usleep(5000);
-}
-
 }  // namespace
 
 WorkloadResult RunLlm(const WorkloadOptions& options) {
@@ -197,12 +178,13 @@ WorkloadResult RunLlm(const WorkloadOptions& options) {
   const std::uint64_t shards = options.devices;
   const LlmPrograms programs;
   std::atomic<std::uint64_t> out_of_memory{0};
+  WorkloadGates gates(options, threads);
   WorkloadResult result;
   result.truth = RunOnDevices(WormholeB0(), options, [&](const Devices& devices) {
     std::vector<std::optional<DeviceWeights>> weights(devices.size());
     RunThreads(static_cast<std::uint32_t>(devices.size()),
                [&](std::uint32_t device) { weights[device] = LoadWeights(*devices[device], shards); });
-    if (!options.checkpoint_truth.empty()) WriteCheckpointAndWait(devices, options.checkpoint_truth);
+    gates.AtStart(devices);
     RunThreads(threads, [&](std::uint32_t thread) {
       Device& device = *devices[thread % devices.size()];
       KvCache kv_cache(device, shards, ThreadSeed(options, thread));
@@ -212,6 +194,7 @@ WorkloadResult RunLlm(const WorkloadOptions& options) {
         if (!LeakFromSite(device, index)) out_of_memory.fetch_add(1, std::memory_order_relaxed);
       };
       for (std::uint64_t step = 0; step < options.iterations; ++step) {
+        gates.AtIteration(step, devices);
         if (thread == 0) Mark(fmt::format("step {}", step).c_str());
         leaks.MakeDue(step, leak);
         try {

@@ -13,6 +13,7 @@
 #include "sim/workload/leak_plan.h"
 #include "sim/workload/run_threads.h"
 #include "sim/workload/workload.h"
+#include "sim/workload/workload_gates.h"
 
 namespace memledger::sim {
 namespace {
@@ -38,9 +39,11 @@ std::uint64_t ArenaBankSize(std::uint32_t threads, std::uint64_t leaks) {
 WorkloadResult RunReuseStorm(const WorkloadOptions& options) {
   const std::uint32_t threads = ThreadCount(options);
   std::atomic<std::uint64_t> out_of_memory{0};
+  WorkloadGates gates(options, threads);
   WorkloadResult result;
   result.truth = RunOnDevices(TinyL1Arena(kBanks, ArenaBankSize(threads, options.leaks)), options,
                               [&](const Devices& devices) {
+    gates.AtStart(devices);
     BufferExchange exchange(threads);
     RunThreads(threads, [&](std::uint32_t thread) {
       Device& device = *devices[thread % devices.size()];
@@ -61,6 +64,7 @@ WorkloadResult RunReuseStorm(const WorkloadOptions& options) {
         if (std::optional<Buffer> buffer = allocate()) buffer->Leak();
       };
       for (std::uint64_t iteration = 0; iteration < options.iterations; ++iteration) {
+        gates.AtIteration(iteration, devices);
         leaks.MakeDue(iteration, leak);
         if (std::optional<Buffer> buffer = allocate()) exchange.Trade(std::move(*buffer));  // frees the oldest
       }

@@ -33,10 +33,16 @@ struct WorkloadOptions {
   std::uint64_t seed = 1;
   HookPolicy hooks;
   std::string truth_json;        // empty: no truth file
-  // llm only: once the weights are loaded, write the truth here and wait for
-  // SIGUSR1 to go on (a crash test kills it there and knows exactly what it
-  // held; a reconnect test knows what it held before its server died).
+  // The start gate (workload_gates.h): once set up (llm: its weights loaded),
+  // write the truth here and wait for SIGUSR1 to go on (a crash test kills it
+  // there and knows exactly what it held; a reconnect test knows what it held
+  // before its server died; a test starts many clients' work at once).
   std::string checkpoint_truth;
+  // The hold (workload_gates.h): when hold_truth is set, every thread stops at
+  // the top of iteration hold_at_iteration (< iterations), the truth is
+  // written to hold_truth and they wait for the next SIGUSR1.
+  std::uint64_t hold_at_iteration = 0;
+  std::string hold_truth;
   // What the devices are physically (memledger.h, memledger_device_description):
   // none; one per device; or, for several devices, one prefix: PREFIX-0, PREFIX-1, ...
   std::vector<std::string> device_uids;
@@ -47,6 +53,8 @@ struct WorkloadResult {
   std::uint64_t out_of_memory = 0;  // allocations or launches the workload gave up on
 };
 
+// Why `options` cannot run ("" when it can): a hold past the last iteration.
+std::string GateProblem(const WorkloadOptions& options);
 // options.threads, with 0 meaning one thread per device.
 std::uint32_t ThreadCount(const WorkloadOptions& options);
 // The random seed of worker `thread`, derived from options.seed.

@@ -2,6 +2,8 @@
 // and what the options mean for threads and seeds.
 #include "sim/workload/workload.h"
 
+#include <string>
+
 namespace memledger::sim {
 namespace {
 
@@ -41,6 +43,12 @@ std::uint32_t ThreadCount(const WorkloadOptions& options) {
 
 std::uint64_t ThreadSeed(const WorkloadOptions& options, std::uint32_t thread) {
   return options.seed * 1000003 + thread;
+}
+
+std::string GateProblem(const WorkloadOptions& options) {
+  if (options.hold_truth.empty() || options.hold_at_iteration < options.iterations) return {};
+  return "--hold-at-iteration " + std::to_string(options.hold_at_iteration) + " is not below --iterations " +
+         std::to_string(options.iterations) + ": no thread would get there";
 }
 
 bool DeviceUidsFit(const WorkloadOptions& options) {
