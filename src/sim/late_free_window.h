@@ -6,7 +6,7 @@
 // late_free_hook, a later one an overlap (src/ledger/ledger.cc). A releasing
 // thread descheduled between giving its address back and running its hook
 // would let the other threads publish more than that (seen on a loaded
-// 2-core machine: 4 of 100 runs of 8 threads booked thousands of overlaps),
+// 2-core machine: 7 of 200 runs of 8 threads booked thousands of overlaps),
 // and the same run would be booked as a different bug. So while a late free
 // is pending, every other hook event waits once kMaxEventsBehind events were
 // counted since the oldest pending late free began.
