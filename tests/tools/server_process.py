@@ -2,7 +2,8 @@
 waited for until it accepts connections (its socket file appears at bind,
 before listen), asked for its summary, and always stopped by stop_all() in the test's `finally`, even
 when the test fails (an orphan server would hold the test's output pipe open
-and hang ctest); and the waits the tests share: for a predicate, for a
+and hang ctest) — so are the processes a test owns (own(): clients waiting at
+a gate wait forever if the test fails before it lets them go); and the waits the tests share: for a predicate, for a
 process's state (stopped: T), for the server's symbols of a module."""
 import json
 import os
@@ -36,6 +37,12 @@ def start_server(bin_dir, path, extra_args=(), prefix=(), stderr=subprocess.DEVN
             time.sleep(0.01)
     stop(process)
     raise RuntimeError(f"memledger serve did not accept connections on {path}")
+
+
+def own(process):
+    """`process` (started by the test) is stopped by stop_all() too, if it still runs; returns it."""
+    _started.append(process)
+    return process
 
 
 def status(bin_dir, path):
