@@ -45,13 +45,19 @@ def own(process):
     return process
 
 
-def status(bin_dir, path):
-    """`memledger status --json` of the server at `path`, parsed."""
-    out = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", path, "--json"],
-                         capture_output=True, text=True, timeout=120)
-    if out.returncode != 0:
-        raise RuntimeError("memledger status failed: " + out.stderr)
-    return json.loads(out.stdout)
+def status(bin_dir, path, timeout=120):
+    """`memledger status --json` of the server at `path`, parsed. The server
+    drains every ring before it answers, and the query gives up after 10 s
+    without a first packet: a server with a large backlog (a sanitized build,
+    a loaded machine) is asked again until it answers, for `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", path, "--json"],
+                             capture_output=True, text=True, timeout=120)
+        if out.returncode == 0:
+            return json.loads(out.stdout)
+        if "did not answer the query completely" not in out.stderr or time.monotonic() > deadline:
+            raise RuntimeError("memledger status failed: " + out.stderr)
 
 
 def bare_frames(summary, module):
