@@ -32,7 +32,7 @@ import tempfile
 import time
 
 from checks import Checker, check_leaks_by_device_type, clean_env
-from server_process import own, process_state, start_server, stop, stop_all, wait_for
+from server_process import own, process_state, start_server, status, stop, stop_all, wait_for
 from sim_gates import open_gate, wait_at_gate
 
 ANOMALIES = ("unknown_free", "double_free", "double_alloc", "overlap", "late_free_hook", "invalid_events")
@@ -143,7 +143,7 @@ def server_mode(bin_dir, work, check, runs, seconds, iterations):
     let_go_and_stop(clients)
     pause(check, what, clients, seconds)
     truths = finish(check, what, clients)
-    summary = memledger_json(bin_dir, "status", "--socket", path)
+    summary = status(bin_dir, path)
     took_back = any(p.get("handover") for p in summary["processes"])
     if took_back:
         print("  (the server was starved past the clients' bound: some took their ring back and handed it back)")
