@@ -38,6 +38,7 @@ from sim_gates import open_gate, wait_at_gate
 ANOMALIES = ("unknown_free", "double_free", "double_alloc", "overlap", "late_free_hook", "invalid_events")
 THREADS = 4  # each run's worker threads
 
+
 def memledger_json(bin_dir, *args):
     out = subprocess.run([os.path.join(bin_dir, "memledger"), *args, "--json"], capture_output=True, text=True,
                          timeout=300)

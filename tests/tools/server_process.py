@@ -2,9 +2,10 @@
 waited for until it accepts connections (its socket file appears at bind,
 before listen), asked for its summary, and always stopped by stop_all() in the test's `finally`, even
 when the test fails (an orphan server would hold the test's output pipe open
-and hang ctest) — so are the processes a test owns (own(): clients waiting at
-a gate wait forever if the test fails before it lets them go); and the waits the tests share: for a predicate, for a
-process's state (stopped: T), for the server's symbols of a module."""
+and hang ctest) — and so are the processes a test owns (own(): clients
+waiting at a gate wait forever if the test fails before it lets them go).
+Also the waits the tests share: for a predicate, for a process's state
+(stopped: T), for the server's symbols of a module."""
 import json
 import os
 import re
