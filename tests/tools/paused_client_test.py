@@ -32,11 +32,12 @@ import tempfile
 import time
 
 from checks import Checker, check_leaks_by_device_type, clean_env
-from server_process import process_state, start_server, stop, stop_all, wait_for
+from server_process import own, process_state, start_server, status, stop, stop_all, wait_for
 from sim_gates import open_gate, wait_at_gate
 
 ANOMALIES = ("unknown_free", "double_free", "double_alloc", "overlap", "late_free_hook", "invalid_events")
 THREADS = 4  # each run's worker threads
+
 
 def memledger_json(bin_dir, *args):
     out = subprocess.run([os.path.join(bin_dir, "memledger"), *args, "--json"], capture_output=True, text=True,
@@ -61,8 +62,8 @@ def start_runs(bin_dir, work, tag, runs, iterations, extra_env):
         # A session of its own: a stopped process in the test's process group
         # would get SIGHUP from the kernel if that group were orphaned (a test
         # runner started in the background) when another member exits.
-        started.append((subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                         start_new_session=True),
+        started.append((own(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                             start_new_session=True)),
                         truth, capture, ready))
     for proc, _, _, ready in started:
         wait_at_gate(f"pid {proc.pid}", ready)
@@ -143,7 +144,7 @@ def server_mode(bin_dir, work, check, runs, seconds, iterations):
     let_go_and_stop(clients)
     pause(check, what, clients, seconds)
     truths = finish(check, what, clients)
-    summary = memledger_json(bin_dir, "status", "--socket", path)
+    summary = status(bin_dir, path)
     took_back = any(p.get("handover") for p in summary["processes"])
     if took_back:
         print("  (the server was starved past the clients' bound: some took their ring back and handed it back)")

@@ -98,7 +98,7 @@ def main():
                 else:
                     failures += 1
                     print(f"FAILED {what}: Prometheus says {got}, memledger status says {want}")
-            print(f"Prometheus scraped {events:.0f} events and {leaked:.0f} leaked bytes")
+            print(f"Prometheus scraped {events} events and {leaked} leaked bytes")
         finally:
             if scraper is not None:
                 scraper.send_signal(signal.SIGTERM)

@@ -2,8 +2,10 @@
 waited for until it accepts connections (its socket file appears at bind,
 before listen), asked for its summary, and always stopped by stop_all() in the test's `finally`, even
 when the test fails (an orphan server would hold the test's output pipe open
-and hang ctest); and the waits the tests share: for a predicate, for a
-process's state (stopped: T), for the server's symbols of a module."""
+and hang ctest) — and so are the processes a test owns (own(): clients
+waiting at a gate wait forever if the test fails before it lets them go).
+Also the waits the tests share: for a predicate, for a process's state
+(stopped: T), for the server's symbols of a module."""
 import json
 import os
 import re
@@ -38,13 +40,25 @@ def start_server(bin_dir, path, extra_args=(), prefix=(), stderr=subprocess.DEVN
     raise RuntimeError(f"memledger serve did not accept connections on {path}")
 
 
-def status(bin_dir, path):
-    """`memledger status --json` of the server at `path`, parsed."""
-    out = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", path, "--json"],
-                         capture_output=True, text=True, timeout=120)
-    if out.returncode != 0:
-        raise RuntimeError("memledger status failed: " + out.stderr)
-    return json.loads(out.stdout)
+def own(process):
+    """`process` (started by the test) is stopped by stop_all() too, if it still runs; returns it."""
+    _started.append(process)
+    return process
+
+
+def status(bin_dir, path, timeout=120):
+    """`memledger status --json` of the server at `path`, parsed. The server
+    drains every ring before it answers, and the query gives up after 10 s
+    without a first packet: a server with a large backlog (a sanitized build,
+    a loaded machine) is asked again until it answers, for `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", path, "--json"],
+                             capture_output=True, text=True, timeout=120)
+        if out.returncode == 0:
+            return json.loads(out.stdout)
+        if "did not answer the query completely" not in out.stderr or time.monotonic() > deadline:
+            raise RuntimeError("memledger status failed: " + out.stderr)
 
 
 def bare_frames(summary, module):

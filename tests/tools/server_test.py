@@ -41,7 +41,7 @@ import threading
 import time
 
 from checks import Checker, check_leaks_by_device_type, clean_env
-from server_process import start_server, status, stop, stop_all, wait_for
+from server_process import own, start_server, status, stop, stop_all, wait_for
 from sim_gates import open_gate, wait_at_gate
 
 
@@ -60,8 +60,8 @@ def many_clients(bin_dir, work, check, clients, iterations):
         cmd = [os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", "2", "--iterations",
                str(iterations), "--leaks", str(1 + i % 3), "--seed", str(i + 1), "--truth-json", truth,
                "--checkpoint-truth", ready]
-        procs.append((subprocess.Popen(cmd, env=client_env(socket), stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.PIPE, text=True), truth, ready))
+        procs.append((own(subprocess.Popen(cmd, env=client_env(socket), stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.PIPE, text=True)), truth, ready))
     # Every client's handshake is done (at its start, before its gate) before
     # any produces: no Hello waits behind the others' backlogs.
     for proc, _, ready in procs:
@@ -105,8 +105,8 @@ def killed_client(bin_dir, work, check):
                                   "--iterations", "300000", "--leaks", "2", "--truth-json", bystander_truth],
                                  env=client_env(socket), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     checkpoint = os.path.join(work, "victim-truth.json")
-    victim = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--checkpoint-truth", checkpoint],
-                              env=client_env(socket), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    victim = own(subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--checkpoint-truth", checkpoint],
+                                  env=client_env(socket), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     held = wait_at_gate("the victim", checkpoint)  # what it holds from here until it dies
     victim.kill()
     victim.wait()
@@ -210,11 +210,11 @@ def server_restarted(bin_dir, work, check):
     truth_path = os.path.join(work, "restart-truth.json")
     # 1,500 steps are 3.14M slots: a 512 MiB ring (8.4M) never fills, so the
     # ring changes hands only when the server dies and when it comes back.
-    client = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--iterations", "1500", "--leaks", "4",
-                               "--checkpoint-truth", checkpoint, "--hold-at-iteration", "300", "--hold-truth", outage,
-                               "--truth-json", truth_path],
-                              env=client_env(socket, MEMLEDGER_RING_SIZE="512M"), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+    client = own(subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--iterations", "1500",
+                                   "--leaks", "4", "--checkpoint-truth", checkpoint, "--hold-at-iteration", "300",
+                                   "--hold-truth", outage, "--truth-json", truth_path],
+                                  env=client_env(socket, MEMLEDGER_RING_SIZE="512M"), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True))
     err, reader = start_reading(client.stderr)
     before = wait_at_gate("the client", checkpoint)  # what it holds when its server dies: in no surviving books
     held_before = sum(t["live_buffers"] for d in before["devices"] for t in d["types"].values())

@@ -42,7 +42,7 @@ import threading
 import time
 
 from checks import Checker, check_leaks_by_device_type, clean_env
-from server_process import process_state, start_server, status, stop, stop_all, wait_for
+from server_process import own, process_state, start_server, status, stop, stop_all, wait_for
 from sim_gates import open_gate, wait_at_gate
 
 ANOMALIES = ("unknown_free", "double_free", "double_alloc", "overlap", "late_free_hook", "invalid_events")
@@ -61,9 +61,9 @@ def start_clients(bin_dir, work, socket, tag, count, iterations, hold_at=None):
                "--seed", str(i + 1), "--truth-json", truth, "--checkpoint-truth", ready]
         if hold_at is not None:
             cmd += ["--hold-at-iteration", str(hold_at), "--hold-truth", held]
-        proc = subprocess.Popen(cmd, env=clean_env(MEMLEDGER="1", MEMLEDGER_SOCKET=socket, MEMLEDGER_REPORT="0",
-                                                   MEMLEDGER_RING_SIZE="64K"),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = own(subprocess.Popen(cmd, env=clean_env(MEMLEDGER="1", MEMLEDGER_SOCKET=socket, MEMLEDGER_REPORT="0",
+                                                       MEMLEDGER_RING_SIZE="64K"),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
         lines = []
         reader = threading.Thread(target=lambda p=proc, out=lines: out.extend(iter(p.stderr.readline, "")),
                                   daemon=True)
