@@ -1,4 +1,5 @@
-// event.cc — names of event kinds and built-in memory types.
+// event.cc — names of built-in memory types (event kinds name themselves in
+// event_kind.h's table).
 #include "event/event.h"
 
 #include <array>
@@ -7,11 +8,6 @@
 
 namespace memledger {
 namespace {
-constexpr std::array<std::string_view, kLastEventKind + 1> kKindNames = {
-    "INVALID",     "ALLOC",        "FREE",       "CB_ALLOC", "CB_FREE", "KERNEL_LOAD", "KERNEL_UNLOAD",
-    "DEVICE_OPEN", "DEVICE_CLOSE", "TAG",        "MARK",     "POOL",    "PROCESS",     "PROCESS_END",
-    "STACK",       "MODULE",       "LANGUAGE_FRAME"};
-
 // The built-in memory types, a row each: the C ABI's value (memledger.h),
 // the C++ layer's (memledger.hpp) and the name reports and captures use.
 // The asserts below tie the three together: a type appended to one and not
@@ -43,11 +39,6 @@ static_assert(EachRowInItsPlace(), "row i is built-in type i in memledger.h and 
 static_assert(kBuiltinTypeCount == MEMLEDGER_KERNEL + 1 && kBuiltinTypeCount <= MEMLEDGER_FIRST_POOL,
               "kBuiltinTypeCount (event.h) counts the built-in types of memledger.h, below the pools");
 }  // namespace
-
-std::string_view KindName(EventKind kind) {
-  const auto index = static_cast<std::size_t>(kind);
-  return index < kKindNames.size() ? kKindNames[index] : kKindNames[0];
-}
 
 std::string_view BuiltinTypeName(std::uint8_t type) {
   return type < kBuiltinTypes.size() ? kBuiltinTypes[type].name : std::string_view{};

@@ -7,6 +7,7 @@
 // continuation slots carrying the payload (see record.h); such records are the
 // variable-size facts (device descriptions, tag, pool and mark names, process
 // info, stacks, modules, language frames), defined once and referred to by id.
+// The kinds, and what each is, are event_kind.h's table.
 #pragma once
 
 #include <cstdint>
@@ -14,30 +15,10 @@
 #include <string_view>
 #include <type_traits>
 
+#include "event/event_kind.h"
 #include "memledger/memledger.h"
 
 namespace memledger {
-
-enum class EventKind : std::uint8_t {
-  kInvalid = 0,
-  kAlloc = 1,
-  kFree = 2,
-  kCbAlloc = 3,
-  kCbFree = 4,
-  kKernelLoad = 5,
-  kKernelUnload = 6,
-  kDeviceOpen = 7,   // payload: device description (record.h)
-  kDeviceClose = 8,
-  kTag = 9,          // defines tag id `tag` as the payload's name
-  kMark = 10,        // payload: label
-  kPool = 11,        // defines memory type `type` as the payload's pool name
-  kProcess = 12,     // the process names itself: pid in buffer_id, uid + 1 in size (0: unknown); payload: comm
-  kProcessEnd = 13,  // written by the consumer: the process ended (exit code in size)
-  kStack = 14,       // defines stack id `stack`; payload: its frames (record.h)
-  kModule = 15,      // a module loaded in the process; payload: its description (record.h)
-  kLanguageFrame = 16,  // defines the language frame value `address` (a Python function); payload: record.h
-};
-inline constexpr std::uint8_t kLastEventKind = 16;
 
 // Strong ids; 0 means none.
 enum class TagId : std::uint32_t { kNone = 0 };
@@ -78,10 +59,6 @@ inline constexpr std::uint32_t ContinuationSlots(std::uint32_t payload_bytes) {
 inline constexpr int kBuiltinTypeCount = 7;
 inline constexpr int kMaxDevices = 1024;     // device ids accepted by the ledger
 
-// "ALLOC", "FREE", ...; "INVALID" for unknown values.
-std::string_view KindName(EventKind kind);
-// Alloc, free, CB alloc/free, kernel load/unload: the events of a buffer's life.
-inline bool IsBufferEvent(EventKind kind) { return kind >= EventKind::kAlloc && kind <= EventKind::kKernelUnload; }
 // "DRAM", "L1", ... for built-in types; empty for pools and unknown values.
 std::string_view BuiltinTypeName(std::uint8_t type);
 // Inverse of BuiltinTypeName (exact, upper case).

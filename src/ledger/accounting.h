@@ -81,11 +81,6 @@ using AnomalyCounts = std::array<std::uint64_t, kAnomalyCount>;
 // "unknown_free", "double_free", ... as in the summary schema.
 std::string_view AnomalyName(Anomaly anomaly);
 
-// What a buffer is, for matching frees: identities of buffers, CBs and
-// kernel binaries live in separate name spaces.
-enum class BufferClass : std::uint8_t { kBuffer = 0, kCircularBuffer = 1, kKernelBinary = 2 };
-inline constexpr int kBufferClassCount = 3;
-
 // kReleased: its ring went to another consumer (the process took it back
 // from a server that stopped draining); these books stop there, what it holds
 // is not leaked, and they go on if the ring comes back (Ledger::Rejoin).

@@ -4,6 +4,12 @@
 #include <algorithm>
 
 namespace memledger {
+namespace {
+bool IsOpen(const Ledger& ledger, ProcessIndex process, std::uint16_t device) {
+  const std::vector<bool>& open = ledger.process(process).open_devices;
+  return device < open.size() && open[device];
+}
+}  // namespace
 
 void AppendLiveBuffers(const Ledger& ledger, ProcessIndex process, std::vector<Event>& slots) {
   std::vector<std::pair<const LiveKey*, const LiveBuffer*>> held;
@@ -28,26 +34,14 @@ std::uint64_t ApplyCarriedOver(Ledger& ledger, ProcessIndex process, std::span<c
   for (const Event& slot : slots) {
     const auto record = assembler.Push(slot);
     if (!record) continue;
-    switch (record->kind()) {
-      case EventKind::kFree:
-      case EventKind::kCbFree:
-      case EventKind::kKernelUnload:
-        ++carried_frees;
-        if (frees == CarriedFrees::kMatch) ledger.Apply(process, *record);
-        break;
-      case EventKind::kDeviceOpen: {
-        const std::vector<bool>& open = ledger.process(process).open_devices;
-        if (record->event.device < open.size() && open[record->event.device]) break;  // reopening would leak
-        ledger.Apply(process, *record);
-        break;
-      }
-      case EventKind::kDeviceClose:
-      case EventKind::kTag:
-      case EventKind::kPool:
-      case EventKind::kStack:
-      case EventKind::kModule:
-      case EventKind::kLanguageFrame: ledger.Apply(process, *record); break;
-      default: ledger.ApplyCarriedAlloc(process, *record); break;  // counts anything but an alloc as invalid
+    const KindRow& row = KindRowOf(record->kind());  // event_kind.h
+    if (row.life == BufferLife::kEnds) {
+      ++carried_frees;
+      if (frees == CarriedFrees::kMatch) ledger.Apply(process, *record);
+    } else if (!row.carried_over) {
+      ledger.ApplyCarriedAlloc(process, *record);  // counts anything but an alloc as invalid
+    } else if (row.kind != EventKind::kDeviceOpen || !IsOpen(ledger, process, record->event.device)) {
+      ledger.Apply(process, *record);  // a definition, a close; an open of a device open already would leak
     }
   }
   ledger.CountLost(process, assembler.errors().total());

@@ -61,14 +61,10 @@ auto LiveIn(LiveTable& live, LiveKey key) {
 }
 
 // The process's own memory type of a buffer record: a CB's and a kernel's
-// are fixed by their class.
+// are fixed by their class (event_kind.h).
 std::uint8_t LocalType(const Event& e, BufferClass cls) {
-  switch (cls) {
-    case BufferClass::kCircularBuffer: return MEMLEDGER_CB;
-    case BufferClass::kKernelBinary: return MEMLEDGER_KERNEL;
-    case BufferClass::kBuffer: break;
-  }
-  return e.type;
+  const int type = kClassMemoryType[static_cast<std::size_t>(cls)];
+  return type == kTypeOfTheRecord ? e.type : static_cast<std::uint8_t>(type);
 }
 }  // namespace
 
@@ -144,12 +140,12 @@ void Ledger::ApplyCarriedAlloc(ProcessIndex process, const Record& record) {
   ProcessBooks& books = processes_[p];
   const std::size_t live_before = live_count_;
   const Event& e = record.event;
-  switch (record.kind()) {
-    case EventKind::kAlloc: OnAlloc(books, p, e, BufferClass::kBuffer); break;
-    case EventKind::kCbAlloc: OnAlloc(books, p, e, BufferClass::kCircularBuffer); break;
-    case EventKind::kKernelLoad: OnAlloc(books, p, e, BufferClass::kKernelBinary); break;
-    default: Count(books, Anomaly::kInvalidEvent); return;
+  const KindRow& row = KindRowOf(record.kind());
+  if (row.life != BufferLife::kBegins) {
+    Count(books, Anomaly::kInvalidEvent);
+    return;
   }
+  OnAlloc(books, p, e, row.cls);
   if (live_count_ == live_before) return;  // refused as invalid, or replaced a live one
   ++books.handover.carried_buffers;
   books.handover.carried_bytes += e.size;
@@ -162,13 +158,13 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
   ++books.events;
   const Event& e = record.event;
   applying_time_ns_ = e.time_ns;
+  // A buffer event by its row (event_kind.h); the other kinds by their own.
+  switch (const KindRow& row = KindRowOf(record.kind()); row.life) {
+    case BufferLife::kBegins: OnAlloc(books, p, e, row.cls); return;
+    case BufferLife::kEnds: OnFree(books, p, e, row.cls); return;
+    case BufferLife::kNone: break;
+  }
   switch (record.kind()) {
-    case EventKind::kAlloc: OnAlloc(books, p, e, BufferClass::kBuffer); break;
-    case EventKind::kFree: OnFree(books, p, e, BufferClass::kBuffer); break;
-    case EventKind::kCbAlloc: OnAlloc(books, p, e, BufferClass::kCircularBuffer); break;
-    case EventKind::kCbFree: OnFree(books, p, e, BufferClass::kCircularBuffer); break;
-    case EventKind::kKernelLoad: OnAlloc(books, p, e, BufferClass::kKernelBinary); break;
-    case EventKind::kKernelUnload: OnFree(books, p, e, BufferClass::kKernelBinary); break;
     case EventKind::kDeviceOpen: OnDeviceOpen(books, p, record); break;
     case EventKind::kDeviceClose:
       if (e.device >= kMaxDevices) {
@@ -524,11 +520,7 @@ void Ledger::CloseDevice(ProcessBooks& books, std::uint32_t process, std::uint16
 
 Event Ledger::AllocRecordOf(const LiveKey& key, const LiveBuffer& buffer) const {
   Event e{};
-  switch (key.cls) {
-    case BufferClass::kCircularBuffer: e.kind = static_cast<std::uint8_t>(EventKind::kCbAlloc); break;
-    case BufferClass::kKernelBinary: e.kind = static_cast<std::uint8_t>(EventKind::kKernelLoad); break;
-    case BufferClass::kBuffer: e.kind = static_cast<std::uint8_t>(EventKind::kAlloc); break;
-  }
+  e.kind = static_cast<std::uint8_t>(LifeKindOf(key.cls, BufferLife::kBegins));
   e.type = key.type;
   e.device = key.device;
   e.buffer_id = key.identity;

@@ -8,12 +8,8 @@ namespace {
 
 // The kind that allocates in `kind`'s class: kAlloc for kFree, and so on.
 EventKind AllocatingKind(EventKind kind) {
-  switch (kind) {
-    case EventKind::kFree: return EventKind::kAlloc;
-    case EventKind::kCbFree: return EventKind::kCbAlloc;
-    case EventKind::kKernelUnload: return EventKind::kKernelLoad;
-    default: return kind;
-  }
+  const KindRow& row = KindRowOf(kind);
+  return row.life == BufferLife::kEnds ? LifeKindOf(row.cls, BufferLife::kBegins) : kind;
 }
 
 }  // namespace
