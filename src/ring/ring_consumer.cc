@@ -92,12 +92,17 @@ void RingConsumer::MarkProcessed() {
   }
 }
 
-void RingConsumer::WaitForData(std::chrono::nanoseconds timeout) {
+WakeReason RingConsumer::WaitForData(std::chrono::nanoseconds timeout) {
   RingHeader& header = ring_.header();
   const std::uint32_t bell = header.doorbell.load(std::memory_order_seq_cst);
   header.consumer_sleeping.store(1, std::memory_order_seq_cst);
-  if (ring_.slot_at(next_).seq.load(std::memory_order_acquire) != next_) FutexWait(header.doorbell, bell, timeout);
+  WakeReason reason = WakeReason::kSlotReady;
+  if (ring_.slot_at(next_).seq.load(std::memory_order_acquire) != next_) {
+    FutexWait(header.doorbell, bell, timeout);
+    reason = header.doorbell.load(std::memory_order_relaxed) != bell ? WakeReason::kDoorbell : WakeReason::kTimeout;
+  }
   header.consumer_sleeping.store(0, std::memory_order_relaxed);
+  return reason;
 }
 
 bool RingConsumer::CaughtUp() const {

@@ -27,6 +27,13 @@
 
 namespace memledger {
 
+// Why RingConsumer::WaitForData returned.
+enum class WakeReason : std::uint8_t {
+  kSlotReady,  // the next slot was published already: it did not sleep
+  kDoorbell,   // a producer rang the doorbell (its ring is backing up) since the wait began
+  kTimeout,    // neither: the timeout passed, or the sleep ended early (futex waits may)
+};
+
 class RingConsumer {
  public:
   // Drains `ring` (which must outlive the consumer) from its tail, as the
@@ -42,8 +49,8 @@ class RingConsumer {
   // Everything drained so far has been applied: lets memledger_flush() return.
   void MarkProcessed();
   // Sleeps until a producer rings the doorbell or `timeout` passes; returns at
-  // once when a slot is ready.
-  void WaitForData(std::chrono::nanoseconds timeout);
+  // once when a slot is ready. Says which (a drain loop may ignore it).
+  WakeReason WaitForData(std::chrono::nanoseconds timeout);
   // True when every sequence number claimed so far has been drained.
   bool CaughtUp() const;
   // Abandons every claimed-but-unpublished slot now. Only when the producers

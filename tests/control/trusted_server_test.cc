@@ -35,6 +35,7 @@ class TrustedServer : public SocketDirTest {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "a server of another uid needs root to start";
+    unsetenv(kServerUidVariable);  // the caller's shell may trust that uid already; each test says what it trusts
     SocketDirTest::SetUp();
     chmod(dir_.c_str(), 01777);  // root's and sticky: fit for anyone's socket
     path_ = dir_ + "/s.sock";

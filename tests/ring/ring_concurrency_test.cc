@@ -25,6 +25,10 @@ using ring_test::MakeRing;
 using ring_test::PublishStamped;
 using ring_test::Stamped;
 
+// A bound on waits for a state the test's own steps bring about: reached only
+// when something hangs (ctest's TIMEOUT for these tests is 300 s).
+constexpr auto kHangGuard = 120s;
+
 // Waits up to `limit` for `done()`.
 template <typename Done>
 bool WaitFor(Done done, std::chrono::nanoseconds limit) {
@@ -64,9 +68,15 @@ TEST(RingConcurrency, FullRingBlocksTheProducerUntilTheConsumerDrains) {
     }
   });
 
-  EXPECT_TRUE(WaitFor([&] { return published.load() >= kMinRingSlots; }, 30s));
-  std::this_thread::sleep_for(100ms);
+  // Nothing drains yet: the producer publishes the ring's worth of slots and
+  // then waits for space in its claim of the next one (the only wait it can
+  // be in once all are published), unless it goes on over unread slots.
+  EXPECT_TRUE(WaitFor([&] {
+    const std::uint64_t n = published.load();
+    return n > kMinRingSlots || (n == kMinRingSlots && ring->space_waiters() != 0);
+  }, kHangGuard));
   EXPECT_EQ(published.load(), kMinRingSlots) << "the producer overwrote slots the consumer had not read";
+  EXPECT_EQ(ring->space_waiters(), 1u) << "the producer waits for space";
 
   RingConsumer consumer = ring_test::ConsumerOf(*ring);
   std::uint64_t expected = 1;
@@ -205,7 +215,13 @@ TEST(RingConcurrency, DropPolicyNeverBlocksProducersRacingForTheLastSlots) {
         finished.fetch_add(1);
       });
     }
-    const bool none_blocked = WaitFor([&] { return finished.load() == kProducers; }, 10s);
+    // A producer that blocked would wait for space in the ring (space_waiters),
+    // which nothing frees until the drain below.
+    bool blocked = false;
+    const bool settled = WaitFor([&] {
+      blocked = blocked || ring->space_waiters() != 0;
+      return blocked || finished.load() == kProducers;
+    }, kHangGuard);
     // Drain (which also frees any producer that did block) before judging.
     std::uint64_t drained = 0;
     while (finished.load() < kProducers || !consumer.CaughtUp()) {
@@ -215,7 +231,8 @@ TEST(RingConcurrency, DropPolicyNeverBlocksProducersRacingForTheLastSlots) {
       if (n == 0) std::this_thread::sleep_for(1ms);
     }
     for (std::thread& t : producers) t.join();
-    ASSERT_TRUE(none_blocked) << "round " << round << ": a producer blocked on a full ring under OnFull::kDrop";
+    ASSERT_TRUE(settled) << "round " << round << ": the producers neither finished nor waited for space";
+    ASSERT_FALSE(blocked) << "round " << round << ": a producer blocked on a full ring under OnFull::kDrop";
     ASSERT_EQ(drained, published.load());
   }
   EXPECT_GE(ring->header().dropped.load(), static_cast<std::uint64_t>(round * kProducers));
@@ -228,18 +245,16 @@ TEST(RingConcurrency, BackingUpProducerWakesASleepingConsumer) {
   auto ring = MakeRing(kMinRingSlots, OnFull::kBlock);
   ASSERT_NE(ring, nullptr);
   RingConsumer consumer = ring_test::ConsumerOf(*ring);
-  std::atomic<bool> asleep{false};
-  std::chrono::steady_clock::duration slept{};
-  std::thread sleeper([&] {
-    asleep.store(true);
-    const auto start = std::chrono::steady_clock::now();
-    consumer.WaitForData(120s);
-    slept = std::chrono::steady_clock::now() - start;
-  });
-  EXPECT_TRUE(WaitFor([&] { return asleep.load() && ring->header().consumer_sleeping.load() != 0; }, 10s));
-  for (std::uint64_t i = 1; i <= kMinRingSlots * 3 / 4; ++i) PublishStamped(*ring, i);
+  // The first slot is claimed and never published: the consumer has nothing
+  // to drain, so only the doorbell (or its timeout) ends its sleep.
+  ASSERT_EQ(ring->Claim(1), 1u);
+  WakeReason woke = WakeReason::kSlotReady;
+  std::thread sleeper([&] { woke = consumer.WaitForData(120s); });
+  // Asleep: from here on a producer's claim sees it and rings.
+  EXPECT_TRUE(WaitFor([&] { return ring->header().consumer_sleeping.load() != 0; }, kHangGuard));
+  for (std::uint64_t i = 2; i <= kMinRingSlots * 3 / 4; ++i) PublishStamped(*ring, i);
   sleeper.join();
-  EXPECT_LT(slept, 30s) << "the consumer slept through a backed-up ring";
+  EXPECT_EQ(woke, WakeReason::kDoorbell) << "the consumer slept through a backed-up ring";
 }
 
 

@@ -1,6 +1,6 @@
 // ring_test_util.h — shared by the ring tests: a ring maker that fails the
-// test on error, and events whose contents are derived from one number so a
-// reader can check every field it got.
+// test on error, events whose contents are derived from one number so a
+// reader can check every field it got, and how a WakeReason is printed.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "ring/event_ring.h"
@@ -59,3 +60,10 @@ inline std::uint64_t PublishStamped(EventRing& ring, std::uint64_t value) {
 }
 
 }  // namespace memledger::ring_test
+
+namespace memledger {
+// How gtest prints a WakeReason in a failure.
+inline void PrintTo(WakeReason reason, std::ostream* os) {
+  *os << (reason == WakeReason::kSlotReady ? "kSlotReady" : reason == WakeReason::kDoorbell ? "kDoorbell" : "kTimeout");
+}
+}  // namespace memledger
