@@ -23,10 +23,15 @@ spells them) come from the driver.
 Sanitized builds (--sanitized): the interposer is preloaded ahead of the
 sanitizer runtime the program links, which ASan refuses by default; its
 verify_asan_link_order check is turned off for these runs (the interposer
-defines no allocator function, the reason for the check).
+defines no allocator function, the reason for the check). Under TSan
+(--sanitizer-runtime, the TSan runtime): the runtime is preloaded into every
+run, since uninstrumented programs of the tree (the shell and its helpers)
+load the TSan-built interposer too; without TSan's interceptors ahead of the
+C library's, the thread the client starts there never gets TSan's state and
+crashes at its first instrumented call (the shell dies of SIGSEGV).
 
 usage: interposer_test.py BIN_DIR INTERPOSER WORKLOAD WORKLOAD_DLOPEN STUB_LIBCUDA [--threads N] [--iterations I]
-                           [--sanitized]
+                           [--sanitized] [--sanitizer-runtime LIBTSAN]
 """
 import argparse
 import json
@@ -46,11 +51,18 @@ TYPES = ("DRAM", "MANAGED", "VMM_PHYSICAL")
 def clean_env(args):
     env = checks.clean_env(MEMLEDGER_REPORT="0")
     env.pop("LD_PRELOAD", None)
+    if args.sanitizer_runtime:
+        env["LD_PRELOAD"] = args.sanitizer_runtime
     # The stub is found by name, as a driver is, through the library path.
     env["LD_LIBRARY_PATH"] = ":".join(filter(None, [os.path.dirname(args.stub_driver), env.get("LD_LIBRARY_PATH")]))
     if args.sanitized:
         env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"), "verify_asan_link_order=0"]))
     return env
+
+
+def preloads(args, *libraries):
+    """LD_PRELOAD of `libraries`, after the sanitizer runtime if any."""
+    return ":".join(filter(None, [args.sanitizer_runtime, *libraries]))
 
 
 def check_books(check, name, summary, counts, every_type_used=True):
@@ -101,7 +113,7 @@ def run_workload(check, args, work, name, workload, preload=None, run=None, run_
     capture = os.path.join(work, name + ".mlcap")
     env = clean_env(args)
     if preload:
-        env["LD_PRELOAD"] = preload
+        env["LD_PRELOAD"] = preloads(args, preload)
     cmd = [os.path.join(args.bin_dir, "memledger"), "run", "--cuda", "--output", capture,
            "--summary-json", summary_path, "--", workload, "--threads", str(args.threads), "--iterations",
            str(args.iterations), "--counts-json", counts_path] + (["--run", run] if run else [])
@@ -135,6 +147,7 @@ def main():
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--iterations", type=int, default=3000)
     parser.add_argument("--sanitized", action="store_true")
+    parser.add_argument("--sanitizer-runtime")
     args = parser.parse_args()
     for path in ("bin_dir", "interposer", "workload", "workload_dlopen", "stub_driver"):
         setattr(args, path, os.path.realpath(getattr(args, path)))
@@ -162,7 +175,8 @@ def main():
         counts = run_workload(check, args, work, "linked", args.workload, preload=args.stub_driver, run=child,
                               run_comms=[os.path.basename(args.workload_dlopen)[:15]])
         if counts is not None:
-            check.expect("linked: LD_PRELOAD", counts["ld_preload"], f"{interposer}:{args.stub_driver}")
+            check.expect("linked: LD_PRELOAD", counts["ld_preload"],
+                         f"{interposer}:{preloads(args, args.stub_driver)}")
             check.true("linked: the program's child ran", os.path.exists(child_counts))
             beside = [f for f in os.listdir(work) if f.startswith("linked.") and f.endswith(".mlcap")]
             check.expect("linked: captures", len(beside), 2)
@@ -175,11 +189,11 @@ def main():
 
         counts = run_workload(check, args, work, "dlopen", args.workload_dlopen)
         if counts is not None:
-            check.expect("dlopen: LD_PRELOAD", counts["ld_preload"], interposer)
+            check.expect("dlopen: LD_PRELOAD", counts["ld_preload"], ":".join(filter(None, [interposer, preloads(args)])))
 
         # Tracking off: preloaded, the interposer passes every call through.
         env = clean_env(args)
-        env["LD_PRELOAD"] = interposer
+        env["LD_PRELOAD"] = preloads(args, interposer)
         off = subprocess.run([args.workload, "--threads", "2", "--iterations", "100", "--counts-json",
                               os.path.join(work, "off.json")], env=env, cwd=work, capture_output=True, text=True,
                              timeout=300)
