@@ -12,9 +12,9 @@
 #include <string>
 
 #include "analysis/capture_analysis.h"
+#include "analysis/replay.h"
 #include "capture/capture_description.h"
 #include "capture/capture_format.h"
-#include "capture/replay.h"
 
 namespace {
 

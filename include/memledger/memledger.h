@@ -131,6 +131,10 @@ MEMLEDGER_API void memledger_tag_pop(void);
 MEMLEDGER_API int memledger_register_pool(const char* name);
 /* 1 when tracking is on in this process, else 0. */
 MEMLEDGER_API int memledger_enabled(void);
+/* The name reports and captures give a built-in type ("DRAM", "L1", ...,
+ * "KERNEL"); NULL for a pool id or a value no type has. A static string;
+ * tracking on or off. */
+MEMLEDGER_API const char* memledger_type_name(memledger_mem_type type);
 /* Waits until every event recorded so far has reached the ledger. */
 MEMLEDGER_API void memledger_flush(void);
 /* From now on every alloc and free carries its call stack, up to `depth`

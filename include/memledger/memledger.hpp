@@ -48,6 +48,9 @@ inline void KernelUnload(std::uint32_t device, std::uint64_t kernel_id, std::uin
   memledger_kernel_unload(device, kernel_id, address);
 }
 
+// "DRAM", "L1", ...: the name reports give a built-in type.
+inline const char* TypeName(MemType type) { return memledger_type_name(static_cast<memledger_mem_type>(type)); }
+
 // A named pool's memory type, for Alloc, Free and OpenDevice's capacities:
 // the same type for the same name; nullopt when this process has
 // registered all of its pools (memledger_register_pool).

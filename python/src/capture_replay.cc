@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "analysis/capture_analysis.h"
-#include "capture/replay.h"
+#include "analysis/replay.h"
 #include "python_text.h"
 #include "report/summary_json.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "ledger/ledger.h"
+#include "event/handover.h"
 
 namespace memledger {
 

@@ -91,6 +91,11 @@ MEMLEDGER_API int memledger_register_pool(const char* name) {
 
 MEMLEDGER_API int memledger_enabled(void) { return Active() ? 1 : 0; }
 
+MEMLEDGER_API const char* memledger_type_name(memledger_mem_type type) {
+  const std::string_view name = BuiltinTypeName(type);
+  return name.empty() ? nullptr : name.data();  // a literal of event.cc's table: NUL-terminated
+}
+
 MEMLEDGER_API int memledger_set_stack_depth(int depth) {
   if (!Active() || depth < 0 || depth > static_cast<int>(kMaxStackDepth)) return -1;
   return SetStackDepth(static_cast<std::uint32_t>(depth));

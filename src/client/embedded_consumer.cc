@@ -25,7 +25,7 @@ constinit thread_local bool tls_drain_thread = false;
 
 EmbeddedConsumer::EmbeddedConsumer(EventRing& ring, std::uint16_t epoch, std::uint32_t pid, std::string comm,
                                    std::unique_ptr<CaptureWriter> capture, std::unique_ptr<LifecycleLogHandle> log,
-                                   std::optional<Takeover> takeover)
+                                   const Handover* before, std::span<const Event> carried)
     : consumer_(ring, epoch),
       stream_(ledger_.BeginProcess(pid, std::move(comm), getuid()), ProcessRecord::kApply),
       capture_(std::move(capture)),
@@ -33,9 +33,9 @@ EmbeddedConsumer::EmbeddedConsumer(EventRing& ring, std::uint16_t epoch, std::ui
   if (log_) {
     stream_.set_observer([this](ProcessIndex process, const Record& record) { log_->Write(ledger_, process, record); });
   }
-  if (takeover) {
-    ledger_.JoinLate(stream_.process(), takeover->before);
-    ApplyCarriedOver(ledger_, stream_.process(), takeover->carried);
+  if (before != nullptr) {
+    ledger_.JoinLate(stream_.process(), *before);
+    ApplyCarriedOver(ledger_, stream_.process(), carried);
   }
   thread_ = StartQuietThread([this] { Run(); });
 }

@@ -4,7 +4,7 @@
 // cannot be written (a full disk) is said on stderr at once, one line, and
 // ends there; the books go on whole in the ledger here.
 //
-// It may start part-way through the ring (its server went away: a Takeover)
+// It may start part-way through the ring (its server went away: a takeover)
 // and may hand the ring back part-way (its server returned): it pauses at a
 // record boundary, with everything drained applied, so that the next
 // consumer starts at the ring's tail on a whole record.
@@ -21,10 +21,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <optional>
+#include <span>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "capture/capture_writer.h"
 #include "client/lifecycle_log_handle.h"
@@ -34,21 +33,17 @@
 
 namespace memledger {
 
-// How the consumer comes to a ring another consumer drained before it.
-struct Takeover {
-  Handover before;             // what was accounted elsewhere (Ledger::JoinLate)
-  std::vector<Event> carried;  // names and buffers to begin the books with (carry_over.h)
-};
-
 class EmbeddedConsumer {
  public:
   // Starts the drain thread at the ring's tail, as the owner of `epoch`
   // (ring_ownership.h: the caller took the ring). `ring` must outlive this
-  // object. `capture` and `log` may be null; so may `takeover` (the books
-  // begin with the ring).
+  // object. `capture` and `log` may be null. A consumer taking over a ring
+  // another consumer drained passes `before`, what was accounted elsewhere
+  // (Ledger::JoinLate), and `carried`, the names and buffers its books
+  // begin with (carry_over.h); else the books begin with the ring.
   EmbeddedConsumer(EventRing& ring, std::uint16_t epoch, std::uint32_t pid, std::string comm,
-                   std::unique_ptr<CaptureWriter> capture,
-                   std::unique_ptr<LifecycleLogHandle> log = nullptr, std::optional<Takeover> takeover = std::nullopt);
+                   std::unique_ptr<CaptureWriter> capture, std::unique_ptr<LifecycleLogHandle> log = nullptr,
+                   const Handover* before = nullptr, std::span<const Event> carried = {});
   ~EmbeddedConsumer();
   EmbeddedConsumer(const EmbeddedConsumer&) = delete;
   EmbeddedConsumer& operator=(const EmbeddedConsumer&) = delete;

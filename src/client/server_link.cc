@@ -66,17 +66,15 @@ int Connect(const std::string& path, std::string* absence) {
 int ConnectServerSocket(const std::string& path) { return Connect(path, nullptr); }
 
 int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std::string& comm,
-                     const ResumeState* resume, std::chrono::milliseconds accept_timeout, std::string* reason) {
+                     const Handover* resumed, std::span<const Event> carried, std::chrono::milliseconds accept_timeout,
+                     std::string* reason) {
   reason->clear();
   HelloMessage hello = MakeHello(comm);
   std::array<int, 2> fds{ring.fd(), -1};
   std::size_t fd_count = 1;
-  if (resume != nullptr) {
-    hello.flags = kHelloResumed;
-    hello.handovers = resume->handovers;
-    hello.records_elsewhere = resume->records_elsewhere;
-    hello.missed_frees = resume->missed_frees;
-    fds[1] = WriteCarriedOver(resume->carried, reason);
+  if (resumed != nullptr) {
+    SetResumed(&hello, *resumed);
+    fds[1] = WriteCarriedOver(carried, reason);
     if (fds[1] < 0) {
       close(fd);
       return -1;
@@ -114,7 +112,7 @@ int ConnectToServer(const std::string& path, EventRing& ring, const std::string&
   reason->clear();
   const int fd = Connect(path, absence);
   if (fd < 0) return -1;  // no server there: embedded mode (said when *absence was asked for)
-  return HandRingToServer(fd, path, ring, comm, nullptr, accept_timeout, reason);
+  return HandRingToServer(fd, path, ring, comm, nullptr, {}, accept_timeout, reason);
 }
 
 ServerWatch WaitForServer(int control_fd, int wake_fd, int space_wait_fd, const EventRing& ring,

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "event/event.h"
+#include "event/handover.h"
 #include "ring/event_ring.h"
 
 namespace memledger {
@@ -19,23 +20,19 @@ namespace memledger {
 // its directory is not trusted (said once per process on stderr).
 int ConnectServerSocket(const std::string& path);
 
-// What a process coming back to a server hands over with its ring.
-struct ResumeState {
-  std::uint64_t handovers = 0;          // times its ring changed hands, this one included
-  std::uint64_t records_elsewhere = 0;  // records accounted in the process while no server ran
-  std::uint64_t missed_frees = 0;       // frees its own books could not match meanwhile
-  std::span<const Event> carried;       // names and live buffers (carry_over.h)
-};
-
 // Hands `ring` to the server over `fd` (from ConnectServerSocket; closed on
 // failure): offers it (ring_ownership.h) in a Hello and waits up to
 // `accept_timeout` for the Welcome. Returns fd when the server took the ring
 // — it accepted the offer, even if its Welcome came later than that. Else -1
 // with the reason (the server's, the handshake's, or none when it did not
 // answer in time) and the offer taken back, or refused: nobody drains the
-// ring, and the caller takes it (TakeRing).
+// ring, and the caller takes it (TakeRing). A process coming back to a
+// server passes `resumed`, what its own books say (handovers, this one
+// included; records accounted in the process while no server ran; frees it
+// could not match), and `carried`, its names and live buffers (carry_over.h).
 int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std::string& comm,
-                     const ResumeState* resume, std::chrono::milliseconds accept_timeout, std::string* reason);
+                     const Handover* resumed, std::span<const Event> carried, std::chrono::milliseconds accept_timeout,
+                     std::string* reason);
 
 // Both of the above: -1 with *reason empty when no server answers at `path`;
 // then *absence (when given) says what is at `path` instead — nothing, a

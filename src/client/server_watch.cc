@@ -78,8 +78,8 @@ void TakeRingBack(std::uint32_t pid, const std::string& comm, std::uint64_t hand
   DeclaredSlots declared = DeclaredNames(InternedStacks());
   std::vector<Event> carried = std::move(declared.names);
   AppendDeviceOpens(carried, declared.open_devices);
-  Takeover takeover{.before = Handover{.handovers = handovers}, .carried = std::move(carried)};
-  g_consumer.store(new EmbeddedConsumer(*g_ring, epoch, pid, comm, nullptr, nullptr, std::move(takeover)),
+  const Handover before{.handovers = handovers};
+  g_consumer.store(new EmbeddedConsumer(*g_ring, epoch, pid, comm, nullptr, nullptr, &before, carried),
                    std::memory_order_release);
 }
 
@@ -103,12 +103,11 @@ bool HandRingBack(int fd, const std::string& path, const std::string& comm, std:
   AppendDeviceOpens(carried, declared.open_devices);
   AppendLiveBuffers(consumer->ledger(), consumer->process(), carried);
   const ProcessBooks& books = consumer->ledger().process(consumer->process());
-  const ResumeState resume{.handovers = handovers,
-                           .records_elsewhere = books.handover.records_elsewhere + consumer->records(),
-                           .missed_frees = books.handover.missed_frees,
-                           .carried = carried};
+  const Handover resumed{.handovers = handovers,
+                         .records_elsewhere = books.handover.records_elsewhere + consumer->records(),
+                         .missed_frees = books.handover.missed_frees};
   std::string reason;
-  const int control = HandRingToServer(fd, path, *g_ring, comm, &resume, accept_timeout, &reason);
+  const int control = HandRingToServer(fd, path, *g_ring, comm, &resumed, carried, accept_timeout, &reason);
   if (control < 0) {
     consumer->Resume(TakeRing(g_ring->header()));
     if (!reason.empty()) std::fprintf(stderr, "memledger: %s; accounting stays in this process\n", reason.c_str());

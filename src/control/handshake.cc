@@ -20,6 +20,20 @@ HelloMessage MakeHello(std::string_view comm) {
   return hello;
 }
 
+void SetResumed(HelloMessage* hello, const Handover& handover) {
+  hello->flags |= kHelloResumed;
+  hello->handovers = handover.handovers;
+  hello->records_elsewhere = handover.records_elsewhere;
+  hello->missed_frees = handover.missed_frees;
+}
+
+Handover ResumedHandover(const HelloMessage& hello) {
+  return {.joined_late = true,
+          .handovers = hello.handovers,
+          .records_elsewhere = hello.records_elsewhere,
+          .missed_frees = hello.missed_frees};
+}
+
 QueryMessage MakeQuery(QueryKind kind) { return {kQueryMagic, kProtocolVersion, static_cast<std::uint32_t>(kind)}; }
 
 WelcomeMessage MakeWelcome(WelcomeStatus status, std::string_view reason) {

@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "control/wire_protocol.h"
+#include "event/handover.h"
 
 namespace memledger {
 
@@ -34,8 +35,15 @@ struct HandshakeRefusal {
 
 // A Hello for a process named `comm` (cut to 31 bytes): this build's magic,
 // versions and sizes. The caller sets the epoch it offers its ring under
-// and, when resumed, kHelloResumed and the handover counts.
+// and, when resumed, SetResumed.
 HelloMessage MakeHello(std::string_view comm);
+// Marks `hello` resumed (kHelloResumed) with the process's own handover
+// counts: handovers, records_elsewhere, missed_frees (the rest travels in
+// the carried-over memfd).
+void SetResumed(HelloMessage* hello, const Handover& handover);
+// What a resumed Hello says of the books before the server's: joined late,
+// with the process's counts (SetResumed's).
+Handover ResumedHandover(const HelloMessage& hello);
 QueryMessage MakeQuery(QueryKind kind);
 // `reason` is cut to what the message holds (111 bytes), NUL-terminated.
 WelcomeMessage MakeWelcome(WelcomeStatus status, std::string_view reason);

@@ -15,7 +15,7 @@ namespace {
 struct BuiltinType {
   int c_value;
   MemType cpp_value;
-  std::string_view name;
+  const char* name;  // a literal: memledger_type_name hands it out as a C string
 };
 constexpr std::array<BuiltinType, kBuiltinTypeCount> kBuiltinTypes = {{
     {MEMLEDGER_DRAM, MemType::kDram, "DRAM"},
@@ -29,7 +29,8 @@ constexpr std::array<BuiltinType, kBuiltinTypeCount> kBuiltinTypes = {{
 constexpr bool EachRowInItsPlace() {
   for (std::size_t i = 0; i < kBuiltinTypes.size(); ++i) {
     const BuiltinType& row = kBuiltinTypes[i];
-    if (row.c_value != static_cast<int>(i) || static_cast<int>(row.cpp_value) != row.c_value || row.name.empty()) {
+    if (row.c_value != static_cast<int>(i) || static_cast<int>(row.cpp_value) != row.c_value || row.name == nullptr ||
+        row.name[0] == '\0') {
       return false;
     }
   }
@@ -41,12 +42,12 @@ static_assert(kBuiltinTypeCount == MEMLEDGER_KERNEL + 1 && kBuiltinTypeCount <= 
 }  // namespace
 
 std::string_view BuiltinTypeName(std::uint8_t type) {
-  return type < kBuiltinTypes.size() ? kBuiltinTypes[type].name : std::string_view{};
+  return type < kBuiltinTypes.size() ? std::string_view(kBuiltinTypes[type].name) : std::string_view{};
 }
 
 std::optional<std::uint8_t> BuiltinTypeFromName(std::string_view name) {
   for (std::size_t i = 0; i < kBuiltinTypes.size(); ++i) {
-    if (kBuiltinTypes[i].name == name) return static_cast<std::uint8_t>(i);
+    if (std::string_view(kBuiltinTypes[i].name) == name) return static_cast<std::uint8_t>(i);
   }
   return std::nullopt;
 }

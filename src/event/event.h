@@ -20,10 +20,6 @@
 
 namespace memledger {
 
-// Strong ids; 0 means none.
-enum class TagId : std::uint32_t { kNone = 0 };
-enum class StackId : std::uint32_t { kNone = 0 };
-
 // One ring slot / one capture record. `seq` doubles as the ring's publish word.
 struct Event {
   std::uint64_t seq;        // per-process sequence number, from 1; the order of hooks
@@ -32,8 +28,8 @@ struct Event {
   std::uint64_t address;
   std::uint64_t size;
   std::uint32_t thread;     // kernel thread id of the hooked thread
-  std::uint32_t stack;      // StackId
-  std::uint32_t tag;        // TagId
+  std::uint32_t stack;      // the process's stack id (a STACK record holds its frames); 0: none
+  std::uint32_t tag;        // the process's tag id (a TAG record names it); 0: none
   std::uint16_t device;
   std::uint8_t kind;        // EventKind
   std::uint8_t type;        // memledger_mem_type

@@ -10,7 +10,7 @@
 #include <ostream>
 #include <string>
 
-#include "capture/replay.h"
+#include "analysis/replay.h"
 
 namespace memledger {
 

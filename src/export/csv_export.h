@@ -13,7 +13,7 @@
 #include <ostream>
 #include <string>
 
-#include "capture/replay.h"
+#include "analysis/replay.h"
 
 namespace memledger {
 

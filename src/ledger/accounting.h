@@ -91,7 +91,7 @@ std::string_view ProcessStateName(ProcessState state);
 struct LeakSiteKey {
   std::uint32_t device;
   std::uint16_t type;  // ledger-wide type index
-  std::uint32_t tag;  // process-local TagId
+  std::uint32_t tag;  // process-local tag id (Event::tag)
   std::uint32_t stack;
   std::uint32_t process;  // ledger process index: tags and stacks are per process
   bool operator==(const LeakSiteKey&) const = default;

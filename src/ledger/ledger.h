@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "event/handover.h"
 #include "event/record.h"
 #include "ledger/accounting.h"
 #include "ledger/address_index.h"
@@ -32,19 +33,6 @@ namespace memledger {
 
 // A process's index in the ledger (not its pid: pids are reused).
 enum class ProcessIndex : std::uint32_t {};
-
-// How a ledger came to a process's stream part-way (its server restarted, or
-// the process took its ring back from a server that died): what another
-// consumer accounted meanwhile, what it handed over, and the frees these
-// books cannot match because their buffers were allocated before they began.
-struct Handover {
-  bool joined_late = false;
-  std::uint64_t handovers = 0;          // times the stream changed hands before these books
-  std::uint64_t records_elsewhere = 0;  // records accounted by consumers before these books
-  std::uint64_t carried_buffers = 0;    // live buffers handed over with the stream
-  std::uint64_t carried_bytes = 0;
-  std::uint64_t missed_frees = 0;       // frees of buffers no book here has seen allocated
-};
 
 struct ProcessBooks {
   std::uint32_t pid = 0;

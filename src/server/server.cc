@@ -401,9 +401,7 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, in
   if (carried_fd >= 0) close(carried_fd);
   carried_fd = -1;
   SendWelcome(fd, WelcomeStatus::kAccepted, "");  // the ring is ours now, answered or not
-  const Handover gap{.handovers = hello.handovers,
-                     .records_elsewhere = hello.records_elsewhere,
-                     .missed_frees = hello.missed_frees};
+  const Handover gap = ResumedHandover(hello);
   const auto released = resumed ? released_.find({peer.pid, ProcessStartTime(peer.pid)}) : released_.end();
   ProcessIndex process;
   if (released != released_.end()) {
@@ -414,9 +412,9 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, in
     const ProcessKey key = released->first;
     ForgetReleased(key, false);
     const std::uint64_t frees = ApplyCarriedOver(ledger_, process, *carried, CarriedFrees::kMatch);
-    ledger_.Rejoin(process, Handover{.handovers = gap.handovers,
-                                     .records_elsewhere = gap.records_elsewhere,
-                                     .missed_frees = gap.missed_frees - std::min(gap.missed_frees, frees)});
+    Handover rejoined = gap;
+    rejoined.missed_frees -= std::min(gap.missed_frees, frees);
+    ledger_.Rejoin(process, rejoined);
     ++stats_.clients_resumed;
   } else {
     process = ledger_.BeginProcess(static_cast<std::uint32_t>(peer.pid), ReadComm(peer.pid), peer.uid);
@@ -584,10 +582,7 @@ std::unique_ptr<CaptureWriter> Server::OpenCapture(const ucred& peer, const std:
                      LocalCaptureDescription(CaptureWriterKind::kServer)};
   start.description.uid = peer.uid;
   if (carried) {
-    start.description.handover = Handover{.joined_late = true,
-                                          .handovers = hello.handovers,
-                                          .records_elsewhere = hello.records_elsewhere,
-                                          .missed_frees = hello.missed_frees};
+    start.description.handover = ResumedHandover(hello);
   }
   const std::string path =
       fmt::format("{}/{}.{}.{}.mlcap", capture_dir_, CommForFileName(comm), peer.pid, unix_ns / 1'000'000);

@@ -138,7 +138,7 @@ BankAllocator& Device::RegionOf(MemType type) {
   const auto index = TypeValue(type);
   if (index >= allocators_.size() || !allocators_[index]) {
     throw std::invalid_argument(fmt::format("device {} ({}) has no {} region", id_, spec_.name,
-                                            BuiltinTypeName(index)));
+                                            TypeName(type)));
   }
   return *allocators_[index];
 }

@@ -15,7 +15,7 @@
 #include <optional>
 #include <string>
 
-#include "event/event.h"
+#include "memledger/memledger.hpp"
 #include "sim/bank_allocator.h"
 #include "sim/device_spec.h"
 #include "sim/hook_policy.h"
@@ -76,7 +76,7 @@ class Device {
   const std::uint32_t id_;
   const DeviceSpec spec_;
   const HookPolicy hooks_;
-  std::array<std::unique_ptr<BankAllocator>, kBuiltinTypeCount> allocators_;  // by memledger_mem_type
+  std::array<std::unique_ptr<BankAllocator>, MEMLEDGER_FIRST_POOL> allocators_;  // by built-in memledger_mem_type
   std::unique_ptr<ProgramCache> program_cache_;
   bool open_ = true;
 };

@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "event/event.h"
 #include "event/json_text.h"
 
 namespace memledger::sim {
@@ -35,7 +34,7 @@ std::string TruthJson(const Truth& truth) {
   for (const DeviceTruth& device : truth.devices) {
     nlohmann::ordered_json types = nlohmann::ordered_json::object();
     for (const TypeTruth& type : device.types) {
-      types[std::string(BuiltinTypeName(static_cast<std::uint8_t>(type.type)))] = {
+      types[TypeName(type.type)] = {
           {"live_bytes", type.live_bytes}, {"live_buffers", type.live_buffers}};
     }
     devices.push_back({{"device", device.device}, {"types", std::move(types)}});

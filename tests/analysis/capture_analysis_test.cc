@@ -10,7 +10,7 @@
 
 #include "../capture/capture_test_util.h"
 #include "analysis/capture_analysis.h"
-#include "capture/replay.h"
+#include "analysis/replay.h"
 
 namespace memledger {
 namespace {

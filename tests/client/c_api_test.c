@@ -67,9 +67,22 @@ static void RegisterPools(void) {
   CHECK(memledger_register_pool("kv_cache") == C_API_KV_CACHE_POOL);
 }
 
+/* Built-in types by their report names; no name for any other value
+ * (registered pools included), tracking on or off. */
+static void TypeNames(void) {
+  CHECK(strcmp(memledger_type_name(MEMLEDGER_DRAM), "DRAM") == 0);
+  CHECK(strcmp(memledger_type_name(MEMLEDGER_L1_SMALL), "L1_SMALL") == 0);
+  CHECK(strcmp(memledger_type_name(MEMLEDGER_SYSTEM_MEMORY), "SYSTEM_MEMORY") == 0);
+  CHECK(strcmp(memledger_type_name(MEMLEDGER_KERNEL), "KERNEL") == 0);
+  CHECK(memledger_type_name(MEMLEDGER_KERNEL + 1) == NULL);
+  CHECK(memledger_type_name(MEMLEDGER_FIRST_POOL) == NULL);
+  CHECK(memledger_type_name(255) == NULL);
+}
+
 static int TrackingOn(void) {
   CHECK(memledger_enabled() == 1);
   CHECK(__atomic_load_n(&memledger_hooks_active, __ATOMIC_RELAXED) != 0);
+  TypeNames();
   /* Stack depth: out of range refused; on and off again, each call returning
    * the depth before it (stacks are off without MEMLEDGER_STACKS). */
   CHECK(memledger_set_stack_depth(-1) == -1);
@@ -156,6 +169,7 @@ static int TrackingOn(void) {
 static int TrackingOff(const char* output_path) {
   CHECK(memledger_enabled() == 0);
   CHECK(__atomic_load_n(&memledger_hooks_active, __ATOMIC_RELAXED) == 0);
+  TypeNames();
   /* Every hook is a no-op and none may crash. */
   const memledger_capacity capacity = {MEMLEDGER_DRAM, 1};
   memledger_device_open(0, "off", &capacity, 1);

@@ -17,7 +17,7 @@
 #include <string>
 #include <thread>
 
-#include "capture/replay.h"
+#include "analysis/replay.h"
 #include "report/summary_json.h"
 
 namespace memledger {
@@ -319,15 +319,15 @@ TEST(EmbeddedConsumer, PausesBetweenBatchesWithoutCatchingUpFirst) {
 TEST(EmbeddedConsumer, ATakeoverBeginsWithWhatWasCarriedAndCountsFreesFromBefore) {
   auto ring = MakeRing();
   ASSERT_NE(ring, nullptr);
-  Takeover takeover;
-  takeover.before.handovers = 1;
-  Event carried{};
-  carried.kind = static_cast<std::uint8_t>(EventKind::kAlloc);
-  carried.buffer_id = 7;
-  carried.address = 7 << 12;
-  carried.size = 700;
-  AppendRecord(takeover.carried, carried);
-  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", nullptr, nullptr, std::move(takeover));
+  const Handover before{.handovers = 1};
+  std::vector<Event> carried;
+  Event alloc{};
+  alloc.kind = static_cast<std::uint8_t>(EventKind::kAlloc);
+  alloc.buffer_id = 7;
+  alloc.address = 7 << 12;
+  alloc.size = 700;
+  AppendRecord(carried, alloc);
+  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", nullptr, nullptr, &before, carried);
   Producer producer(*ring);
   producer.Free(7);   // carried over: matched
   producer.Free(99);  // allocated before anyone here saw it: missed

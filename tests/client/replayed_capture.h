@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "capture/replay.h"
+#include "analysis/replay.h"
 
 namespace memledger {
 

@@ -11,7 +11,7 @@
 #include <optional>
 
 #include "analysis/capture_analysis.h"
-#include "capture/replay.h"
+#include "analysis/replay.h"
 #include "event/json_text.h"
 #include "output_file.h"
 #include "progress_bar.h"

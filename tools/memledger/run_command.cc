@@ -17,7 +17,7 @@
 #include <map>
 #include <optional>
 
-#include "capture/replay.h"
+#include "analysis/replay.h"
 #include "event/json_text.h"
 #include "output_file.h"
 #include "report/summary_json.h"

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "event/event.h"
+#include "memledger/memledger.hpp"
 
 namespace memledger::sim {
 
@@ -13,7 +13,7 @@ Buffer AllocateOrThrow(Device& device, MemType type, std::uint64_t size, std::ui
   std::optional<Buffer> buffer = Buffer::Allocate(device, type, size, page_size);
   if (!buffer) {
     throw OutOfMemory(fmt::format("device {}: {} bytes of {} do not fit", device.id(), size,
-                                  BuiltinTypeName(static_cast<std::uint8_t>(type))));
+                                  TypeName(type)));
   }
   return std::move(*buffer);
 }

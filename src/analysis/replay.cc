@@ -1,5 +1,5 @@
 // replay.cc — see replay.h.
-#include "capture/replay.h"
+#include "analysis/replay.h"
 
 #include "capture/capture_format.h"
 #include "ledger/carry_over.h"

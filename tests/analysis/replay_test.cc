@@ -1,8 +1,8 @@
 // replay_test.cc — ReplayCapture, the offline half of the one accounting
 // path: a whole capture gives the books its records describe; a cut one gives
 // the books of its whole chunks and ends the process as killed; lost slots
-// are counted (src/capture/replay.h).
-#include "capture/replay.h"
+// are counted (src/analysis/replay.h).
+#include "analysis/replay.h"
 
 #include <sys/stat.h>
 
@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "capture_test_util.h"
+#include "../capture/capture_test_util.h"
 
 namespace memledger {
 namespace {
