@@ -2,14 +2,14 @@
 // says (peer_process.h).
 #include "server/peer_process.h"
 
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 namespace memledger {
@@ -35,6 +35,14 @@ static_assert(sizeof(PidfdInfo) == 64);
 constexpr std::uint64_t kPidfdInfoExit = 1u << 3;  // PIDFD_INFO_EXIT
 constexpr unsigned long kPidfdGetInfo = _IOWR(0xFF, 11, PidfdInfo);  // PIDFD_GET_INFO
 
+// /proc/PID/NAME's text (ReadProcText); nullopt when the process is gone.
+std::optional<std::string> ReadProcFile(pid_t pid, const char* name) {
+  const int fd = open(("/proc/" + std::to_string(pid) + "/" + name).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  auto text = ReadProcText(fd);
+  close(fd);
+  return text;
+}
 }  // namespace
 
 std::optional<ProcStat> ParseProcStat(std::string_view text) {
@@ -69,11 +77,29 @@ std::optional<ProcStat> ParseProcStat(std::string_view text) {
   return stat;
 }
 
+std::optional<std::string> ReadProcText(int fd) {
+  std::string text(4096, '\0');
+  std::size_t size = 0;
+  while (size < text.size()) {
+    const ssize_t n = read(fd, text.data() + size, text.size() - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;
+    size += static_cast<std::size_t>(n);
+  }
+  text.resize(size);
+  return text;
+}
+
 std::optional<ProcStat> ReadProcStat(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  if (!in) return std::nullopt;
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return ParseProcStat(text);
+  const auto text = ReadProcFile(pid, "stat");
+  return text ? ParseProcStat(*text) : std::nullopt;
+}
+
+std::string ReadProcComm(pid_t pid) {
+  std::string comm = ReadProcFile(pid, "comm").value_or("");
+  if (const std::size_t end = comm.find('\n'); end != std::string::npos) comm.resize(end);
+  return comm;
 }
 
 std::uint64_t ProcessStartTime(pid_t pid) {

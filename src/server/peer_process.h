@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace memledger {
@@ -32,6 +33,15 @@ struct ProcStat {
 // Parses the text of /proc/PID/stat (comm may hold spaces and parentheses).
 std::optional<ProcStat> ParseProcStat(std::string_view text);
 std::optional<ProcStat> ReadProcStat(pid_t pid);
+// The text of a /proc file of a process, opened as `fd` (the first 4 KiB:
+// stat and comm are shorter); nullopt when it cannot be read. A file opened
+// while its process lived fails with ESRCH once the process is reaped: the
+// peer may go at any moment, so this is a read that can fail, never a throw
+// (a std::ifstream read through istreambuf_iterator throws std::ios_failure
+// there, and took the server down).
+std::optional<std::string> ReadProcText(int fd);
+// /proc/PID/comm without its newline; empty when the process is gone.
+std::string ReadProcComm(pid_t pid);
 // When the process started (/proc/PID/stat's starttime); 0 when unknown.
 std::uint64_t ProcessStartTime(pid_t pid);
 

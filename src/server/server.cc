@@ -14,7 +14,6 @@
 #include <ctime>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -55,13 +54,6 @@ constexpr auto kSymbolsWait = std::chrono::seconds(5);
 constexpr auto kMetricsInterval = std::chrono::milliseconds(100);
 // Buffers one DUMP_REMAINING lists on the server's log; a line says how many more.
 constexpr std::size_t kMaxDumpLines = 1000;
-
-std::string ReadComm(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
-  std::string comm;
-  std::getline(in, comm);
-  return comm;
-}
 
 void Watch(int epoll_fd, int fd) {
   epoll_event event{};
@@ -255,7 +247,7 @@ void Server::AcceptLegacy() {
       continue;
     }
     legacy_sessions_[fd] = std::make_unique<LegacySession>(fd, epoll_fd_, PeerPidfd(fd, peer.pid), peer,
-                                                           ReadComm(peer.pid), legacy_version_);
+                                                           ReadProcComm(peer.pid), legacy_version_);
   }
 }
 
@@ -417,7 +409,7 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, in
     ledger_.Rejoin(process, rejoined);
     ++stats_.clients_resumed;
   } else {
-    process = ledger_.BeginProcess(static_cast<std::uint32_t>(peer.pid), ReadComm(peer.pid), peer.uid);
+    process = ledger_.BeginProcess(static_cast<std::uint32_t>(peer.pid), ReadProcComm(peer.pid), peer.uid);
     if (resumed) {
       // What the process accounted while no server had its ring comes first;
       // the ring is drained from where the process's own consumer stopped.

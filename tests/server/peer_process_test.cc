@@ -2,9 +2,11 @@
 // not the parent of (src/server/peer_process.h): /proc/PID/stat parsed
 // (comm with spaces and parentheses), and how a real process ended — running,
 // exited with a status, killed by a signal — read from /proc while it is a
-// zombie and from its pidfd once it is reaped (Linux 6.15 and later).
+// zombie and from its pidfd once it is reaped (Linux 6.15 and later); /proc
+// files read after their process went.
 #include "server/peer_process.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -15,7 +17,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace memledger {
@@ -141,6 +145,38 @@ TEST(PeerProcess, OnceReapedOnlyItsPidfdKnows) {
   EXPECT_EQ(exit.code, 7);
   close(killed.pidfd);
   close(exited.pidfd);
+}
+
+// The server opens a peer's /proc file while the peer lives and reads it
+// after the peer was reaped (it may go at any moment): the read fails with
+// ESRCH, which a std::ifstream read turned into an exception that took the
+// server down. Now it is no text, and nothing throws.
+TEST(PeerProcess, AProcFileReadAfterItsProcessWasReapedIsNoTextNotAThrow) {
+  const Child child = Start([] { pause(); });
+  const std::string dir = "/proc/" + std::to_string(child.pid);
+  const int stat = open((dir + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  const int comm = open((dir + "/comm").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(stat, 0);
+  ASSERT_GE(comm, 0);
+  kill(child.pid, SIGKILL);
+  waitpid(child.pid, nullptr, 0);
+  std::optional<std::string> text;
+  EXPECT_NO_THROW(text = ReadProcText(stat));
+  EXPECT_FALSE(text.has_value()) << *text;
+  EXPECT_NO_THROW(text = ReadProcText(comm));
+  EXPECT_FALSE(text.has_value()) << *text;
+  EXPECT_FALSE(ReadProcStat(child.pid).has_value());
+  EXPECT_EQ(ReadProcComm(child.pid), "");
+  close(stat);
+  close(comm);
+  close(child.pidfd);
+}
+
+TEST(PeerProcess, ReadsAProcessComm) {
+  const std::string comm = ReadProcComm(getpid());
+  EXPECT_FALSE(comm.empty());
+  EXPECT_EQ(comm.find('\n'), std::string::npos);
+  EXPECT_EQ(comm, std::string(program_invocation_short_name).substr(0, 15));
 }
 
 TEST(PeerProcess, APeersPidfdFromItsSocket) {
