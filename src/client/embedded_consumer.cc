@@ -4,17 +4,13 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <vector>
 
 #include "client/quiet_thread.h"
-#include "event/monotonic_clock.h"
 #include "ledger/carry_over.h"
 
 namespace memledger {
 namespace {
-constexpr std::size_t kBatchSlots = 1024;
 constexpr auto kIdleSleep = std::chrono::milliseconds(1);
-constexpr auto kCaptureFlushInterval = std::chrono::seconds(1);
 // At shutdown, how long in-flight hooks get to publish. While the process
 // runs, a claimed slot is waited for however long its producer takes: it may
 // be stopped (SIGSTOP, a debugger), and then so is this thread.
@@ -26,16 +22,16 @@ constinit thread_local bool tls_drain_thread = false;
 EmbeddedConsumer::EmbeddedConsumer(EventRing& ring, std::uint16_t epoch, std::uint32_t pid, std::string comm,
                                    std::unique_ptr<CaptureWriter> capture, std::unique_ptr<LifecycleLogHandle> log,
                                    const Handover* before, std::span<const Event> carried)
-    : consumer_(ring, epoch),
-      stream_(ledger_.BeginProcess(pid, std::move(comm), getuid()), ProcessRecord::kApply),
-      capture_(std::move(capture)),
+    : drain_(ring, epoch, ledger_.BeginProcess(pid, std::move(comm), getuid()), ProcessRecord::kApply,
+             std::move(capture)),
       log_(std::move(log)) {
   if (log_) {
-    stream_.set_observer([this](ProcessIndex process, const Record& record) { log_->Write(ledger_, process, record); });
+    drain_.stream().set_observer(
+        [this](ProcessIndex process, const Record& record) { log_->Write(ledger_, process, record); });
   }
   if (before != nullptr) {
-    ledger_.JoinLate(stream_.process(), *before);
-    ApplyCarriedOver(ledger_, stream_.process(), carried);
+    ledger_.JoinLate(process(), *before);
+    ApplyCarriedOver(ledger_, process(), carried);
   }
   thread_ = StartQuietThread([this] { Run(); });
 }
@@ -61,7 +57,7 @@ bool EmbeddedConsumer::PauseAtRecordBoundary(std::chrono::milliseconds timeout) 
 }
 
 void EmbeddedConsumer::Resume(std::uint16_t epoch) {
-  consumer_.Reown(epoch);
+  drain_.consumer().Reown(epoch);
   {
     std::lock_guard lock(pause_mutex_);
     paused_ = false;
@@ -73,7 +69,7 @@ void EmbeddedConsumer::Resume(std::uint16_t epoch) {
 bool EmbeddedConsumer::OnDrainThread() { return tls_drain_thread; }
 
 bool EmbeddedConsumer::TakePause() {
-  if (!pause_requested_.load(std::memory_order_acquire) || stream_.mid_record()) return false;
+  if (!pause_requested_.load(std::memory_order_acquire) || drain_.stream().mid_record()) return false;
   std::lock_guard lock(pause_mutex_);
   if (!pause_requested_.load(std::memory_order_relaxed)) return false;  // the pauser gave up
   paused_ = true;
@@ -81,57 +77,38 @@ bool EmbeddedConsumer::TakePause() {
   return true;
 }
 
-void EmbeddedConsumer::Apply(std::span<Event> batch) {
-  const std::size_t used = stream_.Apply(ledger_, batch, MonotonicNs());
-  if (capture_) {
-    capture_->Append(batch.first(used));
-    SayIfCaptureFailed();
-  }
-}
-
 void EmbeddedConsumer::SayIfCaptureFailed() {
-  if (!capture_->failed() || capture_failure_said_) return;
+  const CaptureWriter* capture = drain_.capture();
+  if (capture == nullptr || !capture->failed() || capture_failure_said_) return;
   capture_failure_said_ = true;
   std::fprintf(stderr, "memledger: %s; the capture ends there, incomplete, and accounting goes on in this process\n",
-               capture_->error().c_str());
+               capture->error().c_str());
 }
 
 void EmbeddedConsumer::Run() {
   tls_drain_thread = true;
-  std::vector<Event> batch(kBatchSlots);
-  auto last_flush = std::chrono::steady_clock::now();
+  RingConsumer& consumer = drain_.consumer();
   std::chrono::steady_clock::time_point stop_seen{};
-  while (!stream_.ended() && !consumer_.lost()) {
-    const std::size_t n = consumer_.Drain(batch);
-    if (n != 0) {
-      Apply(std::span(batch).first(n));
-      consumer_.MarkProcessed();
-    }
+  while (!drain_.stream().ended() && !consumer.lost()) {
+    const std::size_t n = drain_.DrainBatch(ledger_);
+    if (n != 0) SayIfCaptureFailed();
     // Between batches, not only when caught up: a busy producer may never let
     // the consumer catch up, and the pause must not wait for that.
-    if (TakePause()) return;  // the ring goes on from consumer_.next_seq(), with another consumer
+    if (TakePause()) return;  // the ring goes on from consumer.next_seq(), with another consumer
     if (n != 0) continue;
     const auto now = std::chrono::steady_clock::now();
     if (stop_requested_.load(std::memory_order_acquire)) {
-      if (consumer_.CaughtUp()) break;
+      if (consumer.CaughtUp()) break;
       if (stop_seen == std::chrono::steady_clock::time_point{}) stop_seen = now;
-      if (now - stop_seen > kShutdownGrace) consumer_.AbandonPending();
-    } else if (capture_ && now - last_flush > kCaptureFlushInterval) {
-      capture_->Flush();
+      if (now - stop_seen > kShutdownGrace) consumer.AbandonPending();
+    } else {
+      drain_.FlushCaptureIfDue(now);
       SayIfCaptureFailed();
-      last_flush = now;
     }
-    consumer_.WaitForData(stop_requested_.load(std::memory_order_relaxed) ? kIdleSleep / 10 : kIdleSleep);
+    consumer.WaitForData(stop_requested_.load(std::memory_order_relaxed) ? kIdleSleep / 10 : kIdleSleep);
   }
-  // Drained strictly in sequence: every gap the assembler saw is an abandoned slot.
-  ledger_.CountLost(stream_.process(), consumer_.abandoned_slots());
-  ledger_.NoteDropped(stream_.process(), consumer_.dropped());
-  if (!stream_.ended()) ledger_.EndProcess(stream_.process(), ProcessState::kExited, 0);
-  consumer_.MarkProcessed();
-  if (capture_) {
-    capture_->Close(&capture_error_);
-    SayIfCaptureFailed();
-  }
+  drain_.Finish(ledger_, RingDrain::End::kExited, &capture_error_);
+  SayIfCaptureFailed();
 }
 
 }  // namespace memledger

@@ -27,9 +27,8 @@
 
 #include "capture/capture_writer.h"
 #include "client/lifecycle_log_handle.h"
+#include "consumer/ring_drain.h"
 #include "ledger/ledger.h"
-#include "ledger/process_stream.h"
-#include "ring/ring_consumer.h"
 
 namespace memledger {
 
@@ -61,30 +60,26 @@ class EmbeddedConsumer {
   void Resume(std::uint16_t epoch);
 
   const Ledger& ledger() const { return ledger_; }
-  ProcessIndex process() const { return stream_.process(); }
+  ProcessIndex process() const { return drain_.stream().process(); }
   // Records applied from the ring (not counting the takeover's).
-  std::uint64_t records() const { return stream_.records(); }
+  std::uint64_t records() const { return drain_.stream().records(); }
   // Set after Stop() when the capture could not be written completely
   // (already said on stderr when it happened).
   const std::string& capture_error() const { return capture_error_; }
-  const CaptureWriter* capture() const { return capture_.get(); }
+  const CaptureWriter* capture() const { return drain_.capture(); }
   const LifecycleLogHandle* log() const { return log_.get(); }
   // True on a drain thread of any EmbeddedConsumer.
   static bool OnDrainThread();
 
  private:
   void Run();
-  // Applies a drained batch and appends what it used to the capture.
-  void Apply(std::span<Event> batch);
   // In the drain thread, when it has caught up: true when a pause was asked for and is taken.
   bool TakePause();
   // In the drain thread: the first time the capture fails, one line on stderr.
   void SayIfCaptureFailed();
 
-  RingConsumer consumer_;
   Ledger ledger_;
-  ProcessStream stream_;
-  std::unique_ptr<CaptureWriter> capture_;
+  RingDrain drain_;  // after ledger_: it begins the process's books there
   std::unique_ptr<LifecycleLogHandle> log_;
   std::string capture_error_;
   bool capture_failure_said_ = false;  // drain thread only

@@ -36,7 +36,8 @@ enum class EventKind : std::uint8_t {
   kMark = 10,        // payload: label
   kPool = 11,        // defines memory type `type` as the payload's pool name
   kProcess = 12,     // the process names itself: pid in buffer_id, uid + 1 in size (0: unknown); payload: comm
-  kProcessEnd = 13,  // written by the consumer: the process ended (exit code in size)
+  kProcessEnd = 13,  // the process ended: ProcessState in type, exit status in buffer_id,
+                     // drops in size, lost slots in address
   kStack = 14,       // defines stack id `stack`; payload: its frames (record.h)
   kModule = 15,      // a module loaded in the process; payload: its description (record.h)
   kLanguageFrame = 16,  // defines the language frame value `address` (a Python function); payload: record.h

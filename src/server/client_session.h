@@ -20,9 +20,8 @@
 #include <vector>
 
 #include "capture/capture_writer.h"
+#include "consumer/ring_drain.h"
 #include "ledger/ledger.h"
-#include "ledger/process_stream.h"
-#include "ring/ring_consumer.h"
 
 namespace memledger {
 
@@ -46,7 +45,7 @@ class ClientSession {
   };
 
   // Applies up to `budget` slots to `ledger`; returns how many were drained.
-  std::size_t Drain(Ledger& ledger, std::size_t budget);
+  std::size_t Drain(Ledger& ledger, std::size_t budget) { return drain_.Drain(ledger, budget); }
   // Applies everything the process published and ends it in the ledger
   // (killed unless it wrote its end record); claimed-but-unpublished slots
   // are abandoned and counted only when the process is gone. Closes its
@@ -60,35 +59,29 @@ class ClientSession {
   // True once the process took its ring back (this server had stopped
   // draining it, or went away): nothing drained since was applied, and the
   // session should end (kReleased).
-  bool released() const { return consumer_.lost(); }
-  ProcessIndex process() const { return stream_.process(); }
+  bool released() const { return drain_.consumer().lost(); }
+  ProcessIndex process() const { return drain_.stream().process(); }
   // Writes the capture's pending chunk when it has waited long enough, so
   // that a server killed later loses at most about a second of it.
-  void FlushCaptureIfDue(std::chrono::steady_clock::time_point now);
+  void FlushCaptureIfDue(std::chrono::steady_clock::time_point now) { drain_.FlushCaptureIfDue(now); }
 
   int control_fd() const { return control_fd_; }
   int pidfd() const { return pidfd_; }
   pid_t pid() const { return pid_; }
   uid_t uid() const { return uid_; }
-  std::uint64_t events() const { return stream_.records(); }
+  std::uint64_t events() const { return drain_.stream().records(); }
   // Slots published and not yet drained (the ring's fill).
   std::uint64_t backlog() const;
   std::uint64_t capacity() const { return ring_->capacity(); }
-  std::uint64_t dropped() const;
+  std::uint64_t dropped() const { return drain_.consumer().dropped(); }
 
  private:
-  void CloseCapture();
-
   int control_fd_;
   int pidfd_;
   pid_t pid_;
   uid_t uid_;
   std::unique_ptr<EventRing> ring_;
-  RingConsumer consumer_;
-  ProcessStream stream_;
-  std::vector<Event> batch_;
-  std::unique_ptr<CaptureWriter> capture_;
-  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+  RingDrain drain_;  // drains *ring_: after it
 };
 
 }  // namespace memledger

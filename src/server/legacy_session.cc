@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "event/monotonic_clock.h"
+#include "event/record.h"
 #include "legacy/legacy_event.h"
 #include "server/peer_process.h"
 
@@ -82,14 +83,15 @@ std::string TypeText(legacy::MessageType type) {
 }  // namespace
 
 LegacySession::LegacySession(int fd, int epoll_fd, int pidfd, const ucred& peer, std::string comm,
-                             legacy::LegacyVersion fallback)
+                             legacy::LegacyVersion fallback, CaptureOpener open_capture)
     : fd_(fd),
       epoll_fd_(epoll_fd),
       pidfd_(pidfd),
       peer_(peer),
       start_time_(ProcessStartTime(peer.pid)),
       comm_(std::move(comm)),
-      decoder_(legacy::LegacyDecoder::Detecting(fallback)) {
+      decoder_(legacy::LegacyDecoder::Detecting(fallback)),
+      open_capture_(std::move(open_capture)) {
   epoll_event event{};
   event.events = EPOLLIN | EPOLLRDHUP;
   event.data.fd = fd_;
@@ -116,8 +118,36 @@ bool LegacySession::OnReady(Ledger& ledger, LogLimiter& log, DumpRequest dump) {
 }
 
 ProcessIndex LegacySession::Process(Ledger& ledger) {
-  if (!process_) process_ = ledger.BeginProcess(static_cast<std::uint32_t>(peer_.pid), comm_, peer_.uid);
-  return *process_;
+  if (!recorded_) {
+    // The process is who SO_PEERCRED says: its PROCESS record (first, as a
+    // native stream's) is for the capture; the books ignore it.
+    recorded_.emplace(ledger.BeginProcess(static_cast<std::uint32_t>(peer_.pid), comm_, peer_.uid),
+                      ProcessRecord::kIgnore, open_capture_ ? open_capture_() : nullptr);
+    Event process{};
+    process.kind = static_cast<std::uint8_t>(EventKind::kProcess);
+    process.buffer_id = static_cast<std::uint64_t>(peer_.pid);
+    process.size = std::uint64_t{peer_.uid} + 1;
+    Book(ledger, process, comm_);
+  }
+  return recorded_->stream().process();
+}
+
+void LegacySession::Book(Ledger& ledger, Event header, std::string_view payload) {
+  std::vector<Event> slots;
+  header.seq = 0;
+  AppendRecord(slots, header, payload);
+  for (Event& slot : slots) slot.seq += next_seq_ - 1;
+  next_seq_ += slots.size();
+  recorded_->Apply(ledger, slots, MonotonicNs());
+}
+
+void LegacySession::CountLost(Ledger& ledger) {
+  ledger.CountLost(Process(ledger), 1);
+  ++next_seq_;
+}
+
+void LegacySession::FlushCaptureIfDue(std::chrono::steady_clock::time_point now) {
+  if (recorded_) recorded_->FlushCaptureIfDue(now);
 }
 
 void LegacySession::Handle(Ledger& ledger, LogLimiter& log, const legacy::DecodedMessage& decoded, DumpRequest dump) {
@@ -128,25 +158,21 @@ void LegacySession::Handle(Ledger& ledger, LogLimiter& log, const legacy::Decode
   }
   const legacy::LegacyMessage& message = decoded.message;
   if (IsEventType(message.type)) {
-    const ProcessIndex process = Process(ledger);
-    if (auto event = references_.Book(message)) {
-      event->seq = next_seq_++;
-      event->time_ns = MonotonicNs();
-      ledger.Apply(process, Record{*event, {}});
-    }
+    Process(ledger);
+    if (const auto event = references_.Book(message)) Book(ledger, *event);
     return;
   }
   switch (message.type) {
     case MessageType::kQuery:
       Reply(log, legacy::EncodeQueryReply(decoded.version, message.device_id,
-                                          TotalsOf(ledger, LedgerDevice(ledger, process_, message.device_id))));
+                                          TotalsOf(ledger, LedgerDevice(ledger, process(), message.device_id))));
       break;
     case MessageType::kDeviceInfoQuery: {
       std::optional<legacy::EncodedMessage> reply;
       if (message.device_id < 0) {
         reply = legacy::EncodeDeviceCountReply(decoded.version, DevicesToAskFor(ledger));
       } else {
-        const auto device = static_cast<std::size_t>(LedgerDevice(ledger, process_, message.device_id));
+        const auto device = static_cast<std::size_t>(LedgerDevice(ledger, process(), message.device_id));
         reply = legacy::EncodeDeviceInfoReply(
             decoded.version, message.device_id,
             device < ledger.devices().size() ? DeviceInfoOf(ledger.devices()[device]) : legacy::LegacyDeviceInfo{});
@@ -173,8 +199,8 @@ void LegacySession::Refused(Ledger& ledger, LogLimiter& log, const legacy::Decod
       Reply(log, *reply);
       outcome = "answered \"no device\"";
     }
-  } else if (IsEventType(message.type) || process_) {
-    ledger.CountLost(Process(ledger), 1);  // a record of this process's that the books lack
+  } else if (IsEventType(message.type) || recorded_) {
+    CountLost(ledger);  // a record of this process's that the books lack
   }
   Say(log, fmt::format("refused {} (a {} message, device {}): {}; {}", TypeText(message.type),
                        legacy::LegacyVersionName(decoded.version), message.device_id,
@@ -231,16 +257,22 @@ void LegacySession::Say(LogLimiter& log, std::string_view what) const {
 void LegacySession::Finish(Ledger& ledger, LogLimiter& log) {
   const std::size_t cut = decoder_.EndOfStream();
   if (cut != 0) Say(log, fmt::format("hung up {} bytes into a message: the message is lost", cut));
-  if (!process_) return;  // it only asked: nothing to end
-  if (cut != 0) ledger.CountLost(*process_, 1);
+  if (!recorded_) return;  // it only asked: nothing to end
+  if (cut != 0) CountLost(ledger);
   const bool may_read_exit_code = peer_.uid == geteuid() || geteuid() == 0;
   const PeerExit exit = HowPeerEnded(peer_.pid, start_time_, pidfd_, may_read_exit_code);
   const bool killed = exit.how == PeerEnd::kKilled || (exit.how == PeerEnd::kUnknown && cut != 0);
-  if (killed) {
-    ledger.EndProcess(*process_, ProcessState::kKilled, exit.how == PeerEnd::kKilled ? -exit.code : -1);
-  } else {
-    ledger.EndProcess(*process_, ProcessState::kExited, exit.how == PeerEnd::kExited ? exit.code : 0);
-  }
+  // The end record (event_kind.h): the state in `type`, the exit status in
+  // `buffer_id`; lost records are the sequence's gaps, not its `address`.
+  Event end{};
+  end.kind = static_cast<std::uint8_t>(EventKind::kProcessEnd);
+  end.type = static_cast<std::uint8_t>(killed ? ProcessState::kKilled : ProcessState::kExited);
+  const std::int64_t status = killed ? (exit.how == PeerEnd::kKilled ? -exit.code : -1)
+                                     : (exit.how == PeerEnd::kExited ? exit.code : 0);
+  end.buffer_id = static_cast<std::uint64_t>(status);
+  Book(ledger, end);
+  std::string error;
+  if (!recorded_->CloseCapture(&error)) Say(log, "its capture is incomplete: " + error);
 }
 
 }  // namespace memledger

@@ -14,6 +14,13 @@
 // longer knows (peer_process.h), when the stream was cut inside a message;
 // exited otherwise (the legacy protocol has no goodbye).
 //
+// With `memledger serve --capture DIR` the process's records go into its
+// capture file as the books applied them (RecordedStream), as a native
+// client's do: a PROCESS record first (who SO_PEERCRED says), each booked
+// event, the end record the session writes for it; a refused or cut message
+// is a gap in the records' sequence, which a replay counts lost, as the
+// server's books counted it. The file replays into the server's books.
+//
 // The peer is hostile and the server has one thread: reads are bounded per
 // turn; replies go out without blocking (what the socket does not take now
 // waits for EPOLLOUT, up to kMaxPendingReplyBytes; a reply past that is
@@ -29,13 +36,18 @@
 
 #include <absl/functional/function_ref.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "capture/capture_writer.h"
+#include "consumer/recorded_stream.h"
 #include "ledger/ledger.h"
 #include "legacy/legacy_decoder.h"
 #include "legacy/legacy_references.h"
@@ -49,10 +61,15 @@ class LegacySession {
   using DumpRequest = absl::FunctionRef<void(legacy::MessageType request, pid_t requester)>;
   static constexpr std::size_t kMaxPendingReplyBytes = 64 * 1024;
 
+  // The capture file of the connection's process, opened when the
+  // connection becomes one (null: none).
+  using CaptureOpener = std::function<std::unique_ptr<CaptureWriter>()>;
+
   // Takes ownership of `fd` (a connected, non-blocking stream socket) and of
   // `pidfd` (the peer's, -1: none), and watches `fd` in `epoll_fd`.
   // `fallback`: the generation bytes that fit none are read at.
-  LegacySession(int fd, int epoll_fd, int pidfd, const ucred& peer, std::string comm, legacy::LegacyVersion fallback);
+  LegacySession(int fd, int epoll_fd, int pidfd, const ucred& peer, std::string comm, legacy::LegacyVersion fallback,
+                CaptureOpener open_capture = nullptr);
   ~LegacySession();
   LegacySession(const LegacySession&) = delete;
   LegacySession& operator=(const LegacySession&) = delete;
@@ -62,14 +79,21 @@ class LegacySession {
   bool OnReady(Ledger& ledger, LogLimiter& log, DumpRequest dump);
   // The connection is gone, or the server stops: a cut message is a lost
   // record, and the process (if the connection became one) ends, killed or
-  // exited (see the top), what it holds becoming its leaks.
+  // exited (see the top), what it holds becoming its leaks; its capture is
+  // closed (a write error said on the server's log).
   void Finish(Ledger& ledger, LogLimiter& log);
+  // Writes the capture's pending chunk when it has waited long enough.
+  void FlushCaptureIfDue(std::chrono::steady_clock::time_point now);
 
   int fd() const { return fd_; }
   pid_t pid() const { return peer_.pid; }
   uid_t uid() const { return peer_.uid; }
   // True once the connection has sent an event: it is a process in the books.
-  bool tracked() const { return process_.has_value(); }
+  bool tracked() const { return recorded_.has_value(); }
+  // Its process in the books, once tracked().
+  std::optional<ProcessIndex> process() const {
+    return recorded_ ? std::optional(recorded_->stream().process()) : std::nullopt;
+  }
   std::vector<legacy::HeldBuffer> Held() const { return references_.Held(); }
 
  private:
@@ -77,8 +101,13 @@ class LegacySession {
 
   void Handle(Ledger& ledger, LogLimiter& log, const legacy::DecodedMessage& decoded, DumpRequest dump);
   void Refused(Ledger& ledger, LogLimiter& log, const legacy::DecodedMessage& decoded);
-  // This connection's process, begun in the books on first use.
+  // This connection's process, begun in the books (and its capture) on first use.
   ProcessIndex Process(Ledger& ledger);
+  // A record of the process that the books lack (refused, or cut): counted
+  // lost now, and a gap in the sequence of what is recorded.
+  void CountLost(Ledger& ledger);
+  // Applies `header` (and its payload) as the process's next record, and records it.
+  void Book(Ledger& ledger, Event header, std::string_view payload = {});
   void Reply(LogLimiter& log, const legacy::EncodedMessage& reply);
   // Sends what the socket takes of the pending replies, without blocking.
   void Flush();
@@ -94,7 +123,8 @@ class LegacySession {
   std::string comm_;
   legacy::LegacyDecoder decoder_;
   legacy::LegacyReferences references_;
-  std::optional<ProcessIndex> process_;
+  CaptureOpener open_capture_;
+  std::optional<RecordedStream> recorded_;  // once the connection is a process
   std::uint64_t next_seq_ = 1;
   std::string pending_;  // replies not yet taken by the socket, whole ones only
   std::size_t pending_sent_ = 0;

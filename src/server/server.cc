@@ -246,8 +246,13 @@ void Server::AcceptLegacy() {
       }
       continue;
     }
+    std::string comm = ReadProcComm(peer.pid);
+    LegacySession::CaptureOpener open_capture;
+    if (!capture_dir_.empty()) {
+      open_capture = [this, peer, comm] { return OpenCapture(peer, comm, std::nullopt, std::nullopt); };
+    }
     legacy_sessions_[fd] = std::make_unique<LegacySession>(fd, epoll_fd_, PeerPidfd(fd, peer.pid), peer,
-                                                           ReadProcComm(peer.pid), legacy_version_);
+                                                           std::move(comm), legacy_version_, std::move(open_capture));
   }
 }
 
@@ -419,7 +424,10 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, in
     }
   }
   std::unique_ptr<CaptureWriter> capture;
-  if (!capture_dir_.empty()) capture = OpenCapture(peer, ledger_.process(process).comm, hello, carried);
+  if (!capture_dir_.empty()) {
+    capture = OpenCapture(peer, ledger_.process(process).comm,
+                          carried ? std::optional(ResumedHandover(hello)) : std::nullopt, carried);
+  }
   const int pidfd = PidfdOpen(peer.pid);
   if (pidfd >= 0) {
     Watch(epoll_fd_, pidfd);
@@ -560,12 +568,14 @@ void Server::DrainAll() {
     session->FlushCaptureIfDue(now);
     if (session->ring_damaged() || session->released()) ended.push_back(fd);
   }
+  for (auto& [fd, legacy] : legacy_sessions_) legacy->FlushCaptureIfDue(now);
   for (const int fd : ended) {
     EndSession(fd, sessions_.at(fd)->released() ? ClientSession::End::kReleased : ClientSession::End::kRingDamaged);
   }
 }
 
-std::unique_ptr<CaptureWriter> Server::OpenCapture(const ucred& peer, const std::string& comm, const HelloMessage& hello,
+std::unique_ptr<CaptureWriter> Server::OpenCapture(const ucred& peer, const std::string& comm,
+                                                   const std::optional<Handover>& handover,
                                                    const std::optional<std::vector<Event>>& carried) {
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
@@ -573,9 +583,7 @@ std::unique_ptr<CaptureWriter> Server::OpenCapture(const ucred& peer, const std:
   CaptureStart start{static_cast<std::uint32_t>(peer.pid), comm, unix_ns,
                      LocalCaptureDescription(CaptureWriterKind::kServer)};
   start.description.uid = peer.uid;
-  if (carried) {
-    start.description.handover = ResumedHandover(hello);
-  }
+  start.description.handover = handover;
   const std::string path =
       fmt::format("{}/{}.{}.{}.mlcap", capture_dir_, CommForFileName(comm), peer.pid, unix_ns / 1'000'000);
   std::string error;

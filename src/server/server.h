@@ -115,8 +115,11 @@ class Server {
   // A session's control socket hung up (or sent data): ends it if the
   // process is gone, else stops watching the socket and lets the pidfd end it.
   void OnSessionHangup(int fd);
-  // The capture file of a process that just connected (null when it cannot be made).
-  std::unique_ptr<CaptureWriter> OpenCapture(const ucred& peer, const std::string& comm, const HelloMessage& hello,
+  // The capture file of a process that just connected (null when it cannot
+  // be made); a resumed one's books began elsewhere (`handover`) and begin
+  // here with `carried`.
+  std::unique_ptr<CaptureWriter> OpenCapture(const ucred& peer, const std::string& comm,
+                                             const std::optional<Handover>& handover,
                                              const std::optional<std::vector<Event>>& carried);
   void DrainAll();
   void UpdateRates();

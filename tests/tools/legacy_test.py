@@ -22,6 +22,10 @@ own (`legacy_test.py --client PLAN`), the monitors this test's own sockets.
    generation, a v2 monitor included (it blocked forever before).
 6. DUMP_REMAINING lists every remaining buffer (id, size, pid) on the log.
 7. A monitor (queries only) is not a process in `memledger status`.
+8. `serve --capture DIR`: each tracked legacy client (one that exits with
+   leaks, a refused message and CBs and kernels; one SIGKILLed while it
+   holds buffers) gets a capture file, a monitor none; `memledger report`
+   of each file gives the books the server kept for that pid.
 
 usage: legacy_test.py BIN_DIR [--only PART]
 """
@@ -456,11 +460,60 @@ def monitors_are_not_processes(bin_dir, work, check):
     check.expect("server exit status", stop(server), 0)
 
 
+BOOKS = ("state", "exit_status", "events", "leaked_buffers", "leaked_bytes", "lost_records", "books_complete",
+         "anomalies", "devices")
+
+
+def captured_like_native(bin_dir, work, check):
+    print("serve --capture: a capture per legacy client, which replays into the server's books")
+    path, legacy = os.path.join(work, "capture.sock"), os.path.join(work, "capture-legacy.sock")
+    captures = os.path.join(work, "captures")
+    os.mkdir(captures)
+    server = start_server(bin_dir, path, ["--legacy-socket", legacy, "--capture", captures],
+                          stderr=server_log(work, path))
+    leaver = Client(legacy, 3, HOLD + [
+        ["send", CB_ALLOC, 0, 8192, 0, 0x9000], ["send", KERNEL_LOAD, 0, 2048, 0, 0xa000],
+        ["send", ALLOC, 1, 3 * MiB, DRAM, 0x300000], ["send", FREE, 1, 0, DRAM, 0x300000],
+        ["send", CB_FREE, 0, 0, 0, 0x9000], ["send", ALLOC, 0, 0, DRAM, 0x4000],  # refused: size 0
+        ["send", ALLOC, 0, 64, L1, 0x5000], ["sync"], ["ready"], ["wait"]], exit_status=4)
+    killed = Client(legacy, 2, holding())
+    leaver.wait_ready()
+    killed.wait_ready()
+    monitor = Monitor(legacy, 3)
+    check.true("the monitor is answered", monitor.ask(QUERY) is not None)
+    monitor.close()
+    check.expect("the leaver's exit status", leaver.finish(), 4)
+    killed.proc.kill()
+    killed.proc.wait()
+    rows = {pid: ended(bin_dir, path, pid) for pid in (leaver.pid, killed.pid)}
+    check.expect("the killed client is killed", rows[killed.pid].get("state"), "killed")
+    check.expect("the refused message is a record the leaver's books lack", rows[leaver.pid].get("lost_records"), 1)
+    files = sorted(os.listdir(captures))
+    check.expect("a capture per tracked client, none for the monitor", len(files), 2)
+    for pid, row in rows.items():
+        mine = [f for f in files if f".{pid}." in f]
+        check.expect(f"pid {pid}: one capture", len(mine), 1)
+        if len(mine) != 1:
+            continue
+        out = subprocess.run([os.path.join(bin_dir, "memledger"), "report", "--json", os.path.join(captures, mine[0])],
+                             capture_output=True, text=True, timeout=120, env=clean_env())
+        check.expect(f"pid {pid}: its capture reports", out.returncode, 0)
+        if out.returncode != 0:
+            print(out.stderr)
+            continue
+        replayed = json.loads(out.stdout)["processes"]
+        check.expect(f"pid {pid}: the capture is of that process", [p["pid"] for p in replayed], [pid])
+        if replayed:
+            for key in BOOKS:
+                check.expect(f"pid {pid}: {key} as the server booked it", replayed[0].get(key), row.get(key))
+    check.expect("server exit status", stop(server), 0)
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--client":
         run_client(json.loads(sys.argv[2]))
     parts = [killed_or_exited, old_demos_run_clean, device_info, refusals_said_at_once, generations_on_one_socket,
-             dump_lists_buffers, monitors_are_not_processes]
+             dump_lists_buffers, monitors_are_not_processes, captured_like_native]
     parser = argparse.ArgumentParser()
     parser.add_argument("bin_dir")
     parser.add_argument("--only", choices=[part.__name__ for part in parts], help="run this part alone")

@@ -1,0 +1,53 @@
+// ring_drain.cc — see ring_drain.h.
+#include "consumer/ring_drain.h"
+
+#include <algorithm>
+
+#include "event/monotonic_clock.h"
+
+namespace memledger {
+
+RingDrain::RingDrain(EventRing& ring, std::uint16_t epoch, ProcessIndex process, ProcessRecord process_record,
+                     std::unique_ptr<CaptureWriter> capture)
+    : consumer_(ring, epoch), recorded_(process, process_record, std::move(capture)), batch_(kBatchSlots) {}
+
+std::size_t RingDrain::DrainBatch(Ledger& ledger, std::size_t max_slots) {
+  if (stream().ended()) return 0;
+  const std::size_t n = consumer_.Drain(std::span(batch_).first(std::min(batch_.size(), max_slots)));
+  if (n == 0) return 0;
+  recorded_.Apply(ledger, std::span(batch_).first(n), MonotonicNs());
+  consumer_.MarkProcessed();
+  return n;
+}
+
+std::size_t RingDrain::Drain(Ledger& ledger, std::size_t budget) {
+  std::size_t drained = 0;
+  while (drained < budget) {
+    const std::size_t n = DrainBatch(ledger, budget - drained);
+    if (n == 0) break;
+    drained += n;
+  }
+  return drained;
+}
+
+bool RingDrain::Finish(Ledger& ledger, End how, std::string* capture_error) {
+  const ProcessIndex process = stream().process();
+  if (how == End::kReleased) {
+    ledger.ReleaseProcess(process);
+  } else {
+    // Drained strictly in sequence: every gap the assembler saw is an abandoned slot.
+    ledger.CountLost(process, consumer_.abandoned_slots());
+    ledger.NoteDropped(process, consumer_.dropped());
+    if (!stream().ended()) {
+      if (how == End::kExited) {
+        ledger.EndProcess(process, ProcessState::kExited, 0);
+      } else {
+        ledger.EndProcess(process, ProcessState::kKilled, -1);
+      }
+    }
+    consumer_.MarkProcessed();
+  }
+  return recorded_.CloseCapture(capture_error);
+}
+
+}  // namespace memledger
