@@ -460,8 +460,7 @@ def monitors_are_not_processes(bin_dir, work, check):
     check.expect("server exit status", stop(server), 0)
 
 
-BOOKS = ("state", "exit_status", "events", "leaked_buffers", "leaked_bytes", "lost_records", "books_complete",
-         "anomalies", "devices")
+BOOKS = ("uid", "comm", "state", "events", "leaked_buffers", "leaked_bytes", "devices", "books_complete")
 
 
 def captured_like_native(bin_dir, work, check):
@@ -487,9 +486,12 @@ def captured_like_native(bin_dir, work, check):
     killed.proc.wait()
     rows = {pid: ended(bin_dir, path, pid) for pid in (leaver.pid, killed.pid)}
     check.expect("the killed client is killed", rows[killed.pid].get("state"), "killed")
-    check.expect("the refused message is a record the leaver's books lack", rows[leaver.pid].get("lost_records"), 1)
+    books = status(bin_dir, path)
+    check.expect("the refused message is the one record the books lack", books["lost_records"], 1)
+    check.expect("so the leaver's books are incomplete", rows[leaver.pid].get("books_complete"), False)
     files = sorted(os.listdir(captures))
     check.expect("a capture per tracked client, none for the monitor", len(files), 2)
+    anomalies = {}
     for pid, row in rows.items():
         mine = [f for f in files if f".{pid}." in f]
         check.expect(f"pid {pid}: one capture", len(mine), 1)
@@ -501,11 +503,18 @@ def captured_like_native(bin_dir, work, check):
         if out.returncode != 0:
             print(out.stderr)
             continue
-        replayed = json.loads(out.stdout)["processes"]
+        report = json.loads(out.stdout)
+        replayed = report["processes"]
         check.expect(f"pid {pid}: the capture is of that process", [p["pid"] for p in replayed], [pid])
         if replayed:
             for key in BOOKS:
+                check.true(f"pid {pid}: {key} in both", key in replayed[0] and key in row)
                 check.expect(f"pid {pid}: {key} as the server booked it", replayed[0].get(key), row.get(key))
+        check.expect(f"pid {pid}: records lost as the server counted them", report["lost_records"],
+                     1 if pid == leaver.pid else 0)
+        for kind, count in report["anomalies"].items():
+            anomalies[kind] = anomalies.get(kind, 0) + count
+    check.expect("the captures' anomalies are the server's", anomalies, books["anomalies"])
     check.expect("server exit status", stop(server), 0)
 
 
