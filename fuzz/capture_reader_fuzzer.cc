@@ -60,10 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   Ledger ledger;
   CaptureAnalysis analysis;
-  ledger.set_listener(&analysis);
-  const ReplayResult result =
-      ReplayCapture(path, ledger, {.observer = analysis.Observer(), .stop_before = analysis.StopBefore()});
-  ledger.set_listener(nullptr);
+  const ReplayResult result = ReplayAnalyzed(path, ledger, analysis);
   if (!result.opened) return 0;
   if (ledger.Validate()) __builtin_trap();
   // Carried-over buffers are numbered by their own stream, which a hostile

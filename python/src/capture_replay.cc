@@ -22,13 +22,11 @@ namespace {
 py::dict Replay(const std::string& path) {
   Ledger ledger;
   CaptureAnalysis analysis;
-  ledger.set_listener(&analysis);
   ReplayResult replay;
   {
     py::gil_scoped_release unlocked;
-    replay = ReplayCapture(path, ledger, {.observer = analysis.Observer(), .stop_before = analysis.StopBefore()});
+    replay = ReplayAnalyzed(path, ledger, analysis);
   }
-  ledger.set_listener(nullptr);
   if (!replay.opened) RaiseWithText(PyExc_ValueError, replay.error);
 
   py::list peaks;

@@ -10,9 +10,7 @@
 // allocated before it, plus what is still live at the end. Times are
 // nanoseconds since the first record.
 //
-// Wiring (see report/ and tools/memledger/report_command.cc):
-//   ledger.set_listener(&analysis);
-//   ReplayCapture(path, ledger, {.observer = analysis.Observer(), .stop_before = analysis.StopBefore()});
+// Attached with one call: ReplayAnalyzed(path, ledger, analysis) (below).
 //
 // Not thread-safe: the replaying thread only.
 #pragma once
@@ -20,9 +18,12 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "analysis/replay.h"
 #include "ledger/buffer_listener.h"
 #include "ledger/ledger.h"
 #include "ledger/process_stream.h"
@@ -176,5 +177,13 @@ class CaptureAnalysis final : public BufferListener {
   SeriesKey last_series_key_{};
   Series* last_series_ = nullptr;
 };
+
+// Replays `path` into `ledger` (ReplayCapture) with `analysis` following the
+// books, its window applied, and `also` (when given: another listener, e.g.
+// the HTML timeline) told of every change after it; `progress` as
+// ReplayOptions'. The ledger has no listener after.
+ReplayResult ReplayAnalyzed(const std::string& path, Ledger& ledger, CaptureAnalysis& analysis,
+                            BufferListener* also = nullptr,
+                            std::function<void(std::uint64_t bytes_read, std::uint64_t file_bytes)> progress = {});
 
 }  // namespace memledger

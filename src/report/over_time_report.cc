@@ -220,7 +220,7 @@ std::string OverTimeText(const Ledger& ledger, const CaptureAnalysis& analysis, 
   return out;
 }
 
-std::string OverTimeJson(const Ledger& ledger, const CaptureAnalysis& analysis, Symbolizer& symbolizer) {
+nlohmann::json OverTimeSections(const Ledger& ledger, const CaptureAnalysis& analysis, Symbolizer& symbolizer) {
   const AnalysisWindow& w = analysis.window();
   json out;
   out["window"] = {{"since_s", w.since_ns ? json(Seconds(*w.since_ns)) : json(nullptr)},
@@ -231,7 +231,7 @@ std::string OverTimeJson(const Ledger& ledger, const CaptureAnalysis& analysis, 
   out["top_sites"] = {{"by_bytes", TopJson(ledger, analysis.TopByBytes(kTopSites), symbolizer)},
                       {"by_count", TopJson(ledger, analysis.TopByCount(kTopSites), symbolizer)}};
   out["growth"] = GrowthJson(ledger, analysis.Growth(), symbolizer);
-  return JsonText(out);
+  return out;
 }
 
 }  // namespace memledger

@@ -6,6 +6,8 @@
 // JSON members added to the summary schema (`memledger report --json`).
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 #include "analysis/capture_analysis.h"
@@ -16,8 +18,9 @@ namespace memledger {
 
 std::string OverTimeText(const Ledger& ledger, const CaptureAnalysis& analysis, Symbolizer& symbolizer);
 
-// A JSON object with the members "window", "peaks", "top_sites" and
-// "growth" (see docs/architecture.md, "Summary JSON").
-std::string OverTimeJson(const Ledger& ledger, const CaptureAnalysis& analysis, Symbolizer& symbolizer);
+// The members "window", "peaks", "top_sites" and "growth", as a JSON object
+// whose members a report adds to its Summary (see docs/architecture.md,
+// "Summary JSON").
+nlohmann::json OverTimeSections(const Ledger& ledger, const CaptureAnalysis& analysis, Symbolizer& symbolizer);
 
 }  // namespace memledger

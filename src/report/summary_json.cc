@@ -1,8 +1,6 @@
 // summary_json.cc — see summary_json.h.
 #include "report/summary_json.h"
 
-#include <nlohmann/json.hpp>
-
 #include "event/json_text.h"
 #include "ledger/process_devices.h"
 #include "report/leak_sites.h"
@@ -14,7 +12,7 @@ namespace {
 constexpr std::size_t kMaxAnomalySitesShown = 100;
 }  // namespace
 
-std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections, StackSymbols* symbols_or_null) {
+nlohmann::json Summary(const Ledger& ledger, StackSymbols* symbols_or_null) {
   using nlohmann::json;
   Symbolizer fresh;
   StackSymbols& symbols = symbols_or_null != nullptr ? *symbols_or_null : fresh;
@@ -120,13 +118,9 @@ std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections, S
                              {"allocated_at", StackLines(books, site.key.alloc_stack, symbols)}});
   }
   out["anomaly_sites"] = std::move(anomaly_sites);
-  if (!extra_sections.empty()) {
-    // A section that is not a JSON object is left out, never thrown about.
-    if (const json extra = json::parse(extra_sections, nullptr, /*allow_exceptions=*/false); extra.is_object()) {
-      out.update(extra);
-    }
-  }
-  return JsonText(out, 2);
+  return out;
 }
+
+std::string SummaryJson(const Ledger& ledger, StackSymbols* symbols) { return JsonText(Summary(ledger, symbols), 2); }
 
 }  // namespace memledger

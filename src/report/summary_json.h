@@ -5,19 +5,23 @@
 // See docs/architecture.md for every field.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
-#include <string_view>
 
 #include "ledger/ledger.h"
 #include "symbolize/stack_symbols.h"
 
 namespace memledger {
 
-// Pretty-printed (2-space indent) summary of `ledger`. `extra_sections`, when
-// given, is a JSON object whose members are added at the top level (e.g. the
-// server's own "server" section). Leak sites' stacks are symbolized with
-// `symbols` (a server's BackgroundSymbolizer), else with a fresh Symbolizer.
-std::string SummaryJson(const Ledger& ledger, std::string_view extra_sections = {},
-                        StackSymbols* symbols = nullptr);
+// The summary of `ledger` as a JSON object. Leak sites' stacks are
+// symbolized with `symbols` (a server's BackgroundSymbolizer), else with a
+// fresh Symbolizer. A front end adds its own sections as members (the
+// server's "server", a report's "capture" and OverTimeSections, a run's
+// "run") and writes the whole with JsonText(summary, 2): no section is
+// written as text and parsed back.
+nlohmann::json Summary(const Ledger& ledger, StackSymbols* symbols = nullptr);
+// Summary(ledger, symbols) pretty-printed (2-space indent).
+std::string SummaryJson(const Ledger& ledger, StackSymbols* symbols = nullptr);
 
 }  // namespace memledger

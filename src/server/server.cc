@@ -625,18 +625,18 @@ std::string Server::SummaryJson() const {
     stats.max_ring_fill = std::max(stats.max_ring_fill,
                                    static_cast<double>(session->backlog()) / static_cast<double>(session->capacity()));
   }
-  const nlohmann::json server = {{"server",
-                                   {{"socket", socket_path_},
-                                    {"clients", stats.clients},
-                                    {"clients_total", stats.clients_total},
-                                    {"clients_resumed", stats.clients_resumed},
-                                    {"rejected", stats.rejected},
-                                    {"slow_readers", stats.slow_readers},
-                                    {"events", stats.events},
-                                    {"events_per_second", stats.events_per_second},
-                                    {"max_ring_fill", stats.max_ring_fill},
-                                    {"dropped", stats.dropped}}}};
-  return memledger::SummaryJson(ledger_, JsonText(server), &symbols_);
+  nlohmann::json summary = Summary(ledger_, &symbols_);
+  summary["server"] = {{"socket", socket_path_},
+                       {"clients", stats.clients},
+                       {"clients_total", stats.clients_total},
+                       {"clients_resumed", stats.clients_resumed},
+                       {"rejected", stats.rejected},
+                       {"slow_readers", stats.slow_readers},
+                       {"events", stats.events},
+                       {"events_per_second", stats.events_per_second},
+                       {"max_ring_fill", stats.max_ring_fill},
+                       {"dropped", stats.dropped}};
+  return JsonText(summary, 2);
 }
 
 }  // namespace memledger

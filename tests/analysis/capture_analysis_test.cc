@@ -62,10 +62,7 @@ class Stream {
     const std::string path = dir.File("stream.mlcap");
     WriteCapture(path, slots_.slots());
     auto out = std::make_unique<Replayed>(window);
-    out->ledger.set_listener(&out->analysis);
-    out->result = ReplayCapture(path, out->ledger,
-                                {.observer = out->analysis.Observer(), .stop_before = out->analysis.StopBefore()});
-    out->ledger.set_listener(nullptr);
+    out->result = ReplayAnalyzed(path, out->ledger, out->analysis);
     EXPECT_TRUE(out->result.opened) << out->result.error;
     return out;
   }

@@ -71,22 +71,14 @@ int ReportCommand(const ReportOptions& options) {
   CaptureAnalysis analysis(window);
   // The HTML timeline records every change beside the analysis.
   std::optional<TimelineRecorder> timeline;
-  std::optional<BufferListenerFanout> both;
-  if (!options.html.empty()) {
-    timeline.emplace(analysis);
-    both.emplace(std::initializer_list<BufferListener*>{&analysis, &*timeline});
-  }
-  ledger.set_listener(both ? static_cast<BufferListener*>(&*both) : &analysis);
+  if (!options.html.empty()) timeline.emplace(analysis);
 
   ReplayResult replay;
   {
     ProgressBar progress("reading " + std::filesystem::path(options.capture).filename().string());
-    replay = ReplayCapture(options.capture, ledger,
-                           {.observer = analysis.Observer(),
-                            .stop_before = analysis.StopBefore(),
-                            .progress = [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); }});
+    replay = ReplayAnalyzed(options.capture, ledger, analysis, timeline ? &*timeline : nullptr,
+                            [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); });
   }
-  ledger.set_listener(nullptr);
   if (!replay.opened) {
     std::fprintf(stderr, "memledger report: %s\n", replay.error.c_str());
     return 1;
@@ -103,9 +95,10 @@ int ReportCommand(const ReportOptions& options) {
   }
   std::string text;
   if (options.json) {
-    nlohmann::json extra = nlohmann::json::parse(OverTimeJson(ledger, analysis, symbolizer));
-    extra["capture"] = CaptureSection(options, replay);
-    text = SummaryJson(ledger, JsonText(extra), &symbolizer) + "\n";
+    nlohmann::json summary = Summary(ledger, &symbolizer);
+    summary.update(OverTimeSections(ledger, analysis, symbolizer));
+    summary["capture"] = CaptureSection(options, replay);
+    text = JsonText(summary, 2) + "\n";
   } else if (options.leaks_only) {
     text = LeakReport(ledger);
   } else {

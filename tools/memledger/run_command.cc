@@ -222,7 +222,7 @@ void SayHowItEnded(const ReadCapture& read) {
 // how it ended.
 std::string RunSummaryJson(const Ledger& ledger, const std::vector<ReadCapture>& reads) {
   using nlohmann::json;
-  json summary = json::parse(SummaryJson(ledger));
+  json summary = Summary(ledger);
   json captures = json::array();
   bool complete = true;
   std::vector<std::uint32_t> left_out;  // rows of processes that booked nothing
