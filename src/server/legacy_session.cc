@@ -133,12 +133,11 @@ ProcessIndex LegacySession::Process(Ledger& ledger) {
 }
 
 void LegacySession::Book(Ledger& ledger, Event header, std::string_view payload) {
-  std::vector<Event> slots;
-  header.seq = 0;
-  AppendRecord(slots, header, payload);
-  for (Event& slot : slots) slot.seq += next_seq_ - 1;
-  next_seq_ += slots.size();
-  recorded_->Apply(ledger, slots, MonotonicNs());
+  slots_.clear();
+  AppendRecord(slots_, header, payload);  // numbered from 1: renumbered from next_seq_
+  for (Event& slot : slots_) slot.seq += next_seq_ - 1;
+  next_seq_ += slots_.size();
+  recorded_->Apply(ledger, slots_, MonotonicNs());
 }
 
 void LegacySession::CountLost(Ledger& ledger) {

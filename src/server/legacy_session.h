@@ -126,6 +126,7 @@ class LegacySession {
   CaptureOpener open_capture_;
   std::optional<RecordedStream> recorded_;  // once the connection is a process
   std::uint64_t next_seq_ = 1;
+  std::vector<Event> slots_;  // Book's: one record's slots, reused (no allocation per message)
   std::string pending_;  // replies not yet taken by the socket, whole ones only
   std::size_t pending_sent_ = 0;
   bool watching_write_ = false;

@@ -116,20 +116,21 @@ TEST(ExportCsv, OneRowPerBufferEventWithNamesQuotedWhereTheyHoldACommaOrAQuote) 
 
 constexpr const char* kStackLine = "train,step at train.py:9;Model.forward at model.py:3";
 
-TEST(ExportCollapsed, AtTheEndTheLeaksByStackOutermostFrameFirstLargestFirst) {
+// The collapsed export of the test capture at `at` (empty if it did not open).
+std::string CollapsedOf(CollapsedAt at) {
   const Capture capture;
   std::ostringstream out;
-  const ReplayResult result = ExportCollapsed(capture.path(), CollapsedAt::kEnd, out);
-  ASSERT_TRUE(result.opened) << result.error;
-  EXPECT_EQ(out.str(), std::string("[no stack] 300\n") + kStackLine + " 50\n");
+  const ReplayResult result = ExportCollapsed(capture.path(), at, out);
+  EXPECT_TRUE(result.opened) << result.error;
+  return out.str();
+}
+
+TEST(ExportCollapsed, AtTheEndTheLeaksByStackOutermostFrameFirstLargestFirst) {
+  EXPECT_EQ(CollapsedOf(CollapsedAt::kEnd), std::string("[no stack] 300\n") + kStackLine + " 50\n");
 }
 
 TEST(ExportCollapsed, AtThePeakWhatWasLiveWhenTheDeviceTotalWasFirstHighest) {
-  const Capture capture;
-  std::ostringstream out;
-  const ReplayResult result = ExportCollapsed(capture.path(), CollapsedAt::kPeak, out);
-  ASSERT_TRUE(result.opened) << result.error;
-  EXPECT_EQ(out.str(), std::string("[no stack] 300\n") + kStackLine + " 100\n");
+  EXPECT_EQ(CollapsedOf(CollapsedAt::kPeak), std::string("[no stack] 300\n") + kStackLine + " 100\n");
 }
 
 TEST(ExportChromeTrace, CountersPerDrainTimeMarksAndAnomaliesAsInstantsTimesFromTheFirstRecord) {
