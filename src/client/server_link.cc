@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <cstring>
 
 #include "control/handshake.h"
+#include "control/proc_stat.h"
 #include "control/trusted_server.h"
 #include "control/unix_socket.h"
 #include "control/wire_protocol.h"
@@ -24,6 +26,8 @@ namespace {
 constexpr auto kAcceptedWelcomeTimeout = std::chrono::milliseconds(1000);
 // How often a watch that saw producers wait looks again.
 constexpr auto kStallCheckInterval = std::chrono::milliseconds(5);
+// How often a handshake past its bound looks whether the server still runs.
+constexpr auto kServerLookInterval = std::chrono::milliseconds(100);
 
 // What is at `path` instead of a server, given the connection's errno.
 std::string NoServerAt(const std::string& path, int connect_error) {
@@ -61,13 +65,44 @@ int Connect(const std::string& path, std::string* absence) {
   return fd;
 }
 
+// The pid of the server at the other end of `fd` (SO_PEERCRED: the process
+// that made the listening socket); 0 when it is not visible from here (a
+// server in another pid namespace).
+pid_t ServerPid(int fd) {
+  ucred peer{};
+  socklen_t size = sizeof(peer);
+  return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0 ? peer.pid : 0;
+}
+
+// The server's Welcome on `fd`, waited for as `wait` says; nullopt when none
+// came (the server hung up, or did not answer in time).
+std::optional<WelcomeMessage> AwaitWelcome(int fd, AcceptWait wait) {
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t server = ServerPid(fd);
+  const auto longest = std::max(wait.bound, wait.while_server_runs);
+  for (;;) {
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    std::chrono::milliseconds until;
+    if (waited < wait.bound) {
+      until = wait.bound;
+    } else if (server > 0 && waited < longest && !ProcessIsStopped(server)) {
+      until = std::min(longest, waited + kServerLookInterval);
+    } else {
+      return std::nullopt;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>((until - waited).count())) > 0) {
+      return ReceiveWelcome(fd, std::chrono::milliseconds(0));  // the Welcome, or the server's hang-up
+    }
+  }
+}
+
 }  // namespace
 
 int ConnectServerSocket(const std::string& path) { return Connect(path, nullptr); }
 
 int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std::string& comm,
-                     const Handover* resumed, std::span<const Event> carried, std::chrono::milliseconds accept_timeout,
-                     std::string* reason) {
+                     const Handover* resumed, std::span<const Event> carried, AcceptWait wait, std::string* reason) {
   reason->clear();
   HelloMessage hello = MakeHello(comm);
   std::array<int, 2> fds{ring.fd(), -1};
@@ -86,7 +121,7 @@ int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std
   hello.ring_epoch = offered;
   const bool sent = SendPacket(fd, &hello, sizeof(hello), std::span(fds).first(fd_count));
   std::optional<WelcomeMessage> welcome;
-  if (sent) welcome = ReceiveWelcome(fd, accept_timeout);
+  if (sent) welcome = AwaitWelcome(fd, wait);
   if (fds[1] >= 0) close(fds[1]);
   if (!welcome) {
     std::uint16_t reclaimed = 0;
@@ -108,11 +143,11 @@ int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std
 }
 
 int ConnectToServer(const std::string& path, EventRing& ring, const std::string& comm,
-                    std::chrono::milliseconds accept_timeout, std::string* reason, std::string* absence) {
+                    AcceptWait wait, std::string* reason, std::string* absence) {
   reason->clear();
   const int fd = Connect(path, absence);
   if (fd < 0) return -1;  // no server there: embedded mode (said when *absence was asked for)
-  return HandRingToServer(fd, path, ring, comm, nullptr, {}, accept_timeout, reason);
+  return HandRingToServer(fd, path, ring, comm, nullptr, {}, wait, reason);
 }
 
 ServerWatch WaitForServer(int control_fd, int wake_fd, int space_wait_fd, const EventRing& ring,

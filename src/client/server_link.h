@@ -20,9 +20,19 @@ namespace memledger {
 // its directory is not trusted (said once per process on stderr).
 int ConnectServerSocket(const std::string& path);
 
+// How long a handshake waits for the server to take the ring: `bound`, and
+// past it up to `while_server_runs` as long as the server's process runs —
+// a server starved of CPU by busy programs gets there, one stopped by a
+// signal or a debugger does not (control/proc_stat.h; a server whose pid
+// this process cannot see is waited for `bound`).
+struct AcceptWait {
+  std::chrono::milliseconds bound;
+  std::chrono::milliseconds while_server_runs{0};
+};
+
 // Hands `ring` to the server over `fd` (from ConnectServerSocket; closed on
-// failure): offers it (ring_ownership.h) in a Hello and waits up to
-// `accept_timeout` for the Welcome. Returns fd when the server took the ring
+// failure): offers it (ring_ownership.h) in a Hello and waits for the
+// Welcome as `wait` says. Returns fd when the server took the ring
 // — it accepted the offer, even if its Welcome came later than that. Else -1
 // with the reason (the server's, the handshake's, or none when it did not
 // answer in time) and the offer taken back, or refused: nobody drains the
@@ -31,15 +41,14 @@ int ConnectServerSocket(const std::string& path);
 // included; records accounted in the process while no server ran; frees it
 // could not match), and `carried`, its names and live buffers (carry_over.h).
 int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std::string& comm,
-                     const Handover* resumed, std::span<const Event> carried, std::chrono::milliseconds accept_timeout,
-                     std::string* reason);
+                     const Handover* resumed, std::span<const Event> carried, AcceptWait wait, std::string* reason);
 
 // Both of the above: -1 with *reason empty when no server answers at `path`;
 // then *absence (when given) says what is at `path` instead — nothing, a
 // regular file, a directory, a socket no server listens on, a path too long
 // for a socket — for a caller that was told to expect a server there.
 int ConnectToServer(const std::string& path, EventRing& ring, const std::string& comm,
-                    std::chrono::milliseconds accept_timeout, std::string* reason, std::string* absence = nullptr);
+                    AcceptWait wait, std::string* reason, std::string* absence = nullptr);
 
 enum class ServerWatch {
   kHungUp,   // the server closed the connection (it exited, or released the ring)

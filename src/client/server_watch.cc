@@ -47,8 +47,12 @@ constexpr auto kServerStallBound = std::chrono::milliseconds(50);
 // the server to accept; else the ring stays here and draining goes on.
 constexpr auto kHandbackPauseTimeout = std::chrono::milliseconds(20);
 constexpr auto kHandbackAcceptTimeout = std::chrono::milliseconds(30);
-// The last handback, at exit (hooks are off by then).
+// The last handback, at exit (hooks are off by then): its pause, and its
+// wait for the server, longer while the server runs — a server starved of
+// CPU by the very programs it tracks still gets their books' ends; one
+// stopped in a debugger costs the exit 2 s.
 constexpr auto kExitHandbackTimeout = std::chrono::milliseconds(2000);
+constexpr auto kExitHandbackWhileServerRuns = std::chrono::milliseconds(10000);
 // Stalls closer together than this double the wait before handing the ring
 // back again, up to 2^kMaxBackoffDoublings x kReconnectInterval (4 s).
 constexpr auto kStallForgiven = std::chrono::seconds(10);
@@ -89,9 +93,9 @@ void TakeRingBack(std::uint32_t pid, const std::string& comm, std::uint64_t hand
 // and the buffers those leaked: the server applies them to its books if it
 // is the same one), the devices open, the buffers held. False (and accounting
 // stays here) when it cannot. The consumer pauses for at most
-// pause_timeout + accept_timeout (and the carried state's making).
+// pause_timeout + the accept wait (and the carried state's making).
 bool HandRingBack(int fd, const std::string& path, const std::string& comm, std::uint64_t handovers,
-                  std::chrono::milliseconds pause_timeout, std::chrono::milliseconds accept_timeout) {
+                  std::chrono::milliseconds pause_timeout, AcceptWait accept_wait) {
   EmbeddedConsumer* consumer = g_consumer.load(std::memory_order_acquire);
   if (!consumer->PauseAtRecordBoundary(pause_timeout)) {
     close(fd);
@@ -107,7 +111,7 @@ bool HandRingBack(int fd, const std::string& path, const std::string& comm, std:
                          .records_elsewhere = books.handover.records_elsewhere + consumer->records(),
                          .missed_frees = books.handover.missed_frees};
   std::string reason;
-  const int control = HandRingToServer(fd, path, *g_ring, comm, &resumed, carried, accept_timeout, &reason);
+  const int control = HandRingToServer(fd, path, *g_ring, comm, &resumed, carried, accept_wait, &reason);
   if (control < 0) {
     consumer->Resume(TakeRing(g_ring->header()));
     if (!reason.empty()) std::fprintf(stderr, "memledger: %s; accounting stays in this process\n", reason.c_str());
@@ -155,7 +159,7 @@ void WatchServer(std::uint32_t pid, std::string comm, std::string path) {
         close(fd);
         return;
       }
-      if (HandRingBack(fd, path, comm, handovers + 1, kHandbackPauseTimeout, kHandbackAcceptTimeout)) {
+      if (HandRingBack(fd, path, comm, handovers + 1, kHandbackPauseTimeout, AcceptWait{kHandbackAcceptTimeout})) {
         ++handovers;
         break;
       }
@@ -195,7 +199,8 @@ void StopServerWatch() {
     if (const int fd = ConnectServerSocket(*g_server_path); fd >= 0) {
       std::lock_guard lock(g_consumer_mutex);
       // Hooks are off: no producer waits on this pause, so the server may take its time.
-      if (HandRingBack(fd, *g_server_path, *g_comm, g_handovers + 1, kExitHandbackTimeout, kExitHandbackTimeout)) {
+      if (HandRingBack(fd, *g_server_path, *g_comm, g_handovers + 1, kExitHandbackTimeout,
+                       AcceptWait{kExitHandbackTimeout, kExitHandbackWhileServerRuns})) {
         ++g_handovers;
       }
     }

@@ -40,7 +40,9 @@ void StartServerWatch(int server_fd, std::uint32_t pid, const std::string& comm,
 // At shutdown, with tracking off: no handover from now on. In server mode,
 // ends the watcher and, when accounting is in this process then (the server
 // stalled or went away), tries once more to give a server the ring, so that
-// its books of this process end with the process, not at the stall.
+// its books of this process end with the process, not at the stall: it
+// waits 2 s for the server, and up to 10 s while the server's process runs
+// (starved of CPU, not stopped: control/proc_stat.h).
 void StopServerWatch();
 // The consumer draining the ring in this process; null when a server does.
 EmbeddedConsumer* InProcessConsumer();

@@ -109,7 +109,7 @@ void Init() {
     // No server at the default path is the usual embedded mode; at a path
     // the user named it is a surprise worth a line.
     std::string reason, absence;
-    server_fd = ConnectToServer(path, *g_ring, comm, kFirstWelcomeTimeout, &reason,
+    server_fd = ConnectToServer(path, *g_ring, comm, AcceptWait{kFirstWelcomeTimeout}, &reason,
                                 g_config->socket.empty() ? nullptr : &absence);
     if (!reason.empty()) std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", reason.c_str());
     if (!absence.empty()) {

@@ -54,10 +54,12 @@ struct ProcessBooks {
   // kNoDevice: not used yet). Bound at the number's first use, rebound by an
   // open that names another device while the process holds nothing there.
   std::vector<std::uint16_t> device_ids;
-  // No record of the process was refused or lost: its leaks and anomalies
-  // are facts. Otherwise a refused free reads as a leak and a reused address
-  // as an overlap, and reports say the verdicts are unverified.
-  bool complete() const { return dropped_events == 0 && lost_slots == 0; }
+  // No record of the process was refused or lost, and its stream did not go
+  // to another consumer: its leaks and anomalies are facts. Otherwise a
+  // refused free reads as a leak and a reused address as an overlap, and
+  // reports say the verdicts are unverified; released books stop where the
+  // stream left them, and its end (its leaks) is in the other consumer's.
+  bool complete() const { return dropped_events == 0 && lost_slots == 0 && state != ProcessState::kReleased; }
   // This process's counters on ledger-wide `device`, or nullptr.
   const TypeCounterTable* device(std::size_t device) const {
     return device < devices.size() ? devices[device].get() : nullptr;

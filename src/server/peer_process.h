@@ -1,6 +1,7 @@
 // peer_process.h — what the kernel tells the server about a peer process it
-// is not the parent of: a pidfd for it, when it started (with the pid, that
-// tells it from a later process reusing the pid), and how it ended.
+// is not the parent of: a pidfd for it, and how it ended. When it started
+// (with the pid, that tells it from a later process reusing the pid) and its
+// name are read from /proc (control/proc_stat.h).
 //
 // How a non-child ended is knowable only while the kernel still holds it:
 //   - from when it starts to exit (PF_EXITING; its exit code is set before
@@ -17,33 +18,10 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
+
+#include "control/proc_stat.h"  // what /proc says of the peer
 
 namespace memledger {
-
-// The fields of /proc/PID/stat the server reads.
-struct ProcStat {
-  char state = '?';            // R, S, D, Z, X, ...
-  std::uint64_t flags = 0;     // the kernel's PF_* flags
-  std::uint64_t start_time = 0;  // clock ticks after boot
-  std::int64_t exit_code = 0;  // a wait status; 0 while running (and when not permitted to read it)
-};
-// Parses the text of /proc/PID/stat (comm may hold spaces and parentheses).
-std::optional<ProcStat> ParseProcStat(std::string_view text);
-std::optional<ProcStat> ReadProcStat(pid_t pid);
-// The text of a /proc file of a process, opened as `fd` (the first 4 KiB:
-// stat and comm are shorter); nullopt when it cannot be read. A file opened
-// while its process lived fails with ESRCH once the process is reaped: the
-// peer may go at any moment, so this is a read that can fail, never a throw
-// (a std::ifstream read through istreambuf_iterator throws std::ios_failure
-// there, and took the server down).
-std::optional<std::string> ReadProcText(int fd);
-// /proc/PID/comm without its newline; empty when the process is gone.
-std::string ReadProcComm(pid_t pid);
-// When the process started (/proc/PID/stat's starttime); 0 when unknown.
-std::uint64_t ProcessStartTime(pid_t pid);
 
 // pidfd_open(pid), close-on-exec; -1 when it fails.
 int PidfdOpen(pid_t pid);

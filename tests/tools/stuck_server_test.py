@@ -17,7 +17,8 @@ build and the machine.
    one of them has exited (asserted: they exited while it was stopped — not
    how fast). Resumed, the server books each as released at the point it lost
    the ring: no leaks booked for what they held then, no anomaly, nothing
-   lost — and, as they are gone, nothing of theirs live on its devices.
+   lost, books not complete (each one's end is in its own books) — and, as
+   they are gone, nothing of theirs live on its devices.
 2. Clients that run through the stall: the server is stopped at least 10 s;
    the clients run --stall-iterations steps meanwhile and wait at a hold
    there, so they are still running when it is continued; then they go on.
@@ -118,6 +119,8 @@ def finished_during_stall(bin_dir, work, check, clients_count, stall, iterations
         row = rows.get(proc.pid, {})
         check.expect(f"pid {proc.pid} is released in the server's books", row.get("state"), "released")
         check.expect(f"pid {proc.pid}: nothing booked as leaked", row.get("leaked_buffers"), 0)
+        check.expect(f"pid {proc.pid}: its books say they are not complete (its end was booked elsewhere)",
+                     row.get("books_complete"), False)
     for kind in ANOMALIES:
         check.expect(f"finished during the stall: {kind}", summary["anomalies"][kind], 0)
     check.expect("finished during the stall: lost records", summary["lost_records"], 0)

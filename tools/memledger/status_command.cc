@@ -58,7 +58,11 @@ void PrintTable(const nlohmann::json& summary) {
                uid.is_number() ? std::to_string(uid.get<std::uint64_t>()) : "-", PrintableText(process["comm"].get<std::string>()),
                process["state"].get<std::string>(), DeviceColumn(process), FormatBytes(using_bytes),
                process["events"].get<std::uint64_t>(), FormatBytes(process["leaked_bytes"]));
-    if (const auto handover = process.find("handover"); handover != process.end()) {
+    if (process["state"] == "released") {
+      notes += fmt::format("  pid {} took its ring back when this server stopped draining it, and has not handed it "
+                           "back: these books stop there, what it held is not counted as leaked, and how it ended "
+                           "is in its own exit report\n", process["pid"].get<std::uint64_t>());
+    } else if (const auto handover = process.find("handover"); handover != process.end()) {
       notes += fmt::format(
           "  pid {} came back after its server went away: {} buffers ({}) carried over, {} records accounted in "
           "the process meanwhile, {} frees of buffers from before (not in these books)\n",
