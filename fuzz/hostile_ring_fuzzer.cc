@@ -115,9 +115,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const ProcessIndex hostile = ledger.BeginProcess(2, "hostile");
   auto capture = CaptureWriter::Open("/dev/null", CaptureStart{2, "hostile", 0, {}}, &error);
   const std::uint16_t epoch = TailEpoch(ring->header().tail.load());  // the fuzzed tail names the owner
-  ClientSession session(dup(STDERR_FILENO), -1, 2, 0, std::move(ring), epoch, hostile, std::move(capture));
+  ClientSession session(dup(STDERR_FILENO), -1, -1, 2, 0, std::move(ring), epoch, hostile, std::move(capture));
   session.Drain(ledger, 1 << 20);
-  session.Finish(ledger, ClientSession::End::kProcessGone);
+  LogLimiter log(20, std::chrono::seconds(1));
+  session.Finish(ledger, Session::End::kConnectionOver, log);
 
   const ProcessBooks& books = ledger.process(bystander);
   const TypeCounterTable* counters = books.device(0);

@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "event/json_text.h"
+#include "report/names.h"
 #include "report/printable_text.h"
 #include "report/stack_text.h"
 #include "report/text_report.h"
@@ -32,27 +33,14 @@ void AppendLine(std::string& out, fmt::format_string<Args...> format, Args&&... 
   out += '\n';
 }
 
-// The series' ledger-wide device, named: "device 0 (n300)", "device 1 (H100) uid GPU-...".
-std::string DeviceLabel(const Ledger& ledger, const SeriesKey& series) {
-  const std::uint16_t device = SeriesDevice(ledger, series);
-  if (device >= ledger.devices().size()) return fmt::format("device {}", device);
-  const DeviceBooks& books = ledger.devices()[device];
-  return fmt::format("device {}{}{}", device, books.name.empty() ? "" : fmt::format(" ({})", PrintableText(books.name)),
-                     books.uid.empty() ? "" : fmt::format(" uid {}", PrintableText(books.uid)));
-}
-
 std::string_view TagOf(const Ledger& ledger, const SiteKey& site) {
   return ledger.tag_name(site.series.process, site.tag);
 }
 
 // "device 0 DRAM, tag kv_cache" (and the pid when the books hold several processes).
 std::string SiteLabel(const Ledger& ledger, const SiteKey& site) {
-  const std::string_view tag = TagOf(ledger, site);
-  std::string label =
-      fmt::format("device {} {}", SeriesDevice(ledger, site.series), PrintableText(ledger.type_name(site.series.type)));
-  if (!tag.empty()) label += fmt::format(", tag {}", PrintableText(tag));
-  if (ledger.processes().size() > 1) label += fmt::format(", pid {}", ledger.processes()[site.series.process].pid);
-  return label;
+  return PrintableText(PlaceLabel(ledger, SeriesDevice(ledger, site.series), site.series.type, site.series.process,
+                                  site.tag, /*with_pid=*/ledger.processes().size() > 1));
 }
 
 std::vector<std::string> Frames(const Ledger& ledger, const SiteKey& site, Symbolizer& symbolizer) {
@@ -83,7 +71,7 @@ void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<Serie
   AppendLine(out, "peaks:{}", peaks.empty() ? " none" : "");
   for (const SeriesPeak& peak : peaks) {
     const std::uint64_t capacity = Capacity(ledger, peak.series);
-    AppendLine(out, "  {} {}: {} at {:.3f} s{}{}", DeviceLabel(ledger, peak.series),
+    AppendLine(out, "  {} {}: {} at {:.3f} s{}{}", PrintableText(DeviceLabel(ledger, SeriesDevice(ledger, peak.series))),
                PrintableText(ledger.type_name(peak.series.type)), FormatBytes(peak.bytes), Seconds(peak.time_ns),
                capacity != 0 ? fmt::format(" ({:.1f}% of {})", 100.0 * static_cast<double>(peak.bytes) /
                                                                      static_cast<double>(capacity),

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "report/leak_sites.h"
+#include "report/names.h"
 #include "report/printable_text.h"
 #include "report/stack_text.h"
 #include "symbolize/symbolizer.h"
@@ -58,15 +59,18 @@ void AppendProcesses(std::string& out, const Ledger& ledger) {
     }
   }
   if (dropped != 0) AppendLine(out, "memledger: WARNING: {} events were dropped (MEMLEDGER_ON_FULL=drop): the books are incomplete", dropped);
-  if (lost != 0) AppendLine(out, "memledger: WARNING: {} records were lost in transit: the books are incomplete", lost);
+  if (lost != 0) {
+    AppendLine(out, "memledger: WARNING: {} records never reached these books (claimed and never written by a process "
+                    "that died mid-hook, missing from a capture file, or refused by the server as malformed): the "
+                    "books are incomplete", lost);
+  }
 }
 
 void AppendDevices(std::string& out, const Ledger& ledger) {
   for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
     const DeviceBooks& device = ledger.devices()[d];
     if (!device.seen) continue;
-    AppendLine(out, "device {}{}{}", d, device.name.empty() ? "" : fmt::format(" ({})", PrintableText(device.name)),
-               device.uid.empty() ? "" : fmt::format(" uid {}", PrintableText(device.uid)));
+    AppendLine(out, "{}", PrintableText(DeviceLabel(ledger, d)));
     if (device.conflicts != 0) {
       AppendLine(out, "  described otherwise by {} open(s) (device_conflict): its first opener's description stands",
                  device.conflicts);
@@ -134,11 +138,9 @@ void AppendLeaks(std::string& out, const Ledger& ledger, Symbolizer& symbolizer)
   }
   AppendLine(out, "leaks: {} buffers, {} in {} sites{}", buffers, FormatBytes(bytes), sites.size(), Unverified(ledger));
   for (const LeakSite& site : sites) {
-    const std::string_view tag = ledger.tag_name(site.key.process, site.key.tag);
-    AppendLine(out, "  {} in {} buffers: device {} {}{}, pid {}", FormatBytes(site.totals.bytes), site.totals.buffers,
-         site.key.device, PrintableText(ledger.type_name(site.key.type)),
-         tag.empty() ? "" : fmt::format(", tag {}", PrintableText(tag)),
-         ledger.processes()[site.key.process].pid);
+    AppendLine(out, "  {} in {} buffers: {}", FormatBytes(site.totals.bytes), site.totals.buffers,
+               PrintableText(PlaceLabel(ledger, site.key.device, site.key.type, site.key.process, site.key.tag,
+                                        /*with_pid=*/true)));
     const auto stack = StackLines(ledger.processes()[site.key.process], site.key.stack, symbolizer);
     for (std::size_t i = 0; i < stack.size(); ++i) AppendLine(out, "      #{} {}", i, PrintableText(stack[i]));
   }

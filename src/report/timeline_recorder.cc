@@ -1,11 +1,10 @@
 // timeline_recorder.cc — see timeline_recorder.h.
 #include "report/timeline_recorder.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 
 #include "report/leak_sites.h"
+#include "report/names.h"
 #include "report/stack_text.h"
 
 namespace memledger {
@@ -49,19 +48,9 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   timeline.duration_ns = analysis_.duration_ns();
   timeline.events = ledger.events();
   // Devices by ledger-wide id (device_table.h); series keep the process's own number until here.
-  const auto ledger_device = [&](std::uint32_t process, std::uint16_t local) {
-    const std::uint16_t device = ledger.DeviceOf(static_cast<ProcessIndex>(process), local);
-    return device == kNoDevice ? local : device;
-  };
-  const auto device_name = [&](std::uint16_t device) {
-    if (device >= ledger.devices().size()) return fmt::format("device {}", device);
-    const DeviceBooks& books = ledger.devices()[device];
-    const std::string name = books.name.empty() ? fmt::format("device {}", device) : books.name;
-    return books.uid.empty() ? name : fmt::format("{} uid {}", name, books.uid);
-  };
   for (const SeriesKey& key : series_keys_) {
-    const std::uint16_t device = ledger_device(key.process, key.device);
-    timeline.series.push_back(TimelineSeries{device, device_name(device), ledger.type_name(key.type),
+    const std::uint16_t device = SeriesDevice(ledger, memledger::SeriesKey{key.process, key.device, key.type});
+    timeline.series.push_back(TimelineSeries{device, DeviceTitle(ledger, device), ledger.type_name(key.type),
                                              std::string(ledger.tag_name(key.process, key.tag))});
   }
   // Sites of leaks and anomalies may have no change in the window: index them first.
@@ -69,7 +58,7 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   const auto anomalies = SortedAnomalySites(ledger);
   for (const LeakSite& leak : leaks) {
     const auto device = static_cast<std::uint16_t>(leak.key.device);
-    timeline.leaks.push_back(TimelineLeak{device, device_name(device), ledger.type_name(leak.key.type),
+    timeline.leaks.push_back(TimelineLeak{device, DeviceTitle(ledger, device), ledger.type_name(leak.key.type),
                                           std::string(ledger.tag_name(leak.key.process, leak.key.tag)),
                                           SiteIndex(leak.key.process, leak.key.stack), leak.totals.bytes,
                                           leak.totals.buffers});
@@ -81,7 +70,7 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   }
   for (const SeriesPeak& peak : analysis_.Peaks(ledger)) {
     const std::uint16_t device = SeriesDevice(ledger, peak.series);
-    TimelinePeak out{device, device_name(device), ledger.type_name(peak.series.type), peak.bytes, peak.time_ns,
+    TimelinePeak out{device, DeviceTitle(ledger, device), ledger.type_name(peak.series.type), peak.bytes, peak.time_ns,
                      device < ledger.devices().size() ? ledger.devices()[device].capacity[peak.series.type] : 0,
                      {}, {}};
     const std::uint32_t process = peak.series.process;

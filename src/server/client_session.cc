@@ -2,6 +2,7 @@
 #include "server/client_session.h"
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,10 +10,12 @@
 
 namespace memledger {
 
-ClientSession::ClientSession(int control_fd, int pidfd, pid_t pid, uid_t uid, std::unique_ptr<EventRing> ring,
-                             std::uint16_t epoch, ProcessIndex process, std::unique_ptr<CaptureWriter> capture)
+ClientSession::ClientSession(int control_fd, int pidfd, int epoll_fd, pid_t pid, uid_t uid,
+                             std::unique_ptr<EventRing> ring, std::uint16_t epoch, ProcessIndex process,
+                             std::unique_ptr<CaptureWriter> capture)
     : control_fd_(control_fd),
       pidfd_(pidfd),
+      epoll_fd_(epoll_fd),
       pid_(pid),
       uid_(uid),
       ring_(std::move(ring)),
@@ -30,7 +33,20 @@ bool ClientSession::ProcessGone() const {
   return poll(&exited, 1, 0) > 0;
 }
 
-void ClientSession::Finish(Ledger& ledger, End how) {
+bool ClientSession::OnReadable(Ledger&, const Services&) {
+  if (ProcessGone()) return false;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, control_fd_, nullptr);
+  return true;
+}
+
+std::optional<Session::End> ClientSession::Drain(Ledger& ledger, std::size_t budget) {
+  drain_.Drain(ledger, budget);
+  if (drain_.consumer().lost()) return End::kReleased;  // the process took its ring back
+  if (ring_->damaged()) return End::kRingDamaged;
+  return std::nullopt;
+}
+
+void ClientSession::Finish(Ledger& ledger, End how, LogLimiter&) {
   if (how == End::kRingDamaged) {
     std::fprintf(stderr, "memledger serve: pid %d damaged its ring (its shared memory faulted); its books end here\n",
                  pid_);
@@ -38,25 +54,26 @@ void ClientSession::Finish(Ledger& ledger, End how) {
   // Everything published before the exit is in shared memory: take it all
   // (as long as the ring is this server's).
   if (how != End::kRingDamaged && how != End::kReleased) {
-    while (Drain(ledger, RingDrain::kBatchSlots) != 0) {
+    while (drain_.Drain(ledger, RingDrain::kBatchSlots) != 0) {
     }
   }
   RingDrain::End ending = RingDrain::End::kKilled;
-  if (how == End::kReleased || released()) {
+  if (how == End::kReleased || drain_.consumer().lost()) {
     ending = RingDrain::End::kReleased;
-  } else if (how == End::kProcessGone && !drain_.stream().ended()) {
+  } else if (how == End::kConnectionOver && !drain_.stream().ended()) {
     drain_.consumer().AbandonPending();
-    while (Drain(ledger, RingDrain::kBatchSlots) != 0) {
+    while (drain_.Drain(ledger, RingDrain::kBatchSlots) != 0) {
     }
   }
   std::string error;
   if (!drain_.Finish(ledger, ending, &error)) std::fprintf(stderr, "memledger serve: pid %d: %s\n", pid_, error.c_str());
 }
 
-std::uint64_t ClientSession::backlog() const {
+double ClientSession::ring_fill() const {
   const std::uint64_t head = ring_->header().head.load(std::memory_order_acquire);
   const std::uint64_t next = drain_.consumer().next_seq();
-  return head > next ? std::min(head - next, ring_->capacity()) : 0;
+  const std::uint64_t backlog = head > next ? std::min(head - next, ring_->capacity()) : 0;
+  return static_cast<double>(backlog) / static_cast<double>(ring_->capacity());
 }
 
 }  // namespace memledger

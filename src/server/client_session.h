@@ -16,68 +16,57 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "capture/capture_writer.h"
 #include "consumer/ring_drain.h"
 #include "ledger/ledger.h"
+#include "server/session.h"
 
 namespace memledger {
 
-class ClientSession {
+class ClientSession final : public Session {
  public:
   // Takes ownership of control_fd and pidfd (-1 when unavailable). Drains
   // `ring` as the owner of `epoch` (ring_ownership.h: accepted from the
   // process's offer). `capture` (may be null) receives every slot applied.
-  ClientSession(int control_fd, int pidfd, pid_t pid, uid_t uid, std::unique_ptr<EventRing> ring,
+  // `epoll_fd`: the loop's, which watches control_fd.
+  ClientSession(int control_fd, int pidfd, int epoll_fd, pid_t pid, uid_t uid, std::unique_ptr<EventRing> ring,
                 std::uint16_t epoch, ProcessIndex process, std::unique_ptr<CaptureWriter> capture);
-  ~ClientSession();
+  ~ClientSession() override;
   ClientSession(const ClientSession&) = delete;
   ClientSession& operator=(const ClientSession&) = delete;
 
-  // Why a session ends.
-  enum class End {
-    kProcessGone,     // it exited: every slot it will ever publish is in the ring
-    kServerStopping,  // it lives on: nothing it may still publish is given up
-    kRingDamaged,     // its ring faulted (ring_fault_guard.h) and reads zeros now
-    kReleased,        // the process took its ring back (released()): the books stop, nothing leaks
-  };
-
-  // Applies up to `budget` slots to `ledger`; returns how many were drained.
-  std::size_t Drain(Ledger& ledger, std::size_t budget) { return drain_.Drain(ledger, budget); }
+  pid_t pid() const override { return pid_; }
+  uid_t uid() const override { return uid_; }
+  std::optional<ProcessIndex> process() const override { return drain_.stream().process(); }
+  // A client sends nothing after its Hello: data or a hang-up. Gone, the
+  // session ends; alive (or exiting: the socket closes before the pidfd
+  // reports the exit), what it may still publish is waited for, the socket
+  // is no longer watched, and its pidfd ends the session.
+  bool OnReadable(Ledger& ledger, const Services& services) override;
+  std::optional<End> Drain(Ledger& ledger, std::size_t budget) override;
+  void FlushCaptureIfDue(std::chrono::steady_clock::time_point now) override { drain_.FlushCaptureIfDue(now); }
   // Applies everything the process published and ends it in the ledger
-  // (killed unless it wrote its end record); claimed-but-unpublished slots
-  // are abandoned and counted only when the process is gone. Closes its
-  // capture file (a write error is reported on stderr).
-  void Finish(Ledger& ledger, End how);
+  // (killed unless it wrote its end record; released when it took its ring
+  // back); claimed-but-unpublished slots are abandoned and counted only
+  // when the process is gone (kConnectionOver with its pidfd readable).
+  void Finish(Ledger& ledger, End how, LogLimiter& log) override;
+  int watched_pidfd() const override { return pidfd_; }
+  std::uint64_t dropped() const override { return drain_.consumer().dropped(); }
+  double ring_fill() const override;
+
   // True when the process has exited (its pidfd says so), or when there is
   // no pidfd to ask (then its hang-up is the best word there is).
   bool ProcessGone() const;
-  // True once its ring faulted: the session should end (kRingDamaged).
-  bool ring_damaged() const { return ring_->damaged(); }
-  // True once the process took its ring back (this server had stopped
-  // draining it, or went away): nothing drained since was applied, and the
-  // session should end (kReleased).
-  bool released() const { return drain_.consumer().lost(); }
-  ProcessIndex process() const { return drain_.stream().process(); }
-  // Writes the capture's pending chunk when it has waited long enough, so
-  // that a server killed later loses at most about a second of it.
-  void FlushCaptureIfDue(std::chrono::steady_clock::time_point now) { drain_.FlushCaptureIfDue(now); }
-
-  int control_fd() const { return control_fd_; }
-  int pidfd() const { return pidfd_; }
-  pid_t pid() const { return pid_; }
-  uid_t uid() const { return uid_; }
   std::uint64_t events() const { return drain_.stream().records(); }
-  // Slots published and not yet drained (the ring's fill).
-  std::uint64_t backlog() const;
-  std::uint64_t capacity() const { return ring_->capacity(); }
-  std::uint64_t dropped() const { return drain_.consumer().dropped(); }
 
  private:
   int control_fd_;
   int pidfd_;
+  int epoll_fd_;
   pid_t pid_;
   uid_t uid_;
   std::unique_ptr<EventRing> ring_;

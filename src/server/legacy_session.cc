@@ -103,7 +103,7 @@ LegacySession::~LegacySession() {
   if (pidfd_ >= 0) close(pidfd_);
 }
 
-bool LegacySession::OnReady(Ledger& ledger, LogLimiter& log, DumpRequest dump) {
+bool LegacySession::OnReadable(Ledger& ledger, const Services& services) {
   Flush();
   std::uint8_t buffer[16 * 1024];
   for (std::size_t read = 0; read < kReadBudgetBytes && !peer_gone_;) {
@@ -112,7 +112,7 @@ bool LegacySession::OnReady(Ledger& ledger, LogLimiter& log, DumpRequest dump) {
     if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
     read += static_cast<std::size_t>(n);
     decoder_.Feed(std::span<const std::uint8_t>(buffer, static_cast<std::size_t>(n)));
-    while (const auto decoded = decoder_.Next()) Handle(ledger, log, *decoded, dump);
+    while (const auto decoded = decoder_.Next()) Handle(ledger, services, *decoded);
   }
   return !peer_gone_;  // more may be waiting: epoll reports it again next turn
 }
@@ -149,8 +149,9 @@ void LegacySession::FlushCaptureIfDue(std::chrono::steady_clock::time_point now)
   if (recorded_) recorded_->FlushCaptureIfDue(now);
 }
 
-void LegacySession::Handle(Ledger& ledger, LogLimiter& log, const legacy::DecodedMessage& decoded, DumpRequest dump) {
+void LegacySession::Handle(Ledger& ledger, const Services& services, const legacy::DecodedMessage& decoded) {
   using legacy::MessageType;
+  LogLimiter& log = services.log;
   if (!decoded.accepted()) {
     Refused(ledger, log, decoded);
     return;
@@ -180,7 +181,7 @@ void LegacySession::Handle(Ledger& ledger, LogLimiter& log, const legacy::Decode
       break;
     }
     case MessageType::kDumpRemaining:
-    case MessageType::kDumpKernels: dump(message.type, peer_.pid); break;  // no reply, as the old server
+    case MessageType::kDumpKernels: services.dump(message.type, peer_.pid); break;  // no reply, as the old server
     default: break;
   }
 }
@@ -253,7 +254,7 @@ void LegacySession::Say(LogLimiter& log, std::string_view what) const {
                what.data(), note.c_str());
 }
 
-void LegacySession::Finish(Ledger& ledger, LogLimiter& log) {
+void LegacySession::Finish(Ledger& ledger, End, LogLimiter& log) {
   const std::size_t cut = decoder_.EndOfStream();
   if (cut != 0) Say(log, fmt::format("hung up {} bytes into a message: the message is lost", cut));
   if (!recorded_) return;  // it only asked: nothing to end

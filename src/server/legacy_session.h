@@ -34,8 +34,6 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include <absl/functional/function_ref.h>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -52,13 +50,12 @@
 #include "legacy/legacy_decoder.h"
 #include "legacy/legacy_references.h"
 #include "server/log_limiter.h"
+#include "server/session.h"
 
 namespace memledger {
 
-class LegacySession {
+class LegacySession final : public Session {
  public:
-  // Lists what every legacy connection holds, for `requester`'s DUMP_REMAINING or DUMP_KERNELS.
-  using DumpRequest = absl::FunctionRef<void(legacy::MessageType request, pid_t requester)>;
   static constexpr std::size_t kMaxPendingReplyBytes = 64 * 1024;
 
   // The capture file of the connection's process, opened when the
@@ -70,36 +67,34 @@ class LegacySession {
   // `fallback`: the generation bytes that fit none are read at.
   LegacySession(int fd, int epoll_fd, int pidfd, const ucred& peer, std::string comm, legacy::LegacyVersion fallback,
                 CaptureOpener open_capture = nullptr);
-  ~LegacySession();
+  ~LegacySession() override;
   LegacySession(const LegacySession&) = delete;
   LegacySession& operator=(const LegacySession&) = delete;
 
-  // Sends what replies wait, reads what arrived (at most kReadBudgetBytes a
-  // turn), books and answers it. False once the client has hung up.
-  bool OnReady(Ledger& ledger, LogLimiter& log, DumpRequest dump);
-  // The connection is gone, or the server stops: a cut message is a lost
-  // record, and the process (if the connection became one) ends, killed or
-  // exited (see the top), what it holds becoming its leaks; its capture is
-  // closed (a write error said on the server's log).
-  void Finish(Ledger& ledger, LogLimiter& log);
-  // Writes the capture's pending chunk when it has waited long enough.
-  void FlushCaptureIfDue(std::chrono::steady_clock::time_point now);
-
-  int fd() const { return fd_; }
-  pid_t pid() const { return peer_.pid; }
-  uid_t uid() const { return peer_.uid; }
-  // True once the connection has sent an event: it is a process in the books.
-  bool tracked() const { return recorded_.has_value(); }
-  // Its process in the books, once tracked().
-  std::optional<ProcessIndex> process() const {
+  pid_t pid() const override { return peer_.pid; }
+  uid_t uid() const override { return peer_.uid; }
+  // Its process in the books, once the connection has sent an event.
+  std::optional<ProcessIndex> process() const override {
     return recorded_ ? std::optional(recorded_->stream().process()) : std::nullopt;
   }
-  std::vector<legacy::HeldBuffer> Held() const { return references_.Held(); }
+  // Sends what replies wait, reads what arrived (at most kReadBudgetBytes a
+  // turn), books and answers it. False once the client has hung up.
+  bool OnReadable(Ledger& ledger, const Services& services) override;
+  // Its events are booked as they are read: nothing to drain.
+  std::optional<End> Drain(Ledger&, std::size_t) override { return std::nullopt; }
+  void FlushCaptureIfDue(std::chrono::steady_clock::time_point now) override;
+  // The connection is gone, or the server stops (whichever `how`): a cut
+  // message is a lost record, and the process (if the connection became
+  // one) ends, killed or exited as the kernel says (see the top), what it
+  // holds becoming its leaks; its capture is closed (a write error said on
+  // `log`).
+  void Finish(Ledger& ledger, End how, LogLimiter& log) override;
+  std::vector<legacy::HeldBuffer> Held() const override { return references_.Held(); }
 
  private:
   static constexpr std::size_t kReadBudgetBytes = 256 * 1024;
 
-  void Handle(Ledger& ledger, LogLimiter& log, const legacy::DecodedMessage& decoded, DumpRequest dump);
+  void Handle(Ledger& ledger, const Services& services, const legacy::DecodedMessage& decoded);
   void Refused(Ledger& ledger, LogLimiter& log, const legacy::DecodedMessage& decoded);
   // This connection's process, begun in the books (and its capture) on first use.
   ProcessIndex Process(Ledger& ledger);

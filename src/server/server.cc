@@ -139,7 +139,6 @@ Server::~Server() {
   for (const auto& [fd, waiting] : waiting_queries_) close(fd);
   for (const auto& [fd, key] : released_pidfds_) close(fd);
   sessions_.clear();
-  legacy_sessions_.clear();
   if (legacy_listen_fd_ >= 0) {
     close(legacy_listen_fd_);
     unlink(legacy_socket_path_.c_str());
@@ -151,9 +150,7 @@ Server::~Server() {
 
 void Server::Run() {
   while (!stop_.load(std::memory_order_relaxed)) Poll(kLoopTick);
-  while (!sessions_.empty()) EndSession(sessions_.begin()->first, ClientSession::End::kServerStopping);
-  for (auto& [fd, legacy] : legacy_sessions_) legacy->Finish(ledger_, legacy_log_);
-  legacy_sessions_.clear();
+  while (!sessions_.empty()) EndSession(sessions_.begin()->first, Session::End::kServerStopping);
 }
 
 void Server::Poll(std::chrono::milliseconds wait) {
@@ -165,8 +162,8 @@ void Server::Poll(std::chrono::milliseconds wait) {
       Accept();
     } else if (fd == legacy_listen_fd_) {
       AcceptLegacy();
-    } else if (legacy_sessions_.count(fd) != 0) {
-      OnLegacyReady(fd);
+    } else if (sessions_.count(fd) != 0) {
+      OnSessionReadable(fd);
     } else if (pending_.count(fd) != 0) {
       OnPendingReadable(fd);
     } else if (replies_.count(fd) != 0) {
@@ -175,10 +172,8 @@ void Server::Poll(std::chrono::milliseconds wait) {
       symbols_.TakeReady();
     } else if (waiting_queries_.erase(fd) != 0) {
       close(fd);  // a waiting query's peer sent more or hung up: its answer is not wanted
-    } else if (sessions_.count(fd) != 0) {
-      OnSessionHangup(fd);  // a session sends nothing after its Hello: data or hang-up
-    } else if (const auto it = pidfd_to_control_.find(fd); it != pidfd_to_control_.end()) {
-      EndSession(it->second, ClientSession::End::kProcessGone);  // the process exited
+    } else if (const auto it = pidfd_to_session_.find(fd); it != pidfd_to_session_.end()) {
+      EndSession(it->second, Session::End::kConnectionOver);  // the process exited
     } else if (const auto released = released_pidfds_.find(fd); released != released_pidfds_.end()) {
       ForgetReleased(released->second, true);  // a released process ended elsewhere
     }
@@ -221,7 +216,6 @@ bool Server::WithinPeerLimits(const ucred& peer) const {
   for (const auto& [fd, pending] : pending_) count(pending.peer.uid, pending.peer.pid);
   for (const auto& [fd, reply] : replies_) count(reply.peer.uid, reply.peer.pid);
   for (const auto& [fd, waiting] : waiting_queries_) count(waiting.peer.uid, waiting.peer.pid);
-  for (const auto& [fd, legacy] : legacy_sessions_) count(legacy->uid(), legacy->pid());
   return of_uid < kMaxConnectionsPerUid && of_process < kMaxConnectionsPerProcess;
 }
 
@@ -237,7 +231,7 @@ void Server::AcceptLegacy() {
     }
     // The legacy protocol has no refusal to send: over its share, a peer is
     // hung up on, and the log says why.
-    if (sessions_.size() + legacy_sessions_.size() >= kMaxSessions || !WithinPeerLimits(peer)) {
+    if (sessions_.size() >= kMaxSessions || !WithinPeerLimits(peer)) {
       close(fd);
       ++stats_.rejected;
       if (legacy_log_.Allow(std::chrono::steady_clock::now())) {
@@ -251,27 +245,26 @@ void Server::AcceptLegacy() {
     if (!capture_dir_.empty()) {
       open_capture = [this, peer, comm] { return OpenCapture(peer, comm, std::nullopt, std::nullopt); };
     }
-    legacy_sessions_[fd] = std::make_unique<LegacySession>(fd, epoll_fd_, PeerPidfd(fd, peer.pid), peer,
+    sessions_[fd] = std::make_unique<LegacySession>(fd, epoll_fd_, PeerPidfd(fd, peer.pid), peer,
                                                            std::move(comm), legacy_version_, std::move(open_capture));
   }
 }
 
-void Server::OnLegacyReady(int fd) {
-  LegacySession& session = *legacy_sessions_.at(fd);
-  const bool was_tracked = session.tracked();
-  const bool open = session.OnReady(ledger_, legacy_log_,
-                                    [this](legacy::MessageType request, pid_t requester) { DumpLegacy(request, requester); });
-  if (!was_tracked && session.tracked()) ++stats_.clients_total;
-  if (open) return;
-  session.Finish(ledger_, legacy_log_);
-  legacy_sessions_.erase(fd);  // closes its socket, which leaves the epoll set
+void Server::OnSessionReadable(int fd) {
+  Session& session = *sessions_.at(fd);
+  const bool was_tracked = session.process().has_value();
+  const auto dump = [this](legacy::MessageType request, pid_t requester) { DumpLegacy(request, requester); };
+  const Session::Services services{legacy_log_, dump};  // refers to `dump`: both live through the call
+  const bool open = session.OnReadable(ledger_, services);
+  if (!was_tracked && session.process()) ++stats_.clients_total;  // a legacy connection's first event
+  if (!open) EndSession(fd, Session::End::kConnectionOver);
 }
 
 void Server::DumpLegacy(legacy::MessageType request, pid_t requester) {
   if (!legacy_log_.Allow(std::chrono::steady_clock::now())) return;
   const bool kernels_only = request == legacy::MessageType::kDumpKernels;
   std::vector<legacy::HeldBy> held;
-  for (const auto& [fd, session] : legacy_sessions_) {
+  for (const auto& [fd, session] : sessions_) {
     for (const legacy::HeldBuffer& buffer : session->Held()) {
       if (!kernels_only || buffer.kind == EventKind::kKernelLoad) held.push_back({session->pid(), buffer});
     }
@@ -431,10 +424,10 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, in
   const int pidfd = PidfdOpen(peer.pid);
   if (pidfd >= 0) {
     Watch(epoll_fd_, pidfd);
-    pidfd_to_control_[pidfd] = fd;
+    pidfd_to_session_[pidfd] = fd;
   }
-  sessions_[fd] =
-      std::make_unique<ClientSession>(fd, pidfd, peer.pid, peer.uid, std::move(ring), epoch, process, std::move(capture));
+  sessions_[fd] = std::make_unique<ClientSession>(fd, pidfd, epoll_fd_, peer.pid, peer.uid, std::move(ring), epoch,
+                                                  process, std::move(capture));
   ++stats_.clients_total;
 }
 
@@ -505,31 +498,20 @@ void Server::EndReply(int fd) {
   close(fd);  // also leaves the epoll set
 }
 
-void Server::OnSessionHangup(int fd) {
+void Server::EndSession(int fd, Session::End how) {
   const auto it = sessions_.find(fd);
   if (it == sessions_.end()) return;
-  if (it->second->ProcessGone()) {
-    EndSession(fd, ClientSession::End::kProcessGone);
-    return;
-  }
-  // Alive (or exiting: the socket closes before the pidfd reports the exit):
-  // what it may still publish is waited for; its pidfd ends the session.
-  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-}
-
-void Server::EndSession(int fd, ClientSession::End how) {
-  const auto it = sessions_.find(fd);
-  if (it == sessions_.end()) return;
-  ClientSession& session = *it->second;
-  session.Finish(ledger_, how);
-  if (ledger_.process(session.process()).state == ProcessState::kReleased && how != ClientSession::End::kServerStopping) {
+  Session& session = *it->second;
+  session.Finish(ledger_, how, legacy_log_);
+  if (const auto process = session.process();
+      process && ledger_.process(*process).state == ProcessState::kReleased && how != Session::End::kServerStopping) {
     KeepReleased(session);
   }
-  if (session.pidfd() >= 0) pidfd_to_control_.erase(session.pidfd());
-  sessions_.erase(it);  // closes both fds, which leaves the epoll set
+  if (session.watched_pidfd() >= 0) pidfd_to_session_.erase(session.watched_pidfd());
+  sessions_.erase(it);  // closes its fds, which leaves the epoll set
 }
 
-void Server::KeepReleased(const ClientSession& session) {
+void Server::KeepReleased(const Session& session) {
   const ProcessKey key{session.pid(), ProcessStartTime(session.pid())};
   // Books of an earlier release of it that it never resumed (it started
   // afresh with a plain Hello): what they hold is not its any more.
@@ -540,7 +522,7 @@ void Server::KeepReleased(const ClientSession& session) {
     close(pidfd);
     pidfd = -1;
   }
-  released_[key] = Released{session.process(), pidfd};
+  released_[key] = Released{*session.process(), pidfd};
   if (pidfd >= 0) {
     Watch(epoll_fd_, pidfd);
     released_pidfds_[pidfd] = key;
@@ -562,16 +544,12 @@ void Server::ForgetReleased(const ProcessKey& key, bool ended) {
 
 void Server::DrainAll() {
   const auto now = std::chrono::steady_clock::now();
-  std::vector<int> ended;  // damaged or released rings
+  std::vector<std::pair<int, Session::End>> ended;  // damaged or released rings
   for (auto& [fd, session] : sessions_) {
-    session->Drain(ledger_, kDrainBudgetPerSession);
+    if (const auto end = session->Drain(ledger_, kDrainBudgetPerSession)) ended.emplace_back(fd, *end);
     session->FlushCaptureIfDue(now);
-    if (session->ring_damaged() || session->released()) ended.push_back(fd);
   }
-  for (auto& [fd, legacy] : legacy_sessions_) legacy->FlushCaptureIfDue(now);
-  for (const int fd : ended) {
-    EndSession(fd, sessions_.at(fd)->released() ? ClientSession::End::kReleased : ClientSession::End::kRingDamaged);
-  }
+  for (const auto& [fd, how] : ended) EndSession(fd, how);
 }
 
 std::unique_ptr<CaptureWriter> Server::OpenCapture(const ucred& peer, const std::string& comm,
@@ -617,13 +595,11 @@ void Server::UpdateRates() {
 
 std::string Server::SummaryJson() const {
   ServerStats stats = stats_;
-  stats.clients = sessions_.size();
-  for (const auto& [fd, legacy] : legacy_sessions_) stats.clients += legacy->tracked() ? 1 : 0;
   stats.events = ledger_.events();
   for (const auto& [fd, session] : sessions_) {
+    stats.clients += session->process() ? 1 : 0;  // a legacy monitor that only asks is no client
     stats.dropped += session->dropped();
-    stats.max_ring_fill = std::max(stats.max_ring_fill,
-                                   static_cast<double>(session->backlog()) / static_cast<double>(session->capacity()));
+    stats.max_ring_fill = std::max(stats.max_ring_fill, session->ring_fill());
   }
   nlohmann::json summary = Summary(ledger_, &symbols_);
   summary["server"] = {{"socket", socket_path_},

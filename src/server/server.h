@@ -26,6 +26,7 @@
 #include "server/client_session.h"
 #include "server/legacy_session.h"
 #include "server/log_limiter.h"
+#include "server/session.h"
 #include "server/metrics_endpoint.h"
 #include "symbolize/background_symbolizer.h"
 
@@ -82,8 +83,6 @@ class Server {
   Server(int listen_fd, int epoll_fd, std::string socket_path);
   void Accept();
   void AcceptLegacy();
-  // A legacy session's socket is ready: reads, answers and, when it hung up, ends it.
-  void OnLegacyReady(int fd);
   // DUMP_REMAINING / DUMP_KERNELS: every legacy connection's buffers (or kernels) on the server's log.
   void DumpLegacy(legacy::MessageType request, pid_t requester);
   void OnPendingReadable(int fd);
@@ -105,16 +104,16 @@ class Server {
   void DropLatecomers(std::chrono::steady_clock::time_point now);
   // True when `peer`'s uid (and pid) may open one more connection of this kind.
   bool WithinPeerLimits(const ucred& peer) const;
-  void EndSession(int fd, ClientSession::End how);
+  // A session's socket is readable (or hung up): the session handles it,
+  // and ends when it says so.
+  void OnSessionReadable(int fd);
+  void EndSession(int fd, Session::End how);
   // `session`'s process took its ring back: its books wait for it to hand
   // the ring back, or to end.
-  void KeepReleased(const ClientSession& session);
+  void KeepReleased(const Session& session);
   // Takes `key` out of released_ (and its pidfd out of the epoll set); its
   // books go on elsewhere: rejoined, or ended (Ledger::EndReleased) when `ended`.
   void ForgetReleased(const ProcessKey& key, bool ended);
-  // A session's control socket hung up (or sent data): ends it if the
-  // process is gone, else stops watching the socket and lets the pidfd end it.
-  void OnSessionHangup(int fd);
   // The capture file of a process that just connected (null when it cannot
   // be made); a resumed one's books began elsewhere (`handover`) and begin
   // here with `carried`.
@@ -130,8 +129,10 @@ class Server {
   std::string socket_path_;
   std::atomic<bool> stop_{false};
   Ledger ledger_;
-  std::map<int, std::unique_ptr<ClientSession>> sessions_;  // by control fd
-  std::map<int, int> pidfd_to_control_;
+  // Every connection that books a process, memledger clients and legacy
+  // ones alike, by socket; and the pidfds the loop watches, to their socket.
+  std::map<int, std::unique_ptr<Session>> sessions_;
+  std::map<int, int> pidfd_to_session_;
   // Processes that took their ring back from this server, by (pid, start
   // time): their books go on if they hand it back (Ledger::Rejoin); when one
   // ends first (its pidfd says so), what it held leaves the books
@@ -170,7 +171,6 @@ class Server {
   int legacy_listen_fd_ = -1;
   std::string legacy_socket_path_;
   legacy::LegacyVersion legacy_version_ = legacy::LegacyVersion::kV3;
-  std::map<int, std::unique_ptr<LegacySession>> legacy_sessions_;  // by fd
   // What legacy peers may write to the server's log: refusals, dropped replies, dumps.
   LogLimiter legacy_log_{20, std::chrono::seconds(1)};
   std::unique_ptr<MetricsEndpoint> metrics_;

@@ -103,7 +103,7 @@ def main():
         try:
             screen = wait_screen(lambda s: str(client.pid) in s and "DRAM" in s and full_layout(110, 40)(s))
             check.true("header", "memledger top" in screen, screen)
-            check.true("a device and its name", "device 0 sim-wormhole_b0" in screen, screen)
+            check.true("a device and its name", "device 0 (sim-wormhole_b0)" in screen, screen)
             check.true("usage bars", "[#" in screen or "[." in screen, screen)
             check.true("the running client's row", str(client.pid) in screen and "running" in screen, screen)
             check.true("counters line", "leaks:" in screen and "anomalies:" in screen, screen)

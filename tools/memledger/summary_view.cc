@@ -5,14 +5,15 @@
 
 #include <cstdint>
 
+#include "report/names.h"
 #include "report/printable_text.h"
 
 namespace memledger {
 
 std::string DeviceHeading(const nlohmann::json& device) {
   const auto& uid = device.value("uid", nlohmann::json());
-  return fmt::format("device {} {}{}", device["device"].get<std::uint64_t>(), PrintableText(device.value("name", "")),
-                     uid.is_string() ? fmt::format("  uid {}", PrintableText(uid.get<std::string>())) : "");
+  return PrintableText(DeviceLabel(device["device"].get<std::uint64_t>(), device.value("name", ""),
+                                   uid.is_string() ? uid.get<std::string>() : ""));
 }
 
 std::string DeviceColumn(const nlohmann::json& process) {

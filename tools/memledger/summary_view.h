@@ -9,7 +9,7 @@
 
 namespace memledger {
 
-// "device 0 sim-wormhole_b0", with "  uid GPU-..." when the device has one.
+// "device 0 (sim-wormhole_b0)", with " uid GPU-..." when the device has one (report/names.h).
 std::string DeviceHeading(const nlohmann::json& device);
 
 // The devices a process row uses, by ledger-wide id ("0,2"; "-": none), as

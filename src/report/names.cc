@@ -1,0 +1,36 @@
+// names.cc — see names.h.
+#include "report/names.h"
+
+#include <fmt/format.h>
+
+namespace memledger {
+
+std::string DeviceLabel(std::size_t device, std::string_view name, std::string_view uid) {
+  std::string label = fmt::format("device {}", device);
+  if (!name.empty()) label += fmt::format(" ({})", name);
+  if (!uid.empty()) label += fmt::format(" uid {}", uid);
+  return label;
+}
+
+std::string DeviceLabel(const Ledger& ledger, std::size_t device) {
+  if (device >= ledger.devices().size()) return DeviceLabel(device, {}, {});
+  const DeviceBooks& books = ledger.devices()[device];
+  return DeviceLabel(device, books.name, books.uid);
+}
+
+std::string DeviceTitle(const Ledger& ledger, std::size_t device) {
+  if (device >= ledger.devices().size()) return fmt::format("device {}", device);
+  const DeviceBooks& books = ledger.devices()[device];
+  const std::string name = books.name.empty() ? fmt::format("device {}", device) : books.name;
+  return books.uid.empty() ? name : fmt::format("{} uid {}", name, books.uid);
+}
+
+std::string PlaceLabel(const Ledger& ledger, std::size_t device, std::size_t type, std::uint32_t process,
+                       std::uint32_t tag, bool with_pid) {
+  std::string label = fmt::format("device {} {}", device, ledger.type_name(type));
+  if (const std::string_view name = ledger.tag_name(process, tag); !name.empty()) label += fmt::format(", tag {}", name);
+  if (with_pid) label += fmt::format(", pid {}", ledger.processes()[process].pid);
+  return label;
+}
+
+}  // namespace memledger
