@@ -18,9 +18,9 @@ namespace memledger {
 namespace {
 // Debug builds check the invariants at every state transition that settles
 // books, while the ledger is small enough for an O(live) walk each time.
-constexpr std::size_t kMaxLiveToValidate = 1 << 16;
 void CheckInvariants([[maybe_unused]] const Ledger& ledger) {
 #ifndef NDEBUG
+  constexpr std::size_t kMaxLiveToValidate = 1 << 16;
   if (ledger.live_buffer_count() > kMaxLiveToValidate) return;
   if (const auto violation = ledger.Validate()) {
     std::fprintf(stderr, "memledger: ledger invariant broken: %s\n", violation->c_str());
