@@ -33,7 +33,7 @@ EmbeddedConsumer::EmbeddedConsumer(EventRing& ring, std::uint16_t epoch, std::ui
     ledger_.JoinLate(process(), *before);
     ApplyCarriedOver(ledger_, process(), carried);
   }
-  thread_ = StartQuietThread([this] { Run(); });
+  thread_ = StartQuietThread(kConsumerThreadName, [this] { Run(); });
 }
 
 EmbeddedConsumer::~EmbeddedConsumer() { Stop(); }
@@ -63,7 +63,7 @@ void EmbeddedConsumer::Resume(std::uint16_t epoch) {
     paused_ = false;
     pause_requested_.store(false, std::memory_order_release);
   }
-  thread_ = StartQuietThread([this] { Run(); });
+  thread_ = StartQuietThread(kConsumerThreadName, [this] { Run(); });
 }
 
 bool EmbeddedConsumer::OnDrainThread() { return tls_drain_thread; }

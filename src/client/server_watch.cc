@@ -183,7 +183,7 @@ void StartServerWatch(int server_fd, std::uint32_t pid, const std::string& comm,
   g_ring->set_space_wait_notifier(g_space_wait_fd);
   g_server_path = new std::string(path);
   g_comm = new std::string(comm);
-  g_server_watcher = new std::thread(StartQuietThread([pid, comm, path] { WatchServer(pid, comm, path); }));
+  g_server_watcher = new std::thread(StartQuietThread(kWatcherThreadName, [pid, comm, path] { WatchServer(pid, comm, path); }));
 }
 
 void StopServerWatch() {

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -153,6 +154,28 @@ TEST(EmbeddedConsumer, StopWithoutAnEndRecordDrainsEverythingAndEndsTheProcess) 
   EXPECT_EQ(books.state, ProcessState::kExited);
   EXPECT_EQ(books.leaked_buffers, 500u);
   EXPECT_EQ(ring->header().processed.load(), ring->header().head.load()) << "flush waiters see everything processed";
+}
+
+// The consumer runs as a thread the application can tell from its own (top
+// -H, perf, the in-situ benchmark): named memledger-drain.
+TEST(EmbeddedConsumer, ItsThreadIsNamed) {
+  auto ring = MakeRing();
+  ASSERT_NE(ring, nullptr);
+  auto named = [] {
+    int count = 0;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      count += name == "memledger-drain";
+    }
+    return count;
+  };
+  EXPECT_EQ(named(), 0);
+  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", nullptr);
+  EXPECT_EQ(named(), 1);
+  consumer.Stop();
+  EXPECT_EQ(named(), 0);
 }
 
 TEST(EmbeddedConsumer, MarksProgressForFlushWhileRunning) {
