@@ -25,11 +25,13 @@ std::string Percent(std::uint64_t used, std::uint64_t total) {
 
 void PrintTable(const nlohmann::json& summary) {
   const auto& server = summary.value("server", nlohmann::json::object());
-  fmt::print("memledger status — {} processes tracked, {} events, {} dropped\n", summary["processes"].size(),
+  const std::size_t processes = summary["processes"].size();
+  fmt::print("memledger status — {} process{} tracked, {} events, {} dropped\n", processes, processes == 1 ? "" : "es",
              summary.value("events", 0), summary.value("dropped_events", 0));
   if (!server.empty()) {
-    fmt::print("server {}: {} clients, {:.0f} events/s\n", PrintableText(server.value("socket", "")), server.value("clients", 0),
-               server.value("events_per_second", 0.0));
+    const std::uint64_t clients = server.value("clients", std::uint64_t{0});
+    fmt::print("server {}: {} client{}, {:.0f} events/s\n", PrintableText(server.value("socket", "")), clients,
+               clients == 1 ? "" : "s", server.value("events_per_second", 0.0));
   }
   for (const auto& device : summary["devices"]) {
     fmt::print("\n{}\n", DeviceHeading(device));
