@@ -19,8 +19,10 @@
 // pread per millisecond).
 //
 // Workloads: llm as shipped (~15 µs of modelled host work per op: a ttnn-
-// like runtime) and dense (llm --host-work 0: every op allocates, nothing
-// else; several million events a second untracked).
+// like runtime; about 1 M events a second untracked), busy (a quarter of
+// that host work, three times the steps: about 4 M events a second) and
+// dense (llm --host-work 0: every op allocates, nothing else; near 20 M
+// events a second, more than any runtime makes).
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -134,10 +136,13 @@ void InSitu(benchmark::State& state, const std::vector<std::string>& args, const
 const std::vector<std::string> kTracked{"MEMLEDGER=1", "MEMLEDGER_REPORT=0"};
 const std::vector<std::string> kTrackedStacks{"MEMLEDGER=1", "MEMLEDGER_REPORT=0", "MEMLEDGER_STACKS=1"};
 const std::vector<std::string> kLlm{"llm"};
+const std::vector<std::string> kBusy{"llm", "--host-work", "0.25", "--iterations", "2400"};
 const std::vector<std::string> kDense{"llm", "--host-work", "0"};
 
 void BM_InSituLlm(benchmark::State& state) { InSitu(state, kLlm, kTracked); }
 void BM_InSituLlmStacks(benchmark::State& state) { InSitu(state, kLlm, kTrackedStacks); }
+void BM_InSituBusy(benchmark::State& state) { InSitu(state, kBusy, kTracked); }
+void BM_InSituBusyStacks(benchmark::State& state) { InSitu(state, kBusy, kTrackedStacks); }
 void BM_InSituDense(benchmark::State& state) { InSitu(state, kDense, kTracked); }
 void BM_InSituDenseStacks(benchmark::State& state) { InSitu(state, kDense, kTrackedStacks); }
 // With a capture file written as the program runs (the consumer compresses it).
@@ -151,6 +156,8 @@ void BM_InSituLlmCapture(benchmark::State& state) {
 BENCHMARK(BM_InSituLlm)->Iterations(1)->Repetitions(5)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_InSituLlmStacks)->Iterations(1)->Repetitions(5)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_InSituLlmCapture)->Iterations(1)->Repetitions(5)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_InSituBusy)->Iterations(1)->Repetitions(5)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_InSituBusyStacks)->Iterations(1)->Repetitions(5)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_InSituDense)->Iterations(1)->Repetitions(5)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_InSituDenseStacks)->Iterations(1)->Repetitions(5)->UseManualTime()->Unit(benchmark::kSecond);
 

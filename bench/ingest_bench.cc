@@ -20,8 +20,8 @@
 namespace memledger {
 namespace {
 
-// A full ring of the size processes get by default.
-const std::uint64_t kRingSlots = ClientConfig{}.ring_slots;
+// A full ring of the size a server drains by default (the largest default).
+const std::uint64_t kRingSlots = kServerRingSlots;
 constexpr std::uint64_t kLiveWorkingSet = 4096;  // buffers live at once
 
 // Fills the ring as an allocator's callers would: allocations, each freed

@@ -20,13 +20,22 @@ enum class StackUnwinder : std::uint8_t {
 };
 inline constexpr std::uint32_t kDefaultStackDepth = 32;
 
+// Ring sizes unless MEMLEDGER_RING_SIZE says: a process whose own consumer
+// thread drains its ring gets 4 MiB, small enough to stay in the caches its
+// hooks and that thread share (docs/benchmarks.md, "In a real program");
+// one that hands its ring to a server gets 32 MiB, since the server drains
+// many rings in turn and a ring that stays full while it serves the others
+// makes the process take its ring back (server_watch.cc).
+inline constexpr std::uint64_t kEmbeddedRingSlots = 1 << 16;
+inline constexpr std::uint64_t kServerRingSlots = 1 << 19;
+
 struct ClientConfig {
   bool enabled = false;        // MEMLEDGER=1 (alias TT_ALLOC_TRACKING_ENABLED=1)
   std::string output;          // MEMLEDGER_OUTPUT: capture file path; empty: none
   // MEMLEDGER_OUTPUT_BY_RUN=1 (set by `memledger run`): `output` is the
   // run's private place, and the run says where it puts the file.
   bool output_placed_by_run = false;
-  std::uint64_t ring_slots = 1 << 19;  // MEMLEDGER_RING_SIZE (bytes, K/M/G suffixes)
+  std::uint64_t ring_slots = 0;        // MEMLEDGER_RING_SIZE (bytes, K/M/G suffixes); 0: by mode (RingSlots)
   OnFull on_full = OnFull::kBlock;     // MEMLEDGER_ON_FULL=block|drop
   bool exit_report = true;     // MEMLEDGER_REPORT=0 silences the exit report
   // MEMLEDGER_SOCKET: the server to hand the ring to; "none": never (embedded
@@ -39,6 +48,12 @@ struct ClientConfig {
   // MEMLEDGER_LOG: the lifecycle log's path (%p: the pid); TT_BUFFER_DEBUG_LOG=1
   // alone writes memledger-%p.log in the working directory. Empty: no log.
   std::string log;
+
+  // The ring's size for a process that hands it to a server or drains it itself.
+  std::uint64_t RingSlots(bool for_server) const {
+    if (ring_slots != 0) return ring_slots;
+    return for_server ? kServerRingSlots : kEmbeddedRingSlots;
+  }
 };
 inline constexpr const char* kDefaultLogPath = "memledger-%p.log";
 

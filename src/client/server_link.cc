@@ -47,24 +47,6 @@ std::string NoServerAt(const std::string& path, int connect_error) {
   return std::string("cannot connect to it: ") + std::strerror(connect_error);
 }
 
-// ConnectTrustedServer; a refusal is said on stderr, once per process (the
-// watcher tries again every few seconds). When no server answers there and
-// `absence` is given, *absence says what is there instead.
-int Connect(const std::string& path, std::string* absence) {
-  std::string refusal;
-  const int fd = ConnectTrustedServer(path, &refusal);
-  const int connect_error = errno;
-  static std::atomic_flag warned = ATOMIC_FLAG_INIT;
-  if (!refusal.empty()) {
-    if (!warned.test_and_set(std::memory_order_relaxed)) {
-      std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", refusal.c_str());
-    }
-  } else if (fd < 0 && absence != nullptr) {
-    *absence = NoServerAt(path, connect_error);
-  }
-  return fd;
-}
-
 // The pid of the server at the other end of `fd` (SO_PEERCRED: the process
 // that made the listening socket); 0 when it is not visible from here (a
 // server in another pid namespace).
@@ -99,7 +81,20 @@ std::optional<WelcomeMessage> AwaitWelcome(int fd, AcceptWait wait) {
 
 }  // namespace
 
-int ConnectServerSocket(const std::string& path) { return Connect(path, nullptr); }
+int ConnectServerSocket(const std::string& path, std::string* absence) {
+  std::string refusal;
+  const int fd = ConnectTrustedServer(path, &refusal);
+  const int connect_error = errno;
+  static std::atomic_flag warned = ATOMIC_FLAG_INIT;
+  if (!refusal.empty()) {
+    if (!warned.test_and_set(std::memory_order_relaxed)) {
+      std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", refusal.c_str());
+    }
+  } else if (fd < 0 && absence != nullptr) {
+    *absence = NoServerAt(path, connect_error);
+  }
+  return fd;
+}
 
 int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std::string& comm,
                      const Handover* resumed, std::span<const Event> carried, AcceptWait wait, std::string* reason) {
@@ -142,13 +137,6 @@ int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std
   return fd;
 }
 
-int ConnectToServer(const std::string& path, EventRing& ring, const std::string& comm,
-                    AcceptWait wait, std::string* reason, std::string* absence) {
-  reason->clear();
-  const int fd = Connect(path, absence);
-  if (fd < 0) return -1;  // no server there: embedded mode (said when *absence was asked for)
-  return HandRingToServer(fd, path, ring, comm, nullptr, {}, wait, reason);
-}
 
 ServerWatch WaitForServer(int control_fd, int wake_fd, int space_wait_fd, const EventRing& ring,
                           std::chrono::milliseconds stall_bound) {

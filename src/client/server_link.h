@@ -17,8 +17,12 @@ namespace memledger {
 
 // Connects a socket to the server at `path` when it is one this user trusts
 // (trusted_server.h); -1 when no server listens there, or when the server or
-// its directory is not trusted (said once per process on stderr).
-int ConnectServerSocket(const std::string& path);
+// its directory is not trusted (said once per process on stderr). When no
+// server answers there and `absence` is given, *absence says what is at
+// `path` instead — nothing, a regular file, a directory, a socket no server
+// listens on, a path too long for a socket — for a caller that was told to
+// expect a server there.
+int ConnectServerSocket(const std::string& path, std::string* absence = nullptr);
 
 // How long a handshake waits for the server to take the ring: `bound`, and
 // past it up to `while_server_runs` as long as the server's process runs —
@@ -42,13 +46,6 @@ struct AcceptWait {
 // could not match), and `carried`, its names and live buffers (carry_over.h).
 int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std::string& comm,
                      const Handover* resumed, std::span<const Event> carried, AcceptWait wait, std::string* reason);
-
-// Both of the above: -1 with *reason empty when no server answers at `path`;
-// then *absence (when given) says what is at `path` instead — nothing, a
-// regular file, a directory, a socket no server listens on, a path too long
-// for a socket — for a caller that was told to expect a server there.
-int ConnectToServer(const std::string& path, EventRing& ring, const std::string& comm,
-                    AcceptWait wait, std::string* reason, std::string* absence = nullptr);
 
 enum class ServerWatch {
   kHungUp,   // the server closed the connection (it exited, or released the ring)

@@ -75,12 +75,6 @@ void Init() {
     return;
   }
   std::string error;
-  auto ring = EventRing::Create(g_config->ring_slots, g_config->on_full, &error);
-  if (!ring) {
-    std::fprintf(stderr, "memledger: tracking is off: %s\n", error.c_str());
-    TurnOff();
-    return;
-  }
   const auto pid = static_cast<std::uint32_t>(getpid());
   const std::string comm = ReadComm();
   std::unique_ptr<CaptureWriter> capture;
@@ -98,24 +92,36 @@ void Init() {
     log = LifecycleLogHandle::Open(ExpandPid(g_config->log), &error);
     if (!log) std::fprintf(stderr, "memledger: %s; tracking goes on without it\n", error.c_str());
   }
-  g_ring = ring.release();
-  // The first record names the process.
-  EmitWithPayload(MakeEvent(EventKind::kProcess, 0, 0, pid, 0, std::uint64_t{getuid()} + 1), comm);
-  if (g_config->stacks != StackUnwinder::kOff) SetStackDepth(g_config->stack_depth);
   const std::string path = g_config->socket.empty() ? DefaultSocketPath() : g_config->socket;
   int server_fd = -1;
-  // A capture file and the lifecycle log are written by the consumer in this process.
+  // A capture file and the lifecycle log are written by the consumer in this
+  // process. The server is looked for first: the ring's size depends on who
+  // drains it (config.h).
   if (!capture && !log && g_config->socket != "none") {
     // No server at the default path is the usual embedded mode; at a path
     // the user named it is a surprise worth a line.
-    std::string reason, absence;
-    server_fd = ConnectToServer(path, *g_ring, comm, AcceptWait{kFirstWelcomeTimeout}, &reason,
-                                g_config->socket.empty() ? nullptr : &absence);
-    if (!reason.empty()) std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", reason.c_str());
+    std::string absence;
+    server_fd = ConnectServerSocket(path, g_config->socket.empty() ? nullptr : &absence);
     if (!absence.empty()) {
       std::fprintf(stderr, "memledger: no server at MEMLEDGER_SOCKET=%s: %s; accounting in this process instead\n",
                    path.c_str(), absence.c_str());
     }
+  }
+  auto ring = EventRing::Create(g_config->RingSlots(server_fd >= 0), g_config->on_full, &error);
+  if (!ring) {
+    std::fprintf(stderr, "memledger: tracking is off: %s\n", error.c_str());
+    if (server_fd >= 0) close(server_fd);
+    TurnOff();
+    return;
+  }
+  g_ring = ring.release();
+  // The first record names the process.
+  EmitWithPayload(MakeEvent(EventKind::kProcess, 0, 0, pid, 0, std::uint64_t{getuid()} + 1), comm);
+  if (g_config->stacks != StackUnwinder::kOff) SetStackDepth(g_config->stack_depth);
+  if (server_fd >= 0) {
+    std::string reason;
+    server_fd = HandRingToServer(server_fd, path, *g_ring, comm, nullptr, {}, AcceptWait{kFirstWelcomeTimeout}, &reason);
+    if (!reason.empty()) std::fprintf(stderr, "memledger: %s; accounting in this process instead\n", reason.c_str());
   }
   if (server_fd >= 0) {
     StartServerWatch(server_fd, pid, comm, path);

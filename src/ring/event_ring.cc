@@ -7,6 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -20,8 +25,18 @@ namespace memledger {
 constinit thread_local RingProducerCache tls_ring_producer_cache{0, 0};
 
 namespace {
+bool CpuHasPrefetchW() {
+#if defined(__x86_64__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(0x80000001, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 8)) != 0;
+#else
+  return false;
+#endif
+}
+
 std::atomic<std::uint64_t> g_next_ring_id{1};
 constexpr int kSpinsBeforeSleep = 2000;
+constexpr std::size_t kPopulatedRingBytes = kRingHeaderBytes + (std::size_t{4} << 20);
 constexpr std::chrono::microseconds kSpaceWait{500};
 
 bool IsPowerOfTwo(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
@@ -33,6 +48,8 @@ void RingDoorbell(RingHeader& header) {
   }
 }
 }  // namespace
+
+const bool g_cpu_has_prefetchw = CpuHasPrefetchW();
 
 EventRing::EventRing(int fd, void* base, std::uint64_t capacity, OnFull policy, int guard_entry)
     : fd_(fd),
@@ -75,6 +92,13 @@ std::unique_ptr<EventRing> EventRing::Create(std::uint64_t capacity, OnFull poli
     close(fd);
     return nullptr;
   }
+  // Fault the ring's first kPopulatedRingBytes in now, once: a first touch
+  // of each page while the program runs costs its hooks a page fault each
+  // (microseconds in a VM). Not more: a large ring's far pages are touched
+  // only by a process that fills them, and a process need not pay memory
+  // for them until then. Where it fails (kernels before 5.14 lack
+  // MADV_POPULATE_WRITE) the ring faults in as it fills, as before.
+  madvise(base, std::min(bytes, kPopulatedRingBytes), MADV_POPULATE_WRITE);
   auto* header = new (base) RingHeader{};
   header->magic = kRingMagic;
   header->layout_version = kRingLayoutVersion;

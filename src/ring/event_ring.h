@@ -34,6 +34,24 @@ struct RingProducerCache {
 extern constinit thread_local RingProducerCache tls_ring_producer_cache
     __attribute__((tls_model("initial-exec")));
 
+// True when the CPU has PREFETCHW (x86-64: CPUID 0x80000001, ECX bit 8),
+// read once when the library loads; false until then and elsewhere.
+extern const bool g_cpu_has_prefetchw;
+
+// Asks for the line at `p` in exclusive state, ready to be written. The
+// compiler's write prefetch is a read prefetch on x86-64 unless the build
+// targets a CPU with PREFETCHW, and a line fetched for reading still waits
+// for its ownership when it is written: so PREFETCHW where the CPU has it.
+inline void PrefetchForWrite(const void* p) {
+#if defined(__x86_64__)
+  if (g_cpu_has_prefetchw) {
+    asm volatile("prefetchw %0" : : "m"(*static_cast<const char*>(p)));
+    return;
+  }
+#endif
+  __builtin_prefetch(p, 1, 3);
+}
+
 class EventRing {
  public:
   static constexpr std::uint64_t kPrefetchAhead = 32;
@@ -69,7 +87,7 @@ class EventRing {
     RingSlot& slot = slots_[seq & mask_];
     // Ask for a slot a little ahead in exclusive state now, so a later hook's
     // stores do not wait for it (the consumer read it last, on another core).
-    __builtin_prefetch(&slots_[(seq + kPrefetchAhead) & mask_], 1, 3);
+    PrefetchForWrite(&slots_[(seq + kPrefetchAhead) & mask_]);
     std::memcpy(slot.body, reinterpret_cast<const unsigned char*>(&event) + sizeof(std::uint64_t), sizeof(slot.body));
     // Release: pairs with the consumer's acquire load of the seq word.
     slot.seq.store(seq, std::memory_order_release);

@@ -12,7 +12,6 @@
 namespace memledger {
 namespace {
 
-constexpr std::uint64_t kDefaultRingSlots = 1 << 19;  // 32 MiB of 64-byte slots
 
 struct Parsed {
   ClientConfig config;
@@ -43,7 +42,9 @@ void ExpectOneWarning(const Parsed& parsed, const std::string& name, const std::
 void ExpectDefaults(const ClientConfig& config) {
   EXPECT_FALSE(config.enabled);
   EXPECT_EQ(config.output, "");
-  EXPECT_EQ(config.ring_slots, kDefaultRingSlots);
+  EXPECT_EQ(config.ring_slots, 0u) << "by mode";
+  EXPECT_EQ(config.RingSlots(/*for_server=*/false), std::uint64_t{1} << 16) << "4 MiB of 64-byte slots";
+  EXPECT_EQ(config.RingSlots(/*for_server=*/true), std::uint64_t{1} << 19) << "32 MiB of 64-byte slots";
   EXPECT_EQ(config.on_full, OnFull::kBlock);
   EXPECT_TRUE(config.exit_report);
 }
@@ -107,6 +108,8 @@ TEST(ParseClientConfig, RingSizeAcceptsBytesWithBinarySuffixes) {
   for (const auto& [value, slots] : cases) {
     const Parsed parsed = Parse({{"MEMLEDGER_RING_SIZE", value}});
     EXPECT_EQ(parsed.config.ring_slots, slots) << value;
+    EXPECT_EQ(parsed.config.RingSlots(true), slots) << value << ": the size asked for, whoever drains it";
+    EXPECT_EQ(parsed.config.RingSlots(false), slots) << value;
     EXPECT_TRUE(parsed.warnings.empty()) << value;
   }
 }
@@ -118,7 +121,7 @@ TEST(ParseClientConfig, BadOrOutOfRangeRingSizeWarnsOnceAndKeepsTheDefault) {
     SCOPED_TRACE("MEMLEDGER_RING_SIZE=" + value);
     const Parsed parsed = Parse({{"MEMLEDGER_RING_SIZE", value}});
     ExpectOneWarning(parsed, "MEMLEDGER_RING_SIZE", value);
-    EXPECT_EQ(parsed.config.ring_slots, kDefaultRingSlots);
+    EXPECT_EQ(parsed.config.ring_slots, 0u);
   }
 }
 
@@ -162,7 +165,7 @@ TEST(ParseClientConfig, EachBadValueGetsItsOwnLineAndGoodOnesStillApply) {
   }
   EXPECT_TRUE(parsed.config.enabled) << "a bad alias does not undo a good MEMLEDGER=1";
   EXPECT_EQ(parsed.config.output, "out.mlcap");
-  EXPECT_EQ(parsed.config.ring_slots, kDefaultRingSlots);
+  EXPECT_EQ(parsed.config.ring_slots, 0u);
   EXPECT_EQ(parsed.config.on_full, OnFull::kBlock);
   EXPECT_TRUE(parsed.config.exit_report);
 }

@@ -60,6 +60,21 @@ TEST(EventRingCreate, SizeOfTheMemfdIsSealed) {
   EXPECT_NE(ftruncate(ring->fd(), 4096), 0) << "a producer could shrink the ring under the consumer";
 }
 
+TEST(EventRingCreate, EveryPageIsFaultedInBeforeAnyHookRuns) {
+  // Hooks must not take the ring's page faults one by one while the program
+  // runs: Create populates the mapping (MADV_POPULATE_WRITE, Linux 5.14).
+  constexpr std::uint64_t kSlots = 1 << 14;  // 1 MiB: 256 pages
+  auto ring = MakeRing(kSlots);
+  ASSERT_NE(ring, nullptr);
+  const long page = sysconf(_SC_PAGESIZE);
+  const std::size_t pages = (RingBytes(kSlots) + page - 1) / page;
+  std::vector<unsigned char> resident(pages);
+  ASSERT_EQ(mincore(&ring->header(), RingBytes(kSlots), resident.data()), 0);
+  std::size_t in = 0;
+  for (const unsigned char flags : resident) in += flags & 1;
+  EXPECT_EQ(in, pages) << "pages of the ring not yet in memory: only the header page was written";
+}
+
 // --- Claim / Publish --------------------------------------------------------
 
 TEST(EventRingClaim, HandsOutConsecutiveSequenceNumbers) {
