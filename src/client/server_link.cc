@@ -137,7 +137,6 @@ int HandRingToServer(int fd, const std::string& path, EventRing& ring, const std
   return fd;
 }
 
-
 ServerWatch WaitForServer(int control_fd, int wake_fd, int space_wait_fd, const EventRing& ring,
                           std::chrono::milliseconds stall_bound) {
   // Waiting means waiters seen at every look for the whole bound: looks

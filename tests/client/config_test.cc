@@ -12,7 +12,6 @@
 namespace memledger {
 namespace {
 
-
 struct Parsed {
   ClientConfig config;
   std::vector<std::string> warnings;

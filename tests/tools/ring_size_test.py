@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""ring_size_test.py — a tracked process's ring is sized by who drains it.
+
+A process that drains its own ring (embedded mode) gets 4 MiB, faulted in
+whole when it is made; one that hands its ring to a server gets 32 MiB, of
+which only the first 4 MiB are faulted in up front; MEMLEDGER_RING_SIZE
+decides in either mode (src/client/config.h). Each run waits at the
+simulator's start gate while the test reads its ring's mapping (the memfd
+named memledger-ring) from /proc/PID/smaps: its size and what is resident.
+
+usage: ring_size_test.py BIN_DIR
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+from checks import Checker, clean_env
+from server_process import own, start_server, stop_all
+from sim_gates import open_gate, wait_at_gate
+
+KIB = 1024
+MIB = 1024 * KIB
+HEADER = 4 * KIB
+
+
+def ring_mapping(pid):
+    """(size, resident) in bytes of the process's ring mapping, from smaps."""
+    with open(f"/proc/{pid}/smaps") as f:
+        lines = f.read().splitlines()
+    for i, line in enumerate(lines):
+        if "memledger-ring" not in line.split(" ", 5)[-1]:
+            continue
+        start, end = (int(x, 16) for x in line.split()[0].split("-"))
+        for field in lines[i + 1:]:
+            if field.startswith("Rss:"):
+                return end - start, int(field.split()[1]) * KIB
+    return None
+
+
+def gated_run(bin_dir, work, name, **settings):
+    """(size, resident) of the ring of a tracked run held at its start gate."""
+    gate = os.path.join(work, f"{name}.json")
+    env = clean_env(MEMLEDGER="1", MEMLEDGER_REPORT="0", **settings)
+    process = own(subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--iterations", "1",
+                                    "--checkpoint-truth", gate], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    wait_at_gate(name, gate)
+    mapping = ring_mapping(process.pid)
+    open_gate(process)
+    process.wait(timeout=120)
+    return mapping
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("bin_dir")
+    args = parser.parse_args()
+    check = Checker()
+    with tempfile.TemporaryDirectory() as work:
+        try:
+            print("embedded mode: a 4 MiB ring, faulted in whole")
+            mapping = gated_run(args.bin_dir, work, "embedded", MEMLEDGER_SOCKET="none")
+            check.true("the ring is mapped", mapping is not None)
+            if mapping:
+                check.expect("ring bytes", mapping[0], HEADER + 4 * MIB)
+                check.expect("resident bytes", mapping[1], HEADER + 4 * MIB)
+
+            socket = os.path.join(work, "s.sock")
+            start_server(args.bin_dir, socket)
+            print("server mode: a 32 MiB ring, its first 4 MiB faulted in")
+            mapping = gated_run(args.bin_dir, work, "server", MEMLEDGER_SOCKET=socket)
+            check.true("the ring is mapped", mapping is not None)
+            if mapping:
+                check.expect("ring bytes", mapping[0], HEADER + 32 * MIB)
+                check.true("the first 4 MiB are resident, not the whole ring",
+                           HEADER + 4 * MIB <= mapping[1] < HEADER + 32 * MIB, f"resident {mapping[1]} bytes")
+
+            print("MEMLEDGER_RING_SIZE decides in either mode")
+            for name, settings in (("embedded-1M", {"MEMLEDGER_SOCKET": "none"}),
+                                   ("server-1M", {"MEMLEDGER_SOCKET": socket})):
+                mapping = gated_run(args.bin_dir, work, name, MEMLEDGER_RING_SIZE="1M", **settings)
+                check.expect(f"{name}: ring bytes", mapping[0] if mapping else None, HEADER + 1 * MIB)
+        finally:
+            stop_all()
+    return check.exit_status()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
