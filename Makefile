@@ -19,7 +19,7 @@ FUZZ_TARGETS := $(patsubst fuzz/%_fuzzer.cc,fuzz_%,$(wildcard fuzz/*_fuzzer.cc))
 # Debian packages the build and the tests need.
 DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
   libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev libcli11-dev \
-  libzstd-dev libabsl-dev libcpp-httplib-dev libncurses-dev libdw-dev libelf-dev libunwind-dev \
+  libzstd-dev libabsl-dev libcpp-httplib-dev libncurses-dev libdw-dev libelf-dev libunwind-dev libre2-dev \
   clang-14 libclang-rt-14-dev prometheus tmux python3-dev pybind11-dev python3-pytest \
   zlib1g-dev chromium fonts-dejavu-core dpkg-dev file
 

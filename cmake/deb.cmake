@@ -30,6 +30,6 @@ set(CPACK_PRE_BUILD_SCRIPTS ${CMAKE_CURRENT_LIST_DIR}/deb_strip_static.cmake)
 # what libmemledger.a links must be there to link it (COMPONENTS static)
 # and for pkg-config, which reads memledger.pc's Requires.private even for
 # the shared library.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libabsl-dev, libzstd-dev, libfmt-dev, libdw-dev, libunwind-dev")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libabsl-dev, libzstd-dev, libfmt-dev, libdw-dev, libunwind-dev, libre2-dev")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "pkg-config, python3")
 include(CPack)

@@ -118,6 +118,14 @@ MEMLEDGER_API void memledger_device_open_described(uint32_t device, const memled
 MEMLEDGER_API void memledger_device_close(uint32_t device);
 /* A named point in time (a training step, a phase); shown on timelines. */
 MEMLEDGER_API void memledger_mark(const char* label);
+/* Declares frames of this process's allocator (its wrappers around the
+ * hooks, its buffer classes): reports fold the frames whose function or
+ * source file `pattern` matches (RE2 syntax, searched anywhere in the name:
+ * "^tt::tt_metal::Buffer::|/allocator\\.cpp$") into one line, and name each
+ * allocation site by its first frame outside them. Once per pattern, before
+ * allocating; at most 256 bytes each and 64 per process; MEMLEDGER_SKIP_FRAMES
+ * declares one from the environment. */
+MEMLEDGER_API void memledger_skip_frames(const char* pattern);
 /* Tags name what allocations are for (weights, kv_cache, ...). They nest per
  * thread; every allocation carries the innermost tag of its thread. */
 MEMLEDGER_API void memledger_tag_push(const char* name);

@@ -75,6 +75,11 @@ MEMLEDGER_API void memledger_mark(const char* label) {
   EmitWithPayload(MakeEvent(EventKind::kMark, 0, 0, 0, 0, 0), BoundedName(label));
 }
 
+MEMLEDGER_API void memledger_skip_frames(const char* pattern) {
+  if (!Active() || pattern == nullptr || *pattern == '\0') return;
+  DeclareSkipFrames(BoundedName(pattern));
+}
+
 MEMLEDGER_API void memledger_tag_push(const char* name) {
   if (!Active()) return;
   PushThreadTag(InternTag(BoundedName(name)));

@@ -107,6 +107,7 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
       config.stack_depth = depth;
     }
   }
+  if (const char* v = env("MEMLEDGER_SKIP_FRAMES")) config.skip_frames = v;
   if (const char* v = env("MEMLEDGER_REPORT")) {
     if (const auto on = ParseBool(v)) config.exit_report = *on;
     else warn("MEMLEDGER_REPORT", v, "1 or 0", "using 1");

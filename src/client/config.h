@@ -45,6 +45,7 @@ struct ClientConfig {
   // and free carries its call stack.
   StackUnwinder stacks = StackUnwinder::kOff;
   std::uint32_t stack_depth = kDefaultStackDepth;  // MEMLEDGER_STACK_DEPTH, 1..64
+  std::string skip_frames;  // MEMLEDGER_SKIP_FRAMES: an RE2 pattern of the allocator's frames (memledger_skip_frames)
   // MEMLEDGER_LOG: the lifecycle log's path (%p: the pid); TT_BUFFER_DEBUG_LOG=1
   // alone writes memledger-%p.log in the working directory. Empty: no log.
   std::string log;

@@ -27,6 +27,7 @@ struct DeclaredNamesCopy {
   std::map<int, std::string> pools;                                  // by id
   std::map<std::uint32_t, std::string> tags;                         // by id
   std::map<std::uint32_t, std::string> open_devices;                 // description payloads
+  std::vector<std::string> skip_frames;                              // SKIP_FRAMES payloads, in order
 };
 constinit std::mutex g_declared_mutex;
 constinit DeclaredNamesCopy* g_declared = nullptr;  // protected by g_declared_mutex
@@ -88,6 +89,12 @@ void DeclareDeviceClose(std::uint32_t device) {
   UpdateDeclared([&](DeclaredNamesCopy& declared) { declared.open_devices.erase(device); });
 }
 
+void DeclareSkipFrames(std::string pattern) {
+  std::lock_guard lock(g_names_mutex);
+  UpdateDeclared([&](DeclaredNamesCopy& declared) { declared.skip_frames.push_back(pattern); });
+  EmitWithPayload(MakeEvent(EventKind::kSkipFrames, 0, 0, 0, 0, 0), pattern);
+}
+
 void RememberModules(const std::vector<std::string>& payloads) {
   UpdateDeclared([&](DeclaredNamesCopy& declared) {
     declared.modules.insert(declared.modules.end(), payloads.begin(), payloads.end());
@@ -132,6 +139,9 @@ DeclaredSlots DeclaredNames(const StackTable* stacks_table) {
     Event e = MakeEvent(EventKind::kTag, 0, 0, 0, 0, 0);
     e.tag = id;
     AppendRecord(slots, e, name);
+  }
+  for (const std::string& pattern : declared.skip_frames) {
+    AppendRecord(slots, MakeEvent(EventKind::kSkipFrames, 0, 0, 0, 0, 0), pattern);
   }
   declared_slots.open_devices = declared.open_devices;
   return declared_slots;

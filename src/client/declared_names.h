@@ -1,5 +1,6 @@
 // declared_names.h — the names this process declares to the ledger (tags,
-// pools, open devices; and the modules and language frames its stacks use)
+// pools, open devices, its allocator's frames; and the modules and language
+// frames its stacks use)
 // and the copy of them a consumer taking the ring over part-way begins its
 // books with (carry_over.h): the records that defined them are in the books
 // of the consumer before it.
@@ -49,6 +50,9 @@ int RegisterPool(const std::string& name, bool active);
 // remembers the device as open; DEVICE_CLOSE and forgets it. Tracking must be on.
 void DeclareDeviceOpen(std::uint32_t device, std::string description);
 void DeclareDeviceClose(std::uint32_t device);
+// Sends SKIP_FRAMES with `pattern` (reports fold the frames it matches) and
+// remembers it for handovers. Tracking must be on.
+void DeclareSkipFrames(std::string pattern);
 
 // Remembered for handovers before each is sent (the caller holds the stack mutex).
 void RememberModules(const std::vector<std::string>& payloads);

@@ -118,6 +118,7 @@ void Init() {
   // The first record names the process.
   EmitWithPayload(MakeEvent(EventKind::kProcess, 0, 0, pid, 0, std::uint64_t{getuid()} + 1), comm);
   if (g_config->stacks != StackUnwinder::kOff) SetStackDepth(g_config->stack_depth);
+  if (!g_config->skip_frames.empty()) DeclareSkipFrames(BoundedName(g_config->skip_frames.c_str()));
   if (server_fd >= 0) {
     std::string reason;
     server_fd = HandRingToServer(server_fd, path, *g_ring, comm, nullptr, {}, AcceptWait{kFirstWelcomeTimeout}, &reason);

@@ -41,8 +41,9 @@ enum class EventKind : std::uint8_t {
   kStack = 14,       // defines stack id `stack`; payload: its frames (record.h)
   kModule = 15,      // a module loaded in the process; payload: its description (record.h)
   kLanguageFrame = 16,  // defines the language frame value `address` (a Python function); payload: record.h
+  kSkipFrames = 17,     // frames matching the payload (an RE2 pattern) are the process's allocator's
 };
-inline constexpr std::uint8_t kLastEventKind = 16;
+inline constexpr std::uint8_t kLastEventKind = 17;
 
 // What a buffer is, for matching frees: identities of buffers, CBs and
 // kernel binaries live in separate name spaces.
@@ -81,6 +82,7 @@ inline constexpr std::array<KindRow, kLastEventKind + 1> kKindRows = {{
     {EventKind::kStack, "STACK", BufferLife::kNone, BufferClass::kBuffer, true},
     {EventKind::kModule, "MODULE", BufferLife::kNone, BufferClass::kBuffer, true},
     {EventKind::kLanguageFrame, "LANGUAGE_FRAME", BufferLife::kNone, BufferClass::kBuffer, true},
+    {EventKind::kSkipFrames, "SKIP_FRAMES", BufferLife::kNone, BufferClass::kBuffer, true},
 }};
 
 // The process's own memory type of every buffer of a class, or

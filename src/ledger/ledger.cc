@@ -36,6 +36,7 @@ constexpr std::size_t kMaxMarksPerProcess = 1 << 20;
 constexpr std::size_t kMaxStacksPerProcess = 1 << 20;
 constexpr std::size_t kMaxModulesPerProcess = 1 << 12;
 constexpr std::size_t kMaxLanguageFramesPerProcess = 1 << 18;  // of at most 2 KiB of text each
+constexpr std::size_t kMaxSkipFramesPerProcess = 64;
 
 std::uint64_t AddressIndexKey(std::uint32_t process, std::uint16_t device, std::uint16_t type) {
   return (static_cast<std::uint64_t>(process) << 32) | (static_cast<std::uint64_t>(device) << 16) | type;
@@ -181,6 +182,15 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
     case EventKind::kPool: OnPool(books, record); break;
     case EventKind::kStack: OnStack(books, record); break;
     case EventKind::kLanguageFrame: OnLanguageFrame(books, record); break;
+    case EventKind::kSkipFrames:
+      // Kept as sent (a report compiles them; one RE2 refuses is left out
+      // there); the same pattern twice once.
+      if (std::string pattern = BoundedName(record.payload);
+          !pattern.empty() && books.skip_frames.size() < kMaxSkipFramesPerProcess &&
+          std::find(books.skip_frames.begin(), books.skip_frames.end(), pattern) == books.skip_frames.end()) {
+        books.skip_frames.push_back(std::move(pattern));
+      }
+      break;
     case EventKind::kModule:
       if (auto module = DecodeModule(record.payload); module && books.modules.size() < kMaxModulesPerProcess) {
         books.modules.push_back(std::move(*module));

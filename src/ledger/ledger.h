@@ -75,6 +75,9 @@ struct ProcessBooks {
   absl::flat_hash_map<std::uint32_t, std::vector<std::uint64_t>> stacks;
   std::vector<ModuleDescription> modules;
   absl::flat_hash_map<std::uint64_t, LanguageFrame> language_frames;
+  // Patterns (RE2) of the frames of its allocator, which reports fold
+  // (SKIP_FRAMES records; report/frame_roles.h).
+  std::vector<std::string> skip_frames;
   std::vector<bool> open_devices;  // its device numbers it opened and has not closed since
   // Pools this process named after the ledger-wide table of type names was
   // full (Ledger::kMaxTypeNames): booked under the one shared type

@@ -393,6 +393,7 @@ std::string MetaJson(const Timeline& timeline) {
   AppendArray(out, "frames", frames, [&](std::string_view frame) { AppendJsonString(out, frame); });
   out += sites;
   out += ',';
+  AppendArray(out, "headlines", timeline.sites, [&](const TimelineSite& site) { AppendJsonString(out, site.headline); });
 
   const auto site_bytes = [&](const TimelineSiteBytes& site) {
     out += '{';

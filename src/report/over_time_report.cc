@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "event/json_text.h"
+#include "report/merged_sites.h"
 #include "report/names.h"
 #include "report/printable_text.h"
 #include "report/stack_text.h"
@@ -23,7 +24,9 @@ constexpr std::size_t kTopSites = 10;
 constexpr std::size_t kPeakSitesShown = 5;     // per peak, in text
 constexpr std::size_t kPeakSitesInJson = 50;   // per peak; the rest summed as "other"
 constexpr std::size_t kGrowthShown = 10;
-constexpr std::size_t kFramesShown = 8;  // enough to get past the shared allocator frames to the caller
+// Sites by what they allocated, before merging: the top sites are the
+// largest merged sites among these.
+constexpr std::size_t kTopCandidates = 1000;
 
 double Seconds(std::uint64_t ns) { return static_cast<double>(ns) / 1e9; }
 
@@ -37,21 +40,25 @@ std::string_view TagOf(const Ledger& ledger, const SiteKey& site) {
   return ledger.tag_name(site.series.process, site.tag);
 }
 
+bool WithPid(const Ledger& ledger) { return ledger.processes().size() > 1; }
+
 // "device 0 DRAM, tag kv_cache" (and the pid when the books hold several processes).
 std::string SiteLabel(const Ledger& ledger, const SiteKey& site) {
   return PrintableText(PlaceLabel(ledger, SeriesDevice(ledger, site.series), site.series.type, site.series.process,
-                                  site.tag, /*with_pid=*/ledger.processes().size() > 1));
+                                  site.tag, WithPid(ledger)));
 }
 
-std::vector<std::string> Frames(const Ledger& ledger, const SiteKey& site, Symbolizer& symbolizer) {
-  return StackLines(ledger.processes()[site.series.process], site.stack, symbolizer);
+SitePlace PlaceOf(const Ledger& ledger, const SiteAmount& amount) {
+  return SitePlace{amount.site.series.process, SeriesDevice(ledger, amount.site.series), amount.site.series.type,
+                   amount.site.tag, amount.bytes, amount.buffers};
 }
 
-void AppendFrames(std::string& out, const std::vector<std::string>& frames) {
-  for (std::size_t f = 0; f < std::min(frames.size(), kFramesShown); ++f) {
-    AppendLine(out, "        #{} {}", f, PrintableText(frames[f]));
-  }
-  if (frames.size() > kFramesShown) AppendLine(out, "        ... {} more frames", frames.size() - kFramesShown);
+// `amounts` merged into sites (merged_sites.h), the largest by `order` first.
+std::vector<MergedSite> Merged(const Ledger& ledger, SiteStacks& stacks, const std::vector<SiteAmount>& amounts,
+                               SiteOrder order) {
+  SiteMerger merger(ledger, stacks);
+  for (const SiteAmount& amount : amounts) merger.Add(amount.site.stack, PlaceOf(ledger, amount));
+  return merger.Take(order);
 }
 
 std::uint64_t Capacity(const Ledger& ledger, const SeriesKey& series) {
@@ -67,7 +74,7 @@ std::string WindowText(const CaptureAnalysis& analysis) {
                      analysis.marks_in_window());
 }
 
-void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<SeriesPeak>& peaks, Symbolizer& symbolizer) {
+void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<SeriesPeak>& peaks, SiteStacks& stacks) {
   AppendLine(out, "peaks:{}", peaks.empty() ? " none" : "");
   for (const SeriesPeak& peak : peaks) {
     const std::uint64_t capacity = Capacity(ledger, peak.series);
@@ -82,56 +89,81 @@ void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<Serie
     std::string tags;
     for (const TagAmount& t : LiveByTag(peak)) {
       const std::string_view tag = ledger.tag_name(peak.series.process, t.tag);
-      tags += fmt::format("{}{} {} ({} buffers)", tags.empty() ? "" : ", ", tag.empty() ? "(no tag)" : PrintableText(tag),
-                          FormatBytes(t.bytes), t.buffers);
+      tags += fmt::format("{}{} {} ({})", tags.empty() ? "" : ", ", tag.empty() ? "(no tag)" : PrintableText(tag),
+                          FormatBytes(t.bytes), Count(t.buffers, "buffer"));
     }
     AppendLine(out, "    live then by tag: {}", tags);
-    for (std::size_t i = 0; i < std::min(peak.live.size(), kPeakSitesShown); ++i) {
-      const SiteAmount& amount = peak.live[i];
-      const std::string_view tag = TagOf(ledger, amount.site);
-      AppendLine(out, "    {} in {} buffers{}", FormatBytes(amount.bytes), amount.buffers,
-                 tag.empty() ? "" : fmt::format(", tag {}", PrintableText(tag)));
-      AppendFrames(out, Frames(ledger, amount.site, symbolizer));
+    const std::vector<MergedSite> sites = Merged(ledger, stacks, peak.live, SiteOrder::kBytes);
+    for (std::size_t i = 0; i < std::min(sites.size(), kPeakSitesShown); ++i) {
+      const MergedSite& site = sites[i];
+      std::string tags;
+      for (const SitePlace& place : site.places) {
+        const std::string_view tag = ledger.tag_name(place.process, place.tag);
+        if (!tag.empty()) tags += fmt::format("{}{}", tags.empty() ? ", tag " : ", ", PrintableText(tag));
+      }
+      if (site.stack->frames.empty()) {
+        AppendLine(out, "    {} in {}{}", FormatBytes(site.bytes), Count(site.buffers, "buffer"), tags);
+        continue;
+      }
+      AppendLine(out, "    {} in {}{}: {}", FormatBytes(site.bytes), Count(site.buffers, "buffer"), tags,
+                 PrintableText(stacks.Headline(*site.stack)));
+      AppendStack(out, stacks, *site.stack);
     }
-    if (peak.live.size() > kPeakSitesShown) {
-      AppendLine(out, "    ... {} more sites live then", peak.live.size() - kPeakSitesShown);
+    if (sites.size() > kPeakSitesShown) {
+      AppendLine(out, "    \u2026 {} more sites live then", sites.size() - kPeakSitesShown);
     }
   }
 }
 
-void AppendTop(std::string& out, const Ledger& ledger, std::string_view title, const std::vector<SiteAmount>& top,
-               Symbolizer& symbolizer) {
+void AppendTop(std::string& out, const Ledger& ledger, std::string_view title, const std::vector<MergedSite>& top,
+               SiteStacks& stacks) {
   AppendLine(out, "top allocation sites by {}:{}", title, top.empty() ? " none" : "");
   for (std::size_t i = 0; i < top.size(); ++i) {
-    AppendLine(out, "  {:>2}. {} in {} allocations: {}", i + 1, FormatBytes(top[i].bytes), top[i].buffers,
-               SiteLabel(ledger, top[i].site));
-    AppendFrames(out, Frames(ledger, top[i].site, symbolizer));
+    AppendSite(out, ledger, stacks, top[i],
+               fmt::format("{:>2}. {} in {}", i + 1, FormatBytes(top[i].bytes), Count(top[i].buffers, "allocation")),
+               WithPid(ledger));
   }
+  AppendNoStacksHint(out, top);
+}
+
+// The `kTopSites` largest merged sites by `order`.
+std::vector<MergedSite> TopSites(const Ledger& ledger, const CaptureAnalysis& analysis, SiteOrder order,
+                                 SiteStacks& stacks) {
+  const auto candidates =
+      order == SiteOrder::kBytes ? analysis.TopByBytes(kTopCandidates) : analysis.TopByCount(kTopCandidates);
+  std::vector<MergedSite> sites = Merged(ledger, stacks, candidates, order);
+  if (sites.size() > kTopSites) sites.resize(kTopSites);
+  return sites;
 }
 
 void AppendGrowth(std::string& out, const Ledger& ledger, const std::vector<SiteGrowth>& growth,
-                  Symbolizer& symbolizer) {
+                  SiteStacks& stacks) {
   AppendLine(out, "growth across marks (live bytes never fell from one mark to the next):{}",
              growth.empty() ? " none" : "");
   for (std::size_t i = 0; i < std::min(growth.size(), kGrowthShown); ++i) {
     const SiteGrowth& g = growth[i];
+    const SiteStack& stack = stacks.Read(ledger.processes()[g.site.series.process], g.site.stack);
     AppendLine(out, "  +{} per mark ({} -> {} over {} intervals, rose {} times): {}",
                FormatBytes((g.last_bytes - g.first_bytes) / std::max<std::uint32_t>(g.intervals, 1)),
-               FormatBytes(g.first_bytes), FormatBytes(g.last_bytes), g.intervals, g.rises, SiteLabel(ledger, g.site));
-    AppendFrames(out, Frames(ledger, g.site, symbolizer));
+               FormatBytes(g.first_bytes), FormatBytes(g.last_bytes), g.intervals, g.rises,
+               PrintableText(stacks.Headline(stack)));
+    AppendLine(out, "    {}", SiteLabel(ledger, g.site));
+    AppendStack(out, stacks, stack);
   }
-  if (growth.size() > kGrowthShown) AppendLine(out, "  ... {} more growing sites", growth.size() - kGrowthShown);
+  if (growth.size() > kGrowthShown) AppendLine(out, "  \u2026 {} more growing sites", growth.size() - kGrowthShown);
 }
 
-json SiteJson(const Ledger& ledger, const SiteKey& site, Symbolizer& symbolizer) {
-  return {{"pid", ledger.processes()[site.series.process].pid},
+json SiteJson(const Ledger& ledger, const SiteKey& site, SiteStacks& stacks) {
+  const ProcessBooks& books = ledger.processes()[site.series.process];
+  return {{"pid", books.pid},
           {"device", SeriesDevice(ledger, site.series)},
           {"type", ledger.type_name(site.series.type)},
           {"tag", TagOf(ledger, site)},
-          {"stack", Frames(ledger, site, symbolizer)}};
+          {"headline", stacks.Headline(stacks.Read(books, site.stack))},
+          {"stack", StackLines(books, site.stack, stacks.symbols())}};
 }
 
-json PeaksJson(const Ledger& ledger, const std::vector<SeriesPeak>& peaks, Symbolizer& symbolizer) {
+json PeaksJson(const Ledger& ledger, const std::vector<SeriesPeak>& peaks, SiteStacks& stacks) {
   json out = json::array();
   for (const SeriesPeak& peak : peaks) {
     json by_tag = json::array();
@@ -147,7 +179,7 @@ json PeaksJson(const Ledger& ledger, const std::vector<SeriesPeak>& peaks, Symbo
         other_buffers += amount.buffers;
         continue;
       }
-      json site = SiteJson(ledger, amount.site, symbolizer);
+      json site = SiteJson(ledger, amount.site, stacks);
       site["bytes"] = amount.bytes;
       site["buffers"] = amount.buffers;
       sites.push_back(std::move(site));
@@ -171,10 +203,10 @@ json PeaksJson(const Ledger& ledger, const std::vector<SeriesPeak>& peaks, Symbo
   return out;
 }
 
-json TopJson(const Ledger& ledger, const std::vector<SiteAmount>& top, Symbolizer& symbolizer) {
+json TopJson(const Ledger& ledger, const std::vector<SiteAmount>& top, SiteStacks& stacks) {
   json out = json::array();
   for (const SiteAmount& amount : top) {
-    json site = SiteJson(ledger, amount.site, symbolizer);
+    json site = SiteJson(ledger, amount.site, stacks);
     site["bytes"] = amount.bytes;
     site["allocations"] = amount.buffers;
     out.push_back(std::move(site));
@@ -182,10 +214,10 @@ json TopJson(const Ledger& ledger, const std::vector<SiteAmount>& top, Symbolize
   return out;
 }
 
-json GrowthJson(const Ledger& ledger, const std::vector<SiteGrowth>& growth, Symbolizer& symbolizer) {
+json GrowthJson(const Ledger& ledger, const std::vector<SiteGrowth>& growth, SiteStacks& stacks) {
   json out = json::array();
   for (const SiteGrowth& g : growth) {
-    json site = SiteJson(ledger, g.site, symbolizer);
+    json site = SiteJson(ledger, g.site, stacks);
     site["first_bytes"] = g.first_bytes;
     site["last_bytes"] = g.last_bytes;
     site["bytes_per_mark"] = (g.last_bytes - g.first_bytes) / std::max<std::uint32_t>(g.intervals, 1);
@@ -198,27 +230,27 @@ json GrowthJson(const Ledger& ledger, const std::vector<SiteGrowth>& growth, Sym
 
 }  // namespace
 
-std::string OverTimeText(const Ledger& ledger, const CaptureAnalysis& analysis, Symbolizer& symbolizer) {
+std::string OverTimeText(const Ledger& ledger, const CaptureAnalysis& analysis, SiteStacks& stacks) {
   std::string out;
   AppendLine(out, "window: {}", WindowText(analysis));
-  AppendPeaks(out, ledger, analysis.Peaks(ledger), symbolizer);
-  AppendTop(out, ledger, "bytes", analysis.TopByBytes(kTopSites), symbolizer);
-  AppendTop(out, ledger, "count", analysis.TopByCount(kTopSites), symbolizer);
-  AppendGrowth(out, ledger, analysis.Growth(), symbolizer);
+  AppendPeaks(out, ledger, analysis.Peaks(ledger), stacks);
+  AppendTop(out, ledger, "bytes", TopSites(ledger, analysis, SiteOrder::kBytes, stacks), stacks);
+  AppendTop(out, ledger, "count", TopSites(ledger, analysis, SiteOrder::kBuffers, stacks), stacks);
+  AppendGrowth(out, ledger, analysis.Growth(), stacks);
   return out;
 }
 
-nlohmann::json OverTimeSections(const Ledger& ledger, const CaptureAnalysis& analysis, Symbolizer& symbolizer) {
+nlohmann::json OverTimeSections(const Ledger& ledger, const CaptureAnalysis& analysis, SiteStacks& stacks) {
   const AnalysisWindow& w = analysis.window();
   json out;
   out["window"] = {{"since_s", w.since_ns ? json(Seconds(*w.since_ns)) : json(nullptr)},
                    {"until_s", w.until_ns ? json(Seconds(*w.until_ns)) : json(nullptr)},
                    {"duration_s", Seconds(analysis.duration_ns())},
                    {"marks", analysis.marks_in_window()}};
-  out["peaks"] = PeaksJson(ledger, analysis.Peaks(ledger), symbolizer);
-  out["top_sites"] = {{"by_bytes", TopJson(ledger, analysis.TopByBytes(kTopSites), symbolizer)},
-                      {"by_count", TopJson(ledger, analysis.TopByCount(kTopSites), symbolizer)}};
-  out["growth"] = GrowthJson(ledger, analysis.Growth(), symbolizer);
+  out["peaks"] = PeaksJson(ledger, analysis.Peaks(ledger), stacks);
+  out["top_sites"] = {{"by_bytes", TopJson(ledger, analysis.TopByBytes(kTopSites), stacks)},
+                      {"by_count", TopJson(ledger, analysis.TopByCount(kTopSites), stacks)}};
+  out["growth"] = GrowthJson(ledger, analysis.Growth(), stacks);
   return out;
 }
 

@@ -12,15 +12,19 @@
 
 #include "analysis/capture_analysis.h"
 #include "ledger/ledger.h"
-#include "symbolize/symbolizer.h"
+#include "report/site_stack.h"
 
 namespace memledger {
 
-std::string OverTimeText(const Ledger& ledger, const CaptureAnalysis& analysis, Symbolizer& symbolizer);
+// Sites merged and named as in text_report.h (render with the same
+// SiteStacks as the books before it).
+std::string OverTimeText(const Ledger& ledger, const CaptureAnalysis& analysis, SiteStacks& stacks);
 
 // The members "window", "peaks", "top_sites" and "growth", as a JSON object
 // whose members a report adds to its Summary (see docs/architecture.md,
 // "Summary JSON").
-nlohmann::json OverTimeSections(const Ledger& ledger, const CaptureAnalysis& analysis, Symbolizer& symbolizer);
+// Sites as the analysis keys them (process, device, type, tag, stack), each
+// with its "headline" (site_stack.h) and its whole "stack".
+nlohmann::json OverTimeSections(const Ledger& ledger, const CaptureAnalysis& analysis, SiteStacks& stacks);
 
 }  // namespace memledger

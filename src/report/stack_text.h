@@ -18,7 +18,11 @@
 
 namespace memledger {
 
-// Empty when the stack is 0 or the process never described it.
+// The frames of stack `stack`, innermost first, memledger's own left out;
+// language frames as their described function, file and line. Empty when
+// the stack is 0 or the process never described it.
+std::vector<SymbolizedFrame> StackFrames(const ProcessBooks& books, std::uint32_t stack, StackSymbols& symbols);
+// StackFrames, a line each (FormatFrame, valid UTF-8).
 std::vector<std::string> StackLines(const ProcessBooks& books, std::uint32_t stack, StackSymbols& symbols);
 
 }  // namespace memledger

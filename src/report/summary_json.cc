@@ -4,6 +4,7 @@
 #include "event/json_text.h"
 #include "ledger/process_devices.h"
 #include "report/leak_sites.h"
+#include "report/site_stack.h"
 #include "report/stack_text.h"
 #include "symbolize/symbolizer.h"
 
@@ -13,9 +14,23 @@ constexpr std::size_t kMaxAnomalySitesShown = 100;
 }  // namespace
 
 nlohmann::json Summary(const Ledger& ledger, StackSymbols* symbols_or_null) {
-  using nlohmann::json;
   Symbolizer fresh;
-  StackSymbols& symbols = symbols_or_null != nullptr ? *symbols_or_null : fresh;
+  SiteStacks stacks(symbols_or_null != nullptr ? *symbols_or_null : fresh, StackOptions{});
+  // Every site read before any is named: each headline distinct.
+  for (const LeakSite& site : SortedLeakSites(ledger)) stacks.Read(ledger.processes()[site.key.process], site.key.stack);
+  for (const AnomalySite& site : SortedAnomalySites(ledger)) {
+    stacks.Read(ledger.processes()[site.key.process], site.key.stack);
+    stacks.Read(ledger.processes()[site.key.process], site.key.alloc_stack);
+  }
+  return Summary(ledger, stacks);
+}
+
+nlohmann::json Summary(const Ledger& ledger, SiteStacks& stacks) {
+  using nlohmann::json;
+  StackSymbols& symbols = stacks.symbols();
+  const auto headline = [&](const ProcessBooks& books, std::uint32_t stack) {
+    return stacks.Headline(stacks.Read(books, stack));
+  };
   json out;
   out["schema"] = "memledger.summary/1";
   out["events"] = ledger.events();
@@ -102,6 +117,7 @@ nlohmann::json Summary(const Ledger& ledger, StackSymbols* symbols_or_null) {
                      {"device", site.key.device},
                      {"type", ledger.type_name(site.key.type)},
                      {"tag", ledger.tag_name(site.key.process, site.key.tag)},
+                     {"headline", headline(ledger.processes()[site.key.process], site.key.stack)},
                      {"stack", StackLines(ledger.processes()[site.key.process], site.key.stack, symbols)}});
   }
   out["leaks"] = {{"buffers", leaked_buffers}, {"bytes", leaked_bytes}, {"sites", std::move(sites)}};
@@ -114,6 +130,7 @@ nlohmann::json Summary(const Ledger& ledger, StackSymbols* symbols_or_null) {
     anomaly_sites.push_back({{"kind", AnomalyName(site.key.kind)},
                              {"count", site.count},
                              {"pid", books.pid},
+                             {"headline", headline(books, site.key.stack)},
                              {"stack", StackLines(books, site.key.stack, symbols)},
                              {"allocated_at", StackLines(books, site.key.alloc_stack, symbols)}});
   }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ledger/ledger.h"
+#include "report/site_stack.h"
 #include "symbolize/stack_symbols.h"
 
 namespace memledger {
@@ -20,7 +21,12 @@ namespace memledger {
 // server's "server", a report's "capture" and OverTimeSections, a run's
 // "run") and writes the whole with JsonText(summary, 2): no section is
 // written as text and parsed back.
+// Each leak and anomaly site has its "headline" (site_stack.h) and its
+// whole "stack".
 nlohmann::json Summary(const Ledger& ledger, StackSymbols* symbols = nullptr);
+// With the sites read and named by `stacks` (a report that adds more sites,
+// OverTimeSections, renders twice with one SiteStacks: text_report.h).
+nlohmann::json Summary(const Ledger& ledger, SiteStacks& stacks);
 // Summary(ledger, symbols) pretty-printed (2-space indent).
 std::string SummaryJson(const Ledger& ledger, StackSymbols* symbols = nullptr);
 

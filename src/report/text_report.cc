@@ -6,16 +6,15 @@
 #include <iterator>
 
 #include "report/leak_sites.h"
+#include "report/merged_sites.h"
 #include "report/names.h"
 #include "report/printable_text.h"
-#include "report/stack_text.h"
 #include "symbolize/symbolizer.h"
 
 namespace memledger {
 
 namespace {
 constexpr std::size_t kAnomalySitesShown = 10;
-constexpr std::size_t kAnomalyFramesShown = 8;
 
 template <typename... Args>
 void AppendLine(std::string& out, fmt::format_string<Args...> format, Args&&... args) {
@@ -98,7 +97,7 @@ std::string Unverified(const Ledger& ledger) {
                      "address as an overlap)", missing);
 }
 
-void AppendAnomalies(std::string& out, const Ledger& ledger, Symbolizer& symbolizer) {
+void AppendAnomalies(std::string& out, const Ledger& ledger, SiteStacks& stacks) {
   const AnomalyCounts anomalies = ledger.anomalies();
   std::string listed;
   for (int i = 0; i < kAnomalyCount; ++i) {
@@ -109,15 +108,14 @@ void AppendAnomalies(std::string& out, const Ledger& ledger, Symbolizer& symboli
   for (std::size_t i = 0; i < std::min<std::size_t>(anomaly_sites.size(), kAnomalySitesShown); ++i) {
     const AnomalySite& site = anomaly_sites[i];
     const ProcessBooks& books = ledger.processes()[site.key.process];
-    AppendLine(out, "  {} x{}, pid {}", AnomalyName(site.key.kind), site.count, books.pid);
-    const auto stack = StackLines(books, site.key.stack, symbolizer);
-    for (std::size_t f = 0; f < std::min(stack.size(), kAnomalyFramesShown); ++f) {
-      AppendLine(out, "      #{} {}", f, PrintableText(stack[f]));
-    }
-    const auto allocated = StackLines(books, site.key.alloc_stack, symbolizer);
-    if (!allocated.empty()) AppendLine(out, "    allocated at:");
-    for (std::size_t f = 0; f < std::min(allocated.size(), kAnomalyFramesShown); ++f) {
-      AppendLine(out, "      #{} {}", f, PrintableText(allocated[f]));
+    const SiteStack& stack = stacks.Read(books, site.key.stack);
+    AppendLine(out, "  {} x{}, pid {}: {}", AnomalyName(site.key.kind), site.count, books.pid,
+               PrintableText(stacks.Headline(stack)));
+    AppendStack(out, stacks, stack);
+    if (site.key.alloc_stack != 0) {
+      const SiteStack& allocated = stacks.Read(books, site.key.alloc_stack);
+      AppendLine(out, "    allocated at: {}", PrintableText(stacks.Headline(allocated)));
+      AppendStack(out, stacks, allocated);
     }
   }
   if (anomaly_sites.size() > kAnomalySitesShown) {
@@ -125,44 +123,83 @@ void AppendAnomalies(std::string& out, const Ledger& ledger, Symbolizer& symboli
   }
 }
 
-void AppendLeaks(std::string& out, const Ledger& ledger, Symbolizer& symbolizer) {
-  const auto sites = SortedLeakSites(ledger);
+void AppendLeaks(std::string& out, const Ledger& ledger, SiteStacks& stacks) {
+  SiteMerger merger(ledger, stacks);
   std::uint64_t buffers = 0, bytes = 0;
-  for (const LeakSite& site : sites) {
+  for (const LeakSite& site : SortedLeakSites(ledger)) {
     buffers += site.totals.buffers;
     bytes += site.totals.bytes;
+    merger.Add(site.key.stack, SitePlace{site.key.process, site.key.device, site.key.type, site.key.tag,
+                                         site.totals.bytes, site.totals.buffers});
   }
+  const auto sites = merger.Take(SiteOrder::kBytes);
   if (sites.empty()) {
     AppendLine(out, "leaks: none");
     return;
   }
-  AppendLine(out, "leaks: {} buffers, {} in {} sites{}", buffers, FormatBytes(bytes), sites.size(), Unverified(ledger));
-  for (const LeakSite& site : sites) {
-    AppendLine(out, "  {} in {} buffers: {}", FormatBytes(site.totals.bytes), site.totals.buffers,
-               PrintableText(PlaceLabel(ledger, site.key.device, site.key.type, site.key.process, site.key.tag,
-                                        /*with_pid=*/true)));
-    const auto stack = StackLines(ledger.processes()[site.key.process], site.key.stack, symbolizer);
-    for (std::size_t i = 0; i < stack.size(); ++i) AppendLine(out, "      #{} {}", i, PrintableText(stack[i]));
+  AppendLine(out, "leaks: {}, {} in {}{}", Count(buffers, "buffer"), FormatBytes(bytes), Count(sites.size(), "site"),
+             Unverified(ledger));
+  for (const MergedSite& site : sites) {
+    AppendSite(out, ledger, stacks, site, fmt::format("{} in {}", FormatBytes(site.bytes), Count(site.buffers, "buffer")),
+               /*with_pid=*/true);
   }
+  AppendNoStacksHint(out, sites);
 }
 
 }  // namespace
 
-std::string TextReport(const Ledger& ledger) {
+std::string TextReport(const Ledger& ledger, SiteStacks& stacks) {
   std::string out;
-  Symbolizer symbolizer;
   AppendProcesses(out, ledger);
   AppendDevices(out, ledger);
-  AppendAnomalies(out, ledger, symbolizer);
-  AppendLeaks(out, ledger, symbolizer);
+  AppendAnomalies(out, ledger, stacks);
+  AppendLeaks(out, ledger, stacks);
   return out;
 }
 
-std::string LeakReport(const Ledger& ledger) {
-  std::string out;
+std::string TextReport(const Ledger& ledger) {
   Symbolizer symbolizer;
-  AppendLeaks(out, ledger, symbolizer);
+  SiteStacks stacks(symbolizer, StackOptions{});
+  TextReport(ledger, stacks);  // reads every site it lists, so that their headlines are told apart
+  return TextReport(ledger, stacks);
+}
+
+std::string LeakReport(const Ledger& ledger, SiteStacks& stacks) {
+  std::string out;
+  AppendLeaks(out, ledger, stacks);
   return out;
+}
+
+std::string Count(std::uint64_t n, std::string_view noun) {
+  return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
+
+void AppendStack(std::string& out, const SiteStacks& stacks, const SiteStack& stack) {
+  for (const std::string& line : stacks.Lines(stack)) AppendLine(out, "      {}", PrintableText(line));
+}
+
+void AppendSite(std::string& out, const Ledger& ledger, SiteStacks& stacks, const MergedSite& site,
+                std::string_view amount, bool with_pid) {
+  // A site without a stack is one place: named by it.
+  if (site.stack->frames.empty()) {
+    AppendLine(out, "  {}: {}", amount, PrintableText(SitePlaceLabel(ledger, site.places[0], with_pid)));
+    return;
+  }
+  AppendLine(out, "  {}: {}", amount, PrintableText(stacks.Headline(*site.stack)));
+  if (site.places.size() == 1) {
+    AppendLine(out, "    {}", PrintableText(SitePlaceLabel(ledger, site.places[0], with_pid)));
+  } else {
+    for (const SitePlace& place : site.places) {
+      AppendLine(out, "    {}: {} in {}", PrintableText(SitePlaceLabel(ledger, place, with_pid)),
+                 FormatBytes(place.bytes), Count(place.buffers, "buffer"));
+    }
+  }
+  AppendStack(out, stacks, *site.stack);
+}
+
+void AppendNoStacksHint(std::string& out, const std::vector<MergedSite>& sites) {
+  const bool without = std::any_of(sites.begin(), sites.end(), [](const MergedSite& s) { return s.stack->frames.empty(); });
+  if (without) AppendLine(out, "  (recorded without stacks: MEMLEDGER_STACKS=1 records where each buffer came from)");
 }
 
 }  // namespace memledger

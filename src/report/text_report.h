@@ -6,15 +6,33 @@
 #include <string>
 
 #include "ledger/ledger.h"
+#include "report/merged_sites.h"
+#include "report/site_stack.h"
 
 namespace memledger {
 
 // "0 B", "1.5 KiB", "12.0 GiB".
 std::string FormatBytes(std::uint64_t bytes);
 // Usage per device and type, anomalies (by site, with stacks), then leaks by
-// site, largest first, with their symbolized allocation stacks.
+// site (merged_sites.h), largest first, with their allocation stacks as
+// `stacks` shows them. A site's headline is distinct from every other's
+// that `stacks` has read: a report rendered twice with one SiteStacks (the
+// first time to read them all) names each site the same in every section.
+std::string TextReport(const Ledger& ledger, SiteStacks& stacks);
+// TextReport with the default stack options, rendered twice as above.
 std::string TextReport(const Ledger& ledger);
 // Only the leaks by site (`memledger report --leaks`).
-std::string LeakReport(const Ledger& ledger);
+std::string LeakReport(const Ledger& ledger, SiteStacks& stacks);
+
+// What the text reports share: "1 buffer", "3 sites"; a stack's lines
+// indented under its site; a merged site: "  AMOUNT: headline", its places
+// (one on a line of its own; several each with its amount) and its stack —
+// one line, "  AMOUNT: place", for a site without a stack; after a list of
+// sites, a line saying how to record stacks when some had none.
+std::string Count(std::uint64_t n, std::string_view noun);
+void AppendStack(std::string& out, const SiteStacks& stacks, const SiteStack& stack);
+void AppendSite(std::string& out, const Ledger& ledger, SiteStacks& stacks, const MergedSite& site,
+                std::string_view amount, bool with_pid);
+void AppendNoStacksHint(std::string& out, const std::vector<MergedSite>& sites);
 
 }  // namespace memledger

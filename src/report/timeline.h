@@ -26,8 +26,11 @@ struct TimelineSeries {
 
 // An allocation site: its symbolized stack, innermost frame first ("function
 // at file:line" or module+offset). Empty frames: allocated with no stack.
+// A site's stack as the text report shows it (folded: site_stack.h) and its
+// headline.
 struct TimelineSite {
   std::vector<std::string> frames;
+  std::string headline{};
 };
 
 // A buffer became live (delta > 0) or stopped being live (delta < 0: freed,

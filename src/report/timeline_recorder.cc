@@ -40,7 +40,7 @@ void TimelineRecorder::OnGone(const LiveKey& key, const LiveBuffer& buffer, Buff
 }
 
 Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::string problem,
-                                  Symbolizer& symbolizer) {
+                                  SiteStacks& stacks) {
   Timeline timeline = std::move(timeline_);
   timeline_ = Timeline{};
   timeline.title = std::move(title);
@@ -92,10 +92,10 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   }
   std::sort(timeline.marks.begin(), timeline.marks.end(),
             [](const TimelineMark& a, const TimelineMark& b) { return a.time_ns < b.time_ns; });
-  for (const auto& [process, stack] : site_keys_) {
-    timeline.sites.push_back(
-        TimelineSite{stack == 0 ? std::vector<std::string>{} : StackLines(ledger.processes()[process], stack, symbolizer)});
-  }
+  // Every site read before any is named: their headlines are distinct.
+  std::vector<const SiteStack*> read;
+  for (const auto& [process, stack] : site_keys_) read.push_back(&stacks.Read(ledger.processes()[process], stack));
+  for (const SiteStack* stack : read) timeline.sites.push_back(TimelineSite{stacks.Lines(*stack), stacks.Headline(*stack)});
   return timeline;
 }
 

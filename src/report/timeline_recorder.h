@@ -17,7 +17,7 @@
 #include "ledger/buffer_listener.h"
 #include "ledger/ledger.h"
 #include "report/timeline.h"
-#include "symbolize/symbolizer.h"
+#include "report/site_stack.h"
 
 namespace memledger {
 
@@ -31,7 +31,7 @@ class TimelineRecorder final : public BufferListener {
 
   // The timeline of what was replayed into `ledger`; `title` and `problem`
   // (what was cut) as the report shows them. Leaves the recorder empty.
-  Timeline Finish(const Ledger& ledger, std::string title, std::string problem, Symbolizer& symbolizer);
+  Timeline Finish(const Ledger& ledger, std::string title, std::string problem, SiteStacks& stacks);
 
  private:
   struct SeriesKey {

@@ -17,6 +17,10 @@ where the file was read from, is left out).
             (`MEMLEDGER=1 MEMLEDGER_OUTPUT=v2_leaky.mlcap memledger-sim leaky
             --devices 2 --iterations 2 --leaks 3 --host-work 0`).
 
+The texts were printed again on 2026-12-06, when the report's wording of
+sites changed (issue 14: "1 buffer", a line saying how to record stacks
+after sites without one): every figure in them is the same as before.
+
 usage: golden_test.py BIN_DIR
 """
 import json

@@ -35,6 +35,7 @@ constexpr Expected kExpected[] = {
     {EventKind::kStack, BufferLife::kNone, BufferClass::kBuffer, true},
     {EventKind::kModule, BufferLife::kNone, BufferClass::kBuffer, true},
     {EventKind::kLanguageFrame, BufferLife::kNone, BufferClass::kBuffer, true},
+    {EventKind::kSkipFrames, BufferLife::kNone, BufferClass::kBuffer, true},
 };
 static_assert(std::size(kExpected) == kLastEventKind + 1, "this test lists every kind");
 

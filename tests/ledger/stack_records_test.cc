@@ -43,6 +43,24 @@ TEST_F(StackRecordsTest, StacksAndModulesAreKeptPerProcess) {
   EXPECT_EQ(AllAnomalies(a), 0u);
 }
 
+TEST_F(StackRecordsTest, AllocatorFramePatternsAreKeptOnceEachAndBounded) {
+  const ProcessIndex p = Begin();
+  const auto skip = [&](std::string_view pattern) {
+    Event e{};
+    e.kind = static_cast<std::uint8_t>(EventKind::kSkipFrames);
+    Apply(p, e, pattern);
+  };
+  skip("^tt::tt_metal::Buffer::");
+  skip("^tt::tt_metal::Buffer::");
+  skip("");
+  skip("\xff(bad utf-8");
+  EXPECT_EQ(ledger_.process(p).skip_frames,
+            (std::vector<std::string>{"^tt::tt_metal::Buffer::", "\ufffd(bad utf-8"}));  // made valid
+  for (int i = 0; i < 100; ++i) skip("pattern " + std::to_string(i));
+  EXPECT_EQ(ledger_.process(p).skip_frames.size(), 64u);
+  EXPECT_EQ(AllAnomalies(p), 0u);
+}
+
 TEST_F(StackRecordsTest, LeaksFromDifferentStacksAreDifferentSites) {
   const ProcessIndex p = Begin();
   Stack(p, 1, {0x1000});

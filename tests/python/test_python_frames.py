@@ -40,7 +40,7 @@ def test_a_users_leak_names_its_python_function_and_line(tracked, memledger_cli,
 
     report = subprocess.run([memledger_cli, "report", capture, "--leaks"], capture_output=True, text=True,
                             check=True, timeout=120).stdout
-    assert report.startswith("leaks: 6 buffers, 24.0 KiB in 1 sites"), report
+    assert report.startswith("leaks: 6 buffers, 24.0 KiB in 1 site\n"), report
     for n, frame in enumerate(user_leak_stack()):
         assert f"#{n} {frame}\n" in report, report
 

@@ -142,7 +142,7 @@ def test_an_address_is_an_identity_only_within_its_memory_type(run_python):
     buffer, and the DRAM one is the leak."""
     out = run_python(SAME_ADDRESS, env={"MEMLEDGER": "1", "MEMLEDGER_SOCKET": "none"})
     assert "anomalies: none" in out.stderr, out.stderr
-    assert "leaks: 1 buffers, 4.0 KiB in 1 sites" in out.stderr, out.stderr
+    assert "leaks: 1 buffer, 4.0 KiB in 1 site\n" in out.stderr, out.stderr
     assert "DRAM" in next(line for line in out.stderr.splitlines() if "4.0 KiB" in line and "leaks:" not in line)
 
 

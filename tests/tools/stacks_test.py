@@ -5,9 +5,13 @@
    with MEMLEDGER_STACKS=1 (frame pointers) and =unwind (libunwind): exactly
    three sites, whose innermost workload frames are leak_weights,
    leak_kv_cache and leak_activation with file:line in leak_sites.cc, and
-   counts summing to 6; memledger's own frames are not in them. The same
-   sites from the capture file (`memledger report CAPTURE --leaks`) and from
-   the server's leak query (`memledger status --json`).
+   counts summing to 6; memledger's own frames are not in them; each
+   headline names its site's caller ("AllocateAndLeak ← leak_weights at
+   leak_sites.cc:27", issue 14). The same sites from the capture file
+   (`memledger report CAPTURE --leaks`: three headlines, no runtime or
+   allocator frame shown but folded, no line over 200 characters;
+   --full-stacks shows them) and from the server's leak query
+   (`memledger status --json`).
 2. Lifecycle log: MEMLEDGER_LOG=F (and TT_BUFFER_DEBUG_LOG=1 alone, which
    writes memledger-PID.log in the working directory): one line per alloc,
    free, CB and kernel event — as many as the allocator's own count — each
@@ -74,6 +78,8 @@ def leak_sites(bin_dir, work, stacks, failures):
             problems.append(f"innermost workload frame without function and file:line: {innermost}")
             continue
         found.append(match.group(1))
+        if not re.fullmatch(rf"AllocateAndLeak \u2190 {match.group(1)} at leak_sites\.cc:\d+", site["headline"]):
+            problems.append(f"headline {site['headline']!r} does not name {match.group(1)} with its line")
         if any("memledger.h" in f or "libmemledger" in f or "CaptureStack" in f for f in frames):
             problems.append(f"memledger's own frames are in the stack: {frames}")
     if sorted(found) != sorted(SITES):
@@ -98,6 +104,23 @@ def report_leaks(bin_dir, work, failures):
     for site in SITES:
         if not re.search(rf"#\d+ memledger::sim::{site}\(.*\) at \S*leak_sites\.cc:\d+", out.stdout):
             problems.append(f"no frame of {site} with file:line")
+    # One line per site, headed by the caller that tells it apart; the
+    # runtime's and the allocator's frames folded until --full-stacks.
+    headlines = re.findall(r"^  \S+ \S+ in \d+ buffers?: (.*)$", out.stdout, re.M)
+    want = [rf"AllocateAndLeak \u2190 {site} at leak_sites\.cc:\d+" for site in SITES]
+    if sorted(len([h for h in headlines if re.fullmatch(w, h)]) for w in want) != [1, 1, 1] or len(headlines) != 3:
+        problems.append(f"headlines {headlines}, want one each of {want}")
+    plumbing = [line for line in out.stdout.splitlines()
+                if re.match(r"\s+#\d+ (std::|__invoke|_M_invoke|ReportAlloc|memledger::sim::(Device|Buffer)::)", line)]
+    if plumbing:
+        problems.append(f"runtime or allocator frames shown: {plumbing[:3]}")
+    long_lines = [line for line in out.stdout.splitlines() if len(line) > 200]
+    if long_lines:
+        problems.append(f"{len(long_lines)} lines over 200 characters: {long_lines[0]}")
+    full = subprocess.run([os.path.join(bin_dir, "memledger"), "report", capture, "--leaks", "--full-stacks"],
+                          capture_output=True, text=True, timeout=300)
+    if not re.search(r"#\d+ std::function<.*>::operator\(\)", full.stdout):
+        problems.append(f"--full-stacks shows no std::function frame: {full.stdout[:600]}")
     failures.extend(f"memledger report --leaks: {p}" for p in problems)
     print(f"  memledger report --leaks: {'ok' if not problems else 'FAILED'}")
 

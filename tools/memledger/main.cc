@@ -73,6 +73,14 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--since", report.since, "Only from this time on (since the first record): 12.5, 300ms, 2m")
       ->check(seconds);
   report_cmd->add_option("--until", report.until, "Only up to this time (the books end there)")->check(seconds);
+  report_cmd->add_option("--depth", report.stacks.depth,
+                         "Frames of the program's own shown per stack, from the site's first one (default 6)")
+      ->check(CLI::Range(1, 64));
+  report_cmd->add_flag("--full-stacks", report.stacks.full,
+                       "Every frame of every stack, names whole (runtime and allocator frames are folded otherwise)");
+  report_cmd->add_option("--skip-frames", report.stacks.skip_patterns,
+                         "Frames of an allocator to fold, as the program's memledger_skip_frames does: an RE2 pattern "
+                         "searched in each frame's function and file (repeatable)");
   report_cmd->footer("Example: MEMLEDGER_STACKS=1 memledger run -o leaky.mlcap -- memledger-sim leaky --leaks 6\n"
                      "         memledger report leaky.mlcap --leaks\n"
                      "         memledger report llm.mlcap --since 2s --until 5s --html llm.html");

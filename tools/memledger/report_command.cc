@@ -21,6 +21,7 @@
 #include "report/text_report.h"
 #include "report/timeline_recorder.h"
 #include "seconds_arg.h"
+#include "symbolize/symbolizer.h"
 
 namespace memledger {
 namespace {
@@ -87,26 +88,33 @@ int ReportCommand(const ReportOptions& options) {
   if (!replay.problem.empty()) std::fprintf(stderr, "memledger report: %s\n", replay.problem.c_str());
 
   Symbolizer symbolizer;
+  SiteStacks stacks(symbolizer, options.stacks);
+  for (const std::string& error : stacks.pattern_errors()) {
+    std::fprintf(stderr, "memledger report: --skip-frames %s (left out)\n", error.c_str());
+  }
   if (timeline) {
     const std::string title = fmt::format("{} (pid {}) — {}", replay.info.comm, replay.info.pid,
                                           std::filesystem::path(options.capture).filename().string());
-    if (!WriteHtml(options.html, timeline->Finish(ledger, title, replay.problem, symbolizer))) return 1;
+    if (!WriteHtml(options.html, timeline->Finish(ledger, title, replay.problem, stacks))) return 1;
     std::fprintf(stderr, "memledger report: HTML timeline written to %s\n", options.html.c_str());
   }
-  std::string text;
-  if (options.json) {
-    nlohmann::json summary = Summary(ledger, &symbolizer);
-    summary.update(OverTimeSections(ledger, analysis, symbolizer));
-    summary["capture"] = CaptureSection(options, replay);
-    text = JsonText(summary, 2) + "\n";
-  } else if (options.leaks_only) {
-    text = LeakReport(ledger);
-  } else {
-    text = TextReport(ledger) + OverTimeText(ledger, analysis, symbolizer);
-    if (replay.stopped) {
-      text += fmt::format("the books end at --until: {} buffers were still live then (not counted as leaks)\n",
-                          ledger.live_buffer_count());
+  // Rendered twice: the first reads every site the report lists, so that the
+  // second names each site the same in every section, apart from all others.
+  const auto render = [&]() -> std::string {
+    if (options.json) {
+      nlohmann::json summary = Summary(ledger, stacks);
+      summary.update(OverTimeSections(ledger, analysis, stacks));
+      summary["capture"] = CaptureSection(options, replay);
+      return JsonText(summary, 2) + "\n";
     }
+    if (options.leaks_only) return LeakReport(ledger, stacks);
+    return TextReport(ledger, stacks) + OverTimeText(ledger, analysis, stacks);
+  };
+  render();
+  std::string text = render();
+  if (!options.json && !options.leaks_only && replay.stopped) {
+    text += fmt::format("the books end at --until: {} buffers were still live then (not counted as leaks)\n",
+                        ledger.live_buffer_count());
   }
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;

@@ -78,27 +78,6 @@ function el(tag, props, ...children) {
   return node;
 }
 
-// A frame as a label: template arguments and parameter lists left out, the
-// file by its last two path components. Left whole when its brackets do not
-// pair up (operator<<, operator->).
-function shortFrame(frame) {
-  const at = frame.lastIndexOf(' at ');
-  const name = at < 0 ? frame : frame.slice(0, at);
-  let short = '';
-  let depth = 0;
-  for (const c of name) {
-    if (c === '<' || c === '(') {
-      if (depth++ === 0) short += c === '<' ? '<…>' : '()';
-    } else if (c === '>' || c === ')') {
-      if (--depth < 0) return frame;
-    } else if (depth === 0) {
-      short += c;
-    }
-  }
-  if (depth !== 0) return frame;
-  return at < 0 ? short : `${short} at ${frame.slice(at + 4).split('/').slice(-2).join('/')}`;
-}
-
 function tagLabel(tag) {
   return tag === '' ? '(untagged)' : tag;
 }

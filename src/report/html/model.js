@@ -237,29 +237,10 @@ class TimelineModel {
     return (this.meta.sites[site] ?? []).map((f) => this.meta.frames[f]);
   }
 
-  // What tells a site from the others (whole; shortFrame shortens it): its
-  // innermost frame whose function
-  // few other sites call (not the allocator's own functions, not main), else
-  // its innermost frame few other sites share (the same function, another
-  // line), else its innermost frame.
+  // What tells a site from the others: its headline (the report's own,
+  // distinct for every site: its first frame in the program's code, with the
+  // callers that set it apart).
   siteLabel(site) {
-    const { frames: names, sites } = this.meta;
-    const functionOf = (frame) => names[frame].split(' at ')[0];
-    if (!this.shared) {
-      const withStacks = sites.filter((frames) => frames.length).length;
-      const common = (keyOf) => {
-        const sitesWith = new Map();
-        for (const frames of sites) {
-          for (const key of new Set(frames.map(keyOf))) sitesWith.set(key, (sitesWith.get(key) ?? 0) + 1);
-        }
-        return new Set([...sitesWith].filter(([, n]) => n >= 2 && n > 0.2 * withStacks).map(([key]) => key));
-      };
-      this.shared = { functions: common(functionOf), frames: common((frame) => frame) };
-    }
-    const frames = sites[site] ?? [];
-    if (!frames.length) return '(no stack recorded)';
-    const label = frames.find((f) => !this.shared.functions.has(functionOf(f)))
-      ?? frames.find((f) => !this.shared.frames.has(f)) ?? frames[0];
-    return names[label];
+    return this.meta.headlines[site] ?? '(no stack recorded)';
   }
 }

@@ -17,11 +17,11 @@ function stackList(model, site) {
   return el('ol', { className: 'stack' }, ...frames.map((frame) => el('li', null, frame)));
 }
 
-// A site as <details>: its label (the frame that tells it from other sites),
-// and the whole stack when opened.
+// A site as <details>: its headline (what tells it from other sites), and
+// its stack when opened.
 function siteDetails(model, site, open = false) {
   const label = model.siteLabel(site);
-  const details = el('details', { className: 'site' }, el('summary', { title: label }, shortFrame(label)));
+  const details = el('details', { className: 'site' }, el('summary', { title: label }, label));
   const fill = () => {
     if (details.open && details.childElementCount === 1) details.append(stackList(model, site));
   };
@@ -61,7 +61,7 @@ function renderHover(panel, model, mode, state, onUnpin) {
   const siteRows = sites.slice(0, HOVER_SITES).map((live, n) =>
     el('tr', null,
        el('td', { className: 'site-cell' }, state.pinned ? siteDetails(model, live.site, n < PINNED_OPEN_STACKS)
-                                                         : shortFrame(model.siteLabel(live.site))),
+                                                         : model.siteLabel(live.site)),
        el('td', { className: 'num' }, formatBytes(live.bytes)),
        el('td', { className: 'num' }, formatCount(live.buffers))));
   panel.classList.toggle('pinned', state.pinned);
