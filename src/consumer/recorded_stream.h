@@ -1,7 +1,7 @@
 // recorded_stream.h — one process's records applied to a Ledger in order
-// (ProcessStream, each stamped with the time it was taken in) and appended,
-// as applied, to the process's capture file when it has one: what every
-// consumer of a live process does with what it takes in — the ring's
+// (ProcessStream, each stamped with a time of its own when taken in) and
+// appended, as applied, to the process's capture file when it has one: what
+// every consumer of a live process does with what it takes in — the ring's
 // (ring_drain.h) and the legacy protocol's socket (server/legacy_session.h).
 // So a capture holds exactly what the books applied, in their order, and
 // replays into the same books.
@@ -32,8 +32,9 @@ class RecordedStream {
   // `process_record` says; `capture` may be null.
   RecordedStream(ProcessIndex process, ProcessRecord process_record, std::unique_ptr<CaptureWriter> capture);
 
-  // Applies `slots` (stamped in place with `taken_at_ns`) up to the end
-  // record and appends what was applied to the capture; returns the slots used.
+  // Applies `slots` (stamped in place, as ProcessStream::Apply says, for a
+  // batch taken in at `taken_at_ns`) up to the end record and appends what
+  // was applied to the capture; returns the slots used.
   std::size_t Apply(Ledger& ledger, std::span<Event> slots, std::uint64_t taken_at_ns);
   // Writes the capture's pending chunk once it has waited kCaptureFlushInterval.
   void FlushCaptureIfDue(std::chrono::steady_clock::time_point now);

@@ -9,12 +9,17 @@ namespace memledger {
 
 RingDrain::RingDrain(EventRing& ring, std::uint16_t epoch, ProcessIndex process, ProcessRecord process_record,
                      std::unique_ptr<CaptureWriter> capture)
-    : consumer_(ring, epoch), recorded_(process, process_record, std::move(capture)), batch_(kBatchSlots) {}
+    : consumer_(ring, epoch), recorded_(process, process_record, std::move(capture)), batch_(kBatchSlots) {
+  stream().Looked(MonotonicNs());  // the first batch's times begin when its consumer does
+}
 
 std::size_t RingDrain::DrainBatch(Ledger& ledger, std::size_t max_slots) {
   if (stream().ended()) return 0;
   const std::size_t n = consumer_.Drain(std::span(batch_).first(std::min(batch_.size(), max_slots)));
-  if (n == 0) return 0;
+  if (n == 0) {
+    stream().Looked(MonotonicNs());  // the next batch's times begin here (drain_times.h)
+    return 0;
+  }
   recorded_.Apply(ledger, std::span(batch_).first(n), MonotonicNs());
   consumer_.MarkProcessed();
   return n;

@@ -1,10 +1,11 @@
 // ring_drain.h — one process's ring drained into a Ledger: the drain loop the
 // embedded consumer (client/) and the server's sessions (server/) share.
 // A batch: whole records taken from the ring in order (RingConsumer),
-// applied to the ledger stamped with the time they were drained and
-// appended to the process's capture file (RecordedStream), then marked
-// processed, so that producers may reuse their slots only once the books
-// and the file hold them.
+// applied to the ledger stamped with times spread over the interval since
+// the previous look at the ring (ledger/drain_times.h: distinct, in sequence
+// order; a look that finds nothing reads the clock too) and appended to the
+// process's capture file (RecordedStream), then marked processed, so that
+// producers may reuse their slots only once the books and the file hold them.
 //
 // The stream ends in one of three ways, which the caller says (End): the
 // process ended its own books (it exits: exited, unless its end record said

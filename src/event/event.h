@@ -23,7 +23,7 @@ namespace memledger {
 // One ring slot / one capture record. `seq` doubles as the ring's publish word.
 struct Event {
   std::uint64_t seq;        // per-process sequence number, from 1; the order of hooks
-  std::uint64_t time_ns;    // CLOCK_MONOTONIC, stamped when the consumer drains the slot
+  std::uint64_t time_ns;    // CLOCK_MONOTONIC, given when the consumer drains the slot (ledger/drain_times.h)
   std::uint64_t buffer_id;  // identity while live; 0 = the address is the identity
   std::uint64_t address;
   std::uint64_t size;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -37,20 +38,28 @@ ReplayResult ExportChromeTrace(const std::string& capture, std::ostream& out) {
   out << "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
   std::uint64_t first_ns = 0;
   std::uint32_t pid = 0;
-  // Per (device, ledger type): the sample not yet written (time, bytes) and
-  // the last value written.
+  // Per (device, ledger type): the sample not yet written — its time, its
+  // bytes after the last record at that time and the highest in between.
+  // Records have distinct times (ledger/drain_times.h); in an older capture
+  // a drained batch shares one, and its highest value is written before its
+  // last, at that time, so that the counters reach every peak.
   struct Series {
     std::uint64_t pending_ns = 0;
     std::uint64_t pending_bytes = 0;
+    std::uint64_t pending_max = 0;
     bool pending = false;
   };
   std::map<std::pair<std::uint16_t, std::uint16_t>, Series> series;
   AnomalyCounts seen{};
   auto micros = [&](std::uint64_t ns) { return static_cast<double>(ns - first_ns) / 1000.0; };
-  auto counter = [&](std::pair<std::uint16_t, std::uint16_t> key, std::uint64_t ns, std::uint64_t bytes) {
+  auto sample = [&](std::pair<std::uint16_t, std::uint16_t> key, std::uint64_t ns, std::uint64_t bytes) {
     writer.Write(fmt::format(R"({{"name":{},"ph":"C","ts":{:.3f},"pid":{},"args":{{"bytes":{}}}}})",
                              Quoted(fmt::format("device {} {}", key.first, ledger.type_name(key.second))),
                              micros(ns), pid, bytes));
+  };
+  auto counter = [&](std::pair<std::uint16_t, std::uint16_t> key, const Series& s) {
+    if (s.pending_max > s.pending_bytes) sample(key, s.pending_ns, s.pending_max);
+    sample(key, s.pending_ns, s.pending_bytes);
   };
 
   ReplayResult result = ReplayCapture(capture, ledger, {.observer = [&](ProcessIndex process, const Record& record) {
@@ -76,11 +85,17 @@ ReplayResult ExportChromeTrace(const std::string& capture, std::ostream& out) {
     if (type >= ledger.type_count() || types == nullptr) return;
     const auto key = std::make_pair(device, type);
     Series& s = series[key];
-    if (s.pending && s.pending_ns != e.time_ns) counter(key, s.pending_ns, s.pending_bytes);
-    s = {e.time_ns, (*types)[type].live_bytes, true};
+    const std::uint64_t bytes = (*types)[type].live_bytes;
+    if (s.pending && s.pending_ns == e.time_ns) {
+      s.pending_bytes = bytes;
+      s.pending_max = std::max(s.pending_max, bytes);
+      return;
+    }
+    if (s.pending) counter(key, s);
+    s = {e.time_ns, bytes, bytes, true};
   }});
   for (const auto& [key, s] : series) {
-    if (s.pending) counter(key, s.pending_ns, s.pending_bytes);
+    if (s.pending) counter(key, s);
   }
   if (result.opened) {
     writer.Write(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":{}}}}})", pid,

@@ -4,11 +4,12 @@
 namespace memledger {
 
 std::size_t ProcessStream::Apply(Ledger& ledger, std::span<Event> slots, std::optional<std::uint64_t> drained_at_ns) {
+  if (drained_at_ns) times_.BeginBatch(*drained_at_ns, slots.size());
   std::size_t used = 0;
   for (Event& slot : slots) {
     if (ended()) break;
+    if (drained_at_ns && !assembler_.mid_record()) slot.time_ns = times_.TimeOf(used);
     ++used;
-    if (drained_at_ns && !assembler_.mid_record()) slot.time_ns = *drained_at_ns;
     const auto record = assembler_.Push(slot);
     if (!record) continue;
     if (record->kind() == EventKind::kProcess && process_record_ == ProcessRecord::kIgnore) continue;

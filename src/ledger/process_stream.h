@@ -2,7 +2,8 @@
 // file) applied to the Ledger in order: records reassembled, optionally
 // stamped with the time they were drained, applied until the process's end
 // record. The one loop the embedded consumer, the server and the offline
-// replay share.
+// replay share. A live stream's times are its DrainTimes (drain_times.h):
+// distinct, increasing with sequence, each within its batch's drain interval.
 //
 // The stream's own PROCESS record (pid, comm) is applied when the stream is
 // the process's own word (embedded mode, a capture file) and ignored when it
@@ -18,6 +19,7 @@
 #include <span>
 
 #include "event/record.h"
+#include "ledger/drain_times.h"
 #include "ledger/ledger.h"
 
 namespace memledger {
@@ -29,10 +31,15 @@ class ProcessStream {
   ProcessStream(ProcessIndex process, ProcessRecord process_record)
       : process_(process), process_record_(process_record) {}
 
-  // Applies `slots` in order. With `drained_at_ns`, each record's time is set
-  // to it (its header slot is stamped in place, so a capture keeps the time).
-  // Stops after the end record; returns how many slots it consumed.
+  // Applies `slots` in order. With `drained_at_ns` (a batch just taken from
+  // a live process), each record's time is its place in the batch spread
+  // over the time since the previous look (DrainTimes; its header slot is
+  // stamped in place, so a capture keeps the time); without, the recorded
+  // times stay. Stops after the end record; returns how many slots it consumed.
   std::size_t Apply(Ledger& ledger, std::span<Event> slots, std::optional<std::uint64_t> drained_at_ns);
+  // The consumer looked for records at `now_ns` and found none: the next
+  // batch's times begin after it.
+  void Looked(std::uint64_t now_ns) { times_.Looked(now_ns); }
 
   // Called with every record, and the process it is of, right after the
   // ledger applied it (the lifecycle log, exports); none by default.
@@ -56,6 +63,7 @@ class ProcessStream {
   ProcessIndex process_;
   ProcessRecord process_record_;
   RecordAssembler assembler_;
+  DrainTimes times_;
   std::uint64_t records_ = 0;
   bool ended_ = false;
   bool stopped_ = false;

@@ -26,7 +26,8 @@ void TimelineRecorder::Add(const LiveKey& key, const LiveBuffer& buffer, std::ui
   auto [it, inserted] = series_.try_emplace(series, static_cast<std::uint32_t>(series_keys_.size()));
   if (inserted) series_keys_.push_back(series);
   const std::uint64_t origin = analysis_.first_time_ns();
-  // Times only go forward on the chart (a batch is stamped once when drained).
+  // Times only go forward on the chart (records' times do, but a buffer gone
+  // at the end takes the end's time; an older capture's batch shares one).
   last_time_ns_ = std::max(last_time_ns_, time_ns > origin ? time_ns - origin : 0);
   timeline_.changes.push_back(TimelineChange{last_time_ns_, delta, it->second, SiteIndex(key.process, buffer.stack)});
 }

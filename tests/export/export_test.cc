@@ -2,8 +2,10 @@
 // small capture built record by record, written as a real capture file:
 // CSV rows (one per buffer event, names quoted as RFC 4180 says), collapsed
 // stacks at the end and at the peak (outermost frame first, ';' kept out of
-// frames, "[no stack]"), and the Chrome trace (counters per drain time, marks
-// and anomalies as instants, times in microseconds from the first record).
+// frames, "[no stack]"), and the Chrome trace (a counter sample per buffer
+// event — an older capture's batch sharing one time gives its highest value,
+// then its last —, marks and anomalies as instants, times in microseconds
+// from the first record).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -133,7 +135,7 @@ TEST(ExportCollapsed, AtThePeakWhatWasLiveWhenTheDeviceTotalWasFirstHighest) {
   EXPECT_EQ(CollapsedOf(CollapsedAt::kPeak), std::string("[no stack] 300\n") + kStackLine + " 100\n");
 }
 
-TEST(ExportChromeTrace, CountersPerDrainTimeMarksAndAnomaliesAsInstantsTimesFromTheFirstRecord) {
+TEST(ExportChromeTrace, CountersPerEventMarksAndAnomaliesAsInstantsTimesFromTheFirstRecord) {
   const Capture capture;
   std::ostringstream out;
   const ReplayResult result = ExportChromeTrace(capture.path(), out);
@@ -163,6 +165,41 @@ TEST(ExportChromeTrace, CountersPerDrainTimeMarksAndAnomaliesAsInstantsTimesFrom
                         {"device 0 DRAM", "C", 40'000.0, 300},
                         {"device 0 L1", "C", 50'000.0, 50},
                     }));
+}
+
+// A capture written before records had times of their own: a drained batch
+// shares one. Its counter still reaches the peak inside the batch.
+TEST(ExportChromeTrace, ABatchSharingOneTimeWritesItsHighestThenItsLastValue) {
+  ScratchDir dir;
+  SlotStream slots;
+  Event process{};
+  process.buffer_id = capture_test::kTestPid;
+  process.time_ns = kOrigin;
+  slots.Add(EventKind::kProcess, process, "old");
+  Event open{};
+  open.time_ns = kOrigin;
+  slots.Add(EventKind::kDeviceOpen, open, EncodeDeviceDescription({"dev0", {{MEMLEDGER_DRAM, 1 << 20}}}));
+  const std::tuple<EventKind, int, int> batch[] = {
+      {EventKind::kAlloc, 1, 100}, {EventKind::kAlloc, 2, 300}, {EventKind::kFree, 1, 0}, {EventKind::kFree, 2, 0}};
+  for (const auto& [kind, id, size] : batch) {
+    Event e{};
+    e.time_ns = kOrigin + kMs;  // one drain took all four
+    e.buffer_id = static_cast<std::uint64_t>(id);
+    e.address = e.buffer_id * 0x10000;
+    e.size = static_cast<std::uint64_t>(size);
+    e.type = MEMLEDGER_DRAM;
+    slots.Add(kind, e);
+  }
+  const std::string path = dir.File("old.mlcap");
+  WriteCapture(path, slots.slots());
+  std::ostringstream out;
+  ASSERT_TRUE(ExportChromeTrace(path, out).opened);
+  const nlohmann::json trace = nlohmann::json::parse(out.str());
+  std::vector<std::pair<double, std::uint64_t>> samples;
+  for (const auto& e : trace["traceEvents"]) {
+    if (e["ph"] == "C") samples.emplace_back(e["ts"], e["args"]["bytes"]);
+  }
+  EXPECT_EQ(samples, (std::vector<std::pair<double, std::uint64_t>>{{1'000.0, 400}, {1'000.0, 0}}));
 }
 
 TEST(Export, ACaptureThatIsNotThereIsAnErrorAndNoOutputRows) {

@@ -1,6 +1,7 @@
-// process_stream_test.cc — ProcessStream: records applied in order, time
-// stamped at drain when asked, nothing after the end record, and a stream's
-// PROCESS claim applied or ignored as its reader decides.
+// process_stream_test.cc — ProcessStream: records applied in order, times
+// given at drain when asked (spread over the drain interval), nothing after
+// the end record, and a stream's PROCESS claim applied or ignored as its
+// reader decides.
 #include "ledger/process_stream.h"
 
 #include <gtest/gtest.h>
@@ -33,9 +34,23 @@ TEST(ProcessStream, AppliesUpToTheEndRecordAndStampsTime) {
   EXPECT_EQ(stream.Apply(ledger, slots, 12345), 3u) << "the slot after the end record is not consumed";
   EXPECT_TRUE(stream.ended());
   EXPECT_EQ(stream.records(), 3u);
-  EXPECT_EQ(slots[1].time_ns, 12345u);
+  EXPECT_LT(slots[0].time_ns, slots[1].time_ns) << "a batch's records get distinct times, in sequence order";
+  EXPECT_LT(slots[1].time_ns, slots[2].time_ns);
+  EXPECT_LE(slots[2].time_ns, 12345u) << "none later than the drain";
   EXPECT_EQ(slots[3].time_ns, 0u);
   EXPECT_EQ(ledger.process(stream.process()).leaked_buffers, 1u) << "the ALLOC after the end is not booked";
+}
+
+TEST(ProcessStream, ABurstInOneDrainSpreadsOverTheTimeSinceThePreviousLook) {
+  Ledger ledger;
+  ProcessStream stream(ledger.BeginProcess(1, "real"), ProcessRecord::kApply);
+  std::vector<Event> slots;
+  for (std::uint64_t i = 1; i <= 300; ++i) slots.push_back(Slot(i, EventKind::kAlloc, i, 64));
+  stream.Looked(1'000'000);
+  stream.Apply(ledger, slots, 1'300'000);
+  for (std::size_t k = 0; k < slots.size(); ++k) {
+    ASSERT_EQ(slots[k].time_ns, 1'000'000 + (k + 1) * 1'000) << "slot " << k;
+  }
 }
 
 TEST(ProcessStream, WithoutAStampTheRecordedTimeStays) {

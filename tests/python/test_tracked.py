@@ -96,12 +96,15 @@ def test_capture_summary_leaks_and_peak(tracked, memledger_cli):
     assert {key: p.bytes for key, p in peaks.items()} == {
         (0, "DRAM"): 7000, (0, "L1"): 30, (0, "scratch"): 512, (1, "CB"): 64}
     # The DRAM peak was reached at buffer 3's alloc: its seq, as the CSV export numbers records.
-    rows = csv.DictReader(io.StringIO(subprocess.run(
+    rows = list(csv.DictReader(io.StringIO(subprocess.run(
         [memledger_cli, "export", capture, "--format", "csv"], capture_output=True, text=True, check=True,
-        timeout=120).stdout))
+        timeout=120).stdout)))
     alloc_3 = next(r for r in rows if r["kind"] == "ALLOC" and r["buffer_id"] == "3")
     assert peaks[(0, "DRAM")].seq == int(alloc_3["seq"])
     assert peaks[(0, "DRAM")].time_ns == int(alloc_3["time_ns"])
+    # The script's events, drained together, each have a time of their own, in seq order (drain_times.h).
+    times = [int(r["time_ns"]) for r in rows]
+    assert all(a < b for a, b in zip(times, times[1:])), times
 
 
 # Device 1 says what it is physically; its uid reaches the books, their summary and Capture.devices().

@@ -23,14 +23,19 @@ spike, leaks, anomalies, hostile names, a cut capture's problem):
 5. With --bin-dir, a real capture: `memledger-sim llm` tracked with stacks for
    --capture-steps decode steps (10M events in the release build), made into
    a page by `memledger report --html`: drawn, a chart per device, a leak row per leak site of `memledger report --json`.
+6. With --bin-dir, a burst: a few hundred buffer events drained at once (the sim's leaky without host work): each
+   a time of its own in its capture's CSV, and each chart's top is the device's highest live bytes — the report's
+   peak — exactly (before issue 14 they shared one time and the chart was flat at 0 B).
 Screenshots are kept in --artifacts (timeline.png, timeline-pinned.png,
-timeline-zoomed.png, llm.png); their paths are printed.
+timeline-zoomed.png, llm.png, burst.png); their paths are printed.
 
 usage: chromium_test.py --writer BIN --chromium PATH --artifacts DIR --changes N
                         [--bin-dir DIR --capture-steps N]
 """
 import argparse
 import base64
+import csv
+import io
 import json
 import os
 import subprocess
@@ -344,6 +349,54 @@ def real_capture(page, check, args):
     test.screenshot("llm.png", full=True)
 
 
+def burst_capture(page, check, args):
+    """A burst of a few hundred buffer events, too quick for the consumer's 1 ms sleep, so drained at once (the
+    sim's leaky without host work): each event a time of its own in the capture, and its page draws its peak."""
+    capture = os.path.join(args.artifacts, "burst.mlcap")
+    path = os.path.join(args.artifacts, "burst.html")
+    memledger = os.path.join(args.bin_dir, "memledger")
+    subprocess.run([memledger, "run", "-o", capture, "--", os.path.join(args.bin_dir, "memledger-sim"), "leaky",
+                    "--threads", "1", "--iterations", "25", "--host-work", "0"],
+                   env=clean_env(MEMLEDGER_REPORT="0"), capture_output=True, check=True, timeout=120)
+    rows = list(csv.DictReader(io.StringIO(subprocess.run(
+        [memledger, "export", capture, "--format", "csv"], capture_output=True, text=True, check=True,
+        timeout=120).stdout)))
+    times = [int(r["time_ns"]) for r in rows]
+    print(f"  burst: {len(rows)} buffer events over {(times[-1] - times[0]) / 1e3:.0f} us")
+    check.true(f"burst: a few hundred buffer events ({len(rows)})", len(rows) >= 200)
+    check.true("burst: each buffer event a time of its own, increasing with seq",
+               all(a < b for a, b in zip(times, times[1:])))
+    summary = json.loads(subprocess.run([memledger, "report", capture, "--json", "--html", path], capture_output=True,
+                                        text=True, check=True, timeout=120).stdout)
+    # Each device's highest live bytes, all types stacked, summed row by row (a free takes its buffer's size).
+    live, sizes, highest = {}, {}, {}
+    for r in rows:
+        device = int(r["device"])
+        buffer = (device, r["type"], r["buffer_id"])
+        if r["kind"] in ("ALLOC", "CB_ALLOC", "KERNEL_LOAD"):
+            sizes[buffer] = int(r["size"])
+            live[device] = live.get(device, 0) + int(r["size"])
+        else:
+            live[device] = live.get(device, 0) - sizes.pop(buffer, 0)
+        highest[device] = max(highest.get(device, 0), live[device])
+    peaks = {}
+    for p in summary["peaks"]:
+        peaks[p["device"]] = peaks.get(p["device"], 0) + p["bytes"]
+    test = TimelineTest(page, check, {}, args.artifacts)
+    try:
+        test.load(path)
+    except CdpError as error:
+        check.true(f"the burst's page gets ready: {error}", False)
+        return
+    drawn = test.js("memledgerTimeline.drawnMax()")
+    check.expect("burst: each chart's top is its device's highest live bytes", drawn,
+                 [highest[d] for d in sorted(highest)])
+    if all(len([p for p in summary["peaks"] if p["device"] == d]) == 1 for d in peaks):
+        check.expect("burst: each chart's top is the report's peak (one type a device)", drawn,
+                     [peaks[d] for d in sorted(peaks)])
+    test.screenshot("burst.png", full=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--writer", required=True)
@@ -380,6 +433,7 @@ def main():
         small.damaged(small_path)
         if args.bin_dir:
             real_capture(page, check, args)
+            burst_capture(page, check, args)
 
     for problem in page.problems:
         print(f"  page said: {problem}")

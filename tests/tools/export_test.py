@@ -2,12 +2,15 @@
 """export_test.py — `memledger export CAPTURE --format csv|collapsed|chrome`.
 
 From captures of real simulator runs, checked against the allocator's truth:
-1. csv: one row per buffer event (allocs + frees), header and columns as documented.
+1. csv: one row per buffer event (allocs + frees), header and columns as
+   documented; every row a time of its own; live bytes summed row by row
+   reach `memledger report --json`'s peaks exactly.
 2. collapsed: at the end, the leaks by stack — bytes summing to the truth's
    leaked bytes, each stack ending in its leak site; at the peak, the bytes
    live at the highest total.
 3. chrome: valid Trace Event JSON; each device × type counter ends at what
-   was live when the devices closed; a mark per decode step; late_free_hook
+   was live when the devices closed and its highest sample is the report's
+   peak exactly; a mark per decode step; late_free_hook
    instant events summing to the summary's count.
 4. A cut capture exports what is whole and says so.
 
@@ -42,6 +45,28 @@ def export(bin_dir, capture, *args):
     return out.returncode, out.stdout, out.stderr
 
 
+def report_peaks(bin_dir, capture):
+    """`memledger report --json`'s peak per (device, type) of a one-process capture."""
+    out = subprocess.run([os.path.join(bin_dir, "memledger"), "report", capture, "--json"], capture_output=True,
+                         text=True, check=True, timeout=600)
+    return {(p["device"], p["type"]): p["bytes"] for p in json.loads(out.stdout)["peaks"]}
+
+
+def csv_highest(rows):
+    """The highest live bytes per (device, type), summed row by row (a free takes its buffer's size)."""
+    live, sizes, highest = {}, {}, {}
+    for r in rows:
+        key = (int(r["device"]), r["type"])
+        buffer = key + (r["buffer_id"] if r["buffer_id"] != "0" else r["address"],)
+        if r["kind"] in ("ALLOC", "CB_ALLOC", "KERNEL_LOAD"):
+            sizes[buffer] = int(r["size"])
+            live[key] = live.get(key, 0) + int(r["size"])
+        else:
+            live[key] = live.get(key, 0) - sizes.pop(buffer, 0)
+        highest[key] = max(highest.get(key, 0), live[key])
+    return highest
+
+
 def main():
     bin_dir = sys.argv[1]
     failures = []
@@ -61,7 +86,13 @@ def main():
         allocs = sum(1 for r in rows if r["kind"] in ("ALLOC", "CB_ALLOC", "KERNEL_LOAD"))
         expect("csv alloc rows", allocs, truth["allocs"])
         expect("csv sequence in order", [int(r["seq"]) for r in rows] == sorted(int(r["seq"]) for r in rows), True)
-        print(f"  csv: {len(rows)} rows")
+        times = [int(r["time_ns"]) for r in rows]
+        expect("csv: every row a time of its own, increasing with seq",
+               all(a < b for a, b in zip(times, times[1:])), True)
+        peaks = report_peaks(bin_dir, capture)
+        expect("csv: each device x type's live bytes, summed row by row, reach the report's peak exactly",
+               csv_highest(rows), peaks)
+        print(f"  csv: {len(rows)} rows, {len(set(times))} distinct times; peaks {peaks}")
 
         code, out, err = export(bin_dir, capture, "--format", "collapsed")
         expect("collapsed exit", code, 0)
@@ -84,9 +115,13 @@ def main():
         expect("chrome exit", code, 0)
         events = json.loads(out)["traceEvents"]
         last = {}
+        highest = {}
         for e in events:
             if e["ph"] == "C":
                 last[e["name"]] = e["args"]["bytes"]
+                highest[e["name"]] = max(highest.get(e["name"], 0), e["args"]["bytes"])
+        expect("chrome: each counter's highest sample is the report's peak exactly", highest,
+               {f"device {device} {type_name}": bytes for (device, type_name), bytes in peaks.items()})
         for device in truth["devices"]:
             for type_name, t in device["types"].items():
                 name = f"device {device['device']} {type_name}"

@@ -74,7 +74,7 @@ class TimelineViewer {
     let frame = null;
     if (this.charts.length) {
       const width = Math.min(...this.charts.map((chart) => chart.resize()));
-      const changes = model.indexAfter(t1) - model.indexAfter(t0);
+      const changes = model.indexAfter(t1) - model.indexAt(t0);
       frame = changes <= width * STEPS_PER_COLUMN ? model.steps(layout, active, t0, t1)
                                                   : model.envelope(layout, active, t0, t1, width);
     }

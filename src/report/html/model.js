@@ -69,12 +69,22 @@ class TimelineModel {
 
   // The first change later than t (so changes at t count as done at t).
   indexAfter(t) {
+    return this.#firstIndex((time) => time > t);
+  }
+
+  // The first change at t or later: a view from t draws the changes at t.
+  indexAt(t) {
+    return this.#firstIndex((time) => time >= t);
+  }
+
+  // The first change whose time passes `test` (false, then true, in time order).
+  #firstIndex(test) {
     let lo = 0;
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.times[mid] <= t) lo = mid + 1;
-      else hi = mid;
+      if (test(this.times[mid])) hi = mid;
+      else lo = mid + 1;
     }
     return lo;
   }
@@ -120,7 +130,7 @@ class TimelineModel {
     const { levelBase, levelEnd, levels } = layout;
     const min = new Float64Array(levels * width);
     const max = new Float64Array(levels * width);
-    const from = this.indexAfter(t0);
+    const from = this.indexAt(t0);
     const to = this.indexAfter(t1);
     const height = this.levelsBefore(layout, active, from);
     const fill = (first, last) => {  // columns [first, last] hold the current heights
@@ -157,7 +167,7 @@ class TimelineModel {
   // The exact steps in [t0, t1]: per device, the time of each of its
   // changes (t0 first) and every level of the device after it.
   steps(layout, active, t0, t1) {
-    const from = this.indexAfter(t0);
+    const from = this.indexAt(t0);
     const to = this.indexAfter(t1);
     const height = this.levelsBefore(layout, active, from);
     const perDevice = layout.devices.map((d) => ({
