@@ -74,6 +74,8 @@ inline void OpenDevice(std::uint32_t device, const char* name,
 }
 inline void CloseDevice(std::uint32_t device) { memledger_device_close(device); }
 inline void Mark(const char* label) { memledger_mark(label); }
+// Frames of this program's allocator, folded in reports (memledger_skip_frames).
+inline void SkipFrames(const char* pattern) { memledger_skip_frames(pattern); }
 // Waits until every event recorded so far has reached the ledger.
 inline void Flush() { memledger_flush(); }
 

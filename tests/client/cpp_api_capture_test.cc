@@ -29,6 +29,10 @@ TEST_F(CppApiCapture, PoolsAreTypesByName) {
   EXPECT_EQ(Counters(0, MEMLEDGER_DRAM).allocs, 0u) << "a pool's buffer is not booked as another type";
 }
 
+TEST_F(CppApiCapture, TheAllocatorsFramesAreDeclared) {
+  EXPECT_EQ(books().skip_frames, std::vector<std::string>{kCppSkipFrames});
+}
+
 TEST_F(CppApiCapture, CircularBuffersAndKernelsAreBookedAsTheirTypes) {
   const TypeCounters& cb = Counters(0, MEMLEDGER_CB);
   EXPECT_EQ(cb.allocs, 2u);

@@ -14,6 +14,7 @@
 
 namespace memledger {
 
+inline constexpr const char* kCppSkipFrames = "^my_runtime::Allocator::";
 inline constexpr const char* kCppPool = "cpp_pool";
 inline constexpr std::uint64_t kCppPoolCapacity = 1 << 20;
 inline constexpr std::uint64_t kCppPoolBytes = 4096;

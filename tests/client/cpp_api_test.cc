@@ -1,6 +1,7 @@
 // cpp_api_test.cc — the C++ layer (memledger.hpp) from a tracked program
 // (linked to libmemledger.so, run with MEMLEDGER=1 and a capture file): the
-// wrappers of pools, circular buffers, kernels and flush, each used; the
+// wrappers of pools, circular buffers, kernels, allocator frames and flush,
+// each used; the
 // books they make are checked by replaying the capture
 // (cpp_api_capture_test.cc, ctest fixture cpp_api_capture).
 // Exits 0 when every check here holds; else prints the failed check and exits 1.
@@ -26,6 +27,7 @@ int main() {
   const std::optional<MemType> pool = memledger::RegisterPool(memledger::kCppPool);
   CHECK(pool.has_value() && static_cast<int>(*pool) == MEMLEDGER_FIRST_POOL);
   CHECK(memledger::RegisterPool(memledger::kCppPool) == pool);  // the same type for the same name
+  memledger::SkipFrames(memledger::kCppSkipFrames);
   memledger::OpenDevice(0, "cpp0", {{*pool, memledger::kCppPoolCapacity}});
   memledger::Alloc(0, *pool, 1, 0x1000, memledger::kCppPoolBytes);
 
