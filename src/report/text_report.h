@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "ledger/ledger.h"
 
@@ -12,8 +13,10 @@ namespace memledger {
 // "0 B", "1.5 KiB", "12.0 GiB".
 std::string FormatBytes(std::uint64_t bytes);
 // Usage per device and type, anomalies (by site, with stacks), then leaks by
-// site, largest first, with their symbolized allocation stacks.
-std::string TextReport(const Ledger& ledger);
+// site, largest first, with their symbolized allocation stacks. `running`
+// is what a process still running where the books end is called (a replayed
+// capture without its end record: "running when the capture ends").
+std::string TextReport(const Ledger& ledger, std::string_view running = "running");
 // Only the leaks by site (`memledger report --leaks`).
 std::string LeakReport(const Ledger& ledger);
 
