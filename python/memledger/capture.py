@@ -51,7 +51,8 @@ class Capture:
     """A capture file, replayed once when opened.
 
     `problem` says what was cut or damaged (None when the file is whole; a CaptureWarning says it too), and
-    `clean_end` whether the process's end record is in it (False: killed, or cut)."""
+    `clean_end` whether the process's end record is in it (False: cut, still being written, or its process
+    killed; the process is then running when the capture ends, what it holds live, not leaked)."""
 
     def __init__(self, path):
         self.path = os.fspath(path)

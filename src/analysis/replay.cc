@@ -59,7 +59,6 @@ ReplayResult ReplayCapture(const std::string& path, Ledger& ledger, const Replay
   }
   result.stream_errors = stream.errors();
   ledger.CountLost(result.process, stream.errors().missing_slots);
-  if (!stream.ended()) ledger.EndProcess(result.process, ProcessState::kKilled, -1);
   return result;
 }
 

@@ -1,6 +1,10 @@
 // replay.h — feeds a capture file through a Ledger: the offline half of the
-// one accounting path. A cut file replays what is whole; the process is then
-// ended as killed (it left no clean end record) and the cut is reported.
+// one accounting path. A cut file replays what is whole and the cut is
+// reported; a capture without the process's end record (cut, or still being
+// written) leaves the process running in the books: what it holds there is
+// live at the end of the capture, not leaked. Only the capture itself ends a
+// process: its PROCESS_END record (the process's own, or the one a server
+// writes for a client it saw end).
 // A file the server wrote is replayed as the server booked it: the process
 // is who the kernel said, its books may begin part-way (a resumed stream)
 // with the carried-over buffers first.

@@ -35,6 +35,19 @@ std::size_t RingDrain::Drain(Ledger& ledger, std::size_t budget) {
   return drained;
 }
 
+void RingDrain::ApplyEndRecord(Ledger& ledger, ProcessState state) {
+  const std::uint64_t counted = ledger.process(stream().process()).dropped_events;
+  // The end record (event_kind.h): the state in `type`, the exit status in
+  // `buffer_id`, drops in `size`; lost slots are the sequence's gap before it.
+  Event end{};
+  end.seq = consumer_.next_seq();
+  end.kind = static_cast<std::uint8_t>(EventKind::kProcessEnd);
+  end.type = static_cast<std::uint8_t>(state);
+  end.buffer_id = static_cast<std::uint64_t>(state == ProcessState::kKilled ? -1 : 0);
+  end.size = consumer_.dropped() > counted ? consumer_.dropped() - counted : 0;
+  recorded_.Apply(ledger, std::span(&end, 1), MonotonicNs());
+}
+
 bool RingDrain::Finish(Ledger& ledger, End how, std::string* capture_error) {
   const ProcessIndex process = stream().process();
   if (how == End::kReleased) {
@@ -42,14 +55,16 @@ bool RingDrain::Finish(Ledger& ledger, End how, std::string* capture_error) {
   } else {
     // Drained strictly in sequence: every gap the assembler saw is an abandoned slot.
     ledger.CountLost(process, consumer_.abandoned_slots());
-    ledger.NoteDropped(process, consumer_.dropped());
     if (!stream().ended()) {
-      if (how == End::kExited) {
-        ledger.EndProcess(process, ProcessState::kExited, 0);
+      const ProcessState state = how == End::kExited ? ProcessState::kExited : ProcessState::kKilled;
+      if (how == End::kAbandoned || consumer_.lost()) {
+        // It may live on: the capture ends without an end record.
+        ledger.EndProcess(process, state, state == ProcessState::kKilled ? -1 : 0);
       } else {
-        ledger.EndProcess(process, ProcessState::kKilled, -1);
+        ApplyEndRecord(ledger, state);
       }
     }
+    ledger.NoteDropped(process, consumer_.dropped());
     consumer_.MarkProcessed();
   }
   return recorded_.CloseCapture(capture_error);

@@ -7,11 +7,16 @@
 // process's capture file (RecordedStream), then marked processed, so that
 // producers may reuse their slots only once the books and the file hold them.
 //
-// The stream ends in one of three ways, which the caller says (End): the
+// The stream ends in one of four ways, which the caller says (End): the
 // process ended its own books (it exits: exited, unless its end record said
-// more), it went without its end record (killed), or it took its ring to
-// another consumer (released: its books stop, nothing is lost or ended).
-// Either way its capture file is closed then.
+// more), it went without its end record (killed), no one will drain it
+// while it may live on (abandoned: booked killed here), or it took its ring
+// to another consumer (released: its books stop, nothing is lost or ended).
+// Either way its capture file is closed then. A process that is gone without
+// its end record gets one from the drain, in the books and the capture
+// alike, so that the capture says how it ended; an abandoned one's capture
+// (or one whose ring another consumer took) ends without it: the process is
+// running when the capture ends.
 //
 // Not thread-safe: one thread drains (the embedded consumer's drain thread,
 // the server's loop), and ends the stream.
@@ -52,9 +57,10 @@ class RingDrain {
   void FlushCaptureIfDue(std::chrono::steady_clock::time_point now) { recorded_.FlushCaptureIfDue(now); }
 
   enum class End {
-    kExited,    // the process ends its own books: exited (status 0) unless its end record was applied
-    kKilled,    // the process is gone without its end record (or no one will drain it): killed
-    kReleased,  // its ring went to another consumer: the books stop (Ledger::ReleaseProcess)
+    kExited,     // the process ends its own books: exited (status 0) unless its end record was applied
+    kKilled,     // the process is gone without its end record: killed
+    kAbandoned,  // no one will drain it, though it may live on (the server stops, its ring faulted): killed here
+    kReleased,   // its ring went to another consumer: the books stop (Ledger::ReleaseProcess)
   };
   // Ends the stream's books as `how` says: but for kReleased, the slots
   // abandoned are counted lost, the drops noted and the process ended when
@@ -71,6 +77,10 @@ class RingDrain {
   const CaptureWriter* capture() const { return recorded_.capture(); }
 
  private:
+  // Applies, and appends to the capture, the end record the process did not
+  // write: `state`, its drops not counted yet, numbered after what was drained.
+  void ApplyEndRecord(Ledger& ledger, ProcessState state);
+
   RingConsumer consumer_;
   RecordedStream recorded_;
   std::vector<Event> batch_;

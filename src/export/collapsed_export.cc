@@ -79,6 +79,8 @@ ReplayResult ExportCollapsed(const std::string& capture, CollapsedAt at, std::os
     result = ReplayCapture(capture, ledger);
     if (!result.opened) return result;
     for (const auto& [key, totals] : ledger.leak_sites()) bytes_by_stack[key.stack] += totals.bytes;
+    // A process running when the capture ends still holds its buffers.
+    ledger.ForEachLive([&](const LiveKey&, const LiveBuffer& buffer) { bytes_by_stack[buffer.stack] += buffer.size; });
   } else {
     const std::uint64_t at_peak = RecordsAtPeak(capture, &result);
     if (!result.opened) return result;

@@ -2,7 +2,8 @@
 // device bytes by allocation stack in the collapsed-stack format flame graph
 // tools read (flamegraph.pl, speedscope, inferno): one line per stack,
 // outermost frame first, frames joined by ';', then a space and the bytes.
-//   at the end:  what the process never freed (its leaks), by stack
+//   at the end:  what the process never freed (its leaks), by stack; of a
+//                process running when the capture ends, what it held then
 //   at the peak: what was live when its total device memory was highest
 // Buffers without a stack show as "[no stack]".
 #pragma once

@@ -350,6 +350,11 @@ std::string MetaJson(const Timeline& timeline) {
   AppendField(out, "problem", timeline.problem);
   AppendField(out, "duration_ns", timeline.duration_ns);
   AppendField(out, "events", timeline.events);
+  out += "\"live_at_end\":{";
+  AppendField(out, "buffers", timeline.live_at_end_buffers);
+  AppendField(out, "bytes", timeline.live_at_end_bytes);
+  Close(out, '}');
+  out += ',';
 
   out += "\"changes\":{";
   AppendField(out, "count", timeline.changes.size());

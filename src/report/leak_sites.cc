@@ -28,4 +28,16 @@ std::vector<AnomalySite> SortedAnomalySites(const Ledger& ledger) {
   return sites;
 }
 
+LeakSiteTotals LiveAtEnd(const Ledger& ledger) {
+  LeakSiteTotals live;
+  for (std::uint32_t p = 0; p < ledger.processes().size(); ++p) {
+    if (ledger.processes()[p].state != ProcessState::kRunning) continue;
+    ledger.ForEachLiveOf(static_cast<ProcessIndex>(p), [&](const LiveKey&, const LiveBuffer& buffer) {
+      ++live.buffers;
+      live.bytes += buffer.size;
+    });
+  }
+  return live;
+}
+
 }  // namespace memledger

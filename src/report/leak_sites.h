@@ -1,5 +1,6 @@
 // leak_sites.h — the ledger's leak sites, largest first, and anomaly sites,
-// most frequent first: the order every report lists them in.
+// most frequent first: the order every report lists them in; and what the
+// books hold, not leaked, of a process still running where they end.
 #pragma once
 
 #include <vector>
@@ -23,5 +24,10 @@ struct AnomalySite {
 
 // Sorted by count (descending), then key.
 std::vector<AnomalySite> SortedAnomalySites(const Ledger& ledger);
+
+// The buffers of processes still running where the books end (a capture
+// without its end record: cut, or still being written; a report's --until):
+// live at the end, not leaks.
+LeakSiteTotals LiveAtEnd(const Ledger& ledger);
 
 }  // namespace memledger

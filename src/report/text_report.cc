@@ -37,12 +37,13 @@ std::string FormatBytes(std::uint64_t bytes) {
 
 namespace {
 
-void AppendProcesses(std::string& out, const Ledger& ledger) {
+void AppendProcesses(std::string& out, const Ledger& ledger, std::string_view running) {
   std::uint64_t dropped = 0, lost = 0;
   for (const ProcessBooks& p : ledger.processes()) {
     dropped += p.dropped_events;
     lost += p.lost_slots;
-    AppendLine(out, "memledger: pid {} ({}) {}: {} events, {} dropped{}", p.pid, PrintableText(p.comm), ProcessStateName(p.state), p.events,
+    const std::string_view state = p.state == ProcessState::kRunning ? running : ProcessStateName(p.state);
+    AppendLine(out, "memledger: pid {} ({}) {}: {} events, {} dropped{}", p.pid, PrintableText(p.comm), state, p.events,
          p.dropped_events, p.lost_slots ? fmt::format(", {} records lost", p.lost_slots) : "");
     if (p.pools_merged != 0) {
       AppendLine(out, "memledger: pid {}: {} of its pools are booked together as \"{}\" (the server's table of pool "
@@ -148,9 +149,9 @@ void AppendLeaks(std::string& out, const Ledger& ledger, SiteStacks& stacks) {
 
 }  // namespace
 
-std::string TextReport(const Ledger& ledger, SiteStacks& stacks) {
+std::string TextReport(const Ledger& ledger, SiteStacks& stacks, std::string_view running) {
   std::string out;
-  AppendProcesses(out, ledger);
+  AppendProcesses(out, ledger, running);
   AppendDevices(out, ledger);
   AppendAnomalies(out, ledger, stacks);
   AppendLeaks(out, ledger, stacks);

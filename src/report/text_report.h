@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "ledger/ledger.h"
 #include "report/merged_sites.h"
@@ -18,7 +19,9 @@ std::string FormatBytes(std::uint64_t bytes);
 // `stacks` shows them. A site's headline is distinct from every other's
 // that `stacks` has read: a report rendered twice with one SiteStacks (the
 // first time to read them all) names each site the same in every section.
-std::string TextReport(const Ledger& ledger, SiteStacks& stacks);
+// `running` is what a process still running where the books end is called
+// (a replayed capture without its end record: "running when the capture ends").
+std::string TextReport(const Ledger& ledger, SiteStacks& stacks, std::string_view running = "running");
 // TextReport with the default stack options, rendered twice as above.
 std::string TextReport(const Ledger& ledger);
 // Only the leaks by site (`memledger report --leaks`).

@@ -95,6 +95,10 @@ struct Timeline {
   std::string problem;       // what was cut from the capture; empty: whole
   std::uint64_t duration_ns = 0;
   std::uint64_t events = 0;  // records in the capture (all kinds)
+  // Held, not leaked, by the process where the books end when it was still
+  // running then (a capture without its end record, or --until).
+  std::uint64_t live_at_end_buffers = 0;
+  std::uint64_t live_at_end_bytes = 0;
   std::vector<TimelineSeries> series;
   std::vector<TimelineSite> sites;  // sites[0]: no stack
   std::vector<TimelineChange> changes;  // in time order

@@ -48,6 +48,9 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   timeline.problem = std::move(problem);
   timeline.duration_ns = analysis_.duration_ns();
   timeline.events = ledger.events();
+  const LeakSiteTotals live = LiveAtEnd(ledger);
+  timeline.live_at_end_buffers = live.buffers;
+  timeline.live_at_end_bytes = live.bytes;
   // Devices by ledger-wide id (device_table.h); series keep the process's own number until here.
   for (const SeriesKey& key : series_keys_) {
     const std::uint16_t device = SeriesDevice(ledger, memledger::SeriesKey{key.process, key.device, key.type});

@@ -57,7 +57,9 @@ void ClientSession::Finish(Ledger& ledger, End how, LogLimiter&) {
     while (drain_.Drain(ledger, RingDrain::kBatchSlots) != 0) {
     }
   }
-  RingDrain::End ending = RingDrain::End::kKilled;
+  // Only a process whose connection is over is gone; one the server stops
+  // draining (it stops, or the ring faulted) may live on.
+  RingDrain::End ending = how == End::kConnectionOver ? RingDrain::End::kKilled : RingDrain::End::kAbandoned;
   if (how == End::kReleased || drain_.consumer().lost()) {
     ending = RingDrain::End::kReleased;
   } else if (how == End::kConnectionOver && !drain_.stream().ended()) {

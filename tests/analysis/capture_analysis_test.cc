@@ -125,7 +125,7 @@ TEST(CaptureAnalysis, LiveAtThePeakCountsBuffersStillLiveAtTheEndAndFreedLater) 
   s.Free(5, 1);
   s.Alloc(6, 4, 5, 4);    // after: 35
   s.Free(7, 4);
-  // no end record: the capture is cut; 3 stays live until the replay ends it killed
+  // no end record: the capture is cut; 3 is live at its end (the process running then)
   const auto r = s.Replay();
   const auto peaks = r->analysis.Peaks(r->ledger);
   ASSERT_EQ(peaks.size(), 1u);

@@ -1,14 +1,19 @@
 // replay_test.cc — ReplayCapture, the offline half of the one accounting
 // path: a whole capture gives the books its records describe; a cut one gives
-// the books of its whole chunks and ends the process as killed; lost slots
-// are counted (src/analysis/replay.h).
+// the books of its whole chunks, the process running when the capture ends
+// (what it holds is live, not leaked) unless the capture recorded its end;
+// lost slots are counted (src/analysis/replay.h).
 #include "analysis/replay.h"
 
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "../capture/capture_test_util.h"
 
@@ -127,8 +132,9 @@ TEST(ReplayCapture, RecordsAfterTheEndRecordAreIgnored) {
 
 // Three chunks of 100 allocations each, every chunk freeing the previous
 // chunk's buffers; the end record is in the last chunk. Cut inside the last
-// chunk, the process must end killed, with what the first two chunks hold.
-TEST(ReplayCapture, CutCaptureKeepsWhatIsWholeAndEndsTheProcessKilled) {
+// chunk, the process is running when the capture ends, holding what the
+// first two chunks leave live: live, not leaked.
+TEST(ReplayCapture, CutCaptureKeepsWhatIsWholeAndLeavesTheProcessRunning) {
   ScratchDir dir;
   const std::string whole_path = dir.File("whole.mlcap");
   const std::string cut_path = dir.File("cut.mlcap");
@@ -164,13 +170,14 @@ TEST(ReplayCapture, CutCaptureKeepsWhatIsWholeAndEndsTheProcessKilled) {
   EXPECT_FALSE(result.clean_end);
   EXPECT_EQ(result.records, 300u);
   const ProcessBooks& books = ledger.process(result.process);
-  EXPECT_EQ(books.state, ProcessState::kKilled);
-  EXPECT_EQ(books.exit_status, -1);
-  EXPECT_EQ(books.leaked_buffers, 100u) << "chunk 1's buffers were live at the cut";
-  EXPECT_EQ(books.leaked_bytes, 1000u);
+  EXPECT_EQ(books.state, ProcessState::kRunning);
+  EXPECT_EQ(books.leaked_buffers, 0u) << "nothing leaks in a capture that ends before the process";
+  EXPECT_EQ(books.leaked_bytes, 0u);
+  EXPECT_TRUE(ledger.leak_sites().empty());
   EXPECT_EQ(ledger.devices().at(0).types[MEMLEDGER_DRAM].allocs, 200u);
   EXPECT_EQ(ledger.devices().at(0).types[MEMLEDGER_DRAM].frees, 100u);
-  EXPECT_EQ(ledger.devices().at(0).types[MEMLEDGER_DRAM].live_bytes, 0u);
+  EXPECT_EQ(ledger.devices().at(0).types[MEMLEDGER_DRAM].live_bytes, 1000u) << "chunk 1's buffers, live at the cut";
+  EXPECT_EQ(ledger.live_buffer_count(), 100u);
   EXPECT_EQ(ledger.Validate(), std::nullopt);
 
   Ledger whole_ledger;
@@ -181,9 +188,10 @@ TEST(ReplayCapture, CutCaptureKeepsWhatIsWholeAndEndsTheProcessKilled) {
   EXPECT_EQ(whole_ledger.process(whole.process).state, ProcessState::kExited);
 }
 
-// A capture without its end record is a killed process's, or a file cut at
-// a chunk boundary: the books end killed, and the problem says why.
-TEST(ReplayCapture, CaptureWithoutAnEndRecordEndsKilled) {
+// A capture without its end record is a file cut at a chunk boundary, one
+// still being written, or a killed process's: nothing in it says which, so
+// the process is running when the capture ends, and the problem says why.
+TEST(ReplayCapture, CaptureWithoutAnEndRecordLeavesTheProcessRunning) {
   ScratchDir dir;
   const std::string path = dir.File("no-end.mlcap");
   SlotStream stream;
@@ -193,8 +201,120 @@ TEST(ReplayCapture, CaptureWithoutAnEndRecordEndsKilled) {
   const ReplayResult result = ReplayCapture(path, ledger);
   EXPECT_NE(result.problem.find("without the process's end record"), std::string::npos) << result.problem;
   EXPECT_FALSE(result.clean_end);
-  EXPECT_EQ(ledger.process(result.process).state, ProcessState::kKilled);
-  EXPECT_EQ(ledger.process(result.process).leaked_bytes, 64u);
+  EXPECT_FALSE(result.stopped);
+  EXPECT_EQ(ledger.process(result.process).state, ProcessState::kRunning);
+  EXPECT_EQ(ledger.process(result.process).leaked_bytes, 0u);
+  EXPECT_EQ(ledger.devices().at(0).types[MEMLEDGER_DRAM].live_bytes, 64u);
+}
+
+// A capture that recorded the process's death (the end record a server
+// writes for a client it saw killed) keeps the verdict: killed, what it held
+// leaked.
+TEST(ReplayCapture, ACapturedKilledEndStaysKilledWithItsLeaks) {
+  ScratchDir dir;
+  const std::string path = dir.File("killed.mlcap");
+  SlotStream stream;
+  stream.Add(EventKind::kAlloc, Buffer(1, 0x1000, 64));
+  stream.Add(EventKind::kProcessEnd, ProcessEnd(ProcessState::kKilled, -9, 0));
+  WriteCapture(path, stream.slots());
+  Ledger ledger;
+  const ReplayResult result = ReplayCapture(path, ledger);
+  EXPECT_EQ(result.problem, "");
+  EXPECT_TRUE(result.clean_end);
+  const ProcessBooks& books = ledger.process(result.process);
+  EXPECT_EQ(books.state, ProcessState::kKilled);
+  EXPECT_EQ(books.exit_status, -9);
+  EXPECT_EQ(books.leaked_buffers, 1u);
+  EXPECT_EQ(books.leaked_bytes, 64u);
+  EXPECT_EQ(ledger.live_buffer_count(), 0u);
+}
+
+// What is live, per device and type, in `ledger`'s books: (buffers, bytes).
+std::map<std::pair<std::size_t, std::uint16_t>, std::pair<std::uint64_t, std::uint64_t>> LiveByPlace(
+    const Ledger& ledger) {
+  std::map<std::pair<std::size_t, std::uint16_t>, std::pair<std::uint64_t, std::uint64_t>> live;
+  for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
+    for (const auto& [type, c] : ledger.devices()[d].types) {
+      if (c.live_buffers != 0 || c.live_bytes != 0) live[{d, type}] = {c.live_buffers, c.live_bytes};
+    }
+  }
+  return live;
+}
+
+// A capture of many chunks (buffers of every size coming and going, a tag,
+// a second memory type, an end record) cut at 8 offsets: each cut replays
+// its whole chunks with the process running and nothing leaked, and what is
+// live is exactly what the whole capture's replay holds when stopped after
+// as many records.
+TEST(ReplayCapture, ACutCaptureIsLiveAtItsEndAsTheWholeOneWasThere) {
+  ScratchDir dir;
+  const std::string whole_path = dir.File("whole.mlcap");
+  const std::string cut_path = dir.File("cut.mlcap");
+  SlotStream stream;
+  AddPreamble(stream);
+  Event tag{};
+  tag.tag = 1;
+  stream.Add(EventKind::kTag, tag, "kv_cache");
+  std::uint64_t next_id = 1;
+  std::vector<std::uint64_t> live;
+  for (std::uint64_t step = 0; step < 4000; ++step) {
+    Event alloc = Buffer(next_id, next_id << 12, 64 + (step * 37) % 4096, step % 3 == 0 ? 1 : 0);
+    if (step % 5 == 0) alloc.type = MEMLEDGER_L1;
+    stream.Add(EventKind::kAlloc, alloc);
+    live.push_back(next_id++);
+    if (step % 3 != 2 && live.size() > 1) {  // free two of every three: the books grow slowly
+      const std::uint64_t id = live[(step * 7919) % live.size()];
+      live.erase(std::find(live.begin(), live.end(), id));
+      Event free = Buffer(id, 0, 0);
+      free.type = ((id - 1) % 5 == 0) ? MEMLEDGER_L1 : MEMLEDGER_DRAM;
+      stream.Add(EventKind::kFree, free);
+    }
+  }
+  stream.Add(EventKind::kProcessEnd, ProcessEnd(ProcessState::kExited, 0, 0));
+  {
+    std::string error;
+    auto writer = CaptureWriter::Open(whole_path, CaptureStart{kTestPid, "trainer", 0, {}}, &error);
+    ASSERT_NE(writer, nullptr) << error;
+    const std::span<const Event> slots(stream.slots());
+    for (std::size_t at = 0; at < slots.size(); at += 500) {  // a chunk per 500 slots: ~14 chunks
+      writer->Append(slots.subspan(at, std::min<std::size_t>(500, slots.size() - at)));
+      ASSERT_TRUE(writer->Flush());
+    }
+    ASSERT_TRUE(writer->Close(&error)) << error;
+  }
+  const std::string bytes = ReadBytes(whole_path);
+  std::set<std::uint64_t> records_seen;
+  for (int i = 1; i <= 8; ++i) {
+    const std::size_t offset = bytes.size() * i / 9 + 7 * i;  // inside a chunk, not at its start
+    SCOPED_TRACE("cut at byte " + std::to_string(offset) + " of " + std::to_string(bytes.size()));
+    WriteBytes(cut_path, std::string_view(bytes).substr(0, offset));
+    Ledger cut;
+    const ReplayResult result = ReplayCapture(cut_path, cut);
+    ASSERT_TRUE(result.opened) << result.error;
+    EXPECT_NE(result.problem.find("cut or damaged"), std::string::npos) << result.problem;
+    EXPECT_FALSE(result.clean_end);
+    EXPECT_FALSE(result.stopped);
+    records_seen.insert(result.records);
+    const ProcessBooks& books = cut.process(result.process);
+    EXPECT_EQ(books.state, ProcessState::kRunning);
+    EXPECT_EQ(books.leaked_buffers, 0u);
+    EXPECT_EQ(books.leaked_bytes, 0u);
+    EXPECT_TRUE(cut.leak_sites().empty());
+    EXPECT_EQ(cut.Validate(), std::nullopt);
+
+    // The truth there: the whole capture, stopped before its record number records + 1.
+    Ledger whole;
+    std::uint64_t applied = 0;
+    const ReplayResult stopped = ReplayCapture(
+        whole_path, whole, {.stop_before = [&](const Record&) { return applied++ == result.records; }});
+    ASSERT_TRUE(stopped.stopped);
+    ASSERT_EQ(stopped.records, result.records);
+    EXPECT_GT(whole.live_buffer_count(), 0u);
+    EXPECT_EQ(cut.live_buffer_count(), whole.live_buffer_count());
+    EXPECT_EQ(LiveByPlace(cut), LiveByPlace(whole));
+    EXPECT_EQ(cut.events(), whole.events());
+  }
+  EXPECT_GE(records_seen.size(), 6u) << "the cuts land in different chunks";
 }
 
 TEST(ReplayCapture, SlotsMissingFromTheStreamAreCountedLost) {

@@ -141,19 +141,33 @@ TEST(EmbeddedConsumer, DrainsIntoTheLedgerAndACaptureThatReplaysToTheSameBooks) 
   EXPECT_EQ(replayed.processes().at(0).marks.at(0), books.marks[0]);
 }
 
+// The consumer ends the books with the end record the process did not
+// write, and writes it to the capture too: the capture says how it ended.
 TEST(EmbeddedConsumer, StopWithoutAnEndRecordDrainsEverythingAndEndsTheProcess) {
+  ScratchFile capture;
   auto ring = MakeRing();
   ASSERT_NE(ring, nullptr);
-  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", nullptr);
+  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", OpenCapture(capture.path()));
   Producer producer(*ring);
   for (std::uint64_t id = 1; id <= 500; ++id) producer.Alloc(id, 8);
   consumer.Stop();
   consumer.Stop();  // idempotent
-  const ProcessBooks& books = consumer.ledger().processes().at(0);
-  EXPECT_EQ(books.events, 500u);
+  const Ledger& ledger = consumer.ledger();
+  const ProcessBooks& books = ledger.processes().at(0);
+  EXPECT_EQ(books.events, 501u) << "500 allocs and the consumer's end record";
   EXPECT_EQ(books.state, ProcessState::kExited);
   EXPECT_EQ(books.leaked_buffers, 500u);
   EXPECT_EQ(ring->header().processed.load(), ring->header().head.load()) << "flush waiters see everything processed";
+
+  Ledger replayed;
+  const ReplayResult result = ReplayCapture(capture.path(), replayed);
+  EXPECT_EQ(result.problem, "");
+  EXPECT_TRUE(result.clean_end) << "the capture ends as the books do";
+  const ProcessBooks& replayed_books = replayed.processes().at(0);
+  EXPECT_EQ(replayed_books.state, ProcessState::kExited);
+  EXPECT_EQ(replayed_books.events, 501u);
+  EXPECT_EQ(replayed_books.leaked_buffers, 500u);
+  EXPECT_EQ(replayed_books.lost_slots, 0u);
 }
 
 // The consumer runs as a thread the application can tell from its own (top
@@ -238,18 +252,27 @@ TEST(EmbeddedConsumer, SlotNeverPublishedIsCountedLostOnce) {
   EXPECT_EQ(replayed.processes().at(0).lost_slots, 1u);
 }
 
+// The last slot claimed and never published: lost once, in the books and in
+// the capture (the gap before the end record the consumer writes).
 TEST(EmbeddedConsumer, TrailingSlotNeverPublishedIsCountedLostOnce) {
+  ScratchFile capture;
   auto ring = MakeRing();
   ASSERT_NE(ring, nullptr);
-  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", nullptr);
+  EmbeddedConsumer consumer(*ring, TakeRing(ring->header()), kPid, "unit", OpenCapture(capture.path()));
   Producer producer(*ring);
   producer.Alloc(1, 8);
   producer.ClaimAndDie();
   consumer.Stop();  // gives the slot up after its grace period: a Stop that waited for it would hang the test
   const ProcessBooks& books = consumer.ledger().processes().at(0);
-  EXPECT_EQ(books.events, 1u);
+  EXPECT_EQ(books.events, 2u) << "the alloc and the consumer's end record";
   EXPECT_EQ(books.lost_slots, 1u);
   EXPECT_EQ(books.state, ProcessState::kExited);
+
+  Ledger replayed;
+  const ReplayResult result = ReplayCapture(capture.path(), replayed);
+  EXPECT_TRUE(result.clean_end);
+  EXPECT_EQ(replayed.processes().at(0).lost_slots, 1u);
+  EXPECT_EQ(replayed.processes().at(0).state, ProcessState::kExited);
 }
 
 }  // namespace

@@ -328,13 +328,23 @@ def real_capture_page(args):
     if report.returncode != 0:
         sys.exit(f"memledger report --html failed:\n{report.stderr[-3000:]}")
     summary = json.loads(report.stdout)
+    # The same capture cut in half: its process is running when it ends.
+    cut = os.path.join(args.artifacts, "llm-cut.mlcap")
+    with open(capture, "rb") as whole, open(cut, "wb") as half:
+        half.write(whole.read()[:os.path.getsize(capture) // 2])
+    cut_page = os.path.join(args.artifacts, "llm-cut.html")
+    cut_report = subprocess.run([memledger, "report", cut, "--json", "--html", cut_page], capture_output=True,
+                                text=True, timeout=900)
+    if cut_report.returncode != 0:
+        sys.exit(f"memledger report --html of a cut capture failed:\n{cut_report.stderr[-3000:]}")
     os.remove(capture)
+    os.remove(cut)
     print(f"  real capture: {summary['events']:,} events -> {page} ({os.path.getsize(page) / 1e6:.1f} MB)")
-    return page, summary
+    return page, summary, json.loads(cut_report.stdout)
 
 
 def real_capture(page, check, args):
-    path, summary = real_capture_page(args)
+    path, summary, cut_summary = real_capture_page(args)
     test = TimelineTest(page, check, {}, args.artifacts)
     try:
         test.load(path)
@@ -346,7 +356,21 @@ def real_capture(page, check, args):
     check.true(f"real capture: every chart drawn ({test.js('__colored()')})", test.all_drawn(0.05))
     check.expect("real capture: a leak row per leak site", test.js("document.querySelectorAll('#leaks tbody tr').length"),
                  len(summary["leaks"]["sites"]))
+    check.true("real capture: nothing live at its end", test.js("document.getElementById('live-at-end') === null"))
     test.screenshot("llm.png", full=True)
+    cut = TimelineTest(page, check, {}, args.artifacts)
+    try:
+        cut.load(os.path.join(args.artifacts, "llm-cut.html"))
+    except CdpError as error:
+        check.true(f"the cut capture's page gets ready: {error}", False)
+        return
+    live = cut_summary["capture"]["live_at_end"]
+    check.true(f"cut capture: {live['buffers']} buffers live at its end", live["buffers"] > 0, live)
+    check.expect("cut capture: no leak rows", cut.js("document.querySelectorAll('#leaks tbody tr').length"), 0)
+    said = cut.text("#live-at-end")
+    check.true("cut capture: running when it ends, its buffers live at end of capture, not leaks",
+               said.startswith("Running when the capture ends: live at end of capture: ") and "(not leaks)" in said,
+               said)
 
 
 def burst_capture(page, check, args):

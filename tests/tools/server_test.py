@@ -99,7 +99,9 @@ def many_clients(bin_dir, work, check, clients, iterations):
 def killed_client(bin_dir, work, check):
     print("a client killed with SIGKILL")
     socket = os.path.join(work, "kill.sock")
-    server = start_server(bin_dir, socket)
+    captures = os.path.join(work, "kill-captures")
+    os.mkdir(captures)
+    server = start_server(bin_dir, socket, ["--capture", captures])
     bystander_truth = os.path.join(work, "bystander-truth.json")
     bystander = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", "2",
                                   "--iterations", "300000", "--leaks", "2", "--truth-json", bystander_truth],
@@ -118,6 +120,16 @@ def killed_client(bin_dir, work, check):
     # Exactly what it held at the kill became its leaks, per device and type.
     check.expect("victim's leaked bytes", rows.get(victim.pid, {}).get("leaked_bytes"), held["leaked"]["bytes"])
     check.expect("victim's leaked buffers", rows.get(victim.pid, {}).get("leaked_buffers"), held["leaked"]["buffers"])
+    # Its capture says so too: the server wrote the end record the victim
+    # could not, so the replay is killed with the same leaks, not a process
+    # running when the capture ends.
+    replayed = report_json(bin_dir, capture_of(captures, victim.pid))
+    for key in ("pid", "state", "events", "leaked_buffers", "leaked_bytes"):
+        check.expect(f"the victim's capture: {key} replayed = the server's", replayed["processes"][0].get(key),
+                     rows.get(victim.pid, {}).get(key))
+    check.true("the victim's capture holds its end record", replayed["capture"]["clean_end"], replayed["capture"])
+    check.expect("the victim's capture: leaked bytes = what it held", replayed["leaks"]["bytes"],
+                 held["leaked"]["bytes"])
     # Device totals hold both processes' leaks: the victim's checkpoint plus the bystander's truth.
     with open(bystander_truth) as f:
         check_leaks_by_device_type(check, "", summary, (held, json.load(f)))
@@ -264,10 +276,13 @@ def server_restarted(bin_dir, work, check):
                summary["anomalies"])
     # The first server was killed: its capture of the client is cut at its last
     # flush (up to a second before), and still reports what is whole, with the
-    # process ended as killed since no end record made it.
+    # process running when the capture ends (it was: it carried on) and what
+    # it held live then, not leaked.
     first = report_json(bin_dir, capture_of(first_captures, client.pid))
     check.expect("the killed server's capture: the process", first["processes"][0]["pid"], client.pid)
-    check.expect("the killed server's capture ends it killed", first["processes"][0]["state"], "killed")
+    check.expect("the killed server's capture: running when it ends", first["processes"][0]["state"], "running")
+    check.true("the killed server's capture says so", first["capture"]["running_at_end"], first["capture"])
+    check.expect("the killed server's capture: no leaks invented", first["leaks"]["buffers"], 0)
 
 
 def no_server(bin_dir, work, check):

@@ -16,6 +16,7 @@
 #include "output_file.h"
 #include "progress_bar.h"
 #include "report/html_report.h"
+#include "report/leak_sites.h"
 #include "report/over_time_report.h"
 #include "report/summary_json.h"
 #include "report/text_report.h"
@@ -32,8 +33,22 @@ std::optional<std::uint64_t> Nanoseconds(const std::string& time) {
   return static_cast<std::uint64_t>(std::llround(ParseSeconds(time).value_or(0) * 1e9));
 }
 
+// The capture ends without the process's end record (cut, or still being
+// written), not at --until: the process was running when it ends.
+bool RunningAtEnd(const Ledger& ledger, const ReplayResult& replay) {
+  return !replay.stopped && ledger.process(replay.process).state == ProcessState::kRunning;
+}
+
+// What the books hold where they end, when the capture ends before the process did.
+std::string LiveAtEndText(const Ledger& ledger) {
+  const LeakSiteTotals live = LiveAtEnd(ledger);
+  return fmt::format("live at end of capture: {} buffers, {} (the process was running when the capture ends: "
+                     "not leaks)\n", live.buffers, FormatBytes(live.bytes));
+}
+
 // What the JSON says about the file itself.
-nlohmann::json CaptureSection(const ReportOptions& options, const ReplayResult& replay) {
+nlohmann::json CaptureSection(const ReportOptions& options, const ReplayResult& replay, const Ledger& ledger) {
+  const LeakSiteTotals live = LiveAtEnd(ledger);
   return {{"path", options.capture},
           {"version", replay.info.version},
           {"writer", replay.info.description.writer == CaptureWriterKind::kServer ? "server" : "embedded"},
@@ -42,6 +57,8 @@ nlohmann::json CaptureSection(const ReportOptions& options, const ReplayResult& 
           {"records", replay.records},
           {"clean_end", replay.clean_end},
           {"stopped_at_until", replay.stopped},
+          {"running_at_end", RunningAtEnd(ledger, replay)},
+          {"live_at_end", {{"buffers", live.buffers}, {"bytes", live.bytes}}},
           {"problem", replay.problem}};
 }
 
@@ -100,18 +117,21 @@ int ReportCommand(const ReportOptions& options) {
   }
   // Rendered twice: the first reads every site the report lists, so that the
   // second names each site the same in every section, apart from all others.
+  const bool running_at_end = RunningAtEnd(ledger, replay);
   const auto render = [&]() -> std::string {
     if (options.json) {
       nlohmann::json summary = Summary(ledger, stacks);
       summary.update(OverTimeSections(ledger, analysis, stacks));
-      summary["capture"] = CaptureSection(options, replay);
+      summary["capture"] = CaptureSection(options, replay, ledger);
       return JsonText(summary, 2) + "\n";
     }
     if (options.leaks_only) return LeakReport(ledger, stacks);
-    return TextReport(ledger, stacks) + OverTimeText(ledger, analysis, stacks);
+    return TextReport(ledger, stacks, running_at_end ? "running when the capture ends" : "running") +
+           OverTimeText(ledger, analysis, stacks);
   };
   render();
   std::string text = render();
+  if (!options.json && running_at_end) text += LiveAtEndText(ledger);
   if (!options.json && !options.leaks_only && replay.stopped) {
     text += fmt::format("the books end at --until: {} buffers were still live then (not counted as leaks)\n",
                         ledger.live_buffer_count());

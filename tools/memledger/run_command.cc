@@ -135,10 +135,19 @@ struct ReadCapture {
   bool kept = true;            // false: it booked nothing, and its file is gone
 };
 
+// Replays the capture of a process the run saw end (it waits until every
+// descendant has): one whose capture lacks the end record ended all the
+// same, and is booked killed, what it held its leaks.
+ReplayResult ReplayEnded(const std::string& path, Ledger& ledger) {
+  ReplayResult replay = ReplayCapture(path, ledger);
+  if (replay.opened && !replay.clean_end) ledger.EndProcess(replay.process, ProcessState::kKilled, -1);
+  return replay;
+}
+
 ReadCapture Read(const TrackedCapture& capture, const std::map<pid_t, int>& statuses, Ledger& ledger) {
   ReadCapture read;
   read.capture = capture;
-  read.replay = ReplayCapture(capture.path, ledger);
+  read.replay = ReplayEnded(capture.path, ledger);
   if (const auto it = statuses.find(capture.pid); it != statuses.end()) read.status = it->second;
   if (!read.replay.opened) {
     read.ending = Ending::kIncomplete;  // a tracked process made it, and not even its header could be written
@@ -206,7 +215,7 @@ void SayHowItEnded(const ReadCapture& read) {
   if (!read.replay.problem.empty()) std::fprintf(stderr, "memledger run: %s\n", read.replay.problem.c_str());
   if (read.ending == Ending::kWhole) return;
   Ledger ledger;
-  ReplayCapture(read.capture.path, ledger);
+  ReplayEnded(read.capture.path, ledger);
   if (read.ending == Ending::kKilled) {
     std::fprintf(stderr, "memledger run: %s was killed by signal %d; its books from %s:\n%s", Who(read).c_str(),
                  WTERMSIG(*read.status), read.capture.path.c_str(), TextReport(ledger).c_str());

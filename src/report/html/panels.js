@@ -120,14 +120,25 @@ function renderPeaks(container, model, onPick) {
     'No peaks: nothing was allocated.'));
 }
 
+// A process still running where the books end holds buffers that are live
+// then, not leaked: said beside the leaks (of devices it closed). A capture
+// that ends before its process says so in its problem; else the books end at
+// the report's --until.
 function renderLeaks(container, model) {
   const leaks = [...model.meta.leaks].sort((a, b) => b.bytes - a.bytes);
-  container.replaceChildren(table(
+  const live = model.meta.live_at_end;
+  const running = live && live.buffers > 0;
+  const where = model.meta.problem ? 'Running when the capture ends: live at end of capture'
+    : 'Running at --until: live then';
+  const leakTable = table(
     [['device'], ['type'], ['tag'], ['bytes', 'num'], ['buffers', 'num'], ['allocated at']],
     leaks.map((leak) => [[deviceLabel(leak.device, leak.device_name)], [leak.type], [tagLabel(leak.tag)],
                          [formatBytes(leak.bytes), 'num'], [formatCount(leak.buffers), 'num'],
                          [siteDetails(model, leak.site)]]),
-    'No leaks: every buffer was freed.'));
+    running ? 'No leaks.' : 'No leaks: every buffer was freed.');
+  const note = running ? [el('p', { id: 'live-at-end' },
+    `${where}: ${formatCount(live.buffers)} buffers, ${formatBytes(live.bytes)} (not leaks).`)] : [];
+  container.replaceChildren(leakTable, ...note);
 }
 
 function renderAnomalies(container, model) {
