@@ -33,6 +33,7 @@ from ._memledger import (
     open_device,
     register_pool,
     set_stack_depth,
+    skip_frames,
     track_alloc,
     track_cb_alloc,
     track_cb_free,
@@ -46,7 +47,8 @@ from .tracking import device, tag
 
 __all__ = [
     "Capture", "CaptureWarning", "Device", "LeakSite", "Peak", "close_device", "default_socket", "device", "enabled", "flush",
-    "mark", "open_device", "register_pool", "set_stack_depth", "status", "tag", "track_alloc", "track_cb_alloc",
+    "mark", "open_device", "register_pool", "set_stack_depth", "skip_frames", "status", "tag", "track_alloc",
+    "track_cb_alloc",
     "track_cb_free", "track_free", "track_kernel_load", "track_kernel_unload",
 ]
 

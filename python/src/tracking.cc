@@ -185,6 +185,11 @@ void DefineTracking(py::module_& m) {
       "track_kernel_unload(*, device: int, kernel_id: int, address: int = 0)\n\nRecords a kernel binary unloaded.");
   m.def("_tag_push", [](py::handle name) { memledger_tag_push(Text(name, "tag").c_str()); }, py::arg("name"));
   m.def("_tag_pop", &memledger_tag_pop);
+  m.def("skip_frames", [](py::handle pattern) { memledger_skip_frames(Text(pattern, "pattern").c_str()); },
+        py::arg("pattern"),
+        "skip_frames(pattern: str)\n\nDeclares frames of this program's allocator: reports fold the frames whose "
+        "function (a Python function as 'Class.method') or file the RE2 pattern matches, and name each allocation "
+        "site by its first frame outside them.");
   m.def("mark", [](py::handle label) { memledger_mark(Text(label, "label").c_str()); }, py::arg("label"),
         "mark(label: str)\n\nA named point in time (a training step, a phase), shown on timelines.");
   m.def("register_pool", &RegisterPool, py::arg("name"),

@@ -41,8 +41,15 @@ def test_a_users_leak_names_its_python_function_and_line(tracked, memledger_cli,
     report = subprocess.run([memledger_cli, "report", capture, "--leaks"], capture_output=True, text=True,
                             check=True, timeout=120).stdout
     assert report.startswith("leaks: 6 buffers, 24.0 KiB in 1 site\n"), report
-    for n, frame in enumerate(user_leak_stack()):
+    # Named by the user's function that asked the allocator (which it declared: folded).
+    line = line_of(LEAKY, "# the leak")
+    assert f"  24.0 KiB in 6 buffers: grow_kv_cache at leaky_model.py:{line}\n" in report, report
+    assert "      \u2026 1 frame of the allocator (DeviceAllocator.allocate)\n" in report, report
+    for n, frame in enumerate(user_leak_stack()[1:], 1):
         assert f"#{n} {frame}\n" in report, report
+    full = subprocess.run([memledger_cli, "report", capture, "--leaks", "--full-stacks"], capture_output=True,
+                          text=True, check=True, timeout=120).stdout
+    assert f"#0 {user_leak_stack()[0]}\n" in full, full
 
 
 def test_the_exit_report_names_it_too(run_python):
