@@ -33,4 +33,25 @@ std::string PlaceLabel(const Ledger& ledger, std::size_t device, std::size_t typ
   return label;
 }
 
+std::string_view AnomalyMeaning(Anomaly anomaly) {
+  switch (anomaly) {
+    case Anomaly::kUnknownFree:
+      return "a free of a buffer these books never saw allocated: its alloc hook is missing, or the free names "
+             "another device, type or id";
+    case Anomaly::kDoubleFree: return "a buffer freed twice: two free hooks for one buffer, or an id freed again";
+    case Anomaly::kDoubleAlloc:
+      return "an id allocated again while it was live: its free hook is missing, or ids are reused too soon";
+    case Anomaly::kOverlap:
+      return "a buffer allocated over the range of one still live: a free hook is missing, or the allocator "
+             "handed out memory it had not got back";
+    case Anomaly::kLateFreeHook:
+      return "a buffer's range was allocated again before its free hook ran: call the free hook before the "
+             "memory goes back to the allocator (memledger.h, where the hooks go)";
+    case Anomaly::kInvalidEvent: return "records these books could not apply: a bad device, type, size or payload";
+    case Anomaly::kDeviceConflict:
+      return "a device opened again with another description: the first stands";
+  }
+  return "";
+}
+
 }  // namespace memledger

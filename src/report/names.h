@@ -1,6 +1,7 @@
 // names.h — what every renderer calls a device and a site's place: one
 // wording for the text report, its over-time sections, the HTML timeline's
-// data and the status tools, so that a device reads the same everywhere.
+// data and the status tools, so that a device reads the same everywhere;
+// and what each anomaly means, in a sentence.
 // Types and tags are named by the ledger itself (Ledger::type_name,
 // tag_name); devices are numbered ledger-wide (a process's own number goes
 // through Ledger::DeviceOf, or SeriesDevice for a series).
@@ -32,5 +33,8 @@ std::string DeviceTitle(const Ledger& ledger, std::size_t device);
 // ledger-wide type; `tag` the process's own tag id.
 std::string PlaceLabel(const Ledger& ledger, std::size_t device, std::size_t type, std::uint32_t process,
                        std::uint32_t tag, bool with_pid);
+// What an anomaly means and what to look at, in one sentence (as a
+// sanitizer explains each kind of error it reports).
+std::string_view AnomalyMeaning(Anomaly anomaly);
 
 }  // namespace memledger

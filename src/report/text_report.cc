@@ -105,7 +105,14 @@ void AppendAnomalies(std::string& out, const Ledger& ledger, SiteStacks& stacks)
     if (anomalies[i] != 0) listed += fmt::format("{}{} {}", listed.empty() ? "" : ", ", AnomalyName(static_cast<Anomaly>(i)), anomalies[i]);
   }
   AppendLine(out, "anomalies: {}{}", listed.empty() ? "none" : listed, listed.empty() ? "" : Unverified(ledger));
+  for (int i = 0; i < kAnomalyCount; ++i) {
+    const auto kind = static_cast<Anomaly>(i);
+    if (anomalies[i] != 0) AppendLine(out, "  {}: {}", AnomalyName(kind), AnomalyMeaning(kind));
+  }
   const auto anomaly_sites = SortedAnomalySites(ledger);
+  if (!listed.empty() && anomaly_sites.empty()) {
+    AppendLine(out, "  (recorded without stacks: MEMLEDGER_STACKS=1 records where each came from)");
+  }
   for (std::size_t i = 0; i < std::min<std::size_t>(anomaly_sites.size(), kAnomalySitesShown); ++i) {
     const AnomalySite& site = anomaly_sites[i];
     const ProcessBooks& books = ledger.processes()[site.key.process];
