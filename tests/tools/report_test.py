@@ -6,7 +6,9 @@ simulator's llm workload (stacks on, leaks injected across the decode steps):
    inside the run, and what was live then (by site, by tag) adds up to it.
 2. Leaks equal the allocator's truth; the growth section finds every leak
    site (they leak a little every few steps) by its innermost frame.
-3. Top allocation sites come sorted, by bytes and by count.
+3. Top allocation sites come sorted, by bytes and by count; in every
+   section of the text each site has a headline of its own, none names the
+   allocator, no two rows read the same (issue 14).
 4. --until ends the books there (process still running, peaks before it);
    --since leaves earlier peaks out; --since after --until is refused.
 5. The progress bar shows on a terminal (a pty from `script`) and never in a pipe.
@@ -19,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -72,6 +75,31 @@ def top_sites(check, summary):
     check.true("sorted by bytes", all(a["bytes"] >= b["bytes"] for a, b in zip(by_bytes, by_bytes[1:])))
     check.true("sorted by count",
                all(a["allocations"] >= b["allocations"] for a, b in zip(by_count, by_count[1:])))
+
+
+def sites_read_apart(check, text):
+    """In every section of the text report (leaks, each peak, the top sites) each
+    site row has a headline of its own, none names the simulator's allocator
+    (it declares its frames: they are folded) and no two rows read the same."""
+    sections, current = [], None
+    for line in text.splitlines():
+        if not line.startswith(" ") or re.match(r"^  device \d+ .*: .* at .* s", line):
+            current = []
+            sections.append((line, current))
+        elif current is not None:
+            match = re.match(r"^ {2,4}(?:\d+\. )?\S+ \S+ in \d+ (?:buffer|allocation)s?(?:, tag [^:]*)?: (.*)$", line)
+            if match:
+                current.append((line, match.group(1)))
+    rows = 0
+    for title, sites in sections:
+        labels = [label for _, label in sites]
+        rows += len(sites)
+        check.true(f"{title[:60]}: every site's headline its own", len(set(labels)) == len(labels), labels)
+        lines = [line for line, _ in sites]
+        check.true(f"{title[:60]}: no two rows alike", len(set(lines)) == len(lines), lines)
+        allocator = [label for label in labels if re.match(r"(ReportAlloc|Device::|Buffer::|memledger_)", label)]
+        check.true(f"{title[:60]}: no site named by the allocator's frames", not allocator, allocator)
+    check.true("the text report lists sites with headlines", rows >= 20, rows)
 
 
 def windows(check, bin_dir, capture, whole):
@@ -154,6 +182,7 @@ def main():
         for section in ("peaks:", "top allocation sites by bytes:", "top allocation sites by count:",
                         "growth across marks", "leaks: "):
             check.true(f"the text report has '{section}'", section in text, text[-3000:])
+        sites_read_apart(check, text)
         windows(check, args.bin_dir, capture, summary)
         progress_bar(check, args.bin_dir, capture)
         cut_captures(check, args.bin_dir, capture, work)
