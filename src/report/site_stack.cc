@@ -63,10 +63,28 @@ std::string Place(const SymbolizedFrame& frame) {
   return frame.line != 0 ? fmt::format("{}:{}", frame.file, frame.line) : frame.file;
 }
 
+// A shown frame's line stays within kFrameLineChars (its "#N " and indent
+// aside): the place keeps its tail (the file's name) within kPlaceChars, the
+// function what is left, at least kFunctionChars.
+constexpr std::size_t kFrameLineChars = 180;
+constexpr std::size_t kPlaceChars = 90;
+constexpr std::size_t kFunctionChars = 60;
+
+// At most the last `max_chars` bytes of `text` (valid UTF-8), begun on a
+// character, with "…" before them when cut.
+std::string Tail(const std::string& text, std::size_t max_chars) {
+  if (text.size() <= max_chars) return text;
+  std::size_t start = text.size() - max_chars;
+  while (start < text.size() && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) ++start;
+  return std::string(kEllipsis) + text.substr(start);
+}
+
 std::string FrameLine(const SiteFrame& frame, bool full) {
-  if (frame.function.empty()) return frame.place;
-  return fmt::format("{} at {}", full || !frame.native ? frame.function : ShortFunctionName(frame.function),
-                     frame.place);
+  if (full) return frame.function.empty() ? frame.place : fmt::format("{} at {}", frame.function, frame.place);
+  const std::string place = Tail(frame.place, kPlaceChars);
+  if (frame.function.empty()) return place;
+  const std::size_t room = std::max(kFunctionChars, kFrameLineChars - place.size() - 4);
+  return fmt::format("{} at {}", frame.native ? ShortFunctionName(frame.function, room) : frame.function, place);
 }
 
 // What a headline or a folded line calls the frame's function.

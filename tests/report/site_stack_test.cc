@@ -84,6 +84,21 @@ TEST_F(LeakStacks, FullStacksShowEveryFrameWhole) {
   EXPECT_EQ(lines[5], "#5 __invoke_impl<void, std::function<void (unsigned long)>&> at /usr/include/c++/12/bits/invoke.h:61");
 }
 
+TEST_F(LeakStacks, AFrameLineStaysShortWhateverItsNameAndPath) {
+  // An unoptimized build's lambda in a lambda, in a deep build tree.
+  const std::string lambda = "memledger::sim::RunLeaky(memledger::sim::WorkloadOptions const&)::{lambda(int)#1}::"
+                             "operator()(int) const::{lambda(unsigned int)#1}::operator()(unsigned int) const::"
+                             "{lambda(unsigned long)#1}::operator()(unsigned long) const";
+  symbols.frames[20] = Frame(20, lambda, "/" + std::string(150, 'd') + "/src/sim/workload/leaky.cc", 40);
+  books.stacks[9] = {1, 20};
+  SiteStacks stacks(symbols, StackOptions{});
+  const auto lines = stacks.Lines(stacks.Read(books, 9));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_LE(lines[1].size(), 190u) << lines[1];
+  EXPECT_NE(lines[1].find("/src/sim/workload/leaky.cc:40"), std::string::npos) << lines[1];
+  EXPECT_EQ(lines[1].rfind("#1 memledger::sim::RunLeaky(", 0), 0u) << lines[1];
+}
+
 TEST_F(LeakStacks, DepthCountsTheUsersFramesFromTheHeadline) {
   SiteStacks stacks(symbols, StackOptions{.depth = 1});
   const auto lines = stacks.Lines(stacks.Read(books, 1));
