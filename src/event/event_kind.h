@@ -49,6 +49,12 @@ inline constexpr std::uint8_t kLastEventKind = 17;
 // kernel binaries live in separate name spaces.
 enum class BufferClass : std::uint8_t { kBuffer = 0, kCircularBuffer = 1, kKernelBinary = 2 };
 inline constexpr int kBufferClassCount = 3;
+// What reports call a class ("buffer", "circular buffer", "kernel binary").
+constexpr std::string_view BufferClassName(BufferClass cls) {
+  constexpr std::array<std::string_view, kBufferClassCount> kNames = {"buffer", "circular buffer", "kernel binary"};
+  const auto index = static_cast<std::size_t>(cls);
+  return index < kNames.size() ? kNames[index] : "buffer";
+}
 
 // What an event does to a buffer's life; kNone: it is no buffer event.
 enum class BufferLife : std::uint8_t { kNone = 0, kBegins = 1, kEnds = 2 };

@@ -121,4 +121,43 @@ struct AnomalySiteKey {
   }
 };
 
+// One buffer as an anomaly names it: one the ledger saw allocated, or only
+// what a free said of it (then alloc_seq is 0 and size unknown).
+struct AnomalyBuffer {
+  std::uint64_t identity = 0;   // the buffer id, or its address when it has none
+  std::uint64_t address = 0;
+  std::uint64_t size = 0;       // 0: unknown (a free does not say)
+  std::uint64_t alloc_seq = 0;  // of its allocation; 0: never seen allocated
+  std::uint32_t alloc_stack = 0;
+  std::uint32_t tag = 0;        // process-local tag id
+};
+
+// The facts of one anomaly, as a sanitizer prints them: the buffers involved
+// and the events that made it. Each anomaly site keeps its first as its
+// example (the rest of the site shares its kind and stacks, not its buffers).
+inline constexpr std::uint16_t kNoType = 0xffff;  // of an example whose memory type is unknown
+
+struct AnomalyExample {
+  std::uint64_t seq = 0;      // of the event that showed it (as AnomalySiteKey::stack)
+  std::uint64_t time_ns = 0;  // of that event
+  std::uint16_t device = 0;   // ledger-wide
+  std::uint16_t type = kNoType;  // ledger-wide type index
+  BufferClass cls = BufferClass::kBuffer;
+  // The buffer concerned: the one freed (twice, or never allocated), the one
+  // a double alloc replaced, the older of an overlap.
+  AnomalyBuffer buffer;
+  // The other: a double alloc's new buffer; the first newer buffer that
+  // overlapped (identity 0 when unknown: the older was carried over).
+  AnomalyBuffer other;
+  std::uint32_t overlapped_by = 0;  // overlap, late_free_hook: newer buffers over it in all (saturating)
+  // A double free's first free.
+  std::uint64_t first_free_seq = 0;
+  std::uint32_t first_free_stack = 0;
+};
+
+struct AnomalySiteTotals {
+  std::uint64_t count = 0;
+  AnomalyExample example;  // the site's first anomaly
+};
+
 }  // namespace memledger

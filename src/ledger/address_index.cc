@@ -17,7 +17,7 @@ void AddressIndex::Insert(std::uint64_t address, std::uint64_t end, std::uint64_
   if (it != ranges_.begin()) {
     const auto before = std::prev(it);
     if (before->second.end > address) {
-      if (LiveBuffer* older = lookup(before->second.identity, before->first)) on_overlap(*older);
+      if (LiveBuffer* older = lookup(before->second.identity, before->first)) on_overlap(before->second.identity, *older);
     }
   }
 
@@ -28,7 +28,7 @@ void AddressIndex::Insert(std::uint64_t address, std::uint64_t end, std::uint64_
     const bool own = it->second.identity == identity;
     LiveBuffer* older = own ? nullptr : lookup(it->second.identity, it->first);
     if (older != nullptr) {
-      on_overlap(*older);
+      on_overlap(it->second.identity, *older);
       ++it;
     } else if (!placed && it->first == address) {
       it->second = Range{end, identity};

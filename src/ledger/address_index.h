@@ -33,8 +33,8 @@ class AddressIndex {
   // The live buffer with `identity`, when it is live in this index at
   // `address`; else nullptr.
   using Lookup = absl::FunctionRef<LiveBuffer*(std::uint64_t identity, std::uint64_t address)>;
-  // Called with each live buffer a new range intersects.
-  using OnOverlap = absl::FunctionRef<void(LiveBuffer& older)>;
+  // Called with each live buffer a new range intersects, and its identity.
+  using OnOverlap = absl::FunctionRef<void(std::uint64_t identity, LiveBuffer& older)>;
 
   // Adds the live range [address, end) of `identity` (already in the live table).
   void Insert(std::uint64_t address, std::uint64_t end, std::uint64_t identity, Lookup lookup, OnOverlap on_overlap);

@@ -30,13 +30,29 @@ void CheckInvariants([[maybe_unused]] const Ledger& ledger) {
 }
 
 constexpr std::uint64_t kLateFreeWindow = 1 << 16;  // events
-constexpr std::uint16_t kUnmappedType = 0xffff;
 constexpr std::uint64_t kMaxBufferBytes = 1ULL << 48;  // 256 TiB
 constexpr std::size_t kMaxMarksPerProcess = 1 << 20;
 constexpr std::size_t kMaxStacksPerProcess = 1 << 20;
 constexpr std::size_t kMaxModulesPerProcess = 1 << 12;
 constexpr std::size_t kMaxLanguageFramesPerProcess = 1 << 18;  // of at most 2 KiB of text each
 constexpr std::size_t kMaxSkipFramesPerProcess = 64;
+
+// `buffer` (of `identity`) as an anomaly names it.
+AnomalyBuffer Named(std::uint64_t identity, const LiveBuffer& buffer) {
+  return AnomalyBuffer{identity, buffer.address, buffer.size, buffer.seq, buffer.stack, buffer.tag};
+}
+
+// An anomaly's facts so far: the event that showed it (`seq`, at `time_ns`), on `device` (ledger-wide) and `type`.
+AnomalyExample ExampleAt(std::uint64_t seq, std::uint64_t time_ns, std::uint16_t device, std::uint16_t type,
+                         BufferClass cls) {
+  AnomalyExample example;
+  example.seq = seq;
+  example.time_ns = time_ns;
+  example.device = device;
+  example.type = type;
+  example.cls = cls;
+  return example;
+}
 
 std::uint64_t AddressIndexKey(std::uint32_t process, std::uint16_t device, std::uint16_t type) {
   return (static_cast<std::uint64_t>(process) << 32) | (static_cast<std::uint64_t>(device) << 16) | type;
@@ -101,7 +117,7 @@ ProcessIndex Ledger::BeginProcess(std::uint32_t pid, std::string comm, std::opti
   books.pid = pid;
   books.uid = uid;
   books.comm = DecodeName(comm);
-  books.type_map.fill(kUnmappedType);
+  books.type_map.fill(kNoType);
   for (int t = 0; t < kBuiltinTypeCount; ++t) books.type_map[t] = static_cast<std::uint16_t>(t);
   processes_.push_back(std::move(books));
   places_.emplace_back();
@@ -218,7 +234,7 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
 }
 
 std::optional<std::uint16_t> Ledger::LedgerType(const ProcessBooks& books, std::uint8_t local_type) const {
-  if (local_type >= MEMLEDGER_MAX_TYPES || books.type_map[local_type] == kUnmappedType) return std::nullopt;
+  if (local_type >= MEMLEDGER_MAX_TYPES || books.type_map[local_type] == kNoType) return std::nullopt;
   return books.type_map[local_type];
 }
 
@@ -304,7 +320,12 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   if (inserted) {
     ++live_count_;
   } else {
-    Count(books, process, Anomaly::kDoubleAlloc, e.stack, it->second.stack);
+    Count(books, AnomalySiteKey{process, Anomaly::kDoubleAlloc, e.stack, it->second.stack}, 1, [&] {
+      AnomalyExample example = ExampleAt(e.seq, e.time_ns, account.device, account.type, cls);
+      example.buffer = Named(key.identity, it->second);
+      example.other = Named(key.identity, buffer);
+      return example;
+    });
     Release(books, key, it->second, ReleaseAs::kReplaced, e.seq, e.stack);
     it->second = buffer;
   }
@@ -315,9 +336,11 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
 }
 
 void Ledger::IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuffer& buffer) {
-  auto mark = [&](LiveBuffer& older) {
+  auto mark = [&](std::uint64_t identity, LiveBuffer& older) {
     buffer.overlapped_older = true;
     if (older.overlapped_by == 0) {
+      overlap_partners_.insert_or_assign(LiveKey{key.process, key.device, key.cls, key.type, identity},
+                                         Named(key.identity, buffer));
       older.first_overlap_after = static_cast<std::uint32_t>(
           std::min<std::uint64_t>(buffer.seq - older.seq, std::numeric_limits<std::uint32_t>::max()));
     }
@@ -346,23 +369,32 @@ void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, 
 [[gnu::always_inline]] inline void Ledger::FreeLive(ProcessBooks& books, LiveTable& live, LiveTable::iterator it,
                                                     std::size_t hash, const Event& e) {
   const LiveKey key = it->first;
+  recent_frees_.Remember(key, hash, it->second, e.seq, e.stack);
   Release(books, key, it->second, ReleaseAs::kFreed, e.seq, e.stack);
   live.erase(it);
   --live_count_;
-  recent_frees_.Remember(key, hash);
 }
 
 void Ledger::OnUnmatchedFree(ProcessBooks& books, const LiveKey& key, std::size_t hash, const Event& e) {
-  if (recent_frees_.Contains(key, hash)) {
-    Count(books, key.process, Anomaly::kDoubleFree, e.stack, 0);
+  const std::uint16_t device = key.device < books.device_ids.size() ? books.device_ids[key.device] : kNoDevice;
+  if (const FreedBuffer* freed = recent_frees_.Find(key, hash)) {
+    Count(books, AnomalySiteKey{key.process, Anomaly::kDoubleFree, e.stack, freed->alloc_stack}, 1, [&] {
+      AnomalyExample example = ExampleAt(e.seq, e.time_ns, device, freed->type, key.cls);
+      example.buffer = AnomalyBuffer{key.identity,     freed->address,     freed->size,
+                                     freed->alloc_seq, freed->alloc_stack, freed->tag};
+      example.first_free_seq = freed->free_seq;
+      example.first_free_stack = freed->free_stack;
+      return example;
+    });
     return;
   }
   // Not in its own type: a free whose type is wrong or missing (see the
   // identity rule in live_buffers.h) frees its identity in another type.
   if (LiveTable* live = LiveTableOf(key.process, key.device)) {
     if (const auto it = FindInAnotherType(*places_[key.process][key.device], key); it != live->end()) {
+      const LiveBuffer freed = it->second;
       FreeLive(books, *live, it, LiveKeyHash{}(it->first), e);
-      recent_frees_.Remember(key, hash);  // the same free again is a double free too
+      recent_frees_.Remember(key, hash, freed, e.seq, e.stack);  // the same free again is a double free too
       return;
     }
   }
@@ -370,7 +402,13 @@ void Ledger::OnUnmatchedFree(ProcessBooks& books, const LiveKey& key, std::size_
     ++books.handover.missed_frees;  // most likely allocated before these books began
     if (books.carry_back.size() < kMaxUnmatchedFrees) books.carry_back.push_back(e);
   } else {
-    Count(books, key.process, Anomaly::kUnknownFree, e.stack, 0);
+    Count(books, AnomalySiteKey{key.process, Anomaly::kUnknownFree, e.stack, 0}, 1, [&] {
+      AnomalyExample example = ExampleAt(e.seq, e.time_ns, device, LedgerType(books, key.type).value_or(kNoType), key.cls);
+      example.buffer.identity = key.identity;
+      example.buffer.address = e.address;
+      example.buffer.tag = e.tag;
+      return example;
+    });
   }
 }
 
@@ -385,15 +423,13 @@ LiveTable::iterator Ledger::FindInAnotherType(Place& place, const LiveKey& key) 
   return place.live.end();
 }
 
-void Ledger::Count(ProcessBooks& books, std::uint32_t process, Anomaly anomaly, std::uint32_t stack,
-                   std::uint32_t alloc_stack, std::uint64_t n) {
-  books.anomalies[static_cast<int>(anomaly)] += n;
-  if (stack == 0 && alloc_stack == 0) return;
-  const AnomalySiteKey site{process, anomaly, stack, alloc_stack};
+template <typename Example>
+void Ledger::Count(ProcessBooks& books, const AnomalySiteKey& site, std::uint64_t n, Example&& example) {
+  books.anomalies[static_cast<int>(site.kind)] += n;
   if (auto it = anomaly_sites_.find(site); it != anomaly_sites_.end()) {
-    it->second += n;
+    it->second.count += n;
   } else if (anomaly_sites_.size() < kMaxAnomalySites) {
-    anomaly_sites_.emplace(site, n);
+    anomaly_sites_.emplace(site, AnomalySiteTotals{n, example()});
   }
 }
 
@@ -428,10 +464,21 @@ void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& 
   }
   // Its overlaps are counted when it is freed or leaked here; of one
   // accounted elsewhere this ledger cannot tell which it was.
-  if (buffer.overlapped_by != 0 && how != ReleaseAs::kAccountedElsewhere) {
-    const bool late_free = how == ReleaseAs::kFreed && seq - (buffer.seq + buffer.first_overlap_after) <= kLateFreeWindow;
-    Count(books, key.process, late_free ? Anomaly::kLateFreeHook : Anomaly::kOverlap, stack, buffer.stack,
-          buffer.overlapped_by);
+  if (buffer.overlapped_by != 0) {
+    auto partner = overlap_partners_.extract(key);
+    if (how != ReleaseAs::kAccountedElsewhere) {
+      const bool late_free =
+          how == ReleaseAs::kFreed && seq - (buffer.seq + buffer.first_overlap_after) <= kLateFreeWindow;
+      const AnomalySiteKey site{key.process, late_free ? Anomaly::kLateFreeHook : Anomaly::kOverlap, stack,
+                                buffer.stack};
+      Count(books, site, buffer.overlapped_by, [&] {
+        AnomalyExample example = ExampleAt(seq, applying_time_ns_, account.device, account.type, key.cls);
+        example.buffer = Named(key.identity, buffer);
+        if (partner) example.other = partner.mapped();
+        example.overlapped_by = buffer.overlapped_by;
+        return example;
+      });
+    }
   }
 }
 
@@ -575,7 +622,7 @@ void Ledger::OnPool(ProcessBooks& books, const Record& r) {
   }
   const std::string name = BoundedName(r.payload);
   const auto known = type_index_.find(name);
-  if (books.type_map[local] != kUnmappedType) {
+  if (books.type_map[local] != kNoType) {
     // A pool id keeps the type of its first name (its accounts book there;
     // the client never renames one): the same again changes nothing, another
     // name is invalid. A pool merged into kOtherPoolsName may be named again.
@@ -650,8 +697,10 @@ std::optional<std::string> Ledger::Validate() const {
   // live bytes and buffers per (process, device, type) = the live table's sums.
   absl::flat_hash_map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> sums;
   std::size_t live_count = 0;
+  std::size_t overlapped = 0;  // live buffers a newer one overlaps
   bool types_mapped = true;
   ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
+    overlapped += buffer.overlapped_by != 0;
     const std::uint16_t device = DeviceOf(static_cast<ProcessIndex>(key.process), key.device);
     auto& [bytes, count] = sums[AddressIndexKey(key.process, device, buffer.type)];
     bytes += buffer.size;
@@ -660,6 +709,7 @@ std::optional<std::string> Ledger::Validate() const {
     types_mapped &= key.type < MEMLEDGER_MAX_TYPES && processes_[key.process].type_map[key.type] == buffer.type;
   });
   if (live_count != live_count_) return "the live count is off";
+  if (overlap_partners_.size() > overlapped) return "an overlap's other buffer outlived the overlap";
   if (!types_mapped) return "a live buffer's type is not its process's mapping of its own type";
   std::vector<TypeCounterTable> device_sums(devices().size());
   std::size_t sums_matched = 0;  // every sum must meet its counters

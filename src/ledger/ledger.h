@@ -66,7 +66,7 @@ struct ProcessBooks {
   }
   // Process-local names: tag ids, pool types (local type -> ledger type).
   absl::flat_hash_map<std::uint32_t, std::string> tag_names;
-  // 0xffff: not registered. A local type's entry, once set, never changes.
+  // kNoType: not registered. A local type's entry, once set, never changes.
   std::array<std::uint16_t, MEMLEDGER_MAX_TYPES> type_map{};
   std::vector<std::pair<std::uint64_t, std::string>> marks;  // (time_ns, label)
   // What the process described for symbolizing its stacks later: frames by
@@ -158,9 +158,11 @@ class Ledger {
   const ProcessBooks& process(ProcessIndex p) const { return processes_[static_cast<std::uint32_t>(p)]; }
   AnomalyCounts anomalies() const;
   const absl::flat_hash_map<LeakSiteKey, LeakSiteTotals>& leak_sites() const { return leak_sites_; }
-  // Anomaly counts by site, for anomalies with a stack on either side (at
-  // most kMaxAnomalySites sites; the per-process counts hold every one).
-  const absl::flat_hash_map<AnomalySiteKey, std::uint64_t>& anomaly_sites() const { return anomaly_sites_; }
+  // Anomalies by site (process, kind, stacks: both 0 when recorded without
+  // stacks), each with its count and its first anomaly's facts (at most
+  // kMaxAnomalySites sites; the per-process counts hold every one). Invalid
+  // events and device conflicts have counts only.
+  const absl::flat_hash_map<AnomalySiteKey, AnomalySiteTotals>& anomaly_sites() const { return anomaly_sites_; }
   static constexpr std::size_t kMaxAnomalySites = 1 << 16;
   std::size_t live_buffer_count() const { return live_count_; }
   // Calls f(key, buffer) for every live buffer of every process
@@ -226,9 +228,10 @@ class Ledger {
   // `how` (a leak, or accounted elsewhere): O(the process's own buffers there).
   void ReleaseLive(std::uint32_t process, std::optional<std::uint16_t> device, ReleaseAs how);
   void Count(ProcessBooks& books, Anomaly anomaly) { ++books.anomalies[static_cast<int>(anomaly)]; }
-  // Counts `n` anomalies and notes their site when a stack is known.
-  void Count(ProcessBooks& books, std::uint32_t process, Anomaly anomaly, std::uint32_t stack,
-             std::uint32_t alloc_stack, std::uint64_t n = 1);
+  // Counts `n` anomalies at `site`; a site seen first takes `example()`'s
+  // facts (called only then: the facts of a storm's later anomalies cost nothing).
+  template <typename Example>
+  void Count(ProcessBooks& books, const AnomalySiteKey& site, std::uint64_t n, Example&& example);
   std::optional<std::uint16_t> LedgerType(const ProcessBooks& books, std::uint8_t local_type) const;
   // Appends `name` to the ledger-wide types; returns its index.
   std::uint16_t AddTypeName(std::string name);
@@ -284,7 +287,12 @@ class Ledger {
   Account* last_account_ = nullptr;
   RecentFrees recent_frees_;
   absl::flat_hash_map<LeakSiteKey, LeakSiteTotals> leak_sites_;
-  absl::flat_hash_map<AnomalySiteKey, std::uint64_t> anomaly_sites_;
+  absl::flat_hash_map<AnomalySiteKey, AnomalySiteTotals> anomaly_sites_;
+  // The first newer buffer that overlapped each live buffer overlapped now
+  // (one entry per live buffer whose overlapped_by is not 0, but for those
+  // carried over with it): an overlap's other buffer, kept until the older
+  // one is released and its anomaly counted.
+  absl::flat_hash_map<LiveKey, AnomalyBuffer, LiveKeyHash> overlap_partners_;
 };
 
 }  // namespace memledger

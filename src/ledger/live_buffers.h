@@ -79,19 +79,44 @@ static_assert(sizeof(LiveBuffer) == 48, "with its key, one cache line per live b
 
 using LiveTable = absl::flat_hash_map<LiveKey, LiveBuffer, LiveKeyHash>;
 
-// Identities freed lately, each in its memory type. A free of one of these is a
-// double free; a free of an identity never seen is unknown. Direct-mapped: a later free whose key
-// hashes to the same slot evicts an older one, so a double free long after
-// the first may be reported as unknown_free. O(1), no allocation.
+// A buffer freed lately, as a double free names it: its identity in its
+// memory type, and what its allocation and its free were. One cache line.
+struct alignas(64) FreedBuffer {
+  LiveKey key;
+  std::uint64_t address;
+  std::uint64_t size;
+  std::uint64_t alloc_seq;
+  std::uint64_t free_seq;
+  std::uint32_t alloc_stack;
+  std::uint32_t free_stack;
+  std::uint32_t tag;
+  std::uint16_t type;  // ledger-wide
+};
+static_assert(sizeof(FreedBuffer) == 64);
+
+// Buffers freed lately, each in its memory type. A free of one of these is a
+// double free; a free of an identity never seen is unknown. Direct-mapped: a
+// later free whose key hashes to the same slot evicts an older one, so a
+// double free long after the first may be reported as unknown_free. O(1), no
+// allocation: a free writes one cache line (of 2^capacity_log2).
 class RecentFrees {
  public:
   explicit RecentFrees(std::size_t capacity_log2);
-  // `hash` is LiveKeyHash{}(key), which the caller has already computed.
-  void Remember(const LiveKey& key, std::size_t hash) { slots_[hash & (slots_.size() - 1)] = key; }
-  bool Contains(const LiveKey& key, std::size_t hash) const { return slots_[hash & (slots_.size() - 1)] == key; }
+  // `key` (whose LiveKeyHash is `hash`, which the caller has already
+  // computed) was freed by the event of `free_seq` and `free_stack`; it was `buffer`.
+  void Remember(const LiveKey& key, std::size_t hash, const LiveBuffer& buffer, std::uint64_t free_seq,
+                std::uint32_t free_stack) {
+    slots_[hash & (slots_.size() - 1)] = FreedBuffer{key,          buffer.address, buffer.size, buffer.seq, free_seq,
+                                                     buffer.stack, free_stack,     buffer.tag,  buffer.type};
+  }
+  // What `key` was when it was freed lately; null when it was not (or was forgotten).
+  const FreedBuffer* Find(const LiveKey& key, std::size_t hash) const {
+    const FreedBuffer& slot = slots_[hash & (slots_.size() - 1)];
+    return slot.key == key ? &slot : nullptr;
+  }
 
  private:
-  std::vector<LiveKey> slots_;  // an empty slot holds a key with an invalid class
+  std::vector<FreedBuffer> slots_;  // an empty slot holds a key with an invalid class
 };
 
 }  // namespace memledger

@@ -444,6 +444,7 @@ std::string MetaJson(const Timeline& timeline) {
     AppendField(out, "count", anomaly.count);
     AppendField(out, "site", anomaly.site);
     AppendField(out, "alloc_site", anomaly.alloc_site);
+    AppendField(out, "first", anomaly.first);
     Close(out, '}');
   });
   AppendArray(out, "marks", timeline.marks, [&](const TimelineMark& mark) {

@@ -20,7 +20,7 @@ std::vector<LeakSite> SortedLeakSites(const Ledger& ledger) {
 std::vector<AnomalySite> SortedAnomalySites(const Ledger& ledger) {
   std::vector<AnomalySite> sites;
   sites.reserve(ledger.anomaly_sites().size());
-  for (const auto& [key, count] : ledger.anomaly_sites()) sites.push_back({key, count});
+  for (const auto& [key, totals] : ledger.anomaly_sites()) sites.push_back({key, totals.count, totals.example});
   std::sort(sites.begin(), sites.end(), [](const AnomalySite& a, const AnomalySite& b) {
     return std::tie(b.count, a.key.process, a.key.kind, a.key.stack, a.key.alloc_stack) <
            std::tie(a.count, b.key.process, b.key.kind, b.key.stack, b.key.alloc_stack);

@@ -20,6 +20,7 @@ std::vector<LeakSite> SortedLeakSites(const Ledger& ledger);
 struct AnomalySite {
   AnomalySiteKey key;
   std::uint64_t count;
+  AnomalyExample example;  // its first anomaly's facts
 };
 
 // Sorted by count (descending), then key.

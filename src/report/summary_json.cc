@@ -3,6 +3,7 @@
 
 #include "event/json_text.h"
 #include "ledger/process_devices.h"
+#include "report/anomaly_facts.h"
 #include "report/leak_sites.h"
 #include "report/site_stack.h"
 #include "report/stack_text.h"
@@ -21,9 +22,49 @@ nlohmann::json Summary(const Ledger& ledger, StackSymbols* symbols_or_null) {
   for (const AnomalySite& site : SortedAnomalySites(ledger)) {
     stacks.Read(ledger.processes()[site.key.process], site.key.stack);
     stacks.Read(ledger.processes()[site.key.process], site.key.alloc_stack);
+    for (const AnomalyEvent& event : FactsOf(ledger, site).events) {
+      stacks.Read(ledger.processes()[site.key.process], event.stack);
+    }
   }
   return Summary(ledger, stacks);
 }
+
+namespace {
+
+nlohmann::json BufferJson(const Ledger& ledger, std::uint32_t process, const AnomalyBuffer& buffer) {
+  nlohmann::json out = {{"identity", buffer.identity}, {"address", buffer.address}, {"size", buffer.size},
+                        {"tag", ledger.tag_name(process, buffer.tag)}};
+  if (buffer.alloc_seq != 0) out["alloc_seq"] = buffer.alloc_seq;
+  return out;
+}
+
+// An anomaly site's first anomaly: its buffers, and its events with their stacks.
+nlohmann::json AnomalyExampleJson(const Ledger& ledger, const AnomalySite& site, SiteStacks& stacks) {
+  const AnomalyExample& x = site.example;
+  const ProcessBooks& books = ledger.processes()[site.key.process];
+  const AnomalyFacts facts = FactsOf(ledger, site);
+  nlohmann::json out = {{"what", facts.what},
+                        {"seq", x.seq},
+                        {"device", x.device == kNoDevice ? nlohmann::json() : nlohmann::json(x.device)},
+                        {"type", x.type < ledger.type_count() ? nlohmann::json(ledger.type_name(x.type)) : nlohmann::json()},
+                        {"class", BufferClassName(x.cls)},
+                        {"buffer", BufferJson(ledger, site.key.process, x.buffer)}};
+  if (x.other.size != 0) out["other"] = BufferJson(ledger, site.key.process, x.other);
+  if (x.overlapped_by != 0) out["overlapped_by"] = x.overlapped_by;
+  nlohmann::json events = nlohmann::json::array();
+  for (const AnomalyEvent& event : facts.events) {
+    nlohmann::json e = {{"role", event.role}, {"seq", event.seq}};
+    if (event.stack != 0) {
+      e["headline"] = stacks.Headline(stacks.Read(books, event.stack));
+      e["stack"] = StackLines(books, event.stack, stacks.symbols());
+    }
+    events.push_back(std::move(e));
+  }
+  out["events"] = std::move(events);
+  return out;
+}
+
+}  // namespace
 
 nlohmann::json Summary(const Ledger& ledger, SiteStacks& stacks) {
   using nlohmann::json;
@@ -132,7 +173,8 @@ nlohmann::json Summary(const Ledger& ledger, SiteStacks& stacks) {
                              {"pid", books.pid},
                              {"headline", headline(books, site.key.stack)},
                              {"stack", StackLines(books, site.key.stack, symbols)},
-                             {"allocated_at", StackLines(books, site.key.alloc_stack, symbols)}});
+                             {"allocated_at", StackLines(books, site.key.alloc_stack, symbols)},
+                             {"first", AnomalyExampleJson(ledger, site, stacks)}});
   }
   out["anomaly_sites"] = std::move(anomaly_sites);
   return out;

@@ -5,6 +5,7 @@
 
 #include <iterator>
 
+#include "report/anomaly_facts.h"
 #include "report/leak_sites.h"
 #include "report/merged_sites.h"
 #include "report/names.h"
@@ -110,21 +111,29 @@ void AppendAnomalies(std::string& out, const Ledger& ledger, SiteStacks& stacks)
     if (anomalies[i] != 0) AppendLine(out, "  {}: {}", AnomalyName(kind), AnomalyMeaning(kind));
   }
   const auto anomaly_sites = SortedAnomalySites(ledger);
-  if (!listed.empty() && anomaly_sites.empty()) {
-    AppendLine(out, "  (recorded without stacks: MEMLEDGER_STACKS=1 records where each came from)");
-  }
+  bool with_stacks = false;
   for (std::size_t i = 0; i < std::min<std::size_t>(anomaly_sites.size(), kAnomalySitesShown); ++i) {
     const AnomalySite& site = anomaly_sites[i];
     const ProcessBooks& books = ledger.processes()[site.key.process];
     const SiteStack& stack = stacks.Read(books, site.key.stack);
-    AppendLine(out, "  {} x{}, pid {}: {}", AnomalyName(site.key.kind), site.count, books.pid,
-               PrintableText(stacks.Headline(stack)));
-    AppendStack(out, stacks, stack);
-    if (site.key.alloc_stack != 0) {
-      const SiteStack& allocated = stacks.Read(books, site.key.alloc_stack);
-      AppendLine(out, "    allocated at: {}", PrintableText(stacks.Headline(allocated)));
-      AppendStack(out, stacks, allocated);
+    AppendLine(out, "  {} x{}, pid {}{}", AnomalyName(site.key.kind), site.count, books.pid,
+               stack.frames.empty() ? "" : ": " + PrintableText(stacks.Headline(stack)));
+    const AnomalyFacts facts = FactsOf(ledger, site);
+    AppendLine(out, "    {}{}", site.count > 1 ? "the first: " : "", PrintableText(facts.what));
+    for (const AnomalyEvent& event : facts.events) {
+      const SiteStack& at = stacks.Read(books, event.stack);
+      const std::string seq = event.seq != 0 ? fmt::format(" (seq {})", event.seq) : "";
+      if (at.frames.empty()) {
+        AppendLine(out, "    {}{}", event.role, seq);
+        continue;
+      }
+      with_stacks = true;
+      AppendLine(out, "    {}{} at: {}", event.role, seq, PrintableText(stacks.Headline(at)));
+      AppendStack(out, stacks, at);
     }
+  }
+  if (!anomaly_sites.empty() && !with_stacks) {
+    AppendLine(out, "  (recorded without stacks: MEMLEDGER_STACKS=1 records where each came from)");
   }
   if (anomaly_sites.size() > kAnomalySitesShown) {
     AppendLine(out, "  ... {} more anomaly sites (summary JSON: anomaly_sites)", anomaly_sites.size() - kAnomalySitesShown);

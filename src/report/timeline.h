@@ -83,6 +83,7 @@ struct TimelineAnomaly {
   std::uint64_t count = 0;
   std::uint32_t site = 0;        // the stack of the event that showed it
   std::uint32_t alloc_site = 0;  // the allocation stack of the buffer involved
+  std::string first;             // the first anomaly's facts (anomaly_facts.h AnomalyFacts::what)
 };
 
 struct TimelineMark {

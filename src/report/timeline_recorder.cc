@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "report/anomaly_facts.h"
 #include "report/leak_sites.h"
 #include "report/names.h"
 #include "report/stack_text.h"
@@ -70,7 +71,8 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   for (const AnomalySite& anomaly : anomalies) {
     timeline.anomalies.push_back(TimelineAnomaly{std::string(AnomalyName(anomaly.key.kind)), anomaly.count,
                                                  SiteIndex(anomaly.key.process, anomaly.key.stack),
-                                                 SiteIndex(anomaly.key.process, anomaly.key.alloc_stack)});
+                                                 SiteIndex(anomaly.key.process, anomaly.key.alloc_stack),
+                                                 FactsOf(ledger, anomaly).what});
   }
   for (const SeriesPeak& peak : analysis_.Peaks(ledger)) {
     const std::uint16_t device = SeriesDevice(ledger, peak.series);

@@ -86,17 +86,18 @@ TEST_F(StackRecordsTest, AnomaliesAreNotedWithTheStacksOfBothSides) {
   Alloc(p, Buf{.id = 6, .address = 0x1000, .size = 64, .stack = 1});
   Alloc(p, Buf{.id = 7, .address = 0x1010, .size = 16, .stack = 6});  // overlaps 6 ...
   Free(p, Buf{.id = 6, .stack = 2});                                  // ... whose free came late
-  Free(p, Buf{.id = 11});                                              // no stack either side: counted, no site
+  Free(p, Buf{.id = 11});                                              // no stack either side: a site of its own
   const auto& sites = ledger_.anomaly_sites();
   const auto count = [&](Anomaly kind, std::uint32_t stack, std::uint32_t alloc_stack) {
     const auto it = sites.find(AnomalySiteKey{static_cast<std::uint32_t>(p), kind, stack, alloc_stack});
-    return it == sites.end() ? 0u : it->second;
+    return it == sites.end() ? 0u : it->second.count;
   };
   EXPECT_EQ(count(Anomaly::kUnknownFree, 3, 0), 1u);
-  EXPECT_EQ(count(Anomaly::kDoubleFree, 2, 0), 1u);
+  EXPECT_EQ(count(Anomaly::kDoubleFree, 2, 1), 1u) << "the second free's stack, the buffer's alloc stack";
   EXPECT_EQ(count(Anomaly::kDoubleAlloc, 5, 1), 1u);
   EXPECT_EQ(count(Anomaly::kLateFreeHook, 2, 1), 1u) << "the late free's stack, the older buffer's alloc stack";
-  EXPECT_EQ(sites.size(), 4u);
+  EXPECT_EQ(count(Anomaly::kUnknownFree, 0, 0), 1u);
+  EXPECT_EQ(sites.size(), 5u);
   EXPECT_EQ(Anomalies(p, Anomaly::kUnknownFree), 2u);
 }
 

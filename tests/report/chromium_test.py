@@ -168,6 +168,8 @@ class TimelineTest:
         check.expect("peak rows", self.js(rows.format("#peaks > div > table > tbody > tr")), expect["peaks"])
         check.expect("leak rows", self.js(rows.format("#leaks tbody tr")), expect["leaks"])
         check.expect("anomaly rows", self.js(rows.format("#anomalies tbody tr")), 3)
+        check.true("an anomaly row says what its first anomaly was",
+                   "circular buffer 3, [0x40, 0x80) 64 B on device 0 CB: freed twice" in self.text("#anomalies"))
         check.expect("hostile names made no elements", self.js(rows.format("img, b")), 0)
         check.expect("scripts", self.js("document.scripts.length"), 3)
         self.screenshot("timeline.png", full=True)

@@ -212,7 +212,8 @@ TEST(HtmlReport, HostileNamesStayText) {
   options.problem = "cut </script><script>alert(5)</script>";
   Timeline timeline = report_test::SyntheticTimeline(options);
   timeline.title += " \xff\xfe broken UTF-8, a line separator \xe2\x80\xa8 <!-- and a comment";
-  timeline.anomalies.push_back({.kind = "<img src=x onerror=alert(6)>", .count = 1});
+  timeline.anomalies.push_back({.kind = "<img src=x onerror=alert(6)>", .count = 1, .site = 0, .alloc_site = 0,
+                                .first = "buffer 1 on device 0 DRAM, tag <b onclick=alert(7)>: freed twice"});
   timeline.series[0].type = "DRAM</script>";
   const std::string page = Page(timeline);
 

@@ -48,9 +48,13 @@ class Generator {
     timeline_.events = timeline_.changes.size() + timeline_.marks.size() + 64;
     FindPeaks();
     timeline_.anomalies = {{.kind = "late_free_hook", .count = 37, .site = sites_.dram_activations[3],
-                            .alloc_site = sites_.dram_activations[7]},
-                           {.kind = "double_free", .count = 2, .site = sites_.cbs[1], .alloc_site = sites_.cbs[1]},
-                           {.kind = "unknown_free", .count = 5, .site = sites_.kernels[2], .alloc_site = 0}};
+                            .alloc_site = sites_.dram_activations[7],
+                            .first = "buffer 7, [0x1000, 0x2000) 4.0 KiB on device 0 DRAM, overlapped by buffer 9, "
+                                     "[0x1800, 0x2800) 4.0 KiB"},
+                           {.kind = "double_free", .count = 2, .site = sites_.cbs[1], .alloc_site = sites_.cbs[1],
+                            .first = "circular buffer 3, [0x40, 0x80) 64 B on device 0 CB: freed twice"},
+                           {.kind = "unknown_free", .count = 5, .site = sites_.kernels[2], .alloc_site = 0,
+                            .first = "kernel binary 12 at 0x100 on device 1 KERNEL: freed, never seen allocated"}};
     return std::move(timeline_);
   }
 

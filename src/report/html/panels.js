@@ -144,8 +144,8 @@ function renderLeaks(container, model) {
 function renderAnomalies(container, model) {
   const anomalies = [...model.meta.anomalies].sort((a, b) => b.count - a.count);
   container.replaceChildren(table(
-    [['kind'], ['count', 'num'], ['seen at'], ['buffer allocated at']],
-    anomalies.map((a) => [[a.kind], [formatCount(a.count), 'num'], [siteDetails(model, a.site)],
+    [['kind'], ['count', 'num'], ['the first'], ['seen at'], ['buffer allocated at']],
+    anomalies.map((a) => [[a.kind], [formatCount(a.count), 'num'], [a.first], [siteDetails(model, a.site)],
                           [siteDetails(model, a.alloc_site)]]),
     'No anomalies.'));
 }
