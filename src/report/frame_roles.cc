@@ -29,6 +29,29 @@ bool InStandardHeader(std::string_view file) {
   return file.find("/include/c++/") != std::string_view::npos || file.find("/c++/v1/") != std::string_view::npos;
 }
 
+// A function of the C++ standard library by its demangled name: its scope,
+// before any template argument or parameter, is std's (a template
+// function's name begins with its return type: "void std::__invoke_impl<…>").
+bool StandardFunction(std::string_view function) {
+  const std::string_view scope = function.substr(0, function.find_first_of("<("));
+  for (std::string_view prefix : {"std::", "__gnu_cxx::", "__cxxabiv1::"}) {
+    const std::size_t at = scope.find(prefix);
+    if (at == 0 || (at != std::string_view::npos && scope[at - 1] == ' ')) return true;
+  }
+  return false;
+}
+
+// The standard library's own code: a frame in its headers — but for a
+// function of the user's whose line lies in standard code inlined into it
+// without a scope of its own (a destructor's, an optional's reset): the
+// outermost frame at an address, named in full, is the function that
+// holds the code.
+bool InStandardCode(const SymbolizedFrame& frame) {
+  if (!InStandardHeader(frame.file)) return false;
+  const bool named_in_full = frame.function.find("::") != std::string::npos;
+  return frame.inlined || !named_in_full || StandardFunction(frame.function);
+}
+
 }  // namespace
 
 bool FrameRoles::AddAllocatorPattern(std::string_view pattern, std::string* error) {
@@ -50,7 +73,7 @@ FrameRole FrameRoles::RoleOf(const SymbolizedFrame& frame) const {
       return FrameRole::kAllocator;
     }
   }
-  if (InStandardHeader(frame.file) || (!frame.module.empty() && InRuntimeModule(frame.module))) {
+  if (InStandardCode(frame) || (!frame.module.empty() && InRuntimeModule(frame.module))) {
     return FrameRole::kRuntime;
   }
   for (std::string_view start : kStartFunctions) {

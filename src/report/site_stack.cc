@@ -170,6 +170,17 @@ std::string BareFunctionName(std::string_view function) {
   // convention, a capitalized name: namespaces are dropped).
   const std::string_view last = std::string_view(name).substr(cuts.back());
   const std::size_t owner = cuts.size() >= 2 ? cuts[cuts.size() - 2] : 0;
+  // A lambda is named by the function it is in (through lambdas in lambdas):
+  // "lambda in Run", not "{lambda(…)#1}::operator()".
+  if (last.starts_with("operator()") && std::string_view(name).substr(owner).starts_with("{lambda(")) {
+    cuts.insert(cuts.begin(), 0);
+    for (std::size_t c = cuts.size(); c-- > 0;) {
+      const std::size_t end = c + 1 < cuts.size() ? cuts[c + 1] - 2 : name.size();
+      const std::string_view part = std::string_view(name).substr(cuts[c], end - cuts[c]);
+      if (part.starts_with("{lambda(") || part.starts_with("operator()")) continue;
+      return "lambda in " + std::string(part.substr(0, part.find('(')));
+    }
+  }
   const bool is_class = std::isupper(static_cast<unsigned char>(name[owner])) != 0;
   if (last.starts_with("operator()") || is_class) return name.substr(owner);
   return std::string(last);

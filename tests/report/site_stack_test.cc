@@ -188,8 +188,12 @@ TEST(ShortFunctionName, TemplatesAndLambdasShortenedOperatorsKept) {
 TEST(BareFunctionName, TheLastNameWithItsClass) {
   EXPECT_EQ(BareFunctionName("memledger::sim::leak_weights(memledger::sim::Device&)"), "leak_weights");
   EXPECT_EQ(BareFunctionName("memledger::sim::Device::Allocate(memledger::MemType) const"), "Device::Allocate");
-  EXPECT_EQ(BareFunctionName("ns::Run(ns::Options const&)::{lambda(int)#1}::operator()(int) const"),
-            "{lambda(\u2026)#1}::operator()");
+  EXPECT_EQ(BareFunctionName("ns::Run(ns::Options const&)::{lambda(int)#1}::operator()(int) const"), "lambda in Run");
+  EXPECT_EQ(BareFunctionName("ns::Run(int)::{lambda(int)#1}::operator()(int) const::{lambda()#2}::operator()() const"),
+            "lambda in Run")
+      << "a lambda in a lambda: the function they are in";
+  EXPECT_EQ(BareFunctionName("{lambda(int)#1}::operator()(int) const"), "{lambda(\u2026)#1}::operator()")
+      << "in no function it names: as it is";
   EXPECT_EQ(BareFunctionName("AllocateAndLeak"), "AllocateAndLeak");
 }
 
@@ -203,6 +207,20 @@ TEST(FrameRoles, RuntimeByItsHeadersLibrariesAndStartAllocatorByPattern) {
   EXPECT_EQ(roles.RoleOf(Frame(1, "", "", 0, "/usr/lib/x86_64-linux-gnu/libstdc++.so.6")), FrameRole::kRuntime);
   EXPECT_EQ(roles.RoleOf(Frame(1, "_start", "", 0)), FrameRole::kRuntime);
   EXPECT_EQ(roles.RoleOf(Frame(1, "model::forward()", "/app/model.cc", 8)), FrameRole::kUser);
+  // The function that holds the code names the frame when its line is a
+  // standard header's inlined with no scope of its own.
+  const std::string header = "/usr/include/c++/12/optional";
+  EXPECT_EQ(roles.RoleOf(Frame(1, "app::Run(int)::{lambda(int)#1}::operator()(int) const", header, 287)),
+            FrameRole::kUser);
+  EXPECT_EQ(roles.RoleOf(Frame(1, "std::function<void (int)>::operator()(int) const", header, 591)),
+            FrameRole::kRuntime);
+  EXPECT_EQ(roles.RoleOf(Frame(1, "void std::__invoke_impl<void, F>(std::__invoke_other, F&&)", header, 61)),
+            FrameRole::kRuntime);
+  EXPECT_EQ(roles.RoleOf(Frame(1, "__gnu_cxx::__normal_iterator<int*>::operator++()", header, 1)), FrameRole::kRuntime);
+  EXPECT_EQ(roles.RoleOf(Frame(1, "operator()", header, 259)), FrameRole::kRuntime) << "a bare name: std's inlined";
+  SymbolizedFrame inlined = Frame(1, "app::Run(int)", header, 287);
+  inlined.inlined = true;
+  EXPECT_EQ(roles.RoleOf(inlined), FrameRole::kRuntime) << "inlined: the header's own code";
   EXPECT_FALSE(roles.AddAllocatorPattern("(unclosed", &error));
   EXPECT_FALSE(error.empty());
   EXPECT_EQ(roles.pattern_count(), 1u);
