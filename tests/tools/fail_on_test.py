@@ -60,7 +60,7 @@ def main():
         lines = gate_lines(out.stderr, "memledger run")
         check.true("run: one line, for the leaks, with their count and the status",
                    len(lines) == 1 and lines[0].startswith("memledger run: --fail-on: leaks: 4 buffers (") and
-                   lines[0].endswith("(exit status 3)"), out.stderr[-3000:])
+                   lines[0].endswith("; exit status 3"), out.stderr[-3000:])
         check.true("run: the exit report is still printed", "leaks:" in out.stderr and "anomalies: none" in out.stderr,
                    out.stderr[-3000:])
 

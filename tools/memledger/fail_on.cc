@@ -50,7 +50,7 @@ std::vector<std::string> GateFindings(const FailOn& gate, const Ledger& ledger) 
 int ApplyGate(const FailOn& gate, const Ledger& ledger, const char* command) {
   const std::vector<std::string> findings = GateFindings(gate, ledger);
   for (const std::string& finding : findings) {
-    std::fprintf(stderr, "%s: --fail-on: %s (exit status %d)\n", command, finding.c_str(), kFailOnExitStatus);
+    std::fprintf(stderr, "%s: --fail-on: %s; exit status %d\n", command, finding.c_str(), kFailOnExitStatus);
   }
   return findings.empty() ? 0 : kFailOnExitStatus;
 }

@@ -35,7 +35,7 @@ FailOn FailOnFrom(const std::vector<std::string>& kinds);
 // buffers (1.2 MiB) in 2 sites"); empty when the gate passes.
 std::vector<std::string> GateFindings(const FailOn& gate, const Ledger& ledger);
 
-// Says each finding on stderr, "<command>: --fail-on: <finding>", and
+// Says each finding on stderr, "<command>: --fail-on: <finding>; exit status 3", and
 // returns kFailOnExitStatus; 0 when there is none.
 int ApplyGate(const FailOn& gate, const Ledger& ledger, const char* command);
 

@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> run_fail_on;
   run_cmd->add_option("--fail-on", run_fail_on, fail_on_help + " (every tracked process's books)")
       ->delimiter(',')
+      ->allow_extra_args(false)
       ->check(CLI::IsMember(fail_on_kinds));
   run_cmd->add_option("command", run.command, "The program and its arguments, after --")->required();
   run_cmd->footer("Example: memledger run --output llm.mlcap -- memledger-sim llm --devices 2\n"
@@ -155,6 +156,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> report_fail_on;
   report_cmd->add_option("--fail-on", report_fail_on, fail_on_help)
       ->delimiter(',')
+      ->allow_extra_args(false)
       ->check(CLI::IsMember(fail_on_kinds));
   report_cmd->footer("Example: MEMLEDGER_STACKS=1 memledger run -o leaky.mlcap -- memledger-sim leaky --leaks 6\n"
                      "         memledger report leaky.mlcap --leaks\n"
