@@ -1,4 +1,6 @@
-// main.cc — the memledger command: subcommands over the ledger.
+// main.cc — the memledger command: subcommands over the ledger, its version,
+// and its exit statuses (0 done, 1 an error, 2 a command line it cannot read —
+// answered by did_you_mean.h — 3 --fail-on, fail_on.h).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
