@@ -67,11 +67,12 @@ int main(int argc, char** argv) {
              "run: the program's own status when it is not 0.");
 
   const std::vector<std::string> fail_on_kinds(std::begin(memledger::kFailOnKinds), std::end(memledger::kFailOnKinds));
-  const std::string fail_on_help =
-      "Exit with status " + std::to_string(memledger::kFailOnExitStatus) +
-      " when the books show any of these, after the report, with a line on stderr for each: leaks (buffers held "
-      "when their process ended), anomalies (any kind), dropped (events not in the books: a full ring under "
-      "MEMLEDGER_ON_FULL=drop, or lost). Comma-separated, e.g. leaks,anomalies";
+  const auto fail_on_help = [](const std::string& whose) {
+    return "A gate for CI: exit with status " + std::to_string(memledger::kFailOnExitStatus) + " when " + whose +
+           " show any of these, after the report, with a line on stderr for each: leaks (buffers held when their "
+           "process ended), anomalies (any kind), dropped (events not in the books: a full ring under "
+           "MEMLEDGER_ON_FULL=drop, or lost). Comma-separated, e.g. leaks,anomalies";
+  };
   const auto seconds = CLI::Validator(
       [](std::string& text) {
         return memledger::ParseSeconds(text) ? std::string() : "not a time: " + text + " (e.g. 12.5, 300ms, 2m)";
@@ -87,7 +88,8 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--cuda", run.cuda,
                     "Track CUDA device memory: preload libmemledger_cuda.so (cudaMalloc, cuMemAlloc, cuMemCreate, ...)");
   std::vector<std::string> run_fail_on;
-  run_cmd->add_option("--fail-on", run_fail_on, fail_on_help + " (every tracked process's books)")
+  run_cmd->add_option("--fail-on", run_fail_on, fail_on_help("the books of every tracked process") +
+                                                      " (the program's own exit status comes first when not 0)")
       ->delimiter(',')
       ->allow_extra_args(false)
       ->check(CLI::IsMember(fail_on_kinds));
@@ -156,7 +158,7 @@ int main(int argc, char** argv) {
                          "Frames of an allocator to fold, as the program's memledger_skip_frames does: an RE2 pattern "
                          "searched in each frame's function and file (repeatable)");
   std::vector<std::string> report_fail_on;
-  report_cmd->add_option("--fail-on", report_fail_on, fail_on_help)
+  report_cmd->add_option("--fail-on", report_fail_on, fail_on_help("the capture's books"))
       ->delimiter(',')
       ->allow_extra_args(false)
       ->check(CLI::IsMember(fail_on_kinds));
