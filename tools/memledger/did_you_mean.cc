@@ -40,14 +40,6 @@ bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
          std::equal(prefix.begin(), prefix.end(), text.begin(), [](char x, char y) { return Lower(x) == Lower(y); });
 }
 
-std::vector<std::string> SubcommandNames(const CLI::App& app) {
-  std::vector<std::string> names;
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-    names.push_back(sub->get_name());
-  }
-  return names;
-}
-
 // "--name" and "-n" for every flag and option of `command`.
 std::vector<std::string> FlagNames(const CLI::App& command) {
   std::vector<std::string> names;
@@ -82,6 +74,14 @@ std::string Joined(const std::vector<std::string>& names) {
 }
 
 }  // namespace
+
+std::vector<std::string> SubcommandNames(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    names.push_back(sub->get_name());
+  }
+  return names;
+}
 
 std::optional<std::string> ClosestName(std::string_view typed, const std::vector<std::string>& known) {
   if (std::find(known.begin(), known.end(), typed) != known.end()) return std::nullopt;

@@ -23,6 +23,9 @@ namespace memledger {
 // first in `known`; nullopt when nothing is near or `typed` is in `known`.
 std::optional<std::string> ClosestName(std::string_view typed, const std::vector<std::string>& known);
 
+// The names of `app`'s subcommands, in the order they were added.
+std::vector<std::string> SubcommandNames(const CLI::App& app);
+
 // For the words of a command line (argv without argv[0]) that `app` refused:
 // a line for each subcommand or flag it does not know, naming it, with the
 // closest one it knows or where they are listed. Words after `--` are the

@@ -3,6 +3,7 @@
 // answered by did_you_mean.h — 3 --fail-on, fail_on.h).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iterator>
 
@@ -41,13 +42,10 @@ int Help(const CLI::App& app, const std::string& subcommand) {
     std::fputs(app.help().c_str(), stdout);
     return 0;
   }
-  std::vector<std::string> names;
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-    if (sub->get_name() == subcommand) {
-      std::fputs(sub->help(app.get_name()).c_str(), stdout);
-      return 0;
-    }
-    names.push_back(sub->get_name());
+  const std::vector<std::string> names = memledger::SubcommandNames(app);
+  if (std::find(names.begin(), names.end(), subcommand) != names.end()) {
+    std::fputs(app.get_subcommand(subcommand)->help(app.get_name()).c_str(), stdout);
+    return 0;
   }
   const auto closest = memledger::ClosestName(subcommand, names);
   std::fprintf(stderr, "memledger help: no subcommand `%s`%s\n", subcommand.c_str(),
