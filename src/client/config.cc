@@ -3,6 +3,8 @@
 
 #include "event/record.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <optional>
 #include <string_view>
@@ -10,10 +12,24 @@
 namespace memledger {
 namespace {
 
-// "1", "0", "true", "false", "yes", "no", "on", "off".
+// What every switch accepts, as its warning says it.
+constexpr std::string_view kSwitchSpellings = "a switch (1/0, true/false, yes/no, on/off)";
+
+bool SameIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// "1", "true", "yes", "on" / "0", "false", "no", "off" (any case; empty is
+// off); nullopt for anything else, spaces included.
 std::optional<bool> ParseBool(std::string_view v) {
-  if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
-  if (v == "0" || v == "false" || v == "no" || v == "off" || v.empty()) return false;
+  for (const std::string_view on : {"1", "true", "yes", "on"}) {
+    if (SameIgnoringCase(v, on)) return true;
+  }
+  for (const std::string_view off : {"0", "false", "no", "off", ""}) {
+    if (SameIgnoringCase(v, off)) return false;
+  }
   return std::nullopt;
 }
 
@@ -52,12 +68,15 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
       if (const auto on = ParseBool(v)) {
         config.enabled = config.enabled || *on;
       } else {
-        warn(name, v, "1 or 0", "ignoring it");
+        warn(name, v, kSwitchSpellings, "ignoring it");
       }
     }
   }
   if (const char* v = env("MEMLEDGER_OUTPUT")) config.output = v;
-  if (const char* v = env("MEMLEDGER_OUTPUT_BY_RUN")) config.output_placed_by_run = ParseBool(v).value_or(false);
+  if (const char* v = env("MEMLEDGER_OUTPUT_BY_RUN")) {
+    if (const auto on = ParseBool(v)) config.output_placed_by_run = *on;
+    else warn("MEMLEDGER_OUTPUT_BY_RUN", v, kSwitchSpellings, "using 0");
+  }
   if (const char* v = env("MEMLEDGER_SOCKET")) config.socket = v;
   if (const char* v = env("MEMLEDGER_RING_SIZE")) {
     const auto bytes = ParseBytes(v);
@@ -81,20 +100,20 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
         config.log = kDefaultLogPath;
       }
     } else {
-      warn("TT_BUFFER_DEBUG_LOG", v, "1 or 0", "ignoring it");
+      warn("TT_BUFFER_DEBUG_LOG", v, kSwitchSpellings, "ignoring it");
     }
   }
   if (const char* v = env("MEMLEDGER_LOG")) config.log = v;
   if (const char* v = env("MEMLEDGER_STACKS")) {
     const std::string_view how(v);
-    if (how == "fp") {
+    if (SameIgnoringCase(how, "fp")) {
       config.stacks = StackUnwinder::kFramePointers;
-    } else if (how == "unwind") {
+    } else if (SameIgnoringCase(how, "unwind")) {
       config.stacks = StackUnwinder::kLibunwind;
     } else if (const auto on = ParseBool(how)) {
       config.stacks = *on ? StackUnwinder::kFramePointers : StackUnwinder::kOff;
     } else {
-      warn("MEMLEDGER_STACKS", v, "1, 0, fp or unwind", "ignoring it");
+      warn("MEMLEDGER_STACKS", v, "fp, unwind or " + std::string(kSwitchSpellings), "ignoring it");
     }
   }
   if (const char* v = env("MEMLEDGER_STACK_DEPTH")) {
@@ -110,7 +129,7 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
   if (const char* v = env("MEMLEDGER_SKIP_FRAMES")) config.skip_frames = v;
   if (const char* v = env("MEMLEDGER_REPORT")) {
     if (const auto on = ParseBool(v)) config.exit_report = *on;
-    else warn("MEMLEDGER_REPORT", v, "1 or 0", "using 1");
+    else warn("MEMLEDGER_REPORT", v, kSwitchSpellings, "using 1");
   }
   return config;
 }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -54,13 +55,18 @@ TEST(ParseClientConfig, EmptyEnvironmentGivesTheDefaultsSilently) {
   EXPECT_TRUE(parsed.warnings.empty());
 }
 
+// The spellings every switch accepts, in any case.
+constexpr const char* kOnSpellings[] = {"1", "true", "yes", "on", "TRUE", "True", "YES", "On", "oN"};
+constexpr const char* kOffSpellings[] = {"0", "false", "no", "off", "", "FALSE", "False", "NO", "Off"};
+constexpr const char* kNotSwitches[] = {"2", "enable", " 1", "1 ", "y", "t", "yes!", "-1", "ja"};
+
 TEST(ParseClientConfig, MemledgerTurnsTrackingOnAndOff) {
-  for (const char* on : {"1", "true", "yes", "on"}) {
+  for (const char* on : kOnSpellings) {
     const Parsed parsed = Parse({{"MEMLEDGER", on}});
     EXPECT_TRUE(parsed.config.enabled) << on;
     EXPECT_TRUE(parsed.warnings.empty()) << on;
   }
-  for (const char* off : {"0", "false", "no", "off", ""}) {
+  for (const char* off : kOffSpellings) {
     const Parsed parsed = Parse({{"MEMLEDGER", off}});
     EXPECT_FALSE(parsed.config.enabled) << off;
     EXPECT_TRUE(parsed.warnings.empty()) << off;
@@ -76,10 +82,12 @@ TEST(ParseClientConfig, LegacyAliasTurnsTrackingOn) {
 
 TEST(ParseClientConfig, BadSwitchValuesWarnOnceAndStayOff) {
   for (const std::string name : {"MEMLEDGER", "TT_ALLOC_TRACKING_ENABLED"}) {
-    for (const std::string value : {"2", "TRUE", "enable", " 1", "1 "}) {
+    for (const std::string value : kNotSwitches) {
       SCOPED_TRACE(name + "=" + value);
       const Parsed parsed = Parse({{name, value}});
       ExpectOneWarning(parsed, name, value);
+      EXPECT_NE(parsed.warnings[0].find("1/0, true/false, yes/no, on/off"), std::string::npos)
+          << "says what it takes: " << parsed.warnings[0];
       ExpectDefaults(parsed.config);
     }
   }
@@ -95,6 +103,49 @@ TEST(ParseClientConfig, OutputIsTakenAsGiven) {
 TEST(ParseClientConfig, MemledgerRunSaysItPlacesTheOutput) {
   EXPECT_TRUE(Parse({{"MEMLEDGER_OUTPUT_BY_RUN", "1"}}).config.output_placed_by_run);
   EXPECT_FALSE(Parse({{"MEMLEDGER_OUTPUT_BY_RUN", "0"}}).config.output_placed_by_run);
+}
+
+// Every switch (a variable that is on or off) takes the same spellings, in
+// any case, and anything else gets one warning line naming the variable, the
+// value and what it takes; its default stays.
+TEST(ParseClientConfig, EverySwitchTakesTheUsualSpellingsOrWarns) {
+  struct Switch {
+    const char* name;
+    std::function<bool(const ClientConfig&)> on;
+    bool default_on;
+  };
+  const Switch switches[] = {
+      {"MEMLEDGER", [](const ClientConfig& c) { return c.enabled; }, false},
+      {"TT_ALLOC_TRACKING_ENABLED", [](const ClientConfig& c) { return c.enabled; }, false},
+      {"MEMLEDGER_OUTPUT_BY_RUN", [](const ClientConfig& c) { return c.output_placed_by_run; }, false},
+      {"MEMLEDGER_STACKS", [](const ClientConfig& c) { return c.stacks == StackUnwinder::kFramePointers; }, false},
+      {"TT_BUFFER_DEBUG_LOG", [](const ClientConfig& c) { return c.stacks != StackUnwinder::kOff && !c.log.empty(); },
+       false},
+      {"MEMLEDGER_REPORT", [](const ClientConfig& c) { return c.exit_report; }, true},
+  };
+  for (const Switch& s : switches) {
+    for (const char* on : kOnSpellings) {
+      SCOPED_TRACE(std::string(s.name) + "=" + on);
+      const Parsed parsed = Parse({{s.name, on}});
+      EXPECT_TRUE(s.on(parsed.config));
+      EXPECT_TRUE(parsed.warnings.empty()) << parsed.warnings[0];
+    }
+    for (const char* off : kOffSpellings) {
+      SCOPED_TRACE(std::string(s.name) + "=" + off);
+      const Parsed parsed = Parse({{s.name, off}});
+      EXPECT_FALSE(s.on(parsed.config));
+      EXPECT_TRUE(parsed.warnings.empty()) << parsed.warnings[0];
+    }
+    for (const char* bad : kNotSwitches) {
+      SCOPED_TRACE(std::string(s.name) + "=" + bad);
+      const Parsed parsed = Parse({{s.name, bad}});
+      ExpectOneWarning(parsed, s.name, bad);
+      if (!parsed.warnings.empty()) {
+        EXPECT_NE(parsed.warnings[0].find("1/0, true/false, yes/no, on/off"), std::string::npos) << parsed.warnings[0];
+      }
+      EXPECT_EQ(s.on(parsed.config), s.default_on);
+    }
+  }
 }
 
 TEST(ParseClientConfig, RingSizeAcceptsBytesWithBinarySuffixes) {
@@ -181,6 +232,8 @@ TEST(ParseClientConfig, StacksAreOffByDefaultAndTakeTheirUnwinder) {
   EXPECT_EQ(Parse({{"MEMLEDGER_STACKS", "1"}}).config.stacks, StackUnwinder::kFramePointers);
   EXPECT_EQ(Parse({{"MEMLEDGER_STACKS", "fp"}}).config.stacks, StackUnwinder::kFramePointers);
   EXPECT_EQ(Parse({{"MEMLEDGER_STACKS", "unwind"}}).config.stacks, StackUnwinder::kLibunwind);
+  EXPECT_EQ(Parse({{"MEMLEDGER_STACKS", "FP"}}).config.stacks, StackUnwinder::kFramePointers);
+  EXPECT_EQ(Parse({{"MEMLEDGER_STACKS", "Unwind"}}).config.stacks, StackUnwinder::kLibunwind);
   EXPECT_EQ(Parse({{"MEMLEDGER_STACKS", "0"}}).config.stacks, StackUnwinder::kOff);
   EXPECT_EQ(Parse({{"TT_BUFFER_DEBUG_LOG", "1"}}).config.stacks, StackUnwinder::kFramePointers);
   EXPECT_EQ(Parse({{"TT_BUFFER_DEBUG_LOG", "1"}, {"MEMLEDGER_STACKS", "unwind"}}).config.stacks,

@@ -3,7 +3,8 @@
 devices, their memory types with bars, the running client, and the counters;
 keys change the sort; a resized window is redrawn within its new width (at 80x24
 the process table whole, devices on a line each when rows are short); with no
-server the error is said whole; q quits.
+server it says where it waits (the socket's path whole, however long),
+why and for how long, and --wait gives up with exit status 1; q quits.
 
 tmux clips what it shows to the pane, so a line top draws too wide looks no
 wider than the pane: each layout is checked instead by its right-most and
@@ -43,6 +44,11 @@ DEVICE_LINE = re.compile(rf"device \d+ .*? ( \S+ (\d+\.\d%|{BYTES}))+")
 
 def lines_of(screen):
     return screen.splitlines()
+
+
+def unwrapped(text):
+    """`text` without its whitespace: what a wrapped message says, wherever its lines break."""
+    return "".join(text.split())
 
 
 def keys_at_right_edge(screen, width):
@@ -148,12 +154,36 @@ def main():
                 time.sleep(0.1)
             check.true("q quits", subprocess.run(TMUX + ["has-session", "-t", "top"], capture_output=True).returncode != 0)
 
-            # No server: why, and what to do, whole at 80 columns.
-            missing = f"{os.path.join(bin_dir, 'memledger')} top --socket {os.path.join(work, 'none.sock')}"
+            # No server: where it waits (a socket path longer than the
+            # terminal is wide, whole over the lines it wraps to), why, what
+            # to do, and for how long, at 80 columns.
+            deep = os.path.join(work, "d" * (100 - len(work) - len("//none.sock")))
+            os.mkdir(deep)
+            none = os.path.join(deep, "none.sock")
+            missing = f"{os.path.join(bin_dir, 'memledger')} top --socket {none}"
             subprocess.run(TMUX + ["new-session", "-d", "-s", "top", "-x", "80", "-y", "24", missing], check=True)
-            screen = wait_screen(lambda s: "memledger serve`" in s)
-            check.true("no server: the error whole", "no memledger server answers" in screen and
-                       "start one with `memledger serve`" in screen, screen)
+            said = (f"memledger top: no memledger server answers at {none} (No such file or directory); start one "
+                    "with `memledger serve` — waiting for a server there, asking every 100 ms until q (or --wait TIME)")
+            screen = wait_screen(lambda s: unwrapped(said) in unwrapped(s))
+            check.true("no server: where it waits, why and for how long, whole", unwrapped(said) in unwrapped(screen),
+                       screen)
+            check.true("no server: no line wider than the terminal", all(len(line) <= 80 for line in lines_of(screen)),
+                       screen)
+            subprocess.run(TMUX + ["kill-session", "-t", "top"], check=True)
+
+            # --wait: gives up when no server answered for that long, exit status 1, the reason on stderr.
+            rc, err = os.path.join(work, "top.rc"), os.path.join(work, "top.err")
+            waiting = f"{os.path.join(bin_dir, 'memledger')} top --wait 0.3s --socket {none} 2>{err}; echo $? >{rc}"
+            subprocess.run(TMUX + ["new-session", "-d", "-s", "top", "-x", "80", "-y", "24", "sh", "-c", waiting],
+                           check=True)
+            deadline = time.time() + 60  # a hang bound
+            while time.time() < deadline and not (os.path.exists(rc) and open(rc).read().endswith("\n")):
+                time.sleep(0.1)
+            check.expect("--wait ran out: exit status", open(rc).read().strip() if os.path.exists(rc) else None, "1")
+            stderr = open(err).read() if os.path.exists(err) else ""
+            check.true("--wait ran out: why, on stderr, with the socket whole",
+                       stderr.startswith(f"memledger top: no server answered for 0.3s (--wait): no memledger server "
+                                         f"answers at {none} (No such file or directory)"), stderr)
         finally:
             subprocess.run(TMUX + ["kill-server"], capture_output=True)
             client.kill()

@@ -1,7 +1,15 @@
-// main.cc — the memledger command: subcommands over the ledger.
+// main.cc — the memledger command: subcommands over the ledger, its version,
+// and its exit statuses (0 done, 1 an error, 2 a command line it cannot read —
+// answered by did_you_mean.h — 3 --fail-on, fail_on.h).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cstdio>
+#include <iterator>
+
+#include "did_you_mean.h"
 #include "export_command.h"
+#include "fail_on.h"
 #include "report_command.h"
 #include "run_command.h"
 #include "seconds_arg.h"
@@ -9,10 +17,65 @@
 #include "status_command.h"
 #include "top_command.h"
 
+namespace {
+
+constexpr const char* kVersion = "memledger " MEMLEDGER_VERSION;
+// A command line memledger cannot read (CLI11's own codes are 100 and up).
+constexpr int kUsageExitStatus = 2;
+
+// A refused command line: what was probably meant when a subcommand or flag
+// is unknown, else CLI11's own message; --help and --version exit 0.
+int ExitOnParseError(const CLI::App& app, const CLI::ParseError& error, int argc, char** argv) {
+  if (error.get_exit_code() == 0) return app.exit(error);
+  const std::vector<std::string> lines = memledger::DidYouMean(app, std::vector<std::string>(argv + 1, argv + argc));
+  if (lines.empty()) {
+    app.exit(error);
+  } else {
+    for (const std::string& line : lines) std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  return kUsageExitStatus;
+}
+
+// `memledger help [SUBCOMMAND]`: the same as --help.
+int Help(const CLI::App& app, const std::string& subcommand) {
+  if (subcommand.empty()) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
+  const std::vector<std::string> names = memledger::SubcommandNames(app);
+  if (std::find(names.begin(), names.end(), subcommand) != names.end()) {
+    std::fputs(app.get_subcommand(subcommand)->help(app.get_name()).c_str(), stdout);
+    return 0;
+  }
+  const auto closest = memledger::ClosestName(subcommand, names);
+  std::fprintf(stderr, "memledger help: no subcommand `%s`%s\n", subcommand.c_str(),
+               closest ? ("; did you mean `" + *closest + "`?").c_str() : "");
+  return kUsageExitStatus;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"memledger — a ledger of accelerator device memory", "memledger"};
   app.require_subcommand(1);
-  app.footer("Example: memledger run --summary-json summary.json -- memledger-sim llm");
+  app.set_version_flag("--version,-V", kVersion, "Print memledger's version and exit");
+  app.footer("Example: memledger run --summary-json summary.json -- memledger-sim llm\n"
+             "Exit status: 0 done; 1 an error (said on stderr); 2 a command line memledger cannot read (a mistyped "
+             "subcommand or flag gets the closest one it has); 3 --fail-on: the books show what it names; "
+             "run: the program's own status when it is not 0.");
+
+  const std::vector<std::string> fail_on_kinds(std::begin(memledger::kFailOnKinds), std::end(memledger::kFailOnKinds));
+  const auto fail_on_help = [](const std::string& whose) {
+    return "A gate for CI: exit with status " + std::to_string(memledger::kFailOnExitStatus) + " when " + whose +
+           " show any of these, after the report, with a line on stderr for each: leaks (buffers held when their "
+           "process ended), anomalies (any kind), dropped (events not in the books: a full ring under "
+           "MEMLEDGER_ON_FULL=drop, or lost). Comma-separated, e.g. leaks,anomalies";
+  };
+  const auto seconds = CLI::Validator(
+      [](std::string& text) {
+        return memledger::ParseSeconds(text) ? std::string() : "not a time: " + text + " (e.g. 12.5, 300ms, 2m)";
+      },
+      "TIME");
 
   memledger::RunOptions run;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a program with tracking on (embedded mode) and report its memory");
@@ -22,8 +85,15 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--summary-json", run.summary_json, "Write the summary (schema memledger.summary/1) here");
   run_cmd->add_flag("--cuda", run.cuda,
                     "Track CUDA device memory: preload libmemledger_cuda.so (cudaMalloc, cuMemAlloc, cuMemCreate, ...)");
+  std::vector<std::string> run_fail_on;
+  run_cmd->add_option("--fail-on", run_fail_on, fail_on_help("the books of every tracked process") +
+                                                      " (the program's own exit status comes first when not 0)")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->check(CLI::IsMember(fail_on_kinds));
   run_cmd->add_option("command", run.command, "The program and its arguments, after --")->required();
   run_cmd->footer("Example: memledger run --output llm.mlcap -- memledger-sim llm --devices 2\n"
+                  "         memledger run --fail-on leaks,anomalies -- ./test_suite   # a gate for CI: exit status 3\n"
                   "         memledger run --cuda --summary-json train.json -- python3 train.py\n"
                   "         memledger run -o suite.mlcap --summary-json suite.json -- sh -c './test_a; ./test_b'");
 
@@ -54,7 +124,16 @@ int main(int argc, char** argv) {
   CLI::App* top_cmd = app.add_subcommand("top", "A live view of a running server: devices, processes, history");
   top_cmd->add_option("--socket", top.socket, "The server's socket (default as for serve)");
   top_cmd->add_option("--interval", top.interval_ms, "Refresh period in ms")->check(CLI::Range(20, 10000));
-  top_cmd->footer("Keys: d/m sort by device memory, l by L1, p by pid, q quit.\nExample: memledger top --socket /tmp/ml.sock");
+  top_cmd->add_option("--wait", top.wait,
+                      "How long to wait for a server that does not answer (none yet, or it went away) before "
+                      "giving up with exit status 1: 0 tries once; default: until q, asking every --interval and "
+                      "saying where it waits")
+      ->check(seconds);
+  top_cmd->footer("Keys: d/m sort by device memory, l by L1, p by pid, q quit.\n"
+                  "With no server answering, top says where it waits (the socket) and why, and asks again every "
+                  "--interval until one answers, --wait runs out, or q.\n"
+                  "Example: memledger top --socket /tmp/ml.sock\n"
+                  "         memledger top --wait 30s   # exit status 1 when no server answered for 30 s");
 
   memledger::ReportOptions report;
   CLI::App* report_cmd = app.add_subcommand("report", "Report the books of a capture file (memledger run --output)");
@@ -65,11 +144,6 @@ int main(int argc, char** argv) {
                        "growth and capture sections");
   report_cmd->add_option("--html", report.html,
                          "Write a self-contained HTML timeline here (memory over time per device, peaks, leaks)");
-  const auto seconds = CLI::Validator(
-      [](std::string& text) {
-        return memledger::ParseSeconds(text) ? std::string() : "not a time: " + text + " (e.g. 12.5, 300ms, 2m)";
-      },
-      "TIME");
   report_cmd->add_option("--since", report.since, "Only from this time on (since the first record): 12.5, 300ms, 2m")
       ->check(seconds);
   report_cmd->add_option("--until", report.until, "Only up to this time (the books end there)")->check(seconds);
@@ -81,9 +155,15 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--skip-frames", report.stacks.skip_patterns,
                          "Frames of an allocator to fold, as the program's memledger_skip_frames does: an RE2 pattern "
                          "searched in each frame's function and file (repeatable)");
+  std::vector<std::string> report_fail_on;
+  report_cmd->add_option("--fail-on", report_fail_on, fail_on_help("the capture's books"))
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->check(CLI::IsMember(fail_on_kinds));
   report_cmd->footer("Example: MEMLEDGER_STACKS=1 memledger run -o leaky.mlcap -- memledger-sim leaky --leaks 6\n"
                      "         memledger report leaky.mlcap --leaks\n"
-                     "         memledger report llm.mlcap --since 2s --until 5s --html llm.html");
+                     "         memledger report llm.mlcap --since 2s --until 5s --html llm.html\n"
+                     "         memledger report run.mlcap --fail-on leaks,anomalies   # exit status 3 when it has them");
 
   memledger::ExportOptions export_options;
   CLI::App* export_cmd = app.add_subcommand("export", "Convert a capture file for other tools");
@@ -99,7 +179,23 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--output,-o", export_options.output, "Write here instead of standard output");
   export_cmd->footer("Example: memledger export run.mlcap --format collapsed --at peak | flamegraph.pl > peak.svg");
 
-  CLI11_PARSE(app, argc, argv);
+  CLI::App* version_cmd = app.add_subcommand("version", "Print memledger's version (as --version, -V)");
+  std::string help_topic;
+  CLI::App* help_cmd = app.add_subcommand("help", "Print this help, or a subcommand's (as --help)");
+  help_cmd->add_option("subcommand", help_topic, "The subcommand, e.g. report");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return ExitOnParseError(app, error, argc, argv);
+  }
+  run.fail_on = memledger::FailOnFrom(run_fail_on);
+  report.fail_on = memledger::FailOnFrom(report_fail_on);
+  if (version_cmd->parsed()) {
+    std::printf("%s\n", kVersion);
+    return 0;
+  }
+  if (help_cmd->parsed()) return Help(app, help_topic);
   if (export_cmd->parsed()) return memledger::ExportCommand(export_options);
   if (report_cmd->parsed()) return memledger::ReportCommand(report);
   if (run_cmd->parsed()) return memledger::RunCommand(run);

@@ -137,7 +137,8 @@ int ReportCommand(const ReportOptions& options) {
                         ledger.live_buffer_count());
   }
   std::fwrite(text.data(), 1, text.size(), stdout);
-  return 0;
+  std::fflush(stdout);  // the report before the gate's lines, on a terminal
+  return ApplyGate(options.fail_on, ledger, "memledger report");
 }
 
 }  // namespace memledger

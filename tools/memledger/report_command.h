@@ -3,13 +3,15 @@
 // over time: peaks per device × type with what was live then, top allocation
 // sites, growth across marks. Text, only the leaks (--leaks), the summary
 // JSON with those sections (--json); and, with --html, a self-contained HTML
-// timeline besides; within a time window (--since, --until). Sites are
+// timeline besides; within a time window (--since, --until); --fail-on, a
+// gate for CI (fail_on.h). Sites are
 // merged and named by the frames shown (--depth, --full-stacks,
 // --skip-frames: report/site_stack.h).
 #pragma once
 
 #include <string>
 
+#include "fail_on.h"
 #include "report/site_stack.h"
 
 namespace memledger {
@@ -22,8 +24,12 @@ struct ReportOptions {
   std::string since;  // a time since the capture's first record (seconds_arg.h); empty: none
   std::string until;
   StackOptions stacks;  // --depth, --full-stacks, --skip-frames
+  FailOn fail_on;       // --fail-on: what the books must not show
 };
 
+// 0; 1 when the capture cannot be read or the HTML written; 2 for a window
+// that cannot be (--since after --until); kFailOnExitStatus when the books
+// show what --fail-on names (after the report is printed).
 int ReportCommand(const ReportOptions& options);
 
 }  // namespace memledger

@@ -259,6 +259,20 @@ std::string RunSummaryJson(const Ledger& ledger, const std::vector<ReadCapture>&
   return JsonText(summary, 2);
 }
 
+// No process of the run wrote a capture. Each one that loads libmemledger
+// with tracking on (as the run sets it) opens its capture as the library
+// loads, or says at once why it cannot: so none loaded it.
+void SayNoCapture(const std::string& program, int status, const RunOptions& options) {
+  const std::string ended = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                                                : "exited with status " + std::to_string(WEXITSTATUS(status));
+  std::fprintf(stderr,
+               "memledger run: %s %s, and no process it ran wrote a capture: none loaded libmemledger (a program "
+               "linked with it, or loading it, opens its capture as it starts; --cuda preloads it into CUDA "
+               "programs), so there are no books%s%s\n",
+               program.c_str(), ended.c_str(), options.summary_json.empty() ? "" : "; no summary written to ",
+               options.summary_json.c_str());
+}
+
 }  // namespace
 
 int RunCommand(const RunOptions& options) {
@@ -298,8 +312,7 @@ int RunCommand(const RunOptions& options) {
   if (captures.empty()) {
     RemovePrivateCaptureDir(*private_dir);
     if (exit_status == 127 && !killed) return 127;  // it did not start (said above)
-    std::fprintf(stderr, "memledger run: %s wrote no capture; is it linked with libmemledger (or does it load it)?\n",
-                 program.c_str());
+    SayNoCapture(program, status, options);
     return exit_status != 0 ? exit_status : 1;
   }
   Ledger ledger;
@@ -327,7 +340,8 @@ int RunCommand(const RunOptions& options) {
       if (read.kept) std::fprintf(stderr, "  %s: %s\n", Who(read).c_str(), read.capture.path.c_str());
     }
   }
-  int result = exit_status != 0 ? exit_status : (complete ? 0 : 1);
+  const int gate = ApplyGate(options.fail_on, ledger, "memledger run");
+  int result = exit_status != 0 ? exit_status : gate != 0 ? gate : complete ? 0 : 1;
   if (!options.summary_json.empty()) {
     OutputFile file(options.summary_json);
     if (file.ok()) file.stream() << RunSummaryJson(ledger, reads) << '\n';

@@ -8,18 +8,22 @@
 #include <string>
 #include <vector>
 
+#include "fail_on.h"
+
 namespace memledger {
 
 struct RunOptions {
   std::string output;        // capture path; empty: memledger.<program>.<pid>.mlcap
   std::string summary_json;  // write the summary schema here; empty: none
   bool cuda = false;         // put libmemledger_cuda.so first in LD_PRELOAD
+  FailOn fail_on;            // --fail-on: what the books of the run must not show
   std::vector<std::string> command;
 };
 
-// Returns the program's exit status (128 + signal when it was killed); 1
-// when it exited 0 but a capture could not be written whole (a full disk)
-// or the summary could not be written; or 127 when it could not be started
+// Returns the program's exit status (128 + signal when it was killed); when
+// that is 0, kFailOnExitStatus when the books show what --fail-on names, 1
+// when a capture could not be written whole (a full disk) or the summary
+// could not be written; or 127 when it could not be started
 // (with --cuda: when libmemledger_cuda.so is not beside this executable, in
 // ../lib, ../lib64 or ../lib/<multiarch>).
 int RunCommand(const RunOptions& options);
