@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "report/printable_text.h"
-#include "report/stack_text.h"
 #include "symbolize/symbolizer.h"
 
 namespace memledger {
@@ -46,8 +45,8 @@ std::uint64_t RecordsAtPeak(const std::string& capture, ReplayResult* result) {
   return at_peak;
 }
 
-std::string Collapsed(const ProcessBooks& books, std::uint32_t stack, Symbolizer& symbolizer) {
-  std::vector<std::string> frames = StackLines(books, stack, symbolizer);
+std::string Collapsed(const ProcessBooks& books, std::uint32_t stack, SiteStacks& stacks) {
+  const std::vector<std::string> frames = stacks.Boxes(stacks.Read(books, stack));
   if (frames.empty()) return "[no stack]";
   std::string line;
   for (auto frame = frames.rbegin(); frame != frames.rend(); ++frame) {
@@ -60,18 +59,20 @@ std::string Collapsed(const ProcessBooks& books, std::uint32_t stack, Symbolizer
 }
 
 void Write(const ProcessBooks& books, const absl::flat_hash_map<std::uint32_t, std::uint64_t>& bytes_by_stack,
-           std::ostream& out) {
+           const StackOptions& options, std::ostream& out) {
   std::vector<std::pair<std::uint32_t, std::uint64_t>> sorted(bytes_by_stack.begin(), bytes_by_stack.end());
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
   Symbolizer symbolizer;
-  for (const auto& [stack, bytes] : sorted) out << Collapsed(books, stack, symbolizer) << ' ' << bytes << '\n';
+  SiteStacks stacks(symbolizer, options);
+  for (const auto& [stack, bytes] : sorted) out << Collapsed(books, stack, stacks) << ' ' << bytes << '\n';
 }
 
 }  // namespace
 
-ReplayResult ExportCollapsed(const std::string& capture, CollapsedAt at, std::ostream& out) {
+ReplayResult ExportCollapsed(const std::string& capture, CollapsedAt at, const StackOptions& stacks,
+                             std::ostream& out) {
   absl::flat_hash_map<std::uint32_t, std::uint64_t> bytes_by_stack;
   Ledger ledger;
   ReplayResult result;
@@ -90,7 +91,7 @@ ReplayResult ExportCollapsed(const std::string& capture, CollapsedAt at, std::os
       ledger.ForEachLive([&](const LiveKey&, const LiveBuffer& buffer) { bytes_by_stack[buffer.stack] += buffer.size; });
     }});
   }
-  if (result.opened) Write(ledger.process(result.process), bytes_by_stack, out);
+  if (result.opened) Write(ledger.process(result.process), bytes_by_stack, stacks, out);
   return result;
 }
 

@@ -93,6 +93,30 @@ std::string NameOf(const SiteFrame& frame) {
   return frame.native ? BareFunctionName(frame.function) : frame.function;
 }
 
+// "… 3 frames of the allocator (ReportAlloc, Device::Allocate, Buffer::Allocate)":
+// the run of frames not the user's from frames[i]; `i` moves past it.
+std::string FoldedRun(const std::vector<SiteFrame>& frames, std::size_t& i) {
+  std::size_t end = i;
+  bool allocator = false, runtime = false;
+  std::string names;
+  for (; end < frames.size() && frames[end].role != FrameRole::kUser; ++end) {
+    allocator |= frames[end].role == FrameRole::kAllocator;
+    runtime |= frames[end].role == FrameRole::kRuntime;
+    if (end - i < kFoldedNamesShown) {
+      names += fmt::format("{}{}", names.empty() ? "" : ", ", NameOf(frames[end]));
+    } else if (end - i == kFoldedNamesShown) {
+      names += fmt::format(", {}", kEllipsis);
+    }
+  }
+  const std::size_t n = end - i;
+  i = end;
+  return fmt::format("{} {} frame{} of {} ({})", kEllipsis, n, n == 1 ? "" : "s",
+                     allocator && runtime ? "the allocator and the runtime"
+                     : allocator          ? "the allocator"
+                                          : "the runtime",
+                     ShortFunctionName(names, 120));
+}
+
 // The frames a headline may name: the user's, from the headline's down.
 std::vector<const SiteFrame*> UserFrames(const SiteStack& stack) {
   std::vector<const SiteFrame*> out;
@@ -268,27 +292,26 @@ std::vector<std::string> SiteStacks::Lines(const SiteStack& stack) const {
       ++i;
       continue;
     }
-    std::size_t end = i;
-    bool allocator = false, runtime = false;
-    std::string names;
-    for (; end < frames.size() && frames[end].role != FrameRole::kUser; ++end) {
-      allocator |= frames[end].role == FrameRole::kAllocator;
-      runtime |= frames[end].role == FrameRole::kRuntime;
-      if (end - i < kFoldedNamesShown) {
-        names += fmt::format("{}{}", names.empty() ? "" : ", ", NameOf(frames[end]));
-      } else if (end - i == kFoldedNamesShown) {
-        names += fmt::format(", {}", kEllipsis);
-      }
-    }
-    const std::size_t n = end - i;
-    lines.push_back(fmt::format("{} {} frame{} of {} ({})", kEllipsis, n, n == 1 ? "" : "s",
-                                allocator && runtime ? "the allocator and the runtime"
-                                : allocator          ? "the allocator"
-                                                     : "the runtime",
-                                ShortFunctionName(names, 120)));
-    i = end;
+    lines.push_back(FoldedRun(frames, i));
   }
   return lines;
+}
+
+std::vector<std::string> SiteStacks::Boxes(const SiteStack& stack) const {
+  std::vector<std::string> boxes;
+  const auto& frames = stack.frames;
+  for (std::size_t i = 0; i < frames.size();) {
+    if (options_.full) {
+      boxes.push_back(FrameLine(frames[i++], true));
+    } else if (frames[i].role == FrameRole::kUser) {
+      const SiteFrame& frame = frames[i++];
+      boxes.push_back(frame.function.empty() ? frame.short_place
+                                             : fmt::format("{} at {}", NameOf(frame), frame.short_place));
+    } else {
+      boxes.push_back(FoldedRun(frames, i));
+    }
+  }
+  return boxes;
 }
 
 std::vector<std::string> Headlines(const std::vector<const SiteStack*>& sites) {

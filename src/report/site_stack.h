@@ -66,6 +66,10 @@ class SiteStacks {
   // at most options.depth user frames from the headline, the rest as
   // "… N more frames". Every frame, unshortened, with options.full.
   std::vector<std::string> Lines(const SiteStack& stack) const;
+  // Its frames as a flame graph's boxes, innermost first: the user's as its
+  // headline names them ("AllocateAndLeak at leak_sites.cc:17"), each folded
+  // run as one box, no depth limit; every frame unshortened with options.full.
+  std::vector<std::string> Boxes(const SiteStack& stack) const;
   // Its headline (Headlines over every distinct site read so far: read all
   // a report lists before it prints the first, and each has one headline
   // throughout, distinct from every other's).

@@ -122,7 +122,7 @@ constexpr const char* kStackLine = "train,step at train.py:9;Model.forward at mo
 std::string CollapsedOf(CollapsedAt at) {
   const Capture capture;
   std::ostringstream out;
-  const ReplayResult result = ExportCollapsed(capture.path(), at, out);
+  const ReplayResult result = ExportCollapsed(capture.path(), at, StackOptions{}, out);
   EXPECT_TRUE(result.opened) << result.error;
   return out.str();
 }
@@ -206,7 +206,7 @@ TEST(Export, ACaptureThatIsNotThereIsAnErrorAndNoOutputRows) {
   ScratchDir dir;
   std::ostringstream csv, collapsed, chrome;
   EXPECT_FALSE(ExportCsv(dir.File("missing.mlcap"), csv).opened);
-  EXPECT_FALSE(ExportCollapsed(dir.File("missing.mlcap"), CollapsedAt::kPeak, collapsed).opened);
+  EXPECT_FALSE(ExportCollapsed(dir.File("missing.mlcap"), CollapsedAt::kPeak, StackOptions{}, collapsed).opened);
   EXPECT_FALSE(ExportChromeTrace(dir.File("missing.mlcap"), chrome).opened);
   EXPECT_EQ(csv.str(), "seq,time_ns,kind,device,type,buffer_id,address,size,thread,tag,stack\n");
   EXPECT_EQ(collapsed.str(), "");

@@ -18,6 +18,7 @@ usage: export_test.py BIN_DIR
 """
 import csv
 import io
+import re
 import json
 import os
 import subprocess
@@ -99,10 +100,22 @@ def main():
         lines = out.splitlines()
         expect("collapsed: one line per leak site", len(lines), 3)
         expect("collapsed bytes = leaked bytes", sum(int(l.rsplit(" ", 1)[1]) for l in lines), truth["leaked"]["bytes"])
+        # Frames named as the text report names them: the allocator's
+        # folded into one, the leak site's own function and its caller.
         for line in lines:
             frames = line.rsplit(" ", 1)[0].split(";")
-            if not any("leak_" in f for f in frames[-6:]):
-                failures.append(f"collapsed stack does not end at its leak site: {frames[-6:]}")
+            if not (frames[-1].startswith("\u2026 3 frames of the allocator (ReportAlloc, Device::Allocate")
+                    and frames[-2] == "AllocateAndLeak at leak_sites.cc:17"
+                    and re.fullmatch(r"leak_(weights|kv_cache|activation) at leak_sites\.cc:\d+", frames[-3])):
+                failures.append(f"collapsed stack does not end at its leak site, named: {frames[-4:]}")
+        code, out, err = export(bin_dir, capture, "--format", "collapsed", "--full-stacks")
+        expect("collapsed --full-stacks exit", code, 0)
+        for line in out.splitlines():
+            frames = line.rsplit(" ", 1)[0].split(";")
+            if any(f.startswith("\u2026") for f in frames) or "ReportAlloc" not in frames[-1]:
+                failures.append(f"collapsed --full-stacks folded or lost a frame: {frames[-4:]}")
+        code, out, err = export(bin_dir, capture, "--format", "collapsed", "--skip-frames", "(bad")
+        expect("collapsed: a bad --skip-frames is said", "--skip-frames (bad" in err, True)
         code, out, err = export(bin_dir, capture, "--format", "collapsed", "--at", "peak")
         expect("collapsed --at peak exit", code, 0)
         peak = sum(int(l.rsplit(" ", 1)[1]) for l in out.splitlines())

@@ -10,6 +10,7 @@
 #include "export/chrome_trace_export.h"
 #include "export/collapsed_export.h"
 #include "export/csv_export.h"
+#include "report/frame_roles.h"
 #include "output_file.h"
 
 namespace memledger {
@@ -28,7 +29,15 @@ int ExportCommand(const ExportOptions& options) {
   if (options.format == "csv") {
     result = ExportCsv(options.capture, out);
   } else if (options.format == "collapsed") {
-    result = ExportCollapsed(options.capture, options.at == "peak" ? CollapsedAt::kPeak : CollapsedAt::kEnd, out);
+    for (const std::string& pattern : options.stacks.skip_patterns) {
+      FrameRoles check;
+      std::string error;
+      if (!check.AddAllocatorPattern(pattern, &error)) {
+        std::fprintf(stderr, "memledger export: --skip-frames %s: %s (left out)\n", pattern.c_str(), error.c_str());
+      }
+    }
+    result = ExportCollapsed(options.capture, options.at == "peak" ? CollapsedAt::kPeak : CollapsedAt::kEnd,
+                             options.stacks, out);
   } else {
     result = ExportChromeTrace(options.capture, out);
   }

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "report/site_stack.h"
+
 namespace memledger {
 
 struct ExportOptions {
@@ -11,6 +13,7 @@ struct ExportOptions {
   std::string format;           // csv, collapsed, chrome
   std::string at = "end";       // collapsed: end or peak
   std::string output;           // empty: stdout
+  StackOptions stacks;          // collapsed: how frames are named (full, allocator patterns)
 };
 
 int ExportCommand(const ExportOptions& options);

@@ -135,6 +135,14 @@ int main(int argc, char** argv) {
                   "Example: memledger top --socket /tmp/ml.sock\n"
                   "         memledger top --wait 30s   # exit status 1 when no server answered for 30 s");
 
+  // How frames are named in a report's stacks and an export's collapsed ones.
+  const auto add_frame_options = [](CLI::App* command, memledger::StackOptions& stacks) {
+    command->add_flag("--full-stacks", stacks.full,
+                      "Every frame of every stack, names whole (runtime and allocator frames are folded otherwise)");
+    command->add_option("--skip-frames", stacks.skip_patterns,
+                        "Frames of an allocator to fold, as the program's memledger_skip_frames does: an RE2 pattern "
+                        "searched in each frame's function and file (repeatable)");
+  };
   memledger::ReportOptions report;
   CLI::App* report_cmd = app.add_subcommand("report", "Report the books of a capture file (memledger run --output)");
   report_cmd->add_option("capture", report.capture, "The capture file (.mlcap)")->required();
@@ -150,11 +158,7 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--depth", report.stacks.depth,
                          "Frames of the program's own shown per stack, from the site's first one (default 6)")
       ->check(CLI::Range(1, 64));
-  report_cmd->add_flag("--full-stacks", report.stacks.full,
-                       "Every frame of every stack, names whole (runtime and allocator frames are folded otherwise)");
-  report_cmd->add_option("--skip-frames", report.stacks.skip_patterns,
-                         "Frames of an allocator to fold, as the program's memledger_skip_frames does: an RE2 pattern "
-                         "searched in each frame's function and file (repeatable)");
+  add_frame_options(report_cmd, report.stacks);
   std::vector<std::string> report_fail_on;
   report_cmd->add_option("--fail-on", report_fail_on, fail_on_help("the capture's books"))
       ->delimiter(',')
@@ -177,6 +181,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"end", "peak"}))
       ->capture_default_str();
   export_cmd->add_option("--output,-o", export_options.output, "Write here instead of standard output");
+  add_frame_options(export_cmd, export_options.stacks);
   export_cmd->footer("Example: memledger export run.mlcap --format collapsed --at peak | flamegraph.pl > peak.svg");
 
   CLI::App* version_cmd = app.add_subcommand("version", "Print memledger's version (as --version, -V)");
