@@ -29,11 +29,15 @@ bool InStandardHeader(std::string_view file) {
   return file.find("/include/c++/") != std::string_view::npos || file.find("/c++/v1/") != std::string_view::npos;
 }
 
-// A function of the C++ standard library by its demangled name: its scope,
-// before any template argument or parameter, is std's (a template
-// function's name begins with its return type: "void std::__invoke_impl<…>").
+// A demangled name up to its first template argument or parameter list:
+// "void std::__invoke_impl", "app::Run".
+std::string_view ScopeOf(std::string_view function) { return function.substr(0, function.find_first_of("<(")); }
+
+// A function of the C++ standard library by its demangled name: its scope
+// is std's (a template function's name begins with its return type: "void
+// std::__invoke_impl<…>").
 bool StandardFunction(std::string_view function) {
-  const std::string_view scope = function.substr(0, function.find_first_of("<("));
+  const std::string_view scope = ScopeOf(function);
   for (std::string_view prefix : {"std::", "__gnu_cxx::", "__cxxabiv1::"}) {
     const std::size_t at = scope.find(prefix);
     if (at == 0 || (at != std::string_view::npos && scope[at - 1] == ' ')) return true;
@@ -48,7 +52,7 @@ bool StandardFunction(std::string_view function) {
 // holds the code.
 bool InStandardCode(const SymbolizedFrame& frame) {
   if (!InStandardHeader(frame.file)) return false;
-  const bool named_in_full = frame.function.find("::") != std::string::npos;
+  const bool named_in_full = ScopeOf(frame.function).find("::") != std::string_view::npos;
   return frame.inlined || !named_in_full || StandardFunction(frame.function);
 }
 

@@ -218,6 +218,8 @@ TEST(FrameRoles, RuntimeByItsHeadersLibrariesAndStartAllocatorByPattern) {
             FrameRole::kRuntime);
   EXPECT_EQ(roles.RoleOf(Frame(1, "__gnu_cxx::__normal_iterator<int*>::operator++()", header, 1)), FrameRole::kRuntime);
   EXPECT_EQ(roles.RoleOf(Frame(1, "operator()", header, 259)), FrameRole::kRuntime) << "a bare name: std's inlined";
+  EXPECT_EQ(roles.RoleOf(Frame(1, "__invoke_impl<void, std::function<void (int)>&>", header, 61)), FrameRole::kRuntime)
+      << "a bare name with qualified template arguments";
   SymbolizedFrame inlined = Frame(1, "app::Run(int)", header, 287);
   inlined.inlined = true;
   EXPECT_EQ(roles.RoleOf(inlined), FrameRole::kRuntime) << "inlined: the header's own code";
