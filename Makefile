@@ -48,7 +48,8 @@ demo: build
 	cd build && MEMLEDGER_STACKS=1 ./bin/memledger run --output demo.mlcap --summary-json demo-summary.json -- \
 	  ./bin/memledger-sim llm --devices 2 --leaks 3
 	@echo "== memory over time: peaks, top sites, growth =="
-	cd build && ./bin/memledger report demo.mlcap --html demo.html | sed -n '/^window:/,$$p'
+	cd build && ./bin/memledger report demo.mlcap | sed -n '/^window:/,$$p'
+	cd build && ./bin/memledger report demo.mlcap --html demo.html
 	@echo "== summary JSON: build/demo-summary.json; capture: build/demo.mlcap; timeline: build/demo.html =="
 
 bench: build

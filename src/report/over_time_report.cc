@@ -70,8 +70,12 @@ std::string WindowText(const CaptureAnalysis& analysis) {
   const AnalysisWindow& w = analysis.window();
   const std::uint64_t since = w.since_ns.value_or(0);
   const std::uint64_t until = std::min(w.until_ns.value_or(analysis.duration_ns()), analysis.duration_ns());
-  return fmt::format("{:.3f} s to {:.3f} s, {} marks", Seconds(since), Seconds(std::max(since, until)),
-                     analysis.marks_in_window());
+  std::string text = fmt::format("{:.3f} s to {:.3f} s, {} marks", Seconds(since), Seconds(std::max(since, until)),
+                                 analysis.marks_in_window());
+  if (since >= analysis.duration_ns() && w.since_ns) {
+    text += fmt::format(" (empty: the capture lasts {:.3f} s)", Seconds(analysis.duration_ns()));
+  }
+  return text;
 }
 
 void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<SeriesPeak>& peaks, SiteStacks& stacks) {
@@ -137,7 +141,12 @@ std::vector<MergedSite> TopSites(const Ledger& ledger, const CaptureAnalysis& an
 }
 
 void AppendGrowth(std::string& out, const Ledger& ledger, const std::vector<SiteGrowth>& growth,
-                  SiteStacks& stacks) {
+                  std::uint64_t marks, SiteStacks& stacks) {
+  if (marks < 2) {
+    AppendLine(out, "growth across marks: {} (memledger_mark at each step shows what grows from step to step)",
+               marks == 0 ? "no marks recorded" : "one mark: it takes two");
+    return;
+  }
   AppendLine(out, "growth across marks (live bytes never fell from one mark to the next):{}",
              growth.empty() ? " none" : "");
   for (std::size_t i = 0; i < std::min(growth.size(), kGrowthShown); ++i) {
@@ -236,7 +245,7 @@ std::string OverTimeText(const Ledger& ledger, const CaptureAnalysis& analysis, 
   AppendPeaks(out, ledger, analysis.Peaks(ledger), stacks);
   AppendTop(out, ledger, "bytes", TopSites(ledger, analysis, SiteOrder::kBytes, stacks), stacks);
   AppendTop(out, ledger, "count", TopSites(ledger, analysis, SiteOrder::kBuffers, stacks), stacks);
-  AppendGrowth(out, ledger, analysis.Growth(), stacks);
+  AppendGrowth(out, ledger, analysis.Growth(), analysis.marks_in_window(), stacks);
   return out;
 }
 

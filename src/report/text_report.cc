@@ -67,7 +67,21 @@ void AppendProcesses(std::string& out, const Ledger& ledger, std::string_view ru
   }
 }
 
+// A pool's peak as a share of its capacity (-1 when its capacity is unknown).
+double PeakShare(const DeviceBooks& device, std::size_t type) {
+  const std::uint64_t capacity = device.capacity[type];
+  return capacity != 0 ? static_cast<double>(device.types[type].peak_bytes) / static_cast<double>(capacity) : -1.0;
+}
+
+// Per device, a row per memory type used, the fullest (peak against
+// capacity) first; the fullest pool of all is marked.
 void AppendDevices(std::string& out, const Ledger& ledger) {
+  double fullest = 0.0;
+  for (const DeviceBooks& device : ledger.devices()) {
+    for (const auto& [t, c] : device.types) {
+      if (device.seen && !c.empty()) fullest = std::max(fullest, PeakShare(device, t));
+    }
+  }
   for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
     const DeviceBooks& device = ledger.devices()[d];
     if (!device.seen) continue;
@@ -76,15 +90,22 @@ void AppendDevices(std::string& out, const Ledger& ledger) {
       AppendLine(out, "  described otherwise by {} open(s) (device_conflict): its first opener's description stands",
                  device.conflicts);
     }
-    AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>10} {:>10} {:>8} {:>11}", "type", "live", "peak", "capacity", "allocs",
-         "frees", "leaked", "leaked size");
+    AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>6} {:>10} {:>10} {:>8} {:>11}", "type", "live", "peak",
+               "capacity", "full", "allocs", "frees", "leaked", "leaked size");
+    std::vector<std::size_t> types;
     for (const auto& [t, c] : device.types) {
-      if (c.empty()) continue;
-      AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>10} {:>10} {:>8} {:>11}",
-                 PrintableText(ledger.type_name(t)),
-           FormatBytes(c.live_bytes), FormatBytes(c.peak_bytes),
-           device.capacity[t] ? FormatBytes(device.capacity[t]) : "-", c.allocs, c.frees, c.leaked_buffers,
-           FormatBytes(c.leaked_bytes));
+      if (!c.empty()) types.push_back(t);
+    }
+    std::stable_sort(types.begin(), types.end(),
+                     [&](std::size_t a, std::size_t b) { return PeakShare(device, a) > PeakShare(device, b); });
+    for (const std::size_t t : types) {
+      const TypeCounters& c = device.types[t];
+      const double share = PeakShare(device, t);
+      AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>6} {:>10} {:>10} {:>8} {:>11}{}",
+                 PrintableText(ledger.type_name(t)), FormatBytes(c.live_bytes), FormatBytes(c.peak_bytes),
+                 device.capacity[t] ? FormatBytes(device.capacity[t]) : "-",
+                 share < 0 ? "-" : fmt::format("{:.1f}%", 100.0 * share), c.allocs, c.frees, c.leaked_buffers,
+                 FormatBytes(c.leaked_bytes), share > 0 && share == fullest ? "  \u25c0 fullest" : "");
     }
   }
 }
@@ -169,8 +190,8 @@ std::string TextReport(const Ledger& ledger, SiteStacks& stacks, std::string_vie
   std::string out;
   AppendProcesses(out, ledger, running);
   AppendDevices(out, ledger);
-  AppendAnomalies(out, ledger, stacks);
   AppendLeaks(out, ledger, stacks);
+  AppendAnomalies(out, ledger, stacks);
   return out;
 }
 

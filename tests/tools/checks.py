@@ -6,8 +6,11 @@ the environment every tracked process they start begins from."""
 import os
 import re
 
-# A row of the exit report's table: type, live, peak, capacity, allocs, frees, leaked, leaked size.
-_EXIT_REPORT_ROW = re.compile(r"^  (\w+) +\S+ \S+ +\S+ \S+ +\S+ \S+ +(\d+) +(\d+) +(\d+) +\S+ \S+$")
+# A row of the exit report's table: type, live, peak, capacity, full (peak as
+# a share of capacity), allocs, frees, leaked, leaked size, and the mark of
+# the fullest pool.
+_EXIT_REPORT_ROW = re.compile(
+    r"^  (\w+) +\S+ \S+ +\S+ \S+ +(?:\S+ \S+|-) +\S+ +(\d+) +(\d+) +(\d+) +\S+ \S+(?:  \u25c0 fullest)?$")
 
 
 # What turns tracking on or changes it, in the shell that runs the tests (a

@@ -14,6 +14,10 @@ simulator's llm workload (stacks on, leaks injected across the decode steps):
 5. The progress bar shows on a terminal (a pty from `script`) and never in a pipe.
 6. A capture cut at random offsets still reports, exit 0, saying what was cut,
    the process running when it ends.
+7. Layout (issue 15): each device's pools fullest first (peak against
+   capacity), the fullest of all marked; leaks before anomalies; --html
+   alone writes the page and prints only its path; a window past the end
+   says it is empty; a capture without marks says so where growth would be.
 
 usage: report_test.py BIN_DIR [--iterations N]
 """
@@ -125,6 +129,43 @@ def windows(check, bin_dir, capture, whole):
         check.true(f"--since {not_a_time!r} is refused", bad.returncode != 0 and "not a time" in bad.stderr, bad.stderr)
 
 
+def layout(check, bin_dir, capture, summary, work):
+    text = report(bin_dir, capture).stdout
+    lines = text.splitlines()
+    shares = {}  # device -> the "full" column's percentages, in the order shown
+    device = None
+    for line in lines:
+        if m := re.match(r"device (\d+)", line):
+            device = int(m.group(1))
+        elif device is not None and (m := re.match(r"  \S+ +\S+ \S+ +\S+ \S+ +\S+ \S+ +([\d.]+)% ", line)):
+            shares.setdefault(device, []).append(float(m.group(1)))
+        elif not line.startswith("  "):
+            device = None
+    check.true("every device's pools are listed with how full they got", len(shares) == 2 and
+               all(len(s) >= 5 for s in shares.values()), shares)
+    check.true("pools fullest first", all(s == sorted(s, reverse=True) for s in shares.values()), shares)
+    marked = [l for l in lines if l.endswith("\u25c0 fullest")]
+    fullest = max(max(s) for s in shares.values())
+    check.true("the fullest pool is marked, and only it", marked and all(f" {fullest}% " in l for l in marked), marked)
+    capacity = {(d["device"], t): c for d in summary["devices"] for t, c in d.get("capacity", {}).items()}
+    want = max(100 * p["bytes"] / capacity[(p["device"], p["type"])] for p in summary["peaks"]
+               if capacity.get((p["device"], p["type"])))
+    check.expect("the fullest is the report's fullest peak", f"{fullest:.1f}", f"{want:.1f}")
+    check.true("the fullest pool on the first screen", any(l.endswith("fullest") for l in lines[:24]), lines[:24])
+    check.true("leaks before anomalies", 0 <= text.find("\nleaks: ") < text.find("\nanomalies: "))
+    page = os.path.join(work, "layout.html")
+    only_page = report(bin_dir, capture, "--html", page)
+    check.expect("--html alone prints only the page's path", only_page.stdout,
+                 f"memledger report: HTML timeline written to {page}\n")
+    check.true("--html wrote the page", os.path.getsize(page) > 0)
+    empty = report(bin_dir, capture, "--since", "60m").stdout
+    check.true("a window past the end says it is empty",
+               re.search(r"^window: 3600\.000 s to 3600\.000 s, 0 marks \(empty: the capture lasts [\d.]+ s\)$",
+                         empty, re.M), empty[:2000])
+    check.true("a window without marks says so where growth would be",
+               "growth across marks: no marks recorded" in empty, empty[-500:])
+
+
 def progress_bar(check, bin_dir, capture):
     memledger = os.path.join(bin_dir, "memledger")
     tty = run(["script", "-qec", f"'{memledger}' report '{capture}' > /dev/null", "/dev/null"])
@@ -183,6 +224,7 @@ def main():
                         "growth across marks", "leaks: "):
             check.true(f"the text report has '{section}'", section in text, text[-3000:])
         sites_read_apart(check, text)
+        layout(check, args.bin_dir, capture, summary, work)
         windows(check, args.bin_dir, capture, summary)
         progress_bar(check, args.bin_dir, capture)
         cut_captures(check, args.bin_dir, capture, work)

@@ -113,7 +113,14 @@ int ReportCommand(const ReportOptions& options) {
     const std::string title = fmt::format("{} (pid {}) — {}", replay.info.comm, replay.info.pid,
                                           std::filesystem::path(options.capture).filename().string());
     if (!WriteHtml(options.html, timeline->Finish(ledger, title, replay.problem, stacks))) return 1;
-    std::fprintf(stderr, "memledger report: HTML timeline written to %s\n", options.html.c_str());
+    // The page is what was asked for: its path, and no text report beside
+    // it. --json or --leaks print theirs too (then the path goes to stderr).
+    const bool page_only = !options.json && !options.leaks_only;
+    std::fprintf(page_only ? stdout : stderr, "memledger report: HTML timeline written to %s\n", options.html.c_str());
+    if (page_only) {
+      std::fflush(stdout);
+      return ApplyGate(options.fail_on, ledger, "memledger report");
+    }
   }
   // Rendered twice: the first reads every site the report lists, so that the
   // second names each site the same in every section, apart from all others.
