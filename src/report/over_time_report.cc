@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <iterator>
 
 #include "event/json_text.h"
@@ -20,10 +21,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kTopSites = 10;
-constexpr std::size_t kPeakSitesShown = 5;     // per peak, in text
+constexpr std::size_t kTopSites = 10;          // in JSON
 constexpr std::size_t kPeakSitesInJson = 50;   // per peak; the rest summed as "other"
-constexpr std::size_t kGrowthShown = 10;
 // Sites by what they allocated, before merging: the top sites are the
 // largest merged sites among these.
 constexpr std::size_t kTopCandidates = 1000;
@@ -78,8 +77,17 @@ std::string WindowText(const CaptureAnalysis& analysis) {
   return text;
 }
 
-void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<SeriesPeak>& peaks, SiteStacks& stacks) {
+// A peak's sites: at most half the top list (5 of the default 10), at least one.
+std::size_t PeakSitesShown(const ReportScope& scope) { return std::max<std::size_t>(1, scope.top / 2); }
+
+void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<SeriesPeak>& all, SiteStacks& stacks,
+                 const ReportScope& scope) {
+  std::vector<SeriesPeak> peaks;
+  for (const SeriesPeak& peak : all) {
+    if (scope.Shows(ledger, SeriesDevice(ledger, peak.series), peak.series.type)) peaks.push_back(peak);
+  }
   AppendLine(out, "peaks:{}", peaks.empty() ? " none" : "");
+  const std::size_t shown = PeakSitesShown(scope);
   for (const SeriesPeak& peak : peaks) {
     const std::uint64_t capacity = Capacity(ledger, peak.series);
     AppendLine(out, "  {} {}: {} at {:.3f} s{}{}", PrintableText(DeviceLabel(ledger, SeriesDevice(ledger, peak.series))),
@@ -98,7 +106,7 @@ void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<Serie
     }
     AppendLine(out, "    live then by tag: {}", tags);
     const std::vector<MergedSite> sites = Merged(ledger, stacks, peak.live, SiteOrder::kBytes);
-    for (std::size_t i = 0; i < std::min(sites.size(), kPeakSitesShown); ++i) {
+    for (std::size_t i = 0; i < std::min(sites.size(), shown); ++i) {
       const MergedSite& site = sites[i];
       std::string tags;
       for (const SitePlace& place : site.places) {
@@ -113,9 +121,7 @@ void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<Serie
                  PrintableText(stacks.Headline(*site.stack)));
       AppendStack(out, stacks, *site.stack);
     }
-    if (sites.size() > kPeakSitesShown) {
-      AppendLine(out, "    \u2026 {} more sites live then", sites.size() - kPeakSitesShown);
-    }
+    if (sites.size() > shown) AppendLine(out, "    \u2026 {} more sites live then", sites.size() - shown);
   }
 }
 
@@ -130,18 +136,25 @@ void AppendTop(std::string& out, const Ledger& ledger, std::string_view title, c
   AppendNoStacksHint(out, top);
 }
 
-// The `kTopSites` largest merged sites by `order`.
+// The `scope.top` largest merged sites by `order` in scope (of every site
+// when scoped: the largest in scope need not be among the largest of all).
 std::vector<MergedSite> TopSites(const Ledger& ledger, const CaptureAnalysis& analysis, SiteOrder order,
-                                 SiteStacks& stacks) {
-  const auto candidates =
-      order == SiteOrder::kBytes ? analysis.TopByBytes(kTopCandidates) : analysis.TopByCount(kTopCandidates);
+                                 SiteStacks& stacks, const ReportScope& scope) {
+  const std::size_t n = scope.whole() ? kTopCandidates : std::numeric_limits<std::size_t>::max();
+  auto candidates = order == SiteOrder::kBytes ? analysis.TopByBytes(n) : analysis.TopByCount(n);
+  std::erase_if(candidates, [&](const SiteAmount& amount) {
+    return !scope.Shows(ledger, SeriesDevice(ledger, amount.site.series), amount.site.series.type);
+  });
   std::vector<MergedSite> sites = Merged(ledger, stacks, candidates, order);
-  if (sites.size() > kTopSites) sites.resize(kTopSites);
+  if (sites.size() > scope.top) sites.resize(scope.top);
   return sites;
 }
 
-void AppendGrowth(std::string& out, const Ledger& ledger, const std::vector<SiteGrowth>& growth,
-                  std::uint64_t marks, SiteStacks& stacks) {
+void AppendGrowth(std::string& out, const Ledger& ledger, std::vector<SiteGrowth> growth, std::uint64_t marks,
+                  SiteStacks& stacks, const ReportScope& scope) {
+  std::erase_if(growth, [&](const SiteGrowth& g) {
+    return !scope.Shows(ledger, SeriesDevice(ledger, g.site.series), g.site.series.type);
+  });
   if (marks < 2) {
     AppendLine(out, "growth across marks: {} (memledger_mark at each step shows what grows from step to step)",
                marks == 0 ? "no marks recorded" : "one mark: it takes two");
@@ -149,7 +162,7 @@ void AppendGrowth(std::string& out, const Ledger& ledger, const std::vector<Site
   }
   AppendLine(out, "growth across marks (live bytes never fell from one mark to the next):{}",
              growth.empty() ? " none" : "");
-  for (std::size_t i = 0; i < std::min(growth.size(), kGrowthShown); ++i) {
+  for (std::size_t i = 0; i < std::min(growth.size(), scope.top); ++i) {
     const SiteGrowth& g = growth[i];
     const SiteStack& stack = stacks.Read(ledger.processes()[g.site.series.process], g.site.stack);
     AppendLine(out, "  +{} per mark ({} -> {} over {} intervals, rose {} times): {}",
@@ -159,7 +172,7 @@ void AppendGrowth(std::string& out, const Ledger& ledger, const std::vector<Site
     AppendLine(out, "    {}", SiteLabel(ledger, g.site));
     AppendStack(out, stacks, stack);
   }
-  if (growth.size() > kGrowthShown) AppendLine(out, "  \u2026 {} more growing sites", growth.size() - kGrowthShown);
+  if (growth.size() > scope.top) AppendLine(out, "  \u2026 {} more growing sites", growth.size() - scope.top);
 }
 
 json SiteJson(const Ledger& ledger, const SiteKey& site, SiteStacks& stacks) {
@@ -239,13 +252,14 @@ json GrowthJson(const Ledger& ledger, const std::vector<SiteGrowth>& growth, Sit
 
 }  // namespace
 
-std::string OverTimeText(const Ledger& ledger, const CaptureAnalysis& analysis, SiteStacks& stacks) {
+std::string OverTimeText(const Ledger& ledger, const CaptureAnalysis& analysis, SiteStacks& stacks,
+                         const ReportScope& scope) {
   std::string out;
   AppendLine(out, "window: {}", WindowText(analysis));
-  AppendPeaks(out, ledger, analysis.Peaks(ledger), stacks);
-  AppendTop(out, ledger, "bytes", TopSites(ledger, analysis, SiteOrder::kBytes, stacks), stacks);
-  AppendTop(out, ledger, "count", TopSites(ledger, analysis, SiteOrder::kBuffers, stacks), stacks);
-  AppendGrowth(out, ledger, analysis.Growth(), analysis.marks_in_window(), stacks);
+  AppendPeaks(out, ledger, analysis.Peaks(ledger), stacks, scope);
+  AppendTop(out, ledger, "bytes", TopSites(ledger, analysis, SiteOrder::kBytes, stacks, scope), stacks);
+  AppendTop(out, ledger, "count", TopSites(ledger, analysis, SiteOrder::kBuffers, stacks, scope), stacks);
+  AppendGrowth(out, ledger, analysis.Growth(), analysis.marks_in_window(), stacks, scope);
   return out;
 }
 

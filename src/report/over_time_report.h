@@ -12,13 +12,16 @@
 
 #include "analysis/capture_analysis.h"
 #include "ledger/ledger.h"
+#include "report/report_scope.h"
 #include "report/site_stack.h"
 
 namespace memledger {
 
 // Sites merged and named as in text_report.h (render with the same
 // SiteStacks as the books before it).
-std::string OverTimeText(const Ledger& ledger, const CaptureAnalysis& analysis, SiteStacks& stacks);
+// Only what `scope` shows.
+std::string OverTimeText(const Ledger& ledger, const CaptureAnalysis& analysis, SiteStacks& stacks,
+                         const ReportScope& scope = {});
 
 // The members "window", "peaks", "top_sites" and "growth", as a JSON object
 // whose members a report adds to its Summary (see docs/architecture.md,

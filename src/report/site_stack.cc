@@ -248,8 +248,11 @@ const SiteStack& SiteStacks::Read(const ProcessBooks& books, std::uint32_t stack
     for (SiteFrame& frame : frames) frame.role = FrameRole::kUser;
     slot->first_user = 0;
   }
+  // A site is what its frames to the depth shown make it; shown none
+  // (--no-stacks), the sites are the default report's.
+  const std::size_t depth = options_.depth != 0 ? options_.depth : StackOptions{}.depth;
   std::size_t shown = 0;
-  for (std::size_t i = slot->first_user; i < frames.size() && shown < options_.depth; ++i) {
+  for (std::size_t i = slot->first_user; i < frames.size() && shown < depth; ++i) {
     if (frames[i].role != FrameRole::kUser) continue;
     ++shown;
     fmt::format_to(std::back_inserter(slot->identity), "{}\x1f{}\x1e", frames[i].function, frames[i].place);
@@ -280,6 +283,7 @@ std::vector<std::string> SiteStacks::Lines(const SiteStack& stack) const {
     for (std::size_t i = 0; i < frames.size(); ++i) lines.push_back(fmt::format("#{} {}", i, FrameLine(frames[i], true)));
     return lines;
   }
+  if (options_.depth == 0) return lines;
   std::size_t shown = 0;
   for (std::size_t i = 0; i < frames.size();) {
     if (shown == options_.depth) {

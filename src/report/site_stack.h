@@ -26,7 +26,7 @@
 namespace memledger {
 
 struct StackOptions {
-  std::size_t depth = 6;                    // user frames shown from the headline down
+  std::size_t depth = 6;                    // user frames shown from the headline down; 0: no stacks (--no-stacks)
   bool full = false;                        // every frame, names unshortened (--full-stacks)
   std::vector<std::string> skip_patterns{}; // allocator frames the report declares (--skip-frames)
 };

@@ -15,7 +15,6 @@
 namespace memledger {
 
 namespace {
-constexpr std::size_t kAnomalySitesShown = 10;
 
 template <typename... Args>
 void AppendLine(std::string& out, fmt::format_string<Args...> format, Args&&... args) {
@@ -75,16 +74,17 @@ double PeakShare(const DeviceBooks& device, std::size_t type) {
 
 // Per device, a row per memory type used, the fullest (peak against
 // capacity) first; the fullest pool of all is marked.
-void AppendDevices(std::string& out, const Ledger& ledger) {
+void AppendDevices(std::string& out, const Ledger& ledger, const ReportScope& scope) {
   double fullest = 0.0;
-  for (const DeviceBooks& device : ledger.devices()) {
+  for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
+    const DeviceBooks& device = ledger.devices()[d];
     for (const auto& [t, c] : device.types) {
-      if (device.seen && !c.empty()) fullest = std::max(fullest, PeakShare(device, t));
+      if (device.seen && !c.empty() && scope.Shows(ledger, d, t)) fullest = std::max(fullest, PeakShare(device, t));
     }
   }
   for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
     const DeviceBooks& device = ledger.devices()[d];
-    if (!device.seen) continue;
+    if (!device.seen || (scope.device && *scope.device != d)) continue;
     AppendLine(out, "{}", PrintableText(DeviceLabel(ledger, d)));
     if (device.conflicts != 0) {
       AppendLine(out, "  described otherwise by {} open(s) (device_conflict): its first opener's description stands",
@@ -94,7 +94,7 @@ void AppendDevices(std::string& out, const Ledger& ledger) {
                "capacity", "full", "allocs", "frees", "leaked", "leaked size");
     std::vector<std::size_t> types;
     for (const auto& [t, c] : device.types) {
-      if (!c.empty()) types.push_back(t);
+      if (!c.empty() && scope.Shows(ledger, d, t)) types.push_back(t);
     }
     std::stable_sort(types.begin(), types.end(),
                      [&](std::size_t a, std::size_t b) { return PeakShare(device, a) > PeakShare(device, b); });
@@ -120,7 +120,7 @@ std::string Unverified(const Ledger& ledger) {
                      "address as an overlap)", missing);
 }
 
-void AppendAnomalies(std::string& out, const Ledger& ledger, SiteStacks& stacks) {
+void AppendAnomalies(std::string& out, const Ledger& ledger, SiteStacks& stacks, const ReportScope& scope) {
   const AnomalyCounts anomalies = ledger.anomalies();
   std::string listed;
   for (int i = 0; i < kAnomalyCount; ++i) {
@@ -131,9 +131,12 @@ void AppendAnomalies(std::string& out, const Ledger& ledger, SiteStacks& stacks)
     const auto kind = static_cast<Anomaly>(i);
     if (anomalies[i] != 0) AppendLine(out, "  {}: {}", AnomalyName(kind), AnomalyMeaning(kind));
   }
-  const auto anomaly_sites = SortedAnomalySites(ledger);
+  auto anomaly_sites = SortedAnomalySites(ledger);
+  std::erase_if(anomaly_sites, [&](const AnomalySite& site) {
+    return !scope.whole() && (site.example.type == kNoType || !scope.Shows(ledger, site.example.device, site.example.type));
+  });
   bool with_stacks = false;
-  for (std::size_t i = 0; i < std::min<std::size_t>(anomaly_sites.size(), kAnomalySitesShown); ++i) {
+  for (std::size_t i = 0; i < std::min(anomaly_sites.size(), scope.top); ++i) {
     const AnomalySite& site = anomaly_sites[i];
     const ProcessBooks& books = ledger.processes()[site.key.process];
     const SiteStack& stack = stacks.Read(books, site.key.stack);
@@ -156,15 +159,16 @@ void AppendAnomalies(std::string& out, const Ledger& ledger, SiteStacks& stacks)
   if (!anomaly_sites.empty() && !with_stacks) {
     AppendLine(out, "  (recorded without stacks: MEMLEDGER_STACKS=1 records where each came from)");
   }
-  if (anomaly_sites.size() > kAnomalySitesShown) {
-    AppendLine(out, "  ... {} more anomaly sites (summary JSON: anomaly_sites)", anomaly_sites.size() - kAnomalySitesShown);
+  if (anomaly_sites.size() > scope.top) {
+    AppendLine(out, "  ... {} more anomaly sites (summary JSON: anomaly_sites)", anomaly_sites.size() - scope.top);
   }
 }
 
-void AppendLeaks(std::string& out, const Ledger& ledger, SiteStacks& stacks) {
+void AppendLeaks(std::string& out, const Ledger& ledger, SiteStacks& stacks, const ReportScope& scope) {
   SiteMerger merger(ledger, stacks);
   std::uint64_t buffers = 0, bytes = 0;
   for (const LeakSite& site : SortedLeakSites(ledger)) {
+    if (!scope.Shows(ledger, site.key.device, site.key.type)) continue;
     buffers += site.totals.buffers;
     bytes += site.totals.bytes;
     merger.Add(site.key.stack, SitePlace{site.key.process, site.key.device, site.key.type, site.key.tag,
@@ -186,12 +190,18 @@ void AppendLeaks(std::string& out, const Ledger& ledger, SiteStacks& stacks) {
 
 }  // namespace
 
-std::string TextReport(const Ledger& ledger, SiteStacks& stacks, std::string_view running) {
+std::string TextReport(const Ledger& ledger, SiteStacks& stacks, std::string_view running,
+                       const ReportScope& scope) {
   std::string out;
   AppendProcesses(out, ledger, running);
-  AppendDevices(out, ledger);
-  AppendLeaks(out, ledger, stacks);
-  AppendAnomalies(out, ledger, stacks);
+  if (!scope.whole()) {
+    AppendLine(out, "only {}{}{} (--device, --type): totals of anomalies and processes are the whole capture's",
+               scope.device ? fmt::format("device {}", *scope.device) : "",
+               scope.device && scope.type ? " " : "", scope.type ? PrintableText(*scope.type) : "");
+  }
+  AppendDevices(out, ledger, scope);
+  AppendLeaks(out, ledger, stacks, scope);
+  AppendAnomalies(out, ledger, stacks, scope);
   return out;
 }
 
@@ -202,9 +212,9 @@ std::string TextReport(const Ledger& ledger) {
   return TextReport(ledger, stacks);
 }
 
-std::string LeakReport(const Ledger& ledger, SiteStacks& stacks) {
+std::string LeakReport(const Ledger& ledger, SiteStacks& stacks, const ReportScope& scope) {
   std::string out;
-  AppendLeaks(out, ledger, stacks);
+  AppendLeaks(out, ledger, stacks, scope);
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include "ledger/ledger.h"
 #include "report/merged_sites.h"
+#include "report/report_scope.h"
 #include "report/site_stack.h"
 
 namespace memledger {
@@ -21,11 +22,13 @@ std::string FormatBytes(std::uint64_t bytes);
 // first time to read them all) names each site the same in every section.
 // `running` is what a process still running where the books end is called
 // (a replayed capture without its end record: "running when the capture ends").
-std::string TextReport(const Ledger& ledger, SiteStacks& stacks, std::string_view running = "running");
+// Only the devices, types and sites `scope` shows.
+std::string TextReport(const Ledger& ledger, SiteStacks& stacks, std::string_view running = "running",
+                       const ReportScope& scope = {});
 // TextReport with the default stack options, rendered twice as above.
 std::string TextReport(const Ledger& ledger);
 // Only the leaks by site (`memledger report --leaks`).
-std::string LeakReport(const Ledger& ledger, SiteStacks& stacks);
+std::string LeakReport(const Ledger& ledger, SiteStacks& stacks, const ReportScope& scope = {});
 
 // What the text reports share: "1 buffer", "3 sites"; a stack's lines
 // indented under its site; a merged site: "  AMOUNT: headline", its places

@@ -17,7 +17,10 @@ simulator's llm workload (stacks on, leaks injected across the decode steps):
 7. Layout (issue 15): each device's pools fullest first (peak against
    capacity), the fullest of all marked; leaks before anomalies; --html
    alone writes the page and prints only its path; a window past the end
-   says it is empty; a capture without marks says so where growth would be.
+   says it is empty; a capture without marks says so where growth would be;
+   --no-stacks lists the same sites by headline alone; --device, --type and
+   --top list only that device's, type's and that many; --json refuses the
+   text's options.
 
 usage: report_test.py BIN_DIR [--iterations N]
 """
@@ -164,6 +167,28 @@ def layout(check, bin_dir, capture, summary, work):
                          empty, re.M), empty[:2000])
     check.true("a window without marks says so where growth would be",
                "growth across marks: no marks recorded" in empty, empty[-500:])
+
+    def rows(report_text):
+        return [l for l in report_text.splitlines() if re.match(r"  +(\d+\. )?[\d.]+ \S+ in \d+ \w+: ", l)]
+    bare = report(bin_dir, capture, "--no-stacks").stdout
+    check.true("--no-stacks: no frame shown", not re.search(r"^      (#\d|\u2026)", bare, re.M),
+               re.findall(r"^      .*", bare, re.M)[:3])
+    check.expect("--no-stacks: the same sites, named the same", rows(bare), rows(text))
+    check.true("--no-stacks: shorter", len(bare.splitlines()) < len(lines) / 2, (len(bare.splitlines()), len(lines)))
+    scoped = report(bin_dir, capture, "--device", "1", "--type", "DRAM", "--top", "3").stdout
+    places = re.findall(r"device (\d+)(?: \([^)]*\))? (\w+)", scoped)
+    check.true("--device 1 --type DRAM: only device 1's DRAM", places and set(places) == {("1", "DRAM")},
+               sorted(set(places)))
+    check.true("--device 1 --type DRAM: its books table has one row",
+               len(re.findall(r"^  DRAM +\S+", scoped, re.M)) == 1 and "\n  L1 " not in scoped, scoped[:800])
+    for title in ("top allocation sites by bytes:", "top allocation sites by count:"):
+        section = scoped[scoped.find(title):].split("\n")[1:]
+        ranked = [l for l in section[:20] if re.match(r"   ?\d+\. ", l)]
+        check.true(f"--top 3: {title} lists 3", [l.split(".")[0].strip() for l in ranked[:4]] == ["1", "2", "3"],
+                   ranked)
+    refused = run([os.path.join(bin_dir, "memledger"), "report", capture, "--json", "--leaks"])
+    check.true("--json --leaks is refused, saying why", refused.returncode == 2 and "excludes" in refused.stderr,
+               (refused.returncode, refused.stderr))
 
 
 def progress_bar(check, bin_dir, capture):

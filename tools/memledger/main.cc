@@ -136,29 +136,52 @@ int main(int argc, char** argv) {
                   "         memledger top --wait 30s   # exit status 1 when no server answered for 30 s");
 
   // How frames are named in a report's stacks and an export's collapsed ones.
+  // Returns --full-stacks.
   const auto add_frame_options = [](CLI::App* command, memledger::StackOptions& stacks) {
-    command->add_flag("--full-stacks", stacks.full,
-                      "Every frame of every stack, names whole (runtime and allocator frames are folded otherwise)");
+    CLI::Option* full = command->add_flag(
+        "--full-stacks", stacks.full,
+        "Every frame of every stack, names whole (runtime and allocator frames are folded otherwise)");
     command->add_option("--skip-frames", stacks.skip_patterns,
                         "Frames of an allocator to fold, as the program's memledger_skip_frames does: an RE2 pattern "
                         "searched in each frame's function and file (repeatable)");
+    return full;
   };
   memledger::ReportOptions report;
   CLI::App* report_cmd = app.add_subcommand("report", "Report the books of a capture file (memledger run --output)");
   report_cmd->add_option("capture", report.capture, "The capture file (.mlcap)")->required();
-  report_cmd->add_flag("--leaks", report.leaks_only, "Only the leaks, by allocation site, with their stacks");
-  report_cmd->add_flag("--json", report.json,
-                       "Print the summary JSON (schema memledger.summary/1) with the window, peaks, top_sites, "
-                       "growth and capture sections");
+  CLI::Option* leaks_flag =
+      report_cmd->add_flag("--leaks", report.leaks_only, "Only the leaks, by allocation site, with their stacks");
+  CLI::Option* json_flag =
+      report_cmd->add_flag("--json", report.json,
+                           "Print the summary JSON (schema memledger.summary/1) with the window, peaks, top_sites, "
+                           "growth and capture sections: all of it, whatever the text report's options");
   report_cmd->add_option("--html", report.html,
                          "Write a self-contained HTML timeline here (memory over time per device, peaks, leaks)");
   report_cmd->add_option("--since", report.since, "Only from this time on (since the first record): 12.5, 300ms, 2m")
       ->check(seconds);
   report_cmd->add_option("--until", report.until, "Only up to this time (the books end there)")->check(seconds);
-  report_cmd->add_option("--depth", report.stacks.depth,
-                         "Frames of the program's own shown per stack, from the site's first one (default 6)")
-      ->check(CLI::Range(1, 64));
-  add_frame_options(report_cmd, report.stacks);
+  CLI::Option* depth = report_cmd
+                            ->add_option("--depth", report.stacks.depth,
+                                         "Frames of the program's own shown per stack, from the site's first one "
+                                         "(default 6)")
+                            ->check(CLI::Range(1, 64));
+  CLI::Option* full_stacks = add_frame_options(report_cmd, report.stacks);
+  bool no_stacks = false;
+  CLI::Option* no_stacks_flag =
+      report_cmd->add_flag("--no-stacks", no_stacks, "Sites by their headline only, no stack beneath")
+          ->excludes(depth)
+          ->excludes(full_stacks);
+  std::size_t report_device = 0;
+  CLI::Option* device_option =
+      report_cmd->add_option("--device", report_device, "Only this device (its number in the report)");
+  std::string report_type;
+  CLI::Option* type_option =
+      report_cmd->add_option("--type", report_type, "Only this memory type (DRAM, L1, CB, a pool's name...)");
+  CLI::Option* top_option = report_cmd->add_option("--top", report.scope.top, "Sites per list (default 10)")
+                                ->check(CLI::Range(1, 1000));
+  for (CLI::Option* text_only : {leaks_flag, depth, no_stacks_flag, device_option, type_option, top_option}) {
+    json_flag->excludes(text_only);
+  }
   std::vector<std::string> report_fail_on;
   report_cmd->add_option("--fail-on", report_fail_on, fail_on_help("the capture's books"))
       ->delimiter(',')
@@ -202,7 +225,12 @@ int main(int argc, char** argv) {
   }
   if (help_cmd->parsed()) return Help(app, help_topic);
   if (export_cmd->parsed()) return memledger::ExportCommand(export_options);
-  if (report_cmd->parsed()) return memledger::ReportCommand(report);
+  if (report_cmd->parsed()) {
+    if (device_option->count() != 0) report.scope.device = report_device;
+    if (type_option->count() != 0) report.scope.type = report_type;
+    if (no_stacks) report.stacks.depth = 0;
+    return memledger::ReportCommand(report);
+  }
   if (run_cmd->parsed()) return memledger::RunCommand(run);
   if (serve_cmd->parsed()) {
     if (legacy_protocol != "auto") serve.legacy_version = *memledger::legacy::ParseLegacyVersion(legacy_protocol);

@@ -132,9 +132,9 @@ int ReportCommand(const ReportOptions& options) {
       summary["capture"] = CaptureSection(options, replay, ledger);
       return JsonText(summary, 2) + "\n";
     }
-    if (options.leaks_only) return LeakReport(ledger, stacks);
-    return TextReport(ledger, stacks, running_at_end ? "running when the capture ends" : "running") +
-           OverTimeText(ledger, analysis, stacks);
+    if (options.leaks_only) return LeakReport(ledger, stacks, options.scope);
+    return TextReport(ledger, stacks, running_at_end ? "running when the capture ends" : "running", options.scope) +
+           OverTimeText(ledger, analysis, stacks, options.scope);
   };
   render();
   std::string text = render();

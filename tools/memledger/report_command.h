@@ -12,6 +12,7 @@
 #include <string>
 
 #include "fail_on.h"
+#include "report/report_scope.h"
 #include "report/site_stack.h"
 
 namespace memledger {
@@ -23,7 +24,8 @@ struct ReportOptions {
   std::string html;  // write the HTML timeline here; empty: none
   std::string since;  // a time since the capture's first record (seconds_arg.h); empty: none
   std::string until;
-  StackOptions stacks;  // --depth, --full-stacks, --skip-frames
+  StackOptions stacks;  // --depth, --full-stacks, --skip-frames, --no-stacks (depth 0)
+  ReportScope scope;    // --device, --type, --top (text reports)
   FailOn fail_on;       // --fail-on: what the books must not show
 };
 
