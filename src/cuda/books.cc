@@ -97,12 +97,28 @@ void BookPhysicalCreate(std::uint64_t handle, std::uint32_t device, std::uint64_
 
 void BookPhysicalRetain(std::uint64_t handle, std::uint64_t address) { Vmm().Retain(handle, address); }
 
-void BookPhysicalRelease(std::uint64_t handle) { RecordPhysicalFrees(Vmm().Release(handle)); }
+VmmDrops BookPhysicalRelease(std::uint64_t handle) {
+  VmmDrops drops;
+  RecordPhysicalFrees(Vmm().Release(handle, &drops));
+  return drops;
+}
 
 void BookMap(std::uint64_t address, std::uint64_t size, std::uint64_t handle) {
   RecordPhysicalFrees(Vmm().Map(address, size, handle));
 }
 
-void BookUnmap(std::uint64_t address, std::uint64_t size) { RecordPhysicalFrees(Vmm().Unmap(address, size)); }
+VmmDrops BookUnmap(std::uint64_t address, std::uint64_t size) {
+  VmmDrops drops;
+  RecordPhysicalFrees(Vmm().Unmap(address, size, &drops));
+  return drops;
+}
+
+void SettleVmm(const VmmDrops& drops, bool succeeded) {
+  if (succeeded || (drops.handle_references.empty() && drops.mappings.empty())) return;
+  // Still the program's: booked again, as they were.
+  for (const PhysicalAllocation& physical : Vmm().Restore(drops)) {
+    memledger_record_alloc(physical.device, Types().vmm_physical, physical.buffer_id, 0, physical.size);
+  }
+}
 
 }  // namespace memledger::cuda

@@ -27,6 +27,7 @@
 
 #include "cuda/allocation_table.h"
 #include "cuda/tracked_call.h"
+#include "cuda/vmm_table.h"
 
 namespace memledger::cuda {
 
@@ -48,11 +49,27 @@ Result FreeAndBook(const TrackedCall& call, std::uint64_t address, Result succes
   return result;
 }
 
-// The virtual memory management calls, after they succeeded (vmm_table.h).
+// The virtual memory management calls (vmm_table.h, "Order"). Those that
+// give a handle or a mapping out, after they succeeded:
 void BookPhysicalCreate(std::uint64_t handle, std::uint32_t device, std::uint64_t size);
 void BookPhysicalRetain(std::uint64_t handle, std::uint64_t address);
-void BookPhysicalRelease(std::uint64_t handle);
 void BookMap(std::uint64_t address, std::uint64_t size, std::uint64_t handle);
-void BookUnmap(std::uint64_t address, std::uint64_t size);
+// Those that give one back, before the real call; then SettleVmm with what
+// they returned and whether the real call succeeded (if not, the books are
+// put back as they were).
+VmmDrops BookPhysicalRelease(std::uint64_t handle);
+VmmDrops BookUnmap(std::uint64_t address, std::uint64_t size);
+void SettleVmm(const VmmDrops& drops, bool succeeded);
+
+// Calls `real_call` (which returns `success` when it gave the handle or
+// mapping back) between `book` (BookPhysicalRelease or BookUnmap) and SettleVmm, when `call` books.
+template <typename Result, typename Book, typename RealCall>
+Result GiveBackAndBook(const TrackedCall& call, Result success, Book&& book, RealCall&& real_call) {
+  if (!call.books()) return real_call();
+  const VmmDrops drops = book();
+  const Result result = real_call();
+  SettleVmm(drops, result == success);
+  return result;
+}
 
 }  // namespace memledger::cuda

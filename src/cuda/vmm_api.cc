@@ -3,6 +3,8 @@
 // physical allocation on a device is one VMM_PHYSICAL buffer from
 // cuMemCreate until its last handle and mapping are gone; mappings count no
 // bytes (vmm_table.h). Reached as the other driver calls are (driver_api.cc).
+// Calls that give a handle or mapping back are booked before the real call,
+// the others after it (vmm_table.h, "Order").
 //
 // Thread-safety: any thread, as the real functions.
 #include <cstdint>
@@ -34,9 +36,10 @@ CUresult CUDAAPI cuMemRelease(CUmemGenericAllocationHandle handle) {
   TrackedCall call;
   const auto real = Real<decltype(&cuMemRelease)>(EntryPoint::kCuMemRelease);
   if (real == nullptr) return CUDA_ERROR_SHARED_OBJECT_SYMBOL_NOT_FOUND;
-  const CUresult result = real(handle);
-  if (result == CUDA_SUCCESS && call.books()) BookPhysicalRelease(handle);
-  return result;
+  // Booked before the real release: once it has returned, the driver may give
+  // the same handle value to a cuMemCreate on another thread (vmm_table.h, "Order").
+  return GiveBackAndBook(
+      call, CUDA_SUCCESS, [&] { return BookPhysicalRelease(handle); }, [&] { return real(handle); });
 }
 
 CUresult CUDAAPI cuMemRetainAllocationHandle(CUmemGenericAllocationHandle* handle, void* addr) {
@@ -62,9 +65,9 @@ CUresult CUDAAPI cuMemUnmap(CUdeviceptr ptr, size_t size) {
   TrackedCall call;
   const auto real = Real<decltype(&cuMemUnmap)>(EntryPoint::kCuMemUnmap);
   if (real == nullptr) return CUDA_ERROR_SHARED_OBJECT_SYMBOL_NOT_FOUND;
-  const CUresult result = real(ptr, size);
-  if (result == CUDA_SUCCESS && call.books()) BookUnmap(ptr, size);
-  return result;
+  // Booked before the real unmap: once it has returned, the address may be mapped again on another thread.
+  return GiveBackAndBook(
+      call, CUDA_SUCCESS, [&] { return BookUnmap(ptr, size); }, [&] { return real(ptr, size); });
 }
 
 }  // extern "C"

@@ -15,6 +15,16 @@
 // Handles the interposer did not see created (imported from another
 // process, or memory not on a device) are not booked, nor their mappings.
 //
+// Order: what a handle value or an address means changes only at the
+// driver's calls, so the books must change in the driver's order. A call
+// that gives a value out (cuMemCreate, cuMemRetainAllocationHandle,
+// cuMemMap) is booked after it returns; a call that gives one back
+// (cuMemRelease, cuMemUnmap) is booked BEFORE the real call, since once it
+// has returned the driver may hand the same value to another thread, whose
+// cuMemCreate would be booked first and then lose its reference to this
+// release's booking. When the real call fails, Restore puts back what its
+// booking dropped.
+//
 // Thread-safety: thread-safe, under one mutex: these calls change the
 // device's page tables and are rare next to cudaMalloc.
 #pragma once
@@ -33,6 +43,23 @@ struct PhysicalAllocation {
   std::uint64_t size;
 };
 
+// What the booking of a cuMemRelease or cuMemUnmap dropped, to put back if
+// the real call fails.
+struct VmmDrops {
+  struct HandleReference {
+    std::uint64_t handle;
+    std::uint64_t buffer_id;
+  };
+  struct MappingAt {
+    std::uint64_t address;
+    std::uint64_t size;
+    std::uint64_t buffer_id;
+  };
+  std::vector<PhysicalAllocation> ended;  // the allocations whose last reference went: freed in the books
+  std::vector<HandleReference> handle_references;
+  std::vector<MappingAt> mappings;
+};
+
 // Each call returns the allocations whose last reference it removed: free them.
 class VmmTable {
  public:
@@ -42,13 +69,23 @@ class VmmTable {
   // cuMemRetainAllocationHandle returned `handle` for the allocation mapped
   // at `address` (anywhere in the mapping). False when none is booked there.
   bool Retain(std::uint64_t handle, std::uint64_t address);
-  // cuMemRelease(handle).
-  std::vector<PhysicalAllocation> Release(std::uint64_t handle);
+  // cuMemRelease(handle), before the real call (see Order above).
+  std::vector<PhysicalAllocation> Release(std::uint64_t handle) { return Release(handle, nullptr); }
+  // The same; what it dropped also goes into `drops`, for Restore.
+  std::vector<PhysicalAllocation> Release(std::uint64_t handle, VmmDrops* drops);
   // cuMemMap(address, size, offset, handle). A mapping already booked at
   // `address` was unmapped unseen; it goes.
   std::vector<PhysicalAllocation> Map(std::uint64_t address, std::uint64_t size, std::uint64_t handle);
-  // cuMemUnmap(address, size): every mapping that begins in [address, address + size).
-  std::vector<PhysicalAllocation> Unmap(std::uint64_t address, std::uint64_t size);
+  // cuMemUnmap(address, size), before the real call: every mapping that
+  // begins in [address, address + size).
+  std::vector<PhysicalAllocation> Unmap(std::uint64_t address, std::uint64_t size) {
+    return Unmap(address, size, nullptr);
+  }
+  std::vector<PhysicalAllocation> Unmap(std::uint64_t address, std::uint64_t size, VmmDrops* drops);
+  // The real call `drops` was booked before failed: its handle references
+  // and mappings are back. Returns the allocations of drops.ended that live
+  // again (same buffer ids): book them again.
+  std::vector<PhysicalAllocation> Restore(const VmmDrops& drops);
 
  private:
   struct Physical {
@@ -65,8 +102,10 @@ class VmmTable {
     std::uint64_t buffer_id;
   };
 
-  void DropHandleReferenceLocked(std::uint64_t handle, std::vector<PhysicalAllocation>& ended);
-  void DropMappingLocked(std::map<std::uint64_t, Mapping>::iterator mapping, std::vector<PhysicalAllocation>& ended);
+  // `drops` (may be null) also gets what was dropped.
+  void DropHandleReferenceLocked(std::uint64_t handle, std::vector<PhysicalAllocation>& ended, VmmDrops* drops);
+  void DropMappingLocked(std::map<std::uint64_t, Mapping>::iterator mapping, std::vector<PhysicalAllocation>& ended,
+                         VmmDrops* drops);
   void EndIfUnreferencedLocked(std::unordered_map<std::uint64_t, Physical>::iterator physical,
                                std::vector<PhysicalAllocation>& ended);
 

@@ -11,7 +11,10 @@ their own books. For each workload build, the ledger must equal them:
    which books nothing, leaves none);
 2. cuda_workload_dlopen (links no CUDA library, as with static cudart: the
    driver only through dlopen + cuGetProcAddress, the runtime half dlopened
-   RTLD_LOCAL):
+   RTLD_LOCAL);
+each ending with a handle value given to a cuMemCreate while the
+cuMemRelease that gave it back is held inside the stub driver (the new
+allocation leaks: it must not be booked as freed);
 per device and memory type (DRAM, MANAGED, VMM_PHYSICAL), allocs, frees,
 leaked buffers and bytes equal the stub's, zero anomalies, nothing dropped or
 lost; device names, capacities and uids (cuDeviceGetUuid_v2, as nvidia-smi

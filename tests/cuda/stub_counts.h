@@ -34,3 +34,14 @@ struct StubCounts {
 // Exported by the stub libcuda.so.1. Thread-safe.
 extern "C" void memledger_stub_counts(StubCounts* counts);
 using StubCountsFunction = void (*)(StubCounts*);
+
+// A release the driver holds, to give its handle value to another thread's
+// cuMemCreate before the release returns: the next cuMemRelease of `handle`
+// that gives the value back waits, once it has, until memledger_stub_release_go();
+// memledger_stub_wait_release_held() returns once it waits. One at a time.
+extern "C" void memledger_stub_hold_release(std::uint64_t handle);
+extern "C" void memledger_stub_wait_release_held();
+extern "C" void memledger_stub_release_go();
+using StubHoldReleaseFunction = void (*)(std::uint64_t);
+using StubWaitReleaseHeldFunction = void (*)();
+using StubReleaseGoFunction = void (*)();

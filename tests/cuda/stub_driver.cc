@@ -10,10 +10,15 @@
 // Like a real driver, cuGetProcAddress hands out its internal entry points,
 // not the exported functions: the interposer must not rely on them being the same.
 //
+// A test can hold one cuMemRelease inside the driver after it has given its
+// handle value back (memledger_stub_hold_release, stub_counts.h): another
+// thread then gets the same value from cuMemCreate before that release returns.
+//
 // Thread-safety: thread-safe; one mutex for everything (a test double, not a benchmark).
 #include <cuda.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -79,6 +84,11 @@ struct Driver {
   std::unordered_map<std::uint64_t, Handle> handles;
   std::map<std::uint64_t, Mapping> mappings;  // start -> mapping
   std::uint32_t next_stream = 1;
+  // memledger_stub_hold_release: the handle whose release waits, whether one waits, whether it may go.
+  std::uint64_t hold_release = 0;
+  bool release_held = false;
+  bool release_go = false;
+  std::condition_variable hold_changed;  // with mutex
 };
 
 Driver& State() {
@@ -295,16 +305,26 @@ CUresult MemCreate(CUmemGenericAllocationHandle* handle, size_t size, const CUme
 
 CUresult MemRelease(CUmemGenericAllocationHandle handle) {
   Driver& d = State();
-  std::lock_guard lock(d.mutex);
+  std::unique_lock lock(d.mutex);
   auto it = d.handles.find(handle);
   if (it == d.handles.end()) return CUDA_ERROR_INVALID_VALUE;
   const std::uint64_t id = it->second.physical;
+  bool value_given_back = false;
   if (--it->second.references == 0) {
     d.handles.erase(it);
     d.free_handles.push_back(handle);
+    value_given_back = true;
   }
   --d.physicals.at(id).handle_references;
   EndIfUnreferencedLocked(d, id);
+  if (value_given_back && d.hold_release == handle) {
+    // Held: the value is free, and this release has not returned until memledger_stub_release_go.
+    d.hold_release = 0;
+    d.release_held = true;
+    d.hold_changed.notify_all();
+    d.hold_changed.wait(lock, [&] { return d.release_go; });
+    d.release_held = d.release_go = false;
+  }
   return CUDA_SUCCESS;
 }
 
@@ -491,6 +511,25 @@ CUresult CUDAAPI cuGetProcAddress_v2(const char* symbol, void** pfn, int cudaVer
 }
 CUresult CUDAAPI cuGetProcAddressV11030(const char* symbol, void** pfn, int cudaVersion, cuuint64_t flags) {
   return GetProcAddressV11030(symbol, pfn, cudaVersion, flags);
+}
+
+void memledger_stub_hold_release(std::uint64_t handle) {
+  Driver& d = State();
+  std::lock_guard lock(d.mutex);
+  d.hold_release = handle;
+}
+
+void memledger_stub_wait_release_held() {
+  Driver& d = State();
+  std::unique_lock lock(d.mutex);
+  d.hold_changed.wait(lock, [&] { return d.release_held; });
+}
+
+void memledger_stub_release_go() {
+  Driver& d = State();
+  std::lock_guard lock(d.mutex);
+  d.release_go = true;
+  d.hold_changed.notify_all();
 }
 
 void memledger_stub_counts(StubCounts* counts) {

@@ -106,5 +106,50 @@ TEST(VmmTable, AStaleBookingGivesWay) {
   EXPECT_EQ(Ids(vmm.Map(kVa, 2 * kMiB, 0x11)), std::vector<std::uint64_t>{2});
 }
 
+TEST(VmmTable, AReleaseBookedBeforeTheRealOneLeavesTheReusedValueToItsNewAllocation) {
+  VmmTable vmm;
+  vmm.Create(0x10, {1, 1, 2 * kMiB});
+  // cuMemRelease(0x10) on one thread, booked before the real call; then the
+  // driver gives 0x10 to another thread's cuMemCreate before that release returns.
+  EXPECT_EQ(Ids(vmm.Release(0x10)), std::vector<std::uint64_t>{1});
+  EXPECT_TRUE(vmm.Create(0x10, {2, 1, 2 * kMiB}).empty());
+  EXPECT_EQ(Ids(vmm.Release(0x10)), std::vector<std::uint64_t>{2});  // only its own release ends it
+}
+
+TEST(VmmTable, AFailedReleaseIsPutBack) {
+  VmmTable vmm;
+  vmm.Create(0x10, {1, 0, 2 * kMiB});
+  VmmDrops drops;
+  EXPECT_EQ(Ids(vmm.Release(0x10, &drops)), std::vector<std::uint64_t>{1});
+  EXPECT_EQ(Ids(vmm.Restore(drops)), std::vector<std::uint64_t>{1});  // live again: book it again
+  vmm.Map(kVa, 2 * kMiB, 0x10);  // the handle is booked again too
+  EXPECT_TRUE(vmm.Release(0x10).empty());
+  EXPECT_EQ(Ids(vmm.Unmap(kVa, 2 * kMiB)), std::vector<std::uint64_t>{1});
+}
+
+TEST(VmmTable, AFailedUnmapIsPutBack) {
+  VmmTable vmm;
+  vmm.Create(0x10, {1, 0, 2 * kMiB});
+  vmm.Map(kVa, 2 * kMiB, 0x10);
+  vmm.Map(kVa + 2 * kMiB, 2 * kMiB, 0x10);
+  vmm.Release(0x10);
+  VmmDrops drops;
+  EXPECT_EQ(Ids(vmm.Unmap(kVa, 4 * kMiB, &drops)), std::vector<std::uint64_t>{1});
+  EXPECT_EQ(Ids(vmm.Restore(drops)), std::vector<std::uint64_t>{1});
+  EXPECT_TRUE(vmm.Unmap(kVa, 2 * kMiB).empty());  // both mappings are back
+  EXPECT_EQ(Ids(vmm.Unmap(kVa + 2 * kMiB, 2 * kMiB)), std::vector<std::uint64_t>{1});
+}
+
+TEST(VmmTable, AFailedReleaseThatEndedNothingRevivesNothing) {
+  VmmTable vmm;
+  vmm.Create(0x10, {1, 0, 2 * kMiB});
+  vmm.Map(kVa, 2 * kMiB, 0x10);
+  VmmDrops drops;
+  EXPECT_TRUE(vmm.Release(0x10, &drops).empty());
+  EXPECT_TRUE(vmm.Restore(drops).empty());
+  EXPECT_TRUE(vmm.Unmap(kVa, 2 * kMiB).empty());  // the handle still holds it
+  EXPECT_EQ(Ids(vmm.Release(0x10)), std::vector<std::uint64_t>{1});
+}
+
 }  // namespace
 }  // namespace memledger::cuda

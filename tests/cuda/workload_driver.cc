@@ -4,7 +4,9 @@
 #include <dlfcn.h>
 
 #include <cstdio>
+#include <thread>
 
+#include "stub_counts.h"
 #include "workload_failures.h"
 
 namespace {
@@ -177,5 +179,35 @@ int RunDriverCalls(const DriverApi& api, int thread, int device, int other_devic
   f.Expect(api.mem_release(0xfffffff) == CUDA_ERROR_INVALID_VALUE, "cuMemRelease (no such handle)", thread, -1);
 
   if (leak) Leak(api, device, other_stream, f, thread);
+  return f.count;
+}
+
+int HandleReusedBeforeItsReleaseReturns(const DriverApi& api, void* libcuda, bool leak) {
+  const auto hold = reinterpret_cast<StubHoldReleaseFunction>(dlsym(libcuda, "memledger_stub_hold_release"));
+  const auto wait_held = reinterpret_cast<StubWaitReleaseHeldFunction>(dlsym(libcuda, "memledger_stub_wait_release_held"));
+  const auto go = reinterpret_cast<StubReleaseGoFunction>(dlsym(libcuda, "memledger_stub_release_go"));
+  if (hold == nullptr || wait_held == nullptr || go == nullptr) {
+    std::fprintf(stderr, "workload: libcuda.so.1 is not the stub (no memledger_stub_hold_release)\n");
+    return 1;
+  }
+  WorkloadFailures f;
+  constexpr int kThread = -1;  // the main thread's calls, in the failures it prints
+  CUmemAllocationProp prop{};
+  prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
+  prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+  prop.location.id = 1;
+  CUmemGenericAllocationHandle first = 0, second = 0;
+  f.Expect(api.mem_create(&first, kGranularity, &prop, 0) == CUDA_SUCCESS, "reuse: cuMemCreate", kThread, -1);
+  hold(first);
+  bool released = false;
+  std::thread releaser([&] { released = api.mem_release(first) == CUDA_SUCCESS; });
+  wait_held();  // the value is free; the release has not returned
+  f.Expect(api.mem_create(&second, kGranularity, &prop, 0) == CUDA_SUCCESS, "reuse: cuMemCreate (while held)",
+           kThread, -1);
+  f.Expect(second == first, "reuse: the stub handed the released value out again", kThread, -1);
+  go();
+  releaser.join();
+  f.Expect(released, "reuse: cuMemRelease (held)", kThread, -1);
+  if (!leak) f.Expect(api.mem_release(second) == CUDA_SUCCESS, "reuse: cuMemRelease", kThread, -1);
   return f.count;
 }

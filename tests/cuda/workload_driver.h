@@ -36,3 +36,10 @@ bool DriverThroughProcAddress(void* libcuda, ProcAddressRoute route, DriverApi* 
 // context), `iterations` times; leaves the documented leaks when `leak`.
 // Returns how many calls did not do what the driver promises.
 int RunDriverCalls(const DriverApi& api, int thread, int device, int other_device, int iterations, bool leak);
+
+// One thread's cuMemRelease gives a handle value back and, before it returns
+// (the stub driver holds it: stub_counts.h), another thread's cuMemCreate
+// gets the same value; that allocation is left live when `leak` (a leak on
+// device 1), else released. The books must not take the release for the
+// new allocation's. Run alone (no other thread calling the driver).
+int HandleReusedBeforeItsReleaseReturns(const DriverApi& api, void* libcuda, bool leak);

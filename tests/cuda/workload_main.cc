@@ -1,7 +1,9 @@
 // workload_main.cc — the test workload: THREADS threads (on two devices)
 // each allocate and free through every call the interposer wraps, leave a
-// few buffers live on purpose, and the program writes the stub driver's own
-// books (stub_counts.h) to COUNTS_JSON, with the LD_PRELOAD it ran under.
+// few buffers live on purpose; then the main thread has a handle value
+// reused while its release has not returned (workload_driver.h), and the
+// program writes the stub driver's own books (stub_counts.h) to
+// COUNTS_JSON, with the LD_PRELOAD it ran under.
 //
 // Built twice:
 //   cuda_workload: linked with the stub libcuda.so.1 and the runtime half
@@ -171,6 +173,13 @@ int main(int argc, char** argv) {
   for (int t = 0; t < options.threads; ++t) {
     threads[static_cast<std::size_t>(t)].join();
     failed += failures[static_cast<std::size_t>(t)];
+  }
+
+  DriverApi api{};
+  if (DriverThroughProcAddress(libcuda, ProcAddressRoute::kV2LegacyStream, &api)) {
+    failed += HandleReusedBeforeItsReleaseReturns(api, libcuda, options.leaks);
+  } else {
+    ++failed;
   }
 
   const auto stub_counts = reinterpret_cast<StubCountsFunction>(dlsym(libcuda, "memledger_stub_counts"));
