@@ -320,9 +320,10 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   if (inserted) {
     ++live_count_;
   } else {
-    Count(books, AnomalySiteKey{process, Anomaly::kDoubleAlloc, e.stack, it->second.stack}, 1, [&] {
+    const LiveBuffer& replaced = it->second;  // a lambda cannot name a structured binding (clang 14)
+    Count(books, AnomalySiteKey{process, Anomaly::kDoubleAlloc, e.stack, replaced.stack}, 1, [&] {
       AnomalyExample example = ExampleAt(e.seq, e.time_ns, account.device, account.type, cls);
-      example.buffer = Named(key.identity, it->second);
+      example.buffer = Named(key.identity, replaced);
       example.other = Named(key.identity, buffer);
       return example;
     });
