@@ -22,9 +22,12 @@ void AddressIndex::Insert(std::uint64_t address, std::uint64_t end, std::uint64_
   }
 
   // Ranges starting inside [address, end): live ones overlap; a stale one (or
-  // this identity's own old entry) at `address` is reused; other stale ones go.
+  // this identity's own old entry) at `address` is reused; other stale ones
+  // go. The entry at `address` is looked at even when the range is empty (a
+  // buffer at the top of the address space, its end saturated there):
+  // otherwise its own old entry stays beside the new one.
   bool placed = false;
-  while (it != ranges_.end() && it->first < end) {
+  while (it != ranges_.end() && (it->first < end || it->first == address)) {
     const bool own = it->second.identity == identity;
     LiveBuffer* older = own ? nullptr : lookup(it->second.identity, it->first);
     if (older != nullptr) {
