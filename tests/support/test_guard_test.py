@@ -30,7 +30,11 @@ def main():
     check = Checker()
     # The leftover holds the guard's stdout: were it not killed, communicate() would wait 300 s
     # (the timeout below only bounds a broken guard).
-    run = subprocess.run([guard, "600", "sh", "-c", "sleep 300 & echo $!; exit 3"], capture_output=True,
+    # The test exits once its leftover has exec'd (its command line read whole), not while it is
+    # between fork and exec, when the guard can only name it "[sleep]" (1 run in a few hundred).
+    run = subprocess.run([guard, "600", "sh", "-c",
+                          "sleep 300 & until grep -q 300 /proc/$!/cmdline 2>/dev/null; do :; done; echo $!; exit 3"],
+                         capture_output=True,
                          text=True, timeout=120)
     leftover = int(run.stdout.split()[0])
     check.expect("exits as the test did", run.returncode, 3)
