@@ -6,9 +6,13 @@
 #include <string>
 
 #include "client/report_layer_loader.h"
+#include "control/server_query.h"
+#include "control/socket_path.h"
 
 namespace memledger {
 namespace {
+
+constexpr auto kOwnBooksWait = std::chrono::seconds(1);
 
 // Without the report layer: what went wrong, then each process's totals.
 void PrintBooksInShort(const Ledger& ledger, const std::string& why) {
@@ -54,6 +58,28 @@ void PrintExitReport(const EmbeddedConsumer& consumer, const ClientConfig& confi
       std::fprintf(stderr, "memledger: capture written to %s\n", capture->path().c_str());
     }
   }
+}
+
+void PrintServerExitLine(const ClientConfig& config, const std::string& socket_path, std::uint32_t pid,
+                         bool taken_in) {
+  if (!config.exit_report) return;
+  const std::string status =
+      socket_path == DefaultSocketPath() ? "memledger status" : "memledger status --socket " + socket_path;
+  if (!taken_in) {
+    std::fprintf(stderr,
+                 "memledger: pid %u exited; the server at %s had not taken in all its records (is it stopped?): "
+                 "`%s` shows its books\n",
+                 pid, socket_path.c_str(), status.c_str());
+    return;
+  }
+  std::string error;
+  const auto line = Query(socket_path, QueryKind::kOwnBooksLine, kOwnBooksWait, &error);
+  if (!line) {
+    std::fprintf(stderr, "memledger: pid %u exited; its books are in the server at %s (%s): `%s` shows them\n", pid,
+                 socket_path.c_str(), error.c_str(), status.c_str());
+    return;
+  }
+  std::fprintf(stderr, "memledger: %s; its books are in the server: `%s` shows them\n", line->c_str(), status.c_str());
 }
 
 }  // namespace memledger

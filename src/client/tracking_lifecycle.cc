@@ -160,8 +160,11 @@ void Shutdown() {
   EmitProcessEnd();
   EmbeddedConsumer* consumer = InProcessConsumer();
   if (consumer == nullptr) {
-    // Server mode: let the server take in the end record before we go.
-    WaitProcessed(std::chrono::seconds(2));
+    // Server mode: let the server take in the end record before we go, and
+    // say what its books of us hold.
+    const bool taken_in = WaitProcessed(std::chrono::seconds(2));
+    PrintServerExitLine(*g_config, g_config->socket.empty() ? DefaultSocketPath() : g_config->socket,
+                        static_cast<std::uint32_t>(getpid()), taken_in);
     return;
   }
   consumer->Stop();
@@ -181,20 +184,22 @@ bool DecideTracking() {
   return g_hook.state.load(std::memory_order_acquire) == kOn;
 }
 
-void WaitProcessed(std::chrono::milliseconds timeout) {
+bool WaitProcessed(std::chrono::milliseconds timeout) {
   RingHeader& header = g_ring->header();
   const std::uint64_t target = header.head.load(std::memory_order_acquire);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Acquire: pairs with the release store in RingConsumer::MarkProcessed.
+  const auto processed = [&] { return header.processed.load(std::memory_order_acquire) >= target; };
   header.flush_waiters.fetch_add(1, std::memory_order_seq_cst);
   while (std::chrono::steady_clock::now() < deadline) {
     const std::uint32_t seen = header.processed_futex.load(std::memory_order_seq_cst);
-    // Acquire: pairs with the release store in RingConsumer::MarkProcessed.
-    if (header.processed.load(std::memory_order_acquire) >= target) break;
+    if (processed()) break;
     header.doorbell.fetch_add(1, std::memory_order_seq_cst);
     FutexWakeAll(header.doorbell);
     FutexWait(header.processed_futex, seen, std::chrono::milliseconds(10));
   }
   header.flush_waiters.fetch_sub(1, std::memory_order_seq_cst);
+  return processed();
 }
 
 }  // namespace memledger

@@ -29,7 +29,8 @@
 namespace memledger {
 
 // Waits until everything published so far is in a ledger (a server's or
-// this process's), or `timeout`. Tracking must be on.
-void WaitProcessed(std::chrono::milliseconds timeout);
+// this process's), or `timeout`; false when the timeout came first.
+// Tracking must be on.
+bool WaitProcessed(std::chrono::milliseconds timeout);
 
 }  // namespace memledger

@@ -74,9 +74,10 @@ std::optional<HandshakeRefusal> CheckQuery(const QueryMessage& query, std::size_
     return HandshakeRefusal{WelcomeStatus::kBadMessage, "not a memledger Query message"};
   }
   if (size != sizeof(QueryMessage) || query.protocol_version != kProtocolVersion ||
-      query.kind != static_cast<std::uint32_t>(QueryKind::kSummary)) {
+      (query.kind != static_cast<std::uint32_t>(QueryKind::kSummary) &&
+       query.kind != static_cast<std::uint32_t>(QueryKind::kOwnBooksLine))) {
     return HandshakeRefusal{WelcomeStatus::kVersionMismatch,
-                            fmt::format("server speaks protocol {} ({}-byte Query) and knows query kind 1; client "
+                            fmt::format("server speaks protocol {} ({}-byte Query) and knows query kinds 1-2; client "
                                         "sent {} ({}, kind {})",
                                         kProtocolVersion, sizeof(QueryMessage), query.protocol_version, size,
                                         query.kind)};

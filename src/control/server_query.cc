@@ -13,10 +13,44 @@
 
 namespace memledger {
 namespace {
-constexpr auto kReplyTimeout = std::chrono::seconds(10);
+
+constexpr std::chrono::milliseconds kReplyTimeout = std::chrono::seconds(10);
+
+std::optional<std::string> Ask(int socket, QueryKind kind, const std::string& path, std::chrono::milliseconds timeout,
+                               std::string* error) {
+  const QueryMessage query = MakeQuery(kind);
+  std::string text;
+  bool complete = false;
+  std::uint64_t length = 0;
+  if (SendPacket(socket, &query, sizeof(query))) {
+    std::string chunk(std::max(kReplyChunkBytes, sizeof(WelcomeMessage)), '\0');
+    const long first = ReceivePacket(socket, chunk.data(), chunk.size(), timeout);
+    // A refusal comes as a Welcome message, not a length.
+    if (const auto refusal = AsWelcome(std::span(chunk.data(), static_cast<std::size_t>(std::max(first, 0L))))) {
+      *error = "the server at " + path + " refused the query: " + WelcomeReason(*refusal);
+      return std::nullopt;
+    }
+    if (first == static_cast<long>(sizeof(length))) {
+      std::memcpy(&length, chunk.data(), sizeof(length));
+      while (text.size() < length) {
+        const long n = ReceivePacket(socket, chunk.data(), chunk.size(), timeout);
+        if (n <= 0) break;
+        text.append(chunk.data(), static_cast<std::size_t>(n));
+      }
+      complete = text.size() == length;
+    }
+  }
+  if (!complete) {
+    *error = "the server at " + path + " did not answer the query completely";
+    return std::nullopt;
+  }
+  return text;
+}
+
 }  // namespace
 
-std::optional<std::string> QuerySummary(const std::string& path, std::string* error) {
+std::optional<std::string> Query(const std::string& path, QueryKind kind, std::chrono::milliseconds timeout,
+                                 std::string* error) {
   std::string distrust;
   const int fd = ConnectTrustedServer(path, &distrust);
   if (fd < 0) {
@@ -25,39 +59,17 @@ std::optional<std::string> QuerySummary(const std::string& path, std::string* er
                                      "); start one with `memledger serve`";
     return std::nullopt;
   }
-  auto json = AskSummary(fd, path, error);
+  auto text = Ask(fd, kind, path, timeout, error);
   close(fd);
-  return json;
+  return text;
+}
+
+std::optional<std::string> QuerySummary(const std::string& path, std::string* error) {
+  return Query(path, QueryKind::kSummary, kReplyTimeout, error);
 }
 
 std::optional<std::string> AskSummary(int socket, const std::string& path, std::string* error) {
-  const QueryMessage query = MakeQuery(QueryKind::kSummary);
-  std::string json;
-  bool complete = false;
-  std::uint64_t length = 0;
-  if (SendPacket(socket, &query, sizeof(query))) {
-    std::string chunk(std::max(kReplyChunkBytes, sizeof(WelcomeMessage)), '\0');
-    const long first = ReceivePacket(socket, chunk.data(), chunk.size(), kReplyTimeout);
-    // A refusal comes as a Welcome message, not a length.
-    if (const auto refusal = AsWelcome(std::span(chunk.data(), static_cast<std::size_t>(std::max(first, 0L))))) {
-      *error = "the server at " + path + " refused the query: " + WelcomeReason(*refusal);
-      return std::nullopt;
-    }
-    if (first == static_cast<long>(sizeof(length))) {
-      std::memcpy(&length, chunk.data(), sizeof(length));
-      while (json.size() < length) {
-        const long n = ReceivePacket(socket, chunk.data(), chunk.size(), kReplyTimeout);
-        if (n <= 0) break;
-        json.append(chunk.data(), static_cast<std::size_t>(n));
-      }
-      complete = json.size() == length;
-    }
-  }
-  if (!complete) {
-    *error = "the server at " + path + " did not answer the query completely";
-    return std::nullopt;
-  }
-  return json;
+  return Ask(socket, QueryKind::kSummary, path, kReplyTimeout, error);
 }
 
 }  // namespace memledger

@@ -77,10 +77,13 @@ struct WelcomeMessage {
 };
 static_assert(sizeof(WelcomeMessage) == 128);
 
-enum class QueryKind : std::uint32_t { kSummary = 1 };
+enum class QueryKind : std::uint32_t {
+  kSummary = 1,       // the summary JSON of every process
+  kOwnBooksLine = 2,  // one line of text on the asking process's own books (SO_PEERCRED's pid), for its exit
+};
 
-// A query tool's only message. The answer: one packet holding the JSON's
-// length (u64), then the JSON in packets of at most kReplyChunkBytes. (An
+// A query tool's only message. The answer: one packet holding the text's
+// length (u64), then the text in packets of at most kReplyChunkBytes. (An
 // empty packet cannot end it: it reads the same as a hang-up.)
 struct QueryMessage {
   std::uint64_t magic;             // kQueryMagic

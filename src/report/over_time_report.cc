@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <span>
 #include <iterator>
 
 #include "event/json_text.h"
@@ -77,18 +78,35 @@ std::string WindowText(const CaptureAnalysis& analysis) {
   return text;
 }
 
-// A peak's sites: at most half the top list (5 of the default 10), at least one.
+// A peak's sites: at most half the top list (2 of the default 5), at least one.
 std::size_t PeakSitesShown(const ReportScope& scope) { return std::max<std::size_t>(1, scope.top / 2); }
 
+// A peak as a share of its pool's capacity (-1 when that is unknown).
+double PeakShare(const Ledger& ledger, const SeriesPeak& peak) {
+  const std::uint64_t capacity = Capacity(ledger, peak.series);
+  return capacity != 0 ? static_cast<double>(peak.bytes) / static_cast<double>(capacity) : -1.0;
+}
+
+// The peaks of the `scope.top` fullest pools in scope (against capacity;
+// those of unknown capacity after, largest first), each with what was live.
 void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<SeriesPeak>& all, SiteStacks& stacks,
                  const ReportScope& scope) {
   std::vector<SeriesPeak> peaks;
   for (const SeriesPeak& peak : all) {
     if (scope.Shows(ledger, SeriesDevice(ledger, peak.series), peak.series.type)) peaks.push_back(peak);
   }
-  AppendLine(out, "peaks:{}", peaks.empty() ? " none" : "");
+  std::stable_sort(peaks.begin(), peaks.end(), [&](const SeriesPeak& a, const SeriesPeak& b) {
+    const double share_a = PeakShare(ledger, a), share_b = PeakShare(ledger, b);
+    return share_a != share_b ? share_a > share_b : a.bytes > b.bytes;
+  });
+  const std::size_t pools = std::min(peaks.size(), scope.top);
+  if (peaks.size() > pools) {
+    AppendLine(out, "peaks (the {} fullest of {} pools):", pools, peaks.size());
+  } else {
+    AppendLine(out, "peaks:{}", peaks.empty() ? " none" : "");
+  }
   const std::size_t shown = PeakSitesShown(scope);
-  for (const SeriesPeak& peak : peaks) {
+  for (const SeriesPeak& peak : std::span(peaks).first(pools)) {
     const std::uint64_t capacity = Capacity(ledger, peak.series);
     AppendLine(out, "  {} {}: {} at {:.3f} s{}{}", PrintableText(DeviceLabel(ledger, SeriesDevice(ledger, peak.series))),
                PrintableText(ledger.type_name(peak.series.type)), FormatBytes(peak.bytes), Seconds(peak.time_ns),
@@ -117,17 +135,23 @@ void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<Serie
         AppendLine(out, "    {} in {}{}", FormatBytes(site.bytes), Count(site.buffers, "buffer"), tags);
         continue;
       }
-      AppendLine(out, "    {} in {}{}: {}", FormatBytes(site.bytes), Count(site.buffers, "buffer"), tags,
-                 PrintableText(stacks.Headline(*site.stack)));
-      AppendStack(out, stacks, *site.stack);
+      const bool here = stacks.ShowsStackHere(*site.stack);
+      AppendLine(out, "    {} in {}{}: {}{}", FormatBytes(site.bytes), Count(site.buffers, "buffer"), tags,
+                 PrintableText(stacks.Headline(*site.stack)), here ? "" : kStackAbove);
+      if (here) AppendStack(out, stacks, *site.stack);
     }
     if (sites.size() > shown) AppendLine(out, "    \u2026 {} more sites live then", sites.size() - shown);
   }
+  if (peaks.size() > pools) {
+    AppendLine(out, "  \u2026 {} more pools' peaks (--top {} lists them all; --device N, --type NAME pick one)",
+               peaks.size() - pools, peaks.size());
+  }
 }
 
-void AppendTop(std::string& out, const Ledger& ledger, std::string_view title, const std::vector<MergedSite>& top,
-               SiteStacks& stacks) {
-  AppendLine(out, "top allocation sites by {}:{}", title, top.empty() ? " none" : "");
+void AppendTop(std::string& out, const Ledger& ledger, const std::vector<MergedSite>& top, SiteStacks& stacks,
+               const ReportScope& scope) {
+  AppendLine(out, "top allocation sites (the {} largest by bytes and the {} most allocated):{}", scope.top, scope.top,
+             top.empty() ? " none" : "");
   for (std::size_t i = 0; i < top.size(); ++i) {
     AppendSite(out, ledger, stacks, top[i],
                fmt::format("{:>2}. {} in {}", i + 1, FormatBytes(top[i].bytes), Count(top[i].buffers, "allocation")),
@@ -150,6 +174,30 @@ std::vector<MergedSite> TopSites(const Ledger& ledger, const CaptureAnalysis& an
   return sites;
 }
 
+// Whether two merged sites (of two mergers) are one site: one stack, or
+// both without one at the same place.
+bool SameSite(const MergedSite& a, const MergedSite& b) {
+  if (a.stack->identity != b.stack->identity) return false;
+  if (!a.stack->identity.empty()) return true;
+  const SitePlace& p = a.places[0];
+  const SitePlace& q = b.places[0];
+  return p.process == q.process && p.device == q.device && p.type == q.type && p.tag == q.tag;
+}
+
+// The text's one list of top sites: the largest by bytes and the most
+// allocated (each listed once), the largest by bytes first.
+std::vector<MergedSite> TopSitesListed(const Ledger& ledger, const CaptureAnalysis& analysis, SiteStacks& stacks,
+                                       const ReportScope& scope) {
+  std::vector<MergedSite> sites = TopSites(ledger, analysis, SiteOrder::kBytes, stacks, scope);
+  for (MergedSite& site : TopSites(ledger, analysis, SiteOrder::kBuffers, stacks, scope)) {
+    if (std::none_of(sites.begin(), sites.end(), [&](const MergedSite& s) { return SameSite(s, site); })) {
+      sites.push_back(std::move(site));
+    }
+  }
+  std::stable_sort(sites.begin(), sites.end(), [](const MergedSite& a, const MergedSite& b) { return a.bytes > b.bytes; });
+  return sites;
+}
+
 void AppendGrowth(std::string& out, const Ledger& ledger, std::vector<SiteGrowth> growth, std::uint64_t marks,
                   SiteStacks& stacks, const ReportScope& scope) {
   std::erase_if(growth, [&](const SiteGrowth& g) {
@@ -165,12 +213,13 @@ void AppendGrowth(std::string& out, const Ledger& ledger, std::vector<SiteGrowth
   for (std::size_t i = 0; i < std::min(growth.size(), scope.top); ++i) {
     const SiteGrowth& g = growth[i];
     const SiteStack& stack = stacks.Read(ledger.processes()[g.site.series.process], g.site.stack);
-    AppendLine(out, "  +{} per mark ({} -> {} over {} intervals, rose {} times): {}",
+    const bool here = stacks.ShowsStackHere(stack);
+    AppendLine(out, "  +{} per mark ({} -> {} over {} intervals, rose {} times): {}{}",
                FormatBytes((g.last_bytes - g.first_bytes) / std::max<std::uint32_t>(g.intervals, 1)),
                FormatBytes(g.first_bytes), FormatBytes(g.last_bytes), g.intervals, g.rises,
-               PrintableText(stacks.Headline(stack)));
+               PrintableText(stacks.Headline(stack)), here ? "" : kStackAbove);
     AppendLine(out, "    {}", SiteLabel(ledger, g.site));
-    AppendStack(out, stacks, stack);
+    if (here) AppendStack(out, stacks, stack);
   }
   if (growth.size() > scope.top) AppendLine(out, "  \u2026 {} more growing sites", growth.size() - scope.top);
 }
@@ -257,8 +306,7 @@ std::string OverTimeText(const Ledger& ledger, const CaptureAnalysis& analysis, 
   std::string out;
   AppendLine(out, "window: {}", WindowText(analysis));
   AppendPeaks(out, ledger, analysis.Peaks(ledger), stacks, scope);
-  AppendTop(out, ledger, "bytes", TopSites(ledger, analysis, SiteOrder::kBytes, stacks, scope), stacks);
-  AppendTop(out, ledger, "count", TopSites(ledger, analysis, SiteOrder::kBuffers, stacks, scope), stacks);
+  AppendTop(out, ledger, TopSitesListed(ledger, analysis, stacks, scope), stacks, scope);
   AppendGrowth(out, ledger, analysis.Growth(), analysis.marks_in_window(), stacks, scope);
   return out;
 }

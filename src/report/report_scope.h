@@ -17,7 +17,7 @@ namespace memledger {
 struct ReportScope {
   std::optional<std::size_t> device;  // ledger-wide device number
   std::optional<std::string> type;    // a memory type's name ("DRAM", "L1", a pool's)
-  std::size_t top = 10;               // sites per list (top sites, each peak's, growth)
+  std::size_t top = 5;                // sites per list (top sites, growth, anomalies), pools whose peaks are shown
 
   // Whether `device` (ledger-wide) and `type` (ledger-wide type index) are in scope.
   bool Shows(const Ledger& ledger, std::size_t device_id, std::size_t type_index) const {

@@ -260,6 +260,10 @@ const SiteStack& SiteStacks::Read(const ProcessBooks& books, std::uint32_t stack
   return *slot;
 }
 
+bool SiteStacks::ShowsStackHere(const SiteStack& stack) {
+  return !stack.frames.empty() && shown_.insert(stack.identity).second;
+}
+
 const std::string& SiteStacks::Headline(const SiteStack& stack) {
   if (named_stacks_ != stacks_.size()) {
     absl::flat_hash_map<std::string, const SiteStack*> distinct;

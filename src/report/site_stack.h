@@ -11,6 +11,7 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -26,7 +27,7 @@
 namespace memledger {
 
 struct StackOptions {
-  std::size_t depth = 6;                    // user frames shown from the headline down; 0: no stacks (--no-stacks)
+  std::size_t depth = 3;                    // user frames shown from the headline down; 0: no stacks (--no-stacks)
   bool full = false;                        // every frame, names unshortened (--full-stacks)
   std::vector<std::string> skip_patterns{}; // allocator frames the report declares (--skip-frames)
 };
@@ -74,6 +75,12 @@ class SiteStacks {
   // a report lists before it prints the first, and each has one headline
   // throughout, distinct from every other's).
   const std::string& Headline(const SiteStack& stack);
+  // Whether a report being rendered shows `stack`'s lines here: true the
+  // first time it asks for a site (a report prints each site's stack once,
+  // where the site first appears; later its headline alone names it),
+  // false after, until ForgetShown() begins the next rendering.
+  bool ShowsStackHere(const SiteStack& stack);
+  void ForgetShown() { shown_.clear(); }
   // The patterns a report's --skip-frames gave that RE2 refused, with why.
   const std::vector<std::string>& pattern_errors() const { return pattern_errors_; }
   const StackOptions& options() const { return options_; }
@@ -90,6 +97,8 @@ class SiteStacks {
   // Headlines by identity, of the stacks read when they were named.
   absl::flat_hash_map<std::string, std::string> headlines_;
   std::size_t named_stacks_ = 0;
+  // Identities whose stacks this rendering has shown.
+  absl::flat_hash_set<std::string> shown_;
 };
 
 // A headline for each of `sites` (in order), pairwise distinct where the

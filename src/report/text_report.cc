@@ -152,8 +152,9 @@ void AppendAnomalies(std::string& out, const Ledger& ledger, SiteStacks& stacks,
         continue;
       }
       with_stacks = true;
-      AppendLine(out, "    {}{} at: {}", event.role, seq, PrintableText(stacks.Headline(at)));
-      AppendStack(out, stacks, at);
+      const bool here = stacks.ShowsStackHere(at);
+      AppendLine(out, "    {}{} at: {}{}", event.role, seq, PrintableText(stacks.Headline(at)), here ? "" : kStackAbove);
+      if (here) AppendStack(out, stacks, at);
     }
   }
   if (!anomaly_sites.empty() && !with_stacks) {
@@ -209,6 +210,7 @@ std::string TextReport(const Ledger& ledger) {
   Symbolizer symbolizer;
   SiteStacks stacks(symbolizer, StackOptions{});
   TextReport(ledger, stacks);  // reads every site it lists, so that their headlines are told apart
+  stacks.ForgetShown();
   return TextReport(ledger, stacks);
 }
 
@@ -226,6 +228,42 @@ void AppendStack(std::string& out, const SiteStacks& stacks, const SiteStack& st
   for (const std::string& line : stacks.Lines(stack)) AppendLine(out, "      {}", PrintableText(line));
 }
 
+namespace {
+
+// A site's places, each with its amount; those that differ only by device
+// on one line: "L1, tag activations: device 0 12.2 GiB in 103200 buffers,
+// device 1 12.2 GiB in 103200 buffers".
+void AppendPlaces(std::string& out, const Ledger& ledger, const std::vector<SitePlace>& places, bool with_pid) {
+  const auto same_but_device = [](const SitePlace& a, const SitePlace& b) {
+    return a.process == b.process && a.type == b.type && a.tag == b.tag;
+  };
+  std::vector<bool> listed(places.size(), false);
+  for (std::size_t i = 0; i < places.size(); ++i) {
+    if (listed[i]) continue;
+    const SitePlace& first = places[i];
+    std::string amounts;
+    std::size_t on_line = 0;
+    for (std::size_t j = i; j < places.size(); ++j) {
+      if (listed[j] || !same_but_device(first, places[j])) continue;
+      listed[j] = true;
+      ++on_line;
+      amounts += fmt::format("{}device {} {} in {}", amounts.empty() ? "" : ", ", places[j].device,
+                             FormatBytes(places[j].bytes), Count(places[j].buffers, "buffer"));
+    }
+    if (on_line == 1) {
+      AppendLine(out, "    {}: {} in {}", PrintableText(SitePlaceLabel(ledger, first, with_pid)),
+                 FormatBytes(first.bytes), Count(first.buffers, "buffer"));
+      continue;
+    }
+    // The place's label without its device: "L1, tag activations".
+    const std::string label = SitePlaceLabel(ledger, first, with_pid);
+    const std::string device = fmt::format("device {} ", first.device);
+    AppendLine(out, "    {}: {}", PrintableText(label.substr(device.size())), amounts);
+  }
+}
+
+}  // namespace
+
 void AppendSite(std::string& out, const Ledger& ledger, SiteStacks& stacks, const MergedSite& site,
                 std::string_view amount, bool with_pid) {
   // A site without a stack is one place: named by it.
@@ -233,16 +271,14 @@ void AppendSite(std::string& out, const Ledger& ledger, SiteStacks& stacks, cons
     AppendLine(out, "  {}: {}", amount, PrintableText(SitePlaceLabel(ledger, site.places[0], with_pid)));
     return;
   }
-  AppendLine(out, "  {}: {}", amount, PrintableText(stacks.Headline(*site.stack)));
+  const bool here = stacks.ShowsStackHere(*site.stack);
+  AppendLine(out, "  {}: {}{}", amount, PrintableText(stacks.Headline(*site.stack)), here ? "" : kStackAbove);
   if (site.places.size() == 1) {
     AppendLine(out, "    {}", PrintableText(SitePlaceLabel(ledger, site.places[0], with_pid)));
   } else {
-    for (const SitePlace& place : site.places) {
-      AppendLine(out, "    {}: {} in {}", PrintableText(SitePlaceLabel(ledger, place, with_pid)),
-                 FormatBytes(place.bytes), Count(place.buffers, "buffer"));
-    }
+    AppendPlaces(out, ledger, site.places, with_pid);
   }
-  AppendStack(out, stacks, *site.stack);
+  if (here) AppendStack(out, stacks, *site.stack);
 }
 
 void AppendNoStacksHint(std::string& out, const std::vector<MergedSite>& sites) {

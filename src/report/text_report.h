@@ -34,7 +34,10 @@ std::string LeakReport(const Ledger& ledger, SiteStacks& stacks, const ReportSco
 // indented under its site; a merged site: "  AMOUNT: headline", its places
 // (one on a line of its own; several each with its amount) and its stack —
 // one line, "  AMOUNT: place", for a site without a stack; after a list of
-// sites, a line saying how to record stacks when some had none.
+// sites, a line saying how to record stacks when some had none. A report
+// prints each site's stack once (SiteStacks::ShowsStackHere), where the site
+// first appears; later its headline ends with kStackAbove.
+inline constexpr std::string_view kStackAbove = " (stack above)";
 std::string Count(std::uint64_t n, std::string_view noun);
 void AppendStack(std::string& out, const SiteStacks& stacks, const SiteStack& stack);
 void AppendSite(std::string& out, const Ledger& ledger, SiteStacks& stacks, const MergedSite& site,

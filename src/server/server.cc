@@ -29,6 +29,7 @@
 #include "ring/ring_ownership.h"
 #include "server/listen_socket.h"
 #include "server/metrics.h"
+#include "server/own_books_line.h"
 #include "server/peer_process.h"
 
 namespace memledger {
@@ -443,6 +444,11 @@ void Server::AnswerQuery(int fd, const QueryMessage& query, std::size_t size, co
     ++stats_.rejected;
     return;
   }
+  if (static_cast<QueryKind>(query.kind) == QueryKind::kOwnBooksLine) {
+    DrainAll();  // the books with everything the asking process published
+    StartReply(fd, peer, OwnBooksLine(ledger_, peer.pid));
+    return;
+  }
   if (!TryAnswer(fd, peer, /*may_wait=*/true)) {
     waiting_queries_[fd] = WaitingQuery{std::chrono::steady_clock::now() + kSymbolsWait, peer};
   }
@@ -466,7 +472,12 @@ bool Server::TryAnswer(int fd, const ucred& peer, bool may_wait) {
   symbols_.ResetMisses();
   const std::string json = SummaryJson();
   if (may_wait && symbols_.misses() != 0) return false;
-  Reply reply{.packets = ReplyPackets(json),
+  StartReply(fd, peer, json);
+  return true;
+}
+
+void Server::StartReply(int fd, const ucred& peer, std::string_view text) {
+  Reply reply{.packets = ReplyPackets(text),
               .next = 0,
               .deadline = std::chrono::steady_clock::now() + kReplyTimeout,
               .peer = peer};
@@ -476,7 +487,6 @@ bool Server::TryAnswer(int fd, const ucred& peer, bool may_wait) {
   event.data.fd = fd;
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
   ContinueReply(fd);
-  return true;
 }
 
 void Server::ContinueReply(int fd) {

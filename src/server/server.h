@@ -96,6 +96,8 @@ class Server {
   // Renders the books for the query on `fd`; false (and nothing sent) when
   // some stacks are still being read and `may_wait`.
   bool TryAnswer(int fd, const ucred& peer, bool may_wait);
+  // Begins sending `text` as a query's answer over fd (ContinueReply).
+  void StartReply(int fd, const ucred& peer, std::string_view text);
   // Sends what the peer's socket takes of its reply, without blocking; ends
   // the reply (closes fd) when all is sent or the peer went away.
   void ContinueReply(int fd);

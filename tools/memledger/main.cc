@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
   CLI::Option* depth = report_cmd
                             ->add_option("--depth", report.stacks.depth,
                                          "Frames of the program's own shown per stack, from the site's first one "
-                                         "(default 6)")
+                                         "(default 3)")
                             ->check(CLI::Range(1, 64));
   CLI::Option* full_stacks = add_frame_options(report_cmd, report.stacks);
   bool no_stacks = false;
@@ -177,7 +177,8 @@ int main(int argc, char** argv) {
   std::string report_type;
   CLI::Option* type_option =
       report_cmd->add_option("--type", report_type, "Only this memory type (DRAM, L1, CB, a pool's name...)");
-  CLI::Option* top_option = report_cmd->add_option("--top", report.scope.top, "Sites per list (default 10)")
+  CLI::Option* top_option = report_cmd->add_option("--top", report.scope.top,
+                                                   "Sites per list, and pools whose peaks are shown (default 5)")
                                 ->check(CLI::Range(1, 1000));
   for (CLI::Option* text_only : {leaks_flag, depth, no_stacks_flag, device_option, type_option, top_option}) {
     json_flag->excludes(text_only);

@@ -126,6 +126,7 @@ int ReportCommand(const ReportOptions& options) {
   // second names each site the same in every section, apart from all others.
   const bool running_at_end = RunningAtEnd(ledger, replay);
   const auto render = [&]() -> std::string {
+    stacks.ForgetShown();
     if (options.json) {
       nlohmann::json summary = Summary(ledger, stacks);
       summary.update(OverTimeSections(ledger, analysis, stacks));
