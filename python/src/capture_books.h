@@ -4,7 +4,10 @@
 // symbolizer its stacks are read with. Closing frees them all; asking a
 // closed capture raises ValueError.
 //
-// Call with the GIL held (the replay and the symbolizing release it).
+// Call with the GIL held. Only the replay, before anyone can reach the books,
+// releases it: every later call holds it throughout, symbolizing included,
+// since the books and the symbolizer's caches are shared by every caller and
+// a close() from another thread must not free them under a call.
 #pragma once
 
 #include <pybind11/pybind11.h>

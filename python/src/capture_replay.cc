@@ -20,14 +20,9 @@ namespace {
 // (twice with one SiteStacks of the default options).
 py::str ReportJson(const OpenCapture& capture) {
   CaptureBooks& books = capture.books();
-  std::string text;
-  {
-    py::gil_scoped_release unlocked;  // symbolizing may take a while
-    SiteStacks stacks(books.symbolizer, StackOptions{});
-    CaptureReportJson(books.path, books.replay, books.ledger, books.analysis, stacks);
-    text = JsonText(CaptureReportJson(books.path, books.replay, books.ledger, books.analysis, stacks), 2);
-  }
-  return PythonText(text);
+  SiteStacks stacks(books.symbolizer, StackOptions{});
+  CaptureReportJson(books.path, books.replay, books.ledger, books.analysis, stacks);
+  return PythonText(JsonText(CaptureReportJson(books.path, books.replay, books.ledger, books.analysis, stacks), 2));
 }
 
 // A site of what was live at a peak: (bytes, buffers, tag, headline, stack id).

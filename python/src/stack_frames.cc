@@ -20,11 +20,7 @@ py::object TextOrNone(const std::string& text) {
 }  // namespace
 
 py::tuple StackFrameTuples(const ProcessBooks& books, std::uint32_t stack, StackSymbols& symbols) {
-  std::vector<SymbolizedFrame> frames;
-  {
-    py::gil_scoped_release unlocked;  // symbolizing may read files
-    frames = StackFrames(books, stack, symbols);
-  }
+  const std::vector<SymbolizedFrame> frames = StackFrames(books, stack, symbols);
   py::tuple out(frames.size());
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const SymbolizedFrame& frame = frames[i];
