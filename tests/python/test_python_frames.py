@@ -90,7 +90,11 @@ caller()
 @pytest.mark.parametrize("stacks", ["1", "unwind"])
 def test_native_frames_come_first_and_the_interpreters_are_left_out(tracked, stacks):
     capture, _ = tracked(NATIVE, "PyDLL", stacks=stacks)
-    stack = [str(frame) for frame in memledger.Capture(capture).leaks()[0].stack]
+    frames = memledger.Capture(capture).leaks()[0].stack
+    # Frame objects: a Python frame's module is None, native frames name theirs (ctypes', libffi's).
+    assert all(f.module is None for f in frames if f.file and f.file.endswith(".py"))
+    assert any(f.module and not f.module.endswith(".py") for f in frames), frames
+    stack = [str(frame) for frame in frames]
     python = [i for i, f in enumerate(stack) if ".py:" in f]
     assert [re.sub(r" at .*:", ":", stack[i]) for i in python] == ["allocate_natively:5", "caller:8", "<module>:10"]
     assert python == list(range(len(stack) - 3, len(stack))), f"Python frames outermost: {stack}"
