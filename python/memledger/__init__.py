@@ -13,12 +13,21 @@ every call checks its arguments and records nothing)::
 Look::
 
     memledger.status()                          # a running `memledger serve`: the summary schema as a dict
-    cap = memledger.Capture("run.mlcap")        # a capture file
-    cap.summary(), cap.leaks(), cap.peak()
+    with memledger.Capture("run.mlcap") as cap: # a capture file, its books in memory until closed
+        cap.report()                            # what `memledger report run.mlcap --json` prints, as a dict
+        cap.leaks(), cap.peak()                 # leak sites; each peak with what was live then
+        for event in cap.events(): ...          # buffer events, read from the file as iterated
+
+Tags nest: inside ``tag("decode")``, ``tag("activations")`` tags "decode/activations" (TAG_SEPARATOR).
 
 With stacks on (MEMLEDGER_STACKS=1, or set_stack_depth(n)), an allocation
-made under Python code carries the Python callers' "function at file:line"
-outer to the native frames; leak reports name them. See docs/python.md.
+made under Python code carries the Python callers' frames outer to the
+native frames; leak reports name them, and captures give them as Frame
+objects (function, file, line, module; str() is the report's line). See
+docs/python.md.
+
+Functions take their arguments as their docstrings' signatures say; a call
+that fits them in no way raises a TypeError naming the parameters.
 """
 import atexit as _atexit
 import os as _os
@@ -41,14 +50,16 @@ from ._memledger import (
     track_kernel_load,
     track_kernel_unload,
 )
-from .capture import Capture, CaptureWarning, Device, LeakSite, Peak
+from .capture import Capture, CaptureWarning
+from .capture_records import BufferEvent, Device, LeakSite, LiveSite, Peak, TagAmount
+from .frames import Frame
 from .server import status
-from .tracking import device, tag
+from .tracking import TAG_SEPARATOR, device, tag
 
 __all__ = [
-    "Capture", "CaptureWarning", "Device", "LeakSite", "Peak", "close_device", "default_socket", "device", "enabled", "flush",
-    "mark", "open_device", "register_pool", "set_stack_depth", "skip_frames", "status", "tag", "track_alloc",
-    "track_cb_alloc",
+    "TAG_SEPARATOR", "BufferEvent", "Capture", "CaptureWarning", "Device", "Frame", "LeakSite", "LiveSite", "Peak",
+    "TagAmount", "close_device", "default_socket", "device", "enabled", "flush", "mark", "open_device",
+    "register_pool", "set_stack_depth", "skip_frames", "status", "tag", "track_alloc", "track_cb_alloc",
     "track_cb_free", "track_free", "track_kernel_load", "track_kernel_unload",
 ]
 

@@ -1,54 +1,23 @@
-"""memledger.Capture: a capture file (.mlcap) read back through the ledger's one accounting path."""
+"""memledger.Capture: a capture file (.mlcap) read back through the ledger's one accounting path and kept open
+until closed."""
 import copy
-import dataclasses
 import json
 import os
 import warnings
 
 from . import _memledger
+from .capture_records import BufferEvent, Device, LeakSite, LiveSite, Peak, TagAmount
+from .frames import Frame
 
 
 class CaptureWarning(UserWarning):
     """The capture file was cut or damaged: what is whole was read."""
 
 
-@dataclasses.dataclass(frozen=True)
-class LeakSite:
-    """Buffers still live at the end, grouped by where they were allocated."""
-    bytes: int
-    buffers: int
-    device: int
-    type: str   # "DRAM", ..., or a pool's name
-    tag: str    # "" when none
-    pid: int
-    stack: tuple  # "function at file:line", innermost first; empty without stacks
-
-
-@dataclasses.dataclass(frozen=True)
-class Device:
-    """A device of the books: its ledger-wide number (what LeakSite.device and Peak.device name), its name,
-    what it is physically when its opener said (uid: a GPU's UUID, a chip's unique id; None when unknown), its
-    capacity per memory type, and the opens that described it otherwise (not adopted)."""
-    device: int
-    name: str
-    uid: str | None
-    capacity: dict  # {"DRAM": bytes, ...}
-    conflicts: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Peak:
-    """The most bytes ever live at once on a device in one memory type, and the record that first reached it
-    (as `memledger report` finds it)."""
-    device: int
-    type: str
-    bytes: int
-    seq: int
-    time_ns: int  # CLOCK_MONOTONIC, as the consumer stamped the record
-
-
 class Capture:
-    """A capture file, replayed once when opened.
+    """A capture file, replayed once when opened; its books stay in memory until ``close()``. A context manager:
+    ``with memledger.Capture("run.mlcap") as cap: ...`` closes it at the end of the block. Any question asked
+    of a closed capture raises ValueError.
 
     `problem` says what was cut or damaged (None when the file is whole; a CaptureWarning says it too), and
     `clean_end` whether the process's end record is in it (False: cut, still being written, or its process
@@ -58,35 +27,89 @@ class Capture:
         self.path = os.fspath(path)
         with open(self.path, "rb"):  # missing or unreadable: the OSError Python gives
             pass
-        replay = _memledger._replay_capture(self.path)
-        self._summary = json.loads(replay["summary_json"])
-        self._peaks = {(p["device"], p["type"]): Peak(**p) for p in replay["peaks"]}
-        self.problem = replay["problem"] or None
-        self.clean_end = replay["clean_end"]
-        self.records = replay["records"]
+        self._books = _memledger._OpenCapture(self.path)
+        self._report = None
+        self._stacks = {}  # stack id -> tuple of Frame
+        self.problem = self._books.problem or None
+        self.clean_end = self._books.clean_end
+        self.records = self._books.records
         if self.problem:
             warnings.warn(f"{self.path}: {self.problem}", CaptureWarning, stacklevel=2)
 
+    def __enter__(self):
+        self._open_books()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def close(self):
+        """Frees the books. Closing again does nothing."""
+        self._books.close()
+        self._report = None
+        self._stacks.clear()
+
+    @property
+    def closed(self):
+        return self._books.closed
+
+    def report(self):
+        """What ``memledger report CAPTURE --json`` prints, as a dict: the summary schema (memledger.summary/1)
+        with the report's sections "window", "peaks", "top_sites", "growth" and "capture" (docs/architecture.md,
+        "Summary JSON"). Made by the same code as the command's."""
+        books = self._open_books()
+        if self._report is None:
+            self._report = json.loads(books.report_json())
+        return copy.deepcopy(self._report)
+
     def summary(self):
-        """The books as the summary schema (memledger.summary/1), a dict: what
-        ``memledger report CAPTURE --json`` prints."""
-        return copy.deepcopy(self._summary)
+        """The same as report() (its older name)."""
+        return self.report()
 
     def leaks(self):
         """Leak sites, largest first (a list of LeakSite)."""
         return [LeakSite(bytes=s["bytes"], buffers=s["buffers"], device=s["device"], type=s["type"], tag=s["tag"],
-                         pid=s["pid"], stack=tuple(s["stack"]))
-                for s in self._summary["leaks"]["sites"]]
+                         pid=s["pid"], stack=self._stack(s["stack"]))
+                for s in self._open_books().leaks()]
 
     def devices(self):
         """The devices, by number (a list of Device)."""
         return [Device(device=d["device"], name=d["name"], uid=d["uid"], capacity=dict(d["capacity"]),
                        conflicts=d["conflicts"])
-                for d in self._summary["devices"]]
+                for d in self.report()["devices"]]
 
     def peak(self):
-        """{(device, type): Peak} for every device and memory type used."""
-        return dict(self._peaks)
+        """{(device, type): Peak} for every device and memory type used: each peak's bytes, when it was first
+        reached, and what was live at that instant by tag and by allocation site."""
+        return {(p["device"], p["type"]): Peak(
+                    device=p["device"], type=p["type"], bytes=p["bytes"], seq=p["seq"], time_ns=p["time_ns"],
+                    by_tag=tuple(TagAmount(tag, size, buffers) for tag, size, buffers in p["by_tag"]),
+                    live=tuple(LiveSite(bytes=size, buffers=buffers, tag=tag, headline=headline,
+                                        stack=self._stack(stack))
+                               for size, buffers, tag, headline, stack in p["live"]))
+                for p in self._open_books().peaks()}
+
+    def events(self):
+        """The buffer events (BufferEvent), in sequence: an iterator that reads the file as it is advanced, never
+        all of it at once. Names (device, type, tag, frames) are the books'. Closing the capture ends it with
+        ValueError at the next event."""
+        for (kind, seq, time_ns, pid, device, type_, buffer_id, address, size, thread, tag,
+             stack) in _memledger._CaptureEvents(self._open_books()):
+            yield BufferEvent(kind=kind, seq=seq, time_ns=time_ns, pid=pid, device=device, type=type_,
+                              buffer_id=buffer_id, address=address, size=size, thread=thread, tag=tag,
+                              stack=self._stack(stack))
+
+    def _open_books(self):
+        if self._books.closed:
+            raise ValueError(f"{self.path}: the capture is closed")
+        return self._books
+
+    def _stack(self, stack):
+        """The frames of a stack id (cached: sites and events repeat stacks)."""
+        if stack not in self._stacks:
+            self._stacks[stack] = tuple(Frame(*frame) for frame in self._open_books().frames(stack))
+        return self._stacks[stack]
 
     def __repr__(self):
-        return f"memledger.Capture({self.path!r})"
+        return f"memledger.Capture({self.path!r}{', closed' if self.closed else ''})"

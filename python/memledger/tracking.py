@@ -1,19 +1,37 @@
 """Tags and devices as Python scopes, over the hooks of the native module.
 
 Tags name what allocations are for; they nest per thread, and every
-allocation carries the innermost tag of its thread. (Tasks of one asyncio loop
-share a thread: tag the synchronous code that allocates, not a coroutine.)
+allocation carries the path of its thread's tags, outermost first, joined by
+TAG_SEPARATOR: ``@tag("decode")`` around ``with tag("activations")`` tags
+"decode/activations". The path is what the C ABI receives
+(memledger_tag_push(path) on entry, memledger_tag_pop() on exit) and what
+reports show; like every tag it is cut at 256 bytes. Only tags pushed from
+Python compose: a tag native code pushes under them is its own name. (Tasks
+of one asyncio loop share a thread: tag the synchronous code that allocates,
+not a coroutine.)
 """
 import contextlib
 import functools
 import inspect
+import threading
 
 from . import _memledger
+
+TAG_SEPARATOR = "/"
+
+_threads = threading.local()  # .paths: this thread's tag paths, innermost last
+
+
+def _tag_paths():
+    if not hasattr(_threads, "paths"):
+        _threads.paths = []
+    return _threads.paths
 
 
 class tag:
     """The allocations made inside are tagged `name`: ``with memledger.tag("kv_cache"): ...``,
-    or as a decorator, ``@memledger.tag("weights")``. Reusable and nestable."""
+    or as a decorator, ``@memledger.tag("weights")``. Reusable and nestable: inside another tag the
+    allocations carry the path "outer/name" (TAG_SEPARATOR; a name holding it reads as more levels)."""
 
     def __init__(self, name):
         if not isinstance(name, str):
@@ -21,10 +39,14 @@ class tag:
         self.name = name
 
     def __enter__(self):
-        _memledger._tag_push(self.name)
+        paths = _tag_paths()
+        path = paths[-1] + TAG_SEPARATOR + self.name if paths else self.name
+        _memledger._tag_push(path)
+        paths.append(path)
         return self
 
     def __exit__(self, *exc):
+        _tag_paths().pop()
         _memledger._tag_pop()
         return False
 

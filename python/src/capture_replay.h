@@ -1,8 +1,10 @@
-// capture_replay.h — memledger.Capture's native half: a capture file replayed
-// through the one accounting path (capture/replay.h), as what the Python
-// layer turns into objects: the summary JSON (the schema every front end
-// emits), what was cut, and the peak of every device × memory type with the
-// record at which it was first reached.
+// capture_replay.h — memledger.Capture's native half, _OpenCapture: a
+// capture file replayed once through the one accounting path
+// (analysis/replay.h) and kept open (capture_books.h), asked for what the
+// Python layer turns into objects: the report `memledger report --json`
+// prints (report/capture_report_json.h), each device × memory type's peak
+// with what was live at that instant, the leak sites, and a stack's frames
+// (stack_frames.h). close() frees the books.
 #pragma once
 
 #include <pybind11/pybind11.h>

@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <limits>
 
+#include "event/buffer_memory_type.h"
+
 namespace memledger {
 namespace {
 // Debug builds check the invariants at every state transition that settles
@@ -75,13 +77,6 @@ auto LiveIn(LiveTable& live, LiveKey key) {
     if (it == live.end() || it->second.address != address) return nullptr;
     return &it->second;
   };
-}
-
-// The process's own memory type of a buffer record: a CB's and a kernel's
-// are fixed by their class (event_kind.h).
-std::uint8_t LocalType(const Event& e, BufferClass cls) {
-  const int type = kClassMemoryType[static_cast<std::size_t>(cls)];
-  return type == kTypeOfTheRecord ? e.type : static_cast<std::uint8_t>(type);
 }
 }  // namespace
 
@@ -300,7 +295,7 @@ Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device,
 }
 
 void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e, BufferClass cls) {
-  const std::uint8_t local_type = LocalType(e, cls);
+  const std::uint8_t local_type = BufferMemoryType(cls, e.type);
   if (!LedgerType(books, local_type) || e.size == 0 || e.size > kMaxBufferBytes || e.device >= kMaxDevices) {
     Count(books, Anomaly::kInvalidEvent);
     return;
@@ -356,7 +351,7 @@ void Ledger::OnFree(ProcessBooks& books, std::uint32_t process, const Event& e, 
     Count(books, Anomaly::kInvalidEvent);
     return;
   }
-  const LiveKey key{process, e.device, cls, LocalType(e, cls), e.buffer_id != 0 ? e.buffer_id : e.address};
+  const LiveKey key{process, e.device, cls, BufferMemoryType(cls, e.type), e.buffer_id != 0 ? e.buffer_id : e.address};
   const std::size_t hash = LiveKeyHash{}(key);
   LiveTable* live = LiveTableOf(process, e.device);
   const auto it = live != nullptr ? live->find(key, hash) : LiveTable::iterator{};

@@ -55,11 +55,13 @@ std::vector<SymbolizedFrame> StackFrames(const ProcessBooks& books, std::uint32_
   return out;
 }
 
+std::string FrameLine(const SymbolizedFrame& frame) {
+  return ValidUtf8(FormatFrame(frame));  // module paths are raw bytes
+}
+
 std::vector<std::string> StackLines(const ProcessBooks& books, std::uint32_t stack, StackSymbols& symbols) {
   std::vector<std::string> lines;
-  for (const SymbolizedFrame& frame : StackFrames(books, stack, symbols)) {
-    lines.push_back(ValidUtf8(FormatFrame(frame)));  // module paths are raw bytes
-  }
+  for (const SymbolizedFrame& frame : StackFrames(books, stack, symbols)) lines.push_back(FrameLine(frame));
   return lines;
 }
 

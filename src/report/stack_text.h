@@ -22,7 +22,9 @@ namespace memledger {
 // language frames as their described function, file and line. Empty when
 // the stack is 0 or the process never described it.
 std::vector<SymbolizedFrame> StackFrames(const ProcessBooks& books, std::uint32_t stack, StackSymbols& symbols);
-// StackFrames, a line each (FormatFrame, valid UTF-8).
+// A frame as a report line: FormatFrame, valid UTF-8.
+std::string FrameLine(const SymbolizedFrame& frame);
+// StackFrames, a line each (FrameLine).
 std::vector<std::string> StackLines(const ProcessBooks& books, std::uint32_t stack, StackSymbols& symbols);
 
 }  // namespace memledger

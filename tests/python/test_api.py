@@ -60,11 +60,49 @@ def test_ints_and_index_types_are_accepted():
     memledger.track_alloc(device=Index(), type=0, buffer_id=Index(), address=(1 << 64) - 1, size=1)
 
 
-def test_arguments_are_keywords():
-    with pytest.raises(TypeError):
-        memledger.track_alloc(0, "DRAM", 1, 0x1000, 4096)
-    with pytest.raises(TypeError):
-        memledger.track_alloc(device=0, type="DRAM", address=0x1000)  # no size
+@pytest.mark.parametrize("call, message", [
+    (lambda: memledger.track_alloc(0, "DRAM", 1, 0x1000, 4096),
+     "track_alloc() takes keyword arguments only ('device', 'type', 'buffer_id', 'address', 'size'), but 5 were "
+     "given by position: call it as track_alloc(*, device: int, type: str | int, buffer_id: int = 0, address: int, "
+     "size: int)"),
+    (lambda: memledger.track_alloc(device=0, type="DRAM", address=0x1000),
+     "track_alloc() missing required argument: 'size'"),
+    (lambda: memledger.track_alloc(device=0, type="DRAM"),
+     "track_alloc() missing required arguments: 'address', 'size'"),
+    (lambda: memledger.track_free(device=0, type="DRAM", buffer=1),
+     "track_free() got an unexpected keyword argument 'buffer'; its parameters are 'device', 'type', 'buffer_id', "
+     "'address'"),
+    (lambda: memledger.open_device(0, "n300"),
+     "open_device() takes 1 positional argument ('device') but 2 were given: call it as open_device(device: int, *, "),
+    (lambda: memledger.open_device(0, device=0), "open_device() got multiple values for argument 'device'"),
+    (lambda: memledger.close_device(), "close_device() missing required argument: 'device'"),
+    (lambda: memledger.flush(1), "flush() takes 0 positional arguments but 1 was given: call it as flush()"),
+])
+def test_calls_that_fit_no_signature_name_the_parameters(call, message):
+    with pytest.raises(TypeError) as raised:
+        call()
+    assert message in str(raised.value)
+
+
+def test_no_function_answers_a_wrong_call_with_pybind11s_types():
+    """Every public function of the native module: called with what fits nothing, its TypeError is in Python's
+    terms (no "handle", no "incompatible function arguments")."""
+    functions = [name for name in dir(memledger._memledger)
+                 if not name.startswith("_") and inspect.isbuiltin(getattr(memledger._memledger, name))]
+    assert "track_alloc" in functions and "open_device" in functions
+    for name in functions:
+        with pytest.raises(TypeError) as raised:
+            getattr(memledger, name)(*range(9), no_such_argument=1)
+        message = str(raised.value)
+        assert message.startswith(f"{name}() ") and "handle" not in message and "incompatible" not in message, message
+
+
+def test_positional_arguments_work_where_the_signature_takes_them():
+    memledger.open_device(0)
+    memledger.mark("step")
+    memledger.skip_frames("^alloc$")
+    assert memledger.set_stack_depth(4) is None
+    memledger.close_device(0)
 
 
 def test_open_device_checks_capacities():

@@ -2,7 +2,6 @@
 #include "report_command.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -15,10 +14,10 @@
 #include "event/json_text.h"
 #include "output_file.h"
 #include "progress_bar.h"
+#include "report/capture_report_json.h"
 #include "report/html_report.h"
 #include "report/leak_sites.h"
 #include "report/over_time_report.h"
-#include "report/summary_json.h"
 #include "report/text_report.h"
 #include "report/timeline_recorder.h"
 #include "seconds_arg.h"
@@ -33,33 +32,11 @@ std::optional<std::uint64_t> Nanoseconds(const std::string& time) {
   return static_cast<std::uint64_t>(std::llround(ParseSeconds(time).value_or(0) * 1e9));
 }
 
-// The capture ends without the process's end record (cut, or still being
-// written), not at --until: the process was running when it ends.
-bool RunningAtEnd(const Ledger& ledger, const ReplayResult& replay) {
-  return !replay.stopped && ledger.process(replay.process).state == ProcessState::kRunning;
-}
-
 // What the books hold where they end, when the capture ends before the process did.
 std::string LiveAtEndText(const Ledger& ledger) {
   const LeakSiteTotals live = LiveAtEnd(ledger);
   return fmt::format("live at end of capture: {} buffers, {} (the process was running when the capture ends: "
                      "not leaks)\n", live.buffers, FormatBytes(live.bytes));
-}
-
-// What the JSON says about the file itself.
-nlohmann::json CaptureSection(const ReportOptions& options, const ReplayResult& replay, const Ledger& ledger) {
-  const LeakSiteTotals live = LiveAtEnd(ledger);
-  return {{"path", options.capture},
-          {"version", replay.info.version},
-          {"writer", replay.info.description.writer == CaptureWriterKind::kServer ? "server" : "embedded"},
-          {"pid", replay.info.pid},
-          {"comm", replay.info.comm},
-          {"records", replay.records},
-          {"clean_end", replay.clean_end},
-          {"stopped_at_until", replay.stopped},
-          {"running_at_end", RunningAtEnd(ledger, replay)},
-          {"live_at_end", {{"buffers", live.buffers}, {"bytes", live.bytes}}},
-          {"problem", replay.problem}};
 }
 
 bool WriteHtml(const std::string& path, const Timeline& timeline) {
@@ -127,12 +104,7 @@ int ReportCommand(const ReportOptions& options) {
   const bool running_at_end = RunningAtEnd(ledger, replay);
   const auto render = [&]() -> std::string {
     stacks.ForgetShown();
-    if (options.json) {
-      nlohmann::json summary = Summary(ledger, stacks);
-      summary.update(OverTimeSections(ledger, analysis, stacks));
-      summary["capture"] = CaptureSection(options, replay, ledger);
-      return JsonText(summary, 2) + "\n";
-    }
+    if (options.json) return JsonText(CaptureReportJson(options.capture, replay, ledger, analysis, stacks), 2) + "\n";
     if (options.leaks_only) return LeakReport(ledger, stacks, options.scope);
     return TextReport(ledger, stacks, running_at_end ? "running when the capture ends" : "running", options.scope) +
            OverTimeText(ledger, analysis, stacks, options.scope);

@@ -1,0 +1,84 @@
+// capture_events.cc — see capture_events.h.
+#include "capture_events.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "capture/capture_format.h"
+#include "capture/capture_reader.h"
+#include "capture_books.h"
+#include "event/buffer_memory_type.h"
+#include "event/record.h"
+#include "python_text.h"
+
+namespace py = pybind11;
+
+namespace memledger::python {
+namespace {
+
+class CaptureEvents {
+ public:
+  // Reads the file of `capture` (an _OpenCapture) again from its start.
+  explicit CaptureEvents(py::object capture) : capture_(std::move(capture)) {
+    std::string error;
+    reader_ = CaptureReader::Open(Capture().books().path, &error);
+    if (!reader_) RaiseWithText(PyExc_ValueError, error);
+  }
+
+  // The next buffer event: (kind, seq, time_ns, pid, device, type, buffer_id,
+  // address, size, thread, tag, stack id).
+  py::tuple Next() {
+    while (true) {
+      const CaptureBooks& books = Capture().books();  // ValueError once closed
+      if (next_slot_ == slots_.size() && !ReadChunk()) throw py::stop_iteration();
+      const std::optional<Record> record = assembler_.Push(slots_[next_slot_++]);
+      if (record && IsBufferEvent(record->kind())) return EventTuple(books, record->event);
+    }
+  }
+
+ private:
+  OpenCapture& Capture() const { return capture_.cast<OpenCapture&>(); }
+
+  // The next chunk of the process's stream; false at the end or the cut.
+  bool ReadChunk() {
+    std::uint32_t flags = 0;
+    do {
+      next_slot_ = 0;
+      if (!reader_->NextChunk(&slots_, &flags)) return false;
+    } while ((flags & kChunkCarriedOver) != 0);
+    return true;
+  }
+
+  static py::tuple EventTuple(const CaptureBooks& books, const Event& e) {
+    const ProcessIndex process = books.replay.process;
+    const EventKind kind = static_cast<EventKind>(e.kind);
+    const std::uint8_t type = BufferMemoryType(KindRowOf(kind).cls, e.type);
+    const SeriesKey series{static_cast<std::uint32_t>(process), e.device, type};
+    return py::make_tuple(PythonText(KindName(kind)), e.seq, e.time_ns, books.process().pid,
+                          SeriesDevice(books.ledger, series), PythonText(books.ledger.local_type_name(process, type)),
+                          e.buffer_id, e.address, e.size, e.thread,
+                          PythonText(books.ledger.tag_name(static_cast<std::uint32_t>(process), e.tag)), e.stack);
+  }
+
+  py::object capture_;
+  std::unique_ptr<CaptureReader> reader_;
+  RecordAssembler assembler_;
+  std::vector<Event> slots_;
+  std::size_t next_slot_ = 0;
+};
+
+}  // namespace
+
+void DefineCaptureEvents(py::module_& m) {
+  py::class_<CaptureEvents>(m, "_CaptureEvents",
+                            "_CaptureEvents(capture: _OpenCapture)\n\nThe capture's buffer events, read as iterated: "
+                            "(kind, seq, time_ns, pid, device, type, buffer_id, address, size, thread, tag, stack id) "
+                            "each. ValueError once the capture is closed.")
+      .def(py::init<py::object>(), py::arg("capture"))
+      .def("__iter__", [](py::object self) { return self; })
+      .def("__next__", &CaptureEvents::Next);
+}
+
+}  // namespace memledger::python
