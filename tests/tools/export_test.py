@@ -113,9 +113,9 @@ def main():
                highest, peaks)
         expect("csv: free rows whose size is not their allocation's", wrong_frees[:3], [])
         expect("csv: rows with a stack and no site", [r for r in rows if r["stack"] != "0" and not r["site"]][:3], [])
-        leak_rows = [r for r in rows if re.fullmatch(r"leak_(weights|kv_cache|activation) at leak_sites\.cc:\d+",
-                                                     r["site"])]
-        expect("csv: the leak sites' allocations named by their headline", len(leak_rows) >= 6, True)
+        leak_rows = [r for r in rows if re.fullmatch(
+            "AllocateAndLeak \u2190 leak_(weights|kv_cache|activation) at leak_sites\\.cc:\\d+", r["site"])]
+        expect("csv: the leaks' allocations named by their sites' headlines", len(leak_rows), 6)
         print(f"  csv: {len(rows)} rows, {len(set(times))} distinct times; peaks {peaks}")
 
         code, out, err = export(bin_dir, capture, "--format", "collapsed")
@@ -221,14 +221,14 @@ def main():
         print(f"  chrome: {len(marks)} marks; {late} late_free_hook anomalies at {len(late_instants)} sites; "
               f"{left_out} slices left out under --max-slices 100")
 
-        capture, summary, truth = record(bin_dir, work, "nostacks", ["leaky", "--leaks", "2", "--iterations", "50"],
-                                         stacks="0")
-        code, out, err = export(bin_dir, capture, "--format", "collapsed")
+        bare, _, bare_truth = record(bin_dir, work, "nostacks", ["leaky", "--leaks", "2", "--iterations", "50"],
+                                     stacks="0")
+        code, out, err = export(bin_dir, bare, "--format", "collapsed")
         expect("no stacks: exit", code, 0)
         expect("no stacks: a note on how to record them", "MEMLEDGER_STACKS=1" in err, True)
         lines = collapsed_lines(out)
         expect("no stacks: still the leaks, each \"[no stack]\" under its device and type",
-               ({f[2] for f, _ in lines}, sum(b for _, b in lines)), ({"[no stack]"}, truth["leaked"]["bytes"]))
+               ({f[2] for f, _ in lines}, sum(b for _, b in lines)), ({"[no stack]"}, bare_truth["leaked"]["bytes"]))
         print(f"  no stacks: {err.strip()}")
 
         with open(capture, "rb") as f:
