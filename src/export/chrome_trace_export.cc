@@ -204,7 +204,7 @@ ExportResult ExportChromeTrace(const std::string& capture, const ReportScope& sc
     WriteAnomalySites(ledger, process, scope, headlines, clock, last_ns, writer);
     writer.Write(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":{}}}}})", pid,
                              Quoted(result.replay.info.comm)));
-    result.notes = NoStacksNote(ledger.process(process), "buffer slices are named by type and size, not by site");
+    result.notes = ExportNotes(ledger, process, scope, "buffer slices are named by type and size, not by site");
     if (lifetimes.left_out() != 0) {
       result.notes.push_back(fmt::format("{} buffer lifetimes left out of the trace: it shows the {} largest "
                                          "(--max-slices {})",

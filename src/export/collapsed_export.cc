@@ -133,7 +133,8 @@ ExportResult ExportCollapsed(const std::string& capture, CollapsedAt at, const R
   if (!result.replay.opened) return result;
   const ProcessBooks& books = ledger.process(result.replay.process);
   Write(ledger, books, bytes_by_place_stack, stacks, out);
-  result.notes = NoStacksNote(books, "every stack is \"[no stack]\" under its device and memory type");
+  result.notes = ExportNotes(ledger, result.replay.process, scope,
+                             "every stack is \"[no stack]\" under its device and memory type");
   return result;
 }
 

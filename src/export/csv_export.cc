@@ -74,7 +74,7 @@ ExportResult ExportCsv(const std::string& capture, const ReportScope& scope, con
   }});
   ledger.set_listener(nullptr);
   if (result.replay.opened) {
-    result.notes = NoStacksNote(ledger.process(result.replay.process), "the site column is empty");
+    result.notes = ExportNotes(ledger, result.replay.process, scope, "the site column is empty");
   }
   return result;
 }

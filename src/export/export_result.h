@@ -1,12 +1,15 @@
 // export_result.h — what an export returns: the replay's result (opened,
 // cut) and what its user should be told beside the output (stderr lines:
-// the capture holds no stacks, slices were left out), each a sentence.
+// --device/--type name nothing in the capture, the capture holds no stacks,
+// slices were left out), each a sentence.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/replay.h"
+#include "report/report_scope.h"
 
 namespace memledger {
 
@@ -15,9 +18,12 @@ struct ExportResult {
   std::vector<std::string> notes;
 };
 
-// When `books` hold no stack (recorded without MEMLEDGER_STACKS=1): a note
-// saying what `lacking` ("every buffer is \"[no stack]\"") and how to record
-// them; empty otherwise.
-std::vector<std::string> NoStacksNote(const ProcessBooks& books, std::string_view lacking);
+// The notes every export of `process` gives: a --device or --type in
+// `scope` that the books do not have (the output is empty), with what they
+// have; and, when the process described no stack (recorded without
+// MEMLEDGER_STACKS=1), what that leaves `lacking` ("the site column is
+// empty") and how to record them.
+std::vector<std::string> ExportNotes(const Ledger& ledger, ProcessIndex process, const ReportScope& scope,
+                                     std::string_view lacking);
 
 }  // namespace memledger
