@@ -165,13 +165,18 @@ ExportResult ExportChromeTrace(const std::string& capture, const ReportScope& sc
       writer.Write(fmt::format(R"({{"name":{},"ph":"i","s":"g","ts":{:.3f},"pid":{}}})", Quoted(record.payload),
                                clock.Micros(e.time_ns), pid));
     }
-    for (int kind = 0; kind < kAnomalyCount; ++kind) {
-      if (!CountedWithoutSite(static_cast<Anomaly>(kind)) || books.anomalies[kind] == seen[kind]) continue;
-      if (scope.whole()) {
+    // Each kind's count so far as a counter ("anomalies": when they came);
+    // the kinds without sites as instants too. Neither has a place.
+    for (int kind = 0; kind < kAnomalyCount && scope.whole(); ++kind) {
+      if (books.anomalies[kind] == seen[kind]) continue;
+      const auto anomaly = static_cast<Anomaly>(kind);
+      writer.Write(fmt::format(R"({{"name":"anomalies","ph":"C","ts":{:.3f},"pid":{},"args":{{{}:{}}}}})",
+                               clock.Micros(e.time_ns), pid, Quoted(AnomalyName(anomaly)), books.anomalies[kind]));
+      if (CountedWithoutSite(anomaly)) {
         writer.Write(fmt::format(
             R"({{"name":{},"cat":"anomaly","ph":"i","s":"p","ts":{:.3f},"pid":{},"args":{{"count":{},"meaning":{}}}}})",
-            Quoted(AnomalyName(static_cast<Anomaly>(kind))), clock.Micros(e.time_ns), pid,
-            books.anomalies[kind] - seen[kind], Quoted(AnomalyMeaning(static_cast<Anomaly>(kind)))));
+            Quoted(AnomalyName(anomaly)), clock.Micros(e.time_ns), pid, books.anomalies[kind] - seen[kind],
+            Quoted(AnomalyMeaning(anomaly))));
       }
       seen[kind] = books.anomalies[kind];
     }

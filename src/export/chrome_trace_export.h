@@ -16,9 +16,10 @@
 //            device conflicts (counted, never by site) an instant per record
 //            with their count, and anomalies beyond the ledger's sites one
 //            per kind at the end, so that the counts add up to the books';
+//   a counter "anomalies", each kind's count so far (when they came);
 //   instants for marks.
-// Only the devices and types `scope` shows (then no counts-only anomalies:
-// they have no place). Times are microseconds from the capture's first record.
+// Only the devices and types `scope` shows (then neither the counts-only
+// anomalies nor the "anomalies" counter: they have no place). Times are microseconds from the capture's first record.
 #pragma once
 
 #include <cstddef>

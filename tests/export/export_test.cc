@@ -259,7 +259,7 @@ TEST(ExportChromeTrace, CountersPerEventAndMarksTimesFromTheFirstRecord) {
     if (e["ph"] == "M") {
       EXPECT_EQ(e["name"], "process_name");
       EXPECT_EQ(e["args"]["name"], "trainer");
-    } else if (e["ph"] == "C" || (e["ph"] == "i" && e.value("cat", "") != "anomaly")) {
+    } else if ((e["ph"] == "C" && e["name"] != "anomalies") || (e["ph"] == "i" && e.value("cat", "") != "anomaly")) {
       const auto& args = e.value("args", nlohmann::json::object());
       events.emplace_back(e["name"], e["ph"], e["ts"], args.value("bytes", 0ULL));
     }
@@ -339,13 +339,19 @@ TEST(ExportChromeTrace, OnlyTheDeviceAndTypeAsked) {
   EXPECT_EQ(names, (std::set<std::string>{"device 0 L1 C", std::string(kSite) + " b", std::string(kSite) + " e"}));
 }
 
-TEST(ExportChromeTrace, AnAnomalySiteIsAnInstantAtItsFirstAnomalyWithItsFacts) {
+TEST(ExportChromeTrace, AnAnomalySiteIsAnInstantAtItsFirstAnomalyWithItsFactsAndACounterCountsThem) {
   const Capture capture;
   const nlohmann::json trace = ChromeTraceOf(capture);
-  std::vector<nlohmann::json> anomalies;
+  std::vector<nlohmann::json> anomalies, counts;
   for (const auto& e : trace["traceEvents"]) {
     if (e.value("cat", "") == "anomaly") anomalies.push_back(e);
+    if (e["name"] == "anomalies") counts.push_back(e);
   }
+  // When it came: the "anomalies" counter.
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts[0]["ph"], "C");
+  EXPECT_EQ(counts[0]["ts"], 40'000.0);
+  EXPECT_EQ(counts[0]["args"], (nlohmann::json{{"double_free", 1}}));
   ASSERT_EQ(anomalies.size(), 1u);
   const nlohmann::json& a = anomalies[0];
   EXPECT_EQ(a["name"], "double_free");

@@ -185,7 +185,7 @@ def main():
         last = {}
         highest = {}
         for e in events:
-            if e["ph"] == "C":
+            if e["ph"] == "C" and e["name"] != "anomalies":
                 last[e["name"]] = e["args"]["bytes"]
                 highest[e["name"]] = max(highest.get(e["name"], 0), e["args"]["bytes"])
         expect("chrome: each counter's highest sample is the report's peak exactly", highest,
@@ -207,9 +207,14 @@ def main():
         capture, summary, truth = record(bin_dir, work, "storm", ["reuse-storm", "--threads", "2", "--iterations",
                                                                   "60000", "--hook-order", "late-free"])
         code, out, err = export(bin_dir, capture, "--format", "chrome")
-        late_instants = [e for e in json.loads(out)["traceEvents"] if e["name"] == "late_free_hook"]
+        storm_events = json.loads(out)["traceEvents"]
+        late_instants = [e for e in storm_events if e["name"] == "late_free_hook"]
         late = sum(e["args"]["count"] for e in late_instants)
         expect("chrome: late_free_hook instants sum to the summary's", late, summary["anomalies"]["late_free_hook"])
+        counted = [e["args"]["late_free_hook"] for e in storm_events
+                   if e["name"] == "anomalies" and "late_free_hook" in e["args"]]
+        expect("chrome: the anomalies counter rises to the summary's late_free_hook count",
+               (counted == sorted(counted), counted[-1:]), (True, [summary["anomalies"]["late_free_hook"]]))
         expect("chrome: late_free_hook instants without their facts",
                [e for e in late_instants if "what" not in e["args"] or not e["args"].get("events")][:2], [])
         code, out, err = export(bin_dir, capture, "--format", "chrome", "--max-slices", "100")
