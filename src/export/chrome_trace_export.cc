@@ -39,9 +39,8 @@ class EventWriter {
   bool first_ = true;
 };
 
-// What the trace's events share: the process, and times as microseconds
-// from the capture's first record (an earlier one, of a buffer carried
-// over from before it, at 0).
+// The trace's times: microseconds from the capture's first record (an
+// earlier one, a buffer's carried over from before it, at 0).
 struct TraceClock {
   std::uint64_t first_ns = 0;
   double Micros(std::uint64_t ns) const { return ns <= first_ns ? 0.0 : static_cast<double>(ns - first_ns) / 1000.0; }

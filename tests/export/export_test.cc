@@ -404,9 +404,10 @@ TEST(ExportChromeTrace, ABatchSharingOneTimeWritesItsHighestThenItsLastValue) {
 TEST(Export, ACaptureThatIsNotThereIsAnErrorAndNoOutputRows) {
   ScratchDir dir;
   std::ostringstream csv, collapsed, chrome;
-  EXPECT_FALSE(ExportCsv(dir.File("missing.mlcap"), {}, StackOptions{}, csv).replay.opened);
-  EXPECT_FALSE(ExportCollapsed(dir.File("missing.mlcap"), CollapsedAt::kPeak, {}, StackOptions{}, collapsed).replay.opened);
-  EXPECT_FALSE(ExportChromeTrace(dir.File("missing.mlcap"), {}, StackOptions{}, kDefaultMaxSlices, chrome).replay.opened);
+  const std::string missing = dir.File("missing.mlcap");
+  EXPECT_FALSE(ExportCsv(missing, {}, StackOptions{}, csv).replay.opened);
+  EXPECT_FALSE(ExportCollapsed(missing, CollapsedAt::kPeak, {}, StackOptions{}, collapsed).replay.opened);
+  EXPECT_FALSE(ExportChromeTrace(missing, {}, StackOptions{}, kDefaultMaxSlices, chrome).replay.opened);
   EXPECT_EQ(csv.str(), kCsvHeader);
   EXPECT_EQ(collapsed.str(), "");
 }

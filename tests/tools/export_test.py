@@ -159,7 +159,8 @@ def main():
                                     str(device), "--type", type_name)
             scoped = collapsed_lines(out)
             expect(f"collapsed --device {device} --type {type_name}: only theirs",
-                   {(re.match(r"device \d+", f[0]).group(0), f[1]) for f, _ in scoped}, {(f"device {device}", type_name)})
+                   {(re.match(r"device \d+", f[0]).group(0), f[1]) for f, _ in scoped},
+                   {(f"device {device}", type_name)})
             expect(f"collapsed --at peak --device {device} --type {type_name}: their peak",
                    sum(b for _, b in scoped), bytes_)
         code, out, err = export(bin_dir, capture, "--format", "collapsed", "--device", "7")

@@ -204,8 +204,8 @@ int main(int argc, char** argv) {
   export_cmd->add_option("capture", export_options.capture, "The capture file (.mlcap)")->required();
   export_cmd->add_option("--format", export_options.format,
                          "csv: a row per buffer event; collapsed: live bytes by stack for flame graphs; "
-                         "chrome: a Chrome/Perfetto trace (counters per device and type, a slice per buffer's lifetime, "
-                         "anomalies with their facts, marks)")
+                         "chrome: a Chrome/Perfetto trace (counters per device and type, a slice per buffer's "
+                         "lifetime, anomalies with their facts, marks)")
       ->required()
       ->check(CLI::IsMember({"csv", "collapsed", "chrome"}));
   export_cmd->add_option("--at", export_options.at, "collapsed: the live bytes at the end (leaks) or at the peak")
