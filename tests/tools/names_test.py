@@ -39,7 +39,7 @@ DEVICE0 = "dev" + FFFD + FFFD + "\n\x1b[2J"
 POOL = 'weights,fp16\n"q"' + FFFD
 TAG = "tag" + FFFD + "(" + FFFD
 MARK = "mark" + FFFD + "\n"
-CSV_HEADER = "seq,time_ns,kind,device,type,buffer_id,address,size,thread,tag,stack"
+CSV_HEADER = "seq,time_ns,kind,device,type,buffer_id,address,size,thread,tag,stack,site"
 
 
 def printable(name):
@@ -126,8 +126,8 @@ def check_reports(check, bin_dir, capture, what):
     rows = list(csv.reader(io.StringIO(text)))
     check.expect(f"{what}: csv header", rows[0] if rows else None, CSV_HEADER.split(","))
     check.expect(f"{what}: csv rows (4 allocs, 1 free)", len(rows) - 1, 5)
-    check.expect(f"{what}: csv fields per row", sorted({len(r) for r in rows}), [11])
-    check.expect(f"{what}: csv types and tags", sorted({(r[4], r[9]) for r in rows[1:] if len(r) == 11}),
+    check.expect(f"{what}: csv fields per row", sorted({len(r) for r in rows}), [12])
+    check.expect(f"{what}: csv types and tags", sorted({(r[4], r[9]) for r in rows[1:] if len(r) == 12}),
                  sorted({(printable(POOL), TAG), ("DRAM", LONG)}))
 
     out = run([memledger, "export", capture, "--format", "collapsed"])

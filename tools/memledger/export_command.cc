@@ -25,28 +25,30 @@ int ExportCommand(const ExportOptions& options) {
     }
   }
   std::ostream& out = file ? file->stream() : std::cout;
-  ReplayResult result;
-  if (options.format == "csv") {
-    result = ExportCsv(options.capture, out);
-  } else if (options.format == "collapsed") {
-    for (const std::string& pattern : options.stacks.skip_patterns) {
-      FrameRoles check;
-      std::string error;
-      if (!check.AddAllocatorPattern(pattern, &error)) {
-        std::fprintf(stderr, "memledger export: --skip-frames %s: %s (left out)\n", pattern.c_str(), error.c_str());
-      }
+  for (const std::string& pattern : options.stacks.skip_patterns) {
+    FrameRoles check;
+    std::string error;
+    if (!check.AddAllocatorPattern(pattern, &error)) {
+      std::fprintf(stderr, "memledger export: --skip-frames %s: %s (left out)\n", pattern.c_str(), error.c_str());
     }
-    result = ExportCollapsed(options.capture, options.at == "peak" ? CollapsedAt::kPeak : CollapsedAt::kEnd,
-                             options.stacks, out);
-  } else {
-    result = ExportChromeTrace(options.capture, out);
   }
+  ExportResult exported;
+  if (options.format == "csv") {
+    exported = ExportCsv(options.capture, options.scope, options.stacks, out);
+  } else if (options.format == "collapsed") {
+    exported = ExportCollapsed(options.capture, options.at == "peak" ? CollapsedAt::kPeak : CollapsedAt::kEnd,
+                               options.scope, options.stacks, out);
+  } else {
+    exported = ExportChromeTrace(options.capture, options.scope, options.stacks, options.max_slices, out);
+  }
+  const ReplayResult& result = exported.replay;
   if (!result.opened) {
     std::fprintf(stderr, "memledger export: %s\n", result.error.c_str());
     return 1;
   }
   // A cut file exports what is whole, and says so.
   if (!result.problem.empty()) std::fprintf(stderr, "memledger export: %s\n", result.problem.c_str());
+  for (const std::string& note : exported.notes) std::fprintf(stderr, "memledger export: %s\n", note.c_str());
   if (file) {
     if (!file->Commit()) {
       std::fprintf(stderr, "memledger export: %s\n", file->error().c_str());

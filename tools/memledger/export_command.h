@@ -2,8 +2,11 @@
 // a capture file for other tools (spreadsheets, flame graphs, Perfetto).
 #pragma once
 
+#include <cstddef>
 #include <string>
 
+#include "export/chrome_trace_export.h"
+#include "report/report_scope.h"
 #include "report/site_stack.h"
 
 namespace memledger {
@@ -13,7 +16,9 @@ struct ExportOptions {
   std::string format;           // csv, collapsed, chrome
   std::string at = "end";       // collapsed: end or peak
   std::string output;           // empty: stdout
-  StackOptions stacks;          // collapsed: how frames are named (full, allocator patterns)
+  StackOptions stacks;          // how frames and sites are named (full, allocator patterns)
+  ReportScope scope;            // only this device and type (--device, --type); top unused
+  std::size_t max_slices = kDefaultMaxSlices;  // chrome: buffer lifetimes at most
 };
 
 int ExportCommand(const ExportOptions& options);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
+#include <utility>
 
 #include "did_you_mean.h"
 #include "export_command.h"
@@ -146,6 +147,17 @@ int main(int argc, char** argv) {
                         "searched in each frame's function and file (repeatable)");
     return full;
   };
+  // Which device and memory type a report's lists and an export show
+  // (report_scope.h). Returns --device and --type.
+  const auto add_scope_options = [](CLI::App* command, memledger::ReportScope& scope) {
+    CLI::Option* device = command->add_option_function<std::size_t>(
+        "--device", [&scope](const std::size_t& number) { scope.device = number; },
+        "Only this device (its number in the report)");
+    CLI::Option* type = command->add_option_function<std::string>(
+        "--type", [&scope](const std::string& name) { scope.type = name; },
+        "Only this memory type (DRAM, L1, CB, a pool's name...)");
+    return std::pair{device, type};
+  };
   memledger::ReportOptions report;
   CLI::App* report_cmd = app.add_subcommand("report", "Report the books of a capture file (memledger run --output)");
   report_cmd->add_option("capture", report.capture, "The capture file (.mlcap)")->required();
@@ -171,12 +183,7 @@ int main(int argc, char** argv) {
       report_cmd->add_flag("--no-stacks", no_stacks, "Sites by their headline only, no stack beneath")
           ->excludes(depth)
           ->excludes(full_stacks);
-  std::size_t report_device = 0;
-  CLI::Option* device_option =
-      report_cmd->add_option("--device", report_device, "Only this device (its number in the report)");
-  std::string report_type;
-  CLI::Option* type_option =
-      report_cmd->add_option("--type", report_type, "Only this memory type (DRAM, L1, CB, a pool's name...)");
+  const auto [device_option, type_option] = add_scope_options(report_cmd, report.scope);
   CLI::Option* top_option = report_cmd->add_option("--top", report.scope.top,
                                                    "Sites per list, and pools whose peaks are shown (default 5)")
                                 ->check(CLI::Range(1, 1000));
@@ -198,7 +205,8 @@ int main(int argc, char** argv) {
   export_cmd->add_option("capture", export_options.capture, "The capture file (.mlcap)")->required();
   export_cmd->add_option("--format", export_options.format,
                          "csv: a row per buffer event; collapsed: live bytes by stack for flame graphs; "
-                         "chrome: a Chrome/Perfetto trace (counters per device and type, anomalies, marks)")
+                         "chrome: a Chrome/Perfetto trace (counters per device and type, a slice per buffer's "
+                         "lifetime, anomalies with their facts, marks)")
       ->required()
       ->check(CLI::IsMember({"csv", "collapsed", "chrome"}));
   export_cmd->add_option("--at", export_options.at, "collapsed: the live bytes at the end (leaks) or at the peak")
@@ -206,6 +214,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   export_cmd->add_option("--output,-o", export_options.output, "Write here instead of standard output");
   add_frame_options(export_cmd, export_options.stacks);
+  add_scope_options(export_cmd, export_options.scope);
+  export_cmd->add_option("--max-slices", export_options.max_slices,
+                         "chrome: buffer lifetimes shown at most, the largest buffers (the trace's metadata and "
+                         "stderr say how many were left out)")
+      ->capture_default_str();
   export_cmd->footer("Example: memledger export run.mlcap --format collapsed --at peak | flamegraph.pl > peak.svg");
 
   CLI::App* version_cmd = app.add_subcommand("version", "Print memledger's version (as --version, -V)");
@@ -227,8 +240,6 @@ int main(int argc, char** argv) {
   if (help_cmd->parsed()) return Help(app, help_topic);
   if (export_cmd->parsed()) return memledger::ExportCommand(export_options);
   if (report_cmd->parsed()) {
-    if (device_option->count() != 0) report.scope.device = report_device;
-    if (type_option->count() != 0) report.scope.type = report_type;
     if (no_stacks) report.stacks.depth = 0;
     return memledger::ReportCommand(report);
   }
