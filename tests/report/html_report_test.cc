@@ -312,7 +312,7 @@ TEST(HtmlReport, RefusesAnInconsistentTimeline) {
   bad.top_by_count[0].site = 1'000'000;
   EXPECT_NE(refused(bad).find("a top site's site"), std::string::npos);
   bad = good;
-  bad.growth[0].site = 1'000'000;
+  bad.growth.emplace_back().site = 1'000'000;
   EXPECT_NE(refused(bad).find("a growing site's site"), std::string::npos);
 }
 

@@ -66,7 +66,7 @@ class FlameGraph {
       if (known) known.bytes += bytes;
       else node.sites.push({ site, bytes });
     }
-    this.state = { kind, pool: pool?.index ?? -1, time, bytes: root.bytes, root, focus: root, open: null };
+    this.state = { kind, pool: pool?.index ?? -1, time, bytes: root.bytes, root, focus: root };
     this.heading.replaceChildren(`${what}, ${formatTime(time)}: `, el('strong', null, formatBytes(root.bytes)),
                                  ` in ${formatCount(live.length)} site${live.length === 1 ? '' : 's'}`);
     this.container.dataset.kind = kind;
@@ -124,7 +124,6 @@ class FlameGraph {
 
   // Under the graph: the sites that end at `node` (its stack beneath each).
   #listSites(node) {
-    this.state.open = node;
     if (!node || !node.sites.length) {
       this.sites.replaceChildren(el('p', { className: 'muted' },
         'Click a box to zoom into it; a box where allocation sites end lists them with their stacks.'));
