@@ -141,7 +141,6 @@ class TimelineViewer {
     if (reveal) this.panel.scrollIntoView({ block: 'nearest' });
   }
 
-
   #setFit(fit) {
     this.fit = fit;
     document.getElementById('y-zero').setAttribute('aria-pressed', !fit);
