@@ -122,6 +122,12 @@ class TimelineTest:
         colored = self.js("__colored()")
         return bool(colored) and all(c > share for c in colored)
 
+    def drawn_where_live(self, share):
+        """Zoomed in, a pool may hold nothing in view (blank, rightly): each chart with live bytes in view has
+        colored pixels, and some chart more than `share`."""
+        colored, tops = self.js("__colored()"), self.js("memledgerTimeline.drawnMax()")
+        return bool(colored) and max(colored) > share and all(c > 0 for c, top in zip(colored, tops) if top > 0)
+
     def mouse(self, kind, x, y, **extra):
         self.page.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, **extra)
 
@@ -361,7 +367,7 @@ class TimelineTest:
         want = (x2 - x1) / (plot_width - PLOT_MARGINS)
         check.true(f"a drag zooms to the selection ({ratio:.3f} of the range, want ~{want:.3f})",
                    before["t0"] <= view["t0"] < view["t1"] <= before["t1"] and abs(ratio - want) < 0.02)
-        check.true("still drawn after zooming", self.all_drawn(0.01))
+        check.true("still drawn after zooming", self.drawn_where_live(0.01))
 
         for _ in range(20):  # down to exact steps
             if "exact steps" in self.text("#view-range"):
@@ -371,9 +377,9 @@ class TimelineTest:
         changes = int(in_view.split(" changes in view")[0].split()[-1].replace(",", ""))
         check.true(f"zoomed in far enough the chart shows exact steps ({in_view})",
                    "exact steps" in in_view and changes > 0)
-        check.true("exact steps are drawn", self.all_drawn(0.01))
+        check.true("exact steps are drawn", self.drawn_where_live(0.01))
         self.redraw(lambda: self.js("document.getElementById('y-fit').click()"), "y axis fitted")
-        check.true("a fitted y axis is drawn", self.all_drawn(0.01))
+        check.true("a fitted y axis is drawn", self.drawn_where_live(0.01))
         self.screenshot("timeline-zoomed.png")
 
         before = self.js("memledgerTimeline.view()")
