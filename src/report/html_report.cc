@@ -152,6 +152,18 @@ bool Validate(const Timeline& timeline, std::string* error) {
                   std::to_string(sites));
     }
   }
+  for (const auto* top : {&timeline.top_by_bytes, &timeline.top_by_count}) {
+    for (const TimelineSiteTotal& total : *top) {
+      if (!site_ok(total.site)) {
+        return fail("a top site's site " + std::to_string(total.site) + " of " + std::to_string(sites));
+      }
+    }
+  }
+  for (const TimelineGrowth& growth : timeline.growth) {
+    if (!site_ok(growth.site)) {
+      return fail("a growing site's site " + std::to_string(growth.site) + " of " + std::to_string(sites));
+    }
+  }
   return true;
 }
 
@@ -380,23 +392,32 @@ std::string MetaJson(const Timeline& timeline) {
     Close(out, '}');
   });
 
+  // "sites" and "boxes": per site, its stack lines and its flame graph
+  // boxes as indexes into "frames", the strings of both.
   std::unordered_map<std::string_view, std::size_t> frame_ids;
   std::vector<std::string_view> frames;
-  std::string sites = "\"sites\":[";
-  for (const TimelineSite& site : timeline.sites) {
-    sites += '[';
-    for (const std::string& frame : site.frames) {
-      const auto [it, added] = frame_ids.try_emplace(frame, frames.size());
-      if (added) frames.push_back(frame);
-      AppendNumber(sites, it->second);
-      sites += ',';
+  const auto frame_lists = [&](std::string_view name, auto lines_of) {
+    std::string lists = "\"" + std::string(name) + "\":[";
+    for (const TimelineSite& site : timeline.sites) {
+      lists += '[';
+      for (const std::string& frame : lines_of(site)) {
+        const auto [it, added] = frame_ids.try_emplace(frame, frames.size());
+        if (added) frames.push_back(frame);
+        AppendNumber(lists, it->second);
+        lists += ',';
+      }
+      Close(lists, ']');
+      lists += ',';
     }
-    Close(sites, ']');
-    sites += ',';
-  }
-  Close(sites, ']');
+    Close(lists, ']');
+    return lists;
+  };
+  const std::string sites = frame_lists("sites", [](const TimelineSite& site) -> auto& { return site.frames; });
+  const std::string boxes = frame_lists("boxes", [](const TimelineSite& site) -> auto& { return site.boxes; });
   AppendArray(out, "frames", frames, [&](std::string_view frame) { AppendJsonString(out, frame); });
   out += sites;
+  out += ',';
+  out += boxes;
   out += ',';
   AppendArray(out, "headlines", timeline.sites, [&](const TimelineSite& site) { AppendJsonString(out, site.headline); });
 
@@ -445,6 +466,32 @@ std::string MetaJson(const Timeline& timeline) {
     AppendField(out, "site", anomaly.site);
     AppendField(out, "alloc_site", anomaly.alloc_site);
     AppendField(out, "first", anomaly.first);
+    Close(out, '}');
+  });
+  const auto site_total = [&](const TimelineSiteTotal& total) {
+    out += '{';
+    AppendField(out, "device", total.device);
+    AppendField(out, "device_name", total.device_name);
+    AppendField(out, "type", total.type);
+    AppendField(out, "tag", total.tag);
+    AppendField(out, "site", total.site);
+    AppendField(out, "bytes", total.bytes);
+    AppendField(out, "allocations", total.allocations);
+    Close(out, '}');
+  };
+  AppendArray(out, "top_by_bytes", timeline.top_by_bytes, site_total);
+  AppendArray(out, "top_by_count", timeline.top_by_count, site_total);
+  AppendArray(out, "growth", timeline.growth, [&](const TimelineGrowth& growth) {
+    out += '{';
+    AppendField(out, "device", growth.device);
+    AppendField(out, "device_name", growth.device_name);
+    AppendField(out, "type", growth.type);
+    AppendField(out, "tag", growth.tag);
+    AppendField(out, "site", growth.site);
+    AppendField(out, "first_bytes", growth.first_bytes);
+    AppendField(out, "last_bytes", growth.last_bytes);
+    AppendField(out, "rises", growth.rises);
+    AppendField(out, "intervals", growth.intervals);
     Close(out, '}');
   });
   AppendArray(out, "marks", timeline.marks, [&](const TimelineMark& mark) {

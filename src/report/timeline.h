@@ -24,13 +24,14 @@ struct TimelineSeries {
   std::string tag;
 };
 
-// An allocation site: its symbolized stack, innermost frame first ("function
-// at file:line" or module+offset). Empty frames: allocated with no stack.
-// A site's stack as the text report shows it (folded: site_stack.h) and its
-// headline.
+// An allocation site: its stack as the text report shows it, a line each,
+// innermost first (SiteStacks::Lines: numbered frames, runs that belong to
+// nobody folded), its headline, and its flame graph boxes, innermost first
+// (SiteStacks::Boxes). Empty frames: allocated with no stack.
 struct TimelineSite {
   std::vector<std::string> frames;
   std::string headline{};
+  std::vector<std::string> boxes{};
 };
 
 // A buffer became live (delta > 0) or stopped being live (delta < 0: freed,
@@ -86,6 +87,32 @@ struct TimelineAnomaly {
   std::string first;             // the first anomaly's facts (anomaly_facts.h AnomalyFacts::what)
 };
 
+// What one site allocated in one device × memory type under one tag, over
+// the window (the text report's top sites).
+struct TimelineSiteTotal {
+  std::uint16_t device = 0;
+  std::string device_name;
+  std::string type;
+  std::string tag;
+  std::uint32_t site = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t allocations = 0;
+};
+
+// A site whose live bytes never fell from one mark to the next
+// (analysis/capture_analysis.h SiteGrowth).
+struct TimelineGrowth {
+  std::uint16_t device = 0;
+  std::string device_name;
+  std::string type;
+  std::string tag;
+  std::uint32_t site = 0;
+  std::uint64_t first_bytes = 0;  // at the first mark it was seen at
+  std::uint64_t last_bytes = 0;   // at the last mark
+  std::uint32_t rises = 0;
+  std::uint32_t intervals = 0;
+};
+
 struct TimelineMark {
   std::uint64_t time_ns = 0;
   std::string label;
@@ -106,6 +133,9 @@ struct Timeline {
   std::vector<TimelinePeak> peaks;
   std::vector<TimelineLeak> leaks;
   std::vector<TimelineAnomaly> anomalies;
+  std::vector<TimelineSiteTotal> top_by_bytes;  // largest first
+  std::vector<TimelineSiteTotal> top_by_count;  // most allocations first
+  std::vector<TimelineGrowth> growth;           // fastest first
   std::vector<TimelineMark> marks;
 };
 

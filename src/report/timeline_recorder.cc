@@ -7,8 +7,19 @@
 #include "report/leak_sites.h"
 #include "report/names.h"
 #include "report/stack_text.h"
+#include "report/timeline_site_merge.h"
 
 namespace memledger {
+namespace {
+
+// Sites per top list and growth list on the page (the text report shows 10
+// by default; the page's tables fold, so it can afford more), chosen after
+// merging sites by identity among the largest kTopCandidates (as the text
+// report does: the parts of a site need not each be among the largest).
+constexpr std::size_t kTopSites = 25;
+constexpr std::size_t kTopCandidates = 1000;
+
+}  // namespace
 
 TimelineRecorder::TimelineRecorder(const CaptureAnalysis& analysis) : analysis_(analysis) {
   site_keys_.emplace_back(0, 0);
@@ -74,6 +85,27 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
                                                  SiteIndex(anomaly.key.process, anomaly.key.alloc_stack),
                                                  FactsOf(ledger, anomaly).what});
   }
+  const auto site_total = [&](const SiteAmount& amount) {
+    const std::uint16_t device = SeriesDevice(ledger, amount.site.series);
+    const std::uint32_t process = amount.site.series.process;
+    return TimelineSiteTotal{device, DeviceTitle(ledger, device), ledger.type_name(amount.site.series.type),
+                             std::string(ledger.tag_name(process, amount.site.tag)),
+                             SiteIndex(process, amount.site.stack), amount.bytes, amount.buffers};
+  };
+  for (const SiteAmount& amount : analysis_.TopByBytes(kTopCandidates)) {
+    timeline.top_by_bytes.push_back(site_total(amount));
+  }
+  for (const SiteAmount& amount : analysis_.TopByCount(kTopCandidates)) {
+    timeline.top_by_count.push_back(site_total(amount));
+  }
+  for (const SiteGrowth& g : analysis_.Growth()) {
+    const std::uint16_t device = SeriesDevice(ledger, g.site.series);
+    const std::uint32_t process = g.site.series.process;
+    timeline.growth.push_back(TimelineGrowth{device, DeviceTitle(ledger, device), ledger.type_name(g.site.series.type),
+                                             std::string(ledger.tag_name(process, g.site.tag)),
+                                             SiteIndex(process, g.site.stack), g.first_bytes, g.last_bytes, g.rises,
+                                             g.intervals});
+  }
   for (const SeriesPeak& peak : analysis_.Peaks(ledger)) {
     const std::uint16_t device = SeriesDevice(ledger, peak.series);
     TimelinePeak out{device, DeviceTitle(ledger, device), ledger.type_name(peak.series.type), peak.bytes, peak.time_ns,
@@ -101,7 +133,14 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   // Every site read before any is named: their headlines are distinct.
   std::vector<const SiteStack*> read;
   for (const auto& [process, stack] : site_keys_) read.push_back(&stacks.Read(ledger.processes()[process], stack));
-  for (const SiteStack* stack : read) timeline.sites.push_back(TimelineSite{stacks.Lines(*stack), stacks.Headline(*stack)});
+  std::vector<std::string> identities;
+  for (const SiteStack* stack : read) {
+    timeline.sites.push_back(TimelineSite{stacks.Lines(*stack), stacks.Headline(*stack), stacks.Boxes(*stack)});
+    identities.push_back(stack->identity);
+  }
+  MergeSitesByIdentity(timeline, identities);
+  for (auto* list : {&timeline.top_by_bytes, &timeline.top_by_count}) list->resize(std::min(list->size(), kTopSites));
+  timeline.growth.resize(std::min(timeline.growth.size(), kTopSites));
   return timeline;
 }
 

@@ -8,26 +8,37 @@ spike, leaks, anomalies, hostile names, a cut capture's problem):
    (from navigation start) is printed with its stages, for information only
    (how fast is bench/html_render_bench.cc's question); no console error,
    uncaught exception, log error or dialog, ever.
-2. What is drawn is right: a chart per device with colored pixels; at full
-   zoom out each chart's top reaches the device's highest live bytes exactly
-   (the min/max envelope loses no peak), stacked by type and by tag; title,
-   problem banner, summary and findings tables as written; hostile names
-   stayed text.
+2. What is drawn is right: a chart per device × memory type (pool), in
+   device then type order, with colored pixels; at full zoom out each chart's
+   top reaches its pool's highest live bytes exactly (its own y axis; the
+   min/max envelope loses no peak), as the total and by tag (a chart's tags
+   are its pool's only: never two types summed); one peak label per chart,
+   inside its plot, no two overlapping; title, problem banner, summary and
+   findings tables (peaks, top sites by bytes and count, growth, leaks,
+   anomalies) as written; hostile names stayed text.
 3. Interaction through real input events: hovering lists the sites live at
-   that instant; a click pins it and shows their stacks; wheel and drag zoom
+   that instant; a click pins it and shows their stacks, a headline and a
+   line per frame (no line wraps); the flame graph then shows what was live
+   in that pool then (its bytes the pool's live bytes); wheel and drag zoom
    change the range and draw again, down to exact steps; the y axis fits
    the view on request; shift+wheel pans.
-4. An empty timeline (no buffer events) is a page that says so; without
+4. The flame graph at a peak: its bytes are the pool's highest live bytes,
+   a box per site that was live; a click on a box makes it the whole width
+   and lists the sites ending there with their stacks.
+5. An empty timeline (no buffer events) is a page that says so; without
    Uint8Array.fromBase64 the page reads its data through a data: URL; a
    damaged page says it could not be shown.
-5. With --bin-dir, a real capture: `memledger-sim llm` tracked with stacks for
+6. With --bin-dir, a real capture: `memledger-sim llm` tracked with stacks for
    --capture-steps decode steps (10M events in the release build), made into
-   a page by `memledger report --html`: drawn, a chart per device, a leak row per leak site of `memledger report --json`.
-6. With --bin-dir, a burst: a few hundred buffer events drained at once (the sim's leaky without host work): each
-   a time of its own in its capture's CSV, and each chart's top is the device's highest live bytes — the report's
+   a page by `memledger report --html`: drawn, a chart per device × type
+   whose top is that pool's peak in `memledger report --json`, a leak row
+   per leak site, its top sites and growth as the JSON lists them.
+7. With --bin-dir, a burst: a few hundred buffer events drained at once (the sim's leaky without host work): each
+   a time of its own in its capture's CSV, and each chart's top is the pool's highest live bytes — the report's
    peak — exactly (before issue 14 they shared one time and the chart was flat at 0 B).
 Screenshots are kept in --artifacts (timeline.png, timeline-pinned.png,
-timeline-zoomed.png, llm.png, burst.png); their paths are printed.
+flame-instant.png, flame-peak.png, timeline-zoomed.png, llm.png, burst.png);
+their paths are printed.
 
 usage: chromium_test.py --writer BIN --chromium PATH --artifacts DIR --changes N
                         [--bin-dir DIR --capture-steps N]
@@ -48,6 +59,7 @@ from cdp import Browser, CdpError  # noqa: E402
 from checks import Checker, clean_env  # noqa: E402
 
 WIDTH, HEIGHT = 1600, 1000
+TYPE_ORDER = ["DRAM", "L1", "L1_SMALL", "TRACE", "SYSTEM_MEMORY", "CB", "KERNEL"]  # model.js
 PLOT_MARGINS = 76 + 14  # chart.js MARGIN.left + MARGIN.right, CSS pixels
 PROBLEM = "cut at byte 123456789: the last 2 chunks (131072 records) after it are missing"
 HOSTILE_TAG = "</script><img src=x onerror=\"alert(1)\">"
@@ -66,12 +78,14 @@ window.__waitFor = (cond, ms) => new Promise((resolve, reject) => {
   };
   tick();
 });
+// Also counted: the untagged layer's grey (chart.js UNTAGGED_COLOR) and its envelope tint.
 window.__colored = () => [...document.querySelectorAll('#charts canvas.base')].map((canvas) => {
   const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
   let colored = 0;
   for (let i = 0; i < data.length; i += 4) {
     const r = data[i], g = data[i + 1], b = data[i + 2];
-    if (data[i + 3] > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 40) colored++;
+    const grey = r === g && g === b && (r === 160 || r === 208);
+    if (data[i + 3] > 0 && (grey || Math.max(r, g, b) - Math.min(r, g, b) > 40)) colored++;
   }
   return colored / (canvas.width * canvas.height);
 });
@@ -108,13 +122,25 @@ class TimelineTest:
         colored = self.js("__colored()")
         return bool(colored) and all(c > share for c in colored)
 
+    def drawn_where_live(self, share):
+        """Zoomed in, a pool may hold nothing in view (blank, rightly): each chart with live bytes in view has
+        colored pixels, and some chart more than `share`."""
+        colored, tops = self.js("__colored()"), self.js("memledgerTimeline.drawnMax()")
+        return bool(colored) and max(colored) > share and all(c > 0 for c, top in zip(colored, tops) if top > 0)
+
     def mouse(self, kind, x, y, **extra):
         self.page.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, **extra)
 
-    def screenshot(self, name, full=False):
+    def screenshot(self, name, full=False, selector=None):
         path = os.path.join(self.artifacts, name)
         params = {"format": "png"}
-        if full:
+        if selector:
+            box = self.js(f"""(() => {{
+                const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();
+                return {{x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height}};
+            }})()""")
+            params.update(captureBeyondViewport=True, clip={**box, "scale": 1})
+        elif full:
             width, height = self.js("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
             clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
             params.update(captureBeyondViewport=True, clip=clip)
@@ -148,11 +174,16 @@ class TimelineTest:
     def drawing(self):
         check, expect = self.check, self.expect
         check.expect("data-ready", self.js("document.documentElement.dataset.ready"), "true")
-        check.expect("a chart per device", self.js("document.querySelectorAll('#charts canvas.base').length"),
-                     len(expect["max_live"]))
-        check.true(f"every chart drawn (colored share {self.js('__colored()')})", self.all_drawn(0.05))
-        check.expect("overview reaches each device's highest live bytes (by type)",
+        check.expect("a chart per device × type", self.js("document.querySelectorAll('#charts canvas.base').length"),
+                     len(expect["pools"]))
+        charts = self.js("memledgerTimeline.charts()")
+        check.expect("charts in device, then type order", [(c["device"], c["type"]) for c in charts],
+                     [(p["device"], p["type"]) for p in self.pools()])
+        check.true(f"every chart drawn (colored share {self.js('__colored()')})", self.all_drawn(0.03))
+        check.expect("overview reaches each pool's highest live bytes (its own y axis)",
                      self.js("memledgerTimeline.drawnMax()"), self.max_live())
+        check.expect("one layer per chart: its type", [c["keys"] for c in charts], [[c["type"]] for c in charts])
+        self.peak_labels(charts)
         check.expect("title", self.text("#title"), expect["title"])
         check.true("the document title names the capture", self.js("document.title").startswith(expect["title"]))
         banner = self.js("""(() => {
@@ -168,14 +199,44 @@ class TimelineTest:
         check.expect("peak rows", self.js(rows.format("#peaks > div > table > tbody > tr")), expect["peaks"])
         check.expect("leak rows", self.js(rows.format("#leaks tbody tr")), expect["leaks"])
         check.expect("anomaly rows", self.js(rows.format("#anomalies tbody tr")), 3)
+        check.expect("top sites by bytes rows", self.js(rows.format("#top-bytes tbody tr")), expect["top_by_bytes"])
+        check.expect("top sites by count rows", self.js(rows.format("#top-count tbody tr")), expect["top_by_count"])
+        check.expect("growth rows", self.js(rows.format("#growth tbody tr")), expect["growth"])
+        check.true("top sites and growth name their sites by headline",
+                   self.js("[...document.querySelectorAll('#top-bytes tbody tr, #growth tbody tr')]"
+                           ".every((tr) => tr.querySelector('details.site summary').textContent.length > 0)"))
         check.true("an anomaly row says what its first anomaly was",
                    "circular buffer 3, [0x40, 0x80) 64 B on device 0 CB: freed twice" in self.text("#anomalies"))
         check.expect("hostile names made no elements", self.js(rows.format("img, b")), 0)
         check.expect("scripts", self.js("document.scripts.length"), 3)
         self.screenshot("timeline.png", full=True)
 
+    def pools(self):
+        """The expected pools in the page's order: by device, then memory type."""
+        rank = lambda t: (TYPE_ORDER.index(t) if t in TYPE_ORDER else len(TYPE_ORDER), t)
+        return sorted(self.expect["pools"], key=lambda p: (p["device"], rank(p["type"])))
+
     def max_live(self):
-        return [self.expect["max_live"][device] for device in sorted(self.expect["max_live"], key=int)]
+        return [p["max_live"] for p in self.pools()]
+
+    def peak_labels(self, charts):
+        """One peak label per chart, inside its plot, none overlapping another (at full zoom out every peak is
+        in view)."""
+        check = self.check
+        labels = [c["peakLabel"] for c in charts]
+        check.true(f"a peak label on every chart ({labels})", all(labels))
+        if not all(labels):
+            return
+        inside = lambda r, a: (r["left"] >= a["left"] - 0.5 and r["top"] >= a["top"] - 0.5 and
+                               r["left"] + r["width"] <= a["left"] + a["width"] + 0.5 and
+                               r["top"] + r["height"] <= a["top"] + a["height"] + 0.5)
+        check.true("each peak label inside its chart's plot", all(inside(c["peakLabel"], c["area"]) for c in charts),
+                   charts)
+        meets = lambda a, b: (a["left"] < b["left"] + b["width"] and b["left"] < a["left"] + a["width"] and
+                              a["top"] < b["top"] + b["height"] and b["top"] < a["top"] + a["height"])
+        overlaps = [(i, j) for i in range(len(labels)) for j in range(i + 1, len(labels))
+                    if meets(labels[i], labels[j])]
+        check.expect("peak labels that overlap", overlaps, [])
 
     def busy_x(self):
         """Where, on the charts, an instant in the thick of the decode steps is."""
@@ -202,9 +263,86 @@ class TimelineTest:
             frames = self.js("__waitFor(() => document.querySelector('#hover.pinned') &&"
                              " document.querySelectorAll('#hover ol.stack li').length, 5000)")
             check.true(f"a click pins the instant and shows stacks ({frames} frames open)", frames > 0)
+            self.pinned_stacks()
+            self.flame_at_pinned()
         except CdpError as error:
             check.true(f"a click pins the instant and shows stacks: {error}", False)
         self.screenshot("timeline-pinned.png")
+        self.screenshot("flame-instant.png", selector=".flame-section")
+
+    def pinned_stacks(self):
+        """Each open stack: its site's headline above, then a line per frame as the report wrote them."""
+        check = self.check
+        stacks = self.js("""[...document.querySelectorAll('#hover details.site[open]')].map((d) => {
+            const m = memledgerTimeline.model, site = Number(d.dataset.site);
+            const lines = [...d.querySelectorAll('ol.stack li')];
+            const height = lines.length ? parseFloat(getComputedStyle(lines[0]).lineHeight) : 0;
+            return {headline: d.querySelector('summary .headline').textContent, want_headline: m.siteLabel(site),
+                    lines: lines.map((li) => li.textContent), want_lines: m.frames(site),
+                    wrapped: lines.filter((li) => li.getBoundingClientRect().height > height * 1.5).length};
+        })""")
+        check.true(f"pinned: stacks open ({len(stacks)})", len(stacks) > 0)
+        check.expect("pinned: each stack under its site's headline", [s["headline"] for s in stacks],
+                     [s["want_headline"] for s in stacks])
+        check.expect("pinned: each stack's lines are the report's, a DOM line each", [s["lines"] for s in stacks],
+                     [s["want_lines"] for s in stacks])
+        check.expect("pinned: stack lines that wrap", [s["wrapped"] for s in stacks], [0] * len(stacks))
+
+    def flame_at_pinned(self):
+        """After a pin, the flame graph shows what was live in that pool then: the pool's live bytes."""
+        check = self.check
+        state = self.js("""(() => {
+            const t = memledgerTimeline, f = t.flame.state, m = t.model;
+            const live = m.seriesBefore(m.indexAfter(f.time));
+            let total = 0;
+            for (let s = 0; s < live.length; s++) if (m.poolOf[s] === f.pool) total += live[s];
+            return {kind: f.kind, bytes: f.bytes, total, boxes: Number(document.getElementById('flame').dataset.boxes)};
+        })()""")
+        check.true(f"pinned: the flame graph shows the pinned instant ({state})",
+                   state["kind"] == "instant" and state["boxes"] > 1)
+        check.expect("pinned: the flame graph's bytes are the pool's live bytes then", state["bytes"], state["total"])
+
+    def flame_at_peak(self):
+        """A peak's flame graph: the pool's highest live bytes, a site box per site live then; clicking zooms."""
+        check = self.check
+        pool = self.pools()[0]
+        self.js(f"""[...document.querySelectorAll('#flame .flame-choices button')]
+                   .find((b) => b.textContent === {json.dumps(pool['type'] + ' · device ' + str(pool['device']))})
+                   .click()""")
+        state = self.js("""(() => {
+            const f = memledgerTimeline.flame.state;
+            const peak = memledgerTimeline.model.meta.peaks.find((p) => p.time_ns === f.time && p.bytes === f.bytes);
+            const bySite = new Map();
+            for (const s of peak ? peak.sites : []) bySite.set(s.site, (bySite.get(s.site) ?? 0) + s.bytes);
+            const wide = [...bySite].filter(([, bytes]) => bytes >= f.bytes / 100).map(([site]) => site);
+            const drawn = new Set([...document.querySelectorAll('#flame .flame-box.site')]
+              .flatMap((b) => b.dataset.siteIds.split(' ').map(Number)));
+            return {kind: f.kind, bytes: f.bytes, missing: wide.filter((s) => !drawn.has(s)),
+                    strays: [...drawn].filter((s) => !bySite.has(s)), wide: wide.length};
+        })()""")
+        check.expect("flame at the peak: its bytes are the pool's highest live bytes", [state["kind"], state["bytes"]],
+                     ["peak", pool["max_live"]])
+        check.true(f"flame at the peak: {state['wide']} sites of 1 % or more live then", state["wide"] > 0)
+        check.expect("flame at the peak: sites of 1 % or more without their box, boxes of sites not live",
+                     [state["missing"], state["strays"]], [[], []])
+        zoomed = self.js("""(() => {
+            const graph = document.querySelector('#flame .flame-graph');
+            const box = [...graph.querySelectorAll('.flame-box.site')]
+              .sort((a, b) => Number(b.dataset.depth) - Number(a.dataset.depth))[0];
+            const depth = box.dataset.depth, bytes = box.dataset.bytes;
+            box.click();
+            const now = [...graph.querySelectorAll('.flame-box')]
+              .find((b) => b.dataset.depth === depth && b.dataset.bytes === bytes && !b.classList.contains('above'));
+            return {width: now.getBoundingClientRect().width, graph: graph.clientWidth,
+                    listed: document.querySelectorAll('#flame .flame-sites details.site[open] ol.stack li').length};
+        })()""")
+        check.true(f"flame: a click on a site's box makes it the whole width ({zoomed})",
+                   abs(zoomed["width"] - zoomed["graph"]) <= 2)
+        check.true(f"flame: and lists its sites with their stacks ({zoomed['listed']} lines)", zoomed["listed"] > 0)
+        self.js(f"""[...document.querySelectorAll('#flame .flame-choices button')]
+                   .find((b) => b.textContent === {json.dumps(pool['type'] + ' · device ' + str(pool['device']))})
+                   .click()""")
+        self.screenshot("flame-peak.png", selector=".flame-section")
 
     def zoom_and_pan(self, y, plot_width):
         check = self.check
@@ -229,7 +367,7 @@ class TimelineTest:
         want = (x2 - x1) / (plot_width - PLOT_MARGINS)
         check.true(f"a drag zooms to the selection ({ratio:.3f} of the range, want ~{want:.3f})",
                    before["t0"] <= view["t0"] < view["t1"] <= before["t1"] and abs(ratio - want) < 0.02)
-        check.true("still drawn after zooming", self.all_drawn(0.01))
+        check.true("still drawn after zooming", self.drawn_where_live(0.01))
 
         for _ in range(20):  # down to exact steps
             if "exact steps" in self.text("#view-range"):
@@ -239,9 +377,9 @@ class TimelineTest:
         changes = int(in_view.split(" changes in view")[0].split()[-1].replace(",", ""))
         check.true(f"zoomed in far enough the chart shows exact steps ({in_view})",
                    "exact steps" in in_view and changes > 0)
-        check.true("exact steps are drawn", self.all_drawn(0.01))
+        check.true("exact steps are drawn", self.drawn_where_live(0.01))
         self.redraw(lambda: self.js("document.getElementById('y-fit').click()"), "y axis fitted")
-        check.true("a fitted y axis is drawn", self.all_drawn(0.01))
+        check.true("a fitted y axis is drawn", self.drawn_where_live(0.01))
         self.screenshot("timeline-zoomed.png")
 
         before = self.js("memledgerTimeline.view()")
@@ -254,12 +392,16 @@ class TimelineTest:
         self.redraw(lambda: self.js("document.getElementById('reset-zoom').click()"), "reset")
         self.redraw(lambda: self.js("document.getElementById('y-zero').click()"), "y axis from 0")
         self.redraw(lambda: self.js("document.getElementById('stack-tag').click()"), "stack by tag")
-        check.expect("overview reaches each device's highest live bytes (by tag)",
+        check.expect("overview reaches each pool's highest live bytes (by tag: one type's tags summed)",
                      self.js("memledgerTimeline.drawnMax()"), self.max_live())
+        charts = self.js("memledgerTimeline.charts()")
+        check.expect("each chart's tags are its pool's own", [sorted(c["keys"]) for c in charts],
+                     [sorted(p["tags"]) for p in self.pools()])
         legend = self.js("[...document.querySelectorAll('.legend button')].map(b => b.textContent)")
         check.true(f"the tag legend names the tags ({legend})",
                    {"weights", "kv_cache", "activations", "(untagged)", HOSTILE_TAG} <= set(legend))
-        check.true("stacked by tag is drawn", self.all_drawn(0.05))
+        check.true("stacked by tag is drawn", self.all_drawn(0.03))
+        self.peak_labels(charts)
 
     def without_from_base64(self, path):
         """Browsers without Uint8Array.fromBase64 (before Chrome 140) read the changes through a data: URL."""
@@ -271,7 +413,7 @@ class TimelineTest:
             check = self.check
             check.expect("without fromBase64 it is not there", self.js("typeof Uint8Array.fromBase64"), "undefined")
             self.js(HELPERS)
-            check.true("without fromBase64 every chart is drawn", self.all_drawn(0.05))
+            check.true("without fromBase64 every chart is drawn", self.all_drawn(0.03))
             check.expect("without fromBase64 the same charts", self.js("memledgerTimeline.drawnMax()"), self.max_live())
         except CdpError as error:
             self.check.true(f"without fromBase64 the page gets ready: {error}", False)
@@ -353,9 +495,33 @@ def real_capture(page, check, args):
     except CdpError as error:
         check.true(f"the real capture's page gets ready: {error}", False)
         return
-    check.expect("real capture: a chart per device", test.js("document.querySelectorAll('#charts canvas.base').length"),
-                 len(summary["devices"]))
-    check.true(f"real capture: every chart drawn ({test.js('__colored()')})", test.all_drawn(0.05))
+    peaks = {}
+    for p in summary["peaks"]:
+        peaks[(p["device"], p["type"])] = max(peaks.get((p["device"], p["type"]), 0), p["bytes"])
+    charts = test.js("memledgerTimeline.charts()")
+    check.expect("real capture: a chart per device × type",
+                 sorted((c["device"], c["type"]) for c in charts), sorted(peaks))
+    check.expect("real capture: each chart's top is its pool's peak",
+                 [c["drawnMax"] for c in charts], [peaks.get((c["device"], c["type"])) for c in charts])
+    # A pool of brief buffers (SYSTEM_MEMORY here) is a few spikes: colored, if little.
+    check.true(f"real capture: every chart drawn ({test.js('__colored()')})", test.all_drawn(0.001))
+    test.peak_labels(charts)
+    headlines = test.js("memledgerTimeline.model.meta.headlines")
+    check.expect("real capture: a site per stack identity (no two sites share a headline)",
+                 len(set(headlines)), len(headlines))
+    # The JSON's top sites are stack ids; the page's are merged by identity (as the text report's): each of the
+    # JSON's is on the page, at least as large.
+    shown = test.js("memledgerTimeline.model.meta.top_by_bytes.map((t) =>"
+                    " [t.device, t.type, t.tag, memledgerTimeline.model.siteLabel(t.site), t.bytes])")
+    page_top = {tuple(t[:4]): t[4] for t in shown}
+    missing = [t for t in summary["top_sites"]["by_bytes"]
+               if page_top.get((t["device"], t["type"], t["tag"], t["headline"]), 0) < t["bytes"]]
+    check.expect("real capture: the JSON's top sites by bytes on the page, at least as large", missing, [])
+    check.true("real capture: top sites by bytes largest first", all(a[4] >= b[4] for a, b in zip(shown, shown[1:])))
+    check.expect("real capture: a row per top site", test.js("document.querySelectorAll('#top-bytes tbody tr').length"),
+                 len(shown))
+    growth = test.js("document.querySelectorAll('#growth tbody tr').length")
+    check.expect("real capture: a growth row per growing site (at most 25)", growth, min(25, len(summary["growth"])))
     check.expect("real capture: a leak row per leak site", test.js("document.querySelectorAll('#leaks tbody tr').length"),
                  len(summary["leaks"]["sites"]))
     check.true("real capture: nothing live at its end", test.js("document.getElementById('live-at-end') === null"))
@@ -394,32 +560,30 @@ def burst_capture(page, check, args):
                all(a < b for a, b in zip(times, times[1:])))
     summary = json.loads(subprocess.run([memledger, "report", capture, "--json", "--html", path], capture_output=True,
                                         text=True, check=True, timeout=120).stdout)
-    # Each device's highest live bytes, all types stacked, summed row by row (a free takes its buffer's size).
+    # Each device × type's highest live bytes, summed row by row (a free takes its buffer's size).
     live, sizes, highest = {}, {}, {}
     for r in rows:
-        device = int(r["device"])
-        buffer = (device, r["type"], r["buffer_id"])
+        pool = (int(r["device"]), r["type"])
+        buffer = (*pool, r["buffer_id"])
         if r["kind"] in ("ALLOC", "CB_ALLOC", "KERNEL_LOAD"):
             sizes[buffer] = int(r["size"])
-            live[device] = live.get(device, 0) + int(r["size"])
+            live[pool] = live.get(pool, 0) + int(r["size"])
         else:
-            live[device] = live.get(device, 0) - sizes.pop(buffer, 0)
-        highest[device] = max(highest.get(device, 0), live[device])
+            live[pool] = live.get(pool, 0) - sizes.pop(buffer, 0)
+        highest[pool] = max(highest.get(pool, 0), live[pool])
     peaks = {}
     for p in summary["peaks"]:
-        peaks[p["device"]] = peaks.get(p["device"], 0) + p["bytes"]
+        peaks[(p["device"], p["type"])] = max(peaks.get((p["device"], p["type"]), 0), p["bytes"])
     test = TimelineTest(page, check, {}, args.artifacts)
     try:
         test.load(path)
     except CdpError as error:
         check.true(f"the burst's page gets ready: {error}", False)
         return
-    drawn = test.js("memledgerTimeline.drawnMax()")
-    check.expect("burst: each chart's top is its device's highest live bytes", drawn,
-                 [highest[d] for d in sorted(highest)])
-    if all(len([p for p in summary["peaks"] if p["device"] == d]) == 1 for d in peaks):
-        check.expect("burst: each chart's top is the report's peak (one type a device)", drawn,
-                     [peaks[d] for d in sorted(peaks)])
+    charts = test.js("memledgerTimeline.charts()")
+    drawn = {(c["device"], c["type"]): c["drawnMax"] for c in charts}
+    check.expect("burst: each chart's top is its pool's highest live bytes", drawn, highest)
+    check.expect("burst: each chart's top is the report's peak", drawn, peaks)
     test.screenshot("burst.png", full=True)
 
 
@@ -451,6 +615,7 @@ def main():
                        "(document.querySelector('#charts canvas.overlay').getBoundingClientRect())")
         y = plot["top"] + plot["height"] / 2
         test.hover_and_pin(y)
+        test.flame_at_peak()
         test.zoom_and_pan(y, plot["width"])
         test.stack_by_tag()
         test.empty(empty_path)

@@ -173,6 +173,10 @@ TEST(HtmlReport, ChangesAndFindingsRoundTrip) {
     std::vector<std::string> frames;
     for (const auto& frame : meta["sites"][site]) frames.push_back(meta["frames"][frame.get<std::size_t>()]);
     ASSERT_EQ(frames, timeline.sites[site].frames) << "site " << site;
+    std::vector<std::string> boxes;
+    for (const auto& box : meta["boxes"][site]) boxes.push_back(meta["frames"][box.get<std::size_t>()]);
+    ASSERT_EQ(boxes, timeline.sites[site].boxes) << "site " << site;
+    ASSERT_EQ(meta["headlines"][site], timeline.sites[site].headline) << "site " << site;
   }
   EXPECT_LT(meta["frames"].size(), 300u * 6) << "frames shared by sites are written once";
   ASSERT_EQ(meta["peaks"].size(), timeline.peaks.size());
@@ -182,6 +186,17 @@ TEST(HtmlReport, ChangesAndFindingsRoundTrip) {
   EXPECT_EQ(meta["anomalies"][0]["kind"], timeline.anomalies[0].kind);
   EXPECT_EQ(meta["marks"].size(), timeline.marks.size());
   EXPECT_EQ(meta["marks"][1]["label"], timeline.marks[1].label);
+  ASSERT_FALSE(timeline.top_by_bytes.empty());
+  ASSERT_EQ(meta["top_by_bytes"].size(), timeline.top_by_bytes.size());
+  EXPECT_EQ(meta["top_by_bytes"][0]["bytes"], timeline.top_by_bytes[0].bytes);
+  EXPECT_EQ(meta["top_by_bytes"][0]["site"], timeline.top_by_bytes[0].site);
+  EXPECT_EQ(meta["top_by_bytes"][0]["type"], timeline.top_by_bytes[0].type);
+  ASSERT_EQ(meta["top_by_count"].size(), timeline.top_by_count.size());
+  EXPECT_EQ(meta["top_by_count"][0]["allocations"], timeline.top_by_count[0].allocations);
+  ASSERT_FALSE(timeline.growth.empty());
+  ASSERT_EQ(meta["growth"].size(), timeline.growth.size());
+  EXPECT_EQ(meta["growth"][0]["last_bytes"], timeline.growth[0].last_bytes);
+  EXPECT_EQ(meta["growth"][0]["intervals"], timeline.growth[0].intervals);
 }
 
 TEST(HtmlReport, ExtremeValuesRoundTrip) {
@@ -293,6 +308,12 @@ TEST(HtmlReport, RefusesAnInconsistentTimeline) {
   bad = good;
   bad.anomalies[0].alloc_site = 1'000'000;
   EXPECT_NE(refused(bad).find("an anomaly's site"), std::string::npos);
+  bad = good;
+  bad.top_by_count[0].site = 1'000'000;
+  EXPECT_NE(refused(bad).find("a top site's site"), std::string::npos);
+  bad = good;
+  bad.growth.emplace_back().site = 1'000'000;
+  EXPECT_NE(refused(bad).find("a growing site's site"), std::string::npos);
 }
 
 TEST(HtmlReport, ReportsAFailedStream) {

@@ -45,6 +45,8 @@ class Generator {
     Steps();
     Close();
     timeline_.duration_ns = time_ + 1000;
+    FindTopSites();
+    FindGrowth();
     timeline_.events = timeline_.changes.size() + timeline_.marks.size() + 64;
     FindPeaks();
     timeline_.anomalies = {{.kind = "late_free_hook", .count = 37, .site = sites_.dram_activations[3],
@@ -69,8 +71,12 @@ class Generator {
     return it->second;
   }
 
-  std::uint32_t AddSite(std::vector<std::string> frames) {
-    timeline_.sites.push_back({.frames = std::move(frames)});
+  // Its stack lines are also its flame graph boxes; its headline as
+  // SiteStacks would name it.
+  std::uint32_t AddSite(std::vector<std::string> frames, std::string headline) {
+    std::vector<std::string> boxes = frames;
+    timeline_.sites.push_back(
+        {.frames = std::move(frames), .headline = std::move(headline), .boxes = std::move(boxes)});
     return static_cast<std::uint32_t>(timeline_.sites.size() - 1);
   }
 
@@ -78,6 +84,7 @@ class Generator {
   // operation, the model's layer, the step, main.
   std::uint32_t OpSite(std::string_view what, int variant, std::string_view op, std::string_view caller) {
     const std::string op_name(op);
+    std::string headline = std::string(what) + " at " + op_name + ".cpp:" + std::to_string(40 + 13 * variant);
     std::vector<std::string> frames = {
         "tt::tt_metal::Buffer::create(tt::tt_metal::IDevice*, unsigned long, tt::tt_metal::BufferType) at "
         "tt_metal/impl/buffers/buffer.cpp:" + std::to_string(211 + variant % 7),
@@ -91,11 +98,11 @@ class Generator {
     }
     frames.push_back(std::string(caller));
     frames.push_back("main at models/llm/main.cc:88");
-    return AddSite(std::move(frames));
+    return AddSite(std::move(frames), std::move(headline));
   }
 
   void MakeSites() {
-    AddSite({});  // sites[0]: no stack
+    AddSite({}, "(no stack: MEMLEDGER_STACKS=1 records them)");  // sites[0]
     for (int i = 0; i < 24; ++i) {
       sites_.weights.push_back(
           OpSite("llm::WeightLoader::load_tensor", i, "embedding", "llm::Model::load at models/llm/model.cc:52"));
@@ -122,7 +129,8 @@ class Generator {
     sites_.spike = OpSite("llm::Model::prefill_scratch", 1, "matmul", "llm::Model::prefill at models/llm/model.cc:97");
     sites_.hostile = options_.hostile_names
                          ? AddSite({"operator<< <std::vector<int>>() </script><script>alert(2)</script> at x.h:1",
-                                    "main at models/llm/main.cc:88"})
+                                    "main at models/llm/main.cc:88"},
+                                   "operator<< </script><script>alert(3)</script> at x.h:1")
                          : sites_.spike;
   }
 
@@ -258,6 +266,47 @@ class Generator {
     std::ranges::sort(timeline_.leaks, std::greater{}, &TimelineLeak::bytes);
   }
 
+  // What each site allocated per series (device, type, tag): the largest 25
+  // by bytes and by count, as CaptureAnalysis would list them.
+  void FindTopSites() {
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint64_t, std::uint64_t>> allocated;
+    for (const TimelineChange& change : timeline_.changes) {
+      if (change.delta_bytes <= 0) continue;
+      auto& [bytes, count] = allocated[{change.series, change.site}];
+      bytes += static_cast<std::uint64_t>(change.delta_bytes);
+      ++count;
+    }
+    std::vector<TimelineSiteTotal> totals;
+    for (const auto& [key, value] : allocated) {
+      const TimelineSeries& series = timeline_.series[key.first];
+      totals.push_back({.device = series.device, .device_name = series.device_name, .type = series.type,
+                        .tag = series.tag, .site = key.second, .bytes = value.first, .allocations = value.second});
+    }
+    const auto top = [&](auto member) {
+      std::ranges::stable_sort(totals, std::greater{}, member);
+      return std::vector<TimelineSiteTotal>(totals.begin(), totals.begin() + std::min<std::size_t>(25, totals.size()));
+    };
+    timeline_.top_by_bytes = top(&TimelineSiteTotal::bytes);
+    timeline_.top_by_count = top(&TimelineSiteTotal::allocations);
+  }
+
+  // The leak sites that keep a buffer every 16 steps grow from mark to mark.
+  void FindGrowth() {
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> kept;  // (series, site) -> buffers
+    for (const Buffer& buffer : leaked_) {
+      if (buffer.site != sites_.leaks[0]) ++kept[{buffer.series, buffer.site}];
+    }
+    const auto intervals = static_cast<std::uint32_t>(timeline_.marks.size() - 1);
+    for (const auto& [key, buffers] : kept) {
+      const TimelineSeries& series = timeline_.series[key.first];
+      timeline_.growth.push_back({.device = series.device, .device_name = series.device_name, .type = series.type,
+                                  .tag = series.tag, .site = key.second, .first_bytes = 2 * kMiB,
+                                  .last_bytes = buffers * 2 * kMiB, .rises = static_cast<std::uint32_t>(buffers - 1),
+                                  .intervals = intervals});
+    }
+    std::ranges::sort(timeline_.growth, std::greater{}, &TimelineGrowth::last_bytes);
+  }
+
   // Per device × type: the highest live bytes, the first change reaching it,
   // then what was live right after that change, by site and by tag.
   void FindPeaks() {
@@ -336,6 +385,19 @@ std::map<std::uint16_t, std::uint64_t> MaxLivePerDevice(const Timeline& timeline
     const std::uint16_t device = timeline.series[change.series].device;
     const std::int64_t bytes = live[device] += change.delta_bytes;
     max[device] = std::max(max[device], static_cast<std::uint64_t>(std::max<std::int64_t>(bytes, 0)));
+  }
+  return max;
+}
+
+std::map<std::pair<std::uint16_t, std::string>, std::uint64_t> MaxLivePerPool(const Timeline& timeline) {
+  std::map<std::pair<std::uint16_t, std::string>, std::int64_t> live;
+  std::map<std::pair<std::uint16_t, std::string>, std::uint64_t> max;
+  for (const TimelineSeries& series : timeline.series) max[{series.device, series.type}] = 0;
+  for (const TimelineChange& change : timeline.changes) {
+    const TimelineSeries& series = timeline.series[change.series];
+    const std::pair<std::uint16_t, std::string> pool{series.device, series.type};
+    const std::int64_t bytes = live[pool] += change.delta_bytes;
+    max[pool] = std::max(max[pool], static_cast<std::uint64_t>(std::max<std::int64_t>(bytes, 0)));
   }
   return max;
 }

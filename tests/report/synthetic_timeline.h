@@ -31,6 +31,10 @@ Timeline SyntheticTimeline(const SyntheticOptions& options);
 // timeline: what the top of a device's chart must reach at full zoom out.
 std::map<std::uint16_t, std::uint64_t> MaxLivePerDevice(const Timeline& timeline);
 
+// The highest live bytes of each device × memory type (its tags summed):
+// what the top of that pool's chart must reach at full zoom out.
+std::map<std::pair<std::uint16_t, std::string>, std::uint64_t> MaxLivePerPool(const Timeline& timeline);
+
 // A tag that tries to end the page's script block and run its own.
 inline constexpr const char* kHostileTag = "</script><img src=x onerror=\"alert(1)\">";
 

@@ -1,7 +1,8 @@
 // write_synthetic_html.cc — the Chromium test's page maker: writes the HTML
 // report of a synthetic timeline (synthetic_timeline.h) and, beside it, what
-// the page must show (JSON: changes, marks, devices, each device's highest
-// live bytes, a busy instant), and says how long the writer took.
+// the page must show (JSON: changes, marks, devices, each device's and each
+// device × type's highest live bytes and tags, the top sites and growth
+// listed, a busy instant), and says how long the writer took.
 //   write_synthetic_html --changes 10000000 --out t.html --expect t.json [--hostile] [--problem TEXT]
 //   write_synthetic_html --empty --out t.html --expect t.json     (a capture with no buffer events)
 #include <chrono>
@@ -84,9 +85,20 @@ int main(int argc, char** argv) {
                            {"problem", timeline.problem},
                            {"end_ns", timeline.duration_ns},
                            {"busy_ns", busy_ns},  // an instant in the thick of the decode steps
-                           {"max_live", nlohmann::json::object()}};
+                           {"top_by_bytes", timeline.top_by_bytes.size()},
+                           {"top_by_count", timeline.top_by_count.size()},
+                           {"growth", timeline.growth.size()},
+                           {"max_live", nlohmann::json::object()},
+                           {"pools", nlohmann::json::array()}};
   for (const auto& [device, bytes] : report_test::MaxLivePerDevice(timeline)) {
     expect["max_live"][std::to_string(device)] = bytes;
+  }
+  for (const auto& [pool, bytes] : report_test::MaxLivePerPool(timeline)) {
+    nlohmann::json tags = nlohmann::json::array();
+    for (const TimelineSeries& series : timeline.series) {
+      if (series.device == pool.first && series.type == pool.second) tags.push_back(series.tag);
+    }
+    expect["pools"].push_back({{"device", pool.first}, {"type", pool.second}, {"max_live", bytes}, {"tags", tags}});
   }
   std::ofstream(expect_path) << expect.dump(2) << "\n";
   std::cout << "write_synthetic_html: " << timeline.changes.size() << " changes, " << timeline.marks.size()

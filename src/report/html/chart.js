@@ -1,9 +1,19 @@
-// chart.js — one device's chart, drawn by hand on a <canvas>: the stacked
-// layers (from an envelope — each column's min and max, the band between them
-// lighter — or from exact steps), the axes, the marks (thin lines) and the
-// peaks; and an overlay canvas for the cursor, the pinned instant and the
+// chart.js — one pool's chart (a device × memory type), drawn by hand on a
+// <canvas>: the stacked layers (the pool's total, or its tags; from an
+// envelope — each column's min and max, the band between them lighter — or
+// from exact steps), the axes, the marks (thin lines) and the pool's peak with
+// its label; and an overlay canvas for the cursor, the pinned instant and the
 // zoom selection. Owns the mouse gestures on the chart and reports them to
 // the viewer (main.js), which decides what they do.
+//
+// Why one chart per pool (small multiples) rather than one stacked chart per
+// device: a device's pools differ by orders of magnitude (GiB of DRAM beside
+// KiB of L1, circular buffers and kernels), so on one linear axis only DRAM is
+// visible, and stacking sums bytes that share no capacity. A log axis would
+// make stacked areas meaningless; a second axis serves two pools, not five.
+// Each pool gets its own y axis (0 to its own peak) and every chart shares the
+// x axis (the one view range), so an instant lines up across all of them; a
+// pool's peak label has the chart to itself, so labels never pile up.
 //
 // Why no charting library: the envelope of a stacked step chart (min and max
 // of every layer's top per pixel, from the exact changes) is the data this
@@ -14,7 +24,7 @@
 // pixels.
 'use strict';
 
-const CHART_HEIGHT = 240;  // CSS pixels
+const CHART_HEIGHT = 150;  // CSS pixels
 const MARGIN = { left: 76, right: 14, top: 20, bottom: 26 };
 const TYPE_COLORS = {
   DRAM: '#4e79a7', L1: '#f28e2b', L1_SMALL: '#edc948', TRACE: '#b07aa1', SYSTEM_MEMORY: '#76b7b2', CB: '#59a14f',
@@ -37,18 +47,30 @@ function layerColor(mode, key) {
   return assignedColors.get(name);
 }
 
-class DeviceChart {
-  constructor(parent, device, gestures) {
-    this.device = device;
+// The first of `candidates` ({x, y, width, height}) inside `area` that meets
+// none of `taken`, or null.
+function freePlace(candidates, area, taken) {
+  const inside = (r) => r.x >= area.left && r.y >= area.top && r.x + r.width <= area.left + area.width &&
+                        r.y + r.height <= area.top + area.height;
+  const meets = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  return candidates.find((r) => inside(r) && !taken.some((t) => meets(r, t))) ?? null;
+}
+
+class PoolChart {
+  constructor(parent, pool, gestures) {
+    this.pool = pool;
     this.legend = el('ul', { className: 'legend' });
     this.base = el('canvas', { className: 'base' });
     this.overlay = el('canvas', { className: 'overlay' });
     this.plot = el('div', { className: 'plot' }, this.base, this.overlay);
-    const title = el('h3', null, device.name, el('span', { className: 'muted' }, ` · device ${device.id}`));
+    const where = el('span', { className: 'muted' }, ` · ${pool.deviceName} (device ${pool.device})`);
+    const title = el('h3', null, pool.type, where);
     this.root = el('article', { className: 'chart' }, el('header', null, title, this.legend), this.plot);
-    this.root.dataset.device = device.id;
+    this.root.dataset.device = pool.device;
+    this.root.dataset.type = pool.type;
     parent.append(this.root);
     this.drawnMax = 0;
+    this.peakLabel = null;  // where the peak's label was drawn, in device pixels of the canvas
     this.#listen(gestures);
   }
 
@@ -74,9 +96,10 @@ class DeviceChart {
     return this.area.width;
   }
 
+  // The layers' buttons (by tag only: the total's one layer is the title).
   setLegend(mode, keys, hidden, onToggle) {
-    this.legend.replaceChildren(...keys.map((key) => {
-      const off = hidden.has(`${this.device.index}/${key}`);
+    this.legend.replaceChildren(...(mode === 'tag' ? keys : []).map((key) => {
+      const off = hidden.has(`${this.pool.index}/${key}`);
       const props = { type: 'button', className: off ? 'layer off' : 'layer', title: off ? 'show' : 'hide' };
       const button = el('button', props, el('span', { className: 'swatch' }), mode === 'tag' ? tagLabel(key) : key);
       button.firstChild.style.background = layerColor(mode, key);
@@ -103,7 +126,8 @@ class DeviceChart {
 
   // scene: {view: {t0, t1}, frame (model.envelope or model.steps), mode,
   //         layer: {base, keys}, hidden: [bool per key], fit (the y axis
-  //         fits the view instead of starting at 0), marks, markTimes, peaks}
+  //         fits the view instead of starting at 0), marks, markTimes, peak
+  //         (the pool's, or null)}
   draw(scene) {
     this.view = scene.view;
     const ctx = this.base.getContext('2d');
@@ -145,16 +169,16 @@ class DeviceChart {
         this.#fillColumns(ctx, frame.max, row, frame.width, yOf, tint(color, 0.5));
         this.#fillColumns(ctx, frame.min, row, frame.width, yOf, color);
       } else {
-        this.#fillSteps(ctx, frame.perDevice[this.device.index], layer.keys.length, k, yOf, color);
+        this.#fillSteps(ctx, frame.perPool[this.pool.index], layer.keys.length, k, yOf, color);
       }
     }
     this.#drawMarks(ctx, scene);
-    this.#drawPeaks(ctx, scene);
     ctx.restore();
+    this.#drawPeak(ctx, scene.peak);
     this.#drawTimeAxis(ctx);
   }
 
-  // In view: the stack's highest top (the device's top level), and the
+  // In view: the stack's highest top (the pool's top level), and the
   // lowest top of its bottom shown layer (where a fitted y axis starts).
   #range({ frame, layer, hidden }) {
     const levels = layer.keys.length;
@@ -169,7 +193,7 @@ class DeviceChart {
         min = Math.min(min, frame.min[low + c]);
       }
     } else {
-      const { values } = frame.perDevice[this.device.index];
+      const { values } = frame.perPool[this.pool.index];
       for (let j = 0; j < values.length; j += levels) {
         max = Math.max(max, values[j + levels - 1]);
         min = Math.min(min, values[j + bottom]);
@@ -243,38 +267,65 @@ class DeviceChart {
     ctx.stroke();
   }
 
-  #drawPeaks(ctx, { peaks }) {
+  // The peak: a dashed line with a marker, and its label inside the plot, in
+  // the first place beside the marker (right, else left, at the top, else a
+  // row lower) that stays inside the plot and clear of the y axis' labels.
+  #drawPeak(ctx, peak) {
+    this.peakLabel = null;
+    if (!peak) return;
     const { left, top, width, height } = this.area;
     const r = this.ratio;
+    const x = Math.round(this.xOf(peak.time_ns)) + 0.5;
+    if (x < left - 1 || x > left + width + 1) return;
+    ctx.strokeStyle = '#c0392b';
+    ctx.setLineDash([4 * r, 3 * r]);
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + height);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = '#c0392b';
+    ctx.beginPath();
+    ctx.moveTo(x - 5 * r, top);
+    ctx.lineTo(x + 5 * r, top);
+    ctx.lineTo(x, top + 7 * r);
+    ctx.fill();
     ctx.font = `bold ${11 * r}px system-ui, sans-serif`;
     ctx.textBaseline = 'top';
-    peaks.forEach((peak, n) => {
-      const x = Math.round(this.xOf(peak.time_ns)) + 0.5;
-      if (x < left - 1 || x > left + width + 1) return;
-      ctx.strokeStyle = '#c0392b';
-      ctx.setLineDash([4 * r, 3 * r]);
-      ctx.beginPath();
-      ctx.moveTo(x, top);
-      ctx.lineTo(x, top + height);
-      ctx.stroke();
-      ctx.setLineDash([]);
-      ctx.fillStyle = '#c0392b';
-      ctx.beginPath();
-      ctx.moveTo(x - 5 * r, top);
-      ctx.lineTo(x + 5 * r, top);
-      ctx.lineTo(x, top + 7 * r);
-      ctx.fill();
-      const label = `peak ${peak.type} ${formatBytes(peak.bytes)}`;
-      const textWidth = ctx.measureText(label).width;
-      const right = x + textWidth + 8 * r > left + width;
-      const textX = right ? x - 7 * r - textWidth : x + 7 * r;
-      const textY = top + (2 + 14 * n) * r;
-      ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
-      ctx.fillRect(textX - 2 * r, textY - 1 * r, textWidth + 4 * r, 13 * r);
-      ctx.fillStyle = '#c0392b';
-      ctx.textAlign = 'left';
-      ctx.fillText(label, textX, textY);
-    });
+    ctx.textAlign = 'left';
+    const label = `peak ${formatBytes(peak.bytes)}`;
+    const w = ctx.measureText(label).width + 4 * r;
+    const h = 14 * r;
+    const candidates = [];
+    for (let row = 0; row < 3; row++) {
+      const y = top + (2 + 16 * row) * r;
+      candidates.push({ x: x + 7 * r, y, width: w, height: h }, { x: x - 7 * r - w, y, width: w, height: h });
+    }
+    const marker = { x: x - 5 * r, y: top, width: 10 * r, height: 7 * r };
+    const place = freePlace(candidates, this.area, [marker]) ??
+      { x: Math.min(Math.max(left, x - w / 2), left + width - w), y: top + height - h - 2 * r, width: w, height: h };
+    ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+    ctx.fillRect(place.x, place.y, place.width, place.height);
+    ctx.fillStyle = '#c0392b';
+    ctx.fillText(label, place.x + 2 * r, place.y + 1 * r);
+    this.peakLabel = place;
+  }
+
+  // The peak label's box in viewport CSS pixels, or null when not drawn.
+  peakLabelRect() {
+    if (!this.peakLabel) return null;
+    const box = this.base.getBoundingClientRect();
+    const { x, y, width, height } = this.peakLabel;
+    return { left: box.left + x / this.ratio, top: box.top + y / this.ratio, width: width / this.ratio,
+             height: height / this.ratio };
+  }
+
+  // The plotting area in viewport CSS pixels.
+  areaRect() {
+    const box = this.base.getBoundingClientRect();
+    const { left, top, width, height } = this.area;
+    return { left: box.left + left / this.ratio, top: box.top + top / this.ratio, width: width / this.ratio,
+             height: height / this.ratio };
   }
 
   #drawTimeAxis(ctx) {

@@ -1,15 +1,18 @@
 // main.js — the viewer's entry point: loads the embedded timeline, builds a
-// chart per device and the findings tables, and owns the view: the visible
-// time range (drag to select, wheel, shift to pan, reset), the stacking (by
-// type or by tag) and the hidden layers, the y axis (from 0 or fitted), the
-// hovered or pinned instant.
+// chart per pool (device × memory type), the flame graph and the findings
+// tables, and owns the view: the visible time range (drag to select, wheel,
+// shift to pan, reset), the layers within each chart (the pool's total, or
+// its tags) and the hidden ones, the y axis (from 0 or fitted), the hovered
+// or pinned instant.
 //
 // window.memledgerTimeline is for tests and the console: `ready` (a promise
 // of the time, performance.now() from navigation start, when every chart had
 // drawn; also data-ready on <html>), `readyMs`, `draws()`, `lastDrawMs()`, `view()`,
-// `setView(t0, t1)`, `stackBy(mode)`, `pin(deviceId, time)`, `drawnMax()`
+// `setView(t0, t1)`, `stackBy(mode)`, `pin(deviceId, type, time)`, `charts()`
+// (per chart: its device, type, layer keys, the highest stack top drawn, its
+// plot area and its peak label's box in viewport CSS pixels), `drawnMax()`
 // (per chart, the highest stack top drawn), `clientX(time)` (where time is
-// on the charts, in viewport CSS pixels).
+// on the charts, in viewport CSS pixels), `flame` (the flame graph's state).
 'use strict';
 
 const STEPS_PER_COLUMN = 2;  // at most this many changes per column in view: exact steps
@@ -22,9 +25,9 @@ class TimelineViewer {
     this.view = { t0: 0, t1: model.end };
     this.mode = 'type';
     this.fit = false;         // the y axis fits the view (else it starts at 0)
-    this.hidden = new Set();  // "device index/layer key"
+    this.hidden = new Set();  // "pool index/layer key"
     this.hover = null;        // {chart, x}
-    this.pinned = null;       // {device (index), time}
+    this.pinned = null;       // {pool (index), time}
     this.selection = null;    // {chart, from, to}
     this.draws = 0;
     this.marks = [...model.meta.marks].sort((a, b) => a.time_ns - b.time_ns);
@@ -34,13 +37,18 @@ class TimelineViewer {
     const gestures = {
       hover: (chart, x) => this.#setHover({ chart, x }),
       leave: () => this.#setHover(null),
-      click: (chart, x) => this.pin(chart.device.id, chart.timeAt(x)),
+      click: (chart, x) => this.pin(chart.pool.index, chart.timeAt(x)),
       select: (chart, from, to, done) => this.#select(chart, from, to, done),
       pan: (chart, dx) => this.#pan(chart, dx),
       wheel: (chart, x, event) => this.#wheel(chart, x, event),
       reset: () => this.setView(0, model.end),
     };
-    this.charts = model.devices.map((device) => new DeviceChart(charts, device, gestures));
+    this.charts = model.pools.map((pool) => new PoolChart(charts, pool, gestures));
+    // Per pool, its highest peak (one per process: the page labels the highest).
+    this.peaks = model.pools.map((pool) => model.meta.peaks
+      .filter((p) => p.device === pool.device && p.type === pool.type)
+      .reduce((best, p) => (!best || p.bytes > best.bytes ? p : best), null));
+    this.flame = new FlameGraph(document.getElementById('flame'), model, this.peaks.filter(Boolean));
     if (!this.charts.length) charts.append(el('p', { className: 'muted empty' }, 'No buffer changes in this capture.'));
     this.#setLegends();
     document.getElementById('stack-type').addEventListener('click', () => this.stackBy('type'));
@@ -49,7 +57,14 @@ class TimelineViewer {
     document.getElementById('y-zero').addEventListener('click', () => this.#setFit(false));
     document.getElementById('y-fit').addEventListener('click', () => this.#setFit(true));
     window.addEventListener('resize', () => this.requestDraw());
-    renderPeaks(document.getElementById('peaks'), model, (deviceId, time) => this.pin(deviceId, time, true));
+    renderPeaks(document.getElementById('peaks'), model, (peak) => {
+      const pool = model.pool(peak.device, peak.type);
+      if (pool) this.pin(pool.index, peak.time_ns, true);
+      this.flame.showPeak(peak);
+    });
+    renderTopSites(document.getElementById('top-bytes'), model, 'bytes');
+    renderTopSites(document.getElementById('top-count'), model, 'count');
+    renderGrowth(document.getElementById('growth'), model);
     renderLeaks(document.getElementById('leaks'), model);
     renderAnomalies(document.getElementById('anomalies'), model);
   }
@@ -79,12 +94,12 @@ class TimelineViewer {
                                                   : model.envelope(layout, active, t0, t1, width);
     }
     for (const chart of this.charts) {
-      const layer = layout.devices[chart.device.index];
+      const index = chart.pool.index;
+      const layer = layout.pools[index];
       chart.draw({
         view: this.view, frame, mode: this.mode, layer, fit: this.fit,
-        hidden: layer.keys.map((key) => this.hidden.has(`${chart.device.index}/${key}`)),
-        marks: this.marks, markTimes: this.markTimes,
-        peaks: model.meta.peaks.filter((p) => p.device === chart.device.id),
+        hidden: layer.keys.map((key) => this.hidden.has(`${index}/${key}`)),
+        marks: this.marks, markTimes: this.markTimes, peak: this.peaks[index],
       });
     }
     const what = !frame ? '' : frame.kind === 'steps' ? 'exact steps' : 'min–max envelope';
@@ -112,16 +127,17 @@ class TimelineViewer {
     this.#renderPanel();
   }
 
-  // Pins the instant `time` of device `deviceId`; `reveal` moves the view to
-  // show it when it is outside.
-  pin(deviceId, time, reveal = false) {
-    const device = this.model.devices.find((d) => d.id === deviceId);
-    if (!device) return;
-    this.pinned = { device: device.index, time };
+  // Pins the instant `time` of pool `pool` (an index) and shows what was
+  // live then in the flame graph; `reveal` moves the view to show it when it
+  // is outside.
+  pin(pool, time, reveal = false) {
+    if (!this.model.pools[pool]) return;
+    this.pinned = { pool, time };
     const { t0, t1 } = this.view;
     if (reveal && (time < t0 || time > t1)) this.setView(time - (t1 - t0) / 2, time + (t1 - t0) / 2);
     this.#renderPanel();
     this.#drawOverlays();
+    this.flame.showInstant(this.model.pools[pool], time);
     if (reveal) this.panel.scrollIntoView({ block: 'nearest' });
   }
 
@@ -135,8 +151,8 @@ class TimelineViewer {
   #setLegends() {
     const layout = this.model.layouts[this.mode];
     for (const chart of this.charts) {
-      chart.setLegend(this.mode, layout.devices[chart.device.index].keys, this.hidden, (key) => {
-        const name = `${chart.device.index}/${key}`;
+      chart.setLegend(this.mode, layout.pools[chart.pool.index].keys, this.hidden, (key) => {
+        const name = `${chart.pool.index}/${key}`;
         if (!this.hidden.delete(name)) this.hidden.add(name);
         this.#setLegends();
         this.requestDraw();
@@ -160,7 +176,7 @@ class TimelineViewer {
     if (this.pinned) {
       state = { ...this.pinned, pinned: true };
     } else if (this.hover) {
-      state = { device: this.hover.chart.device.index, time: this.hover.chart.timeAt(this.hover.x), pinned: false };
+      state = { pool: this.hover.chart.pool.index, time: this.hover.chart.timeAt(this.hover.x), pinned: false };
     }
     if (!state) return;
     state.index = this.model.indexAfter(state.time);
@@ -245,10 +261,12 @@ window.memledgerTimeline = (() => {
     const model = new TimelineModel(await loadEmbeddedTimeline());
     performance.mark('memledger:model');
     const { meta } = model;
-    const devices = model.devices.length;
+    const devices = new Set(model.pools.map((pool) => pool.device)).size;
+    const pools = model.pools.length;
     document.getElementById('summary').textContent = [
       `${formatCount(meta.events)} events`, `${formatCount(model.count)} buffer changes`, formatTime(meta.duration_ns),
-      `${devices} device${devices === 1 ? '' : 's'}`, `${formatCount(meta.sites.length)} sites`,
+      `${devices} device${devices === 1 ? '' : 's'}`, `${pools} memory pool${pools === 1 ? '' : 's'}`,
+      `${formatCount(meta.sites.length)} sites`,
       `${formatCount(meta.marks.length)} marks`,
     ].join(' · ');
     const viewer = new TimelineViewer(model);
@@ -262,8 +280,14 @@ window.memledgerTimeline = (() => {
       view: () => ({ ...viewer.view }),
       setView: (t0, t1) => viewer.setView(t0, t1),
       stackBy: (mode) => viewer.stackBy(mode),
-      pin: (deviceId, time) => viewer.pin(deviceId, time, true),
+      pin: (deviceId, type, time) => viewer.pin(model.pool(deviceId, type)?.index ?? -1, time, true),
       drawnMax: () => viewer.charts.map((chart) => chart.drawnMax),
+      charts: () => viewer.charts.map((chart) => ({
+        device: chart.pool.device, type: chart.pool.type, drawnMax: chart.drawnMax,
+        keys: model.layouts[viewer.mode].pools[chart.pool.index].keys,
+        area: chart.areaRect(), peakLabel: chart.peakLabelRect(),
+      })),
+      flame: viewer.flame,
       clientX: (time) => viewer.charts[0].clientX(time),
     });
     requestAnimationFrame(() => {

@@ -1,8 +1,9 @@
-// model.js — the timeline as the charts need it. Owns: the devices and their
-// layers (a device's series grouped by memory type or by tag, stacked in a
-// fixed order: a layer's "level" is the height of the stack's top at that
-// layer); the live bytes of every series before any change (checkpoints every
-// 4,096 changes); the sites live on a device at any instant (checkpoints made
+// model.js — the timeline as the charts need it. Owns: the pools (a device ×
+// memory type: one chart each) and their layers (a pool's series as one
+// layer, or grouped by tag, stacked in a fixed order: a layer's "level" is
+// the height of the stack's top at that layer; a stack never holds two memory
+// types); the live bytes of every series before any change (checkpoints every
+// 4,096 changes); the sites live in a pool at any instant (checkpoints made
 // on first use); and, for a time range, either every column's min and max of
 // each level — the envelope, computed from every change in the range, so no
 // peak between two pixels is lost — or the exact steps.
@@ -12,6 +13,10 @@ const TYPE_ORDER = ['DRAM', 'L1', 'L1_SMALL', 'TRACE', 'SYSTEM_MEMORY', 'CB', 'K
 const SERIES_CHECKPOINT_EVERY = 4096;
 const SITE_CHECKPOINT_VALUES = 4e6;  // at most this many (device, site) values kept in site checkpoints
 const SITE_CHECKPOINT_MIN_EVERY = 65536;
+
+function poolKey(device, type) {
+  return `${device}/${type}`;
+}
 
 function typeRank(type) {
   const rank = TYPE_ORDER.indexOf(type);
@@ -24,33 +29,41 @@ class TimelineModel {
     this.count = times.length;
     this.seriesInfo = meta.series;
     this.end = Math.max(meta.duration_ns, this.count ? times[this.count - 1] : 0, 1);
-    const ids = [...new Set(meta.series.map((s) => s.device))].sort((a, b) => a - b);
-    this.devices = ids.map((id, index) => ({
-      id,
-      index,
-      name: meta.series.find((s) => s.device === id).device_name || `device ${id}`,
-    }));
-    const deviceIndex = new Map(ids.map((id, index) => [id, index]));
-    this.deviceOf = Uint32Array.from(meta.series, (s) => deviceIndex.get(s.device));
+    this.pools = TimelineModel.#pools(meta.series);
+    const poolIndex = new Map(this.pools.map((pool) => [pool.key, pool.index]));
+    this.poolOf = Uint32Array.from(meta.series, (s) => poolIndex.get(poolKey(s.device, s.type)));
     this.layouts = {
-      type: this.#layout((s) => s.type, (a, b) => typeRank(a) - typeRank(b) || a.localeCompare(b)),
-      tag: this.#layout((s) => s.tag, null),  // in the order the series first name them
+      type: this.#layout((s) => s.type),  // one layer: the pool's total
+      tag: this.#layout((s) => s.tag),    // in the order the series first name them
     };
     this.seriesCheckpoints = this.#seriesCheckpoints();
     this.siteCheckpoints = null;
   }
 
-  // Per device, its layers' keys in stacking order (bottom first); per
-  // series, the range of levels its changes move: [levelBase, levelEnd).
-  #layout(keyOf, compare) {
+  // The device × type pools of the series, by device, then memory type.
+  static #pools(series) {
+    const pools = new Map();
+    for (const s of series) {
+      const key = poolKey(s.device, s.type);
+      const deviceName = s.device_name || `device ${s.device}`;
+      if (!pools.has(key)) pools.set(key, { key, device: s.device, deviceName, type: s.type });
+    }
+    const sorted = [...pools.values()].sort((a, b) =>
+      a.device - b.device || typeRank(a.type) - typeRank(b.type) || a.type.localeCompare(b.type));
+    return sorted.map((pool, index) => ({ ...pool, index }));
+  }
+
+  // Per pool, its layers' keys in stacking order (bottom first); per series,
+  // the range of levels its changes move: [levelBase, levelEnd). A series
+  // moves only levels of its own pool.
+  #layout(keyOf) {
     const count = this.seriesInfo.length;
     const levelBase = new Int32Array(count);
     const levelEnd = new Int32Array(count);
     let levels = 0;
-    const devices = this.devices.map((device) => {
-      const mine = this.seriesInfo.map((s, i) => i).filter((i) => this.deviceOf[i] === device.index);
+    const pools = this.pools.map((pool) => {
+      const mine = this.seriesInfo.map((s, i) => i).filter((i) => this.poolOf[i] === pool.index);
       const keys = [...new Set(mine.map((i) => keyOf(this.seriesInfo[i])))];
-      if (compare) keys.sort(compare);
       const base = levels;
       levels += keys.length;
       for (const i of mine) {
@@ -59,12 +72,12 @@ class TimelineModel {
       }
       return { base, keys };
     });
-    return { levelBase, levelEnd, levels, devices, keyOf };
+    return { levelBase, levelEnd, levels, pools, keyOf };
   }
 
-  // 1 for the series whose layer is shown; `hidden` holds "device/key".
+  // 1 for the series whose layer is shown; `hidden` holds "pool index/key".
   activeSeries(layout, hidden) {
-    return Uint8Array.from(this.seriesInfo, (s, i) => (hidden.has(`${this.deviceOf[i]}/${layout.keyOf(s)}`) ? 0 : 1));
+    return Uint8Array.from(this.seriesInfo, (s, i) => (hidden.has(`${this.poolOf[i]}/${layout.keyOf(s)}`) ? 0 : 1));
   }
 
   // The first change later than t (so changes at t count as done at t).
@@ -164,13 +177,13 @@ class TimelineModel {
     return { kind: 'envelope', width, min, max, changes: to - from };
   }
 
-  // The exact steps in [t0, t1]: per device, the time of each of its
-  // changes (t0 first) and every level of the device after it.
+  // The exact steps in [t0, t1]: per pool, the time of each of its
+  // changes (t0 first) and every level of the pool after it.
   steps(layout, active, t0, t1) {
     const from = this.indexAt(t0);
     const to = this.indexAfter(t1);
     const height = this.levelsBefore(layout, active, from);
-    const perDevice = layout.devices.map((d) => ({
+    const perPool = layout.pools.map((d) => ({
       times: [t0],
       values: Array.from(height.slice(d.base, d.base + d.keys.length)),
     }));
@@ -178,19 +191,19 @@ class TimelineModel {
       const s = this.series[i];
       if (!active[s]) continue;
       for (let k = layout.levelBase[s]; k < layout.levelEnd[s]; k++) height[k] += this.deltas[i];
-      const d = layout.devices[this.deviceOf[s]];
-      const points = perDevice[this.deviceOf[s]];
+      const d = layout.pools[this.poolOf[s]];
+      const points = perPool[this.poolOf[s]];
       points.times.push(this.times[i]);
       for (let k = d.base; k < d.base + d.keys.length; k++) points.values.push(height[k]);
     }
-    return { kind: 'steps', perDevice, changes: to - from };
+    return { kind: 'steps', perPool, changes: to - from };
   }
 
-  // Live bytes and buffers per (device, site), before every change that is a
+  // Live bytes and buffers per (pool, site), before every change that is a
   // multiple of `every`: chosen so at most SITE_CHECKPOINT_VALUES are kept.
   #siteCheckpoints() {
     const sites = this.meta.sites.length;
-    const width = this.devices.length * sites;
+    const width = this.pools.length * sites;
     const checkpoints = Math.max(1, Math.floor(SITE_CHECKPOINT_VALUES / Math.max(1, width)));
     const every = Math.max(SITE_CHECKPOINT_MIN_EVERY, Math.ceil(this.count / checkpoints));
     const count = Math.floor(this.count / every) + 1;
@@ -203,7 +216,7 @@ class TimelineModel {
       buffers.set(liveBuffers, c * width);
       const end = Math.min(this.count, (c + 1) * every);
       for (let i = c * every; i < end; i++) {
-        const key = this.deviceOf[this.series[i]] * sites + this.sites[i];
+        const key = this.poolOf[this.series[i]] * sites + this.sites[i];
         const delta = this.deltas[i];
         liveBytes[key] += delta;
         liveBuffers[key] += Math.sign(delta);
@@ -218,18 +231,20 @@ class TimelineModel {
     this.siteCheckpoints ??= this.#siteCheckpoints();
   }
 
-  // The sites with live buffers on a device before change i, largest first:
-  // [{site, bytes, buffers}].
-  sitesBefore(device, i) {
+  // The sites with live buffers in a pool before change i, largest first:
+  // [{site, bytes, buffers}]. Exact at any instant: the page keeps every
+  // change, so a pinned instant's live set costs a replay from the last
+  // checkpoint (at most `every` changes), no approximation.
+  sitesBefore(pool, i) {
     this.prepareSites();
     const { every, bytes, buffers } = this.siteCheckpoints;
     const sites = this.meta.sites.length;
     const c = Math.floor(i / every);
-    const row = (c * this.devices.length + device) * sites;
+    const row = (c * this.pools.length + pool) * sites;
     const liveBytes = bytes.slice(row, row + sites);
     const liveBuffers = buffers.slice(row, row + sites);
     for (let j = c * every; j < i; j++) {
-      if (this.deviceOf[this.series[j]] !== device) continue;
+      if (this.poolOf[this.series[j]] !== pool) continue;
       liveBytes[this.sites[j]] += this.deltas[j];
       liveBuffers[this.sites[j]] += Math.sign(this.deltas[j]);
     }
@@ -242,9 +257,20 @@ class TimelineModel {
     return live.sort((a, b) => b.bytes - a.bytes || b.buffers - a.buffers);
   }
 
-  // The sites' symbolized frames, innermost first.
+  // A site's stack as the text report prints it, a line each, innermost
+  // first: numbered frames, folded runs as "… N frames: …".
   frames(site) {
     return (this.meta.sites[site] ?? []).map((f) => this.meta.frames[f]);
+  }
+
+  // A site's flame graph boxes, outermost first (the report's own names).
+  boxes(site) {
+    return (this.meta.boxes?.[site] ?? []).map((f) => this.meta.frames[f]).reverse();
+  }
+
+  // The pool of a device id and memory type, or undefined.
+  pool(device, type) {
+    return this.pools.find((p) => p.device === device && p.type === type);
   }
 
   // What tells a site from the others: its headline (the report's own,
