@@ -140,11 +140,11 @@ void AppendPeaks(std::string& out, const Ledger& ledger, const std::vector<Serie
                  PrintableText(stacks.Headline(*site.stack)), here ? "" : kStackAbove);
       if (here) AppendStack(out, stacks, *site.stack);
     }
-    if (sites.size() > shown) AppendLine(out, "    \u2026 {} more sites live then", sites.size() - shown);
+    if (sites.size() > shown) AppendLine(out, "    \u2026 {} live then", Count(sites.size() - shown, "more site"));
   }
   if (peaks.size() > pools) {
-    AppendLine(out, "  \u2026 {} more pools' peaks (--top {} lists them all; --device N, --type NAME pick one)",
-               peaks.size() - pools, peaks.size());
+    AppendLine(out, "  \u2026 the peaks of {} (--top {} lists them all; --device N, --type NAME pick one)",
+               Count(peaks.size() - pools, "more pool"), peaks.size());
   }
 }
 
@@ -221,7 +221,7 @@ void AppendGrowth(std::string& out, const Ledger& ledger, std::vector<SiteGrowth
     AppendLine(out, "    {}", SiteLabel(ledger, g.site));
     if (here) AppendStack(out, stacks, stack);
   }
-  if (growth.size() > scope.top) AppendLine(out, "  \u2026 {} more growing sites", growth.size() - scope.top);
+  if (growth.size() > scope.top) AppendLine(out, "  \u2026 {} growing", Count(growth.size() - scope.top, "more site"));
 }
 
 json SiteJson(const Ledger& ledger, const SiteKey& site, SiteStacks& stacks) {

@@ -261,6 +261,7 @@ const SiteStack& SiteStacks::Read(const ProcessBooks& books, std::uint32_t stack
 }
 
 bool SiteStacks::ShowsStackHere(const SiteStack& stack) {
+  if (options_.depth == 0 && !options_.full) return true;  // no stack is shown anywhere: none is above
   return !stack.frames.empty() && shown_.insert(stack.identity).second;
 }
 
@@ -291,7 +292,12 @@ std::vector<std::string> SiteStacks::Lines(const SiteStack& stack) const {
   std::size_t shown = 0;
   for (std::size_t i = 0; i < frames.size();) {
     if (shown == options_.depth) {
-      lines.push_back(fmt::format("{} {} more frames", kEllipsis, frames.size() - i));
+      // The rest: one folded run is said as itself; more, by their count.
+      std::size_t end = i;
+      std::string run = frames[i].role != FrameRole::kUser ? FoldedRun(frames, end) : std::string();
+      const std::size_t more = frames.size() - i;
+      lines.push_back(end == frames.size() ? std::move(run)
+                                           : fmt::format("{} {} more frame{}", kEllipsis, more, more == 1 ? "" : "s"));
       break;
     }
     if (frames[i].role == FrameRole::kUser) {

@@ -78,7 +78,8 @@ class SiteStacks {
   // Whether a report being rendered shows `stack`'s lines here: true the
   // first time it asks for a site (a report prints each site's stack once,
   // where the site first appears; later its headline alone names it),
-  // false after, until ForgetShown() begins the next rendering.
+  // false after, until ForgetShown() begins the next rendering. Always
+  // true with --no-stacks (depth 0): no stack is shown, so none is above.
   bool ShowsStackHere(const SiteStack& stack);
   void ForgetShown() { shown_.clear(); }
   // The patterns a report's --skip-frames gave that RE2 refused, with why.

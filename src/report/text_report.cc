@@ -161,7 +161,7 @@ void AppendAnomalies(std::string& out, const Ledger& ledger, SiteStacks& stacks,
     AppendLine(out, "  (recorded without stacks: MEMLEDGER_STACKS=1 records where each came from)");
   }
   if (anomaly_sites.size() > scope.top) {
-    AppendLine(out, "  ... {} more anomaly sites (summary JSON: anomaly_sites)", anomaly_sites.size() - scope.top);
+    AppendLine(out, "  \u2026 {} (summary JSON: anomaly_sites)", Count(anomaly_sites.size() - scope.top, "more anomaly site"));
   }
 }
 

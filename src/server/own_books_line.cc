@@ -21,7 +21,17 @@ std::string OwnBooksLine(const Ledger& ledger, std::uint32_t pid) {
   std::string line = fmt::format("pid {} ({}) {}: ", p.pid, PrintableText(p.comm), ProcessStateName(p.state));
   line += p.leaked_buffers == 0 ? "no leaks"
                                 : fmt::format("{} leaked ({})", Count(p.leaked_buffers, "buffer"), FormatBytes(p.leaked_bytes));
-  line += anomalies == 0 ? ", no anomalies" : fmt::format(", {} {}", anomalies, anomalies == 1 ? "anomaly" : "anomalies");
+  if (anomalies == 0) {
+    line += ", no anomalies";
+  } else {
+    std::string kinds;
+    for (int i = 0; i < kAnomalyCount; ++i) {
+      if (p.anomalies[i] != 0) {
+        kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", AnomalyName(static_cast<Anomaly>(i)), p.anomalies[i]);
+      }
+    }
+    line += fmt::format(", {} {} ({})", anomalies, anomalies == 1 ? "anomaly" : "anomalies", kinds);
+  }
   if (p.dropped_events + p.lost_slots != 0) {
     line += fmt::format(", {} dropped or lost (the books are incomplete)", Count(p.dropped_events + p.lost_slots, "record"));
   }

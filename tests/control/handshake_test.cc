@@ -187,6 +187,12 @@ TEST_F(Handshake, AQueryRoundTripsAndIsAccepted) {
   EXPECT_FALSE(AsWelcome(std::span(message_.bytes, static_cast<std::size_t>(size_))).has_value());
 }
 
+TEST(HandshakeChecks, BothQueryKindsAreTaken) {
+  for (const QueryKind kind : {QueryKind::kSummary, QueryKind::kOwnBooksLine}) {
+    EXPECT_FALSE(CheckQuery(MakeQuery(kind), sizeof(QueryMessage)).has_value()) << static_cast<int>(kind);
+  }
+}
+
 TEST(HandshakeChecks, AQueryOfAnotherVersionSizeOrKindIsAVersionMismatch) {
   QueryMessage version = MakeQuery(QueryKind::kSummary);
   version.protocol_version = kProtocolVersion + 1;
@@ -197,7 +203,7 @@ TEST(HandshakeChecks, AQueryOfAnotherVersionSizeOrKindIsAVersionMismatch) {
     const auto refusal = CheckQuery(query, size);
     ASSERT_TRUE(refusal.has_value()) << size;
     EXPECT_EQ(refusal->status, WelcomeStatus::kVersionMismatch);
-    EXPECT_NE(refusal->reason.find("knows query kind 1"), std::string::npos) << refusal->reason;
+    EXPECT_NE(refusal->reason.find("knows query kinds 1-2"), std::string::npos) << refusal->reason;
   }
 }
 

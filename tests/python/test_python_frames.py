@@ -38,8 +38,8 @@ def test_a_users_leak_names_its_python_function_and_line(tracked, memledger_cli,
     assert [(s.buffers, s.bytes, s.type) for s in leaks] == [(6, 6 * 4096, "DRAM")]
     assert [str(frame) for frame in leaks[0].stack] == user_leak_stack()
 
-    report = subprocess.run([memledger_cli, "report", capture, "--leaks"], capture_output=True, text=True,
-                            check=True, timeout=120).stdout
+    report = subprocess.run([memledger_cli, "report", capture, "--leaks", "--depth", "8"], capture_output=True,
+                            text=True, check=True, timeout=120).stdout
     assert report.startswith("leaks: 6 buffers, 24.0 KiB in 1 site\n"), report
     # Named by the user's function that asked the allocator (which it declared: folded).
     line = line_of(LEAKY, "# the leak")

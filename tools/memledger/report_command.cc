@@ -106,8 +106,10 @@ int ReportCommand(const ReportOptions& options) {
     stacks.ForgetShown();
     if (options.json) return JsonText(CaptureReportJson(options.capture, replay, ledger, analysis, stacks), 2) + "\n";
     if (options.leaks_only) return LeakReport(ledger, stacks, options.scope);
-    return TextReport(ledger, stacks, running_at_end ? "running when the capture ends" : "running", options.scope) +
-           OverTimeText(ledger, analysis, stacks, options.scope);
+    // In this order: a site's stack is printed where it first appears.
+    std::string text =
+        TextReport(ledger, stacks, running_at_end ? "running when the capture ends" : "running", options.scope);
+    return text + OverTimeText(ledger, analysis, stacks, options.scope);
   };
   render();
   std::string text = render();
