@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """top_test.py — `memledger top` in a real terminal (tmux_screen.py), on a
-real server with real tracked processes (memledger-sim, one device each):
+real server with real tracked processes (memledger-sim llm, a device each):
 
 1. at 200x50: the title (plurals: "1 process" while one runs), each device
    with a bar per memory type in the text report's order (that of its
@@ -30,74 +30,18 @@ import tempfile
 import time
 
 from checks import Checker, clean_env
+from screen_reading import BYTES, counted, lines_of, report_order, shows_command, table
 from server_process import own, start_server, status, stop_all
 from tmux_screen import Terminal
 
 KEYS = "keys: m memory  d device  l leaked  p pid  q quit"
-BYTES = r"\d+(?:\.\d)? (?:B|KiB|MiB|GiB|TiB)"
-TITLE = re.compile(r"memledger top — (1 process|\d+ processes)(, (1 event|\d+ events), \d+ dropped)?"
+TITLE = re.compile(rf"memledger top — {counted('process', 'processes')}(, {counted('event', 'events')}, \d+ dropped)?"
                    r"   sort: (memory|device|leaked|pid)")
-COUNTERS = re.compile(rf"((1 more row|\d+ more rows)   )?leaks: (1 buffer|\d+ buffers), {BYTES}   anomalies:( none|( \w+ \d+)+)")
+COUNTERS = re.compile(rf"({counted('more row', 'more rows')}   )?leaks: {counted('buffer', 'buffers')}, {BYTES}   "
+                      r"anomalies:( none|( \w+ \d+)+)")
 HISTORY = re.compile(rf"  live .* 0–{BYTES}, last \d+\.\d (s|min)")
 # A memory type with its bar (bar_width columns), use, bytes and capacity.
 TYPE_ROW = r"  (\S+) +\[[#.]{{{bar}}}\] +(?:\d+\.\d%|-) +{bytes} / (?:{bytes}|-)"
-BUILTIN_TYPES = ["DRAM", "L1", "L1_SMALL", "TRACE", "SYSTEM_MEMORY", "CB", "KERNEL"]
-UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
-
-
-def report_order(device):
-    """A device's types as the text report lists them: the fullest at its peak
-    first, types without a capacity last, ties in memledger.h's order, then pools by name."""
-    def key(name):
-        capacity = device["capacity"].get(name, 0)
-        share = device["types"][name]["peak_bytes"] / capacity if capacity else -1
-        return (-share, BUILTIN_TYPES.index(name) if name in BUILTIN_TYPES else len(BUILTIN_TYPES), name)
-    return sorted(device["types"], key=key)
-
-
-def lines_of(screen):
-    return screen.rstrip("\n").split("\n")
-
-
-def number_of_bytes(text):
-    if text == "-":
-        return 0
-    value, unit = text.split()
-    return float(value) * UNITS[unit]
-
-
-def table(screen):
-    """The process table on `screen`: its header's words, and its rows as
-    dicts by column (bytes as numbers, the command as shown)."""
-    lines = lines_of(screen)
-    at = next((i for i, line in enumerate(lines) if line.split()[:1] == ["pid"] and line.endswith(" command")), None)
-    if at is None:
-        return [], []
-    columns = lines[at].split()
-    bytes_columns = columns[columns.index("device") + 1:columns.index("events" if "events" in columns else "command")]
-    pattern = r" +(?P<pid>\d+)"
-    pattern += r" +(?P<uid>\d+|-)" if "uid" in columns else ""
-    pattern += r" +(?P<state>[a-z]+)" if "state" in columns else ""
-    pattern += r" +(?P<device>\d+|-)"
-    for i, _ in enumerate(bytes_columns):
-        pattern += rf" +(?P<b{i}>-|{BYTES})"
-    pattern += r" +(?P<events>\d+)" if "events" in columns else ""
-    pattern += r" (?P<command>.*)"
-    rows = []
-    for line in lines[at + 1:]:
-        match = re.fullmatch(pattern, line)
-        if not match:
-            break
-        row = {k: v for k, v in match.groupdict().items() if not k.startswith("b")}
-        row.update({name: number_of_bytes(match[f"b{i}"]) for i, name in enumerate(bytes_columns)})
-        rows.append(row)
-    return columns, rows
-
-
-def shows_command(row, command):
-    """The row's command is `command`, whole or cut with "…"."""
-    shown = row["command"]
-    return shown == command or (shown.endswith("…") and len(shown) > 1 and command.startswith(shown[:-1]))
 
 
 def keys_last(screen, height):
@@ -146,8 +90,8 @@ def main():
         start_server(bin_dir, sock)
         clients = {}
         try:
-            first = sim(bin_dir, sock, "llm", "--iterations", "1000000", "--device-uid", "chip-a")
-            clients[first.pid] = f"{sim_path} llm --iterations 1000000 --device-uid chip-a"
+            first = sim(bin_dir, sock, "llm", "--devices", "1", "--iterations", "1000000", "--device-uid", "chip-a")
+            clients[first.pid] = f"{sim_path} llm --devices 1 --iterations 1000000 --device-uid chip-a"
             terminal.start(f"{os.path.join(bin_dir, 'memledger')} top --socket {sock}", 200, 50)
 
             # 1. 200x50, one process.
@@ -181,9 +125,8 @@ def main():
                        shows_command(row, clients[first.pid]), f"{clients[first.pid]}\n{screen}")
             check.true("200x50: the counters", any(COUNTERS.fullmatch(line) for line in lines), screen)
 
-            second = sim(bin_dir, sock, "reuse-storm", "--threads", "2", "--iterations", "1000000000",
-                         "--device-uid", "chip-b")
-            clients[second.pid] = f"{sim_path} reuse-storm --threads 2 --iterations 1000000000 --device-uid chip-b"
+            second = sim(bin_dir, sock, "llm", "--devices", "1", "--iterations", "1000000", "--device-uid", "chip-b")
+            clients[second.pid] = f"{sim_path} llm --devices 1 --iterations 1000000 --device-uid chip-b"
             screen = terminal.wait(lambda s: "2 processes" in lines_of(s)[0] and len(device_sections(s)) == 2)
             check.true("200x50: two processes, two devices", "2 processes" in lines_of(screen)[0] and
                        len(device_sections(screen)) == 2, screen)

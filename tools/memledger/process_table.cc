@@ -17,7 +17,7 @@
 namespace memledger {
 namespace {
 
-constexpr int kMinCommandColumns = 20;  // columns are dropped until the command has this many
+constexpr int kMinCommandColumns = 23;  // columns are dropped until the command has this many
 constexpr int kBytesColumns = 10;       // "1023.9 MiB"
 constexpr int kMaxTypeColumns = 16;     // a pool's name is cut past this
 
@@ -127,6 +127,16 @@ int LineColumns(const std::vector<Column>& columns) {
   return n;
 }
 
+// `command` in `width` columns (-1: any): whole when it fits, else without
+// its program's directory ("memledger-sim llm ..."), cut and marked.
+std::string CommandCell(const std::string& command, int width, bool utf8) {
+  if (width < 0 || Columns(command) <= width) return command;
+  const std::size_t program_end = std::min(command.find(' '), command.size());
+  const std::size_t directory_end = command.rfind('/', program_end);
+  const std::string shorter = directory_end == std::string::npos ? command : command.substr(directory_end + 1);
+  return FitMarked(shorter, width, utf8);
+}
+
 std::string Cell(const std::string& text, int width, bool left) {
   const std::string fitted = Fit(text, width);
   const auto pad = std::string(static_cast<std::size_t>(width - Columns(fitted)), ' ');
@@ -161,7 +171,7 @@ ProcessTable RenderProcessTable(const nlohmann::json& summary, RowOrder order, i
   const auto line = [&](const std::function<std::string(const Column&)>& cell, const std::string& command) {
     std::string text = " ";
     for (const Column& column : columns) text += Cell(cell(column), column.width, column.left) + " ";
-    text += command_width < 0 ? command : FitMarked(command, command_width, utf8);
+    text += CommandCell(command, command_width, utf8);
     while (!text.empty() && text.back() == ' ') text.pop_back();
     return width > 0 ? Fit(text, width) : text;
   };

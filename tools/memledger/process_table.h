@@ -3,8 +3,8 @@
 // it uses (a process using none: one row, device "-"), with what it holds
 // there per memory type (in the text report's order, summary_view.h) and in
 // all, what the process leaked, and its command line (the server's
-// "command"; its comm in brackets when that is unknown), made printable and
-// cut to fit. Fitted to a width by dropping columns, never rows: first the
+// "command"; its comm in brackets when that is unknown), made printable and,
+// when it does not fit, without its program's directory, cut and marked. Fitted to a width by dropping columns, never rows: first the
 // uid and event counts, then memory types from the last in order, then
 // state and leaks; the pid, device, total and command stay.
 //
