@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """top_test.py — `memledger top` in a real terminal (tmux_screen.py), on a
-real server with real tracked processes (memledger-sim llm, a device each):
+real server with real tracked processes (memledger-sim, a device each: a
+small reuse-storm, then a large llm):
 
 1. at 200x50: the title (plurals: "1 process" while one runs), each device
    with a bar per memory type in the text report's order (that of its
@@ -90,8 +91,11 @@ def main():
         start_server(bin_dir, sock)
         clients = {}
         try:
-            first = sim(bin_dir, sock, "llm", "--devices", "1", "--iterations", "1000000", "--device-uid", "chip-a")
-            clients[first.pid] = f"{sim_path} llm --devices 1 --iterations 1000000 --device-uid chip-a"
+            # First a small one (KiB on device 0), then a large one (GiB on
+            # device 1): by memory and by device, the rows differ in order.
+            first = sim(bin_dir, sock, "reuse-storm", "--threads", "2", "--iterations", "1000000000",
+                        "--device-uid", "chip-a")
+            clients[first.pid] = f"{sim_path} reuse-storm --threads 2 --iterations 1000000000 --device-uid chip-a"
             terminal.start(f"{os.path.join(bin_dir, 'memledger')} top --socket {sock}", 200, 50)
 
             # 1. 200x50, one process.
@@ -104,24 +108,19 @@ def main():
             check.true("200x50: the title whole, one process", TITLE.fullmatch(lines[0]) and "1 process," in lines[0],
                        screen)
             check.true("200x50: the keys whole on the last line", keys_last(screen, 50), screen)
-            check.true("200x50: the device and its name", "device 0 (sim-wormhole_b0) uid chip-a" in lines, screen)
+            check.true("200x50: the device and its name", "device 0 (sim-tiny_l1) uid chip-a" in lines, screen)
             history = [line for line in lines if line.startswith("  live ")]
             check.true("200x50: the history line with its scale", len(history) == 1 and HISTORY.fullmatch(history[0]),
                        screen)
             check.true("200x50: every bar row whole, bars 40 wide",
                        len(bar_types(screen, 40)) == len([line for line in lines if "[" in line]), screen)
-            # The types in the text report's order: peaks only grow, so the
-            # order settles; waits for the screen and the books to agree.
-            screen = terminal.wait(lambda s: in_report_order(device_sections(s), status(bin_dir, sock)))
-            check.true("200x50: memory types in the text report's order", in_report_order(device_sections(screen),
-                                                                                          status(bin_dir, sock)),
-                       f"{screen}\n{[report_order(d) for d in status(bin_dir, sock)['devices']]}")
             columns, rows = table(screen)
             check.true("200x50: every column", columns[:4] == ["pid", "uid", "state", "device"] and
                        columns[-4:] == ["total", "leaked", "events", "command"], screen)
             row = next((r for r in rows if r["pid"] == str(first.pid)), None)
+            # (A storm on a loaded machine may take its ring back for a while: released.)
             check.true("200x50: the client's row: running, its device, its command line",
-                       row is not None and row["state"] == "running" and row["device"] == "0" and
+                       row is not None and row["state"] in ("running", "released") and row["device"] == "0" and
                        shows_command(row, clients[first.pid]), f"{clients[first.pid]}\n{screen}")
             check.true("200x50: the counters", any(COUNTERS.fullmatch(line) for line in lines), screen)
 
@@ -130,25 +129,39 @@ def main():
             screen = terminal.wait(lambda s: "2 processes" in lines_of(s)[0] and len(device_sections(s)) == 2)
             check.true("200x50: two processes, two devices", "2 processes" in lines_of(screen)[0] and
                        len(device_sections(screen)) == 2, screen)
+            # The types in the text report's order: peaks only grow, so the
+            # order settles; waits for the screen and the books to agree.
+            screen = terminal.wait(lambda s: in_report_order(device_sections(s), status(bin_dir, sock)))
+            check.true("200x50: memory types in the text report's order", in_report_order(device_sections(screen),
+                                                                                          status(bin_dir, sock)),
+                       f"{screen}\n{[report_order(d) for d in status(bin_dir, sock)['devices']]}")
 
             # 2. Each key: said in the title, and the rows of its frame in its order.
             orders = {"m": ("memory", lambda rows: [-r["total"] for r in rows]),
                       "d": ("device", lambda rows: [int(r["device"]) for r in rows]),
                       "l": ("leaked", lambda rows: [-r["leaked"] for r in rows]),
                       "p": ("pid", lambda rows: [int(r["pid"]) for r in rows])}
+            pids_by_key = {}
             for key, (name, sort_key) in orders.items():
                 terminal.keys(key)
                 screen = terminal.wait(lambda s: f"sort: {name}" in lines_of(s)[0] and len(table(s)[1]) == 2)
                 _, rows = table(screen)
+                pids_by_key[key] = [int(r["pid"]) for r in rows]
                 check.true(f"{key}: sorts by {name}, said in the title", f"sort: {name}" in lines_of(screen)[0],
                            screen)
                 check.true(f"{key}: the rows in {name} order", len(rows) == 2 and sort_key(rows) == sorted(sort_key(rows)),
                            screen)
 
+            check.expect("m: the large process first, d: device 0's first", (pids_by_key["m"], pids_by_key["d"]),
+                         ([second.pid, first.pid], [first.pid, second.pid]))
+
             # 3. 80x24 and 70x14: columns dropped, never rows; the keys whole.
             for width, height in ((80, 24), (70, 14)):
                 terminal.resize(width, height)
-                screen = terminal.wait(lambda s: keys_last(s, height) and len(table(s)[1]) == 2)
+                # The previous frame, clipped, has neither the title first nor whole commands: waits for the redraw.
+                screen = terminal.wait(lambda s: keys_last(s, height) and TITLE.fullmatch(lines_of(s)[0]) and
+                                       len(table(s)[1]) == 2 and
+                                       all(shows_command(r, clients[int(r["pid"])]) for r in table(s)[1]))
                 lines = lines_of(screen)
                 columns, rows = table(screen)
                 size = f"{width}x{height}"
