@@ -21,6 +21,14 @@ constexpr int kMinCommandColumns = 23;  // columns are dropped until the command
 constexpr int kBytesColumns = 10;       // "1023.9 MiB"
 constexpr int kMaxTypeColumns = 16;     // a pool's name is cut past this
 
+// Which column goes first when the width is short: the highest rank.
+constexpr int kNeverDropped = 0;  // pid, device, total (and the command, which takes what is left)
+constexpr int kDropState = 1;
+constexpr int kDropLeaked = 2;
+constexpr int kDropTypes = 3;  // plus the type's place in report order: the last type first
+constexpr int kDropEvents = 1 << 20;
+constexpr int kDropUid = kDropEvents + 1;
+
 // A process on one device it uses.
 struct Row {
   std::uint64_t pid = 0;
@@ -38,7 +46,7 @@ struct Column {
   std::string title;
   int width;
   bool left;  // aligned left (text), else right (numbers)
-  int keep;   // the column with the highest is dropped first
+  int drop_rank;  // the highest goes first (kNeverDropped: stays)
   std::function<std::string(const Row&)> cell;
 };
 
@@ -101,22 +109,22 @@ std::string Bytes(std::uint64_t bytes) { return bytes == 0 ? "-" : FormatBytes(b
 
 std::vector<Column> AllColumns(const std::vector<std::string>& types) {
   std::vector<Column> columns = {
-      {"pid", 7, false, 0, [](const Row& r) { return std::to_string(r.pid); }},
-      {"uid", 6, false, 101, [](const Row& r) { return r.uid; }},
-      {"state", 8, true, 4, [](const Row& r) { return r.state; }},
-      {"device", 6, false, 1, [](const Row& r) { return r.device ? std::to_string(*r.device) : "-"; }},
+      {"pid", 7, false, kNeverDropped, [](const Row& r) { return std::to_string(r.pid); }},
+      {"uid", 6, false, kDropUid, [](const Row& r) { return r.uid; }},
+      {"state", 8, true, kDropState, [](const Row& r) { return r.state; }},
+      {"device", 6, false, kNeverDropped, [](const Row& r) { return r.device ? std::to_string(*r.device) : "-"; }},
   };
-  int keep = 10;
+  int drop_rank = kDropTypes;
   for (const std::string& type : types) {
     const std::string title = PrintableText(type);
-    columns.push_back({title, std::clamp(Columns(title), kBytesColumns, kMaxTypeColumns), false, keep++,
+    columns.push_back({title, std::clamp(Columns(title), kBytesColumns, kMaxTypeColumns), false, drop_rank++,
                        [type](const Row& r) {
                          return Bytes(r.types.contains(type) ? r.types[type].value("live_bytes", std::uint64_t{0}) : 0);
                        }});
   }
-  columns.push_back({"total", kBytesColumns, false, 2, [](const Row& r) { return FormatBytes(r.total); }});
-  columns.push_back({"leaked", kBytesColumns, false, 5, [](const Row& r) { return FormatBytes(r.leaked); }});
-  columns.push_back({"events", 10, false, 100, [](const Row& r) { return std::to_string(r.events); }});
+  columns.push_back({"total", kBytesColumns, false, kNeverDropped, [](const Row& r) { return FormatBytes(r.total); }});
+  columns.push_back({"leaked", kBytesColumns, false, kDropLeaked, [](const Row& r) { return FormatBytes(r.leaked); }});
+  columns.push_back({"events", 10, false, kDropEvents, [](const Row& r) { return std::to_string(r.events); }});
   return columns;
 }
 
@@ -159,12 +167,12 @@ ProcessTable RenderProcessTable(const nlohmann::json& summary, RowOrder order, i
   std::vector<Row> rows = RowsOf(summary);
   Sort(rows, order);
   std::vector<Column> columns = AllColumns(HeldTypes(summary, rows));
-  // Dropped, most droppable first, until the command has its columns (or
+  // Dropped, the highest rank first, until the command has its columns (or
   // only the pid, device and total are left).
   while (width > 0 && LineColumns(columns) + kMinCommandColumns > width) {
     const auto drop = std::max_element(columns.begin(), columns.end(),
-                                       [](const Column& a, const Column& b) { return a.keep < b.keep; });
-    if (drop->keep <= 2) break;
+                                       [](const Column& a, const Column& b) { return a.drop_rank < b.drop_rank; });
+    if (drop->drop_rank == kNeverDropped) break;
     columns.erase(drop);
   }
   const int command_width = width > 0 ? std::max(width - LineColumns(columns), 0) : -1;  // -1: whole

@@ -4,9 +4,11 @@
 // there per memory type (in the text report's order, summary_view.h) and in
 // all, what the process leaked, and its command line (the server's
 // "command"; its comm in brackets when that is unknown), made printable and,
-// when it does not fit, without its program's directory, cut and marked. Fitted to a width by dropping columns, never rows: first the
-// uid and event counts, then memory types from the last in order, then
-// state and leaks; the pid, device, total and command stay.
+// when it does not fit, without its program's directory, cut and marked.
+// Fitted to a width by dropping columns, never rows, until the command has
+// 23 columns: first the uid and event counts, then the memory types from
+// the last in order, then leaks, then state; the pid, device, total and
+// command stay.
 //
 // Pure: thread-safe.
 #pragma once
