@@ -4,11 +4,11 @@ real server with real tracked processes (memledger-sim, a device each: a
 small reuse-storm, then a large llm):
 
 1. at 200x50: the title (plurals: "1 process" while one runs), each device
-   with a bar per memory type in the text report's order (that of its
-   status --json: summary_view.h), its history sparkline with its scale
-   (0 to its top value, the time it spans), a row per process and device
-   with every column and the command line (whole, or cut with "…"), the
-   counters, and the keys whole on the last line;
+   with its history sparkline beside its heading, with its scale (0 to its
+   top value, the time it spans), and a bar per memory type in the text
+   report's order (that of its status --json: summary_view.h); a row per
+   process and device with every column and the command line (whole, or
+   cut with "…"), the counters, and the keys whole on the last line;
 2. each sort key (m, d, l, p) is said in the title and orders the rows of
    the frame drawn by what it names;
 3. at 80x24 and at 70x14 the process table keeps every row (columns are
@@ -40,7 +40,7 @@ TITLE = re.compile(rf"memledger top — {counted('process', 'processes')}(, {cou
                    r"   sort: (memory|device|leaked|pid)")
 COUNTERS = re.compile(rf"({counted('more row', 'more rows')}   )?leaks: {counted('buffer', 'buffers')}, {BYTES}   "
                       r"anomalies:( none|( \w+ \d+)+)")
-HISTORY = re.compile(rf"  live .* 0–{BYTES}, last \d+\.\d (s|min)")
+HISTORY = re.compile(rf"device \d+ .*  live .* 0–{BYTES}, last \d+\.\d (s|min)")
 # A memory type with its bar (bar_width columns), use, bytes and capacity.
 TYPE_ROW = r"  (\S+) +\[[#.]{{{bar}}}\] +(?:\d+\.\d%|-) +{bytes} / (?:{bytes}|-)"
 
@@ -108,10 +108,11 @@ def main():
             check.true("200x50: the title whole, one process", TITLE.fullmatch(lines[0]) and "1 process," in lines[0],
                        screen)
             check.true("200x50: the keys whole on the last line", keys_last(screen, 50), screen)
-            check.true("200x50: the device and its name", "device 0 (sim-tiny_l1) uid chip-a" in lines, screen)
-            history = [line for line in lines if line.startswith("  live ")]
-            check.true("200x50: the history line with its scale", len(history) == 1 and HISTORY.fullmatch(history[0]),
-                       screen)
+            headings = [line for line in lines if line.startswith("device ")]
+            check.true("200x50: the device and its name", len(headings) == 1 and
+                       headings[0].startswith("device 0 (sim-tiny_l1) uid chip-a  "), screen)
+            check.true("200x50: the device's history beside it, with its scale",
+                       len(headings) == 1 and HISTORY.fullmatch(headings[0]), screen)
             check.true("200x50: every bar row whole, bars 40 wide",
                        len(bar_types(screen, 40)) == len([line for line in lines if "[" in line]), screen)
             columns, rows = table(screen)

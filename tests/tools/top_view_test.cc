@@ -194,7 +194,10 @@ TEST(TopView, TypesInReportOrderAndTheSparklineScaled) {
   EXPECT_LT(screen.find("  DRAM "), screen.find("  L1 ")) << screen;
   EXPECT_LT(screen.find("  L1 "), screen.find("  CB ")) << screen;
   // Device 0's history: rising from 0 to 40 MiB over 2 s, drawn to that scale.
-  EXPECT_NE(screen.find("  live  ▁▁▁▂▂▂▃▃▄▄▄▅▅▆▆▆▇▇██ 0–40.0 MiB, last 2.0 s"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("device 0 (sim-wormhole_b0)  live  ▁▁▁▂▂▂▃▃▄▄▄▅▅▆▆▆▇▇██ 0–40.0 MiB, last 2.0 s\n"),
+            std::string::npos) << screen;
+  // Too narrow for the history beside the heading: the heading alone.
+  EXPECT_EQ(Rendered(50, 30)[1], "device 0 (sim-wormhole_b0)") << Joined(Rendered(50, 30));
 }
 
 TEST(TopView, TooFewRowsForBarsALinePerDevice) {

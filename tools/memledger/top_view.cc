@@ -15,6 +15,7 @@ namespace {
 constexpr std::size_t kHistory = 600;  // samples kept per device: a minute at the default interval
 constexpr int kTypeColumns = 13;        // a memory type's name in its bar row
 constexpr int kFewestProcessRows = 5;   // bars only when the table still gets this many (or all its rows)
+constexpr int kFewestSamples = 8;       // a history narrower is not drawn
 
 std::string Bar(double fraction, int width) {
   const int filled = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * width + 0.5);
@@ -53,21 +54,21 @@ void TopView::Update(const nlohmann::json& summary, Clock::time_point now) {
   }
 }
 
-std::string TopView::HistoryLine(const std::deque<Sample>& history, int width) const {
+std::string TopView::History(const std::deque<Sample>& history, int width) const {
   static const char* const kBlocks[] = {" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
   static const char kAscii[] = " .:-=+*#%";
-  // The scale's label is as wide as it will be for the widest sparkline.
-  const auto label = [&](std::size_t from) {
+  // The scale of the samples from `from` on: their top value, and the time they span.
+  const auto scale = [&](std::size_t from) {
     std::uint64_t top = 0;
     for (std::size_t i = from; i < history.size(); ++i) top = std::max(top, history[i].live_bytes);
     return std::pair(top, fmt::format("0{}{}, last {}", utf8_ ? "–" : "-", FormatBytes(top),
                                       Span(updated_ - history[from].time)));
   };
-  const int room = width - Columns("  live ") - 1 - Columns(label(0).second);
-  const std::size_t shown = std::min(history.size(), static_cast<std::size_t>(std::max(room, 0)));
-  if (shown == 0) return "  live";
-  const std::size_t from = history.size() - shown;
-  const auto [top, scale] = label(from);
+  // Room for the samples once "live " and the widest label (the whole history's) are placed.
+  const int room = width - Columns("live ") - 1 - Columns(scale(0).second);
+  if (room < kFewestSamples) return {};
+  const std::size_t from = history.size() - std::min(history.size(), static_cast<std::size_t>(room));
+  const auto [top, label] = scale(from);
   std::string spark;
   for (std::size_t i = from; i < history.size(); ++i) {
     // Drawn from 0 to the top value shown; anything held shows.
@@ -79,7 +80,7 @@ std::string TopView::HistoryLine(const std::deque<Sample>& history, int width) c
       spark += kAscii[level];
     }
   }
-  return fmt::format("  live {} {}", spark, scale);
+  return fmt::format("live {} {}", spark, label);
 }
 
 std::vector<std::string> TopView::Render(int width, int height) const {
@@ -99,11 +100,12 @@ std::vector<std::string> TopView::Render(int width, int height) const {
 
   const ProcessTable table = RenderProcessTable(summary_, order_, width, utf8_);
   constexpr int kFooterRows = 2;  // the counters, the keys
-  // A device's types one per line with a bar under its history when the
-  // process table still gets its rows below; else each device on one line.
+  // A device's heading with its history, then its types one per line with a
+  // bar, when the process table still gets its rows below; else each device
+  // on one line.
   const auto& devices = summary_["devices"];
   int full_rows = 0;
-  for (const auto& device : devices) full_rows += 2 + static_cast<int>(device["types"].size());
+  for (const auto& device : devices) full_rows += 1 + static_cast<int>(device["types"].size());
   const int table_rows = std::min(static_cast<int>(table.rows.size()), kFewestProcessRows);
   const bool full = 1 + full_rows + 2 + table_rows + kFooterRows <= height;
   const int bar_width = std::clamp(width - 50, 10, 40);
@@ -121,10 +123,13 @@ std::vector<std::string> TopView::Render(int width, int height) const {
       add(line);
       continue;
     }
-    add(DeviceHeading(device));
+    // The heading, then its history in the columns it leaves.
+    std::string heading = DeviceHeading(device);
     if (const auto it = history_.find(device["device"].get<std::uint64_t>()); it != history_.end()) {
-      add(HistoryLine(it->second, width));
+      const std::string history = History(it->second, width - Columns(heading) - 2);
+      if (!history.empty()) heading += "  " + history;
     }
+    add(heading);
     for (const std::string& type : types) {
       const std::uint64_t used = device["types"][type].value("live_bytes", std::uint64_t{0});
       const std::uint64_t capacity = capacities.value(type, std::uint64_t{0});

@@ -1,9 +1,9 @@
 // top_view.h — what `memledger top` shows, as lines of text for a terminal of
-// a given size: a title with the sort order; per device a usage bar per
-// memory type (in the text report's order) under a history sparkline of its
-// live bytes, labelled with its scale (its top value and the time it spans)
-// — or, when that would leave the processes too few rows, a line per device
-// with its types; then the process table (process_table.h: a row per process
+// a given size: a title with the sort order; per device its heading with a
+// history sparkline of its live bytes, labelled with its scale (its top
+// value and the time it spans), and a usage bar per memory type (in the
+// text report's order) — or, when that would leave the processes too few
+// rows, a line per device with its types; then the process table (process_table.h: a row per process
 // and device, columns dropped, never rows, to fit the width); then leak and
 // anomaly counters and, on the last line, the keys.
 // Pure: no terminal and no clock here (Update is told the time), so it is
@@ -50,8 +50,10 @@ class TopView {
     Clock::time_point time;
     std::uint64_t live_bytes;  // all the device's types together
   };
-  // A device's history line: its sparkline, and the scale it is drawn to.
-  std::string HistoryLine(const std::deque<Sample>& history, int width) const;
+  // A device's history in at most `width` columns: "live", its latest
+  // samples as a sparkline, and the scale it is drawn to; empty when too
+  // few samples would fit.
+  std::string History(const std::deque<Sample>& history, int width) const;
 
   nlohmann::json summary_;
   Clock::time_point updated_;
