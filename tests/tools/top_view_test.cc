@@ -108,6 +108,21 @@ TEST(ProcessTable, ARowPerProcessAndDeviceWithItsCommandWhole) {
   EXPECT_TRUE(table.rows[0].ends_with("[memledger-sim]")) << "no command line known: its comm, as ps shows it";
 }
 
+TEST(ProcessTable, AtMostEightTypeColumnsTheTotalCountsAll) {
+  json summary = Summary();
+  json& device = summary["devices"][0];
+  json& held = summary["processes"][1]["devices"][0]["types"];
+  for (int i = 0; i < 20; ++i) {
+    const std::string pool = "pool" + std::to_string(i);
+    device["types"][pool] = {{"live_bytes", 1 << 20}, {"peak_bytes", 1 << 20}};
+    held[pool] = {{"live_bytes", 1 << 20}, {"live_buffers", 1}};
+  }
+  const ProcessTable table = RenderProcessTable(summary, RowOrder::kPid, 0, true);
+  EXPECT_EQ(table.header.rfind("     pid    uid state    device       DRAM         L1         CB      pool0      pool1"
+                               "     pool10     pool11     pool12      total ", 0), 0u) << table.header;
+  EXPECT_NE(table.rows[1].find(" 61.0 MiB "), std::string::npos) << table.rows[1];
+}
+
 TEST(ProcessTable, NarrowTerminalsDropColumnsNotRows) {
   for (const int width : {80, 70, 40}) {
     const ProcessTable table = RenderProcessTable(Summary(), RowOrder::kPid, width, true);

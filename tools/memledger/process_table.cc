@@ -20,6 +20,7 @@ namespace {
 constexpr int kMinCommandColumns = 23;  // columns are dropped until the command has this many
 constexpr int kBytesColumns = 10;       // "1023.9 MiB"
 constexpr int kMaxTypeColumns = 16;     // a pool's name is cut past this
+constexpr std::size_t kMostTypes = 8;   // type columns at most (the total counts every type)
 
 // Which column goes first when the width is short: the highest rank.
 constexpr int kNeverDropped = 0;  // pid, device, total (and the command, which takes what is left)
@@ -93,13 +94,15 @@ void Sort(std::vector<Row>& rows, RowOrder order) {
   });
 }
 
-// The memory types some row holds, in the text report's order device by device.
+// The memory types some row holds, in the text report's order device by
+// device: the first kMostTypes.
 std::vector<std::string> HeldTypes(const nlohmann::json& summary, const std::vector<Row>& rows) {
   std::vector<std::string> types;
   for (const auto& device : summary["devices"]) {
     for (const std::string& type : TypesInReportOrder(device)) {
       const bool held = std::any_of(rows.begin(), rows.end(), [&](const Row& row) { return row.types.contains(type); });
       if (held && std::find(types.begin(), types.end(), type) == types.end()) types.push_back(type);
+      if (types.size() == kMostTypes) return types;
     }
   }
   return types;

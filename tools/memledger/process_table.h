@@ -1,10 +1,11 @@
 // process_table.h — the process table of `memledger status` and `memledger
 // top`, from the summary JSON: as nvidia-smi's, a row per process and device
 // it uses (a process using none: one row, device "-"), with what it holds
-// there per memory type (in the text report's order, summary_view.h) and in
-// all, what the process leaked, and its command line (the server's
-// "command"; its comm in brackets when that is unknown), made printable and,
-// when it does not fit, without its program's directory, cut and marked.
+// there per memory type (the first 8 in the text report's order,
+// summary_view.h) and in all, what the process leaked, and its command line
+// (the server's "command"; its comm in brackets when that is unknown), made
+// printable and, when it does not fit, without its program's directory, cut
+// and marked.
 // Fitted to a width by dropping columns, never rows, until the command has
 // 23 columns: first the uid and event counts, then the memory types from
 // the last in order, then leaks, then state; the pid, device, total and
