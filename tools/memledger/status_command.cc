@@ -42,8 +42,8 @@ void PrintTable(const nlohmann::json& summary) {
   for (const auto& device : summary["devices"]) {
     fmt::print("\n{}\n", DeviceHeading(device));
     if (const std::uint64_t conflicts = device.value("conflicts", std::uint64_t{0}); conflicts != 0) {
-      fmt::print("  described otherwise by {} open(s) (device_conflict): its first opener's description stands\n",
-                 conflicts);
+      fmt::print("  described otherwise by {} (device_conflict): its first opener's description stands\n",
+                 Count(conflicts, "open"));
     }
     fmt::print("  {:<14} {:>11} {:>11} {:>11} {:>7}\n", "type", "live", "peak", "capacity", "in use");
     for (const std::string& type : TypesInReportOrder(device)) {
