@@ -8,7 +8,8 @@ small reuse-storm, then a large llm):
    top value, the time it spans), and a bar per memory type in the text
    report's order (that of its status --json: summary_view.h); a row per
    process and device with every column and the command line (whole, or
-   cut with "…"), the counters, and the keys whole on the last line;
+   cut with "…", wide characters taking two columns), the counters, and
+   the keys whole on the last line;
 2. each sort key (m, d, l, p) is said in the title and orders the rows of
    the frame drawn by what it names;
 3. at 80x24 and at 70x14 the process table keeps every row (columns are
@@ -125,8 +126,9 @@ def main():
                        shows_command(row, clients[first.pid]), f"{clients[first.pid]}\n{screen}")
             check.true("200x50: the counters", any(COUNTERS.fullmatch(line) for line in lines), screen)
 
-            second = sim(bin_dir, sock, "llm", "--devices", "1", "--iterations", "1000000", "--device-uid", "chip-b")
-            clients[second.pid] = f"{sim_path} llm --devices 1 --iterations 1000000 --device-uid chip-b"
+            # Its device's uid in wide characters, early in its command line: they take two columns each.
+            second = sim(bin_dir, sock, "llm", "--device-uid", "芯片-b", "--devices", "1", "--iterations", "1000000")
+            clients[second.pid] = f"{sim_path} llm --device-uid 芯片-b --devices 1 --iterations 1000000"
             screen = terminal.wait(lambda s: "2 processes" in lines_of(s)[0] and len(device_sections(s)) == 2)
             check.true("200x50: two processes, two devices", "2 processes" in lines_of(screen)[0] and
                        len(device_sections(screen)) == 2, screen)

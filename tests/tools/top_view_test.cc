@@ -90,6 +90,17 @@ TEST(SummaryView, TypesInTheTextReportsOrderNotAlphabetical) {
   EXPECT_EQ(TypesInReportOrder(device), (std::vector<std::string>{"DRAM", "L1", "apool", "zpool"}));
 }
 
+TEST(TextColumns, WideCharactersTakeTwoColumnsCombiningMarksNone) {
+  EXPECT_EQ(Columns("abc"), 3);
+  EXPECT_EQ(Columns("漢字"), 4);
+  EXPECT_EQ(Columns("e\u0301"), 1);
+  EXPECT_EQ(Columns("…"), 1);
+  EXPECT_EQ(Fit("ab漢字", 3), "ab") << "never half a wide character";
+  EXPECT_EQ(Fit("ab漢字", 4), "ab漢");
+  EXPECT_EQ(FitMarked("漢字漢字", 5, true), "漢字…");
+  EXPECT_EQ(WrapText("漢字", 1), (std::vector<std::string>{"漢字"})) << "no character fits: given whole, no loop";
+}
+
 TEST(SummaryView, Plurals) {
   EXPECT_EQ(CountProcesses(1), "1 process");
   EXPECT_EQ(CountProcesses(0), "0 processes");
@@ -159,6 +170,17 @@ TEST(ProcessTable, EachSortKeyItsOwnOrder) {
   for (const TopKey& key : kTopKeys) names.emplace_back(RowOrderName(key.order));
   std::sort(names.begin(), names.end());
   EXPECT_EQ(std::unique(names.begin(), names.end()), names.end()) << "every key sorts by something else";
+}
+
+TEST(ProcessTable, WideCommandsFitTheirColumns) {
+  json summary = Summary();
+  summary["processes"][1]["command"] = "训练 模型 --名称 大型语言模型 --步数 十万";
+  for (const int width : {80, 70}) {
+    const ProcessTable table = RenderProcessTable(summary, RowOrder::kPid, width, true);
+    for (const std::string& row : table.rows) EXPECT_LE(Columns(row), width) << row;
+    EXPECT_TRUE(table.rows[1].ends_with("…")) << table.rows[1];
+    EXPECT_GE(Columns(table.rows[1]), width - 1) << "cut at the last whole character: " << table.rows[1];
+  }
 }
 
 TEST(ProcessTable, HostileCommandLinesArePrintable) {

@@ -1,7 +1,9 @@
 // text_columns.h — printable text (report/printable_text.h: valid UTF-8,
 // nothing a terminal acts on) measured and cut in terminal columns, for the
-// tables of `memledger status` and `memledger top`. A character is one
-// column: wide (East Asian) characters are not told apart.
+// tables of `memledger status` and `memledger top`: a character takes one
+// column, an East Asian wide one or an emoji two, a combining mark none (as
+// wcwidth says, from a table here: `status` does not set the locale, and a
+// name may come from any process).
 //
 // Pure functions: thread-safe.
 #pragma once
@@ -12,9 +14,9 @@
 
 namespace memledger {
 
-// Display columns of `s`: its characters.
+// Display columns of `s`.
 int Columns(std::string_view s);
-// `s` cut to at most `width` columns.
+// `s` cut to at most `width` columns (never inside a character).
 std::string Fit(std::string_view s, int width);
 // `s` cut to at most `width` columns, its cut marked with an ellipsis ("…",
 // or "..." when the terminal is not UTF-8).
