@@ -78,6 +78,17 @@ std::string ReadProcComm(pid_t pid) {
   return comm;
 }
 
+std::string ParseCommandLine(std::string_view text) {
+  std::string line(text.substr(0, kMaxCommandLineBytes));
+  while (!line.empty() && line.back() == '\0') line.pop_back();
+  for (char& c : line) {
+    if (c == '\0') c = ' ';
+  }
+  return line;
+}
+
+std::string ReadProcCommandLine(pid_t pid) { return ParseCommandLine(ReadProcFile(pid, "cmdline").value_or("")); }
+
 std::uint64_t ProcessStartTime(pid_t pid) {
   const auto stat = ReadProcStat(pid);
   return stat ? stat->start_time : 0;

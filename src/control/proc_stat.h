@@ -1,6 +1,6 @@
 // proc_stat.h — what /proc says of another process, as both ends of the
-// protocol read it: the server of a peer (when it started, its name, how it
-// ended: server/peer_process.h), a tracked process of its server (whether
+// protocol read it: the server of a peer (when it started, its name and
+// command line, how it ended: server/peer_process.h), a tracked process of its server (whether
 // it is stopped: a handback at exit waits for a server that runs, never for
 // one stopped in a debugger).
 //
@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,6 +37,16 @@ std::optional<ProcStat> ReadProcStat(pid_t pid);
 std::optional<std::string> ReadProcText(int fd);
 // /proc/PID/comm without its newline; empty when the process is gone.
 std::string ReadProcComm(pid_t pid);
+// The most of a command line kept: a display's worth, bounded because the
+// process writes it (its argv, or whatever it put there since).
+inline constexpr std::size_t kMaxCommandLineBytes = 1024;
+// /proc/PID/cmdline's arguments joined by spaces, trailing NULs dropped,
+// cut to kMaxCommandLineBytes (maybe mid-character: the bytes are the
+// process's, any bytes; renderers make them printable). Parses the file's
+// text (ParseCommandLine) or reads it; empty when the process is gone or
+// has none (a zombie, a kernel thread).
+std::string ParseCommandLine(std::string_view text);
+std::string ReadProcCommandLine(pid_t pid);
 // When the process started (/proc/PID/stat's starttime); 0 when unknown.
 std::uint64_t ProcessStartTime(pid_t pid);
 // Stopped by a signal (SIGSTOP, Ctrl-Z, a cgroup freezer's stop) or by a

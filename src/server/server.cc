@@ -257,7 +257,10 @@ void Server::OnSessionReadable(int fd) {
   const auto dump = [this](legacy::MessageType request, pid_t requester) { DumpLegacy(request, requester); };
   const Session::Services services{legacy_log_, dump};  // refers to `dump`: both live through the call
   const bool open = session.OnReadable(ledger_, services);
-  if (!was_tracked && session.process()) ++stats_.clients_total;  // a legacy connection's first event
+  if (!was_tracked && session.process()) {  // a legacy connection's first event
+    ++stats_.clients_total;
+    NoteCommand(*session.process(), session.pid());
+  }
   if (!open) EndSession(fd, Session::End::kConnectionOver);
 }
 
@@ -409,6 +412,7 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, in
     ++stats_.clients_resumed;
   } else {
     process = ledger_.BeginProcess(static_cast<std::uint32_t>(peer.pid), ReadProcComm(peer.pid), peer.uid);
+    NoteCommand(process, peer.pid);
     if (resumed) {
       // What the process accounted while no server had its ring comes first;
       // the ring is drained from where the process's own consumer stopped.
@@ -603,6 +607,12 @@ void Server::UpdateRates() {
   last_rate_ = now;
 }
 
+void Server::NoteCommand(ProcessIndex process, pid_t pid) {
+  const auto index = static_cast<std::size_t>(process);
+  if (commands_.size() <= index) commands_.resize(index + 1);
+  commands_[index] = ReadProcCommandLine(pid);
+}
+
 std::string Server::SummaryJson() const {
   ServerStats stats = stats_;
   stats.events = ledger_.events();
@@ -612,6 +622,9 @@ std::string Server::SummaryJson() const {
     stats.max_ring_fill = std::max(stats.max_ring_fill, session->ring_fill());
   }
   nlohmann::json summary = Summary(ledger_, &symbols_);
+  // Summary's rows are the ledger's processes, in order.
+  auto& processes = summary["processes"];
+  for (std::size_t i = 0; i < processes.size(); ++i) processes[i]["command"] = i < commands_.size() ? commands_[i] : "";
   summary["server"] = {{"socket", socket_path_},
                        {"clients", stats.clients},
                        {"clients_total", stats.clients_total},

@@ -122,6 +122,8 @@ class Server {
   std::unique_ptr<CaptureWriter> OpenCapture(const ucred& peer, const std::string& comm,
                                              const std::optional<Handover>& handover,
                                              const std::optional<std::vector<Event>>& carried);
+  // Keeps what /proc says `process`'s command line is (pid `pid`), now that its books begin.
+  void NoteCommand(ProcessIndex process, pid_t pid);
   void DrainAll();
   void UpdateRates();
   void PublishMetrics();
@@ -131,6 +133,10 @@ class Server {
   std::string socket_path_;
   std::atomic<bool> stop_{false};
   Ledger ledger_;
+  // Each ledger process's command line, by ProcessIndex, as /proc said when
+  // its books began here (NoteCommand; empty: unknown): its row's "command"
+  // in a query's answer. The ledger keeps no command lines: captures have none.
+  std::vector<std::string> commands_;
   // Every connection that books a process, memledger clients and legacy
   // ones alike, by socket; and the pidfds the loop watches, to their socket.
   std::map<int, std::unique_ptr<Session>> sessions_;

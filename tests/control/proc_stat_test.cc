@@ -1,6 +1,7 @@
 // proc_stat_test.cc — what /proc says of another process
 // (src/control/proc_stat.h): /proc/PID/stat parsed (comm with spaces and
-// parentheses); a process's own stat and comm; a stopped process told from a
+// parentheses); a process's own stat, comm and command line (NULs between
+// arguments, bounded); a stopped process told from a
 // running one; /proc files read after their process went.
 #include "control/proc_stat.h"
 
@@ -112,6 +113,25 @@ TEST(ProcStat, ReadsAProcessComm) {
   EXPECT_FALSE(comm.empty());
   EXPECT_EQ(comm.find('\n'), std::string::npos);
   EXPECT_EQ(comm, std::string(program_invocation_short_name).substr(0, 15));
+}
+
+TEST(ProcStat, ParsesACommandLine) {
+  using std::string_literals::operator""s;
+  EXPECT_EQ(ParseCommandLine("sim\0llm\0--iterations\0005\0"s), "sim llm --iterations 5");
+  EXPECT_EQ(ParseCommandLine("retitled by the process\0\0\0"s), "retitled by the process");
+  EXPECT_EQ(ParseCommandLine(""), "");
+  EXPECT_EQ(ParseCommandLine("\xff\xfe\0x"s), "\xff\xfe x");  // any bytes, kept: renderers make them printable
+  EXPECT_EQ(ParseCommandLine(std::string(3 * kMaxCommandLineBytes, 'a')), std::string(kMaxCommandLineBytes, 'a'));
+}
+
+TEST(ProcStat, ReadsAProcessCommandLine) {
+  const pid_t child = PausedChild();  // forked, not exec'd: the test's own command line
+  const std::string line = ReadProcCommandLine(child);
+  EXPECT_EQ(line.find('\0'), std::string::npos);
+  EXPECT_EQ(line.rfind(program_invocation_name, 0), 0u) << line;
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  EXPECT_EQ(ReadProcCommandLine(child), "");  // gone
 }
 
 }  // namespace

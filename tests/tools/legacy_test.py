@@ -302,6 +302,9 @@ def old_demos_run_clean(bin_dir, work, check):
     check.expect("the repeating client's exit status", repeats.finish(), 0)
     row = ended(bin_dir, path, repeats.pid)
     check.expect("the repeating client freed everything", row.get("leaked_bytes"), 0)
+    check.true("a legacy client's command line, read when its books began",
+               row.get("command", "").startswith(f"{sys.executable} {os.path.abspath(__file__)} --client "),
+               row.get("command"))
     summary = status(bin_dir, path)
     for kind in ("unknown_free", "double_free", "double_alloc", "overlap", "late_free_hook", "invalid_events"):
         check.expect(f"clean demos: {kind}", summary["anomalies"][kind], 0)

@@ -1,16 +1,26 @@
 #!/usr/bin/env python3
-"""top_test.py — `memledger top` in a real terminal (tmux): it shows the
-devices, their memory types with bars, the running client, and the counters;
-keys change the sort; a resized window is redrawn within its new width (at 80x24
-the process table whole, devices on a line each when rows are short); with no
-server it says where it waits (the socket's path whole, however long),
-why and for how long, and --wait gives up with exit status 1; q quits.
+"""top_test.py — `memledger top` in a real terminal (tmux_screen.py), on a
+real server with real tracked processes (memledger-sim, a device each: a
+small reuse-storm, then a large llm):
 
-tmux clips what it shows to the pane, so a line top draws too wide looks no
-wider than the pane: each layout is checked instead by its right-most and
-lowest elements being there whole (the keys end exactly at the right edge, each
-bar row ends with its capacity, each device line with a whole type), and a
-resize is waited for by what only the new layout draws.
+1. at 200x50: the title (plurals: "1 process" while one runs), each device
+   with its history sparkline beside its heading, with its scale (0 to its
+   top value, the time it spans), and a bar per memory type in the text
+   report's order (that of its status --json: summary_view.h); a row per
+   process and device with every column and the command line (whole, or
+   cut with "…", wide characters taking two columns), the counters, and
+   the keys whole on the last line;
+2. each sort key (m, d, l, p) is said in the title and orders the rows of
+   the frame drawn by what it names;
+3. at 80x24 and at 70x14 the process table keeps every row (columns are
+   dropped: uid and events first), the pid, device, total and command stay,
+   and the keys are whole on the last line; at 70x14 the devices are a line
+   each, of whole types in report order;
+4. with no server it says where it waits (the socket's path whole, however
+   long), why and for how long, and --wait gives up with exit status 1; q
+   quits.
+
+No assertion on time: every wait is for what the screen shows.
 
 usage: top_test.py BIN_DIR
 """
@@ -21,163 +31,191 @@ import sys
 import tempfile
 import time
 
-from checks import Checker
-from server_process import start_server, stop_all
+from checks import Checker, clean_env
+from screen_reading import BYTES, counted, lines_of, report_order, shows_command, table
+from server_process import own, start_server, status, stop_all
+from tmux_screen import Terminal
 
-TMUX = ["tmux", "-L", f"memledger-top-test-{os.getpid()}", "-f", "/dev/null"]
-
-
-def capture():
-    return subprocess.run(TMUX + ["capture-pane", "-p", "-t", "top"], capture_output=True, text=True).stdout
-
-
-KEYS = "keys: d l p sort, q quit"
-TABLE_HEADER = "     pid process          state    devices   device mem          L1      leaked"
-BYTES = r"\d+(\.\d)? (B|KiB|MiB|GiB|TiB)"
-TITLE = re.compile(r"memledger top — \d+ processes, \d+ events, \d+ dropped(   sort: (device memory|L1|pid))?")
-COUNTERS = re.compile(rf"(\d+ more processes   )?leaks: \d+ buffers, {BYTES}   anomalies:( none|( \w+ \d+)+)")
+KEYS = "keys: m memory  d device  l leaked  p pid  q quit"
+TITLE = re.compile(rf"memledger top — {counted('process', 'processes')}(, {counted('event', 'events')}, \d+ dropped)?"
+                   r"   sort: (memory|device|leaked|pid)")
+COUNTERS = re.compile(rf"({counted('more row', 'more rows')}   )?leaks: {counted('buffer', 'buffers')}, {BYTES}   "
+                      r"anomalies:( none|( \w+ \d+)+)")
+HISTORY = re.compile(rf"device \d+ .*  live .* 0–{BYTES}, last \d+\.\d (s|min)")
 # A memory type with its bar (bar_width columns), use, bytes and capacity.
-TYPE_ROW = r"  \S+ +\[[#.]{{{bar}}}\] +(\d+\.\d%|-) +{bytes} / ({bytes}|-)"
-# A device on one line: its heading, then whole types (use of capacity, or bytes).
-DEVICE_LINE = re.compile(rf"device \d+ .*? ( \S+ (\d+\.\d%|{BYTES}))+")
+TYPE_ROW = r"  (\S+) +\[[#.]{{{bar}}}\] +(?:\d+\.\d%|-) +{bytes} / (?:{bytes}|-)"
 
 
-def lines_of(screen):
-    return screen.splitlines()
+def keys_last(screen, height):
+    lines = lines_of(screen)
+    return len(lines) == height and lines[-1] == KEYS
 
 
-def unwrapped(text):
-    """`text` without its whitespace: what a wrapped message says, wherever its lines break."""
-    return "".join(text.split())
-
-
-def keys_at_right_edge(screen, width):
-    """The counters line drawn `width` columns wide: the keys end at its last column."""
-    return any(len(line) == width and COUNTERS.fullmatch(line[:-len(KEYS)].rstrip()) and line.endswith(KEYS)
-               for line in lines_of(screen))
-
-
-def bar_rows(screen):
-    return [line for line in lines_of(screen) if "[" in line]
-
-
-def bars_whole(screen, bar):
-    """Every memory type's row is there whole, with a bar `bar` columns wide."""
-    rows = bar_rows(screen)
+def bar_types(screen, bar):
     row = re.compile(TYPE_ROW.format(bar=bar, bytes=BYTES))
-    return bool(rows) and all(row.fullmatch(line) for line in rows)
+    return [m[1] for m in map(row.fullmatch, lines_of(screen)) if m]
 
 
-def full_layout(width, bar):
-    """top's layout with a bar per memory type, drawn for `width` columns."""
-    return lambda s: keys_at_right_edge(s, width) and bars_whole(s, bar)
+def device_sections(screen):
+    """Per device heading on `screen` (full layout): the names of its bar rows, in order."""
+    sections, current = {}, None
+    for line in lines_of(screen):
+        if line.startswith("device "):
+            current = sections.setdefault(line, [])
+        elif current is not None and (m := re.match(r"  (\S+) +\[", line)):
+            current.append(m[1])
+        elif not line.startswith("  "):
+            current = None
+    return sections
 
 
-def device_lines(screen):
-    return [line for line in lines_of(screen) if line.startswith("device ")]
+def in_report_order(sections, summary):
+    """Each device's types on screen in the order its status --json gives."""
+    headings = {d["device"]: d for d in summary["devices"]}
+    return bool(sections) and all(
+        types == report_order(headings[int(heading.split()[1])]) for heading, types in sections.items())
 
 
-def one_line_per_device(screen):
-    """top's layout for short windows: each device on a line of whole types, no bars."""
-    devices = device_lines(screen)
-    return bool(devices) and not bar_rows(screen) and all(DEVICE_LINE.fullmatch(line) for line in devices)
-
-
-def wait_screen(predicate, seconds=30):
-    deadline = time.time() + seconds
-    screen = ""
-    while time.time() < deadline:
-        screen = capture()
-        if predicate(screen):
-            return screen
-        time.sleep(0.1)
-    return screen
+def sim(bin_dir, sock, *args):
+    env = clean_env(MEMLEDGER="1", MEMLEDGER_SOCKET=sock)
+    return own(subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), *args], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
 
 def main():
     bin_dir = sys.argv[1]
     check = Checker()
+    terminal = Terminal("top-test")
+    sim_path = os.path.join(bin_dir, "memledger-sim")
     with tempfile.TemporaryDirectory() as work:
         sock = os.path.join(work, "ml.sock")
         start_server(bin_dir, sock)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MEMLEDGER")}
-        env.update(MEMLEDGER="1", MEMLEDGER_SOCKET=sock)
-        client = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--iterations", "1000000"],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        top = f"{os.path.join(bin_dir, 'memledger')} top --socket {sock}"
-        subprocess.run(TMUX + ["new-session", "-d", "-s", "top", "-x", "110", "-y", "30", top], check=True)
+        clients = {}
         try:
-            screen = wait_screen(lambda s: str(client.pid) in s and "DRAM" in s and full_layout(110, 40)(s))
-            check.true("header", "memledger top" in screen, screen)
-            check.true("a device and its name", "device 0 (sim-wormhole_b0)" in screen, screen)
-            check.true("usage bars", "[#" in screen or "[." in screen, screen)
-            check.true("the running client's row", str(client.pid) in screen and "running" in screen, screen)
-            check.true("counters line", "leaks:" in screen and "anomalies:" in screen, screen)
-            check.true("110 columns: the title whole", TITLE.fullmatch(lines_of(screen)[0]), screen)
-            check.true("110 columns: the keys end at the right edge", keys_at_right_edge(screen, 110), screen)
-            check.true("110 columns: every bar row whole, bars 40 wide", bars_whole(screen, 40), screen)
+            # First a small one (KiB on device 0), then a large one (GiB on
+            # device 1): by memory and by device, the rows differ in order.
+            first = sim(bin_dir, sock, "reuse-storm", "--threads", "2", "--iterations", "1000000000",
+                        "--device-uid", "chip-a")
+            clients[first.pid] = f"{sim_path} reuse-storm --threads 2 --iterations 1000000000 --device-uid chip-a"
+            terminal.start(f"{os.path.join(bin_dir, 'memledger')} top --socket {sock}", 200, 50)
 
-            subprocess.run(TMUX + ["send-keys", "-t", "top", "l"], check=True)
-            screen = wait_screen(lambda s: "sort: L1" in s)
-            check.true("l sorts by L1", "sort: L1" in screen, screen)
-            subprocess.run(TMUX + ["send-keys", "-t", "top", "p"], check=True)
-            screen = wait_screen(lambda s: "sort: pid" in s)
-            check.true("p sorts by pid", "sort: pid" in screen, screen)
-
-            # A terminal's default size: every column of the process table and the keys are there.
-            # The previous frame, clipped, has neither the keys nor 30-column bars: waits for top's redraw.
-            subprocess.run(TMUX + ["resize-window", "-t", "top", "-x", "80", "-y", "24"], check=True)
-            screen = wait_screen(full_layout(80, 30))
+            # 1. 200x50, one process.
+            def whole_at_200(s):
+                _, rows = table(s)
+                return (TITLE.fullmatch(lines_of(s)[0]) and "1 process," in lines_of(s)[0] and keys_last(s, 50)
+                        and any(r["pid"] == str(first.pid) for r in rows) and bar_types(s, 40))
+            screen = terminal.wait(whole_at_200)
             lines = lines_of(screen)
-            check.true("80x24: the process table whole", TABLE_HEADER in lines and
-                       any(re.fullmatch(rf" +{client.pid} memledger-sim +running .*{BYTES}", line) for line in lines),
+            check.true("200x50: the title whole, one process", TITLE.fullmatch(lines[0]) and "1 process," in lines[0],
                        screen)
-            check.true("80x24: the keys said, ending at the right edge", keys_at_right_edge(screen, 80), screen)
-            check.true("80x24: every bar row whole, bars 30 wide", bars_whole(screen, 30), screen)
+            check.true("200x50: the keys whole on the last line", keys_last(screen, 50), screen)
+            headings = [line for line in lines if line.startswith("device ")]
+            check.true("200x50: the device and its name", len(headings) == 1 and
+                       headings[0].startswith("device 0 (sim-tiny_l1) uid chip-a  "), screen)
+            check.true("200x50: the device's history beside it, with its scale",
+                       len(headings) == 1 and HISTORY.fullmatch(headings[0]), screen)
+            check.true("200x50: every bar row whole, bars 40 wide",
+                       len(bar_types(screen, 40)) == len([line for line in lines if "[" in line]), screen)
+            columns, rows = table(screen)
+            check.true("200x50: every column", columns[:4] == ["pid", "uid", "state", "device"] and
+                       columns[-4:] == ["total", "leaked", "events", "command"], screen)
+            row = next((r for r in rows if r["pid"] == str(first.pid)), None)
+            # (A storm on a loaded machine may take its ring back for a while: released.)
+            check.true("200x50: the client's row: running, its device, its command line",
+                       row is not None and row["state"] in ("running", "released") and row["device"] == "0" and
+                       shows_command(row, clients[first.pid]), f"{clients[first.pid]}\n{screen}")
+            check.true("200x50: the counters", any(COUNTERS.fullmatch(line) for line in lines), screen)
 
-            # Too few rows for a bar per memory type: a line per device. The
-            # previous frame, clipped, has bars: waits for top's redraw.
-            subprocess.run(TMUX + ["resize-window", "-t", "top", "-x", "60", "-y", "16"], check=True)
-            screen = wait_screen(one_line_per_device)
-            lines = lines_of(screen)
-            check.true("after resize: redrawn", "memledger top" in screen and "device 0" in screen, screen)
-            check.true("after resize: a line per device, of whole types", one_line_per_device(screen), screen)
-            check.true("after resize: the title whole", TITLE.fullmatch(lines[0]), screen)
-            # The counters are the last line top draws (the keys do not fit in 60 columns): there whole.
-            check.true("after resize: the counters whole, last", COUNTERS.fullmatch(screen.rstrip().splitlines()[-1]),
-                       screen)
+            # Its device's uid in wide characters, early in its command line: they take two columns each.
+            second = sim(bin_dir, sock, "llm", "--device-uid", "芯片-b", "--devices", "1", "--iterations", "1000000")
+            clients[second.pid] = f"{sim_path} llm --device-uid 芯片-b --devices 1 --iterations 1000000"
+            screen = terminal.wait(lambda s: "2 processes" in lines_of(s)[0] and len(device_sections(s)) == 2)
+            check.true("200x50: two processes, two devices", "2 processes" in lines_of(screen)[0] and
+                       len(device_sections(screen)) == 2, screen)
+            # The types in the text report's order: peaks only grow, so the
+            # order settles; waits for the screen and the books to agree.
+            screen = terminal.wait(lambda s: in_report_order(device_sections(s), status(bin_dir, sock)))
+            check.true("200x50: memory types in the text report's order", in_report_order(device_sections(screen),
+                                                                                          status(bin_dir, sock)),
+                       f"{screen}\n{[report_order(d) for d in status(bin_dir, sock)['devices']]}")
 
-            subprocess.run(TMUX + ["send-keys", "-t", "top", "q"], check=True)
-            deadline = time.time() + 10
-            while time.time() < deadline and subprocess.run(TMUX + ["has-session", "-t", "top"],
-                                                            capture_output=True).returncode == 0:
-                time.sleep(0.1)
-            check.true("q quits", subprocess.run(TMUX + ["has-session", "-t", "top"], capture_output=True).returncode != 0)
+            # 2. Each key: said in the title, and the rows of its frame in its order.
+            orders = {"m": ("memory", lambda rows: [-r["total"] for r in rows]),
+                      "d": ("device", lambda rows: [int(r["device"]) for r in rows]),
+                      "l": ("leaked", lambda rows: [-r["leaked"] for r in rows]),
+                      "p": ("pid", lambda rows: [int(r["pid"]) for r in rows])}
+            pids_by_key = {}
+            for key, (name, sort_key) in orders.items():
+                terminal.keys(key)
+                screen = terminal.wait(lambda s: f"sort: {name}" in lines_of(s)[0] and len(table(s)[1]) == 2)
+                _, rows = table(screen)
+                pids_by_key[key] = [int(r["pid"]) for r in rows]
+                check.true(f"{key}: sorts by {name}, said in the title", f"sort: {name}" in lines_of(screen)[0],
+                           screen)
+                check.true(f"{key}: the rows in {name} order", len(rows) == 2 and sort_key(rows) == sorted(sort_key(rows)),
+                           screen)
 
-            # No server: where it waits (a socket path longer than the
+            check.expect("m: the large process first, d: device 0's first", (pids_by_key["m"], pids_by_key["d"]),
+                         ([second.pid, first.pid], [first.pid, second.pid]))
+
+            # 3. 80x24 and 70x14: columns dropped, never rows; the keys whole.
+            for width, height in ((80, 24), (70, 14)):
+                terminal.resize(width, height)
+                # The previous frame, clipped, has neither the title first nor whole commands: waits for the redraw.
+                screen = terminal.wait(lambda s: keys_last(s, height) and TITLE.fullmatch(lines_of(s)[0]) and
+                                       len(table(s)[1]) == 2 and
+                                       all(shows_command(r, clients[int(r["pid"])]) for r in table(s)[1]))
+                lines = lines_of(screen)
+                columns, rows = table(screen)
+                size = f"{width}x{height}"
+                check.true(f"{size}: the keys whole on the last line", keys_last(screen, height), screen)
+                check.true(f"{size}: the title whole", TITLE.fullmatch(lines[0]), screen)
+                check.true(f"{size}: every row of the process table", sorted(int(r["pid"]) for r in rows) ==
+                           sorted(clients), screen)
+                check.true(f"{size}: pid, device, total and command kept; uid and events dropped",
+                           columns[0] == "pid" and "device" in columns and "total" in columns and
+                           columns[-1] == "command" and "uid" not in columns and "events" not in columns, screen)
+                check.true(f"{size}: each row's command line, cut to fit",
+                           all(shows_command(r, clients[int(r["pid"])]) and len(r["command"]) >= 20 for r in rows),
+                           screen)
+                check.true(f"{size}: the counters whole", COUNTERS.fullmatch(lines[-2]), screen)
+            # 70x14: a line per device, whole types in report order.
+            summary = status(bin_dir, sock)
+            device_lines = [line for line in lines_of(screen) if line.startswith("device ")]
+            check.true("70x14: a line per device, no bars", len(device_lines) == 2 and "[" not in screen, screen)
+            for line in device_lines:
+                device = next(d for d in summary["devices"] if line.startswith(f"device {d['device']} "))
+                shown = re.findall(r" (\S+) (?:\d+\.\d%|" + BYTES + ")", line.split(")", 1)[1])
+                check.true(f"70x14: {line.split(' (')[0]}'s types whole, in report order",
+                           shown and shown == report_order(device)[:len(shown)], f"{line}\n{report_order(device)}")
+
+            terminal.keys("q")
+            terminal.wait(lambda s: not terminal.running(), seconds=10)
+            check.true("q quits", not terminal.running())
+
+            # 4. No server: where it waits (a socket path longer than the
             # terminal is wide, whole over the lines it wraps to), why, what
             # to do, and for how long, at 80 columns.
             deep = os.path.join(work, "d" * (100 - len(work) - len("//none.sock")))
             os.mkdir(deep)
             none = os.path.join(deep, "none.sock")
-            missing = f"{os.path.join(bin_dir, 'memledger')} top --socket {none}"
-            subprocess.run(TMUX + ["new-session", "-d", "-s", "top", "-x", "80", "-y", "24", missing], check=True)
+            terminal.start(f"{os.path.join(bin_dir, 'memledger')} top --socket {none}", 80, 24)
             said = (f"memledger top: no memledger server answers at {none} (No such file or directory); start one "
                     "with `memledger serve` — waiting for a server there, asking every 100 ms until q (or --wait TIME)")
-            screen = wait_screen(lambda s: unwrapped(said) in unwrapped(s))
+            unwrapped = lambda text: "".join(text.split())
+            screen = terminal.wait(lambda s: unwrapped(said) in unwrapped(s))
             check.true("no server: where it waits, why and for how long, whole", unwrapped(said) in unwrapped(screen),
                        screen)
             check.true("no server: no line wider than the terminal", all(len(line) <= 80 for line in lines_of(screen)),
                        screen)
-            subprocess.run(TMUX + ["kill-session", "-t", "top"], check=True)
+            terminal.kill()
 
             # --wait: gives up when no server answered for that long, exit status 1, the reason on stderr.
             rc, err = os.path.join(work, "top.rc"), os.path.join(work, "top.err")
             waiting = f"{os.path.join(bin_dir, 'memledger')} top --wait 0.3s --socket {none} 2>{err}; echo $? >{rc}"
-            subprocess.run(TMUX + ["new-session", "-d", "-s", "top", "-x", "80", "-y", "24", "sh", "-c", waiting],
-                           check=True)
-            deadline = time.time() + 60  # a hang bound
-            while time.time() < deadline and not (os.path.exists(rc) and open(rc).read().endswith("\n")):
+            terminal.start(["sh", "-c", waiting], 80, 24)
+            deadline = time.monotonic() + 60  # a hang bound
+            while time.monotonic() < deadline and not (os.path.exists(rc) and open(rc).read().endswith("\n")):
                 time.sleep(0.1)
             check.expect("--wait ran out: exit status", open(rc).read().strip() if os.path.exists(rc) else None, "1")
             stderr = open(err).read() if os.path.exists(err) else ""
@@ -185,9 +223,7 @@ def main():
                        stderr.startswith(f"memledger top: no server answered for 0.3s (--wait): no memledger server "
                                          f"answers at {none} (No such file or directory)"), stderr)
         finally:
-            subprocess.run(TMUX + ["kill-server"], capture_output=True)
-            client.kill()
-            client.wait()
+            terminal.close()
             stop_all()
     return check.exit_status()
 

@@ -1,6 +1,7 @@
 // status_command.h — `memledger status`: a one-shot view of a running
-// server's books, as a table (per device and memory type, then per process)
-// or as the summary JSON.
+// server's books, as tables — per device its memory types (in the text
+// report's order), then a row per process and device (process_table.h),
+// fitted to the terminal when stdout is one — or as the summary JSON.
 #pragma once
 
 #include <string>

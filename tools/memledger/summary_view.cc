@@ -3,8 +3,10 @@
 
 #include <fmt/format.h>
 
-#include <cstdint>
+#include <algorithm>
+#include <tuple>
 
+#include "event/event.h"
 #include "report/names.h"
 #include "report/printable_text.h"
 
@@ -16,12 +18,35 @@ std::string DeviceHeading(const nlohmann::json& device) {
                                    uid.is_string() ? uid.get<std::string>() : ""));
 }
 
-std::string DeviceColumn(const nlohmann::json& process) {
-  std::string ids;
-  for (const auto& device : process.value("devices", nlohmann::json::array())) {
-    ids += fmt::format("{}{}", ids.empty() ? "" : ",", device["device"].get<std::uint64_t>());
+std::vector<std::string> TypesInReportOrder(const nlohmann::json& device) {
+  struct Listed {
+    double peak_share;  // -1: no capacity
+    int builtin;        // its place among the built-ins; kBuiltinTypeCount: a pool
+    std::string name;
+  };
+  std::vector<Listed> listed;
+  const auto& capacity = device.value("capacity", nlohmann::json::object());
+  for (const auto& [type, counters] : device["types"].items()) {
+    const std::uint64_t bytes = capacity.value(type, std::uint64_t{0});
+    const auto peak = static_cast<double>(counters.value("peak_bytes", std::uint64_t{0}));
+    const auto builtin = BuiltinTypeFromName(type);
+    listed.push_back({bytes == 0 ? -1.0 : peak / static_cast<double>(bytes),
+                      builtin ? static_cast<int>(*builtin) : kBuiltinTypeCount, type});
   }
-  return ids.empty() ? "-" : ids;
+  std::sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) {
+    return std::tie(b.peak_share, a.builtin, a.name) < std::tie(a.peak_share, b.builtin, b.name);
+  });
+  std::vector<std::string> names;
+  for (Listed& type : listed) names.push_back(std::move(type.name));
+  return names;
 }
+
+std::uint64_t LiveBytes(const nlohmann::json& types) {
+  std::uint64_t bytes = 0;
+  for (const auto& [type, counters] : types.items()) bytes += counters.value("live_bytes", std::uint64_t{0});
+  return bytes;
+}
+
+std::string CountProcesses(std::uint64_t n) { return fmt::format("{} process{}", n, n == 1 ? "" : "es"); }
 
 }  // namespace memledger

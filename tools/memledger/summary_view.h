@@ -1,9 +1,15 @@
-// summary_view.h — how `memledger status` and `memledger top` name devices
-// from the summary JSON (memledger.summary/1): one spelling for both.
-// Names come from tracked processes: made printable here.
+// summary_view.h — what `memledger status` and `memledger top` both read
+// from the summary JSON (memledger.summary/1) and how they word it: device
+// headings, the order of a device's memory types (the text report's), the
+// bytes a set of types holds, and counts of processes. One spelling for
+// both. Names come from tracked processes: made printable here.
+//
+// Pure functions: thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -12,8 +18,17 @@ namespace memledger {
 // "device 0 (sim-wormhole_b0)", with " uid GPU-..." when the device has one (report/names.h).
 std::string DeviceHeading(const nlohmann::json& device);
 
-// The devices a process row uses, by ledger-wide id ("0,2"; "-": none), as
-// nvidia-smi's GPU column: the process's own numbers for them may differ.
-std::string DeviceColumn(const nlohmann::json& process);
+// A device's memory types (its "types" names, raw) in the text report's
+// order: the fullest at its peak against its capacity first, types without
+// a capacity last; ties in the ledger's order, the built-ins as memledger.h
+// numbers them (DRAM first), then pools (by name: the summary does not say
+// in which order they were registered).
+std::vector<std::string> TypesInReportOrder(const nlohmann::json& device);
+
+// The live bytes of a "types" object ({TYPE: {"live_bytes", ...}}), all types together.
+std::uint64_t LiveBytes(const nlohmann::json& types);
+
+// "1 process", "3 processes".
+std::string CountProcesses(std::uint64_t n);
 
 }  // namespace memledger

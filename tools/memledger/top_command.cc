@@ -17,6 +17,7 @@
 #include "control/server_query.h"
 #include "control/socket_path.h"
 #include "seconds_arg.h"
+#include "text_columns.h"
 #include "top_view.h"
 
 namespace memledger {
@@ -34,7 +35,7 @@ bool Ask(const std::string& path, TopView& view, std::string* error) {
     *error = "the server's reply is not a summary";
     return false;
   }
-  view.Update(summary);
+  view.Update(summary, TopView::Clock::now());
   return true;
 }
 
@@ -88,9 +89,9 @@ int TopCommand(const TopOptions& options) {
     refresh();
     const int key = getch();  // waits at most the interval; KEY_RESIZE: LINES and COLS are new
     if (key == 'q' || key == 'Q') break;
-    if (key == 'd' || key == 'm') view.SetSort(TopSort::kDeviceMemory);
-    if (key == 'l') view.SetSort(TopSort::kL1);
-    if (key == 'p') view.SetSort(TopSort::kPid);
+    for (const TopKey& sort_key : kTopKeys) {
+      if (key == sort_key.key) view.SetOrder(sort_key.order);
+    }
     answered = Ask(path, view, &error);
   }
   endwin();
