@@ -361,6 +361,7 @@ std::string MetaJson(const Timeline& timeline) {
   AppendField(out, "title", timeline.title);
   AppendField(out, "problem", timeline.problem);
   AppendField(out, "duration_ns", timeline.duration_ns);
+  AppendField(out, "since_ns", timeline.since_ns);
   AppendField(out, "events", timeline.events);
   out += "\"live_at_end\":{";
   AppendField(out, "buffers", timeline.live_at_end_buffers);

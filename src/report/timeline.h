@@ -122,6 +122,10 @@ struct Timeline {
   std::string title;         // e.g. "memledger-sim (pid 1234) — llm.mlcap"
   std::string problem;       // what was cut from the capture; empty: whole
   std::uint64_t duration_ns = 0;
+  // The report's window starts here (--since; 0 without it): the page
+  // shows [since_ns, duration_ns], and what was live before only as the
+  // level each series starts it at. --until ends the replay: duration_ns.
+  std::uint64_t since_ns = 0;
   std::uint64_t events = 0;  // records in the capture (all kinds)
   // Held, not leaked, by the process where the books end when it was still
   // running then (a capture without its end record, or --until).

@@ -59,6 +59,7 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   timeline.title = std::move(title);
   timeline.problem = std::move(problem);
   timeline.duration_ns = analysis_.duration_ns();
+  timeline.since_ns = std::min(analysis_.window().since_ns.value_or(0), timeline.duration_ns);
   timeline.events = ledger.events();
   const LeakSiteTotals live = LiveAtEnd(ledger);
   timeline.live_at_end_buffers = live.buffers;

@@ -21,7 +21,9 @@ The texts were printed again on 2026-12-06, when the report's wording of
 sites changed (issue 14: "1 buffer", a line saying how to record stacks
 after sites without one), and again that day when its layout did (issue
 15: a "full" column, pools fullest first, leaks before anomalies, "no
-marks recorded"): every figure in them is the same as before.
+marks recorded"), and v2's once more when each site's stack came to be
+printed once, the peaks of the fullest pools first and one list of top
+sites (issue 15): every figure in them is the same as before.
 
 usage: golden_test.py BIN_DIR
 """

@@ -481,14 +481,51 @@ def real_capture_page(args):
                                 text=True, timeout=900)
     if cut_report.returncode != 0:
         sys.exit(f"memledger report --html of a cut capture failed:\n{cut_report.stderr[-3000:]}")
+    # Its middle third (--since, --until): the page shows that window only.
+    third = summary["window"]["duration_s"] / 3
+    window_page = os.path.join(args.artifacts, "llm-window.html")
+    window_report = subprocess.run([memledger, "report", capture, "--json", "--since", f"{third:.9f}", "--until",
+                                    f"{2 * third:.9f}", "--html", window_page], capture_output=True, text=True,
+                                   timeout=900)
+    if window_report.returncode != 0:
+        sys.exit(f"memledger report --since --until --html failed:\n{window_report.stderr[-3000:]}")
     os.remove(capture)
     os.remove(cut)
     print(f"  real capture: {summary['events']:,} events -> {page} ({os.path.getsize(page) / 1e6:.1f} MB)")
-    return page, summary, json.loads(cut_report.stdout)
+    return page, summary, json.loads(cut_report.stdout), (window_page, json.loads(window_report.stdout))
+
+
+def window_of_a_capture(page, check, args, path, summary):
+    """`report --since A --until B --html`: the page shows [A, B] (reset
+    zoom included), and each chart's top there is the window's own peak —
+    none made up at the window's edge from what was live before it."""
+    test = TimelineTest(page, check, {}, args.artifacts)
+    try:
+        test.load(path)
+    except CdpError as error:
+        check.true(f"the window's page gets ready: {error}", False)
+        return
+    since_ns = round(summary["window"]["since_s"] * 1e9)
+    view = test.js("memledgerTimeline.view()")
+    check.true("window: the page starts at --since", abs(view["t0"] - since_ns) <= 1, (view, since_ns))
+    check.true("window: and ends at --until", abs(view["t1"] - summary["window"]["until_s"] * 1e9) <= 1e6,
+               (view, summary["window"]))
+    middle = (view["t0"] + view["t1"]) / 2
+    test.redraw(lambda: test.js(f"memledgerTimeline.setView({middle}, {middle + 1e6}), 0"), "a zoom into the window")
+    view = test.redraw(lambda: test.js("memledgerTimeline.setView(0, 1e18), 0"), "the widest view")
+    check.true("window: no view reaches before --since", view["t0"] >= since_ns - 1, (view, since_ns))
+    peaks = {}
+    for p in summary["peaks"]:
+        peaks[(p["device"], p["type"])] = max(peaks.get((p["device"], p["type"]), 0), p["bytes"])
+    charts = test.js("memledgerTimeline.charts()")
+    check.expect("window: each chart's top is its pool's peak in the window",
+                 [c["drawnMax"] for c in charts], [peaks.get((c["device"], c["type"])) for c in charts])
+    test.screenshot("llm-window.png", full=True)
 
 
 def real_capture(page, check, args):
-    path, summary, cut_summary = real_capture_page(args)
+    path, summary, cut_summary, (window_path, window_summary) = real_capture_page(args)
+    window_of_a_capture(page, check, args, window_path, window_summary)
     test = TimelineTest(page, check, {}, args.artifacts)
     try:
         test.load(path)

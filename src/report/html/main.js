@@ -22,7 +22,7 @@ const MARK_HOVER_PIXELS = 4;
 class TimelineViewer {
   constructor(model) {
     this.model = model;
-    this.view = { t0: 0, t1: model.end };
+    this.view = { t0: model.start, t1: model.end };
     this.mode = 'type';
     this.fit = false;         // the y axis fits the view (else it starts at 0)
     this.hidden = new Set();  // "pool index/layer key"
@@ -41,7 +41,7 @@ class TimelineViewer {
       select: (chart, from, to, done) => this.#select(chart, from, to, done),
       pan: (chart, dx) => this.#pan(chart, dx),
       wheel: (chart, x, event) => this.#wheel(chart, x, event),
-      reset: () => this.setView(0, model.end),
+      reset: () => this.setView(model.start, model.end),
     };
     this.charts = model.pools.map((pool) => new PoolChart(charts, pool, gestures));
     // Per pool, its highest peak (one per process: the page labels the highest).
@@ -53,7 +53,7 @@ class TimelineViewer {
     this.#setLegends();
     document.getElementById('stack-type').addEventListener('click', () => this.stackBy('type'));
     document.getElementById('stack-tag').addEventListener('click', () => this.stackBy('tag'));
-    document.getElementById('reset-zoom').addEventListener('click', () => this.setView(0, model.end));
+    document.getElementById('reset-zoom').addEventListener('click', () => this.setView(model.start, model.end));
     document.getElementById('y-zero').addEventListener('click', () => this.#setFit(false));
     document.getElementById('y-fit').addEventListener('click', () => this.#setFit(true));
     window.addEventListener('resize', () => this.requestDraw());
@@ -111,8 +111,8 @@ class TimelineViewer {
   }
 
   setView(t0, t1) {
-    const span = Math.min(this.model.end, Math.max(MIN_SPAN_NS, t1 - t0));
-    const start = Math.max(0, Math.min(t0, this.model.end - span));
+    const span = Math.min(this.model.end - this.model.start, Math.max(MIN_SPAN_NS, t1 - t0));
+    const start = Math.max(this.model.start, Math.min(t0, this.model.end - span));
     this.view = { t0: start, t1: start + span };
     this.requestDraw();
   }
@@ -264,7 +264,8 @@ window.memledgerTimeline = (() => {
     const devices = new Set(model.pools.map((pool) => pool.device)).size;
     const pools = model.pools.length;
     document.getElementById('summary').textContent = [
-      `${formatCount(meta.events)} events`, `${formatCount(model.count)} buffer changes`, formatTime(meta.duration_ns),
+      `${formatCount(meta.events)} events`, `${formatCount(model.count)} buffer changes`,
+      model.start > 0 ? `window ${formatTime(model.start)} – ${formatTime(model.end)} (--since)` : formatTime(meta.duration_ns),
       `${devices} device${devices === 1 ? '' : 's'}`, `${pools} memory pool${pools === 1 ? '' : 's'}`,
       `${formatCount(meta.sites.length)} sites`,
       `${formatCount(meta.marks.length)} marks`,

@@ -29,6 +29,8 @@ class TimelineModel {
     this.count = times.length;
     this.seriesInfo = meta.series;
     this.end = Math.max(meta.duration_ns, this.count ? times[this.count - 1] : 0, 1);
+    // The report's window (--since): the page shows [start, end].
+    this.start = Math.min(meta.since_ns || 0, this.end - 1);
     this.pools = TimelineModel.#pools(meta.series);
     const poolIndex = new Map(this.pools.map((pool) => [pool.key, pool.index]));
     this.poolOf = Uint32Array.from(meta.series, (s) => poolIndex.get(poolKey(s.device, s.type)));
