@@ -87,8 +87,8 @@ void AppendDevices(std::string& out, const Ledger& ledger, const ReportScope& sc
     if (!device.seen || (scope.device && *scope.device != d)) continue;
     AppendLine(out, "{}", PrintableText(DeviceLabel(ledger, d)));
     if (device.conflicts != 0) {
-      AppendLine(out, "  described otherwise by {} open(s) (device_conflict): its first opener's description stands",
-                 device.conflicts);
+      AppendLine(out, "  described otherwise by {} (device_conflict): its first opener's description stands",
+                 Count(device.conflicts, "open"));
     }
     AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>6} {:>10} {:>10} {:>8} {:>11}", "type", "live", "peak",
                "capacity", "full", "allocs", "frees", "leaked", "leaked size");

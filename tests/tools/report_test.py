@@ -17,7 +17,8 @@ simulator's llm workload (stacks on, leaks injected across the decode steps):
    the process running when it ends.
 7. Layout (issue 15): each device's pools fullest first (peak against
    capacity), the fullest of all marked; leaks before anomalies; --html
-   alone writes the page and prints only its path; a window past the end
+   alone writes the page and prints only its path, -o the report (text or
+   JSON) and its path; a window past the end
    says it is empty; a capture without marks says so where growth would be;
    --no-stacks lists the same sites by headline alone; --device, --type and
    --top list only that device's, type's and that many; --json refuses the
@@ -181,6 +182,17 @@ def layout(check, bin_dir, capture, summary, work):
     check.expect("--html alone prints only the page's path", only_page.stdout,
                  f"memledger report: HTML timeline written to {page}\n")
     check.true("--html wrote the page", os.path.getsize(page) > 0)
+    into = os.path.join(work, "report.txt")
+    to_file = report(bin_dir, capture, "-o", into)
+    check.expect("-o prints only where the report went", to_file.stdout,
+                 f"memledger report: report written to {into}\n")
+    with open(into) as f:
+        check.expect("-o writes the report it would print", f.read(), text)
+    both = report(bin_dir, capture, "--json", "-o", into, "--html", page)
+    check.expect("--json -o with --html: both paths, nothing else", both.stdout,
+                 f"memledger report: HTML timeline written to {page}\nmemledger report: report written to {into}\n")
+    with open(into) as f:
+        check.expect("--json -o writes the JSON", json.load(f)["events"], summary["events"])
     empty = report(bin_dir, capture, "--since", "60m").stdout
     check.true("a window past the end says it is empty",
                re.search(r"^window: 3600\.000 s to 3600\.000 s, 0 marks \(empty: the capture lasts [\d.]+ s\)$",

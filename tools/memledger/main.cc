@@ -169,6 +169,9 @@ int main(int argc, char** argv) {
                            "growth and capture sections: all of it, whatever the text report's options");
   report_cmd->add_option("--html", report.html,
                          "Write a self-contained HTML timeline here (memory over time per device, peaks, leaks)");
+  report_cmd->add_option("--output,-o", report.output,
+                         "Write the report (text, or JSON with --json) here instead of standard output, which then "
+                         "says only where it went");
   report_cmd->add_option("--since", report.since, "Only from this time on (since the first record): 12.5, 300ms, 2m")
       ->check(seconds);
   report_cmd->add_option("--until", report.until, "Only up to this time (the books end there)")->check(seconds);

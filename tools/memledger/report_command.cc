@@ -91,9 +91,11 @@ int ReportCommand(const ReportOptions& options) {
                                           std::filesystem::path(options.capture).filename().string());
     if (!WriteHtml(options.html, timeline->Finish(ledger, title, replay.problem, stacks))) return 1;
     // The page is what was asked for: its path, and no text report beside
-    // it. --json or --leaks print theirs too (then the path goes to stderr).
-    const bool page_only = !options.json && !options.leaks_only;
-    std::fprintf(page_only ? stdout : stderr, "memledger report: HTML timeline written to %s\n", options.html.c_str());
+    // it. --json or --leaks print theirs too (then the path goes to stderr,
+    // unless -o takes the report to its file).
+    const bool page_only = !options.json && !options.leaks_only && options.output.empty();
+    std::fprintf(page_only || !options.output.empty() ? stdout : stderr,
+                 "memledger report: HTML timeline written to %s\n", options.html.c_str());
     if (page_only) {
       std::fflush(stdout);
       return ApplyGate(options.fail_on, ledger, "memledger report");
@@ -118,7 +120,17 @@ int ReportCommand(const ReportOptions& options) {
     text += fmt::format("the books end at --until: {} buffers were still live then (not counted as leaks)\n",
                         ledger.live_buffer_count());
   }
-  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (!options.output.empty()) {
+    OutputFile file(options.output);
+    if (file.ok()) file.stream() << text;
+    if (!file.Commit()) {
+      std::fprintf(stderr, "memledger report: %s\n", file.error().c_str());
+      return 1;
+    }
+    std::printf("memledger report: report written to %s\n", options.output.c_str());
+  } else {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  }
   std::fflush(stdout);  // the report before the gate's lines, on a terminal
   return ApplyGate(options.fail_on, ledger, "memledger report");
 }

@@ -21,7 +21,8 @@ struct ReportOptions {
   std::string capture;
   bool leaks_only = false;
   bool json = false;
-  std::string html;  // write the HTML timeline here; empty: none
+  std::string html;    // write the HTML timeline here; empty: none
+  std::string output;  // write the text (or JSON) report here, not to stdout (-o); empty: stdout
   std::string since;  // a time since the capture's first record (seconds_arg.h); empty: none
   std::string until;
   StackOptions stacks;  // --depth, --full-stacks, --skip-frames, --no-stacks (depth 0)
