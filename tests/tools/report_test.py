@@ -232,9 +232,11 @@ def layout(check, bin_dir, capture, summary, work):
                (refused.returncode, refused.stderr))
 
 
-def the_demo_fits_a_screenful(check, bin_dir, work):
-    """`make demo`'s capture: its text report in at most 120 lines, every
-    section there, the fullest pool on the first screen (24 lines)."""
+def the_demo_fits_a_screenful(check, bin_dir, work, sanitized):
+    """`make demo`'s capture: its text report in at most 120 lines (in the
+    release build `make demo` makes: a sanitized one's simulator keeps more
+    frames, so more sites), every section there, the fullest pool on the
+    first screen (24 lines)."""
     capture = os.path.join(work, "demo.mlcap")
     made = run([os.path.join(bin_dir, "memledger"), "run", "-o", capture, "--",
                 os.path.join(bin_dir, "memledger-sim"), "llm", "--devices", "2", "--leaks", "3"],
@@ -242,7 +244,8 @@ def the_demo_fits_a_screenful(check, bin_dir, work):
     check.expect("the demo's run", made.returncode, 0)
     text = report(bin_dir, capture).stdout
     lines = text.splitlines()
-    check.true("the demo's report fits in 120 lines", len(lines) <= 120, (len(lines), text))
+    if not sanitized:
+        check.true("the demo's report fits in 120 lines", len(lines) <= 120, (len(lines), text))
     for section in ("leaks: 3 buffers", "anomalies: ", "window: ", "peaks (the 5 fullest of 14 pools):",
                     "top allocation sites (", "growth across marks"):
         check.true(f"the demo's report has '{section}'", any(l.startswith(section) for l in lines), text)
@@ -287,6 +290,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("bin_dir")
     parser.add_argument("--iterations", type=int, default=600)
+    parser.add_argument("--sanitized", action="store_true",
+                        help="a sanitizer build: its stacks are not the release demo's, so its report's length is not")
     args = parser.parse_args()
     check = Checker()
     with tempfile.TemporaryDirectory() as work:
@@ -311,7 +316,7 @@ def main():
             check.true(f"the text report has '{section}'", section in text, text[-3000:])
         sites_read_apart(check, text)
         layout(check, args.bin_dir, capture, summary, work)
-        the_demo_fits_a_screenful(check, args.bin_dir, work)
+        the_demo_fits_a_screenful(check, args.bin_dir, work, args.sanitized)
         windows(check, args.bin_dir, capture, summary)
         progress_bar(check, args.bin_dir, capture)
         cut_captures(check, args.bin_dir, capture, work)
