@@ -144,7 +144,9 @@ bool Validate(const Timeline& timeline, std::string* error) {
     }
   }
   for (const TimelineLeak& leak : timeline.leaks) {
-    if (!site_ok(leak.site)) return fail("a leak's site " + std::to_string(leak.site) + " of " + std::to_string(sites));
+    if (!site_ok(leak.place.site)) {
+      return fail("a leak's site " + std::to_string(leak.place.site) + " of " + std::to_string(sites));
+    }
   }
   for (const TimelineAnomaly& anomaly : timeline.anomalies) {
     if (!site_ok(anomaly.site) || !site_ok(anomaly.alloc_site)) {
@@ -154,14 +156,14 @@ bool Validate(const Timeline& timeline, std::string* error) {
   }
   for (const auto* top : {&timeline.top_by_bytes, &timeline.top_by_count}) {
     for (const TimelineSiteTotal& total : *top) {
-      if (!site_ok(total.site)) {
-        return fail("a top site's site " + std::to_string(total.site) + " of " + std::to_string(sites));
+      if (!site_ok(total.place.site)) {
+        return fail("a top site's site " + std::to_string(total.place.site) + " of " + std::to_string(sites));
       }
     }
   }
   for (const TimelineGrowth& growth : timeline.growth) {
-    if (!site_ok(growth.site)) {
-      return fail("a growing site's site " + std::to_string(growth.site) + " of " + std::to_string(sites));
+    if (!site_ok(growth.place.site)) {
+      return fail("a growing site's site " + std::to_string(growth.place.site) + " of " + std::to_string(sites));
     }
   }
   return true;
@@ -337,6 +339,14 @@ void AppendField(std::string& out, std::string_view name, std::uint64_t value) {
   AppendNumber(out, value);
   out += ',';
 }
+// A finding's place, as members of its object.
+void AppendPlace(std::string& out, const TimelinePlace& place) {
+  AppendField(out, "device", place.device);
+  AppendField(out, "device_name", place.device_name);
+  AppendField(out, "type", place.type);
+  AppendField(out, "tag", place.tag);
+  AppendField(out, "site", place.site);
+}
 // Ends an object or array whose last member left a trailing comma.
 void Close(std::string& out, char bracket) {
   if (out.back() == ',') out.pop_back();
@@ -451,11 +461,7 @@ std::string MetaJson(const Timeline& timeline) {
   });
   AppendArray(out, "leaks", timeline.leaks, [&](const TimelineLeak& leak) {
     out += '{';
-    AppendField(out, "device", leak.device);
-    AppendField(out, "device_name", leak.device_name);
-    AppendField(out, "type", leak.type);
-    AppendField(out, "tag", leak.tag);
-    AppendField(out, "site", leak.site);
+    AppendPlace(out, leak.place);
     AppendField(out, "bytes", leak.bytes);
     AppendField(out, "buffers", leak.buffers);
     Close(out, '}');
@@ -471,11 +477,7 @@ std::string MetaJson(const Timeline& timeline) {
   });
   const auto site_total = [&](const TimelineSiteTotal& total) {
     out += '{';
-    AppendField(out, "device", total.device);
-    AppendField(out, "device_name", total.device_name);
-    AppendField(out, "type", total.type);
-    AppendField(out, "tag", total.tag);
-    AppendField(out, "site", total.site);
+    AppendPlace(out, total.place);
     AppendField(out, "bytes", total.bytes);
     AppendField(out, "allocations", total.allocations);
     Close(out, '}');
@@ -484,11 +486,7 @@ std::string MetaJson(const Timeline& timeline) {
   AppendArray(out, "top_by_count", timeline.top_by_count, site_total);
   AppendArray(out, "growth", timeline.growth, [&](const TimelineGrowth& growth) {
     out += '{';
-    AppendField(out, "device", growth.device);
-    AppendField(out, "device_name", growth.device_name);
-    AppendField(out, "type", growth.type);
-    AppendField(out, "tag", growth.tag);
-    AppendField(out, "site", growth.site);
+    AppendPlace(out, growth.place);
     AppendField(out, "first_bytes", growth.first_bytes);
     AppendField(out, "last_bytes", growth.last_bytes);
     AppendField(out, "rises", growth.rises);

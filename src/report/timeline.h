@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace memledger {
@@ -69,12 +70,21 @@ struct TimelinePeak {
   std::vector<TimelineTagBytes> tags;
 };
 
-struct TimelineLeak {
+// Where a finding's buffers are: device, memory type, tag, and the site
+// (an index into Timeline::sites) — what leaks, top sites and growth share.
+struct TimelinePlace {
   std::uint16_t device = 0;
   std::string device_name;
   std::string type;
   std::string tag;
   std::uint32_t site = 0;
+  friend bool operator<(const TimelinePlace& a, const TimelinePlace& b) {
+    return std::tie(a.device, a.type, a.tag, a.site) < std::tie(b.device, b.type, b.tag, b.site);
+  }
+};
+
+struct TimelineLeak {
+  TimelinePlace place;
   std::uint64_t bytes = 0;
   std::uint64_t buffers = 0;
 };
@@ -90,11 +100,7 @@ struct TimelineAnomaly {
 // What one site allocated in one device × memory type under one tag, over
 // the window (the text report's top sites).
 struct TimelineSiteTotal {
-  std::uint16_t device = 0;
-  std::string device_name;
-  std::string type;
-  std::string tag;
-  std::uint32_t site = 0;
+  TimelinePlace place;
   std::uint64_t bytes = 0;
   std::uint64_t allocations = 0;
 };
@@ -102,11 +108,7 @@ struct TimelineSiteTotal {
 // A site whose live bytes never fell from one mark to the next
 // (analysis/capture_analysis.h SiteGrowth).
 struct TimelineGrowth {
-  std::uint16_t device = 0;
-  std::string device_name;
-  std::string type;
-  std::string tag;
-  std::uint32_t site = 0;
+  TimelinePlace place;
   std::uint64_t first_bytes = 0;  // at the first mark it was seen at
   std::uint64_t last_bytes = 0;   // at the last mark
   std::uint32_t rises = 0;

@@ -73,12 +73,15 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   // Sites of leaks and anomalies may have no change in the window: index them first.
   const auto leaks = SortedLeakSites(ledger);
   const auto anomalies = SortedAnomalySites(ledger);
+  const auto place = [&](std::uint16_t device, std::size_t type, std::uint32_t process, std::uint32_t tag,
+                         std::uint32_t stack) {
+    return TimelinePlace{device, DeviceTitle(ledger, device), ledger.type_name(type),
+                         std::string(ledger.tag_name(process, tag)), SiteIndex(process, stack)};
+  };
   for (const LeakSite& leak : leaks) {
-    const auto device = static_cast<std::uint16_t>(leak.key.device);
-    timeline.leaks.push_back(TimelineLeak{device, DeviceTitle(ledger, device), ledger.type_name(leak.key.type),
-                                          std::string(ledger.tag_name(leak.key.process, leak.key.tag)),
-                                          SiteIndex(leak.key.process, leak.key.stack), leak.totals.bytes,
-                                          leak.totals.buffers});
+    timeline.leaks.push_back(TimelineLeak{place(static_cast<std::uint16_t>(leak.key.device), leak.key.type,
+                                                leak.key.process, leak.key.tag, leak.key.stack),
+                                          leak.totals.bytes, leak.totals.buffers});
   }
   for (const AnomalySite& anomaly : anomalies) {
     timeline.anomalies.push_back(TimelineAnomaly{std::string(AnomalyName(anomaly.key.kind)), anomaly.count,
@@ -86,12 +89,11 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
                                                  SiteIndex(anomaly.key.process, anomaly.key.alloc_stack),
                                                  FactsOf(ledger, anomaly).what});
   }
+  const auto site_place = [&](const SiteKey& site) {
+    return place(SeriesDevice(ledger, site.series), site.series.type, site.series.process, site.tag, site.stack);
+  };
   const auto site_total = [&](const SiteAmount& amount) {
-    const std::uint16_t device = SeriesDevice(ledger, amount.site.series);
-    const std::uint32_t process = amount.site.series.process;
-    return TimelineSiteTotal{device, DeviceTitle(ledger, device), ledger.type_name(amount.site.series.type),
-                             std::string(ledger.tag_name(process, amount.site.tag)),
-                             SiteIndex(process, amount.site.stack), amount.bytes, amount.buffers};
+    return TimelineSiteTotal{site_place(amount.site), amount.bytes, amount.buffers};
   };
   for (const SiteAmount& amount : analysis_.TopByBytes(kTopCandidates)) {
     timeline.top_by_bytes.push_back(site_total(amount));
@@ -100,12 +102,7 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
     timeline.top_by_count.push_back(site_total(amount));
   }
   for (const SiteGrowth& g : analysis_.Growth()) {
-    const std::uint16_t device = SeriesDevice(ledger, g.site.series);
-    const std::uint32_t process = g.site.series.process;
-    timeline.growth.push_back(TimelineGrowth{device, DeviceTitle(ledger, device), ledger.type_name(g.site.series.type),
-                                             std::string(ledger.tag_name(process, g.site.tag)),
-                                             SiteIndex(process, g.site.stack), g.first_bytes, g.last_bytes, g.rises,
-                                             g.intervals});
+    timeline.growth.push_back(TimelineGrowth{site_place(g.site), g.first_bytes, g.last_bytes, g.rises, g.intervals});
   }
   for (const SeriesPeak& peak : analysis_.Peaks(ledger)) {
     const std::uint16_t device = SeriesDevice(ledger, peak.series);

@@ -17,7 +17,7 @@ namespace {
 // first-seen order.
 template <typename T, typename KeyOf, typename Add>
 void SumEqual(std::vector<T>& items, KeyOf key_of, Add add) {
-  std::map<std::invoke_result_t<KeyOf, const T&>, std::size_t> first;
+  std::map<std::remove_cvref_t<std::invoke_result_t<KeyOf, const T&>>, std::size_t> first;
   std::vector<T> summed;
   for (T& item : items) {
     const auto [it, added] = first.try_emplace(key_of(item), summed.size());
@@ -30,10 +30,10 @@ void SumEqual(std::vector<T>& items, KeyOf key_of, Add add) {
   items = std::move(summed);
 }
 
-// Where a site total is: device, type, tag, site.
+// Where a finding is (TimelinePlace: device, type, tag, site).
 template <typename T>
-auto PlaceOf(const T& item) {
-  return std::make_tuple(item.device, item.type, item.tag, item.site);
+const TimelinePlace& PlaceOf(const T& item) {
+  return item.place;
 }
 
 }  // namespace
@@ -63,7 +63,7 @@ void MergeSitesByIdentity(Timeline& timeline, const std::vector<std::string>& id
              });
     std::stable_sort(peak.sites.begin(), peak.sites.end(), by_bytes);
   }
-  for (TimelineLeak& leak : timeline.leaks) leak.site = merged[leak.site];
+  for (TimelineLeak& leak : timeline.leaks) leak.place.site = merged[leak.place.site];
   SumEqual(timeline.leaks, PlaceOf<TimelineLeak>, [](TimelineLeak& into, const TimelineLeak& leak) {
     into.bytes += leak.bytes;
     into.buffers += leak.buffers;
@@ -78,7 +78,7 @@ void MergeSitesByIdentity(Timeline& timeline, const std::vector<std::string>& id
     into.allocations += total.allocations;
   };
   for (auto* top : {&timeline.top_by_bytes, &timeline.top_by_count}) {
-    for (TimelineSiteTotal& total : *top) total.site = merged[total.site];
+    for (TimelineSiteTotal& total : *top) total.place.site = merged[total.place.site];
     SumEqual(*top, PlaceOf<TimelineSiteTotal>, add_total);
   }
   std::stable_sort(timeline.top_by_bytes.begin(), timeline.top_by_bytes.end(), by_bytes);
@@ -86,7 +86,7 @@ void MergeSitesByIdentity(Timeline& timeline, const std::vector<std::string>& id
     return a.allocations > b.allocations;
   };
   std::stable_sort(timeline.top_by_count.begin(), timeline.top_by_count.end(), by_count);
-  for (TimelineGrowth& growth : timeline.growth) growth.site = merged[growth.site];
+  for (TimelineGrowth& growth : timeline.growth) growth.place.site = merged[growth.place.site];
   SumEqual(timeline.growth, PlaceOf<TimelineGrowth>, [](TimelineGrowth& into, const TimelineGrowth& growth) {
     into.first_bytes += growth.first_bytes;
     into.last_bytes += growth.last_bytes;

@@ -189,8 +189,8 @@ TEST(HtmlReport, ChangesAndFindingsRoundTrip) {
   ASSERT_FALSE(timeline.top_by_bytes.empty());
   ASSERT_EQ(meta["top_by_bytes"].size(), timeline.top_by_bytes.size());
   EXPECT_EQ(meta["top_by_bytes"][0]["bytes"], timeline.top_by_bytes[0].bytes);
-  EXPECT_EQ(meta["top_by_bytes"][0]["site"], timeline.top_by_bytes[0].site);
-  EXPECT_EQ(meta["top_by_bytes"][0]["type"], timeline.top_by_bytes[0].type);
+  EXPECT_EQ(meta["top_by_bytes"][0]["site"], timeline.top_by_bytes[0].place.site);
+  EXPECT_EQ(meta["top_by_bytes"][0]["type"], timeline.top_by_bytes[0].place.type);
   ASSERT_EQ(meta["top_by_count"].size(), timeline.top_by_count.size());
   EXPECT_EQ(meta["top_by_count"][0]["allocations"], timeline.top_by_count[0].allocations);
   ASSERT_FALSE(timeline.growth.empty());
@@ -300,7 +300,7 @@ TEST(HtmlReport, RefusesAnInconsistentTimeline) {
   bad.changes[13].delta_bytes = -(std::int64_t{1} << 53);
   EXPECT_NE(refused(bad).find("change 13: size -9007199254740992 is beyond 2^53 bytes"), std::string::npos);
   bad = good;
-  bad.leaks[0].site = 1'000'000;
+  bad.leaks[0].place.site = 1'000'000;
   EXPECT_NE(refused(bad).find("a leak's site"), std::string::npos);
   bad = good;
   bad.peaks[0].sites[0].site = 1'000'000;
@@ -309,10 +309,10 @@ TEST(HtmlReport, RefusesAnInconsistentTimeline) {
   bad.anomalies[0].alloc_site = 1'000'000;
   EXPECT_NE(refused(bad).find("an anomaly's site"), std::string::npos);
   bad = good;
-  bad.top_by_count[0].site = 1'000'000;
+  bad.top_by_count[0].place.site = 1'000'000;
   EXPECT_NE(refused(bad).find("a top site's site"), std::string::npos);
   bad = good;
-  bad.growth.emplace_back().site = 1'000'000;
+  bad.growth.emplace_back().place.site = 1'000'000;
   EXPECT_NE(refused(bad).find("a growing site's site"), std::string::npos);
 }
 

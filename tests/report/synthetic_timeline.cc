@@ -254,11 +254,7 @@ class Generator {
                                    .site = buffer.site});
       const TimelineSeries& series = timeline_.series[buffer.series];
       TimelineLeak& leak = leaks[{buffer.series, buffer.site}];
-      leak.device = series.device;
-      leak.device_name = series.device_name;
-      leak.type = series.type;
-      leak.tag = series.tag;
-      leak.site = buffer.site;
+      leak.place = TimelinePlace{series.device, series.device_name, series.type, series.tag, buffer.site};
       leak.bytes += static_cast<std::uint64_t>(buffer.bytes);
       ++leak.buffers;
     }
@@ -279,8 +275,8 @@ class Generator {
     std::vector<TimelineSiteTotal> totals;
     for (const auto& [key, value] : allocated) {
       const TimelineSeries& series = timeline_.series[key.first];
-      totals.push_back({.device = series.device, .device_name = series.device_name, .type = series.type,
-                        .tag = series.tag, .site = key.second, .bytes = value.first, .allocations = value.second});
+      totals.push_back({.place = {series.device, series.device_name, series.type, series.tag, key.second},
+                        .bytes = value.first, .allocations = value.second});
     }
     const auto top = [&](auto member) {
       std::ranges::stable_sort(totals, std::greater{}, member);
@@ -299,8 +295,8 @@ class Generator {
     const auto intervals = static_cast<std::uint32_t>(timeline_.marks.size() - 1);
     for (const auto& [key, buffers] : kept) {
       const TimelineSeries& series = timeline_.series[key.first];
-      timeline_.growth.push_back({.device = series.device, .device_name = series.device_name, .type = series.type,
-                                  .tag = series.tag, .site = key.second, .first_bytes = 2 * kMiB,
+      timeline_.growth.push_back({.place = {series.device, series.device_name, series.type, series.tag, key.second},
+                                  .first_bytes = 2 * kMiB,
                                   .last_bytes = buffers * 2 * kMiB, .rises = static_cast<std::uint32_t>(buffers - 1),
                                   .intervals = intervals});
     }
