@@ -119,7 +119,7 @@ MEMLEDGER_API uint64_t memledger_intern_frame(const char* function, const char* 
 MEMLEDGER_API void memledger_flush(void) {
   if (!Active()) return;
   if (EmbeddedConsumer::OnDrainThread()) return;
-  WaitProcessed(std::chrono::hours(24 * 365));
+  WaitProcessed(DrainPatience{std::chrono::hours(24 * 365)});
 }
 
 }  // extern "C"

@@ -47,15 +47,6 @@ std::string NoServerAt(const std::string& path, int connect_error) {
   return std::string("cannot connect to it: ") + std::strerror(connect_error);
 }
 
-// The pid of the server at the other end of `fd` (SO_PEERCRED: the process
-// that made the listening socket); 0 when it is not visible from here (a
-// server in another pid namespace).
-pid_t ServerPid(int fd) {
-  ucred peer{};
-  socklen_t size = sizeof(peer);
-  return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0 ? peer.pid : 0;
-}
-
 // The server's Welcome on `fd`, waited for as `wait` says; nullopt when none
 // came (the server hung up, or did not answer in time).
 std::optional<WelcomeMessage> AwaitWelcome(int fd, AcceptWait wait) {
@@ -80,6 +71,12 @@ std::optional<WelcomeMessage> AwaitWelcome(int fd, AcceptWait wait) {
 }
 
 }  // namespace
+
+pid_t ServerPid(int fd) {
+  ucred peer{};
+  socklen_t size = sizeof(peer);
+  return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0 ? peer.pid : 0;
+}
 
 int ConnectServerSocket(const std::string& path, std::string* absence) {
   std::string refusal;

@@ -4,6 +4,8 @@
 // when the server goes away.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <span>
@@ -23,6 +25,11 @@ namespace memledger {
 // listens on, a path too long for a socket — for a caller that was told to
 // expect a server there.
 int ConnectServerSocket(const std::string& path, std::string* absence = nullptr);
+
+// The pid of the server at the other end of `fd` (SO_PEERCRED: the process
+// that made the listening socket); 0 when it is not visible from here (a
+// server in another pid namespace).
+pid_t ServerPid(int fd);
 
 // How long a handshake waits for the server to take the ring: `bound`, and
 // past it up to `while_server_runs` as long as the server's process runs —

@@ -209,4 +209,6 @@ void StopServerWatch() {
 
 EmbeddedConsumer* InProcessConsumer() { return g_consumer.load(std::memory_order_acquire); }
 
+pid_t DrainingServerPid() { return g_server_fd >= 0 ? ServerPid(g_server_fd) : 0; }
+
 }  // namespace memledger

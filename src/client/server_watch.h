@@ -22,6 +22,8 @@
 // StopServerWatch's.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -46,5 +48,8 @@ void StartServerWatch(int server_fd, std::uint32_t pid, const std::string& comm,
 void StopServerWatch();
 // The consumer draining the ring in this process; null when a server does.
 EmbeddedConsumer* InProcessConsumer();
+// After StopServerWatch, when a server drains the ring: the server's pid
+// (server_link.h: ServerPid); 0 when none does or it is not visible here.
+pid_t DrainingServerPid();
 
 }  // namespace memledger

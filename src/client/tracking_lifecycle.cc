@@ -23,6 +23,7 @@
 #include "client/hook_core.h"
 #include "client/server_link.h"
 #include "client/server_watch.h"
+#include "control/proc_stat.h"
 #include "control/socket_path.h"
 #include "ring/futex.h"
 
@@ -32,6 +33,12 @@ namespace {
 constinit std::once_flag g_init_once;
 
 constexpr auto kEndRecordWait = std::chrono::seconds(1);
+// At exit in server mode, how long the server may take in none of this
+// process's records before the exit line says so instead of its books: a
+// server with 64 busy clients on 2 cores is slow but moves; one stopped in a
+// debugger costs the exit 2 s.
+constexpr auto kExitDrainStalled = std::chrono::milliseconds(2000);
+constexpr auto kExitDrainStalledWhileServerRuns = std::chrono::milliseconds(10000);
 // The first handshake, at start (no consumer runs yet).
 constexpr auto kFirstWelcomeTimeout = std::chrono::milliseconds(2000);
 
@@ -162,7 +169,8 @@ void Shutdown() {
   if (consumer == nullptr) {
     // Server mode: let the server take in the end record before we go, and
     // say what its books of us hold.
-    const bool taken_in = WaitProcessed(std::chrono::seconds(2));
+    const bool taken_in = WaitProcessed(DrainPatience{kExitDrainStalled, kExitDrainStalledWhileServerRuns,
+                                                      DrainingServerPid()});
     PrintServerExitLine(*g_config, g_config->socket.empty() ? DefaultSocketPath() : g_config->socket,
                         static_cast<std::uint32_t>(getpid()), taken_in);
     return;
@@ -184,22 +192,36 @@ bool DecideTracking() {
   return g_hook.state.load(std::memory_order_acquire) == kOn;
 }
 
-bool WaitProcessed(std::chrono::milliseconds timeout) {
+bool WaitProcessed(DrainPatience patience) {
   RingHeader& header = g_ring->header();
   const std::uint64_t target = header.head.load(std::memory_order_acquire);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
   // Acquire: pairs with the release store in RingConsumer::MarkProcessed.
-  const auto processed = [&] { return header.processed.load(std::memory_order_acquire) >= target; };
+  const auto processed_now = [&] { return header.processed.load(std::memory_order_acquire); };
+  std::uint64_t processed = processed_now();
+  auto progressed_at = std::chrono::steady_clock::now();
+  const auto patient = [&](std::chrono::steady_clock::time_point now) {
+    const auto stalled = now - progressed_at;
+    if (stalled < patience.stalled) return true;
+    return patience.server > 0 && stalled < patience.stalled_while_server_runs && !ProcessIsStopped(patience.server);
+  };
   header.flush_waiters.fetch_add(1, std::memory_order_seq_cst);
-  while (std::chrono::steady_clock::now() < deadline) {
+  for (;;) {
     const std::uint32_t seen = header.processed_futex.load(std::memory_order_seq_cst);
-    if (processed()) break;
+    const std::uint64_t now_processed = processed_now();
+    if (now_processed >= target) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (now_processed != processed) {
+      processed = now_processed;
+      progressed_at = now;
+    } else if (!patient(now)) {
+      break;
+    }
     header.doorbell.fetch_add(1, std::memory_order_seq_cst);
     FutexWakeAll(header.doorbell);
     FutexWait(header.processed_futex, seen, std::chrono::milliseconds(10));
   }
   header.flush_waiters.fetch_sub(1, std::memory_order_seq_cst);
-  return processed();
+  return processed_now() >= target;
 }
 
 }  // namespace memledger

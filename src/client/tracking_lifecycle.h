@@ -24,13 +24,27 @@
 // copy of the pool table is whole and its lock free.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 
 namespace memledger {
 
+// How long WaitProcessed waits for a drain that makes no progress — takes
+// none of this process's records into a ledger. A drain that progresses is
+// always waited for: the records before the target are finite.
+struct DrainPatience {
+  std::chrono::milliseconds stalled;
+  // Longer, while `server` (a pid; 0 when unknown) runs: a server starved of
+  // CPU by the programs it tracks gets there, one stopped by a signal or a
+  // debugger does not (control/proc_stat.h).
+  std::chrono::milliseconds stalled_while_server_runs{0};
+  pid_t server = 0;
+};
+
 // Waits until everything published so far is in a ledger (a server's or
-// this process's), or `timeout`; false when the timeout came first.
+// this process's); false when the drain stalled past `patience` first.
 // Tracking must be on.
-bool WaitProcessed(std::chrono::milliseconds timeout);
+bool WaitProcessed(DrainPatience patience);
 
 }  // namespace memledger
