@@ -89,6 +89,44 @@ MEMLEDGER_API void memledger_record_kernel_unload(uint32_t device, uint64_t kern
 MEMLEDGER_API void memledger_device_open(uint32_t device, const char* name, const memledger_capacity* capacities,
                                          size_t n);
 
+/* One memory type's address space on a device, for
+ * memledger_device_open_described(): where its buffers are placed, so the
+ * ledger can say how its free space lies (holes, the largest free block) and
+ * why an allocation failed (memledger_alloc_failed).
+ *
+ * Units: the hooks' own. A flat space (banks = 1) is [base, base + size) in
+ * the addresses and sizes the hooks pass. A banked space interleaves every
+ * buffer over `banks` banks that allocate in lock step (a buffer has one
+ * bank-local address and reserves the same range in every bank, as
+ * tt-metal's bank managers do); its hooks pass device totals: a buffer at
+ * bank-local address A that reserves F bytes in each bank is hooked with
+ * address A x banks and size F x banks (F: the allocator's aligned
+ * footprint per bank, not the requested size), and the space is declared
+ * with base = the bank-local base x banks and size = the bank size x banks.
+ * Any affine numbering works (the simulator hooks base + (A - base) x
+ * banks): the ledger only needs a buffer at bank-local offset o hooked at
+ * base + o x banks. `alignment` is the allocator's bank-local granule (a
+ * power of two): footprints and holes are counted in it.
+ *
+ * A type placed inside another type's memory names it in `within` and
+ * leaves base and size 0: MEMLEDGER_CB within MEMLEDGER_L1 — circular
+ * buffers are L1 memory, laid out from L1's base upwards per program while
+ * L1 buffers are placed from the top down. Its hooks use the enclosing
+ * space's units (a CB at bank-local address A of S bytes per core: address
+ * A x banks, size S x banks). Its buffers are not L1's free-space figures
+ * (programs take turns in that region; the L1 allocator does not count
+ * them): reports draw them over L1's map, and a program's CB region that
+ * reaches a live L1 buffer is the clash memledger_alloc_failed reports.
+ * A type with its own space sets `within` to its own type. */
+typedef struct memledger_address_space {
+  memledger_mem_type type;
+  memledger_mem_type within; /* == type: its own space; else the type whose space holds it */
+  uint32_t banks;            /* 1: flat */
+  uint32_t alignment;        /* bank-local bytes, a power of two; 0: 1 */
+  uint64_t base;
+  uint64_t size;
+} memledger_address_space;
+
 /* What memledger_device_open_described() is told of a device. Set
  * struct_size to sizeof(memledger_device_description): the library reads
  * only the fields it covers, so the struct grows at its end and a program
@@ -107,6 +145,11 @@ typedef struct memledger_device_description {
    * unknown — the device is the one of its number, shared with every
    * process that opens that number without a uid. */
   const char* uid;
+  /* Each memory type's address space (above); address_space_count of them,
+   * at most one per type; NULL when 0. Types without one have no map: the
+   * ledger keeps their books and says it cannot tell their holes. */
+  const memledger_address_space* address_spaces;
+  size_t address_space_count;
 } memledger_device_description;
 
 /* A device comes up, described (above); `device` is this process's own
@@ -116,6 +159,21 @@ MEMLEDGER_API void memledger_device_open_described(uint32_t device, const memled
 /* A device goes down: what this process still holds there becomes its leaks
  * and goes back to the device's free total. */
 MEMLEDGER_API void memledger_device_close(uint32_t device);
+/* An allocation that failed: the allocator could not place `size` bytes of
+ * `type` on `device` (call it where the allocator reports out of memory,
+ * before throwing; what the program sees does not change). `extent` is what
+ * the request needed in the type's address space, in the units an alloc of
+ * it would have been hooked with (a banked space: the footprint per bank x
+ * banks, memledger_address_space); 0: the same as `size`. The ledger books
+ * the failure with the free space then and a verdict: exhausted (less free
+ * than the extent), fragmented (enough free, no block large enough), or,
+ * for MEMLEDGER_CB, a program's circular buffers that clash with L1
+ * buffers: `size` is the program's CB region, laid out from the base of
+ * L1's space (address_space's units: bytes per core x L1's banks), and the
+ * live L1 buffers below its end are what it clashed with. Carries the
+ * thread's tag and, with stacks on, its stack. */
+MEMLEDGER_API void memledger_record_alloc_failed(uint32_t device, memledger_mem_type type, uint64_t size,
+                                                 uint64_t extent);
 /* A named point in time (a training step, a phase); shown on timelines. */
 MEMLEDGER_API void memledger_mark(const char* label);
 /* Declares frames of this process's allocator (its wrappers around the
@@ -192,6 +250,9 @@ static inline void memledger_cb_free(uint32_t device, uint64_t cb_id, uint64_t a
 }
 static inline void memledger_kernel_load(uint32_t device, uint64_t kernel_id, uint64_t address, uint64_t size) {
   if (MEMLEDGER_HOOKS_ON()) memledger_record_kernel_load(device, kernel_id, address, size);
+}
+static inline void memledger_alloc_failed(uint32_t device, memledger_mem_type type, uint64_t size, uint64_t extent) {
+  if (MEMLEDGER_HOOKS_ON()) memledger_record_alloc_failed(device, type, size, extent);
 }
 static inline void memledger_kernel_unload(uint32_t device, uint64_t kernel_id, uint64_t address) {
   if (MEMLEDGER_HOOKS_ON()) memledger_record_kernel_unload(device, kernel_id, address);

@@ -63,16 +63,30 @@ inline std::optional<MemType> RegisterPool(const char* name) {
 // Opens a device with its capacities and, when known, what it is physically
 // (its uid: memledger.h, memledger_device_description), e.g.
 // OpenDevice(0, "n150", {{MemType::kDram, 12_GiB}}, "chip-0x1a2b3c").
+// `spaces`: each type's address space (memledger_address_space), for free-
+// space figures and the verdicts on failed allocations.
 inline void OpenDevice(std::uint32_t device, const char* name,
                        std::initializer_list<std::pair<MemType, std::uint64_t>> capacities,
-                       const char* uid = nullptr) {
+                       const char* uid = nullptr, std::initializer_list<memledger_address_space> spaces = {}) {
   std::vector<memledger_capacity> caps;
   caps.reserve(capacities.size());
   for (const auto& [type, bytes] : capacities) caps.push_back({static_cast<memledger_mem_type>(type), bytes});
-  const memledger_device_description description{sizeof(description), name, caps.data(), caps.size(), uid};
+  memledger_device_description description{};
+  description.struct_size = sizeof(description);
+  description.name = name;
+  description.capacities = caps.data();
+  description.capacity_count = caps.size();
+  description.uid = uid;
+  description.address_spaces = spaces.size() == 0 ? nullptr : spaces.begin();
+  description.address_space_count = spaces.size();
   memledger_device_open_described(device, &description);
 }
 inline void CloseDevice(std::uint32_t device) { memledger_device_close(device); }
+// An allocation the allocator could not place (memledger_alloc_failed):
+// `extent` is its footprint in the type's address space (0: `size`).
+inline void AllocFailed(std::uint32_t device, MemType type, std::uint64_t size, std::uint64_t extent = 0) {
+  memledger_alloc_failed(device, static_cast<memledger_mem_type>(type), size, extent);
+}
 inline void Mark(const char* label) { memledger_mark(label); }
 // Frames of this program's allocator, folded in reports (memledger_skip_frames).
 inline void SkipFrames(const char* pattern) { memledger_skip_frames(pattern); }

@@ -93,8 +93,12 @@ void OpenDevice(py::handle device, py::handle name, py::handle capacity, py::han
       capacities.push_back({MemoryType(pair[0]), Unsigned(pair[1], "a capacity", kU64)});
     }
   }
-  const memledger_device_description description{sizeof(description), text.c_str(), capacities.data(),
-                                                  capacities.size(), uid_text.c_str()};
+  memledger_device_description description{};
+  description.struct_size = sizeof(description);
+  description.name = text.c_str();
+  description.capacities = capacities.data();
+  description.capacity_count = capacities.size();
+  description.uid = uid_text.c_str();
   memledger_device_open_described(id, &description);
 }
 

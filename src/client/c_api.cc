@@ -42,15 +42,25 @@ MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_kernel_unload(uint32_t d
   Track(EventKind::kKernelUnload, device, MEMLEDGER_KERNEL, kernel_id, address, 0);
 }
 
+MEMLEDGER_API void memledger_record_alloc_failed(uint32_t device, memledger_mem_type type, uint64_t size,
+                                                 uint64_t extent) {
+  Track(EventKind::kAllocFailed, device, type, 0, extent, size);
+}
+
 MEMLEDGER_API void memledger_device_open(uint32_t device, const char* name, const memledger_capacity* capacities,
                                          size_t n) {
-  const memledger_device_description description{sizeof(description), name, capacities, n, nullptr};
+  memledger_device_description description{};
+  description.struct_size = sizeof(description);
+  description.name = name;
+  description.capacities = capacities;
+  description.capacity_count = n;
   memledger_device_open_described(device, &description);
 }
 
 MEMLEDGER_API void memledger_device_open_described(uint32_t device, const memledger_device_description* described) {
   if (!Active()) return;
-  const memledger_device_description none{sizeof(none), nullptr, nullptr, 0, nullptr};
+  memledger_device_description none{};
+  none.struct_size = sizeof(none);
   if (described == nullptr) described = &none;
   // Only the fields the caller's struct_size covers are read (an older header's struct ends sooner).
   const auto covers = [described](std::size_t offset, std::size_t size) { return described->struct_size >= offset + size; };
@@ -60,8 +70,14 @@ MEMLEDGER_API void memledger_device_open_described(uint32_t device, const memled
   const bool has_capacities = covers(offsetof(D, capacity_count), sizeof(D::capacity_count));
   const memledger_capacity* capacities = has_capacities ? described->capacities : nullptr;
   const std::size_t n = has_capacities ? described->capacity_count : 0;
+  const bool has_spaces = covers(offsetof(D, address_space_count), sizeof(D::address_space_count));
+  const memledger_address_space* spaces = has_spaces ? described->address_spaces : nullptr;
+  const std::size_t space_count = has_spaces ? described->address_space_count : 0;
   DeviceDescription description{BoundedName(name), {}, BoundedName(uid)};
   if (capacities != nullptr) description.capacities.assign(capacities, capacities + std::min<size_t>(n, MEMLEDGER_MAX_TYPES));
+  if (spaces != nullptr) {
+    description.address_spaces.assign(spaces, spaces + std::min<size_t>(space_count, MEMLEDGER_MAX_TYPES));
+  }
   DeclareDeviceOpen(device, EncodeDeviceDescription(description));
 }
 

@@ -55,7 +55,12 @@ void OpenDevice(std::uint32_t device) {
     if (types.vmm_physical != types.device_memory) capacities[n++] = {types.vmm_physical, total};
   }
   const std::string uid = Uuid(ordinal);
-  const memledger_device_description description{sizeof(description), name, capacities, n, uid.c_str()};
+  memledger_device_description description{};
+  description.struct_size = sizeof(description);
+  description.name = name;
+  description.capacities = capacities;
+  description.capacity_count = n;
+  description.uid = uid.c_str();
   memledger_device_open_described(device, &description);
 }
 

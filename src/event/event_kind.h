@@ -42,8 +42,9 @@ enum class EventKind : std::uint8_t {
   kModule = 15,      // a module loaded in the process; payload: its description (record.h)
   kLanguageFrame = 16,  // defines the language frame value `address` (a Python function); payload: record.h
   kSkipFrames = 17,     // frames matching the payload (an RE2 pattern) are the process's allocator's
+  kAllocFailed = 18,    // an allocation of `size` bytes of `type` failed; `address`: its extent (0: size)
 };
-inline constexpr std::uint8_t kLastEventKind = 17;
+inline constexpr std::uint8_t kLastEventKind = 18;
 
 // What a buffer is, for matching frees: identities of buffers, CBs and
 // kernel binaries live in separate name spaces.
@@ -89,6 +90,7 @@ inline constexpr std::array<KindRow, kLastEventKind + 1> kKindRows = {{
     {EventKind::kModule, "MODULE", BufferLife::kNone, BufferClass::kBuffer, true},
     {EventKind::kLanguageFrame, "LANGUAGE_FRAME", BufferLife::kNone, BufferClass::kBuffer, true},
     {EventKind::kSkipFrames, "SKIP_FRAMES", BufferLife::kNone, BufferClass::kBuffer, true},
+    {EventKind::kAllocFailed, "ALLOC_FAILED", BufferLife::kNone, BufferClass::kBuffer, false},
 }};
 
 // The process's own memory type of every buffer of a class, or

@@ -97,7 +97,43 @@ struct FieldWire {
   std::uint16_t bytes;
 };
 static_assert(sizeof(FieldWire) == 4);
-enum DescriptionField : std::uint16_t { kNameField = 1, kUidField = 2 };
+enum DescriptionField : std::uint16_t { kNameField = 1, kUidField = 2, kAddressSpacesField = 3 };
+
+struct AddressSpaceWire {
+  std::uint8_t type;
+  std::uint8_t within;
+  std::uint16_t zero = 0;
+  std::uint32_t banks;
+  std::uint32_t alignment;
+  std::uint32_t zero2 = 0;
+  std::uint64_t base;
+  std::uint64_t size;
+};
+static_assert(sizeof(AddressSpaceWire) == 32);
+constexpr std::size_t kMaxAddressSpaces = MEMLEDGER_MAX_TYPES;
+
+void AppendAddressSpaces(std::string& out, const std::vector<memledger_address_space>& spaces) {
+  const std::size_t count = std::min(spaces.size(), kMaxAddressSpaces);
+  const FieldWire wire{kAddressSpacesField, static_cast<std::uint16_t>(count * sizeof(AddressSpaceWire))};
+  out.append(reinterpret_cast<const char*>(&wire), sizeof(wire));
+  for (std::size_t i = 0; i < count; ++i) {
+    const memledger_address_space& space = spaces[i];
+    const AddressSpaceWire one{space.type, space.within, 0, space.banks, space.alignment, 0, space.base, space.size};
+    out.append(reinterpret_cast<const char*>(&one), sizeof(one));
+  }
+}
+
+// nullopt when `text` is not whole records.
+std::optional<std::vector<memledger_address_space>> DecodeAddressSpaces(std::string_view text) {
+  if (text.size() % sizeof(AddressSpaceWire) != 0) return std::nullopt;
+  std::vector<memledger_address_space> spaces(text.size() / sizeof(AddressSpaceWire));
+  for (std::size_t i = 0; i < spaces.size(); ++i) {
+    AddressSpaceWire wire;
+    std::memcpy(&wire, text.data() + i * sizeof(wire), sizeof(wire));
+    spaces[i] = {wire.type, wire.within, wire.banks, wire.alignment, wire.base, wire.size};
+  }
+  return spaces;
+}
 
 void AppendField(std::string& out, DescriptionField field, std::string_view text) {
   text = text.substr(0, kMaxNameRecordBytes);
@@ -107,9 +143,14 @@ void AppendField(std::string& out, DescriptionField field, std::string_view text
 }
 }  // namespace
 
+static_assert(sizeof(std::uint32_t) + kMaxCapacities * sizeof(CapacityWire) +
+                  2 * (sizeof(FieldWire) + kMaxNameRecordBytes) + sizeof(FieldWire) +
+                  kMaxAddressSpaces * sizeof(AddressSpaceWire) <=
+              kMaxPayloadBytes);
+
 std::string EncodeDeviceDescription(const DeviceDescription& device) {
   const std::uint32_t count = static_cast<std::uint32_t>(std::min(device.capacities.size(), kMaxCapacities));
-  const bool described = !device.uid.empty();
+  const bool described = !device.uid.empty() || !device.address_spaces.empty();
   const std::uint32_t first_word = described ? count | kDescriptionFields : count;
   std::string out(sizeof(count) + count * sizeof(CapacityWire), '\0');
   std::memcpy(out.data(), &first_word, sizeof(first_word));
@@ -117,9 +158,10 @@ std::string EncodeDeviceDescription(const DeviceDescription& device) {
     const CapacityWire wire{device.capacities[i].type, 0, device.capacities[i].bytes};
     std::memcpy(out.data() + sizeof(count) + i * sizeof(CapacityWire), &wire, sizeof(wire));
   }
-  if (described) {  // at most 4 + 64 x 16 + 2 x (4 + 256) bytes: within kMaxPayloadBytes
+  if (described) {  // at most 4 + 64 x 16 + 2 x (4 + 256) + 4 + 64 x 32 bytes: within kMaxPayloadBytes
     AppendField(out, kNameField, device.name);
     AppendField(out, kUidField, device.uid);
+    if (!device.address_spaces.empty()) AppendAddressSpaces(out, device.address_spaces);
     return out;
   }
   const std::size_t room = kMaxPayloadBytes - out.size();
@@ -156,6 +198,11 @@ std::optional<DeviceDescription> DecodeDeviceDescription(std::string_view payloa
     rest.remove_prefix(wire.bytes);
     if (wire.field == kNameField) device.name = DecodeName(text);
     if (wire.field == kUidField) device.uid = DecodeName(text);
+    if (wire.field == kAddressSpacesField) {
+      auto spaces = DecodeAddressSpaces(text);
+      if (!spaces) return std::nullopt;
+      device.address_spaces = std::move(*spaces);
+    }
   }
   return device;
 }

@@ -86,7 +86,9 @@ std::string DecodeName(std::string_view payload);
 //              rest of the payload) — what every open without a uid writes,
 //              byte for byte what readers before device identities read;
 //   described: u32 n | kDescriptionFields, the same capacities, then fields
-//              {u16 field, u16 bytes, bytes}: 1 the name, 2 the uid. A reader
+//              {u16 field, u16 bytes, bytes}: 1 the name, 2 the uid, 3 the
+//              address spaces (32 bytes each: u8 type, u8 within, u16 0,
+//              u32 banks, u32 alignment, u32 0, u64 base, u64 size). A reader
 //              skips fields it does not know (later writers append new ones);
 //              a reader from before this layout refuses the payload (its
 //              count is out of range) instead of misreading it.
@@ -96,6 +98,9 @@ struct DeviceDescription {
   // What the device is physically, stable across processes (a GPU's UUID, a
   // PCI bus id, a board serial); empty: unknown. Decoded as DecodeName.
   std::string uid = {};
+  // Each memory type's address space (memledger.h), as declared: checked
+  // by the ledger, not here (at most MEMLEDGER_MAX_TYPES are kept).
+  std::vector<memledger_address_space> address_spaces = {};
 };
 inline constexpr std::uint32_t kDescriptionFields = 1u << 31;
 std::string EncodeDeviceDescription(const DeviceDescription& device);

@@ -84,8 +84,12 @@ Device::Device(std::uint32_t id, const DeviceSpec& spec, HookPolicy hooks, const
     capacities.push_back({TypeValue(region.type), region.capacity()});
   }
   program_cache_ = std::make_unique<ProgramCache>(*this);
-  const memledger_device_description description{sizeof(description), spec_.name.c_str(), capacities.data(),
-                                                  capacities.size(), uid.c_str()};
+  memledger_device_description description{};
+  description.struct_size = sizeof(description);
+  description.name = spec_.name.c_str();
+  description.capacities = capacities.data();
+  description.capacity_count = capacities.size();
+  description.uid = uid.c_str();
   memledger_skip_frames(kAllocatorFrames);  // once per device: the books keep a pattern once
   memledger_device_open_described(id_, &description);
 }

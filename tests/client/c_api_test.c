@@ -101,10 +101,10 @@ static int TrackingOn(void) {
   memledger_device_open(1, "sim1", NULL, 0);
   /* Described with a uid; and with an older header's shorter struct, whose
    * struct_size ends before the uid: the uid beyond it is not read. */
-  const memledger_device_description sim2 = {sizeof(sim2), "sim2", NULL, 0, C_API_DEVICE2_UID};
+  const memledger_device_description sim2 = {sizeof(sim2), "sim2", NULL, 0, C_API_DEVICE2_UID, NULL, 0};
   memledger_device_open_described(2, &sim2);
   const memledger_device_description sim3 = {offsetof(memledger_device_description, uid), "sim3", capacities, 1,
-                                             "beyond the caller's struct"};
+                                             "beyond the caller's struct", NULL, 0};
   memledger_device_open_described(3, &sim3);
 
   memledger_tag_push("weights");
@@ -173,7 +173,7 @@ static int TrackingOff(const char* output_path) {
   /* Every hook is a no-op and none may crash. */
   const memledger_capacity capacity = {MEMLEDGER_DRAM, 1};
   memledger_device_open(0, "off", &capacity, 1);
-  const memledger_device_description off = {sizeof(off), "off", &capacity, 1, "off-uid"};
+  const memledger_device_description off = {sizeof(off), "off", &capacity, 1, "off-uid", NULL, 0};
   memledger_device_open_described(1, &off);
   memledger_device_open_described(2, NULL);
   memledger_tag_push("off");

@@ -36,6 +36,7 @@ constexpr Expected kExpected[] = {
     {EventKind::kModule, BufferLife::kNone, BufferClass::kBuffer, true},
     {EventKind::kLanguageFrame, BufferLife::kNone, BufferClass::kBuffer, true},
     {EventKind::kSkipFrames, BufferLife::kNone, BufferClass::kBuffer, true},
+    {EventKind::kAllocFailed, BufferLife::kNone, BufferClass::kBuffer, false},
 };
 static_assert(std::size(kExpected) == kLastEventKind + 1, "this test lists every kind");
 

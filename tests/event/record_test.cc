@@ -303,14 +303,51 @@ TEST(DeviceDescription, EmptyDescriptionRoundTrips) {
 }
 
 TEST(DeviceDescription, EncodingStaysWithinTheLargestPayload) {
-  DeviceDescription device{std::string(10000, 'n'), {}};
-  for (int i = 0; i < 100; ++i) device.capacities.push_back({static_cast<memledger_mem_type>(i % 64), 1});
+  DeviceDescription device{std::string(10000, 'n'), {}, std::string(10000, 'u')};
+  for (int i = 0; i < 100; ++i) {
+    const auto type = static_cast<memledger_mem_type>(i % 64);
+    device.capacities.push_back({type, 1});
+    device.address_spaces.push_back({type, type, 1, 1, 0, 1});
+  }
   const std::string payload = EncodeDeviceDescription(device);
   EXPECT_LE(payload.size(), kMaxPayloadBytes);
   const auto decoded = DecodeDeviceDescription(payload);
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(decoded->capacities.size(), static_cast<std::size_t>(MEMLEDGER_MAX_TYPES));
+  EXPECT_EQ(decoded->address_spaces.size(), static_cast<std::size_t>(MEMLEDGER_MAX_TYPES));
   EXPECT_EQ(decoded->name, std::string(kMaxNameRecordBytes, 'n')) << "a name is cut where every name is";
+  EXPECT_EQ(decoded->uid, std::string(kMaxNameRecordBytes, 'u'));
+}
+
+TEST(DeviceDescription, AddressSpacesRoundTripWithoutAUid) {
+  DeviceDescription device{"wormhole", {{MEMLEDGER_L1, 64 * (1 << 20)}}};
+  device.address_spaces = {{MEMLEDGER_L1, MEMLEDGER_L1, 64, 16, 0x8000 * 64, 1400 * 1024 * 64},
+                           {MEMLEDGER_CB, MEMLEDGER_L1, 0, 0, 0, 0}};
+  const auto decoded = DecodeDeviceDescription(EncodeDeviceDescription(device));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->name, "wormhole");
+  EXPECT_TRUE(decoded->uid.empty());
+  ASSERT_EQ(decoded->address_spaces.size(), 2u);
+  const memledger_address_space& l1 = decoded->address_spaces[0];
+  EXPECT_EQ(l1.type, MEMLEDGER_L1);
+  EXPECT_EQ(l1.within, MEMLEDGER_L1);
+  EXPECT_EQ(l1.banks, 64u);
+  EXPECT_EQ(l1.alignment, 16u);
+  EXPECT_EQ(l1.base, 0x8000u * 64);
+  EXPECT_EQ(l1.size, 1400u * 1024 * 64);
+  EXPECT_EQ(decoded->address_spaces[1].type, MEMLEDGER_CB);
+  EXPECT_EQ(decoded->address_spaces[1].within, MEMLEDGER_L1);
+}
+
+TEST(DeviceDescription, AddressSpacesThatAreNotWholeRecordsAreRefused) {
+  DeviceDescription device{"d", {}};
+  device.address_spaces = {{MEMLEDGER_L1, MEMLEDGER_L1, 1, 1, 0, 1}};
+  std::string payload = EncodeDeviceDescription(device);
+  // The field's length says 32 bytes; cut its last byte and the length with it.
+  payload.pop_back();
+  const std::size_t length_at = payload.size() - 31 - 2;
+  payload[length_at] = 31;
+  EXPECT_FALSE(DecodeDeviceDescription(payload).has_value());
 }
 
 std::string RawDescription(std::uint32_t count, std::uint32_t capacity_records, std::uint32_t type) {
