@@ -75,8 +75,12 @@ enum class Anomaly : std::uint8_t {
   // A device opened with a description (name, capacities) other than the one
   // it already has: the first stays, the opener is told here.
   kDeviceConflict = 6,
+  // A buffer that reaches outside the address space its device declared for
+  // its type (memledger_address_space): a wrong address or size in a hook,
+  // or a wrong declaration.
+  kOutsideAddressSpace = 7,
 };
-inline constexpr int kAnomalyCount = 7;
+inline constexpr int kAnomalyCount = 8;
 using AnomalyCounts = std::array<std::uint64_t, kAnomalyCount>;
 // "unknown_free", "double_free", ... as in the summary schema.
 std::string_view AnomalyName(Anomaly anomaly);

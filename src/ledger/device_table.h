@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "ledger/accounting.h"
+#include "ledger/address_spaces.h"
 
 namespace memledger {
 
@@ -56,6 +57,12 @@ struct DeviceBooks {
   std::uint64_t conflicts = 0;  // opens that described it otherwise (not adopted)
   TypeTable<std::uint64_t> capacity;  // by ledger-wide type; 0: unknown
   TypeCounterTable types;             // by ledger-wide type, all processes together
+  // Its memory types' address spaces and what every process's live buffers
+  // cover there; adopted like the capacities (a conflict: declared
+  // otherwise while others hold it).
+  AddressSpaces spaces;
+  // The first declaration refused (address_spaces.h says why); empty: none.
+  std::string space_problem;
 };
 
 class DeviceTable {

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <tuple>
 
 #include "event/buffer_memory_type.h"
 
@@ -68,6 +69,10 @@ std::string BoundedName(std::string_view payload) { return DecodeName(payload); 
 // Address 0 with an identity of its own means "no address" (a kernel known by
 // its program id, say): such a buffer cannot overlap and is not indexed.
 bool HasAddress(const LiveKey& key, const LiveBuffer& buffer) { return buffer.address != 0 || key.identity == 0; }
+// In a declared space that begins at 0, address 0 is an address like any.
+bool InMap(const LiveKey& key, const LiveBuffer& buffer, const FreeSpaceMap& map) {
+  return HasAddress(key, buffer) || map.geometry().base == 0;
+}
 
 // Answers AddressIndex's question for the index of (key's process, device,
 // class, type): is `identity` live there at `address`?
@@ -89,6 +94,7 @@ std::string_view AnomalyName(Anomaly anomaly) {
     case Anomaly::kLateFreeHook: return "late_free_hook";
     case Anomaly::kInvalidEvent: return "invalid_events";
     case Anomaly::kDeviceConflict: return "device_conflict";
+    case Anomaly::kOutsideAddressSpace: return "outside_address_space";
   }
   return "unknown";
 }
@@ -193,6 +199,7 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
     case EventKind::kPool: OnPool(books, record); break;
     case EventKind::kStack: OnStack(books, record); break;
     case EventKind::kLanguageFrame: OnLanguageFrame(books, record); break;
+    case EventKind::kAllocFailed: OnAllocFailed(books, p, e); break;
     case EventKind::kSkipFrames:
       // Kept as sent (a report compiles them; one RE2 refuses is left out
       // there); the same pattern twice once.
@@ -327,12 +334,35 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   }
   account.process_counters->Add(e.size);
   account.device_counters->Add(e.size);
-  if (HasAddress(key, it->second)) IndexAndMarkOverlaps(account, key, it->second);
+  if (HasAddress(key, it->second)) {
+    // Circular buffers placed within L1 take turns in one region: their ranges overlap by design.
+    const bool overlaps_count = !devices_[account.device].spaces.PlacedWithin(account.type);
+    IndexAndMarkOverlaps(account, key, it->second, overlaps_count);
+  }
+  Occupy(books, key, it->second, account.device);
   if (listener_ != nullptr) listener_->OnLive(key, it->second);
 }
 
-void Ledger::IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuffer& buffer) {
+void Ledger::Occupy(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, std::uint16_t device) {
+  FreeSpaceMap* map = devices_[device].spaces.MapOf(buffer.type);
+  if (map == nullptr || !InMap(key, buffer, *map) || map->Occupy(buffer.address, EndOf(buffer.address, buffer.size))) {
+    return;
+  }
+  Count(books, AnomalySiteKey{key.process, Anomaly::kOutsideAddressSpace, buffer.stack, buffer.stack}, 1, [&] {
+    AnomalyExample example = ExampleAt(buffer.seq, buffer.time_ns, device, buffer.type, key.cls);
+    example.buffer = Named(key.identity, buffer);
+    return example;
+  });
+}
+
+void Ledger::Vacate(const LiveBuffer& buffer, std::uint16_t device, const LiveKey& key) {
+  FreeSpaceMap* map = devices_[device].spaces.MapOf(buffer.type);
+  if (map != nullptr && InMap(key, buffer, *map)) map->Release(buffer.address, EndOf(buffer.address, buffer.size));
+}
+
+void Ledger::IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuffer& buffer, bool overlaps_count) {
   auto mark = [&](std::uint64_t identity, LiveBuffer& older) {
+    if (!overlaps_count) return;
     buffer.overlapped_older = true;
     if (older.overlapped_by == 0) {
       overlap_partners_.insert_or_assign(LiveKey{key.process, key.device, key.cls, key.type, identity},
@@ -451,6 +481,7 @@ void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& 
     ++site.buffers;
     site.bytes += buffer.size;
   }
+  Vacate(buffer, account.device, key);
   if (HasAddress(key, buffer)) {
     if (buffer.in_overlap()) {
       account.index.Erase(buffer.address, key.identity);
@@ -541,6 +572,14 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
   for (const auto& [t, bytes] : capacity) {
     conflict |= device.capacity[t] != 0 && bytes != 0 && bytes != device.capacity[t];
   }
+  std::string problem;
+  const std::vector<DeclaredSpace> spaces = SpacesOf(process, *description, &problem);
+  const auto by_type = [](std::vector<DeclaredSpace> v) {
+    std::sort(v.begin(), v.end(), [](const DeclaredSpace& a, const DeclaredSpace& b) { return a.type < b.type; });
+    return v;
+  };
+  const bool adopt_spaces = !held_by_others || (device.spaces.empty() && !spaces.empty());
+  conflict |= !adopt_spaces && !spaces.empty() && by_type(spaces) != by_type(device.spaces.declared());
   if (conflict) {
     Count(books, Anomaly::kDeviceConflict);
     ++device.conflicts;
@@ -550,6 +589,122 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
   for (const auto& [t, bytes] : capacity) {
     if (bytes != 0 && device.capacity[t] == 0) device.capacity.At(static_cast<std::uint16_t>(t)) = bytes;
   }
+  if (!problem.empty()) Count(books, Anomaly::kInvalidEvent);
+  if (adopt_spaces) {
+    device.space_problem = problem;
+    AdoptSpaces(*id, spaces);
+  } else if (device.space_problem.empty()) {
+    device.space_problem = problem;
+  }
+}
+
+std::vector<DeclaredSpace> Ledger::SpacesOf(std::uint32_t process, const DeviceDescription& description,
+                                            std::string* problem) const {
+  const ProcessBooks& books = processes_[process];
+  std::vector<DeclaredSpace> spaces;
+  for (const memledger_address_space& space : description.address_spaces) {
+    const auto type = LedgerType(books, space.type);
+    const auto within = LedgerType(books, space.within);
+    std::string why = SpaceProblem(space);
+    if (why.empty() && (!type || !within)) why = "a memory type it has not registered";
+    if (!why.empty()) {
+      if (problem->empty()) {
+        *problem = "the address space of " + local_type_name(static_cast<ProcessIndex>(process), space.type) +
+                   " was refused: " + why;
+      }
+      continue;
+    }
+    const SpaceGeometry geometry{space.base, space.size, std::max<std::uint32_t>(space.banks, 1),
+                                 std::max<std::uint32_t>(space.alignment, 1)};
+    spaces.push_back(DeclaredSpace{*type, *within, *type == *within ? geometry : SpaceGeometry{}});
+  }
+  return spaces;
+}
+
+void Ledger::AdoptSpaces(std::uint16_t device, const std::vector<DeclaredSpace>& spaces) {
+  DeviceBooks& books = devices_[device];
+  std::string why;
+  books.spaces.Declare(spaces, type_names_, &why);
+  if (!why.empty() && books.space_problem.empty()) books.space_problem = "an address space was refused: " + why;
+  for (const DeclaredSpace& space : books.spaces.declared()) {
+    if (FreeSpaceMap* map = books.spaces.MapOf(space.type); map != nullptr && space.within == space.type) {
+      Rebuild(device, space.type, *map);
+    }
+  }
+}
+
+std::vector<SpaceBlock> Ledger::BlocksOf(std::uint16_t device, std::uint16_t type, const FreeSpaceMap* map) const {
+  std::vector<SpaceBlock> blocks;
+  ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
+    if (buffer.type != type || (map != nullptr && !InMap(key, buffer, *map)) ||
+        DeviceOf(static_cast<ProcessIndex>(key.process), key.device) != device) {
+      return;
+    }
+    blocks.push_back(SpaceBlock{buffer.address, EndOf(buffer.address, buffer.size), key.process, key.identity,
+                                buffer.seq, buffer.time_ns, buffer.stack, buffer.tag});
+  });
+  std::sort(blocks.begin(), blocks.end(), [](const SpaceBlock& a, const SpaceBlock& b) {
+    return std::tie(a.start, a.end, a.process, a.identity) < std::tie(b.start, b.end, b.process, b.identity);
+  });
+  return blocks;
+}
+
+void Ledger::Rebuild(std::uint16_t device, std::uint16_t type, FreeSpaceMap& map) const {
+  map.Clear();
+  for (const SpaceBlock& block : BlocksOf(device, type, &map)) map.Occupy(block.start, block.end);
+}
+
+const FreeSpaceMap* Ledger::FreeSpace(std::uint16_t device, std::uint16_t type) const {
+  if (device >= devices().size()) return nullptr;
+  FreeSpaceMap* map = devices()[device].spaces.MapOf(type);
+  if (map != nullptr && map->stale()) Rebuild(device, type, *map);
+  return map;
+}
+
+void Ledger::OnAllocFailed(ProcessBooks& books, std::uint32_t process, const Event& e) {
+  const auto type = LedgerType(books, e.type);
+  if (!type || e.device >= kMaxDevices || e.size == 0 || e.size > kMaxBufferBytes) {
+    Count(books, Anomaly::kInvalidEvent);
+    return;
+  }
+  // A failure on a device the process has not opened is booked all the same
+  // (nothing lost) and counted: its hook names the wrong device.
+  if (e.device >= books.open_devices.size() || !books.open_devices[e.device]) Count(books, Anomaly::kInvalidEvent);
+  const std::uint16_t device = DeviceFor(books, e.device);
+  const DeviceBooks& on = devices_[device];
+  AllocationFailure failure;
+  failure.seq = e.seq;
+  failure.time_ns = e.time_ns;
+  failure.process = process;
+  failure.device = device;
+  failure.type = *type;
+  failure.space_type = on.spaces.PlacedWithin(*type).value_or(*type);
+  failure.stack = e.stack;
+  failure.tag = e.tag;
+  failure.size = e.size;
+  failure.extent = e.address != 0 ? e.address : e.size;
+  failure.capacity = on.capacity[*type];
+  failure.live_bytes = on.types[*type].live_bytes;
+  const FreeSpaceMap* map = FreeSpace(device, failure.space_type);
+  if (map != nullptr) {
+    failure.has_map = true;
+    failure.figures = map->Figures();
+    failure.banks = map->geometry().banks;
+    if (failure.space_type != *type) failure.region_end = EndOf(map->geometry().base, failure.extent);
+  }
+  failure.verdict = Judge(failure, map);
+  ++books.alloc_failures;
+  ++failure_counts_[FailureCountKey{device, *type, failure.verdict}];
+  if (failures_.size() >= kMaxFailures) return;  // counted; the first ones keep their holders
+  Explain(failure, map, BlocksOf(device, failure.space_type, map));
+  for (FailureBlocker& blocker : failure.blockers) {
+    // The mark its process set last before it was allocated: since when it lives.
+    const auto& marks = processes_[blocker.block.process].marks;
+    const auto after = std::upper_bound(marks.begin(), marks.end(), blocker.block.alloc_time_ns,
+                                        [](std::uint64_t t, const auto& mark) { return t < mark.first; });
+    if (after != marks.begin()) blocker.mark = std::prev(after)->second;
+  }
+  failures_.push_back(std::move(failure));
 }
 
 void Ledger::CloseDevice(ProcessBooks& books, std::uint32_t process, std::uint16_t device) {

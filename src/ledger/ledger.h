@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@
 #include "event/record.h"
 #include "ledger/accounting.h"
 #include "ledger/address_index.h"
+#include "ledger/allocation_failure.h"
 #include "ledger/buffer_listener.h"
 #include "ledger/device_table.h"
 #include "ledger/live_buffers.h"
@@ -45,6 +47,7 @@ struct ProcessBooks {
   std::uint64_t lost_slots = 0;      // abandoned by the consumer or cut from a capture
   std::uint64_t leaked_buffers = 0;
   std::uint64_t leaked_bytes = 0;
+  std::uint64_t alloc_failures = 0;  // ALLOC_FAILED records booked
   AnomalyCounts anomalies{};
   Handover handover;
   // Per ledger-wide device (null: never used): the counters of the
@@ -165,6 +168,16 @@ class Ledger {
   const absl::flat_hash_map<AnomalySiteKey, AnomalySiteTotals>& anomaly_sites() const { return anomaly_sites_; }
   static constexpr std::size_t kMaxAnomalySites = 1 << 16;
   std::size_t live_buffer_count() const { return live_count_; }
+  // Allocation failures in the order they arrived, each judged and explained
+  // when it arrived (allocation_failure.h): the first kMaxFailures; every
+  // one is in failure_counts() and its process's alloc_failures.
+  const std::vector<AllocationFailure>& failures() const { return failures_; }
+  static constexpr std::size_t kMaxFailures = 4096;
+  const std::map<FailureCountKey, std::uint64_t>& failure_counts() const { return failure_counts_; }
+  // The map of ledger-wide `type`'s own address space on ledger-wide
+  // `device`, rebuilt first when stale (free_space_map.h); null when none
+  // was declared. O(1), or O(live buffers) for a rebuild.
+  const FreeSpaceMap* FreeSpace(std::uint16_t device, std::uint16_t type) const;
   // Calls f(key, buffer) for every live buffer of every process
   // (key.process is the ProcessIndex), in no particular order.
   template <typename F>
@@ -211,14 +224,32 @@ class Ledger {
   void OnPool(ProcessBooks& books, const Record& r);
   void OnStack(ProcessBooks& books, const Record& r);
   void OnLanguageFrame(ProcessBooks& books, const Record& r);
+  void OnAllocFailed(ProcessBooks& books, std::uint32_t process, const Event& e);
+  // The description's spaces in the process's ledger-wide types, each
+  // checked (a refused one counted, and said in *problem).
+  std::vector<DeclaredSpace> SpacesOf(std::uint32_t process, const DeviceDescription& description,
+                                      std::string* problem) const;
+  // Ledger-wide `device` takes `spaces` as its address spaces, its maps
+  // occupied with what is live there.
+  void AdoptSpaces(std::uint16_t device, const std::vector<DeclaredSpace>& spaces);
+  // The live buffers of ledger-wide `type` on ledger-wide `device`, every
+  // process's, as blocks sorted by start (those in `map`, when given).
+  std::vector<SpaceBlock> BlocksOf(std::uint16_t device, std::uint16_t type, const FreeSpaceMap* map) const;
+  // Occupies `map` (of `type` on `device`) with what is live there now.
+  void Rebuild(std::uint16_t device, std::uint16_t type, FreeSpaceMap& map) const;
+  // A live buffer enters or leaves its space's map, if its device declared one.
+  void Occupy(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, std::uint16_t device);
+  void Vacate(const LiveBuffer& buffer, std::uint16_t device, const LiveKey& key);
   // Removes a live buffer from counters and index; `leaked` books it as a leak.
   using ReleaseAs = BufferGone;
   // `seq` and `stack`: of the event that releases it (0 for a leak).
   void Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                std::uint64_t seq, std::uint32_t stack);
   struct Account;
-  // Adds `buffer` to its account's address index and marks every live buffer it intersects.
-  void IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuffer& buffer);
+  // Adds `buffer` to its account's address index and, when `overlaps_count`
+  // (not for types whose ranges overlap by design: address_spaces.h), marks
+  // every live buffer it intersects.
+  void IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuffer& buffer, bool overlaps_count);
   // `process` no longer has `device` open (closed, reopened or ended).
   void CloseFor(ProcessBooks& books, std::uint16_t device);
   // The process closes `device` (a DEVICE_CLOSE, or a reopen): what it holds
@@ -288,6 +319,8 @@ class Ledger {
   RecentFrees recent_frees_;
   absl::flat_hash_map<LeakSiteKey, LeakSiteTotals> leak_sites_;
   absl::flat_hash_map<AnomalySiteKey, AnomalySiteTotals> anomaly_sites_;
+  std::vector<AllocationFailure> failures_;
+  std::map<FailureCountKey, std::uint64_t> failure_counts_;
   // The first newer buffer that overlapped each live buffer overlapped now
   // (one entry per live buffer whose overlapped_by is not 0, but for those
   // carried over with it): an overlap's other buffer, kept until the older

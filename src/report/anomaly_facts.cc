@@ -89,6 +89,10 @@ AnomalyFacts FactsOf(const Ledger& ledger, const AnomalySite& site) {
       OverlapEvents(site, facts);
       break;
     }
+    case Anomaly::kOutsideAddressSpace:
+      facts.what = fmt::format("{} on {}: outside the address space its device declared for it", buffer, place);
+      facts.events.push_back({"allocated", x.buffer.alloc_seq, x.buffer.alloc_stack});
+      break;
     case Anomaly::kInvalidEvent:
     case Anomaly::kDeviceConflict:
       facts.what = fmt::format("{} on {}", buffer, place);

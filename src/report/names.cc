@@ -50,6 +50,9 @@ std::string_view AnomalyMeaning(Anomaly anomaly) {
     case Anomaly::kInvalidEvent: return "records these books could not apply: a bad device, type, size or payload";
     case Anomaly::kDeviceConflict:
       return "a device opened again with another description: the first stands";
+    case Anomaly::kOutsideAddressSpace:
+      return "a buffer outside the address space its device declared for its type: a wrong address or size in "
+             "the hook, or a wrong declaration";
   }
   return "";
 }

@@ -71,6 +71,35 @@ class LedgerTest : public ::testing::Test {
     e.device = device;
     Apply(process, e, EncodeDeviceDescription({std::move(name), std::move(capacities), std::move(uid)}));
   }
+  // An open that declares address spaces (memledger_address_space).
+  void DeviceOpenWithSpaces(ProcessIndex process, std::uint16_t device, std::string name,
+                            std::vector<memledger_capacity> capacities, std::vector<memledger_address_space> spaces,
+                            std::string uid = {}) {
+    Event e{};
+    e.kind = static_cast<std::uint8_t>(EventKind::kDeviceOpen);
+    e.device = device;
+    DeviceDescription description{std::move(name), std::move(capacities), std::move(uid)};
+    description.address_spaces = std::move(spaces);
+    Apply(process, e, EncodeDeviceDescription(description));
+  }
+  // memledger_alloc_failed's record.
+  void AllocFailed(ProcessIndex process, std::uint16_t device, std::uint8_t type, std::uint64_t size,
+                   std::uint64_t extent = 0, std::uint32_t stack = 0) {
+    Event e{};
+    e.kind = static_cast<std::uint8_t>(EventKind::kAllocFailed);
+    e.device = device;
+    e.type = type;
+    e.size = size;
+    e.address = extent;
+    e.stack = stack;
+    Apply(process, e);
+  }
+  void Mark(ProcessIndex process, std::uint64_t time_ns, std::string_view label) {
+    Event e{};
+    e.kind = static_cast<std::uint8_t>(EventKind::kMark);
+    e.time_ns = time_ns;
+    Apply(process, e, label);
+  }
   void DeviceClose(ProcessIndex process, std::uint16_t device) {
     Event e{};
     e.kind = static_cast<std::uint8_t>(EventKind::kDeviceClose);
