@@ -24,9 +24,14 @@ bool InRuntimeModule(std::string_view module) {
 }
 
 // A C++ standard library header (libstdc++'s and libc++'s): std::function,
-// std::__invoke, std::thread's trampoline, inlined into the caller.
+// std::__invoke, std::thread's trampoline, inlined into the caller; and
+// libstdc++'s target headers under the multiarch directory
+// (/usr/include/x86_64-linux-gnu/c++/12/bits/gthr-default.h: a mutex's
+// inlined unlock).
 bool InStandardHeader(std::string_view file) {
-  return file.find("/include/c++/") != std::string_view::npos || file.find("/c++/v1/") != std::string_view::npos;
+  return file.find("/include/c++/") != std::string_view::npos || file.find("/c++/v1/") != std::string_view::npos ||
+         (file.find("/include/") != std::string_view::npos && file.find("/c++/") != std::string_view::npos &&
+          file.find("/bits/") != std::string_view::npos);
 }
 
 // A demangled name up to its first template argument or parameter list:

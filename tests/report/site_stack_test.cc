@@ -204,6 +204,10 @@ TEST(FrameRoles, RuntimeByItsHeadersLibrariesAndStartAllocatorByPattern) {
   EXPECT_EQ(roles.RoleOf(Frame(1, "tt::tt_metal::Buffer::create(int)", "/tt/buffer.cpp", 3)), FrameRole::kAllocator);
   EXPECT_EQ(roles.RoleOf(Frame(1, "Bank::take", "/tt/allocator.cpp", 3)), FrameRole::kAllocator);
   EXPECT_EQ(roles.RoleOf(Frame(1, "_M_invoke", "/usr/include/c++/12/bits/std_function.h", 290)), FrameRole::kRuntime);
+  EXPECT_EQ(roles.RoleOf(Frame(1, "__gthread_mutex_unlock",
+                               "/usr/include/x86_64-linux-gnu/c++/12/bits/gthr-default.h", 779)),
+            FrameRole::kRuntime)
+      << "libstdc++'s multiarch headers: a mutex's inlined unlock";
   EXPECT_EQ(roles.RoleOf(Frame(1, "", "", 0, "/usr/lib/x86_64-linux-gnu/libstdc++.so.6")), FrameRole::kRuntime);
   EXPECT_EQ(roles.RoleOf(Frame(1, "_start", "", 0)), FrameRole::kRuntime);
   EXPECT_EQ(roles.RoleOf(Frame(1, "model::forward()", "/app/model.cc", 8)), FrameRole::kUser);
