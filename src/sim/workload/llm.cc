@@ -12,10 +12,15 @@
 // allocate_logits, capture_trace: allocation_site.h).
 //
 // --oom: the scheduler admits a new batch of requests every step and never
-// retires the finished ones, so the KV cache grows until DRAM is exhausted;
-// each thread stops at its first failure.
+// retires the finished ones, so the KV cache grows until DRAM is exhausted.
+// The first failure on a device stops its threads (those mid-step may fail
+// too, on a DRAM as full); none releases its cache until all have stopped,
+// so every failure meets DRAM exhausted, not the holes a released cache leaves;
+// and each thread keeps its DRAM logits from step to step (as a traced model
+// does), so DRAM only grows.
 
 #include <atomic>
+#include <latch>
 #include <optional>
 #include <random>
 #include <string>
@@ -59,6 +64,9 @@ constexpr std::uint32_t kHostWorkPerSample = 16;  // host sampling from the read
 
 // Bytes of a [rows, cols] bfloat16 tensor.
 constexpr std::uint64_t Tensor(std::uint64_t rows, std::uint64_t cols) { return rows * cols * kBf16; }
+
+// Bytes of one device's shard of the logits.
+constexpr std::uint64_t LogitsBytes(std::uint64_t shards) { return Tensor(kBatch, kVocab) / shards; }
 
 // A layer op: reader and writer data-movement kernels, a compute kernel, and
 // input/output circular buffers of a few tiles per core.
@@ -175,8 +183,10 @@ class KvCache {
 };
 
 // One decode step: every layer's ops with their activations, then the logits
-// and their read-back. Activations are freed as soon as the next op consumed them.
-void DecodeStep(Device& device, const LlmPrograms& programs, std::uint64_t shards) {
+// and their read-back. Activations are freed as soon as the next op consumed
+// them; the DRAM logits too, unless the thread keeps `persistent_logits`.
+void DecodeStep(Device& device, const LlmPrograms& programs, std::uint64_t shards,
+                const std::optional<Buffer>& persistent_logits) {
   ScopedTag tag("activations");
   const auto l1 = [&](std::uint64_t bytes) { return allocate_activation(device, bytes); };
   const auto op = [&](const Program& program) { LaunchOrThrow(program, device); };
@@ -208,10 +218,11 @@ void DecodeStep(Device& device, const LlmPrograms& programs, std::uint64_t shard
     ff.Deallocate();
     hidden = std::move(ff_out);
   }
-  Buffer logits = allocate_logits(device, MemType::kDram, Tensor(kBatch, kVocab) / shards);
+  std::optional<Buffer> logits;
+  if (!persistent_logits) logits = allocate_logits(device, MemType::kDram, LogitsBytes(shards));
   op(programs.lm_head);
   hidden.Deallocate();
-  Buffer host_logits = allocate_logits(device, MemType::kSystemMemory, Tensor(kBatch, kVocab) / shards);
+  Buffer host_logits = allocate_logits(device, MemType::kSystemMemory, LogitsBytes(shards));
   DoHostWork(kHostWorkPerSample);
 }
 
@@ -229,31 +240,41 @@ WorkloadResult RunLlm(const WorkloadOptions& options) {
     RunThreads(static_cast<std::uint32_t>(devices.size()),
                [&](std::uint32_t device) { weights[device] = LoadWeights(*devices[device], shards); });
     gates.AtStart(devices);
+    std::vector<std::atomic<bool>> exhausted(devices.size());  // --oom: a device's first failure
+    std::latch stopped(threads);
     RunThreads(threads, [&](std::uint32_t thread) {
       Device& device = *devices[thread % devices.size()];
+      std::atomic<bool>& device_exhausted = exhausted[thread % devices.size()];
       KvCache kv_cache(device, shards, ThreadSeed(options, thread), options.oom);
       std::optional<Buffer> trace;
+      std::optional<Buffer> logits;  // --oom: DRAM only grows
       LeakPlan leaks(options.leaks, threads, thread, options.iterations);
       const auto leak = [&](std::uint64_t index) {
         if (!LeakFromSite(device, index)) out_of_memory.fetch_add(1, std::memory_order_relaxed);
       };
       for (std::uint64_t step = 0; step < options.iterations; ++step) {
         gates.AtIteration(step, devices);
+        if (options.oom && device_exhausted.load(std::memory_order_relaxed)) break;
         if (thread == 0) Mark(fmt::format("step {}", step).c_str());
         leaks.MakeDue(step, leak);
         try {
           kv_cache.Advance();
-          DecodeStep(device, programs, shards);
+          if (options.oom && !logits) logits = allocate_logits(device, MemType::kDram, LogitsBytes(shards));
+          DecodeStep(device, programs, shards, logits);
           if (!trace) {
             ScopedTag tag("trace");  // the first step is captured into a trace
             trace = capture_trace(device);
           }
         } catch (const OutOfMemory&) {
           out_of_memory.fetch_add(1, std::memory_order_relaxed);
-          if (options.oom) break;  // driven until exhausted: that was it
+          if (options.oom) {  // driven until exhausted: that was it
+            device_exhausted.store(true, std::memory_order_relaxed);
+            break;
+          }
         }
       }
       leaks.MakeDue(options.iterations, leak);
+      if (options.oom) stopped.arrive_and_wait();  // the caches go back only once every thread has stopped
     });
   });
   result.out_of_memory = out_of_memory.load(std::memory_order_relaxed);
