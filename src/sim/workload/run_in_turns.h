@@ -2,7 +2,9 @@
 // failures must be the same in every run with one seed (fragment, cb-clash).
 // Thread t works on device t % devices; the threads of a device take its
 // steps in turn (turns.h), the devices run at once. A thread stops at its
-// first failed step; what it holds is released in its turn.
+// first failed step; what it holds is released in its turn. (A thread that
+// stopped never reaches a later --hold-at-iteration: hold before the first
+// failure.)
 //
 // Thread-safety: call from the workload body's thread; the TurnTakers run on
 // their own threads, one step at a time per device.
