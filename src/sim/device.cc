@@ -38,8 +38,13 @@ std::uint64_t HookedBufferId(const Allocation& allocation, BufferIdentity identi
 // (bank_region.h); the bank-local address alone would make interleaved
 // buffers look like they overlap. `region` is the space the allocation is in
 // (L1 for a circular buffer).
-void ReportAlloc(std::uint32_t device, const BankRegion& region, const Allocation& allocation,
-                 BufferIdentity identity) {
+//
+// Both keep a frame of their own — out of line, and not a tail call (the
+// empty asm after the hook) — so every hook's stack starts at them: the hooks
+// run under the region's lock (bank_allocator.h), whose inlined unlock would
+// otherwise hold the hook's return address and be the stack's innermost frame.
+[[gnu::noinline]] void ReportAlloc(std::uint32_t device, const BankRegion& region, const Allocation& allocation,
+                                   BufferIdentity identity) {
   const std::uint64_t address = InterleavedAddress(region, allocation.address);
   switch (allocation.kind) {
     case AllocationKind::kBuffer:
@@ -53,10 +58,11 @@ void ReportAlloc(std::uint32_t device, const BankRegion& region, const Allocatio
       memledger_kernel_load(device, allocation.id, address, allocation.extent);
       break;
   }
+  asm volatile("");
 }
 
-void ReportFree(std::uint32_t device, const BankRegion& region, const Allocation& allocation,
-                BufferIdentity identity) {
+[[gnu::noinline]] void ReportFree(std::uint32_t device, const BankRegion& region, const Allocation& allocation,
+                                  BufferIdentity identity) {
   const std::uint64_t address = InterleavedAddress(region, allocation.address);
   switch (allocation.kind) {
     case AllocationKind::kBuffer:
@@ -69,12 +75,16 @@ void ReportFree(std::uint32_t device, const BankRegion& region, const Allocation
       memledger_kernel_unload(device, allocation.id, address);
       break;
   }
+  asm volatile("");
 }
 
-// The simulator's allocator, as its integrator declares it: the device and
-// buffer classes and the hook wrappers above (by name, and by file for the
-// wrappers a build inlines). Reports name a site by the caller of these.
-constexpr const char* kAllocatorFrames = "^memledger::sim::(Device|Buffer)::|(^|/)sim/(device|buffer)\\.cc$";
+// The simulator's allocator, as its integrator declares it: the device,
+// buffer and bank allocator classes and the hook wrappers above (by name, and
+// by file for the wrappers a build inlines: the hooks run inside
+// BankAllocator's templates, bank_allocator.h). Reports name a site by the
+// caller of these.
+constexpr const char* kAllocatorFrames =
+    "^memledger::sim::(Device|Buffer|BankAllocator)::|(^|/)sim/(device|buffer)\\.cc$|(^|/)sim/bank_allocator\\.h$";
 
 // What memledger is told of a region's address space: the whole region in
 // hook units (InterleavedAddress(region, a) = base + (a - base) x banks).

@@ -128,11 +128,11 @@ struct DeviceWeights {
 
 DeviceWeights LoadWeights(Device& device, std::uint64_t shards) {
   ScopedTag tag("weights");
-  const auto dram = [&](std::uint64_t bytes) { return load_weight(device, MemType::kDram, bytes); };
+  const auto weight = [&](MemType type, std::uint64_t bytes) { return load_weight(device, type, bytes); };
+  const auto dram = [&](std::uint64_t bytes) { return weight(MemType::kDram, bytes); };
   DeviceWeights weights{dram(Tensor(kVocab, kHidden) / shards), {}, dram(Tensor(1, kHidden)),
-                        dram(Tensor(kHidden, kVocab) / shards),
-                        load_weight(device, MemType::kL1Small, Tensor(kBatch, 128)),
-                        load_weight(device, MemType::kL1Small, Tensor(kBatch, 128))};
+                        dram(Tensor(kHidden, kVocab) / shards), weight(MemType::kL1Small, Tensor(kBatch, 128)),
+                        weight(MemType::kL1Small, Tensor(kBatch, 128))};
   for (std::uint32_t layer = 0; layer < kLayers; ++layer) {
     weights.layers.push_back({dram(Tensor(1, kHidden)), dram(Tensor(kHidden, kHidden + 2 * kKvDim) / shards),
                               dram(Tensor(kHidden, kHidden) / shards), dram(Tensor(1, kHidden)),
