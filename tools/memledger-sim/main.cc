@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     AddCommonFlags(*command, line);
     if (workload.has_oom_flag) {
       command->add_flag("--oom", line.options.oom,
-                        "Drive the workload until DRAM is exhausted: each thread stops at its first failure");
+                        "Drive the workload until DRAM is exhausted: a device's first failure stops its threads");
     }
     commands.push_back(command);
   }

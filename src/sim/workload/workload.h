@@ -61,8 +61,8 @@ struct WorkloadOptions {
   // Which part of each banked region this process's allocators manage (bank_region.h).
   RegionPart partition;
   // llm: admit a new batch of requests every step and never retire the old
-  // ones, so the KV cache grows until DRAM is exhausted; each thread stops at
-  // its first failure.
+  // ones, so the KV cache grows until DRAM is exhausted; a device's first
+  // failure stops its threads.
   bool oom = false;
 };
 

@@ -24,8 +24,8 @@ const std::vector<Workload>& Workloads() {
       {"llm",
        "Decode steps of a language model split over several devices: weights, paged KV cache, activations and "
        "circular buffers per layer op, one mark per step. --iterations: decode steps per thread. --oom: the KV "
-       "cache keeps every finished batch until DRAM is exhausted (grow_kv_cache); a thread stops at its first "
-       "failure.",
+       "cache keeps every finished batch until DRAM is exhausted (grow_kv_cache); a device's first failure stops "
+       "its threads.",
        Defaults(0, 800, 2, 0), RunLlm, true},
       {"reuse-storm",
        "Threads on one tiny L1 arena hand buffers to each other, so frees race reallocations of the same address. "
