@@ -58,7 +58,10 @@ struct WorkloadOptions {
   // What the devices are physically (memledger.h, memledger_device_description):
   // none; one per device; or, for several devices, one prefix: PREFIX-0, PREFIX-1, ...
   std::vector<std::string> device_uids;
-  // Which part of each banked region this process's allocators manage (bank_region.h).
+  // Which part of each banked region this process's allocators manage
+  // (bank_region.h). Circular buffers are still laid out from L1's base and
+  // checked against this process's own L1 buffers only: a partition above
+  // the first sees its CB regions over the first's L1 buffers.
   RegionPart partition;
   // llm: admit a new batch of requests every step and never retire the old
   // ones, so the KV cache grows until DRAM is exhausted; a device's first
