@@ -5,9 +5,10 @@
 // Interleaving: page i of a buffer lives in bank i % banks at bank-local
 // address `address + (i / banks) * page_size`. Banks allocate in lockstep, so
 // a buffer has one bank-local address and occupies BankFootprint() bytes in
-// every bank. A region with one bank is a single address space; the CB and
-// KERNEL regions are modelled that way because every core holds the same
-// layout (a circular buffer or kernel binary sits at one address on all cores).
+// every bank. A region with one bank is a single address space; the KERNEL
+// region is modelled that way because every core holds the same layout (a
+// kernel binary sits at one address on all cores). Circular buffers have no
+// region of their own: they are laid out in L1 (cb_layout.h).
 //
 // The banks together also form one interleaved (logical) address space of
 // capacity() bytes: InterleavedAddress() maps a bank-local address into it.
@@ -22,6 +23,7 @@
 #include <cstdint>
 
 #include "memledger/memledger.hpp"
+#include "sim/placement.h"
 
 namespace memledger::sim {
 
@@ -31,10 +33,33 @@ struct BankRegion {
   std::uint64_t bank_size;  // bytes of the region in each bank
   std::uint32_t banks;
   std::uint32_t alignment;  // power of two; bank-local addresses and footprints are multiples of it
+  Placement placement = Placement::kBottomUp;
 
   // What the region holds in all banks together; reported at device open.
   std::uint64_t capacity() const { return bank_size * banks; }
 };
+
+// Which of `count` equal parts of each banked region this process's
+// allocators manage (--l1-partition I/N): processes that share one device
+// each take a part, so their buffers never overlap, while each declares the
+// whole region. Part i is bank-local [base + i x part, + part), part =
+// bank_size / count rounded down to the alignment; a remainder stays unused.
+// Regions with one bank are not split.
+struct RegionPart {
+  std::uint32_t index = 0;
+  std::uint32_t count = 1;
+};
+
+struct ManagedRange {
+  std::uint64_t start;  // bank-local
+  std::uint64_t size;   // bytes per bank
+};
+
+inline ManagedRange ManagedRangeOf(const BankRegion& region, RegionPart part) {
+  if (region.banks == 1 || part.count <= 1) return {region.base, region.bank_size};
+  const std::uint64_t size = region.bank_size / part.count & ~static_cast<std::uint64_t>(region.alignment - 1);
+  return {region.base + part.index * size, size};
+}
 
 struct PageLocation {
   std::uint32_t bank;

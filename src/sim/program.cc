@@ -26,15 +26,10 @@ Program::Program(std::string name, std::vector<KernelSpec> kernels, std::vector<
 bool Program::Launch(Device& device) const {
   if (!device.program_cache().EnsureLoaded(*this)) return false;
   std::vector<Allocation> circular_buffers;
-  circular_buffers.reserve(circular_buffers_.size());
-  for (const CircularBufferSpec& spec : circular_buffers_) {
-    const std::optional<Allocation> cb =
-        device.Allocate(MemType::kCb, AllocationKind::kCircularBuffer, spec.size, spec.page_size);
-    if (!cb) {
-      ReleaseInReverse(device, circular_buffers);
-      return false;
-    }
-    circular_buffers.push_back(*cb);
+  if (!circular_buffers_.empty()) {
+    std::optional<std::vector<Allocation>> laid_out = device.AllocateCircularBuffers(circular_buffers_);
+    if (!laid_out) return false;
+    circular_buffers = std::move(*laid_out);
   }
   DoHostWork(host_work_units_);
   ReleaseInReverse(device, circular_buffers);

@@ -1,7 +1,9 @@
 // program.h — Program: a device program (kernels plus circular buffers) and
 // its launch. A launch makes sure the kernel binaries are loaded (through the
-// device's ProgramCache), allocates the circular buffers in the CB region,
-// does the launch's host work, and frees the circular buffers again.
+// device's ProgramCache), lays out the circular buffers in L1 from its base
+// upwards (Device::AllocateCircularBuffers: they must stay below the lowest
+// live L1 buffer), does the launch's host work, and frees the circular
+// buffers again.
 //
 // Thread-safety: immutable after construction; Launch may run on any number
 // of threads and devices at once.
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cb_layout.h"
 #include "sim/device.h"
 
 namespace memledger::sim {
@@ -20,19 +23,15 @@ struct KernelSpec {
   std::uint64_t binary_size;
 };
 
-struct CircularBufferSpec {
-  std::uint64_t size;  // per core
-  std::uint64_t page_size;
-};
-
 class Program {
  public:
   // `name` is the program cache key: programs with the same name share binaries.
   Program(std::string name, std::vector<KernelSpec> kernels, std::vector<CircularBufferSpec> circular_buffers,
           std::uint32_t host_work_units);
 
-  // Runs the program once on `device`. False when the KERNEL or CB region is
-  // out of memory; nothing of this launch stays allocated then.
+  // Runs the program once on `device`. False when the KERNEL region cannot
+  // hold its binaries or its circular buffers clash with L1 buffers (both
+  // booked as failures); nothing of this launch stays allocated then.
   bool Launch(Device& device) const;
 
   const std::string& name() const { return name_; }

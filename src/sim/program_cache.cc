@@ -19,8 +19,9 @@ bool ProgramCache::EnsureLoaded(const Program& program) {
   Entry entry{program.name(), {}};
   for (const KernelSpec& kernel : program.kernels()) {
     std::optional<Allocation> binary;
+    // Full while programs can still be evicted is not a failure anyone sees: quiet.
     while (!(binary = device_.Allocate(MemType::kKernel, AllocationKind::kKernelBinary, kernel.binary_size,
-                                       kernel.binary_size))) {
+                                       kernel.binary_size, programs_.empty() ? OnFailure::kBook : OnFailure::kQuiet))) {
       if (programs_.empty()) {
         for (const Allocation& loaded : entry.binaries) device_.Release(loaded);
         return false;

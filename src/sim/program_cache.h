@@ -28,7 +28,8 @@ class ProgramCache {
   ProgramCache& operator=(const ProgramCache&) = delete;
 
   // Makes sure `program`'s kernel binaries are loaded on the device. False
-  // when they do not fit even in an empty KERNEL region.
+  // when they do not fit even in an empty KERNEL region (only that last
+  // attempt is booked as a failure; those that evict first are not).
   bool EnsureLoaded(const Program& program);
   // Unloads every program.
   void Clear();

@@ -1,6 +1,7 @@
 // bank_allocator_test.cc — BankAllocator: lockstep interleaving, footprints,
-// exhaustion, usage counts; and a concurrent stress that checks no two live
-// allocations ever overlap.
+// exhaustion, usage counts in hooked sizes, top-down placement, partitions,
+// the snapshot and verdict at a failure, the CB region check; and a
+// concurrent stress that checks no two live allocations ever overlap.
 #include "sim/bank_allocator.h"
 
 #include <atomic>
@@ -41,20 +42,93 @@ TEST(BankAllocatorTest, AllBanksAllocateTheSameAddressInLockstep) {
   EXPECT_EQ(allocator.region().capacity(), 4u * 0x4000);
 }
 
-TEST(BankAllocatorTest, TracksLiveBytesAsRequestedSizes) {
+TEST(BankAllocatorTest, TracksLiveBytesAsHookedSizes) {
   BankAllocator allocator(kFourBanks);
-  const auto a = allocator.Allocate(1000, 256);
-  const auto b = allocator.Allocate(5000, 1024);
+  const auto a = allocator.Allocate(1000, 256);   // 4 pages: 1 per bank, 256 bytes
+  const auto b = allocator.Allocate(5000, 1024);  // 5 pages: 2 in the fullest bank, 2048 bytes
   ASSERT_TRUE(a && b);
+  EXPECT_EQ(allocator.HookedSize(1000, 256), 4u * 256);
+  EXPECT_EQ(allocator.HookedSize(5000, 1024), 4u * 2048);
   RegionUsage usage = allocator.usage();
-  EXPECT_EQ(usage.live_bytes, 6000u);
+  EXPECT_EQ(usage.live_bytes, 4u * 256 + 4u * 2048) << "footprint per bank x banks, not the requested size";
   EXPECT_EQ(usage.live_allocations, 2u);
   allocator.Deallocate(*a);
   usage = allocator.usage();
-  EXPECT_EQ(usage.live_bytes, 5000u);
+  EXPECT_EQ(usage.live_bytes, 4u * 2048);
   EXPECT_EQ(usage.allocations, 2u);
   EXPECT_EQ(usage.deallocations, 1u);
   EXPECT_EQ(allocator.allocation_count(), 2u);
+}
+
+TEST(BankAllocatorTest, TopDownRegionPlacesFromItsTop) {
+  BankRegion region = kFourBanks;
+  region.placement = Placement::kTopDown;
+  BankAllocator allocator(region);
+  EXPECT_EQ(allocator.Allocate(4 * 1024, 1024), 0x14000u - 1024);
+  EXPECT_EQ(allocator.Allocate(8 * 1024, 1024), 0x14000u - 3 * 1024);
+}
+
+TEST(BankAllocatorTest, FailureSaysExhaustedOrFragmentedWithTheRegionInHookUnits) {
+  BankAllocator allocator(kFourBanks);  // 0x4000 per bank
+  std::vector<std::uint64_t> addresses;
+  for (int i = 0; i < 16; ++i) addresses.push_back(*allocator.Allocate(4 * 1024, 1024));  // 1 KiB per bank each
+  for (int i = 0; i < 16; i += 2) allocator.Deallocate(addresses[i]);  // 8 holes of 1 KiB per bank
+  std::optional<FailureTruth> failure;
+  const auto remember = [&](const FailureTruth& f) { failure = f; };
+  EXPECT_FALSE(allocator.Allocate(8 * 1024, 1024, "big", [](std::uint64_t) {}, remember));
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->verdict, FailureVerdict::kFragmented) << "8 KiB per bank free, 2 KiB needed, 1 KiB holes";
+  EXPECT_EQ(failure->extent, 4u * 2048);
+  const RegionSnapshot& region = failure->region;
+  EXPECT_EQ(region.free_bytes, 4u * 8 * 1024);
+  EXPECT_EQ(region.largest_free_block, 4u * 1024);
+  EXPECT_EQ(region.hole_count, 8u);
+  ASSERT_EQ(region.holes.size(), 8u);
+  EXPECT_EQ(region.holes[1].start, InterleavedAddress(kFourBanks, 0x10000 + 2 * 1024));
+  EXPECT_EQ(region.free_bytes + region.live_bytes, region.managed_size);
+  EXPECT_EQ(region.live_count, 8u);
+  EXPECT_EQ(region.live[0].address, InterleavedAddress(kFourBanks, 0x10000 + 1024));
+  EXPECT_EQ(region.live[0].size, 4u * 1024);
+
+  failure.reset();
+  EXPECT_FALSE(allocator.Allocate(9 * 4 * 1024, 1024, "huge", [](std::uint64_t) {}, remember));
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->verdict, FailureVerdict::kExhausted) << "9 KiB per bank needed, 8 free";
+}
+
+TEST(BankAllocatorTest, PartitionManagesOnlyItsPart) {
+  BankAllocator first(kFourBanks, {0, 2});
+  BankAllocator second(kFourBanks, {1, 2});
+  EXPECT_EQ(first.managed().start, 0x10000u);
+  EXPECT_EQ(second.managed().start, 0x12000u);
+  EXPECT_EQ(second.managed().size, 0x2000u);
+  EXPECT_EQ(second.Allocate(4 * 0x2000, 1024), 0x12000u) << "the whole part";
+  EXPECT_FALSE(second.Allocate(16, 16));
+  EXPECT_EQ(first.Allocate(4 * 0x2000, 1024), 0x10000u);
+  const RegionSnapshot snapshot = second.Snapshot();
+  EXPECT_EQ(snapshot.managed_start, InterleavedAddress(kFourBanks, 0x12000));
+  EXPECT_EQ(snapshot.managed_size, 4u * 0x2000);
+  EXPECT_THROW(BankAllocator(kFourBanks, {2, 2}), std::invalid_argument);
+}
+
+TEST(BankAllocatorTest, CbRegionMustEndAtOrBelowTheLowestLiveBuffer) {
+  BankRegion region = kFourBanks;
+  region.placement = Placement::kTopDown;
+  BankAllocator allocator(region);
+  const auto never = [](const FailureTruth&) { FAIL() << "no clash expected"; };
+  EXPECT_TRUE(allocator.CheckCbRegion(0x14000, [] {}, never)) << "nothing live: all of the region";
+  const std::uint64_t low = *allocator.Allocate(4 * 1024, 1024, "low", [](std::uint64_t) {}, never);  // 0x13c00
+  EXPECT_TRUE(allocator.CheckCbRegion(low, [] {}, never)) << "ending exactly at the buffer fits";
+  std::optional<FailureTruth> clash;
+  EXPECT_FALSE(allocator.CheckCbRegion(low + 16, [] { FAIL(); }, [&](const FailureTruth& f) { clash = f; }));
+  ASSERT_TRUE(clash);
+  EXPECT_EQ(clash->verdict, FailureVerdict::kCbClash);
+  EXPECT_EQ(clash->type, MemType::kCb);
+  EXPECT_EQ(clash->size, (low + 16 - region.base) * 4);
+  EXPECT_EQ(clash->cb_region_end, InterleavedAddress(region, low + 16));
+  ASSERT_EQ(clash->below.size(), 1u);
+  EXPECT_EQ(clash->below[0].address, InterleavedAddress(region, low));
+  EXPECT_STREQ(clash->below[0].site, "low");
 }
 
 TEST(BankAllocatorTest, ExhaustionIsAnErrorValueAndFreeingRecovers) {

@@ -20,7 +20,7 @@ TEST(BufferTest, DestructorDeallocates) {
     ASSERT_TRUE(buffer);
     EXPECT_TRUE(buffer->allocated());
     EXPECT_EQ(buffer->size(), 3000u);
-    EXPECT_EQ(L1Usage(device).live_bytes, 3000u);
+    EXPECT_EQ(L1Usage(device).live_bytes, 4u * 1024) << "hooked: 3 pages, 1 in the fullest of 4 banks, x 4";
   }
   EXPECT_EQ(L1Usage(device).live_allocations, 0u);
   EXPECT_EQ(L1Usage(device).deallocations, 1u);
@@ -94,9 +94,10 @@ TEST(DeviceTest, RegionsFollowTheSpec) {
   EXPECT_EQ(device.id(), 3u);
   EXPECT_EQ(device.spec().name, "sim-wormhole_b0");
   for (const MemType type : {MemType::kDram, MemType::kL1, MemType::kL1Small, MemType::kTrace,
-                             MemType::kSystemMemory, MemType::kCb, MemType::kKernel}) {
+                             MemType::kSystemMemory, MemType::kKernel}) {
     EXPECT_NE(device.allocator(type), nullptr);
   }
+  EXPECT_EQ(device.allocator(MemType::kCb), nullptr) << "circular buffers are laid out in L1";
   EXPECT_EQ(device.allocator(MemType::kDram)->region().banks, 12u);
   Device tiny(4, TinyL1Arena(2, 0x1000), {});
   EXPECT_EQ(tiny.allocator(MemType::kDram), nullptr);

@@ -1,4 +1,5 @@
-// free_list_test.cc — FreeList: first fit, alignment, coalescing, exhaustion.
+// free_list_test.cc — FreeList: first fit bottom-up and top-down, alignment,
+// coalescing, exhaustion, the largest free block.
 #include "sim/free_list.h"
 
 #include <stdexcept>
@@ -16,6 +17,27 @@ TEST(FreeListTest, FirstFitTakesTheLowestBlockThatFits) {
   list.Release(0x1000, 0x100);  // a 0x100 hole at the bottom
   EXPECT_EQ(list.Allocate(0x200, 16), 0x1400u) << "the hole is too small";
   EXPECT_EQ(list.Allocate(0x80, 16), 0x1000u) << "the lowest fitting block wins";
+}
+
+TEST(FreeListTest, TopDownTakesTheHighestBlockThatFitsAtItsTop) {
+  FreeList list(0x1000, 0x1000, Placement::kTopDown);
+  EXPECT_EQ(list.Allocate(0x100, 16), 0x1f00u);
+  EXPECT_EQ(list.Allocate(0x200, 16), 0x1d00u);
+  EXPECT_EQ(list.Allocate(0x100, 16), 0x1c00u);
+  list.Release(0x1f00, 0x100);  // a 0x100 hole at the top
+  EXPECT_EQ(list.Allocate(0x200, 16), 0x1a00u) << "the hole is too small";
+  EXPECT_EQ(list.Allocate(0x80, 16), 0x1f80u) << "the highest fitting block wins, at its top";
+  EXPECT_EQ(list.largest_free_block(), 0xa00u);
+  EXPECT_EQ(list.free_block_count(), 2u);
+}
+
+TEST(FreeListTest, TopDownAlignsDownAndLeavesTheSlackAboveFree) {
+  FreeList list(0, 0x1000, Placement::kTopDown);
+  EXPECT_EQ(list.Allocate(0x10, 16), 0xff0u);
+  EXPECT_EQ(list.Allocate(0x20, 0x100), 0xf00u) << "aligned down inside the block";
+  EXPECT_EQ(list.free_bytes(), 0x1000u - 0x30u);
+  EXPECT_EQ(list.Allocate(0xd0, 16), 0xf20u) << "the slack above the aligned block is still usable";
+  EXPECT_FALSE(list.Allocate(0x1000, 16));
 }
 
 TEST(FreeListTest, AlignmentPaddingStaysFree) {

@@ -1,9 +1,15 @@
 // workload_test.cc — each workload's truth JSON is internally consistent and
-// counts exactly the deliberate leaks; LeakPlan spreads leaks as documented.
+// counts exactly the deliberate leaks; fragment, cb-clash and llm --oom book
+// the failures they are built for, with self-consistent figures, the same
+// under one seed; --l1-partition keeps processes apart; LeakPlan spreads
+// leaks as documented.
 #include "sim/workload/workload.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
+#include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -11,6 +17,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/bank_region.h"
+#include "sim/device_spec.h"
 #include "sim/workload/leak_plan.h"
 
 namespace memledger::sim {
@@ -41,7 +49,7 @@ nlohmann::json RunForTruth(const char* workload, WorkloadOptions options) {
 
 // allocs - frees = leaked.buffers = Σ live_buffers; leaked.bytes = Σ live_bytes.
 void ExpectConsistent(const nlohmann::json& truth, std::uint32_t devices) {
-  EXPECT_EQ(truth.at("schema"), "memledger.truth/1");
+  EXPECT_EQ(truth.at("schema"), "memledger.truth/2");
   const std::uint64_t leaked_buffers = truth.at("leaked").at("buffers");
   const std::uint64_t leaked_bytes = truth.at("leaked").at("bytes");
   EXPECT_EQ(truth.at("allocs").get<std::uint64_t>() - truth.at("frees").get<std::uint64_t>(), leaked_buffers);
@@ -56,6 +64,69 @@ void ExpectConsistent(const nlohmann::json& truth, std::uint32_t devices) {
   }
   EXPECT_EQ(live_buffers, leaked_buffers);
   EXPECT_EQ(live_bytes, leaked_bytes);
+  EXPECT_LE(truth.at("failures").size(), truth.at("failures_total").get<std::uint64_t>());
+}
+
+// Each failure's figures agree with each other: free + live = the managed
+// part, the listed holes and holders add up (when not cut at list_cap), the
+// largest hole is the largest free block, and the verdict follows from them.
+void ExpectFailuresConsistent(const nlohmann::json& truth) {
+  const std::uint64_t cap = truth.at("list_cap");
+  for (const auto& failure : truth.at("failures")) {
+    SCOPED_TRACE(failure.dump().substr(0, 300));
+    const std::uint64_t free_bytes = failure.at("free_bytes");
+    const std::uint64_t largest = failure.at("largest_free_block");
+    const std::uint64_t live_bytes = failure.at("live_bytes");
+    EXPECT_EQ(free_bytes + live_bytes, failure.at("managed")[1].get<std::uint64_t>());
+    const auto& holes = failure.at("free_blocks");
+    const auto& holders = failure.at("holders");
+    EXPECT_EQ(holes.size(), std::min(failure.at("holes").get<std::uint64_t>(), cap));
+    EXPECT_EQ(holders.size(), std::min(failure.at("holders_total").get<std::uint64_t>(), cap));
+    if (holes.size() == failure.at("holes").get<std::uint64_t>()) {
+      std::uint64_t sum = 0;
+      std::uint64_t max = 0;
+      for (const auto& hole : holes) {
+        sum += hole[1].get<std::uint64_t>();
+        max = std::max(max, hole[1].get<std::uint64_t>());
+      }
+      EXPECT_EQ(sum, free_bytes);
+      EXPECT_EQ(max, largest);
+    }
+    if (holders.size() == failure.at("holders_total").get<std::uint64_t>()) {
+      std::uint64_t sum = 0;
+      for (const auto& holder : holders) sum += holder.at("size").get<std::uint64_t>();
+      EXPECT_EQ(sum, live_bytes);
+    }
+    const std::string verdict = failure.at("verdict");
+    const std::uint64_t extent = failure.at("extent");
+    if (verdict == "cb_clash") {
+      EXPECT_EQ(failure.at("type"), "CB");
+      const std::uint64_t end = failure.at("cb_region_end");
+      ASSERT_GT(failure.at("below_total").get<std::uint64_t>(), 0u);
+      for (const auto& block : failure.at("below")) EXPECT_LT(block.at("address").get<std::uint64_t>(), end);
+      EXPECT_EQ(failure.at("below")[0], holders[0]) << "the lowest live L1 block is below the end";
+    } else if (verdict == "exhausted") {
+      EXPECT_LT(free_bytes, extent);
+    } else {
+      EXPECT_EQ(verdict, "fragmented");
+      EXPECT_GE(free_bytes, extent);
+      EXPECT_LT(largest, extent);
+    }
+  }
+}
+
+// The workload function names the holders of `failure` were allocated by.
+std::set<std::string> HolderSites(const nlohmann::json& failure) {
+  std::set<std::string> sites;
+  for (const auto& holder : failure.at("holders")) sites.insert(holder.at("site").get<std::string>());
+  return sites;
+}
+
+// A failure without its device's interleaving with the other device's.
+std::map<std::uint64_t, std::vector<nlohmann::json>> FailuresByDevice(const nlohmann::json& truth) {
+  std::map<std::uint64_t, std::vector<nlohmann::json>> by_device;
+  for (const auto& failure : truth.at("failures")) by_device[failure.at("device")].push_back(failure);
+  return by_device;
 }
 
 TEST(WorkloadTest, LlmLeaksNothingAndCoversEveryRegion) {
@@ -86,8 +157,18 @@ TEST(WorkloadTest, LeakyLeaksExactlyWhatItIsAskedFromTheThreeSites) {
   const nlohmann::json truth = RunForTruth("leaky", options);
   ExpectConsistent(truth, 1);
   EXPECT_EQ(truth.at("leaked").at("buffers"), 6);
-  // Two of each: leak_weights (4 MiB DRAM), leak_kv_cache (1 MiB DRAM), leak_activation (64 KiB L1).
-  EXPECT_EQ(truth.at("leaked").at("bytes"), 2 * (4 * kMiB + kMiB + 64 * 1024));
+  // Two of each: leak_weights (4 MiB DRAM), leak_kv_cache (1 MiB DRAM), leak_activation (64 KiB L1), each
+  // as hooked: its footprint in every bank (2 KiB pages) x the banks.
+  const DeviceSpec spec = WormholeB0();
+  const BankRegion& dram = spec.regions[0];
+  const BankRegion& l1 = spec.regions[2];
+  ASSERT_EQ(dram.type, MemType::kDram);
+  ASSERT_EQ(l1.type, MemType::kL1);
+  const auto hooked = [](const BankRegion& region, std::uint64_t size) {
+    return BankFootprint(region, size, 2048) * region.banks;
+  };
+  EXPECT_EQ(truth.at("leaked").at("bytes"),
+            2 * (hooked(dram, 4 * kMiB) + hooked(dram, kMiB) + hooked(l1, 64 * 1024)));
   EXPECT_EQ(truth.at("devices")[0].at("types").at("DRAM").at("live_buffers"), 4);
   EXPECT_EQ(truth.at("devices")[0].at("types").at("L1").at("live_buffers"), 2);
 }
@@ -108,7 +189,7 @@ TEST(WorkloadConcurrentTest, ReuseStormCountsEveryPairAndTheLeaks) {
   ExpectConsistent(truth, 1);
   EXPECT_EQ(truth.at("leaked").at("buffers"), 7);
   EXPECT_EQ(truth.at("allocs"), 4 * 3000 + 7);
-  EXPECT_EQ(truth.at("devices")[0].at("types").size(), 1u) << "only L1 in the tiny arena";
+  EXPECT_EQ(truth.at("devices")[0].at("types").size(), 2u) << "only L1 in the tiny arena, and CB in it";
 }
 
 TEST(WorkloadConcurrentTest, LateFreeHooksAndAddressIdentityKeepTheTruthExact) {
@@ -131,6 +212,90 @@ TEST(WorkloadConcurrentTest, LlmWithMoreThreadsThanDevices) {
   const nlohmann::json truth = RunForTruth("llm", options);
   ExpectConsistent(truth, 2);
   EXPECT_EQ(truth.at("leaked").at("buffers"), 0);
+}
+
+TEST(WorkloadConcurrentTest, FragmentFailsFragmentedWithAmpleFreeL1) {
+  const WorkloadOptions options = Options("fragment");
+  const nlohmann::json truth = RunForTruth("fragment", options);
+  ExpectConsistent(truth, 2);
+  ExpectFailuresConsistent(truth);
+  EXPECT_EQ(truth.at("leaked").at("buffers"), 0);
+  ASSERT_EQ(truth.at("failures").size(), options.threads) << "each thread stops at its first failure";
+  for (const auto& failure : truth.at("failures")) {
+    EXPECT_EQ(failure.at("type"), "L1");
+    EXPECT_EQ(failure.at("verdict"), "fragmented");
+    EXPECT_GE(failure.at("free_bytes").get<std::uint64_t>(), 3 * failure.at("extent").get<std::uint64_t>() / 2)
+        << "ample free in total";
+    EXPECT_EQ(HolderSites(failure), (std::set<std::string>{"allocate_scratch", "keep_small_state"}));
+  }
+}
+
+TEST(WorkloadConcurrentTest, FragmentIsTheSameUnderOneSeed) {
+  WorkloadOptions options = Options("fragment");
+  options.seed = 7;
+  const nlohmann::json first = RunForTruth("fragment", options);
+  const nlohmann::json second = RunForTruth("fragment", options);
+  EXPECT_EQ(FailuresByDevice(first), FailuresByDevice(second));
+  options.seed = 8;
+  EXPECT_NE(FailuresByDevice(first), FailuresByDevice(RunForTruth("fragment", options)));
+}
+
+TEST(WorkloadConcurrentTest, CbClashNamesTheOutlivingActivations) {
+  const WorkloadOptions options = Options("cb-clash");
+  const nlohmann::json truth = RunForTruth("cb-clash", options);
+  ExpectConsistent(truth, 2);
+  ExpectFailuresConsistent(truth);
+  ASSERT_EQ(truth.at("failures").size(), options.threads);
+  const std::vector<nlohmann::json> again = FailuresByDevice(RunForTruth("cb-clash", options))[0];
+  EXPECT_EQ(FailuresByDevice(truth)[0], again) << "the same under one seed";
+  for (const auto& failure : truth.at("failures")) {
+    EXPECT_EQ(failure.at("verdict"), "cb_clash");
+    EXPECT_EQ(failure.at("size"), 256 * 1024 * 64) << "4 circular buffers of 64 KiB per core x 64 cores";
+    for (const auto& block : failure.at("below")) EXPECT_EQ(block.at("site"), "keep_activations_alive");
+  }
+}
+
+TEST(WorkloadConcurrentTest, LlmOomExhaustsDramWithTheKvCache) {
+  WorkloadOptions options = Options("llm");
+  options.threads = 8;
+  options.oom = true;
+  const nlohmann::json truth = RunForTruth("llm", options);
+  ExpectConsistent(truth, 2);
+  ExpectFailuresConsistent(truth);
+  EXPECT_EQ(truth.at("leaked").at("buffers"), 0);
+  EXPECT_EQ(FailuresByDevice(truth).size(), 2u) << "both devices run out";
+  EXPECT_LE(truth.at("failures").size(), 8u) << "each thread stops at its device's first failure";
+  for (const auto& failure : truth.at("failures")) {
+    EXPECT_EQ(failure.at("type"), "DRAM");
+    EXPECT_EQ(failure.at("verdict"), "exhausted");
+    EXPECT_TRUE(HolderSites(failure).contains("grow_kv_cache"));
+  }
+}
+
+TEST(WorkloadConcurrentTest, L1PartitionsOfTwoProcessesTileTheRegion) {
+  // Two "processes" on one device: each manages half of every banked region.
+  WorkloadOptions options = Options("fragment");
+  options.devices = 1;
+  options.threads = 2;
+  std::vector<nlohmann::json> failures;
+  for (std::uint32_t part = 0; part < 2; ++part) {
+    options.partition = {part, 2};
+    const nlohmann::json truth = RunForTruth("fragment", options);
+    ExpectFailuresConsistent(truth);
+    ASSERT_FALSE(truth.at("failures").empty());
+    failures.push_back(truth.at("failures")[0]);
+  }
+  const auto start = [](const nlohmann::json& f) { return f.at("managed")[0].get<std::uint64_t>(); };
+  const auto size = [](const nlohmann::json& f) { return f.at("managed")[1].get<std::uint64_t>(); };
+  EXPECT_EQ(start(failures[0]) + size(failures[0]), start(failures[1])) << "the halves are adjacent";
+  EXPECT_EQ(size(failures[0]), size(failures[1]));
+  for (std::size_t part = 0; part < 2; ++part) {
+    for (const auto& holder : failures[part].at("holders")) {
+      EXPECT_GE(holder.at("address").get<std::uint64_t>(), start(failures[part]));
+      EXPECT_LE(holder.at("address").get<std::uint64_t>() + holder.at("size").get<std::uint64_t>(),
+                start(failures[part]) + size(failures[part]));
+    }
+  }
 }
 
 TEST(LeakPlanTest, SpreadsLeaksOverThreadsAndIterations) {

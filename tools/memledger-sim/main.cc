@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,18 +24,33 @@ using memledger::sim::WorkloadOptions;
 
 constexpr int kBadCommandLine = 2;
 
+// "I/N" with N >= 1 and I < N: part I of N (bank_region.h, RegionPart).
+std::optional<memledger::sim::RegionPart> ParsePartition(const std::string& text) {
+  unsigned index = 0;
+  unsigned count = 0;
+  char slash = 0;
+  char rest = 0;
+  if (std::sscanf(text.c_str(), "%u%c%u%c", &index, &slash, &count, &rest) != 3 || slash != '/' || count == 0 ||
+      count > 64 || index >= count) {
+    return std::nullopt;
+  }
+  return memledger::sim::RegionPart{index, count};
+}
+
 // One workload's command line: its options, and the enum flags as spelled.
 struct CommandLine {
   WorkloadOptions options;
   std::string hook_order = "correct";
   std::string identity = "id";
   double host_work_scale = 1.0;
+  std::string l1_partition = "0/1";
 
   // The options with the spelled flags applied (both were checked by CLI11).
   WorkloadOptions Resolved() const {
     WorkloadOptions resolved = options;
     resolved.hooks.order = hook_order == "late-free" ? HookOrder::kLateFree : HookOrder::kCorrect;
     resolved.hooks.identity = identity == "address" ? BufferIdentity::kAddress : BufferIdentity::kId;
+    resolved.partition = ParsePartition(l1_partition).value_or(memledger::sim::RegionPart{});
     return resolved;
   }
 };
@@ -63,7 +79,16 @@ void AddCommonFlags(CLI::App& command, CommandLine& line) {
       ->check(CLI::IsMember({"id", "address"}))
       ->capture_default_str();
   command.add_option("--truth-json", options.truth_json,
-                     "Write the allocator's own view (schema memledger.truth/1) here just before the devices close");
+                     "Write the allocator's own view (schema memledger.truth/2: live memory, and every allocation "
+                     "failure with the free space and the live blocks then) here just before the devices close");
+  command.add_option("--l1-partition", line.l1_partition,
+                   "I/N: this process's allocators manage only part I of N equal parts of each banked region (DRAM, "
+                   "TRACE, L1, L1_SMALL; bank-local), while the whole space is declared: N processes can share one "
+                   "device (one --device-uid, through a server) without placing buffers on top of each other")
+      ->check([](const std::string& text) {
+        return ParsePartition(text) ? std::string() : "expected I/N with 0 <= I < N <= 64, e.g. 1/2";
+      })
+      ->capture_default_str();
   command.add_option("--host-work", line.host_work_scale,
                      "Scale of the modelled host work per op (1: ~15 us like a ttnn op; 0: none, to make large "
                      "captures fast)")
@@ -93,6 +118,8 @@ int main(int argc, char** argv) {
   app.footer("Example:\n  MEMLEDGER=1 memledger-sim llm --devices 2 --truth-json truth.json\n"
              "  memledger-sim reuse-storm --threads 8 --hook-order late-free --identity address\n"
              "  memledger-sim leaky --checkpoint-truth ready.json &  # then, when ready.json appears: kill -USR1 $!\n"
+             "  MEMLEDGER=1 memledger-sim fragment --seed 7 --truth-json truth.json  # why did L1 run out?\n"
+             "  memledger-sim fragment --device-uid chip --l1-partition 1/2  # the second of two processes on chip-0, chip-1\n"
              "Run 'memledger-sim WORKLOAD --help' for a workload's flags.");
   app.require_subcommand(1);
 
@@ -102,7 +129,12 @@ int main(int argc, char** argv) {
   std::vector<CLI::App*> commands;
   for (const Workload& workload : workloads) {
     CLI::App* command = app.add_subcommand(workload.name, workload.description);
-    AddCommonFlags(*command, lines.emplace_back(CommandLine{workload.defaults}));
+    CommandLine& line = lines.emplace_back(CommandLine{workload.defaults});
+    AddCommonFlags(*command, line);
+    if (workload.has_oom_flag) {
+      command->add_flag("--oom", line.options.oom,
+                        "Drive the workload until DRAM is exhausted: a device's first failure stops its threads");
+    }
     commands.push_back(command);
   }
 
@@ -131,10 +163,11 @@ int main(int argc, char** argv) {
       const memledger::sim::WorkloadResult result = workloads[i].run(chosen);
       const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
       fmt::print("memledger-sim {}: {} device(s), {} thread(s), {} iterations in {:.2f} s; allocs {}, frees {}, "
-                 "leaked {} buffers ({} bytes), out of memory {}\n",
+                 "leaked {} buffers ({} bytes), out of memory {}, failures booked {}\n",
                  workloads[i].name, chosen.devices, memledger::sim::ThreadCount(chosen),
                  chosen.iterations, elapsed.count(), result.truth.allocs, result.truth.frees,
-                 result.truth.leaked_buffers, result.truth.leaked_bytes, result.out_of_memory);
+                 result.truth.leaked_buffers, result.truth.leaked_bytes, result.out_of_memory,
+                 result.truth.failures_total);
       return 0;
     } catch (const std::exception& error) {
       fmt::print(stderr, "memledger-sim {}: error: {}\n", workloads[i].name, error.what());

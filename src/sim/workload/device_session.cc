@@ -7,7 +7,8 @@ Truth RunOnDevices(const DeviceSpec& spec, const WorkloadOptions& options,
                    const std::function<void(const Devices&)>& body) {
   Devices devices;
   for (std::uint32_t id = 0; id < options.devices; ++id) {
-    devices.push_back(std::make_unique<Device>(id, spec, options.hooks, DeviceUid(options, id)));
+    devices.push_back(
+        std::make_unique<Device>(id, spec, options.hooks, DeviceUid(options, id), options.partition));
   }
   body(devices);
   for (const auto& device : devices) device->UnloadPrograms();

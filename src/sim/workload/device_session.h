@@ -19,7 +19,7 @@ namespace memledger::sim {
 using Devices = std::vector<std::unique_ptr<Device>>;
 
 // Opens options.devices devices of `spec` (ids 0 .. devices-1) with
-// options.hooks, runs `body` on them, and returns the truth taken at close.
+// options.hooks and options.partition, runs `body` on them, and returns the truth taken at close.
 Truth RunOnDevices(const DeviceSpec& spec, const WorkloadOptions& options,
                    const std::function<void(const Devices&)>& body);
 

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "memledger/memledger.hpp"
+#include "sim/allocation_site.h"
 #include "sim/buffer.h"
 
 namespace memledger::sim {
@@ -23,16 +24,19 @@ constexpr std::uint64_t kPage = 2048;
 }  // namespace
 
 bool leak_weights(Device& device) {
+  ScopedAllocationSite site(__func__);
   ScopedTag tag("weights");
   return AllocateAndLeak(device, MemType::kDram, 4 << 20);
 }
 
 bool leak_kv_cache(Device& device) {
+  ScopedAllocationSite site(__func__);
   ScopedTag tag("kv_cache");
   return AllocateAndLeak(device, MemType::kDram, 1 << 20);
 }
 
 bool leak_activation(Device& device) {
+  ScopedAllocationSite site(__func__);
   ScopedTag tag("activations");
   return AllocateAndLeak(device, MemType::kL1, 64 << 10);
 }

@@ -9,13 +9,15 @@
 
 namespace memledger::sim {
 
-Buffer AllocateOrThrow(Device& device, MemType type, std::uint64_t size, std::uint64_t page_size) {
-  std::optional<Buffer> buffer = Buffer::Allocate(device, type, size, page_size);
+Buffer BufferOrThrow(std::optional<Buffer> buffer, const Device& device, MemType type, std::uint64_t size) {
   if (!buffer) {
-    throw OutOfMemory(fmt::format("device {}: {} bytes of {} do not fit", device.id(), size,
-                                  TypeName(type)));
+    throw OutOfMemory(fmt::format("device {}: {} bytes of {} do not fit", device.id(), size, TypeName(type)));
   }
   return std::move(*buffer);
+}
+
+Buffer AllocateOrThrow(Device& device, MemType type, std::uint64_t size, std::uint64_t page_size) {
+  return BufferOrThrow(Buffer::Allocate(device, type, size, page_size), device, type, size);
 }
 
 void LaunchOrThrow(const Program& program, Device& device) {

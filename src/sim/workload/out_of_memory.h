@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 
 #include "sim/buffer.h"
@@ -19,6 +20,10 @@ class OutOfMemory : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// `buffer`, or OutOfMemory when it is empty: Buffer::Allocate of `size`
+// bytes of `type` failed. For a site function that calls Buffer::Allocate
+// itself, so its own frame is the allocation's innermost workload frame.
+Buffer BufferOrThrow(std::optional<Buffer> buffer, const Device& device, MemType type, std::uint64_t size);
 // Buffer::Allocate, throwing OutOfMemory when the region is full.
 Buffer AllocateOrThrow(Device& device, MemType type, std::uint64_t size, std::uint64_t page_size);
 // Program::Launch, throwing OutOfMemory when the CB or KERNEL region is full.

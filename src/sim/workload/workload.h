@@ -8,6 +8,17 @@
 //                so that frees race reallocations of the same address.
 //   leaky        ordinary traffic plus deliberate leaks from three named
 //                functions (leak_sites.h).
+//   fragment     small long-lived L1 buffers between large short-lived ones
+//                until a large L1 request fails with ample free in total.
+//   cb-clash     a model whose activations outlive their op until a
+//                program's circular buffers clash with them.
+//   (llm --oom   the llm driven until DRAM is exhausted.)
+//
+// Every allocation failure is booked (memledger_alloc_failed) and in the
+// Truth's failures (truth.h). --l1-partition I/N (RegionPart): the devices'
+// allocators manage only part I of N of each banked region, while declaring
+// the whole space, so N processes can share one device (one --device-uid)
+// without placing buffers on top of each other.
 //
 // Every workload opens its devices, runs, unloads its programs, takes the
 // Truth (written to truth_json when set) and closes the devices.
@@ -19,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/bank_region.h"
 #include "sim/hook_policy.h"
 #include "sim/truth.h"
 
@@ -46,6 +58,15 @@ struct WorkloadOptions {
   // What the devices are physically (memledger.h, memledger_device_description):
   // none; one per device; or, for several devices, one prefix: PREFIX-0, PREFIX-1, ...
   std::vector<std::string> device_uids;
+  // Which part of each banked region this process's allocators manage
+  // (bank_region.h). Circular buffers are still laid out from L1's base and
+  // checked against this process's own L1 buffers only: a partition above
+  // the first sees its CB regions over the first's L1 buffers.
+  RegionPart partition;
+  // llm: admit a new batch of requests every step and never retire the old
+  // ones, so the KV cache grows until DRAM is exhausted; a device's first
+  // failure stops its threads.
+  bool oom = false;
 };
 
 struct WorkloadResult {
@@ -57,6 +78,9 @@ struct WorkloadResult {
 std::string GateProblem(const WorkloadOptions& options);
 // options.threads, with 0 meaning one thread per device.
 std::uint32_t ThreadCount(const WorkloadOptions& options);
+// Thread `thread` works on device thread % devices, as player thread / devices
+// among that device's DeviceThreadCount threads (turns.h).
+std::uint32_t DeviceThreadCount(const WorkloadOptions& options, std::uint32_t device);
 // The random seed of worker `thread`, derived from options.seed.
 std::uint64_t ThreadSeed(const WorkloadOptions& options, std::uint32_t thread);
 // Whether options.device_uids fits options.devices (none, one, or one per device).
@@ -67,15 +91,18 @@ std::string DeviceUid(const WorkloadOptions& options, std::uint32_t device);
 WorkloadResult RunLlm(const WorkloadOptions& options);
 WorkloadResult RunReuseStorm(const WorkloadOptions& options);
 WorkloadResult RunLeaky(const WorkloadOptions& options);
+WorkloadResult RunFragment(const WorkloadOptions& options);
+WorkloadResult RunCbClash(const WorkloadOptions& options);
 
 struct Workload {
   const char* name;
   const char* description;
   WorkloadOptions defaults;
   WorkloadResult (*run)(const WorkloadOptions&);
+  bool has_oom_flag;  // takes --oom
 };
 
-// llm, reuse-storm and leaky with their default options.
+// The workloads with their default options.
 const std::vector<Workload>& Workloads();
 
 }  // namespace memledger::sim
