@@ -60,9 +60,9 @@ from .tracking import TAG_SEPARATOR, device, tag
 
 __all__ = [
     "TAG_SEPARATOR", "AllocFailedEvent", "BufferEvent", "Capture", "CaptureWarning", "Device", "Frame", "LeakSite",
-    "LiveSite", "Peak", "TagAmount", "alloc_failed", "close_device", "default_socket", "device", "enabled", "flush", "mark", "open_device",
-    "register_pool", "set_stack_depth", "skip_frames", "status", "tag", "track_alloc", "track_cb_alloc",
-    "track_cb_free", "track_free", "track_kernel_load", "track_kernel_unload",
+    "LiveSite", "Peak", "TagAmount", "alloc_failed", "close_device", "default_socket", "device", "enabled", "flush",
+    "mark", "open_device", "register_pool", "set_stack_depth", "skip_frames", "status", "tag", "track_alloc",
+    "track_cb_alloc", "track_cb_free", "track_free", "track_kernel_load", "track_kernel_unload",
 ]
 
 # Python frames in stacks, but for this package's own (the tag decorator's

@@ -76,10 +76,10 @@ class CaptureEvents {
 
 void DefineCaptureEvents(py::module_& m) {
   py::class_<CaptureEvents>(m, "_CaptureEvents",
-                            "_CaptureEvents(capture: _OpenCapture)\n\nThe capture's buffer events and failed allocations, "
-                            "read as iterated: (kind, seq, time_ns, pid, device, type, buffer_id, address, size, "
-                            "thread, tag, stack id) each (ALLOC_FAILED: address is the extent, 0 for its size). "
-                            "ValueError once the capture is closed.")
+                            "_CaptureEvents(capture: _OpenCapture)\n\nThe capture's buffer events and failed "
+                            "allocations, read as iterated: (kind, seq, time_ns, pid, device, type, buffer_id, "
+                            "address, size, thread, tag, stack id) each (ALLOC_FAILED: address is the extent, 0 "
+                            "for its size). ValueError once the capture is closed.")
       .def(py::init<py::object>(), py::arg("capture"))
       .def("__iter__", [](py::object self) { return self; })
       .def("__next__", &CaptureEvents::Next);

@@ -122,7 +122,8 @@ memledger_address_space AddressSpace(py::handle spec, const std::string& where) 
   }
   const std::string banks_what = where + "[\"banks\"]";
   const std::string alignment_what = where + "[\"alignment\"]";
-  space.banks = field("banks").is_none() ? 1 : static_cast<std::uint32_t>(Unsigned(field("banks"), banks_what.c_str(), kU32));
+  space.banks =
+      field("banks").is_none() ? 1 : static_cast<std::uint32_t>(Unsigned(field("banks"), banks_what.c_str(), kU32));
   space.alignment = field("alignment").is_none()
                         ? 1
                         : static_cast<std::uint32_t>(Unsigned(field("alignment"), alignment_what.c_str(), kU32));
