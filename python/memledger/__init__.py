@@ -8,6 +8,7 @@ every call checks its arguments and records nothing)::
     with memledger.tag("kv_cache"):
         memledger.track_alloc(device=0, type="DRAM", buffer_id=7, address=0x1000, size=4096)
     memledger.track_free(device=0, type="DRAM", buffer_id=7, address=0x1000)
+    memledger.alloc_failed(device=0, type="DRAM", size=16 << 30)   # where the allocator runs out, before raising
     memledger.close_device(0)
 
 Look::
@@ -16,7 +17,7 @@ Look::
     with memledger.Capture("run.mlcap") as cap: # a capture file, its books in memory until closed
         cap.report()                            # what `memledger report run.mlcap --json` prints, as a dict
         cap.leaks(), cap.peak()                 # leak sites; each peak with what was live then
-        for event in cap.events(): ...          # buffer events, read from the file as iterated
+        for event in cap.events(): ...          # buffer events and failed allocations, read as iterated
 
 Tags nest: inside ``tag("decode")``, ``tag("activations")`` tags "decode/activations" (TAG_SEPARATOR).
 
@@ -34,6 +35,7 @@ import os as _os
 
 from . import _memledger
 from ._memledger import (
+    alloc_failed,
     close_device,
     default_socket,
     enabled,
@@ -51,16 +53,16 @@ from ._memledger import (
     track_kernel_unload,
 )
 from .capture import Capture, CaptureWarning
-from .capture_records import BufferEvent, Device, LeakSite, LiveSite, Peak, TagAmount
+from .capture_records import AllocFailedEvent, BufferEvent, Device, LeakSite, LiveSite, Peak, TagAmount
 from .frames import Frame
 from .server import status
 from .tracking import TAG_SEPARATOR, device, tag
 
 __all__ = [
-    "TAG_SEPARATOR", "BufferEvent", "Capture", "CaptureWarning", "Device", "Frame", "LeakSite", "LiveSite", "Peak",
-    "TagAmount", "close_device", "default_socket", "device", "enabled", "flush", "mark", "open_device",
-    "register_pool", "set_stack_depth", "skip_frames", "status", "tag", "track_alloc", "track_cb_alloc",
-    "track_cb_free", "track_free", "track_kernel_load", "track_kernel_unload",
+    "TAG_SEPARATOR", "AllocFailedEvent", "BufferEvent", "Capture", "CaptureWarning", "Device", "Frame", "LeakSite",
+    "LiveSite", "Peak", "TagAmount", "alloc_failed", "close_device", "default_socket", "device", "enabled", "flush",
+    "mark", "open_device", "register_pool", "set_stack_depth", "skip_frames", "status", "tag", "track_alloc",
+    "track_cb_alloc", "track_cb_free", "track_free", "track_kernel_load", "track_kernel_unload",
 ]
 
 # Python frames in stacks, but for this package's own (the tag decorator's

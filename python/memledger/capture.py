@@ -6,7 +6,7 @@ import os
 import warnings
 
 from . import _memledger
-from .capture_records import BufferEvent, Device, LeakSite, LiveSite, Peak, TagAmount
+from .capture_records import AllocFailedEvent, BufferEvent, Device, LeakSite, LiveSite, Peak, TagAmount
 from .frames import Frame
 
 
@@ -91,14 +91,19 @@ class Capture:
                 for p in self._open_books().peaks()}
 
     def events(self):
-        """The buffer events (BufferEvent), in sequence: an iterator that reads the file as it is advanced, never
-        all of it at once. Names (device, type, tag, frames) are the books'. Closing the capture ends it with
-        ValueError at the next event."""
+        """The buffer events (BufferEvent) and failed allocations (AllocFailedEvent), in sequence: an iterator
+        that reads the file as it is advanced, never all of it at once. Names (device, type, tag, frames) are the
+        books'. Closing the capture ends it with ValueError at the next event."""
         for (kind, seq, time_ns, pid, device, type_, buffer_id, address, size, thread, tag,
              stack) in _memledger._CaptureEvents(self._open_books()):
-            yield BufferEvent(kind=kind, seq=seq, time_ns=time_ns, pid=pid, device=device, type=type_,
-                              buffer_id=buffer_id, address=address, size=size, thread=thread, tag=tag,
-                              stack=self._stack(stack))
+            if kind == "ALLOC_FAILED":
+                yield AllocFailedEvent(kind=kind, seq=seq, time_ns=time_ns, pid=pid, device=device, type=type_,
+                                       size=size, extent=address or size, thread=thread, tag=tag,
+                                       stack=self._stack(stack))
+            else:
+                yield BufferEvent(kind=kind, seq=seq, time_ns=time_ns, pid=pid, device=device, type=type_,
+                                  buffer_id=buffer_id, address=address, size=size, thread=thread, tag=tag,
+                                  stack=self._stack(stack))
 
     def _open_books(self):
         if self._books.closed:

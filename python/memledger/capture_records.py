@@ -1,4 +1,5 @@
-"""What memledger.Capture returns: leak sites, devices, peaks with what was live then, and buffer events."""
+"""What memledger.Capture returns: leak sites, devices, peaks with what was live then, buffer events and failed
+allocations."""
 import dataclasses
 
 
@@ -73,3 +74,19 @@ class BufferEvent:
     thread: int     # the kernel thread id of the hooked thread
     tag: str        # "" when none
     stack: tuple    # memledger.Frame, innermost first; empty without stacks
+
+
+@dataclasses.dataclass(frozen=True)
+class AllocFailedEvent:
+    """An allocation that failed (memledger_alloc_failed, memledger.alloc_failed): kind "ALLOC_FAILED"."""
+    kind: str
+    seq: int      # the process's sequence number: the order of the hooks
+    time_ns: int  # CLOCK_MONOTONIC, as the consumer stamped the record
+    pid: int
+    device: int   # ledger-wide, as LeakSite.device and Peak.device
+    type: str
+    size: int     # as requested
+    extent: int   # what it needed in the type's address space, in the hooks' units (the size when not given)
+    thread: int   # the kernel thread id of the hooked thread
+    tag: str      # "" when none
+    stack: tuple  # memledger.Frame, innermost first; empty without stacks

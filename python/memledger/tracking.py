@@ -67,11 +67,11 @@ class tag:
 
 
 @contextlib.contextmanager
-def device(device, *, name=None, capacity=None, uid=None):
+def device(device, *, name=None, capacity=None, uid=None, address_spaces=None):
     """The device is open inside: ``with memledger.device(0, name="n300", capacity={"DRAM": 12 << 30}):``.
-    ``uid`` says what it is physically (see ``open_device``). What is still allocated on it at the end becomes
-    this process's leaks."""
-    _memledger.open_device(device, name=name, capacity=capacity, uid=uid)
+    ``uid`` says what it is physically, ``address_spaces`` where each memory type's buffers are placed (see
+    ``open_device``). What is still allocated on it at the end becomes this process's leaks."""
+    _memledger.open_device(device, name=name, capacity=capacity, uid=uid, address_spaces=address_spaces)
     try:
         yield device
     finally:

@@ -27,14 +27,17 @@ class CaptureEvents {
     if (!reader_) RaiseWithText(PyExc_ValueError, error);
   }
 
-  // The next buffer event: (kind, seq, time_ns, pid, device, type, buffer_id,
-  // address, size, thread, tag, stack id).
+  // The next buffer event or failed allocation: (kind, seq, time_ns, pid,
+  // device, type, buffer_id, address, size, thread, tag, stack id); an
+  // ALLOC_FAILED's address is its extent as hooked (0: its size).
   py::tuple Next() {
     while (true) {
       const CaptureBooks& books = Capture().books();  // ValueError once closed
       if (next_slot_ == slots_.size() && !ReadChunk()) throw py::stop_iteration();
       const std::optional<Record> record = assembler_.Push(slots_[next_slot_++]);
-      if (record && IsBufferEvent(record->kind())) return EventTuple(books, record->event);
+      if (record && (IsBufferEvent(record->kind()) || record->kind() == EventKind::kAllocFailed)) {
+        return EventTuple(books, record->event);
+      }
     }
   }
 
@@ -73,9 +76,10 @@ class CaptureEvents {
 
 void DefineCaptureEvents(py::module_& m) {
   py::class_<CaptureEvents>(m, "_CaptureEvents",
-                            "_CaptureEvents(capture: _OpenCapture)\n\nThe capture's buffer events, read as iterated: "
-                            "(kind, seq, time_ns, pid, device, type, buffer_id, address, size, thread, tag, stack id) "
-                            "each. ValueError once the capture is closed.")
+                            "_CaptureEvents(capture: _OpenCapture)\n\nThe capture's buffer events and failed "
+                            "allocations, read as iterated: (kind, seq, time_ns, pid, device, type, buffer_id, "
+                            "address, size, thread, tag, stack id) each (ALLOC_FAILED: address is the extent, 0 "
+                            "for its size). ValueError once the capture is closed.")
       .def(py::init<py::object>(), py::arg("capture"))
       .def("__iter__", [](py::object self) { return self; })
       .def("__next__", &CaptureEvents::Next);

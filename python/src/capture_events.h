@@ -1,6 +1,6 @@
 // capture_events.h — memledger.Capture.events()' native half: the buffer
-// events of a capture file (alloc, free, CB alloc/free, kernel load/unload),
-// in sequence, read chunk by chunk as the iterator is advanced, never all at
+// events of a capture file (alloc, free, CB alloc/free, kernel load/unload)
+// and its failed allocations (ALLOC_FAILED), in sequence, read chunk by chunk as the iterator is advanced, never all at
 // once. Names (device, memory type, tag) are the open capture's books': the
 // replay has read every definition, also those a record names before its
 // defining record comes (docs/architecture.md, "The event"). Buffers carried

@@ -70,6 +70,11 @@ void BookAlloc(std::uint32_t device, memledger_mem_type type, std::uint64_t addr
   memledger_record_alloc(device, type, buffer.buffer_id, address, size);
 }
 
+void BookFailure(std::uint32_t device, memledger_mem_type type, std::uint64_t size) {
+  OpenDeviceOnce(device);
+  memledger_record_alloc_failed(device, type, size, 0);
+}
+
 std::optional<BookedBuffer> BookFree(std::uint64_t address) {
   std::optional<BookedBuffer> booked = Buffers().Remove(address);
   if (booked) RecordFree(address, *booked);

@@ -11,6 +11,14 @@
 // (cudaFreeAsync, cuMemFreeAsync) are booked at the call: the memory goes
 // back to its pool when the stream reaches the free, never earlier.
 //
+// Failures: a call that fails for want of memory (cudaErrorMemoryAllocation,
+// CUDA_ERROR_OUT_OF_MEMORY) is booked as a failed allocation of the type and
+// on the device its success would have been booked under (BookFailure), by
+// the outermost tracked call only, after the real call. Nothing the program
+// sees changes: the interposer returns the real call's result, and what it
+// calls to book (the current device, the device's description) are calls
+// that leave the runtime's last error as it was when they succeed.
+//
 // What the interposer could not see is counted and said at exit, never
 // booked as the program's fault: frees of memory allocated through calls it
 // does not intercept, and buffers freed through such calls (seen when their
@@ -33,6 +41,9 @@ namespace memledger::cuda {
 
 // A successful allocation at `address` (nothing is booked for address 0 or size 0).
 void BookAlloc(std::uint32_t device, memledger_mem_type type, std::uint64_t address, std::uint64_t size);
+// A call that could not allocate `size` bytes of `type` on `device` for want
+// of memory. Cold: only after a failed call.
+[[gnu::cold]] void BookFailure(std::uint32_t device, memledger_mem_type type, std::uint64_t size);
 // Before the real free of `address`: the buffer booked there, now booked as freed.
 std::optional<BookedBuffer> BookFree(std::uint64_t address);
 // After a real free: `booked` is what BookFree returned, `freed` whether the free succeeded.

@@ -7,8 +7,9 @@
 
 namespace memledger::cuda {
 
-// Called after a successful allocation, so a context is current; if the
-// driver still cannot say, the memory is booked on device 0.
+// Called after an allocation call (successful, or out of memory), so a
+// context is current; if the driver still cannot say, the memory (or the
+// failure) is booked on device 0.
 std::uint32_t DriverCurrentDevice() {
   CUdevice device = 0;
   const auto get_device = Real<decltype(&cuCtxGetDevice)>(EntryPoint::kCuCtxGetDevice);

@@ -4,8 +4,9 @@
 // A program reaches them by name (linked with -lcuda: LD_PRELOAD), through
 // dlsym on a dlopen'd libcuda (dlsym_hook.cc) or through cuGetProcAddress
 // (proc_address.cc) — the last is how cudart, static or shared, calls them.
-// Each calls the real function and, when it succeeded and is the outermost
-// tracked call on its thread, books it (books.h); inside a runtime call
+// Each calls the real function and, when it is the outermost tracked call on
+// its thread, books what it allocated, or its failure when it returned
+// CUDA_ERROR_OUT_OF_MEMORY (books.h); inside a runtime call
 // (cudaMalloc calls cuMemAlloc_v2) it passes through (tracked_call.h).
 //
 // Thread-safety: any thread, as the real functions.
@@ -27,6 +28,8 @@ CUresult AllocAsync(EntryPoint entry, CUdeviceptr* dptr, size_t bytesize, CUstre
   const CUresult result = real(dptr, bytesize, hStream);
   if (result == CUDA_SUCCESS && call.books()) {
     BookAlloc(StreamDevice(hStream, DriverCurrentDevice), Types().device_memory, *dptr, bytesize);
+  } else if (result == CUDA_ERROR_OUT_OF_MEMORY && call.books()) {
+    BookFailure(StreamDevice(hStream, DriverCurrentDevice), Types().device_memory, bytesize);
   }
   return result;
 }
@@ -47,7 +50,11 @@ CUresult CUDAAPI cuMemAlloc_v2(CUdeviceptr* dptr, size_t bytesize) {
   const auto real = Real<decltype(&cuMemAlloc_v2)>(EntryPoint::kCuMemAlloc);
   if (real == nullptr) return CUDA_ERROR_SHARED_OBJECT_SYMBOL_NOT_FOUND;
   const CUresult result = real(dptr, bytesize);
-  if (result == CUDA_SUCCESS && call.books()) BookAlloc(DriverCurrentDevice(), Types().device_memory, *dptr, bytesize);
+  if (result == CUDA_SUCCESS && call.books()) {
+    BookAlloc(DriverCurrentDevice(), Types().device_memory, *dptr, bytesize);
+  } else if (result == CUDA_ERROR_OUT_OF_MEMORY && call.books()) {
+    BookFailure(DriverCurrentDevice(), Types().device_memory, bytesize);
+  }
   return result;
 }
 
@@ -59,6 +66,8 @@ CUresult CUDAAPI cuMemAllocPitch_v2(CUdeviceptr* dptr, size_t* pPitch, size_t Wi
   const CUresult result = real(dptr, pPitch, WidthInBytes, Height, ElementSizeBytes);
   if (result == CUDA_SUCCESS && call.books()) {
     BookAlloc(DriverCurrentDevice(), Types().device_memory, *dptr, *pPitch * Height);
+  } else if (result == CUDA_ERROR_OUT_OF_MEMORY && call.books()) {
+    BookFailure(DriverCurrentDevice(), Types().device_memory, WidthInBytes * Height);  // no pitch was given
   }
   return result;
 }
@@ -68,7 +77,11 @@ CUresult CUDAAPI cuMemAllocManaged(CUdeviceptr* dptr, size_t bytesize, unsigned 
   const auto real = Real<decltype(&cuMemAllocManaged)>(EntryPoint::kCuMemAllocManaged);
   if (real == nullptr) return CUDA_ERROR_SHARED_OBJECT_SYMBOL_NOT_FOUND;
   const CUresult result = real(dptr, bytesize, flags);
-  if (result == CUDA_SUCCESS && call.books()) BookAlloc(DriverCurrentDevice(), Types().managed, *dptr, bytesize);
+  if (result == CUDA_SUCCESS && call.books()) {
+    BookAlloc(DriverCurrentDevice(), Types().managed, *dptr, bytesize);
+  } else if (result == CUDA_ERROR_OUT_OF_MEMORY && call.books()) {
+    BookFailure(DriverCurrentDevice(), Types().managed, bytesize);
+  }
   return result;
 }
 

@@ -1,9 +1,10 @@
 // runtime_api.cc — the CUDA runtime's allocation calls (shared libcudart):
 // cudaMalloc, cudaMallocPitch, cudaMallocManaged, cudaMallocAsync and
 // cudaFree, cudaFreeAsync (with the _ptsz variants of the async calls). Each
-// calls the real function and, when it succeeded and is the outermost
-// tracked call on its thread, books it (books.h); the driver calls cudart
-// makes underneath pass through (tracked_call.h).
+// calls the real function and, when it is the outermost tracked call on its
+// thread, books what it allocated, or its failure when it returned
+// cudaErrorMemoryAllocation (books.h); the driver calls cudart makes
+// underneath pass through (tracked_call.h).
 //
 // A program linked with static cudart (nvcc's default) has these functions
 // inside itself, where LD_PRELOAD cannot reach: its allocations are seen at
@@ -32,6 +33,8 @@ cudaError_t MallocAsync(EntryPoint entry, void** pointer, std::size_t size, cuda
   const cudaError_t result = real(pointer, size, stream);
   if (result == cudaSuccess && call.books()) {
     BookAlloc(StreamDevice(stream, RuntimeCurrentDevice), Types().device_memory, AddressOf(*pointer), size);
+  } else if (result == cudaErrorMemoryAllocation && call.books()) {
+    BookFailure(StreamDevice(stream, RuntimeCurrentDevice), Types().device_memory, size);
   }
   return result;
 }
@@ -54,6 +57,8 @@ cudaError_t CUDARTAPI cudaMalloc(void** devPtr, size_t size) {
   const cudaError_t result = real(devPtr, size);
   if (result == cudaSuccess && call.books()) {
     BookAlloc(RuntimeCurrentDevice(), Types().device_memory, AddressOf(*devPtr), size);
+  } else if (result == cudaErrorMemoryAllocation && call.books()) {
+    BookFailure(RuntimeCurrentDevice(), Types().device_memory, size);
   }
   return result;
 }
@@ -65,6 +70,8 @@ cudaError_t CUDARTAPI cudaMallocPitch(void** devPtr, size_t* pitch, size_t width
   const cudaError_t result = real(devPtr, pitch, width, height);
   if (result == cudaSuccess && call.books()) {
     BookAlloc(RuntimeCurrentDevice(), Types().device_memory, AddressOf(*devPtr), *pitch * height);
+  } else if (result == cudaErrorMemoryAllocation && call.books()) {
+    BookFailure(RuntimeCurrentDevice(), Types().device_memory, width * height);  // no pitch was given
   }
   return result;
 }
@@ -76,6 +83,8 @@ cudaError_t CUDARTAPI cudaMallocManaged(void** devPtr, size_t size, unsigned int
   const cudaError_t result = real(devPtr, size, flags);
   if (result == cudaSuccess && call.books()) {
     BookAlloc(RuntimeCurrentDevice(), Types().managed, AddressOf(*devPtr), size);
+  } else if (result == cudaErrorMemoryAllocation && call.books()) {
+    BookFailure(RuntimeCurrentDevice(), Types().managed, size);
   }
   return result;
 }

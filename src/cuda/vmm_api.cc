@@ -4,17 +4,28 @@
 // cuMemCreate until its last handle and mapping are gone; mappings count no
 // bytes (vmm_table.h). Reached as the other driver calls are (driver_api.cc).
 // Calls that give a handle or mapping back are booked before the real call,
-// the others after it (vmm_table.h, "Order").
+// the others after it (vmm_table.h, "Order"); a cuMemCreate on a device that
+// returns CUDA_ERROR_OUT_OF_MEMORY is booked as a failed VMM_PHYSICAL
+// allocation there (books.h).
 //
 // Thread-safety: any thread, as the real functions.
 #include <cstdint>
 
 #include "cuda/books.h"
 #include "cuda/cuda_variants.h"
+#include "cuda/device_registry.h"
 #include "cuda/entry_points.h"
 #include "cuda/tracked_call.h"
 
 using namespace memledger::cuda;
+
+namespace {
+
+bool OnDevice(const CUmemAllocationProp* prop) {
+  return prop->location.type == CU_MEM_LOCATION_TYPE_DEVICE && prop->location.id >= 0;
+}
+
+}  // namespace
 
 extern "C" {
 
@@ -24,10 +35,11 @@ CUresult CUDAAPI cuMemCreate(CUmemGenericAllocationHandle* handle, size_t size, 
   const auto real = Real<decltype(&cuMemCreate)>(EntryPoint::kCuMemCreate);
   if (real == nullptr) return CUDA_ERROR_SHARED_OBJECT_SYMBOL_NOT_FOUND;
   const CUresult result = real(handle, size, prop, flags);
-  // Memory on the host (CU_MEM_LOCATION_TYPE_HOST*) is not device memory: not booked.
-  if (result == CUDA_SUCCESS && call.books() && prop->location.type == CU_MEM_LOCATION_TYPE_DEVICE &&
-      prop->location.id >= 0) {
+  // Memory on the host (CU_MEM_LOCATION_TYPE_HOST*) is not device memory: not booked, nor its failures.
+  if (result == CUDA_SUCCESS && call.books() && OnDevice(prop)) {
     BookPhysicalCreate(*handle, static_cast<std::uint32_t>(prop->location.id), size);
+  } else if (result == CUDA_ERROR_OUT_OF_MEMORY && call.books() && OnDevice(prop)) {
+    BookFailure(static_cast<std::uint32_t>(prop->location.id), Types().vmm_physical, size);
   }
   return result;
 }

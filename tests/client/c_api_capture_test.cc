@@ -4,7 +4,10 @@
 // library, the embedded consumer and the capture writer, end to end.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "c_api_expected.h"
 #include "replayed_capture.h"
@@ -29,7 +32,7 @@ TEST_F(CApiCapture, IsWholeAndEndsCleanly) {
 }
 
 TEST_F(CApiCapture, DevicesCarryTheirNamesAndCapacities) {
-  ASSERT_EQ(ledger_.devices().size(), 4u);
+  ASSERT_EQ(ledger_.devices().size(), 5u);
   const DeviceBooks& sim0 = ledger_.devices()[0];
   EXPECT_EQ(sim0.name, "sim0");
   // Device 0 was never closed, but its only opener has ended: nobody holds it.
@@ -47,6 +50,45 @@ TEST_F(CApiCapture, DevicesCarryTheirNamesAndCapacities) {
   EXPECT_EQ(sim3.name, "sim3");
   EXPECT_EQ(sim3.capacity[MEMLEDGER_DRAM], C_API_DRAM_CAPACITY);
   EXPECT_TRUE(sim3.uid.empty()) << "a field beyond the caller's struct_size is not read";
+  EXPECT_TRUE(sim3.spaces.empty()) << "a field beyond the caller's struct_size is not read";
+}
+
+TEST_F(CApiCapture, AddressSpacesAreReadWithinTheCallersStruct) {
+  const DeviceBooks& sim2 = ledger_.devices()[2];
+  EXPECT_TRUE(sim2.space_problem.empty()) << sim2.space_problem;
+  ASSERT_EQ(sim2.spaces.declared().size(), static_cast<std::size_t>(C_API_DEVICE2_SPACES));
+  ASSERT_NE(sim2.spaces.MapOf(MEMLEDGER_DRAM), nullptr);
+  EXPECT_EQ(sim2.spaces.MapOf(MEMLEDGER_DRAM)->geometry().size, C_API_DEVICE2_DRAM_SPACE);
+  ASSERT_NE(sim2.spaces.MapOf(MEMLEDGER_L1), nullptr);
+  EXPECT_EQ(sim2.spaces.MapOf(MEMLEDGER_L1)->geometry().banks, 2u);
+  EXPECT_EQ(sim2.spaces.MapOf(MEMLEDGER_L1)->geometry().size, 2 * C_API_DEVICE2_L1_BANK);
+  EXPECT_EQ(sim2.spaces.PlacedWithin(MEMLEDGER_CB), std::optional<std::uint16_t>(MEMLEDGER_L1));
+  // An older header's struct, ending before address_spaces: its uid is read, the spaces beyond it are not.
+  const DeviceBooks& sim4 = ledger_.devices()[4];
+  EXPECT_EQ(sim4.name, "sim4");
+  EXPECT_EQ(sim4.uid, C_API_DEVICE4_UID);
+  EXPECT_TRUE(sim4.spaces.empty()) << "address_spaces beyond the caller's struct_size are not read";
+}
+
+TEST_F(CApiCapture, FailedAllocationsAreBookedWithTheirVerdicts) {
+  const std::vector<AllocationFailure>& failures = ledger_.failures();
+  ASSERT_EQ(failures.size(), static_cast<std::size_t>(C_API_ALLOC_FAILED_HOOKS));
+  const AllocationFailure& l1 = failures[0];  // memledger_record_alloc_failed, tag "weights"
+  EXPECT_EQ(l1.device, 0u);
+  EXPECT_EQ(l1.type, MEMLEDGER_L1);
+  EXPECT_EQ(l1.size, C_API_FAILED_L1_BYTES);
+  EXPECT_EQ(l1.extent, C_API_FAILED_L1_EXTENT);
+  EXPECT_EQ(l1.verdict, FailureVerdict::kNoAddressSpace);
+  EXPECT_EQ(ledger_.tag_name(static_cast<std::uint32_t>(result_.process), l1.tag), "weights");
+  const AllocationFailure& dram = failures[1];  // memledger_alloc_failed, inline, no extent
+  EXPECT_EQ(dram.device, 2u);
+  EXPECT_EQ(dram.type, MEMLEDGER_DRAM);
+  EXPECT_EQ(dram.size, C_API_FAILED_DRAM_BYTES);
+  EXPECT_EQ(dram.extent, C_API_FAILED_DRAM_BYTES) << "extent 0: the size";
+  EXPECT_TRUE(dram.has_map);
+  EXPECT_EQ(dram.verdict, FailureVerdict::kExhausted);
+  EXPECT_EQ(dram.tag, 0u);
+  EXPECT_EQ(books().alloc_failures, static_cast<std::uint64_t>(C_API_ALLOC_FAILED_HOOKS));
 }
 
 TEST_F(CApiCapture, PoolsAreRegisteredByNameUpToTheLimit) {

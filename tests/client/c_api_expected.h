@@ -15,9 +15,15 @@
 #define C_API_SCRATCH_POOL 17
 
 /* Device 0 "sim0" (capacities below), device 1 "sim1" (none; closed at the end),
- * device 2 "sim2" with a uid, device 3 "sim3" (DRAM only) with a uid beyond its
- * struct_size: none. */
+ * device 2 "sim2" with a uid and address spaces (DRAM flat, L1 over 2 banks,
+ * CB within L1), device 3 "sim3" (DRAM only) with a uid beyond its
+ * struct_size: none; device 4 "sim4" with a uid and address spaces beyond its
+ * struct_size (an older header's, ending before address_spaces): no spaces. */
 #define C_API_DEVICE2_UID "sim-uid-2"
+#define C_API_DEVICE4_UID "sim-uid-4"
+#define C_API_DEVICE2_SPACES 3
+#define C_API_DEVICE2_DRAM_SPACE (1ULL << 20)
+#define C_API_DEVICE2_L1_BANK (64ULL << 10)
 #define C_API_DRAM_CAPACITY (1ULL << 30)
 #define C_API_L1_CAPACITY (1ULL << 20)
 #define C_API_KV_CACHE_CAPACITY (64ULL << 20)
@@ -41,6 +47,15 @@
   (C_API_WEIGHTS_BYTES + C_API_KV_CACHE_BYTES + C_API_DEVICE1_L1_BYTES + C_API_UNTAGGED_DRAM_BYTES)
 #define C_API_DRAM_PEAK_BYTES (4096ULL + 8192ULL) /* ids 1 and 2 together; the workers stay below */
 
+/* Failed allocations (memledger_alloc_failed, memledger_record_alloc_failed):
+ *   2 DRAM  2 MiB, no extent: more than its 1 MiB space       exhausted
+ *   0 L1    4096, extent 8192, tag "weights": no space declared,
+ *           enough free by the books                          no_address_space */
+#define C_API_FAILED_DRAM_BYTES (2ULL << 20)
+#define C_API_FAILED_L1_BYTES 4096ULL
+#define C_API_FAILED_L1_EXTENT 8192ULL
+#define C_API_ALLOC_FAILED_HOOKS 2
+
 /* Every record the capture holds, one per call that records something. */
 #define C_API_MAIN_ALLOC_HOOKS 6 /* ids 1, 2, 3, 4, 5, 6 */
 #define C_API_MAIN_FREE_HOOKS 4  /* ids 2, 3, 99, 2 */
@@ -49,8 +64,9 @@
  * memledger_set_stack_depth first turns stacks on (their number depends on
  * the machine: the capture test counts them itself). */
 #define C_API_RECORDS                                                                                     \
-  (1 /* process */ + C_API_POOLS + 4 /* device opens */ + 3 /* tags */ + C_API_MAIN_ALLOC_HOOKS +          \
-   C_API_MAIN_FREE_HOOKS + C_API_CB_KERNEL_HOOKS + 1 /* mark */ + 1 /* device close */ +                  \
+  (1 /* process */ + C_API_POOLS + 5 /* device opens */ + 3 /* tags */ + C_API_MAIN_ALLOC_HOOKS +          \
+   C_API_MAIN_FREE_HOOKS + C_API_CB_KERNEL_HOOKS + C_API_ALLOC_FAILED_HOOKS + 1 /* mark */ +              \
+   1 /* device close */ +                                                                                 \
    2 * C_API_THREADS * C_API_ALLOCS_PER_THREAD + 1 /* process end */)
 
 #endif /* MEMLEDGER_TESTS_CLIENT_C_API_EXPECTED_H */

@@ -101,11 +101,21 @@ static int TrackingOn(void) {
   memledger_device_open(1, "sim1", NULL, 0);
   /* Described with a uid; and with an older header's shorter struct, whose
    * struct_size ends before the uid: the uid beyond it is not read. */
-  const memledger_device_description sim2 = {sizeof(sim2), "sim2", NULL, 0, C_API_DEVICE2_UID, NULL, 0};
+  const memledger_address_space spaces[C_API_DEVICE2_SPACES] = {
+      {MEMLEDGER_DRAM, MEMLEDGER_DRAM, 1, 32, 0, C_API_DEVICE2_DRAM_SPACE},
+      {MEMLEDGER_L1, MEMLEDGER_L1, 2, 32, 0, 2 * C_API_DEVICE2_L1_BANK},
+      {MEMLEDGER_CB, MEMLEDGER_L1, 0, 0, 0, 0},
+  };
+  const memledger_device_description sim2 = {sizeof(sim2), "sim2", NULL, 0, C_API_DEVICE2_UID, spaces,
+                                             C_API_DEVICE2_SPACES};
   memledger_device_open_described(2, &sim2);
   const memledger_device_description sim3 = {offsetof(memledger_device_description, uid), "sim3", capacities, 1,
-                                             "beyond the caller's struct", NULL, 0};
+                                             "beyond the caller's struct", spaces, C_API_DEVICE2_SPACES};
   memledger_device_open_described(3, &sim3);
+  /* An older header's struct that ends after the uid, before the address spaces. */
+  const memledger_device_description sim4 = {offsetof(memledger_device_description, address_spaces), "sim4", NULL,
+                                             0, C_API_DEVICE4_UID, spaces, C_API_DEVICE2_SPACES};
+  memledger_device_open_described(4, &sim4);
 
   memledger_tag_push("weights");
   memledger_alloc(0, MEMLEDGER_DRAM, 1, 0x1000, C_API_WEIGHTS_BYTES);
@@ -115,7 +125,9 @@ static int TrackingOn(void) {
   memledger_tag_pop();
   memledger_tag_pop();
   memledger_tag_push("weights"); /* known name: no new tag record */
+  memledger_record_alloc_failed(0, MEMLEDGER_L1, C_API_FAILED_L1_BYTES, C_API_FAILED_L1_EXTENT);
   memledger_tag_pop();
+  memledger_alloc_failed(2, MEMLEDGER_DRAM, C_API_FAILED_DRAM_BYTES, 0);
   memledger_tag_pop(); /* nothing pushed: harmless */
 
   memledger_alloc(0, C_API_KV_CACHE_POOL, 4, 0x10000, C_API_KV_CACHE_BYTES);
@@ -173,7 +185,8 @@ static int TrackingOff(const char* output_path) {
   /* Every hook is a no-op and none may crash. */
   const memledger_capacity capacity = {MEMLEDGER_DRAM, 1};
   memledger_device_open(0, "off", &capacity, 1);
-  const memledger_device_description off = {sizeof(off), "off", &capacity, 1, "off-uid", NULL, 0};
+  const memledger_address_space space = {MEMLEDGER_DRAM, MEMLEDGER_DRAM, 1, 1, 0, 1};
+  const memledger_device_description off = {sizeof(off), "off", &capacity, 1, "off-uid", &space, 1};
   memledger_device_open_described(1, &off);
   memledger_device_open_described(2, NULL);
   memledger_tag_push("off");
@@ -189,6 +202,8 @@ static int TrackingOff(const char* output_path) {
   memledger_kernel_unload(0, 1, 0x400);
   memledger_record_kernel_load(0, 1, 0x400, 512);
   memledger_record_kernel_unload(0, 1, 0x400);
+  memledger_alloc_failed(0, MEMLEDGER_DRAM, 2, 0);
+  memledger_record_alloc_failed(0, MEMLEDGER_DRAM, 2, 4);
   memledger_mark("off");
   memledger_tag_pop();
   memledger_device_close(0);

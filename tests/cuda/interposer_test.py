@@ -18,7 +18,14 @@ allocation leaks: it must not be booked as freed);
 per device and memory type (DRAM, MANAGED, VMM_PHYSICAL), allocs, frees,
 leaked buffers and bytes equal the stub's, zero anomalies, nothing dropped or
 lost; device names, capacities and uids (cuDeviceGetUuid_v2, as nvidia-smi
-spells them) come from the driver.
+spells them) come from the driver. Each thread also runs out of memory once
+through every allocating call (a request larger than the stub device): the
+capture's failed allocations (ALLOC_FAILED), per device and type, equal the
+stub's refusals (read with the Python module's Capture.events(), given
+--python-dir; the report JSON does not carry failures yet — once it has
+"allocation_failures", the check should read them from there, and run in
+sanitized builds too), and the runtime's last error is what it would be
+without the interposer (the workload checks it).
 3. With tracking off the interposer only passes calls through.
 4. Without libmemledger_cuda.so beside it, `memledger run --cuda` says so
    and where it looked, and exits 127.
@@ -34,9 +41,10 @@ C library's, the thread the client starts there never gets TSan's state and
 crashes at its first instrumented call (the shell dies of SIGSEGV).
 
 usage: interposer_test.py BIN_DIR INTERPOSER WORKLOAD WORKLOAD_DLOPEN STUB_LIBCUDA [--threads N] [--iterations I]
-                           [--sanitized] [--sanitizer-runtime LIBTSAN]
+                           [--sanitized] [--sanitizer-runtime LIBTSAN] [--python-dir BUILD/python]
 """
 import argparse
+import collections
 import json
 import os
 import shutil
@@ -100,6 +108,25 @@ def check_books(check, name, summary, counts, every_type_used=True):
                  (leaked_buffers, leaked_bytes))
 
 
+def check_failures(check, args, name, capture, counts, every_type_used=True):
+    """The capture's failed allocations (ALLOC_FAILED records, through the Python module's Capture.events()),
+    per device and type, equal the stub's refusals."""
+    if not args.python_dir:
+        return
+    sys.path.insert(0, args.python_dir)
+    import memledger  # noqa: E402 (the build's module, for this python3)
+    with memledger.Capture(capture) as cap:
+        booked = collections.Counter((e.device, e.type) for e in cap.events() if e.kind == "ALLOC_FAILED")
+    for device in counts["devices"]:
+        for type_name in TYPES:
+            refused = device["types"][type_name]["failures"]
+            where = f"{name}: device {device['device']} {type_name}"
+            check.expect(f"{where} failed allocations", booked.pop((device["device"], type_name), 0), refused)
+            if every_type_used:
+                check.true(f"{where}: the workload ran out of memory there", refused > 0)
+    check.expect(f"{name}: failed allocations elsewhere", dict(booked), {})
+
+
 def report_json(check, args, name, capture):
     """`memledger report --json` of one capture: that process's books alone."""
     report = subprocess.run([os.path.join(args.bin_dir, "memledger"), "report", capture, "--json"],
@@ -132,6 +159,7 @@ def run_workload(check, args, work, name, workload, preload=None, run=None, run_
     alone = report_json(check, args, name, capture)
     if alone is not None:
         check_books(check, name, alone, counts)
+    check_failures(check, args, name, capture, counts)
     check.expect(f"{name}: processes", [p["comm"] for p in summary["processes"]],
                  [os.path.basename(workload)[:15]] + list(run_comms))
     stub = {(d["device"], t): v for d in counts["devices"] for t, v in d["types"].items()}
@@ -151,6 +179,7 @@ def main():
     parser.add_argument("--iterations", type=int, default=3000)
     parser.add_argument("--sanitized", action="store_true")
     parser.add_argument("--sanitizer-runtime")
+    parser.add_argument("--python-dir")
     args = parser.parse_args()
     for path in ("bin_dir", "interposer", "workload", "workload_dlopen", "stub_driver"):
         setattr(args, path, os.path.realpath(getattr(args, path)))
@@ -187,8 +216,11 @@ def main():
             if child_capture and os.path.exists(child_counts):
                 with open(child_counts) as f:
                     booked = report_json(check, args, "linked: the child", os.path.join(work, child_capture[0]))
+                    child = json.load(f)
                     if booked is not None:
-                        check_books(check, "linked: the child", booked, json.load(f), every_type_used=False)
+                        check_books(check, "linked: the child", booked, child, every_type_used=False)
+                    check_failures(check, args, "linked: the child", os.path.join(work, child_capture[0]), child,
+                                   every_type_used=False)
 
         counts = run_workload(check, args, work, "dlopen", args.workload_dlopen)
         if counts is not None:

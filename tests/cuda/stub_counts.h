@@ -4,7 +4,10 @@
 // (src/cuda/device_registry.h): DRAM (cuMemAlloc*, cuMemAllocAsync and the
 // runtime calls on them), MANAGED, VMM_PHYSICAL (cuMemCreate on a device,
 // freed when its last handle and mapping are gone). Physical memory on the
-// host is not counted: it is not device memory.
+// host is not counted: it is not device memory. A request larger than the
+// device's memory fails with CUDA_ERROR_OUT_OF_MEMORY (cudaErrorMemoryAllocation
+// from the runtime), counted in `failures` of its device and kind: the
+// failures the interposer must book.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +21,7 @@ struct StubKindCounts {
   std::uint64_t frees;
   std::uint64_t live_buffers;
   std::uint64_t live_bytes;
+  std::uint64_t failures;  // requests refused with CUDA_ERROR_OUT_OF_MEMORY
 };
 
 struct StubDeviceCounts {

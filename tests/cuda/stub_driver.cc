@@ -10,6 +10,10 @@
 // Like a real driver, cuGetProcAddress hands out its internal entry points,
 // not the exported functions: the interposer must not rely on them being the same.
 //
+// A request larger than its device's memory fails with
+// CUDA_ERROR_OUT_OF_MEMORY, counted as a failure (stub_counts.h): a test
+// runs out of memory on demand by asking for more than the device has.
+//
 // A test can hold one cuMemRelease inside the driver after it has given its
 // handle value back (memledger_stub_hold_release, stub_counts.h): another
 // thread then gets the same value from cuMemCreate before that release returns.
@@ -114,6 +118,13 @@ void CountFree(Driver& d, int device, Kind kind, std::uint64_t size) {
   c.live_bytes -= size;
 }
 
+// A request larger than the device: out of memory, counted.
+CUresult Refuse(Driver& d, int device, Kind kind) {
+  std::lock_guard lock(d.mutex);
+  ++d.counts[device][kind].failures;
+  return CUDA_ERROR_OUT_OF_MEMORY;
+}
+
 std::uint64_t TakeAddressLocked(Driver& d, std::uint64_t reserved) {
   auto it = d.free_addresses.find(reserved);
   if (it != d.free_addresses.end() && !it->second.empty()) {
@@ -128,8 +139,8 @@ std::uint64_t TakeAddressLocked(Driver& d, std::uint64_t reserved) {
 
 CUresult Allocate(CUdeviceptr* dptr, std::uint64_t size, int device, Kind kind) {
   if (dptr == nullptr || size == 0 || !ValidDevice(device)) return CUDA_ERROR_INVALID_VALUE;
-  if (size > kDeviceBytes[device]) return CUDA_ERROR_OUT_OF_MEMORY;
   Driver& d = State();
+  if (size > kDeviceBytes[device]) return Refuse(d, device, kind);
   const std::uint64_t reserved = (size + kAlignment - 1) / kAlignment * kAlignment;
   std::lock_guard lock(d.mutex);
   const std::uint64_t address = TakeAddressLocked(d, reserved);
@@ -294,6 +305,7 @@ CUresult MemCreate(CUmemGenericAllocationHandle* handle, size_t size, const CUme
   if (on_device && !ValidDevice(prop->location.id)) return CUDA_ERROR_INVALID_DEVICE;
   if (!on_device && prop->location.type != CU_MEM_LOCATION_TYPE_HOST) return CUDA_ERROR_INVALID_VALUE;
   Driver& d = State();
+  if (on_device && size > kDeviceBytes[prop->location.id]) return Refuse(d, prop->location.id, kVmmPhysical);
   std::lock_guard lock(d.mutex);
   const std::uint64_t id = d.next_physical++;
   const int device = on_device ? prop->location.id : 0;

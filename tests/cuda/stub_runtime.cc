@@ -4,8 +4,12 @@
 // for every driver function; so cudaMalloc calls cuMemAlloc_v2 (through the
 // interposer's wrapper, when it runs under one: the case of one allocation
 // seen twice). It counts nothing itself: the driver's books are the truth.
+// Like cudart, it keeps each thread's last error (the last call that
+// failed), which cudaGetLastError returns and resets and cudaPeekAtLastError
+// returns: a failed allocation must leave it the same under the interposer.
 //
-// Thread-safety: thread-safe; the driver's functions are looked up once.
+// Thread-safety: thread-safe; the driver's functions are looked up once; the
+// last error is per thread.
 #include <cuda.h>
 #include <cudaTypedefs.h>
 #include <cuda_runtime_api.h>
@@ -79,12 +83,20 @@ const Driver& TheDriver() {
   return driver;
 }
 
+thread_local cudaError_t tls_last_error = cudaSuccess;
+
+// What a runtime call returns: `error`, kept as the thread's last error unless it is success.
+cudaError_t Returned(cudaError_t error) {
+  if (error != cudaSuccess) tls_last_error = error;
+  return error;
+}
+
 cudaError_t ToRuntimeError(CUresult result) {
   switch (result) {
     case CUDA_SUCCESS: return cudaSuccess;
-    case CUDA_ERROR_OUT_OF_MEMORY: return cudaErrorMemoryAllocation;
-    case CUDA_ERROR_INVALID_DEVICE: return cudaErrorInvalidDevice;
-    default: return cudaErrorInvalidValue;
+    case CUDA_ERROR_OUT_OF_MEMORY: return Returned(cudaErrorMemoryAllocation);
+    case CUDA_ERROR_INVALID_DEVICE: return Returned(cudaErrorInvalidDevice);
+    default: return Returned(cudaErrorInvalidValue);
   }
 }
 
@@ -102,6 +114,14 @@ cudaError_t CUDARTAPI cudaSetDevice(int device) {
   return ToRuntimeError(TheDriver().ctx_set_current(context));
 }
 
+cudaError_t CUDARTAPI cudaGetLastError() {
+  const cudaError_t error = tls_last_error;
+  tls_last_error = cudaSuccess;
+  return error;
+}
+
+cudaError_t CUDARTAPI cudaPeekAtLastError() { return tls_last_error; }
+
 cudaError_t CUDARTAPI cudaGetDevice(int* device) { return ToRuntimeError(TheDriver().ctx_get_device(device)); }
 
 cudaError_t CUDARTAPI cudaStreamCreate(cudaStream_t* stream) {
@@ -109,7 +129,7 @@ cudaError_t CUDARTAPI cudaStreamCreate(cudaStream_t* stream) {
 }
 
 cudaError_t CUDARTAPI cudaMalloc(void** devPtr, size_t size) {
-  if (devPtr == nullptr) return cudaErrorInvalidValue;
+  if (devPtr == nullptr) return Returned(cudaErrorInvalidValue);
   if (size == 0) {
     *devPtr = nullptr;
     return cudaSuccess;

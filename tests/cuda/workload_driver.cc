@@ -172,9 +172,27 @@ int RunDriverCalls(const DriverApi& api, int thread, int device, int other_devic
     }
   }
 
-  // Calls that fail book nothing.
+  // Out of memory through each call (more than a stub device has): a failure
+  // booked on the device the allocation would have been on.
   CUdeviceptr p = 0;
-  f.Expect(api.mem_alloc(&p, size_t{1} << 40) == CUDA_ERROR_OUT_OF_MEMORY, "cuMemAlloc_v2 (too big)", thread, -1);
+  size_t pitch = 0;
+  constexpr size_t kTooBig = size_t{1} << 40;
+  f.Expect(api.mem_alloc(&p, kTooBig) == CUDA_ERROR_OUT_OF_MEMORY, "cuMemAlloc_v2 (too big)", thread, -1);
+  f.Expect(api.mem_alloc_pitch(&p, &pitch, size_t{1} << 30, size_t{1} << 12, 4) == CUDA_ERROR_OUT_OF_MEMORY,
+           "cuMemAllocPitch_v2 (too big)", thread, -1);
+  f.Expect(api.mem_alloc_managed(&p, kTooBig, CU_MEM_ATTACH_GLOBAL) == CUDA_ERROR_OUT_OF_MEMORY,
+           "cuMemAllocManaged (too big)", thread, -1);
+  f.Expect(api.mem_alloc_async(&p, kTooBig, other_stream) == CUDA_ERROR_OUT_OF_MEMORY,
+           "cuMemAllocAsync (too big, the other device's stream)", thread, -1);
+  CUmemAllocationProp prop{};
+  prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
+  prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+  prop.location.id = device;
+  CUmemGenericAllocationHandle handle = 0;
+  f.Expect(api.mem_create(&handle, kTooBig, &prop, 0) == CUDA_ERROR_OUT_OF_MEMORY, "cuMemCreate (too big)", thread,
+           -1);
+
+  // Calls that fail otherwise book nothing.
   f.Expect(api.mem_free(0xdead0000) == CUDA_ERROR_INVALID_VALUE, "cuMemFree_v2 (never allocated)", thread, -1);
   f.Expect(api.mem_release(0xfffffff) == CUDA_ERROR_INVALID_VALUE, "cuMemRelease (no such handle)", thread, -1);
 

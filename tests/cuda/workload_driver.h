@@ -33,7 +33,8 @@ enum class ProcAddressRoute { kV2LegacyStream, kV2PerThreadStream, kV1 };
 bool DriverThroughProcAddress(void* libcuda, ProcAddressRoute route, DriverApi* api);
 
 // One thread's driver calls on `device` (and the other device's stream and
-// context), `iterations` times; leaves the documented leaks when `leak`.
+// context), `iterations` times; then runs out of memory once through each
+// allocating call; leaves the documented leaks when `leak`.
 // Returns how many calls did not do what the driver promises.
 int RunDriverCalls(const DriverApi& api, int thread, int device, int other_device, int iterations, bool leak);
 

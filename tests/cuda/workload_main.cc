@@ -1,6 +1,7 @@
 // workload_main.cc — the test workload: THREADS threads (on two devices)
 // each allocate and free through every call the interposer wraps, leave a
-// few buffers live on purpose; then the main thread has a handle value
+// few buffers live on purpose and run out of memory once through each
+// allocating call (a request larger than the device); then the main thread has a handle value
 // reused while its release has not returned (workload_driver.h), and the
 // program writes the stub driver's own books (stub_counts.h) to
 // COUNTS_JSON, with the LD_PRELOAD it ran under.
@@ -80,10 +81,12 @@ bool WriteCounts(const std::string& path, const StubCounts& counts) {
                  static_cast<unsigned long long>(d.total_bytes));
     for (int kind = 0; kind < kStubKinds; ++kind) {
       const StubKindCounts& k = d.kinds[kind];
-      std::fprintf(out, "%s\"%s\": {\"allocs\": %llu, \"frees\": %llu, \"live_buffers\": %llu, \"live_bytes\": %llu}",
+      std::fprintf(out,
+                   "%s\"%s\": {\"allocs\": %llu, \"frees\": %llu, \"live_buffers\": %llu, \"live_bytes\": %llu, "
+                   "\"failures\": %llu}",
                    kind ? ", " : "", kStubKindNames[kind], static_cast<unsigned long long>(k.allocs),
                    static_cast<unsigned long long>(k.frees), static_cast<unsigned long long>(k.live_buffers),
-                   static_cast<unsigned long long>(k.live_bytes));
+                   static_cast<unsigned long long>(k.live_bytes), static_cast<unsigned long long>(k.failures));
     }
     std::fprintf(out, "}}");
   }

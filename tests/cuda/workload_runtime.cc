@@ -1,7 +1,7 @@
 // workload_runtime.cc — the runtime half of the test workload, built as a
 // shared library linked with the stub libcudart (as a framework's CUDA
 // extension is): one thread's allocations and frees through every runtime
-// call the interposer wraps. The program links it (libcudart in the global
+// call the interposer wraps, and one failure of each for want of memory. The program links it (libcudart in the global
 // scope) or dlopens it RTLD_LOCAL (libcudart out of LD_PRELOAD's lookups,
 // as in a Python process).
 #include <cuda_runtime_api.h>
@@ -57,9 +57,24 @@ extern "C" __attribute__((visibility("default"))) int RunRuntimeCalls(int thread
     }
   }
 
-  // Calls that fail, or allocate nothing, book nothing.
+  // Out of memory through each call: a failure booked, and the thread's last
+  // error what the runtime made it (read, then reset by cudaGetLastError).
   void* p = nullptr;
-  f.Expect(cudaMalloc(&p, size_t{1} << 40) == cudaErrorMemoryAllocation, "cudaMalloc (too big)", thread, -1);
+  size_t pitch = 0;
+  constexpr size_t kTooBig = size_t{1} << 40;  // more than a stub device has
+  const auto out_of_memory = [&](cudaError_t result, const char* what) {
+    f.Expect(result == cudaErrorMemoryAllocation, what, thread, -1);
+    f.Expect(cudaPeekAtLastError() == cudaErrorMemoryAllocation, "cudaPeekAtLastError after it", thread, -1);
+    f.Expect(cudaGetLastError() == cudaErrorMemoryAllocation, "cudaGetLastError after it", thread, -1);
+    f.Expect(cudaGetLastError() == cudaSuccess, "cudaGetLastError reset", thread, -1);
+  };
+  out_of_memory(cudaMalloc(&p, kTooBig), "cudaMalloc (too big)");
+  out_of_memory(cudaMallocPitch(&p, &pitch, size_t{1} << 30, size_t{1} << 12), "cudaMallocPitch (too big)");
+  out_of_memory(cudaMallocManaged(&p, kTooBig, cudaMemAttachGlobal), "cudaMallocManaged (too big)");
+  out_of_memory(cudaMallocAsync(&p, kTooBig, stream), "cudaMallocAsync (too big)");
+  out_of_memory(cudaMallocAsync_ptsz(&p, kTooBig, cudaStreamPerThread), "cudaMallocAsync_ptsz (too big)");
+
+  // Calls that fail otherwise, or allocate nothing, book nothing.
   f.Expect(cudaMalloc(&p, 0) == cudaSuccess && p == nullptr, "cudaMalloc (0 bytes)", thread, -1);
   f.Expect(cudaFree(reinterpret_cast<void*>(std::uintptr_t{0xdead0000})) != cudaSuccess, "cudaFree (never allocated)",
            thread, -1);

@@ -12,7 +12,8 @@ GOOD = dict(device=0, type="DRAM", buffer_id=1, address=0x1000, size=4096)
 
 def test_import_and_surface():
     for name in ("open_device", "track_alloc", "track_free", "close_device", "tag", "mark", "enabled", "flush",
-                 "set_stack_depth", "status", "Capture", "register_pool", "device"):
+                 "set_stack_depth", "status", "Capture", "register_pool", "device", "alloc_failed",
+                 "AllocFailedEvent"):
         assert hasattr(memledger, name), name
     assert memledger.track_alloc.__doc__.startswith("track_alloc(*, device: int, type: str | int")
     assert os.path.isabs(memledger.default_socket())
@@ -28,6 +29,8 @@ def test_untracked_calls_record_nothing():
     memledger.track_cb_free(device=0, cb_id=2)
     memledger.track_kernel_load(device=0, kernel_id=3, address=0, size=128)
     memledger.track_kernel_unload(device=0, kernel_id=3)
+    memledger.alloc_failed(device=0, type="DRAM", size=16 << 30)
+    memledger.alloc_failed(device=0, type="L1", size=4096, extent=8192)
     memledger.mark("step 1")
     memledger.flush()
     memledger.close_device(0)
@@ -114,6 +117,66 @@ def test_open_device_checks_capacities():
         memledger.open_device(0, capacity={"DRAM": -1})
     with pytest.raises(TypeError, match="name must be a str"):
         memledger.open_device(0, name=5)
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    (dict(size=-1), ValueError, "size must be between 0 and 18446744073709551615, got -1"),
+    (dict(extent=1.5), TypeError, "extent must be an int, not float"),
+    (dict(type="HBM"), ValueError, "unknown memory type 'HBM'"),
+    (dict(device=1024), ValueError, "device must be between 0 and 1023, got 1024"),
+])
+def test_alloc_failed_checks_its_arguments(bad, error, message):
+    with pytest.raises(error) as raised:
+        memledger.alloc_failed(**dict(dict(device=0, type="DRAM", size=4096), **bad))
+    assert message in str(raised.value)
+
+
+def test_alloc_failed_takes_keywords_only():
+    with pytest.raises(TypeError, match=r"alloc_failed\(\) takes keyword arguments only"):
+        memledger.alloc_failed(0, "DRAM", 4096)
+    with pytest.raises(TypeError, match=r"alloc_failed\(\) missing required argument: 'size'"):
+        memledger.alloc_failed(device=0, type="DRAM")
+
+
+L1 = {"type": "L1", "base": 0, "size": 2 * (1 << 20), "banks": 2, "alignment": 32}
+
+
+def test_open_device_takes_address_spaces():
+    memledger.open_device(0, address_spaces=[{"type": "DRAM", "base": 0, "size": 1 << 30}, L1,
+                                             dict(type="CB", within="L1")])
+    memledger.open_device(1, address_spaces=())
+    with memledger.device(2, address_spaces=[dict(type=0, base=0x1000, size=4096, banks=1, alignment=1,
+                                                  within=None)]):
+        pass
+
+
+@pytest.mark.parametrize("spaces, error, message", [
+    ({"type": "DRAM"}, TypeError, "address_spaces must be a sequence of mappings, one per memory type, not dict"),
+    ("DRAM", TypeError, "address_spaces must be a sequence of mappings"),
+    (5, TypeError, "address_spaces must be a sequence of mappings, one per memory type, not int"),
+    ([("DRAM", 0, 1)], TypeError, "address_spaces[0] must be a mapping with the keys type, base, size, banks, "
+                                  "alignment, within"),
+    ([L1, {"type": "DRAM", "base": 0, "sise": 4}], TypeError,
+     "address_spaces[1] has no key 'sise': its keys are type, base, size, banks, alignment, within"),
+    ([{"base": 0, "size": 4}], TypeError, "address_spaces[0] needs a \"type\""),
+    ([{"type": "DRAM", "size": 4}], TypeError, "address_spaces[0] needs a \"base\" and a \"size\""),
+    ([{"type": "HBM", "base": 0, "size": 4}], ValueError, "unknown memory type 'HBM'"),
+    ([{"type": "DRAM", "base": -1, "size": 4}], ValueError, "address_spaces[0][\"base\"] must be between 0"),
+    ([{"type": "DRAM", "base": 0, "size": "4"}], TypeError, "address_spaces[0][\"size\"] must be an int, not str"),
+    ([{"type": "DRAM", "base": 0, "size": 0}], ValueError, "address_spaces[0] has a size of 0"),
+    ([dict(L1, banks=0)], ValueError, "address_spaces[0] has 0 banks"),
+    ([dict(L1, banks=1 << 32)], ValueError, "address_spaces[0][\"banks\"] must be between 0 and 4294967295"),
+    ([dict(L1, alignment=24)], ValueError, "address_spaces[0] has an alignment of 24 (not a power of two)"),
+    ([dict(L1, size=3)], ValueError, "address_spaces[0] has a range of 3 at 0 that 2 banks do not divide"),
+    ([{"type": "DRAM", "base": (1 << 64) - 1, "size": 2}], ValueError, "a range past the end of the address space"),
+    ([L1, dict(L1, base=4096)], ValueError, "address_spaces[1] is a second space of its type"),
+    ([dict(type="CB", within="L1", size=64)], ValueError,
+     "address_spaces[0] lies within another type's space: its base and size are that space's"),
+])
+def test_open_device_checks_address_spaces(spaces, error, message):
+    with pytest.raises(error) as raised:
+        memledger.open_device(0, address_spaces=spaces)
+    assert message in str(raised.value)
 
 
 def test_pools_become_memory_types():

@@ -156,3 +156,38 @@ def test_capture_is_a_context_manager(capture):
     with pytest.raises(ValueError, match="the capture is closed"):
         with cap:
             pass
+
+
+# A device with address spaces (DRAM flat; L1 over 2 banks, CBs within it), buffers on it, and an allocation
+# that fails in a Python function: the capture's failure carries its fields and that function's frame.
+FAILING = """
+import memledger
+memledger.open_device(0, name="n300", capacity={"DRAM": 1 << 20},
+                      address_spaces=[{"type": "DRAM", "base": 0, "size": 1 << 20, "alignment": 32},
+                                      dict(type="L1", base=0, size=2 * 4096, banks=2, alignment=32),
+                                      dict(type="CB", within="L1")])
+memledger.track_alloc(device=0, type="DRAM", buffer_id=1, address=0, size=768 << 10)
+memledger.track_alloc(device=0, type="L1", buffer_id=2, address=2 * 2048, size=2 * 1024)
+
+
+def allocate_kv_cache(size):
+    memledger.alloc_failed(device=0, type="DRAM", size=size)  # line 12
+
+
+with memledger.tag("kv_cache"):
+    allocate_kv_cache(512 << 10)
+memledger.alloc_failed(device=0, type="L1", size=3000, extent=2 * 2048)
+"""
+
+
+def test_events_give_failed_allocations_with_their_python_frames(tracked):
+    capture, _ = tracked(FAILING, stacks="1")
+    with memledger.Capture(capture) as cap:
+        pid = cap.report()["processes"][0]["pid"]
+        failures = [e for e in cap.events() if e.kind == "ALLOC_FAILED"]
+    assert [(e.device, e.type, e.size, e.extent, e.tag) for e in failures] == [
+        (0, "DRAM", 512 << 10, 512 << 10, "kv_cache"), (0, "L1", 3000, 2 * 2048, "")]
+    assert all(isinstance(e, memledger.AllocFailedEvent) and e.pid == pid and e.thread != 0 for e in failures)
+    frame = failures[0].stack[0]
+    assert (frame.function, frame.line, os.path.basename(frame.file)) == ("allocate_kv_cache", 12, "script.py")
+    assert failures[1].stack[0].function == "<module>"
