@@ -16,10 +16,10 @@ std::string SpaceProblem(const memledger_address_space& space) {
   }
   if (space.base + space.size < space.base) return "a range past the end of the address space";
   const std::uint64_t granule = std::uint64_t{std::max<std::uint32_t>(space.alignment, 1)} * space.banks;
-  if (space.size % space.banks != 0 || space.base % space.banks != 0) {
-    // Not a whole bank-local range in every bank: no hooked address maps back to one.
-    return "a range of " + std::to_string(space.size) + " at " + std::to_string(space.base) + " that " +
-           std::to_string(space.banks) + " banks do not divide";
+  if (space.size % space.banks != 0) {
+    // Not the same bank-local range in every bank.
+    return "a size of " + std::to_string(space.size) + " that " + std::to_string(space.banks) +
+           " banks do not divide";
   }
   if (granule > space.size) return "an alignment x banks (" + std::to_string(granule) + ") larger than the space";
   return {};

@@ -167,7 +167,7 @@ def test_open_device_takes_address_spaces():
     ([dict(L1, banks=0)], ValueError, "address_spaces[0] has 0 banks"),
     ([dict(L1, banks=1 << 32)], ValueError, "address_spaces[0][\"banks\"] must be between 0 and 4294967295"),
     ([dict(L1, alignment=24)], ValueError, "address_spaces[0] has an alignment of 24 (not a power of two)"),
-    ([dict(L1, size=3)], ValueError, "address_spaces[0] has a range of 3 at 0 that 2 banks do not divide"),
+    ([dict(L1, size=3)], ValueError, "address_spaces[0] has a size of 3 that 2 banks do not divide"),
     ([{"type": "DRAM", "base": (1 << 64) - 1, "size": 2}], ValueError, "a range past the end of the address space"),
     ([L1, dict(L1, base=4096)], ValueError, "address_spaces[1] is a second space of its type"),
     ([dict(type="CB", within="L1", size=64)], ValueError,
