@@ -24,6 +24,7 @@ FreeSpaceMap::FreeSpaceMap(const SpaceGeometry& geometry)
     granule_ *= 2;
     granules_ = (geometry_.size + granule_ - 1) / granule_;
   }
+  if (std::has_single_bit(granule_)) granule_shift_ = std::countr_zero(granule_);
   bits_.assign((granules_ + 63) / 64, 0);
   Clear();
 }
@@ -36,13 +37,13 @@ void FreeSpaceMap::Clear() {
   ++version_;
 }
 
-bool FreeSpaceMap::Granules(std::uint64_t start, std::uint64_t end, std::uint64_t* first,
-                            std::uint64_t* last) const {
+[[gnu::always_inline]] inline bool FreeSpaceMap::Granules(std::uint64_t start, std::uint64_t end,
+                                                           std::uint64_t* first, std::uint64_t* last) const {
   const bool inside = start >= geometry_.base && end <= geometry_.end() && start < end;
   const std::uint64_t from = std::clamp(start, geometry_.base, geometry_.end()) - geometry_.base;
   const std::uint64_t to = std::clamp(end, geometry_.base, geometry_.end()) - geometry_.base;
-  *first = from / granule_;
-  *last = to <= from ? *first : (to - 1) / granule_ + 1;
+  *first = GranuleOf(from);
+  *last = to <= from ? *first : GranuleOf(to - 1) + 1;
   return inside;
 }
 

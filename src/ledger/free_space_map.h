@@ -80,12 +80,18 @@ class FreeSpaceMap {
  private:
   // The granules [first, last) of [start, end) clipped to the space; false when it reaches outside.
   bool Granules(std::uint64_t start, std::uint64_t end, std::uint64_t* first, std::uint64_t* last) const;
+  // offset / granule_: a shift when the granule is a power of two (a
+  // division costs more than the rest of an occupy).
+  std::uint64_t GranuleOf(std::uint64_t offset) const {
+    return granule_shift_ >= 0 ? offset >> granule_shift_ : offset / granule_;
+  }
   // The first granule at or after `from` whose bit is `occupied` (granules_ when none).
   std::uint64_t Next(std::uint64_t from, bool occupied) const;
   std::uint64_t GranuleBytes(std::uint64_t first, std::uint64_t last) const;
 
   SpaceGeometry geometry_;
   std::uint64_t granule_;
+  int granule_shift_ = -1;  // log2(granule_) when it is a power of two
   std::uint64_t granules_;
   std::vector<std::uint64_t> bits_;  // 1: occupied; the bits past granules_ stay 1
   std::uint64_t overlapping_ = 0;    // occupies that landed on occupied granules, since the last Clear

@@ -294,7 +294,8 @@ Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device,
     const std::uint16_t id = DeviceFor(books, device);
     const std::uint16_t type = books.type_map[local_type];  // mapped, and for good (OnPool)
     account.reset(new Account{&ProcessCounters(books, id, type), &devices_[id].types.At(type), &place.live, type, id,
-                              {}});
+                              {}, nullptr, true});
+    SetSpace(*account);
   }
   last_account_key_ = key;
   last_account_ = account.get();
@@ -336,28 +337,27 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   account.device_counters->Add(e.size);
   if (HasAddress(key, it->second)) {
     // Circular buffers placed within L1 take turns in one region: their ranges overlap by design.
-    const bool overlaps_count = !devices_[account.device].spaces.PlacedWithin(account.type);
-    IndexAndMarkOverlaps(account, key, it->second, overlaps_count);
+    IndexAndMarkOverlaps(account, key, it->second, account.overlaps_count);
   }
-  Occupy(books, key, it->second, account.device);
+  if (account.space != nullptr) Occupy(books, key, it->second, account);
   if (listener_ != nullptr) listener_->OnLive(key, it->second);
 }
 
-void Ledger::Occupy(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, std::uint16_t device) {
-  FreeSpaceMap* map = devices_[device].spaces.MapOf(buffer.type);
-  if (map == nullptr || !InMap(key, buffer, *map) || map->Occupy(buffer.address, EndOf(buffer.address, buffer.size))) {
-    return;
-  }
+void Ledger::Occupy(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, const Account& account) {
+  FreeSpaceMap& map = *account.space;
+  if (!InMap(key, buffer, map) || map.Occupy(buffer.address, EndOf(buffer.address, buffer.size))) return;
   Count(books, AnomalySiteKey{key.process, Anomaly::kOutsideAddressSpace, buffer.stack, buffer.stack}, 1, [&] {
-    AnomalyExample example = ExampleAt(buffer.seq, buffer.time_ns, device, buffer.type, key.cls);
+    AnomalyExample example = ExampleAt(buffer.seq, buffer.time_ns, account.device, buffer.type, key.cls);
     example.buffer = Named(key.identity, buffer);
     return example;
   });
 }
 
-void Ledger::Vacate(const LiveBuffer& buffer, std::uint16_t device, const LiveKey& key) {
-  FreeSpaceMap* map = devices_[device].spaces.MapOf(buffer.type);
-  if (map != nullptr && InMap(key, buffer, *map)) map->Release(buffer.address, EndOf(buffer.address, buffer.size));
+void Ledger::SetSpace(Account& account) const {
+  const AddressSpaces& spaces = devices_.devices()[account.device].spaces;
+  account.space = spaces.MapOf(account.type);
+  // Circular buffers placed within L1 take turns in one region: their ranges overlap by design.
+  account.overlaps_count = !spaces.PlacedWithin(account.type);
 }
 
 void Ledger::IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuffer& buffer, bool overlaps_count) {
@@ -481,7 +481,9 @@ void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& 
     ++site.buffers;
     site.bytes += buffer.size;
   }
-  Vacate(buffer, account.device, key);
+  if (account.space != nullptr && InMap(key, buffer, *account.space)) {
+    account.space->Release(buffer.address, EndOf(buffer.address, buffer.size));
+  }
   if (HasAddress(key, buffer)) {
     if (buffer.in_overlap()) {
       account.index.Erase(buffer.address, key.identity);
@@ -625,6 +627,15 @@ void Ledger::AdoptSpaces(std::uint16_t device, const std::vector<DeclaredSpace>&
   DeviceBooks& books = devices_[device];
   std::string why;
   books.spaces.Declare(spaces, type_names_, &why);
+  // Accounts keep their space's map: every account on the device looks again.
+  for (auto& places : places_) {
+    for (auto& place : places) {
+      if (!place) continue;
+      for (auto& account : place->accounts) {
+        if (account && account->device == device) SetSpace(*account);
+      }
+    }
+  }
   if (!why.empty() && books.space_problem.empty()) books.space_problem = "an address space was refused: " + why;
   for (const DeclaredSpace& space : books.spaces.declared()) {
     if (FreeSpaceMap* map = books.spaces.MapOf(space.type); map != nullptr && space.within == space.type) {

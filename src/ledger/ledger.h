@@ -237,15 +237,16 @@ class Ledger {
   std::vector<SpaceBlock> BlocksOf(std::uint16_t device, std::uint16_t type, const FreeSpaceMap* map) const;
   // Occupies `map` (of `type` on `device`) with what is live there now.
   void Rebuild(std::uint16_t device, std::uint16_t type, FreeSpaceMap& map) const;
-  // A live buffer enters or leaves its space's map, if its device declared one.
-  void Occupy(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, std::uint16_t device);
-  void Vacate(const LiveBuffer& buffer, std::uint16_t device, const LiveKey& key);
+  struct Account;
+  // A live buffer of `account` (which has a space) enters its space's map.
+  void Occupy(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, const Account& account);
+  // What `account` keeps of its device's address spaces, looked up again.
+  void SetSpace(Account& account) const;
   // Removes a live buffer from counters and index; `leaked` books it as a leak.
   using ReleaseAs = BufferGone;
   // `seq` and `stack`: of the event that releases it (0 for a leak).
   void Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                std::uint64_t seq, std::uint32_t stack);
-  struct Account;
   // Adds `buffer` to its account's address index and, when `overlaps_count`
   // (not for types whose ranges overlap by design: address_spaces.h), marks
   // every live buffer it intersects.
@@ -286,6 +287,13 @@ class Ledger {
     std::uint16_t type;              // ledger-wide
     std::uint16_t device;            // ledger-wide
     AddressIndex index;
+    // The map of its type's space on its device (null: none), and whether
+    // its overlaps count (not for a type placed within another's space):
+    // its device's AddressSpaces', kept here because every buffer event
+    // asks; set when the account is made and whenever the device adopts
+    // new spaces (the maps are the device's, heap-held).
+    FreeSpaceMap* space;
+    bool overlaps_count;
   };
   Account& AccountFor(std::uint32_t process, std::uint16_t device, std::uint8_t local_type, BufferClass cls);
   // One process on one of its device numbers: an account per memory type x
