@@ -4,6 +4,7 @@
 #include "event/json_text.h"
 #include "ledger/process_devices.h"
 #include "report/anomaly_facts.h"
+#include "report/device_types.h"
 #include "report/failure_json.h"
 #include "report/leak_sites.h"
 #include "report/site_stack.h"
@@ -129,10 +130,9 @@ nlohmann::json Summary(const Ledger& ledger, SiteStacks& stacks) {
     for (const auto& [t, bytes] : device.capacity) {
       if (bytes != 0) capacity[ledger.type_name(t)] = bytes;
     }
-    for (const auto& [t, c] : device.types) {
-      // A type with an address space is listed with its free space even before its first buffer.
-      json space = FreeSpaceJson(ledger, static_cast<std::uint16_t>(d), static_cast<std::uint16_t>(t));
-      if (c.empty() && space.is_null()) continue;
+    for (const std::size_t t : ListedTypes(device)) {
+      const TypeCounters& c = device.types[t];
+      const json space = FreeSpaceJson(ledger, static_cast<std::uint16_t>(d), static_cast<std::uint16_t>(t));
       json& row = types[ledger.type_name(t)];
       row = {{"live_bytes", c.live_bytes}, {"live_buffers", c.live_buffers}, {"peak_bytes", c.peak_bytes},
              {"allocs", c.allocs},         {"frees", c.frees},               {"leaked_bytes", c.leaked_bytes},

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "report/anomaly_facts.h"
+#include "report/device_types.h"
 #include "report/failure_groups.h"
 #include "report/failure_report.h"
 #include "report/leak_sites.h"
@@ -97,13 +98,8 @@ void AppendDevices(std::string& out, const Ledger& ledger, const ReportScope& sc
     }
     AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>6} {:>10} {:>10} {:>8} {:>11}", "type", "live", "peak",
                "capacity", "full", "allocs", "frees", "leaked", "leaked size");
-    std::vector<std::size_t> types;
-    for (const auto& [t, c] : device.types) {
-      if ((!c.empty() || ledger.FreeSpace(static_cast<std::uint16_t>(d), static_cast<std::uint16_t>(t)) != nullptr) &&
-          scope.Shows(ledger, d, t)) {
-        types.push_back(t);
-      }
-    }
+    std::vector<std::size_t> types = ListedTypes(device);
+    std::erase_if(types, [&](std::size_t t) { return !scope.Shows(ledger, d, t); });
     std::stable_sort(types.begin(), types.end(),
                      [&](std::size_t a, std::size_t b) { return PeakShare(device, a) > PeakShare(device, b); });
     for (const std::size_t t : types) {
