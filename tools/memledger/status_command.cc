@@ -85,6 +85,17 @@ void PrintTable(const nlohmann::json& summary) {
     if (count.get<std::uint64_t>() != 0) anomalies += fmt::format("{}{} {}", anomalies.empty() ? "" : ", ", kind, count.get<std::uint64_t>());
   }
   fmt::print("\nanomalies: {}\n", anomalies.empty() ? "none" : anomalies);
+  // Every failure, whatever its type (a CB clash's type has no row when no CB is live).
+  const nlohmann::json failures = summary.value("allocation_failures", nlohmann::json::object());
+  const nlohmann::json by_verdict = failures.value("by_verdict", nlohmann::json::object());
+  std::string verdicts;
+  for (const auto& [verdict, count] : by_verdict.items()) {
+    if (count.get<std::uint64_t>() != 0) verdicts += fmt::format("{}{} {}", verdicts.empty() ? "" : ", ", verdict, count.get<std::uint64_t>());
+  }
+  if (!verdicts.empty()) {
+    fmt::print("allocation failures: {} ({}); why and who held the memory: `memledger status --json` (allocation_failures)\n",
+               failures.value("total", std::uint64_t{0}), verdicts);
+  }
 }
 
 }  // namespace

@@ -170,12 +170,12 @@ std::vector<std::string> TopView::Render(int width, int height) const {
     if (count.get<std::uint64_t>() != 0) anomalies += fmt::format(" {} {}", kind, count.get<std::uint64_t>());
   }
   std::string failures;
-  const auto& by_verdict = summary_.value("allocation_failures", nlohmann::json::object()).value("by_verdict", nlohmann::json::object());
+  const nlohmann::json by_verdict = summary_.value("allocation_failures", nlohmann::json::object()).value("by_verdict", nlohmann::json::object());
   for (const auto& [verdict, count] : by_verdict.items()) {
     if (count.get<std::uint64_t>() != 0) failures += fmt::format(" {} {}", verdict, count.get<std::uint64_t>());
   }
   std::string counters = fmt::format("{}leaks: {}, {}   anomalies:{}",
-                                     failures.empty() ? "" : "alloc failures:" + failures + "   ",
+                                     failures.empty() ? "" : "failures:" + failures + "   ",
                                      Count(summary_["leaks"].value("buffers", std::uint64_t{0}), "buffer"),
                                      FormatBytes(summary_["leaks"].value("bytes", std::uint64_t{0})),
                                      anomalies.empty() ? " none" : anomalies);
