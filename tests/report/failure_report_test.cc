@@ -3,7 +3,8 @@
 // space_map.h), from books built by hand (ledger_fixture.h), without
 // stacks: a storm of identical failures is one group; a request and the
 // figures per bank; the text section's facts and its absence without
-// failures; the JSON's fields; the map's characters, legend and CB line.
+// failures; a refused declaration on its device's line; the JSON's fields;
+// the map's characters, legend and CB line.
 #include <gtest/gtest.h>
 
 #include "../ledger/ledger_fixture.h"
@@ -11,6 +12,7 @@
 #include "report/failure_json.h"
 #include "report/failure_report.h"
 #include "report/space_map.h"
+#include "report/summary_json.h"
 #include "report/text_report.h"
 #include "symbolize/symbolizer.h"
 
@@ -55,6 +57,16 @@ TEST_F(FailureReportTest, NoFailuresNoSection) {
   Books();
   EXPECT_EQ(Section(), "");
   EXPECT_EQ(TextReport(ledger_).find("allocation failures"), std::string::npos);
+}
+
+TEST_F(FailureReportTest, ARefusedDeclarationIsSaidOnItsDevicesLine) {
+  const auto p = Begin();
+  DeviceOpenWithSpaces(p, 0, "bad", {{MEMLEDGER_L1, 1024}}, {{MEMLEDGER_L1, MEMLEDGER_L1, 1, 16, 0, 0}});
+  const std::string report = TextReport(ledger_);
+  const std::string& problem = ledger_.devices()[0].space_problem;
+  ASSERT_FALSE(problem.empty());
+  EXPECT_NE(report.find("device 0 (bad)  (an address space refused: " + problem + ")\n"), std::string::npos) << report;
+  EXPECT_EQ(Summary(ledger_)["devices"][0]["space_problem"], problem);
 }
 
 TEST_F(FailureReportTest, AStormIsOneGroupWithItsCount) {
