@@ -45,7 +45,11 @@ std::vector<FailureGroup> GroupFailures(const Ledger& ledger, const ReportScope&
 std::array<std::uint64_t, kFailureVerdictCount> FailuresByVerdict(const Ledger& ledger, const ReportScope& scope) {
   std::array<std::uint64_t, kFailureVerdictCount> counts{};
   for (const auto& [key, count] : ledger.failure_counts()) {
-    if (scope.Shows(ledger, key.device, key.type)) counts[static_cast<int>(key.verdict)] += count;
+    // A type placed within another's space (CB in L1) is judged there: shown with it.
+    const auto within = ledger.devices()[key.device].spaces.PlacedWithin(key.type);
+    if (InScope(ledger, scope, key.device, key.type, within.value_or(key.type))) {
+      counts[static_cast<int>(key.verdict)] += count;
+    }
   }
   return counts;
 }

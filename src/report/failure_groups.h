@@ -32,7 +32,8 @@ struct FailureGroup {
 // device and type (or the space it was judged in) `scope` shows, in the
 // order each group's first failure came.
 std::vector<FailureGroup> GroupFailures(const Ledger& ledger, const ReportScope& scope = {});
-// Every failure booked (kept or not), by verdict, over the devices and types `scope` shows.
+// Every failure booked (kept or not), by verdict, over the devices and types
+// `scope` shows (a CB failure with L1, the space it is placed within).
 std::array<std::uint64_t, kFailureVerdictCount> FailuresByVerdict(const Ledger& ledger, const ReportScope& scope = {});
 
 // "24.0 KiB", or "24.0 KiB across 64 banks, 384 B per bank" for a banked space.

@@ -86,6 +86,10 @@ TEST_F(FailureReportTest, AStormIsOneGroupWithItsCount) {
   ReportScope dram_only;
   dram_only.type = "DRAM";
   EXPECT_TRUE(GroupFailures(ledger_, dram_only).empty());
+  ReportScope l1_only;
+  l1_only.type = "L1";
+  EXPECT_EQ(GroupFailures(ledger_, l1_only).size(), 2u) << "the CB clash is judged in L1";
+  EXPECT_EQ(FailuresByVerdict(ledger_, l1_only)[static_cast<int>(FailureVerdict::kCbClash)], 1u);
 }
 
 TEST_F(FailureReportTest, TheSectionSaysEveryFact) {
