@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -105,7 +106,7 @@ std::string Line(const std::vector<MapBlock>& blocks, std::uint64_t base, std::u
 }  // namespace
 
 std::string SpaceMapText(const Ledger& ledger, SiteStacks& stacks, std::uint16_t device, std::uint16_t type,
-                         std::string_view instant, std::size_t columns) {
+                         std::string_view instant, const AllocationFailure* failure, std::size_t columns) {
   std::string out;
   const std::string where = fmt::format("{} {}", PrintableText(DeviceLabel(ledger, device)),
                                         PrintableText(ledger.type_name(type)));
@@ -135,6 +136,23 @@ std::string SpaceMapText(const Ledger& ledger, SiteStacks& stacks, std::uint16_t
                PrintableText(ledger.type_name(t)),
                within.empty() ? std::string("none live")
                               : fmt::format("{} live, their region ends at {:#x}", Count(within.size(), "buffer"), region_end));
+  }
+  // Where the failing request would have gone.
+  if (failure != nullptr && failure->device == device && failure->space_type == type && failure->has_map) {
+    std::optional<MapBlock> request;
+    std::string what;
+    if (failure->region_end != 0) {
+      request = MapBlock{g.base, std::min(failure->region_end, g.end()), 0};
+      what = fmt::format("the failing {} region [{:#x}, {:#x})", PrintableText(ledger.type_name(failure->type)), g.base,
+                         failure->region_end);
+    } else if (failure->verdict == FailureVerdict::kFragmented) {
+      request = MapBlock{failure->window_start, std::min(failure->window_start + failure->extent, g.end()), 0};
+      what = fmt::format("the cheapest window for the failing {}: [{:#x}, {:#x})", FormatBytes(failure->extent),
+                         failure->window_start, failure->window_start + failure->extent);
+    }
+    if (request && request->start < request->end) {
+      AppendLine(out, "  |{}| {}", Line({*request}, g.base, g.size, columns, /*by_site=*/false), what);
+    }
   }
   const bool with_pid = ledger.processes().size() > 1;
   // Every letter's site read before any is named: their headlines told apart.

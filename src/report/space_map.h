@@ -6,7 +6,10 @@
 // letters — then the legend, each letter's site with its bytes; then the
 // free figures (per bank when banked) and the holes in numbers; and, for a
 // space other types are placed within (L1 with its circular buffers), a
-// second line where their live buffers lie, with where their region ends.
+// second line where their live buffers lie, with where their region ends;
+// at a failure judged in this space, a line where the request would have
+// gone: the circular buffers' region (cb_clash and other CB failures) or
+// the cheapest window a block would need (fragmented).
 // It reads the ledger as it stands: replay up to the instant first
 // (analysis/replay.h).
 //
@@ -29,8 +32,10 @@ inline constexpr std::size_t kMapHolesListed = 8;
 
 // The map of ledger-wide `type`'s space on ledger-wide `device`, headed with
 // `instant` ("at the end of the capture", "at 2.000 s"); a line saying why
-// there is none when that type declared no space there.
+// there is none when that type declared no space there. `failure` (null:
+// none): the failure whose instant this is.
 std::string SpaceMapText(const Ledger& ledger, SiteStacks& stacks, std::uint16_t device, std::uint16_t type,
-                         std::string_view instant, std::size_t columns = kMapColumns);
+                         std::string_view instant, const AllocationFailure* failure = nullptr,
+                         std::size_t columns = kMapColumns);
 
 }  // namespace memledger

@@ -148,7 +148,7 @@ TEST_F(FailureReportTest, TheJsonHasEveryFact) {
 TEST_F(FailureReportTest, TheMapDrawsSitesFreeSpaceAndCircularBuffers) {
   const auto p = Books();
   Hook(p, EventKind::kCbAlloc, {.type = MEMLEDGER_CB, .id = 9, .address = 0, .size = 96});
-  const std::string map = SpaceMapText(ledger_, stacks_, 0, MEMLEDGER_L1, "now", 8);
+  const std::string map = SpaceMapText(ledger_, stacks_, 0, MEMLEDGER_L1, "now", nullptr, 8);
   // 8 columns of 128 B: the untagged site (384 B) is A, the tagged one B.
   EXPECT_TRUE(map.starts_with("device 0 (chip) L1 now: [0x0, 0x400), 1.0 KiB across 4 banks, 256 B per bank; a column "
                               "is 128 B\n  |.B.A.A.A|\n  |-.......| CB 1 buffer live, their region ends at 0x60\n"))
@@ -159,9 +159,13 @@ TEST_F(FailureReportTest, TheMapDrawsSitesFreeSpaceAndCircularBuffers) {
   EXPECT_NE(map.find("  the largest block: [0x0, 0x80)\n"), std::string::npos) << map;
   EXPECT_NE(map.find("  holes, lowest first: [0x0, 0x80) 128 B, [0x100, 0x180) 128 B,"), std::string::npos) << map;
   // A slice partly free: lower case.
-  EXPECT_NE(SpaceMapText(ledger_, stacks_, 0, MEMLEDGER_L1, "now", 4).find("  |baaa|"), std::string::npos);
+  EXPECT_NE(SpaceMapText(ledger_, stacks_, 0, MEMLEDGER_L1, "now", nullptr, 4).find("  |baaa|"), std::string::npos);
   EXPECT_NE(SpaceMapText(ledger_, stacks_, 0, MEMLEDGER_DRAM, "now").find("no address space declared"),
             std::string::npos);
+  // At a CB clash: the region the failing circular buffers would take.
+  AllocFailed(p, 0, MEMLEDGER_CB, 320);
+  const std::string at_clash = SpaceMapText(ledger_, stacks_, 0, MEMLEDGER_L1, "now", &ledger_.failures().back(), 8);
+  EXPECT_NE(at_clash.find("  |==-.....| the failing CB region [0x0, 0x140)\n"), std::string::npos) << at_clash;
 }
 
 }  // namespace

@@ -146,6 +146,8 @@ def check_map(check, memledger, capture):
         lines[:1])
     check.expect("map: the line", lines[1] if len(lines) > 1 else None, f"  |{expected_map()}|")
     check.expect("map: the CB line", lines[2] if len(lines) > 2 else None, f"  |{'.' * 64}| CB none live")
+    check.expect("map: where the request would go", lines[3] if len(lines) > 3 else None,
+                 f"  |{'.' * 4}{'=' * 24}{'.' * 36}| the cheapest window for the failing 24.0 KiB: [0x1000, 0x7000)")
     check.true("map: the legend", re.search(r"^  A 16\.0 KiB in 8 buffers: weights_in_l1 at failing_program\.c:\d+$",
                                             out.stdout, re.M) and
                re.search(r"^  B 4\.0 KiB in 1 buffer: keep_activation at failing_program\.c:\d+, tag activations$",
@@ -157,7 +159,8 @@ def check_map(check, memledger, capture):
     # At the CB clash: the same buffers, the CB region's failure named.
     out = run([memledger, "report", capture, "--map", "0:L1@failure:1001"])
     check.true("map at the clash", out.returncode == 0 and "at failure 1001 (cb_clash, 8192 B of CB, seq " in out.stdout
-               and f"  |{expected_map()}|" in out.stdout.splitlines(), out.stdout)
+               and f"  |{expected_map()}|" in out.stdout.splitlines() and
+               f"  |{'=' * 8}{'.' * 56}| the failing CB region [0x0, 0x2000)" in out.stdout.splitlines(), out.stdout)
     # At the end the process has ended: what it held leaked and left the space.
     out = run([memledger, "report", capture, "--map", "0:L1"])
     check.true("map at the end", out.returncode == 0 and "L1 at the end of the capture:" in out.stdout and

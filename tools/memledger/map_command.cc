@@ -119,7 +119,11 @@ int MapCommand(const std::string& capture, const MapRequest& request, const Stac
   }
   Symbolizer symbolizer;
   SiteStacks stacks(symbolizer, stack_options);
-  const std::string text = SpaceMapText(ledger, stacks, static_cast<std::uint16_t>(request.device), *type, instant);
+  const AllocationFailure* failure = request.failure != 0 && request.failure <= ledger.failures().size()
+                                         ? &ledger.failures()[request.failure - 1]
+                                         : nullptr;
+  const std::string text =
+      SpaceMapText(ledger, stacks, static_cast<std::uint16_t>(request.device), *type, instant, failure);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
 }
