@@ -4,6 +4,8 @@
 #include "event/json_text.h"
 #include "ledger/process_devices.h"
 #include "report/anomaly_facts.h"
+#include "report/device_types.h"
+#include "report/failure_json.h"
 #include "report/leak_sites.h"
 #include "report/site_stack.h"
 #include "report/stack_text.h"
@@ -26,6 +28,7 @@ nlohmann::json Summary(const Ledger& ledger, StackSymbols* symbols_or_null) {
       stacks.Read(ledger.processes()[site.key.process], event.stack);
     }
   }
+  ReadFailureSites(ledger, stacks);
   return Summary(ledger, stacks);
 }
 
@@ -104,6 +107,7 @@ nlohmann::json Summary(const Ledger& ledger, SiteStacks& stacks) {
                 {"leaked_bytes", p.leaked_bytes},
                 {"devices", std::move(holds)}};
     row["books_complete"] = p.complete();
+    if (p.alloc_failures != 0) row["alloc_failures"] = p.alloc_failures;
     if (p.pools_merged != 0) row["pools_merged"] = p.pools_merged;
     if (p.handover.joined_late || p.handover.handovers != 0) {  // begun late, or rejoined after a gap
       row["handover"] = {{"handovers", p.handover.handovers},
@@ -126,19 +130,23 @@ nlohmann::json Summary(const Ledger& ledger, SiteStacks& stacks) {
     for (const auto& [t, bytes] : device.capacity) {
       if (bytes != 0) capacity[ledger.type_name(t)] = bytes;
     }
-    for (const auto& [t, c] : device.types) {
-      if (c.empty()) continue;
-      types[ledger.type_name(t)] = {{"live_bytes", c.live_bytes},     {"live_buffers", c.live_buffers},
-                                    {"peak_bytes", c.peak_bytes},     {"allocs", c.allocs},
-                                    {"frees", c.frees},               {"leaked_bytes", c.leaked_bytes},
-                                    {"leaked_buffers", c.leaked_buffers}};
+    for (const std::size_t t : ListedTypes(device)) {
+      const TypeCounters& c = device.types[t];
+      const json space = FreeSpaceJson(ledger, static_cast<std::uint16_t>(d), static_cast<std::uint16_t>(t));
+      json& row = types[ledger.type_name(t)];
+      row = {{"live_bytes", c.live_bytes}, {"live_buffers", c.live_buffers}, {"peak_bytes", c.peak_bytes},
+             {"allocs", c.allocs},         {"frees", c.frees},               {"leaked_bytes", c.leaked_bytes},
+             {"leaked_buffers", c.leaked_buffers}};
+      if (!space.is_null()) row.update(space);
     }
-    devices.push_back({{"device", d},
-                       {"name", device.name},
-                       {"uid", device.uid.empty() ? json(nullptr) : json(device.uid)},
-                       {"conflicts", device.conflicts},
-                       {"capacity", capacity},
-                       {"types", types}});
+    json row = {{"device", d},
+                {"name", device.name},
+                {"uid", device.uid.empty() ? json(nullptr) : json(device.uid)},
+                {"conflicts", device.conflicts},
+                {"capacity", capacity},
+                {"types", types}};
+    if (!device.space_problem.empty()) row["space_problem"] = device.space_problem;
+    devices.push_back(std::move(row));
   }
   out["devices"] = std::move(devices);
 
@@ -177,6 +185,7 @@ nlohmann::json Summary(const Ledger& ledger, SiteStacks& stacks) {
                              {"first", AnomalyExampleJson(ledger, site, stacks)}});
   }
   out["anomaly_sites"] = std::move(anomaly_sites);
+  out["allocation_failures"] = AllocationFailuresJson(ledger, stacks);
   return out;
 }
 

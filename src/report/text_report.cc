@@ -6,6 +6,9 @@
 #include <iterator>
 
 #include "report/anomaly_facts.h"
+#include "report/device_types.h"
+#include "report/failure_groups.h"
+#include "report/failure_report.h"
 #include "report/leak_sites.h"
 #include "report/merged_sites.h"
 #include "report/names.h"
@@ -85,27 +88,30 @@ void AppendDevices(std::string& out, const Ledger& ledger, const ReportScope& sc
   for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
     const DeviceBooks& device = ledger.devices()[d];
     if (!device.seen || (scope.device && *scope.device != d)) continue;
-    AppendLine(out, "{}", PrintableText(DeviceLabel(ledger, d)));
+    AppendLine(out, "{}{}", PrintableText(DeviceLabel(ledger, d)),
+               device.space_problem.empty()
+                   ? ""
+                   : fmt::format("  (an address space refused: {})", PrintableText(device.space_problem)));
     if (device.conflicts != 0) {
       AppendLine(out, "  described otherwise by {} (device_conflict): its first opener's description stands",
                  Count(device.conflicts, "open"));
     }
     AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>6} {:>10} {:>10} {:>8} {:>11}", "type", "live", "peak",
                "capacity", "full", "allocs", "frees", "leaked", "leaked size");
-    std::vector<std::size_t> types;
-    for (const auto& [t, c] : device.types) {
-      if (!c.empty() && scope.Shows(ledger, d, t)) types.push_back(t);
-    }
+    std::vector<std::size_t> types = ListedTypes(device);
+    std::erase_if(types, [&](std::size_t t) { return !scope.Shows(ledger, d, t); });
     std::stable_sort(types.begin(), types.end(),
                      [&](std::size_t a, std::size_t b) { return PeakShare(device, a) > PeakShare(device, b); });
     for (const std::size_t t : types) {
       const TypeCounters& c = device.types[t];
       const double share = PeakShare(device, t);
-      AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>6} {:>10} {:>10} {:>8} {:>11}{}",
+      const FreeSpaceMap* space = ledger.FreeSpace(static_cast<std::uint16_t>(d), static_cast<std::uint16_t>(t));
+      AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>6} {:>10} {:>10} {:>8} {:>11}{}{}",
                  PrintableText(ledger.type_name(t)), FormatBytes(c.live_bytes), FormatBytes(c.peak_bytes),
                  device.capacity[t] ? FormatBytes(device.capacity[t]) : "-",
                  share < 0 ? "-" : fmt::format("{:.1f}%", 100.0 * share), c.allocs, c.frees, c.leaked_buffers,
-                 FormatBytes(c.leaked_bytes), share > 0 && share == fullest ? "  \u25c0 fullest" : "");
+                 FormatBytes(c.leaked_bytes), share > 0 && share == fullest ? "  \u25c0 fullest" : "",
+                 space ? "  " + FiguresText(space->Figures(), space->geometry().banks) : "");
     }
   }
 }
@@ -201,6 +207,7 @@ std::string TextReport(const Ledger& ledger, SiteStacks& stacks, std::string_vie
                scope.device && scope.type ? " " : "", scope.type ? PrintableText(*scope.type) : "");
   }
   AppendDevices(out, ledger, scope);
+  AppendAllocationFailures(out, ledger, stacks, scope);
   AppendLeaks(out, ledger, stacks, scope);
   AppendAnomalies(out, ledger, stacks, scope);
   return out;
@@ -224,8 +231,8 @@ std::string Count(std::uint64_t n, std::string_view noun) {
   return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
 }
 
-void AppendStack(std::string& out, const SiteStacks& stacks, const SiteStack& stack) {
-  for (const std::string& line : stacks.Lines(stack)) AppendLine(out, "      {}", PrintableText(line));
+void AppendStack(std::string& out, const SiteStacks& stacks, const SiteStack& stack, std::string_view indent) {
+  for (const std::string& line : stacks.Lines(stack)) AppendLine(out, "{}      {}", indent, PrintableText(line));
 }
 
 namespace {
@@ -233,7 +240,8 @@ namespace {
 // A site's places, each with its amount; those that differ only by device
 // on one line: "L1, tag activations: device 0 12.2 GiB in 103200 buffers,
 // device 1 12.2 GiB in 103200 buffers".
-void AppendPlaces(std::string& out, const Ledger& ledger, const std::vector<SitePlace>& places, bool with_pid) {
+void AppendPlaces(std::string& out, const Ledger& ledger, const std::vector<SitePlace>& places, bool with_pid,
+                  std::string_view indent) {
   const auto same_but_device = [](const SitePlace& a, const SitePlace& b) {
     return a.process == b.process && a.type == b.type && a.tag == b.tag;
   };
@@ -251,34 +259,34 @@ void AppendPlaces(std::string& out, const Ledger& ledger, const std::vector<Site
                              FormatBytes(places[j].bytes), Count(places[j].buffers, "buffer"));
     }
     if (on_line == 1) {
-      AppendLine(out, "    {}: {} in {}", PrintableText(SitePlaceLabel(ledger, first, with_pid)),
+      AppendLine(out, "{}    {}: {} in {}", indent, PrintableText(SitePlaceLabel(ledger, first, with_pid)),
                  FormatBytes(first.bytes), Count(first.buffers, "buffer"));
       continue;
     }
     // The place's label without its device: "L1, tag activations".
     const std::string label = SitePlaceLabel(ledger, first, with_pid);
     const std::string device = fmt::format("device {} ", first.device);
-    AppendLine(out, "    {}: {}", PrintableText(label.substr(device.size())), amounts);
+    AppendLine(out, "{}    {}: {}", indent, PrintableText(label.substr(device.size())), amounts);
   }
 }
 
 }  // namespace
 
 void AppendSite(std::string& out, const Ledger& ledger, SiteStacks& stacks, const MergedSite& site,
-                std::string_view amount, bool with_pid) {
+                std::string_view amount, bool with_pid, std::string_view indent) {
   // A site without a stack is one place: named by it.
   if (site.stack->frames.empty()) {
-    AppendLine(out, "  {}: {}", amount, PrintableText(SitePlaceLabel(ledger, site.places[0], with_pid)));
+    AppendLine(out, "{}  {}: {}", indent, amount, PrintableText(SitePlaceLabel(ledger, site.places[0], with_pid)));
     return;
   }
   const bool here = stacks.ShowsStackHere(*site.stack);
-  AppendLine(out, "  {}: {}{}", amount, PrintableText(stacks.Headline(*site.stack)), here ? "" : kStackAbove);
+  AppendLine(out, "{}  {}: {}{}", indent, amount, PrintableText(stacks.Headline(*site.stack)), here ? "" : kStackAbove);
   if (site.places.size() == 1) {
-    AppendLine(out, "    {}", PrintableText(SitePlaceLabel(ledger, site.places[0], with_pid)));
+    AppendLine(out, "{}    {}", indent, PrintableText(SitePlaceLabel(ledger, site.places[0], with_pid)));
   } else {
-    AppendPlaces(out, ledger, site.places, with_pid);
+    AppendPlaces(out, ledger, site.places, with_pid, indent);
   }
-  if (here) AppendStack(out, stacks, *site.stack);
+  if (here) AppendStack(out, stacks, *site.stack, indent);
 }
 
 void AppendNoStacksHint(std::string& out, const std::vector<MergedSite>& sites) {

@@ -34,14 +34,15 @@ std::string LeakReport(const Ledger& ledger, SiteStacks& stacks, const ReportSco
 // indented under its site; a merged site: "  AMOUNT: headline", its places
 // (one on a line of its own; several each with its amount) and its stack —
 // one line, "  AMOUNT: place", for a site without a stack; after a list of
-// sites, a line saying how to record stacks when some had none. A report
+// sites, a line saying how to record stacks when some had none; each line
+// after `indent` when a section nests its sites deeper. A report
 // prints each site's stack once (SiteStacks::ShowsStackHere), where the site
 // first appears; later its headline ends with kStackAbove.
 inline constexpr std::string_view kStackAbove = " (stack above)";
 std::string Count(std::uint64_t n, std::string_view noun);
-void AppendStack(std::string& out, const SiteStacks& stacks, const SiteStack& stack);
+void AppendStack(std::string& out, const SiteStacks& stacks, const SiteStack& stack, std::string_view indent = "");
 void AppendSite(std::string& out, const Ledger& ledger, SiteStacks& stacks, const MergedSite& site,
-                std::string_view amount, bool with_pid);
+                std::string_view amount, bool with_pid, std::string_view indent = "");
 void AppendNoStacksHint(std::string& out, const std::vector<MergedSite>& sites);
 
 }  // namespace memledger

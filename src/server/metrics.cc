@@ -76,6 +76,38 @@ std::string RenderMetrics(const Ledger& ledger, const MetricsCounters& counters,
   per_device("memledger_device_peak_bytes", "Highest live bytes seen on the device, by memory type.",
              [](const DeviceBooks& d, std::size_t t) { return d.types[t].peak_bytes; });
 
+  // Free space of the types whose address space the device declared (memledger_address_space).
+  struct SpaceSeries {
+    std::string labels;  // device, type
+    SpaceFigures figures;
+  };
+  std::vector<SpaceSeries> spaces;
+  for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
+    if (!ledger.devices()[d].seen) continue;
+    for (std::size_t t = 0; t < ledger.type_count(); ++t) {
+      const FreeSpaceMap* space = ledger.FreeSpace(static_cast<std::uint16_t>(d), static_cast<std::uint16_t>(t));
+      if (space == nullptr) continue;
+      spaces.push_back({fmt::format(R"(device="{}",type="{}")", d, Escape(ledger.type_name(t))), space->Figures()});
+    }
+  }
+  Family(out, "memledger_device_free_bytes", "gauge",
+         "Bytes no live buffer covers in the memory type's declared address space, over all processes.");
+  for (const SpaceSeries& s : spaces) sample("memledger_device_free_bytes", s.labels, s.figures.free_bytes);
+  Family(out, "memledger_device_largest_free_block_bytes", "gauge",
+         "The largest free block of the memory type's declared address space (per bank: divided by its banks).");
+  for (const SpaceSeries& s : spaces) {
+    sample("memledger_device_largest_free_block_bytes", s.labels, s.figures.largest_free_block);
+  }
+  Family(out, "memledger_allocation_failures_total", "counter",
+         "Allocations the allocator could not place (memledger_alloc_failed), by verdict: exhausted, fragmented, "
+         "cb_clash, unexplained, no_address_space.");
+  for (const auto& [key, count] : ledger.failure_counts()) {
+    sample("memledger_allocation_failures_total",
+           fmt::format(R"(device="{}",type="{}",verdict="{}")", key.device, Escape(ledger.type_name(key.type)),
+                       FailureVerdictName(key.verdict)),
+           count);
+  }
+
   Family(out, "memledger_live_buffers", "gauge", "Buffers live on the device, by memory type.");
   for (const Series& s : series) {
     sample("memledger_live_buffers",

@@ -32,6 +32,7 @@ std::string OwnBooksLine(const Ledger& ledger, std::uint32_t pid) {
     }
     line += fmt::format(", {} {} ({})", anomalies, anomalies == 1 ? "anomaly" : "anomalies", kinds);
   }
+  if (p.alloc_failures != 0) line += fmt::format(", {}", Count(p.alloc_failures, "allocation failure"));
   if (p.dropped_events + p.lost_slots != 0) {
     line += fmt::format(", {} dropped or lost (the books are incomplete)", Count(p.dropped_events + p.lost_slots, "record"));
   }

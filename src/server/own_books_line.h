@@ -1,8 +1,9 @@
 // own_books_line.h — the server's one-line answer to a tracked process that
 // asks, as it exits, what its own books say (QueryKind::kOwnBooksLine): its
-// pid and command, leaks, anomalies and records dropped or lost. The
-// process prints it on stderr in place of the exit report its books would
-// give in embedded mode (client/server_exit_line.h).
+// pid and command, leaks, anomalies, allocation failures (when any) and
+// records dropped or lost. The process prints it on stderr in place of the
+// exit report its books would give in embedded mode
+// (client/server_exit_line.h).
 //
 // Thread-safety: reads the ledger; called on the server's loop.
 #pragma once

@@ -1,5 +1,6 @@
 // metrics_test.cc — RenderMetrics: the exposition format Prometheus parses,
-// label escaping, and a bounded number of per-process series.
+// label escaping, a bounded number of per-process series, and the free space
+// of declared address spaces and allocation failures by verdict.
 #include "server/metrics.h"
 
 #include <gtest/gtest.h>
@@ -46,6 +47,52 @@ TEST(RenderMetrics, EveryFamilyHasHelpAndTypeAndSamples) {
             std::string::npos);
   EXPECT_NE(text.find("memledger_events_total 1\n"), std::string::npos);
   EXPECT_NE(text.find("memledger_anomalies_total{kind=\"double_free\"} 0\n"), std::string::npos);
+}
+
+// Device 0 declares a flat 1 KiB L1; two 256-byte buffers split it; a
+// 512-byte request fails twice (fragmented), a DRAM one once (no space).
+TEST(RenderMetrics, FreeSpaceAndFailuresByVerdict) {
+  Ledger ledger;
+  const ProcessIndex p = ledger.BeginProcess(42, "app");
+  Event open{};
+  open.seq = 1;
+  open.kind = static_cast<std::uint8_t>(EventKind::kDeviceOpen);
+  DeviceDescription description{"tiny", {{MEMLEDGER_DRAM, 1 << 20}, {MEMLEDGER_L1, 1024}}, ""};
+  description.address_spaces = {memledger_address_space{MEMLEDGER_L1, MEMLEDGER_L1, 1, 16, 0, 1024}};
+  ledger.Apply(p, Record{open, EncodeDeviceDescription(description)});
+  std::uint64_t seq = 2;
+  for (const std::uint64_t address : {256u, 768u}) {
+    Event e = Alloc(seq++, address, 256);
+    e.type = MEMLEDGER_L1;
+    e.address = address;
+    ledger.Apply(p, Record{e, {}});
+  }
+  auto fail = [&](std::uint8_t type, std::uint64_t size) {
+    Event e{};
+    e.seq = seq++;
+    e.kind = static_cast<std::uint8_t>(EventKind::kAllocFailed);
+    e.type = type;
+    e.size = size;
+    ledger.Apply(p, Record{e, {}});
+  };
+  fail(MEMLEDGER_L1, 512);
+  fail(MEMLEDGER_L1, 512);
+  fail(MEMLEDGER_DRAM, 4096);
+  const std::string text = RenderMetrics(ledger, {});
+  for (const char* family : {"memledger_device_free_bytes", "memledger_device_largest_free_block_bytes",
+                             "memledger_allocation_failures_total"}) {
+    EXPECT_EQ(Count(text, std::string("# HELP ") + family + " "), 1u) << family;
+  }
+  EXPECT_NE(text.find("# TYPE memledger_allocation_failures_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("memledger_device_free_bytes{device=\"0\",type=\"L1\"} 512\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("memledger_device_largest_free_block_bytes{device=\"0\",type=\"L1\"} 256\n"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("memledger_device_free_bytes{device=\"0\",type=\"DRAM\"}"), std::string::npos)
+      << "DRAM declared no space";
+  EXPECT_NE(text.find("memledger_allocation_failures_total{device=\"0\",type=\"L1\",verdict=\"fragmented\"} 2\n"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("memledger_allocation_failures_total{device=\"0\",type=\"DRAM\",verdict=\"no_address_space\"} 1\n"),
+            std::string::npos) << text;
 }
 
 TEST(RenderMetrics, LabelValuesAreEscaped) {

@@ -7,10 +7,11 @@ import os
 import re
 
 # A row of the exit report's table: type, live, peak, capacity, full (peak as
-# a share of capacity), allocs, frees, leaked, leaked size, and the mark of
-# the fullest pool.
+# a share of capacity), allocs, frees, leaked, leaked size, the mark of the
+# fullest pool, and the free space of a type with an address space.
 _EXIT_REPORT_ROW = re.compile(
-    r"^  (\w+) +\S+ \S+ +\S+ \S+ +(?:\S+ \S+|-) +\S+ +(\d+) +(\d+) +(\d+) +\S+ \S+(?:  \u25c0 fullest)?$")
+    r"^  (\w+) +\S+ \S+ +\S+ \S+ +(?:\S+ \S+|-) +\S+ +(\d+) +(\d+) +(\d+) +\S+ \S+(?:  \u25c0 fullest)?"
+    r"(?:  \S+ \S+ (?:\(\S+ \S+ per bank\) )?free in .*)?$")
 
 
 # What turns tracking on or changes it, in the shell that runs the tests (a

@@ -2,9 +2,11 @@
 """prometheus_test.py — a real Prometheus server scrapes `memledger serve
 --metrics` on loopback, and its HTTP query API returns the ledger's values:
 those of a leaky client that reached the server (its events booked there, its
-leaked bytes its own truth's), so that equal zeros cannot pass.
+leaked bytes its own truth's), so that equal zeros cannot pass; and, while
+failing_program.c holds its buffers, the free space of its declared L1 and
+its allocation failures by verdict (issue 16).
 
-usage: prometheus_test.py BIN_DIR [PROMETHEUS]
+usage: prometheus_test.py BIN_DIR PROMETHEUS FAILING_PROGRAM
 """
 import json
 import os
@@ -50,7 +52,7 @@ def query(prometheus_port, expression):
 
 def main():
     bin_dir = sys.argv[1]
-    prometheus = sys.argv[2] if len(sys.argv) > 2 else "/usr/bin/prometheus"
+    prometheus, failing_program = sys.argv[2:4]
     failures = passes = 0
     with tempfile.TemporaryDirectory() as work:
         sock = os.path.join(work, "ml.sock")
@@ -66,6 +68,12 @@ def main():
                 raise RuntimeError(f"the leaky client exited with status {client.returncode}")
             with open(truth_path) as f:
                 truth = json.load(f)
+            # Failing allocations on a device of its own, its buffers held while Prometheus scrapes.
+            failing = subprocess.Popen([failing_program, "prometheus-failing-device", "hold"], text=True,
+                                       env=clean_env(MEMLEDGER="1", MEMLEDGER_SOCKET=sock),
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            if failing.stdout.readline().strip() != "ready":
+                raise RuntimeError("failing_program did not get ready")
             config = os.path.join(work, "prometheus.yml")
             with open(config, "w") as f:
                 f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: memledger\n"
@@ -90,9 +98,25 @@ def main():
                               lambda: query(prometheus_port, "memledger_events_total"), 60)
             leaked = query(prometheus_port, "sum(memledger_leaked_bytes_total)")
             up = query(prometheus_port, 'up{job="memledger"}')
-            for what, got, want in (("memledger_events_total", events, status["events"]),
-                                    ("sum(memledger_leaked_bytes_total)", leaked, status["leaks"]["bytes"]),
-                                    ("up", up, 1)):
+            l1 = next(d["types"]["L1"] for d in status["devices"] if d["uid"] == "prometheus-failing-device")
+            by_verdict = status["allocation_failures"]["by_verdict"]
+            series = {
+                'memledger_device_free_bytes{type="L1"}': (l1["free_bytes"], 44 * 1024),
+                'memledger_device_largest_free_block_bytes{type="L1"}': (l1["largest_free_block_bytes"], 6 * 1024),
+                'memledger_allocation_failures_total{type="L1",verdict="fragmented"}': (by_verdict["fragmented"], 1000),
+                'memledger_allocation_failures_total{type="CB",verdict="cb_clash"}': (by_verdict["cb_clash"], 1),
+                'memledger_allocation_failures_total{type="DRAM",verdict="exhausted"}': (by_verdict["exhausted"], 1),
+            }
+            checked = [("memledger_events_total", events, status["events"]),
+                       ("sum(memledger_leaked_bytes_total)", leaked, status["leaks"]["bytes"]),
+                       ("up", up, 1)]
+            for expression, (booked, want) in series.items():
+                checked.append((f"status: {expression}", booked, want))
+                checked.append((expression, query(prometheus_port, expression), want))
+            failing.stdin.write("done\n")
+            failing.stdin.close()
+            checked.append(("failing_program's exit", failing.wait(timeout=60), 0))
+            for what, got, want in checked:
                 if got == want:
                     passes += 1
                 else:

@@ -39,11 +39,12 @@ from tmux_screen import Terminal
 KEYS = "keys: m memory  d device  l leaked  p pid  q quit"
 TITLE = re.compile(rf"memledger top — {counted('process', 'processes')}(, {counted('event', 'events')}, \d+ dropped)?"
                    r"   sort: (memory|device|leaked|pid)")
-COUNTERS = re.compile(rf"({counted('more row', 'more rows')}   )?leaks: {counted('buffer', 'buffers')}, {BYTES}   "
+COUNTERS = re.compile(rf"({counted('more row', 'more rows')}   )?(failures:( \w+ \d+)+   )?leaks: {counted('buffer', 'buffers')}, {BYTES}   "
                       r"anomalies:( none|( \w+ \d+)+)")
 HISTORY = re.compile(rf"device \d+ .*  live .* 0–{BYTES}, last \d+\.\d (s|min)")
-# A memory type with its bar (bar_width columns), use, bytes and capacity.
-TYPE_ROW = r"  (\S+) +\[[#.]{{{bar}}}\] +(?:\d+\.\d%|-) +{bytes} / (?:{bytes}|-)"
+# A memory type with its bar (bar_width columns), use, bytes and capacity;
+# its largest free block when a device declared an address space.
+TYPE_ROW = r"  (\S+) +\[[#.]{{{bar}}}\] +(?:\d+\.\d%|-) +{bytes} / (?:{bytes}|-)(?: +max free (?:{bytes}|\u2014))?"
 
 
 def keys_last(screen, height):

@@ -253,3 +253,55 @@ TEST(TopView, RowsThatDoNotFitAreCounted) {
 
 }  // namespace
 }  // namespace memledger
+
+namespace memledger {
+namespace {
+
+// Device 0's L1 declared an address space; failures were booked there.
+json SummaryWithSpaces() {
+  json summary = Summary();
+  summary["devices"][0]["types"]["L1"].update(
+      {{"free_bytes", 44 << 10}, {"largest_free_block_bytes", 6 << 10}, {"holes", 8}, {"banks", 4}});
+  summary["allocation_failures"] = {
+      {"total", 1001},
+      {"by_verdict", {{"exhausted", 0}, {"fragmented", 1000}, {"cb_clash", 1}}},
+      {"counts", {{{"device", 0}, {"type", "L1"}, {"verdict", "fragmented"}, {"count", 1000}},
+                  {{"device", 0}, {"type", "CB"}, {"verdict", "cb_clash"}, {"count", 1}}}}};
+  return summary;
+}
+
+TEST(SummaryView, LargestFreeAndFailuresPerType) {
+  const json summary = SummaryWithSpaces();
+  EXPECT_EQ(LargestFree(summary["devices"][0]["types"]["L1"], "-"), "6.0 KiB");
+  EXPECT_EQ(LargestFree(summary["devices"][0]["types"]["DRAM"], "-"), "-") << "no address space";
+  EXPECT_EQ(FailureCount(summary, 0, "L1"), 1000u);
+  EXPECT_EQ(FailureCount(summary, 0, ""), 1001u);
+  EXPECT_EQ(FailureCount(summary, 1, "L1"), 0u);
+  EXPECT_EQ(FailureCount(Summary(), 0, "L1"), 0u) << "a server without failures in its answer";
+}
+
+TEST(TopView, LargestFreeBesideTheBarsAndFailuresInTheFooterAt80Columns) {
+  TopView view(/*utf8=*/true);
+  view.Update(SummaryWithSpaces(), TopView::Clock::time_point{});
+  for (const auto& [width, height] : {std::pair(80, 24), std::pair(200, 50)}) {
+    const std::vector<std::string> lines = view.Render(width, height);
+    const std::string screen = Joined(lines);
+    for (const std::string& line : lines) EXPECT_LE(Columns(line), width) << screen;
+    const auto row = [&](std::size_t device, const std::string& type) {
+      std::size_t seen = 0;
+      for (const std::string& line : lines) {
+        if (line.starts_with("device ")) ++seen;
+        if (seen == device + 1 && line.starts_with("  " + type + " ")) return line;
+      }
+      return std::string();
+    };
+    EXPECT_TRUE(row(0, "L1").ends_with("  max free 6.0 KiB")) << screen;
+    EXPECT_TRUE(row(0, "DRAM").ends_with("  max free \u2014")) << screen;
+    EXPECT_NE(row(0, "DRAM").find("/ 1000.0 MiB"), std::string::npos) << "the capacity stays" << screen;
+    EXPECT_NE(screen.find("failures: cb_clash 1 fragmented 1000   leaks:"), std::string::npos) << screen;
+    EXPECT_EQ(lines.back(), "keys: m memory  d device  l leaked  p pid  q quit") << screen;
+  }
+}
+
+}  // namespace
+}  // namespace memledger

@@ -193,6 +193,12 @@ int main(int argc, char** argv) {
   for (CLI::Option* text_only : {leaks_flag, depth, no_stacks_flag, device_option, type_option, top_option}) {
     json_flag->excludes(text_only);
   }
+  report_cmd
+      ->add_option("--map", report.map,
+                   "Only a text map of one address space at one instant: DEVICE:TYPE, at the capture's end, or "
+                   "DEVICE:TYPE@TIME (2.5, 300ms) or DEVICE:TYPE@failure:N (the N-th allocation failure)")
+      ->excludes(json_flag)
+      ->excludes(leaks_flag);
   std::vector<std::string> report_fail_on;
   report_cmd->add_option("--fail-on", report_fail_on, fail_on_help("the capture's books"))
       ->delimiter(',')
@@ -201,7 +207,8 @@ int main(int argc, char** argv) {
   report_cmd->footer("Example: MEMLEDGER_STACKS=1 memledger run -o leaky.mlcap -- memledger-sim leaky --leaks 6\n"
                      "         memledger report leaky.mlcap --leaks\n"
                      "         memledger report llm.mlcap --since 2s --until 5s --html llm.html\n"
-                     "         memledger report run.mlcap --fail-on leaks,anomalies   # exit status 3 when it has them");
+                     "         memledger report run.mlcap --fail-on leaks,anomalies   # exit status 3 when it has them\n"
+                     "         memledger report run.mlcap --map 0:L1@failure:1          # L1 as the first failure saw it");
 
   memledger::ExportOptions export_options;
   CLI::App* export_cmd = app.add_subcommand("export", "Convert a capture file for other tools");

@@ -12,6 +12,7 @@
 #include "analysis/capture_analysis.h"
 #include "analysis/replay.h"
 #include "event/json_text.h"
+#include "map_command.h"
 #include "output_file.h"
 #include "progress_bar.h"
 #include "report/capture_report_json.h"
@@ -56,6 +57,15 @@ bool WriteHtml(const std::string& path, const Timeline& timeline) {
 }  // namespace
 
 int ReportCommand(const ReportOptions& options) {
+  if (!options.map.empty()) {
+    std::string why;
+    const auto request = ParseMapRequest(options.map, &why);
+    if (!request) {
+      std::fprintf(stderr, "memledger report: --map %s: %s\n", options.map.c_str(), why.c_str());
+      return 2;
+    }
+    return MapCommand(options.capture, *request, options.stacks);
+  }
   const AnalysisWindow window{Nanoseconds(options.since), Nanoseconds(options.until)};
   if (window.since_ns && window.until_ns && *window.since_ns > *window.until_ns) {
     std::fprintf(stderr, "memledger report: --since (%s) is after --until (%s)\n", options.since.c_str(),

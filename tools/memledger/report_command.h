@@ -28,10 +28,11 @@ struct ReportOptions {
   StackOptions stacks;  // --depth, --full-stacks, --skip-frames, --no-stacks (depth 0)
   ReportScope scope;    // --device, --type, --top (text reports)
   FailOn fail_on;       // --fail-on: what the books must not show
+  std::string map;      // --map DEVICE:TYPE[@TIME]: that address space as a text map, alone (map_command.h)
 };
 
 // 0; 1 when the capture cannot be read or the HTML written; 2 for a window
-// that cannot be (--since after --until); kFailOnExitStatus when the books
+// that cannot be (--since after --until) or a --map that is not DEVICE:TYPE[@TIME]; kFailOnExitStatus when the books
 // show what --fail-on names (after the report is printed).
 int ReportCommand(const ReportOptions& options);
 

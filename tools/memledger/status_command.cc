@@ -45,13 +45,20 @@ void PrintTable(const nlohmann::json& summary) {
       fmt::print("  described otherwise by {} (device_conflict): its first opener's description stands\n",
                  Count(conflicts, "open"));
     }
-    fmt::print("  {:<14} {:>11} {:>11} {:>11} {:>7}\n", "type", "live", "peak", "capacity", "in use");
+    if (const auto problem = device.find("space_problem"); problem != device.end()) {
+      fmt::print("  an address space refused: {}\n", PrintableText(problem->get<std::string>()));
+    }
+    // 79 columns: "largest free" is "-" for a type without an address space.
+    fmt::print("  {:<14} {:>10} {:>10} {:>10} {:>6} {:>12} {:>8}\n", "type", "live", "peak", "capacity", "in use",
+               "largest free", "failures");
+    const std::uint64_t number = device["device"].get<std::uint64_t>();
     for (const std::string& type : TypesInReportOrder(device)) {
       const auto& counters = device["types"][type];
       const std::uint64_t live = counters["live_bytes"];
       const std::uint64_t capacity = device["capacity"].value(type, std::uint64_t{0});
-      fmt::print("  {:<14} {:>11} {:>11} {:>11} {:>7}\n", PrintableText(type), FormatBytes(live),
-                 FormatBytes(counters["peak_bytes"]), capacity ? FormatBytes(capacity) : "-", Percent(live, capacity));
+      fmt::print("  {:<14} {:>10} {:>10} {:>10} {:>6} {:>12} {:>8}\n", PrintableText(type), FormatBytes(live),
+                 FormatBytes(counters["peak_bytes"]), capacity ? FormatBytes(capacity) : "-", Percent(live, capacity),
+                 LargestFree(counters, "-"), FailureCount(summary, number, type));
     }
   }
   const ProcessTable table = RenderProcessTable(summary, RowOrder::kMemory, TerminalColumns(), /*utf8=*/true);
@@ -78,6 +85,17 @@ void PrintTable(const nlohmann::json& summary) {
     if (count.get<std::uint64_t>() != 0) anomalies += fmt::format("{}{} {}", anomalies.empty() ? "" : ", ", kind, count.get<std::uint64_t>());
   }
   fmt::print("\nanomalies: {}\n", anomalies.empty() ? "none" : anomalies);
+  // Every failure, whatever its type (a CB clash's type has no row when no CB is live).
+  const nlohmann::json failures = summary.value("allocation_failures", nlohmann::json::object());
+  const nlohmann::json by_verdict = failures.value("by_verdict", nlohmann::json::object());
+  std::string verdicts;
+  for (const auto& [verdict, count] : by_verdict.items()) {
+    if (count.get<std::uint64_t>() != 0) verdicts += fmt::format("{}{} {}", verdicts.empty() ? "" : ", ", verdict, count.get<std::uint64_t>());
+  }
+  if (!verdicts.empty()) {
+    fmt::print("allocation failures: {} ({}); why and who held the memory: `memledger status --json` (allocation_failures)\n",
+               failures.value("total", std::uint64_t{0}), verdicts);
+  }
 }
 
 }  // namespace

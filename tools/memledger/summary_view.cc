@@ -9,6 +9,7 @@
 #include "event/event.h"
 #include "report/names.h"
 #include "report/printable_text.h"
+#include "report/text_report.h"
 
 namespace memledger {
 
@@ -45,6 +46,23 @@ std::uint64_t LiveBytes(const nlohmann::json& types) {
   std::uint64_t bytes = 0;
   for (const auto& [type, counters] : types.items()) bytes += counters.value("live_bytes", std::uint64_t{0});
   return bytes;
+}
+
+std::string LargestFree(const nlohmann::json& counters, const std::string& none) {
+  const auto it = counters.find("largest_free_block_bytes");
+  return it == counters.end() ? none : FormatBytes(it->get<std::uint64_t>());
+}
+
+std::uint64_t FailureCount(const nlohmann::json& summary, std::uint64_t device, const std::string& type) {
+  std::uint64_t total = 0;
+  const auto failures = summary.find("allocation_failures");
+  if (failures == summary.end()) return 0;
+  for (const auto& count : failures->value("counts", nlohmann::json::array())) {
+    if (count.value("device", std::uint64_t{0}) != device) continue;
+    if (!type.empty() && count.value("type", "") != type) continue;
+    total += count.value("count", std::uint64_t{0});
+  }
+  return total;
 }
 
 std::string CountProcesses(std::uint64_t n) { return fmt::format("{} process{}", n, n == 1 ? "" : "es"); }

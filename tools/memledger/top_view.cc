@@ -16,6 +16,10 @@ constexpr std::size_t kHistory = 600;  // samples kept per device: a minute at t
 constexpr int kTypeColumns = 13;        // a memory type's name in its bar row
 constexpr int kFewestProcessRows = 5;   // bars only when the table still gets this many (or all its rows)
 constexpr int kFewestSamples = 8;       // a history narrower is not drawn
+constexpr int kByteColumns = 10;        // FormatBytes's widest ("1023.9 KiB")
+
+// "  max free 6.0 KiB" after a type's bar: its largest free block ("—" without an address space).
+std::string LargestFreeText(const std::string& bytes) { return "  max free " + bytes; }
 
 std::string Bar(double fraction, int width) {
   const int filled = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * width + 0.5);
@@ -108,7 +112,13 @@ std::vector<std::string> TopView::Render(int width, int height) const {
   for (const auto& device : devices) full_rows += 1 + static_cast<int>(device["types"].size());
   const int table_rows = std::min(static_cast<int>(table.rows.size()), kFewestProcessRows);
   const bool full = 1 + full_rows + 2 + table_rows + kFooterRows <= height;
-  const int bar_width = std::clamp(width - 50, 10, 40);
+  // A type's largest free block beside its bar when any device declared an address space.
+  bool with_spaces = false;
+  for (const auto& device : devices) {
+    for (const auto& [type, counters] : device["types"].items()) with_spaces |= counters.contains("largest_free_block_bytes");
+  }
+  const int space_columns = with_spaces ? Columns(LargestFreeText("")) + kByteColumns : 0;
+  const int bar_width = std::clamp(width - 50 - space_columns, 10, 40);
   for (const auto& device : devices) {
     const std::vector<std::string> types = TypesInReportOrder(device);
     const auto& capacities = device.value("capacity", nlohmann::json::object());
@@ -133,10 +143,18 @@ std::vector<std::string> TopView::Render(int width, int height) const {
     for (const std::string& type : types) {
       const std::uint64_t used = device["types"][type].value("live_bytes", std::uint64_t{0});
       const std::uint64_t capacity = capacities.value(type, std::uint64_t{0});
-      add(fmt::format("  {:<{}} {} {:>6} {:>10} / {}", Fit(PrintableText(type), kTypeColumns), kTypeColumns,
-                      Bar(Fullness(used, capacity), bar_width),
-                      capacity == 0 ? std::string("-") : fmt::format("{:.1f}%", Fullness(used, capacity) * 100),
-                      FormatBytes(used), capacity == 0 ? std::string("-") : FormatBytes(capacity)));
+      const std::string capacity_text = capacity == 0 ? std::string("-") : FormatBytes(capacity);
+      std::string row = fmt::format("  {:<{}} {} {:>6} {:>10} / ", Fit(PrintableText(type), kTypeColumns), kTypeColumns,
+                                    Bar(Fullness(used, capacity), bar_width),
+                                    capacity == 0 ? std::string("-") : fmt::format("{:.1f}%", Fullness(used, capacity) * 100),
+                                    FormatBytes(used));
+      if (with_spaces) {
+        row += fmt::format("{:<{}}{}", capacity_text, kByteColumns,
+                           LargestFreeText(LargestFree(device["types"][type], utf8_ ? "\u2014" : "-")));
+      } else {
+        row += capacity_text;
+      }
+      add(row);
     }
   }
   add("");
@@ -151,7 +169,14 @@ std::vector<std::string> TopView::Render(int width, int height) const {
   for (const auto& [kind, count] : summary_["anomalies"].items()) {
     if (count.get<std::uint64_t>() != 0) anomalies += fmt::format(" {} {}", kind, count.get<std::uint64_t>());
   }
-  std::string counters = fmt::format("leaks: {}, {}   anomalies:{}", Count(summary_["leaks"].value("buffers", std::uint64_t{0}), "buffer"),
+  std::string failures;
+  const nlohmann::json by_verdict = summary_.value("allocation_failures", nlohmann::json::object()).value("by_verdict", nlohmann::json::object());
+  for (const auto& [verdict, count] : by_verdict.items()) {
+    if (count.get<std::uint64_t>() != 0) failures += fmt::format(" {} {}", verdict, count.get<std::uint64_t>());
+  }
+  std::string counters = fmt::format("{}leaks: {}, {}   anomalies:{}",
+                                     failures.empty() ? "" : "failures:" + failures + "   ",
+                                     Count(summary_["leaks"].value("buffers", std::uint64_t{0}), "buffer"),
                                      FormatBytes(summary_["leaks"].value("bytes", std::uint64_t{0})),
                                      anomalies.empty() ? " none" : anomalies);
   if (shown < table.rows.size()) counters = fmt::format("{}   {}", Count(table.rows.size() - shown, "more row"), counters);
