@@ -32,9 +32,10 @@ std::vector<FailureGroup> GroupFailures(const Ledger& ledger, const ReportScope&
     if (!InScope(ledger, scope, failure.device, failure.type, failure.space_type)) continue;
     const Key key{failure.process, failure.device, failure.type, failure.verdict, failure.stack, failure.tag};
     const auto [it, added] = index.try_emplace(key, groups.size());
-    if (added) groups.push_back(FailureGroup{&failure, 0, failure.size, failure.size, 0});
+    if (added) groups.push_back(FailureGroup{&failure, 0, failure.size, failure.size, 0, {}});
     FailureGroup& group = groups[it->second];
     ++group.count;
+    group.members.push_back(&failure);
     group.smallest_size = std::min(group.smallest_size, failure.size);
     group.largest_size = std::max(group.largest_size, failure.size);
     group.last_seq = failure.seq;

@@ -26,6 +26,7 @@ struct FailureGroup {
   std::uint64_t smallest_size = 0;  // of its requests
   std::uint64_t largest_size = 0;
   std::uint64_t last_seq = 0;
+  std::vector<const AllocationFailure*> members;  // every failure of the group, in order (first included)
 };
 
 // The groups of the failures kept (the first Ledger::kMaxFailures) whose

@@ -46,6 +46,18 @@ json GroupJson(const Ledger& ledger, SiteStacks& stacks, const FailureGroup& gro
                 {"holes", f.figures.holes}});
   }
   if (f.region_end != 0) out["region_end"] = f.region_end;
+  // Each failure of the group as it was judged: its request and the space then.
+  json each = json::array();
+  for (const AllocationFailure* member : group.members) {
+    json one = {{"seq", member->seq}, {"size", member->size}, {"extent", member->extent}};
+    if (member->has_map) {
+      one.update({{"free_bytes", member->figures.free_bytes},
+                  {"largest_free_block_bytes", member->figures.largest_free_block},
+                  {"holes", member->figures.holes}});
+    }
+    each.push_back(std::move(one));
+  }
+  out["each"] = std::move(each);
   if (f.verdict == FailureVerdict::kFragmented) out["window_start"] = f.window_start;
   json holders = json::array();
   for (const FailureHolder& h : f.holders) {
