@@ -98,14 +98,18 @@ void AppendDevices(std::string& out, const Ledger& ledger, const ReportScope& sc
     }
     AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>6} {:>10} {:>10} {:>8} {:>11}", "type", "live", "peak",
                "capacity", "full", "allocs", "frees", "leaked", "leaked size");
+    // The types it used: one it only declared a space for is noise in a
+    // report (the summary JSON lists it, for a live view's free space).
     std::vector<std::size_t> types = ListedTypes(device);
-    std::erase_if(types, [&](std::size_t t) { return !scope.Shows(ledger, d, t); });
+    std::erase_if(types, [&](std::size_t t) { return device.types[t].empty() || !scope.Shows(ledger, d, t); });
     std::stable_sort(types.begin(), types.end(),
                      [&](std::size_t a, std::size_t b) { return PeakShare(device, a) > PeakShare(device, b); });
     for (const std::size_t t : types) {
       const TypeCounters& c = device.types[t];
       const double share = PeakShare(device, t);
-      const FreeSpaceMap* space = ledger.FreeSpace(static_cast<std::uint16_t>(d), static_cast<std::uint16_t>(t));
+      // Free space while something is live there; with nothing live it is the whole space.
+      const FreeSpaceMap* space = c.live_bytes == 0 ? nullptr
+                                  : ledger.FreeSpace(static_cast<std::uint16_t>(d), static_cast<std::uint16_t>(t));
       AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>6} {:>10} {:>10} {:>8} {:>11}{}{}",
                  PrintableText(ledger.type_name(t)), FormatBytes(c.live_bytes), FormatBytes(c.peak_bytes),
                  device.capacity[t] ? FormatBytes(device.capacity[t]) : "-",

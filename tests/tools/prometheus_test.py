@@ -98,11 +98,14 @@ def main():
                               lambda: query(prometheus_port, "memledger_events_total"), 60)
             leaked = query(prometheus_port, "sum(memledger_leaked_bytes_total)")
             up = query(prometheus_port, 'up{job="memledger"}')
-            l1 = next(d["types"]["L1"] for d in status["devices"] if d["uid"] == "prometheus-failing-device")
+            # The failing program's device: the simulated client's devices declare spaces too.
+            failing_device = next(d for d in status["devices"] if d["uid"] == "prometheus-failing-device")
+            l1, on = failing_device["types"]["L1"], f'device="{failing_device["device"]}"'
             by_verdict = status["allocation_failures"]["by_verdict"]
             series = {
-                'memledger_device_free_bytes{type="L1"}': (l1["free_bytes"], 44 * 1024),
-                'memledger_device_largest_free_block_bytes{type="L1"}': (l1["largest_free_block_bytes"], 6 * 1024),
+                f'memledger_device_free_bytes{{{on},type="L1"}}': (l1["free_bytes"], 44 * 1024),
+                f'memledger_device_largest_free_block_bytes{{{on},type="L1"}}': (l1["largest_free_block_bytes"],
+                                                                               6 * 1024),
                 'memledger_allocation_failures_total{type="L1",verdict="fragmented"}': (by_verdict["fragmented"], 1000),
                 'memledger_allocation_failures_total{type="CB",verdict="cb_clash"}': (by_verdict["cb_clash"], 1),
                 'memledger_allocation_failures_total{type="DRAM",verdict="exhausted"}': (by_verdict["exhausted"], 1),

@@ -236,6 +236,11 @@ def server_restarted(bin_dir, work, check):
     err, reader = start_reading(client.stderr)
     before = wait_at_gate("the client", checkpoint)  # what it holds when its server dies: in no surviving books
     held_before = sum(t["live_buffers"] for d in before["devices"] for t in d["types"].values())
+    # The server drains every ring before it answers: everything the client
+    # published before its gate is in the books that die with the server, so
+    # none of it is drained again by the client (a server still behind when
+    # killed left the setup's allocations to the client's own books).
+    status(bin_dir, socket)
     server.kill()
     server.wait()
     wait_for("the client to notice", lambda: any("the server went away" in line for line in err))
