@@ -706,7 +706,15 @@ void Ledger::OnAllocFailed(ProcessBooks& books, std::uint32_t process, const Eve
   failure.verdict = Judge(failure, map);
   ++books.alloc_failures;
   ++failure_counts_[FailureCountKey{device, *type, failure.verdict}];
-  if (failures_.size() >= kMaxFailures) return;  // counted; the first ones keep their holders
+  if (failures_.size() >= kMaxFailures) return;  // counted; the first ones keep their facts
+  // Explained once per site: a storm of one site's failures costs a walk of
+  // the live buffers once, not per failure (reports show a site's first).
+  const std::tuple<std::uint32_t, std::uint16_t, std::uint16_t, FailureVerdict, std::uint32_t, std::uint32_t> site{
+      process, device, *type, failure.verdict, failure.stack, failure.tag};
+  if (!explained_sites_.insert(site).second) {
+    failures_.push_back(std::move(failure));
+    return;
+  }
   Explain(failure, map, BlocksOf(device, failure.space_type, map));
   for (FailureBlocker& blocker : failure.blockers) {
     // The mark its process set last before it was allocated: since when it lives.

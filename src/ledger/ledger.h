@@ -11,6 +11,7 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 
 #include <array>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "event/handover.h"
@@ -168,9 +170,11 @@ class Ledger {
   const absl::flat_hash_map<AnomalySiteKey, AnomalySiteTotals>& anomaly_sites() const { return anomaly_sites_; }
   static constexpr std::size_t kMaxAnomalySites = 1 << 16;
   std::size_t live_buffer_count() const { return live_count_; }
-  // Allocation failures in the order they arrived, each judged and explained
-  // when it arrived (allocation_failure.h): the first kMaxFailures; every
-  // one is in failure_counts() and its process's alloc_failures.
+  // Allocation failures in the order they arrived, each judged when it
+  // arrived (allocation_failure.h), and explained (holders, blockers) when
+  // it was its site's first — process, device, type, verdict, stack, tag:
+  // the first kMaxFailures; every one is in failure_counts() and its
+  // process's alloc_failures.
   const std::vector<AllocationFailure>& failures() const { return failures_; }
   static constexpr std::size_t kMaxFailures = 4096;
   const std::map<FailureCountKey, std::uint64_t>& failure_counts() const { return failure_counts_; }
@@ -328,6 +332,11 @@ class Ledger {
   absl::flat_hash_map<LeakSiteKey, LeakSiteTotals> leak_sites_;
   absl::flat_hash_map<AnomalySiteKey, AnomalySiteTotals> anomaly_sites_;
   std::vector<AllocationFailure> failures_;
+  // (process, device, type, verdict, stack, tag) of the failures explained
+  // (holders, blockers): a site's first; at most kMaxFailures.
+  absl::flat_hash_set<std::tuple<std::uint32_t, std::uint16_t, std::uint16_t, FailureVerdict, std::uint32_t,
+                                 std::uint32_t>>
+      explained_sites_;
   std::map<FailureCountKey, std::uint64_t> failure_counts_;
   // The first newer buffer that overlapped each live buffer overlapped now
   // (one entry per live buffer whose overlapped_by is not 0, but for those

@@ -5,8 +5,10 @@
 
 namespace memledger::sim {
 
-std::optional<Buffer> Buffer::Allocate(Device& device, MemType type, std::uint64_t size, std::uint64_t page_size) {
-  const std::optional<Allocation> allocation = device.Allocate(type, AllocationKind::kBuffer, size, page_size);
+std::optional<Buffer> Buffer::Allocate(Device& device, MemType type, std::uint64_t size, std::uint64_t page_size,
+                                       OnFailure on_failure) {
+  const std::optional<Allocation> allocation =
+      device.Allocate(type, AllocationKind::kBuffer, size, page_size, on_failure);
   if (!allocation) return std::nullopt;
   return Buffer(device, *allocation, page_size);
 }

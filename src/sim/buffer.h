@@ -17,8 +17,11 @@ namespace memledger::sim {
 class Buffer {
  public:
   // Allocates `size` bytes in `page_size` pages in the region of `type`;
-  // nullopt when the region is out of memory, which callers handle.
-  static std::optional<Buffer> Allocate(Device& device, MemType type, std::uint64_t size, std::uint64_t page_size);
+  // nullopt when the region is out of memory, which callers handle (booked
+  // as a failure unless `on_failure` is kQuiet: an attempt the caller will
+  // retry after making room is no failure yet).
+  static std::optional<Buffer> Allocate(Device& device, MemType type, std::uint64_t size, std::uint64_t page_size,
+                                        OnFailure on_failure = OnFailure::kBook);
 
   Buffer(Buffer&& other) noexcept;
   Buffer& operator=(Buffer&& other) noexcept;  // deallocates what this held

@@ -252,6 +252,22 @@ TEST_F(FailureTest, OverlapsDoNotFreeWhatIsStillLive) {
   EXPECT_FALSE(L1Map().stale());
 }
 
+// A storm of one site's failures walks the live buffers once: its first is
+// explained, the rest keep their own figures and verdicts.
+TEST_F(FailureTest, ASitesFirstFailureIsExplained) {
+  const auto p = OpenSmallL1();
+  Alloc(p, {.type = MEMLEDGER_L1, .id = 1, .address = 0, .size = 1024, .stack = 3});
+  AllocFailed(p, 0, MEMLEDGER_L1, 16, 0, 5);
+  AllocFailed(p, 0, MEMLEDGER_L1, 32, 0, 5);
+  AllocFailed(p, 0, MEMLEDGER_L1, 16, 0, 6);
+  ASSERT_EQ(ledger_.failures().size(), 3u);
+  EXPECT_EQ(ledger_.failures()[0].holders.size(), 1u);
+  EXPECT_TRUE(ledger_.failures()[1].holders.empty()) << "the same site again";
+  EXPECT_EQ(ledger_.failures()[1].size, 32u);
+  EXPECT_EQ(ledger_.failures()[1].verdict, FailureVerdict::kExhausted);
+  EXPECT_EQ(ledger_.failures()[2].holders.size(), 1u) << "another site";
+}
+
 TEST_F(FailureTest, TheFirstFailuresKeepTheirHoldersAndEveryOneIsCounted) {
   const auto p = OpenSmallL1();
   Alloc(p, {.type = MEMLEDGER_L1, .id = 1, .address = 0, .size = 1024});

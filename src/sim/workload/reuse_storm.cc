@@ -49,11 +49,16 @@ WorkloadResult RunReuseStorm(const WorkloadOptions& options) {
       Device& device = *devices[thread % devices.size()];
       std::mt19937_64 random(ThreadSeed(options, thread));
       std::uniform_int_distribution<std::uint64_t> pages(1, kMaxPages);
-      // Allocates, handing buffers back to the exchange (freeing them) while the arena is full.
+      // Allocates, handing buffers back to the exchange (freeing them) while
+      // the arena is full. Only the last attempt, given up on, is a failure
+      // booked: the ones that make room first are the workload's own retries.
       const auto allocate = [&]() -> std::optional<Buffer> {
         const std::uint64_t size = pages(random) * kPage - kPage / 2;
         for (int attempt = 0; attempt < kAllocationAttempts; ++attempt) {
-          if (std::optional<Buffer> buffer = Buffer::Allocate(device, MemType::kL1, size, kPage)) return buffer;
+          const OnFailure on_failure = attempt + 1 == kAllocationAttempts ? OnFailure::kBook : OnFailure::kQuiet;
+          if (std::optional<Buffer> buffer = Buffer::Allocate(device, MemType::kL1, size, kPage, on_failure)) {
+            return buffer;
+          }
           if (!exchange.Take()) std::this_thread::yield();
         }
         out_of_memory.fetch_add(1, std::memory_order_relaxed);
