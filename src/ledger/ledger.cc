@@ -335,10 +335,7 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   }
   account.process_counters->Add(e.size);
   account.device_counters->Add(e.size);
-  if (HasAddress(key, it->second)) {
-    // Circular buffers placed within L1 take turns in one region: their ranges overlap by design.
-    IndexAndMarkOverlaps(account, key, it->second, account.overlaps_count);
-  }
+  if (HasAddress(key, it->second)) IndexAndMarkOverlaps(account, key, it->second, account.overlaps_count);
   if (account.space != nullptr) Occupy(books, key, it->second, account);
   if (listener_ != nullptr) listener_->OnLive(key, it->second);
 }
@@ -646,14 +643,19 @@ void Ledger::AdoptSpaces(std::uint16_t device, const std::vector<DeclaredSpace>&
 
 std::vector<SpaceBlock> Ledger::BlocksOf(std::uint16_t device, std::uint16_t type, const FreeSpaceMap* map) const {
   std::vector<SpaceBlock> blocks;
-  ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
-    if (buffer.type != type || (map != nullptr && !InMap(key, buffer, *map)) ||
-        DeviceOf(static_cast<ProcessIndex>(key.process), key.device) != device) {
-      return;
+  // Only the places (process, its number) that stand for `device`: other devices' buffers are not walked.
+  for (std::uint32_t p = 0; p < places_.size(); ++p) {
+    for (std::size_t local = 0; local < places_[p].size(); ++local) {
+      if (!places_[p][local] || DeviceOf(static_cast<ProcessIndex>(p), static_cast<std::uint16_t>(local)) != device) {
+        continue;
+      }
+      for (const auto& [key, buffer] : places_[p][local]->live) {
+        if (buffer.type != type || (map != nullptr && !InMap(key, buffer, *map))) continue;
+        blocks.push_back(SpaceBlock{buffer.address, EndOf(buffer.address, buffer.size), key.process, key.identity,
+                                    buffer.seq, buffer.time_ns, buffer.stack, buffer.tag});
+      }
     }
-    blocks.push_back(SpaceBlock{buffer.address, EndOf(buffer.address, buffer.size), key.process, key.identity,
-                                buffer.seq, buffer.time_ns, buffer.stack, buffer.tag});
-  });
+  }
   std::sort(blocks.begin(), blocks.end(), [](const SpaceBlock& a, const SpaceBlock& b) {
     return std::tie(a.start, a.end, a.process, a.identity) < std::tie(b.start, b.end, b.process, b.identity);
   });
