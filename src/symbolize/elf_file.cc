@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "symbolize/module_file.h"
 
@@ -67,15 +68,62 @@ std::string Demangled(const char* name) {
   return name;
 }
 
-// A subprogram's or inlined call's name: the linkage name demangled, else
-// DW_AT_name. dwarf_attr_integrate follows DW_AT_abstract_origin and
-// DW_AT_specification, where inlined and out-of-line instances keep them.
+std::string FunctionName(Dwarf_Die* die);
+
+// The declaration an inlined or out-of-line instance is of: its
+// DW_AT_abstract_origin and DW_AT_specification followed to the end.
+Dwarf_Die DeclarationOf(Dwarf_Die die) {
+  for (int hops = 0; hops < 8; ++hops) {
+    Dwarf_Attribute attr;
+    Dwarf_Die next;
+    Dwarf_Attribute* origin = dwarf_attr(&die, DW_AT_abstract_origin, &attr);
+    if (origin == nullptr) origin = dwarf_attr(&die, DW_AT_specification, &attr);
+    if (origin == nullptr || dwarf_formref_die(origin, &next) == nullptr) break;
+    die = next;
+  }
+  return die;
+}
+
+// A lambda's call operator, which GCC gives no linkage name, named as its
+// symbol demangles, its parameters and number unknown: "<the function it is
+// in>::{lambda(…)}::operator()", so
+// an inlined lambda reads as the same lambda out of line. Empty unless `die`
+// is declared in an unnamed (or "<lambda…>") class within a function. Walks
+// the CU from its top (dwarf_getscopes_die), only for these names.
+std::string LambdaName(Dwarf_Die* die) {
+  Dwarf_Die declaration = DeclarationOf(*die);
+  Dwarf_Die* scopes = nullptr;
+  const int count = dwarf_getscopes_die(&declaration, &scopes);
+  std::string name;
+  if (count >= 3) {
+    const int closure_tag = dwarf_tag(&scopes[1]);
+    const char* closure = dwarf_diename(&scopes[1]);
+    const bool is_closure = (closure_tag == DW_TAG_class_type || closure_tag == DW_TAG_structure_type) &&
+                            (closure == nullptr || std::string_view(closure).starts_with("<lambda"));
+    for (int i = 2; is_closure && i < count; ++i) {
+      if (dwarf_tag(&scopes[i]) != DW_TAG_subprogram) continue;
+      const std::string function = FunctionName(&scopes[i]);
+      if (!function.empty()) name = function + "::{lambda(…)}::operator()";
+      break;
+    }
+  }
+  std::free(scopes);
+  return name;
+}
+
+// A subprogram's or inlined call's name: the linkage name demangled, else a
+// lambda's name (LambdaName), else DW_AT_name. dwarf_attr_integrate follows
+// DW_AT_abstract_origin and DW_AT_specification, where inlined and
+// out-of-line instances keep them.
 std::string FunctionName(Dwarf_Die* die) {
   Dwarf_Attribute attr;
   if (const char* linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr))) {
     return Demangled(linkage);
   }
   const char* name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+  if (name != nullptr && std::string_view(name) == "operator()") {
+    if (std::string lambda = LambdaName(die); !lambda.empty()) return lambda;
+  }
   return name != nullptr ? name : "";
 }
 

@@ -192,6 +192,8 @@ TEST(BareFunctionName, TheLastNameWithItsClass) {
   EXPECT_EQ(BareFunctionName("ns::Run(int)::{lambda(int)#1}::operator()(int) const::{lambda()#2}::operator()() const"),
             "lambda in Run")
       << "a lambda in a lambda: the function they are in";
+  EXPECT_EQ(BareFunctionName("ns::Run(int)::{lambda(\u2026)}::operator()"), "lambda in Run")
+      << "as the symbolizer names an inlined lambda from its DWARF";
   EXPECT_EQ(BareFunctionName("{lambda(int)#1}::operator()(int) const"), "{lambda(\u2026)#1}::operator()")
       << "in no function it names: as it is";
   EXPECT_EQ(BareFunctionName("AllocateAndLeak"), "AllocateAndLeak");

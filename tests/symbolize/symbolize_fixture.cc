@@ -16,6 +16,13 @@ __attribute__((always_inline)) inline void RecordFromHelper(FixtureCallSite* sit
 
 void Widget::make(FixtureCallSite* site) { RecordFromHelper(site, __LINE__); }
 
+void Widget::make_in_lambdas(FixtureCallSite* inlined, FixtureCallSite* out_of_line) {
+  const auto in_line = [](FixtureCallSite* site) __attribute__((always_inline)) { RecordCallSite(site, __LINE__); };
+  const auto kept = [](FixtureCallSite* site) __attribute__((noinline)) { RecordCallSite(site, __LINE__); };
+  in_line(inlined);
+  kept(out_of_line);
+}
+
 }  // namespace fixture_ns
 
 extern "C" void leaf_function(FixtureCallSite* site) { fixture_ns::RecordCallSite(site, __LINE__); }

@@ -22,5 +22,7 @@ struct Widget {
   // Makes the call through fixture_ns::RecordFromHelper, an always_inline
   // helper: the return address lies in the helper's code inlined into make.
   static void make(FixtureCallSite* site);
+  // Makes the call in a lambda inlined into it, then in one kept out of line.
+  static void make_in_lambdas(FixtureCallSite* inlined, FixtureCallSite* out_of_line);
 };
 }  // namespace fixture_ns

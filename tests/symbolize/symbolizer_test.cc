@@ -190,6 +190,29 @@ TEST(Symbolizer, InlinedCallExpandsIntoOneFramePerFunction) {
   EXPECT_EQ(make.module_offset, site.return_address - fixture.base);
 }
 
+// GCC gives a lambda's operator() no linkage name: inlined or not, it is
+// named as its symbol demangles, by the function it is in.
+TEST(Symbolizer, LambdaIsNamedByTheFunctionItIsInInlinedOrNot) {
+  FixtureCallSite inlined;
+  FixtureCallSite out_of_line;
+  fixture_ns::Widget::make_in_lambdas(&inlined, &out_of_line);
+  const ModuleDescription fixture = LoadedModuleContaining(inlined.return_address);
+  const std::string lambda = "fixture_ns::Widget::make_in_lambdas(FixtureCallSite*, FixtureCallSite*)::{lambda(…)}::operator()";
+
+  const std::vector<SymbolizedFrame> in_line = Symbolizer().Symbolize({&fixture, 1}, StackOf(inlined));
+  ASSERT_EQ(in_line.size(), 3u);
+  EXPECT_EQ(in_line[1].function, lambda);
+  EXPECT_TRUE(in_line[1].inlined);
+  EXPECT_EQ(in_line[1].line, inlined.line);
+  EXPECT_EQ(in_line[2].function, "fixture_ns::Widget::make_in_lambdas(FixtureCallSite*, FixtureCallSite*)");
+
+  const std::vector<SymbolizedFrame> kept = Symbolizer().Symbolize({&fixture, 1}, StackOf(out_of_line));
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[1].function, lambda);
+  EXPECT_FALSE(kept[1].inlined);
+  EXPECT_EQ(kept[1].line, out_of_line.line);
+}
+
 TEST(Symbolizer, ModuleWithoutBuildIdIsOpenedByPath) {
   FixtureCallSite site;
   leaf_function(&site);

@@ -18,8 +18,11 @@ class Terminal:
     def start(self, command, width, height, session="main"):
         """`command` (a shell line, or a list of words) in a new session `width` x `height`."""
         words = [command] if isinstance(command, str) else list(command)
-        subprocess.run(self.tmux + ["new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), *words],
-                       check=True)
+        # The server stays up with no session (exit-empty off): a session
+        # started right after the last one was killed would otherwise race
+        # the server's exit ("server exited unexpectedly").
+        subprocess.run(self.tmux + ["new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), *words,
+                                    ";", "set-option", "-g", "exit-empty", "off"], check=True)
 
     def capture(self, session="main"):
         return subprocess.run(self.tmux + ["capture-pane", "-p", "-t", session], capture_output=True,
