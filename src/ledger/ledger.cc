@@ -176,6 +176,7 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
   ++books.events;
   const Event& e = record.event;
   applying_time_ns_ = e.time_ns;
+  if (origin_ns_ == 0) origin_ns_ = e.time_ns;
   // A buffer event by its row (event_kind.h); the other kinds by their own.
   switch (const KindRow& row = KindRowOf(record.kind()); row.life) {
     case BufferLife::kBegins: OnAlloc(books, p, e, row.cls); return;

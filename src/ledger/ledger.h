@@ -176,6 +176,9 @@ class Ledger {
   // the first kMaxFailures; every one is in failure_counts() and its
   // process's alloc_failures.
   const std::vector<AllocationFailure>& failures() const { return failures_; }
+  // The time of the first stamped record applied (0 before one): reports
+  // give times as seconds since it, as a capture's analysis does.
+  std::uint64_t origin_ns() const { return origin_ns_; }
   static constexpr std::size_t kMaxFailures = 4096;
   const std::map<FailureCountKey, std::uint64_t>& failure_counts() const { return failure_counts_; }
   // The map of ledger-wide `type`'s own address space on ledger-wide
@@ -318,6 +321,7 @@ class Ledger {
   std::uint64_t events_ = 0;
   BufferListener* listener_ = nullptr;
   std::uint64_t applying_time_ns_ = 0;  // of the record being (or last) applied
+  std::uint64_t origin_ns_ = 0;         // the first stamped record's time
   std::vector<ProcessBooks> processes_;
   DeviceTable devices_;
   std::vector<std::string> type_names_;  // ledger-wide types: built-ins, then pools by name

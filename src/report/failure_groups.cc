@@ -55,6 +55,10 @@ std::array<std::uint64_t, kFailureVerdictCount> FailuresByVerdict(const Ledger& 
   return counts;
 }
 
+double FailureSeconds(const Ledger& ledger, const AllocationFailure& failure) {
+  return static_cast<double>(failure.time_ns - std::min(failure.time_ns, ledger.origin_ns())) / 1e9;
+}
+
 std::string BankedBytes(std::uint64_t bytes, std::uint32_t banks) {
   if (banks <= 1) return FormatBytes(bytes);
   return fmt::format("{} across {} banks, {} per bank", FormatBytes(bytes), banks, FormatBytes(bytes / banks));

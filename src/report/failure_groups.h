@@ -37,6 +37,10 @@ std::vector<FailureGroup> GroupFailures(const Ledger& ledger, const ReportScope&
 // `scope` shows (a CB failure with L1, the space it is placed within).
 std::array<std::uint64_t, kFailureVerdictCount> FailuresByVerdict(const Ledger& ledger, const ReportScope& scope = {});
 
+// When `failure` was booked, in seconds since the ledger's first record
+// (as a capture's peaks are timed).
+double FailureSeconds(const Ledger& ledger, const AllocationFailure& failure);
+
 // "24.0 KiB", or "24.0 KiB across 64 banks, 384 B per bank" for a banked space.
 std::string BankedBytes(std::uint64_t bytes, std::uint32_t banks);
 // "44.0 KiB free in 8 holes, the largest block 6.0 KiB", each amount with its

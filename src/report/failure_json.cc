@@ -3,13 +3,13 @@
 
 #include "report/failure_groups.h"
 #include "report/stack_text.h"
+#include "report/text_report.h"
 
 namespace memledger {
 namespace {
 
 using nlohmann::json;
 
-double Seconds(std::uint64_t ns) { return static_cast<double>(ns) / 1e9; }
 
 // A site's members: who, where it was made, as the leak sites name it.
 json SiteJson(const Ledger& ledger, SiteStacks& stacks, std::uint32_t process, std::uint32_t stack, std::uint32_t tag) {
@@ -30,6 +30,7 @@ json GroupJson(const Ledger& ledger, SiteStacks& stacks, const FailureGroup& gro
               {"type", ledger.type_name(f.type)},
               {"space_type", ledger.type_name(f.space_type)},
               {"seq", f.seq},
+              {"time_s", FailureSeconds(ledger, f)},
               {"last_seq", group.last_seq},
               {"size", f.size},
               {"smallest_size", group.smallest_size},
@@ -49,7 +50,8 @@ json GroupJson(const Ledger& ledger, SiteStacks& stacks, const FailureGroup& gro
   // Each failure of the group as it was judged: its request and the space then.
   json each = json::array();
   for (const AllocationFailure* member : group.members) {
-    json one = {{"seq", member->seq}, {"size", member->size}, {"extent", member->extent}};
+    json one = {{"seq", member->seq}, {"time_s", FailureSeconds(ledger, *member)}, {"size", member->size},
+                {"extent", member->extent}};
     if (member->has_map) {
       one.update({{"free_bytes", member->figures.free_bytes},
                   {"largest_free_block_bytes", member->figures.largest_free_block},

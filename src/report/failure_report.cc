@@ -161,9 +161,10 @@ void AppendAllocationFailures(std::string& out, const Ledger& ledger, SiteStacks
     const AllocationFailure& f = *group.first;
     const ProcessBooks& books = ledger.processes()[f.process];
     const std::string times = group.count > 1 ? fmt::format(" x{}", group.count) : "";
-    AppendLine(out, "  {}{}: {} of {} on {}, pid {} (seq {})", FailureVerdictName(f.verdict), times,
+    AppendLine(out, "  {}{}: {} of {} on {}, pid {}, {}at {:.3f} s (seq {})", FailureVerdictName(f.verdict), times,
                RequestText(group), PrintableText(ledger.type_name(f.type)), PrintableText(DeviceLabel(ledger, f.device)),
-               books.pid, f.seq);
+               books.pid, group.count > 1 ? "first " : "", FailureSeconds(ledger, f),
+               f.seq);
     AppendLine(out, "    {}", FailureVerdictMeaning(f.verdict));
     AppendLine(out, "    {} then: {}", PrintableText(ledger.type_name(f.space_type)), SpaceText(ledger, f));
     AppendRequestedAt(out, ledger, stacks, f);

@@ -28,7 +28,6 @@ constexpr std::size_t kPeakSitesInJson = 50;   // per peak; the rest summed as "
 // largest merged sites among these.
 constexpr std::size_t kTopCandidates = 1000;
 
-double Seconds(std::uint64_t ns) { return static_cast<double>(ns) / 1e9; }
 
 template <typename... Args>
 void AppendLine(std::string& out, fmt::format_string<Args...> format, Args&&... args) {

@@ -15,6 +15,8 @@ namespace memledger {
 
 // "0 B", "1.5 KiB", "12.0 GiB".
 std::string FormatBytes(std::uint64_t bytes);
+// Nanoseconds as seconds, as the reports print and the JSON gives times.
+inline double Seconds(std::uint64_t ns) { return static_cast<double>(ns) / 1e9; }
 // Usage per device and type, anomalies (by site, with stacks), then leaks by
 // site (merged_sites.h), largest first, with their allocation stacks as
 // `stacks` shows them. A site's headline is distinct from every other's

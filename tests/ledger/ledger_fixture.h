@@ -84,9 +84,10 @@ class LedgerTest : public ::testing::Test {
   }
   // memledger_alloc_failed's record.
   void AllocFailed(ProcessIndex process, std::uint16_t device, std::uint8_t type, std::uint64_t size,
-                   std::uint64_t extent = 0, std::uint32_t stack = 0) {
+                   std::uint64_t extent = 0, std::uint32_t stack = 0, std::uint64_t time_ns = 0) {
     Event e{};
     e.kind = static_cast<std::uint8_t>(EventKind::kAllocFailed);
+    e.time_ns = time_ns;
     e.device = device;
     e.type = type;
     e.size = size;

@@ -94,11 +94,12 @@ TEST_F(FailureReportTest, AStormIsOneGroupWithItsCount) {
 
 TEST_F(FailureReportTest, TheSectionSaysEveryFact) {
   const auto p = Books();
-  AllocFailed(p, 0, MEMLEDGER_L1, 256);
+  Mark(p, 2'000'000'000, "the first stamped record");  // failures are timed from it
+  AllocFailed(p, 0, MEMLEDGER_L1, 256, 0, 0, 2'250'000'000);
   AllocFailed(p, 0, MEMLEDGER_CB, 256);
   const std::string text = Section();
   EXPECT_TRUE(text.starts_with("allocation failures: 2 (fragmented 1, cb_clash 1)\n")) << text;
-  EXPECT_NE(text.find("  fragmented: 256 B across 4 banks, 64 B per bank of L1 on device 0 (chip), pid 77 (seq "),
+  EXPECT_NE(text.find("  fragmented: 256 B across 4 banks, 64 B per bank of L1 on device 0 (chip), pid 77, at 0.250 s (seq "),
             std::string::npos) << text;
   EXPECT_NE(text.find("    enough was free in all, but no free block was large enough\n"), std::string::npos) << text;
   EXPECT_NE(text.find("    L1 then: 512 B (128 B per bank) free in 4 holes, the largest block 128 B (32 B per bank); "
@@ -121,7 +122,8 @@ TEST_F(FailureReportTest, TheSectionSaysEveryFact) {
 
 TEST_F(FailureReportTest, TheJsonHasEveryFact) {
   const auto p = Books();
-  AllocFailed(p, 0, MEMLEDGER_CB, 256);
+  Mark(p, 1'000'000'000, "the first stamped record");
+  AllocFailed(p, 0, MEMLEDGER_CB, 256, 0, 0, 1'500'000'000);
   AllocFailed(p, 0, MEMLEDGER_DRAM, 8192);
   const nlohmann::json json = AllocationFailuresJson(ledger_, stacks_);
   EXPECT_EQ(json["total"], 2);
@@ -133,6 +135,9 @@ TEST_F(FailureReportTest, TheJsonHasEveryFact) {
   EXPECT_EQ(clash["type"], "CB");
   EXPECT_EQ(clash["space_type"], "L1");
   EXPECT_EQ(clash["region_end"], 256);
+  EXPECT_EQ(clash["time_s"], 0.5) << "seconds since the books' first stamped record";
+  EXPECT_EQ(clash["each"][0]["time_s"], 0.5);
+  EXPECT_EQ(json["failures"][1]["time_s"], 0.0) << "unstamped: at the origin, never before it";
   EXPECT_EQ(clash["free_bytes"], 512);
   ASSERT_EQ(clash["blockers"].size(), 1u);
   EXPECT_EQ(clash["blockers"][0]["address"], 128);
