@@ -42,8 +42,8 @@ MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_kernel_unload(uint32_t d
   Track(EventKind::kKernelUnload, device, MEMLEDGER_KERNEL, kernel_id, address, 0);
 }
 
-MEMLEDGER_API void memledger_record_alloc_failed(uint32_t device, memledger_mem_type type, uint64_t size,
-                                                 uint64_t extent) {
+MEMLEDGER_HOOK_PATH MEMLEDGER_API void memledger_record_alloc_failed(uint32_t device, memledger_mem_type type,
+                                                                     uint64_t size, uint64_t extent) {
   Track(EventKind::kAllocFailed, device, type, 0, extent, size);
 }
 

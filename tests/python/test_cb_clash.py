@@ -54,6 +54,8 @@ def test_a_clash_names_the_python_frame_and_mark_of_the_outliving_buffer(tracked
     clash = failures["failures"][0]
     assert (clash["verdict"], clash["type"], clash["space_type"]) == ("cb_clash", "CB", "L1")
     assert clash["region_end"] == L1_BASE + REGION
+    # Requested from the script's top level: its frame, not the module's native code before it.
+    assert clash["headline"] == f"<module> at script.py:{line_of('alloc_failed(')}", clash["stack"]
     # The activation, below the region's end, is the one it clashed with; the weights above it are not.
     site = f"allocate_activation at script.py:{line_of('# here')}"
     assert [(b["identity"], b["headline"], b["mark"]) for b in clash["blockers"]] == [(2, site, "layer 3")]
