@@ -5,7 +5,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,8 +18,9 @@ namespace memledger::sim {
 
 namespace {
 
-void AddUsage(Truth& truth, DeviceTruth& device, MemType type, const RegionUsage& usage) {
-  device.types.push_back({type, usage.live_bytes, usage.live_allocations});
+void AddUsage(Truth& truth, DeviceTruth& device, MemType type, const RegionUsage& usage,
+              std::optional<RegionSnapshot> space = std::nullopt) {
+  device.types.push_back({type, usage.live_bytes, usage.live_allocations, std::move(space)});
   truth.allocs += usage.allocations;
   truth.frees += usage.deallocations;
   truth.leaked_buffers += usage.live_allocations;
@@ -32,16 +35,11 @@ nlohmann::ordered_json BlocksJson(const std::vector<LiveBlock>& blocks) {
   return json;
 }
 
-nlohmann::ordered_json FailureJson(const FailureTruth& failure) {
-  const RegionSnapshot& region = failure.region;
+// A region's state: "managed" ... "holders" (truth.h).
+nlohmann::ordered_json RegionJson(const RegionSnapshot& region) {
   nlohmann::ordered_json free_blocks = nlohmann::ordered_json::array();
   for (const Hole& hole : region.holes) free_blocks.push_back({hole.start, hole.size});
-  nlohmann::ordered_json json = {
-      {"device", failure.device},
-      {"type", TypeName(failure.type)},
-      {"size", failure.size},
-      {"extent", failure.extent},
-      {"verdict", VerdictName(failure.verdict)},
+  return {
       {"managed", {region.managed_start, region.managed_size}},
       {"free_bytes", region.free_bytes},
       {"largest_free_block", region.largest_free_block},
@@ -51,6 +49,17 @@ nlohmann::ordered_json FailureJson(const FailureTruth& failure) {
       {"holders_total", region.live_count},
       {"holders", BlocksJson(region.live)},
   };
+}
+
+nlohmann::ordered_json FailureJson(const FailureTruth& failure) {
+  nlohmann::ordered_json json = {
+      {"device", failure.device},
+      {"type", TypeName(failure.type)},
+      {"size", failure.size},
+      {"extent", failure.extent},
+      {"verdict", VerdictName(failure.verdict)},
+  };
+  json.update(RegionJson(failure.region));
   if (failure.type == MemType::kCb) {
     json["cb_region_end"] = failure.cb_region_end;
     json["below_total"] = failure.below_count;
@@ -66,7 +75,8 @@ Truth TakeTruth(const std::vector<std::unique_ptr<Device>>& devices) {
   for (const auto& device : devices) {
     DeviceTruth& device_truth = truth.devices.emplace_back(DeviceTruth{device->id(), {}});
     for (const BankRegion& region : device->spec().regions) {
-      AddUsage(truth, device_truth, region.type, device->allocator(region.type)->usage());
+      const BankAllocator* allocator = device->allocator(region.type);
+      AddUsage(truth, device_truth, region.type, allocator->usage(), allocator->Snapshot());
     }
     if (device->allocator(MemType::kL1) != nullptr) {
       AddUsage(truth, device_truth, MemType::kCb, device->circular_buffer_usage());
@@ -86,8 +96,9 @@ std::string TruthJson(const Truth& truth) {
   for (const DeviceTruth& device : truth.devices) {
     nlohmann::ordered_json types = nlohmann::ordered_json::object();
     for (const TypeTruth& type : device.types) {
-      types[TypeName(type.type)] = {
+      nlohmann::ordered_json& entry = types[TypeName(type.type)] = {
           {"live_bytes", type.live_bytes}, {"live_buffers", type.live_buffers}};
+      if (type.space) entry["space"] = RegionJson(*type.space);
     }
     devices.push_back({{"device", device.device}, {"types", std::move(types)}});
   }

@@ -4,7 +4,8 @@
 //
 //   {"schema":"memledger.truth/2","allocs":N,"frees":N,
 //    "leaked":{"buffers":N,"bytes":N},
-//    "devices":[{"device":D,"types":{TYPE:{"live_bytes":N,"live_buffers":N}}}],
+//    "devices":[{"device":D,"types":{TYPE:{"live_bytes":N,"live_buffers":N,
+//                                           "space":{"managed":...,"holders":[...]}}}}],
 //    "list_cap":256,"failures_total":N,
 //    "failures":[{"device":D,"type":TYPE,"size":N,"extent":N,"verdict":V,
 //                 "managed":[START,SIZE],"free_bytes":N,"largest_free_block":N,
@@ -18,7 +19,11 @@
 // hook was passed: a buffer's footprint per bank x banks (BankFootprint), not
 // the requested size; a circular buffer's aligned bytes per core x L1's
 // banks. Every region a device has appears under "types", and "CB" when it
-// has L1 (circular buffers live in L1), also when nothing is live there.
+// has L1 (circular buffers live in L1), also when nothing is live there. A
+// region's "space" is its state then, with the members a failure gives its
+// region (below: "managed" to "holders"); CB has none (it is L1's): a test
+// that runs several processes on one device (--l1-partition) joins their
+// spaces from their gate files.
 // Taken just before the devices close, "leaked" is what is live then: Σ live
 // over all devices and types.
 //
@@ -42,6 +47,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +61,7 @@ struct TypeTruth {
   MemType type;
   std::uint64_t live_bytes;
   std::uint64_t live_buffers;
+  std::optional<RegionSnapshot> space;  // the region's state; none for CB (within L1)
 };
 
 struct DeviceTruth {

@@ -47,7 +47,9 @@ nlohmann::json RunForTruth(const char* workload, WorkloadOptions options) {
   return truth;
 }
 
-// allocs - frees = leaked.buffers = Σ live_buffers; leaked.bytes = Σ live_bytes.
+// allocs - frees = leaked.buffers = Σ live_buffers; leaked.bytes = Σ live_bytes;
+// each region's space (all but CB's) holds its live bytes and buffers, and
+// its free bytes the rest of the part it manages.
 void ExpectConsistent(const nlohmann::json& truth, std::uint32_t devices) {
   EXPECT_EQ(truth.at("schema"), "memledger.truth/2");
   const std::uint64_t leaked_buffers = truth.at("leaked").at("buffers");
@@ -60,6 +62,16 @@ void ExpectConsistent(const nlohmann::json& truth, std::uint32_t devices) {
     for (const auto& [type, usage] : device.at("types").items()) {
       live_buffers += usage.at("live_buffers").get<std::uint64_t>();
       live_bytes += usage.at("live_bytes").get<std::uint64_t>();
+      if (type == "CB") {
+        EXPECT_FALSE(usage.contains("space")) << "CB lies within L1";
+        continue;
+      }
+      const auto& space = usage.at("space");
+      EXPECT_EQ(space.at("live_bytes"), usage.at("live_bytes")) << type;
+      EXPECT_EQ(space.at("holders_total"), usage.at("live_buffers")) << type;
+      EXPECT_EQ(space.at("free_bytes").get<std::uint64_t>() + space.at("live_bytes").get<std::uint64_t>(),
+                space.at("managed")[1].get<std::uint64_t>())
+          << type;
     }
   }
   EXPECT_EQ(live_buffers, leaked_buffers);

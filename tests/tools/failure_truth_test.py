@@ -27,10 +27,13 @@ WORKLOADS = [
 FIGURES = [("free_bytes", "free_bytes"), ("largest_free_block_bytes", "largest_free_block"), ("holes", "holes")]
 
 
-def site_of(headline):
-    """The allocation site's function in a report headline: "AllocateL1 ← allocate_scratch at fragment.cc:50"."""
-    where = headline.split(" at ")[0]
-    return where.split(" \u2190 ")[-1].strip()
+def site_of(entry, sites):
+    """The workload site of a holder or blocker the report names: the innermost frame of its stack that is one
+    of `sites` (the truth's: the workload functions that allocate); else, a site the truth does not know, its
+    headline's function ("AllocateL1 ← allocate_scratch at fragment.cc:50": allocate_scratch). A headline names
+    a site by its first frames in the program (AllocateL1), and by its callers only where they tell sites apart."""
+    frames = [line.split(" at ")[0] for line in entry["stack"]]
+    return next((f for f in frames if f in sites), entry["headline"].split(" at ")[0].split(" \u2190 ")[-1].strip())
 
 
 def ledger_failures(report):
@@ -68,30 +71,35 @@ def check_workload(check, bin_dir, work, name, args):
     true = by_device([dict(f, index=i) for i, f in enumerate(truth["failures"])])
     check.expect(f"{name}: the devices that failed", sorted(booked), sorted(true))
     for device in sorted(true):
-        mine, theirs = booked.get(device, []), true[device]
-        check.expect(f"{name}: device {device}'s failures", len(mine), len(theirs))
-        for n, (m, t) in enumerate(zip(mine, theirs)):
-            what = f"{name}: device {device} failure {n}"
-            check.expect(f"{what}: type", m["type"], t["type"])
-            check.expect(f"{what}: size", m["size"], t["size"])
-            check.expect(f"{what}: extent", m["extent"], t["extent"] or t["size"])  # 0: the size
-            check.expect(f"{what}: verdict", m["verdict"], t["verdict"])
-            for mine_key, truth_key in FIGURES:
-                check.expect(f"{what}: {mine_key}", m.get(mine_key), t[truth_key])
-            group = m["group"]
-            if group is None:
-                continue  # its group's first failure names the sites
-            if t["holders_total"] <= truth["list_cap"]:
-                true_sites = sorted({h["site"] for h in t["holders"]})
-                named = sorted({site_of(h["headline"]) for h in group["holders"]})
-                check.expect(f"{what}: holder sites", named, true_sites)
-                check.expect(f"{what}: no holder left out", group["more_holders"], 0)
-            if t["verdict"] == "cb_clash":
-                below = sorted({b["site"] for b in t["below"]})
-                check.expect(f"{what}: the L1 buffers below the CB region, by site",
-                             sorted({site_of(b["headline"]) for b in group["blockers"]}), below)
-                check.true(f"{what}: each outliving buffer says its mark",
-                           all(b["mark"] for b in group["blockers"]), json.dumps(group["blockers"])[:2000])
+        compare_failures(check, f"{name}: device {device}", booked.get(device, []), true[device], truth["list_cap"])
+
+
+def compare_failures(check, what, mine, theirs, list_cap):
+    """Each failure the ledger booked (ledger_failures, in order) against the truth's at that moment."""
+    check.expect(f"{what}'s failures", len(mine), len(theirs))
+    for n, (m, t) in enumerate(zip(mine, theirs)):
+        one = f"{what} failure {n}"
+        check.expect(f"{one}: type", m["type"], t["type"])
+        check.expect(f"{one}: size", m["size"], t["size"])
+        check.expect(f"{one}: extent", m["extent"], t["extent"] or t["size"])  # 0: the size
+        check.expect(f"{one}: verdict", m["verdict"], t["verdict"])
+        for mine_key, truth_key in FIGURES:
+            check.expect(f"{one}: {mine_key}", m.get(mine_key), t[truth_key])
+        group = m["group"]
+        if group is None:
+            continue  # its group's first failure names the sites
+        sites = {h["site"] for h in t["holders"]}
+        if t["holders_total"] <= list_cap:
+            true_sites = sorted(sites)
+            named = sorted({site_of(h, sites) for h in group["holders"]})
+            check.expect(f"{one}: holder sites", named, true_sites)
+            check.expect(f"{one}: no holder left out", group["more_holders"], 0)
+        if t["verdict"] == "cb_clash":
+            below = sorted({b["site"] for b in t["below"]})
+            check.expect(f"{one}: the L1 buffers below the CB region, by site",
+                         sorted({site_of(b, sites) for b in group["blockers"]}), below)
+            check.true(f"{one}: each outliving buffer says its mark",
+                       all(b["mark"] for b in group["blockers"]), json.dumps(group["blockers"])[:2000])
 
 
 def main():

@@ -16,7 +16,7 @@ from server_process import wait_for
 
 def wait_at_gate(what, path, timeout=300):
     """Waits until the gate's file exists (the run is waiting there); returns
-    what the run held then (a truth, schema memledger.truth/1)."""
+    what the run held then (a truth, schema memledger.truth/2)."""
     wait_for(f"{what} to wait at its gate ({os.path.basename(path)})", lambda: os.path.exists(path), timeout)
     with open(path) as f:
         return json.load(f)

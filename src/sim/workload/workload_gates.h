@@ -9,7 +9,7 @@
 //               thread stops at the top of iteration I.
 //
 // At each, what the devices hold is written to the gate's FILE (whole: written
-// aside, then renamed; schema memledger.truth/1), then the workload waits for
+// aside, then renamed; schema memledger.truth/2), then the workload waits for
 // SIGUSR1 to go on. Gates open in order, one SIGUSR1 each: the start gate the
 // first, the hold the next. A test sends the next SIGUSR1 only after the
 // gate's file appeared (two standard signals sent at once may arrive as one);
