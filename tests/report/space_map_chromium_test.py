@@ -15,7 +15,10 @@ headless Chromium, on real captures: `memledger-sim cb-clash` and
    the live blocks with their bytes and buffers (`--json` holders); where
    the request would have gone (the CB region's end for cb_clash, the
    cheapest window for fragmented, as the text map says).
-4. Screenshots of the map (map-cb-clash.png, map-fragment.png) and of the
+4. Hovering a block (a real mouse) names its site, address and since when;
+   by tag, the blocks take their tags' colors; pinning an instant of L1
+   moves the map to it.
+5. Screenshots of the map (map-cb-clash.png, map-fragment.png) and of the
    charts with their markers, zoomed about failure 1 (markers-*.png) are
    kept in --artifacts; no console error, exception or dialog.
 
@@ -175,8 +178,52 @@ def run(page, check, args, workload):
     else:
         check.expect("fragmented: the request's place is the cheapest window",
                      state["place"], {"start": group["window_start"], "end": group["window_start"] + group["extent"]})
+    hover_block(page, check, workload)
     screenshot(page, ".map-section", os.path.join(args.artifacts, f"map-{workload}.png"))
     screenshot(page, ".timeline", os.path.join(args.artifacts, f"markers-{workload}.png"))
+    by_tag_and_pinned(page, check, workload, group)
+
+
+def hover_block(page, check, workload):
+    """A real mouse over the largest block: the hover line names its site, size, address and since when."""
+    block = page.evaluate("""(() => {
+        const blocks = [...document.querySelectorAll('#space-map .map-row.own .map-block')];
+        const b = blocks.reduce((best, x) => (Number(x.dataset.bytes) > Number(best.dataset.bytes) ? x : best));
+        b.scrollIntoView({block: 'center'});
+        const r = b.getBoundingClientRect();
+        return {x: r.left + r.width / 2, y: r.top + r.height / 2, site: Number(b.dataset.site),
+                start: Number(b.dataset.start), headline: memledgerTimeline.model.siteLabel(Number(b.dataset.site))};
+    })()""")
+    page.call("Input.dispatchMouseEvent", type="mouseMoved", x=block["x"], y=block["y"])
+    text = page.evaluate("__waitFor(() => { const t = document.querySelector('#space-map .map-hover').textContent;"
+                         " return t.includes(' at 0x') && t; }, 5000)", 10)
+    check.true(f"{workload}: hovering a block names its site, address and since when ({text!r})",
+               block["headline"] in text and hex(block["start"]) in text and "live since" in text)
+
+
+def by_tag_and_pinned(page, check, workload, group):
+    """By tag, the blocks take their tags' colors; a pinned instant moves the map to it."""
+    colors = "[...new Set([...document.querySelectorAll('#space-map .map-row.own .map-block')]" \
+             ".map((b) => b.style.background))].sort()"
+    page.evaluate("document.getElementById('stack-tag').click()")
+    tags = page.evaluate("[...new Set(memledgerTimeline.model.meta.series.map((s) => s.tag))].map((t) => "
+                         "layerColor('tag', t))")
+    got = page.evaluate(colors)
+    check.true(f"{workload}: by tag, every block has its tag's color ({got} of {tags})",
+               got and set(got) <= {hex_rgb(t) for t in tags})
+    page.evaluate("document.getElementById('stack-type').click()")
+    time_ns = page.evaluate("memledgerTimeline.model.end / 2")
+    page.evaluate(f"memledgerTimeline.pin({group['device']}, 'L1', {time_ns})")
+    state = page.evaluate("(() => { const d = document.getElementById('space-map').dataset;"
+                          " return {kind: d.kind, type: d.type, device: Number(d.device)}; })()")
+    check.expect(f"{workload}: a pinned instant of L1 moves the map to it", state,
+                 {"kind": "instant", "type": "L1", "device": group["device"]})
+
+
+def hex_rgb(color):
+    """'#4e79a7' as the style property reads it back: 'rgb(78, 121, 167)'."""
+    n = int(color[1:], 16)
+    return f"rgb({n >> 16}, {(n >> 8) & 255}, {n & 255})"
 
 
 def screenshot(page, selector, path):
