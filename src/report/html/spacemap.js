@@ -4,7 +4,7 @@
 // text map (`memledger report --map`, space_map.h) shows it, drawn: the
 // live blocks along the address axis (per-bank offsets when banked),
 // coloured by site (by tag when the charts are by tag), the holes as the
-// hatched gaps between them; for a space others are placed within (L1 and
+// hatched gaps between them (each edged, at least 2 px wide); for a space others are placed within (L1 and
 // its circular buffers) a row of those with where their region ends; at a
 // failure, a row where its request would have gone (the failing region, or
 // a fragmented request's cheapest window: the writer's FailurePlace); the
@@ -107,8 +107,10 @@ class SpaceMap {
       el('strong', null, `${host.type} on ${deviceLabel(host.device, host.device_name)}`),
       ` ${what}, ${formatTime(time)}: ${counted(facts.blocks.length, 'live block')} of ${counted(sites.length, 'site')}`);
     const own = `${host.type}: ${formatCount(facts.blocks.length)} live`;
-    // The request's place is drawn over the space's own blocks too: what it would have reached.
-    const over = failure?.place ? [this.#placeBox(host, failure)] : [];
+    // Every hole is drawn (at least 2 px: never lost between blocks), and the
+    // request's place over the space's own blocks too: what it would have reached.
+    const over = facts.figures.holeList.slice(0, MAP_MAX_ELEMENTS).map((h) => this.#hole(host, h));
+    if (failure?.place) over.push(this.#placeBox(host, failure));
     const rows = [this.#axis(host), this.#row(own, host, this.#ownBlocks(facts.blocks, sites), 'own', over)];
     for (const within of facts.within) rows.push(this.#withinRow(host, within));
     if (failure?.place) rows.push(this.#placeRow(host, failure));
@@ -156,19 +158,19 @@ class SpaceMap {
   // A bar of `blocks` ({start, end, color, ...}) across `host`.
   #row(label, host, blocks, kind, extra = []) {
     const bar = el('div', { className: `map-bar ${kind}` });
-    bar.append(...this.#coalesce(host, blocks).map((b) => this.#block(host, b)), ...extra);
+    bar.append(...this.#coalesce(blocks).map((b) => this.#block(host, b)), ...extra);
     const row = el('div', { className: `map-row ${kind}` }, el('span', { className: 'map-label' }, label), bar);
     row.dataset.blocks = blocks.length;
     return row;
   }
 
-  // Past MAP_MAX_ELEMENTS, neighbours of one color less than a 2000th of the space apart drawn as one.
-  #coalesce(host, blocks) {
+  // Past MAP_MAX_ELEMENTS, touching neighbours of one color drawn as one.
+  #coalesce(blocks) {
     if (blocks.length <= MAP_MAX_ELEMENTS) return blocks.map((b) => ({ ...b, count: 1 }));
     const out = [];
     for (const b of blocks) {
       const last = out[out.length - 1];
-      if (last && last.color === b.color && b.start - last.end <= host.size / 2000) {
+      if (last && last.color === b.color && b.start <= last.end) {
         last.end = Math.max(last.end, b.end);
         last.count++;
       } else {
@@ -226,6 +228,14 @@ class SpaceMap {
                    el('div', { className: 'map-bar place' }, box), el('span', { className: 'map-place-text' }, label));
     Object.assign(row.dataset, { start: place.start, end: place.end });
     return row;
+  }
+
+  #hole(host, hole) {
+    const div = el('div', { className: 'map-hole' });
+    div.style.left = `${((hole.start - host.base) / host.size) * 100}%`;
+    div.style.width = `${(hole.bytes / host.size) * 100}%`;
+    div.title = `free: [${hex(hole.start)}, ${hex(hole.start + hole.bytes)}) ${formatBytes(hole.bytes)}`;
+    return div;
   }
 
   #placeBox(host, failure) {
