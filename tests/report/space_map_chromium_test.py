@@ -214,8 +214,13 @@ def by_tag_and_pinned(page, check, workload, group):
     page.evaluate("document.getElementById('stack-type').click()")
     time_ns = page.evaluate("memledgerTimeline.model.end / 2")
     page.evaluate(f"memledgerTimeline.pin({group['device']}, 'L1', {time_ns})")
-    state = page.evaluate("(() => { const d = document.getElementById('space-map').dataset;"
-                          " return {kind: d.kind, type: d.type, device: Number(d.device)}; })()")
+    # Drawn when in view: the pin showed the hover panel, the map may be scrolled away.
+    state = page.evaluate("""(async () => {
+        document.querySelector('.map-section').scrollIntoView();
+        const d = document.getElementById('space-map').dataset;
+        await __waitFor(() => d.kind === 'instant', 5000).catch(() => null);
+        return {kind: d.kind, type: d.type, device: Number(d.device)};
+    })()""", 10)
     check.expect(f"{workload}: a pinned instant of L1 moves the map to it", state,
                  {"kind": "instant", "type": "L1", "device": group["device"]})
 

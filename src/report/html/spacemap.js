@@ -10,9 +10,11 @@
 // a fragmented request's cheapest window: the writer's FailurePlace); the
 // free figures; and the sites by bytes. Hovering a block says its site,
 // size, address and since when. The facts come from AddressSpaces
-// (blocks.js); the data-* attributes carry them exactly, for tests. The
-// first map is drawn when the section first comes into view (or a marker or
-// a pin asks for one): the page's load never decodes an address.
+// (blocks.js); the data-* attributes carry them exactly, for tests. A map
+// asked for (the peak at first, a pin, a failure) is drawn while the section
+// is in view, else when it comes into view: the page's load never decodes
+// an address, and a pin on the charts with the map scrolled away costs
+// nothing (a map of a large space is a replay of its changes).
 'use strict';
 
 const MAP_SITE_COLORS = 12;           // the largest sites get a palette color each; the rest OTHER_SITE_COLOR
@@ -38,7 +40,8 @@ class SpaceMap {
     this.peakOf = peakOf;
     this.container = container;
     this.mode = 'type';
-    this.state = null;  // {host, kind: 'peak'|'instant'|'failure', time, end (a change index), failure}
+    this.state = null;  // the map asked for: {host, kind: 'peak'|'instant'|'failure', time, end (a change index), failure}
+    this.drawn = null;  // the state drawn
     if (!this.spaces.hosts.length) {
       container.replaceChildren(el('p', { className: 'muted' },
         'No address space was declared (memledger_address_space): no map to draw.'));
@@ -54,48 +57,54 @@ class SpaceMap {
     this.hover = el('p', { className: 'map-hover muted' }, 'Hover over a block to see its site, size and address.');
     container.replaceChildren(el('div', { className: 'map-choices' }, 'Space ', this.select, ' · ', this.peakButton),
                               this.heading, this.body);
-    const observer = new IntersectionObserver((entries) => {
-      if (!entries.some((entry) => entry.isIntersecting)) return;
-      observer.disconnect();
-      if (!this.state) this.showPeak(this.spaces.hosts[0]);
-    });
-    observer.observe(container);
+    this.visible = false;
+    new IntersectionObserver((entries) => {
+      this.visible = entries[entries.length - 1].isIntersecting;
+      if (this.visible && this.drawn !== this.state) this.#draw();
+    }).observe(container);
+    this.showPeak(this.spaces.hosts[0]);
   }
 
   showPeak(host) {
     const peak = this.peakOf(host.device, host.type);
     const time = peak ? peak.time_ns : this.model.end;
-    this.#show({ host, kind: 'peak', time, end: this.model.indexAfter(time), failure: null });
+    this.#ask({ host, kind: 'peak', time, end: this.model.indexAfter(time), failure: null });
   }
 
   // The pinned instant `time` of pool (device, type): that pool's space, or
   // the one shown when it has none.
   showInstant(device, type, time) {
     const host = this.spaces.hostOf(device, type) ?? this.state?.host;
-    if (host) this.#show({ host, kind: 'instant', time, end: this.model.indexAfter(time), failure: null });
+    if (host) this.#ask({ host, kind: 'instant', time, end: this.model.indexAfter(time), failure: null });
   }
 
   // A failure (a meta.failures entry): the space it was judged in, as it saw it.
   showFailure(failure) {
     const host = this.spaces.hostOf(failure.device, failure.space_type);
     if (!host) return false;
-    this.#show({ host, kind: 'failure', time: failure.time_ns, end: failure.change, failure });
+    this.#ask({ host, kind: 'failure', time: failure.time_ns, end: failure.change, failure });
     return true;
   }
 
   setColorBy(mode) {
     this.mode = mode;
-    if (this.state) this.#show(this.state);
+    if (this.state) this.#ask({ ...this.state });
   }
 
   #switchTo(host) {
     const { kind, time } = this.state ?? { kind: 'peak' };
     if (kind === 'peak') this.showPeak(host);
-    else this.#show({ host, kind: 'instant', time, end: this.model.indexAfter(time), failure: null });
+    else this.#ask({ host, kind: 'instant', time, end: this.model.indexAfter(time), failure: null });
   }
 
-  #show(state) {
+  #ask(state) {
     this.state = state;
+    if (this.visible) this.#draw();
+  }
+
+  #draw() {
+    const state = this.state;
+    this.drawn = state;
     const { host, kind, time, failure } = state;
     this.select.value = this.spaces.hosts.indexOf(host);
     const facts = this.spaces.at(host, state.end);
