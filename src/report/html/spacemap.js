@@ -4,8 +4,9 @@
 // text map (`memledger report --map`, space_map.h) shows it, drawn: the
 // live blocks along the address axis (per-bank offsets when banked),
 // coloured by site (by tag when the charts are by tag), the holes as the
-// hatched gaps between them (each edged, at least 2 px wide); for a space others are placed within (L1 and
-// its circular buffers) a row of those with where their region ends; at a
+// hatched gaps between them (each edged, at least 2 px wide); for a space
+// others are placed within (L1 and its circular buffers) a row of those
+// with where their region ends; at a
 // failure, a row where its request would have gone (the failing region, or
 // a fragmented request's cheapest window: the writer's FailurePlace); the
 // free figures; and the sites by bytes. Hovering a block says its site,
@@ -19,7 +20,7 @@
 
 const MAP_SITE_COLORS = 12;           // the largest sites get a palette color each; the rest OTHER_SITE_COLOR
 const OTHER_SITE_COLOR = '#bab0ac';
-const MAP_MAX_ELEMENTS = 4000;        // more blocks than this: same-colored neighbours are drawn as one
+const MAP_MAX_ELEMENTS = 4000;        // more blocks than this: touching ones of a color are drawn as one
 const MAP_LEGEND_SITES = 20;
 const MAP_HOLES_LISTED = 8;           // as the text map (space_map.h kMapHolesListed)
 
@@ -194,19 +195,17 @@ class SpaceMap {
     const left = (b.start - host.base) / host.size;
     const width = (b.end - b.start) / host.size;
     Object.assign(div.style, { left: `${left * 100}%`, width: `${width * 100}%`, background: b.color });
-    if (b.site !== undefined) {
-      Object.assign(div.dataset, { site: b.site, start: b.start, bytes: b.end - b.start, count: b.count });
-      const offset = (b.start - host.base) / host.banks;
-      const where = host.banks > 1 ? `${hex(b.address)} (bank offset ${hex(offset)})` : hex(b.address);
-      const what = b.count > 1 ? `${formatCount(b.count)} blocks, ${formatBytes(b.end - b.start)} from ${hex(b.start)}`
-        : `${formatBytes(b.size)} at ${where}, live since ${formatTime(b.since)}`;
-      const tag = this.model.seriesInfo[b.series].tag;
-      div.title = `${this.model.siteLabel(b.site)}${tag ? ` · tag ${tag}` : ''}\n${what}`;
-      div.addEventListener('mouseenter', () => {
-        this.hover.replaceChildren(el('strong', null, this.model.siteLabel(b.site)), tag ? ` · tag ${tag}` : '',
-                                   ` · ${what}`);
-      });
-    }
+    Object.assign(div.dataset, { site: b.site, start: b.start, bytes: b.end - b.start, count: b.count });
+    const offset = Math.floor((b.start - host.base) / host.banks);
+    const where = host.banks > 1 ? `${hex(b.address)} (bank offset ${hex(offset)})` : hex(b.address);
+    const what = b.count > 1 ? `${formatCount(b.count)} blocks, ${formatBytes(b.end - b.start)} from ${hex(b.start)}`
+      : `${formatBytes(b.size)} at ${where}, live since ${formatTime(b.since)}`;
+    const tag = this.model.seriesInfo[b.series].tag;
+    div.title = `${this.model.siteLabel(b.site)}${tag ? ` · tag ${tag}` : ''}\n${what}`;
+    div.addEventListener('mouseenter', () => {
+      this.hover.replaceChildren(el('strong', null, this.model.siteLabel(b.site)), tag ? ` · tag ${tag}` : '',
+                                 ` · ${what}`);
+    });
     return div;
   }
 
