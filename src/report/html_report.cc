@@ -2,6 +2,21 @@
 // meta JSON (escaped for a <script> block), the change columns (varints,
 // gzip, base64, streamed so a 10M-change timeline never sits in memory
 // twice), and filling the page template (src/report/html/page.html).
+//
+// Addresses, for the map (src/report/html/spacemap.js): a fifth column holds
+// one value per change of a series whose device x type declared an address
+// space (or is placed within one: circular buffers in L1), and none for the
+// other series, so a capture without spaces makes the page it made before
+// (the column is empty). An address aligned to its space's unit (bank-local
+// alignment x banks, from the base) is 2 x the zig-zag difference of its
+// unit number from the previous aligned address's in that space; any other
+// is 2 x the zig-zag of its offset from the base, + 1. The spaces' geometry
+// and the failures (the changes before each, where its request would have
+// gone) are in the meta. Measured on `make demo` (llm, 2 devices, 3 leaks;
+// every type there declares a space): build/demo.html went from 455,389 to
+// 593,033 bytes (+30%): the address column is 107 KB of it (2.77 MB of
+// varints for 1.67M changes before gzip; byte differences instead of units
+// made 144 KB), the viewer's code 28 KB, the meta 3 KB.
 #include "report/html_report.h"
 
 #define ZLIB_CONST
@@ -11,6 +26,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string_view>
 #include <unordered_map>
@@ -27,6 +43,10 @@ namespace {
 constexpr int kDeflateLevel = 3;
 constexpr std::size_t kChunkChanges = 1 << 16;
 constexpr std::int64_t kLargestSize = std::int64_t{1} << 53;  // the page's doubles hold sizes exactly below it
+// Spaces ending past this are left off the page: an offset or a difference
+// of offsets below it, zig-zagged and doubled, stays below 2^53, which the
+// page's doubles hold.
+constexpr std::uint64_t kLargestSpaceEnd = std::uint64_t{1} << 50;
 
 // The length of the valid UTF-8 sequence at s[i], or 0 when there is none
 // (overlong forms, surrogates and code points past U+10FFFF are invalid).
@@ -166,13 +186,62 @@ bool Validate(const Timeline& timeline, std::string* error) {
       return fail("a growing site's site " + std::to_string(growth.place.site) + " of " + std::to_string(sites));
     }
   }
+  for (const TimelineFailure& failure : timeline.failures) {
+    if (!site_ok(failure.site)) {
+      return fail("failure " + std::to_string(failure.number) + "'s site " + std::to_string(failure.site) + " of " +
+                  std::to_string(sites));
+    }
+    if (failure.change > timeline.changes.size()) {
+      return fail("failure " + std::to_string(failure.number) + " comes after change " +
+                  std::to_string(failure.change) + " of " + std::to_string(timeline.changes.size()));
+    }
+  }
   return true;
 }
 
-// The change columns, in page order. Each value is one LEB128 varint.
-enum class Column { kTimeDelta, kSeries, kSite, kSizeCode };
-constexpr std::array<Column, 4> kColumns = {Column::kTimeDelta, Column::kSeries, Column::kSite, Column::kSizeCode};
-constexpr std::array<std::string_view, 4> kColumnNames = {"time_delta", "series", "site", "size_code"};
+// The address spaces the page carries, and per series the one its changes'
+// addresses are written for.
+struct PageSpaces {
+  std::vector<const TimelineSpace*> spaces;
+  std::vector<std::int32_t> of_series;  // index into spaces; -1: no address column value
+  // Per space, its host's: where addresses are counted from and clamped, and the unit they are counted in.
+  std::vector<std::uint64_t> bases;
+  std::vector<std::uint64_t> ends;
+  std::vector<std::uint64_t> units;
+};
+
+PageSpaces ChoosePageSpaces(const Timeline& timeline) {
+  PageSpaces page;
+  for (const TimelineSpace& space : timeline.spaces) {
+    const TimelineSpace* host = &space;
+    if (!space.within.empty()) {
+      const auto found = std::ranges::find_if(timeline.spaces, [&](const TimelineSpace& s) {
+        return s.device == space.device && s.type == space.within && s.within.empty();
+      });
+      host = found == timeline.spaces.end() ? nullptr : &*found;
+    }
+    if (host == nullptr || host->size == 0 || host->base + host->size > kLargestSpaceEnd) continue;
+    page.spaces.push_back(&space);
+    page.bases.push_back(host->base);
+    page.ends.push_back(host->base + host->size);
+    page.units.push_back(std::uint64_t{std::max<std::uint32_t>(host->alignment, 1)} *
+                         std::max<std::uint32_t>(host->banks, 1));
+  }
+  for (const TimelineSeries& series : timeline.series) {
+    const auto found = std::ranges::find_if(page.spaces, [&](const TimelineSpace* s) {
+      return s->device == series.device && s->type == series.type;
+    });
+    page.of_series.push_back(found == page.spaces.end() ? -1 : static_cast<std::int32_t>(found - page.spaces.begin()));
+  }
+  return page;
+}
+
+// The change columns, in page order. Each value is one LEB128 varint; the
+// address column has one for the changes of series with a space only.
+enum class Column { kTimeDelta, kSeries, kSite, kSizeCode, kAddress };
+constexpr std::array<Column, 5> kColumns = {Column::kTimeDelta, Column::kSeries, Column::kSite, Column::kSizeCode,
+                                            Column::kAddress};
+constexpr std::array<std::string_view, 5> kColumnNames = {"time_delta", "series", "site", "size_code", "address"};
 
 // Sizes repeat per site (the same tensor shapes; a free repeats its
 // allocation's size), so each site keeps kRecentSizes slots of sizes: a size
@@ -186,18 +255,22 @@ constexpr std::size_t kRecentSizes = 8;
 // A column's values, in change order.
 class ColumnValues {
  public:
-  ColumnValues(Column column, const Timeline& timeline)
+  ColumnValues(Column column, const Timeline& timeline, const PageSpaces& spaces)
       : column_(column),
         changes_(timeline.changes),
-        slots_(column == Column::kSizeCode ? timeline.sites.size() : 0) {}
+        spaces_(spaces),
+        slots_(column == Column::kSizeCode ? timeline.sites.size() : 0),
+        previous_(column == Column::kAddress ? spaces.spaces.size() : 0, 0) {}
 
-  std::uint64_t Next() {
+  // The next change's value; nullopt when its column has none for it.
+  std::optional<std::uint64_t> Next() {
     const TimelineChange& change = changes_[next_++];
     switch (column_) {
       case Column::kTimeDelta: return change.time_ns - (next_ == 1 ? 0 : changes_[next_ - 2].time_ns);
       case Column::kSeries: return change.series;
       case Column::kSite: return change.site;
       case Column::kSizeCode: return SizeCode(change);
+      case Column::kAddress: return AddressCode(change);
     }
     return 0;
   }
@@ -222,18 +295,39 @@ class ColumnValues {
     return code * 2 + (change.delta_bytes < 0 ? 1 : 0);
   }
 
+  // An address as the file comment says; addresses past the space's end
+  // are clamped to it (their blocks are off the map).
+  std::optional<std::uint64_t> AddressCode(const TimelineChange& change) {
+    const std::int32_t space = spaces_.of_series[change.series];
+    if (space < 0) return std::nullopt;
+    const auto zigzag = [](std::int64_t v) {
+      return static_cast<std::uint64_t>(v) << 1 ^ static_cast<std::uint64_t>(v >> 63);
+    };
+    const std::int64_t offset = static_cast<std::int64_t>(std::min(change.address, spaces_.ends[space])) -
+                                static_cast<std::int64_t>(spaces_.bases[space]);
+    const auto unit = static_cast<std::int64_t>(spaces_.units[space]);
+    if (offset % unit != 0) return zigzag(offset) * 2 + 1;
+    const std::int64_t delta = offset / unit - previous_[space];
+    previous_[space] = offset / unit;
+    return zigzag(delta) * 2;
+  }
+
   Column column_;
   const std::vector<TimelineChange>& changes_;
+  const PageSpaces& spaces_;
   std::size_t next_ = 0;
   std::vector<Slots> slots_;  // per site
+  std::vector<std::int64_t> previous_;  // per page space: the unit number of the last aligned address
 };
 
 std::size_t VarintBytes(std::uint64_t value) { return value == 0 ? 1 : (std::bit_width(value) + 6) / 7; }
 
-std::uint64_t ColumnBytes(Column column, const Timeline& timeline) {
-  ColumnValues values(column, timeline);
+std::uint64_t ColumnBytes(Column column, const Timeline& timeline, const PageSpaces& spaces) {
+  ColumnValues values(column, timeline, spaces);
   std::uint64_t bytes = 0;
-  for (std::size_t i = 0; i < timeline.changes.size(); ++i) bytes += VarintBytes(values.Next());
+  for (std::size_t i = 0; i < timeline.changes.size(); ++i) {
+    if (const auto value = values.Next()) bytes += VarintBytes(*value);
+  }
   return bytes;
 }
 
@@ -306,16 +400,18 @@ class GzipBase64Writer {
   std::string text_;
 };
 
-bool WriteChanges(const Timeline& timeline, std::ostream& out) {
+bool WriteChanges(const Timeline& timeline, const PageSpaces& spaces, std::ostream& out) {
   GzipBase64Writer writer(out);
   std::string varints;
   const std::size_t count = timeline.changes.size();
   for (const Column column : kColumns) {
-    ColumnValues values(column, timeline);
+    ColumnValues values(column, timeline, spaces);
     for (std::size_t begin = 0; begin < count; begin += kChunkChanges) {
       varints.clear();
       for (std::size_t i = begin; i < std::min(count, begin + kChunkChanges); ++i) {
-        std::uint64_t value = values.Next();
+        const auto next = values.Next();
+        if (!next) continue;
+        std::uint64_t value = *next;
         for (; value >= 0x80; value >>= 7) varints += static_cast<char>((value & 0x7F) | 0x80);
         varints += static_cast<char>(value);
       }
@@ -365,7 +461,7 @@ void AppendArray(std::string& out, std::string_view name, const std::vector<T>& 
 }
 
 // Everything but the changes; frames are a string table shared by the sites.
-std::string MetaJson(const Timeline& timeline) {
+std::string MetaJson(const Timeline& timeline, const PageSpaces& spaces) {
   std::string out = "{";
   AppendField(out, "format", "memledger.timeline/1");
   AppendField(out, "title", timeline.title);
@@ -387,19 +483,68 @@ std::string MetaJson(const Timeline& timeline) {
   for (std::size_t c = 0; c < kColumns.size(); ++c) {
     out += '{';
     AppendField(out, "name", kColumnNames[c]);
-    AppendField(out, "bytes", ColumnBytes(kColumns[c], timeline));
+    AppendField(out, "bytes", ColumnBytes(kColumns[c], timeline, spaces));
     Close(out, '}');
     out += ',';
   }
   Close(out, ']');
   out += "},";
 
+  std::size_t series_index = 0;
   AppendArray(out, "series", timeline.series, [&](const TimelineSeries& series) {
     out += '{';
     AppendField(out, "device", series.device);
     AppendField(out, "device_name", series.device_name);
     AppendField(out, "type", series.type);
     AppendField(out, "tag", series.tag);
+    const std::int32_t space = spaces.of_series[series_index++];
+    if (space >= 0) AppendField(out, "space", static_cast<std::uint64_t>(space));
+    Close(out, '}');
+  });
+  std::size_t space_index = 0;
+  AppendArray(out, "spaces", spaces.spaces, [&](const TimelineSpace* space) {
+    out += '{';
+    AppendField(out, "device", space->device);
+    AppendField(out, "device_name", space->device_name);
+    AppendField(out, "type", space->type);
+    AppendField(out, "within", space->within);
+    AppendField(out, "base", space->base);
+    AppendField(out, "size", space->size);
+    AppendField(out, "banks", space->banks);
+    AppendField(out, "granule", space->granule);
+    AppendField(out, "address_base", spaces.bases[space_index]);
+    AppendField(out, "address_unit", spaces.units[space_index++]);
+    Close(out, '}');
+  });
+  AppendArray(out, "failures", timeline.failures, [&](const TimelineFailure& failure) {
+    out += '{';
+    AppendField(out, "number", failure.number);
+    AppendField(out, "seq", failure.seq);
+    AppendField(out, "time_ns", failure.time_ns);
+    AppendField(out, "change", failure.change);
+    AppendField(out, "device", failure.device);
+    AppendField(out, "device_name", failure.device_name);
+    AppendField(out, "type", failure.type);
+    AppendField(out, "space_type", failure.space_type);
+    AppendField(out, "verdict", failure.verdict);
+    AppendField(out, "size", failure.size);
+    AppendField(out, "extent", failure.extent);
+    AppendField(out, "site", failure.site);
+    AppendField(out, "tag", failure.tag);
+    AppendField(out, "banks", failure.banks);
+    if (failure.has_map) {
+      AppendField(out, "free_bytes", failure.free_bytes);
+      AppendField(out, "holes", failure.holes);
+      AppendField(out, "largest_free_block", failure.largest_free_block);
+    }
+    if (failure.place) {
+      out += "\"place\":{";
+      AppendField(out, "start", failure.place->start);
+      AppendField(out, "end", failure.place->end);
+      AppendField(out, "drawn_end", failure.place->drawn_end);
+      out += failure.place->region ? "\"region\":true" : "\"region\":false";
+      out += "},";
+    }
     Close(out, '}');
   });
 
@@ -512,6 +657,7 @@ std::string ProblemHtml(std::string_view problem) {
 
 bool WriteHtmlReport(const Timeline& timeline, std::ostream& out, std::string* error) {
   if (!Validate(timeline, error)) return false;
+  const PageSpaces spaces = ChoosePageSpaces(timeline);
   // The page template's {{name}} markers, filled in order.
   const std::string_view page = html_assets::kPageHtml;
   for (std::size_t at = 0; at < page.size();) {
@@ -533,12 +679,12 @@ bool WriteHtmlReport(const Timeline& timeline, std::ostream& out, std::string* e
     } else if (name == "js") {
       out << html_assets::kViewerJs;
     } else if (name == "changes") {
-      if (!WriteChanges(timeline, out)) {
+      if (!WriteChanges(timeline, spaces, out)) {
         *error = "could not compress the timeline's changes (zlib) or write them";
         return false;
       }
     } else if (name == "meta") {
-      out << MetaJson(timeline);
+      out << MetaJson(timeline, spaces);
     } else {
       *error = "the page template has an unknown marker {{" + std::string(name) + "}}";
       return false;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "report/failure_groups.h"
+#include "report/failure_place.h"
 #include "report/names.h"
 #include "report/printable_text.h"
 #include "report/text_report.h"
@@ -138,21 +139,18 @@ std::string SpaceMapText(const Ledger& ledger, SiteStacks& stacks, std::uint16_t
                               : fmt::format("{} live, their region ends at {:#x}", Count(within.size(), "buffer"), region_end));
   }
   // Where the failing request would have gone.
-  if (failure != nullptr && failure->device == device && failure->space_type == type && failure->has_map) {
-    std::optional<MapBlock> request;
-    std::string what;
-    if (failure->region_end != 0) {
-      request = MapBlock{g.base, std::min(failure->region_end, g.end()), 0};
-      what = fmt::format("the failing {} region [{:#x}, {:#x})", PrintableText(ledger.type_name(failure->type)), g.base,
-                         failure->region_end);
-    } else if (failure->verdict == FailureVerdict::kFragmented) {
-      request = MapBlock{failure->window_start, std::min(failure->window_start + failure->extent, g.end()), 0};
-      what = fmt::format("the cheapest window for the failing {}: [{:#x}, {:#x})", FormatBytes(failure->extent),
-                         failure->window_start, failure->window_start + failure->extent);
-    }
-    if (request && request->start < request->end) {
-      AppendLine(out, "  |{}| {}", Line({*request}, g.base, g.size, columns, /*by_site=*/false), what);
-    }
+  const auto place = failure != nullptr && failure->device == device && failure->space_type == type
+                         ? FailurePlaceOf(*failure, g)
+                         : std::nullopt;
+  if (place) {
+    const std::string what =
+        place->region
+            ? fmt::format("the failing {} region [{:#x}, {:#x})", PrintableText(ledger.type_name(failure->type)),
+                          place->start, place->end)
+            : fmt::format("the cheapest window for the failing {}: [{:#x}, {:#x})", FormatBytes(failure->extent),
+                          place->start, place->end);
+    AppendLine(out, "  |{}| {}", Line({MapBlock{place->start, place->drawn_end, 0}}, g.base, g.size, columns,
+                                      /*by_site=*/false), what);
   }
   const bool with_pid = ledger.processes().size() > 1;
   // Every letter's site read before any is named: their headlines told apart.

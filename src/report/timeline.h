@@ -1,7 +1,8 @@
 // timeline.h — what the HTML report draws, as plain data: every change of a
 // process's live bytes over time (one per buffer event), the series and
 // allocation sites those changes belong to, and the report's findings (peaks
-// with what was live then, leaks, anomalies, marks). Filled from a replay
+// with what was live then, leaks, anomalies, marks), the declared address
+// spaces and the allocation failures. Filled from a replay
 // (report/timeline_recorder.h); written out by WriteHtmlReport (html_report.h).
 //
 // Times are nanoseconds since the capture's first record. Indexes into
@@ -10,9 +11,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include "report/failure_place.h"
 
 namespace memledger {
 
@@ -42,6 +46,47 @@ struct TimelineChange {
   std::int64_t delta_bytes;
   std::uint32_t series;  // index into Timeline::series
   std::uint32_t site;    // index into Timeline::sites
+  std::uint64_t address = 0;  // the buffer's (the page keeps it for series with an address space)
+};
+
+// An address space a device declared (memledger_address_space), or a type
+// placed within another's (`within`: circular buffers in L1), which has no
+// geometry of its own: its host's is used.
+struct TimelineSpace {
+  std::uint16_t device = 0;  // ledger-wide, as TimelineSeries::device
+  std::string device_name;
+  std::string type;
+  std::string within;  // "" for a space of its own
+  std::uint64_t base = 0;
+  std::uint64_t size = 0;
+  std::uint32_t banks = 1;
+  std::uint32_t alignment = 1;  // bank-local
+  std::uint64_t granule = 1;    // what the ledger's map counts in (free_space_map.h)
+};
+
+// An allocation failure as the ledger booked it (ledger/allocation_failure.h):
+// the request, the verdict and the space's figures then, the changes before
+// it (the books it saw), and where the request would have gone.
+struct TimelineFailure {
+  std::uint64_t number = 0;  // 1 for the capture's first (as `--map DEVICE:TYPE@failure:N` counts)
+  std::uint64_t seq = 0;
+  std::uint64_t time_ns = 0;
+  std::uint64_t change = 0;  // changes[0, change) came before it
+  std::uint16_t device = 0;
+  std::string device_name;
+  std::string type;        // the request's
+  std::string space_type;  // where it was judged (L1 for circular buffers)
+  std::string verdict;     // FailureVerdictName
+  std::uint64_t size = 0;
+  std::uint64_t extent = 0;
+  std::uint32_t site = 0;  // index into Timeline::sites: where it was requested
+  std::string tag;
+  bool has_map = false;
+  std::uint32_t banks = 1;
+  std::uint64_t free_bytes = 0;  // has_map only, as the ledger's map counted then
+  std::uint64_t holes = 0;
+  std::uint64_t largest_free_block = 0;
+  std::optional<FailurePlace> place;
 };
 
 struct TimelineSiteBytes {
@@ -143,6 +188,8 @@ struct Timeline {
   std::vector<TimelineSiteTotal> top_by_count;  // most allocations first
   std::vector<TimelineGrowth> growth;           // fastest first
   std::vector<TimelineMark> marks;
+  std::vector<TimelineSpace> spaces;
+  std::vector<TimelineFailure> failures;  // in the order they were booked
 };
 
 }  // namespace memledger

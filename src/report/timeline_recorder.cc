@@ -21,7 +21,8 @@ constexpr std::size_t kTopCandidates = 1000;
 
 }  // namespace
 
-TimelineRecorder::TimelineRecorder(const CaptureAnalysis& analysis) : analysis_(analysis) {
+TimelineRecorder::TimelineRecorder(const CaptureAnalysis& analysis, const Ledger& ledger)
+    : analysis_(analysis), ledger_(ledger) {
   site_keys_.emplace_back(0, 0);
 }
 
@@ -41,7 +42,10 @@ void TimelineRecorder::Add(const LiveKey& key, const LiveBuffer& buffer, std::ui
   // Times only go forward on the chart (records' times do, but a buffer gone
   // at the end takes the end's time; an older capture's batch shares one).
   last_time_ns_ = std::max(last_time_ns_, time_ns > origin ? time_ns - origin : 0);
-  timeline_.changes.push_back(TimelineChange{last_time_ns_, delta, it->second, SiteIndex(key.process, buffer.stack)});
+  // Failures change no buffer: those booked since the last change came after it.
+  while (failure_changes_.size() < ledger_.failures().size()) failure_changes_.push_back(timeline_.changes.size());
+  timeline_.changes.push_back(
+      TimelineChange{last_time_ns_, delta, it->second, SiteIndex(key.process, buffer.stack), buffer.address});
 }
 
 void TimelineRecorder::OnLive(const LiveKey& key, const LiveBuffer& buffer) {
@@ -128,6 +132,31 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   }
   std::sort(timeline.marks.begin(), timeline.marks.end(),
             [](const TimelineMark& a, const TimelineMark& b) { return a.time_ns < b.time_ns; });
+  for (std::size_t d = 0; d < ledger.devices().size(); ++d) {
+    const AddressSpaces& spaces = ledger.devices()[d].spaces;
+    for (const DeclaredSpace& space : spaces.declared()) {
+      const FreeSpaceMap* map = spaces.MapOf(space.type);
+      const SpaceGeometry& g = space.geometry;
+      timeline.spaces.push_back(TimelineSpace{
+          static_cast<std::uint16_t>(d), DeviceTitle(ledger, static_cast<std::uint16_t>(d)),
+          ledger.type_name(space.type), space.within == space.type ? "" : ledger.type_name(space.within), g.base,
+          g.size, g.banks, g.alignment, map != nullptr ? map->granule() : 1});
+    }
+  }
+  for (std::size_t i = 0; i < ledger.failures().size(); ++i) {
+    const AllocationFailure& f = ledger.failures()[i];
+    const std::uint64_t change = i < failure_changes_.size() ? failure_changes_[i] : timeline.changes.size();
+    // Its instant on the page: not before the changes it saw (their times only go forward there).
+    const std::uint64_t time = std::max(f.time_ns > origin ? f.time_ns - origin : 0,
+                                        change == 0 ? 0 : timeline.changes[change - 1].time_ns);
+    const FreeSpaceMap* space = ledger.FreeSpace(f.device, f.space_type);
+    timeline.failures.push_back(TimelineFailure{
+        i + 1, f.seq, time, change, f.device, DeviceTitle(ledger, f.device), ledger.type_name(f.type),
+        ledger.type_name(f.space_type), std::string(FailureVerdictName(f.verdict)), f.size, f.extent,
+        SiteIndex(f.process, f.stack), std::string(ledger.tag_name(f.process, f.tag)), f.has_map, f.banks,
+        f.figures.free_bytes, f.figures.holes, f.figures.largest_free_block,
+        space != nullptr ? FailurePlaceOf(f, space->geometry()) : std::nullopt});
+  }
   // Every site read before any is named: their headlines are distinct.
   std::vector<const SiteStack*> read;
   for (const auto& [process, stack] : site_keys_) read.push_back(&stacks.Read(ledger.processes()[process], stack));

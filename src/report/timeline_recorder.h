@@ -1,9 +1,10 @@
 // timeline_recorder.h — fills a Timeline (timeline.h) from a replay: every
 // change of live bytes as the books make it (a BufferListener), then the
-// names, symbolized sites and findings once the replay is done.
+// names, symbolized sites and findings once the replay is done; and, for
+// each allocation failure the ledger books, how many changes came before it.
 //
-// Memory: 24 bytes per buffer event (the changes), plus one entry per
-// series and per stack.
+// Memory: 32 bytes per buffer event (the changes, with their addresses),
+// plus one entry per series, per stack and per failure.
 //
 // Not thread-safe: the replaying thread only.
 #pragma once
@@ -23,8 +24,10 @@ namespace memledger {
 
 class TimelineRecorder final : public BufferListener {
  public:
-  // `analysis` replays alongside and gives the time origin and the peaks.
-  explicit TimelineRecorder(const CaptureAnalysis& analysis);
+  // `analysis` replays alongside and gives the time origin and the peaks;
+  // `ledger` is the one replayed into (its failures are counted as they
+  // come). Both must outlive the recorder.
+  TimelineRecorder(const CaptureAnalysis& analysis, const Ledger& ledger);
 
   void OnLive(const LiveKey& key, const LiveBuffer& buffer) override;
   void OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone how, std::uint64_t time_ns) override;
@@ -49,7 +52,9 @@ class TimelineRecorder final : public BufferListener {
   std::uint32_t SiteIndex(std::uint32_t process, std::uint32_t stack);
 
   const CaptureAnalysis& analysis_;
+  const Ledger& ledger_;
   Timeline timeline_;
+  std::vector<std::uint64_t> failure_changes_;  // per failure booked, the changes before it
   absl::flat_hash_map<SeriesKey, std::uint32_t> series_;
   std::vector<SeriesKey> series_keys_;  // by index
   // (process, stack) -> site index; index 0 is "no stack".

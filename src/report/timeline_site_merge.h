@@ -3,7 +3,7 @@
 // (site_stack.h: return addresses within one line, frames below the depth,
 // another process) are one site, so the page never lists two rows with one
 // headline and one stack. Rewrites every site index (changes, peaks, leaks,
-// anomalies, top sites, growth) and sums the entries that become equal.
+// anomalies, top sites, growth, failures) and sums the entries that become equal.
 #pragma once
 
 #include <string>

@@ -1,7 +1,8 @@
 // html_report_test.cc — WriteHtmlReport: the page is whole (three script
 // blocks, no marker left, nothing fetched), its changes decode back to the
 // timeline's exactly (base64, gzip, varint columns, as the viewer reads
-// them), hostile names stay text, an empty timeline and a cut capture's
+// them; addresses for the series with an address space only, none without
+// spaces), the spaces and failures are in the meta, hostile names stay text, an empty timeline and a cut capture's
 // problem are shown, an inconsistent timeline or a failed stream is refused.
 #include "report/html_report.h"
 
@@ -98,18 +99,22 @@ std::vector<TimelineChange> Changes(const std::string& page) {
   const std::size_t recent_sizes = meta["changes"]["recent_sizes"];
   std::vector<std::vector<std::uint64_t>> slots(meta["sites"].size(), std::vector<std::uint64_t>(recent_sizes));
   std::vector<std::size_t> next_slot(meta["sites"].size());
+  std::vector<std::int64_t> unit_number(meta["spaces"].size());
   std::vector<TimelineChange> changes(count);
   std::size_t at = 0;
   for (const nlohmann::json& column : meta["changes"]["columns"]) {
     const std::size_t end = at + column["bytes"].get<std::size_t>();
+    const std::string name = column["name"];
     for (std::size_t i = 0; i < count; ++i) {
+      // Series come first: their column is before the addresses'.
+      const nlohmann::json& series = meta["series"][changes[i].series];
+      if (name == "address" && !series.contains("space")) continue;
       std::uint64_t value = 0;
       for (int shift = 0; at < end; shift += 7) {
         const auto byte = static_cast<unsigned char>(bytes[at++]);
         value |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
         if (byte < 0x80) break;
       }
-      const std::string name = column["name"];
       if (name == "time_delta") changes[i].time_ns = value + (i == 0 ? 0 : changes[i - 1].time_ns);
       if (name == "series") changes[i].series = static_cast<std::uint32_t>(value);
       if (name == "site") changes[i].site = static_cast<std::uint32_t>(value);
@@ -122,6 +127,20 @@ std::vector<TimelineChange> Changes(const std::string& page) {
           next_slot[site] = (next_slot[site] + 1) % recent_sizes;
         }
         changes[i].delta_bytes = value % 2 ? -static_cast<std::int64_t>(size) : static_cast<std::int64_t>(size);
+      }
+      if (name == "address") {  // unit numbers' zig-zag differences per space, or offsets
+        const std::size_t space = series["space"];
+        const std::uint64_t base = meta["spaces"][space]["address_base"];
+        const std::int64_t unit = meta["spaces"][space]["address_unit"];
+        const std::uint64_t zigzag = value / 2;
+        const std::int64_t signed_value = zigzag % 2 ? -static_cast<std::int64_t>((zigzag + 1) / 2)
+                                                     : static_cast<std::int64_t>(zigzag / 2);
+        if (value % 2) {
+          changes[i].address = base + static_cast<std::uint64_t>(signed_value);
+        } else {
+          unit_number[space] += signed_value;
+          changes[i].address = base + static_cast<std::uint64_t>(unit_number[space] * unit);
+        }
       }
     }
     EXPECT_EQ(at, end) << "column " << column["name"];
@@ -197,6 +216,96 @@ TEST(HtmlReport, ChangesAndFindingsRoundTrip) {
   ASSERT_EQ(meta["growth"].size(), timeline.growth.size());
   EXPECT_EQ(meta["growth"][0]["last_bytes"], timeline.growth[0].last_bytes);
   EXPECT_EQ(meta["growth"][0]["intervals"], timeline.growth[0].intervals);
+}
+
+TEST(HtmlReport, WithoutSpacesNoAddressIsWritten) {
+  const Timeline timeline = Synthetic(20'000);
+  ASSERT_TRUE(timeline.spaces.empty());
+  const nlohmann::json meta = Meta(Page(timeline));
+  ASSERT_EQ(meta["changes"]["columns"].size(), 5u);
+  EXPECT_EQ(meta["changes"]["columns"][4]["name"], "address");
+  EXPECT_EQ(meta["changes"]["columns"][4]["bytes"], 0) << "a page without spaces does not grow";
+  EXPECT_TRUE(meta["spaces"].empty());
+  EXPECT_TRUE(meta["failures"].empty());
+  for (const auto& series : meta["series"]) EXPECT_FALSE(series.contains("space"));
+}
+
+// Device 0 declares DRAM (banked) and L1, CB placed within L1; TRACE has no
+// space; device 1 declares a DRAM space the page cannot carry (past 2^52).
+Timeline WithSpaces() {
+  Timeline timeline;
+  timeline.sites.resize(3);
+  timeline.series = {{0, "d0", "DRAM", ""}, {0, "d0", "L1", "t"}, {0, "d0", "CB", ""}, {0, "d0", "TRACE", ""},
+                     {1, "d1", "DRAM", ""}, {0, "d0", "L1", ""}};
+  timeline.spaces = {{0, "d0", "DRAM", "", 0x1000'0000, 0x4000'0000, 12, 32, 384},
+                     {0, "d0", "L1", "", 0x20000, 0x100000, 64, 32, 2048},
+                     {0, "d0", "CB", "L1", 0, 0, 1, 1, 1},
+                     {1, "d1", "DRAM", "", std::uint64_t{1} << 50, 0x1000, 1, 32, 32}};
+  std::uint64_t time = 0;
+  const auto change = [&](std::uint32_t series, std::int64_t delta, std::uint64_t address) {
+    timeline.changes.push_back({time += 7, delta, series, series % 3, address});
+  };
+  change(0, 4096, 0x1000'0000);
+  change(1, 2048, 0x100000);
+  change(2, 64, 0x20000);
+  change(3, 100, 0xdead'beef'0000);          // no space: no address written
+  change(5, 512, 0x13'0000);                 // past L1's end: written as the end
+  change(1, 1024, 0x10000);                  // below its base: kept
+  change(4, 32, (std::uint64_t{1} << 50) + 64);  // a space left off the page
+  change(0, 100, 0x1000'0000 + 384 * 5 + 7);  // not aligned to the unit (32 x 12)
+  change(0, 100, 0x1000'0000 + 384 * 9);
+  change(0, -4096, 0x1000'0000);
+  change(2, -64, 0x20000);
+  change(0, 1 << 20, 0x3fff'0000);
+  timeline.failures.push_back({.number = 1, .seq = 99, .time_ns = 30, .change = 4, .device = 0, .device_name = "d0",
+                               .type = "CB", .space_type = "L1", .verdict = "cb_clash", .size = 4096,
+                               .extent = 4096, .site = 2, .tag = "", .has_map = true, .banks = 64,
+                               .free_bytes = 1000, .holes = 2, .largest_free_block = 600,
+                               .place = FailurePlace{0x20000, 0x140000, 0x120000, true}});
+  return timeline;
+}
+
+TEST(HtmlReport, AddressesOfSeriesWithASpaceRoundTrip) {
+  const Timeline timeline = WithSpaces();
+  const std::string page = Page(timeline);
+  const nlohmann::json meta = Meta(page);
+  ASSERT_EQ(meta["spaces"].size(), 3u) << "the space past 2^50 is left off";
+  EXPECT_EQ(meta["spaces"][0]["type"], "DRAM");
+  EXPECT_EQ(meta["spaces"][0]["banks"], 12);
+  EXPECT_EQ(meta["spaces"][0]["granule"], 384);
+  EXPECT_EQ(meta["spaces"][1]["base"], 0x20000);
+  EXPECT_EQ(meta["spaces"][2]["within"], "L1");
+  EXPECT_EQ(meta["spaces"][0]["address_unit"], 384);
+  EXPECT_EQ(meta["spaces"][2]["address_unit"], 2048) << "placed within L1: L1's unit";
+  EXPECT_EQ(meta["spaces"][2]["address_base"], 0x20000);
+  const std::vector<int> space_of = {0, 1, 2, -1, -1, 1};
+  for (std::size_t s = 0; s < space_of.size(); ++s) {
+    if (space_of[s] < 0) {
+      EXPECT_FALSE(meta["series"][s].contains("space")) << "series " << s;
+    } else {
+      EXPECT_EQ(meta["series"][s]["space"], space_of[s]) << "series " << s;
+    }
+  }
+  const std::vector<TimelineChange> got = Changes(page);
+  ExpectSameChanges(got, timeline.changes);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const std::uint32_t series = timeline.changes[i].series;
+    const std::uint64_t want = space_of[series] < 0 ? 0
+                               : series == 5        ? 0x120000  // clamped to L1's end
+                                                    : timeline.changes[i].address;
+    EXPECT_EQ(got[i].address, want) << "change " << i;
+  }
+  ASSERT_EQ(meta["failures"].size(), 1u);
+  const nlohmann::json& failure = meta["failures"][0];
+  EXPECT_EQ(failure["number"], 1);
+  EXPECT_EQ(failure["change"], 4);
+  EXPECT_EQ(failure["verdict"], "cb_clash");
+  EXPECT_EQ(failure["space_type"], "L1");
+  EXPECT_EQ(failure["free_bytes"], 1000);
+  EXPECT_EQ(failure["largest_free_block"], 600);
+  EXPECT_EQ(failure["place"]["end"], 0x140000);
+  EXPECT_EQ(failure["place"]["drawn_end"], 0x120000);
+  EXPECT_EQ(failure["place"]["region"], true);
 }
 
 TEST(HtmlReport, ExtremeValuesRoundTrip) {
@@ -314,6 +423,12 @@ TEST(HtmlReport, RefusesAnInconsistentTimeline) {
   bad = good;
   bad.growth.emplace_back().place.site = 1'000'000;
   EXPECT_NE(refused(bad).find("a growing site's site"), std::string::npos);
+  bad = WithSpaces();
+  bad.failures[0].change = bad.changes.size() + 1;
+  EXPECT_NE(refused(bad).find("failure 1 comes after change 13 of 12"), std::string::npos);
+  bad = WithSpaces();
+  bad.failures[0].site = 1'000'000;
+  EXPECT_NE(refused(bad).find("failure 1's site 1000000"), std::string::npos);
 }
 
 TEST(HtmlReport, ReportsAFailedStream) {

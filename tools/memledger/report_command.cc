@@ -76,7 +76,7 @@ int ReportCommand(const ReportOptions& options) {
   CaptureAnalysis analysis(window);
   // The HTML timeline records every change beside the analysis.
   std::optional<TimelineRecorder> timeline;
-  if (!options.html.empty()) timeline.emplace(analysis);
+  if (!options.html.empty()) timeline.emplace(analysis, ledger);
 
   ReplayResult replay;
   {

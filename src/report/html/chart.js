@@ -2,8 +2,9 @@
 // <canvas>: the stacked layers (the pool's total, or its tags; from an
 // envelope — each column's min and max, the band between them lighter — or
 // from exact steps), the axes, the marks (thin lines) and the pool's peak with
-// its label; and an overlay canvas for the cursor, the pinned instant and the
-// zoom selection. Owns the mouse gestures on the chart and reports them to
+// its label; an overlay canvas for the cursor, the pinned instant and the
+// zoom selection; and the pool's allocation failures, a marker each above
+// the plot at its instant (a button, coloured by verdict). Owns the mouse gestures on the chart and reports them to
 // the viewer (main.js), which decides what they do.
 //
 // Why one chart per pool (small multiples) rather than one stacked chart per
@@ -33,6 +34,10 @@ const TYPE_COLORS = {
 const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f',
                  '#8cd17d', '#499894', '#d37295'];
 const UNTAGGED_COLOR = '#a0a0a0';
+const VERDICT_COLORS = {
+  exhausted: '#c0392b', fragmented: '#d97706', cb_clash: '#7c3aed', unexplained: '#475569',
+  no_address_space: '#64748b',
+};
 const MARK_SPACING = 6;  // CSS pixels between mark lines at least
 const assignedColors = new Map();
 
@@ -70,6 +75,7 @@ class PoolChart {
     this.root.dataset.type = pool.type;
     parent.append(this.root);
     this.drawnMax = 0;
+    this.failures = [];  // [{failure, marker}]
     this.peakLabel = null;  // where the peak's label was drawn, in device pixels of the canvas
     this.#listen(gestures);
   }
@@ -106,6 +112,21 @@ class PoolChart {
       button.addEventListener('click', () => onToggle(key));
       return el('li', null, button);
     }));
+  }
+
+  // The pool's allocation failures (meta.failures entries): a marker each,
+  // its title the verdict and the request; a click calls onOpen(failure).
+  setFailures(failures, onOpen) {
+    this.failures = failures.map((failure) => {
+      const title = `failure ${failure.number}: ${failure.verdict}, ${formatBytes(failure.size)} `
+        + `(${formatCount(failure.size)} B of ${failure.type}) at ${formatTime(failure.time_ns)}; click: the map then`;
+      const marker = el('button', { type: 'button', className: 'failure-marker', title, ariaLabel: title });
+      marker.style.background = VERDICT_COLORS[failure.verdict] ?? VERDICT_COLORS.unexplained;
+      Object.assign(marker.dataset, { number: failure.number, verdict: failure.verdict });
+      marker.addEventListener('click', () => onOpen(failure));
+      this.plot.append(marker);
+      return { failure, marker };
+    });
   }
 
   xOf(t) {
@@ -176,6 +197,16 @@ class PoolChart {
     ctx.restore();
     this.#drawPeak(ctx, scene.peak);
     this.#drawTimeAxis(ctx);
+    this.#placeFailures();
+  }
+
+  #placeFailures() {
+    const { left, width } = this.area;
+    for (const { failure, marker } of this.failures) {
+      const x = this.xOf(failure.time_ns);
+      marker.hidden = x < left || x > left + width;
+      marker.style.left = `${x / this.ratio}px`;
+    }
   }
 
   // In view: the stack's highest top (the pool's top level), and the

@@ -1,12 +1,14 @@
 // data.js — reads the timeline the page carries: the meta JSON block, and the
-// changes block (base64 of one gzip member holding four columns of LEB128
-// varints, in order: time delta, series, site, size code — written by
-// src/report/html_report.cc, which says why). Each site has `recent_sizes`
+// changes block (base64 of one gzip member holding five columns of LEB128
+// varints, in order: time delta, series, site, size code, address — written
+// by src/report/html_report.cc, which says why). Each site has `recent_sizes`
 // slots of sizes, empty at first; a size code is 2 × (the number of the slot
 // holding the size, or recent_sizes + the size, which then takes the site's
 // next slot in turn) + 1 for a free. Base64 and gzip are decoded natively
 // (Uint8Array.fromBase64, else a data: URL; DecompressionStream); the varints
-// and size codes by the loops below.
+// and size codes by the loops below. The address column (a value only for
+// the changes of series with an address space, meta.series[].space) is
+// kept as bytes and decoded when the map first needs it (decodeAddresses).
 'use strict';
 
 // Each stage leaves a performance mark ("memledger:base64", ...) that the
@@ -82,7 +84,49 @@ function decodeChanges(bytes, meta) {
   }
   for (let i = 1; i < n; i++) times[i] += times[i - 1];
   decodeSizes(deltas, sites, meta.sites.length, info.recent_sizes);
-  return { times, series, sites, deltas };
+  // A copy: the inflated columns can go.
+  const addressBytes = bytes.slice(at, at + (info.columns[4]?.bytes ?? 0));
+  return { times, series, sites, deltas, addressBytes };
+}
+
+// The address column: per change of a series with a space (meta.spaces),
+// 2 × the zig-zag difference of its unit number (address_unit from
+// address_base) from the previous aligned address's in that space, or, for
+// an address not aligned to the unit, 2 × the zig-zag of its offset from
+// address_base + 1. Per space: {index: its changes' indexes, address: their
+// addresses}.
+function decodeAddresses(bytes, meta, series) {
+  const spaceOf = Int32Array.from(meta.series, (s) => s.space ?? -1);
+  const spaces = meta.spaces.length;
+  const counts = new Uint32Array(spaces);
+  for (let i = 0; i < series.length; i++) {
+    const s = spaceOf[series[i]];
+    if (s >= 0) counts[s]++;
+  }
+  const values = new Float64Array(counts.reduce((sum, c) => sum + c, 0));
+  if (decodeVarints(bytes, 0, values.length, values) !== bytes.length) {
+    throw new Error("the page's address column does not match its changes: the file is damaged");
+  }
+  const out = Array.from(counts, (c) => ({ index: new Uint32Array(c), address: new Float64Array(c) }));
+  const filled = new Uint32Array(spaces);
+  const unitNumber = new Float64Array(spaces);
+  const unzigzag = (z) => (z % 2 ? -(z + 1) / 2 : z / 2);
+  for (let i = 0, k = 0; i < series.length; i++) {
+    const s = spaceOf[series[i]];
+    if (s < 0) continue;
+    const v = values[k++];
+    const { address_base: base, address_unit: unit } = meta.spaces[s];
+    let address;
+    if (v % 2) {
+      address = base + unzigzag((v - 1) / 2);
+    } else {
+      unitNumber[s] += unzigzag(v / 2);
+      address = base + unitNumber[s] * unit;
+    }
+    out[s].index[filled[s]] = i;
+    out[s].address[filled[s]++] = address;
+  }
+  return out;
 }
 
 // Turns the size codes in `deltas` into signed sizes, in place. Codes below

@@ -1,9 +1,9 @@
 // main.js — the viewer's entry point: loads the embedded timeline, builds a
-// chart per pool (device × memory type), the flame graph and the findings
-// tables, and owns the view: the visible time range (drag to select, wheel,
-// shift to pan, reset), the layers within each chart (the pool's total, or
-// its tags) and the hidden ones, the y axis (from 0 or fitted), the hovered
-// or pinned instant.
+// chart per pool (device × memory type) with its failure markers, the flame
+// graph, the address-space map and the findings tables, and owns the view:
+// the visible time range (drag to select, wheel, shift to pan, reset), the
+// layers within each chart (the pool's total, or its tags) and the hidden
+// ones, the y axis (from 0 or fitted), the hovered or pinned instant.
 //
 // window.memledgerTimeline is for tests and the console: `ready` (a promise
 // of the time, performance.now() from navigation start, when every chart had
@@ -12,7 +12,9 @@
 // (per chart: its device, type, layer keys, the highest stack top drawn, its
 // plot area and its peak label's box in viewport CSS pixels), `drawnMax()`
 // (per chart, the highest stack top drawn), `clientX(time)` (where time is
-// on the charts, in viewport CSS pixels), `flame` (the flame graph's state).
+// on the charts, in viewport CSS pixels), `flame` (the flame graph's state),
+// `pinned()` (the pinned pool's device, type and time, or null),
+// `openFailure(number)` (as its marker's click), `spaceMap` (the map).
 'use strict';
 
 const STEPS_PER_COLUMN = 2;  // at most this many changes per column in view: exact steps
@@ -49,6 +51,17 @@ class TimelineViewer {
       .filter((p) => p.device === pool.device && p.type === pool.type)
       .reduce((best, p) => (!best || p.bytes > best.bytes ? p : best), null));
     this.flame = new FlameGraph(document.getElementById('flame'), model, this.peaks.filter(Boolean));
+    this.spaceMap = new SpaceMap(document.getElementById('space-map'), model, (device, type) => {
+      const pool = model.pool(device, type);
+      return pool ? this.peaks[pool.index] : null;
+    });
+    // A failure's marker goes on its request's pool (CB for a clash), else on the pool of the space it was judged in.
+    this.failures = model.meta.failures ?? [];
+    for (const chart of this.charts) {
+      const { device, type } = chart.pool;
+      chart.setFailures(this.failures.filter((f) => f.device === device &&
+        (f.type === type || (f.space_type === type && !model.pool(device, f.type)))), (f) => this.openFailure(f));
+    }
     if (!this.charts.length) charts.append(el('p', { className: 'muted empty' }, 'No buffer changes in this capture.'));
     this.#setLegends();
     document.getElementById('stack-type').addEventListener('click', () => this.stackBy('type'));
@@ -125,6 +138,7 @@ class TimelineViewer {
     this.#setLegends();
     this.requestDraw();
     this.#renderPanel();
+    this.spaceMap.setColorBy(mode);
   }
 
   // Pins the instant `time` of pool `pool` (an index) and shows what was
@@ -138,7 +152,15 @@ class TimelineViewer {
     this.#renderPanel();
     this.#drawOverlays();
     this.flame.showInstant(this.model.pools[pool], time);
+    this.spaceMap.showInstant(this.model.pools[pool].device, this.model.pools[pool].type, time);
     if (reveal) this.panel.scrollIntoView({ block: 'nearest' });
+  }
+
+  // Pins a failure's instant and opens the map at it.
+  openFailure(failure) {
+    const pool = this.model.pool(failure.device, failure.type) ?? this.model.pool(failure.device, failure.space_type);
+    if (pool) this.pin(pool.index, failure.time_ns, true);
+    if (this.spaceMap.showFailure(failure)) document.getElementById('space-map').scrollIntoView({ block: 'nearest' });
   }
 
   #setFit(fit) {
@@ -289,6 +311,12 @@ window.memledgerTimeline = (() => {
         area: chart.areaRect(), peakLabel: chart.peakLabelRect(),
       })),
       flame: viewer.flame,
+      spaceMap: viewer.spaceMap,
+      pinned: () => viewer.pinned && {
+        device: model.pools[viewer.pinned.pool].device, type: model.pools[viewer.pinned.pool].type,
+        time: viewer.pinned.time,
+      },
+      openFailure: (number) => viewer.openFailure(viewer.failures.find((f) => f.number === number)),
       clientX: (time) => viewer.charts[0].clientX(time),
     });
     requestAnimationFrame(() => {

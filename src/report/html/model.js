@@ -24,8 +24,8 @@ function typeRank(type) {
 }
 
 class TimelineModel {
-  constructor({ meta, times, series, sites, deltas }) {
-    Object.assign(this, { meta, times, series, sites, deltas });
+  constructor({ meta, times, series, sites, deltas, addressBytes }) {
+    Object.assign(this, { meta, times, series, sites, deltas, addressBytes });
     this.count = times.length;
     this.seriesInfo = meta.series;
     this.end = Math.max(meta.duration_ns, this.count ? times[this.count - 1] : 0, 1);
