@@ -17,9 +17,10 @@ namespace {
 constexpr std::string_view kEllipsis = "\u2026";
 constexpr std::size_t kFoldedNamesShown = 3;
 
-// "operator<", "operator<<=", "operator->": the characters after "operator"
+// "operator<", "operator<<=", "operator->", "operator()": the characters after "operator"
 // that are the operator's own, not a template's brackets.
 std::size_t OperatorSymbolLength(std::string_view rest) {
+  if (rest.starts_with("()")) return 2;  // the call operator: its parameters, if any, follow
   std::size_t n = 0;
   while (n < rest.size() && std::string_view("<>=-!+*/%&|^~[]").find(rest[n]) != std::string_view::npos) ++n;
   return n;

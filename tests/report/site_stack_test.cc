@@ -178,6 +178,9 @@ TEST(ShortFunctionName, TemplatesAndLambdasShortenedOperatorsKept) {
             "std::vector<\u2026>::push_back(int const&)");
   EXPECT_EQ(ShortFunctionName("ns::Run(ns::Options const&)::{lambda(std::vector<int> const&)#1}::operator()(int) const"),
             "ns::Run(\u2026)::{lambda(\u2026)#1}::operator()(int) const");
+  EXPECT_EQ(ShortFunctionName("ns::Run(int)::{lambda(\u2026)}::operator()::{lambda(\u2026)}::operator()"),
+            "ns::Run(\u2026)::{lambda(\u2026)}::operator()::{lambda(\u2026)}::operator()")
+      << "lambdas in lambdas as the symbolizer names them inlined: a call operator is not parameters";
   EXPECT_EQ(ShortFunctionName("operator<<(std::ostream&, Foo const&)"), "operator<<(std::ostream&, Foo const&)");
   EXPECT_EQ(ShortFunctionName("a::operator->() const"), "a::operator->() const");
   const std::string cut = ShortFunctionName(std::string(100, 'a') + "\u00e9" + std::string(100, 'b'), 101);
