@@ -150,3 +150,12 @@ class Browser:
     def _exception_text(details):
         exception = details.get("exception", {})
         return exception.get("description") or details.get("text", "?")
+
+
+def expect_no_page_errors(page, check):
+    """Prints what the page said, and checks that none of it was an error, an
+    uncaught exception or a dialog (warnings are printed only)."""
+    for problem in page.problems:
+        print(f"  page said: {problem}")
+    errors = [p for p in page.problems if "error" in p.split(":")[0] or p.startswith(("uncaught", "a dialog"))]
+    check.expect("console errors, exceptions and dialogs", errors, [])

@@ -55,7 +55,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cdp import Browser, CdpError  # noqa: E402
+from cdp import Browser, CdpError, expect_no_page_errors  # noqa: E402
 from checks import Checker, clean_env  # noqa: E402
 
 WIDTH, HEIGHT = 1600, 1000
@@ -663,10 +663,7 @@ def main():
             real_capture(page, check, args)
             burst_capture(page, check, args)
 
-    for problem in page.problems:
-        print(f"  page said: {problem}")
-    errors = [p for p in page.problems if "error" in p.split(":")[0] or p.startswith(("uncaught", "a dialog"))]
-    check.expect("console errors, exceptions and dialogs", errors, [])
+    expect_no_page_errors(page, check)
     return check.exit_status()
 
 

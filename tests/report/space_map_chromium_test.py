@@ -34,7 +34,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cdp import Browser, CdpError  # noqa: E402
+from cdp import Browser, CdpError, expect_no_page_errors  # noqa: E402
 from checks import Checker, clean_env  # noqa: E402
 
 WIDTH, HEIGHT = 1400, 1000
@@ -253,10 +253,7 @@ def main():
     with Browser(args.chromium, WIDTH, HEIGHT) as page:
         for workload in ("cb-clash", "fragment"):
             run(page, check, args, workload)
-    for problem in page.problems:
-        print(f"  page said: {problem}")
-    errors = [p for p in page.problems if "error" in p.split(":")[0] or p.startswith(("uncaught", "a dialog"))]
-    check.expect("console errors, exceptions and dialogs", errors, [])
+    expect_no_page_errors(page, check)
     return check.exit_status()
 
 
