@@ -296,7 +296,7 @@ Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device,
     const std::uint16_t type = books.type_map[local_type];  // mapped, and for good (OnPool)
     account.reset(new Account{&ProcessCounters(books, id, type), &devices_[id].types.At(type), &place.live, type, id,
                               {}, nullptr, true});
-    SetSpace(*account);
+    SetSpace(place, *account);
   }
   last_account_key_ = key;
   last_account_ = account.get();
@@ -351,9 +351,9 @@ void Ledger::Occupy(ProcessBooks& books, const LiveKey& key, const LiveBuffer& b
   });
 }
 
-void Ledger::SetSpace(Account& account) const {
+void Ledger::SetSpace(const Place& place, Account& account) const {
   const AddressSpaces& spaces = devices_.devices()[account.device].spaces;
-  account.space = spaces.MapOf(account.type);
+  account.space = place.in_maps ? spaces.MapOf(account.type) : nullptr;
   // Circular buffers placed within L1 take turns in one region: their ranges overlap by design.
   account.overlaps_count = !spaces.PlacedWithin(account.type);
 }
@@ -583,8 +583,11 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
   if (conflict) {
     Count(books, Anomaly::kDeviceConflict);
     ++device.conflicts;
+    // Its addresses are the device's only as far as it described the spaces as the device has them.
+    PlaceInMaps(process, local, spaces.empty() || by_type(spaces) == by_type(device.spaces.declared()));
     return;
   }
+  PlaceInMaps(process, local, true);
   if (device.name.empty()) device.name = name;
   for (const auto& [t, bytes] : capacity) {
     if (bytes != 0 && device.capacity[t] == 0) device.capacity.At(static_cast<std::uint16_t>(t)) = bytes;
@@ -630,16 +633,32 @@ void Ledger::AdoptSpaces(std::uint16_t device, const std::vector<DeclaredSpace>&
     for (auto& place : places) {
       if (!place) continue;
       for (auto& account : place->accounts) {
-        if (account && account->device == device) SetSpace(*account);
+        if (account && account->device == device) SetSpace(*place, *account);
       }
     }
   }
   if (!why.empty() && books.space_problem.empty()) books.space_problem = "an address space was refused: " + why;
-  for (const DeclaredSpace& space : books.spaces.declared()) {
-    if (FreeSpaceMap* map = books.spaces.MapOf(space.type); map != nullptr && space.within == space.type) {
+  RebuildMaps(device);
+}
+
+void Ledger::RebuildMaps(std::uint16_t device) {
+  const AddressSpaces& spaces = devices_[device].spaces;
+  for (const DeclaredSpace& space : spaces.declared()) {
+    if (FreeSpaceMap* map = spaces.MapOf(space.type); map != nullptr && space.within == space.type) {
       Rebuild(device, space.type, *map);
     }
   }
+}
+
+void Ledger::PlaceInMaps(std::uint32_t process, std::uint16_t local, bool in_maps) {
+  Place& place = PlaceOf(process, local);
+  if (place.in_maps == in_maps) return;
+  place.in_maps = in_maps;
+  for (auto& account : place.accounts) {
+    if (account) SetSpace(place, *account);
+  }
+  // Buffers it allocated before the open are in the maps, or left out, as the others' are.
+  if (!place.live.empty()) RebuildMaps(DeviceOf(static_cast<ProcessIndex>(process), local));
 }
 
 std::vector<SpaceBlock> Ledger::BlocksOf(std::uint16_t device, std::uint16_t type, const FreeSpaceMap* map) const {
@@ -647,7 +666,8 @@ std::vector<SpaceBlock> Ledger::BlocksOf(std::uint16_t device, std::uint16_t typ
   // Only the places (process, its number) that stand for `device`: other devices' buffers are not walked.
   for (std::uint32_t p = 0; p < places_.size(); ++p) {
     for (std::size_t local = 0; local < places_[p].size(); ++local) {
-      if (!places_[p][local] || DeviceOf(static_cast<ProcessIndex>(p), static_cast<std::uint16_t>(local)) != device) {
+      if (!places_[p][local] || DeviceOf(static_cast<ProcessIndex>(p), static_cast<std::uint16_t>(local)) != device ||
+          (map != nullptr && !places_[p][local]->in_maps)) {
         continue;
       }
       for (const auto& [key, buffer] : places_[p][local]->live) {
@@ -934,6 +954,22 @@ std::optional<std::string> Ledger::Validate() const {
                  ": the address index holds " + std::to_string(entries) + " live entries and counts " +
                  std::to_string(index->live()) + ", the live table " + std::to_string(want);
         }
+      }
+    }
+  }
+  // Every own-space map that is not stale holds what its places in the maps have live.
+  for (std::size_t d = 0; d < devices().size(); ++d) {
+    const AddressSpaces& spaces = devices()[d].spaces;
+    for (const DeclaredSpace& space : spaces.declared()) {
+      const FreeSpaceMap* map = spaces.MapOf(space.type);
+      if (map == nullptr || space.within != space.type || map->stale()) continue;
+      FreeSpaceMap rebuilt(map->geometry());
+      for (const SpaceBlock& block : BlocksOf(static_cast<std::uint16_t>(d), space.type, map)) {
+        rebuilt.Occupy(block.start, block.end);
+      }
+      if (rebuilt.Holes(SIZE_MAX) != map->Holes(SIZE_MAX)) {
+        return "device " + std::to_string(d) + " type " + std::to_string(space.type) +
+               ": its map differs from its live buffers";
       }
     }
   }

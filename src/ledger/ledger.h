@@ -185,6 +185,14 @@ class Ledger {
   // `device`, rebuilt first when stale (free_space_map.h); null when none
   // was declared. O(1), or O(live buffers) for a rebuild.
   const FreeSpaceMap* FreeSpace(std::uint16_t device, std::uint16_t type) const;
+  // Whether `process`'s buffers on its device number `local` are in its
+  // device's maps: not when the process described the device's address
+  // spaces otherwise than the description the device adopted (its open was a
+  // device_conflict). Maps, failure explanations and drawings leave them out.
+  bool InMaps(ProcessIndex process, std::uint16_t local) const {
+    const auto& places = places_[static_cast<std::uint32_t>(process)];
+    return local >= places.size() || !places[local] || places[local]->in_maps;
+  }
   // Calls f(key, buffer) for every live buffer of every process
   // (key.process is the ProcessIndex), in no particular order.
   template <typename F>
@@ -240,15 +248,23 @@ class Ledger {
   // occupied with what is live there.
   void AdoptSpaces(std::uint16_t device, const std::vector<DeclaredSpace>& spaces);
   // The live buffers of ledger-wide `type` on ledger-wide `device`, every
-  // process's, as blocks sorted by start (those in `map`, when given).
+  // process's, as blocks sorted by start (when `map` is given: those in it,
+  // of the places in the maps).
   std::vector<SpaceBlock> BlocksOf(std::uint16_t device, std::uint16_t type, const FreeSpaceMap* map) const;
   // Occupies `map` (of `type` on `device`) with what is live there now.
   void Rebuild(std::uint16_t device, std::uint16_t type, FreeSpaceMap& map) const;
   struct Account;
+  struct Place;
   // A live buffer of `account` (which has a space) enters its space's map.
   void Occupy(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, const Account& account);
-  // What `account` keeps of its device's address spaces, looked up again.
-  void SetSpace(Account& account) const;
+  // What `account` of `place` keeps of its device's address spaces, looked up again.
+  void SetSpace(const Place& place, Account& account) const;
+  // Whether the buffers of `process` on its device number `local` are placed
+  // in the device's maps (Place::in_maps); a change with buffers live there
+  // rebuilds the device's maps. O(1), or O(the device's live buffers).
+  void PlaceInMaps(std::uint32_t process, std::uint16_t local, bool in_maps);
+  // Every own-space map of ledger-wide `device` rebuilt from its live buffers.
+  void RebuildMaps(std::uint16_t device);
   // Removes a live buffer from counters and index; `leaked` books it as a leak.
   using ReleaseAs = BufferGone;
   // `seq` and `stack`: of the event that releases it (0 for a leak).
@@ -310,6 +326,12 @@ class Ledger {
   struct Place {
     std::array<std::unique_ptr<Account>, MEMLEDGER_MAX_TYPES * kBufferClassCount> accounts;
     LiveTable live;
+    // Its buffers are placed in the device's address-space maps: false when
+    // its process, at its last open there, described the device's spaces
+    // otherwise than the device's adopted description (a device_conflict):
+    // its addresses mean something else, and would invent overlaps and
+    // buffers outside the space in another process's map.
+    bool in_maps = true;
   };
   Place& PlaceOf(std::uint32_t process, std::uint16_t device);
   // A live buffer of `key`'s class and identity in another memory type of

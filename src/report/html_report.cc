@@ -231,7 +231,9 @@ PageSpaces ChoosePageSpaces(const Timeline& timeline) {
     const auto found = std::ranges::find_if(page.spaces, [&](const TimelineSpace* s) {
       return s->device == series.device && s->type == series.type;
     });
-    page.of_series.push_back(found == page.spaces.end() ? -1 : static_cast<std::int32_t>(found - page.spaces.begin()));
+    page.of_series.push_back(found == page.spaces.end() || !series.in_maps
+                                 ? -1
+                                 : static_cast<std::int32_t>(found - page.spaces.begin()));
   }
   return page;
 }

@@ -45,7 +45,10 @@ void Collect(const Ledger& ledger, std::uint16_t device, std::uint16_t type, std
              std::vector<MapBlock>& blocks, std::vector<MapSite>& sites) {
   absl::flat_hash_map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::size_t> index;
   ledger.ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
-    if (buffer.type != type || ledger.DeviceOf(static_cast<ProcessIndex>(key.process), key.device) != device) return;
+    const auto process = static_cast<ProcessIndex>(key.process);
+    if (buffer.type != type || ledger.DeviceOf(process, key.device) != device || !ledger.InMaps(process, key.device)) {
+      return;
+    }
     const std::uint64_t start = std::max(buffer.address, base);
     const std::uint64_t stop = std::min(buffer.address + std::min(buffer.size, ~buffer.address), end);
     if (start >= stop) return;

@@ -93,8 +93,9 @@ void AppendDevices(std::string& out, const Ledger& ledger, const ReportScope& sc
                    ? ""
                    : fmt::format("  (an address space refused: {})", PrintableText(device.space_problem)));
     if (device.conflicts != 0) {
-      AppendLine(out, "  described otherwise by {} (device_conflict): its first opener's description stands",
-                 Count(device.conflicts, "open"));
+      AppendLine(out, "  described otherwise by {} (device_conflict): its first opener's description stands{}",
+                 Count(device.conflicts, "open"),
+                 device.spaces.empty() ? "" : "; an opener's buffers in other address spaces stay out of its map");
     }
     AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>6} {:>10} {:>10} {:>8} {:>11}", "type", "live", "peak",
                "capacity", "full", "allocs", "frees", "leaked", "leaked size");

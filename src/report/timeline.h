@@ -27,6 +27,7 @@ struct TimelineSeries {
   std::string device_name;  // as the process named it, with " uid X" when known; "device N" when unnamed
   std::string type;         // "DRAM", "L1", ... or a pool's name
   std::string tag;
+  bool in_maps = true;  // its buffers are in its device's address-space maps (Ledger::InMaps)
 };
 
 // An allocation site: its stack as the text report shows it, a line each,

@@ -72,7 +72,8 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   for (const SeriesKey& key : series_keys_) {
     const std::uint16_t device = SeriesDevice(ledger, memledger::SeriesKey{key.process, key.device, key.type});
     timeline.series.push_back(TimelineSeries{device, DeviceTitle(ledger, device), ledger.type_name(key.type),
-                                             std::string(ledger.tag_name(key.process, key.tag))});
+                                             std::string(ledger.tag_name(key.process, key.tag)),
+                                             ledger.InMaps(static_cast<ProcessIndex>(key.process), key.device)});
   }
   // Sites of leaks and anomalies may have no change in the window: index them first.
   const auto leaks = SortedLeakSites(ledger);

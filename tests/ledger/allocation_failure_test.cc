@@ -233,6 +233,44 @@ TEST_F(FailureTest, AnOpenerDeclaringOtherSpacesIsAConflict) {
   EXPECT_EQ(AllAnomalies(p), 0u);
 }
 
+// An opener that described the spaces otherwise keeps its buffers out of
+// the device's maps: its addresses mean something else there, so they are
+// neither outside the space nor holders of it (the conflict says so once).
+// One that described them the same, or described none, is in the maps.
+TEST_F(FailureTest, AConflictingOpenersBuffersStayOutOfTheMaps) {
+  const auto p = OpenSmallL1();
+  const auto q = Begin(2);
+  Alloc(q, {.type = MEMLEDGER_L1, .id = 9, .address = 0, .size = 128});  // before its open: in the map, then not
+  EXPECT_EQ(L1Map().Figures().free_bytes, 1024u - 128);
+  DeviceOpenWithSpaces(q, 0, "big", {{MEMLEDGER_L1, 1 << 20}}, {Flat(MEMLEDGER_L1, 1 << 20, 1 << 20), CbWithinL1()});
+  EXPECT_EQ(Anomalies(q, Anomaly::kDeviceConflict), 1u);
+  EXPECT_FALSE(ledger_.InMaps(q, 0));
+  EXPECT_EQ(L1Map().Figures().free_bytes, 1024u) << "what it held before its open left the map";
+  Alloc(q, {.type = MEMLEDGER_L1, .id = 1, .address = (1 << 20) + 4096, .size = 4096});
+  Alloc(q, {.type = MEMLEDGER_L1, .id = 2, .address = 0, .size = 512});
+  Alloc(p, {.type = MEMLEDGER_L1, .id = 1, .address = 256, .size = 256, .stack = 1});
+  EXPECT_EQ(AllAnomalies(q), 1u) << "the conflict, and nothing outside the space";
+  EXPECT_EQ(AllAnomalies(p), 0u) << "no overlap with the other description's buffer at 0";
+  EXPECT_EQ(L1Map().Figures().free_bytes, 768u);
+  AllocFailed(p, 0, MEMLEDGER_L1, 1024);
+  ASSERT_EQ(LastFailure().holders.size(), 1u) << "only the buffers in the map hold it";
+  EXPECT_EQ(LastFailure().holders[0].process, static_cast<std::uint32_t>(p));
+  Free(q, {.type = MEMLEDGER_L1, .id = 2, .address = 0});
+  EXPECT_EQ(L1Map().Figures().free_bytes, 768u) << "its free takes nothing from the map";
+  // The same description, or none, shares the map.
+  const auto r = Begin(3);
+  DeviceOpen(r, 0, "tiny", {});
+  Alloc(r, {.type = MEMLEDGER_L1, .id = 1, .address = 0, .size = 256});
+  EXPECT_TRUE(ledger_.InMaps(r, 0));
+  EXPECT_EQ(L1Map().Figures().free_bytes, 512u);
+  // A reopen with the device's description brings it back into the maps.
+  DeviceOpenWithSpaces(q, 0, "tiny", {{MEMLEDGER_L1, 1024}}, {Flat(MEMLEDGER_L1, 0, 1024), CbWithinL1()});
+  EXPECT_TRUE(ledger_.InMaps(q, 0));
+  Alloc(q, {.type = MEMLEDGER_L1, .id = 3, .address = 512, .size = 256});
+  EXPECT_EQ(L1Map().Figures().free_bytes, 256u);
+  EXPECT_EQ(ledger_.Validate(), std::nullopt);
+}
+
 // Buffers live before a device declared its spaces are in the map it gets.
 TEST_F(FailureTest, ADeclarationTakesWhatIsLiveAlready) {
   const auto p = Begin();

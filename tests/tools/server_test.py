@@ -108,14 +108,21 @@ def killed_client(bin_dir, work, check):
     captures = os.path.join(work, "kill-captures")
     os.mkdir(captures)
     server = start_server(bin_dir, socket, ["--capture", captures])
-    bystander_truth = os.path.join(work, "bystander-truth.json")
-    bystander = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", "2",
-                                  "--iterations", "300000", "--leaks", "2", "--truth-json", bystander_truth],
-                                 env=client_env(socket), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The victim opens device 0 first, as an LLM card; the bystander then
+    # opens it as a tiny L1 arena and runs its storm while the victim holds
+    # the device and after it died (the order a loaded machine once gave).
     checkpoint = os.path.join(work, "victim-truth.json")
     victim = own(subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "llm", "--checkpoint-truth", checkpoint],
                                   env=client_env(socket), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     held = wait_at_gate("the victim", checkpoint)  # what it holds from here until it dies
+    bystander_truth = os.path.join(work, "bystander-truth.json")
+    bystander_ready = os.path.join(work, "bystander-ready.json")
+    bystander = subprocess.Popen([os.path.join(bin_dir, "memledger-sim"), "reuse-storm", "--threads", "2",
+                                  "--iterations", "300000", "--leaks", "2", "--truth-json", bystander_truth,
+                                  "--checkpoint-truth", bystander_ready],
+                                 env=client_env(socket), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_at_gate("the bystander", bystander_ready)
+    open_gate(bystander)
     victim.kill()
     victim.wait()
     check.expect("bystander carries on", bystander.wait(timeout=600), 0)
@@ -145,11 +152,12 @@ def killed_client(bin_dir, work, check):
     # card): whichever opened it second while the other held it is told,
     # once — unless its ring was with the process then (a starved server:
     # the server rejoins its books with the device already open); nothing
-    # else is amiss.
+    # else is amiss: its buffers, in the address spaces it described, stay out
+    # of the first opener's map (neither outside that space nor overlapping).
     check.true("the second opener's device description conflicts at most once",
                summary["anomalies"]["device_conflict"] <= 1, str(summary["anomalies"]))
-    check.expect("no false anomalies",
-                 sum(n for kind, n in summary["anomalies"].items() if kind != "device_conflict"), 0)
+    false_anomalies = {kind: n for kind, n in summary["anomalies"].items() if kind != "device_conflict" and n}
+    check.expect("no false anomalies", false_anomalies, {})
 
 
 def start_reading(stream):
