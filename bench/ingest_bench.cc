@@ -4,7 +4,9 @@
 // BM_ConsumerDrainOnly, the transport's share of that cost (drain and
 // reassemble only). BM_ConsumerIngest/1 is the same with the device's DRAM
 // address space declared (issue 16: every alloc and free also updates the
-// space's free-space map), /0 without, side by side in one run.
+// space's free-space map), /2 with a checkpoint open throughout (issue 17:
+// every alloc goes into the young log, every free marks it), /0 with
+// neither, side by side in one run.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -62,12 +64,20 @@ void DeclareDramSpace(Ledger& ledger, ProcessIndex process) {
   ledger.Apply(process, Record{open, payload});
 }
 
+// A checkpoint before every record the ring will bring (seq 0).
+void OpenCheckpoint(Ledger& ledger, ProcessIndex process) {
+  Event checkpoint{};
+  checkpoint.kind = static_cast<std::uint8_t>(EventKind::kCheckpoint);
+  ledger.Apply(process, Record{checkpoint, {}});
+}
+
 void BM_ConsumerIngest(benchmark::State& state) {
   std::string error;
   auto ring = EventRing::Create(kRingSlots, OnFull::kBlock, &error);
   Ledger ledger;
   const ProcessIndex process = ledger.BeginProcess(1, "bench");
-  if (state.range(0) != 0) DeclareDramSpace(ledger, process);
+  if (state.range(0) == 1) DeclareDramSpace(ledger, process);
+  if (state.range(0) == 2) OpenCheckpoint(ledger, process);
   RingDrain drain(*ring, TakeRing(ring->header()), process, ProcessRecord::kApply, nullptr);
   std::uint64_t next_id = 1, events = 0;
   for (auto _ : state) {
@@ -102,7 +112,7 @@ void BM_ConsumerDrainOnly(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(events));
 }
-BENCHMARK(BM_ConsumerIngest)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Repetitions(3)->DisplayAggregatesOnly(true);
+BENCHMARK(BM_ConsumerIngest)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Repetitions(3)->DisplayAggregatesOnly(true);
 BENCHMARK(BM_ConsumerDrainOnly)->Unit(benchmark::kMillisecond)->Repetitions(3)->DisplayAggregatesOnly(true);
 
 }  // namespace

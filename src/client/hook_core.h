@@ -110,8 +110,8 @@ inline Event MakeEvent(EventKind kind, std::uint32_t device, std::uint8_t type, 
   return e;
 }
 
-// Publishes a one-slot record (nothing when a full ring drops it). Tracking must be on.
-void Emit(const Event& e);
+// Publishes a one-slot record: its seq, or 0 when a full ring dropped it. Tracking must be on.
+std::uint64_t Emit(const Event& e);
 // A record with a payload: a header slot and its continuation slots, claimed together.
 void EmitWithPayload(Event header, std::string_view payload);
 

@@ -43,8 +43,10 @@ enum class EventKind : std::uint8_t {
   kLanguageFrame = 16,  // defines the language frame value `address` (a Python function); payload: record.h
   kSkipFrames = 17,     // frames matching the payload (an RE2 pattern) are the process's allocator's
   kAllocFailed = 18,    // an allocation of `size` bytes of `type` failed; `address`: its extent (0: size)
+  kCheckpoint = 19,     // a checkpoint: this record's seq (ledger/checkpoints.h)
+  kCheckpointEnd = 20,  // the checkpoint whose seq is `buffer_id` ends
 };
-inline constexpr std::uint8_t kLastEventKind = 18;
+inline constexpr std::uint8_t kLastEventKind = 20;
 
 // What a buffer is, for matching frees: identities of buffers, CBs and
 // kernel binaries live in separate name spaces.
@@ -91,6 +93,8 @@ inline constexpr std::array<KindRow, kLastEventKind + 1> kKindRows = {{
     {EventKind::kLanguageFrame, "LANGUAGE_FRAME", BufferLife::kNone, BufferClass::kBuffer, true},
     {EventKind::kSkipFrames, "SKIP_FRAMES", BufferLife::kNone, BufferClass::kBuffer, true},
     {EventKind::kAllocFailed, "ALLOC_FAILED", BufferLife::kNone, BufferClass::kBuffer, false},
+    {EventKind::kCheckpoint, "CHECKPOINT", BufferLife::kNone, BufferClass::kBuffer, false},
+    {EventKind::kCheckpointEnd, "CHECKPOINT_END", BufferLife::kNone, BufferClass::kBuffer, false},
 }};
 
 // The process's own memory type of every buffer of a class, or

@@ -26,12 +26,16 @@ struct TypeCounters {
   std::uint64_t frees = 0;
   std::uint64_t leaked_bytes = 0;
   std::uint64_t leaked_buffers = 0;
+  // The highest live_bytes since a process's newest open checkpoint began
+  // (checkpoints.h restarts it there); otherwise peak_bytes again.
+  std::uint64_t window_peak = 0;
 
   void Add(std::uint64_t bytes) {
     ++allocs;
     ++live_buffers;
     live_bytes += bytes;
     if (live_bytes > peak_bytes) peak_bytes = live_bytes;
+    if (live_bytes > window_peak) window_peak = live_bytes;
   }
   void Remove(std::uint64_t bytes) {
     --live_buffers;
@@ -57,6 +61,8 @@ class TypeTable {
   // (type, value) of every type that has one, in type order.
   auto begin() const { return values_.begin(); }
   auto end() const { return values_.end(); }
+  auto begin() { return values_.begin(); }
+  auto end() { return values_.end(); }
   void clear() { values_.clear(); }
 
  private:

@@ -136,6 +136,8 @@ void Ledger::JoinLate(ProcessIndex process, const Handover& before) {
 void Ledger::ReleaseProcess(ProcessIndex process) {
   ProcessBooks& books = processes_[static_cast<std::uint32_t>(process)];
   if (books.state == ProcessState::kRunning) books.state = ProcessState::kReleased;
+  // Its checkpoints go with its stream: a query of them here would miss what the other consumer books.
+  if (static_cast<std::uint32_t>(process) < checkpoints_.size()) checkpoints_[static_cast<std::uint32_t>(process)].reset();
 }
 
 void Ledger::EndReleased(ProcessIndex process) {
@@ -201,6 +203,8 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
     case EventKind::kStack: OnStack(books, record); break;
     case EventKind::kLanguageFrame: OnLanguageFrame(books, record); break;
     case EventKind::kAllocFailed: OnAllocFailed(books, p, e); break;
+    case EventKind::kCheckpoint: OnCheckpoint(books, p, e.seq); break;
+    case EventKind::kCheckpointEnd: OnCheckpointEnd(books, p, e.buffer_id); break;
     case EventKind::kSkipFrames:
       // Kept as sent (a report compiles them; one RE2 refuses is left out
       // there); the same pattern twice once.
@@ -339,6 +343,7 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   if (HasAddress(key, it->second)) IndexAndMarkOverlaps(account, key, it->second, account.overlaps_count);
   if (account.space != nullptr) Occupy(books, key, it->second, account);
   if (listener_ != nullptr) listener_->OnLive(key, it->second);
+  if (CheckpointBooks* checkpoints = ArmedCheckpoints(process)) checkpoints->OnAlloc(e.seq, key);
 }
 
 void Ledger::Occupy(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, const Account& account) {
@@ -460,6 +465,7 @@ void Ledger::Count(ProcessBooks& books, const AnomalySiteKey& site, std::uint64_
 void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                      std::uint64_t seq, std::uint32_t stack) {
   if (listener_ != nullptr) listener_->OnGone(key, buffer, how, applying_time_ns_);
+  if (CheckpointBooks* checkpoints = ArmedCheckpoints(key.process)) checkpoints->OnRelease(buffer.seq);
   Account& account = AccountFor(key.process, key.device, key.type, key.cls);
   TypeCounters& mine = *account.process_counters;
   TypeCounters& all = *account.device_counters;
@@ -749,6 +755,40 @@ void Ledger::OnAllocFailed(ProcessBooks& books, std::uint32_t process, const Eve
   failures_.push_back(std::move(failure));
 }
 
+void Ledger::OnCheckpoint(ProcessBooks& books, std::uint32_t process, std::uint64_t seq) {
+  if (checkpoints_.size() <= process) checkpoints_.resize(process + 1);
+  std::unique_ptr<CheckpointBooks>& checkpoints = checkpoints_[process];
+  if (!checkpoints) checkpoints = std::make_unique<CheckpointBooks>();
+  if (checkpoints->Begin(seq, books.devices)) return;
+  Count(books, Anomaly::kInvalidEvent);  // too many open, or out of order
+  if (checkpoints->empty()) checkpoints.reset();
+}
+
+void Ledger::OnCheckpointEnd(ProcessBooks& books, std::uint32_t process, std::uint64_t seq) {
+  CheckpointBooks* checkpoints = ArmedCheckpoints(process);
+  if (checkpoints == nullptr || !checkpoints->End(seq, books.devices)) {
+    Count(books, Anomaly::kInvalidEvent);
+    return;
+  }
+  if (checkpoints->empty()) checkpoints_[process].reset();  // back to costing nothing
+}
+
+std::optional<CheckpointView> Ledger::Since(ProcessIndex process, std::uint64_t checkpoint,
+                                            std::span<const SeqRange> exclude) const {
+  const auto p = static_cast<std::uint32_t>(process);
+  const CheckpointBooks* checkpoints = ArmedCheckpoints(p);
+  if (checkpoints == nullptr || !checkpoints->IsOpen(checkpoint)) return std::nullopt;
+  CheckpointView view;
+  view.checkpoint = checkpoint;
+  for (const CheckpointBooks::Entry& entry : checkpoints->LiveSince(checkpoint)) {
+    if (std::ranges::any_of(exclude, [&](const SeqRange& r) { return r.contains(entry.seq); })) continue;
+    const LiveBuffer& buffer = places_[p][entry.key.device]->live.at(entry.key);  // live: Validate checks
+    view.live.emplace_back(entry.key, buffer);
+  }
+  view.peaks = checkpoints->PeaksSince(checkpoint, processes_[p].devices);
+  return view;
+}
+
 void Ledger::CloseDevice(ProcessBooks& books, std::uint32_t process, std::uint16_t device) {
   if (books.handover.joined_late) {
     // Oldest first, as ReleaseLive books them; the books before hold the rest.
@@ -852,6 +892,7 @@ void Ledger::EndProcess(ProcessIndex process, ProcessState state, std::int64_t e
   if (books.state != ProcessState::kRunning) return;
   ReleaseLive(static_cast<std::uint32_t>(process), std::nullopt, ReleaseAs::kLeaked);
   for (std::uint16_t device = 0; device < books.open_devices.size(); ++device) CloseFor(books, device);
+  if (static_cast<std::uint32_t>(process) < checkpoints_.size()) checkpoints_[static_cast<std::uint32_t>(process)].reset();
   books.state = state;
   books.exit_status = exit_status;
   CheckInvariants(*this);
@@ -956,6 +997,25 @@ std::optional<std::string> Ledger::Validate() const {
         }
       }
     }
+  }
+  // A process's young log: its live entries are live buffers of their seq, counted right.
+  for (std::uint32_t p = 0; p < checkpoints_.size(); ++p) {
+    const CheckpointBooks* checkpoints = checkpoints_[p].get();
+    if (checkpoints == nullptr) continue;
+    if (checkpoints->empty()) return "process " + std::to_string(p) + ": checkpoint books with none open";
+    std::size_t live_entries = 0;
+    for (const CheckpointBooks::Entry& entry : checkpoints->log()) {
+      if (!entry.live) continue;
+      ++live_entries;
+      const auto& places = places_[p];
+      const auto* place = entry.key.device < places.size() ? places[entry.key.device].get() : nullptr;
+      const auto it = place == nullptr ? LiveTable::const_iterator{} : place->live.find(entry.key);
+      if (place == nullptr || it == place->live.end() || it->second.seq != entry.seq) {
+        return "process " + std::to_string(p) + ": a live young entry (seq " + std::to_string(entry.seq) +
+               ") is no live buffer";
+      }
+    }
+    if (live_entries != checkpoints->young_live()) return "process " + std::to_string(p) + ": young live miscounted";
   }
   // Every own-space map that is not stale holds what its places in the maps have live.
   for (std::size_t d = 0; d < devices().size(); ++d) {

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -30,6 +31,7 @@
 #include "ledger/address_index.h"
 #include "ledger/allocation_failure.h"
 #include "ledger/buffer_listener.h"
+#include "ledger/checkpoints.h"
 #include "ledger/device_table.h"
 #include "ledger/live_buffers.h"
 
@@ -193,6 +195,14 @@ class Ledger {
     const auto& places = places_[static_cast<std::uint32_t>(process)];
     return local >= places.size() || !places[local] || places[local]->in_maps;
   }
+  // --- checkpoints (checkpoints.h) ---
+  // What `process` allocated after its open checkpoint `checkpoint` (a
+  // CHECKPOINT record's seq) and still holds, oldest first, leaving out the
+  // allocations in `exclude`, and its bytes per device x type since; nullopt
+  // when the checkpoint is not open in these books (ended, never begun, or
+  // begun before they took the stream). O(log + the entries since it).
+  std::optional<CheckpointView> Since(ProcessIndex process, std::uint64_t checkpoint,
+                                      std::span<const SeqRange> exclude = {}) const;
   // Calls f(key, buffer) for every live buffer of every process
   // (key.process is the ProcessIndex), in no particular order.
   template <typename F>
@@ -255,6 +265,12 @@ class Ledger {
   void Rebuild(std::uint16_t device, std::uint16_t type, FreeSpaceMap& map) const;
   struct Account;
   struct Place;
+  void OnCheckpoint(ProcessBooks& books, std::uint32_t process, std::uint64_t seq);
+  void OnCheckpointEnd(ProcessBooks& books, std::uint32_t process, std::uint64_t seq);
+  // The process's checkpoint books; null while it has no open checkpoint.
+  CheckpointBooks* ArmedCheckpoints(std::uint32_t process) const {
+    return process < checkpoints_.size() ? checkpoints_[process].get() : nullptr;
+  }
   // A live buffer of `account` (which has a space) enters its space's map.
   void Occupy(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, const Account& account);
   // What `account` of `place` keeps of its device's address spaces, looked up again.
@@ -352,6 +368,9 @@ class Ledger {
   // Per process, per its own device number; created on demand. Overlaps are looked for
   // among buffers of one class (a CB does not overlap a buffer).
   std::vector<std::vector<std::unique_ptr<Place>>> places_;
+  // Per process (null: no open checkpoint, the usual case), made by its first
+  // CHECKPOINT and dropped with its last CHECKPOINT_END or its end.
+  std::vector<std::unique_ptr<CheckpointBooks>> checkpoints_;
   std::uint64_t last_account_key_ = 0;  // AccountFor's one-entry cache; accounts never move
   Account* last_account_ = nullptr;
   RecentFrees recent_frees_;

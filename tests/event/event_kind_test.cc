@@ -37,6 +37,8 @@ constexpr Expected kExpected[] = {
     {EventKind::kLanguageFrame, BufferLife::kNone, BufferClass::kBuffer, true},
     {EventKind::kSkipFrames, BufferLife::kNone, BufferClass::kBuffer, true},
     {EventKind::kAllocFailed, BufferLife::kNone, BufferClass::kBuffer, false},
+    {EventKind::kCheckpoint, BufferLife::kNone, BufferClass::kBuffer, false},
+    {EventKind::kCheckpointEnd, BufferLife::kNone, BufferClass::kBuffer, false},
 };
 static_assert(std::size(kExpected) == kLastEventKind + 1, "this test lists every kind");
 

@@ -27,7 +27,8 @@ TEST(KindName, NamesEveryKind) {
   constexpr std::string_view kExpected[] = {"INVALID",     "ALLOC",        "FREE", "CB_ALLOC", "CB_FREE",
                                             "KERNEL_LOAD", "KERNEL_UNLOAD", "DEVICE_OPEN", "DEVICE_CLOSE",
                                             "TAG",         "MARK",          "POOL", "PROCESS",  "PROCESS_END",
-                                            "STACK",       "MODULE",        "LANGUAGE_FRAME", "SKIP_FRAMES", "ALLOC_FAILED"};
+                                            "STACK",       "MODULE",        "LANGUAGE_FRAME", "SKIP_FRAMES", "ALLOC_FAILED",
+                                            "CHECKPOINT",  "CHECKPOINT_END"};
   static_assert(std::size(kExpected) == kLastEventKind + 1);
   for (int kind = 0; kind <= kLastEventKind; ++kind) {
     EXPECT_EQ(KindName(static_cast<EventKind>(kind)), kExpected[kind]) << "kind " << kind;

@@ -113,6 +113,19 @@ class LedgerTest : public ::testing::Test {
     e.type = local_type;
     Apply(process, e, name);
   }
+  // A CHECKPOINT record; returns its seq: the checkpoint.
+  std::uint64_t Checkpoint(ProcessIndex process) {
+    Event e{};
+    e.kind = static_cast<std::uint8_t>(EventKind::kCheckpoint);
+    Apply(process, e);
+    return next_seq_[static_cast<std::uint32_t>(process)];
+  }
+  void CheckpointEnd(ProcessIndex process, std::uint64_t checkpoint) {
+    Event e{};
+    e.kind = static_cast<std::uint8_t>(EventKind::kCheckpointEnd);
+    e.buffer_id = checkpoint;
+    Apply(process, e);
+  }
   void Tag(ProcessIndex process, std::uint32_t tag, std::string_view name) {
     Event e{};
     e.kind = static_cast<std::uint8_t>(EventKind::kTag);
