@@ -27,7 +27,7 @@ struct TypeCounters {
   std::uint64_t leaked_bytes = 0;
   std::uint64_t leaked_buffers = 0;
   // The highest live_bytes since a process's newest open checkpoint began
-  // (checkpoints.h restarts it there); otherwise peak_bytes again.
+  // (checkpoints.h restarts it there); read only while one is open.
   std::uint64_t window_peak = 0;
 
   void Add(std::uint64_t bytes) {

@@ -80,12 +80,17 @@ void CheckpointBooks::OnAlloc(std::uint64_t seq, const LiveKey& key) {
   // Only after the newest checkpoint and in seq order (a carried-over
   // buffer's seq is its own stream's: not this log's).
   if (open_.empty() || seq <= open_.back().seq || (!seqs_.empty() && seq <= seqs_.back())) return;
-  if (log_.size() >= 2 * young_live_ + kLogSlack) {
-    std::erase_if(log_, [](const Entry& e) { return !e.live; });
-    seqs_.resize(log_.size());
-    std::transform(log_.begin(), log_.end(), seqs_.begin(), [](const Entry& e) { return e.seq; });
+  if (log_.size() >= 2 * young_live_ + kLogSlack) {  // the dead go, both columns in step
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < log_.size(); ++i) {
+      if (!log_[i].live) continue;
+      seqs_[kept] = seqs_[i];
+      log_[kept++] = log_[i];
+    }
+    seqs_.resize(kept);
+    log_.resize(kept);
   }
-  log_.push_back(Entry{seq, key, true});
+  log_.push_back(Entry{key, true});
   seqs_.push_back(seq);
   ++young_live_;
 }
@@ -133,12 +138,12 @@ void CheckpointBooks::ClearLog() {
   young_live_ = 0;
 }
 
-std::vector<CheckpointBooks::Entry> CheckpointBooks::LiveSince(std::uint64_t seq) const {
-  std::vector<Entry> out;
+std::vector<CheckpointBooks::Young> CheckpointBooks::LiveSince(std::uint64_t seq) const {
+  std::vector<Young> out;
   if (young_live_ == 0 || !IsOpen(seq)) return out;
-  const auto first = log_.begin() + (std::upper_bound(seqs_.begin(), seqs_.end(), seq) - seqs_.begin());
-  for (auto it = first; it != log_.end(); ++it) {
-    if (it->live) out.push_back(*it);
+  for (auto i = static_cast<std::size_t>(std::upper_bound(seqs_.begin(), seqs_.end(), seq) - seqs_.begin());
+       i < seqs_.size(); ++i) {
+    if (log_[i].live) out.push_back(Young{seqs_[i], log_[i].key});
   }
   return out;
 }

@@ -71,10 +71,10 @@ class CheckpointBooks {
   static constexpr std::size_t kMaxOpen = 64;
   static constexpr std::size_t kLogSlack = 1024;
 
-  struct Entry {
+  // A buffer allocated since a checkpoint, by the seq of its ALLOC.
+  struct Young {
     std::uint64_t seq;
     LiveKey key;
-    bool live;
   };
 
   // A checkpoint at `seq`; its peaks begin from `counters` (the process's),
@@ -93,16 +93,17 @@ class CheckpointBooks {
   // A buffer allocated at `seq` is live no more (freed, leaked, replaced, ...).
   void OnRelease(std::uint64_t seq);
 
-  // The live entries allocated after open checkpoint `seq`, oldest first.
-  std::vector<Entry> LiveSince(std::uint64_t seq) const;
+  // The live buffers allocated after open checkpoint `seq`, oldest first.
+  std::vector<Young> LiveSince(std::uint64_t seq) const;
   // The process's bytes per (device, type) since open checkpoint `seq`,
   // from `counters` (the process's), in (device, type) order: the ones with
   // any bytes at its begin, since or now.
   std::vector<CheckpointPeak> PeaksSince(std::uint64_t seq, const ProcessCounterTables& counters) const;
 
   std::size_t young_live() const { return young_live_; }
-  std::span<const Entry> log() const { return log_; }
-  std::size_t open_count() const { return open_.size(); }
+  std::size_t log_size() const { return seqs_.size(); }  // entries kept, live or dead
+  // The oldest open checkpoint (open: not empty()).
+  std::uint64_t oldest() const { return open_.front().seq; }
 
  private:
   struct Span {
@@ -118,9 +119,15 @@ class CheckpointBooks {
   // The index of the first seq >= `seq` (seqs_ holds one: front <= seq <= back).
   std::size_t Locate(std::uint64_t seq) const;
 
+  // The young log, as two columns: each entry's seq (ascending: searched by
+  // OnRelease and LiveSince) and its key with whether it is still live.
+  struct Entry {
+    LiveKey key;
+    bool live;
+  };
   std::vector<Segment> open_;
+  std::vector<std::uint64_t> seqs_;
   std::vector<Entry> log_;
-  std::vector<std::uint64_t> seqs_;  // log_[i].seq, searched by OnRelease
   std::size_t young_live_ = 0;
 };
 

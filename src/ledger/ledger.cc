@@ -137,7 +137,7 @@ void Ledger::ReleaseProcess(ProcessIndex process) {
   ProcessBooks& books = processes_[static_cast<std::uint32_t>(process)];
   if (books.state == ProcessState::kRunning) books.state = ProcessState::kReleased;
   // Its checkpoints go with its stream: a query of them here would miss what the other consumer books.
-  if (static_cast<std::uint32_t>(process) < checkpoints_.size()) checkpoints_[static_cast<std::uint32_t>(process)].reset();
+  DropCheckpoints(static_cast<std::uint32_t>(process));
 }
 
 void Ledger::EndReleased(ProcessIndex process) {
@@ -541,7 +541,7 @@ Ledger::Place& Ledger::PlaceOf(std::uint32_t process, std::uint16_t device) {
   return *places[device];
 }
 
-LiveTable* Ledger::LiveTableOf(std::uint32_t process, std::uint16_t device) {
+LiveTable* Ledger::LiveTableOf(std::uint32_t process, std::uint16_t device) const {
   const auto& places = places_[process];
   return device < places.size() && places[device] ? &places[device]->live : nullptr;
 }
@@ -770,7 +770,7 @@ void Ledger::OnCheckpointEnd(ProcessBooks& books, std::uint32_t process, std::ui
     Count(books, Anomaly::kInvalidEvent);
     return;
   }
-  if (checkpoints->empty()) checkpoints_[process].reset();  // back to costing nothing
+  if (checkpoints->empty()) DropCheckpoints(process);  // back to costing nothing
 }
 
 std::optional<CheckpointView> Ledger::Since(ProcessIndex process, std::uint64_t checkpoint,
@@ -780,10 +780,12 @@ std::optional<CheckpointView> Ledger::Since(ProcessIndex process, std::uint64_t 
   if (checkpoints == nullptr || !checkpoints->IsOpen(checkpoint)) return std::nullopt;
   CheckpointView view;
   view.checkpoint = checkpoint;
-  for (const CheckpointBooks::Entry& entry : checkpoints->LiveSince(checkpoint)) {
+  for (const CheckpointBooks::Young& entry : checkpoints->LiveSince(checkpoint)) {
     if (std::ranges::any_of(exclude, [&](const SeqRange& r) { return r.contains(entry.seq); })) continue;
-    const LiveBuffer& buffer = places_[p][entry.key.device]->live.at(entry.key);  // live: Validate checks
-    view.live.emplace_back(entry.key, buffer);
+    // Always found (Validate checks); a lookup that cannot throw all the same, in a server's books too.
+    const LiveTable* live = LiveTableOf(p, entry.key.device);
+    const auto it = live->find(entry.key);
+    if (it != live->end()) view.live.emplace_back(entry.key, it->second);
   }
   view.peaks = checkpoints->PeaksSince(checkpoint, processes_[p].devices);
   return view;
@@ -892,7 +894,7 @@ void Ledger::EndProcess(ProcessIndex process, ProcessState state, std::int64_t e
   if (books.state != ProcessState::kRunning) return;
   ReleaseLive(static_cast<std::uint32_t>(process), std::nullopt, ReleaseAs::kLeaked);
   for (std::uint16_t device = 0; device < books.open_devices.size(); ++device) CloseFor(books, device);
-  if (static_cast<std::uint32_t>(process) < checkpoints_.size()) checkpoints_[static_cast<std::uint32_t>(process)].reset();
+  DropCheckpoints(static_cast<std::uint32_t>(process));
   books.state = state;
   books.exit_status = exit_status;
   CheckInvariants(*this);
@@ -1004,13 +1006,11 @@ std::optional<std::string> Ledger::Validate() const {
     if (checkpoints == nullptr) continue;
     if (checkpoints->empty()) return "process " + std::to_string(p) + ": checkpoint books with none open";
     std::size_t live_entries = 0;
-    for (const CheckpointBooks::Entry& entry : checkpoints->log()) {
-      if (!entry.live) continue;
+    for (const CheckpointBooks::Young& entry : checkpoints->LiveSince(checkpoints->oldest())) {
       ++live_entries;
-      const auto& places = places_[p];
-      const auto* place = entry.key.device < places.size() ? places[entry.key.device].get() : nullptr;
-      const auto it = place == nullptr ? LiveTable::const_iterator{} : place->live.find(entry.key);
-      if (place == nullptr || it == place->live.end() || it->second.seq != entry.seq) {
+      const LiveTable* live = LiveTableOf(p, entry.key.device);
+      const auto it = live == nullptr ? LiveTable::const_iterator{} : live->find(entry.key);
+      if (live == nullptr || it == live->end() || it->second.seq != entry.seq) {
         return "process " + std::to_string(p) + ": a live young entry (seq " + std::to_string(entry.seq) +
                ") is no live buffer";
       }

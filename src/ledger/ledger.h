@@ -271,6 +271,10 @@ class Ledger {
   CheckpointBooks* ArmedCheckpoints(std::uint32_t process) const {
     return process < checkpoints_.size() ? checkpoints_[process].get() : nullptr;
   }
+  // Its books go: no checkpoint of `process` is open here from now on.
+  void DropCheckpoints(std::uint32_t process) {
+    if (process < checkpoints_.size()) checkpoints_[process].reset();
+  }
   // A live buffer of `account` (which has a space) enters its space's map.
   void Occupy(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, const Account& account);
   // What `account` of `place` keeps of its device's address spaces, looked up again.
@@ -354,7 +358,7 @@ class Ledger {
   // `place` (the lowest), or place.live.end(). O(types used there).
   static LiveTable::iterator FindInAnotherType(Place& place, const LiveKey& key);
   // The live table of (process, device), or null when it has none.
-  LiveTable* LiveTableOf(std::uint32_t process, std::uint16_t device);
+  LiveTable* LiveTableOf(std::uint32_t process, std::uint16_t device) const;
 
   std::uint64_t events_ = 0;
   BufferListener* listener_ = nullptr;

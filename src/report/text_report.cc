@@ -92,11 +92,7 @@ void AppendDevices(std::string& out, const Ledger& ledger, const ReportScope& sc
                device.space_problem.empty()
                    ? ""
                    : fmt::format("  (an address space refused: {})", PrintableText(device.space_problem)));
-    if (device.conflicts != 0) {
-      AppendLine(out, "  described otherwise by {} (device_conflict): its first opener's description stands{}",
-                 Count(device.conflicts, "open"),
-                 device.spaces.empty() ? "" : "; an opener's buffers in other address spaces stay out of its map");
-    }
+    if (device.conflicts != 0) AppendLine(out, "{}", DeviceConflictLine(device.conflicts, !device.spaces.empty()));
     AppendLine(out, "  {:<14} {:>11} {:>11} {:>11} {:>6} {:>10} {:>10} {:>8} {:>11}", "type", "live", "peak",
                "capacity", "full", "allocs", "frees", "leaked", "leaked size");
     // The types it used: one it only declared a space for is noise in a
@@ -234,6 +230,12 @@ std::string LeakReport(const Ledger& ledger, SiteStacks& stacks, const ReportSco
 
 std::string Count(std::uint64_t n, std::string_view noun) {
   return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
+
+std::string DeviceConflictLine(std::uint64_t conflicts, bool mapped) {
+  return fmt::format("  described otherwise by {} (device_conflict): the first description stands{}",
+                     Count(conflicts, "open"),
+                     mapped ? "\n  buffers of the other descriptions stay out of its address-space maps" : "");
 }
 
 void AppendStack(std::string& out, const SiteStacks& stacks, const SiteStack& stack, std::string_view indent) {

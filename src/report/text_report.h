@@ -42,6 +42,11 @@ std::string LeakReport(const Ledger& ledger, SiteStacks& stacks, const ReportSco
 // first appears; later its headline ends with kStackAbove.
 inline constexpr std::string_view kStackAbove = " (stack above)";
 std::string Count(std::uint64_t n, std::string_view noun);
+// What a device described otherwise by `conflicts` opens says, in the report
+// and in `memledger status` alike (one line, or two when `mapped`: it has
+// address-space maps, which the other descriptions' buffers stay out of; no
+// newline at the end). Each line fits 79 columns.
+std::string DeviceConflictLine(std::uint64_t conflicts, bool mapped);
 void AppendStack(std::string& out, const SiteStacks& stacks, const SiteStack& stack, std::string_view indent = "");
 void AppendSite(std::string& out, const Ledger& ledger, SiteStacks& stacks, const MergedSite& site,
                 std::string_view amount, bool with_pid, std::string_view indent = "");

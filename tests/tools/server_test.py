@@ -127,7 +127,14 @@ def killed_client(bin_dir, work, check):
     victim.wait()
     check.expect("bystander carries on", bystander.wait(timeout=600), 0)
     summary = status(bin_dir, socket)
+    # As a person reads it: the conflict, and where the other description's buffers are (not in the map).
+    table = subprocess.run([os.path.join(bin_dir, "memledger"), "status", "--socket", socket], capture_output=True,
+                           text=True, timeout=120).stdout
     stop(server)
+    if summary["anomalies"]["device_conflict"]:
+        check.true("status says the conflict and that the other description's buffers stay out of the map",
+                   "described otherwise by 1 open (device_conflict): the first description stands\n"
+                   "  buffers of the other descriptions stay out of its address-space maps\n" in table, table)
     rows = {p["pid"]: p for p in summary["processes"]}
     check.expect("victim state", rows.get(victim.pid, {}).get("state"), "killed")
     # Exactly what it held at the kill became its leaks, per device and type.

@@ -42,8 +42,9 @@ void PrintTable(const nlohmann::json& summary) {
   for (const auto& device : summary["devices"]) {
     fmt::print("\n{}\n", DeviceHeading(device));
     if (const std::uint64_t conflicts = device.value("conflicts", std::uint64_t{0}); conflicts != 0) {
-      fmt::print("  described otherwise by {} (device_conflict): its first opener's description stands\n",
-                 Count(conflicts, "open"));
+      bool mapped = false;
+      for (const auto& [type, counters] : device["types"].items()) mapped |= LargestFree(counters, "") != "";
+      fmt::print("{}\n", DeviceConflictLine(conflicts, mapped));
     }
     if (const auto problem = device.find("space_problem"); problem != device.end()) {
       fmt::print("  an address space refused: {}\n", PrintableText(problem->get<std::string>()));
