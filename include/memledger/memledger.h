@@ -232,6 +232,82 @@ MEMLEDGER_API void memledger_set_frame_provider(memledger_frame_provider frames,
  * values it was given rather than asking on every stack. */
 MEMLEDGER_API uint64_t memledger_intern_frame(const char* function, const char* file, uint32_t line);
 
+/* Checkpoints: what a leak gate in a test suite asks. A checkpoint is a
+ * point in this process's ordered stream of records; later, ask which
+ * buffers the process allocated after it and still holds (each with its
+ * device, type, size, tag and site) and how high its usage went since, per
+ * device and type. Exact: a buffer allocated after the checkpoint and freed
+ * before the query, on any thread, is never reported, nor one allocated
+ * before it. Nest them freely; MEMLEDGER_MAX_CHECKPOINTS may be open at once,
+ * and each costs the ledger a little per allocation while open (so end
+ * them). In server mode the server answers from its books of this process
+ * (the caller's own pid only); a checkpoint begun before the ring changed
+ * hands (a server went away, or came back) is not open in the new books.
+ *
+ * Cost: begin and end publish one record each (like a hook); a query waits
+ * for the consumer to apply what was published before it (typically well
+ * under a millisecond), then reads only the buffers allocated since the
+ * checkpoint. */
+#define MEMLEDGER_MAX_CHECKPOINTS 64
+#define MEMLEDGER_MAX_EXCLUDES 8
+enum {
+  MEMLEDGER_E_OFF = -1,                /* tracking is off in this process */
+  MEMLEDGER_E_UNKNOWN_CHECKPOINT = -2, /* not open: never begun, ended, or begun before its ledger took over */
+  MEMLEDGER_E_STALLED = -3,            /* the consumer applied nothing for the query's timeout */
+  MEMLEDGER_E_SERVER = -4,             /* the server that drains this process could not be asked (the text says why) */
+  MEMLEDGER_E_ARGUMENT = -5,           /* a NULL or too small struct, too many excludes */
+  MEMLEDGER_E_REPORT = -6              /* the counts are set; the report could not be made (the result's text says why) */
+};
+typedef uint64_t memledger_checkpoint;
+/* A new checkpoint; 0 when tracking is off or MEMLEDGER_MAX_CHECKPOINTS are open. */
+MEMLEDGER_API memledger_checkpoint memledger_checkpoint_begin(void);
+/* Ends it: 0, or MEMLEDGER_E_OFF / MEMLEDGER_E_UNKNOWN_CHECKPOINT. */
+MEMLEDGER_API int memledger_checkpoint_end(memledger_checkpoint checkpoint);
+/* The sequence number this process's next record will get (0 when tracking
+ * is off): read before and after something that is not the caller's (a
+ * shared fixture set up inside a test), it bounds that thing's allocations
+ * for a query's excludes. */
+MEMLEDGER_API uint64_t memledger_sequence(void);
+
+typedef struct memledger_seq_range {
+  uint64_t begin; /* memledger_sequence() before */
+  uint64_t end;   /* and after: allocations with begin <= seq < end are left out */
+} memledger_seq_range;
+enum { MEMLEDGER_CHECKPOINT_COUNTS_ONLY = 1 /* no json, no text: the counts alone */ };
+/* Set struct_size to sizeof(memledger_checkpoint_query); both structs grow
+ * at their end (as memledger_device_description does). */
+typedef struct memledger_checkpoint_query {
+  size_t struct_size;
+  memledger_checkpoint checkpoint;
+  uint32_t flags;                      /* MEMLEDGER_CHECKPOINT_COUNTS_ONLY */
+  uint32_t max_sites;                  /* sites in the text (the JSON has all); 0: 10 */
+  const memledger_seq_range* excludes; /* exclude_count of them, at most MEMLEDGER_MAX_EXCLUDES */
+  size_t exclude_count;
+  uint32_t timeout_ms; /* how long a consumer that applies nothing is waited for; 0: 10000 */
+} memledger_checkpoint_query;
+typedef struct memledger_checkpoint_result {
+  size_t struct_size;
+  uint64_t buffers;          /* allocated after the checkpoint and still live (excludes left out) */
+  uint64_t bytes;            /* their bytes */
+  uint64_t peak_above_begin; /* the highest, over device x type, of (peak since - live at the checkpoint) */
+  /* JSON, schema memledger.checkpoint/1 (docs/python.md): every site with
+   * its frames and places, the buffers, the peaks per device and type; and a
+   * short text for a failure message. Release both with
+   * memledger_free_text. NULL with MEMLEDGER_CHECKPOINT_COUNTS_ONLY; on an
+   * error the json is NULL and the text says why when there is more to say
+   * than the code (else NULL). */
+  char* json;
+  char* text;
+} memledger_checkpoint_result;
+/* 0, or a MEMLEDGER_E_* value (the result's counts are 0 then, but for
+ * MEMLEDGER_E_REPORT). Blocks until the consumer (in this process, or the
+ * server) applied every record this process published before the call.
+ * Any thread but memledger's own. */
+MEMLEDGER_API int memledger_query_checkpoint(const memledger_checkpoint_query* query,
+                                             memledger_checkpoint_result* result);
+/* Frees text memledger returned; NULL is fine. */
+MEMLEDGER_API void memledger_free_text(char* text);
+
 /* The hooks. Inline: with tracking off they cost one relaxed load. */
 #define MEMLEDGER_HOOKS_ON() __builtin_expect(__atomic_load_n(&memledger_hooks_active, __ATOMIC_RELAXED) != 0, 0)
 

@@ -1,12 +1,13 @@
 // memledger.hpp — a thin C++ layer over memledger.h: typed memory types,
-// named pools and RAII scoped tags. Everything here forwards to the C ABI;
-// nothing is stored.
+// named pools, RAII scoped tags and checkpoints. Everything here forwards to
+// the C ABI; nothing is stored but a checkpoint's id and a query's answer.
 // Thread-safety: as memledger.h (any thread, any time).
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -100,6 +101,60 @@ class ScopedTag {
   ~ScopedTag() { memledger_tag_pop(); }
   ScopedTag(const ScopedTag&) = delete;
   ScopedTag& operator=(const ScopedTag&) = delete;
+};
+
+// What a checkpoint's query answered (memledger_checkpoint_result).
+struct CheckpointResult {
+  int status = MEMLEDGER_E_OFF;  // 0, or MEMLEDGER_E_*
+  std::uint64_t buffers = 0;     // allocated since the checkpoint and still live
+  std::uint64_t bytes = 0;
+  std::uint64_t peak_above_begin = 0;
+  std::string json;  // memledger.checkpoint/1
+  std::string text;  // short, for a failure message (with MEMLEDGER_E_REPORT: why)
+  bool ok() const { return status == 0; }
+};
+
+// A checkpoint from construction to destruction (memledger.h,
+// "Checkpoints"): { Checkpoint c; RunTest(); if (c.Query().buffers) ... }.
+// Inactive (id 0) when tracking is off or too many are open.
+class Checkpoint {
+ public:
+  Checkpoint() : id_(memledger_checkpoint_begin()) {}
+  ~Checkpoint() {
+    if (id_ != 0) memledger_checkpoint_end(id_);
+  }
+  Checkpoint(Checkpoint&& other) noexcept : id_(std::exchange(other.id_, 0)) {}
+  Checkpoint& operator=(Checkpoint&&) = delete;
+  Checkpoint(const Checkpoint&) = delete;
+  Checkpoint& operator=(const Checkpoint&) = delete;
+
+  memledger_checkpoint id() const { return id_; }
+  bool active() const { return id_ != 0; }
+  // What was allocated since and is still live, leaving out `excludes`
+  // (memledger_sequence ranges); at most `max_sites` sites in the text.
+  CheckpointResult Query(const std::vector<memledger_seq_range>& excludes = {}, std::uint32_t max_sites = 10) const {
+    memledger_checkpoint_query query{};
+    query.struct_size = sizeof(query);
+    query.checkpoint = id_;
+    query.max_sites = max_sites;
+    query.excludes = excludes.empty() ? nullptr : excludes.data();
+    query.exclude_count = excludes.size();
+    memledger_checkpoint_result result{};
+    result.struct_size = sizeof(result);
+    CheckpointResult answer;
+    answer.status = memledger_query_checkpoint(&query, &result);
+    answer.buffers = result.buffers;
+    answer.bytes = result.bytes;
+    answer.peak_above_begin = result.peak_above_begin;
+    if (result.json != nullptr) answer.json = result.json;
+    if (result.text != nullptr) answer.text = result.text;
+    memledger_free_text(result.json);
+    memledger_free_text(result.text);
+    return answer;
+  }
+
+ private:
+  memledger_checkpoint id_;
 };
 
 }  // namespace memledger

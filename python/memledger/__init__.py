@@ -19,6 +19,12 @@ Look::
         cap.leaks(), cap.peak()                 # leak sites; each peak with what was live then
         for event in cap.events(): ...          # buffer events and failed allocations, read as iterated
 
+Gate (what a test leaves live; the pytest plugin, pytest_memledger, does it per test)::
+
+    with memledger.checkpoint() as cp:
+        run_the_test()
+        leaks = cp.query()                      # .buffers, .bytes, .sites (with frames), .peaks, .text
+
 Tags nest: inside ``tag("decode")``, ``tag("activations")`` tags "decode/activations" (TAG_SEPARATOR).
 
 With stacks on (MEMLEDGER_STACKS=1, or set_stack_depth(n)), an allocation
@@ -53,15 +59,17 @@ from ._memledger import (
     track_kernel_unload,
 )
 from .capture import Capture, CaptureWarning
+from .checkpoint import CheckpointError, CheckpointResult, LeakGroup, PeakSince, checkpoint, sequence
 from .capture_records import AllocFailedEvent, BufferEvent, Device, LeakSite, LiveSite, Peak, TagAmount
 from .frames import Frame
 from .server import status
 from .tracking import TAG_SEPARATOR, device, tag
 
 __all__ = [
-    "TAG_SEPARATOR", "AllocFailedEvent", "BufferEvent", "Capture", "CaptureWarning", "Device", "Frame", "LeakSite",
-    "LiveSite", "Peak", "TagAmount", "alloc_failed", "close_device", "default_socket", "device", "enabled", "flush",
-    "mark", "open_device", "register_pool", "set_stack_depth", "skip_frames", "status", "tag", "track_alloc",
+    "TAG_SEPARATOR", "AllocFailedEvent", "BufferEvent", "Capture", "CaptureWarning", "CheckpointError",
+    "CheckpointResult", "Device", "Frame", "LeakGroup", "LeakSite", "LiveSite", "Peak", "PeakSince", "TagAmount",
+    "alloc_failed", "checkpoint", "close_device", "default_socket", "device", "enabled", "flush", "mark",
+    "open_device", "register_pool", "sequence", "set_stack_depth", "skip_frames", "status", "tag", "track_alloc",
     "track_cb_alloc", "track_cb_free", "track_free", "track_kernel_load", "track_kernel_unload",
 ]
 

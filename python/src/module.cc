@@ -8,6 +8,7 @@
 #include "call_errors.h"
 #include "capture_events.h"
 #include "capture_replay.h"
+#include "checkpoints.h"
 #include "python_frames.h"
 #include "server_status.h"
 #include "tracking.h"
@@ -20,6 +21,7 @@ PYBIND11_MODULE(_memledger, m) {
   pybind11::options options;
   options.disable_function_signatures();
   memledger::python::DefineTracking(m);
+  memledger::python::DefineCheckpoints(m);
   memledger::python::DefinePythonFrames(m);
   memledger::python::DefineCaptureReplay(m);
   memledger::python::DefineCaptureEvents(m);

@@ -24,7 +24,7 @@ struct FrameCache {
   // Frame value by call site; 0: a frame left out. Each key holds a
   // reference to its code object.
   absl::flat_hash_map<CodeSite, std::uint64_t> values;
-  std::string hidden_prefix;  // files under it are memledger's own
+  std::vector<std::string> hidden_prefixes;  // files under them are memledger's own
 };
 constinit FrameCache* g_cache = nullptr;
 // Call sites beyond this are interned on every sight instead of cached (a
@@ -57,7 +57,9 @@ std::string Utf8(PyObject* text) {
 // The value of a call site seen for the first time (0: left out).
 std::uint64_t Describe(PyCodeObject* code, int lasti) {
   const std::string file = Utf8(code->co_filename);
-  if (!g_cache->hidden_prefix.empty() && file.starts_with(g_cache->hidden_prefix)) return 0;
+  for (const std::string& prefix : g_cache->hidden_prefixes) {
+    if (file.starts_with(prefix)) return 0;
+  }
   const std::string function = Utf8(code->co_qualname);
   const int line = PyCode_Addr2Line(code, lasti);
   return memledger_intern_frame(function.c_str(), file.c_str(), line > 0 ? static_cast<std::uint32_t>(line) : 0);
@@ -104,7 +106,7 @@ std::size_t PythonFrames(std::uint64_t* frames, std::size_t capacity) {
 
 void Install(const std::string& hidden_prefix) {
   if (g_cache == nullptr) g_cache = new FrameCache();
-  g_cache->hidden_prefix = hidden_prefix;
+  g_cache->hidden_prefixes = {hidden_prefix};
   memledger_set_frame_provider(&PythonFrames, reinterpret_cast<const void*>(&PyEval_GetFrame));
 }
 
@@ -114,6 +116,13 @@ void DefinePythonFrames(py::module_& m) {
   m.def("_install_frame_provider", &Install, py::arg("hidden_prefix"),
         "_install_frame_provider(hidden_prefix: str)\n\nPython frames in stacks from now on; frames in files under "
         "hidden_prefix are left out.");
+  m.def("_hide_frames_under",
+        [](const std::string& prefix) {
+          if (g_cache != nullptr && !prefix.empty()) g_cache->hidden_prefixes.push_back(prefix);
+        },
+        py::arg("prefix"),
+        "_hide_frames_under(prefix: str)\n\nFrames in files under prefix are left out too (memledger's own "
+        "code outside the package: the pytest plugin); for call sites not seen yet.");
   m.def("_remove_frame_provider", [] { memledger_set_frame_provider(nullptr, nullptr); },
         "_remove_frame_provider()\n\nNo Python frames in stacks from now on (at interpreter exit).");
 }

@@ -90,7 +90,11 @@ void EmbeddedConsumer::Run() {
   RingConsumer& consumer = drain_.consumer();
   std::chrono::steady_clock::time_point stop_seen{};
   while (!drain_.stream().ended() && !consumer.lost()) {
-    const std::size_t n = drain_.DrainBatch(ledger_);
+    std::size_t n;
+    {
+      std::lock_guard lock(ledger_mutex_);
+      n = drain_.DrainBatch(ledger_);
+    }
     if (n != 0) SayIfCaptureFailed();
     // Between batches, not only when caught up: a busy producer may never let
     // the consumer catch up, and the pause must not wait for that.
@@ -107,7 +111,10 @@ void EmbeddedConsumer::Run() {
     }
     consumer.WaitForData(stop_requested_.load(std::memory_order_relaxed) ? kIdleSleep / 10 : kIdleSleep);
   }
-  drain_.Finish(ledger_, RingDrain::End::kExited, &capture_error_);
+  {
+    std::lock_guard lock(ledger_mutex_);
+    drain_.Finish(ledger_, RingDrain::End::kExited, &capture_error_);
+  }
   SayIfCaptureFailed();
 }
 

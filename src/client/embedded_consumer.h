@@ -11,8 +11,11 @@
 //
 // Thread-safety: constructed, paused, resumed and stopped by one thread at a
 // time (the client serializes them); the drain thread is the only one
-// touching the ledger and the capture while it runs. ledger() may be read
-// once Stop() or a successful PauseAtRecordBoundary() has returned.
+// writing the ledger and the capture while it runs, and it holds
+// ledger_mutex_ around each batch it applies, so that WithLedger may read
+// the ledger from any thread between two batches (a checkpoint's query).
+// ledger() may be read once Stop() or a successful PauseAtRecordBoundary()
+// has returned.
 #pragma once
 
 #include <atomic>
@@ -60,6 +63,13 @@ class EmbeddedConsumer {
   void Resume(std::uint16_t epoch);
 
   const Ledger& ledger() const { return ledger_; }
+  // f(ledger, process()) between two of the drain thread's batches, or after
+  // it stopped: from any thread; the drain waits until f returns.
+  template <typename F>
+  decltype(auto) WithLedger(F&& f) {
+    std::lock_guard lock(ledger_mutex_);
+    return f(static_cast<const Ledger&>(ledger_), process());
+  }
   ProcessIndex process() const { return drain_.stream().process(); }
   // Records applied from the ring (not counting the takeover's).
   std::uint64_t records() const { return drain_.stream().records(); }
@@ -78,6 +88,7 @@ class EmbeddedConsumer {
   // In the drain thread: the first time the capture fails, one line on stderr.
   void SayIfCaptureFailed();
 
+  std::mutex ledger_mutex_;  // held by the drain thread around each batch; by WithLedger
   Ledger ledger_;
   RingDrain drain_;  // after ledger_: it begins the process's books there
   std::unique_ptr<LifecycleLogHandle> log_;

@@ -209,6 +209,13 @@ void StopServerWatch() {
 
 EmbeddedConsumer* InProcessConsumer() { return g_consumer.load(std::memory_order_acquire); }
 
+void WithInProcessConsumer(absl::FunctionRef<void(EmbeddedConsumer*)> f) {
+  std::lock_guard lock(g_consumer_mutex);
+  f(g_consumer.load(std::memory_order_acquire));
+}
+
+const std::string* ServerSocketPath() { return g_server_path; }
+
 pid_t DrainingServerPid() { return g_server_fd >= 0 ? ServerPid(g_server_fd) : 0; }
 
 }  // namespace memledger

@@ -22,6 +22,7 @@
 // StopServerWatch's.
 #pragma once
 
+#include <absl/functional/function_ref.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -48,6 +49,13 @@ void StartServerWatch(int server_fd, std::uint32_t pid, const std::string& comm,
 void StopServerWatch();
 // The consumer draining the ring in this process; null when a server does.
 EmbeddedConsumer* InProcessConsumer();
+// f(InProcessConsumer()) under the lock that hands the ring over: the
+// consumer is neither replaced nor deleted until f returns. Any thread but
+// the drain thread and the watcher.
+void WithInProcessConsumer(absl::FunctionRef<void(EmbeddedConsumer*)> f);
+// Server mode: the socket path of the server this process was handed to
+// (set before tracking is on, never changed); null in embedded mode.
+const std::string* ServerSocketPath();
 // After StopServerWatch, when a server drains the ring: the server's pid
 // (server_link.h: ServerPid); 0 when none does or it is not visible here.
 pid_t DrainingServerPid();

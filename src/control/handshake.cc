@@ -73,14 +73,26 @@ std::optional<HandshakeRefusal> CheckQuery(const QueryMessage& query, std::size_
   if (size < sizeof(query.magic) || query.magic != kQueryMagic) {
     return HandshakeRefusal{WelcomeStatus::kBadMessage, "not a memledger Query message"};
   }
-  if (size != sizeof(QueryMessage) || query.protocol_version != kProtocolVersion ||
+  const bool checkpoint = query.kind == static_cast<std::uint32_t>(QueryKind::kCheckpoint);
+  const std::size_t expected = checkpoint ? sizeof(CheckpointQueryMessage) : sizeof(QueryMessage);
+  if (size != expected || query.protocol_version != kProtocolVersion ||
       (query.kind != static_cast<std::uint32_t>(QueryKind::kSummary) &&
-       query.kind != static_cast<std::uint32_t>(QueryKind::kOwnBooksLine))) {
+       query.kind != static_cast<std::uint32_t>(QueryKind::kOwnBooksLine) && !checkpoint)) {
     return HandshakeRefusal{WelcomeStatus::kVersionMismatch,
-                            fmt::format("server speaks protocol {} ({}-byte Query) and knows query kinds 1-2; client "
-                                        "sent {} ({}, kind {})",
-                                        kProtocolVersion, sizeof(QueryMessage), query.protocol_version, size,
-                                        query.kind)};
+                            fmt::format("server speaks protocol {} ({}-byte Query; {} for kind 3), query kinds 1-3; "
+                                        "client sent {} ({}, kind {})",
+                                        kProtocolVersion, sizeof(QueryMessage), sizeof(CheckpointQueryMessage),
+                                        query.protocol_version, size, query.kind)};
+  }
+  return std::nullopt;
+}
+
+std::optional<HandshakeRefusal> CheckCheckpointQuery(const CheckpointQueryMessage& message) {
+  if (message.exclude_count > kMaxCheckpointExcludes || (message.flags & ~kCheckpointCountsOnly) != 0 ||
+      message.reserved != 0) {
+    return HandshakeRefusal{WelcomeStatus::kBadMessage,
+                            fmt::format("a checkpoint query with {} excluded ranges (at most {}) and flags {:#x}",
+                                        message.exclude_count, kMaxCheckpointExcludes, message.flags)};
   }
   return std::nullopt;
 }

@@ -54,8 +54,10 @@ WelcomeMessage MakeWelcome(WelcomeStatus status, std::string_view reason);
 std::optional<HandshakeRefusal> CheckHello(const HelloMessage& hello, std::size_t size, bool ring_passed,
                                            bool carried_passed);
 // The server's check of a Query packet of `size` bytes: nullopt when it is
-// one this server answers.
+// one this server answers (a kCheckpoint query: of CheckpointQueryMessage's size).
 std::optional<HandshakeRefusal> CheckQuery(const QueryMessage& query, std::size_t size);
+// The rest of a checkpoint query that passed CheckQuery: its ranges and flags.
+std::optional<HandshakeRefusal> CheckCheckpointQuery(const CheckpointQueryMessage& message);
 
 // Sends a Welcome; false when the peer is gone (errno set).
 bool SendWelcome(int socket, WelcomeStatus status, std::string_view reason);

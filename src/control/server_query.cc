@@ -16,13 +16,13 @@ namespace {
 
 constexpr std::chrono::milliseconds kReplyTimeout = std::chrono::seconds(10);
 
-std::optional<std::string> Ask(int socket, QueryKind kind, const std::string& path, std::chrono::milliseconds timeout,
-                               std::string* error) {
-  const QueryMessage query = MakeQuery(kind);
+// Sends `query` (`size` bytes) and reads the answer's text.
+std::optional<std::string> Ask(int socket, const void* query, std::size_t size, const std::string& path,
+                               std::chrono::milliseconds timeout, std::string* error) {
   std::string text;
   bool complete = false;
   std::uint64_t length = 0;
-  if (SendPacket(socket, &query, sizeof(query))) {
+  if (SendPacket(socket, query, size)) {
     std::string chunk(std::max(kReplyChunkBytes, sizeof(WelcomeMessage)), '\0');
     const long first = ReceivePacket(socket, chunk.data(), chunk.size(), timeout);
     // A refusal comes as a Welcome message, not a length.
@@ -47,10 +47,9 @@ std::optional<std::string> Ask(int socket, QueryKind kind, const std::string& pa
   return text;
 }
 
-}  // namespace
-
-std::optional<std::string> Query(const std::string& path, QueryKind kind, std::chrono::milliseconds timeout,
-                                 std::string* error) {
+// Connects to the trusted server at `path` and asks it `query` (`size` bytes).
+std::optional<std::string> ConnectAndAsk(const std::string& path, const void* query, std::size_t size,
+                                         std::chrono::milliseconds timeout, std::string* error) {
   std::string distrust;
   const int fd = ConnectTrustedServer(path, &distrust);
   if (fd < 0) {
@@ -59,9 +58,22 @@ std::optional<std::string> Query(const std::string& path, QueryKind kind, std::c
                                      "); start one with `memledger serve`";
     return std::nullopt;
   }
-  auto text = Ask(fd, kind, path, timeout, error);
+  auto text = Ask(fd, query, size, path, timeout, error);
   close(fd);
   return text;
+}
+
+}  // namespace
+
+std::optional<std::string> Query(const std::string& path, QueryKind kind, std::chrono::milliseconds timeout,
+                                 std::string* error) {
+  const QueryMessage query = MakeQuery(kind);
+  return ConnectAndAsk(path, &query, sizeof(query), timeout, error);
+}
+
+std::optional<std::string> QueryCheckpoint(const std::string& path, const CheckpointQueryMessage& query,
+                                           std::chrono::milliseconds timeout, std::string* error) {
+  return ConnectAndAsk(path, &query, sizeof(query), timeout, error);
 }
 
 std::optional<std::string> QuerySummary(const std::string& path, std::string* error) {
@@ -69,7 +81,8 @@ std::optional<std::string> QuerySummary(const std::string& path, std::string* er
 }
 
 std::optional<std::string> AskSummary(int socket, const std::string& path, std::string* error) {
-  return Ask(socket, QueryKind::kSummary, path, kReplyTimeout, error);
+  const QueryMessage query = MakeQuery(QueryKind::kSummary);
+  return Ask(socket, &query, sizeof(query), path, kReplyTimeout, error);
 }
 
 }  // namespace memledger

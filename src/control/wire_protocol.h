@@ -80,6 +80,7 @@ static_assert(sizeof(WelcomeMessage) == 128);
 enum class QueryKind : std::uint32_t {
   kSummary = 1,       // the summary JSON of every process
   kOwnBooksLine = 2,  // one line of text on the asking process's own books (SO_PEERCRED's pid), for its exit
+  kCheckpoint = 3,    // a checkpoint of the asking process's own (SO_PEERCRED's pid): a CheckpointQueryMessage
 };
 
 // A query tool's only message. The answer: one packet holding the text's
@@ -92,11 +93,33 @@ struct QueryMessage {
 };
 static_assert(sizeof(QueryMessage) == 16);
 inline constexpr std::size_t kReplyChunkBytes = 32 * 1024;
+
+// A kCheckpoint query (memledger.h's memledger_query_checkpoint, asked of
+// the server that drains the asking process): its QueryMessage, then the
+// question. The answer (control/checkpoint_reply.h) is framed as any
+// query's. The asker waits until the server applied what it published
+// before it asks (the ring's processed mark), so the server answers from
+// its books as they are.
+inline constexpr std::uint32_t kCheckpointCountsOnly = 1;  // flags: no JSON, no text
+inline constexpr std::size_t kMaxCheckpointExcludes = 8;
+struct CheckpointQueryMessage {
+  QueryMessage query;  // kind kCheckpoint
+  std::uint64_t checkpoint;
+  std::uint32_t flags;          // kCheckpointCountsOnly
+  std::uint32_t max_sites;      // in the text; at least 1
+  std::uint32_t exclude_count;  // at most kMaxCheckpointExcludes
+  std::uint32_t reserved;       // 0
+  struct {
+    std::uint64_t begin;
+    std::uint64_t end;
+  } excludes[kMaxCheckpointExcludes];
+};
+static_assert(sizeof(CheckpointQueryMessage) == 168);
 // A query's answer as the packets that carry it (read by server_query.h).
 std::vector<std::string> ReplyPackets(std::string_view json);
 
 static_assert(std::is_trivially_copyable_v<HelloMessage> && std::is_trivially_copyable_v<WelcomeMessage> &&
-              std::is_trivially_copyable_v<QueryMessage>);
+              std::is_trivially_copyable_v<QueryMessage> && std::is_trivially_copyable_v<CheckpointQueryMessage>);
 
 // Sends one packet with fds (SCM_RIGHTS), at most two. False on failure (errno set).
 bool SendPacket(int socket, const void* data, std::size_t size, std::span<const int> fds_to_pass = {});

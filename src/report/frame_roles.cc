@@ -34,6 +34,28 @@ bool InStandardHeader(std::string_view file) {
           file.find("/bits/") != std::string_view::npos);
 }
 
+// Installed Python code, a language frame's file: a package under
+// site-packages or dist-packages (pytest, a runtime's wheel), or the
+// standard library (/usr/lib/python3.11/...). The user's code is what they
+// run from their tree; what they installed is plumbing for a site's name.
+bool InstalledPython(std::string_view file) {
+  if (file.find("/site-packages/") != std::string_view::npos || file.find("/dist-packages/") != std::string_view::npos) {
+    return true;
+  }
+  // /lib/python3/... or /lib/python3.N/...
+  constexpr std::string_view kLib = "/lib/python3";
+  for (std::size_t lib = file.find(kLib); lib != std::string_view::npos; lib = file.find(kLib, lib + 1)) {
+    std::size_t at = lib + kLib.size();
+    if (at < file.size() && file[at] == '.') {
+      const std::size_t digits = ++at;
+      while (at < file.size() && file[at] >= '0' && file[at] <= '9') ++at;
+      if (at == digits) continue;
+    }
+    if (at < file.size() && file[at] == '/') return true;
+  }
+  return false;
+}
+
 // A demangled name up to its first template argument or parameter list:
 // "void std::__invoke_impl", "app::Run".
 std::string_view ScopeOf(std::string_view function) { return function.substr(0, function.find_first_of("<(")); }
@@ -82,7 +104,10 @@ FrameRole FrameRoles::RoleOf(const SymbolizedFrame& frame) const {
       return FrameRole::kAllocator;
     }
   }
-  if (InStandardCode(frame) || (!frame.module.empty() && InRuntimeModule(frame.module))) {
+  // A language frame has a file and no module (a native frame without a
+  // module has no file either).
+  if (InStandardCode(frame) || (!frame.module.empty() && InRuntimeModule(frame.module)) ||
+      (frame.module.empty() && InstalledPython(frame.file))) {
     return FrameRole::kRuntime;
   }
   for (std::string_view start : kStartFunctions) {

@@ -3,9 +3,12 @@
 #include "report/report_layer.h"
 
 #include <exception>
+#include <mutex>
 
+#include "report/checkpoint_report.h"
 #include "report/lifecycle_log.h"
 #include "report/text_report.h"
+#include "symbolize/symbolizer.h"
 
 namespace memledger {
 namespace {
@@ -55,7 +58,26 @@ void WriteLog(LifecycleLog& log, const Ledger& ledger, ProcessIndex process, con
 
 void CloseLog(LifecycleLog* log) noexcept { delete log; }
 
-constexpr ReportLayer kLayer{MakeTextReport, OpenLog, WriteLog, CloseLog};
+bool MakeCheckpointReport(const Ledger& ledger, ProcessIndex process, const CheckpointView& view, std::size_t max_sites,
+                          CheckpointAnswer* answer, std::string* error) noexcept {
+  // One symbolizer for the process's life, so that each module is read once
+  // however many checkpoints are asked about; never freed (a query may run
+  // while the process exits).
+  static std::mutex mutex;
+  static Symbolizer* symbolizer = nullptr;
+  try {
+    std::lock_guard lock(mutex);
+    if (symbolizer == nullptr) symbolizer = new Symbolizer();
+    SiteStacks stacks(*symbolizer, StackOptions{});
+    *answer = CheckpointReport(ledger, process, view, stacks, max_sites);
+    return true;
+  } catch (...) {
+    SayWhatFailed("making the checkpoint's report failed", error);
+    return false;
+  }
+}
+
+constexpr ReportLayer kLayer{MakeTextReport, OpenLog, WriteLog, CloseLog, MakeCheckpointReport};
 
 }  // namespace
 }  // namespace memledger

@@ -12,9 +12,13 @@
 // exception crosses: each function catches what its layer throws and says it.
 //
 // Thread-safety: the table is immutable. A LifecycleLog is used by one thread
-// at a time (the consumer's); text_report may run on any thread.
+// at a time (the consumer's); text_report and checkpoint_report may run on
+// any thread (the latter's symbolizer, kept for the process's life so that
+// a test suite's thousands of queries read each module once, is its own
+// lock's).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -25,6 +29,13 @@
 namespace memledger {
 
 class LifecycleLog;
+
+// A checkpoint's answer (checkpoint_report.h), in the two forms a leak gate
+// uses: JSON (memledger.checkpoint/1) and a short text.
+struct CheckpointAnswer {
+  std::string json;
+  std::string text;
+};
 
 // What the two sides must share to hand each other these objects. Plain
 // data, fixed layout: it is read before the sides are known to agree. A
@@ -40,7 +51,7 @@ struct ReportLayerKey {
 };
 static_assert(sizeof(ReportLayerKey) == 32);
 
-inline constexpr std::uint32_t kReportLayerAbi = 1;
+inline constexpr std::uint32_t kReportLayerAbi = 2;
 
 // The key of code compiled from these headers, of the project's `version`
 // (each side passes its build's MEMLEDGER_VERSION).
@@ -59,6 +70,10 @@ struct ReportLayer {
   // A line for `record` if it is a buffer event; a failure costs the line only.
   void (*write_log)(LifecycleLog& log, const Ledger& ledger, ProcessIndex process, const Record& record) noexcept;
   void (*close_log)(LifecycleLog* log) noexcept;
+  // report/checkpoint_report.h's CheckpointReport into *answer, with at most
+  // `max_sites` sites in its text. False, and *error, when making it failed.
+  bool (*checkpoint_report)(const Ledger& ledger, ProcessIndex process, const CheckpointView& view,
+                            std::size_t max_sites, CheckpointAnswer* answer, std::string* error) noexcept;
 };
 
 }  // namespace memledger

@@ -29,6 +29,7 @@
 #include "ring/ring_ownership.h"
 #include "server/listen_socket.h"
 #include "server/metrics.h"
+#include "server/checkpoint_answer.h"
 #include "server/own_books_line.h"
 #include "server/peer_process.h"
 
@@ -310,6 +311,7 @@ void Server::OnPendingReadable(int fd) {
   union {
     HelloMessage hello;
     QueryMessage query;
+    CheckpointQueryMessage checkpoint_query;  // a QueryMessage first
     char bytes[256];
   } message{};
   std::array<int, 2> passed{-1, -1};  // the ring; the carried-over state
@@ -333,7 +335,7 @@ void Server::OnPendingReadable(int fd) {
     if (passed_fd >= 0) close(passed_fd);
   }
   if (size >= static_cast<ssize_t>(sizeof(magic)) && magic == kQueryMagic) {
-    AnswerQuery(fd, message.query, static_cast<std::size_t>(size), peer);
+    AnswerQuery(fd, message.checkpoint_query, static_cast<std::size_t>(size), peer);
     return;
   }
   if (size > 0) {
@@ -436,8 +438,12 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, in
   ++stats_.clients_total;
 }
 
-void Server::AnswerQuery(int fd, const QueryMessage& query, std::size_t size, const ucred& peer) {
-  if (const auto refusal = CheckQuery(query, size)) {
+void Server::AnswerQuery(int fd, const CheckpointQueryMessage& message, std::size_t size, const ucred& peer) {
+  const QueryMessage& query = message.query;
+  const bool checkpoint = static_cast<QueryKind>(query.kind) == QueryKind::kCheckpoint;
+  auto refusal = CheckQuery(query, size);
+  if (!refusal && checkpoint) refusal = CheckCheckpointQuery(message);
+  if (refusal) {
     SendWelcome(fd, refusal->status, refusal->reason);
     close(fd);
     return;
@@ -453,8 +459,9 @@ void Server::AnswerQuery(int fd, const QueryMessage& query, std::size_t size, co
     StartReply(fd, peer, OwnBooksLine(ledger_, peer.pid));
     return;
   }
-  if (!TryAnswer(fd, peer, /*may_wait=*/true)) {
-    waiting_queries_[fd] = WaitingQuery{std::chrono::steady_clock::now() + kSymbolsWait, peer};
+  const std::optional<CheckpointQueryMessage> question = checkpoint ? std::optional(message) : std::nullopt;
+  if (!TryAnswer(fd, peer, /*may_wait=*/true, question)) {
+    waiting_queries_[fd] = WaitingQuery{std::chrono::steady_clock::now() + kSymbolsWait, peer, question};
   }
 }
 
@@ -463,7 +470,8 @@ void Server::AnswerWaitingQueries(std::chrono::steady_clock::time_point now) {
   const bool symbols_read = symbols_.idle();
   for (auto it = waiting_queries_.begin(); it != waiting_queries_.end();) {
     const bool waited_enough = now >= it->second.until;
-    if ((!symbols_read && !waited_enough) || !TryAnswer(it->first, it->second.peer, !waited_enough)) {
+    if ((!symbols_read && !waited_enough) ||
+        !TryAnswer(it->first, it->second.peer, !waited_enough, it->second.checkpoint)) {
       ++it;
       continue;
     }
@@ -471,10 +479,17 @@ void Server::AnswerWaitingQueries(std::chrono::steady_clock::time_point now) {
   }
 }
 
-bool Server::TryAnswer(int fd, const ucred& peer, bool may_wait) {
+bool Server::TryAnswer(int fd, const ucred& peer, bool may_wait,
+                       const std::optional<CheckpointQueryMessage>& checkpoint) {
   DrainAll();  // answer with everything published so far
   symbols_.ResetMisses();
-  const std::string json = SummaryJson();
+  std::string json;
+  if (checkpoint) {
+    SiteStacks stacks(symbols_, StackOptions{});
+    json = CheckpointReplyText(ledger_, static_cast<std::uint32_t>(peer.pid), *checkpoint, stacks);
+  } else {
+    json = SummaryJson();
+  }
   if (may_wait && symbols_.misses() != 0) return false;
   StartReply(fd, peer, json);
   return true;

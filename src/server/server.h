@@ -88,14 +88,16 @@ class Server {
   void OnPendingReadable(int fd);
   // `size`: the Hello packet's. Takes ownership of both fds (-1: none passed).
   void AcceptHello(int fd, const HelloMessage& hello, std::size_t size, int ring_fd, int carried_fd);
-  // `size`: the Query packet's.
-  void AnswerQuery(int fd, const QueryMessage& query, std::size_t size, const ucred& peer);
+  // `size`: the Query packet's; `message` holds it (its query first), zero
+  // past it (a checkpoint query's question after the QueryMessage).
+  void AnswerQuery(int fd, const CheckpointQueryMessage& message, std::size_t size, const ucred& peer);
   // Answers the queries waiting for symbols whose stacks are all read (or
   // whose wait is over) with the books as they are now.
   void AnswerWaitingQueries(std::chrono::steady_clock::time_point now);
-  // Renders the books for the query on `fd`; false (and nothing sent) when
-  // some stacks are still being read and `may_wait`.
-  bool TryAnswer(int fd, const ucred& peer, bool may_wait);
+  // Renders the books for the query on `fd` (the summary, or `checkpoint`'s
+  // answer); false (and nothing sent) when some stacks are still being read
+  // and `may_wait`.
+  bool TryAnswer(int fd, const ucred& peer, bool may_wait, const std::optional<CheckpointQueryMessage>& checkpoint);
   // Begins sending `text` as a query's answer over fd (ContinueReply).
   void StartReply(int fd, const ucred& peer, std::string_view text);
   // Sends what the peer's socket takes of its reply, without blocking; ends
@@ -174,6 +176,7 @@ class Server {
   struct WaitingQuery {
     std::chrono::steady_clock::time_point until;
     ucred peer;
+    std::optional<CheckpointQueryMessage> checkpoint;  // none: the summary
   };
   std::map<int, WaitingQuery> waiting_queries_;  // by fd
   int legacy_listen_fd_ = -1;

@@ -4,7 +4,8 @@
  *   fork_hooks_test CHILDREN
  *
  * A thread calls the hooks that take the library's locks (device open and
- * close, pool registration, tags, interned frames, marks, allocations)
+ * close, pool registration, tags, interned frames, marks, allocations,
+ * checkpoints and their queries)
  * without pause, while the main thread forks CHILDREN children one after
  * another. Each child calls every function of memledger.h, checks that
  * tracking is off and that a pool keeps its parent's id, and _exits. The
@@ -52,6 +53,15 @@ static void* Hammer(void* arg) {
     memledger_free(1, MEMLEDGER_DRAM, i + 1, 0x1000 + i * 64);
     memledger_mark(name);
     memledger_tag_pop();
+    if (i % 64 == 0) {
+      const memledger_checkpoint checkpoint = memledger_checkpoint_begin();
+      memledger_alloc(1, MEMLEDGER_DRAM, 1u << 30, 0x100000, 64);
+      memledger_checkpoint_query query = {sizeof(query), checkpoint, MEMLEDGER_CHECKPOINT_COUNTS_ONLY, 0, NULL, 0, 0};
+      memledger_checkpoint_result result = {sizeof(result), 0, 0, 0, NULL, NULL};
+      memledger_query_checkpoint(&query, &result);
+      memledger_free(1, MEMLEDGER_DRAM, 1u << 30, 0x100000);
+      memledger_checkpoint_end(checkpoint);
+    }
     memledger_device_close(1);
   }
   return NULL;
@@ -85,6 +95,15 @@ static void ChildCallsEveryHook(void) {
   memledger_free(2, MEMLEDGER_DRAM, 1, 0x1000);
   memledger_record_free(2, MEMLEDGER_DRAM, 2, 0x2000);
   memledger_mark("child");
+  const memledger_checkpoint checkpoint = memledger_checkpoint_begin();
+  failures += checkpoint != 0;
+  failures += memledger_sequence() != 0;
+  memledger_checkpoint_query query = {sizeof(query), 1, 0, 0, NULL, 0, 0};
+  memledger_checkpoint_result result = {sizeof(result), 0, 0, 0, NULL, NULL};
+  failures += memledger_query_checkpoint(&query, &result) != MEMLEDGER_E_OFF;
+  failures += result.json != NULL || result.text != NULL;
+  failures += memledger_checkpoint_end(1) != MEMLEDGER_E_OFF;
+  memledger_free_text(NULL);
   memledger_tag_pop();
   memledger_device_close(2);
   memledger_flush();

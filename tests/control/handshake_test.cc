@@ -187,10 +187,35 @@ TEST_F(Handshake, AQueryRoundTripsAndIsAccepted) {
   EXPECT_FALSE(AsWelcome(std::span(message_.bytes, static_cast<std::size_t>(size_))).has_value());
 }
 
-TEST(HandshakeChecks, BothQueryKindsAreTaken) {
+TEST(HandshakeChecks, EveryQueryKindIsTakenAtItsSize) {
   for (const QueryKind kind : {QueryKind::kSummary, QueryKind::kOwnBooksLine}) {
     EXPECT_FALSE(CheckQuery(MakeQuery(kind), sizeof(QueryMessage)).has_value()) << static_cast<int>(kind);
   }
+  CheckpointQueryMessage checkpoint{};
+  checkpoint.query = MakeQuery(QueryKind::kCheckpoint);
+  checkpoint.exclude_count = kMaxCheckpointExcludes;
+  checkpoint.flags = kCheckpointCountsOnly;
+  EXPECT_FALSE(CheckQuery(checkpoint.query, sizeof(CheckpointQueryMessage)).has_value());
+  EXPECT_FALSE(CheckCheckpointQuery(checkpoint).has_value());
+  const auto short_one = CheckQuery(checkpoint.query, sizeof(QueryMessage));
+  ASSERT_TRUE(short_one.has_value()) << "a checkpoint query without its question";
+  EXPECT_EQ(short_one->status, WelcomeStatus::kVersionMismatch);
+}
+
+TEST(HandshakeChecks, ACheckpointQueryWithTooManyRangesOrUnknownFlagsIsABadMessage) {
+  CheckpointQueryMessage checkpoint{};
+  checkpoint.query = MakeQuery(QueryKind::kCheckpoint);
+  checkpoint.exclude_count = kMaxCheckpointExcludes + 1;
+  auto refusal = CheckCheckpointQuery(checkpoint);
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_EQ(refusal->status, WelcomeStatus::kBadMessage);
+  EXPECT_NE(refusal->reason.find("9 excluded ranges (at most 8)"), std::string::npos) << refusal->reason;
+  checkpoint.exclude_count = 0;
+  checkpoint.flags = 2;
+  EXPECT_TRUE(CheckCheckpointQuery(checkpoint).has_value());
+  checkpoint.flags = 0;
+  checkpoint.reserved = 1;
+  EXPECT_TRUE(CheckCheckpointQuery(checkpoint).has_value());
 }
 
 TEST(HandshakeChecks, AQueryOfAnotherVersionSizeOrKindIsAVersionMismatch) {
@@ -203,7 +228,8 @@ TEST(HandshakeChecks, AQueryOfAnotherVersionSizeOrKindIsAVersionMismatch) {
     const auto refusal = CheckQuery(query, size);
     ASSERT_TRUE(refusal.has_value()) << size;
     EXPECT_EQ(refusal->status, WelcomeStatus::kVersionMismatch);
-    EXPECT_NE(refusal->reason.find("knows query kinds 1-2"), std::string::npos) << refusal->reason;
+    EXPECT_NE(refusal->reason.find("query kinds 1-3"), std::string::npos) << refusal->reason;
+    EXPECT_LT(refusal->reason.size(), sizeof(WelcomeMessage::reason)) << "whole in a Welcome: " << refusal->reason;
   }
 }
 

@@ -237,6 +237,20 @@ TEST(FrameRoles, RuntimeByItsHeadersLibrariesAndStartAllocatorByPattern) {
   EXPECT_EQ(roles.pattern_count(), 1u);
 }
 
+TEST(FrameRoles, InstalledPythonCodeIsTheRuntimesTheTreesIsTheUsers) {
+  FrameRoles roles;
+  const auto language = [](std::string file) {
+    return SymbolizedFrame{.address = 7, .function = "f", .file = std::move(file), .line = 3};
+  };
+  EXPECT_EQ(roles.RoleOf(language("/usr/lib/python3/dist-packages/_pytest/python.py")), FrameRole::kRuntime);
+  EXPECT_EQ(roles.RoleOf(language("/home/u/.venv/lib/python3.11/site-packages/ttnn/core.py")), FrameRole::kRuntime);
+  EXPECT_EQ(roles.RoleOf(language("/usr/lib/python3.11/runpy.py")), FrameRole::kRuntime) << "the standard library";
+  EXPECT_EQ(roles.RoleOf(language("/home/u/model/tests/test_ops.py")), FrameRole::kUser);
+  EXPECT_EQ(roles.RoleOf(language("/home/u/lib/python3-tools/x.py")), FrameRole::kUser) << "not a python3.N tree";
+  EXPECT_EQ(roles.RoleOf(Frame(1, "g", "/src/site-packages/g.cc", 1)), FrameRole::kUser)
+      << "a native frame (it has a module) is judged by its module";
+}
+
 TEST(SiteStacks, AReportsBadPatternIsSaidAndLeftOut) {
   TableSymbols symbols;
   SiteStacks stacks(symbols, StackOptions{.skip_patterns = {"ok", "(bad"}});
