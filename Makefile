@@ -20,7 +20,7 @@ FUZZ_TARGETS := $(patsubst fuzz/%_fuzzer.cc,fuzz_%,$(wildcard fuzz/*_fuzzer.cc))
 DEB_PACKAGES := g++ cmake ninja-build ccache pkg-config \
   libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev libcli11-dev \
   libzstd-dev libabsl-dev libcpp-httplib-dev libncurses-dev libdw-dev libelf-dev libunwind-dev libre2-dev \
-  clang-14 libclang-rt-14-dev prometheus tmux python3-dev pybind11-dev python3-pytest \
+  clang-14 libclang-rt-14-dev prometheus tmux python3-dev pybind11-dev python3-pytest python3-pytest-xdist \
   zlib1g-dev chromium fonts-dejavu-core dpkg-dev file
 
 .PHONY: all deps build test demo bench check-sanitizers test-asan test-tsan fuzz-build fuzz-smoke fuzz-nightly install deb clean

@@ -20,8 +20,10 @@ def _run(name, inputs, shape, memory_config, cb_tiles):
     memory_config = memory_config or inputs[0].memory_config
     key = (name, tuple(t.shape for t in inputs), inputs[0].dtype, tuple(t.memory_config for t in inputs),
            memory_config)
-    device.program_cache.get(key, cb_tiles, inputs[0].dtype.size)
-    return Tensor(device, shape, inputs[0].dtype, memory_config)
+    out = Tensor(device, shape, inputs[0].dtype, memory_config)
+    with device.program_cache.run(key, cb_tiles, inputs[0].dtype.size):
+        pass  # the kernels would run here, reading the inputs through the circular buffers into `out`
+    return out
 
 
 def add(a, b, *, memory_config=None):
