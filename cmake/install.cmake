@@ -55,4 +55,6 @@ install(FILES ${PROJECT_BINARY_DIR}/memledger.pc DESTINATION ${CMAKE_INSTALL_LIB
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY examples DESTINATION ${CMAKE_INSTALL_DOCDIR}
-        FILES_MATCHING PATTERN "*.cc" PATTERN "CMakeLists.txt" PATTERN "Makefile")
+        FILES_MATCHING PATTERN "*.cc" PATTERN "*.py" PATTERN "*.json" PATTERN "*.ini" PATTERN "*.md"
+                       PATTERN "CMakeLists.txt" PATTERN "Makefile"
+                       PATTERN "__pycache__" EXCLUDE PATTERN ".pytest_cache" EXCLUDE)

@@ -16,11 +16,19 @@
 4. The installed tools run from the prefix: memledger run on the example
    writes the same leak into its summary JSON; memledger-sim finds
    libmemledger.so beside it.
+5. The leak gates, installed: examples/gtest-leaks (memledger/gtest.hpp)
+   builds with find_package(memledger) and GoogleTest; tracked, exactly its
+   leaking test fails, naming its line; untracked, all pass and the gate
+   says once that it checks nothing. And pytest finds the plugin by its
+   pytest11 entry point: `pytest --memledger` from the prefix (no -p) fails
+   a leaking test at its line; plain pytest passes the same file.
 
 usage: install_test.py BUILD_DIR EXAMPLE_DIR LIBDIR [--sanitize SANITIZERS]
 """
 import json
 import os
+import re
+import subprocess
 import sys
 import tempfile
 
@@ -33,6 +41,10 @@ INSTALLED = [
     "{lib}/cmake/memledger/memledgerTargets.cmake", "{lib}/cmake/memledger/memledgerStaticTargets.cmake",
     "{lib}/pkgconfig/memledger.pc", "bin/memledger", "bin/memledger-sim",
     "share/doc/memledger/README.md", "share/doc/memledger/examples/tracked-device/CMakeLists.txt",
+    "include/memledger/gtest.hpp", "share/doc/memledger/examples/gtest-leaks/device_tests.cc",
+    "lib/python3/dist-packages/pytest_memledger.py",
+    "share/doc/memledger/examples/toy_ttnn/tests/expected.json", "share/doc/memledger/examples/toy_ttnn/README.md",
+    "share/doc/memledger/examples/toy_ttnn/toy_ttnn/device.py",
 ]
 
 
@@ -101,6 +113,64 @@ def the_tools(check, example, program, work):
     succeeded(check, "installed memledger-sim finds libmemledger.so (its RPATH)", sim)
 
 
+def leak_line(path):
+    """The number of the line of `path` that ends in "// LEAKS HERE" (or "# LEAKS HERE")."""
+    with open(path) as f:
+        return next(n for n, line in enumerate(f, 1) if line.rstrip().endswith("LEAKS HERE"))
+
+
+def the_gtest_gate(check, example, source, work):
+    build = os.path.join(work, "gtest-leaks")
+    configure = run(["cmake", "-S", source, "-B", build, "-G", "Ninja", f"-DCMAKE_PREFIX_PATH={example.prefix}",
+                     f"-DCMAKE_CXX_FLAGS={example.flags}", f"-DCMAKE_EXE_LINKER_FLAGS={example.flags}"])
+    if not succeeded(check, "gtest-leaks: cmake configure", configure) or \
+            not succeeded(check, "gtest-leaks: cmake build", run(["cmake", "--build", build])):
+        return
+    program, results = os.path.join(build, "device_tests"), os.path.join(work, "gtest.json")
+    env = dict(untracked_env(), LD_LIBRARY_PATH=example.lib_dir)
+    tracked = run([program, f"--gtest_output=json:{results}"],
+                  env=dict(env, MEMLEDGER="1", MEMLEDGER_STACKS="1", MEMLEDGER_SOCKET="none", MEMLEDGER_REPORT="0"))
+    check.expect("gtest-leaks tracked: exit status 1 (a test failed)", tracked.returncode, 1)
+    with open(results) as f:
+        tests = {f"{suite['name']}.{test['name']}": test.get("failures", [])
+                 for suite in json.load(f)["testsuites"] for test in suite["testsuite"]}
+    check.expect("gtest-leaks tracked: exactly the leaking test fails",
+                 sorted(name for name, failures in tests.items() if failures), ["Buffers.ForgottenFree"])
+    message = " ".join(f["failure"] for f in tests.get("Buffers.ForgottenFree", []))
+    where = f"device_tests.cc:{leak_line(os.path.join(source, 'device_tests.cc'))}"
+    check.true(f"gtest-leaks tracked: the failure names {where}", where in message, message)
+    check.true("gtest-leaks tracked: and what it left", "left 1 device buffer live" in message and "8.0 KiB" in message,
+               message)
+    untracked = run([program], env=env)
+    check.expect("gtest-leaks untracked: every test passes", untracked.returncode, 0)
+    check.expect("gtest-leaks untracked: the gate says once that it checks nothing",
+                 len(re.findall("device-memory checks are off", untracked.stderr)), 1)
+
+
+def the_pytest_entry_point(check, example, work):
+    site = os.path.join(example.prefix, "lib", "python3", "dist-packages")
+    suite = os.path.join(work, "pytest_suite")
+    os.makedirs(suite)
+    test_file = os.path.join(suite, "test_gate.py")
+    with open(test_file, "w") as f:
+        f.write("import memledger\n\n"
+                "memledger.open_device(0, name=\"example0\", capacity={\"DRAM\": 1 << 30})\n\n\n"
+                "def test_leaks():\n"
+                "    memledger.track_alloc(device=0, type=\"DRAM\", buffer_id=1, address=0x1000, size=64)  # LEAKS HERE\n"
+                "\n\n"
+                "def test_clean():\n"
+                "    memledger.track_alloc(device=0, type=\"DRAM\", buffer_id=2, address=0x2000, size=64)\n"
+                "    memledger.track_free(device=0, type=\"DRAM\", buffer_id=2)\n")
+    env = dict(untracked_env(), PYTHONPATH=site, MEMLEDGER_SOCKET="none")
+    pytest = ["/usr/bin/python3", "-m", "pytest", "-p", "no:cacheprovider", "test_gate.py"]
+    gated = subprocess.run(pytest + ["--memledger"], cwd=suite, env=env, capture_output=True, text=True, timeout=600)
+    check.expect("pytest --memledger (entry point): the leaking test fails", gated.returncode, 1)
+    check.true("... at its line", f"test_gate.py:{leak_line(test_file)}" in gated.stdout, gated.stdout + gated.stderr)
+    check.true("... and only it", "1 failed, 1 passed" in gated.stdout, gated.stdout)
+    plain = subprocess.run(pytest, cwd=suite, env=env, capture_output=True, text=True, timeout=600)
+    check.expect("plain pytest passes the same file", plain.returncode, 0)
+
+
 def main():
     args = parse_args()
     check = Checker()
@@ -115,6 +185,9 @@ def main():
         static_program = example.check_all(check)
         if static_program:
             the_tools(check, example, static_program, work)
+        the_gtest_gate(check, example, os.path.join(os.path.dirname(args.example_dir), "gtest-leaks"), work)
+        if not args.sanitize:  # Debian's python3 loads a sanitized module only with its runtime preloaded
+            the_pytest_entry_point(check, example, work)
     return check.exit_status()
 
 
