@@ -120,6 +120,36 @@ def test_repeat_finds_the_growth_per_call(tmp_path):
     assert records["tests/test_leaks.py::test_allowed_leak"]["leaks_per_run"] == [1] * 5
 
 
+def test_compare_tests_names_what_grew(tmp_path):
+    """`memledger compare-tests` on two runs' records: the same run twice is no growth; a later run whose
+    test leaks and whose peak rose (edited from the first's) is named, and --fail-on growth exits 3."""
+    result, _, _ = run_suite(tmp_path)
+    before = tmp_path / "records.json"
+    document = json.loads(before.read_text())
+    clean, busy = "tests/test_ops.py::test_freed_memory_is_reused", "tests/test_ops.py::test_add[32x32-DRAM]"
+    for record in document["tests"]:
+        if record["nodeid"] == clean:
+            record["leaks"] = {"buffers": 2, "bytes": 4096, "sites": [{"headline": "f at test_ops.py:1"}]}
+        if record["nodeid"] == busy:
+            record["peak_above_begin"] *= 2
+    after = tmp_path / "after.json"
+    after.write_text(json.dumps(document))
+    cli = os.path.join(os.environ["MEMLEDGER_BIN_DIR"], "memledger")
+    same = subprocess.run([cli, "compare-tests", str(before), str(before), "--fail-on", "growth"],
+                          capture_output=True, text=True, timeout=60)
+    assert same.returncode == 0 and "nothing grew" in same.stdout, same.stdout + same.stderr
+    grew = subprocess.run([cli, "compare-tests", str(before), str(after), "--fail-on", "growth"],
+                          capture_output=True, text=True, timeout=60)
+    assert grew.returncode == 3, grew.stdout + grew.stderr
+    assert f"{clean}: 0 buffers \u2192 2 buffers live (+4.0 KiB), at f at test_ops.py:1" in grew.stdout
+    assert f"{busy}: " in grew.stdout.split("device peaks")[1] and "+100%" in grew.stdout
+    assert "--fail-on growth: 2 tests grew; exit status 3" in grew.stderr
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    refused = subprocess.run([cli, "compare-tests", str(fifo), str(after)], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and "is not a regular file" in refused.stderr, refused.stderr
+
+
 def test_warn_mode_fails_only_the_malformed_marker(tmp_path):
     result, records, outcomes = run_suite(tmp_path, "--memledger-mode", "warn")
     failed = {nodeid for nodeid, (outcome, _) in outcomes.items() if outcome == "failed"}

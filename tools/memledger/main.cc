@@ -8,6 +8,7 @@
 #include <iterator>
 #include <utility>
 
+#include "compare_tests_command.h"
 #include "did_you_mean.h"
 #include "export_command.h"
 #include "fail_on.h"
@@ -231,6 +232,22 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   export_cmd->footer("Example: memledger export run.mlcap --format collapsed --at peak | flamegraph.pl > peak.svg");
 
+  memledger::CompareTestsOptions compare;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "compare-tests", "Two runs of a test suite (pytest --memledger-json): the tests whose leaks or device peak grew");
+  compare_cmd->add_option("before", compare.before, "The earlier run's records (memledger.tests/1)")->required();
+  compare_cmd->add_option("after", compare.after, "The later run's records")->required();
+  compare_cmd->add_option("--tolerance", compare.tolerance_percent,
+                          "A peak grew only when higher than the earlier one by more than this percentage")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  std::vector<std::string> compare_fail_on;
+  compare_cmd->add_option("--fail-on", compare_fail_on,
+                          "growth: exit with status " + std::to_string(memledger::kFailOnExitStatus) +
+                              " when a test's leaks or peak grew, with a line on stderr")
+      ->check(CLI::IsMember({"growth"}));
+  compare_cmd->footer("Example: memledger compare-tests main.json branch.json --tolerance 5 --fail-on growth");
+
   CLI::App* version_cmd = app.add_subcommand("version", "Print memledger's version (as --version, -V)");
   std::string help_topic;
   CLI::App* help_cmd = app.add_subcommand("help", "Print this help, or a subcommand's (as --help)");
@@ -249,6 +266,10 @@ int main(int argc, char** argv) {
   }
   if (help_cmd->parsed()) return Help(app, help_topic);
   if (export_cmd->parsed()) return memledger::ExportCommand(export_options);
+  if (compare_cmd->parsed()) {
+    compare.fail_on_growth = !compare_fail_on.empty();
+    return memledger::CompareTestsCommand(compare);
+  }
   if (report_cmd->parsed()) {
     if (no_stacks) report.stacks.depth = 0;
     return memledger::ReportCommand(report);
