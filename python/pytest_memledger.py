@@ -8,10 +8,12 @@ It is a module of its own, not part of the memledger package: importing that pac
 libmemledger, which decides at load whether the process is tracked, and the plugin must turn
 tracking on (MEMLEDGER=1, MEMLEDGER_STACKS=1) before anything imports it.
 
-A test's window runs from the start of its setup to the end of its teardown: its function-scoped
+A test's window runs from the start of its setup to the end of its own teardown: its function-scoped
 fixtures are its own. What a wider fixture (a session ``device``, a module's weights) sets up inside
 the window is left out, by the range of sequence numbers of its setup; its buffers are never the
-test's. Options and markers:
+test's. The check runs in the teardown of an autouse fixture of the plugin's, after the test's own
+fixtures are torn down and before any wider one is (the session's end closing the device would hide
+what the test left). Options and markers:
 
 - ``--memledger-mode=warn``: leaks and limits are said in the summary; no test fails for them.
 - ``@pytest.mark.allow_device_leaks(buffers=N, reason="...")``: up to N buffers may stay live (per run).
@@ -205,11 +207,17 @@ class Window:
             ranges[i:i + 2] = [(ranges[i][0], max(ranges[i][1], ranges[i + 1][1]))]
         return ranges
 
-    def finish(self, max_sites):
+    def check(self, max_sites):
+        """Asks what the test left (once its own fixtures are torn down), then ends the checkpoint."""
         try:
-            return self.checkpoint.query(exclude=self.ranges(), max_sites=max_sites)
+            self.result = self.checkpoint.query(exclude=self.ranges(), max_sites=max_sites)
+        except self.memledger.CheckpointError as error:
+            self.error = error
         finally:
             self.checkpoint.end()
+
+    result = None  # the answer, once checked
+    error = None   # or why it could not be had
 
 
 class Gate:
@@ -272,7 +280,7 @@ class Gate:
     def run(self, item, nextitem):
         """Runs the test (repeat times), checks each run, logs the reports; True (pytest's protocol done)."""
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-        runs = []  # (reports, result or None, error or None)
+        runs = []  # (reports, result or None, error or None): neither when the check never ran
         for i in range(self.repeat):
             last = i == self.repeat - 1
             self.window = Window(self.memledger)
@@ -282,11 +290,9 @@ class Gate:
                 reports = runtestprotocol(item, log=False, nextitem=nextitem if last else item.parent)
             finally:
                 window, self.window = self.window, None
-            try:
-                runs.append((reports, window.finish(self.max_sites), None))
-            except self.memledger.CheckpointError as error:
-                runs.append((reports, None, error))
-            if any(r.failed for r in reports) or runs[-1][2] is not None:
+                window.checkpoint.end()  # when its setup failed before the check's fixture: nothing to check
+            runs.append((reports, window.result, window.error))
+            if any(r.failed for r in reports) or window.result is None:
                 break  # a failing run is the one to show; another would tell no more
         reports = runs[-1][0]
         record = self.judge(item, runs)
@@ -302,6 +308,9 @@ class Gate:
         errors = [error for _, _, error in runs if error is not None]
         if errors:
             record.update(verdict="unchecked", messages=[f"memledger could not check this test: {errors[0]}"])
+            return record
+        if runs[-1][1] is None:
+            record["verdict"] = "unchecked"  # its setup failed first: the failure says why
             return record
         results = [result for _, result, _ in runs]
         last = results[-1]
@@ -395,6 +404,16 @@ class Gate:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item, nextitem):
         return self.run(item, nextitem) if self.active else None
+
+    @pytest.fixture(autouse=True)
+    def _memledger_checks_this_test(self):
+        """Set up first of the test's function-scoped fixtures (after the wider ones: pytest orders by
+        scope, a plugin's autouse first), so torn down last of them: the test's window is checked here,
+        after its own fixtures' teardown and before any wider fixture's (a session device's close releases
+        everything it still holds, and must not hide what the test left)."""
+        yield
+        if self.window is not None:
+            self.window.check(self.max_sites)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_fixture_setup(self, fixturedef, request):

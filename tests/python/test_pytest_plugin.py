@@ -91,6 +91,15 @@ def test_exactly_the_planted_tests_fail_naming_their_lines(tmp_path):
     assert "tests/test_memory_limits.py::test_over_l1_limit" in result.stdout.split("highest device peaks")[1]
 
 
+def test_a_leaking_last_test_fails_before_the_session_closes_the_device(tmp_path):
+    """Run alone, the leaking test is the session's last: the session fixture's teardown (closing the
+    device releases everything) comes after the check, so the leak is still found."""
+    result, records, outcomes = run_suite(tmp_path, "-k", "test_forgotten_deallocate")
+    node = "tests/test_leaks.py::test_forgotten_deallocate"
+    assert records[node]["verdict"] == "leak", result.stdout
+    assert outcomes[node][0] == "failed" and "test_leaks.py:10" in outcomes[node][1], result.stdout
+
+
 def test_two_xdist_workers_give_the_same_verdicts_merged(tmp_path):
     result, records, outcomes = run_suite(tmp_path, "-n", "2")
     check_verdicts(result, records, outcomes)
