@@ -99,6 +99,11 @@ def _count(n, noun):
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def _sites(result):
+    """The answer's sites, each with its stack (its text but for its count line, which ours says)."""
+    return result.text.rstrip().split("\n", 1)[-1]
+
+
 def _first_site(result):
     """": <the largest site's headline>" (and how many more), for a failure's first line."""
     named = [site for site in result.sites if site.headline]
@@ -356,16 +361,16 @@ class Gate:
                 per = min(later, key=lambda r: r.buffers)
                 return ("growth", f"memledger: device memory grows with every run: each of runs 2-{len(results)} "
                                   f"left {_count(per.buffers, 'more buffer')} live ({format_bytes(per.bytes)} or "
-                                  f"more){_first_site(per)}\n{per.text.rstrip()}")
+                                  f"more){_first_site(per)}\n{_sites(per)}")
             leaking = next((r for r in later if r.buffers), None)
             if leaking is None:
                 return None  # the first run alone: warm-up
             return ("leak", f"memledger: a run of this test left {_count(leaking.buffers, 'device buffer')} "
-                            f"({format_bytes(leaking.bytes)}) live{_first_site(leaking)}\n{leaking.text.rstrip()}")
+                            f"({format_bytes(leaking.bytes)}) live{_first_site(leaking)}\n{_sites(leaking)}")
         if first.buffers == 0:
             return None
         return ("leak", f"memledger: this test left {_count(first.buffers, 'device buffer')} "
-                        f"({format_bytes(first.bytes)}) live{_first_site(first)}\n{first.text.rstrip()}")
+                        f"({format_bytes(first.bytes)}) live{_first_site(first)}\n{_sites(first)}")
 
     def save_details(self, item, record):
         cache = getattr(self.config, "cache", None)
