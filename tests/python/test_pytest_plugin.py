@@ -187,6 +187,38 @@ def test_unavailable_is_said_once_and_the_suite_runs_unchanged(tmp_path, how):
     assert records == {}
 
 
+HOG = """
+import memledger
+
+HELD = []  # every checkpoint the process may have, taken as the module is collected
+while True:
+    try:
+        HELD.append(memledger.checkpoint())
+    except memledger.CheckpointError:
+        break
+
+
+def test_first():
+    pass
+
+
+def test_second():
+    pass
+"""
+
+
+def test_a_test_the_gate_cannot_check_runs_unchanged(tmp_path):
+    """The program's own code holds every checkpoint open: the tests run and pass, unchecked, said."""
+    (tmp_path / "test_hog.py").write_text(HOG)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "pytest_memledger", "--memledger", "-p",
+                             "no:cacheprovider", "test_hog.py"], cwd=tmp_path, env=clean_env(),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout and "2 tests: 2 unchecked" in result.stdout, result.stdout
+    assert "not checked: test_hog.py::test_first: memledger could not check this test: 64 checkpoints are open" \
+        in result.stdout, result.stdout
+
+
 def test_twenty_runs_in_a_row_give_the_same_verdicts(tmp_path):
     for run in range(20):
         directory = tmp_path / f"run{run}"
