@@ -71,22 +71,25 @@ class LeakGate : public ::testing::EmptyTestEventListener {
     gtest_detail::CurrentAllowance() = {};
     if (memledger_enabled() != 0) checkpoint_.emplace();
   }
-  void OnTestEnd(const ::testing::TestInfo&) override {
+  void OnTestEnd(const ::testing::TestInfo& test) override {
     if (!checkpoint_) return;
     const CheckpointResult result = checkpoint_->Query({}, max_sites_);
     checkpoint_.reset();
+    // Said at the test's own place, not this header's.
+    const char* file = test.file() != nullptr ? test.file() : "";
     if (!result.ok()) {
-      ADD_FAILURE() << "memledger could not check this test (status " << result.status << "): " << result.text;
+      ADD_FAILURE_AT(file, test.line()) << "memledger could not check this test (status " << result.status
+                                        << "): " << result.text;
       return;
     }
     if (result.buffers == 0) return;
     const gtest_detail::Allowance& allowed = gtest_detail::CurrentAllowance();
     if (allowed.buffers && result.buffers <= *allowed.buffers) return;
-    ADD_FAILURE() << "memledger: this test left " << result.buffers << " device buffer"
-                  << (result.buffers == 1 ? "" : "s") << " live"
-                  << (allowed.buffers ? " (it allows " + std::to_string(*allowed.buffers) + ")" : std::string())
-                  << "\n"
-                  << result.text;
+    ADD_FAILURE_AT(file, test.line())
+        << "memledger: this test left device memory live"
+        << (allowed.buffers ? " (it allows " + std::to_string(*allowed.buffers) + " buffers)" : std::string())
+        << "\n"
+        << result.text;
   }
 
  private:

@@ -2,6 +2,7 @@
 #include "report/frame_roles.h"
 
 #include <array>
+#include <initializer_list>
 
 namespace memledger {
 namespace {
@@ -60,17 +61,27 @@ bool InstalledPython(std::string_view file) {
 // "void std::__invoke_impl", "app::Run".
 std::string_view ScopeOf(std::string_view function) { return function.substr(0, function.find_first_of("<(")); }
 
-// A function of the C++ standard library by its demangled name: its scope
-// is std's (a template function's name begins with its return type: "void
-// std::__invoke_impl<…>").
-bool StandardFunction(std::string_view function) {
-  const std::string_view scope = ScopeOf(function);
-  for (std::string_view prefix : {"std::", "__gnu_cxx::", "__cxxabiv1::"}) {
+// Whether a scope (ScopeOf) is inside one of `namespaces` ("std::"): it
+// begins with one, or one follows the return type a template function's
+// name begins with.
+bool InScope(std::string_view scope, std::initializer_list<std::string_view> namespaces) {
+  for (std::string_view prefix : namespaces) {
     const std::size_t at = scope.find(prefix);
     if (at == 0 || (at != std::string_view::npos && scope[at - 1] == ' ')) return true;
   }
   return false;
 }
+// A function of the C++ standard library by its demangled name: its scope
+// is std's (a template function's name begins with its return type: "void
+// std::__invoke_impl<…>").
+bool StandardFunction(std::string_view function) {
+  const std::string_view scope = ScopeOf(function);
+  return InScope(scope, {"std::", "__gnu_cxx::", "__cxxabiv1::"});
+}
+// GoogleTest's own machinery (testing::internal::HandleExceptionsInMethodIfSupported,
+// testing::Test::Run), wherever it was compiled: plumbing above a test's body,
+// as pytest's frames are above a Python test's.
+bool TestFrameworkFunction(std::string_view function) { return InScope(ScopeOf(function), {"testing::"}); }
 
 // The standard library's own code: a frame in its headers — but for a
 // function of the user's whose line lies in standard code inlined into it
@@ -107,7 +118,7 @@ FrameRole FrameRoles::RoleOf(const SymbolizedFrame& frame) const {
   // A language frame has a file and no module (a native frame without a
   // module has no file either).
   if (InStandardCode(frame) || (!frame.module.empty() && InRuntimeModule(frame.module)) ||
-      (frame.module.empty() && InstalledPython(frame.file))) {
+      (frame.module.empty() && InstalledPython(frame.file)) || TestFrameworkFunction(frame.function)) {
     return FrameRole::kRuntime;
   }
   for (std::string_view start : kStartFunctions) {

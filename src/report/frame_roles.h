@@ -2,7 +2,8 @@
 // the language runtime's plumbing (the C++ standard library's headers and
 // libraries, libc's thread and process start, the Python interpreter and
 // installed Python code: site-packages, dist-packages, the standard
-// library — pytest's frames above a test's line), or
+// library — pytest's frames above a test's line; GoogleTest's testing::
+// machinery above a test's body), or
 // an allocator the integrator declared (patterns the process sent with
 // memledger_skip_frames or MEMLEDGER_SKIP_FRAMES, and a report's
 // --skip-frames). Reports fold the last two into one line and label a site

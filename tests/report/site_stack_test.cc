@@ -251,6 +251,17 @@ TEST(FrameRoles, InstalledPythonCodeIsTheRuntimesTheTreesIsTheUsers) {
       << "a native frame (it has a module) is judged by its module";
 }
 
+TEST(FrameRoles, GoogleTestsMachineryIsTheRuntimes) {
+  FrameRoles roles;
+  EXPECT_EQ(roles.RoleOf(Frame(1, "void testing::internal::HandleExceptionsInMethodIfSupported<testing::Test, void>("
+                                  "testing::Test*, void (testing::Test::*)(), char const*)", "", 0)),
+            FrameRole::kRuntime);
+  EXPECT_EQ(roles.RoleOf(Frame(1, "testing::Test::Run()", "", 0)), FrameRole::kRuntime);
+  EXPECT_EQ(roles.RoleOf(Frame(1, "Buffers_ForgottenFree_Test::TestBody()", "/src/device_tests.cc", 55)),
+            FrameRole::kUser);
+  EXPECT_EQ(roles.RoleOf(Frame(1, "mytesting::Run()", "/src/run.cc", 5)), FrameRole::kUser);
+}
+
 TEST(SiteStacks, AReportsBadPatternIsSaidAndLeftOut) {
   TableSymbols symbols;
   SiteStacks stacks(symbols, StackOptions{.skip_patterns = {"ok", "(bad"}});
