@@ -13,8 +13,19 @@
 #include "control/checkpoint_reply.h"
 #include "control/handshake.h"
 #include "control/server_query.h"
+#include "ledger/checkpoint_totals.h"
+#include "memledger/memledger.h"
 
 namespace memledger {
+
+static_assert(static_cast<int>(CheckpointStatus::kOff) == MEMLEDGER_E_OFF &&
+              static_cast<int>(CheckpointStatus::kUnknown) == MEMLEDGER_E_UNKNOWN_CHECKPOINT &&
+              static_cast<int>(CheckpointStatus::kStalled) == MEMLEDGER_E_STALLED &&
+              static_cast<int>(CheckpointStatus::kServer) == MEMLEDGER_E_SERVER &&
+              static_cast<int>(CheckpointStatus::kArgument) == MEMLEDGER_E_ARGUMENT &&
+              static_cast<int>(CheckpointStatus::kReport) == MEMLEDGER_E_REPORT,
+              "CheckpointStatus is memledger.h's MEMLEDGER_E_* codes");
+
 namespace {
 
 // The open checkpoints, ascending (seqs are claimed under the lock).
@@ -42,11 +53,10 @@ void Answer(EmbeddedConsumer& consumer, const CheckpointQuestion& question, Chec
       reply.status = CheckpointStatus::kUnknown;  // begun before this consumer's books (a takeover)
       return;
     }
-    reply.buffers = view->live.size();
-    for (const auto& [key, buffer] : view->live) reply.bytes += buffer.size;
-    for (const CheckpointPeak& peak : view->peaks) {
-      reply.peak_above_begin = std::max(reply.peak_above_begin, peak.peak - peak.at_begin);
-    }
+    const CheckpointTotals totals = TotalsOf(*view);
+    reply.buffers = totals.buffers;
+    reply.bytes = totals.bytes;
+    reply.peak_above_begin = totals.peak_above_begin;
     if (question.counts_only) return;
     std::string why;
     const ReportLayer* layer = ReportLayerOrNull(&why);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "event/json_text.h"
+#include "ledger/checkpoint_totals.h"
 #include "report/merged_sites.h"
 #include "report/printable_text.h"
 #include "report/text_report.h"
@@ -78,13 +79,12 @@ CheckpointAnswer CheckpointReport(const Ledger& ledger, ProcessIndex process, co
   const ProcessBooks& books = ledger.process(process);
   const auto p = static_cast<std::uint32_t>(process);
   SiteMerger merger(ledger, stacks);
-  std::uint64_t bytes = 0;
   for (const auto& [key, buffer] : view.live) {
-    bytes += buffer.size;
     merger.Add(buffer.stack, SitePlace{p, ledger.DeviceOf(process, key.device), buffer.type, buffer.tag, buffer.size, 1});
   }
   const std::vector<MergedSite> sites = merger.Take(SiteOrder::kBytes);
   stacks.ForgetShown();
+  const std::uint64_t bytes = TotalsOf(view).bytes;
 
   CheckpointAnswer answer;
   std::string& text = answer.text;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "control/checkpoint_reply.h"
+#include "ledger/checkpoint_totals.h"
 #include "memledger/memledger.h"
 #include "report/checkpoint_report.h"
 
@@ -37,11 +38,10 @@ std::string CheckpointReplyText(const Ledger& ledger, std::uint32_t pid, const C
                              query.checkpoint, pid);
     return EncodeCheckpointReply(reply);
   }
-  reply.buffers = view->live.size();
-  for (const auto& [key, buffer] : view->live) reply.bytes += buffer.size;
-  for (const CheckpointPeak& peak : view->peaks) {
-    reply.peak_above_begin = std::max(reply.peak_above_begin, peak.peak - peak.at_begin);
-  }
+  const CheckpointTotals totals = TotalsOf(*view);
+  reply.buffers = totals.buffers;
+  reply.bytes = totals.bytes;
+  reply.peak_above_begin = totals.peak_above_begin;
   if ((query.flags & kCheckpointCountsOnly) == 0) {
     CheckpointAnswer answer = CheckpointReport(ledger, process, *view, stacks, std::max<std::uint32_t>(query.max_sites, 1));
     reply.json = std::move(answer.json);

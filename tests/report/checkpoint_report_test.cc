@@ -1,6 +1,6 @@
 // checkpoint_report_test.cc — a checkpoint's answer (report/checkpoint_report.h)
 // from books built by hand (ledger_fixture.h) and frames from a table
-// standing in for the symbolizer: the count line, the sites largest first
+// standing in for the symbolizer (table_symbols.h): the count line, the sites largest first
 // with their headlines and places, the cap with how many more, nothing
 // live; the JSON's sites, frames with roles, buffers pointing at their
 // sites, and peaks by the process's own device numbers.
@@ -12,23 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "../ledger/ledger_fixture.h"
+#include "table_symbols.h"
 
 namespace memledger::ledger_test {
 namespace {
 
 using nlohmann::json;
-
-class TableSymbols final : public StackSymbols {
- public:
-  std::map<std::uint64_t, SymbolizedFrame> frames;
-  std::optional<std::vector<SymbolizedFrame>> Frames(std::span<const ModuleDescription>,
-                                                     std::span<const std::uint64_t> stack,
-                                                     std::optional<uid_t>) override {
-    std::vector<SymbolizedFrame> out;
-    for (std::uint64_t address : stack) out.push_back(frames.at(address));
-    return out;
-  }
-};
 
 SymbolizedFrame Frame(std::uint64_t address, std::string function, std::string file, int line) {
   return SymbolizedFrame{.address = address, .function = std::move(function), .file = std::move(file),

@@ -2,8 +2,7 @@
 // frame_roles.h, merged_sites.h): whose each frame is, the runs of the
 // runtime's and the allocator's frames folded, names shortened, headlines
 // that tell every site apart, and sites merged by the frames they show.
-// Frames come from a table standing in for the symbolizer (the stacks'
-// addresses are made up; the symbolizer has tests of its own).
+// Frames come from a table standing in for the symbolizer (table_symbols.h).
 #include "report/site_stack.h"
 
 #include <gtest/gtest.h>
@@ -12,21 +11,10 @@
 
 #include "report/frame_roles.h"
 #include "report/merged_sites.h"
+#include "table_symbols.h"
 
 namespace memledger {
 namespace {
-
-class TableSymbols final : public StackSymbols {
- public:
-  std::map<std::uint64_t, SymbolizedFrame> frames;
-  std::optional<std::vector<SymbolizedFrame>> Frames(std::span<const ModuleDescription>,
-                                                     std::span<const std::uint64_t> stack,
-                                                     std::optional<uid_t>) override {
-    std::vector<SymbolizedFrame> out;
-    for (std::uint64_t address : stack) out.push_back(frames.at(address));
-    return out;
-  }
-};
 
 SymbolizedFrame Frame(std::uint64_t address, std::string function, std::string file, int line,
                       std::string module = "/opt/app/bin/sim") {
