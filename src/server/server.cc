@@ -397,12 +397,6 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, in
   if (carried_fd >= 0) close(carried_fd);
   carried_fd = -1;
   SendWelcome(fd, WelcomeStatus::kAccepted, "");  // the ring is ours now, answered or not
-  // A process back after it took its ring from this server: its old session
-  // may not have seen that yet (a server starved of CPU wakes to the
-  // take-back and the resumed Hello at once, and reads sockets before it
-  // drains), and its books would not be among the released. The drain ends
-  // every session whose ring was taken back, so the books go on as one row.
-  if (resumed) DrainAll();
   const Handover gap = ResumedHandover(hello);
   const auto released = resumed ? released_.find({peer.pid, ProcessStartTime(peer.pid)}) : released_.end();
   ProcessIndex process;
