@@ -2,7 +2,6 @@
 #include "server/client_session.h"
 
 #include <poll.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,12 +9,12 @@
 
 namespace memledger {
 
-ClientSession::ClientSession(int control_fd, int pidfd, int epoll_fd, pid_t pid, uid_t uid,
+ClientSession::ClientSession(int control_fd, int pidfd, EpollSet& epoll, pid_t pid, uid_t uid,
                              std::unique_ptr<EventRing> ring, std::uint16_t epoch, ProcessIndex process,
                              std::unique_ptr<CaptureWriter> capture)
     : control_fd_(control_fd),
       pidfd_(pidfd),
-      epoll_fd_(epoll_fd),
+      epoll_(epoll),
       pid_(pid),
       uid_(uid),
       ring_(std::move(ring)),
@@ -35,7 +34,7 @@ bool ClientSession::ProcessGone() const {
 
 bool ClientSession::OnReadable(Ledger&, const Services&) {
   if (ProcessGone()) return false;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, control_fd_, nullptr);
+  epoll_.Unwatch(control_fd_);
   return true;
 }
 

@@ -23,6 +23,7 @@
 #include "capture/capture_writer.h"
 #include "consumer/ring_drain.h"
 #include "ledger/ledger.h"
+#include "server/epoll_set.h"
 #include "server/session.h"
 
 namespace memledger {
@@ -32,8 +33,8 @@ class ClientSession final : public Session {
   // Takes ownership of control_fd and pidfd (-1 when unavailable). Drains
   // `ring` as the owner of `epoch` (ring_ownership.h: accepted from the
   // process's offer). `capture` (may be null) receives every slot applied.
-  // `epoll_fd`: the loop's, which watches control_fd.
-  ClientSession(int control_fd, int pidfd, int epoll_fd, pid_t pid, uid_t uid, std::unique_ptr<EventRing> ring,
+  // `epoll`: the loop's, which watches control_fd (and outlives the session).
+  ClientSession(int control_fd, int pidfd, EpollSet& epoll, pid_t pid, uid_t uid, std::unique_ptr<EventRing> ring,
                 std::uint16_t epoch, ProcessIndex process, std::unique_ptr<CaptureWriter> capture);
   ~ClientSession() override;
   ClientSession(const ClientSession&) = delete;
@@ -66,7 +67,7 @@ class ClientSession final : public Session {
  private:
   int control_fd_;
   int pidfd_;
-  int epoll_fd_;
+  EpollSet& epoll_;
   pid_t pid_;
   uid_t uid_;
   std::unique_ptr<EventRing> ring_;

@@ -1,7 +1,6 @@
 // legacy_session.cc — see legacy_session.h.
 #include "server/legacy_session.h"
 
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -82,20 +81,17 @@ std::string TypeText(legacy::MessageType type) {
 
 }  // namespace
 
-LegacySession::LegacySession(int fd, int epoll_fd, int pidfd, const ucred& peer, std::string comm,
+LegacySession::LegacySession(int fd, EpollSet& epoll, int pidfd, const ucred& peer, std::string comm,
                              legacy::LegacyVersion fallback, CaptureOpener open_capture)
     : fd_(fd),
-      epoll_fd_(epoll_fd),
+      epoll_(epoll),
       pidfd_(pidfd),
       peer_(peer),
       start_time_(ProcessStartTime(peer.pid)),
       comm_(std::move(comm)),
       decoder_(legacy::LegacyDecoder::Detecting(fallback)),
       open_capture_(std::move(open_capture)) {
-  epoll_event event{};
-  event.events = EPOLLIN | EPOLLRDHUP;
-  event.data.fd = fd_;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd_, &event);
+  epoll_.Watch(fd_);
 }
 
 LegacySession::~LegacySession() {
@@ -239,10 +235,7 @@ void LegacySession::Flush() {
 void LegacySession::WatchForWrite(bool write) {
   if (write == watching_write_) return;
   watching_write_ = write;
-  epoll_event event{};
-  event.events = EPOLLIN | EPOLLRDHUP | (write ? EPOLLOUT : 0u);
-  event.data.fd = fd_;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd_, &event);
+  epoll_.Change(fd_, EPOLLIN | EPOLLRDHUP | (write ? EPOLLOUT : 0u));
 }
 
 void LegacySession::Say(LogLimiter& log, std::string_view what) const {

@@ -49,6 +49,7 @@
 #include "ledger/ledger.h"
 #include "legacy/legacy_decoder.h"
 #include "legacy/legacy_references.h"
+#include "server/epoll_set.h"
 #include "server/log_limiter.h"
 #include "server/session.h"
 
@@ -63,9 +64,9 @@ class LegacySession final : public Session {
   using CaptureOpener = std::function<std::unique_ptr<CaptureWriter>()>;
 
   // Takes ownership of `fd` (a connected, non-blocking stream socket) and of
-  // `pidfd` (the peer's, -1: none), and watches `fd` in `epoll_fd`.
+  // `pidfd` (the peer's, -1: none), and watches `fd` in `epoll` (which outlives it).
   // `fallback`: the generation bytes that fit none are read at.
-  LegacySession(int fd, int epoll_fd, int pidfd, const ucred& peer, std::string comm, legacy::LegacyVersion fallback,
+  LegacySession(int fd, EpollSet& epoll, int pidfd, const ucred& peer, std::string comm, legacy::LegacyVersion fallback,
                 CaptureOpener open_capture = nullptr);
   ~LegacySession() override;
   LegacySession(const LegacySession&) = delete;
@@ -111,7 +112,7 @@ class LegacySession final : public Session {
   void Say(LogLimiter& log, std::string_view what) const;
 
   int fd_;
-  int epoll_fd_;
+  EpollSet& epoll_;
   int pidfd_;
   ucred peer_;
   std::uint64_t start_time_;  // the peer's, to know it from a later process with its pid

@@ -57,13 +57,6 @@ constexpr auto kMetricsInterval = std::chrono::milliseconds(100);
 // Buffers one DUMP_REMAINING lists on the server's log; a line says how many more.
 constexpr std::size_t kMaxDumpLines = 1000;
 
-void Watch(int epoll_fd, int fd) {
-  epoll_event event{};
-  event.events = EPOLLIN | EPOLLRDHUP;
-  event.data.fd = fd;
-  epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event);
-}
-
 // Every session holds four descriptors (control socket, pidfd, ring,
 // capture): the soft limit goes up to the hard one.
 void RaiseFileLimit() {
@@ -116,24 +109,27 @@ std::unique_ptr<Server> Server::Start(const ServerOptions& options, std::string*
     }
   }
   RaiseFileLimit();
-  const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-  Watch(epoll_fd, fd);
-  auto server = std::unique_ptr<Server>(new Server(fd, epoll_fd, path));
+  auto server = std::unique_ptr<Server>(new Server(fd, path));
   server->metrics_ = std::move(metrics);
   server->capture_dir_ = options.capture_dir;
-  Watch(epoll_fd, server->symbols_.ready_fd());
+  server->epoll_.Watch(server->symbols_.ready_fd());
   if (legacy_fd >= 0) {
-    Watch(epoll_fd, legacy_fd);
+    server->epoll_.Watch(legacy_fd);
     server->legacy_listen_fd_ = legacy_fd;
     server->legacy_socket_path_ = options.legacy_socket;
     server->legacy_version_ = options.legacy_version;
   }
+  if (server->epoll_.fd() < 0) {
+    *error = std::string("cannot watch the sockets (epoll): ") + std::strerror(server->epoll_.error());
+    return nullptr;  // its destructor closes and unlinks the sockets
+  }
   return server;
 }
 
-Server::Server(int listen_fd, int epoll_fd, std::string socket_path)
-    : listen_fd_(listen_fd), epoll_fd_(epoll_fd), socket_path_(std::move(socket_path)),
-      last_rate_(std::chrono::steady_clock::now()) {}
+Server::Server(int listen_fd, std::string socket_path)
+    : listen_fd_(listen_fd), socket_path_(std::move(socket_path)), last_rate_(std::chrono::steady_clock::now()) {
+  epoll_.Watch(listen_fd_);
+}
 
 Server::~Server() {
   for (const auto& [fd, pending] : pending_) close(fd);
@@ -146,7 +142,6 @@ Server::~Server() {
     unlink(legacy_socket_path_.c_str());
   }
   close(listen_fd_);
-  close(epoll_fd_);
   unlink(socket_path_.c_str());
 }
 
@@ -156,10 +151,13 @@ void Server::Run() {
 }
 
 void Server::Poll(std::chrono::milliseconds wait) {
-  epoll_event events[kMaxEpollEvents];
-  const int n = epoll_wait(epoll_fd_, events, kMaxEpollEvents, static_cast<int>(wait.count()));
-  for (int i = 0; i < n; ++i) {
-    const int fd = events[i].data.fd;
+  std::array<epoll_event, kMaxEpollEvents> events;
+  const std::size_t n = epoll_.Wait(events, wait);
+  for (std::size_t i = 0; i < n; ++i) {
+    // Handling an event may close descriptors and open others under the
+    // same numbers: an event of this batch for a closed one is dropped.
+    const int fd = epoll_.FdOf(events[i]);
+    if (fd < 0) continue;
     if (fd == listen_fd_) {
       Accept();
     } else if (fd == legacy_listen_fd_) {
@@ -247,7 +245,7 @@ void Server::AcceptLegacy() {
     if (!capture_dir_.empty()) {
       open_capture = [this, peer, comm] { return OpenCapture(peer, comm, std::nullopt, std::nullopt); };
     }
-    sessions_[fd] = std::make_unique<LegacySession>(fd, epoll_fd_, PeerPidfd(fd, peer.pid), peer,
+    sessions_[fd] = std::make_unique<LegacySession>(fd, epoll_, PeerPidfd(fd, peer.pid), peer,
                                                            std::move(comm), legacy_version_, std::move(open_capture));
   }
 }
@@ -295,7 +293,7 @@ void Server::Accept() {
       continue;
     }
     // Over its limits, a peer is still heard once, to be told why it is refused.
-    Watch(epoll_fd_, fd);
+    epoll_.Watch(fd);
     pending_[fd] = Pending{std::chrono::steady_clock::now(), peer, !WithinPeerLimits(peer)};
   }
 }
@@ -430,10 +428,10 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, in
   }
   const int pidfd = PidfdOpen(peer.pid);
   if (pidfd >= 0) {
-    Watch(epoll_fd_, pidfd);
+    epoll_.Watch(pidfd);
     pidfd_to_session_[pidfd] = fd;
   }
-  sessions_[fd] = std::make_unique<ClientSession>(fd, pidfd, epoll_fd_, peer.pid, peer.uid, std::move(ring), epoch,
+  sessions_[fd] = std::make_unique<ClientSession>(fd, pidfd, epoll_, peer.pid, peer.uid, std::move(ring), epoch,
                                                   process, std::move(capture));
   ++stats_.clients_total;
 }
@@ -501,10 +499,7 @@ void Server::StartReply(int fd, const ucred& peer, std::string_view text) {
               .deadline = std::chrono::steady_clock::now() + kReplyTimeout,
               .peer = peer};
   replies_.emplace(fd, std::move(reply));
-  epoll_event event{};
-  event.events = EPOLLOUT | EPOLLRDHUP;
-  event.data.fd = fd;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
+  epoll_.Change(fd, EPOLLOUT | EPOLLRDHUP);
   ContinueReply(fd);
 }
 
@@ -553,7 +548,7 @@ void Server::KeepReleased(const Session& session) {
   }
   released_[key] = Released{*session.process(), pidfd};
   if (pidfd >= 0) {
-    Watch(epoll_fd_, pidfd);
+    epoll_.Watch(pidfd);
     released_pidfds_[pidfd] = key;
   } else if (key.second == 0 || ProcessStartTime(key.first) != key.second) {
     ForgetReleased(key, true);  // already gone

@@ -24,6 +24,7 @@
 #include "ledger/ledger.h"
 #include "legacy/legacy_protocol.h"
 #include "server/client_session.h"
+#include "server/epoll_set.h"
 #include "server/legacy_session.h"
 #include "server/log_limiter.h"
 #include "server/session.h"
@@ -80,7 +81,8 @@ class Server {
  private:
   // A process by (pid, start time): a pid alone may name a later process.
   using ProcessKey = std::pair<pid_t, std::uint64_t>;
-  Server(int listen_fd, int epoll_fd, std::string socket_path);
+  // Watches `listen_fd` (the control socket, bound and listening).
+  Server(int listen_fd, std::string socket_path);
   void Accept();
   void AcceptLegacy();
   // DUMP_REMAINING / DUMP_KERNELS: every legacy connection's buffers (or kernels) on the server's log.
@@ -131,7 +133,8 @@ class Server {
   void PublishMetrics();
 
   int listen_fd_;
-  int epoll_fd_;
+  // Every descriptor the loop watches; outlives the sessions, which use it.
+  EpollSet epoll_;
   std::string socket_path_;
   std::atomic<bool> stop_{false};
   Ledger ledger_;
