@@ -1,6 +1,7 @@
 // server_query.cc — see server_query.h.
 #include "control/server_query.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cstring>
 
 #include "control/handshake.h"
+#include "control/proc_stat.h"
 #include "control/trusted_server.h"
 #include "control/wire_protocol.h"
 
@@ -16,15 +18,32 @@ namespace {
 
 constexpr std::chrono::milliseconds kReplyTimeout = std::chrono::seconds(10);
 
+// Why the server on `socket` gave no whole answer: stopped (SIGSTOP, a
+// debugger), silent for `timeout`, or cut off mid-answer (`started`).
+std::string Unanswered(int socket, const std::string& path, std::chrono::milliseconds timeout, bool started) {
+  ucred server{};
+  socklen_t size = sizeof(server);
+  const std::string who = "the server at " + path;
+  if (getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &server, &size) == 0 && server.pid > 0 &&
+      ProcessIsStopped(server.pid)) {
+    return who + " (pid " + std::to_string(server.pid) + ") is stopped (SIGSTOP or a debugger) and did not answer within " +
+           std::to_string(timeout.count()) + " ms";
+  }
+  if (started) return who + " did not answer the query completely";
+  return who + " did not answer the query within " + std::to_string(timeout.count()) + " ms (or hung up)";
+}
+
 // Sends `query` (`size` bytes) and reads the answer's text.
 std::optional<std::string> Ask(int socket, const void* query, std::size_t size, const std::string& path,
                                std::chrono::milliseconds timeout, std::string* error) {
   std::string text;
   bool complete = false;
+  bool started = false;
   std::uint64_t length = 0;
   if (SendPacket(socket, query, size)) {
     std::string chunk(std::max(kReplyChunkBytes, sizeof(WelcomeMessage)), '\0');
     const long first = ReceivePacket(socket, chunk.data(), chunk.size(), timeout);
+    started = first > 0;
     // A refusal comes as a Welcome message, not a length.
     if (const auto refusal = AsWelcome(std::span(chunk.data(), static_cast<std::size_t>(std::max(first, 0L))))) {
       *error = "the server at " + path + " refused the query: " + WelcomeReason(*refusal);
@@ -40,10 +59,8 @@ std::optional<std::string> Ask(int socket, const void* query, std::size_t size, 
       complete = text.size() == length;
     }
   }
-  if (!complete) {
-    *error = "the server at " + path + " did not answer the query completely";
-    return std::nullopt;
-  }
+  if (!complete) *error = Unanswered(socket, path, timeout, started);
+  if (!complete) return std::nullopt;
   return text;
 }
 

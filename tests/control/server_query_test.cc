@@ -2,7 +2,9 @@
 // server on the other end of real SOCK_SEQPACKET sockets, on a thread of
 // its own: a whole answer of several packets is read whole, a refusal is
 // said with the server's reason, a server that hangs up part-way is an
-// incomplete answer, and no server at the path says how to start one.
+// incomplete answer, one that hangs up at once is no answer, and no server
+// at the path says how to start one. (A stopped server is said as such:
+// tests/python/test_checkpoint.py stops a real one.)
 #include "control/server_query.h"
 
 #include <unistd.h>
@@ -79,6 +81,16 @@ TEST_F(ServerQuery, AServerThatHangsUpPartWayGaveNoAnswer) {
   std::string error;
   EXPECT_FALSE(Ask(&error).has_value());
   EXPECT_EQ(error, "the server at /test.sock did not answer the query completely");
+}
+
+TEST_F(ServerQuery, AServerThatHangsUpBeforeAnsweringIsSaidSo) {
+  Serve([&](int server) {
+    close(server);
+    server_ = -1;
+  });
+  std::string error;
+  EXPECT_FALSE(Ask(&error).has_value());
+  EXPECT_EQ(error, "the server at /test.sock did not answer the query within 10000 ms (or hung up)");
 }
 
 TEST(QuerySummary, NoServerThereSaysHowToStartOne) {

@@ -1,7 +1,16 @@
 """memledger.checkpoint from Python, in tracked child interpreters (embedded mode, stacks on): what was
 allocated since and is still live, named by the Python line that allocated it; nesting; excluded
-sequence ranges; peaks; errors; and tracking off."""
+sequence ranges; peaks; errors; and tracking off. Then in server mode: a server stopped (SIGSTOP)
+while a process asks, and one killed, give the process a clear error, never a wrong answer nor a
+hang, and the answer is the same once a stopped server goes on."""
 import json
+import os
+import signal
+import subprocess
+import sys
+
+import checks  # tests/tools, on PYTHONPATH
+from server_process import process_state, start_server, stop_all, wait_for
 
 TRACKED = {"MEMLEDGER": "1", "MEMLEDGER_STACKS": "1", "MEMLEDGER_SOCKET": "none", "MEMLEDGER_REPORT": "0"}
 
@@ -125,3 +134,61 @@ def test_tracking_off_is_inactive_and_says_why(run_python):
     got = run(run_python, OFF, env={})
     assert got["active"] is False and got["sequence"] == 0 and got["reason"] == "off"
     assert "MEMLEDGER=1" in got["message"]
+
+
+SERVED = PRELUDE + """
+import sys
+before = alloc(100)
+cp = memledger.checkpoint()
+kept = alloc(8192)
+print("ready", flush=True)
+for line in sys.stdin:  # each line: a query's timeout in seconds
+    try:
+        r = cp.query(timeout=float(line))
+        print(json.dumps({"buffers": r.buffers, "bytes": r.bytes}), flush=True)
+    except memledger.CheckpointError as e:
+        print(json.dumps({"error": e.reason, "message": str(e)}), flush=True)
+"""
+
+
+def test_a_stopped_or_killed_server_is_said_never_answered_for(tmp_path):
+    bin_dir = os.environ["MEMLEDGER_BIN_DIR"]
+    socket_path = str(tmp_path / "memledger.sock")
+    server = start_server(bin_dir, socket_path)
+    script = tmp_path / "served.py"
+    script.write_text(SERVED)
+    env = checks.clean_env(MEMLEDGER="1", MEMLEDGER_STACKS="1", MEMLEDGER_SOCKET=socket_path, MEMLEDGER_REPORT="0")
+    child = subprocess.Popen([sys.executable, str(script)], env=env, cwd=tmp_path, text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def ask(timeout):
+        child.stdin.write(f"{timeout}\n")
+        child.stdin.flush()
+        line = child.stdout.readline()
+        assert line, f"the tracked process ended: {child.stderr.read()}"
+        return json.loads(line)
+
+    try:
+        assert child.stdout.readline().strip() == "ready", child.stderr.read()
+        exact = {"buffers": 1, "bytes": 8192}
+        assert ask(10) == exact
+        server.send_signal(signal.SIGSTOP)
+        wait_for("the server to stop", lambda: process_state(server.pid) == "T")
+        stopped = ask(0.5)
+        assert stopped["error"] == "server", stopped
+        assert f"(pid {server.pid}) is stopped (SIGSTOP or a debugger)" in stopped["message"], stopped
+        server.send_signal(signal.SIGCONT)
+        assert ask(10) == exact, "the same answer once the server goes on"
+        server.kill()
+        server.wait()
+        # Asked before or after the process took its ring back (the server hung up): the server could
+        # not be asked, or the process's own books, begun after the checkpoint, do not know it.
+        gone = ask(2)
+        assert gone["error"] in ("server", "unknown") and gone["message"], gone
+        child.stdin.close()
+        assert child.wait(timeout=120) == 0, child.stderr.read()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        stop_all()
