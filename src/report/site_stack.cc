@@ -37,6 +37,9 @@ std::size_t PastClosing(std::string_view text, std::size_t open, char opening, c
   return text.size();
 }
 
+// How a demangler (and the symbolizer, symbolize/elf_file.cc) names an unnamed namespace.
+constexpr std::string_view kAnonymousNamespace = "(anonymous namespace)";
+
 // The parameter list at `open` is of an enclosing function: "::" follows it
 // (after its qualifiers), as in "f(int)::{lambda()#1}::operator()()".
 bool EnclosesScope(std::string_view text, std::size_t open) {
@@ -133,7 +136,10 @@ std::string ShortFunctionName(std::string_view function, std::size_t max_chars) 
   std::string out;
   out.reserve(function.size());
   for (std::size_t i = 0; i < function.size();) {
-    if (function.substr(i).starts_with("operator")) {
+    if (function.substr(i).starts_with(kAnonymousNamespace)) {
+      out += kAnonymousNamespace;
+      i += kAnonymousNamespace.size();
+    } else if (function.substr(i).starts_with("operator")) {
       const std::size_t n = 8 + OperatorSymbolLength(function.substr(i + 8));
       out += function.substr(i, n);
       i += n;

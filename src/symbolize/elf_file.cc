@@ -111,20 +111,51 @@ std::string LambdaName(Dwarf_Die* die) {
   return name;
 }
 
+// `name` (a function's DW_AT_name) qualified by the namespaces, classes and
+// function its declaration is in, as its symbol would demangle (without
+// its parameters): "ns::(anonymous namespace)::Buffers_Leak_Test::TestBody".
+// For functions GCC gives no linkage name: those of internal linkage — a
+// static function's, and every method of a class in an unnamed namespace
+// (GoogleTest's TEST bodies). Walks the CU from its top (dwarf_getscopes_die).
+std::string QualifiedName(Dwarf_Die* die, std::string name) {
+  Dwarf_Die declaration = DeclarationOf(*die);
+  Dwarf_Die* scopes = nullptr;
+  const int count = dwarf_getscopes_die(&declaration, &scopes);
+  std::string prefix;
+  for (int i = 1; i < count; ++i) {  // scopes[0] is the declaration itself
+    const int tag = dwarf_tag(&scopes[i]);
+    const char* scope = dwarf_diename(&scopes[i]);
+    if (tag == DW_TAG_subprogram) {  // a local class's method: "f(int)::Local::method"
+      prefix.insert(0, FunctionName(&scopes[i]) + "::");
+      break;
+    }
+    if (tag == DW_TAG_namespace) {
+      prefix.insert(0, std::string(scope != nullptr ? scope : "(anonymous namespace)") + "::");
+    } else if (tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
+      prefix.insert(0, std::string(scope != nullptr ? scope : "{unnamed type}") + "::");
+    } else if (tag == DW_TAG_compile_unit || tag == DW_TAG_partial_unit) {
+      break;
+    }
+  }
+  std::free(scopes);
+  return prefix + name;
+}
+
 // A subprogram's or inlined call's name: the linkage name demangled, else a
-// lambda's name (LambdaName), else DW_AT_name. dwarf_attr_integrate follows
-// DW_AT_abstract_origin and DW_AT_specification, where inlined and
-// out-of-line instances keep them.
+// lambda's name (LambdaName), else DW_AT_name qualified (QualifiedName).
+// dwarf_attr_integrate follows DW_AT_abstract_origin and
+// DW_AT_specification, where inlined and out-of-line instances keep them.
 std::string FunctionName(Dwarf_Die* die) {
   Dwarf_Attribute attr;
   if (const char* linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr))) {
     return Demangled(linkage);
   }
   const char* name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
-  if (name != nullptr && std::string_view(name) == "operator()") {
+  if (name == nullptr) return "";
+  if (std::string_view(name) == "operator()") {
     if (std::string lambda = LambdaName(die); !lambda.empty()) return lambda;
   }
-  return name != nullptr ? name : "";
+  return QualifiedName(die, name);
 }
 
 // The CU whose code holds `address` (a Dwfl address), and its bias.

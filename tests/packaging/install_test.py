@@ -139,6 +139,8 @@ def the_gtest_gate(check, example, source, work):
     message = " ".join(f["failure"] for f in tests.get("Buffers.ForgottenFree", []))
     where = f"device_tests.cc:{leak_line(os.path.join(source, 'device_tests.cc'))}"
     check.true(f"gtest-leaks tracked: the failure names {where}", where in message, message)
+    check.true("gtest-leaks tracked: headed by the test's body, named by its test (its class in an unnamed "
+               "namespace has no linkage name)", f"Buffers_ForgottenFree_Test::TestBody at {where}" in message, message)
     check.true("gtest-leaks tracked: and what it left", "this test left device memory live" in message and
                "1 buffer, 8.0 KiB" in message, message)
     check.true("gtest-leaks tracked: the failure is at the test's place", "device_tests.cc" in message.split(":")[0] or

@@ -171,6 +171,9 @@ TEST(ShortFunctionName, TemplatesAndLambdasShortenedOperatorsKept) {
       << "lambdas in lambdas as the symbolizer names them inlined: a call operator is not parameters";
   EXPECT_EQ(ShortFunctionName("operator<<(std::ostream&, Foo const&)"), "operator<<(std::ostream&, Foo const&)");
   EXPECT_EQ(ShortFunctionName("a::operator->() const"), "a::operator->() const");
+  EXPECT_EQ(ShortFunctionName("ns::(anonymous namespace)::Widget::make(int)"),
+            "ns::(anonymous namespace)::Widget::make(int)")
+      << "an unnamed namespace is no parameter list";
   const std::string cut = ShortFunctionName(std::string(100, 'a') + "\u00e9" + std::string(100, 'b'), 101);
   EXPECT_LE(cut.size(), 101u + 2);
   EXPECT_NE(cut.find("\u2026"), std::string::npos);
@@ -188,6 +191,10 @@ TEST(BareFunctionName, TheLastNameWithItsClass) {
   EXPECT_EQ(BareFunctionName("{lambda(int)#1}::operator()(int) const"), "{lambda(\u2026)#1}::operator()")
       << "in no function it names: as it is";
   EXPECT_EQ(BareFunctionName("AllocateAndLeak"), "AllocateAndLeak");
+  EXPECT_EQ(BareFunctionName("(anonymous namespace)::Buffers_ForgottenFree_Test::TestBody"),
+            "Buffers_ForgottenFree_Test::TestBody")
+      << "a GoogleTest body: its test's class";
+  EXPECT_EQ(BareFunctionName("ns::(anonymous namespace)::helper(int)"), "helper");
 }
 
 TEST(FrameRoles, RuntimeByItsHeadersLibrariesAndStartAllocatorByPattern) {

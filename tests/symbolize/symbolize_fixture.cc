@@ -23,6 +23,15 @@ void Widget::make_in_lambdas(FixtureCallSite* inlined, FixtureCallSite* out_of_l
   kept(out_of_line);
 }
 
+namespace {
+struct Hidden_Test {
+  void TestBody(FixtureCallSite* site);
+};
+__attribute__((noinline)) void Hidden_Test::TestBody(FixtureCallSite* site) { RecordCallSite(site, __LINE__); }
+}  // namespace
+
+void Widget::make_in_hidden_class(FixtureCallSite* site) { Hidden_Test().TestBody(site); }
+
 }  // namespace fixture_ns
 
 extern "C" void leaf_function(FixtureCallSite* site) { fixture_ns::RecordCallSite(site, __LINE__); }

@@ -24,5 +24,8 @@ struct Widget {
   static void make(FixtureCallSite* site);
   // Makes the call in a lambda inlined into it, then in one kept out of line.
   static void make_in_lambdas(FixtureCallSite* inlined, FixtureCallSite* out_of_line);
+  // Makes the call in a method of a class in an unnamed namespace (as
+  // GoogleTest's TEST makes them), which GCC gives no linkage name.
+  static void make_in_hidden_class(FixtureCallSite* site);
 };
 }  // namespace fixture_ns

@@ -213,6 +213,18 @@ TEST(Symbolizer, LambdaIsNamedByTheFunctionItIsInInlinedOrNot) {
   EXPECT_EQ(kept[1].line, out_of_line.line);
 }
 
+// A method of a class in an unnamed namespace has internal linkage, and GCC
+// gives it no linkage name: it is named by its scopes, as its symbol demangles.
+TEST(Symbolizer, MethodWithoutLinkageNameIsNamedByItsScopes) {
+  FixtureCallSite site;
+  fixture_ns::Widget::make_in_hidden_class(&site);
+  const ModuleDescription fixture = LoadedModuleContaining(site.return_address);
+  const std::vector<SymbolizedFrame> frames = Symbolizer().Symbolize({&fixture, 1}, StackOf(site));
+  ASSERT_GE(frames.size(), 2u);
+  EXPECT_EQ(frames[1].function, "fixture_ns::(anonymous namespace)::Hidden_Test::TestBody");
+  EXPECT_EQ(frames[1].line, site.line);
+}
+
 TEST(Symbolizer, ModuleWithoutBuildIdIsOpenedByPath) {
   FixtureCallSite site;
   leaf_function(&site);
