@@ -131,7 +131,8 @@ def main():
         for frames, _ in lines:
             if not (re.fullmatch(r"device \d+( .*)?", frames[0]) and frames[1] in type_names):
                 failures.append(f"collapsed stack not rooted at its device and type: {frames[:3]}")
-            if not (frames[-1].startswith("\u2026 5 frames of the allocator (ReportAlloc, lambda in Allocate, Allocate<")
+            if not (frames[-1].startswith("\u2026 5 frames of the allocator (ReportAlloc, lambda in Allocate, "
+                                          "BankAllocator::Allocate<")
                     and frames[-2] == "AllocateAndLeak at leak_sites.cc:18"
                     and re.fullmatch(r"leak_(weights|kv_cache|activation) at leak_sites\.cc:\d+", frames[-3])):
                 failures.append(f"collapsed stack does not end at its leak site, named: {frames[-4:]}")

@@ -32,7 +32,9 @@ def site_of(entry, sites):
     of `sites` (the truth's: the workload functions that allocate); else, a site the truth does not know, its
     headline's function ("AllocateL1 ← allocate_scratch at fragment.cc:50": allocate_scratch). A headline names
     a site by its first frames in the program (AllocateL1), and by its callers only where they tell sites apart."""
-    frames = [line.split(" at ")[0] for line in entry["stack"]]
+    # A frame's function is qualified ("memledger::sim::(anonymous namespace)::allocate_scratch"); the truth's
+    # sites are bare names.
+    frames = [line.split(" at ")[0].rsplit("::", 1)[-1] for line in entry["stack"]]
     return next((f for f in frames if f in sites), entry["headline"].split(" at ")[0].split(" \u2190 ")[-1].strip())
 
 
