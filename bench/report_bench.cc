@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/capture_format.h"
 #include "capture/capture_reader.h"
 #include "child_process.h"
 
@@ -27,7 +28,8 @@ constexpr const char* kIterations = "48200";  // ~2,090 events per decode step o
 const std::string& Capture100M() {
   static const std::string path = [] {
     const std::string dir = BinDir() + "/../bench-data";
-    const std::string file = dir + "/llm-100m.mlcap";
+    // Named by the format's version: a capture written by an older build is not this one's.
+    const std::string file = dir + "/llm-100m.v" + std::to_string(kCaptureVersion) + ".mlcap";
     if (std::filesystem::exists(file)) return file;
     std::filesystem::create_directories(dir);
     const std::string partial = file + ".partial";

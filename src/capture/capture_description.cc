@@ -80,7 +80,7 @@ std::string DescribeCapture(const CaptureDescription& description) {
                  {"builtin_types", types}};
   d["chunks"] = {{"header_bytes", sizeof(ChunkHeader)},
                  {"magic", kChunkMagic},
-                 {"codecs", {{std::to_string(kCodecZstd), "zstd"}}},
+                 {"codecs", {{std::to_string(kCodecZstd), "zstd"}, {std::to_string(kCodecColumns), "zstd of slot columns"}}},
                  {"flags", {{std::to_string(kChunkCarriedOver), "carried-over"}}},
                  {"max_slots", kMaxChunkSlots}};
   return JsonText(d);

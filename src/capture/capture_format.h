@@ -2,7 +2,8 @@
 // header, a JSON description of the file (version 2 on: who wrote it, the
 // record layout, kind and type names), then chunks, each a header and a zstd
 // frame holding a run of 64-byte slots (event records and their continuation
-// slots, as in the ring).
+// slots, as in the ring): as they are (codec 1), or as columns (codec 2,
+// version 3 on: slot_columns.h).
 //
 // Chunks are independent: a file cut anywhere keeps every whole chunk before
 // the cut. A reader refuses versions newer than its own with a clear message.
@@ -15,9 +16,11 @@
 namespace memledger {
 
 inline constexpr char kCaptureMagic[8] = {'M', 'L', 'C', 'A', 'P', 'T', 'U', 'R'};
-inline constexpr std::uint32_t kCaptureVersion = 2;
+inline constexpr std::uint32_t kCaptureVersion = 3;
 inline constexpr std::uint32_t kChunkMagic = 0x4b484c4d;  // "MLHK"
-inline constexpr std::uint32_t kCodecZstd = 1;
+inline constexpr std::uint32_t kCodecZstd = 1;     // the slots as they are, zstd
+inline constexpr std::uint32_t kCodecColumns = 2;  // the slots' columns (slot_columns.h), zstd; version 3 on
+inline constexpr std::uint32_t kFirstVersionWithColumns = 3;
 inline constexpr std::uint32_t kMaxChunkSlots = 1 << 16;
 inline constexpr std::uint32_t kMaxChunkCompressedBytes = 16 << 20;
 inline constexpr std::uint32_t kMaxDescriptionBytes = 64 << 10;

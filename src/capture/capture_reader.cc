@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "capture/capture_format.h"
+#include "capture/slot_columns.h"
 
 namespace memledger {
 
@@ -108,7 +109,8 @@ bool CaptureReader::NextChunk(std::vector<Event>* slots, std::uint32_t* flags) {
     write_error_ = header.reserved != 0 ? static_cast<int>(header.reserved) : EIO;
     return Fail(std::string("its writer could not write the rest (") + std::strerror(write_error_) + ")");
   }
-  if (header.codec != kCodecZstd) return Fail("unknown chunk codec " + std::to_string(header.codec));
+  const bool columns = header.codec == kCodecColumns && info_.version >= kFirstVersionWithColumns;
+  if (header.codec != kCodecZstd && !columns) return Fail("unknown chunk codec " + std::to_string(header.codec));
   if ((header.flags & ~kKnownChunkFlags) != 0 || (info_.version == 1 && header.flags != 0)) {
     return Fail("unknown chunk flags " + std::to_string(header.flags));
   }
@@ -124,12 +126,15 @@ bool CaptureReader::NextChunk(std::vector<Event>* slots, std::uint32_t* flags) {
   }
   slots->resize(header.slot_count);
   const std::size_t raw_bytes = slots->size() * sizeof(Event);
-  const std::size_t n = ZSTD_decompressDCtx(zstd_, slots->data(), raw_bytes, compressed_.data(), compressed_.size());
+  if (columns) columns_.resize(raw_bytes);
+  void* into = columns ? static_cast<void*>(columns_.data()) : static_cast<void*>(slots->data());
+  const std::size_t n = ZSTD_decompressDCtx(zstd_, into, raw_bytes, compressed_.data(), compressed_.size());
   if (ZSTD_isError(n) || n != raw_bytes) {
     slots->clear();
     return Fail(std::string("a chunk does not decompress (") +
                 (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size") + ")");
   }
+  if (columns) ColumnsToSlots(columns_, *slots);
   if ((header.flags & kChunkCarriedOver) == 0 && !FollowsInSequence(header, *slots)) {
     slots->clear();
     return false;

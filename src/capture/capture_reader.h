@@ -78,6 +78,7 @@ class CaptureReader {
   int write_error_ = 0;
   std::string problem_;
   std::vector<char> compressed_;
+  std::vector<unsigned char> columns_;  // a columns chunk decompressed (slot_columns.h)
 };
 
 }  // namespace memledger

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "capture/capture_format.h"
+#include "capture/slot_columns.h"
 
 namespace memledger {
 namespace {
@@ -100,15 +101,17 @@ bool CaptureWriter::WriteChunk(std::uint32_t flags) {
   if (failed() || fd_ < 0) pending_.clear();
   if (pending_.empty()) return !failed();
   const std::size_t raw_bytes = pending_.size() * sizeof(Event);
+  columns_.resize(raw_bytes);
+  SlotsToColumns(pending_, columns_);
   compressed_.resize(sizeof(ChunkHeader) + ZSTD_compressBound(raw_bytes));
   const std::size_t n = ZSTD_compress2(zstd_, compressed_.data() + sizeof(ChunkHeader),
-                                       compressed_.size() - sizeof(ChunkHeader), pending_.data(), raw_bytes);
+                                       compressed_.size() - sizeof(ChunkHeader), columns_.data(), raw_bytes);
   const std::uint64_t first_seq = pending_.front().seq;
   if (ZSTD_isError(n) || n > kMaxChunkCompressedBytes) {
     Fail(ENOMEM, first_seq);
     return false;
   }
-  const ChunkHeader header{kChunkMagic, kCodecZstd, static_cast<std::uint32_t>(n),
+  const ChunkHeader header{kChunkMagic, kCodecColumns, static_cast<std::uint32_t>(n),
                            static_cast<std::uint32_t>(pending_.size()), first_seq, flags, 0};
   std::memcpy(compressed_.data(), &header, sizeof(header));
   pending_.clear();

@@ -70,6 +70,7 @@ class CaptureWriter {
   std::string path_;
   ZSTD_CCtx_s* zstd_;
   std::vector<Event> pending_;
+  std::vector<unsigned char> columns_;  // pending_ as columns (slot_columns.h), then compressed
   std::vector<char> compressed_;
   std::uint64_t bytes_written_ = 0;
   std::string error_;

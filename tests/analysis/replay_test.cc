@@ -283,9 +283,11 @@ TEST(ReplayCapture, ACutCaptureIsLiveAtItsEndAsTheWholeOneWasThere) {
     ASSERT_TRUE(writer->Close(&error)) << error;
   }
   const std::string bytes = ReadBytes(whole_path);
+  const std::size_t chunks_start = capture_test::HeaderOf(whole_path).header_bytes;
   std::set<std::uint64_t> records_seen;
   for (int i = 1; i <= 8; ++i) {
-    const std::size_t offset = bytes.size() * i / 9 + 7 * i;  // inside a chunk, not at its start
+    // Spread over the chunks (about 1.7 KB each), inside one, not at its start.
+    const std::size_t offset = chunks_start + (bytes.size() - chunks_start) * i / 9 + 7 * i;
     SCOPED_TRACE("cut at byte " + std::to_string(offset) + " of " + std::to_string(bytes.size()));
     WriteBytes(cut_path, std::string_view(bytes).substr(0, offset));
     Ledger cut;

@@ -365,6 +365,23 @@ TEST_F(DamagedCapture, UnknownCodecStopsTheReader) {
   EXPECT_NE(ProblemReadingFirstChunkOnly().find("unknown chunk codec 7"), std::string::npos);
 }
 
+TEST_F(DamagedCapture, ChunksAreWrittenAsColumns) {
+  EXPECT_EQ(SecondChunkHeader().codec, kCodecColumns);
+}
+
+// Columns came with version 3: a file that says it is older cannot hold them.
+TEST_F(DamagedCapture, ColumnsInAVersion2FileStopTheReader) {
+  CaptureFileHeader file;
+  std::memcpy(&file, bytes_.data(), sizeof(file));
+  file.version = 2;
+  std::memcpy(bytes_.data(), &file, sizeof(file));
+  WriteBytes(path_, bytes_);
+  const ReadBack back = ReadCapture(path_);
+  EXPECT_TRUE(back.opened) << back.error;
+  EXPECT_TRUE(back.slots.empty());
+  EXPECT_NE(back.problem.find("unknown chunk codec 2"), std::string::npos) << back.problem;
+}
+
 TEST_F(DamagedCapture, ChunkSizesOutOfRangeStopTheReader) {
   const ChunkHeader original = SecondChunkHeader();
   for (const auto& [slot_count, compressed_bytes] :

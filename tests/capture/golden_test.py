@@ -16,6 +16,9 @@ where the file was read from, is left out).
   v2_leaky: format version 2, written before devices carried an identity
             (`MEMLEDGER=1 MEMLEDGER_OUTPUT=v2_leaky.mlcap memledger-sim leaky
             --devices 2 --iterations 2 --leaks 3 --host-work 0`).
+  v3_leaky: format version 3, its chunks as columns (codec 2), written and
+            reported on 2026-12-07 by the build that introduced it (the same
+            command as v2's).
 
 The texts were printed again on 2026-12-06, when the report's wording of
 sites changed (issue 14: "1 buffer", a line saying how to record stacks
@@ -65,7 +68,7 @@ def main():
     memledger = os.path.join(os.path.abspath(sys.argv[1]), "memledger")
     check = Checker()
     # name: whether that version's text report is the whole of this build's
-    goldens = {"v1_leaky": False, "v2_leaky": True}
+    goldens = {"v1_leaky": False, "v2_leaky": True, "v3_leaky": True}
     for name, whole_text in goldens.items():
         capture = name + ".mlcap"
 
