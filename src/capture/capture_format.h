@@ -47,7 +47,7 @@ static_assert(std::is_trivially_copyable_v<CaptureFileHeader>);
 
 struct ChunkHeader {
   std::uint32_t magic;        // kChunkMagic
-  std::uint32_t codec;        // kCodecZstd
+  std::uint32_t codec;        // kCodecZstd, or kCodecColumns (version 3 on)
   std::uint32_t compressed_bytes;
   std::uint32_t slot_count;   // slots once decompressed
   std::uint64_t first_seq;

@@ -8,7 +8,10 @@
 // other, where byte by byte took 28 and 48 (docs/benchmarks.md).
 #include "capture/slot_columns.h"
 
-#if defined(__SSE2__)
+// MEMLEDGER_PORTABLE_TRANSPOSE: the portable transpose even where there is
+// SSE2 (tests/capture builds the codec's test so too).
+#if defined(__SSE2__) && !defined(MEMLEDGER_PORTABLE_TRANSPOSE)
+#define MEMLEDGER_SSE2_TRANSPOSE 1
 #include <emmintrin.h>
 #endif
 
@@ -50,7 +53,7 @@ void Store(unsigned char* bytes, std::uint64_t word) { std::memcpy(bytes, &word,
 // Rows (eight codes, or one word's eight planes of eight slots) transposed
 // as bytes: row i's byte k becomes row k's byte i (little-endian), stored
 // to out[k]. Its own inverse.
-#if defined(__SSE2__)
+#if defined(MEMLEDGER_SSE2_TRANSPOSE)
 // Interleaves bytes of row pairs, then 2-byte pairs of those, then 4-byte
 // quads: each 16-byte result holds two transposed rows.
 void TransposeBytes(const Block& r, unsigned char* const out[kBlock]) {

@@ -27,8 +27,7 @@ void EpollSet::Watch(int fd, std::uint32_t events) {
   epoll_event event{};
   event.events = events;
   event.data.u64 = Token(fd);
-  // A number reused before the kernel's set let go of its old file (another
-  // descriptor still held that file) is still in the set: replace it.
+  // The same file at the same number watched again: its watch is replaced.
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0 && errno == EEXIST) {
     epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
   }

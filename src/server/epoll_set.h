@@ -33,9 +33,12 @@ class EpollSet {
   EpollSet(const EpollSet&) = delete;
   EpollSet& operator=(const EpollSet&) = delete;
 
-  // Watches `fd` for `events` under a new generation. A descriptor closed
-  // while watched leaves the kernel's set by itself; its number may be
-  // watched again at once.
+  // Watches `fd` for `events` under a new generation; its number may be
+  // watched again at once after a close. (The kernel keys a watch by open
+  // file and number: closing the number's last reference to the file takes
+  // the watch out of its set; a file still open elsewhere — a dup, a fork —
+  // stays in it, and its events, of an old generation, are dropped. The
+  // server never dups nor forks a watched descriptor.)
   void Watch(int fd, std::uint32_t events = EPOLLIN | EPOLLRDHUP);
   // Changes what `fd` (watched) is watched for; its generation stays.
   void Change(int fd, std::uint32_t events);

@@ -111,12 +111,25 @@ std::string LambdaName(Dwarf_Die* die) {
   return name;
 }
 
+// True for a C++ function of internal linkage (a static function, any
+// method of a class in an unnamed namespace — GoogleTest's TEST bodies):
+// GCC gives these no linkage name, so DW_AT_name is all there is, and their
+// symbol is qualified. Not for a C function, nor an extern "C" one
+// (DW_AT_external without a linkage name): their name is their symbol.
+bool QualifiedBySymbol(Dwarf_Die* die) {
+  if (dwarf_hasattr_integrate(die, DW_AT_external)) return false;
+  Dwarf_Die cu;
+  if (dwarf_diecu(die, &cu, nullptr, nullptr) == nullptr) return false;
+  const int language = dwarf_srclang(&cu);
+  return language == DW_LANG_C_plus_plus || language == DW_LANG_C_plus_plus_03 ||
+         language == DW_LANG_C_plus_plus_11 || language == DW_LANG_C_plus_plus_14;
+}
+
 // `name` (a function's DW_AT_name) qualified by the namespaces, classes and
 // function its declaration is in, as its symbol would demangle (without
 // its parameters): "ns::(anonymous namespace)::Buffers_Leak_Test::TestBody".
-// For functions GCC gives no linkage name: those of internal linkage — a
-// static function's, and every method of a class in an unnamed namespace
-// (GoogleTest's TEST bodies). Walks the CU from its top (dwarf_getscopes_die).
+// Only for QualifiedBySymbol's functions: walks the CU from its top
+// (dwarf_getscopes_die), once per address (the symbolizer caches frames).
 std::string QualifiedName(Dwarf_Die* die, std::string name) {
   Dwarf_Die declaration = DeclarationOf(*die);
   Dwarf_Die* scopes = nullptr;
@@ -142,7 +155,8 @@ std::string QualifiedName(Dwarf_Die* die, std::string name) {
 }
 
 // A subprogram's or inlined call's name: the linkage name demangled, else a
-// lambda's name (LambdaName), else DW_AT_name qualified (QualifiedName).
+// lambda's name (LambdaName), else DW_AT_name — qualified (QualifiedName)
+// where the symbol is (QualifiedBySymbol).
 // dwarf_attr_integrate follows DW_AT_abstract_origin and
 // DW_AT_specification, where inlined and out-of-line instances keep them.
 std::string FunctionName(Dwarf_Die* die) {
@@ -155,7 +169,7 @@ std::string FunctionName(Dwarf_Die* die) {
   if (std::string_view(name) == "operator()") {
     if (std::string lambda = LambdaName(die); !lambda.empty()) return lambda;
   }
-  return QualifiedName(die, name);
+  return QualifiedBySymbol(die) ? QualifiedName(die, name) : std::string(name);
 }
 
 // The CU whose code holds `address` (a Dwfl address), and its bias.

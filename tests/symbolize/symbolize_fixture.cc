@@ -32,6 +32,8 @@ __attribute__((noinline)) void Hidden_Test::TestBody(FixtureCallSite* site) { Re
 
 void Widget::make_in_hidden_class(FixtureCallSite* site) { Hidden_Test().TestBody(site); }
 
+extern "C" void c_linkage_in_namespace(FixtureCallSite* site) { RecordCallSite(site, __LINE__); }
+
 }  // namespace fixture_ns
 
 extern "C" void leaf_function(FixtureCallSite* site) { fixture_ns::RecordCallSite(site, __LINE__); }

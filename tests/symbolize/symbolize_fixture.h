@@ -28,4 +28,7 @@ struct Widget {
   // GoogleTest's TEST makes them), which GCC gives no linkage name.
   static void make_in_hidden_class(FixtureCallSite* site);
 };
+// Makes the call; C linkage though declared in a namespace: its symbol is
+// its bare name, and so is its frame's.
+extern "C" void c_linkage_in_namespace(FixtureCallSite* site);
 }  // namespace fixture_ns

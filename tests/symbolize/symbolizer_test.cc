@@ -225,6 +225,18 @@ TEST(Symbolizer, MethodWithoutLinkageNameIsNamedByItsScopes) {
   EXPECT_EQ(frames[1].line, site.line);
 }
 
+// A function of C linkage has no linkage name either, but its symbol is its
+// bare name, wherever it is declared.
+TEST(Symbolizer, CLinkageFunctionInANamespaceIsNamedAsItsSymbol) {
+  FixtureCallSite site;
+  fixture_ns::c_linkage_in_namespace(&site);
+  const ModuleDescription fixture = LoadedModuleContaining(site.return_address);
+  const std::vector<SymbolizedFrame> frames = Symbolizer().Symbolize({&fixture, 1}, StackOf(site));
+  ASSERT_GE(frames.size(), 2u);
+  EXPECT_EQ(frames[1].function, "c_linkage_in_namespace");
+  EXPECT_EQ(frames[1].line, site.line);
+}
+
 TEST(Symbolizer, ModuleWithoutBuildIdIsOpenedByPath) {
   FixtureCallSite site;
   leaf_function(&site);
