@@ -19,6 +19,7 @@
 #include "ledger/ledger.h"
 #include "ring/ring_fault_guard.h"
 #include "server/client_session.h"
+#include "server/epoll_set.h"
 
 namespace {
 constexpr std::uint64_t kSlots = 1024;  // the smallest ring: every slot is reachable
@@ -115,7 +116,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const ProcessIndex hostile = ledger.BeginProcess(2, "hostile");
   auto capture = CaptureWriter::Open("/dev/null", CaptureStart{2, "hostile", 0, {}}, &error);
   const std::uint16_t epoch = TailEpoch(ring->header().tail.load());  // the fuzzed tail names the owner
-  ClientSession session(dup(STDERR_FILENO), -1, -1, 2, 0, std::move(ring), epoch, hostile, std::move(capture));
+  static EpollSet epoll;  // the session's control socket is never watched here
+  ClientSession session(dup(STDERR_FILENO), -1, epoll, 2, 0, std::move(ring), epoch, hostile, std::move(capture));
   session.Drain(ledger, 1 << 20);
   LogLimiter log(20, std::chrono::seconds(1));
   session.Finish(ledger, Session::End::kConnectionOver, log);
