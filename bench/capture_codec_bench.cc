@@ -8,6 +8,7 @@
 // `memledger-sim reuse-storm` (/1), the runs docs/benchmarks.md has always
 // measured captures by. Counter bytes_per_slot: the chunks' bytes (headers
 // included) per slot; items/s: slots a writer thread compresses per second.
+// BM_SlotsToColumns and BM_ColumnsToSlots: the transform alone, each way.
 #include <benchmark/benchmark.h>
 #include <zstd.h>
 
@@ -65,7 +66,7 @@ void CompressChunks(benchmark::State& state, bool columns) {
   if (chunks.empty()) return state.SkipWithError("could not record the workload");
   ZSTD_CCtx* zstd = ZSTD_createCCtx();
   // As capture_writer.cc sets them.
-  ZSTD_CCtx_setParameter(zstd, ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter(zstd, ZSTD_c_compressionLevel, kCaptureZstdLevel);
   ZSTD_CCtx_setParameter(zstd, ZSTD_c_checksumFlag, 1);
   std::vector<unsigned char> transformed(kMaxChunkSlots * kSlotBytes);
   std::vector<char> out(ZSTD_compressBound(kMaxChunkSlots * kSlotBytes));
@@ -96,6 +97,36 @@ void BM_CaptureChunkRaw(benchmark::State& state) { CompressChunks(state, false);
 void BM_CaptureChunkColumns(benchmark::State& state) { CompressChunks(state, true); }
 BENCHMARK(BM_CaptureChunkRaw)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Repetitions(3)->DisplayAggregatesOnly(true);
 BENCHMARK(BM_CaptureChunkColumns)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Repetitions(3)->DisplayAggregatesOnly(true);
+
+// The columns transform alone, each way, over the llm workload's chunks:
+// its share of BM_CaptureChunkColumns, and what reading pays besides zstd.
+void TransformChunks(benchmark::State& state, bool to_columns) {
+  const auto& chunks = Chunks(0);
+  if (chunks.empty()) return state.SkipWithError("could not record the workload");
+  std::vector<std::vector<unsigned char>> columns;
+  for (const std::vector<Event>& chunk : chunks) {
+    columns.emplace_back(chunk.size() * kSlotBytes);
+    SlotsToColumns(chunk, columns.back());
+  }
+  std::vector<Event> slots(kMaxChunkSlots);
+  std::uint64_t count = 0;
+  for (auto _ : state) {
+    for (std::size_t c = 0; c < chunks.size(); ++c) {
+      if (to_columns) {
+        SlotsToColumns(chunks[c], columns[c]);
+      } else {
+        ColumnsToSlots(columns[c], std::span(slots).first(chunks[c].size()));
+      }
+      benchmark::ClobberMemory();
+      count += chunks[c].size();
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(count));
+}
+void BM_SlotsToColumns(benchmark::State& state) { TransformChunks(state, true); }
+void BM_ColumnsToSlots(benchmark::State& state) { TransformChunks(state, false); }
+BENCHMARK(BM_SlotsToColumns)->Unit(benchmark::kMillisecond)->Repetitions(3)->DisplayAggregatesOnly(true);
+BENCHMARK(BM_ColumnsToSlots)->Unit(benchmark::kMillisecond)->Repetitions(3)->DisplayAggregatesOnly(true);
 
 }  // namespace
 }  // namespace memledger::bench

@@ -21,6 +21,7 @@ inline constexpr std::uint32_t kChunkMagic = 0x4b484c4d;  // "MLHK"
 inline constexpr std::uint32_t kCodecZstd = 1;     // the slots as they are, zstd
 inline constexpr std::uint32_t kCodecColumns = 2;  // the slots' columns (slot_columns.h), zstd; version 3 on
 inline constexpr std::uint32_t kFirstVersionWithColumns = 3;
+inline constexpr int kCaptureZstdLevel = 3;  // every chunk's frame, with its content checksum
 inline constexpr std::uint32_t kMaxChunkSlots = 1 << 16;
 inline constexpr std::uint32_t kMaxChunkCompressedBytes = 16 << 20;
 inline constexpr std::uint32_t kMaxDescriptionBytes = 64 << 10;

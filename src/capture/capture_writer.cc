@@ -14,7 +14,6 @@
 
 namespace memledger {
 namespace {
-constexpr int kZstdLevel = 3;
 
 // Writes all of `bytes` at `offset`; false with errno set when it cannot.
 bool WriteAllAt(int fd, const char* bytes, std::size_t size, std::uint64_t offset) {
@@ -70,7 +69,7 @@ std::unique_ptr<CaptureWriter> CaptureWriter::Open(const std::string& path, cons
 CaptureWriter::CaptureWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)), zstd_(ZSTD_createCCtx()) {
   // pending_ grows with the chunk (to kMaxChunkSlots): a writer of a short
   // stream — a server's many small sessions — keeps only what it holds.
-  ZSTD_CCtx_setParameter(zstd_, ZSTD_c_compressionLevel, kZstdLevel);
+  ZSTD_CCtx_setParameter(zstd_, ZSTD_c_compressionLevel, kCaptureZstdLevel);
   ZSTD_CCtx_setParameter(zstd_, ZSTD_c_checksumFlag, 1);
 }
 

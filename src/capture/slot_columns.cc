@@ -4,8 +4,8 @@
 // bytes (a code per row), whose transpose is that word's eight planes for
 // those slots (a plane per row) — one 8-byte store per plane instead of a
 // byte store per plane and slot (SSE2 unpacks where there is SSE2). A
-// chunk's last n mod 8 slots go one by one. 14 ns a slot one way, 20 the
-// other, where byte by byte took 28 and 48 (docs/benchmarks.md).
+// chunk's last n mod 8 slots go one by one. 18.5 ns a slot one way, 21
+// the other (BM_SlotsToColumns, BM_ColumnsToSlots; docs/benchmarks.md).
 #include "capture/slot_columns.h"
 
 // MEMLEDGER_PORTABLE_TRANSPOSE: the portable transpose even where there is
@@ -49,6 +49,11 @@ std::uint64_t Load(const unsigned char* bytes) {
   return word;
 }
 void Store(unsigned char* bytes, std::uint64_t word) { std::memcpy(bytes, &word, sizeof(word)); }
+
+// Where word j of slot i is among the slots, and slot i's byte of plane b of
+// word j among the columns of n slots.
+std::size_t WordAt(std::size_t i, std::size_t j) { return i * kSlotBytes + j * sizeof(std::uint64_t); }
+std::size_t PlaneAt(std::size_t n, std::size_t j, std::size_t b, std::size_t i) { return (8 * j + b) * n + i; }
 
 // Rows (eight codes, or one word's eight planes of eight slots) transposed
 // as bytes: row i's byte k becomes row k's byte i (little-endian), stored
@@ -109,23 +114,23 @@ void SlotsToColumns(std::span<const Event> slots, std::span<unsigned char> colum
       for (std::size_t i = tile; i < end; i += kBlock) {
         Block rows;
         for (std::size_t s = 0; s < kBlock; ++s) {
-          const std::uint64_t word = Load(words + (i + s) * kSlotBytes + j * sizeof(std::uint64_t));
+          const std::uint64_t word = Load(words + WordAt(i + s, j));
           rows[s] = Code(j, word, previous[j]);
           previous[j] = word;
         }
         unsigned char* planes[kBlock];
-        for (std::size_t b = 0; b < kBlock; ++b) planes[b] = columns.data() + (8 * j + b) * n + i;
+        for (std::size_t b = 0; b < kBlock; ++b) planes[b] = columns.data() + PlaneAt(n, j, b, i);
         TransposeBytes(rows, planes);
       }
     }
   }
   for (std::size_t i = whole_blocks; i < n; ++i) {
     for (std::size_t j = 0; j < kWords; ++j) {
-      const std::uint64_t word = Load(words + i * kSlotBytes + j * sizeof(std::uint64_t));
+      const std::uint64_t word = Load(words + WordAt(i, j));
       const std::uint64_t code = Code(j, word, previous[j]);
       previous[j] = word;
       for (std::size_t b = 0; b < sizeof(code); ++b) {
-        columns[(8 * j + b) * n + i] = static_cast<unsigned char>(code >> (8 * b));
+        columns[PlaneAt(n, j, b, i)] = static_cast<unsigned char>(code >> (8 * b));
       }
     }
   }
@@ -141,13 +146,13 @@ void ColumnsToSlots(std::span<const unsigned char> columns, std::span<Event> slo
     for (std::size_t j = 0; j < kWords; ++j) {
       for (std::size_t i = tile; i < end; i += kBlock) {
         Block planes, codes;
-        for (std::size_t b = 0; b < kBlock; ++b) planes[b] = Load(columns.data() + (8 * j + b) * n + i);
+        for (std::size_t b = 0; b < kBlock; ++b) planes[b] = Load(columns.data() + PlaneAt(n, j, b, i));
         unsigned char* rows[kBlock];
         for (std::size_t s = 0; s < kBlock; ++s) rows[s] = reinterpret_cast<unsigned char*>(&codes[s]);
         TransposeBytes(planes, rows);
         for (std::size_t s = 0; s < kBlock; ++s) {
           previous[j] = Uncode(j, codes[s], previous[j]);
-          Store(words + (i + s) * kSlotBytes + j * sizeof(std::uint64_t), previous[j]);
+          Store(words + WordAt(i + s, j), previous[j]);
         }
       }
     }
@@ -155,9 +160,9 @@ void ColumnsToSlots(std::span<const unsigned char> columns, std::span<Event> slo
   for (std::size_t i = whole_blocks; i < n; ++i) {
     for (std::size_t j = 0; j < kWords; ++j) {
       std::uint64_t code = 0;
-      for (std::size_t b = 0; b < sizeof(code); ++b) code |= std::uint64_t{columns[(8 * j + b) * n + i]} << (8 * b);
+      for (std::size_t b = 0; b < sizeof(code); ++b) code |= std::uint64_t{columns[PlaneAt(n, j, b, i)]} << (8 * b);
       previous[j] = Uncode(j, code, previous[j]);
-      Store(words + i * kSlotBytes + j * sizeof(std::uint64_t), previous[j]);
+      Store(words + WordAt(i, j), previous[j]);
     }
   }
 }

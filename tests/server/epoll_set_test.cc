@@ -32,65 +32,54 @@ epoll_event OneEvent(EpollSet& set) {
   return events[0];
 }
 
-TEST(EpollSet, AnEventNamesTheDescriptorItWasFor) {
-  EpollSet set;
-  ASSERT_GE(set.fd(), 0);
-  Pipe a;
-  set.Watch(a.read_end());
-  a.Say();
-  EXPECT_EQ(set.FdOf(OneEvent(set)), a.read_end());
-}
+// A pipe watched in a set, and the event its first byte made (read from
+// the set as a batch of one, not yet handled).
+class AWatchedPipe : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_GE(set_.fd(), 0);
+    set_.Watch(pipe_.read_end());
+    pipe_.Say();
+    batch_event_ = OneEvent(set_);
+  }
+
+  EpollSet set_;
+  Pipe pipe_;
+  epoll_event batch_event_{};
+};
+
+TEST_F(AWatchedPipe, AnEventNamesTheDescriptorItWasFor) { EXPECT_EQ(set_.FdOf(batch_event_), pipe_.read_end()); }
 
 // The server's case: handling one event of a batch ends a session (its
 // pidfd closed) and begins another, whose pidfd takes the freed number; an
 // event of the same batch for the closed pidfd must not end the new session.
-TEST(EpollSet, AnEventForAClosedDescriptorIsStaleOnceItsNumberIsWatchedAgain) {
-  EpollSet set;
-  Pipe old_file;
-  set.Watch(old_file.read_end());
-  old_file.Say();
-  const epoll_event batch_event = OneEvent(set);
-  const int number = old_file.read_end();
-  old_file.CloseReadEnd();
+TEST_F(AWatchedPipe, AnEventForAClosedDescriptorIsStaleOnceItsNumberIsWatchedAgain) {
+  const int number = pipe_.read_end();
+  pipe_.CloseReadEnd();
   Pipe new_file;  // the lowest free number: the one just closed
   ASSERT_EQ(new_file.read_end(), number);
-  set.Watch(new_file.read_end());
-  EXPECT_EQ(set.FdOf(batch_event), -1);
+  set_.Watch(new_file.read_end());
+  EXPECT_EQ(set_.FdOf(batch_event_), -1);
   new_file.Say();
-  EXPECT_EQ(set.FdOf(OneEvent(set)), number);  // the new file's own events are its
+  EXPECT_EQ(set_.FdOf(OneEvent(set_)), number);  // the new file's own events are its
 }
 
-TEST(EpollSet, AnUnwatchedDescriptorsEventsAreStale) {
-  EpollSet set;
-  Pipe a;
-  set.Watch(a.read_end());
-  a.Say();
-  const epoll_event batch_event = OneEvent(set);
-  set.Unwatch(a.read_end());
-  EXPECT_EQ(set.FdOf(batch_event), -1);
+TEST_F(AWatchedPipe, AnUnwatchedDescriptorsEventsAreStale) {
+  set_.Unwatch(pipe_.read_end());
+  EXPECT_EQ(set_.FdOf(batch_event_), -1);
   std::array<epoll_event, 4> events{};
-  EXPECT_EQ(set.Wait(events, std::chrono::milliseconds(0)), 0u);  // and no more come
+  EXPECT_EQ(set_.Wait(events, std::chrono::milliseconds(0)), 0u);  // and no more come
 }
 
-TEST(EpollSet, ChangingWhatIsWatchedKeepsTheDescriptorsEvents) {
-  EpollSet set;
-  Pipe a;
-  set.Watch(a.read_end());
-  a.Say();
-  const epoll_event batch_event = OneEvent(set);
-  set.Change(a.read_end(), EPOLLIN | EPOLLRDHUP | EPOLLET);
-  EXPECT_EQ(set.FdOf(batch_event), a.read_end());
+TEST_F(AWatchedPipe, ChangingWhatIsWatchedKeepsTheDescriptorsEvents) {
+  set_.Change(pipe_.read_end(), EPOLLIN | EPOLLRDHUP | EPOLLET);
+  EXPECT_EQ(set_.FdOf(batch_event_), pipe_.read_end());
 }
 
-TEST(EpollSet, WatchingAWatchedDescriptorAgainMakesItsOlderEventsStale) {
-  EpollSet set;
-  Pipe a;
-  set.Watch(a.read_end());
-  a.Say();
-  const epoll_event batch_event = OneEvent(set);
-  set.Watch(a.read_end());  // already in the kernel's set: replaced, not refused
-  EXPECT_EQ(set.FdOf(batch_event), -1);
-  EXPECT_EQ(set.FdOf(OneEvent(set)), a.read_end());
+TEST_F(AWatchedPipe, WatchingAWatchedDescriptorAgainMakesItsOlderEventsStale) {
+  set_.Watch(pipe_.read_end());  // already in the kernel's set: replaced, not refused
+  EXPECT_EQ(set_.FdOf(batch_event_), -1);
+  EXPECT_EQ(set_.FdOf(OneEvent(set_)), pipe_.read_end());
 }
 
 TEST(EpollSet, EventsItNeverMadeAreStale) {
