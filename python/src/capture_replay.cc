@@ -21,8 +21,8 @@ namespace {
 py::str ReportJson(const OpenCapture& capture) {
   CaptureBooks& books = capture.books();
   SiteStacks stacks(books.symbolizer, StackOptions{});
-  CaptureReportJson(books.path, books.replay, books.ledger, books.analysis, stacks);
-  return PythonText(JsonText(CaptureReportJson(books.path, books.replay, books.ledger, books.analysis, stacks), 2));
+  CaptureReportJson(books.replay, books.ledger, books.analysis, stacks);
+  return PythonText(JsonText(CaptureReportJson(books.replay, books.ledger, books.analysis, stacks), 2));
 }
 
 // A site of what was live at a peak: (bytes, buffers, tag, headline, stack id).

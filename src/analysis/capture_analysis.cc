@@ -204,13 +204,14 @@ std::vector<SiteGrowth> CaptureAnalysis::Growth() const {
   return growing;
 }
 
-ReplayResult ReplayAnalyzed(const std::string& path, Ledger& ledger, CaptureAnalysis& analysis, BufferListener* also,
+ReplayResult ReplayAnalyzed(std::span<const std::string> files, Ledger& ledger, CaptureAnalysis& analysis,
+                            BufferListener* also,
                             std::function<void(std::uint64_t bytes_read, std::uint64_t file_bytes)> progress) {
   std::optional<BufferListenerFanout> both;
   if (also != nullptr) both.emplace(std::initializer_list<BufferListener*>{&analysis, also});
   ledger.set_listener(both ? static_cast<BufferListener*>(&*both) : &analysis);
   ReplayResult result = ReplayCapture(
-      path, ledger,
+      files, ledger,
       {.observer = analysis.Observer(), .stop_before = analysis.StopBefore(), .progress = std::move(progress)});
   ledger.set_listener(nullptr);
   return result;

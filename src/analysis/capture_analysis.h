@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -178,12 +179,18 @@ class CaptureAnalysis final : public BufferListener {
   Series* last_series_ = nullptr;
 };
 
-// Replays `path` into `ledger` (ReplayCapture) with `analysis` following the
+// Replays the capture in `files` (one file, or segments of one run) into
+// `ledger` (ReplayCapture) with `analysis` following the
 // books, its window applied, and `also` (when given: another listener, e.g.
 // the HTML timeline) told of every change after it; `progress` as
 // ReplayOptions'. The ledger has no listener after.
-ReplayResult ReplayAnalyzed(const std::string& path, Ledger& ledger, CaptureAnalysis& analysis,
+ReplayResult ReplayAnalyzed(std::span<const std::string> files, Ledger& ledger, CaptureAnalysis& analysis,
                             BufferListener* also = nullptr,
                             std::function<void(std::uint64_t bytes_read, std::uint64_t file_bytes)> progress = {});
+inline ReplayResult ReplayAnalyzed(const std::string& path, Ledger& ledger, CaptureAnalysis& analysis,
+                                   BufferListener* also = nullptr,
+                                   std::function<void(std::uint64_t bytes_read, std::uint64_t file_bytes)> progress = {}) {
+  return ReplayAnalyzed(std::span(&path, 1), ledger, analysis, also, std::move(progress));
+}
 
 }  // namespace memledger

@@ -1,20 +1,93 @@
 // replay.cc — see replay.h.
 #include "analysis/replay.h"
 
+#include <algorithm>
+#include <filesystem>
+
 #include "capture/capture_format.h"
 #include "ledger/carry_over.h"
 #include "ledger/process_stream.h"
 
 namespace memledger {
+namespace {
 
-ReplayResult ReplayCapture(const std::string& path, Ledger& ledger, const ReplayOptions& options) {
+struct CaptureFile {
+  std::string path;
+  CaptureInfo info;
+  std::uint64_t bytes = 0;
+  std::uint32_t index() const { return info.description.segment ? info.description.segment->index : 0; }
+};
+
+std::string FileName(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+
+// `files` in the order they replay, checked to be one capture: one file, or
+// consecutive segments of one run. False, with *error, when they are not.
+bool OrderFiles(std::span<const std::string> files, std::vector<CaptureFile>* ordered, std::string* error) {
+  if (files.empty()) {
+    *error = "no capture file was given";
+    return false;
+  }
+  for (const std::string& path : files) {
+    const auto reader = CaptureReader::Open(path, error);
+    if (!reader) return false;
+    ordered->push_back({path, reader->info(), reader->file_bytes()});
+  }
+  if (ordered->size() == 1) return true;
+  for (const CaptureFile& file : *ordered) {
+    if (file.index() == 0) {
+      *error = file.path + " is a capture of its own, not a segment of a capture cut into segments: report it alone";
+      return false;
+    }
+  }
+  std::stable_sort(ordered->begin(), ordered->end(),
+                   [](const CaptureFile& a, const CaptureFile& b) { return a.index() < b.index(); });
+  const CaptureFile& first = ordered->front();
+  for (std::size_t i = 1; i < ordered->size(); ++i) {
+    const CaptureFile& before = (*ordered)[i - 1];
+    const CaptureFile& file = (*ordered)[i];
+    if (file.info.pid != first.info.pid ||
+        file.info.description.segment->run_start_unix_ns != first.info.description.segment->run_start_unix_ns) {
+      *error = file.path + " and " + first.path + " are segments of different runs (pid " +
+               std::to_string(file.info.pid) + " and pid " + std::to_string(first.info.pid) +
+               ", or begun at other times): report one run at a time";
+      return false;
+    }
+    if (file.index() == before.index()) {
+      *error = file.path + " and " + before.path + " are both segment " + std::to_string(file.index()) + " of the run";
+      return false;
+    }
+    if (file.index() != before.index() + 1) {
+      const std::uint32_t from = before.index() + 1, to = file.index() - 1;
+      *error = (from == to ? "segment " + std::to_string(from) + " of the run is"
+                           : "segments " + std::to_string(from) + " to " + std::to_string(to) + " of the run are") +
+               " missing (between " + before.path + " and " + file.path +
+               "): report the segments on either side of the gap apart";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ReplayResult ReplayCapture(std::span<const std::string> files, Ledger& ledger, const ReplayOptions& options) {
   ReplayResult result;
-  auto reader = CaptureReader::Open(path, &result.error);
-  if (!reader) return result;
+  std::vector<CaptureFile> ordered;
+  if (!OrderFiles(files, &ordered, &result.error)) return result;
   result.opened = true;
-  result.info = reader->info();
-  result.file_bytes = reader->file_bytes();
+  result.info = ordered.front().info;
+  for (const CaptureFile& file : ordered) {
+    result.files.push_back(file.path);
+    result.file_bytes += file.bytes;
+  }
   const CaptureDescription& description = result.info.description;
+  if (description.segment) {
+    result.first_segment = description.segment;
+    result.last_segment = ordered.back().index();
+  }
+  // A later segment alone: its first records are in the segments before,
+  // and its carried-over chunk holds all of the books they left.
+  const bool later_segment = description.segment && description.segment->index > 1;
   const bool from_server = description.writer == CaptureWriterKind::kServer;
   result.process = ledger.BeginProcess(result.info.pid, result.info.comm, description.uid);
   if (description.handover) ledger.JoinLate(result.process, *description.handover);
@@ -23,31 +96,46 @@ ReplayResult ReplayCapture(const std::string& path, Ledger& ledger, const Replay
   stream.set_observer(options.observer);
   stream.set_stop_before(options.stop_before);
   std::vector<Event> slots;
-  std::vector<Event> carried;  // carried-over chunks, applied whole before the first event chunk
-  std::uint32_t flags = 0;
+  std::vector<Event> carried;  // the first file's carried-over chunks, applied whole before its first event chunk
   std::uint64_t missing_start = 0;
-  while (!stream.ended() && reader->NextChunk(&slots, &flags)) {
-    if (flags & kChunkCarriedOver) {
-      carried.insert(carried.end(), slots.begin(), slots.end());
-    } else {
-      // The stream's first records are not in the file, and nothing says
-      // another consumer had them: the books begin part-way, and say so.
-      if (stream.records() == 0 && reader->missing_at_start() != 0 && !description.handover) {
-        ledger.JoinLate(result.process, Handover{.records_elsewhere = reader->missing_at_start()});
-        missing_start = reader->missing_at_start();
-      }
-      if (!carried.empty()) ApplyCarriedOver(ledger, result.process, carried);
-      carried.clear();
-      stream.Apply(ledger, slots, std::nullopt);
+  std::uint64_t bytes_before = 0;  // of the files read whole
+  for (std::size_t i = 0; i < ordered.size() && !stream.ended(); ++i) {
+    std::string error;
+    const auto reader = CaptureReader::Open(ordered[i].path, &error);
+    if (!reader) {  // it opened a moment ago
+      result.problem += (result.problem.empty() ? "" : "; ") + error;
+      break;
     }
-    if (options.progress) options.progress(reader->bytes_read(), reader->file_bytes());
+    std::uint32_t flags = 0;
+    while (!stream.ended() && reader->NextChunk(&slots, &flags)) {
+      if (flags & kChunkCarriedOver) {
+        // A later file's carried-over books are what the books hold already.
+        if (i == 0) carried.insert(carried.end(), slots.begin(), slots.end());
+      } else {
+        // The stream's first records are not in the file, and nothing says
+        // another consumer or an earlier segment had them: the books begin
+        // part-way, and say so.
+        if (stream.records() == 0 && reader->missing_at_start() != 0 && !description.handover && !later_segment) {
+          ledger.JoinLate(result.process, Handover{.records_elsewhere = reader->missing_at_start()});
+          missing_start = reader->missing_at_start();
+        }
+        if (!carried.empty()) ApplyCarriedOver(ledger, result.process, carried);
+        carried.clear();
+        stream.Apply(ledger, slots, std::nullopt);
+      }
+      if (options.progress) options.progress(bytes_before + reader->bytes_read(), result.file_bytes);
+    }
+    if (!reader->problem().empty()) {
+      result.problem += (result.problem.empty() ? "" : "; ") +
+                        (ordered.size() > 1 ? FileName(ordered[i].path) + ": " : std::string()) + reader->problem();
+    }
+    if (reader->write_error() != 0) result.write_error = reader->write_error();
+    bytes_before += ordered[i].bytes;
   }
   if (!carried.empty()) ApplyCarriedOver(ledger, result.process, carried);
   result.clean_end = stream.ended() && !stream.stopped();
   result.stopped = stream.stopped();
   result.records = stream.records();
-  result.problem = reader->problem();
-  result.write_error = reader->write_error();
   if (missing_start != 0) {
     result.problem = "the capture's first " + std::to_string(missing_start) +
                      " records are missing: its books begin part-way" +

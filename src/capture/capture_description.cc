@@ -69,6 +69,13 @@ std::string DescribeCapture(const CaptureDescription& description) {
     d["handover"] = {
         {"handovers", h->handovers}, {"records_elsewhere", h->records_elsewhere}, {"missed_frees", h->missed_frees}};
   }
+  if (const auto& s = description.segment) {
+    d["segment"] = {{"index", s->index}, {"run_start_unix_ns", s->run_start_unix_ns}};
+    if (s->index > 1) {
+      d["segment"]["first_seq"] = s->first_seq;
+      d["segment"]["previous"] = s->previous;
+    }
+  }
   json kinds = json::object();
   for (std::uint8_t k = 1; k <= kLastEventKind; ++k) kinds[std::to_string(k)] = KindName(static_cast<EventKind>(k));
   json types = json::object();
@@ -110,6 +117,21 @@ std::optional<CaptureDescription> ParseCaptureDescription(std::string_view text,
                                       .handovers = h.at("handovers").get<std::uint64_t>(),
                                       .records_elsewhere = h.at("records_elsewhere").get<std::uint64_t>(),
                                       .missed_frees = h.at("missed_frees").get<std::uint64_t>()};
+    }
+    if (d.contains("segment")) {
+      const json& s = d.at("segment");
+      CaptureSegment segment;
+      segment.index = s.at("index").get<std::uint32_t>();
+      segment.run_start_unix_ns = s.at("run_start_unix_ns").get<std::uint64_t>();
+      if (segment.index == 0) {
+        *error = "its description names segment 0 (segments count from 1)";
+        return std::nullopt;
+      }
+      if (segment.index > 1) {
+        segment.first_seq = s.at("first_seq").get<std::uint64_t>();
+        segment.previous = s.at("previous").get<std::string>();
+      }
+      description.segment = std::move(segment);
     }
     return description;
   } catch (const json::exception& e) {

@@ -36,6 +36,13 @@ std::string WriteError(const std::string& path, int error) {
 }
 }  // namespace
 
+std::string FirstSegment(CaptureStart& start, const std::string& path, const SegmentBounds& bounds) {
+  if (!bounds.rotates()) return path;
+  start.segments = SegmentPlan{bounds, SegmentPattern(path)};
+  start.description.segment = CaptureSegment{.index = 1, .run_start_unix_ns = start.start_unix_ns, .first_seq = 0, .previous = {}};
+  return SegmentPath(start.segments.pattern, 1);
+}
+
 std::unique_ptr<CaptureWriter> CaptureWriter::Open(const std::string& path, const CaptureStart& start,
                                                    std::string* error) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -61,12 +68,13 @@ std::unique_ptr<CaptureWriter> CaptureWriter::Open(const std::string& path, cons
     close(fd);
     return nullptr;
   }
-  auto writer = std::unique_ptr<CaptureWriter>(new CaptureWriter(fd, path));
+  auto writer = std::unique_ptr<CaptureWriter>(new CaptureWriter(fd, path, start));
   writer->bytes_written_ = head.size();
   return writer;
 }
 
-CaptureWriter::CaptureWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)), zstd_(ZSTD_createCCtx()) {
+CaptureWriter::CaptureWriter(int fd, std::string path, CaptureStart start)
+    : fd_(fd), path_(std::move(path)), start_(std::move(start)), zstd_(ZSTD_createCCtx()) {
   // pending_ grows with the chunk (to kMaxChunkSlots): a writer of a short
   // stream — a server's many small sessions — keeps only what it holds.
   ZSTD_CCtx_setParameter(zstd_, ZSTD_c_compressionLevel, kCaptureZstdLevel);

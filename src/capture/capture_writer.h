@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "capture/capture_description.h"
+#include "capture/capture_segments.h"
 #include "event/event.h"
 
 struct ZSTD_CCtx_s;
@@ -31,7 +32,16 @@ struct CaptureStart {
   std::string comm;
   std::uint64_t start_unix_ns = 0;  // CLOCK_REALTIME when tracking began
   CaptureDescription description;
+  // How the capture is cut into segments (consumer/recorded_stream.h does
+  // it); bounds that do not rotate: one file. When it rotates, the file is
+  // segment description.segment->index of the plan's pattern.
+  SegmentPlan segments{};
 };
+
+// Makes `start` the first segment of a capture cut within `bounds` and
+// returns where that segment goes (SegmentPattern(path), index 1); leaves
+// `start` and returns `path` when the bounds do not rotate.
+std::string FirstSegment(CaptureStart& start, const std::string& path, const SegmentBounds& bounds);
 
 class CaptureWriter {
  public:
@@ -53,6 +63,8 @@ class CaptureWriter {
   // is incomplete.
   bool Close(std::string* error);
   const std::string& path() const { return path_; }
+  // What Open was given: whose capture, and how it goes on in segments.
+  const CaptureStart& start() const { return start_; }
   // The file's length up to its last whole chunk.
   std::uint64_t bytes_written() const { return bytes_written_; }
   bool failed() const { return !error_.empty(); }
@@ -60,7 +72,7 @@ class CaptureWriter {
   const std::string& error() const { return error_; }
 
  private:
-  CaptureWriter(int fd, std::string path);
+  CaptureWriter(int fd, std::string path, CaptureStart start);
   bool WriteChunk(std::uint32_t flags = 0);
   // Ends the file at its last whole chunk with the write-failed marker
   // (room permitting) for the records from `first_missing_seq` on.
@@ -68,6 +80,7 @@ class CaptureWriter {
 
   int fd_;
   std::string path_;
+  CaptureStart start_;
   ZSTD_CCtx_s* zstd_;
   std::vector<Event> pending_;
   std::vector<unsigned char> columns_;  // pending_ as columns (slot_columns.h), then compressed

@@ -1,6 +1,7 @@
 // config.cc — see config.h.
 #include "client/config.h"
 
+#include "event/quantity_text.h"
 #include "event/record.h"
 
 #include <algorithm>
@@ -33,21 +34,6 @@ std::optional<bool> ParseBool(std::string_view v) {
   return std::nullopt;
 }
 
-// "4096", "64K", "32M", "1G" (powers of 1024).
-std::optional<std::uint64_t> ParseBytes(std::string_view v) {
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
-  if (ec != std::errc() || end == v.data()) return std::nullopt;
-  std::string_view suffix(end, v.data() + v.size() - end);
-  int shift = 0;
-  if (suffix == "K" || suffix == "k" || suffix == "KiB") shift = 10;
-  else if (suffix == "M" || suffix == "m" || suffix == "MiB") shift = 20;
-  else if (suffix == "G" || suffix == "g" || suffix == "GiB") shift = 30;
-  else if (!suffix.empty()) return std::nullopt;
-  if (shift != 0 && value > (~0ULL >> shift)) return std::nullopt;
-  return value << shift;
-}
-
 std::uint64_t RoundUpToPowerOfTwo(std::uint64_t v) {
   std::uint64_t p = 1;
   while (p < v) p <<= 1;
@@ -77,9 +63,38 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
     if (const auto on = ParseBool(v)) config.output_placed_by_run = *on;
     else warn("MEMLEDGER_OUTPUT_BY_RUN", v, kSwitchSpellings, "using 0");
   }
+  if (const char* v = env("MEMLEDGER_OUTPUT_ROTATE_BYTES")) {
+    const auto bytes = ParseByteSize(v);
+    if (!bytes) {
+      warn("MEMLEDGER_OUTPUT_ROTATE_BYTES", v, "a size (e.g. 256M)", "ignoring it");
+    } else if (*bytes != 0 && *bytes < kMinSegmentBytes) {
+      warn("MEMLEDGER_OUTPUT_ROTATE_BYTES", v, "at least 64K", "using 64K");
+      config.output_segments.max_bytes = kMinSegmentBytes;
+    } else {
+      config.output_segments.max_bytes = *bytes;
+    }
+  }
+  if (const char* v = env("MEMLEDGER_OUTPUT_ROTATE_SECONDS")) {
+    const auto seconds = ParseSeconds(v);
+    if (!seconds || *seconds > 1e9) {
+      warn("MEMLEDGER_OUTPUT_ROTATE_SECONDS", v, "a time (e.g. 3600, 30m, 1h)", "ignoring it");
+    } else {
+      config.output_segments.max_ns = static_cast<std::uint64_t>(*seconds * 1e9);
+    }
+  }
+  if (const char* v = env("MEMLEDGER_OUTPUT_KEEP")) {
+    std::uint32_t keep = 0;
+    const std::string_view text(v);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), keep);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      warn("MEMLEDGER_OUTPUT_KEEP", v, "a count of segments (0: all)", "ignoring it (all are kept)");
+    } else {
+      config.output_segments.keep = keep;
+    }
+  }
   if (const char* v = env("MEMLEDGER_SOCKET")) config.socket = v;
   if (const char* v = env("MEMLEDGER_RING_SIZE")) {
-    const auto bytes = ParseBytes(v);
+    const auto bytes = ParseByteSize(v);
     const std::uint64_t min_bytes = kMinRingSlots * kSlotBytes, max_bytes = kMaxRingSlots * kSlotBytes;
     if (!bytes || *bytes < min_bytes || *bytes > max_bytes) {
       warn("MEMLEDGER_RING_SIZE", v, "a size from 64K to 4G (e.g. 4M)", "using the default (4M, or 32M with a server)");
@@ -130,6 +145,11 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
   if (const char* v = env("MEMLEDGER_REPORT")) {
     if (const auto on = ParseBool(v)) config.exit_report = *on;
     else warn("MEMLEDGER_REPORT", v, kSwitchSpellings, "using 1");
+  }
+  if (config.output_placed_by_run && config.output_segments.rotates()) {
+    warnings->push_back("memledger: MEMLEDGER_OUTPUT_ROTATE_BYTES/_SECONDS are not for `memledger run` (its capture "
+                        "is one file per process): ignoring them");
+    config.output_segments = {};
   }
   return config;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/capture_segments.h"
 #include "ring/ring_layout.h"
 
 namespace memledger {
@@ -35,6 +36,11 @@ struct ClientConfig {
   // MEMLEDGER_OUTPUT_BY_RUN=1 (set by `memledger run`): `output` is the
   // run's private place, and the run says where it puts the file.
   bool output_placed_by_run = false;
+  // MEMLEDGER_OUTPUT_ROTATE_BYTES (a size), MEMLEDGER_OUTPUT_ROTATE_SECONDS
+  // (a time: 3600, 30m, 1h), MEMLEDGER_OUTPUT_KEEP (segments kept; 0: all):
+  // the capture is cut into segments, OUTPUT's "%n" (or ".N" before its
+  // ".mlcap") numbering them (capture/capture_segments.h).
+  SegmentBounds output_segments;
   std::uint64_t ring_slots = 0;        // MEMLEDGER_RING_SIZE (bytes, K/M/G suffixes); 0: by mode (RingSlots)
   OnFull on_full = OnFull::kBlock;     // MEMLEDGER_ON_FULL=block|drop
   bool exit_report = true;     // MEMLEDGER_REPORT=0 silences the exit report

@@ -78,6 +78,9 @@ bool EmbeddedConsumer::TakePause() {
 }
 
 void EmbeddedConsumer::SayIfCaptureFailed() {
+  if (const std::string error = drain_.TakeSegmentError(); !error.empty()) {
+    std::fprintf(stderr, "memledger: %s\n", error.c_str());
+  }
   const CaptureWriter* capture = drain_.capture();
   if (capture == nullptr || !capture->failed() || capture_failure_said_) return;
   capture_failure_said_ = true;

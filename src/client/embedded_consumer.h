@@ -85,7 +85,8 @@ class EmbeddedConsumer {
   void Run();
   // In the drain thread, when it has caught up: true when a pause was asked for and is taken.
   bool TakePause();
-  // In the drain thread: the first time the capture fails, one line on stderr.
+  // In the drain thread: the first time the capture fails, one line on stderr;
+  // what went wrong at a seam of its segments, when it did.
   void SayIfCaptureFailed();
 
   std::mutex ledger_mutex_;  // held by the drain thread around each batch; by WithLedger

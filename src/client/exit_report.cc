@@ -32,6 +32,20 @@ void PrintBooksInShort(const Ledger& ledger, const std::string& why) {
   }
 }
 
+// Where the capture went: its file, or its segments (those kept).
+std::string CaptureFilesText(const CaptureWriter& capture) {
+  const CaptureStart& start = capture.start();
+  if (!start.description.segment) return capture.path();
+  const std::uint32_t last = start.description.segment->index;
+  const SegmentBounds& bounds = start.segments.bounds;
+  const std::uint32_t first = bounds.keep != 0 && last > bounds.keep ? last - bounds.keep + 1 : 1;
+  if (first == last) return capture.path();
+  const std::string count = std::to_string(last - first + 1);
+  return SegmentPath(start.segments.pattern, first) + " to " + capture.path() + " (" + count + " segments" +
+         (first == 1 ? "" : ", the last " + count + " of " + std::to_string(last)) +
+         ": `memledger report` them together for the whole run)";
+}
+
 }  // namespace
 
 void PrintExitReport(const EmbeddedConsumer& consumer, const ClientConfig& config) {
@@ -55,7 +69,7 @@ void PrintExitReport(const EmbeddedConsumer& consumer, const ClientConfig& confi
       std::fprintf(stderr, "memledger: the capture%s is incomplete (writing it failed); these books are whole\n",
                    file.c_str());
     } else if (!config.output_placed_by_run) {
-      std::fprintf(stderr, "memledger: capture written to %s\n", capture->path().c_str());
+      std::fprintf(stderr, "memledger: capture written to %s\n", CaptureFilesText(*capture).c_str());
     }
   }
 }

@@ -91,7 +91,8 @@ void Init() {
     CaptureStart start{pid, comm, static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL + now.tv_nsec,
                        LocalCaptureDescription(CaptureWriterKind::kEmbedded)};
     start.description.uid = getuid();
-    capture = CaptureWriter::Open(ExpandPid(g_config->output), start, &error);
+    const std::string path = FirstSegment(start, ExpandPid(g_config->output), g_config->output_segments);
+    capture = CaptureWriter::Open(path, start, &error);
     if (!capture) std::fprintf(stderr, "memledger: %s; tracking goes on without a capture file\n", error.c_str());
   }
   std::unique_ptr<LifecycleLogHandle> log;

@@ -6,6 +6,16 @@
 // So a capture holds exactly what the books applied, in their order, and
 // replays into the same books.
 //
+// A capture whose start says it rotates (CaptureStart::segments) is cut
+// into segments here: once the segment's records fill its bound of bytes or
+// of time, and only between whole records, the next segment is opened, its
+// description naming its index, its first record and the one before; its
+// first chunk is the books as they are (carry_over.h: names, open devices,
+// live buffers), and the records go on there. The segment before is closed
+// whole; when a plan keeps K segments, the one K back is removed. A next
+// segment that cannot be created leaves the records in the current one
+// (segment_error() says why), so nothing is lost at a seam.
+//
 // Not thread-safe: one thread applies, flushes and closes.
 #pragma once
 
@@ -15,6 +25,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "capture/capture_writer.h"
 #include "ledger/ledger.h"
@@ -34,7 +45,8 @@ class RecordedStream {
 
   // Applies `slots` (stamped in place, as ProcessStream::Apply says, for a
   // batch taken in at `taken_at_ns`) up to the end record and appends what
-  // was applied to the capture; returns the slots used.
+  // was applied to the capture, then begins its next segment when this one
+  // is full; returns the slots used.
   std::size_t Apply(Ledger& ledger, std::span<Event> slots, std::uint64_t taken_at_ns);
   // Writes the capture's pending chunk once it has waited kCaptureFlushInterval.
   void FlushCaptureIfDue(std::chrono::steady_clock::time_point now);
@@ -44,12 +56,28 @@ class RecordedStream {
 
   ProcessStream& stream() { return stream_; }
   const ProcessStream& stream() const { return stream_; }
+  // The capture's current segment (its only file when it does not rotate).
   const CaptureWriter* capture() const { return capture_.get(); }
+  // What went wrong at a seam since the last call, for the consumer to say:
+  // the next segment could not be created (the capture goes on in the
+  // current one, past its bound, and rotates no more), or the one before
+  // could not be finished; empty when nothing did.
+  std::string TakeSegmentError() { return std::exchange(segment_error_, {}); }
 
  private:
+  // Between whole records: opens the next segment once this one is past its bounds.
+  void RotateIfDue(const Ledger& ledger, std::uint64_t now_ns);
+  // Opens the next segment, its first chunk `ledger`'s books of the process,
+  // and closes the current one (removing the one `keep` back).
+  void BeginNextSegment(const Ledger& ledger);
+
   ProcessStream stream_;
   std::unique_ptr<CaptureWriter> capture_;
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+  std::uint64_t segment_start_ns_ = 0;     // when the current segment's first records were taken in; 0: none yet
+  std::uint64_t segment_start_bytes_ = 0;  // its file's length before its records (after the carried-over chunk)
+  bool rotates_ = true;  // false once a next segment could not be created
+  std::string segment_error_;
 };
 
 }  // namespace memledger

@@ -74,7 +74,10 @@ class RingDrain {
   ProcessStream& stream() { return recorded_.stream(); }
   const ProcessStream& stream() const { return recorded_.stream(); }
   // Null when there is none; after Finish, closed (its path and error stay).
+  // The current segment of a capture cut into several.
   const CaptureWriter* capture() const { return recorded_.capture(); }
+  // RecordedStream::TakeSegmentError.
+  std::string TakeSegmentError() { return recorded_.TakeSegmentError(); }
 
  private:
   // Applies, and appends to the capture, the end record the process did not

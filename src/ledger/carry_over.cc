@@ -6,10 +6,59 @@
 namespace memledger {
 namespace {
 bool IsOpen(const Ledger& ledger, ProcessIndex process, std::uint16_t device) {
-  const std::vector<bool>& open = ledger.process(process).open_devices;
-  return device < open.size() && open[device];
+  return ledger.process(process).open_devices.contains(device);
+}
+
+Event NameRecord(EventKind kind) {
+  Event e{};
+  e.kind = static_cast<std::uint8_t>(kind);
+  return e;
+}
+
+// The keys of `map`, ascending: a carried-over stream the same from run to run.
+template <typename Map>
+std::vector<typename Map::key_type> SortedKeys(const Map& map) {
+  std::vector<typename Map::key_type> keys;
+  keys.reserve(map.size());
+  for (const auto& entry : map) keys.push_back(entry.first);
+  std::sort(keys.begin(), keys.end());
+  return keys;
 }
 }  // namespace
+
+void AppendDeclaredNames(const Ledger& ledger, ProcessIndex process, std::vector<Event>& slots) {
+  const ProcessBooks& books = ledger.process(process);
+  for (const ModuleDescription& module : books.modules) {
+    AppendRecord(slots, NameRecord(EventKind::kModule), EncodeModule(module));
+  }
+  for (const std::uint64_t value : SortedKeys(books.language_frames)) {
+    Event e = NameRecord(EventKind::kLanguageFrame);
+    e.address = value;
+    AppendRecord(slots, e, EncodeLanguageFrame(books.language_frames.at(value)));
+  }
+  for (const std::uint32_t id : SortedKeys(books.stacks)) {
+    Event e = NameRecord(EventKind::kStack);
+    e.stack = id;
+    AppendRecord(slots, e, EncodeStack(books.stacks.at(id)));
+  }
+  for (int local = MEMLEDGER_FIRST_POOL; local < MEMLEDGER_MAX_TYPES; ++local) {
+    if (books.type_map[local] == kNoType) continue;
+    Event e = NameRecord(EventKind::kPool);
+    e.type = static_cast<std::uint8_t>(local);
+    AppendRecord(slots, e, ledger.type_name(books.type_map[local]));
+  }
+  for (const std::uint32_t id : SortedKeys(books.tag_names)) {
+    Event e = NameRecord(EventKind::kTag);
+    e.tag = id;
+    AppendRecord(slots, e, books.tag_names.at(id));
+  }
+  for (const std::string& pattern : books.skip_frames) AppendRecord(slots, NameRecord(EventKind::kSkipFrames), pattern);
+  for (const auto& [device, description] : books.open_devices) {
+    Event e = NameRecord(EventKind::kDeviceOpen);
+    e.device = device;
+    AppendRecord(slots, e, description);
+  }
+}
 
 void AppendLiveBuffers(const Ledger& ledger, ProcessIndex process, std::vector<Event>& slots) {
   std::vector<std::pair<const LiveKey*, const LiveBuffer*>> held;

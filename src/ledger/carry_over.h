@@ -13,6 +13,10 @@
 // AppendLiveBuffers — a device closed and reopened meanwhile is closed, then
 // opened again.
 //
+// A capture cut into segments (capture/capture_segments.h) begins each one
+// after the first with the books as they are: AppendDeclaredNames, then
+// AppendLiveBuffers — what a replay of the segment alone needs first.
+//
 // The receiving side treats the stream as hostile: only names, allocations,
 // frees and device closes of its own process are taken; anything else is
 // counted invalid and skipped.
@@ -26,6 +30,13 @@
 #include "ledger/ledger.h"
 
 namespace memledger {
+
+// Appends, from `process`'s books in `ledger`, a record for every name they
+// hold — its modules, language frames, stacks, pools, tags and frame
+// patterns, in that order (each before the records that use it), ids
+// ascending — then a DEVICE_OPEN for each device open now, with its last
+// open's description.
+void AppendDeclaredNames(const Ledger& ledger, ProcessIndex process, std::vector<Event>& slots);
 
 // Appends an alloc record (ALLOC, CB_ALLOC or KERNEL_LOAD) for every buffer
 // `process` holds in `ledger`, oldest first, in the process's own memory

@@ -554,10 +554,9 @@ void Ledger::OnDeviceOpen(ProcessBooks& books, std::uint32_t process, const Reco
     return;
   }
   // Reopening closes it first: for this process, whatever other processes did.
-  if (local < books.open_devices.size() && books.open_devices[local]) CloseDevice(books, process, local);
+  if (books.open_devices.contains(local)) CloseDevice(books, process, local);
   const auto id = BindOpened(books, process, local, description->uid);
-  if (books.open_devices.size() <= local) books.open_devices.resize(local + 1);
-  books.open_devices[local] = true;
+  books.open_devices[local] = std::string(r.payload);
   DeviceBooks& device = devices_[id ? *id : books.device_ids[local]];
   const bool held_by_others = device.openers != 0;
   ++device.openers;
@@ -709,7 +708,7 @@ void Ledger::OnAllocFailed(ProcessBooks& books, std::uint32_t process, const Eve
   }
   // A failure on a device the process has not opened is booked all the same
   // (nothing lost) and counted: its hook names the wrong device.
-  if (e.device >= books.open_devices.size() || !books.open_devices[e.device]) Count(books, Anomaly::kInvalidEvent);
+  if (!books.open_devices.contains(e.device)) Count(books, Anomaly::kInvalidEvent);
   const std::uint16_t device = DeviceFor(books, e.device);
   const DeviceBooks& on = devices_[device];
   AllocationFailure failure;
@@ -825,8 +824,7 @@ Event Ledger::AllocRecordOf(const LiveKey& key, const LiveBuffer& buffer) const 
 }
 
 void Ledger::CloseFor(ProcessBooks& books, std::uint16_t device) {
-  if (device >= books.open_devices.size() || !books.open_devices[device]) return;
-  books.open_devices[device] = false;
+  if (books.open_devices.erase(device) == 0) return;
   DeviceBooks& books_of_device = devices_[books.device_ids[device]];
   books_of_device.open = --books_of_device.openers != 0;
 }
@@ -893,7 +891,7 @@ void Ledger::EndProcess(ProcessIndex process, ProcessState state, std::int64_t e
   ProcessBooks& books = processes_[static_cast<std::uint32_t>(process)];
   if (books.state != ProcessState::kRunning) return;
   ReleaseLive(static_cast<std::uint32_t>(process), std::nullopt, ReleaseAs::kLeaked);
-  for (std::uint16_t device = 0; device < books.open_devices.size(); ++device) CloseFor(books, device);
+  while (!books.open_devices.empty()) CloseFor(books, books.open_devices.begin()->first);
   DropCheckpoints(static_cast<std::uint32_t>(process));
   books.state = state;
   books.exit_status = exit_status;

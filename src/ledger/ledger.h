@@ -85,7 +85,11 @@ struct ProcessBooks {
   // Patterns (RE2) of the frames of its allocator, which reports fold
   // (SKIP_FRAMES records; report/frame_roles.h).
   std::vector<std::string> skip_frames;
-  std::vector<bool> open_devices;  // its device numbers it opened and has not closed since
+  // Its device numbers it opened and has not closed since, each with its
+  // last open's DEVICE_OPEN payload (a later segment of its capture opens
+  // it again: carry_over.h). At most kMaxDevices, each payload at most
+  // kMaxPayloadBytes.
+  std::map<std::uint16_t, std::string> open_devices;
   // Pools this process named after the ledger-wide table of type names was
   // full (Ledger::kMaxTypeNames): booked under the one shared type
   // kOtherPoolsName, nothing lost.

@@ -10,7 +10,7 @@ std::vector<ProcessDevice> DevicesOf(const ProcessBooks& books) {
   for (std::size_t local = 0; local < books.device_ids.size(); ++local) {
     const std::uint16_t device = books.device_ids[local];
     if (device == kNoDevice) continue;
-    const bool open = local < books.open_devices.size() && books.open_devices[local];
+    const bool open = books.open_devices.contains(static_cast<std::uint16_t>(local));
     const auto same = std::find_if(used.begin(), used.end(), [&](const ProcessDevice& d) { return d.device == device; });
     if (same != used.end()) {
       same->open |= open;

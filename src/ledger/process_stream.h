@@ -55,6 +55,8 @@ class ProcessStream {
   bool stopped() const { return stopped_; }
   // True while a record's continuation slots are still to come.
   bool mid_record() const { return assembler_.mid_record(); }
+  // The sequence number the next slot must have; 0 before the first.
+  std::uint64_t next_seq() const { return assembler_.next_seq(); }
   std::uint64_t records() const { return records_; }
   const AssemblerErrors& errors() const { return assembler_.errors(); }
   ProcessIndex process() const { return process_; }

@@ -19,12 +19,13 @@ namespace memledger {
 // written), not at a window's end: the process was running when it ends.
 bool RunningAtEnd(const Ledger& ledger, const ReplayResult& replay);
 
-// The report of the capture at `path` (as its "capture" section names it),
-// replayed into `ledger` with `analysis` following (ReplayAnalyzed). Sites
+// The report of a capture replayed into `ledger` with `analysis` following
+// (ReplayAnalyzed); its "capture" section names the file (the first, and
+// all of them with the segments, for a run cut into several). Sites
 // are named by `stacks`: render twice with one SiteStacks and use the second
 // (the first reads every site the report lists, so that each is named the
 // same in every section, apart from all others).
-nlohmann::json CaptureReportJson(const std::string& path, const ReplayResult& replay, const Ledger& ledger,
-                                 const CaptureAnalysis& analysis, SiteStacks& stacks);
+nlohmann::json CaptureReportJson(const ReplayResult& replay, const Ledger& ledger, const CaptureAnalysis& analysis,
+                                 SiteStacks& stacks);
 
 }  // namespace memledger

@@ -45,6 +45,13 @@ std::optional<Session::End> ClientSession::Drain(Ledger& ledger, std::size_t bud
   return std::nullopt;
 }
 
+void ClientSession::FlushCaptureIfDue(std::chrono::steady_clock::time_point now) {
+  drain_.FlushCaptureIfDue(now);
+  if (const std::string error = drain_.TakeSegmentError(); !error.empty()) {
+    std::fprintf(stderr, "memledger serve: pid %d: %s\n", pid_, error.c_str());
+  }
+}
+
 void ClientSession::Finish(Ledger& ledger, End how, LogLimiter&) {
   if (how == End::kRingDamaged) {
     std::fprintf(stderr, "memledger serve: pid %d damaged its ring (its shared memory faulted); its books end here\n",

@@ -49,7 +49,8 @@ class ClientSession final : public Session {
   // is no longer watched, and its pidfd ends the session.
   bool OnReadable(Ledger& ledger, const Services& services) override;
   std::optional<End> Drain(Ledger& ledger, std::size_t budget) override;
-  void FlushCaptureIfDue(std::chrono::steady_clock::time_point now) override { drain_.FlushCaptureIfDue(now); }
+  // Says (on stderr) what went wrong at a seam of its capture's segments, too.
+  void FlushCaptureIfDue(std::chrono::steady_clock::time_point now) override;
   // Applies everything the process published and ends it in the ledger
   // (killed unless it wrote its end record; released when it took its ring
   // back); claimed-but-unpublished slots are abandoned and counted only

@@ -109,6 +109,9 @@ bool LegacySession::OnReadable(Ledger& ledger, const Services& services) {
     read += static_cast<std::size_t>(n);
     decoder_.Feed(std::span<const std::uint8_t>(buffer, static_cast<std::size_t>(n)));
     while (const auto decoded = decoder_.Next()) Handle(ledger, services, *decoded);
+    if (recorded_) {
+      if (const std::string error = recorded_->TakeSegmentError(); !error.empty()) Say(services.log, error);
+    }
   }
   return !peer_gone_;  // more may be waiting: epoll reports it again next turn
 }

@@ -112,6 +112,7 @@ std::unique_ptr<Server> Server::Start(const ServerOptions& options, std::string*
   auto server = std::unique_ptr<Server>(new Server(fd, path));
   server->metrics_ = std::move(metrics);
   server->capture_dir_ = options.capture_dir;
+  server->capture_segments_ = options.capture_segments;
   server->epoll_.Watch(server->symbols_.ready_fd());
   if (legacy_fd >= 0) {
     server->epoll_.Watch(legacy_fd);
@@ -586,8 +587,9 @@ std::unique_ptr<CaptureWriter> Server::OpenCapture(const ucred& peer, const std:
                      LocalCaptureDescription(CaptureWriterKind::kServer)};
   start.description.uid = peer.uid;
   start.description.handover = handover;
-  const std::string path =
-      fmt::format("{}/{}.{}.{}.mlcap", capture_dir_, CommForFileName(comm), peer.pid, unix_ns / 1'000'000);
+  const std::string path = FirstSegment(
+      start, fmt::format("{}/{}.{}.{}.mlcap", capture_dir_, CommForFileName(comm), peer.pid, unix_ns / 1'000'000),
+      capture_segments_);
   std::string error;
   auto capture = CaptureWriter::Open(path, start, &error);
   if (!capture) {

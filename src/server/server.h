@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/capture_segments.h"
 #include "control/wire_protocol.h"
 #include "ledger/ledger.h"
 #include "legacy/legacy_protocol.h"
@@ -44,6 +45,9 @@ struct ServerOptions {
   std::string metrics_address;  // "HOST:PORT" for Prometheus' /metrics; off when empty
   // Write a capture file per tracked process here (COMM.PID.UNIXMS.mlcap); off when empty.
   std::string capture_dir;
+  // Cut each capture into segments (COMM.PID.UNIXMS.N.mlcap) within these
+  // bounds (capture/capture_segments.h); none: one file per process.
+  SegmentBounds capture_segments;
 };
 
 struct ServerStats {
@@ -189,6 +193,7 @@ class Server {
   LogLimiter legacy_log_{20, std::chrono::seconds(1)};
   std::unique_ptr<MetricsEndpoint> metrics_;
   std::string capture_dir_;  // empty: no captures
+  SegmentBounds capture_segments_;
   std::chrono::steady_clock::time_point last_metrics_;
   ServerStats stats_;
   // Symbolizes leak and anomaly sites for queries on a thread of its own:

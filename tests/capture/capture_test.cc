@@ -490,6 +490,11 @@ TEST(CaptureOpen, BadDescriptionIsCorruptAndSaysWhy) {
   EXPECT_NE(OpenError(path, with_description("{\"uid\":\"root\"}")).find("bad member"), std::string::npos);
   EXPECT_NE(OpenError(path, with_description("{\"handover\":{\"handovers\":1}}")).find("bad member"),
             std::string::npos);
+  EXPECT_NE(OpenError(path, with_description("{\"segment\":{\"index\":2,\"run_start_unix_ns\":1}}")).find("bad member"),
+            std::string::npos)
+      << "a later segment names its first record and the one before";
+  EXPECT_NE(OpenError(path, with_description("{\"segment\":{\"index\":0,\"run_start_unix_ns\":1}}")).find("segment 0"),
+            std::string::npos);
 }
 
 TEST(CaptureOpen, FileCutInsideItsDescriptionOpensWithNothingWholeAndSaysSo) {
@@ -532,6 +537,39 @@ TEST(CaptureOpen, DescriptionSaysWhoWroteTheFileAndTheRecordLayout) {
                                "\"14\":\"STACK\"", "\"0\":\"DRAM\""}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected;
   }
+}
+
+TEST(CaptureOpen, ASegmentSaysWhichOfItsRunItIs) {
+  ScratchDir dir;
+  CaptureStart start{kTestPid, "trainer", kTestStartNs, {}};
+  const std::string first = FirstSegment(start, dir.File("run.mlcap"), {.max_bytes = 1 << 20, .max_ns = 0, .keep = 4});
+  EXPECT_EQ(first, dir.File("run.1.mlcap"));
+  EXPECT_EQ(start.segments.pattern, dir.File("run.%n.mlcap"));
+  EXPECT_EQ(start.segments.bounds.keep, 4u);
+  start.description.segment = CaptureSegment{.index = 3, .run_start_unix_ns = kTestStartNs - 5, .first_seq = 1234,
+                                             .previous = "run.2.mlcap"};
+  std::string error;
+  auto writer = CaptureWriter::Open(first, start, &error);
+  ASSERT_NE(writer, nullptr) << error;
+  ASSERT_TRUE(writer->Close(&error)) << error;
+  auto reader = CaptureReader::Open(first, &error);
+  ASSERT_NE(reader, nullptr) << error;
+  EXPECT_EQ(reader->info().description.segment, start.description.segment);
+
+  CaptureStart whole{kTestPid, "trainer", kTestStartNs, {}};
+  EXPECT_EQ(FirstSegment(whole, "run.mlcap", {}), "run.mlcap") << "no bound: one file";
+  EXPECT_FALSE(whole.description.segment.has_value());
+}
+
+TEST(SegmentNames, TheIndexGoesWhereThePatternSaysOrBeforeTheExtension) {
+  EXPECT_EQ(SegmentPattern("run.mlcap"), "run.%n.mlcap");
+  EXPECT_EQ(SegmentPattern("/tmp/x/run.mlcap"), "/tmp/x/run.%n.mlcap");
+  EXPECT_EQ(SegmentPattern("run-%n.cap"), "run-%n.cap");
+  EXPECT_EQ(SegmentPattern("trace"), "trace.%n");
+  EXPECT_EQ(SegmentPattern("/tmp/.mlcap"), "/tmp/.mlcap.%n");
+  EXPECT_EQ(SegmentPath("run.%n.mlcap", 12), "run.12.mlcap");
+  EXPECT_EQ(SegmentPath("%n/%n.mlcap", 3), "3/3.mlcap");
+  EXPECT_EQ(SegmentPath("100%.mlcap", 3), "100%.mlcap");
 }
 
 }  // namespace

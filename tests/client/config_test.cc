@@ -175,6 +175,38 @@ TEST(ParseClientConfig, BadOrOutOfRangeRingSizeWarnsOnceAndKeepsTheDefault) {
   }
 }
 
+TEST(ParseClientConfig, OutputRotatesBySizeOrTimeAndKeepsTheLastSegments) {
+  Parsed parsed = Parse({{"MEMLEDGER_OUTPUT_ROTATE_BYTES", "256M"},
+                         {"MEMLEDGER_OUTPUT_ROTATE_SECONDS", "1h"},
+                         {"MEMLEDGER_OUTPUT_KEEP", "24"}});
+  EXPECT_TRUE(parsed.warnings.empty());
+  EXPECT_EQ(parsed.config.output_segments.max_bytes, 256u << 20);
+  EXPECT_EQ(parsed.config.output_segments.max_ns, 3600'000'000'000u);
+  EXPECT_EQ(parsed.config.output_segments.keep, 24u);
+  EXPECT_FALSE(Parse({}).config.output_segments.rotates()) << "one file unless asked";
+
+  parsed = Parse({{"MEMLEDGER_OUTPUT_ROTATE_BYTES", "1K"}});
+  ExpectOneWarning(parsed, "MEMLEDGER_OUTPUT_ROTATE_BYTES", "1K");
+  EXPECT_EQ(parsed.config.output_segments.max_bytes, kMinSegmentBytes) << "raised to the least a segment takes";
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"MEMLEDGER_OUTPUT_ROTATE_BYTES", "lots"},
+           {"MEMLEDGER_OUTPUT_ROTATE_SECONDS", "-5"},
+           {"MEMLEDGER_OUTPUT_ROTATE_SECONDS", "1 day"},
+           {"MEMLEDGER_OUTPUT_KEEP", "-1"},
+           {"MEMLEDGER_OUTPUT_KEEP", "all"}}) {
+    SCOPED_TRACE(name + "=" + value);
+    parsed = Parse({{name, value}});
+    ExpectOneWarning(parsed, name, value);
+    EXPECT_FALSE(parsed.config.output_segments.rotates());
+    EXPECT_EQ(parsed.config.output_segments.keep, 0u);
+  }
+  // `memledger run` places one file per process: no segments there.
+  parsed = Parse({{"MEMLEDGER_OUTPUT_BY_RUN", "1"}, {"MEMLEDGER_OUTPUT_ROTATE_SECONDS", "60"}});
+  ASSERT_EQ(parsed.warnings.size(), 1u);
+  EXPECT_NE(parsed.warnings[0].find("not for `memledger run`"), std::string::npos) << parsed.warnings[0];
+  EXPECT_FALSE(parsed.config.output_segments.rotates());
+}
+
 TEST(ParseClientConfig, OnFullChoosesBlockOrDrop) {
   EXPECT_EQ(Parse({{"MEMLEDGER_ON_FULL", "drop"}}).config.on_full, OnFull::kDrop);
   EXPECT_EQ(Parse({{"MEMLEDGER_ON_FULL", "block"}}).config.on_full, OnFull::kBlock);

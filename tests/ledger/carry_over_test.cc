@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "ledger_fixture.h"
 
 namespace memledger::ledger_test {
@@ -339,7 +341,7 @@ TEST_F(CarryOverTest, ARejoinedProcessKeepsTheLeaksOfADeviceClosedMeanwhile) {
   EXPECT_EQ(ApplyCarriedOver(ledger_, p, carried, CarriedFrees::kMatch), 2u);
   ASSERT_TRUE(ledger_.Rejoin(p, Handover{.handovers = 2, .records_elsewhere = meanwhile.size()}));
   ASSERT_EQ(ledger_.Validate(), std::nullopt);
-  EXPECT_TRUE(ledger_.process(p).open_devices.at(0)) << "closed and opened again meanwhile";
+  EXPECT_TRUE(ledger_.process(p).open_devices.contains(0)) << "closed and opened again meanwhile";
   EXPECT_EQ(ledger_.live_buffer_count(), whole.live_buffer_count());
   play(ledger_, p, seq, after);
   play(whole, w, whole_seq, after);
@@ -363,6 +365,68 @@ TEST_F(CarryOverTest, ARejoinedProcessKeepsTheLeaksOfADeviceClosedMeanwhile) {
   EXPECT_EQ(AllAnomalies(p), 0u);
   EXPECT_EQ(books.handover.missed_frees, 0u);
   EXPECT_EQ(ledger_.Validate(), std::nullopt);
+}
+
+// A later segment of a capture begins with the books' names as records
+// (AppendDeclaredNames): replayed into other books they define the same
+// names, the devices open now opened as described, and the carried buffers
+// book in their pools, with their tags and stacks.
+TEST_F(CarryOverTest, TheBooksOwnNamesDefineEverythingAgainElsewhere) {
+  const ProcessIndex p = Begin();
+  HoldOneOfEach(p);
+  Event module{};
+  module.kind = static_cast<std::uint8_t>(EventKind::kModule);
+  Apply(p, module, EncodeModule({.base = 0, .start = 0x400000, .end = 0x480000, .build_id = "id", .path = "/bin/app"}));
+  Event frame{};
+  frame.kind = static_cast<std::uint8_t>(EventKind::kLanguageFrame);
+  frame.address = LanguageFrameValue(9);
+  Apply(p, frame, EncodeLanguageFrame({"Model.forward", "model.py", 12}));
+  for (std::uint32_t id : {7u, 2u}) {
+    Event stack{};
+    stack.kind = static_cast<std::uint8_t>(EventKind::kStack);
+    stack.stack = id;
+    const std::vector<std::uint64_t> frames = {0x401000 + id, LanguageFrameValue(9)};
+    Apply(p, stack, EncodeStack(frames));
+  }
+  Event skip{};
+  skip.kind = static_cast<std::uint8_t>(EventKind::kSkipFrames);
+  Apply(p, skip, "^tt::alloc");
+  Tag(p, 1, "weights");
+  DeviceOpen(p, 0, "n150", {{MEMLEDGER_DRAM, 1 << 20}});
+  DeviceOpen(p, 2, "gone", {{MEMLEDGER_DRAM, 1 << 20}});
+  DeviceClose(p, 2);
+  Alloc(p, Buf{.device = 0, .type = MEMLEDGER_DRAM, .id = 40, .address = 0x40, .size = 64, .tag = 1, .stack = 7});
+
+  std::vector<Event> carried;
+  AppendDeclaredNames(ledger_, p, carried);
+  std::vector<Event> again;
+  AppendDeclaredNames(ledger_, p, again);
+  EXPECT_EQ(std::memcmp(carried.data(), again.data(), carried.size() * sizeof(Event)), 0) << "the same every time";
+  AppendLiveBuffers(ledger_, p, carried);
+  Ledger other;
+  const ProcessIndex q = other.BeginProcess(1000, "app");
+  ApplyCarriedOver(other, q, carried);
+
+  const ProcessBooks& from = ledger_.process(p);
+  const ProcessBooks& to = other.process(q);
+  EXPECT_EQ(to.anomalies, AnomalyCounts{}) << "every record of the stream was taken";
+  EXPECT_EQ(to.lost_slots, 0u);
+  EXPECT_EQ(to.modules.size(), 1u);
+  EXPECT_EQ(to.modules[0].path, "/bin/app");
+  EXPECT_EQ(to.language_frames, from.language_frames);
+  EXPECT_EQ(to.stacks, from.stacks);
+  EXPECT_EQ(to.skip_frames, from.skip_frames);
+  EXPECT_EQ(to.tag_names, from.tag_names);
+  EXPECT_EQ(to.open_devices, from.open_devices) << "devices 0 and 1 open, as last described; 2 closed";
+  EXPECT_EQ(other.local_type_name(q, kScratchPool), "scratch");
+  EXPECT_EQ(other.devices()[other.DeviceOf(q, 0)].name, "n150");
+  EXPECT_EQ(to.handover.carried_buffers, 6u);
+  EXPECT_EQ(other.live_buffer_count(), ledger_.live_buffer_count());
+  std::uint64_t weights_bytes = 0;
+  other.ForEachLiveOf(q, [&](const LiveKey&, const LiveBuffer& buffer) {
+    if (other.tag_name(0, buffer.tag) == "weights" && buffer.stack == 7) weights_bytes += buffer.size;
+  });
+  EXPECT_EQ(weights_bytes, 64u);
 }
 
 }  // namespace

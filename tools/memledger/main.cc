@@ -14,7 +14,7 @@
 #include "fail_on.h"
 #include "report_command.h"
 #include "run_command.h"
-#include "seconds_arg.h"
+#include "event/quantity_text.h"
 #include "serve_command.h"
 #include "status_command.h"
 #include "top_command.h"
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   };
   const auto seconds = CLI::Validator(
       [](std::string& text) {
-        return memledger::ParseSeconds(text) ? std::string() : "not a time: " + text + " (e.g. 12.5, 300ms, 2m)";
+        return memledger::ParseSeconds(text) ? std::string() : "not a time: " + text + " (e.g. 12.5, 300ms, 2m, 1h)";
       },
       "TIME");
 
@@ -106,8 +106,34 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--legacy-socket", serve.legacy_socket,
                         "Also listen for clients of the legacy tracker (SOCK_STREAM), e.g. /tmp/tt_allocation_server.sock");
   serve_cmd->add_option("--metrics", serve.metrics_address, "Serve Prometheus /metrics on HOST:PORT, e.g. 127.0.0.1:9464");
-  serve_cmd->add_option("--capture", serve.capture_dir,
+  CLI::Option* capture_dir = serve_cmd->add_option("--capture", serve.capture_dir,
                         "Write a capture file per tracked process into this directory (COMM.PID.UNIXMS.mlcap)");
+  // Each capture cut into segments (COMM.PID.UNIXMS.N.mlcap), each beginning with the books as they are.
+  memledger::SegmentBounds& segments = serve.capture_segments;
+  const auto size_bound = CLI::Validator(
+      [](std::string& text) {
+        const auto bytes = memledger::ParseByteSize(text);
+        if (!bytes) return "not a size: " + text + " (e.g. 256M, 1G)";
+        return *bytes < memledger::kMinSegmentBytes ? std::string("a segment is at least 64K") : std::string();
+      },
+      "SIZE");
+  serve_cmd
+      ->add_option_function<std::string>(
+          "--rotate-bytes", [&segments](const std::string& text) { segments.max_bytes = *memledger::ParseByteSize(text); },
+          "With --capture: begin a capture's next segment once its records take this much (e.g. 256M)")
+      ->check(size_bound)
+      ->needs(capture_dir);
+  serve_cmd
+      ->add_option_function<std::string>(
+          "--rotate-seconds",
+          [&segments](const std::string& text) {
+            segments.max_ns = static_cast<std::uint64_t>(*memledger::ParseSeconds(text) * 1e9);
+          },
+          "With --capture: ... or once it spans this long (e.g. 1h, 30m, 3600)")
+      ->check(seconds)
+      ->needs(capture_dir);
+  serve_cmd->add_option("--keep", segments.keep,
+                        "With --rotate-*: keep only each capture's last N segments (default 0: all)");
   std::string legacy_protocol = "auto";
   serve_cmd->add_option("--legacy-protocol", legacy_protocol,
                         "Not needed: v1, v2 and v3 legacy clients are told apart per connection. The generation "
@@ -161,7 +187,11 @@ int main(int argc, char** argv) {
   };
   memledger::ReportOptions report;
   CLI::App* report_cmd = app.add_subcommand("report", "Report the books of a capture file (memledger run --output)");
-  report_cmd->add_option("capture", report.capture, "The capture file (.mlcap)")->required();
+  report_cmd
+      ->add_option("capture", report.capture,
+                   "The capture file (.mlcap), or segments of one run cut into several (run.*.mlcap: read as one "
+                   "history, in their order whatever the order given)")
+      ->required();
   CLI::Option* leaks_flag =
       report_cmd->add_flag("--leaks", report.leaks_only, "Only the leaks, by allocation site, with their stacks");
   CLI::Option* json_flag =
@@ -276,6 +306,10 @@ int main(int argc, char** argv) {
   }
   if (run_cmd->parsed()) return memledger::RunCommand(run);
   if (serve_cmd->parsed()) {
+    if (segments.keep != 0 && !segments.rotates()) {
+      std::fprintf(stderr, "memledger serve: --keep counts segments: give --rotate-bytes or --rotate-seconds too\n");
+      return 2;
+    }
     if (legacy_protocol != "auto") serve.legacy_version = *memledger::legacy::ParseLegacyVersion(legacy_protocol);
     return memledger::ServeCommand(serve);
   }

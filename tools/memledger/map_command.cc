@@ -10,7 +10,7 @@
 #include "analysis/capture_analysis.h"
 #include "analysis/replay.h"
 #include "report/space_map.h"
-#include "seconds_arg.h"
+#include "event/quantity_text.h"
 #include "symbolize/symbolizer.h"
 
 namespace memledger {
@@ -70,7 +70,7 @@ std::optional<MapRequest> ParseMapRequest(std::string_view text, std::string* wh
   return request;
 }
 
-int MapCommand(const std::string& capture, const MapRequest& request, const StackOptions& stack_options) {
+int MapCommand(std::span<const std::string> capture, const MapRequest& request, const StackOptions& stack_options) {
   Ledger ledger;
   ReplayResult replay;
   std::string instant = "at the end of the capture";

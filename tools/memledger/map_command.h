@@ -2,13 +2,14 @@
 // address space at one instant as a text map (report/space_map.h). The
 // instant is the capture's end, a time since its first record (as --until
 // reads it: 2.5, 300ms), or `failure:N`, the N-th allocation failure's
-// (1 the first). The capture is replayed (analysis/replay.h) up to the
+// (1 the first). The capture (one file, or segments of one run) is replayed (analysis/replay.h) up to the
 // instant and the ledger read there.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,6 @@ std::optional<MapRequest> ParseMapRequest(std::string_view text, std::string* wh
 
 // Prints the map on stdout: 0; 1 when the capture cannot be read, or the
 // device, the type or the failure is not in it.
-int MapCommand(const std::string& capture, const MapRequest& request, const StackOptions& stack_options);
+int MapCommand(std::span<const std::string> capture, const MapRequest& request, const StackOptions& stack_options);
 
 }  // namespace memledger

@@ -21,7 +21,7 @@
 #include "report/over_time_report.h"
 #include "report/text_report.h"
 #include "report/timeline_recorder.h"
-#include "seconds_arg.h"
+#include "event/quantity_text.h"
 #include "symbolize/symbolizer.h"
 
 namespace memledger {
@@ -38,6 +38,33 @@ std::string LiveAtEndText(const Ledger& ledger) {
   const LeakSiteTotals live = LiveAtEnd(ledger);
   return fmt::format("live at end of capture: {} buffers, {} (the process was running when the capture ends: "
                      "not leaks)\n", live.buffers, FormatBytes(live.bytes));
+}
+
+// The capture's files as a title says them: its file's name, or the first
+// and last segments'.
+std::string CaptureName(const std::vector<std::string>& files) {
+  const auto name = [](const std::string& path) { return std::filesystem::path(path).filename().string(); };
+  if (files.empty()) return {};
+  return files.size() == 1 ? name(files.front()) : name(files.front()) + " … " + name(files.back());
+}
+
+// Which segments of a run cut into several the books are of, and how they
+// began when not with the run's first.
+std::string SegmentsText(const Ledger& ledger, const ReplayResult& replay) {
+  if (!replay.first_segment) return {};
+  const CaptureSegment& first = *replay.first_segment;
+  std::string text =
+      first.index == replay.last_segment
+          ? fmt::format("memledger: the capture is segment {} of a run cut into segments", first.index)
+          : fmt::format("memledger: the capture is segments {} to {} of a run cut into segments, read as one history",
+                        first.index, replay.last_segment);
+  if (first.index > 1) {
+    const Handover& carried = ledger.process(replay.process).handover;
+    text += fmt::format("; its books begin at record {} with what was live then carried over ({} buffers, {}) — "
+                        "the segments before hold the run's earlier history",
+                        first.first_seq, carried.carried_buffers, FormatBytes(carried.carried_bytes));
+  }
+  return text + "\n";
 }
 
 bool WriteHtml(const std::string& path, const Timeline& timeline) {
@@ -80,7 +107,7 @@ int ReportCommand(const ReportOptions& options) {
 
   ReplayResult replay;
   {
-    ProgressBar progress("reading " + std::filesystem::path(options.capture).filename().string());
+    ProgressBar progress("reading " + CaptureName(options.capture));
     replay = ReplayAnalyzed(options.capture, ledger, analysis, timeline ? &*timeline : nullptr,
                             [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); });
   }
@@ -97,8 +124,8 @@ int ReportCommand(const ReportOptions& options) {
     std::fprintf(stderr, "memledger report: --skip-frames %s (left out)\n", error.c_str());
   }
   if (timeline) {
-    const std::string title = fmt::format("{} (pid {}) — {}", replay.info.comm, replay.info.pid,
-                                          std::filesystem::path(options.capture).filename().string());
+    const std::string title =
+        fmt::format("{} (pid {}) — {}", replay.info.comm, replay.info.pid, CaptureName(replay.files));
     if (!WriteHtml(options.html, timeline->Finish(ledger, title, replay.problem, stacks))) return 1;
     // The page is what was asked for: its path, and no text report beside
     // it. --json or --leaks print theirs too (then the path goes to stderr,
@@ -116,7 +143,7 @@ int ReportCommand(const ReportOptions& options) {
   const bool running_at_end = RunningAtEnd(ledger, replay);
   const auto render = [&]() -> std::string {
     stacks.ForgetShown();
-    if (options.json) return JsonText(CaptureReportJson(options.capture, replay, ledger, analysis, stacks), 2) + "\n";
+    if (options.json) return JsonText(CaptureReportJson(replay, ledger, analysis, stacks), 2) + "\n";
     if (options.leaks_only) return LeakReport(ledger, stacks, options.scope);
     // In this order: a site's stack is printed where it first appears.
     std::string text =
@@ -126,6 +153,7 @@ int ReportCommand(const ReportOptions& options) {
   render();
   std::string text = render();
   if (!options.json && running_at_end) text += LiveAtEndText(ledger);
+  if (!options.json) text += SegmentsText(ledger, replay);
   if (!options.json && !options.leaks_only && replay.stopped) {
     text += fmt::format("the books end at --until: {} buffers were still live then (not counted as leaks)\n",
                         ledger.live_buffer_count());

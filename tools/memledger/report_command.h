@@ -1,5 +1,6 @@
-// report_command.h — `memledger report CAPTURE`: the books of a recorded
-// process, read back from its capture file (whole or cut), and its memory
+// report_command.h — `memledger report CAPTURE...`: the books of a recorded
+// process, read back from its capture file (whole or cut) or from segments
+// of a capture cut into several (as one history), and its memory
 // over time: peaks per device × type with what was live then, top allocation
 // sites, growth across marks. Text, only the leaks (--leaks), the summary
 // JSON with those sections (--json); and, with --html, a self-contained HTML
@@ -10,6 +11,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "fail_on.h"
 #include "report/report_scope.h"
@@ -18,12 +20,13 @@
 namespace memledger {
 
 struct ReportOptions {
-  std::string capture;
+  // The capture: one file, or segments of one run (any order: run.*.mlcap).
+  std::vector<std::string> capture;
   bool leaks_only = false;
   bool json = false;
   std::string html;    // write the HTML timeline here; empty: none
   std::string output;  // write the text (or JSON) report here, not to stdout (-o); empty: stdout
-  std::string since;  // a time since the capture's first record (seconds_arg.h); empty: none
+  std::string since;  // a time since the capture's first record (event/quantity_text.h); empty: none
   std::string until;
   StackOptions stacks;  // --depth, --full-stacks, --skip-frames, --no-stacks (depth 0)
   ReportScope scope;    // --device, --type, --top (text reports)

@@ -16,7 +16,7 @@
 
 #include "control/server_query.h"
 #include "control/socket_path.h"
-#include "seconds_arg.h"
+#include "event/quantity_text.h"
 #include "text_columns.h"
 #include "top_view.h"
 

@@ -13,7 +13,7 @@ namespace memledger {
 struct TopOptions {
   std::string socket;     // empty: the default path
   int interval_ms = 100;
-  std::string wait;       // --wait, a time (seconds_arg.h); empty: for ever
+  std::string wait;       // --wait, a time (event/quantity_text.h); empty: for ever
 };
 
 // 0 when q quits; 1 when --wait ran out.
