@@ -142,8 +142,13 @@ ReplayResult ReplayCapture(std::span<const std::string> files, Ledger& ledger, c
                      (result.problem.empty() ? "" : "; " + result.problem);
   }
   if (result.problem.empty() && !stream.ended()) {
-    result.problem = "the capture ends without the process's end record: the process was killed, the file was cut "
-                     "at a chunk boundary, or it is still being written";
+    result.problem = result.first_segment
+                         ? "segment " + std::to_string(result.last_segment) +
+                               " ends without the process's end record: the run goes on in segment " +
+                               std::to_string(result.last_segment + 1) +
+                               " (report them together), or the process was killed, or it is still being written"
+                         : "the capture ends without the process's end record: the process was killed, the file was "
+                           "cut at a chunk boundary, or it is still being written";
   }
   result.stream_errors = stream.errors();
   ledger.CountLost(result.process, stream.errors().missing_slots);

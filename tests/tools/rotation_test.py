@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""rotation_test.py — captures cut into segments for long runs, as users
+make and read them (issue 19, part 1).
+
+1. Embedded: `memledger-sim leaky --leaks 4` with MEMLEDGER_OUTPUT=run.mlcap
+   and MEMLEDGER_OUTPUT_ROTATE_BYTES=64K writes run.1.mlcap ... run.N.mlcap
+   (N >= 3) and its exit report says so; `memledger report` of the segments
+   (given in a shuffled order) books the allocator's truth — every alloc,
+   every free, the leaks by device and type — and says it read N segments as
+   one history; the last segment alone books the same leaks, with the same
+   leak sites (headline and tag), and says its books begin part-way; a middle
+   segment alone says the run goes on after it.
+2. MEMLEDGER_OUTPUT_KEEP=2: only the last two segments stay, the exit report
+   names them, and together they still book the truth's leaks.
+3. Server: `serve --capture DIR --rotate-bytes 64K`: a client's capture comes
+   in segments COMM.PID.MS.N.mlcap that report the truth together.
+4. Careless use: --rotate-bytes without --capture, --keep without a bound, a
+   bound below 64K (serve) are refused with a reason; a report of segments
+   with one missing, or of segments of two runs, says why and books nothing.
+
+usage: rotation_test.py BIN_DIR
+"""
+import glob
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+
+from checks import Checker, check_leaks_by_device_type, clean_env
+from server_process import start_server, stop, stop_all
+
+BOUND = 600  # seconds; each run takes a few
+
+
+def sim(bin_dir, truth):
+    # 100,000 rounds: a capture of about 170 KiB as columns, cut every 64 KiB.
+    return [os.path.join(bin_dir, "memledger-sim"), "leaky", "--leaks", "4", "--iterations", "100000",
+            "--truth-json", truth]
+
+
+def report(bin_dir, files, *args):
+    return subprocess.run([os.path.join(bin_dir, "memledger"), "report", *files, *args], capture_output=True,
+                          text=True, timeout=BOUND, env=clean_env())
+
+
+def segments_of(pattern):
+    """The files matching `pattern` (a glob), by their segment index."""
+    files = glob.glob(pattern)
+    index = re.compile(r"\.(\d+)\.mlcap$")
+    return sorted(files, key=lambda f: int(index.search(f).group(1)))
+
+
+def leak_sites(text):
+    """The leak headlines of a `--leaks` report with the device/type/tag line under each."""
+    lines = text.splitlines()
+    return sorted((lines[i].strip(), lines[i + 1].split(", pid")[0].strip())
+                  for i in range(len(lines) - 1) if re.match(r"^  \S.* in \d+ buffers?: ", lines[i]))
+
+
+def check_books(check, what, bin_dir, files, truth):
+    """The report of `files` (JSON) books `truth`: its allocs, frees and leaks."""
+    out = report(bin_dir, files, "--json")
+    check.expect(f"{what}: report exit status", out.returncode, 0)
+    if out.returncode != 0:
+        print(out.stderr[-2000:])
+        return None
+    summary = json.loads(out.stdout)
+    check_leaks_by_device_type(check, f"{what}: ", summary, [truth])
+    process = summary["processes"][0]
+    check.expect(f"{what}: the process exited", process["state"], "exited")
+    check.expect(f"{what}: no anomaly", sum(summary["anomalies"].values()), 0)
+    check.true(f"{what}: books complete", process["books_complete"], json.dumps(process)[:2000])
+    return summary
+
+
+def embedded_case(check, bin_dir, work):
+    truth_path = os.path.join(work, "e.truth.json")
+    run = subprocess.run(sim(bin_dir, truth_path),
+                         env=clean_env(MEMLEDGER="1", MEMLEDGER_STACKS="1",
+                                       MEMLEDGER_OUTPUT=os.path.join(work, "run.mlcap"),
+                                       MEMLEDGER_OUTPUT_ROTATE_BYTES="64K"),
+                         capture_output=True, text=True, timeout=BOUND)
+    check.expect("embedded: exit status", run.returncode, 0)
+    with open(truth_path) as f:
+        truth = json.load(f)
+    files = segments_of(os.path.join(work, "run.*.mlcap"))
+    n = len(files)
+    check.true("embedded: at least 3 segments", n >= 3, str(files))
+    check.true("embedded: the exit report names the segments",
+               f"capture written to {files[0]} to {files[-1]} ({n} segments" in run.stderr, run.stderr[-1500:])
+    shuffled = files[:]
+    random.Random(5).shuffle(shuffled)
+    summary = check_books(check, "embedded, all segments", bin_dir, shuffled, truth)
+    if summary:
+        allocs = sum(t["allocs"] for d in summary["devices"] for t in d["types"].values())
+        frees = sum(t["frees"] for d in summary["devices"] for t in d["types"].values())
+        check.expect("embedded, all segments: every alloc", allocs, truth["allocs"])
+        check.expect("embedded, all segments: every free", frees, truth["frees"])
+        check.expect("embedded, all segments: the capture section's files", summary["capture"]["files"], files)
+    text = report(bin_dir, shuffled)
+    check.true("embedded, all segments: said read as one history",
+               f"segments 1 to {n} of a run cut into segments, read as one history" in text.stdout,
+               text.stdout[-1500:])
+
+    whole_leaks = leak_sites(report(bin_dir, files, "--leaks").stdout)
+    check.expect("embedded: the 4 leaks in 3 sites", len(whole_leaks), 3)
+    last = check_books(check, "embedded, the last segment alone", bin_dir, [files[-1]], truth)
+    if last:
+        check.expect("embedded, the last segment alone: its segment", last["capture"]["segments"]["first"], n)
+    alone = report(bin_dir, [files[-1]], "--leaks")
+    check.expect("embedded, the last segment alone: the same leak sites", leak_sites(alone.stdout), whole_leaks)
+    text = report(bin_dir, [files[-1]])
+    check.true("embedded, the last segment alone: says its books begin part-way",
+               re.search(rf"segment {n} of a run cut into segments; its books begin at record \d+ with what was "
+                         r"live then carried over \(\d+ buffers", text.stdout) is not None, text.stdout[-1500:])
+    middle = report(bin_dir, [files[1]])
+    check.expect("embedded, a middle segment alone: exit status", middle.returncode, 0)
+    check.true("embedded, a middle segment alone: the run goes on after it",
+               "segment 2 ends without the process's end record: the run goes on in segment 3" in middle.stderr,
+               middle.stderr[-1500:])
+
+    gap = report(bin_dir, [files[0], files[2]])
+    check.expect("a gap: exit status", gap.returncode, 1)
+    check.true("a gap: says which segment is missing", "segment 2 of the run is missing" in gap.stderr, gap.stderr)
+    check.expect("a gap: no report", gap.stdout, "")
+    return files
+
+
+def keep_case(check, bin_dir, work):
+    truth_path = os.path.join(work, "k.truth.json")
+    pattern = os.path.join(work, "kept-%n.mlcap")
+    run = subprocess.run(sim(bin_dir, truth_path),
+                         env=clean_env(MEMLEDGER="1", MEMLEDGER_OUTPUT=pattern, MEMLEDGER_OUTPUT_ROTATE_BYTES="64K",
+                                       MEMLEDGER_OUTPUT_KEEP="2"),
+                         capture_output=True, text=True, timeout=BOUND)
+    check.expect("keep: exit status", run.returncode, 0)
+    files = sorted(glob.glob(os.path.join(work, "kept-*.mlcap")),
+                   key=lambda f: int(re.search(r"kept-(\d+)\.mlcap$", f).group(1)))
+    check.expect("keep: two segments stay", len(files), 2)
+    last = int(re.search(r"kept-(\d+)\.mlcap$", files[-1]).group(1)) if files else 0
+    check.true("keep: more were written", last >= 3, str(files))
+    check.true("keep: the exit report names the kept ones",
+               f"to {files[-1]} (2 segments, the last 2 of {last}:" in run.stderr if files else False,
+               run.stderr[-1500:])
+    with open(truth_path) as f:
+        check_books(check, "keep: the kept segments", bin_dir, files, json.load(f))
+
+
+def server_case(check, bin_dir, work, other_run):
+    captures = os.path.join(work, "captures")
+    os.mkdir(captures)
+    socket_path = os.path.join(work, "ml.sock")
+    server = start_server(bin_dir, socket_path, ["--capture", captures, "--rotate-bytes", "64K"])
+    truth_path = os.path.join(work, "s.truth.json")
+    try:
+        run = subprocess.run(sim(bin_dir, truth_path),
+                             env=clean_env(MEMLEDGER="1", MEMLEDGER_SOCKET=socket_path, MEMLEDGER_REPORT="0"),
+                             capture_output=True, text=True, timeout=BOUND)
+        check.expect("server: client exit status", run.returncode, 0)
+    finally:
+        stop(server)
+    files = segments_of(os.path.join(captures, "*.mlcap"))
+    check.true("server: the capture in segments COMM.PID.MS.N.mlcap",
+               len(files) >= 3 and all(re.search(r"/memledger-sim\.\d+\.\d+\.\d+\.mlcap$", f) for f in files),
+               str(files))
+    with open(truth_path) as f:
+        check_books(check, "server: all segments", bin_dir, files, json.load(f))
+    strangers = report(bin_dir, [files[0], other_run[1]])
+    check.expect("two runs: exit status", strangers.returncode, 1)
+    check.true("two runs: says so", "are segments of different runs" in strangers.stderr, strangers.stderr)
+
+
+def careless_case(check, bin_dir, work):
+    serve = [os.path.join(bin_dir, "memledger"), "serve", "--socket", os.path.join(work, "never.sock")]
+    for args, why in (([ "--rotate-bytes", "64K"], "--capture"),
+                      (["--capture", work, "--keep", "3"], "--keep counts segments"),
+                      (["--capture", work, "--rotate-bytes", "1K"], "a segment is at least 64K"),
+                      (["--capture", work, "--rotate-seconds", "soon"], "not a time")):
+        out = subprocess.run(serve + args, capture_output=True, text=True, timeout=60, env=clean_env())
+        check.expect(f"serve {' '.join(args)}: exit status", out.returncode, 2)
+        check.true(f"serve {' '.join(args)}: says why", why in out.stderr, out.stderr)
+
+
+def main():
+    bin_dir = sys.argv[1]
+    check = Checker()
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            files = embedded_case(check, bin_dir, work)
+            keep_case(check, bin_dir, work)
+            server_case(check, bin_dir, work, files)
+            careless_case(check, bin_dir, work)
+    finally:
+        stop_all()
+    return check.exit_status()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
