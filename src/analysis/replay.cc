@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "capture/capture_format.h"
+#include "capture/chunk_prefetcher.h"
 #include "ledger/carry_over.h"
 #include "ledger/process_stream.h"
 
@@ -95,42 +96,52 @@ ReplayResult ReplayCapture(std::span<const std::string> files, Ledger& ledger, c
   ProcessStream stream(result.process, from_server ? ProcessRecord::kIgnore : ProcessRecord::kApply);
   stream.set_observer(options.observer);
   stream.set_stop_before(options.stop_before);
-  std::vector<Event> slots;
   std::vector<Event> carried;  // the first file's carried-over chunks, applied whole before its first event chunk
   std::uint64_t missing_start = 0;
   std::uint64_t bytes_before = 0;  // of the files read whole
   for (std::size_t i = 0; i < ordered.size() && !stream.ended(); ++i) {
     std::string error;
-    const auto reader = CaptureReader::Open(ordered[i].path, &error);
+    auto reader = CaptureReader::Open(ordered[i].path, &error);
     if (!reader) {  // it opened a moment ago
       result.problem += (result.problem.empty() ? "" : "; ") + error;
       break;
     }
-    std::uint32_t flags = 0;
-    while (!stream.ended() && reader->NextChunk(&slots, &flags)) {
-      if (flags & kChunkCarriedOver) {
+    // Read and decompressed on a thread of its own, ahead of the books.
+    ChunkPrefetcher chunks(std::move(reader));
+    while (!stream.ended()) {
+      ChunkPrefetcher::Chunk* chunk = chunks.Next();
+      if (chunk == nullptr) break;
+      if (chunk->flags & kChunkCarriedOver) {
         // A later file's carried-over books are what the books hold already.
-        if (i == 0) carried.insert(carried.end(), slots.begin(), slots.end());
+        if (i == 0) carried.insert(carried.end(), chunk->slots.begin(), chunk->slots.end());
       } else {
         // The stream's first records are not in the file, and nothing says
         // another consumer or an earlier segment had them: the books begin
         // part-way, and say so.
-        if (stream.records() == 0 && reader->missing_at_start() != 0 && !description.handover && !later_segment) {
-          ledger.JoinLate(result.process, Handover{.records_elsewhere = reader->missing_at_start()});
-          missing_start = reader->missing_at_start();
+        if (stream.records() == 0 && chunk->missing_at_start != 0 && !description.handover && !later_segment) {
+          ledger.JoinLate(result.process, Handover{.records_elsewhere = chunk->missing_at_start});
+          missing_start = chunk->missing_at_start;
         }
         if (!carried.empty()) ApplyCarriedOver(ledger, result.process, carried);
         carried.clear();
-        stream.Apply(ledger, slots, std::nullopt);
+        stream.Apply(ledger, chunk->slots, std::nullopt);
       }
-      if (options.progress) options.progress(bytes_before + reader->bytes_read(), result.file_bytes);
+      if (options.progress) options.progress(bytes_before + chunk->bytes_read, result.file_bytes);
     }
-    if (!reader->problem().empty()) {
-      result.problem += (result.problem.empty() ? "" : "; ") +
-                        (ordered.size() > 1 ? FileName(ordered[i].path) + ": " : std::string()) + reader->problem();
-    }
-    if (reader->write_error() != 0) result.write_error = reader->write_error();
+    // Past the process's end (or the window's), what comes after is not read: no problem of it is said.
+    if (chunks.write_error() != 0) result.write_error = chunks.write_error();
     bytes_before += ordered[i].bytes;
+    if (!chunks.problem().empty()) {
+      result.problem += (result.problem.empty() ? "" : "; ") +
+                        (ordered.size() > 1 ? FileName(ordered[i].path) + ": " : std::string()) + chunks.problem();
+      // Not continued past a hole (a missing free, an invented overlap): the
+      // next segment's own books are whole, read alone.
+      if (i + 1 < ordered.size()) {
+        result.problem += "; the books stop there: report " + FileName(ordered[i + 1].path) + " on apart";
+        result.last_segment = ordered[i].index();
+        break;
+      }
+    }
   }
   if (!carried.empty()) ApplyCarriedOver(ledger, result.process, carried);
   result.clean_end = stream.ended() && !stream.stopped();

@@ -98,7 +98,12 @@ bool CaptureReader::Fail(std::string problem) {
 }
 
 bool CaptureReader::NextChunk(std::vector<Event>* slots, std::uint32_t* flags) {
+  if (ReadChunk(slots, flags)) return true;
   slots->clear();
+  return false;
+}
+
+bool CaptureReader::ReadChunk(std::vector<Event>* slots, std::uint32_t* flags) {
   if (!problem_.empty()) return false;
   ChunkHeader header{};
   const std::size_t got = std::fread(&header, 1, sizeof(header), file_);
@@ -124,21 +129,19 @@ bool CaptureReader::NextChunk(std::vector<Event>* slots, std::uint32_t* flags) {
     return Fail("a chunk of " + std::to_string(header.slot_count) + " records is incomplete (" + std::to_string(body) +
                 " of " + std::to_string(header.compressed_bytes) + " bytes)");
   }
+  // Sized, not cleared first: a buffer of the last chunk's size (a full one's,
+  // mostly) is not zeroed again only to be written over.
   slots->resize(header.slot_count);
   const std::size_t raw_bytes = slots->size() * sizeof(Event);
   if (columns) columns_.resize(raw_bytes);
   void* into = columns ? static_cast<void*>(columns_.data()) : static_cast<void*>(slots->data());
   const std::size_t n = ZSTD_decompressDCtx(zstd_, into, raw_bytes, compressed_.data(), compressed_.size());
   if (ZSTD_isError(n) || n != raw_bytes) {
-    slots->clear();
     return Fail(std::string("a chunk does not decompress (") +
                 (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size") + ")");
   }
   if (columns) ColumnsToSlots(columns_, *slots);
-  if ((header.flags & kChunkCarriedOver) == 0 && !FollowsInSequence(header, *slots)) {
-    slots->clear();
-    return false;
-  }
+  if ((header.flags & kChunkCarriedOver) == 0 && !FollowsInSequence(header, *slots)) return false;
   offset_ += sizeof(header) + header.compressed_bytes;
   if (flags != nullptr) *flags = header.flags;
   ++chunks_;

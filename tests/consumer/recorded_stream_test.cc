@@ -362,6 +362,32 @@ TEST_F(RotatedCapture, ARunWithAGapOrAStrangerIsRefusedAndSaysWhy) {
   EXPECT_EQ(ledger.processes().size(), 0u) << "nothing booked from a refused set";
 }
 
+TEST_F(RotatedCapture, ACutSegmentEndsTheHistoryThereAndTheRestReadsApart) {
+  const auto segments = RecordBoth(50'000);
+  ASSERT_GE(segments.size(), 4u);
+  // Segment 2 loses its last bytes (a copy cut short): its last chunk is not whole.
+  const std::string bytes = capture_test::ReadBytes(segments.at(2));
+  capture_test::WriteBytes(segments.at(2), std::string_view(bytes).substr(0, bytes.size() - 10));
+  std::vector<std::string> files;
+  for (const auto& [index, path] : segments) files.push_back(path);
+  Ledger ledger;
+  const ReplayResult result = ReplayCapture(files, ledger);
+  ASSERT_TRUE(result.opened) << result.error;
+  EXPECT_EQ(result.last_segment, 2u);
+  EXPECT_NE(result.problem.find("run.2.mlcap: "), std::string::npos) << result.problem;
+  EXPECT_NE(result.problem.find("the books stop there: report run.3.mlcap on apart"), std::string::npos)
+      << result.problem;
+  EXPECT_EQ(ledger.process(ProcessIndex{0}).state, ProcessState::kRunning) << "running when the capture ends";
+  EXPECT_EQ(ledger.process(ProcessIndex{0}).lost_slots, 0u) << "no hole booked over";
+
+  const std::vector<std::string> rest(files.begin() + 2, files.end());
+  Ledger apart, whole;
+  const ReplayResult rest_result = ReplayCapture(rest, apart, {.stop_before = IsEnd});
+  ASSERT_TRUE(rest_result.opened) << rest_result.error;
+  ReplayCapture(whole_, whole, {.stop_before = IsEnd});
+  EXPECT_EQ(LiveOf(apart), LiveOf(whole)) << "the segments after the cut, whole on their own";
+}
+
 TEST_F(RotatedCapture, ASegmentThatCannotBeCreatedLeavesTheRecordsInTheCurrentOne) {
   slots_ = ProcessStreamSlots(3, 5'000);
   // The pattern's directory does not exist for the second segment on.

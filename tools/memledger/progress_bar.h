@@ -1,6 +1,7 @@
 // progress_bar.h — a progress bar on stderr for long reads, drawn only when
 // stderr is a terminal (never into a log or a pipe), redrawn at most every
-// 100 ms and erased when done.
+// 100 ms and erased when done; after a second, with the time left at the
+// pace so far.
 //
 // Not thread-safe: one reading thread.
 #pragma once
