@@ -6,8 +6,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <chrono>
 #include <climits>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "control/unix_socket.h"
 
 extern char** environ;
 
@@ -47,6 +56,32 @@ pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>
   if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) != 0) pid = -1;
   posix_spawn_file_actions_destroy(&actions);
   return pid;
+}
+
+pid_t StartServer(const std::string& socket_path, const std::string& stderr_path,
+                  const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args = {BinDir() + "/memledger", "serve", "--socket", socket_path};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  const pid_t pid = Spawn(args, CleanEnvironment({}), "/dev/null", stderr_path);
+  if (pid < 0) return -1;
+  for (int i = 0; i < 500; ++i) {
+    const int fd = ConnectUnixSocket(socket_path, SOCK_SEQPACKET);
+    if (fd >= 0) {
+      close(fd);
+      return pid;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 bool ExitedCleanly(pid_t pid) {

@@ -1,7 +1,7 @@
 // child_process.h — benchmarks that measure whole processes (the simulator,
 // the server, a tracked client) start them with these: a clean environment
 // (no MEMLEDGER* or TT_* tracking variables from the benchmark's own), the
-// binaries beside memledger-bench, output to files.
+// binaries beside memledger-bench, output to files; a server to track them.
 #pragma once
 
 #include <sys/types.h>
@@ -20,5 +20,13 @@ pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>
             const std::string& stdout_path = "/dev/null", const std::string& stderr_path = "/dev/null");
 // Waits for `pid`; true when it exited with status 0.
 bool ExitedCleanly(pid_t pid);
+
+// `memledger serve --socket socket_path *extra_args`, its stderr to
+// `stderr_path`, once it accepts connections (at most 5 s); -1 when it
+// could not be started.
+pid_t StartServer(const std::string& socket_path, const std::string& stderr_path,
+                  const std::vector<std::string>& extra_args = {});
+// The whole of a (small) file; empty when it cannot be read.
+std::string ReadFile(const std::string& path);
 
 }  // namespace memledger::bench

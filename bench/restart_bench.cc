@@ -30,33 +30,12 @@
 #include <nlohmann/json.hpp>
 
 #include "child_process.h"
-#include "control/unix_socket.h"
 
 namespace memledger::bench {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-bool Answers(const std::string& socket_path) {
-  const int fd = ConnectUnixSocket(socket_path, SOCK_SEQPACKET);
-  if (fd >= 0) close(fd);
-  return fd >= 0;
-}
-
-pid_t StartServer(const fs::path& dir, const std::string& socket_path) {
-  const pid_t pid = Spawn({BinDir() + "/memledger", "serve", "--socket", socket_path}, CleanEnvironment({}),
-                          "/dev/null", (dir / "server.err").string());
-  for (int i = 0; i < 500 && !Answers(socket_path); ++i) std::this_thread::sleep_for(10ms);
-  return pid;
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 enum class Disruption { kNone, kRestart, kStall };
 
@@ -68,7 +47,7 @@ void HookLatency(benchmark::State& state, Disruption disruption) {
     fs::remove_all(dir);
     fs::create_directories(dir);
     const std::string socket_path = (dir / "server.sock").string();
-    pid_t server = StartServer(dir, socket_path);
+    pid_t server = StartServer(socket_path, (dir / "server.err").string());
     const fs::path latency = dir / "latency.json";
     const pid_t client = Spawn({BinDir() + "/memledger-hook-latency", "--threads", "2", "--seconds", stall ? "12" : "2",
                                 "--rate", "1000000", "--out", latency.string()},
@@ -85,7 +64,7 @@ void HookLatency(benchmark::State& state, Disruption disruption) {
       kill(server, SIGKILL);
       ExitedCleanly(server);
       std::this_thread::sleep_for(300ms);
-      server = StartServer(dir, socket_path);
+      server = StartServer(socket_path, (dir / "server.err").string());
     }
     const bool client_ok = ExitedCleanly(client);
     kill(server, SIGTERM);
@@ -94,11 +73,11 @@ void HookLatency(benchmark::State& state, Disruption disruption) {
       state.SkipWithError("the tracked client failed");
       break;
     }
-    const auto result = nlohmann::json::parse(ReadFile(latency));
+    const auto result = nlohmann::json::parse(ReadFile(latency.string()));
     for (const char* key : {"p50_ns", "p99_ns", "p999_ns", "max_ns", "calls"}) {
       state.counters[key] = result[key].get<double>();
     }
-    const std::string client_err = ReadFile(dir / "client.err");
+    const std::string client_err = ReadFile((dir / "client.err").string());
     state.counters["reconnected"] = client_err.find("reconnected to the server") != std::string::npos;
     if (stall) state.counters["took_back"] = client_err.find("stopped draining") != std::string::npos;
   }
