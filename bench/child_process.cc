@@ -85,6 +85,7 @@ std::string ReadFile(const std::string& path) {
 }
 
 bool ExitedCleanly(pid_t pid) {
+  if (pid <= 0) return false;  // never waitpid(-1): any child
   int status = 0;
   if (waitpid(pid, &status, 0) != pid) return false;
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;

@@ -18,12 +18,13 @@ std::vector<std::string> CleanEnvironment(const std::vector<std::string>& extra)
 // Starts args[0] with `env`; stdout and stderr to those files (appended). -1 on failure.
 pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>& env,
             const std::string& stdout_path = "/dev/null", const std::string& stderr_path = "/dev/null");
-// Waits for `pid`; true when it exited with status 0.
+// Waits for `pid`; true when it exited with status 0 (false for no pid: -1).
 bool ExitedCleanly(pid_t pid);
 
 // `memledger serve --socket socket_path *extra_args`, its stderr to
 // `stderr_path`, once it accepts connections (at most 5 s); -1 when it
-// could not be started.
+// could not be started or did not answer (then it is killed). Check before
+// signalling it: kill(-1, ...) signals every process the user owns.
 pid_t StartServer(const std::string& socket_path, const std::string& stderr_path,
                   const std::vector<std::string>& extra_args = {});
 // The whole of a (small) file; empty when it cannot be read.

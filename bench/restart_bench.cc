@@ -48,6 +48,10 @@ void HookLatency(benchmark::State& state, Disruption disruption) {
     fs::create_directories(dir);
     const std::string socket_path = (dir / "server.sock").string();
     pid_t server = StartServer(socket_path, (dir / "server.err").string());
+    if (server < 0) {
+      state.SkipWithError("the server did not start");
+      break;
+    }
     const fs::path latency = dir / "latency.json";
     const pid_t client = Spawn({BinDir() + "/memledger-hook-latency", "--threads", "2", "--seconds", stall ? "12" : "2",
                                 "--rate", "1000000", "--out", latency.string()},
@@ -65,6 +69,12 @@ void HookLatency(benchmark::State& state, Disruption disruption) {
       ExitedCleanly(server);
       std::this_thread::sleep_for(300ms);
       server = StartServer(socket_path, (dir / "server.err").string());
+      if (server < 0) {
+        if (client > 0) kill(client, SIGKILL);
+        ExitedCleanly(client);
+        state.SkipWithError("the server did not start again");
+        break;
+      }
     }
     const bool client_ok = ExitedCleanly(client);
     kill(server, SIGTERM);

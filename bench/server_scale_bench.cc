@@ -49,7 +49,9 @@ double StatusKiB(pid_t pid, const std::string& field) {
 // The process's user + system CPU seconds so far (/proc/PID/stat).
 double CpuSeconds(pid_t pid) {
   const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after "(comm) "
+  const std::size_t comm_end = stat.rfind(')');
+  if (comm_end == std::string::npos || comm_end + 2 > stat.size()) return 0;  // gone
+  std::istringstream fields(stat.substr(comm_end + 2));  // after "(comm) "
   std::string field;
   double ticks = 0;
   for (int i = 3; fields >> field && i <= 15; ++i) {

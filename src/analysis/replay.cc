@@ -108,6 +108,8 @@ ReplayResult ReplayCapture(std::span<const std::string> files, Ledger& ledger, c
     }
     // Read and decompressed on a thread of its own, ahead of the books.
     ChunkPrefetcher chunks(std::move(reader));
+    bool at_seam = i > 0;  // a later segment's first records must follow the ones before
+    bool hole = false;
     while (!stream.ended()) {
       ChunkPrefetcher::Chunk* chunk = chunks.Next();
       if (chunk == nullptr) break;
@@ -115,6 +117,19 @@ ReplayResult ReplayCapture(std::span<const std::string> files, Ledger& ledger, c
         // A later file's carried-over books are what the books hold already.
         if (i == 0) carried.insert(carried.end(), chunk->slots.begin(), chunk->slots.end());
       } else {
+        if (at_seam && stream.next_seq() != 0 && chunk->slots.front().seq != stream.next_seq()) {
+          // Records lost between the files (one cut at a chunk boundary): as
+          // within a file, the books are not continued past the hole.
+          result.problem += (result.problem.empty() ? "" : "; ") + std::string("records ") +
+                            std::to_string(stream.next_seq()) + " to " +
+                            std::to_string(chunk->slots.front().seq - 1) + " are missing between " +
+                            FileName(ordered[i - 1].path) + " and " + FileName(ordered[i].path) +
+                            ": the books stop there: report " + FileName(ordered[i].path) + " on apart";
+          result.last_segment = ordered[i - 1].index();
+          hole = true;
+          break;
+        }
+        at_seam = false;
         // The stream's first records are not in the file, and nothing says
         // another consumer or an earlier segment had them: the books begin
         // part-way, and say so.
@@ -128,6 +143,7 @@ ReplayResult ReplayCapture(std::span<const std::string> files, Ledger& ledger, c
       }
       if (options.progress) options.progress(bytes_before + chunk->bytes_read, result.file_bytes);
     }
+    if (hole) break;
     // Past the process's end (or the window's), what comes after is not read: no problem of it is said.
     if (chunks.write_error() != 0) result.write_error = chunks.write_error();
     bytes_before += ordered[i].bytes;

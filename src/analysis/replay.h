@@ -16,8 +16,10 @@
 // each later one's records continuing the stream, its carried-over chunk
 // skipped (the books hold it already). Files of different runs, a file that
 // is no segment among several, or a gap in the indexes are refused. A
-// segment cut or damaged ends the books there (as within a file: they are
-// not continued past a hole), and the problem says to read the rest apart.
+// segment cut or damaged, or records missing between two segments (the
+// next one's first record is not the one the books expect), end the books
+// there (as within a file: they are not continued past a hole), and the
+// problem says to read the rest apart.
 #pragma once
 
 #include <cstdint>

@@ -63,7 +63,8 @@ class CaptureReader {
  private:
   CaptureReader(std::FILE* file, std::string path, std::uint64_t file_bytes);
   bool Fail(std::string problem);
-  // NextChunk, but *slots is left as it is when it returns false.
+  // NextChunk, but *slots is left unspecified (resized, part written) when
+  // it returns false: NextChunk clears it.
   bool ReadChunk(std::vector<Event>* slots, std::uint32_t* flags);
   // Checks that a stream chunk follows the one before it; false (and Fail) when not.
   bool FollowsInSequence(const ChunkHeader& header, const std::vector<Event>& slots);

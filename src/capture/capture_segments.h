@@ -24,6 +24,12 @@ struct SegmentBounds {
 // books carried over, and a bound smaller than a few chunks would make
 // segments of little else.
 inline constexpr std::uint64_t kMinSegmentBytes = 64 << 10;
+// The time bounds people set (MEMLEDGER_OUTPUT_ROTATE_SECONDS, serve
+// --rotate-seconds) are at least a second and at most ~31 years: a segment
+// a batch would be a file and a pass over the books every few microseconds.
+// (The cut itself takes any bound: tests cut by fake clocks.)
+inline constexpr double kMinSegmentSeconds = 1;
+inline constexpr double kMaxSegmentSeconds = 1e9;
 
 // How a capture's segments are made: their bounds and file names.
 struct SegmentPlan {
@@ -31,12 +37,13 @@ struct SegmentPlan {
   std::string pattern;  // a path with "%n" (SegmentPattern)
 };
 
-// `pattern` with each "%n" replaced by `index`.
+// `pattern` with each "%n" of its file's name (after the last '/')
+// replaced by `index`; a directory's "%n" stays as it is.
 std::string SegmentPath(std::string_view pattern, std::uint32_t index);
 
 // The pattern of a rotated capture asked for at `path`: `path` itself when
-// it says where the index goes (has "%n"), else `path` with ".%n" before
-// its ".mlcap" (or at its end): run.mlcap -> run.%n.mlcap.
+// its file's name says where the index goes (has "%n"), else `path` with
+// ".%n" before its ".mlcap" (or at its end): run.mlcap -> run.%n.mlcap.
 std::string SegmentPattern(std::string_view path);
 
 }  // namespace memledger

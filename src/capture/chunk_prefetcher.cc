@@ -1,6 +1,7 @@
 // chunk_prefetcher.cc — see chunk_prefetcher.h.
 #include "capture/chunk_prefetcher.h"
 
+#include <exception>
 #include <utility>
 
 namespace memledger {
@@ -29,16 +30,22 @@ void ChunkPrefetcher::Run() {
         spare_.pop_back();
       }
     }
-    const bool read = reader_->NextChunk(&chunk.slots, &chunk.flags);
-    chunk.bytes_read = reader_->bytes_read();
-    chunk.missing_at_start = reader_->missing_at_start();
+    bool read = false;
+    std::string failure;
+    try {
+      read = reader_->NextChunk(&chunk.slots, &chunk.flags);
+      chunk.bytes_read = reader_->bytes_read();
+      chunk.missing_at_start = reader_->missing_at_start();
+    } catch (const std::exception& e) {  // out of memory: the end, said, not a terminate on this thread
+      failure = std::string("reading the capture failed: ") + e.what();
+    }
     {
       std::lock_guard lock(mutex_);
       if (read) {
         ready_.push_back(std::move(chunk));
       } else {
         at_end_ = true;
-        end_problem_ = reader_->problem();
+        end_problem_ = failure.empty() ? reader_->problem() : failure;
         end_write_error_ = reader_->write_error();
       }
     }

@@ -4,7 +4,8 @@
 // (a replay's ledger apply and analysis): a report goes at the speed of the
 // slower of the two, not of their sum. Each chunk comes with what the reader
 // said when it had read it (bytes read, records missing at the start); what
-// was cut or damaged is known once Next says the end (problem()).
+// was cut or damaged is known once Next says the end (problem()); an
+// exception on the reading thread (out of memory) is such an end too.
 //
 // Memory: at most kDepth + 2 chunks of slots (64 KiB slots each: 4 MiB),
 // their buffers reused.

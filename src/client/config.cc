@@ -76,8 +76,11 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
   }
   if (const char* v = env("MEMLEDGER_OUTPUT_ROTATE_SECONDS")) {
     const auto seconds = ParseSeconds(v);
-    if (!seconds || *seconds > 1e9) {
+    if (!seconds || *seconds > kMaxSegmentSeconds) {
       warn("MEMLEDGER_OUTPUT_ROTATE_SECONDS", v, "a time (e.g. 3600, 30m, 1h)", "ignoring it");
+    } else if (*seconds != 0 && *seconds < kMinSegmentSeconds) {
+      warn("MEMLEDGER_OUTPUT_ROTATE_SECONDS", v, "at least 1 s", "using 1 s");
+      config.output_segments.max_ns = static_cast<std::uint64_t>(kMinSegmentSeconds * 1e9);
     } else {
       config.output_segments.max_ns = static_cast<std::uint64_t>(*seconds * 1e9);
     }

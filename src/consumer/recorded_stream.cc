@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <ctime>
 #include <filesystem>
 
@@ -28,7 +29,7 @@ std::size_t RecordedStream::Apply(Ledger& ledger, std::span<Event> slots, std::u
 
 void RecordedStream::RotateIfDue(const Ledger& ledger, std::uint64_t now_ns) {
   const SegmentBounds& bounds = capture_->start().segments.bounds;
-  if (!bounds.rotates() || !rotates_ || capture_->failed() || stream_.ended() || stream_.mid_record()) return;
+  if (!bounds.rotates() || capture_->failed() || stream_.ended() || stream_.mid_record()) return;
   if (segment_start_ns_ == 0) segment_start_ns_ = now_ns;
   const bool full = bounds.max_bytes != 0 &&
                     capture_->bytes_written() - segment_start_bytes_ >= std::max(bounds.max_bytes, kMinSegmentBytes);
@@ -41,6 +42,7 @@ void RecordedStream::BeginNextSegment(const Ledger& ledger) {
   CaptureSegment current;  // the first segment, when its start did not say (FirstSegment says)
   current.run_start_unix_ns = start.start_unix_ns;
   if (start.description.segment) current = *start.description.segment;
+  if (current.index == std::numeric_limits<std::uint32_t>::max()) return;  // the last index: it goes on here
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   start.start_unix_ns = static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL + now.tv_nsec;
@@ -63,8 +65,11 @@ void RecordedStream::BeginNextSegment(const Ledger& ledger) {
   std::string error;
   auto next = CaptureWriter::Open(path, start, &error);
   if (!next) {
+    // Tried again once the current one has grown by another bound (a full
+    // disk may free up; a server out of descriptors may have fewer clients).
     segment_error_ = error + "; the capture goes on in " + capture_->path() + " past its bound";
-    rotates_ = false;
+    segment_start_ns_ = 0;
+    segment_start_bytes_ = capture_->bytes_written();
     return;
   }
   // A segment whose last chunk could not be written ends with its marker

@@ -11,10 +11,11 @@
 // of time, and only between whole records, the next segment is opened, its
 // description naming its index, its first record and the one before; its
 // first chunk is the books as they are (carry_over.h: names, open devices,
-// live buffers), and the records go on there. The segment before is closed
-// whole; when a plan keeps K segments, the one K back is removed. A next
-// segment that cannot be created leaves the records in the current one
-// (segment_error() says why), so nothing is lost at a seam.
+// live buffers), and the records go on there. Then the segment before is
+// closed whole; when a plan keeps K segments, the one K back is removed. A
+// next segment that cannot be created leaves the records in the current one
+// (TakeSegmentError() says why; tried again once the current one has grown
+// by another bound), so nothing is lost at a seam.
 //
 // Not thread-safe: one thread applies, flushes and closes.
 #pragma once
@@ -60,8 +61,8 @@ class RecordedStream {
   const CaptureWriter* capture() const { return capture_.get(); }
   // What went wrong at a seam since the last call, for the consumer to say:
   // the next segment could not be created (the capture goes on in the
-  // current one, past its bound, and rotates no more), or the one before
-  // could not be finished; empty when nothing did.
+  // current one, past its bound), or the one before could not be finished;
+  // empty when nothing did.
   std::string TakeSegmentError() { return std::exchange(segment_error_, {}); }
 
  private:
@@ -76,7 +77,6 @@ class RecordedStream {
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
   std::uint64_t segment_start_ns_ = 0;     // when the current segment's first records were taken in; 0: none yet
   std::uint64_t segment_start_bytes_ = 0;  // its file's length before its records (after the carried-over chunk)
-  bool rotates_ = true;  // false once a next segment could not be created
   std::string segment_error_;
 };
 

@@ -30,7 +30,9 @@ std::optional<double> ParseSeconds(std::string_view text) {
   static constexpr std::pair<std::string_view, double> kUnits[] = {
       {"", 1}, {"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"m", 60}, {"min", 60}, {"h", 3600}};
   for (const auto& [name, scale] : kUnits) {
-    if (unit == name) return value * scale;
+    if (unit != name) continue;
+    const double seconds = value * scale;
+    return std::isfinite(seconds) ? std::optional(seconds) : std::nullopt;  // 1e308h
   }
   return std::nullopt;
 }

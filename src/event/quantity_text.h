@@ -14,7 +14,8 @@ namespace memledger {
 // Bytes, or nullopt when `text` is not such a size (or overflows 64 bits).
 std::optional<std::uint64_t> ParseByteSize(std::string_view text);
 
-// Seconds, or nullopt when `text` is not such a time (negative included).
+// Seconds, or nullopt when `text` is not such a time (negative, or past
+// what a double holds, included).
 std::optional<double> ParseSeconds(std::string_view text);
 
 }  // namespace memledger

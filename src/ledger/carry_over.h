@@ -18,8 +18,8 @@
 // AppendLiveBuffers — what a replay of the segment alone needs first.
 //
 // The receiving side treats the stream as hostile: only names, allocations,
-// frees and device closes of its own process are taken; anything else is
-// counted invalid and skipped.
+// frees and device opens and closes of its own process are taken; anything
+// else is counted invalid and skipped.
 #pragma once
 
 #include <cstdint>

@@ -75,6 +75,9 @@ void ClientSession::Finish(Ledger& ledger, End how, LogLimiter&) {
   }
   std::string error;
   if (!drain_.Finish(ledger, ending, &error)) std::fprintf(stderr, "memledger serve: pid %d: %s\n", pid_, error.c_str());
+  if (const std::string seam = drain_.TakeSegmentError(); !seam.empty()) {
+    std::fprintf(stderr, "memledger serve: pid %d: %s\n", pid_, seam.c_str());
+  }
 }
 
 double ClientSession::ring_fill() const {

@@ -268,6 +268,7 @@ void LegacySession::Finish(Ledger& ledger, End, LogLimiter& log) {
   end.buffer_id = static_cast<std::uint64_t>(status);
   Book(ledger, end);
   std::string error;
+  if (const std::string seam = recorded_->TakeSegmentError(); !seam.empty()) Say(log, seam);
   if (!recorded_->CloseCapture(&error)) Say(log, "its capture is incomplete: " + error);
 }
 

@@ -568,7 +568,9 @@ TEST(SegmentNames, TheIndexGoesWhereThePatternSaysOrBeforeTheExtension) {
   EXPECT_EQ(SegmentPattern("trace"), "trace.%n");
   EXPECT_EQ(SegmentPattern("/tmp/.mlcap"), "/tmp/.mlcap.%n");
   EXPECT_EQ(SegmentPath("run.%n.mlcap", 12), "run.12.mlcap");
-  EXPECT_EQ(SegmentPath("%n/%n.mlcap", 3), "3/3.mlcap");
+  EXPECT_EQ(SegmentPath("%n/%n.mlcap", 3), "%n/3.mlcap") << "a directory's %n is its name";
+  EXPECT_EQ(SegmentPattern("/data/%n/caps/run.mlcap"), "/data/%n/caps/run.%n.mlcap");
+  EXPECT_EQ(SegmentPath("/data/%n/caps/run.%n.mlcap", 4), "/data/%n/caps/run.4.mlcap");
   EXPECT_EQ(SegmentPath("100%.mlcap", 3), "100%.mlcap");
 }
 

@@ -188,10 +188,14 @@ TEST(ParseClientConfig, OutputRotatesBySizeOrTimeAndKeepsTheLastSegments) {
   parsed = Parse({{"MEMLEDGER_OUTPUT_ROTATE_BYTES", "1K"}});
   ExpectOneWarning(parsed, "MEMLEDGER_OUTPUT_ROTATE_BYTES", "1K");
   EXPECT_EQ(parsed.config.output_segments.max_bytes, kMinSegmentBytes) << "raised to the least a segment takes";
+  parsed = Parse({{"MEMLEDGER_OUTPUT_ROTATE_SECONDS", "1ms"}});
+  ExpectOneWarning(parsed, "MEMLEDGER_OUTPUT_ROTATE_SECONDS", "1ms");
+  EXPECT_EQ(parsed.config.output_segments.max_ns, 1'000'000'000u) << "a segment spans at least a second";
   for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
            {"MEMLEDGER_OUTPUT_ROTATE_BYTES", "lots"},
            {"MEMLEDGER_OUTPUT_ROTATE_SECONDS", "-5"},
            {"MEMLEDGER_OUTPUT_ROTATE_SECONDS", "1 day"},
+           {"MEMLEDGER_OUTPUT_ROTATE_SECONDS", "1e300h"},
            {"MEMLEDGER_OUTPUT_KEEP", "-1"},
            {"MEMLEDGER_OUTPUT_KEEP", "all"}}) {
     SCOPED_TRACE(name + "=" + value);

@@ -37,7 +37,7 @@ TEST(ParseSeconds, ReadsEveryUnitExactly) {
 }
 
 TEST(ParseSeconds, RefusesWhatIsNoTime) {
-  for (const char* text : {"", "s", "-1", "1d", "1 s", "inf", "nan", "1hour"}) {
+  for (const char* text : {"", "s", "-1", "1d", "1 s", "inf", "nan", "1hour", "1e308h"}) {
     EXPECT_EQ(ParseSeconds(text), std::nullopt) << text;
   }
 }

@@ -178,7 +178,10 @@ def careless_case(check, bin_dir, work):
     for args, why in (([ "--rotate-bytes", "64K"], "--capture"),
                       (["--capture", work, "--keep", "3"], "--keep counts segments"),
                       (["--capture", work, "--rotate-bytes", "1K"], "a segment is at least 64K"),
-                      (["--capture", work, "--rotate-seconds", "soon"], "not a time")):
+                      (["--capture", work, "--rotate-seconds", "soon"], "not a time"),
+                      (["--capture", work, "--rotate-seconds", "10ms"], "at least 1 s"),
+                      (["--capture", work, "--rotate-seconds", "1e300h"], "at most 1e9 s"),
+                      (["--capture", work, "--rotate-seconds", "1e308h"], "not a time")):
         out = subprocess.run(serve + args, capture_output=True, text=True, timeout=60, env=clean_env())
         check.expect(f"serve {' '.join(args)}: exit status", out.returncode, 2)
         check.true(f"serve {' '.join(args)}: says why", why in out.stderr, out.stderr)

@@ -129,8 +129,16 @@ int main(int argc, char** argv) {
           [&segments](const std::string& text) {
             segments.max_ns = static_cast<std::uint64_t>(*memledger::ParseSeconds(text) * 1e9);
           },
-          "With --capture: ... or once it spans this long (e.g. 1h, 30m, 3600)")
-      ->check(seconds)
+          "With --capture: ... or once it spans this long (e.g. 1h, 30m, 3600; at least 1 s)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            const auto value = memledger::ParseSeconds(text);
+            if (!value) return "not a time: " + text + " (e.g. 3600, 30m, 1h)";
+            return *value < memledger::kMinSegmentSeconds || *value > memledger::kMaxSegmentSeconds
+                       ? std::string("a segment spans at least 1 s (and at most 1e9 s)")
+                       : std::string();
+          },
+          "TIME"))
       ->needs(capture_dir);
   serve_cmd->add_option("--keep", segments.keep,
                         "With --rotate-*: keep only each capture's last N segments (default 0: all)");

@@ -107,7 +107,8 @@ int ReportCommand(const ReportOptions& options) {
 
   ReplayResult replay;
   {
-    ProgressBar progress("reading " + CaptureName(options.capture));
+    ProgressBar progress("reading " + (options.capture.size() == 1 ? CaptureName(options.capture)
+                                                                   : std::to_string(options.capture.size()) + " segments"));
     replay = ReplayAnalyzed(options.capture, ledger, analysis, timeline ? &*timeline : nullptr,
                             [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); });
   }
