@@ -21,6 +21,11 @@ struct CaptureFile {
 
 std::string FileName(const std::string& path) { return std::filesystem::path(path).filename().string(); }
 
+// Adds what else was cut, damaged or missing to what the result says.
+void AddProblem(ReplayResult& result, const std::string& problem) {
+  result.problem += (result.problem.empty() ? "" : "; ") + problem;
+}
+
 // `files` in the order they replay, checked to be one capture: one file, or
 // consecutive segments of one run. False, with *error, when they are not.
 bool OrderFiles(std::span<const std::string> files, std::vector<CaptureFile>* ordered, std::string* error) {
@@ -103,7 +108,7 @@ ReplayResult ReplayCapture(std::span<const std::string> files, Ledger& ledger, c
     std::string error;
     auto reader = CaptureReader::Open(ordered[i].path, &error);
     if (!reader) {  // it opened a moment ago
-      result.problem += (result.problem.empty() ? "" : "; ") + error;
+      AddProblem(result, error);
       break;
     }
     // Read and decompressed on a thread of its own, ahead of the books.
@@ -120,11 +125,10 @@ ReplayResult ReplayCapture(std::span<const std::string> files, Ledger& ledger, c
         if (at_seam && stream.next_seq() != 0 && chunk->slots.front().seq != stream.next_seq()) {
           // Records lost between the files (one cut at a chunk boundary): as
           // within a file, the books are not continued past the hole.
-          result.problem += (result.problem.empty() ? "" : "; ") + std::string("records ") +
-                            std::to_string(stream.next_seq()) + " to " +
-                            std::to_string(chunk->slots.front().seq - 1) + " are missing between " +
-                            FileName(ordered[i - 1].path) + " and " + FileName(ordered[i].path) +
-                            ": the books stop there: report " + FileName(ordered[i].path) + " on apart";
+          AddProblem(result, "records " + std::to_string(stream.next_seq()) + " to " +
+                                 std::to_string(chunk->slots.front().seq - 1) + " are missing between " +
+                                 FileName(ordered[i - 1].path) + " and " + FileName(ordered[i].path) +
+                                 ": the books stop there: report " + FileName(ordered[i].path) + " on apart");
           result.last_segment = ordered[i - 1].index();
           hole = true;
           break;
@@ -148,8 +152,7 @@ ReplayResult ReplayCapture(std::span<const std::string> files, Ledger& ledger, c
     if (chunks.write_error() != 0) result.write_error = chunks.write_error();
     bytes_before += ordered[i].bytes;
     if (!chunks.problem().empty()) {
-      result.problem += (result.problem.empty() ? "" : "; ") +
-                        (ordered.size() > 1 ? FileName(ordered[i].path) + ": " : std::string()) + chunks.problem();
+      AddProblem(result, (ordered.size() > 1 ? FileName(ordered[i].path) + ": " : std::string()) + chunks.problem());
       // Not continued past a hole (a missing free, an invented overlap): the
       // next segment's own books are whole, read alone.
       if (i + 1 < ordered.size()) {

@@ -168,6 +168,13 @@ std::map<std::uint32_t, std::string> SegmentFiles(const std::string& pattern, st
   return files;
 }
 
+// The paths of `segments`, by index.
+std::vector<std::string> PathsOf(const std::map<std::uint32_t, std::string>& segments) {
+  std::vector<std::string> paths;
+  for (const auto& [index, path] : segments) paths.push_back(path);
+  return paths;
+}
+
 // What was live in `ledger`'s first process: (device, class, type, identity,
 // address, size, tag, stack), sorted.
 using Holding = std::tuple<std::uint16_t, int, int, std::uint64_t, std::uint64_t, std::uint64_t, std::uint32_t,
@@ -249,8 +256,7 @@ class RotatedCapture : public ::testing::Test {
 TEST_F(RotatedCapture, SegmentsReadTogetherGiveTheBooksOfTheWholeCapture) {
   const auto segments = RecordBoth(20'000);  // about every 20 batches
   ASSERT_GE(segments.size(), 10u);
-  std::vector<std::string> files;
-  for (const auto& [index, path] : segments) files.push_back(path);
+  std::vector<std::string> files = PathsOf(segments);
   std::reverse(files.begin(), files.end());  // any order: the indexes say which comes first
 
   Ledger whole, joined;
@@ -320,8 +326,7 @@ TEST_F(RotatedCapture, OnlyTheLastKeptSegmentsStayAndTheyReadAsOneHistory) {
   const std::uint32_t last = segments.rbegin()->first;
   EXPECT_GT(last, 3u);
   EXPECT_EQ(segments.begin()->first, last - 2);
-  std::vector<std::string> files;
-  for (const auto& [index, path] : segments) files.push_back(path);
+  std::vector<std::string> files = PathsOf(segments);
   Ledger kept, whole;
   const ReplayResult result = ReplayCapture(files, kept, {.stop_before = IsEnd});
   ASSERT_TRUE(result.opened) << result.error;
@@ -369,8 +374,7 @@ TEST_F(RotatedCapture, ACutSegmentEndsTheHistoryThereAndTheRestReadsApart) {
   // Segment 2 loses its last bytes (a copy cut short): its last chunk is not whole.
   const std::string bytes = capture_test::ReadBytes(segments.at(2));
   capture_test::WriteBytes(segments.at(2), std::string_view(bytes).substr(0, bytes.size() - 10));
-  std::vector<std::string> files;
-  for (const auto& [index, path] : segments) files.push_back(path);
+  std::vector<std::string> files = PathsOf(segments);
   Ledger ledger;
   const ReplayResult result = ReplayCapture(files, ledger);
   ASSERT_TRUE(result.opened) << result.error;
@@ -410,8 +414,7 @@ TEST_F(RotatedCapture, RecordsMissingBetweenSegmentsEndTheHistoryThere) {
   Ledger alone;
   EXPECT_EQ(ReplayCapture(segments.at(2), alone).problem.find("cut"), std::string::npos)
       << "the file is whole in itself";
-  std::vector<std::string> files;
-  for (const auto& [index, path] : segments) files.push_back(path);
+  std::vector<std::string> files = PathsOf(segments);
   Ledger ledger;
   const ReplayResult result = ReplayCapture(files, ledger);
   ASSERT_TRUE(result.opened) << result.error;
@@ -456,8 +459,8 @@ TEST_F(RotatedCapture, ASegmentThatCannotBeCreatedLeavesTheRecordsInTheCurrentOn
   const auto segments = SegmentFiles(later + "/run.%n.mlcap", 10'000);
   ASSERT_GE(segments.size(), 2u);
   EXPECT_EQ(segments.begin()->first, 2u);
-  std::vector<std::string> files = {first};
-  for (const auto& [index, path] : segments) files.push_back(path);
+  std::vector<std::string> files = PathsOf(segments);
+  files.insert(files.begin(), first);
   Ledger replayed;
   const ReplayResult result = ReplayCapture(files, replayed);
   EXPECT_TRUE(result.clean_end) << result.problem;
