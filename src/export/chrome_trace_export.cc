@@ -120,13 +120,19 @@ void WriteAnomalySites(const Ledger& ledger, ProcessIndex process, const ReportS
 
 }  // namespace
 
-ExportResult ExportChromeTrace(const std::string& capture, const ReportScope& scope, const StackOptions& stacks,
+ExportResult ExportChromeTrace(const std::vector<std::string>& capture, const ReportScope& scope, const StackOptions& stacks,
                                std::size_t max_slices, std::ostream& out) {
   Ledger ledger;
   BufferLifetimes lifetimes(ledger, scope, max_slices);
   ledger.set_listener(&lifetimes);
   EventWriter writer(out);
-  out << "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
+  // Written with the first record (or after a replay of none): a capture
+  // that cannot be read writes nothing at all.
+  bool begun = false;
+  const auto begin = [&] {
+    if (!begun) out << "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
+    begun = true;
+  };
   TraceClock clock;
   std::uint64_t last_ns = 0;
   std::uint32_t pid = 0;
@@ -155,6 +161,7 @@ ExportResult ExportChromeTrace(const std::string& capture, const ReportScope& sc
 
   ExportResult result;
   result.replay = ReplayCapture(capture, ledger, {.observer = [&](ProcessIndex process, const Record& record) {
+    begin();
     const Event& e = record.event;
     if (clock.first_ns == 0) clock.first_ns = e.time_ns;
     last_ns = std::max(last_ns, e.time_ns);
@@ -195,25 +202,24 @@ ExportResult ExportChromeTrace(const std::string& capture, const ReportScope& sc
     s = {e.time_ns, bytes, bytes, true};
   }});
   ledger.set_listener(nullptr);
+  if (!result.replay.opened) return result;
+  begin();
   for (const auto& [key, s] : series) {
     if (s.pending) counter(key, s);
   }
-  std::uint64_t slices = 0;
-  if (result.replay.opened) {
-    const ProcessIndex process = result.replay.process;
-    const StackHeadlines headlines(ledger.process(process), stacks);
-    const std::vector<BufferLifetime> kept = lifetimes.Finish(last_ns);
-    slices = kept.size();
-    WriteLifetimes(ledger, process, kept, headlines, clock, writer);
-    WriteAnomalySites(ledger, process, scope, headlines, clock, last_ns, writer);
-    writer.Write(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":{}}}}})", pid,
-                             Quoted(result.replay.info.comm)));
-    result.notes = ExportNotes(ledger, process, scope, "buffer slices are named by type and size, not by site");
-    if (lifetimes.left_out() != 0) {
-      result.notes.push_back(fmt::format("{} buffer lifetimes left out of the trace: it shows the {} largest "
-                                         "(--max-slices {})",
-                                         lifetimes.left_out(), slices, max_slices));
-    }
+  const ProcessIndex process = result.replay.process;
+  const StackHeadlines headlines(ledger.process(process), stacks);
+  const std::vector<BufferLifetime> kept = lifetimes.Finish(last_ns);
+  const std::uint64_t slices = kept.size();
+  WriteLifetimes(ledger, process, kept, headlines, clock, writer);
+  WriteAnomalySites(ledger, process, scope, headlines, clock, last_ns, writer);
+  writer.Write(fmt::format(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":{}}}}})", pid,
+                           Quoted(result.replay.info.comm)));
+  result.notes = ExportNotes(ledger, process, scope, "buffer slices are named by type and size, not by site");
+  if (lifetimes.left_out() != 0) {
+    result.notes.push_back(fmt::format("{} buffer lifetimes left out of the trace: it shows the {} largest "
+                                       "(--max-slices {})",
+                                       lifetimes.left_out(), slices, max_slices));
   }
   out << fmt::format("\n],\"metadata\":{{\"memledger_buffer_slices\":{{\"written\":{},\"left_out\":{},"
                      "\"max_slices\":{}}}}}}}\n",

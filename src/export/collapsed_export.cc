@@ -37,7 +37,7 @@ std::uint64_t DeviceLiveBytes(const Ledger& ledger, const ProcessBooks& books, s
 
 // The number of records applied when the process's live bytes in `scope`
 // were highest (the first time), or 0 when it never held anything there.
-std::uint64_t RecordsAtPeak(const std::string& capture, const ReportScope& scope, ReplayResult* result) {
+std::uint64_t RecordsAtPeak(const std::vector<std::string>& capture, const ReportScope& scope, ReplayResult* result) {
   Ledger ledger;
   std::vector<std::uint64_t> per_device;
   std::uint64_t total = 0, peak = 0, records = 0, at_peak = 0;
@@ -107,7 +107,7 @@ void Write(const Ledger& ledger, const ProcessBooks& books, const BytesByPlaceSt
 
 }  // namespace
 
-ExportResult ExportCollapsed(const std::string& capture, CollapsedAt at, const ReportScope& scope,
+ExportResult ExportCollapsed(const std::vector<std::string>& capture, CollapsedAt at, const ReportScope& scope,
                              const StackOptions& stacks, std::ostream& out) {
   BytesByPlaceStack bytes_by_place_stack;
   Ledger ledger;

@@ -20,6 +20,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "export/export_result.h"
 #include "report/report_scope.h"
@@ -29,7 +30,7 @@ namespace memledger {
 
 enum class CollapsedAt { kEnd, kPeak };
 
-ExportResult ExportCollapsed(const std::string& capture, CollapsedAt at, const ReportScope& scope,
+ExportResult ExportCollapsed(const std::vector<std::string>& capture, CollapsedAt at, const ReportScope& scope,
                              const StackOptions& stacks, std::ostream& out);
 
 }  // namespace memledger

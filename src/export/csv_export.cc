@@ -43,13 +43,13 @@ class FreedSize final : public BufferListener {
 
 }  // namespace
 
-ExportResult ExportCsv(const std::string& capture, const ReportScope& scope, const StackOptions& stacks,
+ExportResult ExportCsv(const std::vector<std::string>& capture, const ReportScope& scope, const StackOptions& stacks,
                        std::ostream& out) {
-  out << "seq,time_ns,kind,device,type,buffer_id,address,size,thread,tag,stack,site\n";
   ExportResult result;
   Ledger described;  // the first replay: every stack the process described
   result.replay = ReplayCapture(capture, described);
-  if (!result.replay.opened) return result;
+  if (!result.replay.opened) return result;  // nothing written, not even the header
+  out << "seq,time_ns,kind,device,type,buffer_id,address,size,thread,tag,stack,site\n";
   const StackHeadlines headlines(described.process(result.replay.process), stacks);
 
   Ledger ledger;

@@ -17,6 +17,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "export/export_result.h"
 #include "report/report_scope.h"
@@ -24,7 +25,7 @@
 
 namespace memledger {
 
-ExportResult ExportCsv(const std::string& capture, const ReportScope& scope, const StackOptions& stacks,
+ExportResult ExportCsv(const std::vector<std::string>& capture, const ReportScope& scope, const StackOptions& stacks,
                        std::ostream& out);
 
 }  // namespace memledger

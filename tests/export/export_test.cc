@@ -113,7 +113,7 @@ ReportScope Only(std::optional<std::size_t> device, std::optional<std::string> t
 
 std::string CsvOf(const Capture& capture, const ReportScope& scope = {}) {
   std::ostringstream out;
-  const ExportResult result = ExportCsv(capture.path(), scope, StackOptions{}, out);
+  const ExportResult result = ExportCsv({capture.path()}, scope, StackOptions{}, out);
   EXPECT_TRUE(result.replay.opened) << result.replay.error;
   return out.str();
 }
@@ -154,7 +154,7 @@ constexpr const char* kStackLine = "train,step at train.py:9;Model.forward at mo
 std::string CollapsedOf(CollapsedAt at, const ReportScope& scope = {}) {
   const Capture capture;
   std::ostringstream out;
-  const ExportResult result = ExportCollapsed(capture.path(), at, scope, StackOptions{}, out);
+  const ExportResult result = ExportCollapsed({capture.path()}, at, scope, StackOptions{}, out);
   EXPECT_TRUE(result.replay.opened) << result.replay.error;
   return out.str();
 }
@@ -180,9 +180,9 @@ TEST(ExportCollapsed, OnlyTheDeviceAndTypeAskedAndThePeakIsTheirs) {
 std::vector<std::vector<std::string>> NotesOf(const ReportScope& scope) {
   const Capture capture;
   std::ostringstream out;
-  return {ExportCsv(capture.path(), scope, StackOptions{}, out).notes,
-          ExportCollapsed(capture.path(), CollapsedAt::kPeak, scope, StackOptions{}, out).notes,
-          ExportChromeTrace(capture.path(), scope, StackOptions{}, kDefaultMaxSlices, out).notes};
+  return {ExportCsv({capture.path()}, scope, StackOptions{}, out).notes,
+          ExportCollapsed({capture.path()}, CollapsedAt::kPeak, scope, StackOptions{}, out).notes,
+          ExportChromeTrace({capture.path()}, scope, StackOptions{}, kDefaultMaxSlices, out).notes};
 }
 
 TEST(Export, ADeviceOrTypeTheCaptureDoesNotHaveIsSaidWithWhatItHas) {
@@ -224,9 +224,9 @@ TEST(Export, ACaptureWithoutStacksIsExportedWithANoteSayingHowToRecordThem) {
   const std::string path = CaptureWithoutStacks(dir);
   std::ostringstream collapsed, csv, chrome;
   const ExportResult results[] = {
-      ExportCollapsed(path, CollapsedAt::kEnd, {}, StackOptions{}, collapsed),
-      ExportCsv(path, {}, StackOptions{}, csv),
-      ExportChromeTrace(path, {}, StackOptions{}, kDefaultMaxSlices, chrome),
+      ExportCollapsed({path}, CollapsedAt::kEnd, {}, StackOptions{}, collapsed),
+      ExportCsv({path}, {}, StackOptions{}, csv),
+      ExportChromeTrace({path}, {}, StackOptions{}, kDefaultMaxSlices, chrome),
   };
   for (const ExportResult& result : results) {
     ASSERT_TRUE(result.replay.opened);
@@ -242,7 +242,7 @@ TEST(Export, ACaptureWithoutStacksIsExportedWithANoteSayingHowToRecordThem) {
 nlohmann::json ChromeTraceOf(const Capture& capture, std::size_t max_slices = kDefaultMaxSlices,
                              std::vector<std::string>* notes = nullptr, const ReportScope& scope = {}) {
   std::ostringstream out;
-  const ExportResult result = ExportChromeTrace(capture.path(), scope, StackOptions{}, max_slices, out);
+  const ExportResult result = ExportChromeTrace({capture.path()}, scope, StackOptions{}, max_slices, out);
   EXPECT_TRUE(result.replay.opened) << result.replay.error;
   if (notes != nullptr) *notes = result.notes;
   return nlohmann::json::parse(out.str());
@@ -392,7 +392,7 @@ TEST(ExportChromeTrace, ABatchSharingOneTimeWritesItsHighestThenItsLastValue) {
   const std::string path = dir.File("old.mlcap");
   WriteCapture(path, slots.slots());
   std::ostringstream out;
-  ASSERT_TRUE(ExportChromeTrace(path, {}, StackOptions{}, kDefaultMaxSlices, out).replay.opened);
+  ASSERT_TRUE(ExportChromeTrace({path}, {}, StackOptions{}, kDefaultMaxSlices, out).replay.opened);
   const nlohmann::json trace = nlohmann::json::parse(out.str());
   std::vector<std::pair<double, std::uint64_t>> samples;
   for (const auto& e : trace["traceEvents"]) {
@@ -401,15 +401,17 @@ TEST(ExportChromeTrace, ABatchSharingOneTimeWritesItsHighestThenItsLastValue) {
   EXPECT_EQ(samples, (std::vector<std::pair<double, std::uint64_t>>{{1'000.0, 400}, {1'000.0, 0}}));
 }
 
-TEST(Export, ACaptureThatIsNotThereIsAnErrorAndNoOutputRows) {
+TEST(Export, ACaptureThatIsNotThereIsAnErrorAndNoOutputAtAll) {
   ScratchDir dir;
   std::ostringstream csv, collapsed, chrome;
   const std::string missing = dir.File("missing.mlcap");
-  EXPECT_FALSE(ExportCsv(missing, {}, StackOptions{}, csv).replay.opened);
-  EXPECT_FALSE(ExportCollapsed(missing, CollapsedAt::kPeak, {}, StackOptions{}, collapsed).replay.opened);
-  EXPECT_FALSE(ExportChromeTrace(missing, {}, StackOptions{}, kDefaultMaxSlices, chrome).replay.opened);
-  EXPECT_EQ(csv.str(), kCsvHeader);
+  EXPECT_FALSE(ExportCsv({missing}, {}, StackOptions{}, csv).replay.opened);
+  EXPECT_FALSE(ExportCollapsed({missing}, CollapsedAt::kPeak, {}, StackOptions{}, collapsed).replay.opened);
+  EXPECT_FALSE(ExportChromeTrace({missing}, {}, StackOptions{}, kDefaultMaxSlices, chrome).replay.opened);
+  // Not even a header or a trace's frame: a script that reads the output gets nothing to mistake for data.
+  EXPECT_EQ(csv.str(), "");
   EXPECT_EQ(collapsed.str(), "");
+  EXPECT_EQ(chrome.str(), "");
 }
 
 }  // namespace

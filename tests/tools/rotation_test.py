@@ -9,7 +9,10 @@ make and read them (issue 19, part 1).
    every free, the leaks by device and type — and says it read N segments as
    one history; the last segment alone books the same leaks, with the same
    leak sites (headline and tag), and says its books begin part-way; a middle
-   segment alone says the run goes on after it.
+   segment alone says the run goes on after it. `memledger export` of the
+   segments (csv, collapsed, chrome) is the whole run's: a CSV row per alloc
+   and free of the truth, in order; the leaks' bytes at the end; a gap is
+   refused with the same reason.
 2. MEMLEDGER_OUTPUT_KEEP=2: only the last two segments stay, the exit report
    names them, and together they still book the truth's leaks.
 3. Server: `serve --capture DIR --rotate-bytes 64K`: a client's capture comes
@@ -122,11 +125,44 @@ def embedded_case(check, bin_dir, work):
                "segment 2 ends without the process's end record: the run goes on in segment 3" in middle.stderr,
                middle.stderr[-1500:])
 
+    export_case(check, bin_dir, shuffled, truth)
+
     gap = report(bin_dir, [files[0], files[2]])
     check.expect("a gap: exit status", gap.returncode, 1)
     check.true("a gap: says which segment is missing", "segment 2 of the run is missing" in gap.stderr, gap.stderr)
     check.expect("a gap: no report", gap.stdout, "")
     return files
+
+
+def export(bin_dir, files, *args):
+    return subprocess.run([os.path.join(bin_dir, "memledger"), "export", *files, *args], capture_output=True,
+                          text=True, timeout=BOUND, env=clean_env())
+
+
+def export_case(check, bin_dir, files, truth):
+    """`memledger export` of a run's segments (any order) is the whole run's:
+    a CSV row per buffer event of the allocator's truth, the leaks' bytes at
+    the end; with a segment missing, it says which and exports nothing."""
+    csv = export(bin_dir, files, "--format", "csv")
+    check.expect("export csv of the segments: exit status", csv.returncode, 0)
+    rows = csv.stdout.splitlines()[1:]
+    check.expect("export csv of the segments: a row per alloc and free", len(rows), truth["allocs"] + truth["frees"])
+    seqs = [int(row.split(",")[0]) for row in rows]
+    check.true("export csv of the segments: in the run's order", seqs == sorted(seqs))
+    collapsed = export(bin_dir, files, "--format", "collapsed", "--at", "end")
+    check.expect("export collapsed of the segments: exit status", collapsed.returncode, 0)
+    leaked = sum(int(line.rsplit(" ", 1)[1]) for line in collapsed.stdout.splitlines() if line)
+    check.expect("export collapsed of the segments: the leaks' bytes", leaked,
+                 sum(t["live_bytes"] for d in truth["devices"] for t in d["types"].values()))
+    chrome = export(bin_dir, files, "--format", "chrome")
+    check.expect("export chrome of the segments: exit status", chrome.returncode, 0)
+    check.true("export chrome of the segments: a trace", "traceEvents" in chrome.stdout[:200], chrome.stdout[:200])
+    ordered = sorted(files, key=lambda f: int(re.search(r"\.(\d+)\.mlcap$", f).group(1)))
+    gap = export(bin_dir, [ordered[0], ordered[2]], "--format", "csv")
+    check.expect("export with a gap: exit status", gap.returncode, 1)
+    check.true("export with a gap: says which segment is missing", "segment 2 of the run is missing" in gap.stderr,
+               gap.stderr)
+    check.expect("export with a gap: nothing exported", gap.stdout, "")
 
 
 def keep_case(check, bin_dir, work):

@@ -1,9 +1,11 @@
-// export_command.h — `memledger export CAPTURE --format csv|collapsed|chrome`:
-// a capture file for other tools (spreadsheets, flame graphs, Perfetto).
+// export_command.h — `memledger export CAPTURE... --format csv|collapsed|chrome`:
+// a capture (one file, or the segments of one run read as one history) for
+// other tools (spreadsheets, flame graphs, Perfetto).
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "export/chrome_trace_export.h"
 #include "report/report_scope.h"
@@ -12,7 +14,7 @@
 namespace memledger {
 
 struct ExportOptions {
-  std::string capture;
+  std::vector<std::string> capture;  // one file, or segments of one run
   std::string format;           // csv, collapsed, chrome
   std::string at = "end";       // collapsed: end or peak
   std::string output;           // empty: stdout

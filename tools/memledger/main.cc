@@ -251,7 +251,11 @@ int main(int argc, char** argv) {
 
   memledger::ExportOptions export_options;
   CLI::App* export_cmd = app.add_subcommand("export", "Convert a capture file for other tools");
-  export_cmd->add_option("capture", export_options.capture, "The capture file (.mlcap)")->required();
+  export_cmd
+      ->add_option("capture", export_options.capture,
+                   "The capture file (.mlcap), or segments of one run cut into several (run.*.mlcap: read as one "
+                   "history, in their order whatever the order given)")
+      ->required();
   export_cmd->add_option("--format", export_options.format,
                          "csv: a row per buffer event; collapsed: live bytes by stack for flame graphs; "
                          "chrome: a Chrome/Perfetto trace (counters per device and type, a slice per buffer's "
