@@ -177,6 +177,7 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
   ++events_;
   ++books.events;
   const Event& e = record.event;
+  if (books.first_seq == 0) books.first_seq = e.seq;  // carried-over names have none
   applying_time_ns_ = e.time_ns;
   if (origin_ns_ == 0) origin_ns_ = e.time_ns;
   // A buffer event by its row (event_kind.h); the other kinds by their own.
@@ -766,6 +767,9 @@ void Ledger::OnCheckpoint(ProcessBooks& books, std::uint32_t process, std::uint6
 void Ledger::OnCheckpointEnd(ProcessBooks& books, std::uint32_t process, std::uint64_t seq) {
   CheckpointBooks* checkpoints = ArmedCheckpoints(process);
   if (checkpoints == nullptr || !checkpoints->End(seq, books.devices)) {
+    // One begun before these books began part-way was never theirs: not
+    // invalid (the stream's first record is 1: whole books judge them all).
+    if (books.first_seq > 1 && seq < books.first_seq) return;
     Count(books, Anomaly::kInvalidEvent);
     return;
   }

@@ -47,6 +47,10 @@ struct ProcessBooks {
   ProcessState state = ProcessState::kRunning;
   std::int64_t exit_status = 0;
   std::uint64_t events = 0;
+  // The sequence number of the first stream record these books applied (0:
+  // none yet). Above 1, the books began part-way: a later segment read
+  // alone, a server's books after a restart or a handover.
+  std::uint64_t first_seq = 0;
   std::uint64_t dropped_events = 0;  // refused by a full ring (MEMLEDGER_ON_FULL=drop)
   std::uint64_t lost_slots = 0;      // abandoned by the consumer or cut from a capture
   std::uint64_t leaked_buffers = 0;

@@ -169,6 +169,29 @@ TEST_F(CheckpointTest, MoreThanTheMostOpenOrUnknownEndsAreInvalid) {
   EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 3u) << "ended twice";
 }
 
+// Books that began part-way (a later segment read alone, a server's books
+// after a restart) never saw the checkpoints begun before them: their ends
+// are not invalid there. One begun since, unknown, still is; and whole
+// books (from record 1) judge every end.
+TEST_F(CheckpointTest, AnEndOfACheckpointBegunBeforeTheBooksIsNotInvalid) {
+  const auto p = Begin();
+  SkipSeq(p, 99);  // the books' first record is 100: 1 to 99 went elsewhere
+  Alloc(p, Dram(1));
+  CheckpointEnd(p, 50);
+  EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 0u);
+  const std::uint64_t c = Checkpoint(p);
+  CheckpointEnd(p, c);
+  CheckpointEnd(p, c);
+  EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 1u) << "one of its own ended twice";
+  CheckpointEnd(p, c + 1000);
+  EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 2u) << "one it never saw begin, after its start";
+
+  const auto whole = Begin();
+  Alloc(whole, Dram(1));
+  CheckpointEnd(whole, 0);
+  EXPECT_EQ(Anomalies(whole, Anomaly::kInvalidEvent), 1u) << "whole books judge every end";
+}
+
 TEST_F(CheckpointTest, LeaksAtTheEndAndDeviceClosesLeaveTheWindow) {
   const auto p = Begin();
   DeviceOpen(p, 0, "card");
