@@ -24,17 +24,25 @@ class Capture:
     killed; the process is then running when the capture ends, what it holds live, not leaked)."""
 
     def __init__(self, path):
-        self.path = os.fspath(path)
-        with open(self.path, "rb"):  # missing or unreadable: the OSError Python gives
-            pass
-        self._books = _memledger._OpenCapture(self.path)
+        """`path`: a capture file, or a list of the segments of one run cut into several
+        (MEMLEDGER_OUTPUT_ROTATE_BYTES; in any order: read as one history, as ``memledger report run.*.mlcap``
+        reads them). `path` stays as given; `files` are the files read, in order."""
+        paths = [os.fspath(p) for p in path] if isinstance(path, (list, tuple)) else [os.fspath(path)]
+        self.path = tuple(paths) if isinstance(path, (list, tuple)) else paths[0]
+        for file in paths:
+            with open(file, "rb"):  # missing or unreadable: the OSError Python gives
+                pass
+        self._books = _memledger._OpenCapture(paths)
+        self.files = tuple(self._books.files)
+        # How messages name it: the file, or the run's first and last segments read.
+        self._name = self.files[0] if len(self.files) == 1 else f"{self.files[0]} to {self.files[-1]}"
         self._report = None
         self._stacks = {}  # stack id -> tuple of Frame
         self.problem = self._books.problem or None
         self.clean_end = self._books.clean_end
         self.records = self._books.records
         if self.problem:
-            warnings.warn(f"{self.path}: {self.problem}", CaptureWarning, stacklevel=2)
+            warnings.warn(f"{self._name}: {self.problem}", CaptureWarning, stacklevel=2)
 
     def __enter__(self):
         self._open_books()
@@ -107,7 +115,7 @@ class Capture:
 
     def _open_books(self):
         if self._books.closed:
-            raise ValueError(f"{self.path}: the capture is closed")
+            raise ValueError(f"{self._name}: the capture is closed")
         return self._books
 
     def _stack(self, stack):

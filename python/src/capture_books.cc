@@ -7,11 +7,10 @@ namespace py = pybind11;
 
 namespace memledger::python {
 
-OpenCapture::OpenCapture(const std::string& path) : books_(std::make_unique<CaptureBooks>()) {
-  books_->path = path;
+OpenCapture::OpenCapture(const std::vector<std::string>& paths) : books_(std::make_unique<CaptureBooks>()) {
   {
     py::gil_scoped_release unlocked;
-    books_->replay = ReplayAnalyzed(path, books_->ledger, books_->analysis);
+    books_->replay = ReplayAnalyzed(paths, books_->ledger, books_->analysis);
   }
   if (!books_->replay.opened) RaiseWithText(PyExc_ValueError, books_->replay.error);
 }

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "analysis/capture_analysis.h"
 #include "analysis/replay.h"
@@ -24,7 +25,6 @@
 namespace memledger::python {
 
 struct CaptureBooks {
-  std::string path;
   Ledger ledger;
   CaptureAnalysis analysis;
   ReplayResult replay;
@@ -37,8 +37,9 @@ struct CaptureBooks {
 
 class OpenCapture {
  public:
-  // Replays `path`; ValueError when it is not a capture this build reads.
-  explicit OpenCapture(const std::string& path);
+  // Replays `paths` (one file, or segments of one run: ReplayCapture);
+  // ValueError when they are not a capture this build reads.
+  explicit OpenCapture(const std::vector<std::string>& paths);
 
   // ValueError once closed.
   CaptureBooks& books() const;

@@ -1,6 +1,7 @@
 // capture_events.cc — see capture_events.h.
 #include "capture_events.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,11 +21,16 @@ namespace {
 
 class CaptureEvents {
  public:
-  // Reads the file of `capture` (an _OpenCapture) again from its start.
+  // Reads the files of `capture` (an _OpenCapture) again from the start:
+  // those its books were made of, in their order (ReplayResult::files; of
+  // segments, up to the last one the books read).
   explicit CaptureEvents(py::object capture) : capture_(std::move(capture)) {
-    std::string error;
-    reader_ = CaptureReader::Open(Capture().books().path, &error);
-    if (!reader_) RaiseWithText(PyExc_ValueError, error);
+    const ReplayResult& replay = Capture().books().replay;
+    files_ = replay.files;
+    if (replay.first_segment) {
+      files_.resize(std::min<std::size_t>(files_.size(), replay.last_segment - replay.first_segment->index + 1));
+    }
+    if (!OpenNextFile()) RaiseWithText(PyExc_ValueError, "the capture has no file to read");
   }
 
   // The next buffer event or failed allocation: (kind, seq, time_ns, pid,
@@ -44,13 +50,24 @@ class CaptureEvents {
  private:
   OpenCapture& Capture() const { return capture_.cast<OpenCapture&>(); }
 
-  // The next chunk of the process's stream; false at the end or the cut.
+  // The next chunk of the process's stream (carried-over books are not
+  // its records); false at the end of the last file, or at a cut.
   bool ReadChunk() {
     std::uint32_t flags = 0;
     do {
       next_slot_ = 0;
-      if (!reader_->NextChunk(&slots_, &flags)) return false;
+      while (!reader_->NextChunk(&slots_, &flags)) {
+        if (!reader_->problem().empty() || !OpenNextFile()) return false;  // not continued past a hole
+      }
     } while ((flags & kChunkCarriedOver) != 0);
+    return true;
+  }
+  // Opens the next of files_; false when there is none.
+  bool OpenNextFile() {
+    if (next_file_ == files_.size()) return false;
+    std::string error;
+    reader_ = CaptureReader::Open(files_[next_file_++], &error);
+    if (!reader_) RaiseWithText(PyExc_ValueError, error);
     return true;
   }
 
@@ -66,6 +83,8 @@ class CaptureEvents {
   }
 
   py::object capture_;
+  std::vector<std::string> files_;
+  std::size_t next_file_ = 0;
   std::unique_ptr<CaptureReader> reader_;
   RecordAssembler assembler_;
   std::vector<Event> slots_;

@@ -3,6 +3,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include <pybind11/stl.h>
 
 #include "capture_books.h"
 #include "event/json_text.h"
@@ -21,7 +24,6 @@ namespace {
 py::str ReportJson(const OpenCapture& capture) {
   CaptureBooks& books = capture.books();
   SiteStacks stacks(books.symbolizer, StackOptions{});
-  CaptureReportJson(books.replay, books.ledger, books.analysis, stacks);
   return PythonText(JsonText(CaptureReportJson(books.replay, books.ledger, books.analysis, stacks), 2));
 }
 
@@ -83,14 +85,16 @@ py::list Leaks(const OpenCapture& capture) {
 
 void DefineCaptureReplay(py::module_& m) {
   py::class_<OpenCapture>(m, "_OpenCapture",
-                          "_OpenCapture(path: str)\n\nA capture file replayed and kept open (memledger.Capture's "
-                          "native half). ValueError when it is not a capture this build reads, or once closed.")
-      .def(py::init<const std::string&>(), py::arg("path"))
+                          "_OpenCapture(paths: list[str])\n\nA capture replayed and kept open (memledger.Capture's "
+                          "native half): one file, or the segments of one run read as one history. ValueError when "
+                          "it is not a capture this build reads, or once closed.")
+      .def(py::init<const std::vector<std::string>&>(), py::arg("paths"))
       .def("close", &OpenCapture::Close, "close()\n\nFrees the books; asking them after raises ValueError.")
       .def_property_readonly("closed", &OpenCapture::closed)
       .def_property_readonly("problem", [](const OpenCapture& c) { return PythonText(c.books().replay.problem); })
       .def_property_readonly("clean_end", [](const OpenCapture& c) { return c.books().replay.clean_end; })
       .def_property_readonly("records", [](const OpenCapture& c) { return c.books().replay.records; })
+      .def_property_readonly("files", [](const OpenCapture& c) { return c.books().replay.files; })
       .def("report_json", &ReportJson, "report_json() -> str\n\nWhat `memledger report --json PATH` prints.")
       .def("peaks", &Peaks,
            "peaks() -> list[dict]\n\nEach device x type's peak: {device, type, bytes, seq, time_ns, by_tag: "

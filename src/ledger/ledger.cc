@@ -138,6 +138,12 @@ void Ledger::ReleaseProcess(ProcessIndex process) {
   if (books.state == ProcessState::kRunning) books.state = ProcessState::kReleased;
   // Its checkpoints go with its stream: a query of them here would miss what the other consumer books.
   DropCheckpoints(static_cast<std::uint32_t>(process));
+  books.first_seq = 0;  // a stretch ends: the checkpoints of the next are known from its first record
+}
+
+void Ledger::Skip(ProcessIndex process, const Record& record) {
+  ProcessBooks& books = processes_[static_cast<std::uint32_t>(process)];
+  if (books.first_seq == 0) books.first_seq = record.event.seq;
 }
 
 void Ledger::EndReleased(ProcessIndex process) {
@@ -177,7 +183,7 @@ void Ledger::Apply(ProcessIndex process, const Record& record) {
   ++events_;
   ++books.events;
   const Event& e = record.event;
-  if (books.first_seq == 0) books.first_seq = e.seq;  // carried-over names have none
+  if (books.first_seq == 0) books.first_seq = e.seq;  // carried-over names have none (0)
   applying_time_ns_ = e.time_ns;
   if (origin_ns_ == 0) origin_ns_ = e.time_ns;
   // A buffer event by its row (event_kind.h); the other kinds by their own.
@@ -767,8 +773,9 @@ void Ledger::OnCheckpoint(ProcessBooks& books, std::uint32_t process, std::uint6
 void Ledger::OnCheckpointEnd(ProcessBooks& books, std::uint32_t process, std::uint64_t seq) {
   CheckpointBooks* checkpoints = ArmedCheckpoints(process);
   if (checkpoints == nullptr || !checkpoints->End(seq, books.devices)) {
-    // One begun before these books began part-way was never theirs: not
-    // invalid (the stream's first record is 1: whole books judge them all).
+    // One begun before these books' stretch began part-way was never
+    // theirs: not invalid (a stream's first record is 1: books that saw it
+    // judge every end).
     if (books.first_seq > 1 && seq < books.first_seq) return;
     Count(books, Anomaly::kInvalidEvent);
     return;

@@ -47,9 +47,13 @@ struct ProcessBooks {
   ProcessState state = ProcessState::kRunning;
   std::int64_t exit_status = 0;
   std::uint64_t events = 0;
-  // The sequence number of the first stream record these books applied (0:
-  // none yet). Above 1, the books began part-way: a later segment read
-  // alone, a server's books after a restart or a handover.
+  // The sequence number of the first stream record of these books' current
+  // stretch (0: none yet; a release ends a stretch, and the first record
+  // after it begins the next). Every checkpoint begun from it on is known
+  // here; above 1, the books began part-way (a later segment read alone, a
+  // server's books after a restart, a process's books after it took its
+  // ring back and handed it back) and do not judge the end of one begun
+  // before it.
   std::uint64_t first_seq = 0;
   std::uint64_t dropped_events = 0;  // refused by a full ring (MEMLEDGER_ON_FULL=drop)
   std::uint64_t lost_slots = 0;      // abandoned by the consumer or cut from a capture
@@ -127,6 +131,10 @@ class Ledger {
   void JoinLate(ProcessIndex process, const Handover& before);
   // Applies one of the process's records, in its stream order.
   void Apply(ProcessIndex process, const Record& record);
+  // A record of the process's stream these books do not apply (the PROCESS
+  // record a server takes from SO_PEERCRED instead): where their stretch
+  // begins counts it all the same (ProcessBooks::first_seq).
+  void Skip(ProcessIndex process, const Record& record);
   // Applies an alloc (of any class) handed over from another ledger (see
   // carry_over.h): booked like any alloc, counted as carried over, not as an event.
   void ApplyCarriedAlloc(ProcessIndex process, const Record& record);

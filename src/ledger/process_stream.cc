@@ -12,7 +12,10 @@ std::size_t ProcessStream::Apply(Ledger& ledger, std::span<Event> slots, std::op
     ++used;
     const auto record = assembler_.Push(slot);
     if (!record) continue;
-    if (record->kind() == EventKind::kProcess && process_record_ == ProcessRecord::kIgnore) continue;
+    if (record->kind() == EventKind::kProcess && process_record_ == ProcessRecord::kIgnore) {
+      ledger.Skip(process_, *record);
+      continue;
+    }
     if (stop_before_ && stop_before_(*record)) {
       stopped_ = true;
       break;

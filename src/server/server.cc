@@ -439,6 +439,10 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, in
     epoll_.Watch(pidfd);
     pidfd_to_session_[pidfd] = fd;
   }
+  // Watched anew as a session: a Hello answered between drains may have its
+  // own event later in the batch being handled, which is not the session's
+  // (without a pidfd, a readable socket with nothing to read is a hang-up).
+  epoll_.Watch(fd);
   sessions_[fd] = std::make_unique<ClientSession>(fd, pidfd, epoll_, peer.pid, peer.uid, std::move(ring), epoch,
                                                   process, std::move(capture));
   ++stats_.clients_total;

@@ -192,6 +192,26 @@ TEST_F(CheckpointTest, AnEndOfACheckpointBegunBeforeTheBooksIsNotInvalid) {
   EXPECT_EQ(Anomalies(whole, Anomaly::kInvalidEvent), 1u) << "whole books judge every end";
 }
 
+// A process that took its ring back and handed it back: its books' checkpoints
+// went with the release; those begun before it, or while another consumer
+// had the stream, end unjudged; one begun after the rejoin is judged again.
+TEST_F(CheckpointTest, AfterARejoinTheChecksBeginAgainWhereTheStreamCameBack) {
+  const auto p = Begin();
+  Alloc(p, Dram(1));
+  const std::uint64_t before = Checkpoint(p);
+  ledger_.ReleaseProcess(p);
+  SkipSeq(p, 50);  // booked by the process's own consumer meanwhile
+  ASSERT_TRUE(ledger_.Rejoin(p, Handover{.handovers = 2, .records_elsewhere = 50}));
+  Alloc(p, Dram(2));
+  CheckpointEnd(p, before);
+  CheckpointEnd(p, before + 10);  // begun elsewhere
+  EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 0u);
+  const std::uint64_t after = Checkpoint(p);
+  CheckpointEnd(p, after);
+  CheckpointEnd(p, after);
+  EXPECT_EQ(Anomalies(p, Anomaly::kInvalidEvent), 1u) << "one of its own ended twice";
+}
+
 TEST_F(CheckpointTest, LeaksAtTheEndAndDeviceClosesLeaveTheWindow) {
   const auto p = Begin();
   DeviceOpen(p, 0, "card");

@@ -74,5 +74,19 @@ TEST(ProcessStream, AProcessClaimIsAppliedOrIgnoredAsTheReaderSays) {
   EXPECT_EQ(untrusted.records(), 2u);
 }
 
+// A server's books skip the stream's PROCESS record (record 1) yet saw the
+// stream from its start: they judge every checkpoint's end, one naming a
+// record before their first applied one too.
+TEST(ProcessStream, BooksThatSkipTheProcessClaimStillBeginAtTheStreamsStart) {
+  Ledger ledger;
+  ProcessStream stream(ledger.BeginProcess(1, "real"), ProcessRecord::kIgnore);
+  Event end = Slot(3, EventKind::kCheckpointEnd);
+  end.buffer_id = 1;  // the checkpoint: record 1, never a CHECKPOINT
+  std::vector<Event> slots = {Slot(1, EventKind::kProcess, 4242), Slot(2, EventKind::kAlloc, 1, 64), end};
+  stream.Apply(ledger, slots, std::nullopt);
+  EXPECT_EQ(ledger.process(stream.process()).first_seq, 1u);
+  EXPECT_EQ(ledger.process(stream.process()).anomalies[static_cast<int>(Anomaly::kInvalidEvent)], 1u);
+}
+
 }  // namespace
 }  // namespace memledger

@@ -141,6 +141,48 @@ def test_events_are_read_as_iterated(tracked):
         assert 1 + sum(1 for _ in events) < 200_000
 
 
+# About 300,000 records, every 50,000th buffer kept, sizes and places scattered (columns compress a regular
+# stream too well to fill a segment): cut into segments of 64 KiB, a run of several.
+SEGMENTED = """
+import random
+import memledger
+memledger.open_device(0, name="n300")
+places = random.Random(7)
+with memledger.tag("weights"):
+    for i in range(1, 150_001):
+        memledger.track_alloc(device=0, type="DRAM", buffer_id=i, address=0x1000 * places.randrange(2**30),
+                              size=4096)
+        if i % 50_000:
+            memledger.track_free(device=0, type="DRAM", buffer_id=i)
+"""
+
+
+def test_a_run_cut_into_segments_reads_as_one_history(tracked, tmp_path):
+    tracked(SEGMENTED, env={"MEMLEDGER_OUTPUT_ROTATE_BYTES": "64K"})
+    segments = sorted((str(p) for p in tmp_path.glob("run.*.mlcap")), key=lambda p: int(p.split(".")[-2]))
+    assert len(segments) >= 3, segments
+    with memledger.Capture(list(reversed(segments))) as cap:  # any order: read by index
+        assert cap.files == tuple(segments)
+        assert cap.problem is None and cap.clean_end
+        assert [(leak.buffers, leak.bytes, leak.tag) for leak in cap.leaks()] == [(3, 3 * 4096, "weights")]
+        events = list(cap.events())
+        assert cap.report()["capture"]["files"] == segments
+    # Every record once, in order, across the seams: the carried-over books at each are not events again.
+    assert sum(e.kind == "ALLOC" for e in events) == 150_000
+    assert sum(e.kind == "FREE" for e in events) == 150_000 - 3
+    assert all(a.seq < b.seq for a, b in zip(events, events[1:]))
+    assert {e.tag for e in events} == {"weights"}
+
+    with memledger.Capture(segments[-1]) as last:  # the last alone: its books begin with what was live
+        assert last.files == (segments[-1],)
+        assert [(leak.buffers, leak.tag) for leak in last.leaks()] == [(3, "weights")]
+        alone = list(last.events())
+    assert 0 < len(alone) < len(events) and alone[-1] == events[-1]
+
+    with pytest.raises(ValueError, match="segment 2 of the run is missing"):
+        memledger.Capture([segments[0], segments[2]])
+
+
 def test_capture_is_a_context_manager(capture):
     with memledger.Capture(capture) as cap:
         assert not cap.closed
