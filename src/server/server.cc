@@ -2,7 +2,6 @@
 #include "server/server.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -40,12 +39,6 @@ constexpr int kMaxEpollEvents = 64;
 constexpr auto kLoopTick = std::chrono::milliseconds(1);
 constexpr auto kHelloTimeout = std::chrono::seconds(2);
 constexpr std::size_t kDrainBudgetPerSession = 8192;  // slots per session per tick: fairness
-// Between two sessions' drains, after this many events booked since the
-// last look, the waiting handshakes are answered (AnswerHandshakes): a
-// process starting while many busy sessions are drained waits for a few
-// sessions' drains, not for a pass over all of them (256 busy sessions on
-// 2 cores: about half a second a pass). An idle server never looks there.
-constexpr std::uint64_t kEventsBetweenHandshakes = 8192;
 constexpr std::size_t kMaxSessions = 4096;
 // What one peer may hold at once, so that one careless or hostile user or
 // process cannot take every file descriptor: connections (sessions,
@@ -439,10 +432,6 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, in
     epoll_.Watch(pidfd);
     pidfd_to_session_[pidfd] = fd;
   }
-  // Watched anew as a session: a Hello answered between drains may have its
-  // own event later in the batch being handled, which is not the session's
-  // (without a pidfd, a readable socket with nothing to read is a hang-up).
-  epoll_.Watch(fd);
   sessions_[fd] = std::make_unique<ClientSession>(fd, pidfd, epoll_, peer.pid, peer.uid, std::move(ring), epoch,
                                                   process, std::move(capture));
   ++stats_.clients_total;
@@ -580,40 +569,12 @@ void Server::ForgetReleased(const ProcessKey& key, bool ended) {
 
 void Server::DrainAll() {
   const auto now = std::chrono::steady_clock::now();
-  // The sessions as they are now, by socket: a Hello answered between two
-  // drains adds one (drained from the next pass on), and one ended since
-  // the pass began is not drained.
-  std::vector<int> fds;
-  fds.reserve(sessions_.size());
-  for (const auto& [fd, session] : sessions_) fds.push_back(fd);
-  for (const int fd : fds) {
-    const auto it = sessions_.find(fd);
-    if (it == sessions_.end()) continue;
-    const auto end = it->second->Drain(ledger_, kDrainBudgetPerSession);  // a damaged or released ring
-    it->second->FlushCaptureIfDue(now);
-    if (end) EndSession(fd, *end);
-    if (ledger_.events() - events_at_handshakes_ >= kEventsBetweenHandshakes) AnswerHandshakes();
+  std::vector<std::pair<int, Session::End>> ended;  // damaged or released rings
+  for (auto& [fd, session] : sessions_) {
+    if (const auto end = session->Drain(ledger_, kDrainBudgetPerSession)) ended.emplace_back(fd, *end);
+    session->FlushCaptureIfDue(now);
   }
-}
-
-void Server::AnswerHandshakes() {
-  events_at_handshakes_ = ledger_.events();
-  std::vector<pollfd> watched;
-  watched.reserve(pending_.size() + 1);
-  for (const auto& [fd, pending] : pending_) watched.push_back(pollfd{fd, POLLIN, 0});
-  watched.push_back(pollfd{listen_fd_, POLLIN, 0});  // last: its new connections take no number checked here
-  if (poll(watched.data(), watched.size(), 0) <= 0) return;
-  for (const pollfd& p : watched) {
-    if ((p.revents & POLLIN) == 0) continue;
-    if (p.fd == listen_fd_) {
-      Accept();
-      continue;
-    }
-    std::uint64_t magic = 0;
-    const bool hello = recv(p.fd, &magic, sizeof(magic), MSG_PEEK | MSG_DONTWAIT) == sizeof(magic) &&
-                       magic == kHelloMagic;
-    if (hello && pending_.count(p.fd) != 0) OnPendingReadable(p.fd);
-  }
+  for (const auto& [fd, how] : ended) EndSession(fd, how);
 }
 
 std::unique_ptr<CaptureWriter> Server::OpenCapture(const ucred& peer, const std::string& comm,
