@@ -27,8 +27,9 @@ class Capture:
         """`path`: a capture file, or a list of the segments of one run cut into several
         (MEMLEDGER_OUTPUT_ROTATE_BYTES; in any order: read as one history, as ``memledger report run.*.mlcap``
         reads them). `path` stays as given; `files` are the files read, in order."""
-        paths = [os.fspath(p) for p in path] if isinstance(path, (list, tuple)) else [os.fspath(path)]
-        self.path = tuple(paths) if isinstance(path, (list, tuple)) else paths[0]
+        several = isinstance(path, (list, tuple))
+        paths = [os.fspath(p) for p in path] if several else [os.fspath(path)]
+        self.path = tuple(paths) if several else paths[0]
         for file in paths:
             with open(file, "rb"):  # missing or unreadable: the OSError Python gives
                 pass

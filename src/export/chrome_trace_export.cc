@@ -120,8 +120,8 @@ void WriteAnomalySites(const Ledger& ledger, ProcessIndex process, const ReportS
 
 }  // namespace
 
-ExportResult ExportChromeTrace(const std::vector<std::string>& capture, const ReportScope& scope, const StackOptions& stacks,
-                               std::size_t max_slices, std::ostream& out) {
+ExportResult ExportChromeTrace(const std::vector<std::string>& capture, const ReportScope& scope,
+                               const StackOptions& stacks, std::size_t max_slices, std::ostream& out) {
   Ledger ledger;
   BufferLifetimes lifetimes(ledger, scope, max_slices);
   ledger.set_listener(&lifetimes);

@@ -37,7 +37,7 @@ namespace memledger {
 inline constexpr std::size_t kDefaultMaxSlices = 20'000;
 
 // Sites named as `stacks` says.
-ExportResult ExportChromeTrace(const std::vector<std::string>& capture, const ReportScope& scope, const StackOptions& stacks,
-                               std::size_t max_slices, std::ostream& out);
+ExportResult ExportChromeTrace(const std::vector<std::string>& capture, const ReportScope& scope,
+                               const StackOptions& stacks, std::size_t max_slices, std::ostream& out);
 
 }  // namespace memledger
