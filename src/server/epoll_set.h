@@ -12,7 +12,9 @@
 //
 // Invariant kept by its user: a descriptor gets a role in the loop (a key
 // of one of its tables) only when it is watched anew, or while it keeps the
-// open file it was watched for.
+// open file it was watched for and is handled for its own event; a role
+// given outside its own event (a Hello answered between two sessions'
+// drains) is given with a new watch.
 //
 // Not thread-safe: owned and used by the server's loop thread.
 #pragma once

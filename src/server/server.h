@@ -132,7 +132,21 @@ class Server {
                                              const std::optional<std::vector<Event>>& carried);
   // Keeps what /proc says `process`'s command line is (pid `pid`), now that its books begin.
   void NoteCommand(ProcessIndex process, pid_t pid);
+  // Drains every session's ring (a budget each), answering the waiting
+  // handshakes between two sessions' drains when enough was booked since
+  // the last look (AnswerHandshakes).
   void DrainAll();
+  // Takes the connections waiting on the control socket and answers the
+  // Hellos that came; queries wait for the loop (their answer drains every
+  // session first).
+  void AnswerHandshakes();
+  // Drains one session's ring (a budget), and ends the session when its ring
+  // was damaged or taken back by its process.
+  void DrainSession(int fd, std::chrono::steady_clock::time_point now);
+  // Drains each session of process `pid` once: one whose ring the process
+  // took back ends released (KeepReleased), before its resumed Hello is
+  // looked up there.
+  void EndTakenBackSessions(pid_t pid);
   void UpdateRates();
   void PublishMetrics();
 
@@ -167,6 +181,7 @@ class Server {
     bool over_limits;  // its first message is answered with a refusal
   };
   std::map<int, Pending> pending_;
+  std::uint64_t events_at_handshakes_ = 0;  // the ledger's events when AnswerHandshakes last looked
   // A query's answer on its way out, packet by packet, as fast as the peer
   // reads it: the loop never blocks on a peer; one that has not read it all
   // by `deadline` is dropped.

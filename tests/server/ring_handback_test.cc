@@ -105,5 +105,51 @@ TEST_F(RingHandbackTest, AResumedHelloEndsTheSessionItOvertookAndItsBooksGoOn) {
   EXPECT_EQ(rows[0]["handover"]["handovers"], 2u) << rows[0].dump();
 }
 
+
+// The resumed Hello is read before the server drained the old session once
+// since the process took its ring back: its connection was taken while the
+// server still held the ring (or between two sessions' drains of a busy
+// turn), and the Hello came after the takeback. The Hello itself must end
+// the session it overtook, not the next drain pass: one process, one row.
+TEST_F(RingHandbackTest, AResumedHelloReadBeforeTheOldSessionsNextDrainStillGoesOn) {
+  auto ring = Ring();
+  const int first = Connect();
+  HelloMessage hello = Hello();
+  hello.ring_epoch = OfferRing(ring->header());
+  const int ring_fd = ring->fd();
+  ASSERT_TRUE(SendPacket(first, &hello, sizeof(hello), std::span(&ring_fd, 1)));
+  ASSERT_EQ(WelcomeOn(first).status, static_cast<std::uint32_t>(WelcomeStatus::kAccepted));
+  const std::uint64_t seq = ring->Claim(2);
+  ring->Publish(seq, Alloc(1));
+  ring->Publish(seq + 1, Alloc(2));
+  for (int turn = 0; turn < 100; ++turn) server_->Poll(std::chrono::milliseconds(1));
+
+  // The second connection is taken while the first session still drains a
+  // ring that is the server's.
+  const int second = Connect();
+  for (int turn = 0; turn < 10; ++turn) server_->Poll(std::chrono::milliseconds(1));
+  // Now the process takes its ring back, books a third buffer itself, and
+  // hands the ring back on the connection already taken.
+  TakeRing(ring->header());
+  HelloMessage resumed = Hello();
+  SetResumed(&resumed, Handover{.handovers = 2, .records_elsewhere = 1});
+  std::vector<Event> carried;
+  AppendRecord(carried, Alloc(3));
+  std::string error;
+  const int carried_fd = WriteCarriedOver(carried, &error);
+  ASSERT_GE(carried_fd, 0) << error;
+  resumed.ring_epoch = OfferRing(ring->header());
+  const std::array<int, 2> fds{ring->fd(), carried_fd};
+  ASSERT_TRUE(SendPacket(second, &resumed, sizeof(resumed), fds));
+  close(carried_fd);
+  ASSERT_EQ(WelcomeOn(second).status, static_cast<std::uint32_t>(WelcomeStatus::kAccepted));
+
+  const std::vector<nlohmann::json> rows = OwnRows();
+  ASSERT_EQ(rows.size(), 1u) << "one process, one row: " << nlohmann::json(rows).dump();
+  EXPECT_EQ(rows[0]["state"], "running");
+  EXPECT_EQ(LiveBuffers(rows[0]), 3u) << rows[0].dump();
+  EXPECT_EQ(rows[0]["handover"]["handovers"], 2u) << rows[0].dump();
+}
+
 }  // namespace
 }  // namespace memledger
