@@ -40,8 +40,9 @@ bool ClientSession::OnReadable(Ledger&, const Services&) {
 
 std::optional<Session::End> ClientSession::Drain(Ledger& ledger, std::size_t budget) {
   drain_.Drain(ledger, budget);
-  if (drain_.consumer().lost()) return End::kReleased;  // the process took its ring back
+  // Damaged first: a faulted ring reads as zeros, whose epoch is no consumer's.
   if (ring_->damaged()) return End::kRingDamaged;
+  if (drain_.consumer().lost()) return End::kReleased;  // the process took its ring back
   return std::nullopt;
 }
 
@@ -66,7 +67,7 @@ void ClientSession::Finish(Ledger& ledger, End how, LogLimiter&) {
   // Only a process whose connection is over is gone; one the server stops
   // draining (it stops, or the ring faulted) may live on.
   RingDrain::End ending = how == End::kConnectionOver ? RingDrain::End::kKilled : RingDrain::End::kAbandoned;
-  if (how == End::kReleased || drain_.consumer().lost()) {
+  if (how == End::kReleased || (how != End::kRingDamaged && drain_.consumer().lost())) {
     ending = RingDrain::End::kReleased;
   } else if (how == End::kConnectionOver && !drain_.stream().ended()) {
     drain_.consumer().AbandonPending();

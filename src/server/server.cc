@@ -383,11 +383,6 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, in
     refuse(WelcomeStatus::kBadMessage, "the server cannot tell who is connecting");
     return;
   }
-  // A process hands its ring back only after taking it: its session here,
-  // if no drain has seen the takeback yet (the Hello overtook it), ends now
-  // as released, so that its books go on below rather than begin again
-  // beside it. Explicit: which comes first is not the loop's timing.
-  if (resumed) EndTakenBackSessions(peer.pid);
   // The ring is this server's only if the process still offers it: a Hello
   // read after the process gave up waiting for this server owns nothing.
   std::uint16_t epoch = 0;
@@ -395,6 +390,12 @@ void Server::AcceptHello(int fd, const HelloMessage& hello, std::size_t size, in
     refuse(WelcomeStatus::kBadRing, "the process took its ring back before this server answered");
     return;
   }
+  // A process hands its ring back only after taking it: its session here,
+  // if no drain has seen the takeback yet (the Hello overtook it), ends now
+  // as released (the ring is this Hello's: any earlier owner lost it), so
+  // that its books go on below rather than begin again beside it.
+  // Explicit: which comes first is not the loop's timing.
+  if (resumed && peer.pid > 0) EndTakenBackSessions(peer.pid);
   // Accepted first, read second: the process waits only for the offer to be
   // taken. Refused from here on, the process takes its ring back.
   std::optional<std::vector<Event>> carried;

@@ -5,9 +5,11 @@
 // and the process waits for its Welcome before it runs). A real Server
 // turned by this thread (server_fixture.h); this test is every process.
 #include <poll.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,6 +17,7 @@
 
 #include "control/handshake.h"
 #include "control/wire_protocol.h"
+#include "event/handover.h"
 #include "event/record.h"
 #include "ring/event_ring.h"
 #include "ring/ring_ownership.h"
@@ -92,6 +95,49 @@ TEST_F(BusyServerTest, AHelloIsAnsweredBetweenBusySessionsDrains) {
     }
   }
   EXPECT_EQ(live, 2 * kBusyEvents);
+}
+
+
+// A resumed Hello answered between two sessions' drains, in the pass that
+// is about to drain its process's old session (a higher socket than the
+// busy one): it ends that session itself, and the books go on in one row.
+TEST_F(BusyServerTest, AResumedHelloAnsweredBetweenDrainsContinuesItsBooks) {
+  int busy_fd = -1;
+  const auto busy = Connected(kBusyRingSlots, &busy_fd);  // the lower socket: drained first
+  ASSERT_NE(busy, nullptr);
+  ASSERT_EQ(WelcomeOn(busy_fd).status, static_cast<std::uint32_t>(WelcomeStatus::kAccepted));
+  int first = -1;
+  const auto ring = Connected(kMinRingSlots, &first);
+  ASSERT_NE(ring, nullptr);
+  ASSERT_EQ(WelcomeOn(first).status, static_cast<std::uint32_t>(WelcomeStatus::kAccepted));
+  Allocate(*busy, kBusyEvents);
+
+  // This process takes its ring back and hands it back before the loop turns.
+  TakeRing(ring->header());
+  const int second = Connect();
+  HelloMessage resumed = Hello();
+  SetResumed(&resumed, Handover{.handovers = 2});
+  std::string error;
+  const int carried_fd = WriteCarriedOver({}, &error);
+  ASSERT_GE(carried_fd, 0) << error;
+  resumed.ring_epoch = OfferRing(ring->header());
+  const std::array<int, 2> fds{ring->fd(), carried_fd};
+  ASSERT_TRUE(SendPacket(second, &resumed, sizeof(resumed), fds));
+  close(carried_fd);
+  // One turn: the connection is taken and its Hello answered after the busy
+  // session's drain, before the old session's.
+  server_->Poll(std::chrono::milliseconds(0));
+  pollfd answered{second, POLLIN, 0};
+  ASSERT_EQ(poll(&answered, 1, 0), 1) << "the resumed Hello was not answered between drains";
+  EXPECT_LT(Drained(*busy), kBusyEvents) << "the turn was not busy: the test shows nothing";
+
+  const auto summary = Query();
+  ASSERT_TRUE(summary.has_value());
+  std::size_t rows = 0;
+  for (const auto& row : (*summary)["processes"]) {
+    if (row["pid"] == getpid()) ++rows;
+  }
+  EXPECT_EQ(rows, 2u) << "the busy process and this one, each once: " << summary->dump();
 }
 
 }  // namespace
