@@ -84,10 +84,11 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-bool ExitedCleanly(pid_t pid) {
+bool ExitedCleanly(pid_t pid, rusage* usage) {
   if (pid <= 0) return false;  // never waitpid(-1): any child
   int status = 0;
-  if (waitpid(pid, &status, 0) != pid) return false;
+  rusage own{};
+  if (wait4(pid, &status, 0, usage != nullptr ? usage : &own) != pid) return false;
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 

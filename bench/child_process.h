@@ -4,6 +4,7 @@
 // binaries beside memledger-bench, output to files; a server to track them.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <string>
@@ -19,7 +20,8 @@ std::vector<std::string> CleanEnvironment(const std::vector<std::string>& extra)
 pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>& env,
             const std::string& stdout_path = "/dev/null", const std::string& stderr_path = "/dev/null");
 // Waits for `pid`; true when it exited with status 0 (false for no pid: -1).
-bool ExitedCleanly(pid_t pid);
+// With `usage`: the child's own resource use (its peak RSS: ru_maxrss).
+bool ExitedCleanly(pid_t pid, rusage* usage = nullptr);
 
 // `memledger serve --socket socket_path *extra_args`, its stderr to
 // `stderr_path`, once it accepts connections (at most 5 s); -1 when it

@@ -2,6 +2,7 @@
 // `memledger report CAPTURE` (summary, peaks with what was live then, leaks,
 // top sites, growth) as a user runs it, wall time (target ≤ 15 s);
 // BM_ReadCapture100M, its baseline, only decompresses the same file's chunks.
+// BM_HtmlCapture100M makes its HTML page and draws it in Chromium.
 // The capture is `memledger-sim llm --host-work 0` run long enough for 100M
 // events, written once into build/bench-data/ and reused; its size per event
 // is a counter (target ≤ 8 bytes).
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -78,6 +80,39 @@ void BM_ReportCapture100M(benchmark::State& state) {
   state.counters["file_MB"] = static_cast<double>(st.st_size) / 1e6;
 }
 BENCHMARK(BM_ReportCapture100M)->Iterations(1)->Repetitions(3)->UseManualTime()->Unit(benchmark::kSecond);
+
+// The HTML page of the same capture (issue 19, part 4): the report's wall
+// time writing it (manual time), its peak memory, the page's size, and how
+// long Chromium takes to draw it (bench/html_render.py: from navigation to
+// every chart drawn). Beside BM_ReportCapture100M: the page's cost over the
+// text report's (a bounded page reads the capture twice).
+void BM_HtmlCapture100M(benchmark::State& state) {
+  const std::string& path = Capture100M();
+  if (path.empty()) return state.SkipWithError("could not make the capture");
+  const std::string page = BinDir() + "/../bench-data/llm-100m.html";
+  rusage usage{};
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    const pid_t pid = Spawn({BinDir() + "/memledger", "report", path, "--html", page}, CleanEnvironment({}));
+    if (pid < 0 || !ExitedCleanly(pid, &usage)) return state.SkipWithError("memledger report --html failed");
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  struct stat st {};
+  stat(page.c_str(), &st);
+  state.counters["page_MB"] = static_cast<double>(st.st_size) / 1e6;
+  state.counters["report_peak_MiB"] = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  const std::string out = BinDir() + "/../bench-data/html-capture.out";
+  std::remove(out.c_str());
+  const pid_t pid = Spawn({"/usr/bin/python3", MEMLEDGER_SOURCE_DIR "/bench/html_render.py", "--chromium",
+                           MEMLEDGER_CHROMIUM, "--page", page},
+                          CleanEnvironment({}), out);
+  if (pid < 0 || !ExitedCleanly(pid)) return state.SkipWithError("the page could not be drawn (bench/html_render.py)");
+  std::ifstream in(out);
+  double ms = -1;
+  if (!(in >> ms)) return state.SkipWithError("bench/html_render.py printed no draw time");
+  state.counters["draw_ms"] = ms;
+}
+BENCHMARK(BM_HtmlCapture100M)->Iterations(1)->Repetitions(1)->UseManualTime()->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace memledger::bench

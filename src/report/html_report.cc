@@ -196,6 +196,10 @@ bool Validate(const Timeline& timeline, std::string* error) {
                   std::to_string(failure.change) + " of " + std::to_string(timeline.changes.size()));
     }
   }
+  if (timeline.detail && !site_ok(timeline.detail->coarse_site)) {
+    return fail("the coarse series' site " + std::to_string(timeline.detail->coarse_site) + " of " +
+                std::to_string(sites));
+  }
   return true;
 }
 
@@ -501,6 +505,7 @@ std::string MetaJson(const Timeline& timeline, const PageSpaces& spaces) {
     AppendField(out, "tag", series.tag);
     const std::int32_t space = spaces.of_series[series_index++];
     if (space >= 0) AppendField(out, "space", static_cast<std::uint64_t>(space));
+    if (series.coarse) out += "\"coarse\":true,";
     Close(out, '}');
   });
   std::size_t space_index = 0;
@@ -547,6 +552,7 @@ std::string MetaJson(const Timeline& timeline, const PageSpaces& spaces) {
       out += failure.place->region ? "\"region\":true" : "\"region\":false";
       out += "},";
     }
+    if (!failure.in_detail) out += "\"in_detail\":false,";
     Close(out, '}');
   });
 
@@ -646,6 +652,21 @@ std::string MetaJson(const Timeline& timeline, const PageSpaces& spaces) {
     AppendField(out, "label", mark.label);
     Close(out, '}');
   });
+  if (const auto& detail = timeline.detail) {
+    out += "\"detail\":{";
+    AppendField(out, "changes_total", detail->changes_total);
+    AppendField(out, "bucket_ns", detail->bucket_ns);
+    AppendField(out, "coarse_site", detail->coarse_site);
+    AppendArray(out, "windows", detail->windows, [&](const TimelineWindow& window) {
+      out += '{';
+      AppendField(out, "begin_ns", window.begin_ns);
+      AppendField(out, "end_ns", window.end_ns);
+      AppendField(out, "why", window.why);
+      Close(out, '}');
+    });
+    Close(out, '}');
+    out += ',';
+  }
   Close(out, '}');
   return out;
 }

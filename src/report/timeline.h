@@ -28,6 +28,10 @@ struct TimelineSeries {
   std::string type;         // "DRAM", "L1", ... or a pool's name
   std::string tag;
   bool in_maps = true;  // its buffers are in its device's address-space maps (Ledger::InMaps)
+  // A bounded page's stand-in for a series between its detail windows
+  // (TimelineDetail): its changes carry the series' live bytes as they were
+  // at the changes the page shows, with no site or address of their own.
+  bool coarse = false;
 };
 
 // An allocation site: its stack as the text report shows it, a line each,
@@ -88,6 +92,9 @@ struct TimelineFailure {
   std::uint64_t holes = 0;
   std::uint64_t largest_free_block = 0;
   std::optional<FailurePlace> place;
+  // On a bounded page, false when it falls between detail windows: the
+  // changes before it are not kept, so the page has no map of it.
+  bool in_detail = true;
 };
 
 struct TimelineSiteBytes {
@@ -166,6 +173,23 @@ struct TimelineMark {
   std::string label;
 };
 
+// What a bounded page kept of a history longer than its budget of changes
+// (report/timeline_plan.h): every change inside its windows; elsewhere each
+// pool's series at the changes that took the pool's total to its lowest and
+// highest in each bucket of `bucket_ns`, and at the bucket's last change (on
+// coarse series, under `coarse_site`).
+struct TimelineWindow {
+  std::uint64_t begin_ns = 0;  // the detail begins with what was live here
+  std::uint64_t end_ns = 0;
+  std::string why;
+};
+struct TimelineDetail {
+  std::uint64_t changes_total = 0;  // in the whole history
+  std::uint64_t bucket_ns = 0;
+  std::uint32_t coarse_site = 0;
+  std::vector<TimelineWindow> windows;
+};
+
 struct Timeline {
   std::string title;         // e.g. "memledger-sim (pid 1234) — llm.mlcap"
   std::string problem;       // what was cut from the capture; empty: whole
@@ -191,6 +215,7 @@ struct Timeline {
   std::vector<TimelineMark> marks;
   std::vector<TimelineSpace> spaces;
   std::vector<TimelineFailure> failures;  // in the order they were booked
+  std::optional<TimelineDetail> detail;   // set: a bounded page
 };
 
 }  // namespace memledger

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "report/anomaly_facts.h"
 #include "report/leak_sites.h"
 #include "report/names.h"
@@ -18,12 +20,45 @@ namespace {
 // report does: the parts of a site need not each be among the largest).
 constexpr std::size_t kTopSites = 25;
 constexpr std::size_t kTopCandidates = 1000;
+// A change of a coarse series (a bounded page's) carries its series' index
+// with this bit until Finish numbers the coarse series after the others.
+constexpr std::uint32_t kCoarseSeries = 1u << 31;
+// The process of the coarse series' one site (TimelineRecorder::Detail).
+constexpr std::uint32_t kCoarseProcess = UINT32_MAX;
 
 }  // namespace
 
-TimelineRecorder::TimelineRecorder(const CaptureAnalysis& analysis, const Ledger& ledger)
-    : analysis_(analysis), ledger_(ledger) {
+TimelineRecorder::TimelineRecorder(const CaptureAnalysis& analysis, const Ledger& ledger, std::uint64_t budget)
+    : analysis_(analysis), ledger_(ledger), budget_(budget), since_ns_(analysis.window().since_ns.value_or(0)) {
   site_keys_.emplace_back(0, 0);
+}
+
+TimelineRecorder::TimelineRecorder(const CaptureAnalysis& analysis, const Ledger& ledger,
+                                   const TimelineRecorder& first)
+    : TimelineRecorder(analysis, ledger, first.budget_) {
+  TimelinePlan plan = first.plan_;
+  plan.Settle();
+  // Half the budget for the coarse series: each shown change of a pool
+  // moves at most its series; the buckets widen until that fits.
+  const auto coarse_changes = [&] {
+    std::uint64_t changes = 0;
+    for (std::uint32_t p = 0; p < plan.pools(); ++p) changes += plan.Shown(p).size() * first.pool_series_[p].size();
+    return changes;
+  };
+  while (coarse_changes() > budget_ / 2 && plan.bucket_ns() <= first.last_time_ns_) plan.Widen();
+  // The other half for the windows: their changes (a quarter) and the
+  // buffers live when each begins and ends.
+  Detail& d = detail_.emplace();
+  d.windows = plan.Windows(budget_ / 4, first.PoolNames());
+  d.inside = !d.windows.empty() && d.windows[0].begin == 0;
+  if (d.inside) d.times.push_back(TimelineWindow{since_ns_, 0, d.windows[0].why});
+  for (std::uint32_t p = 0; p < plan.pools(); ++p) d.shown.push_back(plan.Shown(p));
+  d.next_shown.assign(plan.pools(), 0);
+  d.changes_total = plan.changes();
+  d.bucket_ns = plan.bucket_ns();
+  // The coarse series' one site: no process has this one.
+  d.coarse_site = static_cast<std::uint32_t>(site_keys_.size());
+  site_keys_.emplace_back(kCoarseProcess, 0);
 }
 
 std::uint32_t TimelineRecorder::SiteIndex(std::uint32_t process, std::uint32_t stack) {
@@ -34,26 +69,198 @@ std::uint32_t TimelineRecorder::SiteIndex(std::uint32_t process, std::uint32_t s
   return it->second;
 }
 
-void TimelineRecorder::Add(const LiveKey& key, const LiveBuffer& buffer, std::uint64_t time_ns, std::int64_t delta) {
+std::uint32_t TimelineRecorder::SeriesIndex(const LiveKey& key, const LiveBuffer& buffer) {
   const SeriesKey series{key.process, key.device, buffer.type, buffer.tag};
   auto [it, inserted] = series_.try_emplace(series, static_cast<std::uint32_t>(series_keys_.size()));
-  if (inserted) series_keys_.push_back(series);
+  if (inserted) {
+    series_keys_.push_back(series);
+    // One chart per ledger-wide device × type (processes sharing a device share it).
+    const std::uint16_t device = SeriesDevice(ledger_, memledger::SeriesKey{key.process, key.device, buffer.type});
+    const std::uint64_t pool_key = (std::uint64_t{device} << 16) | buffer.type;
+    auto [pool, added] = pools_.try_emplace(pool_key, static_cast<std::uint32_t>(pool_series_.size()));
+    if (added) pool_series_.emplace_back();
+    pool_series_[pool->second].push_back(it->second);
+    series_pool_.push_back(pool->second);
+    if (detail_) {
+      detail_->live.push_back(0);
+      detail_->coarse.push_back(0);
+    }
+  }
+  return it->second;
+}
+
+void TimelineRecorder::Emit(std::uint32_t series, std::uint32_t site, std::int64_t delta, std::uint64_t address) {
+  timeline_.changes.push_back(TimelineChange{last_time_ns_, delta, series, site, address});
+}
+
+void TimelineRecorder::Add(const LiveKey& key, const LiveBuffer& buffer, std::uint64_t time_ns, std::int64_t delta,
+                           bool gone) {
   const std::uint64_t origin = analysis_.first_time_ns();
   // Times only go forward on the chart (records' times do, but a buffer gone
   // at the end takes the end's time; an older capture's batch shares one).
-  last_time_ns_ = std::max(last_time_ns_, time_ns > origin ? time_ns - origin : 0);
+  const std::uint64_t time = std::max(last_time_ns_, time_ns > origin ? time_ns - origin : 0);
+  // Before the report's window (--since) nothing is on the page: it begins
+  // with what was live then.
+  if (time < since_ns_) {
+    last_time_ns_ = time;
+    return;
+  }
+  // The second reading ends where the first one did (a capture still being
+  // written may have grown since).
+  if (detail_ && seen_ == detail_->changes_total) return;
   // Failures change no buffer: those booked since the last change came after it.
-  while (failure_changes_.size() < ledger_.failures().size()) failure_changes_.push_back(timeline_.changes.size());
-  timeline_.changes.push_back(
-      TimelineChange{last_time_ns_, delta, it->second, SiteIndex(key.process, buffer.stack), buffer.address});
+  while (failure_changes_.size() < ledger_.failures().size()) {
+    const AllocationFailure& f = ledger_.failures()[failure_changes_.size()];
+    failure_changes_.push_back(timeline_.changes.size());
+    failure_in_detail_.push_back((!detail_ || detail_->inside) && f.time_ns - std::min(f.time_ns, origin) >= since_ns_);
+    if (!detail_) plan_.AddFailure(seen_);
+  }
+  // What the ledger holds now but for this change: a buffer it just took is
+  // not on the page yet; one it is letting go still is.
+  const LiveKey* not_yet = gone ? nullptr : &key;
+  if (seen_ == 0 && since_ns_ > 0) {
+    last_time_ns_ = since_ns_;
+    BeginWithLive(not_yet);
+  }
+  if (detail_ && detail_->closing && time != last_time_ns_) CloseWindow(not_yet);
+  last_time_ns_ = time;
+  const std::uint32_t series = SeriesIndex(key, buffer);
+  const std::uint32_t pool = series_pool_[series];
+  const std::uint64_t number = seen_++;
+  if (!detail_) {
+    plan_.Add(pool, number, last_time_ns_, delta);
+    if (bounded_) return;
+    Emit(series, SiteIndex(key.process, buffer.stack), delta, buffer.address);
+    if (timeline_.changes.size() > budget_) {
+      bounded_ = true;
+      failure_changes_.clear();  // counted again by the second replay
+      failure_in_detail_.clear();
+      std::vector<TimelineChange>().swap(timeline_.changes);
+    }
+    return;
+  }
+  Detail& d = *detail_;
+  d.live[series] += delta;
+  if (d.inside) {
+    Emit(series, SiteIndex(key.process, buffer.stack), delta, buffer.address);
+  } else if (pool < d.shown.size()) {
+    const std::vector<std::uint64_t>& shown = d.shown[pool];
+    std::size_t& next = d.next_shown[pool];
+    while (next < shown.size() && shown[next] < number) ++next;
+    if (next < shown.size() && shown[next] == number) ShowPool(pool);
+  }
+  if (d.window == d.windows.size()) return;
+  if (!d.inside && number + 1 == d.windows[d.window].begin) {
+    const DetailWindow& next = d.windows[d.window];
+    // Its changes and the live buffers it begins and ends with: a window
+    // they would take past the budget is left coarse.
+    if (d.window_changes + (next.end - next.begin) + 2 * ledger_.live_buffer_count() <= budget_ / 2) {
+      EnterWindow(gone ? &key : nullptr);
+    } else {
+      ++d.window;
+    }
+  } else if (d.inside && number + 1 == d.windows[d.window].end && d.windows[d.window].end < d.changes_total) {
+    d.closing = true;  // at the end of this instant
+  }
+}
+
+void TimelineRecorder::ShowPool(std::uint32_t pool) {
+  Detail& d = *detail_;
+  for (const std::uint32_t s : pool_series_[pool]) {
+    if (d.live[s] == d.coarse[s]) continue;
+    Emit(s | kCoarseSeries, d.coarse_site, d.live[s] - d.coarse[s]);
+    d.coarse[s] = d.live[s];
+  }
+}
+
+std::vector<std::pair<LiveKey, const LiveBuffer*>> TimelineRecorder::LiveBut(const LiveKey* left_out) const {
+  std::vector<std::pair<LiveKey, const LiveBuffer*>> live;
+  ledger_.ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
+    if (left_out == nullptr || !(key == *left_out)) live.emplace_back(key, &buffer);
+  });
+  // In the order they were allocated (then by identity): the same page on every run.
+  std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.process, a.second->seq, a.first.device, a.first.type, a.first.identity) <
+           std::tie(b.first.process, b.second->seq, b.first.device, b.first.type, b.first.identity);
+  });
+  return live;
+}
+
+void TimelineRecorder::EmitLive(int sign, const LiveKey* left_out) {
+  for (const auto& [key, buffer] : LiveBut(left_out)) {
+    Emit(SeriesIndex(key, *buffer), SiteIndex(key.process, buffer->stack),
+         sign * static_cast<std::int64_t>(buffer->size), buffer->address);
+  }
+}
+
+void TimelineRecorder::ShowCoarse() {
+  Detail& d = *detail_;
+  for (std::uint32_t s = 0; s < d.live.size(); ++s) {
+    if (d.live[s] != d.coarse[s]) Emit(s | kCoarseSeries, d.coarse_site, d.live[s] - d.coarse[s]);
+    d.coarse[s] = d.live[s];
+  }
+}
+
+void TimelineRecorder::BeginWithLive(const LiveKey* left_out) {
+  for (const auto& [key, buffer] : LiveBut(left_out)) {
+    const std::uint32_t series = SeriesIndex(key, *buffer);
+    const auto size = static_cast<std::int64_t>(buffer->size);
+    if (detail_) {
+      detail_->live[series] += size;
+    } else {
+      plan_.Begin(series_pool_[series], size);
+    }
+    if (!detail_ || detail_->inside) Emit(series, SiteIndex(key.process, buffer->stack), size, buffer->address);
+  }
+  if (detail_ && !detail_->inside) ShowCoarse();
+}
+
+void TimelineRecorder::EnterWindow(const LiveKey* left_out) {
+  Detail& d = *detail_;
+  // At one instant: the page draws a group of changes at one time as one step.
+  for (std::uint32_t s = 0; s < d.coarse.size(); ++s) {
+    if (d.coarse[s] != 0) Emit(s | kCoarseSeries, d.coarse_site, -d.coarse[s]);
+    d.coarse[s] = 0;
+  }
+  d.entered_at = timeline_.changes.size();
+  EmitLive(+1, left_out);
+  d.inside = true;
+  d.times.push_back(TimelineWindow{last_time_ns_, 0, d.windows[d.window].why});
+}
+
+void TimelineRecorder::CloseWindow(const LiveKey* left_out) {
+  Detail& d = *detail_;
+  d.closing = false;
+  // The next window began in this one's last instant: one window.
+  if (d.window + 1 < d.windows.size() && d.windows[d.window + 1].begin <= seen_) {
+    ++d.window;
+    d.times.back().why += "; " + d.windows[d.window].why;
+    return;
+  }
+  EmitLive(-1, left_out);
+  ShowCoarse();
+  d.inside = false;
+  d.window_changes += timeline_.changes.size() - d.entered_at;
+  d.times.back().end_ns = last_time_ns_;
+  ++d.window;
 }
 
 void TimelineRecorder::OnLive(const LiveKey& key, const LiveBuffer& buffer) {
-  Add(key, buffer, buffer.time_ns, static_cast<std::int64_t>(buffer.size));
+  Add(key, buffer, buffer.time_ns, static_cast<std::int64_t>(buffer.size), false);
 }
 
 void TimelineRecorder::OnGone(const LiveKey& key, const LiveBuffer& buffer, BufferGone, std::uint64_t time_ns) {
-  Add(key, buffer, time_ns, -static_cast<std::int64_t>(buffer.size));
+  Add(key, buffer, time_ns, -static_cast<std::int64_t>(buffer.size), true);
+}
+
+std::vector<std::string> TimelineRecorder::PoolNames() const {
+  std::vector<std::string> names(pool_series_.size());
+  for (std::size_t p = 0; p < pool_series_.size(); ++p) {
+    const SeriesKey& key = series_keys_[pool_series_[p].front()];
+    const std::uint16_t device = SeriesDevice(ledger_, memledger::SeriesKey{key.process, key.device, key.type});
+    names[p] = fmt::format("{} on device {} ({})", ledger_.type_name(key.type), device, DeviceTitle(ledger_, device));
+  }
+  return names;
 }
 
 Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::string problem,
@@ -74,6 +281,22 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
     timeline.series.push_back(TimelineSeries{device, DeviceTitle(ledger, device), ledger.type_name(key.type),
                                              std::string(ledger.tag_name(key.process, key.tag)),
                                              ledger.InMaps(static_cast<ProcessIndex>(key.process), key.device)});
+  }
+  if (detail_) {
+    // A coarse stand-in after the others for every series, in the same order.
+    const auto count = static_cast<std::uint32_t>(timeline.series.size());
+    for (std::uint32_t s = 0; s < count; ++s) {
+      TimelineSeries coarse = timeline.series[s];
+      coarse.in_maps = false;
+      coarse.coarse = true;
+      timeline.series.push_back(std::move(coarse));
+    }
+    for (TimelineChange& change : timeline.changes) {
+      if ((change.series & kCoarseSeries) != 0) change.series = count + (change.series & ~kCoarseSeries);
+    }
+    Detail& d = *detail_;
+    if (d.inside && !d.times.empty()) d.times.back().end_ns = timeline.duration_ns;
+    timeline.detail = TimelineDetail{d.changes_total, d.bucket_ns, d.coarse_site, std::move(d.times)};
   }
   // Sites of leaks and anomalies may have no change in the window: index them first.
   const auto leaks = SortedLeakSites(ledger);
@@ -156,13 +379,22 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
         ledger.type_name(f.space_type), std::string(FailureVerdictName(f.verdict)), f.size, f.extent,
         SiteIndex(f.process, f.stack), std::string(ledger.tag_name(f.process, f.tag)), f.has_map, f.banks,
         f.figures.free_bytes, f.figures.holes, f.figures.largest_free_block,
-        space != nullptr ? FailurePlaceOf(f, space->geometry()) : std::nullopt});
+        space != nullptr ? FailurePlaceOf(f, space->geometry()) : std::nullopt,
+        i < failure_in_detail_.size() ? failure_in_detail_[i] : !detail_ || detail_->inside});
   }
   // Every site read before any is named: their headlines are distinct.
   std::vector<const SiteStack*> read;
-  for (const auto& [process, stack] : site_keys_) read.push_back(&stacks.Read(ledger.processes()[process], stack));
+  for (const auto& [process, stack] : site_keys_) {
+    read.push_back(process == kCoarseProcess ? nullptr : &stacks.Read(ledger.processes()[process], stack));
+  }
   std::vector<std::string> identities;
   for (const SiteStack* stack : read) {
+    if (stack == nullptr) {  // the coarse series' site: one of its own
+      timeline.sites.push_back(
+          TimelineSite{{}, "between detail windows: this page keeps each pool's total, not its sites"});
+      identities.emplace_back();
+      continue;
+    }
     timeline.sites.push_back(TimelineSite{stacks.Lines(*stack), stacks.Headline(*stack), stacks.Boxes(*stack)});
     identities.push_back(stack->identity);
   }

@@ -87,6 +87,7 @@ void MergeSitesByIdentity(Timeline& timeline, const std::vector<std::string>& id
   };
   std::stable_sort(timeline.top_by_count.begin(), timeline.top_by_count.end(), by_count);
   for (TimelineFailure& failure : timeline.failures) failure.site = merged[failure.site];
+  if (timeline.detail) timeline.detail->coarse_site = merged[timeline.detail->coarse_site];
   for (TimelineGrowth& growth : timeline.growth) growth.place.site = merged[growth.place.site];
   SumEqual(timeline.growth, PlaceOf<TimelineGrowth>, [](TimelineGrowth& into, const TimelineGrowth& growth) {
     into.first_bytes += growth.first_bytes;

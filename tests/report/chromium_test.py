@@ -523,6 +523,35 @@ def window_of_a_capture(page, check, args, path, summary):
     test.screenshot("llm-window.png", full=True)
 
 
+def bounded_page(test, check, detail):
+    """A bounded page says so, and where its detail ends: at a zoom finer
+    than its buckets, between windows, a note with the command that makes a
+    page of every change in view; none inside a window, or at full view."""
+    said = test.text("#summary")
+    check.true("bounded: the summary says so", "a bounded page" in said and f"of {detail['changes_total']:,}" in said,
+               said)
+    note_shown = "!document.getElementById('detail-note').hidden"
+    check.true("bounded: no note at full view", not test.js(note_shown))
+    spans = test.js("memledgerTimeline.model.coarseSpans(memledgerTimeline.model.start, memledgerTimeline.model.end)")
+    check.true("bounded: spans between its windows", len(spans) > 0, detail["windows"])
+    if not spans:
+        return
+    begin, end = max(spans, key=lambda s: s[1] - s[0])
+    narrow = 300 * detail["bucket_ns"]
+    test.redraw(lambda: test.js(f"memledgerTimeline.setView({begin}, {min(end, begin + narrow)})"), "a coarse span")
+    note = test.text("#detail-note")
+    check.true("bounded: finer than a bucket between windows, a note with the command for every change there",
+               test.js(note_shown) and "memledger report llm.mlcap --since " in note and "--until " in note, note)
+    test.screenshot("llm-bounded-coarse.png")
+    window = max(detail["windows"], key=lambda w: w["end_ns"] - w["begin_ns"])
+    check.true("bounded: a window that lasts", window["end_ns"] - window["begin_ns"] > 1000, window)
+    inside = (window["begin_ns"] + 1, min(window["end_ns"] - 1, window["begin_ns"] + narrow))
+    test.redraw(lambda: test.js(f"memledgerTimeline.setView({inside[0]}, {inside[1]})"), "inside a window")
+    check.true("bounded: inside a window, no note", not test.js(note_shown), test.text("#detail-note"))
+    test.redraw(lambda: test.js("memledgerTimeline.setView(memledgerTimeline.model.start, memledgerTimeline.model.end)"),
+                "the whole view")
+
+
 def real_capture(page, check, args):
     path, summary, cut_summary, (window_path, window_summary) = real_capture_page(args)
     window_of_a_capture(page, check, args, window_path, window_summary)
@@ -563,6 +592,12 @@ def real_capture(page, check, args):
                  len(summary["leaks"]["sites"]))
     check.true("real capture: nothing live at its end", test.js("document.getElementById('live-at-end') === null"))
     test.screenshot("llm.png", full=True)
+    detail = test.js("memledgerTimeline.model.meta.detail ?? null")
+    total = detail["changes_total"] if detail else test.js("memledgerTimeline.model.count")
+    check.expect(f"real capture ({total:,} changes): a bounded page exactly when longer than the page's 4M",
+                 detail is not None, total > 4_000_000)
+    if detail:
+        bounded_page(test, check, detail)
     cut = TimelineTest(page, check, {}, args.artifacts)
     try:
         cut.load(os.path.join(args.artifacts, "llm-cut.html"))

@@ -208,6 +208,11 @@ int main(int argc, char** argv) {
                            "growth and capture sections: all of it, whatever the text report's options");
   report_cmd->add_option("--html", report.html,
                          "Write a self-contained HTML timeline here (memory over time per device, peaks, leaks)");
+  report_cmd->add_option("--html-changes", report.html_changes,
+                         "The most buffer changes the HTML page keeps whole (default 4000000); a longer history "
+                         "makes a page that keeps every change only around peaks, failures and the end, and each "
+                         "pool's exact lowest and highest elsewhere (the report reads the capture twice)")
+      ->check(CLI::Range(std::uint64_t{1000}, std::uint64_t{1} << 40));
   report_cmd->add_option("--output,-o", report.output,
                          "Write the report (text, or JSON with --json) here instead of standard output, which then "
                          "says only where it went");

@@ -99,22 +99,40 @@ int ReportCommand(const ReportOptions& options) {
                  options.until.c_str());
     return 2;
   }
-  Ledger ledger;
-  CaptureAnalysis analysis(window);
-  // The HTML timeline records every change beside the analysis.
-  std::optional<TimelineRecorder> timeline;
-  if (!options.html.empty()) timeline.emplace(analysis, ledger);
-
-  ReplayResult replay;
-  {
-    ProgressBar progress("reading " + (options.capture.size() == 1 ? CaptureName(options.capture)
-                                                                   : std::to_string(options.capture.size()) + " segments"));
-    replay = ReplayAnalyzed(options.capture, ledger, analysis, timeline ? &*timeline : nullptr,
-                            [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); });
-  }
+  auto ledger = std::make_unique<Ledger>();
+  auto analysis = std::make_unique<CaptureAnalysis>(window);
+  // The HTML timeline records every change beside the analysis (while the
+  // page's budget lasts).
+  std::unique_ptr<TimelineRecorder> timeline;
+  if (!options.html.empty()) timeline = std::make_unique<TimelineRecorder>(*analysis, *ledger, options.html_changes);
+  const auto read = [&](const std::string& what, Ledger& books, CaptureAnalysis& over_time, BufferListener* also) {
+    ProgressBar progress(what);
+    return ReplayAnalyzed(options.capture, books, over_time, also,
+                          [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); });
+  };
+  const std::string name =
+      options.capture.size() == 1 ? CaptureName(options.capture) : std::to_string(options.capture.size()) + " segments";
+  ReplayResult replay = read("reading " + name, *ledger, *analysis, timeline.get());
   if (!replay.opened) {
     std::fprintf(stderr, "memledger report: %s\n", replay.error.c_str());
     return 1;
+  }
+  if (timeline && timeline->bounded()) {
+    // Too many changes for one page: a second reading keeps what the first
+    // one planned (detail windows, each pool's lowest and highest), into
+    // books of its own (the same books: the replay is the same).
+    auto second_ledger = std::make_unique<Ledger>();
+    auto second_analysis = std::make_unique<CaptureAnalysis>(window);
+    timeline = std::make_unique<TimelineRecorder>(*second_analysis, *second_ledger, *timeline);
+    analysis.reset();  // the first books are not needed any more: never two in memory
+    ledger.reset();
+    replay = read("reading " + name + " again for the page", *second_ledger, *second_analysis, timeline.get());
+    if (!replay.opened) {
+      std::fprintf(stderr, "memledger report: %s\n", replay.error.c_str());
+      return 1;
+    }
+    ledger = std::move(second_ledger);
+    analysis = std::move(second_analysis);
   }
   // A cut or damaged file still reports what is whole, and says so.
   if (!replay.problem.empty()) std::fprintf(stderr, "memledger report: %s\n", replay.problem.c_str());
@@ -127,7 +145,7 @@ int ReportCommand(const ReportOptions& options) {
   if (timeline) {
     const std::string title =
         fmt::format("{} (pid {}) — {}", replay.info.comm, replay.info.pid, CaptureName(replay.files));
-    if (!WriteHtml(options.html, timeline->Finish(ledger, title, replay.problem, stacks))) return 1;
+    if (!WriteHtml(options.html, timeline->Finish(*ledger, title, replay.problem, stacks))) return 1;
     // The page is what was asked for: its path, and no text report beside
     // it. --json or --leaks print theirs too (then the path goes to stderr,
     // unless -o takes the report to its file).
@@ -136,28 +154,28 @@ int ReportCommand(const ReportOptions& options) {
                  "memledger report: HTML timeline written to %s\n", options.html.c_str());
     if (page_only) {
       std::fflush(stdout);
-      return ApplyGate(options.fail_on, ledger, "memledger report");
+      return ApplyGate(options.fail_on, *ledger, "memledger report");
     }
   }
   // Rendered twice: the first reads every site the report lists, so that the
   // second names each site the same in every section, apart from all others.
-  const bool running_at_end = RunningAtEnd(ledger, replay);
+  const bool running_at_end = RunningAtEnd(*ledger, replay);
   const auto render = [&]() -> std::string {
     stacks.ForgetShown();
-    if (options.json) return JsonText(CaptureReportJson(replay, ledger, analysis, stacks), 2) + "\n";
-    if (options.leaks_only) return LeakReport(ledger, stacks, options.scope);
+    if (options.json) return JsonText(CaptureReportJson(replay, *ledger, *analysis, stacks), 2) + "\n";
+    if (options.leaks_only) return LeakReport(*ledger, stacks, options.scope);
     // In this order: a site's stack is printed where it first appears.
     std::string text =
-        TextReport(ledger, stacks, running_at_end ? "running when the capture ends" : "running", options.scope);
-    return text + OverTimeText(ledger, analysis, stacks, options.scope);
+        TextReport(*ledger, stacks, running_at_end ? "running when the capture ends" : "running", options.scope);
+    return text + OverTimeText(*ledger, *analysis, stacks, options.scope);
   };
   render();
   std::string text = render();
-  if (!options.json && running_at_end) text += LiveAtEndText(ledger);
-  if (!options.json) text += SegmentsText(ledger, replay);
+  if (!options.json && running_at_end) text += LiveAtEndText(*ledger);
+  if (!options.json) text += SegmentsText(*ledger, replay);
   if (!options.json && !options.leaks_only && replay.stopped) {
     text += fmt::format("the books end at --until: {} buffers were still live then (not counted as leaks)\n",
-                        ledger.live_buffer_count());
+                        ledger->live_buffer_count());
   }
   if (!options.output.empty()) {
     OutputFile file(options.output);
@@ -171,7 +189,7 @@ int ReportCommand(const ReportOptions& options) {
     std::fwrite(text.data(), 1, text.size(), stdout);
   }
   std::fflush(stdout);  // the report before the gate's lines, on a terminal
-  return ApplyGate(options.fail_on, ledger, "memledger report");
+  return ApplyGate(options.fail_on, *ledger, "memledger report");
 }
 
 }  // namespace memledger

@@ -10,12 +10,14 @@
 // --skip-frames: report/site_stack.h).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "fail_on.h"
 #include "report/report_scope.h"
 #include "report/site_stack.h"
+#include "report/timeline_recorder.h"
 
 namespace memledger {
 
@@ -25,6 +27,9 @@ struct ReportOptions {
   bool leaks_only = false;
   bool json = false;
   std::string html;    // write the HTML timeline here; empty: none
+  // Changes the page keeps whole; a longer history makes a bounded page
+  // (timeline_recorder.h) in a second replay.
+  std::uint64_t html_changes = TimelineRecorder::kDefaultBudget;
   std::string output;  // write the text (or JSON) report here, not to stdout (-o); empty: stdout
   std::string since;  // a time since the capture's first record (event/quantity_text.h); empty: none
   std::string until;

@@ -148,7 +148,8 @@ class PoolChart {
   // scene: {view: {t0, t1}, frame (model.envelope or model.steps), mode,
   //         layer: {base, keys}, hidden: [bool per key], fit (the y axis
   //         fits the view instead of starting at 0), marks, markTimes, peak
-  //         (the pool's, or null)}
+  //         (the pool's, or null), coarse (a bounded page's spans without
+  //         detail, when the view is finer than its buckets: shaded)}
   draw(scene) {
     this.view = scene.view;
     const ctx = this.base.getContext('2d');
@@ -193,11 +194,25 @@ class PoolChart {
         this.#fillSteps(ctx, frame.perPool[this.pool.index], layer.keys.length, k, yOf, color);
       }
     }
+    this.#drawCoarse(ctx, scene.coarse);
     this.#drawMarks(ctx, scene);
     ctx.restore();
     this.#drawPeak(ctx, scene.peak);
     this.#drawTimeAxis(ctx);
     this.#placeFailures();
+  }
+
+  // A bounded page's spans between detail windows, where the view is finer
+  // than its buckets: shaded, so that no one reads their steps as exact.
+  #drawCoarse(ctx, spans) {
+    if (!spans?.length) return;
+    const { left, top, width, height } = this.area;
+    ctx.fillStyle = 'rgba(110, 110, 110, 0.13)';
+    for (const [a, b] of spans) {
+      const x0 = Math.max(left, this.xOf(a));
+      const x1 = Math.min(left + width, this.xOf(b));
+      if (x1 > x0) ctx.fillRect(x0, top, x1 - x0, height);
+    }
   }
 
   #placeFailures() {

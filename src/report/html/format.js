@@ -88,3 +88,9 @@ function tint(hex, amount) {
   const mix = (c) => Math.round(c + (255 - c) * amount);
   return `rgb(${mix(n >> 16)}, ${mix((n >> 8) & 255)}, ${mix(n & 255)})`;
 }
+
+// The capture a page was made from, as its title names it (after " — ").
+function captureName(meta) {
+  const at = meta.title.lastIndexOf(' — ');
+  return at < 0 ? 'CAPTURE' : meta.title.slice(at + 3);
+}

@@ -100,8 +100,10 @@ class TimelineViewer {
     const active = model.activeSeries(layout, this.hidden);
     const { t0, t1 } = this.view;
     let frame = null;
+    let coarse = [];
     if (this.charts.length) {
       const width = Math.min(...this.charts.map((chart) => chart.resize()));
+      if (model.detail && (t1 - t0) / width < model.detail.bucket_ns) coarse = model.coarseSpans(t0, t1);
       const changes = model.indexAfter(t1) - model.indexAt(t0);
       frame = changes <= width * STEPS_PER_COLUMN ? model.steps(layout, active, t0, t1)
                                                   : model.envelope(layout, active, t0, t1, width);
@@ -112,15 +114,32 @@ class TimelineViewer {
       chart.draw({
         view: this.view, frame, mode: this.mode, layer, fit: this.fit,
         hidden: layer.keys.map((key) => this.hidden.has(`${index}/${key}`)),
-        marks: this.marks, markTimes: this.markTimes, peak: this.peaks[index],
+        marks: this.marks, markTimes: this.markTimes, peak: this.peaks[index], coarse,
       });
     }
+    this.#noteDetail(coarse);
     const what = !frame ? '' : frame.kind === 'steps' ? 'exact steps' : 'min–max envelope';
     document.getElementById('view-range').textContent =
       `${formatTime(t0)} – ${formatTime(t1)} · ${formatCount(frame ? frame.changes : 0)} changes in view · ${what}`;
     this.draws++;
     this.#drawOverlays();
     this.lastDrawMs = performance.now() - started;
+  }
+
+  // Says where a bounded page's detail ends in view, and the command that
+  // makes a page of every change there.
+  #noteDetail(coarse) {
+    const note = document.getElementById('detail-note');
+    note.hidden = coarse.length === 0;
+    if (note.hidden) return;
+    const { t0, t1 } = this.view;
+    const seconds = (ns) => (ns / 1e9).toFixed(9).replace(/\.?0+$/, '');
+    note.replaceChildren(
+      `Detail ends here: the shaded spans are between this page's detail windows, where it keeps each pool's `
+      + `lowest and highest total per ${formatTime(this.model.detail.bucket_ns)} (exact), not every step. `
+      + 'Every change of this view: ',
+      el('code', null, `memledger report ${captureName(this.model.meta)} --since ${seconds(t0)} --until ${seconds(t1)} `
+        + '--html view.html'));
   }
 
   setView(t0, t1) {
@@ -277,6 +296,15 @@ window.memledgerTimeline = (() => {
   return { ready, settle, readyMs: null };
 })();
 
+// What a bounded page's windows are around, counted: "12 pools' peaks, 2 failures, the end".
+function windowsSaid(windows) {
+  const reasons = windows.flatMap((w) => w.why.split('; '));
+  const peaks = reasons.filter((r) => r.startsWith('the peak of')).length;
+  const failures = reasons.filter((r) => r.startsWith('allocation failure')).length;
+  return [peaks && `${peaks} pool${peaks === 1 ? "'s peak" : "s' peaks"}`, failures && counted(failures, 'failure'),
+          reasons.includes('the end') && 'the end'].filter(Boolean).join(', ');
+}
+
 (async function start() {
   const api = window.memledgerTimeline;
   try {
@@ -285,11 +313,16 @@ window.memledgerTimeline = (() => {
     const { meta } = model;
     const devices = new Set(model.pools.map((pool) => pool.device)).size;
     const pools = model.pools.length;
+    const detail = meta.detail;
     document.getElementById('summary').textContent = [
-      `${formatCount(meta.events)} events`, `${formatCount(model.count)} buffer changes`,
+      `${formatCount(meta.events)} events`,
+      detail ? `a bounded page: ${formatCount(model.count)} of ${formatCount(detail.changes_total)} buffer changes `
+        + `kept (every change in ${counted(detail.windows.length, 'detail window')}: ${windowsSaid(detail.windows)}; `
+        + `elsewhere each pool's lowest and highest per ${formatTime(detail.bucket_ns)})`
+        : `${formatCount(model.count)} buffer changes`,
       model.start > 0 ? `window ${formatTime(model.start)} – ${formatTime(model.end)} (--since)` : formatTime(meta.duration_ns),
       `${devices} device${devices === 1 ? '' : 's'}`, `${pools} memory pool${pools === 1 ? '' : 's'}`,
-      `${formatCount(meta.sites.length)} sites`,
+      counted(meta.sites.length - (detail ? 1 : 0), 'site'),  // a bounded page's coarse site is none
       `${formatCount(meta.marks.length)} marks`,
     ].join(' · ');
     const viewer = new TimelineViewer(model);

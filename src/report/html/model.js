@@ -7,6 +7,15 @@
 // on first use); and, for a time range, either every column's min and max of
 // each level — the envelope, computed from every change in the range, so no
 // peak between two pixels is lost — or the exact steps.
+//
+// A bounded page (meta.detail: a history longer than the page's budget,
+// src/report/timeline_plan.h) keeps every change only inside its detail
+// windows; elsewhere each pool's series move at the changes that took its
+// total to its lowest and highest in each bucket, on coarse stand-ins (one
+// per series, stacked with it). Its changes at one instant are one step:
+// a window opens by taking the coarse series to 0 and adding every buffer
+// live then, at one instant, and no state between them was ever real. A
+// whole page draws every change, as the books saw them.
 'use strict';
 
 const TYPE_ORDER = ['DRAM', 'L1', 'L1_SMALL', 'TRACE', 'SYSTEM_MEMORY', 'CB', 'KERNEL'];
@@ -40,6 +49,44 @@ class TimelineModel {
     };
     this.seriesCheckpoints = this.#seriesCheckpoints();
     this.siteCheckpoints = null;
+    this.detail = meta.detail ?? null;
+    this.byInstant = this.detail !== null;
+  }
+
+  // Where a bounded page keeps every change: [[begin, end]] (ns), in order;
+  // null for a whole page.
+  windows() {
+    return this.detail ? this.detail.windows.map((w) => [w.begin_ns, w.end_ns]) : null;
+  }
+
+  // The parts of [t0, t1] a bounded page keeps coarse (outside every window).
+  coarseSpans(t0, t1) {
+    const windows = this.windows();
+    if (!windows) return [];
+    const spans = [];
+    let at = t0;
+    for (const [begin, end] of windows) {
+      if (end < at) continue;
+      if (begin > t1) break;
+      if (begin > at) spans.push([at, begin]);
+      at = Math.max(at, end);
+    }
+    if (at < t1) spans.push([at, t1]);
+    return spans;
+  }
+
+  // True when the page holds every buffer live at time t (always, on a
+  // whole page). A window's last instant is not: its buffers are handed
+  // back to the coarse series then — unless it runs to the end.
+  exactAt(t) {
+    const windows = this.windows();
+    return !windows || windows.some(([begin, end]) => t >= begin && (t < end || end >= this.end));
+  }
+
+  // Does change i end its step: on a bounded page, the last of its instant
+  // (the next change is later); on a whole page, every change does.
+  #endsStep(i, to) {
+    return !this.byInstant || i + 1 === to || this.times[i + 1] !== this.times[i];
   }
 
   // The device × type pools of the series, by device, then memory type.
@@ -141,7 +188,7 @@ class TimelineModel {
   // max[k * width + c] of level k in column c, the height it carried into
   // the column included.
   envelope(layout, active, t0, t1, width) {
-    const { times, series, deltas } = this;
+    const { times, series, deltas, byInstant } = this;
     const { levelBase, levelEnd, levels } = layout;
     const min = new Float64Array(levels * width);
     const max = new Float64Array(levels * width);
@@ -157,23 +204,33 @@ class TimelineModel {
     const scale = width / (t1 - t0);
     let column = 0;
     fill(0, 0);
+    // The levels moved since the last step ended: [first, end) of each pool touched.
+    const moved = [];
     for (let i = from; i < to; i++) {
       const s = series[i];
-      if (!active[s]) continue;
-      const c = Math.min(width - 1, Math.floor((times[i] - t0) * scale));
-      if (c !== column) {
-        fill(column + 1, c);
-        column = c;
+      if (active[s]) {
+        const c = Math.min(width - 1, Math.floor((times[i] - t0) * scale));
+        if (c !== column) {
+          fill(column + 1, c);
+          column = c;
+        }
+        const delta = deltas[i];
+        const end = levelEnd[s];
+        for (let k = levelBase[s]; k < end; k++) height[k] += delta;
+        if (moved.length === 0 || moved[moved.length - 2] !== levelBase[s] || moved[moved.length - 1] !== end) {
+          moved.push(levelBase[s], end);
+        }
       }
-      const delta = deltas[i];
-      const end = levelEnd[s];
-      for (let k = levelBase[s]; k < end; k++) {
-        const v = height[k] + delta;
-        height[k] = v;
-        const at = k * width + c;
-        if (v > max[at]) max[at] = v;
-        else if (v < min[at]) min[at] = v;
+      if (moved.length === 0 || (byInstant && i + 1 < to && times[i + 1] === times[i])) continue;
+      for (let m = 0; m < moved.length; m += 2) {
+        for (let k = moved[m]; k < moved[m + 1]; k++) {
+          const v = height[k];
+          const at = k * width + column;
+          if (v > max[at]) max[at] = v;
+          else if (v < min[at]) min[at] = v;
+        }
       }
+      moved.length = 0;
     }
     if (column + 1 < width) fill(column + 1, width - 1);
     return { kind: 'envelope', width, min, max, changes: to - from };
@@ -189,14 +246,20 @@ class TimelineModel {
       times: [t0],
       values: Array.from(height.slice(d.base, d.base + d.keys.length)),
     }));
+    const moved = new Set();  // pools moved since the last step ended
     for (let i = from; i < to; i++) {
       const s = this.series[i];
-      if (!active[s]) continue;
-      for (let k = layout.levelBase[s]; k < layout.levelEnd[s]; k++) height[k] += this.deltas[i];
-      const d = layout.pools[this.poolOf[s]];
-      const points = perPool[this.poolOf[s]];
-      points.times.push(this.times[i]);
-      for (let k = d.base; k < d.base + d.keys.length; k++) points.values.push(height[k]);
+      if (active[s]) {
+        for (let k = layout.levelBase[s]; k < layout.levelEnd[s]; k++) height[k] += this.deltas[i];
+        moved.add(this.poolOf[s]);
+      }
+      if (moved.size === 0 || !this.#endsStep(i, to)) continue;
+      for (const pool of moved) {
+        const d = layout.pools[pool];
+        perPool[pool].times.push(this.times[i]);
+        for (let k = d.base; k < d.base + d.keys.length; k++) perPool[pool].values.push(height[k]);
+      }
+      moved.clear();
     }
     return { kind: 'steps', perPool, changes: to - from };
   }
@@ -213,15 +276,17 @@ class TimelineModel {
     const buffers = new Int32Array(count * width);
     const liveBytes = new Float64Array(width);
     const liveBuffers = new Int32Array(width);
+    const coarse = this.detail?.coarse_site ?? -1;  // a bounded page's: bytes, no buffers
     for (let c = 0; c < count; c++) {
       bytes.set(liveBytes, c * width);
       buffers.set(liveBuffers, c * width);
       const end = Math.min(this.count, (c + 1) * every);
       for (let i = c * every; i < end; i++) {
-        const key = this.poolOf[this.series[i]] * sites + this.sites[i];
+        const site = this.sites[i];
+        const key = this.poolOf[this.series[i]] * sites + site;
         const delta = this.deltas[i];
         liveBytes[key] += delta;
-        liveBuffers[key] += Math.sign(delta);
+        if (site !== coarse) liveBuffers[key] += Math.sign(delta);
       }
     }
     return { every, bytes, buffers };
@@ -245,10 +310,11 @@ class TimelineModel {
     const row = (c * this.pools.length + pool) * sites;
     const liveBytes = bytes.slice(row, row + sites);
     const liveBuffers = buffers.slice(row, row + sites);
+    const coarse = this.detail?.coarse_site ?? -1;
     for (let j = c * every; j < i; j++) {
       if (this.poolOf[this.series[j]] !== pool) continue;
       liveBytes[this.sites[j]] += this.deltas[j];
-      liveBuffers[this.sites[j]] += Math.sign(this.deltas[j]);
+      if (this.sites[j] !== coarse) liveBuffers[this.sites[j]] += Math.sign(this.deltas[j]);
     }
     const live = [];
     for (let site = 0; site < sites; site++) {

@@ -62,17 +62,19 @@ function renderHover(panel, model, mode, state, onUnpin) {
   });
   const sites = model.sitesBefore(state.pool, state.index);
   const shown = sites.slice(0, HOVER_SITES);
+  // A bounded page's coarse site has bytes, no buffers of its own.
+  const buffers = (live) => (live.site === model.detail?.coarse_site ? '—' : formatCount(live.buffers));
   // Hovered: a table; pinned: each site's stack beneath it, the panel's whole width.
   const siteList = state.pinned
     ? el('div', { className: 'pinned-sites' }, ...shown.map((live, n) => siteDetails(model, live.site,
-      n < PINNED_OPEN_STACKS, `${formatBytes(live.bytes)} · ${formatCount(live.buffers)} buffers · `)))
+      n < PINNED_OPEN_STACKS, `${formatBytes(live.bytes)} · ${buffers(live)} buffers · `)))
     : el('table', { className: 'sites' },
       el('thead', null, el('tr', null, el('th', null, 'allocated at'), el('th', { className: 'num' }, 'bytes'),
                            el('th', { className: 'num' }, 'buffers'))),
       el('tbody', null, ...shown.map((live) => el('tr', null,
         el('td', { className: 'site-cell' }, model.siteLabel(live.site)),
         el('td', { className: 'num' }, formatBytes(live.bytes)),
-        el('td', { className: 'num' }, formatCount(live.buffers))))));
+        el('td', { className: 'num' }, buffers(live))))));
   panel.classList.toggle('pinned', state.pinned);
   panel.replaceChildren(...[
     el('h3', null, state.pinned ? 'Pinned at ' : 'At ', formatTime(state.time),

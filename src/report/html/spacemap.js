@@ -116,6 +116,14 @@ class SpaceMap {
     this.heading.replaceChildren(
       el('strong', null, `${host.type} on ${deviceLabel(host.device, host.device_name)}`),
       ` ${what}, ${formatTime(time)}: ${counted(facts.blocks.length, 'live block')} of ${counted(sites.length, 'site')}`);
+    // A bounded page keeps blocks only inside its detail windows.
+    const kept = failure ? failure.in_detail !== false : this.model.exactAt(time);
+    if (!kept) {
+      const at = failure ? `failure:${failure.number}` : (time / 1e9).toFixed(9).replace(/\.?0+$/, '');
+      this.heading.append(el('p', { className: 'detail-note' },
+        'Between this page\'s detail windows: it keeps no blocks here. The map then: ',
+        el('code', null, `memledger report ${captureName(this.model.meta)} --map ${host.device}:${host.type}@${at}`)));
+    }
     const own = `${host.type}: ${formatCount(facts.blocks.length)} live`;
     // Every hole is drawn (at least 2 px: never lost between blocks), and the
     // request's place over the space's own blocks too: what it would have reached.
