@@ -149,11 +149,6 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
     if (const auto on = ParseBool(v)) config.exit_report = *on;
     else warn("MEMLEDGER_REPORT", v, kSwitchSpellings, "using 1");
   }
-  if (config.output_placed_by_run && config.output_segments.rotates()) {
-    warnings->push_back("memledger: MEMLEDGER_OUTPUT_ROTATE_BYTES/_SECONDS are not for `memledger run` (its capture "
-                        "is one file per process): ignoring them");
-    config.output_segments = {};
-  }
   return config;
 }
 

@@ -17,8 +17,13 @@ make and read them (issue 19, part 1).
    names them, and together they still book the truth's leaks.
 3. Server: `serve --capture DIR --rotate-bytes 64K`: a client's capture comes
    in segments COMM.PID.MS.N.mlcap that report the truth together.
-4. Careless use: --rotate-bytes without --capture, --keep without a bound, a
-   bound below 64K (serve) are refused with a reason; a report of segments
+4. `memledger run --rotate-bytes 64K`: the process's capture in segments
+   OUTPUT.N.mlcap, its files in the run's summary; the summary and the
+   report of the segments book the truth; with --keep 2, the last two stay
+   and book the truth's leaks; the shell's MEMLEDGER_OUTPUT_ROTATE_BYTES
+   does not override the run's options.
+5. Careless use: --rotate-bytes without --capture, --keep without a bound, a
+   bound below 64K (serve, run) are refused with a reason; a report of segments
    with one missing, or of segments of two runs, says why and books nothing.
 
 usage: rotation_test.py BIN_DIR
@@ -191,6 +196,44 @@ def keep_case(check, bin_dir, work):
         check_books(check, "keep: the kept segments", bin_dir, files, json.load(f))
 
 
+def run_case(check, bin_dir, work):
+    """`memledger run --rotate-bytes 64K`: each process's capture in segments, put in place as the run's
+    OUTPUT.N.mlcap; the run's summary books the truth from them all; with --keep 2, the last two stay."""
+    for keep in (None, 2):
+        what = "run" if keep is None else f"run --keep {keep}"
+        out_dir = os.path.join(work, "run" if keep is None else "run-keep")
+        os.mkdir(out_dir)
+        truth_path = os.path.join(out_dir, "truth.json")
+        summary_path = os.path.join(out_dir, "summary.json")
+        args = ["--rotate-bytes", "64K"] + ([] if keep is None else ["--keep", str(keep)])
+        run = subprocess.run([os.path.join(bin_dir, "memledger"), "run", *args, "-o", os.path.join(out_dir, "run.mlcap"),
+                              "--summary-json", summary_path, "--", *sim(bin_dir, truth_path)],
+                             capture_output=True, text=True, timeout=BOUND,
+                             env=clean_env(MEMLEDGER_OUTPUT_ROTATE_BYTES="1G"))  # the run's options decide
+        check.expect(f"{what}: exit status", run.returncode, 0)
+        if run.returncode != 0:
+            print(run.stderr[-2000:])
+            continue
+        files = segments_of(os.path.join(out_dir, "run.*.mlcap"))
+        with open(truth_path) as f:
+            truth = json.load(f)
+        with open(summary_path) as f:
+            summary = json.load(f)
+        captures = summary["run"]["captures"]
+        check.expect(f"{what}: one process, its files the segments in order", [c["files"] for c in captures], [files])
+        check.true(f"{what}: no file left unnumbered", not os.path.exists(os.path.join(out_dir, "run.mlcap")))
+        if keep is None:
+            check.true(f"{what}: at least 3 segments", len(files) >= 3, str(files))
+            check_leaks_by_device_type(check, f"{what}: the run's summary: ", summary, [truth])
+            check_books(check, f"{what}: the report of its segments", bin_dir, files, truth)
+        else:
+            check.expect(f"{what}: two segments stay", len(files), keep)
+            numbers = [int(re.search(r"\.(\d+)\.mlcap$", f).group(1)) for f in files]
+            check.true(f"{what}: the last two, by their numbers", numbers[0] >= 2 and numbers[1] == numbers[0] + 1,
+                       str(files))
+            check_books(check, f"{what}: the kept segments", bin_dir, files, truth)
+
+
 def server_case(check, bin_dir, work, other_run):
     captures = os.path.join(work, "captures")
     os.mkdir(captures)
@@ -217,7 +260,13 @@ def server_case(check, bin_dir, work, other_run):
 
 def careless_case(check, bin_dir, work):
     serve = [os.path.join(bin_dir, "memledger"), "serve", "--socket", os.path.join(work, "never.sock")]
-    for args, why in (([ "--rotate-bytes", "64K"], "--capture"),
+    run = [os.path.join(bin_dir, "memledger"), "run"]
+    for args, why in ((["--keep", "3"], "--keep counts segments"),
+                      (["--rotate-bytes", "1K"], "a segment is at least 64K")):
+        out = subprocess.run(run + args + ["--", "true"], capture_output=True, text=True, timeout=60, env=clean_env())
+        check.expect(f"run {' '.join(args)}: exit status", out.returncode, 2)
+        check.true(f"run {' '.join(args)}: says why", why in out.stderr, out.stderr)
+    for args, why in ((["--rotate-bytes", "64K"], "--capture"),
                       (["--capture", work, "--keep", "3"], "--keep counts segments"),
                       (["--capture", work, "--rotate-bytes", "1K"], "a segment is at least 64K"),
                       (["--capture", work, "--rotate-seconds", "soon"], "not a time"),
@@ -236,6 +285,7 @@ def main():
         with tempfile.TemporaryDirectory() as work:
             files = embedded_case(check, bin_dir, work)
             keep_case(check, bin_dir, work)
+            run_case(check, bin_dir, work)
             server_case(check, bin_dir, work, files)
             careless_case(check, bin_dir, work)
     finally:

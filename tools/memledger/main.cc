@@ -15,6 +15,7 @@
 #include "report_command.h"
 #include "run_command.h"
 #include "event/quantity_text.h"
+#include "segment_options.h"
 #include "serve_command.h"
 #include "status_command.h"
 #include "top_command.h"
@@ -93,6 +94,8 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->allow_extra_args(false)
       ->check(CLI::IsMember(fail_on_kinds));
+  // Each process's capture cut into segments (OUTPUT.N.mlcap, ...), each beginning with the books as they are.
+  memledger::AddSegmentOptions(run_cmd, run.segments, nullptr, "each process's capture");
   run_cmd->add_option("command", run.command, "The program and its arguments, after --")->required();
   run_cmd->footer("Example: memledger run --output llm.mlcap -- memledger-sim llm --devices 2\n"
                   "         memledger run --fail-on leaks,anomalies -- ./test_suite   # a gate for CI: exit status 3\n"
@@ -109,39 +112,7 @@ int main(int argc, char** argv) {
   CLI::Option* capture_dir = serve_cmd->add_option("--capture", serve.capture_dir,
                         "Write a capture file per tracked process into this directory (COMM.PID.UNIXMS.mlcap)");
   // Each capture cut into segments (COMM.PID.UNIXMS.N.mlcap), each beginning with the books as they are.
-  memledger::SegmentBounds& segments = serve.capture_segments;
-  const auto size_bound = CLI::Validator(
-      [](std::string& text) {
-        const auto bytes = memledger::ParseByteSize(text);
-        if (!bytes) return "not a size: " + text + " (e.g. 256M, 1G)";
-        return *bytes < memledger::kMinSegmentBytes ? std::string("a segment is at least 64K") : std::string();
-      },
-      "SIZE");
-  serve_cmd
-      ->add_option_function<std::string>(
-          "--rotate-bytes", [&segments](const std::string& text) { segments.max_bytes = *memledger::ParseByteSize(text); },
-          "With --capture: begin a capture's next segment once its records take this much (e.g. 256M)")
-      ->check(size_bound)
-      ->needs(capture_dir);
-  serve_cmd
-      ->add_option_function<std::string>(
-          "--rotate-seconds",
-          [&segments](const std::string& text) {
-            segments.max_ns = static_cast<std::uint64_t>(*memledger::ParseSeconds(text) * 1e9);
-          },
-          "With --capture: ... or once it spans this long (e.g. 1h, 30m, 3600; at least 1 s)")
-      ->check(CLI::Validator(
-          [](std::string& text) {
-            const auto value = memledger::ParseSeconds(text);
-            if (!value) return "not a time: " + text + " (e.g. 3600, 30m, 1h)";
-            return *value < memledger::kMinSegmentSeconds || *value > memledger::kMaxSegmentSeconds
-                       ? std::string("a segment spans at least 1 s (and at most 1e9 s)")
-                       : std::string();
-          },
-          "TIME"))
-      ->needs(capture_dir);
-  serve_cmd->add_option("--keep", segments.keep,
-                        "With --rotate-*: keep only each capture's last N segments (default 0: all)");
+  memledger::AddSegmentOptions(serve_cmd, serve.capture_segments, capture_dir, "each capture (with --capture)");
   std::string legacy_protocol = "auto";
   serve_cmd->add_option("--legacy-protocol", legacy_protocol,
                         "Not needed: v1, v2 and v3 legacy clients are told apart per connection. The generation "
@@ -321,10 +292,16 @@ int main(int argc, char** argv) {
     if (no_stacks) report.stacks.depth = 0;
     return memledger::ReportCommand(report);
   }
-  if (run_cmd->parsed()) return memledger::RunCommand(run);
+  if (run_cmd->parsed()) {
+    if (const std::string problem = memledger::SegmentOptionsProblem(run.segments); !problem.empty()) {
+      std::fprintf(stderr, "memledger run: %s\n", problem.c_str());
+      return 2;
+    }
+    return memledger::RunCommand(run);
+  }
   if (serve_cmd->parsed()) {
-    if (segments.keep != 0 && !segments.rotates()) {
-      std::fprintf(stderr, "memledger serve: --keep counts segments: give --rotate-bytes or --rotate-seconds too\n");
+    if (const std::string problem = memledger::SegmentOptionsProblem(serve.capture_segments); !problem.empty()) {
+      std::fprintf(stderr, "memledger serve: %s\n", problem.c_str());
       return 2;
     }
     if (legacy_protocol != "auto") serve.legacy_version = *memledger::legacy::ParseLegacyVersion(legacy_protocol);

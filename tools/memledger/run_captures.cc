@@ -13,24 +13,34 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <memory>
+#include <utility>
 
 #include "capture/capture_file_name.h"
 #include "capture/capture_reader.h"
+#include "capture/capture_segments.h"
 
 namespace memledger {
 namespace {
 
 constexpr std::string_view kCaptureSuffix = ".mlcap";
 
-// The pid a file name <pid>.mlcap names; nullopt for any other name.
-std::optional<pid_t> PidOfName(std::string_view name) {
+// What a file name <pid>.mlcap or <pid>.<n>.mlcap names: the pid, and the
+// segment number (0: none); nullopt for any other name.
+std::optional<std::pair<pid_t, std::uint32_t>> CaptureOfName(std::string_view name) {
   if (!name.ends_with(kCaptureSuffix)) return std::nullopt;
   name.remove_suffix(kCaptureSuffix.size());
   pid_t pid = 0;
-  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
-  if (ec != std::errc() || end != name.data() + name.size() || pid <= 0) return std::nullopt;
-  return pid;
+  const char* const last = name.data() + name.size();
+  const auto [end, ec] = std::from_chars(name.data(), last, pid);
+  if (ec != std::errc() || pid <= 0) return std::nullopt;
+  if (end == last) return std::pair{pid, std::uint32_t{0}};
+  std::uint32_t segment = 0;
+  if (*end != '.') return std::nullopt;
+  const auto [segment_end, segment_ec] = std::from_chars(end + 1, last, segment);
+  if (segment_ec != std::errc() || segment_end != last || segment == 0) return std::nullopt;
+  return std::pair{pid, segment};
 }
 
 }  // namespace
@@ -53,18 +63,33 @@ std::optional<std::string> MakePrivateCaptureDir(const std::string& output, std:
 
 std::string CapturePattern(const std::string& dir) { return dir + "/%p.mlcap"; }
 
+std::string TrackedCapture::Name() const {
+  if (paths.size() <= 1) return paths.empty() ? std::string() : paths.front();
+  return paths.front() + " … " + paths.back() + " (" + std::to_string(paths.size()) + " segments)";
+}
+
 std::vector<TrackedCapture> FindCaptures(const std::string& dir, pid_t direct_child) {
-  std::vector<TrackedCapture> captures;
+  std::map<pid_t, std::vector<std::pair<std::uint32_t, std::string>>> files;  // by pid: (segment, path)
   std::unique_ptr<DIR, int (*)(DIR*)> listing(opendir(dir.c_str()), &closedir);
-  if (!listing) return captures;
+  if (!listing) return {};
   while (const dirent* entry = readdir(listing.get())) {
-    const std::optional<pid_t> pid = PidOfName(entry->d_name);
-    if (!pid) continue;
+    const auto named = CaptureOfName(entry->d_name);
+    if (named) files[named->first].emplace_back(named->second, dir + "/" + entry->d_name);
+  }
+  std::vector<TrackedCapture> captures;
+  for (auto& [pid, found] : files) {
+    std::sort(found.begin(), found.end());
     TrackedCapture capture;
-    capture.pid = *pid;
-    capture.path = dir + "/" + entry->d_name;
+    capture.pid = pid;
+    for (const auto& [segment, path] : found) {
+      capture.paths.push_back(path);
+      if (segment != 0) capture.segments.push_back(segment);
+    }
+    // A process writes one file or segments, never both: a stray file is
+    // read as a segment of its own and the replay says what is wrong.
+    if (!capture.segments.empty() && capture.segments.size() != capture.paths.size()) capture.segments.clear();
     std::string ignored;  // an unreadable capture is told when it is replayed
-    if (const auto reader = CaptureReader::Open(capture.path, &ignored)) {
+    if (const auto reader = CaptureReader::Open(capture.paths.front(), &ignored)) {
       capture.comm = reader->info().comm;
       capture.start_unix_ns = reader->info().start_unix_ns;
     }
@@ -89,11 +114,15 @@ std::string BesideOutput(const std::string& output, const TrackedCapture& captur
 }
 
 bool PutInPlace(TrackedCapture& capture, const std::string& place, std::string* error) {
-  if (rename(capture.path.c_str(), place.c_str()) != 0) {
-    *error = "cannot put " + capture.path + " at " + place + ": " + std::strerror(errno);
-    return false;
+  for (std::size_t i = 0; i < capture.paths.size(); ++i) {
+    const std::string target =
+        capture.segments.empty() ? place : SegmentPath(SegmentPattern(place), capture.segments[i]);
+    if (rename(capture.paths[i].c_str(), target.c_str()) != 0) {
+      *error = "cannot put " + capture.paths[i] + " at " + target + ": " + std::strerror(errno);
+      return false;
+    }
+    capture.paths[i] = target;
   }
-  capture.path = place;
   return true;
 }
 

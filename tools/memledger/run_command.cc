@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -51,6 +52,15 @@ std::string PreloadFirst(const std::string& library) {
   setenv("MEMLEDGER", "1", 1);
   setenv("MEMLEDGER_OUTPUT", capture_pattern.c_str(), 1);
   setenv("MEMLEDGER_OUTPUT_BY_RUN", "1", 1);
+  // Segments as the run's options say, whatever the shell has set.
+  const SegmentBounds& segments = options.segments;
+  const auto bound = [](const char* name, bool set, const std::string& value) {
+    if (set) setenv(name, value.c_str(), 1);
+    else unsetenv(name);
+  };
+  bound("MEMLEDGER_OUTPUT_ROTATE_BYTES", segments.max_bytes != 0, std::to_string(segments.max_bytes));
+  bound("MEMLEDGER_OUTPUT_ROTATE_SECONDS", segments.max_ns != 0, fmt::format("{:.9f}", segments.max_ns / 1e9));
+  bound("MEMLEDGER_OUTPUT_KEEP", segments.keep != 0, std::to_string(segments.keep));
   if (!preload.empty()) setenv("LD_PRELOAD", PreloadFirst(preload).c_str(), 1);
   std::vector<char*> argv;
   for (const std::string& arg : options.command) argv.push_back(const_cast<char*>(arg.c_str()));
@@ -138,8 +148,8 @@ struct ReadCapture {
 // Replays the capture of a process the run saw end (it waits until every
 // descendant has): one whose capture lacks the end record ended all the
 // same, and is booked killed, what it held its leaks.
-ReplayResult ReplayEnded(const std::string& path, Ledger& ledger) {
-  ReplayResult replay = ReplayCapture(path, ledger);
+ReplayResult ReplayEnded(const std::vector<std::string>& paths, Ledger& ledger) {
+  ReplayResult replay = ReplayCapture(paths, ledger);
   if (replay.opened && !replay.clean_end) ledger.EndProcess(replay.process, ProcessState::kKilled, -1);
   return replay;
 }
@@ -147,7 +157,7 @@ ReplayResult ReplayEnded(const std::string& path, Ledger& ledger) {
 ReadCapture Read(const TrackedCapture& capture, const std::map<pid_t, int>& statuses, Ledger& ledger) {
   ReadCapture read;
   read.capture = capture;
-  read.replay = ReplayEnded(capture.path, ledger);
+  read.replay = ReplayEnded(capture.paths, ledger);
   if (const auto it = statuses.find(capture.pid); it != statuses.end()) read.status = it->second;
   if (!read.replay.opened) {
     read.ending = Ending::kIncomplete;  // a tracked process made it, and not even its header could be written
@@ -184,17 +194,19 @@ void PlaceCaptures(std::vector<ReadCapture>& reads, const std::string& output) {
   bool first = true;
   for (ReadCapture& read : reads) {
     if (!read.kept) {
-      unlink(read.capture.path.c_str());
+      for (const std::string& path : read.capture.paths) unlink(path.c_str());
       continue;
     }
-    const std::string written = read.capture.path;
+    const std::vector<std::string> written = read.capture.paths;
     std::string error;
     if (!PutInPlace(read.capture, first ? output : BesideOutput(output, read.capture), &error)) {
       std::fprintf(stderr, "memledger run: %s\n", error.c_str());
     }
     first = false;
-    read.replay.problem = Replaced(read.replay.problem, written, read.capture.path);
-    read.incomplete_why = Replaced(read.incomplete_why, written, read.capture.path);
+    for (std::size_t i = 0; i < written.size(); ++i) {
+      read.replay.problem = Replaced(read.replay.problem, written[i], read.capture.paths[i]);
+      read.incomplete_why = Replaced(read.incomplete_why, written[i], read.capture.paths[i]);
+    }
   }
 }
 
@@ -215,13 +227,13 @@ void SayHowItEnded(const ReadCapture& read) {
   if (!read.replay.problem.empty()) std::fprintf(stderr, "memledger run: %s\n", read.replay.problem.c_str());
   if (read.ending == Ending::kWhole) return;
   Ledger ledger;
-  ReplayEnded(read.capture.path, ledger);
+  ReplayEnded(read.capture.paths, ledger);
   if (read.ending == Ending::kKilled) {
     std::fprintf(stderr, "memledger run: %s was killed by signal %d; its books from %s:\n%s", Who(read).c_str(),
-                 WTERMSIG(*read.status), read.capture.path.c_str(), TextReport(ledger).c_str());
+                 WTERMSIG(*read.status), read.capture.Name().c_str(), TextReport(ledger).c_str());
   } else {
     std::fprintf(stderr, "memledger run: %s ended without its end record (killed, ended by _exit, or its capture "
-                 "was cut); its books from %s:\n%s", Who(read).c_str(), read.capture.path.c_str(),
+                 "was cut); its books from %s:\n%s", Who(read).c_str(), read.capture.Name().c_str(),
                  TextReport(ledger).c_str());
   }
 }
@@ -242,7 +254,8 @@ std::string RunSummaryJson(const Ledger& ledger, const std::vector<ReadCapture>&
       continue;
     }
     complete = complete && read.ending != Ending::kIncomplete;
-    captures.push_back({{"path", read.capture.path},
+    captures.push_back({{"path", read.capture.paths.front()},
+                        {"files", read.capture.paths},
                         {"pid", read.capture.pid},
                         {"comm", read.capture.comm},
                         {"ending", EndingName(read.ending)},
@@ -337,7 +350,7 @@ int RunCommand(const RunOptions& options) {
   if (kept > 1) {
     std::fprintf(stderr, "memledger run: %zu tracked processes, a capture each:\n", kept);
     for (const ReadCapture& read : reads) {
-      if (read.kept) std::fprintf(stderr, "  %s: %s\n", Who(read).c_str(), read.capture.path.c_str());
+      if (read.kept) std::fprintf(stderr, "  %s: %s\n", Who(read).c_str(), read.capture.Name().c_str());
     }
   }
   const int gate = ApplyGate(options.fail_on, ledger, "memledger run");

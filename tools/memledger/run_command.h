@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/capture_segments.h"
 #include "fail_on.h"
 
 namespace memledger {
@@ -17,6 +18,7 @@ struct RunOptions {
   std::string summary_json;  // write the summary schema here; empty: none
   bool cuda = false;         // put libmemledger_cuda.so first in LD_PRELOAD
   FailOn fail_on;            // --fail-on: what the books of the run must not show
+  SegmentBounds segments;    // cut each process's capture into segments (--rotate-*, --keep); none: one file
   std::vector<std::string> command;
 };
 
