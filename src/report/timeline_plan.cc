@@ -100,8 +100,8 @@ std::vector<DetailWindow> TimelinePlan::Windows(std::uint64_t budget,
     range(pools_[p].peak_change, around, around + 1,
           "the peak of " + (p < pool_names.size() ? pool_names[p] : fmt::format("pool {}", p)));
   }
-  for (std::size_t f = 0; f < failures_.size(); ++f) {
-    range(failures_[f], around, std::min<std::uint64_t>(around, 1024), fmt::format("allocation failure {}", f + 1));
+  for (const auto& [changes, number] : failures_) {
+    range(changes, around, std::min<std::uint64_t>(around, 1024), fmt::format("allocation failure {}", number));
   }
   // Taken in that order while the union of their changes fits; then in
   // change order, overlaps joined.

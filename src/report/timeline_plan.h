@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace memledger {
@@ -51,8 +52,8 @@ class TimelinePlan {
   // Pool `pool` held `total` more when the plan began (the page begins with
   // what was live at --since).
   void Begin(std::uint32_t pool, std::int64_t total);
-  // An allocation failure was booked after `changes` changes.
-  void AddFailure(std::uint64_t changes) { failures_.push_back(changes); }
+  // Allocation failure `number` (1 for the capture's first) was booked after `changes` changes.
+  void AddFailure(std::uint64_t changes, std::uint64_t number) { failures_.emplace_back(changes, number); }
 
   std::uint64_t changes() const { return changes_; }
   std::uint64_t bucket_ns() const { return width_ns_; }
@@ -92,7 +93,7 @@ class TimelinePlan {
   void Settle(Pool& p);
 
   std::vector<Pool> pools_;
-  std::vector<std::uint64_t> failures_;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> failures_;  // (changes before it, its number)
   std::uint64_t changes_ = 0;
   std::uint64_t width_ns_ = 1;
 };

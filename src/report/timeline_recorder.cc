@@ -74,8 +74,10 @@ std::uint32_t TimelineRecorder::SeriesIndex(const LiveKey& key, const LiveBuffer
   auto [it, inserted] = series_.try_emplace(series, static_cast<std::uint32_t>(series_keys_.size()));
   if (inserted) {
     series_keys_.push_back(series);
-    // One chart per ledger-wide device × type (processes sharing a device share it).
+    // One chart per ledger-wide device × type (processes sharing a device
+    // share it), as the device was bound when the series began.
     const std::uint16_t device = SeriesDevice(ledger_, memledger::SeriesKey{key.process, key.device, buffer.type});
+    series_devices_.push_back(device);
     const std::uint64_t pool_key = (std::uint64_t{device} << 16) | buffer.type;
     auto [pool, added] = pools_.try_emplace(pool_key, static_cast<std::uint32_t>(pool_series_.size()));
     if (added) pool_series_.emplace_back();
@@ -108,20 +110,11 @@ void TimelineRecorder::Add(const LiveKey& key, const LiveBuffer& buffer, std::ui
   // The second reading ends where the first one did (a capture still being
   // written may have grown since).
   if (detail_ && seen_ == detail_->changes_total) return;
-  // Failures change no buffer: those booked since the last change came after it.
-  while (failure_changes_.size() < ledger_.failures().size()) {
-    const AllocationFailure& f = ledger_.failures()[failure_changes_.size()];
-    failure_changes_.push_back(timeline_.changes.size());
-    failure_in_detail_.push_back((!detail_ || detail_->inside) && f.time_ns - std::min(f.time_ns, origin) >= since_ns_);
-    if (!detail_) plan_.AddFailure(seen_);
-  }
   // What the ledger holds now but for this change: a buffer it just took is
   // not on the page yet; one it is letting go still is.
   const LiveKey* not_yet = gone ? nullptr : &key;
-  if (seen_ == 0 && since_ns_ > 0) {
-    last_time_ns_ = since_ns_;
-    BeginWithLive(not_yet);
-  }
+  if (!begun_) BeginWithLive(not_yet);
+  NoteFailures();
   if (detail_ && detail_->closing && time != last_time_ns_) CloseWindow(not_yet);
   last_time_ns_ = time;
   const std::uint32_t series = SeriesIndex(key, buffer);
@@ -132,9 +125,7 @@ void TimelineRecorder::Add(const LiveKey& key, const LiveBuffer& buffer, std::ui
     if (bounded_) return;
     Emit(series, SiteIndex(key.process, buffer.stack), delta, buffer.address);
     if (timeline_.changes.size() > budget_) {
-      bounded_ = true;
-      failure_changes_.clear();  // counted again by the second replay
-      failure_in_detail_.clear();
+      bounded_ = true;  // the second replay makes the page
       std::vector<TimelineChange>().swap(timeline_.changes);
     }
     return;
@@ -152,9 +143,11 @@ void TimelineRecorder::Add(const LiveKey& key, const LiveBuffer& buffer, std::ui
   if (d.window == d.windows.size()) return;
   if (!d.inside && number + 1 == d.windows[d.window].begin) {
     const DetailWindow& next = d.windows[d.window];
-    // Its changes and the live buffers it begins and ends with: a window
-    // they would take past the budget is left coarse.
-    if (d.window_changes + (next.end - next.begin) + 2 * ledger_.live_buffer_count() <= budget_ / 2) {
+    // Its changes, the live buffers it begins and ends with and the coarse
+    // series it hands over to and back: a window they would take past the
+    // budget is left coarse.
+    const std::uint64_t cost = (next.end - next.begin) + 2 * (ledger_.live_buffer_count() + d.live.size());
+    if (d.window_changes + cost <= budget_ / 2) {
       EnterWindow(gone ? &key : nullptr);
     } else {
       ++d.window;
@@ -201,7 +194,23 @@ void TimelineRecorder::ShowCoarse() {
   }
 }
 
+void TimelineRecorder::NoteFailures() {
+  const std::uint64_t origin = analysis_.first_time_ns();
+  while (failure_changes_.size() < ledger_.failures().size()) {
+    const std::size_t i = failure_changes_.size();
+    const AllocationFailure& f = ledger_.failures()[i];
+    // One before --since is not on the page: the changes before it are not kept.
+    const bool on_page = f.time_ns - std::min(f.time_ns, origin) >= since_ns_;
+    failure_changes_.push_back(timeline_.changes.size());
+    failure_in_detail_.push_back(on_page && (!detail_ || detail_->inside));
+    if (!detail_ && on_page) plan_.AddFailure(seen_, i + 1);
+  }
+}
+
 void TimelineRecorder::BeginWithLive(const LiveKey* left_out) {
+  begun_ = true;
+  if (since_ns_ == 0) return;  // from the first record: nothing was live before it
+  last_time_ns_ = std::max(last_time_ns_, since_ns_);
   for (const auto& [key, buffer] : LiveBut(left_out)) {
     const std::uint32_t series = SeriesIndex(key, *buffer);
     const auto size = static_cast<std::int64_t>(buffer->size);
@@ -231,12 +240,13 @@ void TimelineRecorder::EnterWindow(const LiveKey* left_out) {
 void TimelineRecorder::CloseWindow(const LiveKey* left_out) {
   Detail& d = *detail_;
   d.closing = false;
-  // The next window began in this one's last instant: one window.
-  if (d.window + 1 < d.windows.size() && d.windows[d.window + 1].begin <= seen_) {
+  // Windows that began in this one's last instant make one window with it,
+  // which goes on unless they ended in that instant too.
+  while (d.window + 1 < d.windows.size() && d.windows[d.window + 1].begin <= seen_) {
     ++d.window;
     d.times.back().why += "; " + d.windows[d.window].why;
-    return;
   }
+  if (d.windows[d.window].end > seen_ || d.windows[d.window].end >= d.changes_total) return;
   EmitLive(-1, left_out);
   ShowCoarse();
   d.inside = false;
@@ -257,7 +267,7 @@ std::vector<std::string> TimelineRecorder::PoolNames() const {
   std::vector<std::string> names(pool_series_.size());
   for (std::size_t p = 0; p < pool_series_.size(); ++p) {
     const SeriesKey& key = series_keys_[pool_series_[p].front()];
-    const std::uint16_t device = SeriesDevice(ledger_, memledger::SeriesKey{key.process, key.device, key.type});
+    const std::uint16_t device = series_devices_[pool_series_[p].front()];
     names[p] = fmt::format("{} on device {} ({})", ledger_.type_name(key.type), device, DeviceTitle(ledger_, device));
   }
   return names;
@@ -265,6 +275,10 @@ std::vector<std::string> TimelineRecorder::PoolNames() const {
 
 Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::string problem,
                                   SiteStacks& stacks) {
+  // A page with no change after --since begins there all the same; and the
+  // failures booked after the last change are counted.
+  if (!begun_) BeginWithLive(nullptr);
+  NoteFailures();
   Timeline timeline = std::move(timeline_);
   timeline_ = Timeline{};
   timeline.title = std::move(title);
@@ -276,8 +290,9 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   timeline.live_at_end_buffers = live.buffers;
   timeline.live_at_end_bytes = live.bytes;
   // Devices by ledger-wide id (device_table.h); series keep the process's own number until here.
-  for (const SeriesKey& key : series_keys_) {
-    const std::uint16_t device = SeriesDevice(ledger, memledger::SeriesKey{key.process, key.device, key.type});
+  for (std::size_t s = 0; s < series_keys_.size(); ++s) {
+    const SeriesKey& key = series_keys_[s];
+    const std::uint16_t device = series_devices_[s];
     timeline.series.push_back(TimelineSeries{device, DeviceTitle(ledger, device), ledger.type_name(key.type),
                                              std::string(ledger.tag_name(key.process, key.tag)),
                                              ledger.InMaps(static_cast<ProcessIndex>(key.process), key.device)});
@@ -295,7 +310,7 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
       if ((change.series & kCoarseSeries) != 0) change.series = count + (change.series & ~kCoarseSeries);
     }
     Detail& d = *detail_;
-    if (d.inside && !d.times.empty()) d.times.back().end_ns = timeline.duration_ns;
+    if (d.inside && !d.times.empty()) d.times.back().end_ns = std::max(timeline.duration_ns, last_time_ns_);
     timeline.detail = TimelineDetail{d.changes_total, d.bucket_ns, d.coarse_site, std::move(d.times)};
   }
   // Sites of leaks and anomalies may have no change in the window: index them first.
@@ -369,7 +384,7 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
   }
   for (std::size_t i = 0; i < ledger.failures().size(); ++i) {
     const AllocationFailure& f = ledger.failures()[i];
-    const std::uint64_t change = i < failure_changes_.size() ? failure_changes_[i] : timeline.changes.size();
+    const std::uint64_t change = failure_changes_[i];
     // Its instant on the page: not before the changes it saw (their times only go forward there).
     const std::uint64_t time = std::max(f.time_ns > origin ? f.time_ns - origin : 0,
                                         change == 0 ? 0 : timeline.changes[change - 1].time_ns);
@@ -380,7 +395,7 @@ Timeline TimelineRecorder::Finish(const Ledger& ledger, std::string title, std::
         SiteIndex(f.process, f.stack), std::string(ledger.tag_name(f.process, f.tag)), f.has_map, f.banks,
         f.figures.free_bytes, f.figures.holes, f.figures.largest_free_block,
         space != nullptr ? FailurePlaceOf(f, space->geometry()) : std::nullopt,
-        i < failure_in_detail_.size() ? failure_in_detail_[i] : !detail_ || detail_->inside});
+        failure_in_detail_[i]});
   }
   // Every site read before any is named: their headlines are distinct.
   std::vector<const SiteStack*> read;

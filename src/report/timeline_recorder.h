@@ -85,8 +85,11 @@ class TimelineRecorder final : public BufferListener {
   std::vector<std::pair<LiveKey, const LiveBuffer*>> LiveBut(const LiveKey* left_out) const;
   // Those as changes of `sign` (+1: a window begins with them).
   void EmitLive(int sign, const LiveKey* left_out);
-  // The page begins at --since with what was live then.
+  // The page begins at --since with what was live then (nothing without --since).
   void BeginWithLive(const LiveKey* left_out);
+  // Counts the failures booked since the last change: how many changes the
+  // page keeps before each, and whether its map is kept.
+  void NoteFailures();
   // The second replay: every series' coarse stand-in to its live bytes.
   void ShowCoarse();
   void EnterWindow(const LiveKey* left_out);
@@ -103,12 +106,14 @@ class TimelineRecorder final : public BufferListener {
   std::uint64_t budget_;
   std::uint64_t since_ns_;  // the report's window's start (--since), 0 without
   bool bounded_ = false;
+  bool begun_ = false;      // BeginWithLive ran (at the first change on the page, or at Finish)
   std::uint64_t seen_ = 0;  // changes told of so far
   TimelinePlan plan_;       // the first replay's
   std::vector<std::uint64_t> failure_changes_;  // per failure booked, the changes kept before it
   std::vector<bool> failure_in_detail_;
   absl::flat_hash_map<SeriesKey, std::uint32_t> series_;
   std::vector<SeriesKey> series_keys_;  // by index
+  std::vector<std::uint16_t> series_devices_;  // by series: its ledger-wide device, as bound when it began
   std::vector<std::uint32_t> series_pool_;  // by series: its pool (process, device, type), numbered as they come
   absl::flat_hash_map<std::uint64_t, std::uint32_t> pools_;
   std::vector<std::vector<std::uint32_t>> pool_series_;  // by pool

@@ -17,7 +17,8 @@ with the page of the same capture made whole (page_data.py decodes both):
 2. The same with --since (a third in): the page begins with what was live
    then and keeps nothing before; after it every instant is the whole
    history's; bounded against whole, as above.
-3. `memledger-sim fragment` (allocation failures) with --html-changes 4000:
+3. `memledger-sim fragment` (allocation failures) with --html-changes 4000,
+   1000 (windows of a few dozen changes) and 4000 --since: within the budget;
    each failure inside a window is kept with the live blocks of its space
    before it as the whole page has them; one between windows says so
    (in_detail false), so the page offers no map of it.
@@ -123,8 +124,8 @@ def index_after(changes, time):
     return next((i for i, c in enumerate(changes) if c["time"] > time), len(changes))
 
 
-def compare(check, what, whole_page, bounded_page, budget):
-    """The bounded page against the whole page of the same capture."""
+def compare(check, what, whole_page, bounded_page, budget, changes_total):
+    """The bounded page against the whole page of the same capture; `changes_total`: the history's changes."""
     (whole_meta, whole), whole_json = whole_page
     (meta, changes), bounded_json = bounded_page
     detail = meta.get("detail")
@@ -135,8 +136,7 @@ def compare(check, what, whole_page, bounded_page, budget):
     print(f"  {what}: {len(whole):,} changes whole; bounded {len(changes):,}, windows {len(detail['windows'])}")
     check.true(f"{what}: the whole page has more changes than 4x the budget (the test shows something)",
                len(whole) > 4 * budget)
-    check.expect(f"{what}: the whole history's count", detail["changes_total"],
-                 len(whole) - sum(1 for c in whole if c["time"] == whole_meta["since_ns"] and whole_meta["since_ns"]))
+    check.expect(f"{what}: the whole history's count", detail["changes_total"], changes_total)
     check.true(f"{what}: within its budget ({len(changes)} changes)", len(changes) <= budget)
     check.true(f"{what}: windows around the peaks and the end", len(detail["windows"]) >= 2 and
                any("the end" in w["why"] for w in detail["windows"]) and
@@ -186,7 +186,7 @@ def llm_case(check, bin_dir, tmp):
     budget = 60000
     whole = page(bin_dir, cap, os.path.join(tmp, "whole.html"))
     bounded = page(bin_dir, cap, os.path.join(tmp, "bounded.html"), "--html-changes", str(budget))
-    whole_states = compare(check, "llm", whole, bounded, budget)
+    whole_states = compare(check, "llm", whole, bounded, budget, len(whole[0][1]))
 
     # --since: the page begins with what was live then, whole or bounded.
     since_ns = whole[0][0]["duration_ns"] // 3
@@ -195,7 +195,11 @@ def llm_case(check, bin_dir, tmp):
     bounded_since = page(bin_dir, cap, os.path.join(tmp, "bounded-since.html"), "--since", since, "--html-changes",
                          str(budget))
     (meta, changes), _ = whole_since
-    check.true("--since: the page keeps no change before it", all(c["time"] >= meta["since_ns"] for c in changes))
+    after = sum(1 for c in whole[0][1] if c["time"] >= meta["since_ns"])
+    live_then = sum(1 for c in whole[0][1] if c["time"] < meta["since_ns"] and c["delta"] > 0) - \
+        sum(1 for c in whole[0][1] if c["time"] < meta["since_ns"] and c["delta"] < 0)
+    check.expect("--since: the page keeps the buffers live then and every change after, nothing before",
+                 len(changes), live_then + after)
     since_states = instants(meta, changes)
     before = [live for t, live in whole_states if t < meta["since_ns"]]
     nonzero = lambda live: {k: v for k, v in live.items() if v}
@@ -205,31 +209,41 @@ def llm_case(check, bin_dir, tmp):
     check.expect("--since: after it, every instant as the page of the whole history has it",
                  [t for t, live in since_states if t in later and nonzero(live) != nonzero(later[t])][:3], [])
     if whole_states is not None:
-        compare(check, "llm --since", whole_since, bounded_since, budget)
+        compare(check, "llm --since", whole_since, bounded_since, budget, after)
 
 
 def fragment_case(check, bin_dir, tmp):
     cap = os.path.join(tmp, "fragment.mlcap")
     capture(bin_dir, cap, "fragment", "--seed", "7", "--iterations", "20000")
-    (whole_meta, whole), _ = page(bin_dir, cap, os.path.join(tmp, "fragment-whole.html"))
-    (meta, changes), _ = page(bin_dir, cap, os.path.join(tmp, "fragment-bounded.html"), "--html-changes", "4000")
-    failures = meta["failures"]
-    print(f"  fragment: {len(whole):,} changes whole, bounded {len(changes):,}; {len(failures)} failures, "
-          f"{sum(1 for f in failures if f.get('in_detail', True))} in detail")
-    check.true("fragment: bounded", "detail" in meta)
-    check.true("fragment: failures", len(failures) >= 2)
-    kept = 0
-    for f, wf in zip(failures, whole_meta["failures"]):
-        if f.get("in_detail", True):
-            kept += 1
-            check.expect(f"failure {f['number']}: the blocks before it as the whole page has them",
-                         live_blocks(meta, changes, f["change"]), live_blocks(whole_meta, whole, wf["change"]))
-    check.true("fragment: some failures kept in detail", kept >= 1)
-    windows = [(w["begin_ns"], w["end_ns"]) for w in meta["detail"]["windows"]]
-    between = [f["number"] for f in failures if not any(b <= f["time_ns"] < e for b, e in windows)]
-    check.true("fragment: some failures between windows", len(between) >= 1)
-    check.expect("fragment: a failure between windows is not kept in detail (the page offers no map of it)",
-                 [f["number"] for f in failures if f["number"] in between and f.get("in_detail", True)], [])
+    (first_meta, _), _ = page(bin_dir, cap, os.path.join(tmp, "fragment-whole.html"))
+    third = f"{first_meta['duration_ns'] / 3e9:.9f}"  # a third in: failures on either side
+    for budget, since in ((4000, None), (1000, None), (4000, third)):
+        what = f"fragment, --html-changes {budget}" + (f" --since {since}" if since else "")
+        extra = ["--since", since] if since else []
+        (whole_meta, whole), _ = page(bin_dir, cap, os.path.join(tmp, "fragment-whole.html"), *extra)
+        (meta, changes), _ = page(bin_dir, cap, os.path.join(tmp, "fragment-bounded.html"), "--html-changes",
+                                  str(budget), *extra)
+        failures = meta["failures"]
+        print(f"  {what}: {len(whole):,} changes whole, bounded {len(changes):,}; {len(failures)} failures, "
+              f"{sum(1 for f in failures if f.get('in_detail', True))} in detail")
+        check.true(f"{what}: bounded", "detail" in meta)
+        if "detail" not in meta:
+            continue
+        check.true(f"{what}: within its budget ({len(changes)})", len(changes) <= budget)
+        check.true(f"{what}: failures", len(failures) >= 2)
+        kept = 0
+        for f, wf in zip(failures, whole_meta["failures"]):
+            if f.get("in_detail", True):
+                kept += 1
+                check.expect(f"{what}: failure {f['number']}: the blocks before it as the whole page has them",
+                             live_blocks(meta, changes, f["change"]), live_blocks(whole_meta, whole, wf["change"]))
+        windows = [(w["begin_ns"], w["end_ns"]) for w in meta["detail"]["windows"]]
+        between = [f["number"] for f in failures if not any(b <= f["time_ns"] < e for b, e in windows)]
+        check.expect(f"{what}: a failure between windows is not kept in detail (the page offers no map of it)",
+                     [f["number"] for f in failures if f["number"] in between and f.get("in_detail", True)], [])
+        if budget == 4000 and since is None:
+            check.true(f"{what}: some failures kept in detail", kept >= 1)
+            check.true(f"{what}: some failures between windows", len(between) >= 1)
 
 
 def main():

@@ -94,7 +94,8 @@ TEST(TimelinePlanTest, WindowsStayWithinTheirBudgetInChangeOrder) {
     const bool first = change % 2 == 0;
     const std::int64_t delta = first ? (change < 50'000 ? 1 : -1) : (change < 150'000 ? 1 : -1);
     plan.Add(first ? 0 : 1, change, change, delta);
-    if (change == 120'000 || change == 190'000) plan.AddFailure(change + 1);
+    if (change == 120'000) plan.AddFailure(change + 1, 1);
+    if (change == 190'000) plan.AddFailure(change + 1, 2);
   }
   plan.Settle();
   const std::uint64_t budget = 40'000;

@@ -299,9 +299,10 @@ class TimelineModel {
   }
 
   // The sites with live buffers in a pool before change i, largest first:
-  // [{site, bytes, buffers}]. Exact at any instant: the page keeps every
-  // change, so a pinned instant's live set costs a replay from the last
-  // checkpoint (at most `every` changes), no approximation.
+  // [{site, bytes, buffers}]. Exact at any instant the page keeps every
+  // change of (all of a whole page; a bounded page's detail windows —
+  // elsewhere its coarse site holds the bytes): a pinned instant's live set
+  // costs a replay from the last checkpoint (at most `every` changes).
   sitesBefore(pool, i) {
     this.prepareSites();
     const { every, bytes, buffers } = this.siteCheckpoints;
