@@ -67,7 +67,7 @@ bool OrderFiles(std::span<const std::string> files, std::vector<CaptureFile>* or
       *error = (from == to ? "segment " + std::to_string(from) + " of the run is"
                            : "segments " + std::to_string(from) + " to " + std::to_string(to) + " of the run are") +
                " missing (between " + before.path + " and " + file.path +
-               "): report the segments on either side of the gap apart";
+               "): read the segments on either side of the gap apart";
       return false;
     }
   }
@@ -128,7 +128,7 @@ ReplayResult ReplayCapture(std::span<const std::string> files, Ledger& ledger, c
           AddProblem(result, "records " + std::to_string(stream.next_seq()) + " to " +
                                  std::to_string(chunk->slots.front().seq - 1) + " are missing between " +
                                  FileName(ordered[i - 1].path) + " and " + FileName(ordered[i].path) +
-                                 ": the books stop there: report " + FileName(ordered[i].path) + " on apart");
+                                 ": the books stop there: read " + FileName(ordered[i].path) + " on apart");
           result.last_segment = ordered[i - 1].index();
           hole = true;
           break;
@@ -156,7 +156,7 @@ ReplayResult ReplayCapture(std::span<const std::string> files, Ledger& ledger, c
       // Not continued past a hole (a missing free, an invented overlap): the
       // next segment's own books are whole, read alone.
       if (i + 1 < ordered.size()) {
-        result.problem += "; the books stop there: report " + FileName(ordered[i + 1].path) + " on apart";
+        result.problem += "; the books stop there: read " + FileName(ordered[i + 1].path) + " on apart";
         result.last_segment = ordered[i].index();
         break;
       }

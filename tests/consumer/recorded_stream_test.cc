@@ -380,7 +380,7 @@ TEST_F(RotatedCapture, ACutSegmentEndsTheHistoryThereAndTheRestReadsApart) {
   ASSERT_TRUE(result.opened) << result.error;
   EXPECT_EQ(result.last_segment, 2u);
   EXPECT_NE(result.problem.find("run.2.mlcap: "), std::string::npos) << result.problem;
-  EXPECT_NE(result.problem.find("the books stop there: report run.3.mlcap on apart"), std::string::npos)
+  EXPECT_NE(result.problem.find("the books stop there: read run.3.mlcap on apart"), std::string::npos)
       << result.problem;
   EXPECT_EQ(ledger.process(ProcessIndex{0}).state, ProcessState::kRunning) << "running when the capture ends";
   EXPECT_EQ(ledger.process(ProcessIndex{0}).lost_slots, 0u) << "no hole booked over";
@@ -419,7 +419,7 @@ TEST_F(RotatedCapture, RecordsMissingBetweenSegmentsEndTheHistoryThere) {
   const ReplayResult result = ReplayCapture(files, ledger);
   ASSERT_TRUE(result.opened) << result.error;
   EXPECT_EQ(result.last_segment, 2u);
-  EXPECT_NE(result.problem.find("are missing between run.2.mlcap and run.3.mlcap: the books stop there: report "
+  EXPECT_NE(result.problem.find("are missing between run.2.mlcap and run.3.mlcap: the books stop there: read "
                                 "run.3.mlcap on apart"),
             std::string::npos)
       << result.problem;
