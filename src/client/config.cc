@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <optional>
 #include <string_view>
 
@@ -82,7 +83,7 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
       warn("MEMLEDGER_OUTPUT_ROTATE_SECONDS", v, "at least 1 s", "using 1 s");
       config.output_segments.max_ns = static_cast<std::uint64_t>(kMinSegmentSeconds * 1e9);
     } else {
-      config.output_segments.max_ns = static_cast<std::uint64_t>(*seconds * 1e9);
+      config.output_segments.max_ns = static_cast<std::uint64_t>(std::llround(*seconds * 1e9));
     }
   }
   if (const char* v = env("MEMLEDGER_OUTPUT_KEEP")) {

@@ -222,6 +222,8 @@ def run_case(check, bin_dir, work):
         captures = summary["run"]["captures"]
         check.expect(f"{what}: one process, its files the segments in order", [c["files"] for c in captures], [files])
         check.true(f"{what}: no file left unnumbered", not os.path.exists(os.path.join(out_dir, "run.mlcap")))
+        check.true(f"{what}: with the run's own options, nothing said of the shell's variable",
+                   "is not used" not in run.stderr, run.stderr[-1500:])
         if keep is None:
             check.true(f"{what}: at least 3 segments", len(files) >= 3, str(files))
             check_leaks_by_device_type(check, f"{what}: the run's summary: ", summary, [truth])
@@ -232,6 +234,24 @@ def run_case(check, bin_dir, work):
             check.true(f"{what}: the last two, by their numbers", numbers[0] >= 2 and numbers[1] == numbers[0] + 1,
                        str(files))
             check_books(check, f"{what}: the kept segments", bin_dir, files, truth)
+    # Again at the same place, fewer segments: the earlier run's are gone, the glob reads this run alone.
+    out_dir = os.path.join(work, "run")
+    truth_path = os.path.join(out_dir, "again.truth.json")
+    again = subprocess.run([os.path.join(bin_dir, "memledger"), "run", "--rotate-bytes", "64K", "-o",
+                            os.path.join(out_dir, "run.mlcap"), "--", *sim(bin_dir, truth_path)[:2],
+                            "--leaks", "2", "--iterations", "40000", "--truth-json", truth_path],
+                           capture_output=True, text=True, timeout=BOUND, env=clean_env())
+    check.expect("run again: exit status", again.returncode, 0)
+    files = segments_of(os.path.join(out_dir, "run.*.mlcap"))
+    with open(truth_path) as f:
+        check_books(check, "run again at the same place: its segments alone", bin_dir, files, json.load(f))
+    plain = subprocess.run([os.path.join(bin_dir, "memledger"), "run", "-o", os.path.join(out_dir, "plain.mlcap"),
+                            "--", *sim(bin_dir, os.path.join(out_dir, "plain.truth.json"))],
+                           capture_output=True, text=True, timeout=BOUND,
+                           env=clean_env(MEMLEDGER_OUTPUT_ROTATE_BYTES="64K"))
+    check.true("run, the shell's rotate variable without --rotate-*: one file, and says the variable is not used",
+               plain.returncode == 0 and os.path.exists(os.path.join(out_dir, "plain.mlcap")) and
+               "MEMLEDGER_OUTPUT_ROTATE_BYTES=64K is not used" in plain.stderr, plain.stderr[-1500:])
 
 
 def server_case(check, bin_dir, work, other_run):

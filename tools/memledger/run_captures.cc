@@ -15,6 +15,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <tuple>
 #include <utility>
 
 #include "capture/capture_file_name.h"
@@ -31,13 +32,16 @@ constexpr std::string_view kCaptureSuffix = ".mlcap";
 std::optional<std::pair<pid_t, std::uint32_t>> CaptureOfName(std::string_view name) {
   if (!name.ends_with(kCaptureSuffix)) return std::nullopt;
   name.remove_suffix(kCaptureSuffix.size());
+  // Numbers as the library writes them: no sign, no leading zero (12.01 is not 12.1).
+  const auto number_at = [](const char* at) { return *at >= '1' && *at <= '9'; };
   pid_t pid = 0;
   const char* const last = name.data() + name.size();
+  if (name.empty() || !number_at(name.data())) return std::nullopt;
   const auto [end, ec] = std::from_chars(name.data(), last, pid);
   if (ec != std::errc() || pid <= 0) return std::nullopt;
   if (end == last) return std::pair{pid, std::uint32_t{0}};
   std::uint32_t segment = 0;
-  if (*end != '.') return std::nullopt;
+  if (*end != '.' || end + 1 == last || !number_at(end + 1)) return std::nullopt;
   const auto [segment_end, segment_ec] = std::from_chars(end + 1, last, segment);
   if (segment_ec != std::errc() || segment_end != last || segment == 0) return std::nullopt;
   return std::pair{pid, segment};
@@ -69,30 +73,49 @@ std::string TrackedCapture::Name() const {
 }
 
 std::vector<TrackedCapture> FindCaptures(const std::string& dir, pid_t direct_child) {
-  std::map<pid_t, std::vector<std::pair<std::uint32_t, std::string>>> files;  // by pid: (segment, path)
+  // A capture is a file, or the segments of one run of a process: by (pid,
+  // when its first segment began; 0 for a file). One pid may have several:
+  // an exec after the first image cut segments, a pid used twice.
+  struct Found {
+    std::uint32_t segment;  // 0: a file, not cut
+    std::string path;
+    std::string comm;
+    std::uint64_t start_unix_ns;
+  };
+  // By (pid, the run's start, a number of its own for a file or a segment
+  // whose header cannot be read: 0 for a run's segments).
+  std::map<std::tuple<pid_t, std::uint64_t, std::size_t>, std::vector<Found>> files;
+  std::size_t alone = 0;
   std::unique_ptr<DIR, int (*)(DIR*)> listing(opendir(dir.c_str()), &closedir);
   if (!listing) return {};
   while (const dirent* entry = readdir(listing.get())) {
     const auto named = CaptureOfName(entry->d_name);
-    if (named) files[named->first].emplace_back(named->second, dir + "/" + entry->d_name);
+    if (!named) continue;
+    Found found{named->second, dir + "/" + entry->d_name, {}, 0};
+    std::uint64_t run = 0;
+    std::string ignored;  // an unreadable capture is told when it is replayed
+    if (const auto reader = CaptureReader::Open(found.path, &ignored)) {
+      const CaptureInfo& info = reader->info();
+      found.comm = info.comm;
+      found.start_unix_ns = info.start_unix_ns;
+      if (const auto& segment = info.description.segment) run = segment->run_start_unix_ns;
+    }
+    const bool of_a_run = found.segment != 0 && run != 0;
+    files[{named->first, of_a_run ? run : 0, of_a_run ? 0 : ++alone}].push_back(std::move(found));
   }
   std::vector<TrackedCapture> captures;
-  for (auto& [pid, found] : files) {
-    std::sort(found.begin(), found.end());
+  for (auto& [key, found] : files) {
+    std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.segment < b.segment; });
+    const auto& [pid, run, own] = key;
     TrackedCapture capture;
     capture.pid = pid;
-    for (const auto& [segment, path] : found) {
-      capture.paths.push_back(path);
-      if (segment != 0) capture.segments.push_back(segment);
+    for (const Found& file : found) {
+      capture.paths.push_back(file.path);
+      if (file.segment != 0) capture.segments.push_back(file.segment);
     }
-    // A process writes one file or segments, never both: a stray file is
-    // read as a segment of its own and the replay says what is wrong.
-    if (!capture.segments.empty() && capture.segments.size() != capture.paths.size()) capture.segments.clear();
-    std::string ignored;  // an unreadable capture is told when it is replayed
-    if (const auto reader = CaptureReader::Open(capture.paths.front(), &ignored)) {
-      capture.comm = reader->info().comm;
-      capture.start_unix_ns = reader->info().start_unix_ns;
-    }
+    capture.comm = found.front().comm;
+    // When its run began, not its first kept segment (--keep drops the first ones).
+    capture.start_unix_ns = run != 0 ? run : found.front().start_unix_ns;
     captures.push_back(std::move(capture));
   }
   const auto began = [](const TrackedCapture& c) {
@@ -106,14 +129,35 @@ std::vector<TrackedCapture> FindCaptures(const std::string& dir, pid_t direct_ch
   return captures;
 }
 
-std::string BesideOutput(const std::string& output, const TrackedCapture& capture) {
+std::string BesideOutput(const std::string& output, const TrackedCapture& capture, std::uint32_t again) {
   std::string_view stem(output);
   if (stem.ends_with(kCaptureSuffix)) stem.remove_suffix(kCaptureSuffix.size());
   return std::string(stem) + "." + CommForFileName(capture.comm) + "." + std::to_string(capture.pid) +
-         std::string(kCaptureSuffix);
+         (again == 0 ? std::string() : "-" + std::to_string(again + 1)) + std::string(kCaptureSuffix);
 }
 
 bool PutInPlace(TrackedCapture& capture, const std::string& place, std::string* error) {
+  if (!capture.segments.empty()) {
+    // Segments of an earlier run at this place would read as this one's.
+    const std::filesystem::path at(place);
+    const std::string pattern = SegmentPattern(at.filename().string());
+    std::error_code ignored;
+    for (const auto& entry : std::filesystem::directory_iterator(
+             at.has_parent_path() ? at.parent_path() : std::filesystem::path("."), ignored)) {
+      const std::string name = entry.path().filename().string();
+      const std::size_t mark = pattern.find("%n");
+      if (mark == std::string::npos || name.size() <= pattern.size() - 2 ||
+          name.compare(0, mark, pattern, 0, mark) != 0 ||
+          !name.ends_with(std::string_view(pattern).substr(mark + 2))) {
+        continue;
+      }
+      const std::string_view number(name.data() + mark, name.size() - (pattern.size() - 2));
+      if (!number.empty() && number.front() != '0' &&
+          number.find_first_not_of("0123456789") == std::string_view::npos) {
+        std::filesystem::remove(entry.path(), ignored);
+      }
+    }
+  }
   for (std::size_t i = 0; i < capture.paths.size(); ++i) {
     const std::string target =
         capture.segments.empty() ? place : SegmentPath(SegmentPattern(place), capture.segments[i]);

@@ -46,11 +46,14 @@ std::string CapturePattern(const std::string& dir);
 std::vector<TrackedCapture> FindCaptures(const std::string& dir, pid_t direct_child);
 
 // Where a capture other than the first goes: beside `output`, named
-// <output without .mlcap>.<comm>.<pid>.mlcap.
-std::string BesideOutput(const std::string& output, const TrackedCapture& capture);
+// <output without .mlcap>.<comm>.<pid>.mlcap; <pid>-2, -3, ... for the
+// `again`-th other capture of that pid (an exec that cut segments, a pid
+// used twice).
+std::string BesideOutput(const std::string& output, const TrackedCapture& capture, std::uint32_t again);
 
 // Renames `capture` to `place` — its segments to `place` with their numbers
-// before ".mlcap" (run.mlcap: run.1.mlcap, run.2.mlcap, ...) — and updates
+// before ".mlcap" (run.mlcap: run.1.mlcap, run.2.mlcap, ...), after
+// removing the numbered segments an earlier run left there — and updates
 // its paths; false and *error when one cannot be.
 bool PutInPlace(TrackedCapture& capture, const std::string& place, std::string* error);
 

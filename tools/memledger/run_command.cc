@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <optional>
 
@@ -192,6 +193,7 @@ std::string Replaced(std::string text, const std::string& from, const std::strin
 // others beside it) and removes the others'; messages name the new places.
 void PlaceCaptures(std::vector<ReadCapture>& reads, const std::string& output) {
   bool first = true;
+  std::map<pid_t, std::uint32_t> placed;  // others of each pid put beside the output so far
   for (ReadCapture& read : reads) {
     if (!read.kept) {
       for (const std::string& path : read.capture.paths) unlink(path.c_str());
@@ -199,13 +201,16 @@ void PlaceCaptures(std::vector<ReadCapture>& reads, const std::string& output) {
     }
     const std::vector<std::string> written = read.capture.paths;
     std::string error;
-    if (!PutInPlace(read.capture, first ? output : BesideOutput(output, read.capture), &error)) {
-      std::fprintf(stderr, "memledger run: %s\n", error.c_str());
-    }
+    const std::string place = first ? output : BesideOutput(output, read.capture, placed[read.capture.pid]++);
+    if (!PutInPlace(read.capture, place, &error)) std::fprintf(stderr, "memledger run: %s\n", error.c_str());
     first = false;
+    // Messages name a file by its path, or a segment by its name.
+    const auto name = [](const std::string& path) { return std::filesystem::path(path).filename().string(); };
     for (std::size_t i = 0; i < written.size(); ++i) {
-      read.replay.problem = Replaced(read.replay.problem, written[i], read.capture.paths[i]);
-      read.incomplete_why = Replaced(read.incomplete_why, written[i], read.capture.paths[i]);
+      for (std::string* text : {&read.replay.problem, &read.incomplete_why}) {
+        *text = Replaced(*text, written[i], read.capture.paths[i]);
+        *text = Replaced(*text, name(written[i]), name(read.capture.paths[i]));
+      }
     }
   }
 }
@@ -290,6 +295,13 @@ void SayNoCapture(const std::string& program, int status, const RunOptions& opti
 
 int RunCommand(const RunOptions& options) {
   const std::string& program = options.command[0];
+  // The run's options decide its segments; the shell's variables would have cut its captures unasked.
+  for (const char* name : {"MEMLEDGER_OUTPUT_ROTATE_BYTES", "MEMLEDGER_OUTPUT_ROTATE_SECONDS", "MEMLEDGER_OUTPUT_KEEP"}) {
+    if (const char* value = std::getenv(name); value != nullptr && !options.segments.rotates()) {
+      std::fprintf(stderr, "memledger run: %s=%s is not used: --rotate-bytes, --rotate-seconds and --keep cut a "
+                   "run's captures\n", name, value);
+    }
+  }
   std::string preload;
   if (options.cuda) {
     const std::optional<std::string> interposer = CudaInterposer(program);

@@ -1,6 +1,8 @@
 // segment_options.cc — see segment_options.h.
 #include "segment_options.h"
 
+#include <cmath>
+
 #include "event/quantity_text.h"
 
 namespace memledger {
@@ -31,7 +33,7 @@ void AddSegmentOptions(CLI::App* command, SegmentBounds& bounds, CLI::Option* wi
   CLI::Option* by_time = command
       ->add_option_function<std::string>(
           "--rotate-seconds",
-          [&bounds](const std::string& text) { bounds.max_ns = static_cast<std::uint64_t>(*ParseSeconds(text) * 1e9); },
+          [&bounds](const std::string& text) { bounds.max_ns = static_cast<std::uint64_t>(std::llround(*ParseSeconds(text) * 1e9)); },
           "... or once it spans this long (e.g. 1h, 30m, 3600; at least 1 s)")
       ->check(time_bound);
   CLI::Option* keep =
