@@ -296,7 +296,8 @@ void SayNoCapture(const std::string& program, int status, const RunOptions& opti
 int RunCommand(const RunOptions& options) {
   const std::string& program = options.command[0];
   // The run's options decide its segments; the shell's variables would have cut its captures unasked.
-  for (const char* name : {"MEMLEDGER_OUTPUT_ROTATE_BYTES", "MEMLEDGER_OUTPUT_ROTATE_SECONDS", "MEMLEDGER_OUTPUT_KEEP"}) {
+  for (const char* name :
+       {"MEMLEDGER_OUTPUT_ROTATE_BYTES", "MEMLEDGER_OUTPUT_ROTATE_SECONDS", "MEMLEDGER_OUTPUT_KEEP"}) {
     if (const char* value = std::getenv(name); value != nullptr && !options.segments.rotates()) {
       std::fprintf(stderr, "memledger run: %s=%s is not used: --rotate-bytes, --rotate-seconds and --keep cut a "
                    "run's captures\n", name, value);

@@ -33,7 +33,9 @@ void AddSegmentOptions(CLI::App* command, SegmentBounds& bounds, CLI::Option* wi
   CLI::Option* by_time = command
       ->add_option_function<std::string>(
           "--rotate-seconds",
-          [&bounds](const std::string& text) { bounds.max_ns = static_cast<std::uint64_t>(std::llround(*ParseSeconds(text) * 1e9)); },
+          [&bounds](const std::string& text) {
+            bounds.max_ns = static_cast<std::uint64_t>(std::llround(*ParseSeconds(text) * 1e9));
+          },
           "... or once it spans this long (e.g. 1h, 30m, 3600; at least 1 s)")
       ->check(time_bound);
   CLI::Option* keep =
@@ -45,7 +47,9 @@ void AddSegmentOptions(CLI::App* command, SegmentBounds& bounds, CLI::Option* wi
 }
 
 std::string SegmentOptionsProblem(const SegmentBounds& bounds) {
-  if (bounds.keep != 0 && !bounds.rotates()) return "--keep counts segments: give --rotate-bytes or --rotate-seconds too";
+  if (bounds.keep != 0 && !bounds.rotates()) {
+    return "--keep counts segments: give --rotate-bytes or --rotate-seconds too";
+  }
   return {};
 }
 
