@@ -48,7 +48,8 @@ TimelineRecorder::TimelineRecorder(const CaptureAnalysis& analysis, const Ledger
   while (coarse_changes() > budget_ / 2 && plan.bucket_ns() <= first.last_time_ns_) plan.Widen();
   // The other half for the windows: their changes (a quarter) and the
   // buffers live when each begins and ends.
-  Detail& d = detail_.emplace();
+  detail_ = std::make_unique<Detail>();
+  Detail& d = *detail_;
   d.windows = plan.Windows(budget_ / 4, first.PoolNames());
   d.inside = !d.windows.empty() && d.windows[0].begin == 0;
   if (d.inside) d.times.push_back(TimelineWindow{since_ns_, 0, d.windows[0].why});

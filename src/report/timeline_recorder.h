@@ -26,7 +26,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -135,7 +135,9 @@ class TimelineRecorder final : public BufferListener {
     std::uint64_t window_changes = 0;   // kept in windows closed so far
     std::uint64_t entered_at = 0;       // changes kept when the current one began
   };
-  std::optional<Detail> detail_;
+  // A pointer, not an optional: clang 14 judges a nested struct with member
+  // initializers not default-constructible inside its enclosing class.
+  std::unique_ptr<Detail> detail_;
   // (process, stack) -> site index; index 0 is "no stack".
   absl::flat_hash_map<std::uint64_t, std::uint32_t> sites_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> site_keys_;  // by index: (process, stack)
