@@ -33,27 +33,14 @@ class BusyServerTest : public ServerFixture {
  protected:
   // A tracked process's ring, accepted by the server.
   std::unique_ptr<EventRing> Connected(std::uint64_t slots, int* fd) {
-    std::string error;
-    auto ring = EventRing::Create(slots, OnFull::kBlock, &error);
-    EXPECT_NE(ring, nullptr) << error;
+    auto ring = Ring(slots);
     if (!ring) return nullptr;
     *fd = Connect();
-    HelloMessage hello = Hello();
-    hello.ring_epoch = OfferRing(ring->header());
-    const int ring_fd = ring->fd();
-    EXPECT_TRUE(SendPacket(*fd, &hello, sizeof(hello), std::span(&ring_fd, 1)));
+    EXPECT_TRUE(OfferOn(*fd, *ring));
     return ring;
   }
   static void Allocate(EventRing& ring, std::uint64_t buffers) {
-    for (std::uint64_t id = 1; id <= buffers; ++id) {
-      Event e{};
-      e.kind = static_cast<std::uint8_t>(EventKind::kAlloc);
-      e.type = MEMLEDGER_DRAM;
-      e.buffer_id = id;
-      e.address = id * 0x1000;
-      e.size = 0x1000;
-      ring.Publish(ring.Claim(1), e);
-    }
+    for (std::uint64_t id = 1; id <= buffers; ++id) ring.Publish(ring.Claim(1), DramAlloc(id));
   }
   static std::uint64_t Drained(EventRing& ring) {
     return ring.header().tail.load() & ((std::uint64_t{1} << 48) - 1);
@@ -115,15 +102,7 @@ TEST_F(BusyServerTest, AResumedHelloAnsweredBetweenDrainsContinuesItsBooks) {
   // This process takes its ring back and hands it back before the loop turns.
   TakeRing(ring->header());
   const int second = Connect();
-  HelloMessage resumed = Hello();
-  SetResumed(&resumed, Handover{.handovers = 2});
-  std::string error;
-  const int carried_fd = WriteCarriedOver({}, &error);
-  ASSERT_GE(carried_fd, 0) << error;
-  resumed.ring_epoch = OfferRing(ring->header());
-  const std::array<int, 2> fds{ring->fd(), carried_fd};
-  ASSERT_TRUE(SendPacket(second, &resumed, sizeof(resumed), fds));
-  close(carried_fd);
+  ASSERT_TRUE(HandBackOn(second, *ring, Handover{.handovers = 2}, {}));
   // One turn: the connection is taken and its Hello answered after the busy
   // session's drain, before the old session's.
   server_->Poll(std::chrono::milliseconds(0));

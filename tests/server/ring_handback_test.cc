@@ -26,14 +26,17 @@ namespace {
 
 class RingHandbackTest : public ServerFixture {
  protected:
-  static Event Alloc(std::uint64_t id) {
-    Event e{};
-    e.kind = static_cast<std::uint8_t>(EventKind::kAlloc);
-    e.type = MEMLEDGER_DRAM;
-    e.buffer_id = id;
-    e.address = id * 0x1000;
-    e.size = 0x1000;
-    return e;
+  // Offers a ring on a new connection, and two buffers in it, drained into the server's books.
+  std::unique_ptr<EventRing> Accepted(int* fd) {
+    auto ring = Ring();
+    *fd = Connect();
+    EXPECT_TRUE(OfferOn(*fd, *ring));
+    EXPECT_EQ(WelcomeOn(*fd).status, static_cast<std::uint32_t>(WelcomeStatus::kAccepted));
+    const std::uint64_t seq = ring->Claim(2);
+    ring->Publish(seq, DramAlloc(1));
+    ring->Publish(seq + 1, DramAlloc(2));
+    for (int turn = 0; turn < 100; ++turn) server_->Poll(std::chrono::milliseconds(1));
+    return ring;
   }
   // This process's rows in the server's summary.
   std::vector<nlohmann::json> OwnRows() {
@@ -62,18 +65,8 @@ class RingHandbackTest : public ServerFixture {
 // beside it (two rows for one pid: the first "released" with what it held,
 // the second holding only what was carried).
 TEST_F(RingHandbackTest, AResumedHelloEndsTheSessionItOvertookAndItsBooksGoOn) {
-  auto ring = Ring();
-  const int first = Connect();
-  HelloMessage hello = Hello();
-  hello.ring_epoch = OfferRing(ring->header());
-  const int ring_fd = ring->fd();
-  ASSERT_TRUE(SendPacket(first, &hello, sizeof(hello), std::span(&ring_fd, 1)));
-  ASSERT_EQ(WelcomeOn(first).status, static_cast<std::uint32_t>(WelcomeStatus::kAccepted));
-  // Two buffers, drained into the server's books.
-  const std::uint64_t seq = ring->Claim(2);
-  ring->Publish(seq, Alloc(1));
-  ring->Publish(seq + 1, Alloc(2));
-  for (int turn = 0; turn < 100; ++turn) server_->Poll(std::chrono::milliseconds(1));
+  int first = -1;
+  const auto ring = Accepted(&first);
   std::vector<nlohmann::json> rows = OwnRows();
   ASSERT_EQ(rows.size(), 1u);
   ASSERT_EQ(LiveBuffers(rows[0]), 2u);
@@ -84,17 +77,9 @@ TEST_F(RingHandbackTest, AResumedHelloEndsTheSessionItOvertookAndItsBooksGoOn) {
   TakeRing(ring->header());
   close(first);
   const int second = Connect();
-  HelloMessage resumed = Hello();
-  SetResumed(&resumed, Handover{.handovers = 2, .records_elsewhere = 1});
   std::vector<Event> carried;
-  AppendRecord(carried, Alloc(3));
-  std::string error;
-  const int carried_fd = WriteCarriedOver(carried, &error);
-  ASSERT_GE(carried_fd, 0) << error;
-  resumed.ring_epoch = OfferRing(ring->header());
-  const std::array<int, 2> fds{ring->fd(), carried_fd};
-  ASSERT_TRUE(SendPacket(second, &resumed, sizeof(resumed), fds));
-  close(carried_fd);
+  AppendRecord(carried, DramAlloc(3));
+  ASSERT_TRUE(HandBackOn(second, *ring, Handover{.handovers = 2, .records_elsewhere = 1}, carried));
   ASSERT_EQ(WelcomeOn(second).status, static_cast<std::uint32_t>(WelcomeStatus::kAccepted));
 
   rows = OwnRows();
@@ -112,17 +97,8 @@ TEST_F(RingHandbackTest, AResumedHelloEndsTheSessionItOvertookAndItsBooksGoOn) {
 // turn), and the Hello came after the takeback. The Hello itself must end
 // the session it overtook, not the next drain pass: one process, one row.
 TEST_F(RingHandbackTest, AResumedHelloReadBeforeTheOldSessionsNextDrainStillGoesOn) {
-  auto ring = Ring();
-  const int first = Connect();
-  HelloMessage hello = Hello();
-  hello.ring_epoch = OfferRing(ring->header());
-  const int ring_fd = ring->fd();
-  ASSERT_TRUE(SendPacket(first, &hello, sizeof(hello), std::span(&ring_fd, 1)));
-  ASSERT_EQ(WelcomeOn(first).status, static_cast<std::uint32_t>(WelcomeStatus::kAccepted));
-  const std::uint64_t seq = ring->Claim(2);
-  ring->Publish(seq, Alloc(1));
-  ring->Publish(seq + 1, Alloc(2));
-  for (int turn = 0; turn < 100; ++turn) server_->Poll(std::chrono::milliseconds(1));
+  int first = -1;
+  const auto ring = Accepted(&first);
 
   // The second connection is taken while the first session still drains a
   // ring that is the server's.
@@ -131,17 +107,9 @@ TEST_F(RingHandbackTest, AResumedHelloReadBeforeTheOldSessionsNextDrainStillGoes
   // Now the process takes its ring back, books a third buffer itself, and
   // hands the ring back on the connection already taken.
   TakeRing(ring->header());
-  HelloMessage resumed = Hello();
-  SetResumed(&resumed, Handover{.handovers = 2, .records_elsewhere = 1});
   std::vector<Event> carried;
-  AppendRecord(carried, Alloc(3));
-  std::string error;
-  const int carried_fd = WriteCarriedOver(carried, &error);
-  ASSERT_GE(carried_fd, 0) << error;
-  resumed.ring_epoch = OfferRing(ring->header());
-  const std::array<int, 2> fds{ring->fd(), carried_fd};
-  ASSERT_TRUE(SendPacket(second, &resumed, sizeof(resumed), fds));
-  close(carried_fd);
+  AppendRecord(carried, DramAlloc(3));
+  ASSERT_TRUE(HandBackOn(second, *ring, Handover{.handovers = 2, .records_elsewhere = 1}, carried));
   ASSERT_EQ(WelcomeOn(second).status, static_cast<std::uint32_t>(WelcomeStatus::kAccepted));
 
   const std::vector<nlohmann::json> rows = OwnRows();

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -25,7 +26,10 @@
 #include "control/handshake.h"
 #include "control/unix_socket.h"
 #include "control/wire_protocol.h"
+#include "event/handover.h"
+#include "event/record.h"
 #include "ring/event_ring.h"
+#include "ring/ring_ownership.h"
 #include "server/server.h"
 
 namespace memledger {
@@ -87,11 +91,43 @@ class ServerFixture : public ::testing::Test {
   }
   static HelloMessage Hello() { return MakeHello("hostile"); }
   // A fresh ring, as a tracked process makes it.
-  std::unique_ptr<EventRing> Ring() {
+  std::unique_ptr<EventRing> Ring(std::uint64_t slots = kMinRingSlots) {
     std::string error;
-    auto ring = EventRing::Create(kMinRingSlots, OnFull::kBlock, &error);
+    auto ring = EventRing::Create(slots, OnFull::kBlock, &error);
     EXPECT_NE(ring, nullptr) << error;
     return ring;
+  }
+  // Offers `ring` to the server with a Hello on `fd`, as a process starting.
+  static bool OfferOn(int fd, EventRing& ring) {
+    HelloMessage hello = Hello();
+    hello.ring_epoch = OfferRing(ring.header());
+    const int ring_fd = ring.fd();
+    return SendPacket(fd, &hello, sizeof(hello), std::span(&ring_fd, 1));
+  }
+  // Hands `ring` (taken back from the server) back with a resumed Hello on
+  // `fd`, `carried` its books meanwhile, as a process that took its ring.
+  static bool HandBackOn(int fd, EventRing& ring, const Handover& handover, const std::vector<Event>& carried) {
+    HelloMessage resumed = Hello();
+    SetResumed(&resumed, handover);
+    std::string error;
+    const int carried_fd = WriteCarriedOver(carried, &error);
+    EXPECT_GE(carried_fd, 0) << error;
+    if (carried_fd < 0) return false;
+    resumed.ring_epoch = OfferRing(ring.header());
+    const std::array<int, 2> fds{ring.fd(), carried_fd};
+    const bool sent = SendPacket(fd, &resumed, sizeof(resumed), fds);
+    close(carried_fd);
+    return sent;
+  }
+  // An ALLOC of a DRAM buffer of 4 KiB, id `id`.
+  static Event DramAlloc(std::uint64_t id) {
+    Event e{};
+    e.kind = static_cast<std::uint8_t>(EventKind::kAlloc);
+    e.type = MEMLEDGER_DRAM;
+    e.buffer_id = id;
+    e.address = id * 0x1000;
+    e.size = 0x1000;
+    return e;
   }
   // Asks for the summary on a new connection and reads the whole answer.
   std::optional<nlohmann::json> Query() {
