@@ -15,12 +15,7 @@ constinit EventRing* g_ring = nullptr;
 constinit ClientConfig* g_config = nullptr;
 constinit thread_local ThreadState tls_thread __attribute__((tls_model("initial-exec"))) = {0, 0, {}};
 
-std::uint64_t Emit(const Event& e) {
-  EventRing& ring = *g_ring;
-  const std::uint64_t seq = ring.Claim(1);
-  if (seq != 0) ring.Publish(seq, e);
-  return seq;
-}
+std::uint64_t Emit(const Event& e) { return g_ring->Put(e); }
 
 void EmitWithPayload(Event header, std::string_view payload) {
   payload = payload.substr(0, kMaxPayloadBytes);

@@ -1,7 +1,8 @@
 // hook_core.h — the hot path of every hook: the tracking state it reads, the
 // ring it writes, how it makes its 64-byte record and publishes it. With
-// tracking on a hook costs one acquire load of the state, one ring claim (a
-// relaxed fetch_add), one 64-byte copy and one release store; no lock, no
+// tracking on a hook costs one acquire load of the state, one sequence number
+// (a relaxed fetch_add), one 64-byte copy into the thread's own lane of the
+// ring and one release store (event_ring.h: EventRing::Put); no lock, no
 // allocation, no clock. The files of the process-wide client state
 // (allocation_stacks, declared_names, server_watch, tracking_lifecycle,
 // c_api) are cold and build on this one; it includes none of them.

@@ -3,6 +3,7 @@
 #include "ring/event_ring.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,16 +14,19 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <limits>
 #include <cstddef>
 #include <cstring>
 #include <new>
+#include <utility>
+#include <vector>
 
 #include "ring/futex.h"
 #include "ring/ring_fault_guard.h"
 
 namespace memledger {
 
-constinit thread_local RingProducerCache tls_ring_producer_cache{0, 0};
+constinit thread_local RingProducerCache tls_ring_producer_cache{0, 0, 0, 0, 0, 0, 0, false};
 
 namespace {
 bool CpuHasPrefetchW() {
@@ -36,8 +40,25 @@ bool CpuHasPrefetchW() {
 
 std::atomic<std::uint64_t> g_next_ring_id{1};
 constexpr int kSpinsBeforeSleep = 2000;
-constexpr std::size_t kPopulatedRingBytes = kRingHeaderBytes + (std::size_t{4} << 20);
+constexpr std::size_t kPopulatedRingBytes = kRingHeaderBytes + (std::size_t{5} << 20);
+constexpr std::size_t kPopulatedLaneBytes = std::size_t{4} << 20;
 constexpr std::chrono::microseconds kSpaceWait{500};
+// A thread that found every lane taken looks again after this many Puts.
+constexpr std::uint32_t kPutsBeforeLookingAgain = 4096;
+
+// The rings of this process by id, so that a thread that exits gives its lane
+// back to a ring that still exists (a pthread key's destructor). Cold: rings
+// are made and unmade, threads exit. Never freed: hooks may run while static
+// objects are destroyed.
+pthread_mutex_t g_rings_mutex = PTHREAD_MUTEX_INITIALIZER;
+std::vector<std::pair<std::uint64_t, EventRing*>>* g_rings = nullptr;
+pthread_key_t g_lane_key;
+pthread_once_t g_lane_key_once = PTHREAD_ONCE_INIT;
+
+// A lane as the key's value: its ring's id and its index (never null).
+void* LaneKeyValue(std::uint64_t ring_id, std::uint32_t lane) {
+  return reinterpret_cast<void*>(static_cast<std::uintptr_t>(ring_id * kRingLanes + lane + 1));
+}
 
 bool IsPowerOfTwo(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
@@ -51,26 +72,45 @@ void RingDoorbell(RingHeader& header) {
 
 const bool g_cpu_has_prefetchw = CpuHasPrefetchW();
 
-EventRing::EventRing(int fd, void* base, std::uint64_t capacity, OnFull policy, int guard_entry)
+EventRing::EventRing(int fd, void* base, std::uint64_t capacity, std::uint64_t lane_capacity, OnFull policy,
+                     int guard_entry)
     : fd_(fd),
       header_(static_cast<RingHeader*>(base)),
-      slots_(reinterpret_cast<RingSlot*>(static_cast<char*>(base) + kRingHeaderBytes)),
+      lane_slots_(reinterpret_cast<RingSlot*>(static_cast<char*>(base) + kRingHeaderBytes)),
+      slots_(lane_slots_ + kRingLanes * lane_capacity),
       capacity_(capacity),
       mask_(capacity - 1),
+      lane_capacity_(lane_capacity),
+      lane_mask_(lane_capacity - 1),
       policy_(policy),
       id_(g_next_ring_id.fetch_add(1, std::memory_order_relaxed)),
-      guard_entry_(guard_entry) {}
+      guard_entry_(guard_entry) {
+  pthread_mutex_lock(&g_rings_mutex);
+  if (g_rings == nullptr) g_rings = new std::vector<std::pair<std::uint64_t, EventRing*>>();
+  g_rings->emplace_back(id_, this);
+  pthread_mutex_unlock(&g_rings_mutex);
+}
 
 EventRing::~EventRing() {
+  pthread_mutex_lock(&g_rings_mutex);
+  std::erase_if(*g_rings, [this](const auto& ring) { return ring.second == this; });
+  pthread_mutex_unlock(&g_rings_mutex);
   UnregisterGuardedMapping(guard_entry_);
-  munmap(header_, RingBytes(capacity_));
+  munmap(header_, RingBytes(capacity_, lane_capacity_));
   close(fd_);
 }
 
-std::unique_ptr<EventRing> EventRing::Create(std::uint64_t capacity, OnFull policy, std::string* error) {
+std::unique_ptr<EventRing> EventRing::Create(std::uint64_t capacity, OnFull policy, std::string* error,
+                                             std::uint64_t lane_capacity) {
   if (!IsPowerOfTwo(capacity) || capacity < kMinRingSlots || capacity > kMaxRingSlots) {
     *error = "ring capacity must be a power of two between " + std::to_string(kMinRingSlots) + " and " +
              std::to_string(kMaxRingSlots) + " slots";
+    return nullptr;
+  }
+  if (lane_capacity == 0) lane_capacity = DefaultLaneCapacity(capacity);
+  if (!IsPowerOfTwo(lane_capacity) || lane_capacity < kMinLaneSlots || lane_capacity > capacity) {
+    *error = "a lane of the ring must be a power of two between " + std::to_string(kMinLaneSlots) +
+             " slots and the ring's capacity";
     return nullptr;
   }
   const int fd = memfd_create("memledger-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -78,7 +118,7 @@ std::unique_ptr<EventRing> EventRing::Create(std::uint64_t capacity, OnFull poli
     *error = std::string("memfd_create failed: ") + std::strerror(errno);
     return nullptr;
   }
-  const std::size_t bytes = RingBytes(capacity);
+  const std::size_t bytes = RingBytes(capacity, lane_capacity);
   if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
     *error = std::string("sizing the ring failed: ") + std::strerror(errno);
     close(fd);
@@ -94,9 +134,11 @@ std::unique_ptr<EventRing> EventRing::Create(std::uint64_t capacity, OnFull poli
   }
   // Fault the ring's first kPopulatedRingBytes in now, once: a first touch
   // of each page while the program runs costs its hooks a page fault each
-  // (microseconds in a VM). Not more: a large ring's far pages are touched
-  // only by a process that fills them, and a process need not pay memory
-  // for them until then. Where it fails (kernels before 5.14 lack
+  // (microseconds in a VM). That is the lanes of a ring of the default size
+  // and the first of its shared slots. Not more: a large ring's far pages are
+  // touched only by a process that fills them, and a process need not pay
+  // memory for them until then (a lane's pages come in when a thread first
+  // takes it: TakeLane). Where it fails (kernels before 5.14 lack
   // MADV_POPULATE_WRITE) the ring faults in as it fills, as before.
   madvise(base, std::min(bytes, kPopulatedRingBytes), MADV_POPULATE_WRITE);
   auto* header = new (base) RingHeader{};
@@ -104,12 +146,14 @@ std::unique_ptr<EventRing> EventRing::Create(std::uint64_t capacity, OnFull poli
   header->layout_version = kRingLayoutVersion;
   header->slot_bytes = kSlotBytes;
   header->capacity = capacity;
+  header->lane_capacity = lane_capacity;
   header->on_full = static_cast<std::uint32_t>(policy);
   header->producer_pid = static_cast<std::uint32_t>(getpid());
   header->head.store(1, std::memory_order_relaxed);
   header->tail.store(1, std::memory_order_relaxed);
+  for (LaneTail& lane : header->lanes) lane.next.store(1, std::memory_order_relaxed);
   header->processed.store(1, std::memory_order_release);
-  return std::unique_ptr<EventRing>(new EventRing(fd, base, capacity, policy, -1));
+  return std::unique_ptr<EventRing>(new EventRing(fd, base, capacity, lane_capacity, policy, -1));
 }
 
 std::unique_ptr<EventRing> EventRing::Attach(int fd, std::string* error) {
@@ -149,8 +193,9 @@ std::unique_ptr<EventRing> EventRing::Attach(int fd, std::string* error) {
     return nullptr;
   }
   if (!IsPowerOfTwo(copy.capacity) || copy.capacity < kMinRingSlots || copy.capacity > kMaxRingSlots ||
-      static_cast<std::uint64_t>(st.st_size) != RingBytes(copy.capacity) || copy.on_full > 1) {
-    *error = "corrupt ring header: capacity or policy does not match the shared memory";
+      !IsPowerOfTwo(copy.lane_capacity) || copy.lane_capacity < kMinLaneSlots || copy.lane_capacity > copy.capacity ||
+      static_cast<std::uint64_t>(st.st_size) != RingBytes(copy.capacity, copy.lane_capacity) || copy.on_full > 1) {
+    *error = "corrupt ring header: capacity, lanes or policy do not match the shared memory";
     return nullptr;
   }
   const int own_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -158,15 +203,16 @@ std::unique_ptr<EventRing> EventRing::Attach(int fd, std::string* error) {
     *error = std::string("dup of the ring fd failed: ") + std::strerror(errno);
     return nullptr;
   }
-  void* base = mmap(nullptr, RingBytes(copy.capacity), PROT_READ | PROT_WRITE, MAP_SHARED, own_fd, 0);
+  const std::size_t bytes = RingBytes(copy.capacity, copy.lane_capacity);
+  void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, own_fd, 0);
   if (base == MAP_FAILED) {
     *error = std::string("mapping the ring failed: ") + std::strerror(errno);
     close(own_fd);
     return nullptr;
   }
-  const int guard_entry = RegisterGuardedMapping(base, RingBytes(copy.capacity));
-  return std::unique_ptr<EventRing>(
-      new EventRing(own_fd, base, copy.capacity, static_cast<OnFull>(copy.on_full), guard_entry));
+  const int guard_entry = RegisterGuardedMapping(base, bytes);
+  return std::unique_ptr<EventRing>(new EventRing(own_fd, base, copy.capacity, copy.lane_capacity,
+                                                  static_cast<OnFull>(copy.on_full), guard_entry));
 }
 
 void EventRing::CountDrop() { header_->dropped.fetch_add(1, std::memory_order_relaxed); }
@@ -182,7 +228,8 @@ std::uint64_t EventRing::TryClaim(std::uint32_t n) {
         return 0;
       }
       if (head + n > tail + capacity_ / 2) RingDoorbell(*header_);  // backing up: get the consumer going
-      tls_ring_producer_cache = {id_, tail + capacity_ / 2};
+      tls_ring_producer_cache.ring_id = id_;
+      tls_ring_producer_cache.limit = tail + capacity_ / 2;
     }
     // Only a claim that still starts at the head checked above may take the
     // slots: a fetch_add after the check could land past the free space.
@@ -190,16 +237,16 @@ std::uint64_t EventRing::TryClaim(std::uint32_t n) {
   }
 }
 
-void EventRing::WaitForSpace(std::uint64_t end) {
-  RingProducerCache& cache = tls_ring_producer_cache;
+template <typename Tail>
+void EventRing::AwaitSpace(std::uint64_t end, std::uint64_t capacity, Tail tail_of, std::uint64_t& limit) {
   space_waiters_.fetch_add(1, std::memory_order_acq_rel);
   for (int spins = 0;; ++spins) {
-    // Acquire: pairs with the consumer's release store of tail, so the slots
-    // below tail + capacity are free to overwrite.
-    const std::uint64_t tail = TailSeq(header_->tail.load(std::memory_order_acquire));
-    if (end > tail + capacity_ / 2) RingDoorbell(*header_);  // backing up: get the consumer going
-    if (end <= tail + capacity_) {
-      cache = {id_, tail + capacity_ / 2};
+    // Acquire (in tail_of): pairs with the consumer's release store of the
+    // tail, so the slots below tail + capacity are free to overwrite.
+    const std::uint64_t tail = tail_of();
+    if (end > tail + capacity / 2) RingDoorbell(*header_);  // backing up: get the consumer going
+    if (end <= tail + capacity) {
+      limit = tail + capacity / 2;
       space_waiters_.fetch_sub(1, std::memory_order_acq_rel);
       return;
     }
@@ -215,11 +262,92 @@ void EventRing::WaitForSpace(std::uint64_t end) {
     }
     header_->producers_waiting.fetch_add(1, std::memory_order_seq_cst);
     const std::uint32_t seen = header_->space_futex.load(std::memory_order_seq_cst);
-    if (end > TailSeq(header_->tail.load(std::memory_order_seq_cst)) + capacity_) {
-      FutexWait(header_->space_futex, seen, kSpaceWait);
-    }
+    if (end > tail_of() + capacity) FutexWait(header_->space_futex, seen, kSpaceWait);
     header_->producers_waiting.fetch_sub(1, std::memory_order_seq_cst);
   }
+}
+
+void EventRing::WaitForSpace(std::uint64_t end) {
+  RingProducerCache& cache = tls_ring_producer_cache;
+  AwaitSpace(end, capacity_, [this] { return TailSeq(header_->tail.load(std::memory_order_acquire)); }, cache.limit);
+  cache.ring_id = id_;
+}
+
+bool EventRing::WaitForLaneSpace(RingProducerCache& cache, std::uint64_t position) {
+  std::atomic<std::uint64_t>& tail = header_->lanes[cache.lane].next;
+  if (policy_ == OnFull::kDrop) {
+    const std::uint64_t now = tail.load(std::memory_order_acquire);
+    if (position + 1 > now + lane_capacity_ / 2) RingDoorbell(*header_);  // backing up: get the consumer going
+    if (position + 1 > now + lane_capacity_) {
+      CountDrop();
+      return false;
+    }
+    cache.lane_limit = now + lane_capacity_ / 2;
+    return true;
+  }
+  AwaitSpace(position + 1, lane_capacity_, [&tail] { return tail.load(std::memory_order_acquire); }, cache.lane_limit);
+  return true;
+}
+
+// --- lanes: which thread writes which ---
+
+void EventRing::GiveBackLaneAtExit(void* value) {
+  const auto key = reinterpret_cast<std::uintptr_t>(value) - 1;
+  const std::uint64_t ring_id = key / kRingLanes;
+  const auto lane = static_cast<std::uint32_t>(key % kRingLanes);
+  pthread_mutex_lock(&g_rings_mutex);
+  for (const auto& [id, ring] : *g_rings) {
+    // Release: the next owner reads the lane's position after taking it.
+    if (id == ring_id) ring->lanes_[lane].owned.store(false, std::memory_order_release);
+  }
+  pthread_mutex_unlock(&g_rings_mutex);
+  // Hooks that run later in this exiting thread go shared, and take no lane:
+  // a lane taken now would never be given back.
+  RingProducerCache& cache = tls_ring_producer_cache;
+  if (cache.lane_ring == ring_id) {
+    cache.lane_ring = 0;
+    cache.no_lane_ring = ring_id;
+    cache.puts_before_looking = std::numeric_limits<std::uint32_t>::max();
+  }
+}
+
+bool EventRing::TakeLane(RingProducerCache& cache) {
+  if (cache.no_lane_ring == id_ && cache.puts_before_looking-- != 0) return false;
+  pthread_once(&g_lane_key_once, [] { pthread_key_create(&g_lane_key, GiveBackLaneAtExit); });
+  for (std::uint32_t l = 0; l < kRingLanes; ++l) {
+    Lane& lane = lanes_[l];
+    bool taken = false;
+    // Acquire: pairs with the release that gave it back (its position).
+    if (lane.owned.load(std::memory_order_relaxed) ||
+        !lane.owned.compare_exchange_strong(taken, true, std::memory_order_acquire)) {
+      continue;
+    }
+    // The thread's lane of another ring (a process has one; tests make more) goes back first.
+    if (void* held = pthread_getspecific(g_lane_key); held != nullptr) GiveBackLaneAtExit(held);
+    if (!lane.populated) {
+      // Its pages in now (its first kPopulatedLaneBytes), once, not one fault
+      // per page in the hooks (see Create).
+      madvise(&lane_slot_at(l, 0), std::min(lane_capacity_ * kSlotBytes, kPopulatedLaneBytes), MADV_POPULATE_WRITE);
+      lane.populated = true;
+    }
+    cache.lane_ring = id_;
+    cache.lane = l;
+    cache.lane_limit = 0;
+    cache.no_lane_ring = 0;
+    pthread_setspecific(g_lane_key, LaneKeyValue(id_, l));
+    return true;
+  }
+  cache.no_lane_ring = id_;
+  cache.puts_before_looking = kPutsBeforeLookingAgain;
+  return false;
+}
+
+std::uint64_t EventRing::PutElsewhere(const Event& event) {
+  RingProducerCache& cache = tls_ring_producer_cache;
+  if (!cache.in_put && TakeLane(cache)) return Put(event);
+  const std::uint64_t seq = Claim(1);
+  if (seq != 0) Publish(seq, event);
+  return seq;
 }
 
 }  // namespace memledger

@@ -5,17 +5,31 @@
 // EventRing over the same memfd.
 //
 // Producer side (thread-safe, lock-free, never allocates):
-//   seq = ring.Claim(n);           // n consecutive sequence numbers, or 0: dropped
+//   seq = ring.Put(event);         // a one-slot record: its seq, or 0: dropped
+//   seq = ring.Claim(n);           // n consecutive shared slots, or 0: dropped
 //   ring.Publish(seq + i, event);  // copies the record, then a release store of seq
 // Every claimed seq must be published, in any order; the consumer reads them in
-// sequence. A full ring blocks the producer (bounded spin, then futex wait) under
-// OnFull::kBlock — lossless — or, under OnFull::kDrop, Claim refuses the record,
-// counts it in `dropped` and returns 0.
+// sequence. A full ring (or lane) blocks the producer (bounded spin, then futex
+// wait) under OnFull::kBlock — lossless — or, under OnFull::kDrop, the record
+// is refused, counted in `dropped`, and 0 returned.
+//
+// Lanes (ring_layout.h). Put writes into the calling thread's own lane: the
+// first Put of a thread takes a free lane of this ring for it (in this
+// process: which thread owns which lane is not in shared memory) and the
+// thread gives it back when it exits. A lane has one writer, so the lines a
+// hook writes move only between its core and the consumer's, and its write
+// prefetch (below) is for its own next slot, which no other thread takes. Put
+// claims the seq after it knows its lane has room, so a seq is never claimed
+// by a producer that waits for space. Put goes to the shared slots instead
+// when the thread has no lane (every lane taken), and when it runs inside
+// another Put of the same thread (a signal handler's hook): the lane's
+// position is the outer Put's until it returns.
 //
 // Consumer side: see RingConsumer (ring_consumer.h). One consumer per ring.
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -26,10 +40,21 @@
 
 namespace memledger {
 
-// Per producer thread: below `limit`, slots of ring `ring_id` are known free.
+// Per producer thread: below `limit`, shared slots of ring `ring_id` are
+// known free; the thread owns lane `lane` of ring `lane_ring` (0: none),
+// whose positions below `lane_limit` are known free. `in_put`: a Put of this
+// thread is writing its lane (a hook inside it must not). `no_lane_ring`:
+// the ring whose lanes were all taken when this thread last looked, and
+// `puts_before_looking` how many more Puts go shared before it looks again.
 struct RingProducerCache {
   std::uint64_t ring_id;
   std::uint64_t limit;
+  std::uint64_t lane_ring;
+  std::uint64_t lane_limit;
+  std::uint64_t no_lane_ring;
+  std::uint32_t lane;
+  std::uint32_t puts_before_looking;
+  bool in_put;
 };
 extern constinit thread_local RingProducerCache tls_ring_producer_cache
     __attribute__((tls_model("initial-exec")));
@@ -56,8 +81,11 @@ class EventRing {
  public:
   static constexpr std::uint64_t kPrefetchAhead = 32;
 
-  // Creates a new ring in a fresh memfd. Returns nullptr and sets *error on failure.
-  static std::unique_ptr<EventRing> Create(std::uint64_t capacity, OnFull policy, std::string* error);
+  // Creates a new ring in a fresh memfd: `capacity` shared slots, lanes of
+  // `lane_capacity` slots (0: DefaultLaneCapacity). Returns nullptr and sets
+  // *error on failure.
+  static std::unique_ptr<EventRing> Create(std::uint64_t capacity, OnFull policy, std::string* error,
+                                           std::uint64_t lane_capacity = 0);
   // Maps an existing ring's memfd (dups the fd; the caller keeps its own) and
   // validates it: a memfd sealed against shrinking and growing, with a valid
   // header. Returns nullptr and sets *error when it is not one. With the fault
@@ -68,6 +96,28 @@ class EventRing {
   EventRing& operator=(const EventRing&) = delete;
 
   // --- producer side (any thread) ---
+  // Publishes a one-slot record (no payload) in the calling thread's lane, or
+  // in a shared slot (above); its seq, or 0 when a full ring dropped it.
+  std::uint64_t Put(const Event& event) {
+    RingProducerCache& cache = tls_ring_producer_cache;
+    if (cache.lane_ring != id_ || cache.in_put) [[unlikely]]
+      return PutElsewhere(event);
+    cache.in_put = true;
+    // A signal handler's hook, from here on, sees in_put and goes shared.
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    Lane& lane = lanes_[cache.lane];
+    const std::uint64_t position = lane.next;
+    std::uint64_t seq = 0;
+    if (position < cache.lane_limit || WaitForLaneSpace(cache, position)) [[likely]] {
+      seq = header_->head.fetch_add(1, std::memory_order_relaxed);
+      lane.next = position + 1;
+      PublishInLane(cache.lane, position, seq, event);
+    }
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    cache.in_put = false;
+    return seq;
+  }
+
   std::uint64_t Claim(std::uint32_t n) {
     // The common case: one relaxed fetch_add and a compare with this thread's
     // cached limit, below which slots are known to be free.
@@ -96,7 +146,12 @@ class EventRing {
   // --- both sides ---
   RingHeader& header() { return *header_; }
   RingSlot& slot_at(std::uint64_t seq) { return slots_[seq & mask_]; }
-  std::uint64_t capacity() const { return capacity_; }
+  // Slot of lane `lane` for its record at `position`.
+  RingSlot& lane_slot_at(std::uint32_t lane, std::uint64_t position) {
+    return lane_slots_[lane * lane_capacity_ + (position & lane_mask_)];
+  }
+  std::uint64_t capacity() const { return capacity_; }  // shared slots
+  std::uint64_t lane_capacity() const { return lane_capacity_; }
   OnFull policy() const { return policy_; }
   int fd() const { return fd_; }
   // True once a SIGBUS hit this (attached, guarded) mapping: it reads zeros
@@ -111,11 +166,48 @@ class EventRing {
   void set_space_wait_notifier(int eventfd) { space_wait_notifier_.store(eventfd, std::memory_order_release); }
 
  private:
-  EventRing(int fd, void* base, std::uint64_t capacity, OnFull policy, int guard_entry);
+  EventRing(int fd, void* base, std::uint64_t capacity, std::uint64_t lane_capacity, OnFull policy, int guard_entry);
   std::uint64_t CachedLimit() const {
     const RingProducerCache& cache = tls_ring_producer_cache;
     return cache.ring_id == id_ ? cache.limit : 0;
   }
+  // A lane of this ring in this process: taken by one thread at a time.
+  // `next` is the owner's alone; the next owner reads it after the taking
+  // CAS of `owned` (acquire) pairs with the release that gave it back.
+  struct alignas(64) Lane {
+    std::atomic<bool> owned{false};
+    std::uint64_t next = 1;  // the lane's next position
+    bool populated = false;  // its pages faulted in (by an owner)
+  };
+
+  // Put's other paths: takes a lane for the thread, or puts in a shared slot.
+  std::uint64_t PutElsewhere(const Event& event);
+  // Takes a free lane for the calling thread (true), or finds none (false:
+  // it looks again only after kPutsBeforeLookingAgain more Puts).
+  bool TakeLane(RingProducerCache& cache);
+  // A pthread key's destructor: the exiting thread's lane (the key's value:
+  // its ring's id and index) goes back to its ring, if that still exists.
+  static void GiveBackLaneAtExit(void* value);
+  // Writes `event` with `seq` into the lane's slot at `position` and publishes it.
+  void PublishInLane(std::uint32_t lane, std::uint64_t position, std::uint64_t seq, const Event& event) {
+    RingSlot& slot = lane_slot_at(lane, position);
+    PrefetchForWrite(&lane_slot_at(lane, position + kPrefetchAhead));
+    // The time field carries the seq (the consumer gives times when it drains).
+    static_assert(offsetof(Event, time_ns) == sizeof(std::uint64_t));
+    std::memcpy(slot.body, &seq, sizeof(seq));
+    std::memcpy(slot.body + sizeof(seq), reinterpret_cast<const unsigned char*>(&event) + 2 * sizeof(std::uint64_t),
+                sizeof(slot.body) - sizeof(seq));
+    // Release: pairs with the consumer's acquire load of the position word.
+    slot.seq.store(position, std::memory_order_release);
+  }
+  // The owner's lane is full at `position` (or past its cached limit): waits
+  // under kBlock; under kDrop counts a drop and returns false at once.
+  bool WaitForLaneSpace(RingProducerCache& cache, std::uint64_t position);
+  // Waits until `end` <= the tail `tail()` reads + `capacity`; `limit` is
+  // then the position below which the slots are known free.
+  template <typename Tail>
+  void AwaitSpace(std::uint64_t end, std::uint64_t capacity, Tail tail, std::uint64_t& limit);
+
   // Under kDrop: claims n slots only if they are free now (CAS), else counts a drop and returns 0.
   std::uint64_t ClaimOrDrop(std::uint32_t n) {
     const std::uint64_t seq = TryClaim(n);
@@ -127,14 +219,18 @@ class EventRing {
 
   int fd_;
   RingHeader* header_;
-  RingSlot* slots_;
+  RingSlot* lane_slots_;    // kRingLanes lanes of lane_capacity_ slots
+  RingSlot* slots_;         // the shared slots
   std::uint64_t capacity_;  // copied at attach; never re-read from shared memory
   std::uint64_t mask_;
+  std::uint64_t lane_capacity_;
+  std::uint64_t lane_mask_;
   OnFull policy_;
   std::uint64_t id_;        // tells this ring's cached limits from another's
   int guard_entry_;         // ring_fault_guard.h; -1: not guarded
   std::atomic<std::uint32_t> space_waiters_{0};
   std::atomic<int> space_wait_notifier_{-1};
+  Lane lanes_[kRingLanes];
 };
 
 }  // namespace memledger

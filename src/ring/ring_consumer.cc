@@ -27,6 +27,45 @@ std::size_t WholeRecordSlots(std::span<const Event> slots) {
 
 RingConsumer::RingConsumer(EventRing& ring, std::uint16_t epoch) : ring_(ring), epoch_(epoch) {
   next_ = TailSeq(ring_.header().tail.load(std::memory_order_acquire));
+  // A lane's tail may lag the commit taken over (it moves after it): the
+  // records in between are skipped as the sequence has passed them.
+  for (std::uint32_t l = 0; l < kRingLanes; ++l) {
+    lanes_[l].position = std::max<std::uint64_t>(ring_.header().lanes[l].next.load(std::memory_order_acquire), 1);
+    lanes_[l].committed = lanes_[l].position;
+  }
+}
+
+bool RingConsumer::ReadLane(std::uint32_t lane) {
+  LaneCursor& cursor = lanes_[lane];
+  RingSlot& slot = ring_.lane_slot_at(lane, cursor.position);
+  // Acquire: pairs with the producer's release store in EventRing::PublishInLane.
+  if (slot.seq.load(std::memory_order_acquire) != cursor.position) return false;
+  std::memcpy(&cursor.seq, slot.body, sizeof(cursor.seq));  // the seq is in the time field (ring_layout.h)
+  return true;
+}
+
+std::optional<std::uint8_t> RingConsumer::Locate(std::uint64_t seq) {
+  // The lanes' records already read first (the latest one's lane before the
+  // others: a thread's records come in runs), then the lanes not read.
+  for (const bool read : {true, false}) {
+    for (std::uint32_t i = 0; i < kRingLanes; ++i) {
+      const std::uint32_t l = (last_lane_ + i) % kRingLanes;
+      LaneCursor& lane = lanes_[l];
+      if ((lane.seq != 0) != read) continue;
+      // Records the sequence has passed are skipped (0 included: never a seq).
+      while ((lane.seq != 0 || ReadLane(l)) && lane.seq < seq) {
+        ++lane.position;
+        lane.seq = 0;
+      }
+      if (lane.seq == seq) {
+        last_lane_ = l;
+        return static_cast<std::uint8_t>(l);
+      }
+    }
+  }
+  // Acquire: pairs with the producer's release store in EventRing::Publish.
+  if (ring_.slot_at(seq).seq.load(std::memory_order_acquire) == seq) return kShared;
+  return std::nullopt;
 }
 
 bool RingConsumer::Commit(std::uint64_t next) {
@@ -39,6 +78,20 @@ bool RingConsumer::Commit(std::uint64_t next) {
     return false;
   }
   next_ = next;
+  // The lanes' slots below their cursors are free now. Only forward: a
+  // consumer that lost the ring after its last commit may move a lane's tail
+  // late, and a tail moved back would keep a producer waiting for space that
+  // its lane's new owner freed already. (Release: pairs with the producers'
+  // acquire loads before they reuse the slots.)
+  for (std::uint32_t l = 0; l < kRingLanes; ++l) {
+    if (lanes_[l].position == lanes_[l].committed) continue;
+    std::atomic<std::uint64_t>& tail = header.lanes[l].next;
+    std::uint64_t now = tail.load(std::memory_order_relaxed);
+    while (now < lanes_[l].position &&
+           !tail.compare_exchange_weak(now, lanes_[l].position, std::memory_order_release, std::memory_order_relaxed)) {
+    }
+    lanes_[l].committed = lanes_[l].position;
+  }
   if (header.producers_waiting.load(std::memory_order_seq_cst) != 0) {
     header.space_futex.fetch_add(1, std::memory_order_seq_cst);
     FutexWakeAll(header.space_futex);
@@ -48,16 +101,34 @@ bool RingConsumer::Commit(std::uint64_t next) {
 
 std::size_t RingConsumer::Drain(std::span<Event> out) {
   if (lost_) return 0;
+  if (sources_.size() < out.size()) sources_.resize(out.size());
   std::size_t n = 0;
-  while (n < out.size()) {
-    RingSlot& slot = ring_.slot_at(next_ + n);
-    // Acquire: pairs with the producer's release store in EventRing::Publish.
-    if (slot.seq.load(std::memory_order_acquire) != next_ + n) break;
-    std::memcpy(static_cast<void*>(&out[n]), static_cast<const void*>(&slot), sizeof(Event));
-    ++n;
+  for (; n < out.size(); ++n) {
+    const std::uint64_t seq = next_ + n;
+    const std::optional<std::uint8_t> source = Locate(seq);
+    if (!source) break;
+    sources_[n] = *source;
+    if (*source == kShared) {
+      std::memcpy(static_cast<void*>(&out[n]), static_cast<const void*>(&ring_.slot_at(seq)), sizeof(Event));
+      continue;
+    }
+    LaneCursor& lane = lanes_[*source];
+    std::memcpy(static_cast<void*>(&out[n]), static_cast<const void*>(&ring_.lane_slot_at(*source, lane.position)),
+                sizeof(Event));
+    out[n].seq = seq;
+    out[n].time_ns = 0;
+    out[n].payload_bytes = 0;  // a lane record is one slot
+    ++lane.position;
+    lane.seq = 0;
   }
-  // The rest of a record still being published is read again next time.
+  // The rest of a record still being published is read again next time
+  // (shared slots only: a lane record is whole).
   const std::size_t whole = WholeRecordSlots(out.first(n));
+  for (std::size_t i = n; i-- > whole;) {
+    if (sources_[i] == kShared) continue;
+    --lanes_[sources_[i]].position;
+    lanes_[sources_[i]].seq = 0;
+  }
   if (whole == 0) {
     // Nothing to commit: still owned? (Acquire: pairs with a taker's CAS.)
     lost_ = TailEpoch(ring_.header().tail.load(std::memory_order_acquire)) != epoch_;
@@ -69,11 +140,11 @@ std::size_t RingConsumer::Drain(std::span<Event> out) {
 void RingConsumer::AbandonPending() {
   if (lost_) return;
   const std::uint64_t head = ring_.header().head.load(std::memory_order_acquire);
-  // A lying head cannot make us skip more than one ring's worth.
-  const std::uint64_t end = std::min(head, next_ + ring_.capacity());
+  // A lying head cannot make us skip more than the ring holds.
+  const std::uint64_t end = std::min(head, next_ + ring_.capacity() + kRingLanes * ring_.lane_capacity());
   const std::uint64_t from = next_;
   std::uint64_t next = from;
-  while (next < end && ring_.slot_at(next).seq.load(std::memory_order_acquire) != next) ++next;
+  while (next < end && !Locate(next)) ++next;
   if (next != from && Commit(next)) abandoned_ += next - from;
 }
 
@@ -97,7 +168,7 @@ WakeReason RingConsumer::WaitForData(std::chrono::nanoseconds timeout) {
   const std::uint32_t bell = header.doorbell.load(std::memory_order_seq_cst);
   header.consumer_sleeping.store(1, std::memory_order_seq_cst);
   WakeReason reason = WakeReason::kSlotReady;
-  if (ring_.slot_at(next_).seq.load(std::memory_order_acquire) != next_) {
+  if (!Locate(next_)) {
     FutexWait(header.doorbell, bell, timeout);
     reason = header.doorbell.load(std::memory_order_relaxed) != bell ? WakeReason::kDoorbell : WakeReason::kTimeout;
   }

@@ -10,6 +10,14 @@
 // so for good. Commits fall on record boundaries only, so a takeover never
 // splits a record: each is applied by exactly one consumer.
 //
+// Records come from the lanes and the shared slots (ring_layout.h); Drain
+// takes them in sequence wherever each is: first the lanes' next records it
+// already read (a lane's records are in sequence), then the lanes it has not
+// read lately, then the shared slot of the seq. A lane record the sequence
+// has passed (a taker's lane tail lags the commit it took over; a hostile
+// producer's) is skipped. A lane record is one slot: a payload it claims is
+// ignored, it stands alone.
+//
 // A slot that is claimed but not yet published belongs to a producer that may
 // be stopped (SIGSTOP, a debugger, a cgroup freezer) and publish it any time
 // later: the consumer waits for it however long that takes, stalling only
@@ -21,7 +29,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <vector>
 
 #include "ring/event_ring.h"
 
@@ -78,7 +88,23 @@ class RingConsumer {
   static constexpr std::size_t kMaxRecordSlots = 1 + ContinuationSlots(kMaxPayloadBytes);
 
  private:
-  // Moves tail to `next` in this consumer's epoch; false (lost) when it is not the owner.
+  // What Drain knows of one lane: its next position, and the seq of the
+  // record there once read (published).
+  struct LaneCursor {
+    std::uint64_t position = 1;
+    std::uint64_t seq = 0;        // 0: not read yet
+    std::uint64_t committed = 0;  // the position the lane's tail was last moved to
+  };
+  static constexpr std::uint8_t kShared = 0xff;  // a drained slot's source: the shared slots
+
+  // Where record `seq` is, now: a lane (its index) whose next record it is,
+  // kShared when its shared slot holds it, nullopt when it is not published.
+  // Skips lane records the sequence has passed.
+  std::optional<std::uint8_t> Locate(std::uint64_t seq);
+  // Reads lane `lane`'s next record's seq when published; false when not.
+  bool ReadLane(std::uint32_t lane);
+  // Moves tail to `next` in this consumer's epoch, and then the lanes' tails
+  // to the cursors; false (lost) when it is not the owner.
   bool Commit(std::uint64_t next);
 
   EventRing& ring_;
@@ -86,6 +112,9 @@ class RingConsumer {
   std::uint64_t next_ = 1;  // next sequence number to drain; always a record boundary
   std::uint64_t abandoned_ = 0;
   bool lost_ = false;
+  LaneCursor lanes_[kRingLanes];
+  std::uint32_t last_lane_ = 0;  // the lane the latest record came from: looked at first
+  std::vector<std::uint8_t> sources_;  // Drain's: each drained slot's lane, or kShared
 };
 
 }  // namespace memledger

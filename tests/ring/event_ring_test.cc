@@ -36,6 +36,19 @@ TEST(EventRingCreate, RejectsCapacitiesThatAreNotAPowerOfTwoInRange) {
   }
 }
 
+TEST(EventRingCreate, RejectsLanesThatAreNotAPowerOfTwoInRange) {
+  for (const std::uint64_t lane : {kMinLaneSlots / 2, std::uint64_t{1000}, 2 * kMinRingSlots}) {
+    std::string error;
+    EXPECT_EQ(EventRing::Create(kMinRingSlots, OnFull::kBlock, &error, lane), nullptr) << lane;
+    EXPECT_NE(error.find("lane"), std::string::npos) << lane << ": " << error;
+  }
+  std::string error;
+  auto ring = EventRing::Create(kMinRingSlots, OnFull::kBlock, &error, kMinRingSlots);
+  ASSERT_NE(ring, nullptr) << error;
+  EXPECT_EQ(ring->lane_capacity(), kMinRingSlots);
+  EXPECT_EQ(lseek(ring->fd(), 0, SEEK_END), static_cast<off_t>(RingBytes(kMinRingSlots, kMinRingSlots)));
+}
+
 TEST(EventRingCreate, WritesAValidHeader) {
   auto ring = MakeRing(kMinRingSlots, OnFull::kDrop);
   ASSERT_NE(ring, nullptr);
@@ -46,6 +59,8 @@ TEST(EventRingCreate, WritesAValidHeader) {
   EXPECT_EQ(header.layout_version, kRingLayoutVersion);
   EXPECT_EQ(header.slot_bytes, kSlotBytes);
   EXPECT_EQ(header.capacity, kMinRingSlots);
+  EXPECT_EQ(header.lane_capacity, DefaultLaneCapacity(kMinRingSlots));
+  for (const LaneTail& lane : header.lanes) EXPECT_EQ(lane.next.load(), 1u) << "lane positions start at 1";
   EXPECT_EQ(header.on_full, static_cast<std::uint32_t>(OnFull::kDrop));
   EXPECT_EQ(header.producer_pid, static_cast<std::uint32_t>(getpid()));
   EXPECT_EQ(header.head.load(), 1u) << "sequence numbers start at 1";
@@ -160,6 +175,7 @@ class HandBuiltRing {
     header.layout_version = kRingLayoutVersion;
     header.slot_bytes = kSlotBytes;
     header.capacity = kMinRingSlots;
+    header.lane_capacity = DefaultLaneCapacity(kMinRingSlots);
     header.on_full = static_cast<std::uint32_t>(OnFull::kDrop);
     header.head.store(1);
     header.tail.store(1);
@@ -201,7 +217,7 @@ TEST(EventRingAttach, RejectsWhatIsNotAValidRing) {
       {"empty", 0, [](RingHeader&) {}, "smaller than a ring header"},
       {"all zeros", ring_bytes, [](RingHeader& h) { std::memset(static_cast<void*>(&h), 0, 64); }, "bad magic"},
       {"wrong magic", ring_bytes, [](RingHeader& h) { h.magic ^= 1; }, "bad magic"},
-      {"newer layout", ring_bytes, [](RingHeader& h) { h.layout_version = kRingLayoutVersion + 1; }, "version 2"},
+      {"newer layout", ring_bytes, [](RingHeader& h) { h.layout_version = kRingLayoutVersion + 1; }, "reads version 3"},
       {"other slot size", ring_bytes, [](RingHeader& h) { h.slot_bytes = 128; }, "128-byte slots"},
       {"capacity not a power of two", RingBytes(1000), [](RingHeader& h) { h.capacity = 1000; }, "corrupt"},
       {"capacity below the minimum", RingBytes(512), [](RingHeader& h) { h.capacity = 512; }, "corrupt"},
@@ -210,6 +226,13 @@ TEST(EventRingAttach, RejectsWhatIsNotAValidRing) {
       {"capacity that overflows the size", ring_bytes,
        [](RingHeader& h) { h.capacity = std::uint64_t{1} << 63; }, "corrupt"},
       {"unknown policy", ring_bytes, [](RingHeader& h) { h.on_full = 2; }, "corrupt"},
+      {"lanes not a power of two", ring_bytes, [](RingHeader& h) { h.lane_capacity = 100; }, "corrupt"},
+      {"lanes larger than the ring", RingBytes(kMinRingSlots, 2 * kMinRingSlots),
+       [](RingHeader& h) { h.lane_capacity = 2 * kMinRingSlots; }, "corrupt"},
+      {"lanes that do not match the memfd", ring_bytes, [](RingHeader& h) { h.lane_capacity = kMinRingSlots; },
+       "corrupt"},
+      {"lanes that overflow the size", ring_bytes, [](RingHeader& h) { h.lane_capacity = std::uint64_t{1} << 62; },
+       "corrupt"},
   };
   for (const BadRing& bad : cases) {
     SCOPED_TRACE(bad.what);

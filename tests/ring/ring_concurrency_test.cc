@@ -1,10 +1,15 @@
 // ring_concurrency_test.cc — the ring with producers and the consumer on
 // separate threads: a full ring blocks its producer until the consumer drains
 // (lossless), the drop policy never blocks, many producers are each seen
-// exactly once and in their own program order, multi-slot claims stay
-// contiguous, and a backing-up producer wakes a sleeping consumer
-// (src/ring/event_ring.h, src/ring/ring_consumer.h). Label: concurrency.
+// exactly once and in their own program order — through the shared slots and
+// through lanes, more producers than lanes, hooks run by a signal handler
+// inside a Put — multi-slot claims stay contiguous, a backing-up producer
+// wakes a sleeping consumer, and a takeover mid-drain applies each record
+// once (src/ring/event_ring.h, src/ring/ring_consumer.h). Label: concurrency.
 #include <gtest/gtest.h>
+
+#include <pthread.h>
+#include <signal.h>
 
 #include <atomic>
 #include <chrono>
@@ -91,39 +96,127 @@ TEST(RingConcurrency, FullRingBlocksTheProducerUntilTheConsumerDrains) {
   EXPECT_EQ(consumer.abandoned_slots(), 0u);
 }
 
-TEST(RingConcurrency, ProducersAreEachSeenOnceInTheirOwnOrder) {
-  auto ring = MakeRing(kMinRingSlots, OnFull::kBlock);
-  ASSERT_NE(ring, nullptr);
-  constexpr int kProducers = 4;
-  constexpr std::uint64_t kPerProducer = 20000;
-  std::vector<std::thread> producers;
-  for (int p = 0; p < kProducers; ++p) {
-    producers.emplace_back([&ring, p] {
-      for (std::uint64_t i = 0; i < kPerProducer; ++i) {
+// `producers` threads publish `per_producer` records each, by Claim and
+// Publish or by Put; the consumer sees each exactly once, in sequence, in its
+// producer's order.
+void ExpectEachSeenOnceInItsProducersOrder(EventRing& ring, int producers, std::uint64_t per_producer, bool put) {
+  std::vector<std::thread> threads;
+  for (int p = 0; p < producers; ++p) {
+    threads.emplace_back([&ring, p, per_producer, put] {
+      for (std::uint64_t i = 0; i < per_producer; ++i) {
         Event e = Stamped(i);
         e.thread = static_cast<std::uint32_t>(p);
-        const std::uint64_t seq = ring->Claim(1);
-        ring->Publish(seq, e);
+        if (put) {
+          e.time_ns = 0;  // a Put's time field carries its seq
+          ring.Put(e);
+        } else {
+          ring.Publish(ring.Claim(1), e);
+        }
       }
     });
   }
-  RingConsumer consumer = ring_test::ConsumerOf(*ring);
+  RingConsumer consumer = ring_test::ConsumerOf(ring);
   std::uint64_t next_seq = 1;
-  std::vector<std::uint64_t> next_of(kProducers, 0);
-  const std::uint64_t got = DrainCount(consumer, kProducers * kPerProducer, [&](const Event& e) {
+  std::vector<std::uint64_t> next_of(producers, 0);
+  const std::uint64_t got = DrainCount(consumer, producers * per_producer, [&](const Event& e) {
     ASSERT_EQ(e.seq, next_seq++);
-    ASSERT_LT(e.thread, static_cast<std::uint32_t>(kProducers));
+    ASSERT_LT(e.thread, static_cast<std::uint32_t>(producers));
     const std::uint64_t i = next_of[e.thread]++;
     Event expected = Stamped(i);
     expected.seq = e.seq;
     expected.thread = e.thread;
+    if (put) expected.time_ns = 0;
     ASSERT_EQ(std::memcmp(&expected, &e, sizeof(Event)), 0) << "producer " << e.thread << " event " << i;
   });
-  for (std::thread& t : producers) t.join();
-  EXPECT_EQ(got, kProducers * kPerProducer);
-  for (int p = 0; p < kProducers; ++p) EXPECT_EQ(next_of[p], kPerProducer) << "producer " << p;
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(got, producers * per_producer);
+  for (int p = 0; p < producers; ++p) EXPECT_EQ(next_of[p], per_producer) << "producer " << p;
   EXPECT_EQ(consumer.abandoned_slots(), 0u);
-  EXPECT_EQ(ring->header().dropped.load(), 0u);
+  EXPECT_EQ(ring.header().dropped.load(), 0u);
+}
+
+TEST(RingConcurrency, ProducersAreEachSeenOnceInTheirOwnOrder) {
+  auto ring = MakeRing(kMinRingSlots, OnFull::kBlock);
+  ASSERT_NE(ring, nullptr);
+  ExpectEachSeenOnceInItsProducersOrder(*ring, 4, 20000, /*put=*/false);
+}
+
+// More producers than lanes: some write lanes, the others the shared slots,
+// all in one sequence; the lanes (128 slots) fill and wait for the consumer.
+TEST(RingConcurrency, PutProducersMoreThanLanesAreEachSeenOnceInTheirOwnOrder) {
+  auto ring = MakeRing(kMinRingSlots, OnFull::kBlock);
+  ASSERT_NE(ring, nullptr);
+  ExpectEachSeenOnceInItsProducersOrder(*ring, kRingLanes + 4, 20000, /*put=*/true);
+}
+
+// A hook a signal handler runs while its thread is inside a Put goes to the
+// shared slots: the lane's position is the interrupted Put's.
+EventRing* g_signalled_ring = nullptr;
+std::atomic<std::uint64_t> g_handler_puts{0};
+void PutFromHandler(int) {
+  Event e = Stamped(g_handler_puts.load(std::memory_order_relaxed));
+  e.time_ns = 0;
+  e.thread = 1;
+  g_signalled_ring->Put(e);
+  g_handler_puts.fetch_add(1, std::memory_order_relaxed);
+}
+
+TEST(RingConcurrency, PutsOfASignalHandlerInsideAPutLoseNothing) {
+  auto ring = MakeRing(kMinRingSlots, OnFull::kBlock);
+  ASSERT_NE(ring, nullptr);
+  g_signalled_ring = ring.get();
+  g_handler_puts = 0;
+  struct sigaction action {};
+  action.sa_handler = PutFromHandler;
+  sigemptyset(&action.sa_mask);
+  struct sigaction before {};
+  ASSERT_EQ(sigaction(SIGUSR1, &action, &before), 0);
+  constexpr std::uint64_t kPuts = 200000;
+  std::atomic<bool> done{false};
+  std::thread producer([&] {
+    for (std::uint64_t i = 0; i < kPuts; ++i) {
+      Event e = Stamped(i);
+      e.time_ns = 0;
+      e.thread = 0;
+      ring->Put(e);
+    }
+    done = true;
+  });
+  const pthread_t target = producer.native_handle();
+  std::thread signaller([&] {
+    while (!done) {
+      pthread_kill(target, SIGUSR1);
+      std::this_thread::sleep_for(20us);
+    }
+  });
+  RingConsumer consumer = ring_test::ConsumerOf(*ring);
+  std::uint64_t next_seq = 1;
+  std::uint64_t next_of[2] = {0, 0};
+  std::uint64_t got = 0;
+  std::vector<Event> batch(256);
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!(done && got == kPuts + g_handler_puts.load()) && std::chrono::steady_clock::now() < deadline) {
+    const std::size_t n = consumer.Drain(batch);
+    for (std::size_t i = 0; i < n && !HasFailure(); ++i) {
+      const Event& e = batch[i];
+      ASSERT_EQ(e.seq, next_seq++);
+      ASSERT_LT(e.thread, 2u);
+      Event expected = Stamped(next_of[e.thread]++);
+      expected.seq = e.seq;
+      expected.time_ns = 0;
+      expected.thread = e.thread;
+      ASSERT_EQ(std::memcmp(&expected, &e, sizeof(Event)), 0) << (e.thread == 0 ? "the loop's" : "the handler's");
+    }
+    got += n;
+    if (n == 0) consumer.WaitForData(1ms);
+  }
+  signaller.join();
+  producer.join();
+  sigaction(SIGUSR1, &before, nullptr);
+  EXPECT_GT(g_handler_puts.load(), 0u);
+  EXPECT_EQ(next_of[0], kPuts);
+  EXPECT_EQ(next_of[1], g_handler_puts.load());
+  EXPECT_TRUE(consumer.CaughtUp());
 }
 
 // Records with payloads claim several slots at once; concurrent claims must
@@ -262,7 +355,10 @@ TEST(RingConcurrency, BackingUpProducerWakesASleepingConsumer) {
 // arbitrary instant (the server may be mid-drain, between its copy and its
 // commit): every record is applied by exactly one of them, in order, and the
 // server applies nothing after it lost the ring.
-TEST(RingConcurrency, ATakeoverMidDrainAppliesEachRecordExactlyOnce) {
+// The process takes its ring from a server mid-drain, at a different moment
+// in each round; records come by Claim and Publish, or by Put (from two
+// threads: the lanes' tails lag the commits the taker takes over).
+void ExpectATakeoverAppliesEachRecordOnce(bool put) {
   for (int round = 0; round < 200; ++round) {
     auto ring = MakeRing(kMinRingSlots, OnFull::kBlock);
     ASSERT_NE(ring, nullptr);
@@ -278,9 +374,18 @@ TEST(RingConcurrency, ATakeoverMidDrainAppliesEachRecordExactlyOnce) {
         for (std::size_t i = 0; i < n; ++i) server_applied.push_back(batch[i].seq);
       }
     });
-    std::thread producer([&] {
-      for (std::uint64_t i = 1; i <= total; ++i) PublishStamped(*ring, i);
-    });
+    std::vector<std::thread> producers;
+    for (int p = 0; p < (put ? 2 : 1); ++p) {
+      producers.emplace_back([&, p] {
+        for (std::uint64_t i = 1 + p; i <= total; i += (put ? 2 : 1)) {
+          if (put) {
+            ring->Put(Stamped(i));
+          } else {
+            PublishStamped(*ring, i);
+          }
+        }
+      });
+    }
     std::this_thread::sleep_for(std::chrono::microseconds(round * 7));
     RingConsumer process(*ring, TakeRing(ring->header()));
     const std::uint64_t from = process.next_seq();
@@ -288,7 +393,7 @@ TEST(RingConcurrency, ATakeoverMidDrainAppliesEachRecordExactlyOnce) {
     const std::uint64_t got = DrainCount(process, total + 1 - from, [&](const Event& e) {
       process_applied.push_back(e.seq);
     });
-    producer.join();
+    for (std::thread& t : producers) t.join();
     server.join();
     ASSERT_EQ(got, total + 1 - from);
     ASSERT_EQ(server_applied.size(), from - 1) << "round " << round;
@@ -296,6 +401,10 @@ TEST(RingConcurrency, ATakeoverMidDrainAppliesEachRecordExactlyOnce) {
     for (std::size_t i = 0; i < process_applied.size(); ++i) ASSERT_EQ(process_applied[i], from + i);
   }
 }
+
+TEST(RingConcurrency, ATakeoverMidDrainAppliesEachRecordExactlyOnce) { ExpectATakeoverAppliesEachRecordOnce(false); }
+
+TEST(RingConcurrency, ATakeoverMidDrainAppliesEachLaneRecordExactlyOnce) { ExpectATakeoverAppliesEachRecordOnce(true); }
 
 }  // namespace
 }  // namespace memledger

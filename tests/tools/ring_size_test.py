@@ -60,28 +60,29 @@ def main():
     check = Checker()
     with tempfile.TemporaryDirectory() as work:
         try:
-            print("embedded mode: a 4 MiB ring, faulted in whole")
+            print("embedded mode: 4 MiB of shared slots and 8 lanes of 512 KiB; the lanes faulted in")
             mapping = gated_run(args.bin_dir, work, "embedded", MEMLEDGER_SOCKET="none")
             check.true("the ring is mapped", mapping is not None)
             if mapping:
-                check.expect("ring bytes", mapping[0], HEADER + 4 * MIB)
-                check.expect("resident bytes", mapping[1], HEADER + 4 * MIB)
+                check.expect("ring bytes", mapping[0], HEADER + 8 * MIB)
+                check.expect("resident bytes: the lanes and the first MiB of shared slots", mapping[1],
+                             HEADER + 5 * MIB)
 
             socket = os.path.join(work, "s.sock")
             start_server(args.bin_dir, socket)
-            print("server mode: a 32 MiB ring, its first 4 MiB faulted in")
+            print("server mode: 32 MiB of shared slots and 8 lanes of 16 MiB, the first 5 MiB faulted in")
             mapping = gated_run(args.bin_dir, work, "server", MEMLEDGER_SOCKET=socket)
             check.true("the ring is mapped", mapping is not None)
             if mapping:
-                check.expect("ring bytes", mapping[0], HEADER + 32 * MIB)
-                check.true("the first 4 MiB are resident, not the whole ring",
-                           HEADER + 4 * MIB <= mapping[1] < HEADER + 32 * MIB, f"resident {mapping[1]} bytes")
+                check.expect("ring bytes", mapping[0], HEADER + 160 * MIB)
+                check.true("the first 5 MiB are resident (and a lane taken: its first 4 MiB), not the whole ring",
+                           HEADER + 5 * MIB <= mapping[1] < HEADER + 32 * MIB, f"resident {mapping[1]} bytes")
 
-            print("MEMLEDGER_RING_SIZE decides in either mode")
-            for name, settings in (("embedded-1M", {"MEMLEDGER_SOCKET": "none"}),
-                                   ("server-1M", {"MEMLEDGER_SOCKET": socket})):
+            print("MEMLEDGER_RING_SIZE decides the shared slots in either mode; the lanes follow")
+            for name, settings, lanes in (("embedded-1M", {"MEMLEDGER_SOCKET": "none"}, 1 * MIB),
+                                          ("server-1M", {"MEMLEDGER_SOCKET": socket}, 4 * MIB)):
                 mapping = gated_run(args.bin_dir, work, name, MEMLEDGER_RING_SIZE="1M", **settings)
-                check.expect(f"{name}: ring bytes", mapping[0] if mapping else None, HEADER + 1 * MIB)
+                check.expect(f"{name}: ring bytes", mapping[0] if mapping else None, HEADER + 1 * MIB + lanes)
         finally:
             stop_all()
     return check.exit_status()

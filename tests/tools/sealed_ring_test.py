@@ -23,25 +23,27 @@ import tempfile
 import time
 
 from checks import Checker
-from server_process import start_server, stop, stop_all
+from server_process import RING_LAYOUT_VERSION, start_server, stop, stop_all
 
 HELLO_MAGIC = 0x4f4c4c4548444c4d
 PROTOCOL_VERSION = 3
-RING_LAYOUT_VERSION = 2
 HELLO = struct.Struct("<QIIII32sQQQII")
 WELCOME = struct.Struct("<QII112s")
 RING_MAGIC = 0x474e49524c4d4c4d
 SLOTS = 1024
-RING_BYTES = 4096 + SLOTS * 64
+LANES, LANE_SLOTS = 8, 128
+RING_BYTES = 4096 + (SLOTS + LANES * LANE_SLOTS) * 64
 F_ADD_SEALS, F_SEAL_SHRINK, F_SEAL_GROW = 1033, 2, 4
 
 
 def ring_bytes():
     header = bytearray(4096)
-    struct.pack_into("<QIIQII", header, 0, RING_MAGIC, RING_LAYOUT_VERSION, 64, SLOTS, 0, os.getpid())
+    struct.pack_into("<QIIQIIQ", header, 0, RING_MAGIC, RING_LAYOUT_VERSION, 64, SLOTS, 0, os.getpid(), LANE_SLOTS)
     struct.pack_into("<Q", header, 64, 1)   # head
     struct.pack_into("<Q", header, 128, 1 << 48 | 1)  # tail: offered under epoch 1, seq 1
     struct.pack_into("<Q", header, 192, 1)  # processed
+    for lane in range(LANES):
+        struct.pack_into("<Q", header, 320 + 64 * lane, 1)  # the lanes' tails
     return bytes(header) + bytes(RING_BYTES - 4096)
 
 

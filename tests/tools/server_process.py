@@ -5,7 +5,9 @@ when the test fails (an orphan server would hold the test's output pipe open
 and hang ctest) — and so are the processes a test owns (own(): clients
 waiting at a gate wait forever if the test fails before it lets them go).
 Also the waits the tests share: for a predicate, for a process's state
-(stopped: T), for the server's symbols of a module."""
+(stopped: T), for the server's symbols of a module. And the ring layout
+version a Hello names (src/ring/ring_layout.h), for the tests that hand a
+server what they built by hand."""
 import json
 import os
 import re
@@ -13,6 +15,8 @@ import signal
 import socket
 import subprocess
 import time
+
+RING_LAYOUT_VERSION = 3
 
 _started = []
 

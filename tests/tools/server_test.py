@@ -42,7 +42,7 @@ import threading
 import time
 
 from checks import Checker, check_leaks_by_device_type, clean_env
-from server_process import own, start_server, status, stop, stop_all, wait_for
+from server_process import RING_LAYOUT_VERSION, own, start_server, status, stop, stop_all, wait_for
 from sim_gates import open_gate, wait_at_gate
 
 
@@ -342,7 +342,7 @@ def bad_handshakes(bin_dir, work, check):
     path = os.path.join(work, "hostile.sock")
     server = start_server(bin_dir, path)
     hello = struct.Struct("<QIIII32sQQQII")  # protocol 3's
-    status_code, reason = handshake(path, hello.pack(HELLO_MAGIC, 99, 64, 2, 0, b"evil", 0, 0, 0, 0, 0), check,
+    status_code, reason = handshake(path, hello.pack(HELLO_MAGIC, 99, 64, RING_LAYOUT_VERSION, 0, b"evil", 0, 0, 0, 0, 0), check,
                                     "wrong version")
     check.expect("wrong protocol version: status", status_code, 1)
     check.true("wrong protocol version: the reason names the versions", "protocol 3" in reason and "99" in reason)
@@ -350,12 +350,12 @@ def bad_handshakes(bin_dir, work, check):
     status_code, reason = handshake(path, old_hello.pack(HELLO_MAGIC, 1, 64, 1, 0, b"old"), check, "old client")
     check.expect("a protocol 1 client: status", status_code, 1)
     check.true("a protocol 1 client: the reason names both", "protocol 3" in reason and "sent 1" in reason)
-    status_code, reason = handshake(path, hello.pack(HELLO_MAGIC, 3, 64, 2, 0, b"no fd", 0, 0, 0, 1, 0), check,
+    status_code, reason = handshake(path, hello.pack(HELLO_MAGIC, 3, 64, RING_LAYOUT_VERSION, 0, b"no fd", 0, 0, 0, 1, 0), check,
                                     "no fd")
     check.expect("no ring fd: status", status_code, 2)
     check.true("no ring fd: the reason says so", "no ring" in reason)
     not_a_ring = os.memfd_create("not-a-ring")
-    status_code, reason = handshake(path, hello.pack(HELLO_MAGIC, 3, 64, 2, 1, b"resumed", 1, 0, 0, 1, 0), check,
+    status_code, reason = handshake(path, hello.pack(HELLO_MAGIC, 3, 64, RING_LAYOUT_VERSION, 1, b"resumed", 1, 0, 0, 1, 0), check,
                                     "resumed without state", fds=[not_a_ring])
     os.close(not_a_ring)
     check.expect("resumed Hello without its carried state: status", status_code, 3)

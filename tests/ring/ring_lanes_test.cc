@@ -1,0 +1,197 @@
+// ring_lanes_test.cc — the ring's lanes, one thread at a time
+// (src/ring/event_ring.h, ring_consumer.h): a thread's Put goes into a lane
+// of its own and comes out in sequence with the shared slots' records; a
+// thread that finds every lane taken goes shared, and an exiting thread gives
+// its lane back; a full lane under the drop policy refuses without claiming a
+// seq; a consumer that takes over skips the lane records its predecessor
+// committed; hostile lane records neither hang the consumer nor get applied
+// twice.
+#include <gtest/gtest.h>
+
+#include <barrier>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "ring/event_ring.h"
+#include "ring/ring_consumer.h"
+#include "ring/ring_ownership.h"
+#include "ring_test_util.h"
+
+namespace memledger {
+namespace {
+
+using ring_test::MakeRing;
+using ring_test::Stamped;
+
+// True when `e` is Stamped(value) as a Put delivers it: its seq the ring's,
+// its time 0 (a consumer gives times).
+bool IsPut(const Event& e, std::uint64_t value) {
+  Event expected = Stamped(value);
+  expected.seq = e.seq;
+  expected.time_ns = 0;
+  return std::memcmp(&expected, &e, sizeof(Event)) == 0;
+}
+
+// The lane whose slot at `position` holds record `seq`, or -1.
+int LaneHolding(EventRing& ring, std::uint64_t position, std::uint64_t seq) {
+  for (std::uint32_t l = 0; l < kRingLanes; ++l) {
+    RingSlot& slot = ring.lane_slot_at(l, position);
+    std::uint64_t carried = 0;
+    std::memcpy(&carried, slot.body, sizeof(carried));
+    if (slot.seq.load() == position && carried == seq) return static_cast<int>(l);
+  }
+  return -1;
+}
+
+bool InSharedSlot(EventRing& ring, std::uint64_t seq) { return ring.slot_at(seq).seq.load() == seq; }
+
+std::vector<Event> DrainAll(RingConsumer& consumer) {
+  std::vector<Event> out;
+  std::vector<Event> batch(64);
+  while (const std::size_t n = consumer.Drain(batch)) out.insert(out.end(), batch.begin(), batch.begin() + n);
+  return out;
+}
+
+TEST(RingLanes, APutGoesIntoTheThreadsLaneAndComesOutInSequence) {
+  auto ring = MakeRing(kMinRingSlots);
+  ASSERT_NE(ring, nullptr);
+  for (std::uint64_t v = 1; v <= 3; ++v) EXPECT_EQ(ring->Put(Stamped(v)), v);
+  const int lane = LaneHolding(*ring, 1, 1);
+  ASSERT_GE(lane, 0) << "the first Put of a thread takes a lane";
+  EXPECT_EQ(LaneHolding(*ring, 3, 3), lane) << "and keeps it";
+  EXPECT_FALSE(InSharedSlot(*ring, 1));
+  RingConsumer consumer = ring_test::ConsumerOf(*ring);
+  const std::vector<Event> got = DrainAll(consumer);
+  ASSERT_EQ(got.size(), 3u);
+  for (std::uint64_t v = 1; v <= 3; ++v) {
+    EXPECT_EQ(got[v - 1].seq, v);
+    EXPECT_TRUE(IsPut(got[v - 1], v)) << "record " << v;
+  }
+  EXPECT_TRUE(consumer.CaughtUp());
+  EXPECT_EQ(ring->header().lanes[lane].next.load(), 4u) << "the lane's tail moved past what was drained";
+}
+
+TEST(RingLanes, LaneRecordsAndSharedRecordsWithPayloadsInterleaveInSequence) {
+  auto ring = MakeRing(kMinRingSlots);
+  ASSERT_NE(ring, nullptr);
+  EXPECT_EQ(ring->Put(Stamped(1)), 1u);
+  // A record with one continuation slot, in the shared slots.
+  const std::uint64_t seq = ring->Claim(2);
+  ASSERT_EQ(seq, 2u);
+  Event header = Stamped(2);
+  header.payload_bytes = kContinuationPayload;
+  Event continuation{};
+  std::memset(reinterpret_cast<unsigned char*>(&continuation) + sizeof(std::uint64_t), 0xab, kContinuationPayload);
+  ring->Publish(seq, header);
+  ring->Publish(seq + 1, continuation);
+  EXPECT_EQ(ring->Put(Stamped(4)), 4u);
+  RingConsumer consumer = ring_test::ConsumerOf(*ring);
+  const std::vector<Event> got = DrainAll(consumer);
+  ASSERT_EQ(got.size(), 4u);
+  for (std::uint64_t i = 0; i < 4; ++i) EXPECT_EQ(got[i].seq, i + 1);
+  EXPECT_TRUE(IsPut(got[0], 1));
+  EXPECT_EQ(got[1].payload_bytes, kContinuationPayload);
+  EXPECT_EQ(reinterpret_cast<const unsigned char*>(&got[2])[sizeof(std::uint64_t)], 0xab);
+  EXPECT_TRUE(IsPut(got[3], 4));
+}
+
+TEST(RingLanes, AThreadThatFindsEveryLaneTakenGoesSharedAndAnExitingThreadGivesItsLaneBack) {
+  auto ring = MakeRing(kMinRingSlots);
+  ASSERT_NE(ring, nullptr);
+  std::barrier all_put(kRingLanes + 1);
+  std::vector<std::thread> owners;
+  for (std::uint32_t t = 0; t < kRingLanes; ++t) {
+    owners.emplace_back([&ring, &all_put, t] {
+      ring->Put(Stamped(t));
+      all_put.arrive_and_wait();  // holds its lane until every owner has one
+      all_put.arrive_and_wait();
+    });
+  }
+  all_put.arrive_and_wait();
+  std::uint64_t late = 0;
+  std::thread([&] { late = ring->Put(Stamped(100)); }).join();
+  EXPECT_TRUE(InSharedSlot(*ring, late)) << "every lane was taken";
+  all_put.arrive_and_wait();
+  for (std::thread& t : owners) t.join();
+  std::uint64_t after = 0;
+  std::thread([&] { after = ring->Put(Stamped(101)); }).join();
+  EXPECT_FALSE(InSharedSlot(*ring, after)) << "the owners gave their lanes back as they exited";
+  EXPECT_GE(LaneHolding(*ring, 2, after), 0) << "a lane goes on from its position";
+  RingConsumer consumer = ring_test::ConsumerOf(*ring);
+  const std::vector<Event> got = DrainAll(consumer);
+  ASSERT_EQ(got.size(), kRingLanes + 2);
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].seq, i + 1);
+}
+
+TEST(RingLanes, AFullLaneUnderTheDropPolicyRefusesWithoutClaimingASeq) {
+  auto ring = MakeRing(kMinRingSlots, OnFull::kDrop);
+  ASSERT_NE(ring, nullptr);
+  const std::uint64_t lane = ring->lane_capacity();
+  for (std::uint64_t v = 1; v <= lane; ++v) ASSERT_EQ(ring->Put(Stamped(v)), v);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(ring->Put(Stamped(0)), 0u);
+  EXPECT_EQ(ring->header().dropped.load(), 10u);
+  EXPECT_EQ(ring->header().head.load(), lane + 1) << "a refused record holds no seq the consumer would wait for";
+  RingConsumer consumer = ring_test::ConsumerOf(*ring);
+  EXPECT_EQ(DrainAll(consumer).size(), lane);
+  EXPECT_TRUE(consumer.CaughtUp());
+  EXPECT_EQ(ring->Put(Stamped(7)), lane + 1) << "drained, the lane takes records again";
+}
+
+TEST(RingLanes, ATakerSkipsTheLaneRecordsItsPredecessorCommitted) {
+  auto ring = MakeRing(kMinRingSlots);
+  ASSERT_NE(ring, nullptr);
+  for (std::uint64_t v = 1; v <= 5; ++v) ring->Put(Stamped(v));
+  const int lane = LaneHolding(*ring, 1, 1);
+  ASSERT_GE(lane, 0);
+  {
+    RingConsumer first = ring_test::ConsumerOf(*ring);
+    ASSERT_EQ(DrainAll(first).size(), 5u);
+  }
+  // As if the first consumer had committed but not yet moved the lane's tail.
+  ring->header().lanes[lane].next.store(1);
+  for (std::uint64_t v = 6; v <= 8; ++v) ring->Put(Stamped(v));
+  RingConsumer taker = ring_test::ConsumerOf(*ring);
+  const std::vector<Event> got = DrainAll(taker);
+  ASSERT_EQ(got.size(), 3u);
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(got[i].seq, 6 + i);
+    EXPECT_TRUE(IsPut(got[i], 6 + i));
+  }
+  EXPECT_EQ(ring->header().lanes[lane].next.load(), 9u);
+}
+
+TEST(RingLanes, HostileLaneRecordsNeitherHangTheConsumerNorComeOutTwice) {
+  auto ring = MakeRing(kMinRingSlots);
+  ASSERT_NE(ring, nullptr);
+  // A hostile producer writes lane 5 by hand: a record with seq 0, one the
+  // sequence will never reach, and (after the real ones) nothing more.
+  auto write_lane = [&](std::uint64_t position, std::uint64_t seq, std::uint32_t payload) {
+    RingSlot& slot = ring->lane_slot_at(5, position);
+    Event e = Stamped(999);
+    e.payload_bytes = payload;
+    std::memcpy(slot.body, reinterpret_cast<const unsigned char*>(&e) + sizeof(std::uint64_t), sizeof(slot.body));
+    std::memcpy(slot.body, &seq, sizeof(seq));
+    slot.seq.store(position);
+  };
+  write_lane(1, 0, 0);
+  write_lane(2, std::uint64_t{1} << 60, 0);
+  // The real records come from another thread's lane (this thread may own
+  // lane 5 otherwise) and claim a payload they do not have.
+  std::thread([&] {
+    Event e = Stamped(1);
+    e.payload_bytes = 2 * kContinuationPayload;
+    ring->Put(e);
+    ring->Put(Stamped(2));
+  }).join();
+  RingConsumer consumer = ring_test::ConsumerOf(*ring);
+  const std::vector<Event> got = DrainAll(consumer);
+  ASSERT_EQ(got.size(), 2u) << "the far-ahead record waits; the seq-0 one was skipped";
+  EXPECT_EQ(got[0].seq, 1u);
+  EXPECT_EQ(got[0].payload_bytes, 0u) << "a lane record is one slot";
+  EXPECT_TRUE(IsPut(got[1], 2));
+  EXPECT_TRUE(consumer.CaughtUp());
+}
+
+}  // namespace
+}  // namespace memledger
