@@ -101,7 +101,7 @@ ClientConfig ParseClientConfig(const EnvLookup& env, std::vector<std::string>* w
     const auto bytes = ParseByteSize(v);
     const std::uint64_t min_bytes = kMinRingSlots * kSlotBytes, max_bytes = kMaxRingSlots * kSlotBytes;
     if (!bytes || *bytes < min_bytes || *bytes > max_bytes) {
-      warn("MEMLEDGER_RING_SIZE", v, "a size from 64K to 4G (e.g. 4M)", "using the default (4M, or 32M with a server)");
+      warn("MEMLEDGER_RING_SIZE", v, "a size from 64K to 4G (e.g. 4M)", "using the default (4M, or 64M with a server)");
     } else {
       config.ring_slots = RoundUpToPowerOfTwo(*bytes / kSlotBytes);
     }

@@ -3,7 +3,6 @@
 // default.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -22,17 +21,16 @@ enum class StackUnwinder : std::uint8_t {
 };
 inline constexpr std::uint32_t kDefaultStackDepth = 32;
 
-// Ring sizes (its shared slots) unless MEMLEDGER_RING_SIZE says: a process
-// whose own consumer thread drains its ring gets 4 MiB, and lanes of an
-// eighth of that (512 KiB a thread), small enough to stay in the caches its
-// hooks and that thread share (docs/benchmarks.md, "In a real program"); one
-// that hands its ring to a server gets 32 MiB, and lanes of half that
-// (16 MiB a thread, of which only what a thread fills is ever in memory),
-// since the server drains many rings in turn and a lane that stays full
-// while it serves the others makes the process take its ring back
-// (server_watch.cc).
+// Ring sizes (its shared slots; each of its 8 lanes is an eighth of that:
+// ring_layout.h) unless MEMLEDGER_RING_SIZE says: a process whose own
+// consumer thread drains its ring gets 4 MiB, lanes of 512 KiB a thread,
+// small enough to stay in the caches its hooks and that thread share
+// (docs/benchmarks.md, "In a real program"); one that hands its ring to a
+// server gets 64 MiB, lanes of 8 MiB a thread, since the server drains many
+// rings in turn and a lane that stays full while it serves the others makes
+// the process take its ring back (server_watch.cc).
 inline constexpr std::uint64_t kEmbeddedRingSlots = 1 << 16;
-inline constexpr std::uint64_t kServerRingSlots = 1 << 19;
+inline constexpr std::uint64_t kServerRingSlots = 1 << 20;
 
 struct ClientConfig {
   bool enabled = false;        // MEMLEDGER=1 (alias TT_ALLOC_TRACKING_ENABLED=1)
@@ -60,14 +58,10 @@ struct ClientConfig {
   // alone writes memledger-%p.log in the working directory. Empty: no log.
   std::string log;
 
-  // The ring's shared slots, and each of its lanes' slots, for a process
-  // that hands it to a server or drains it itself.
+  // The ring's shared slots for a process that hands it to a server or drains it itself.
   std::uint64_t RingSlots(bool for_server) const {
     if (ring_slots != 0) return ring_slots;
     return for_server ? kServerRingSlots : kEmbeddedRingSlots;
-  }
-  std::uint64_t LaneSlots(bool for_server) const {
-    return std::max(RingSlots(for_server) / (for_server ? 2 : kRingLanes), kMinLaneSlots);
   }
 };
 inline constexpr const char* kDefaultLogPath = "memledger-%p.log";

@@ -120,8 +120,7 @@ void Init() {
                    path.c_str(), absence.c_str());
     }
   }
-  auto ring = EventRing::Create(g_config->RingSlots(server_fd >= 0), g_config->on_full, &error,
-                                g_config->LaneSlots(server_fd >= 0));
+  auto ring = EventRing::Create(g_config->RingSlots(server_fd >= 0), g_config->on_full, &error);
   if (!ring) {
     std::fprintf(stderr, "memledger: tracking is off: %s\n", error.c_str());
     if (server_fd >= 0) close(server_fd);

@@ -41,7 +41,7 @@ bool CpuHasPrefetchW() {
 std::atomic<std::uint64_t> g_next_ring_id{1};
 constexpr int kSpinsBeforeSleep = 2000;
 constexpr std::size_t kPopulatedRingBytes = kRingHeaderBytes + (std::size_t{5} << 20);
-constexpr std::size_t kPopulatedLaneBytes = std::size_t{4} << 20;
+constexpr std::size_t kPopulatedLaneBytes = std::size_t{1} << 20;
 constexpr std::chrono::microseconds kSpaceWait{500};
 // A thread that found every lane taken looks again after this many Puts.
 constexpr std::uint32_t kPutsBeforeLookingAgain = 4096;
@@ -100,19 +100,13 @@ EventRing::~EventRing() {
   close(fd_);
 }
 
-std::unique_ptr<EventRing> EventRing::Create(std::uint64_t capacity, OnFull policy, std::string* error,
-                                             std::uint64_t lane_capacity) {
+std::unique_ptr<EventRing> EventRing::Create(std::uint64_t capacity, OnFull policy, std::string* error) {
   if (!IsPowerOfTwo(capacity) || capacity < kMinRingSlots || capacity > kMaxRingSlots) {
     *error = "ring capacity must be a power of two between " + std::to_string(kMinRingSlots) + " and " +
              std::to_string(kMaxRingSlots) + " slots";
     return nullptr;
   }
-  if (lane_capacity == 0) lane_capacity = DefaultLaneCapacity(capacity);
-  if (!IsPowerOfTwo(lane_capacity) || lane_capacity < kMinLaneSlots || lane_capacity > capacity) {
-    *error = "a lane of the ring must be a power of two between " + std::to_string(kMinLaneSlots) +
-             " slots and the ring's capacity";
-    return nullptr;
-  }
+  const std::uint64_t lane_capacity = DefaultLaneCapacity(capacity);
   const int fd = memfd_create("memledger-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) {
     *error = std::string("memfd_create failed: ") + std::strerror(errno);
@@ -193,7 +187,8 @@ std::unique_ptr<EventRing> EventRing::Attach(int fd, std::string* error) {
     return nullptr;
   }
   if (!IsPowerOfTwo(copy.capacity) || copy.capacity < kMinRingSlots || copy.capacity > kMaxRingSlots ||
-      !IsPowerOfTwo(copy.lane_capacity) || copy.lane_capacity < kMinLaneSlots || copy.lane_capacity > copy.capacity ||
+      !IsPowerOfTwo(copy.lane_capacity) || copy.lane_capacity < kMinLaneSlots ||
+      copy.lane_capacity > DefaultLaneCapacity(copy.capacity) ||
       static_cast<std::uint64_t>(st.st_size) != RingBytes(copy.capacity, copy.lane_capacity) || copy.on_full > 1) {
     *error = "corrupt ring header: capacity, lanes or policy do not match the shared memory";
     return nullptr;
@@ -295,20 +290,23 @@ void EventRing::GiveBackLaneAtExit(void* value) {
   const auto key = reinterpret_cast<std::uintptr_t>(value) - 1;
   const std::uint64_t ring_id = key / kRingLanes;
   const auto lane = static_cast<std::uint32_t>(key % kRingLanes);
-  pthread_mutex_lock(&g_rings_mutex);
-  for (const auto& [id, ring] : *g_rings) {
-    // Release: the next owner reads the lane's position after taking it.
-    if (id == ring_id) ring->lanes_[lane].owned.store(false, std::memory_order_release);
-  }
-  pthread_mutex_unlock(&g_rings_mutex);
-  // Hooks that run later in this exiting thread go shared, and take no lane:
-  // a lane taken now would never be given back.
+  // This thread lets go of the lane before it goes back (a signal handler's
+  // hook in between goes shared), and hooks that run later in this exiting
+  // thread go shared, and take no lane: a lane taken now would never be
+  // given back.
   RingProducerCache& cache = tls_ring_producer_cache;
   if (cache.lane_ring == ring_id) {
     cache.lane_ring = 0;
     cache.no_lane_ring = ring_id;
     cache.puts_before_looking = std::numeric_limits<std::uint32_t>::max();
   }
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  pthread_mutex_lock(&g_rings_mutex);
+  for (const auto& [id, ring] : *g_rings) {
+    // Release: the next owner reads the lane's position after taking it.
+    if (id == ring_id) ring->lanes_[lane].owned.store(false, std::memory_order_release);
+  }
+  pthread_mutex_unlock(&g_rings_mutex);
 }
 
 bool EventRing::TakeLane(RingProducerCache& cache) {
@@ -344,7 +342,16 @@ bool EventRing::TakeLane(RingProducerCache& cache) {
 
 std::uint64_t EventRing::PutElsewhere(const Event& event) {
   RingProducerCache& cache = tls_ring_producer_cache;
-  if (!cache.in_put && TakeLane(cache)) return Put(event);
+  if (!cache.in_put) {
+    // A signal handler's hook while the lane is taken goes shared too: the
+    // cache is half written, and TakeLane is not reentrant.
+    cache.in_put = true;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    const bool taken = TakeLane(cache);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    cache.in_put = false;
+    if (taken) return Put(event);
+  }
   const std::uint64_t seq = Claim(1);
   if (seq != 0) Publish(seq, event);
   return seq;

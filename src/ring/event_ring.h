@@ -81,11 +81,9 @@ class EventRing {
  public:
   static constexpr std::uint64_t kPrefetchAhead = 32;
 
-  // Creates a new ring in a fresh memfd: `capacity` shared slots, lanes of
-  // `lane_capacity` slots (0: DefaultLaneCapacity). Returns nullptr and sets
-  // *error on failure.
-  static std::unique_ptr<EventRing> Create(std::uint64_t capacity, OnFull policy, std::string* error,
-                                           std::uint64_t lane_capacity = 0);
+  // Creates a new ring in a fresh memfd: `capacity` shared slots, and lanes
+  // of DefaultLaneCapacity. Returns nullptr and sets *error on failure.
+  static std::unique_ptr<EventRing> Create(std::uint64_t capacity, OnFull policy, std::string* error);
   // Maps an existing ring's memfd (dups the fd; the caller keeps its own) and
   // validates it: a memfd sealed against shrinking and growing, with a valid
   // header. Returns nullptr and sets *error when it is not one. With the fault
@@ -138,7 +136,7 @@ class EventRing {
     // Ask for a slot a little ahead in exclusive state now, so a later hook's
     // stores do not wait for it (the consumer read it last, on another core).
     PrefetchForWrite(&slots_[(seq + kPrefetchAhead) & mask_]);
-    std::memcpy(slot.body, reinterpret_cast<const unsigned char*>(&event) + sizeof(std::uint64_t), sizeof(slot.body));
+    StoreSlotWords(slot, event);
     // Release: pairs with the consumer's acquire load of the seq word.
     slot.seq.store(seq, std::memory_order_release);
   }
@@ -192,11 +190,10 @@ class EventRing {
   void PublishInLane(std::uint32_t lane, std::uint64_t position, std::uint64_t seq, const Event& event) {
     RingSlot& slot = lane_slot_at(lane, position);
     PrefetchForWrite(&lane_slot_at(lane, position + kPrefetchAhead));
-    // The time field carries the seq (the consumer gives times when it drains).
+    // The time field (body[0]) carries the seq: the consumer gives times when it drains.
     static_assert(offsetof(Event, time_ns) == sizeof(std::uint64_t));
-    std::memcpy(slot.body, &seq, sizeof(seq));
-    std::memcpy(slot.body + sizeof(seq), reinterpret_cast<const unsigned char*>(&event) + 2 * sizeof(std::uint64_t),
-                sizeof(slot.body) - sizeof(seq));
+    slot.body[0].store(seq, std::memory_order_relaxed);
+    StoreSlotWords(slot, event, 1);
     // Release: pairs with the consumer's acquire load of the position word.
     slot.seq.store(position, std::memory_order_release);
   }

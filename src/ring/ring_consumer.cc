@@ -37,34 +37,59 @@ RingConsumer::RingConsumer(EventRing& ring, std::uint16_t epoch) : ring_(ring), 
 
 bool RingConsumer::ReadLane(std::uint32_t lane) {
   LaneCursor& cursor = lanes_[lane];
-  RingSlot& slot = ring_.lane_slot_at(lane, cursor.position);
+  RingSlot* slot = &ring_.lane_slot_at(lane, cursor.position);
   // Acquire: pairs with the producer's release store in EventRing::PublishInLane.
-  if (slot.seq.load(std::memory_order_acquire) != cursor.position) return false;
-  std::memcpy(&cursor.seq, slot.body, sizeof(cursor.seq));  // the seq is in the time field (ring_layout.h)
+  if (slot->seq.load(std::memory_order_acquire) != cursor.position) {
+    // A lane's tail ahead of the cursor was moved by a consumer that
+    // committed the records below it (one that lost the ring may move it
+    // after this one read it): they are drained, and their slots may hold
+    // later records already. Go on from the tail.
+    const std::uint64_t tail = ring_.header().lanes[lane].next.load(std::memory_order_acquire);
+    if (tail <= cursor.position) return false;
+    cursor.position = tail;
+    slot = &ring_.lane_slot_at(lane, cursor.position);
+    if (slot->seq.load(std::memory_order_acquire) != cursor.position) return false;
+  }
+  cursor.seq = slot->body[0].load(std::memory_order_relaxed);  // the seq is in the time field (ring_layout.h)
   return true;
 }
 
 std::optional<std::uint8_t> RingConsumer::Locate(std::uint64_t seq) {
-  // The lanes' records already read first (the latest one's lane before the
-  // others: a thread's records come in runs), then the lanes not read.
+  // Records come in runs from one place (a thread's lane; a thread that
+  // writes shared slots, records with payloads): where the latest one came
+  // from is looked at first. Then the lanes' records already read, then the
+  // lanes not read, then the shared slot.
+  const auto in_shared_slot = [&] {
+    // Acquire: pairs with the producer's release store in EventRing::Publish.
+    return ring_.slot_at(seq).seq.load(std::memory_order_acquire) == seq;
+  };
+  if (last_lane_ == kShared && in_shared_slot()) return kShared;
+  const std::uint32_t first = last_lane_ == kShared ? 0 : last_lane_;
+  // Skipped records cost a look each: a hostile producer could publish them
+  // as fast as they are skipped. So a look skips at most a lane's worth, and
+  // then says not found (Drain returns what it has; the next goes on).
+  std::uint64_t skips = 0;
   for (const bool read : {true, false}) {
     for (std::uint32_t i = 0; i < kRingLanes; ++i) {
-      const std::uint32_t l = (last_lane_ + i) % kRingLanes;
+      const std::uint32_t l = (first + i) % kRingLanes;
       LaneCursor& lane = lanes_[l];
       if ((lane.seq != 0) != read) continue;
       // Records the sequence has passed are skipped (0 included: never a seq).
       while ((lane.seq != 0 || ReadLane(l)) && lane.seq < seq) {
+        if (++skips > ring_.lane_capacity()) return std::nullopt;
         ++lane.position;
         lane.seq = 0;
       }
       if (lane.seq == seq) {
-        last_lane_ = l;
+        last_lane_ = static_cast<std::uint8_t>(l);
         return static_cast<std::uint8_t>(l);
       }
     }
   }
-  // Acquire: pairs with the producer's release store in EventRing::Publish.
-  if (ring_.slot_at(seq).seq.load(std::memory_order_acquire) == seq) return kShared;
+  if (last_lane_ != kShared && in_shared_slot()) {
+    last_lane_ = kShared;
+    return kShared;
+  }
   return std::nullopt;
 }
 
@@ -107,19 +132,24 @@ std::size_t RingConsumer::Drain(std::span<Event> out) {
     const std::uint64_t seq = next_ + n;
     const std::optional<std::uint8_t> source = Locate(seq);
     if (!source) break;
-    sources_[n] = *source;
-    if (*source == kShared) {
-      std::memcpy(static_cast<void*>(&out[n]), static_cast<const void*>(&ring_.slot_at(seq)), sizeof(Event));
-      continue;
+    LaneCursor* lane = *source == kShared ? nullptr : &lanes_[*source];
+    const RingSlot& slot = lane == nullptr ? ring_.slot_at(seq) : ring_.lane_slot_at(*source, lane->position);
+    LoadSlot(slot, out[n]);
+    // Still the record Locate found? A producer reuses a slot once a
+    // consumer committed past it: this one, having lost the ring, or its
+    // lane's tail moved late (ReadLane). Then it is not taken here. (After
+    // LoadSlot's acquire loads.)
+    if (slot.seq.load(std::memory_order_relaxed) != (lane == nullptr ? seq : lane->position)) {
+      if (lane != nullptr) lane->seq = 0;
+      break;
     }
-    LaneCursor& lane = lanes_[*source];
-    std::memcpy(static_cast<void*>(&out[n]), static_cast<const void*>(&ring_.lane_slot_at(*source, lane.position)),
-                sizeof(Event));
+    sources_[n] = *source;
+    if (lane == nullptr) continue;
     out[n].seq = seq;
     out[n].time_ns = 0;
     out[n].payload_bytes = 0;  // a lane record is one slot
-    ++lane.position;
-    lane.seq = 0;
+    ++lane->position;
+    lane->seq = 0;
   }
   // The rest of a record still being published is read again next time
   // (shared slots only: a lane record is whole).

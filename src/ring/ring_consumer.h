@@ -113,7 +113,7 @@ class RingConsumer {
   std::uint64_t abandoned_ = 0;
   bool lost_ = false;
   LaneCursor lanes_[kRingLanes];
-  std::uint32_t last_lane_ = 0;  // the lane the latest record came from: looked at first
+  std::uint8_t last_lane_ = 0;  // where the latest record came from (a lane, or kShared): looked at first
   std::vector<std::uint8_t> sources_;  // Drain's: each drained slot's lane, or kShared
 };
 

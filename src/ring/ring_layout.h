@@ -39,6 +39,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "event/event.h"
 
@@ -52,10 +53,12 @@ inline constexpr std::uint64_t kMaxRingSlots = 1ULL << 26;  // 4 GiB of slots
 
 inline constexpr std::uint32_t kRingLanes = 8;
 inline constexpr std::uint64_t kMinLaneSlots = 128;
-// Slots of one lane unless the ring's maker says: a kRingLanes-th of the
-// shared slots, so that the lanes together never hold more records than the
-// shared slots' window of sequence numbers (a shared record waits for its
-// seq to be within `capacity` of the consumer's).
+// Slots of one lane: a kRingLanes-th of the shared slots (at most that in a
+// ring another process made), so that the lanes together never hold more
+// records than the shared slots' window of sequence numbers: a shared record
+// waits for its seq to be within `capacity` of the consumer's, and records
+// in lanes must not keep it waiting (or, under the drop policy, refused)
+// while the shared slots are empty.
 inline constexpr std::uint64_t DefaultLaneCapacity(std::uint64_t capacity) { return capacity / kRingLanes; }
 
 // How far the consumer drained one lane: on a cache line of its own.
@@ -72,7 +75,7 @@ struct RingHeader {
   std::uint64_t capacity;  // slots; a power of two
   std::uint32_t on_full;   // OnFull
   std::uint32_t producer_pid;
-  std::uint64_t lane_capacity;  // slots of each lane; a power of two, at most capacity
+  std::uint64_t lane_capacity;  // slots of each lane; a power of two, at most DefaultLaneCapacity(capacity)
 
   alignas(64) std::atomic<std::uint64_t> head;       // next sequence number to claim
   alignas(64) std::atomic<std::uint64_t> tail;       // owner epoch << 48 | next sequence number to drain
@@ -94,13 +97,44 @@ static_assert(offsetof(RingHeader, lane_capacity) == 32 && offsetof(RingHeader, 
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 
-// The slot as it lives in shared memory: the first word is the publish word.
+// The slot as it lives in shared memory: the first word is the publish word,
+// the other seven the record's. Every word is read and written as a relaxed
+// atomic (the publish word's release and acquire order them): a consumer
+// that lost the ring may still be reading a slot that a producer reuses
+// (the batch is dropped: its commit fails), and a hostile peer may write
+// any word at any time; neither is a data race then.
+inline constexpr std::size_t kSlotWords = kSlotBytes / sizeof(std::uint64_t);
 struct RingSlot {
   std::atomic<std::uint64_t> seq;
-  unsigned char body[kSlotBytes - sizeof(std::uint64_t)];
+  std::atomic<std::uint64_t> body[kSlotWords - 1];
 };
 static_assert(sizeof(RingSlot) == sizeof(Event));
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+
+// The record's words after its first (seq) into `slot`'s body, word k + 1
+// into body[k], for k from `first` on.
+inline void StoreSlotWords(RingSlot& slot, const Event& event, std::size_t first = 0) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(&event);
+  for (std::size_t k = first; k < kSlotWords - 1; ++k) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes + (k + 1) * sizeof(word), sizeof(word));
+    slot.body[k].store(word, std::memory_order_relaxed);
+  }
+}
+// The whole slot, publish word included, into `out`, word by word (straight
+// into `out`: a record built in a buffer of words and copied would make its
+// readers wait for the words' stores). The loads are acquires so that a
+// later look at the publish word (did a producer reuse the slot meanwhile?)
+// comes after all of them (a plain load on x86-64).
+inline void LoadSlot(const RingSlot& slot, Event& out) {
+  auto* bytes = reinterpret_cast<unsigned char*>(&out);
+  const std::uint64_t seq = slot.seq.load(std::memory_order_acquire);
+  std::memcpy(bytes, &seq, sizeof(seq));
+  for (std::size_t k = 0; k < kSlotWords - 1; ++k) {
+    const std::uint64_t word = slot.body[k].load(std::memory_order_acquire);
+    std::memcpy(bytes + (k + 1) * sizeof(word), &word, sizeof(word));
+  }
+}
 
 inline constexpr std::size_t RingBytes(std::uint64_t capacity, std::uint64_t lane_capacity) {
   return kRingHeaderBytes + (capacity + kRingLanes * lane_capacity) * kSlotBytes;

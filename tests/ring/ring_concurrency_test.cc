@@ -365,13 +365,29 @@ void ExpectATakeoverAppliesEachRecordOnce(bool put) {
     const std::uint64_t total = 2 * kMinRingSlots;
     std::uint16_t server_epoch = 0;
     ASSERT_TRUE(AcceptRing(ring->header(), OfferRing(ring->header()), &server_epoch));
+    // Every record is Stamped(its value) (a Put's time 0): its value comes out once, whole.
+    std::vector<int> values_seen(total + 1, 0);
+    std::atomic<bool> torn{false};
+    const auto see = [&](const Event& e) {
+      Event expected = Stamped(e.thread);
+      expected.seq = e.seq;
+      if (put) expected.time_ns = 0;
+      if (e.thread == 0 || e.thread > total || std::memcmp(&expected, &e, sizeof(Event)) != 0) {
+        torn = true;
+      } else {
+        ++values_seen[e.thread];
+      }
+    };
     std::vector<std::uint64_t> server_applied;
     std::thread server([&] {
       RingConsumer consumer(*ring, server_epoch);
       std::vector<Event> batch(1 + round % 64);
       while (!consumer.lost() && consumer.next_seq() <= total) {
         const std::size_t n = consumer.Drain(batch);
-        for (std::size_t i = 0; i < n; ++i) server_applied.push_back(batch[i].seq);
+        for (std::size_t i = 0; i < n; ++i) {
+          server_applied.push_back(batch[i].seq);
+          see(batch[i]);
+        }
       }
     });
     std::vector<std::thread> producers;
@@ -392,6 +408,7 @@ void ExpectATakeoverAppliesEachRecordOnce(bool put) {
     std::vector<std::uint64_t> process_applied;
     const std::uint64_t got = DrainCount(process, total + 1 - from, [&](const Event& e) {
       process_applied.push_back(e.seq);
+      see(e);
     });
     for (std::thread& t : producers) t.join();
     server.join();
@@ -399,6 +416,8 @@ void ExpectATakeoverAppliesEachRecordOnce(bool put) {
     ASSERT_EQ(server_applied.size(), from - 1) << "round " << round;
     for (std::size_t i = 0; i < server_applied.size(); ++i) ASSERT_EQ(server_applied[i], i + 1);
     for (std::size_t i = 0; i < process_applied.size(); ++i) ASSERT_EQ(process_applied[i], from + i);
+    ASSERT_FALSE(torn) << "round " << round << ": a record came out that no producer wrote";
+    for (std::uint64_t v = 1; v <= total; ++v) ASSERT_EQ(values_seen[v], 1) << "round " << round << ": value " << v;
   }
 }
 
