@@ -26,7 +26,7 @@
 
 namespace memledger {
 
-constinit thread_local RingProducerCache tls_ring_producer_cache{0, 0, 0, 0, 0, 0, 0, false};
+constinit thread_local RingProducerCache tls_ring_producer_cache{0, 0, 0, 0, 0, 0, 0, 0, false};
 
 namespace {
 bool CpuHasPrefetchW() {
@@ -295,16 +295,21 @@ void EventRing::GiveBackLaneAtExit(void* value) {
   // thread go shared, and take no lane: a lane taken now would never be
   // given back.
   RingProducerCache& cache = tls_ring_producer_cache;
-  if (cache.lane_ring == ring_id) {
-    cache.lane_ring = 0;
-    cache.no_lane_ring = ring_id;
-    cache.puts_before_looking = std::numeric_limits<std::uint32_t>::max();
-  }
+  // The key names the lane the cache holds (TakeLane sets both); were it
+  // otherwise, the lane's next position would be unknown, and the lane stays
+  // taken rather than be handed on with a wrong one.
+  if (cache.lane_ring != ring_id || cache.lane != lane) return;
+  const std::uint64_t next = cache.lane_next;
+  cache.lane_ring = 0;
+  cache.no_lane_ring = ring_id;
+  cache.puts_before_looking = std::numeric_limits<std::uint32_t>::max();
   std::atomic_signal_fence(std::memory_order_seq_cst);
   pthread_mutex_lock(&g_rings_mutex);
   for (const auto& [id, ring] : *g_rings) {
+    if (id != ring_id) continue;
+    ring->lanes_[lane].next = next;
     // Release: the next owner reads the lane's position after taking it.
-    if (id == ring_id) ring->lanes_[lane].owned.store(false, std::memory_order_release);
+    ring->lanes_[lane].owned.store(false, std::memory_order_release);
   }
   pthread_mutex_unlock(&g_rings_mutex);
 }
@@ -330,6 +335,7 @@ bool EventRing::TakeLane(RingProducerCache& cache) {
     }
     cache.lane_ring = id_;
     cache.lane = l;
+    cache.lane_next = lane.next;
     cache.lane_limit = 0;
     cache.no_lane_ring = 0;
     pthread_setspecific(g_lane_key, LaneKeyValue(id_, l));

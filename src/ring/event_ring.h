@@ -42,7 +42,9 @@ namespace memledger {
 
 // Per producer thread: below `limit`, shared slots of ring `ring_id` are
 // known free; the thread owns lane `lane` of ring `lane_ring` (0: none),
-// whose positions below `lane_limit` are known free. `in_put`: a Put of this
+// whose next position is `lane_next` (the lane's own copy is written back
+// when the thread gives the lane back) and whose positions below
+// `lane_limit` are known free. `in_put`: a Put of this
 // thread is writing its lane (a hook inside it must not). `no_lane_ring`:
 // the ring whose lanes were all taken when this thread last looked, and
 // `puts_before_looking` how many more Puts go shared before it looks again.
@@ -50,6 +52,7 @@ struct RingProducerCache {
   std::uint64_t ring_id;
   std::uint64_t limit;
   std::uint64_t lane_ring;
+  std::uint64_t lane_next;
   std::uint64_t lane_limit;
   std::uint64_t no_lane_ring;
   std::uint32_t lane;
@@ -103,12 +106,11 @@ class EventRing {
     cache.in_put = true;
     // A signal handler's hook, from here on, sees in_put and goes shared.
     std::atomic_signal_fence(std::memory_order_seq_cst);
-    Lane& lane = lanes_[cache.lane];
-    const std::uint64_t position = lane.next;
+    const std::uint64_t position = cache.lane_next;
     std::uint64_t seq = 0;
     if (position < cache.lane_limit || WaitForLaneSpace(cache, position)) [[likely]] {
       seq = header_->head.fetch_add(1, std::memory_order_relaxed);
-      lane.next = position + 1;
+      cache.lane_next = position + 1;
       PublishInLane(cache.lane, position, seq, event);
     }
     std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -170,11 +172,13 @@ class EventRing {
     return cache.ring_id == id_ ? cache.limit : 0;
   }
   // A lane of this ring in this process: taken by one thread at a time.
-  // `next` is the owner's alone; the next owner reads it after the taking
-  // CAS of `owned` (acquire) pairs with the release that gave it back.
+  // `next` and `populated` are the owner's alone; the next owner reads them
+  // after the taking CAS of `owned` (acquire) pairs with the release that
+  // gave it back. While a thread owns the lane, its next position is in the
+  // thread's RingProducerCache, and `next` is where it was taken from.
   struct alignas(64) Lane {
     std::atomic<bool> owned{false};
-    std::uint64_t next = 1;  // the lane's next position
+    std::uint64_t next = 1;  // the lane's next position, while no thread owns it
     bool populated = false;  // its pages faulted in (by an owner)
   };
 

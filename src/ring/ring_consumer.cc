@@ -54,6 +54,17 @@ bool RingConsumer::ReadLane(std::uint32_t lane) {
   return true;
 }
 
+std::optional<bool> RingConsumer::LaneHolds(std::uint32_t l, std::uint64_t seq, std::uint64_t& skips) {
+  LaneCursor& lane = lanes_[l];
+  // Records the sequence has passed are skipped (0 included: never a seq).
+  while ((lane.seq != 0 || ReadLane(l)) && lane.seq < seq) {
+    if (++skips > ring_.lane_capacity()) return std::nullopt;
+    ++lane.position;
+    lane.seq = 0;
+  }
+  return lane.seq == seq;
+}
+
 std::optional<std::uint8_t> RingConsumer::Locate(std::uint64_t seq) {
   // Records come in runs from one place (a thread's lane; a thread that
   // writes shared slots, records with payloads): where the latest one came
@@ -63,26 +74,23 @@ std::optional<std::uint8_t> RingConsumer::Locate(std::uint64_t seq) {
     // Acquire: pairs with the producer's release store in EventRing::Publish.
     return ring_.slot_at(seq).seq.load(std::memory_order_acquire) == seq;
   };
-  if (last_lane_ == kShared && in_shared_slot()) return kShared;
-  const std::uint32_t first = last_lane_ == kShared ? 0 : last_lane_;
   // Skipped records cost a look each: a hostile producer could publish them
   // as fast as they are skipped. So a look skips at most a lane's worth, and
   // then says not found (Drain returns what it has; the next goes on).
   std::uint64_t skips = 0;
+  if (last_lane_ == kShared) {
+    if (in_shared_slot()) return kShared;
+  } else if (const std::optional<bool> holds = LaneHolds(last_lane_, seq, skips); !holds || *holds) {
+    return holds ? std::optional<std::uint8_t>(last_lane_) : std::nullopt;
+  }
   for (const bool read : {true, false}) {
-    for (std::uint32_t i = 0; i < kRingLanes; ++i) {
-      const std::uint32_t l = (first + i) % kRingLanes;
-      LaneCursor& lane = lanes_[l];
-      if ((lane.seq != 0) != read) continue;
-      // Records the sequence has passed are skipped (0 included: never a seq).
-      while ((lane.seq != 0 || ReadLane(l)) && lane.seq < seq) {
-        if (++skips > ring_.lane_capacity()) return std::nullopt;
-        ++lane.position;
-        lane.seq = 0;
-      }
-      if (lane.seq == seq) {
+    for (std::uint32_t l = 0; l < kRingLanes; ++l) {
+      if (l == last_lane_ || (lanes_[l].seq != 0) != read) continue;
+      const std::optional<bool> holds = LaneHolds(l, seq, skips);
+      if (!holds) return std::nullopt;
+      if (*holds) {
         last_lane_ = static_cast<std::uint8_t>(l);
-        return static_cast<std::uint8_t>(l);
+        return last_lane_;
       }
     }
   }

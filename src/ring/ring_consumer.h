@@ -103,6 +103,9 @@ class RingConsumer {
   std::optional<std::uint8_t> Locate(std::uint64_t seq);
   // Reads lane `lane`'s next record's seq when published; false when not.
   bool ReadLane(std::uint32_t lane);
+  // Whether lane `l`'s next record is `seq`, once the records the sequence
+  // passed are skipped; nullopt when `skips` (this look's) passed a lane's worth.
+  std::optional<bool> LaneHolds(std::uint32_t l, std::uint64_t seq, std::uint64_t& skips);
   // Moves tail to `next` in this consumer's epoch, and then the lanes' tails
   // to the cursors; false (lost) when it is not the owner.
   bool Commit(std::uint64_t next);
