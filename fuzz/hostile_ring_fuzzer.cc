@@ -1,6 +1,7 @@
 // hostile_ring_fuzzer.cc — the server's side of a ring written by a hostile
 // process: the memfd's seals, a resize after the handshake, header words
-// (head, tail, dropped) and every slot come from the fuzzer, and
+// (head, tail, dropped, the lanes' tails), every shared slot and every lane
+// slot come from the fuzzer, and
 // ClientSession drains and finishes it as the server does. A memfd without
 // both size seals is refused at attach; a sealed one cannot be resized; no
 // crash (the server's SIGBUS guard is installed, as in the server), no hang,
@@ -35,6 +36,7 @@ int HandMadeRing(int seals) {
   header.layout_version = kRingLayoutVersion;
   header.slot_bytes = kSlotBytes;
   header.capacity = kSlots;
+  header.lane_capacity = DefaultLaneCapacity(kSlots);
   header.head.store(1);
   header.tail.store(1);
   header.processed.store(1);
@@ -92,16 +94,38 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   header.head.store(head);
   header.tail.store(tail);
   header.dropped.store(dropped);
+  std::uint64_t lane_tails[kRingLanes];
+  take(lane_tails, sizeof(lane_tails));
+  for (std::uint32_t l = 0; l < kRingLanes; ++l) {
+    // Half the time a plausible tail (lane positions start at 1), else anything.
+    if ((lane_tails[l] & 1) != 0) lane_tails[l] = 1 + (lane_tails[l] >> 1) % (4 * ring->lane_capacity());
+    header.lanes[l].next.store(lane_tails[l]);
+  }
+  // Lane slots and shared slots interleaved, so that short inputs reach both.
   for (std::uint64_t i = 0; i < kSlots && size > 0; ++i) {
     Event slot;
     take(&slot, sizeof(slot));
-    // Half the time, make the slot look published for the seq the consumer expects next.
-    if ((slot.reserved & 1) != 0) slot.seq = tail + i;
     // Device ids mostly small (a high id builds books for every device below it).
     if ((slot.reserved & 4) == 0) slot.device %= 16;
-    RingSlot& target = ring->slot_at(tail + i);
-    std::memcpy(target.body, reinterpret_cast<const unsigned char*>(&slot) + sizeof(std::uint64_t), sizeof(target.body));
-    target.seq.store(slot.seq);
+    const std::uint32_t l = static_cast<std::uint32_t>(i % (kRingLanes + 1));
+    if (l == kRingLanes) {
+      // Half the time, make the slot look published for a seq the consumer expects soon.
+      if ((slot.reserved & 1) != 0) slot.seq = tail + i;
+      RingSlot& target = ring->slot_at(tail + i);
+      StoreSlotWords(target, slot);
+      target.seq.store(slot.seq);
+    } else {
+      // A lane record: half the time published at the lane's next positions,
+      // carrying a seq the consumer expects soon (in its time field).
+      const std::uint64_t position = header.lanes[l].next.load() + i / (kRingLanes + 1);
+      if ((slot.reserved & 1) != 0) {
+        slot.seq = position;
+        slot.time_ns = tail + i;
+      }
+      RingSlot& target = ring->lane_slot_at(l, position);
+      StoreSlotWords(target, slot);
+      target.seq.store(slot.seq);
+    }
   }
 
   Ledger ledger(8);
