@@ -290,14 +290,13 @@ void EventRing::GiveBackLaneAtExit(void* value) {
   const auto key = reinterpret_cast<std::uintptr_t>(value) - 1;
   const std::uint64_t ring_id = key / kRingLanes;
   const auto lane = static_cast<std::uint32_t>(key % kRingLanes);
-  // This thread lets go of the lane before it goes back (a signal handler's
-  // hook in between goes shared), and hooks that run later in this exiting
-  // thread go shared, and take no lane: a lane taken now would never be
-  // given back.
-  RingProducerCache& cache = tls_ring_producer_cache;
   // The key names the lane the cache holds (TakeLane sets both); were it
   // otherwise, the lane's next position would be unknown, and the lane stays
-  // taken rather than be handed on with a wrong one.
+  // taken rather than be handed on with a wrong one. The thread lets go of
+  // the lane before it goes back (a signal handler's hook in between goes
+  // shared); hooks that run later in this exiting thread go shared and take
+  // no lane: a lane taken now would never be given back.
+  RingProducerCache& cache = tls_ring_producer_cache;
   if (cache.lane_ring != ring_id || cache.lane != lane) return;
   const std::uint64_t next = cache.lane_next;
   cache.lane_ring = 0;

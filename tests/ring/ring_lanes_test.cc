@@ -137,16 +137,22 @@ TEST(RingLanes, AFullLaneUnderTheDropPolicyRefusesWithoutClaimingASeq) {
   EXPECT_EQ(ring->Put(Stamped(7)), lane + 1) << "drained, the lane takes records again";
 }
 
+// Five records Put by this thread, drained by a first consumer; their lane,
+// or -1 (then the test has failed).
+int FiveDrainedFromALane(EventRing& ring) {
+  for (std::uint64_t v = 1; v <= 5; ++v) ring.Put(Stamped(v));
+  const int lane = LaneHolding(ring, 1, 1);
+  EXPECT_GE(lane, 0);
+  RingConsumer first = ring_test::ConsumerOf(ring);
+  EXPECT_EQ(DrainAll(first).size(), 5u);
+  return lane;
+}
+
 TEST(RingLanes, ATakerSkipsTheLaneRecordsItsPredecessorCommitted) {
   auto ring = MakeRing(kMinRingSlots);
   ASSERT_NE(ring, nullptr);
-  for (std::uint64_t v = 1; v <= 5; ++v) ring->Put(Stamped(v));
-  const int lane = LaneHolding(*ring, 1, 1);
+  const int lane = FiveDrainedFromALane(*ring);
   ASSERT_GE(lane, 0);
-  {
-    RingConsumer first = ring_test::ConsumerOf(*ring);
-    ASSERT_EQ(DrainAll(first).size(), 5u);
-  }
   // As if the first consumer had committed but not yet moved the lane's tail.
   ring->header().lanes[lane].next.store(1);
   for (std::uint64_t v = 6; v <= 8; ++v) ring->Put(Stamped(v));
@@ -166,14 +172,11 @@ TEST(RingLanes, ATakerSkipsTheLaneRecordsItsPredecessorCommitted) {
 TEST(RingLanes, ATakerGoesOnFromALaneTailMovedAfterItLooked) {
   auto ring = MakeRing(kMinRingSlots);
   ASSERT_NE(ring, nullptr);
-  for (std::uint64_t v = 1; v <= 5; ++v) ring->Put(Stamped(v));
-  const int lane = LaneHolding(*ring, 1, 1);
+  const int lane = FiveDrainedFromALane(*ring);
   ASSERT_GE(lane, 0);
-  RingConsumer server(*ring, TakeRing(ring->header()));
-  ASSERT_EQ(DrainAll(server).size(), 5u);
-  ring->header().lanes[lane].next.store(1);  // as the taker reads it: the server's move not yet made
+  ring->header().lanes[lane].next.store(1);  // as the taker reads it: the first consumer's move not yet made
   RingConsumer taker(*ring, TakeRing(ring->header()));
-  ring->header().lanes[lane].next.store(6);  // the server's late move
+  ring->header().lanes[lane].next.store(6);  // the first consumer's late move
   const std::uint64_t cap = ring->lane_capacity();
   for (std::uint64_t v = 6; v <= 5 + cap; ++v) ASSERT_EQ(ring->Put(Stamped(v)), v);
   const std::vector<Event> got = DrainAll(taker);
