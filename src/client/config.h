@@ -26,11 +26,12 @@ inline constexpr std::uint32_t kDefaultStackDepth = 32;
 // consumer thread drains its ring gets 4 MiB, lanes of 512 KiB a thread,
 // small enough to stay in the caches its hooks and that thread share
 // (docs/benchmarks.md, "In a real program"); one that hands its ring to a
-// server gets 64 MiB, lanes of 8 MiB a thread, since the server drains many
-// rings in turn and a lane that stays full while it serves the others makes
-// the process take its ring back (server_watch.cc).
+// server gets 32 MiB, lanes of 4 MiB a thread, since the server drains many
+// rings in turn: a thread whose lane fills while the server serves the
+// others goes on in the shared slots, and producers that wait for space
+// 50 ms make the process take its ring back (server_watch.cc).
 inline constexpr std::uint64_t kEmbeddedRingSlots = 1 << 16;
-inline constexpr std::uint64_t kServerRingSlots = 1 << 20;
+inline constexpr std::uint64_t kServerRingSlots = 1 << 19;
 
 struct ClientConfig {
   bool enabled = false;        // MEMLEDGER=1 (alias TT_ALLOC_TRACKING_ENABLED=1)

@@ -232,16 +232,17 @@ std::uint64_t EventRing::TryClaim(std::uint32_t n) {
   }
 }
 
-template <typename Tail>
-void EventRing::AwaitSpace(std::uint64_t end, std::uint64_t capacity, Tail tail_of, std::uint64_t& limit) {
+void EventRing::WaitForSpace(std::uint64_t end) {
+  RingProducerCache& cache = tls_ring_producer_cache;
   space_waiters_.fetch_add(1, std::memory_order_acq_rel);
   for (int spins = 0;; ++spins) {
-    // Acquire (in tail_of): pairs with the consumer's release store of the
-    // tail, so the slots below tail + capacity are free to overwrite.
-    const std::uint64_t tail = tail_of();
-    if (end > tail + capacity / 2) RingDoorbell(*header_);  // backing up: get the consumer going
-    if (end <= tail + capacity) {
-      limit = tail + capacity / 2;
+    // Acquire: pairs with the consumer's release store of tail, so the slots
+    // below tail + capacity_ are free to overwrite.
+    const std::uint64_t tail = TailSeq(header_->tail.load(std::memory_order_acquire));
+    if (end > tail + capacity_ / 2) RingDoorbell(*header_);  // backing up: get the consumer going
+    if (end <= tail + capacity_) {
+      cache.ring_id = id_;
+      cache.limit = tail + capacity_ / 2;
       space_waiters_.fetch_sub(1, std::memory_order_acq_rel);
       return;
     }
@@ -257,30 +258,20 @@ void EventRing::AwaitSpace(std::uint64_t end, std::uint64_t capacity, Tail tail_
     }
     header_->producers_waiting.fetch_add(1, std::memory_order_seq_cst);
     const std::uint32_t seen = header_->space_futex.load(std::memory_order_seq_cst);
-    if (end > tail_of() + capacity) FutexWait(header_->space_futex, seen, kSpaceWait);
+    if (end > TailSeq(header_->tail.load(std::memory_order_acquire)) + capacity_) {
+      FutexWait(header_->space_futex, seen, kSpaceWait);
+    }
     header_->producers_waiting.fetch_sub(1, std::memory_order_seq_cst);
   }
 }
 
-void EventRing::WaitForSpace(std::uint64_t end) {
-  RingProducerCache& cache = tls_ring_producer_cache;
-  AwaitSpace(end, capacity_, [this] { return TailSeq(header_->tail.load(std::memory_order_acquire)); }, cache.limit);
-  cache.ring_id = id_;
-}
-
-bool EventRing::WaitForLaneSpace(RingProducerCache& cache, std::uint64_t position) {
-  std::atomic<std::uint64_t>& tail = header_->lanes[cache.lane].next;
-  if (policy_ == OnFull::kDrop) {
-    const std::uint64_t now = tail.load(std::memory_order_acquire);
-    if (position + 1 > now + lane_capacity_ / 2) RingDoorbell(*header_);  // backing up: get the consumer going
-    if (position + 1 > now + lane_capacity_) {
-      CountDrop();
-      return false;
-    }
-    cache.lane_limit = now + lane_capacity_ / 2;
-    return true;
-  }
-  AwaitSpace(position + 1, lane_capacity_, [&tail] { return tail.load(std::memory_order_acquire); }, cache.lane_limit);
+bool EventRing::LaneHasSpace(RingProducerCache& cache, std::uint64_t position) {
+  // Acquire: pairs with the consumer's release of the lane's tail, so the
+  // lane's slots below tail + lane_capacity_ are free to overwrite.
+  const std::uint64_t tail = header_->lanes[cache.lane].next.load(std::memory_order_acquire);
+  if (position + 1 > tail + lane_capacity_ / 2) RingDoorbell(*header_);  // backing up: get the consumer going
+  if (position + 1 > tail + lane_capacity_) return false;
+  cache.lane_limit = tail + lane_capacity_ / 2;
   return true;
 }
 
@@ -357,9 +348,7 @@ std::uint64_t EventRing::PutElsewhere(const Event& event) {
     cache.in_put = false;
     if (taken) return Put(event);
   }
-  const std::uint64_t seq = Claim(1);
-  if (seq != 0) Publish(seq, event);
-  return seq;
+  return PutShared(event);
 }
 
 }  // namespace memledger

@@ -9,7 +9,7 @@
 //   seq = ring.Claim(n);           // n consecutive shared slots, or 0: dropped
 //   ring.Publish(seq + i, event);  // copies the record, then a release store of seq
 // Every claimed seq must be published, in any order; the consumer reads them in
-// sequence. A full ring (or lane) blocks the producer (bounded spin, then futex
+// sequence. Full shared slots block the producer (bounded spin, then futex
 // wait) under OnFull::kBlock — lossless — or, under OnFull::kDrop, the record
 // is refused, counted in `dropped`, and 0 returned.
 //
@@ -20,10 +20,13 @@
 // hook writes move only between its core and the consumer's, and its write
 // prefetch (below) is for its own next slot, which no other thread takes. Put
 // claims the seq after it knows its lane has room, so a seq is never claimed
-// by a producer that waits for space. Put goes to the shared slots instead
-// when the thread has no lane (every lane taken), and when it runs inside
-// another Put of the same thread (a signal handler's hook): the lane's
-// position is the outer Put's until it returns.
+// by a producer that waits for lane space. Put goes to the shared slots
+// instead when the thread's lane is full (a lane is an eighth of the shared
+// slots: a thread the consumer falls behind has the whole ring to fill before
+// it waits or drops, as it did before lanes), when the thread has no lane
+// (every lane taken), and when it runs inside another Put of the same thread
+// (a signal handler's hook): the lane's position is the outer Put's until it
+// returns.
 //
 // Consumer side: see RingConsumer (ring_consumer.h). One consumer per ring.
 #pragma once
@@ -98,7 +101,8 @@ class EventRing {
 
   // --- producer side (any thread) ---
   // Publishes a one-slot record (no payload) in the calling thread's lane, or
-  // in a shared slot (above); its seq, or 0 when a full ring dropped it.
+  // in a shared slot (above); its seq, or 0 when a full ring dropped it. Its
+  // time is not carried (0: the consumer gives times as it drains).
   std::uint64_t Put(const Event& event) {
     RingProducerCache& cache = tls_ring_producer_cache;
     if (cache.lane_ring != id_ || cache.in_put) [[unlikely]]
@@ -107,11 +111,13 @@ class EventRing {
     // A signal handler's hook, from here on, sees in_put and goes shared.
     std::atomic_signal_fence(std::memory_order_seq_cst);
     const std::uint64_t position = cache.lane_next;
-    std::uint64_t seq = 0;
-    if (position < cache.lane_limit || WaitForLaneSpace(cache, position)) [[likely]] {
+    std::uint64_t seq;
+    if (position < cache.lane_limit || LaneHasSpace(cache, position)) [[likely]] {
       seq = header_->head.fetch_add(1, std::memory_order_relaxed);
       cache.lane_next = position + 1;
       PublishInLane(cache.lane, position, seq, event);
+    } else {
+      seq = PutShared(event);
     }
     std::atomic_signal_fence(std::memory_order_seq_cst);
     cache.in_put = false;
@@ -201,13 +207,17 @@ class EventRing {
     // Release: pairs with the consumer's acquire load of the position word.
     slot.seq.store(position, std::memory_order_release);
   }
-  // The owner's lane is full at `position` (or past its cached limit): waits
-  // under kBlock; under kDrop counts a drop and returns false at once.
-  bool WaitForLaneSpace(RingProducerCache& cache, std::uint64_t position);
-  // Waits until `end` <= the tail `tail()` reads + `capacity`; `limit` is
-  // then the position below which the slots are known free.
-  template <typename Tail>
-  void AwaitSpace(std::uint64_t end, std::uint64_t capacity, Tail tail, std::uint64_t& limit);
+  // Past the owner's cached lane limit at `position`: true, with the limit
+  // moved on, when the lane has room there; false when it is full.
+  bool LaneHasSpace(RingProducerCache& cache, std::uint64_t position);
+  // A one-slot record in a shared slot: its seq, or 0 when dropped. Without
+  // its time, as in a lane (whose slot carries the seq there).
+  std::uint64_t PutShared(Event event) {
+    const std::uint64_t seq = Claim(1);
+    event.time_ns = 0;
+    if (seq != 0) Publish(seq, event);
+    return seq;
+  }
 
   // Under kDrop: claims n slots only if they are free now (CAS), else counts a drop and returns 0.
   std::uint64_t ClaimOrDrop(std::uint32_t n) {

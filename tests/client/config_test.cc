@@ -44,7 +44,7 @@ void ExpectDefaults(const ClientConfig& config) {
   EXPECT_EQ(config.output, "");
   EXPECT_EQ(config.ring_slots, 0u) << "by mode";
   EXPECT_EQ(config.RingSlots(/*for_server=*/false), std::uint64_t{1} << 16) << "4 MiB of 64-byte slots";
-  EXPECT_EQ(config.RingSlots(/*for_server=*/true), std::uint64_t{1} << 20) << "64 MiB of 64-byte slots";
+  EXPECT_EQ(config.RingSlots(/*for_server=*/true), std::uint64_t{1} << 19) << "32 MiB of 64-byte slots";
   EXPECT_EQ(config.on_full, OnFull::kBlock);
   EXPECT_TRUE(config.exit_report);
 }

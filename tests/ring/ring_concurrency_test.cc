@@ -142,7 +142,7 @@ TEST(RingConcurrency, ProducersAreEachSeenOnceInTheirOwnOrder) {
 }
 
 // More producers than lanes: some write lanes, the others the shared slots,
-// all in one sequence; the lanes (128 slots) fill and wait for the consumer.
+// all in one sequence; the lanes (128 slots) fill and overflow into the shared slots.
 TEST(RingConcurrency, PutProducersMoreThanLanesAreEachSeenOnceInTheirOwnOrder) {
   auto ring = MakeRing(kMinRingSlots, OnFull::kBlock);
   ASSERT_NE(ring, nullptr);

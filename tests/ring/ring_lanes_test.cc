@@ -2,8 +2,8 @@
 // (src/ring/event_ring.h, ring_consumer.h): a thread's Put goes into a lane
 // of its own and comes out in sequence with the shared slots' records; a
 // thread that finds every lane taken goes shared, and an exiting thread gives
-// its lane back; a full lane under the drop policy refuses without claiming a
-// seq; a consumer that takes over skips the lane records its predecessor
+// its lane back; a full lane overflows into the shared slots, and only when
+// those are full too does the drop policy refuse (claiming no seq); a consumer that takes over skips the lane records its predecessor
 // committed; hostile lane records neither hang the consumer nor get applied
 // twice; a lane tail moved late by a consumer that lost the ring does not
 // stop the one that took it.
@@ -123,18 +123,46 @@ TEST(RingLanes, AThreadThatFindsEveryLaneTakenGoesSharedAndAnExitingThreadGivesI
   for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].seq, i + 1);
 }
 
-TEST(RingLanes, AFullLaneUnderTheDropPolicyRefusesWithoutClaimingASeq) {
+// Fills this thread's lane and then the shared slots (no consumer): the
+// records past the lane go shared, without waiting. Returns how many were put.
+std::uint64_t FillLaneThenShared(EventRing& ring) {
+  const std::uint64_t lane = ring.lane_capacity();
+  for (std::uint64_t v = 1; v <= lane; ++v) EXPECT_EQ(ring.Put(Stamped(v)), v);
+  EXPECT_GE(LaneHolding(ring, lane, lane), 0);
+  // A shared record's seq stays within the shared slots of the consumer's tail (1).
+  for (std::uint64_t v = lane + 1; v <= ring.capacity(); ++v) {
+    EXPECT_EQ(ring.Put(Stamped(v)), v);
+    EXPECT_TRUE(InSharedSlot(ring, v)) << "the lane is full: record " << v << " goes shared";
+  }
+  return ring.capacity();
+}
+
+TEST(RingLanes, AFullLaneOverflowsIntoTheSharedSlotsAndRecordsComeOutInSequence) {
+  auto ring = MakeRing(kMinRingSlots, OnFull::kBlock);
+  ASSERT_NE(ring, nullptr);
+  const std::uint64_t put = FillLaneThenShared(*ring);
+  EXPECT_EQ(ring->header().dropped.load(), 0u);
+  RingConsumer consumer = ring_test::ConsumerOf(*ring);
+  const std::vector<Event> got = DrainAll(consumer);
+  ASSERT_EQ(got.size(), put);
+  for (std::uint64_t i = 0; i < put; ++i) EXPECT_TRUE(got[i].seq == i + 1 && IsPut(got[i], i + 1)) << i;
+  const std::uint64_t next = ring->Put(Stamped(put + 1));
+  EXPECT_EQ(next, put + 1);
+  EXPECT_FALSE(InSharedSlot(*ring, next)) << "drained, the lane takes records again";
+}
+
+TEST(RingLanes, UnderTheDropPolicyOnlyAFullLaneAndFullSharedSlotsRefuseAndARefusalClaimsNoSeq) {
   auto ring = MakeRing(kMinRingSlots, OnFull::kDrop);
   ASSERT_NE(ring, nullptr);
-  const std::uint64_t lane = ring->lane_capacity();
-  for (std::uint64_t v = 1; v <= lane; ++v) ASSERT_EQ(ring->Put(Stamped(v)), v);
+  const std::uint64_t put = FillLaneThenShared(*ring);
+  EXPECT_EQ(ring->header().dropped.load(), 0u);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(ring->Put(Stamped(0)), 0u);
   EXPECT_EQ(ring->header().dropped.load(), 10u);
-  EXPECT_EQ(ring->header().head.load(), lane + 1) << "a refused record holds no seq the consumer would wait for";
+  EXPECT_EQ(ring->header().head.load(), put + 1) << "a refused record holds no seq the consumer would wait for";
   RingConsumer consumer = ring_test::ConsumerOf(*ring);
-  EXPECT_EQ(DrainAll(consumer).size(), lane);
+  EXPECT_EQ(DrainAll(consumer).size(), put);
   EXPECT_TRUE(consumer.CaughtUp());
-  EXPECT_EQ(ring->Put(Stamped(7)), lane + 1) << "drained, the lane takes records again";
+  EXPECT_EQ(ring->Put(Stamped(7)), put + 1) << "drained, the ring takes records again";
 }
 
 // Five records Put by this thread, drained by a first consumer; their lane,

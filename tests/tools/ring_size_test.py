@@ -70,13 +70,13 @@ def main():
 
             socket = os.path.join(work, "s.sock")
             start_server(args.bin_dir, socket)
-            print("server mode: 64 MiB of shared slots and 8 lanes of 8 MiB, the first 5 MiB faulted in")
+            print("server mode: 32 MiB of shared slots and 8 lanes of 4 MiB, the first 5 MiB faulted in")
             mapping = gated_run(args.bin_dir, work, "server", MEMLEDGER_SOCKET=socket)
             check.true("the ring is mapped", mapping is not None)
             if mapping:
-                check.expect("ring bytes", mapping[0], HEADER + 128 * MIB)
+                check.expect("ring bytes", mapping[0], HEADER + 64 * MIB)
                 check.true("the first 5 MiB are resident (and a lane taken: its first MiB), not the whole ring",
-                           HEADER + 5 * MIB <= mapping[1] < HEADER + 32 * MIB, f"resident {mapping[1]} bytes")
+                           HEADER + 5 * MIB <= mapping[1] < HEADER + 16 * MIB, f"resident {mapping[1]} bytes")
 
             print("MEMLEDGER_RING_SIZE decides the shared slots in either mode; the lanes follow")
             for name, settings, lanes in (("embedded-1M", {"MEMLEDGER_SOCKET": "none"}, 1 * MIB),
