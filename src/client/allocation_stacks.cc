@@ -16,6 +16,7 @@
 #include "client/language_frames.h"
 #include "client/module_map.h"
 #include "client/stack_capture.h"
+#include "event/errno_kept.h"
 #include "event/record.h"
 
 namespace memledger {
@@ -49,6 +50,7 @@ constexpr unsigned kStackTableLog2 = 20;  // a million distinct stacks; 16 MiB o
 // Looks at the mapped objects again; sends a MODULE record for each new one
 // and publishes the new code map. True when something new was found.
 bool RefreshModules() {
+  const ErrnoKept errno_kept;
   std::lock_guard lock(g_stack_mutex);
   const std::vector<ModuleDescription> added = g_modules->Refresh();
   if (added.empty()) return false;

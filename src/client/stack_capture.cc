@@ -10,6 +10,8 @@
 #include <iterator>
 #include <utility>
 
+#include "event/errno_kept.h"
+
 namespace memledger {
 namespace {
 
@@ -66,6 +68,7 @@ MEMLEDGER_HOOK_PATH [[gnu::noinline]] CapturedStack WalkFramePointers(std::uint6
 MEMLEDGER_HOOK_PATH CapturedStack Unwind(std::uint64_t* frames, std::size_t depth, const FrameFilter& filter) {
   constexpr int kMaxRaw = 96;  // room for our own frames before the application's
   void* raw[kMaxRaw];
+  const ErrnoKept errno_kept;  // libunwind probes memory with system calls
   const int got = unw_backtrace(raw, kMaxRaw);
   std::size_t n = 0;
   for (int i = 0; i < got && n < depth; ++i) {

@@ -25,6 +25,7 @@
 #include "client/server_watch.h"
 #include "control/proc_stat.h"
 #include "control/socket_path.h"
+#include "event/errno_kept.h"
 #include "ring/futex.h"
 
 namespace memledger {
@@ -195,6 +196,7 @@ __attribute__((destructor)) void ShutdownAtUnload() { Shutdown(); }
 }  // namespace
 
 bool DecideTracking() {
+  const ErrnoKept errno_kept;
   std::call_once(g_init_once, Init);
   return g_hook.state.load(std::memory_order_acquire) == kOn;
 }

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "event/errno_kept.h"
 #include "ring/futex.h"
 #include "ring/ring_fault_guard.h"
 
@@ -233,6 +234,7 @@ std::uint64_t EventRing::TryClaim(std::uint32_t n) {
 }
 
 void EventRing::WaitForSpace(std::uint64_t end) {
+  const ErrnoKept errno_kept;  // futex waits, the notifier's write
   RingProducerCache& cache = tls_ring_producer_cache;
   space_waiters_.fetch_add(1, std::memory_order_acq_rel);
   for (int spins = 0;; ++spins) {
@@ -306,6 +308,7 @@ void EventRing::GiveBackLaneAtExit(void* value) {
 
 bool EventRing::TakeLane(RingProducerCache& cache) {
   if (cache.no_lane_ring == id_ && cache.puts_before_looking-- != 0) return false;
+  const ErrnoKept errno_kept;  // madvise, the thread's key
   pthread_once(&g_lane_key_once, [] { pthread_key_create(&g_lane_key, GiveBackLaneAtExit); });
   for (std::uint32_t l = 0; l < kRingLanes; ++l) {
     Lane& lane = lanes_[l];

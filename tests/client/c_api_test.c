@@ -12,7 +12,9 @@
  *                          tracking on; with almost no address space left
  *                          (RLIMIT_AS), turning stacks on fails with -1 (no
  *                          exception through the C ABI) and the hooks go on.
+ *   c_api_test errno       tracking on: every hook leaves errno as it found it.
  * Exits 0 when every check holds; else prints the failed check and exits 1. */
+#include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -248,10 +250,54 @@ static int NoAddressSpace(void) {
   return 0;
 }
 
+/* A hook leaves errno as it found it: the allocation it records may be the
+ * call whose error its caller reads next. The first hook starts tracking
+ * (files, a consumer thread); a producer that finds the ring full sleeps on a
+ * futex; a stack walked by libunwind probes memory. More threads than the
+ * ring has lanes, through a small ring: lanes, shared slots, and waits. */
+#define ERRNO_SENTINEL 4242
+#define ERRNO_THREADS 12
+#define ERRNO_ROUNDS 50000
+
+#define CHECK_KEEPS_ERRNO(call) \
+  do {                           \
+    errno = ERRNO_SENTINEL;      \
+    call;                        \
+    CHECK(errno == ERRNO_SENTINEL); \
+  } while (0)
+
+static void* ErrnoWorker(void* arg) {
+  const uint64_t worker = (uint64_t)(uintptr_t)arg;
+  for (uint64_t i = 0; i < ERRNO_ROUNDS; ++i) {
+    const uint64_t id = 5000000 + worker * ERRNO_ROUNDS + i;
+    const uint64_t address = 0x40000000ULL + id * 0x100;
+    CHECK_KEEPS_ERRNO(memledger_record_alloc(0, MEMLEDGER_DRAM, id, address, 0x100));
+    CHECK_KEEPS_ERRNO(memledger_record_free(0, MEMLEDGER_DRAM, id, address));
+    if (i % 64 == 0) {
+      CHECK_KEEPS_ERRNO(memledger_record_cb_alloc(0, id, address, 0x100));
+      CHECK_KEEPS_ERRNO(memledger_record_cb_free(0, id, address));
+      CHECK_KEEPS_ERRNO(memledger_record_kernel_load(0, id, address, 0x100));
+      CHECK_KEEPS_ERRNO(memledger_record_kernel_unload(0, id, address));
+      CHECK_KEEPS_ERRNO(memledger_record_alloc_failed(0, MEMLEDGER_L1, 1ULL << 40, 0));
+    }
+  }
+  return NULL;
+}
+
+static int ErrnoKept(void) {
+  CHECK_KEEPS_ERRNO(memledger_record_alloc(0, MEMLEDGER_DRAM, 1, 0x1000, 0x100)); /* starts tracking */
+  CHECK_KEEPS_ERRNO(memledger_record_free(0, MEMLEDGER_DRAM, 1, 0x1000));
+  pthread_t threads[ERRNO_THREADS];
+  for (uintptr_t t = 0; t < ERRNO_THREADS; ++t) CHECK(pthread_create(&threads[t], NULL, ErrnoWorker, (void*)t) == 0);
+  for (int t = 0; t < ERRNO_THREADS; ++t) CHECK(pthread_join(threads[t], NULL) == 0);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "on") == 0) return TrackingOn();
   if (argc == 2 && strcmp(argv[1], "no-address-space") == 0) return NoAddressSpace();
+  if (argc == 2 && strcmp(argv[1], "errno") == 0) return ErrnoKept();
   if (argc == 3 && strcmp(argv[1], "off") == 0) return TrackingOff(argv[2]);
-  fprintf(stderr, "usage: %s on | no-address-space | off <capture path that must not appear>\n", argv[0]);
+  fprintf(stderr, "usage: %s on | no-address-space | errno | off <capture path that must not appear>\n", argv[0]);
   return 2;
 }

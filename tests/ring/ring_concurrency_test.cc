@@ -195,23 +195,29 @@ TEST(RingConcurrency, PutsOfASignalHandlerInsideAPutLoseNothing) {
   std::uint64_t got = 0;
   std::vector<Event> batch(256);
   const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (!(done && got == kPuts + g_handler_puts.load()) && std::chrono::steady_clock::now() < deadline) {
-    const std::size_t n = consumer.Drain(batch);
-    for (std::size_t i = 0; i < n && !HasFailure(); ++i) {
-      const Event& e = batch[i];
-      ASSERT_EQ(e.seq, next_seq++);
-      ASSERT_LT(e.thread, 2u);
-      Event expected = Stamped(next_of[e.thread]++);
-      expected.seq = e.seq;
-      expected.time_ns = 0;
-      expected.thread = e.thread;
-      ASSERT_EQ(std::memcmp(&expected, &e, sizeof(Event)), 0) << (e.thread == 0 ? "the loop's" : "the handler's");
+  const auto drain_while = [&](auto more) {
+    while (!HasFailure() && more() && std::chrono::steady_clock::now() < deadline) {
+      const std::size_t n = consumer.Drain(batch);
+      for (std::size_t i = 0; i < n; ++i) {
+        const Event& e = batch[i];
+        ASSERT_EQ(e.seq, next_seq++);
+        ASSERT_LT(e.thread, 2u);
+        Event expected = Stamped(next_of[e.thread]++);
+        expected.seq = e.seq;
+        expected.time_ns = 0;
+        expected.thread = e.thread;
+        ASSERT_EQ(std::memcmp(&expected, &e, sizeof(Event)), 0) << (e.thread == 0 ? "the loop's" : "the handler's");
+      }
+      got += n;
+      if (n == 0) consumer.WaitForData(1ms);
     }
-    got += n;
-    if (n == 0) consumer.WaitForData(1ms);
-  }
+  };
+  drain_while([&] { return !done; });
+  // The signaller may signal once more after the loop ended: its handler's
+  // Put is counted only once the signaller stopped.
   signaller.join();
   producer.join();
+  drain_while([&] { return got < kPuts + g_handler_puts.load(); });
   sigaction(SIGUSR1, &before, nullptr);
   EXPECT_GT(g_handler_puts.load(), 0u);
   EXPECT_EQ(next_of[0], kPuts);
