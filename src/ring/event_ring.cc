@@ -63,8 +63,15 @@ void* LaneKeyValue(std::uint64_t ring_id, std::uint32_t lane) {
 
 bool IsPowerOfTwo(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
+// One ring a sleep: the first producer to see the consumer asleep marks it
+// awake and wakes it; the others see it awake and make no system call (when
+// the consumer waits for a core after its wake-up, every record of a backed-up
+// ring made one: 5 % of a busy program's time). A consumer that marked
+// itself asleep after the doorbell's count was read finds it changed and
+// does not sleep (RingConsumer::WaitForData).
 void RingDoorbell(RingHeader& header) {
-  if (header.consumer_sleeping.load(std::memory_order_seq_cst) != 0) {
+  if (header.consumer_sleeping.load(std::memory_order_seq_cst) != 0 &&
+      header.consumer_sleeping.exchange(0, std::memory_order_seq_cst) != 0) {
     header.doorbell.fetch_add(1, std::memory_order_seq_cst);
     FutexWakeAll(header.doorbell);
   }
@@ -213,19 +220,30 @@ std::unique_ptr<EventRing> EventRing::Attach(int fd, std::string* error) {
 
 void EventRing::CountDrop() { header_->dropped.fetch_add(1, std::memory_order_relaxed); }
 
+bool EventRing::RoomFor(std::uint64_t end, std::uint64_t tail, std::uint64_t capacity, std::uint64_t& limit) {
+  if (end > tail + capacity) {
+    RingDoorbell(*header_);  // full: get the consumer going
+    return false;
+  }
+  if (end <= tail + capacity / 2) {
+    limit = tail + capacity / 2;
+    return true;
+  }
+  RingDoorbell(*header_);  // backing up: get the consumer going
+  limit = std::min(tail + capacity, end + capacity / 8);
+  return true;
+}
+
 std::uint64_t EventRing::TryClaim(std::uint32_t n) {
   std::uint64_t head = header_->head.load(std::memory_order_relaxed);
   for (;;) {
     if (head + n > CachedLimit()) {
       // Acquire: pairs with the consumer's release store of tail.
       const std::uint64_t tail = TailSeq(header_->tail.load(std::memory_order_acquire));
-      if (head + n > tail + capacity_) {
-        RingDoorbell(*header_);  // full: get the consumer going
-        return 0;
-      }
-      if (head + n > tail + capacity_ / 2) RingDoorbell(*header_);  // backing up: get the consumer going
+      std::uint64_t limit = 0;
+      if (!RoomFor(head + n, tail, capacity_, limit)) return 0;
       tls_ring_producer_cache.ring_id = id_;
-      tls_ring_producer_cache.limit = tail + capacity_ / 2;
+      tls_ring_producer_cache.limit = limit;
     }
     // Only a claim that still starts at the head checked above may take the
     // slots: a fetch_add after the check could land past the free space.
@@ -234,47 +252,39 @@ std::uint64_t EventRing::TryClaim(std::uint32_t n) {
 }
 
 void EventRing::WaitForSpace(std::uint64_t end) {
-  const ErrnoKept errno_kept;  // futex waits, the notifier's write
   RingProducerCache& cache = tls_ring_producer_cache;
-  space_waiters_.fetch_add(1, std::memory_order_acq_rel);
-  for (int spins = 0;; ++spins) {
-    // Acquire: pairs with the consumer's release store of tail, so the slots
-    // below tail + capacity_ are free to overwrite.
-    const std::uint64_t tail = TailSeq(header_->tail.load(std::memory_order_acquire));
-    if (end > tail + capacity_ / 2) RingDoorbell(*header_);  // backing up: get the consumer going
-    if (end <= tail + capacity_) {
-      cache.ring_id = id_;
-      cache.limit = tail + capacity_ / 2;
-      space_waiters_.fetch_sub(1, std::memory_order_acq_rel);
-      return;
-    }
-    if (spins < kSpinsBeforeSleep) {
-      __builtin_ia32_pause();
-      continue;
-    }
-    if (spins == kSpinsBeforeSleep) {
-      if (const int notifier = space_wait_notifier_.load(std::memory_order_acquire); notifier >= 0) {
-        const std::uint64_t one = 1;
-        [[maybe_unused]] const ssize_t n = write(notifier, &one, sizeof(one));
+  // Acquire: pairs with the consumer's release store of tail, so the slots
+  // below tail + capacity_ are free to overwrite.
+  const auto tail = [this] { return TailSeq(header_->tail.load(std::memory_order_acquire)); };
+  if (!RoomFor(end, tail(), capacity_, cache.limit)) {
+    const ErrnoKept errno_kept;  // futex waits, the notifier's write
+    space_waiters_.fetch_add(1, std::memory_order_acq_rel);
+    for (int spins = 0; !RoomFor(end, tail(), capacity_, cache.limit); ++spins) {
+      if (spins < kSpinsBeforeSleep) {
+        __builtin_ia32_pause();
+        continue;
       }
+      if (spins == kSpinsBeforeSleep) {
+        if (const int notifier = space_wait_notifier_.load(std::memory_order_acquire); notifier >= 0) {
+          const std::uint64_t one = 1;
+          [[maybe_unused]] const ssize_t n = write(notifier, &one, sizeof(one));
+        }
+      }
+      header_->producers_waiting.fetch_add(1, std::memory_order_seq_cst);
+      const std::uint32_t seen = header_->space_futex.load(std::memory_order_seq_cst);
+      if (end > tail() + capacity_) FutexWait(header_->space_futex, seen, kSpaceWait);
+      header_->producers_waiting.fetch_sub(1, std::memory_order_seq_cst);
     }
-    header_->producers_waiting.fetch_add(1, std::memory_order_seq_cst);
-    const std::uint32_t seen = header_->space_futex.load(std::memory_order_seq_cst);
-    if (end > TailSeq(header_->tail.load(std::memory_order_acquire)) + capacity_) {
-      FutexWait(header_->space_futex, seen, kSpaceWait);
-    }
-    header_->producers_waiting.fetch_sub(1, std::memory_order_seq_cst);
+    space_waiters_.fetch_sub(1, std::memory_order_acq_rel);
   }
+  cache.ring_id = id_;
 }
 
 bool EventRing::LaneHasSpace(RingProducerCache& cache, std::uint64_t position) {
   // Acquire: pairs with the consumer's release of the lane's tail, so the
   // lane's slots below tail + lane_capacity_ are free to overwrite.
   const std::uint64_t tail = header_->lanes[cache.lane].next.load(std::memory_order_acquire);
-  if (position + 1 > tail + lane_capacity_ / 2) RingDoorbell(*header_);  // backing up: get the consumer going
-  if (position + 1 > tail + lane_capacity_) return false;
-  cache.lane_limit = tail + lane_capacity_ / 2;
-  return true;
+  return RoomFor(position + 1, tail, lane_capacity_, cache.lane_limit);
 }
 
 // --- lanes: which thread writes which ---

@@ -207,6 +207,13 @@ class EventRing {
     // Release: pairs with the consumer's acquire load of the position word.
     slot.seq.store(position, std::memory_order_release);
   }
+  // Whether slots up to `end` are free, the consumer's tail being `tail`
+  // (false: full, and the consumer rung). When they are, `limit` becomes the
+  // position below which this producer knows them free: the half-way mark
+  // while less than half are taken; past it, an eighth of the slots further
+  // (at most to the tail + capacity), so a producer looks again — and rings
+  // the doorbell — now and then while the ring backs up, not at every record.
+  bool RoomFor(std::uint64_t end, std::uint64_t tail, std::uint64_t capacity, std::uint64_t& limit);
   // Past the owner's cached lane limit at `position`: true, with the limit
   // moved on, when the lane has room there; false when it is full.
   bool LaneHasSpace(RingProducerCache& cache, std::uint64_t position);
