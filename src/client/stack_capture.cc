@@ -24,6 +24,7 @@ constinit thread_local StackBounds tls_bounds __attribute__((tls_model("initial-
 const StackBounds& ThreadStackBounds() {
   StackBounds& bounds = tls_bounds;
   if (bounds.high == 0) [[unlikely]] {
+    const ErrnoKept errno_kept;  // the main thread's bounds come from /proc/self/maps
     pthread_attr_t attr;
     void* base = nullptr;
     std::size_t size = 0;

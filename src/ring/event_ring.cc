@@ -68,7 +68,9 @@ bool IsPowerOfTwo(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 // the consumer waits for a core after its wake-up, every record of a backed-up
 // ring made one: 5 % of a busy program's time). A consumer that marked
 // itself asleep after the doorbell's count was read finds it changed and
-// does not sleep (RingConsumer::WaitForData).
+// does not sleep (RingConsumer::WaitForData). A ringer descheduled between
+// its exchange and its wake leaves the consumer asleep until its timeout
+// (1 ms for the process's own) — bounded, as a sleep without a ring is.
 void RingDoorbell(RingHeader& header) {
   if (header.consumer_sleeping.load(std::memory_order_seq_cst) != 0 &&
       header.consumer_sleeping.exchange(0, std::memory_order_seq_cst) != 0) {
@@ -248,6 +250,17 @@ std::uint64_t EventRing::TryClaim(std::uint32_t n) {
     // Only a claim that still starts at the head checked above may take the
     // slots: a fetch_add after the check could land past the free space.
     if (header_->head.compare_exchange_weak(head, head + n, std::memory_order_relaxed)) return head;
+  }
+}
+
+std::uint64_t EventRing::ClaimWhenFullOrRaced(std::uint32_t n) {
+  for (;;) {
+    if (const std::uint64_t seq = TryClaim(n); seq != 0) return seq;
+    if (policy_ == OnFull::kDrop) {
+      CountDrop();
+      return 0;
+    }
+    WaitForSpace(header_->head.load(std::memory_order_relaxed) + n);
   }
 }
 

@@ -9,7 +9,8 @@
 //   seq = ring.Claim(n);           // n consecutive shared slots, or 0: dropped
 //   ring.Publish(seq + i, event);  // copies the record, then a release store of seq
 // Every claimed seq must be published, in any order; the consumer reads them in
-// sequence. Full shared slots block the producer (bounded spin, then futex
+// sequence. A seq is claimed only once its slot is free, so no producer waits
+// holding one. Full shared slots block the producer (bounded spin, then futex
 // wait) under OnFull::kBlock — lossless — or, under OnFull::kDrop, the record
 // is refused, counted in `dropped`, and 0 returned.
 //
@@ -19,8 +20,7 @@
 // thread gives it back when it exits. A lane has one writer, so the lines a
 // hook writes move only between its core and the consumer's, and its write
 // prefetch (below) is for its own next slot, which no other thread takes. Put
-// claims the seq after it knows its lane has room, so a seq is never claimed
-// by a producer that waits for lane space. Put goes to the shared slots
+// claims the seq after it knows its lane has room. Put goes to the shared slots
 // instead when the thread's lane is full (a lane is an eighth of the shared
 // slots: a thread the consumer falls behind has the whole ring to fill before
 // it waits or drops, as it did before lanes), when the thread has no lane
@@ -124,14 +124,19 @@ class EventRing {
     return seq;
   }
 
+  // n consecutive shared slots, claimed only once they are free: a producer
+  // never waits holding a seq (a signal handler's hook inside that wait
+  // would wait for that seq's slot itself, for ever). Full: under kBlock it
+  // waits for room and tries again; under kDrop it counts a drop, returns 0.
   std::uint64_t Claim(std::uint32_t n) {
-    // The common case: one relaxed fetch_add and a compare with this thread's
-    // cached limit, below which slots are known to be free.
-    if (policy_ == OnFull::kDrop) return ClaimOrDrop(n);
-    const std::uint64_t seq = header_->head.fetch_add(n, std::memory_order_relaxed);
-    if (seq + n > CachedLimit()) [[unlikely]]
-      WaitForSpace(seq + n);
-    return seq;
+    // The common case: a compare with this thread's cached limit, below
+    // which slots are known to be free, and one CAS.
+    std::uint64_t head = header_->head.load(std::memory_order_relaxed);
+    if (head + n <= CachedLimit() && header_->head.compare_exchange_strong(head, head + n, std::memory_order_relaxed))
+        [[likely]] {
+      return head;
+    }
+    return ClaimWhenFullOrRaced(n);
   }
   // Claims n slots only if they are free now, whatever the policy; 0 (and
   // nothing counted) when they are not. For the one record that must not be
@@ -226,12 +231,8 @@ class EventRing {
     return seq;
   }
 
-  // Under kDrop: claims n slots only if they are free now (CAS), else counts a drop and returns 0.
-  std::uint64_t ClaimOrDrop(std::uint32_t n) {
-    const std::uint64_t seq = TryClaim(n);
-    if (seq == 0) CountDrop();
-    return seq;
-  }
+  // Claim's other path: past the cached limit, or another claim moved the head first.
+  std::uint64_t ClaimWhenFullOrRaced(std::uint32_t n);
   void CountDrop();  // under kDrop: one record refused
   void WaitForSpace(std::uint64_t end);
 

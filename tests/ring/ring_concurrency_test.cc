@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -212,16 +213,84 @@ TEST(RingConcurrency, PutsOfASignalHandlerInsideAPutLoseNothing) {
       if (n == 0) consumer.WaitForData(1ms);
     }
   };
-  drain_while([&] { return !done; });
-  // The signaller may signal once more after the loop ended: its handler's
-  // Put is counted only once the signaller stopped.
-  signaller.join();
-  producer.join();
+  // The signaller may signal once more after the producer's loop ended: its
+  // handler's Put counts only once both threads are done, and may wait for
+  // room meanwhile, so the draining goes on while they are joined.
+  std::atomic<bool> joined{false};
+  std::thread joiner([&] {
+    signaller.join();
+    producer.join();
+    joined = true;
+  });
+  drain_while([&] { return !joined; });
+  joiner.join();
   drain_while([&] { return got < kPuts + g_handler_puts.load(); });
   sigaction(SIGUSR1, &before, nullptr);
   EXPECT_GT(g_handler_puts.load(), 0u);
   EXPECT_EQ(next_of[0], kPuts);
   EXPECT_EQ(next_of[1], g_handler_puts.load());
+  EXPECT_TRUE(consumer.CaughtUp());
+}
+
+// A hook in a signal handler that interrupts a producer waiting for room
+// gets its record in once the consumer drains: no producer waits holding a
+// seq. Here the interrupted thread has filled its lane and the shared slots;
+// while it waits, seven threads fill their lanes and four claim 64 shared
+// slots each (they wait too), then the handler's Put waits. Had the waiting
+// producers taken their seqs first, the head would be more than the shared
+// slots past the interrupted one's, and the handler's record would wait for
+// that seq's slot for ever: the consumer stops at a seq never published.
+TEST(RingConcurrency, AHandlersPutInsideAPutWaitingForRoomGetsInOnceTheConsumerDrains) {
+  auto ring = MakeRing(kMinRingSlots, OnFull::kBlock);
+  ASSERT_NE(ring, nullptr);
+  g_signalled_ring = ring.get();
+  g_handler_puts = 0;
+  struct sigaction action {};
+  action.sa_handler = PutFromHandler;
+  sigemptyset(&action.sa_mask);
+  struct sigaction before {};
+  ASSERT_EQ(sigaction(SIGUSR1, &action, &before), 0);
+  const auto waiters = [&](std::uint32_t n) {
+    return WaitFor([&] { return ring->space_waiters() == n; }, kHangGuard);
+  };
+  std::thread interrupted([&] {
+    for (std::uint64_t v = 0; v <= kMinRingSlots; ++v) ring->Put(Stamped(v));  // the last one waits
+  });
+  ASSERT_TRUE(waiters(1));
+  std::vector<std::thread> others;
+  std::barrier all_put(7);  // a lane goes back (full) when its thread exits: not to another of these
+  for (int t = 0; t < 7; ++t) {
+    others.emplace_back([&] {
+      for (std::uint64_t v = 0; v < ring->lane_capacity(); ++v) ring->Put(Stamped(v));
+      all_put.arrive_and_wait();
+    });
+  }
+  for (std::thread& t : others) t.join();
+  others.clear();
+  constexpr std::uint32_t kClaim = 64;
+  for (int t = 0; t < 4; ++t) {
+    others.emplace_back([&] {
+      const std::uint64_t seq = ring->Claim(kClaim);
+      for (std::uint32_t i = 0; i < kClaim; ++i) ring->Publish(seq + i, Stamped(seq + i));
+    });
+  }
+  ASSERT_TRUE(waiters(5));
+  pthread_kill(interrupted.native_handle(), SIGUSR1);
+  ASSERT_TRUE(waiters(6)) << "the handler's Put waits for room too";
+  RingConsumer consumer = ring_test::ConsumerOf(*ring);
+  const std::uint64_t expected = (kMinRingSlots + 1) + 7 * ring->lane_capacity() + 4 * kClaim + 1;
+  std::uint64_t got = 0;
+  std::vector<Event> batch(256);
+  EXPECT_TRUE(WaitFor([&] {
+    const std::size_t n = consumer.Drain(batch);
+    for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(batch[i].seq, got + i + 1);
+    got += n;
+    return got == expected;
+  }, kHangGuard)) << got << " of " << expected << " records";
+  interrupted.join();
+  for (std::thread& t : others) t.join();
+  sigaction(SIGUSR1, &before, nullptr);
+  EXPECT_EQ(g_handler_puts.load(), 1u);
   EXPECT_TRUE(consumer.CaughtUp());
 }
 

@@ -3,10 +3,11 @@
 // of its own and comes out in sequence with the shared slots' records; a
 // thread that finds every lane taken goes shared, and an exiting thread gives
 // its lane back; a full lane overflows into the shared slots, and only when
-// those are full too does the drop policy refuse (claiming no seq); a consumer that takes over skips the lane records its predecessor
-// committed; hostile lane records neither hang the consumer nor get applied
-// twice; a lane tail moved late by a consumer that lost the ring does not
-// stop the one that took it.
+// those are full too does the drop policy refuse (claiming no seq); a
+// consumer that takes over skips the lane records its predecessor committed;
+// hostile lane records neither hang the consumer nor get applied twice; a
+// lane tail moved late by a consumer that lost the ring does not stop the
+// one that took it.
 #include <gtest/gtest.h>
 
 #include <barrier>
