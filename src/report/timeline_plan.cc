@@ -90,6 +90,14 @@ std::vector<DetailWindow> TimelinePlan::Windows(std::uint64_t budget,
   };
   const std::uint64_t around = std::max<std::uint64_t>(budget / 16, 1);
   range(changes_, budget / 4, 0, "the end");
+  // The first failure (why the run began to fail) and the last (what it
+  // ended with) before any peak: a page of a failing run answers that
+  // first, whatever number of pools peaked; the other failures after them.
+  const auto failure = [&](const std::pair<std::uint64_t, std::uint64_t>& f) {
+    range(f.first, around, std::min<std::uint64_t>(around, 1024), fmt::format("allocation failure {}", f.second));
+  };
+  if (!failures_.empty()) failure(failures_.front());
+  if (failures_.size() > 1) failure(failures_.back());
   std::vector<std::uint32_t> by_peak;
   for (std::uint32_t p = 0; p < pools_.size(); ++p) {
     if (pools_[p].peak_change != kNone && pools_[p].peak > 0) by_peak.push_back(p);
@@ -100,9 +108,7 @@ std::vector<DetailWindow> TimelinePlan::Windows(std::uint64_t budget,
     range(pools_[p].peak_change, around, around + 1,
           "the peak of " + (p < pool_names.size() ? pool_names[p] : fmt::format("pool {}", p)));
   }
-  for (const auto& [changes, number] : failures_) {
-    range(changes, around, std::min<std::uint64_t>(around, 1024), fmt::format("allocation failure {}", number));
-  }
+  for (std::size_t f = 1; f + 1 < failures_.size(); ++f) failure(failures_[f]);
   // Taken in that order while the union of their changes fits; then in
   // change order, overlaps joined.
   const auto union_length = [](std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges) {

@@ -62,11 +62,12 @@ class TimelinePlan {
   // The changes of `pool` at which its series are shown (each bucket's
   // lowest, highest and last), in order.
   std::vector<std::uint64_t> Shown(std::uint32_t pool) const;
-  // The detail windows, in order, none overlapping: the end's last
-  // budget/4 changes, each pool's peak (largest first) with budget/16 on
-  // either side, each failure's budget/16 before it (and a few after),
+  // The detail windows, in order, none overlapping, taken in this order
   // while their changes stay within `budget` and there are at most
-  // kMaxWindows. `pool_names` names the pools for `why`.
+  // kMaxWindows: the end's last budget/4 changes; the first and the last
+  // failure, budget/16 before each (and a few after); each pool's peak
+  // (largest first) with budget/16 on either side; the other failures.
+  // `pool_names` names the pools for `why`.
   std::vector<DetailWindow> Windows(std::uint64_t budget, const std::vector<std::string>& pool_names) const;
 
   static constexpr std::size_t kMaxWindows = 48;

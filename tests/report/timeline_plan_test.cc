@@ -5,6 +5,7 @@
 // and detail windows within their budget.
 #include "report/timeline_plan.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -120,6 +121,35 @@ TEST(TimelinePlanTest, WindowsStayWithinTheirBudgetInChangeOrder) {
   EXPECT_TRUE(covered(49'998, "the peak of DRAM on device 0"));
   EXPECT_TRUE(covered(149'999, "the peak of L1 on device 0"));
   EXPECT_TRUE(covered(120'000, "allocation failure 1"));
+}
+
+// A failing run's page shows why it failed before the pools' peaks: with
+// more peaks than the budget holds, the first and the last failure still
+// get their windows (and the peaks what is left).
+TEST(TimelinePlanTest, TheFirstAndTheLastFailureComeBeforeThePeaks) {
+  TimelinePlan plan;
+  constexpr std::uint32_t kPools = 12;
+  // Pool p rises until change 10,000 x (p + 1), then falls; failures at 5,000, 60,000 and 125,000.
+  for (std::uint64_t change = 0; change < 130'000; ++change) {
+    const auto pool = static_cast<std::uint32_t>(change % kPools);
+    plan.Add(pool, change, change, change < 10'000 * (pool + 1) ? 1 : -1);
+    if (change == 5'000 || change == 60'000 || change == 125'000) plan.AddFailure(change + 1, change / 5'000);
+  }
+  plan.Settle();
+  std::vector<std::string> names;
+  for (std::uint32_t p = 0; p < kPools; ++p) names.push_back(fmt::format("pool {}", p));
+  const std::vector<DetailWindow> windows = plan.Windows(8'000, names);
+  const auto covered = [&](std::uint64_t change, const std::string& why) {
+    return std::any_of(windows.begin(), windows.end(), [&](const DetailWindow& w) {
+      return w.begin <= change && change < w.end && w.why.find(why) != std::string::npos;
+    });
+  };
+  EXPECT_TRUE(covered(5'000, "allocation failure 1"));
+  EXPECT_TRUE(covered(125'000, "allocation failure 25"));
+  std::size_t peaks = 0;
+  for (const DetailWindow& w : windows) peaks += w.why.find("the peak of") != std::string::npos;
+  EXPECT_GT(peaks, 0u) << "the peaks get what is left";
+  EXPECT_LT(peaks, kPools) << "not every peak fits: the failures came first";
 }
 
 }  // namespace
