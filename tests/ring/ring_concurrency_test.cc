@@ -162,16 +162,21 @@ void PutFromHandler(int) {
   g_handler_puts.fetch_add(1, std::memory_order_relaxed);
 }
 
-TEST(RingConcurrency, PutsOfASignalHandlerInsideAPutLoseNothing) {
-  auto ring = MakeRing(kMinRingSlots, OnFull::kBlock);
-  ASSERT_NE(ring, nullptr);
-  g_signalled_ring = ring.get();
+// SIGUSR1 runs PutFromHandler on `ring` from here on; the action it replaced in *before.
+bool PutOnSigusr1(EventRing& ring, struct sigaction* before) {
+  g_signalled_ring = &ring;
   g_handler_puts = 0;
   struct sigaction action {};
   action.sa_handler = PutFromHandler;
   sigemptyset(&action.sa_mask);
+  return sigaction(SIGUSR1, &action, before) == 0;
+}
+
+TEST(RingConcurrency, PutsOfASignalHandlerInsideAPutLoseNothing) {
+  auto ring = MakeRing(kMinRingSlots, OnFull::kBlock);
+  ASSERT_NE(ring, nullptr);
   struct sigaction before {};
-  ASSERT_EQ(sigaction(SIGUSR1, &action, &before), 0);
+  ASSERT_TRUE(PutOnSigusr1(*ring, &before));
   constexpr std::uint64_t kPuts = 200000;
   std::atomic<bool> done{false};
   std::thread producer([&] {
@@ -243,13 +248,8 @@ TEST(RingConcurrency, PutsOfASignalHandlerInsideAPutLoseNothing) {
 TEST(RingConcurrency, AHandlersPutInsideAPutWaitingForRoomGetsInOnceTheConsumerDrains) {
   auto ring = MakeRing(kMinRingSlots, OnFull::kBlock);
   ASSERT_NE(ring, nullptr);
-  g_signalled_ring = ring.get();
-  g_handler_puts = 0;
-  struct sigaction action {};
-  action.sa_handler = PutFromHandler;
-  sigemptyset(&action.sa_mask);
   struct sigaction before {};
-  ASSERT_EQ(sigaction(SIGUSR1, &action, &before), 0);
+  ASSERT_TRUE(PutOnSigusr1(*ring, &before));
   const auto waiters = [&](std::uint32_t n) {
     return WaitFor([&] { return ring->space_waiters() == n; }, kHangGuard);
   };
