@@ -300,14 +300,15 @@ Ledger::Account& Ledger::AccountFor(std::uint32_t process, std::uint16_t device,
                             (std::uint64_t{local_type} << 8) | static_cast<std::uint8_t>(cls);
   if (key == last_account_key_ && last_account_ != nullptr) return *last_account_;
   Place& place = PlaceOf(process, device);
-  auto& account = place.accounts[local_type * kBufferClassCount + static_cast<std::size_t>(cls)];
+  const std::size_t slot = local_type * kBufferClassCount + static_cast<std::size_t>(cls);
+  auto& account = place.accounts[slot];
   if (!account) {
     ProcessBooks& books = processes_[process];
     const std::uint16_t id = DeviceFor(books, device);
     const std::uint16_t type = books.type_map[local_type];  // mapped, and for good (OnPool)
     account.reset(new Account{&ProcessCounters(books, id, type), &devices_[id].types.At(type), &place.live, type, id,
                               {}, nullptr, true});
-    SetSpace(place, *account);
+    SetSpace(place, slot);
   }
   last_account_key_ = key;
   last_account_ = account.get();
@@ -330,7 +331,7 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   const LiveKey key{process, e.device, cls, local_type, e.buffer_id != 0 ? e.buffer_id : e.address};
   const LiveBuffer buffer{.address = e.address, .size = e.size, .seq = e.seq, .time_ns = e.time_ns, .stack = e.stack,
                           .tag = e.tag, .first_overlap_after = 0, .type = account.type, .overlapped_by = 0,
-                          .overlapped_older = 0};
+                          .overlapped_older = 0, .met_at_reindex = 0};
   auto [it, inserted] = account.live->try_emplace(key, buffer);
   if (inserted) {
     ++live_count_;
@@ -347,7 +348,7 @@ void Ledger::OnAlloc(ProcessBooks& books, std::uint32_t process, const Event& e,
   }
   account.process_counters->Add(e.size);
   account.device_counters->Add(e.size);
-  if (HasAddress(key, it->second)) IndexAndMarkOverlaps(account, key, it->second, account.overlaps_count);
+  if (account.overlaps_count && HasAddress(key, it->second)) IndexAndMarkOverlaps(account, key, it->second);
   if (account.space != nullptr) Occupy(books, key, it->second, account);
   if (listener_ != nullptr) listener_->OnLive(key, it->second);
   if (CheckpointBooks* checkpoints = ArmedCheckpoints(process)) checkpoints->OnAlloc(e.seq, key);
@@ -363,16 +364,36 @@ void Ledger::Occupy(ProcessBooks& books, const LiveKey& key, const LiveBuffer& b
   });
 }
 
-void Ledger::SetSpace(const Place& place, Account& account) const {
+void Ledger::SetSpace(Place& place, std::size_t slot) {
+  Account& account = *place.accounts[slot];
   const AddressSpaces& spaces = devices_.devices()[account.device].spaces;
   account.space = place.in_maps ? spaces.MapOf(account.type) : nullptr;
   // Circular buffers placed within L1 take turns in one region: their ranges overlap by design.
-  account.overlaps_count = !spaces.PlacedWithin(account.type);
+  const bool overlaps_count = !spaces.PlacedWithin(account.type);
+  if (overlaps_count == account.overlaps_count) return;
+  account.overlaps_count = overlaps_count;
+  Reindex(place, slot);
 }
 
-void Ledger::IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuffer& buffer, bool overlaps_count) {
+void Ledger::Reindex(Place& place, std::size_t slot) {
+  Account& account = *place.accounts[slot];
+  account.index = AddressIndex{};
+  if (!account.overlaps_count) return;
+  const auto type = static_cast<std::uint8_t>(slot / kBufferClassCount);  // the process's own
+  const auto cls = static_cast<BufferClass>(slot % kBufferClassCount);
+  for (auto& [key, buffer] : place.live) {
+    if (key.type != type || key.cls != cls || !HasAddress(key, buffer)) continue;
+    LiveBuffer& newer = buffer;  // a lambda cannot name a structured binding (clang 14)
+    account.index.Insert(buffer.address, EndOf(buffer.address, buffer.size), key.identity, LiveIn(place.live, key),
+                         [&](std::uint64_t, LiveBuffer& older) {
+                           older.met_at_reindex = true;
+                           newer.met_at_reindex = true;
+                         });
+  }
+}
+
+void Ledger::IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuffer& buffer) {
   auto mark = [&](std::uint64_t identity, LiveBuffer& older) {
-    if (!overlaps_count) return;
     buffer.overlapped_older = true;
     if (older.overlapped_by == 0) {
       overlap_partners_.insert_or_assign(LiveKey{key.process, key.device, key.cls, key.type, identity},
@@ -495,7 +516,7 @@ void Ledger::Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& 
   if (account.space != nullptr && InMap(key, buffer, *account.space)) {
     account.space->Release(buffer.address, EndOf(buffer.address, buffer.size));
   }
-  if (HasAddress(key, buffer)) {
+  if (account.overlaps_count && HasAddress(key, buffer)) {
     if (buffer.in_overlap()) {
       account.index.Erase(buffer.address, key.identity);
     } else {
@@ -644,8 +665,8 @@ void Ledger::AdoptSpaces(std::uint16_t device, const std::vector<DeclaredSpace>&
   for (auto& places : places_) {
     for (auto& place : places) {
       if (!place) continue;
-      for (auto& account : place->accounts) {
-        if (account && account->device == device) SetSpace(*place, *account);
+      for (std::size_t slot = 0; slot < place->accounts.size(); ++slot) {
+        if (place->accounts[slot] && place->accounts[slot]->device == device) SetSpace(*place, slot);
       }
     }
   }
@@ -666,8 +687,8 @@ void Ledger::PlaceInMaps(std::uint32_t process, std::uint16_t local, bool in_map
   Place& place = PlaceOf(process, local);
   if (place.in_maps == in_maps) return;
   place.in_maps = in_maps;
-  for (auto& account : place.accounts) {
-    if (account) SetSpace(place, *account);
+  for (std::size_t slot = 0; slot < place.accounts.size(); ++slot) {
+    if (place.accounts[slot]) SetSpace(place, slot);
   }
   // Buffers it allocated before the open are in the maps, or left out, as the others' are.
   if (!place.live.empty()) RebuildMaps(DeviceOf(static_cast<ProcessIndex>(process), local));
@@ -979,7 +1000,8 @@ std::optional<std::string> Ledger::Validate() const {
     }
   }
   if (sums_matched != sums.size()) return "live buffers in a type with no counters";
-  // Every live buffer has exactly one live entry in its address index.
+  // Every live buffer has exactly one live entry in its address index, if its
+  // account keeps one (its overlaps count); other accounts' indexes are empty.
   absl::flat_hash_map<std::pair<std::uint64_t, BufferClass>, std::size_t> live_per_index;
   ForEachLive([&](const LiveKey& key, const LiveBuffer& buffer) {
     if (HasAddress(key, buffer)) ++live_per_index[{AddressIndexKey(key.process, key.device, key.type), key.cls}];
@@ -1000,7 +1022,8 @@ std::optional<std::string> Ledger::Validate() const {
           return it != live.end() && it->second.address == address;
         });
         const auto expected = live_per_index.find({AddressIndexKey(p, device, type), cls});
-        const std::size_t want = expected == live_per_index.end() ? 0 : expected->second;
+        const std::size_t want =
+            expected == live_per_index.end() || !account->overlaps_count ? 0 : expected->second;
         if (entries != want || index->live() != want) {
           return "process " + std::to_string(p) + " device " + std::to_string(d) + " type " + std::to_string(type) +
                  ": the address index holds " + std::to_string(entries) + " live entries and counts " +

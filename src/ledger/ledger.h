@@ -293,8 +293,16 @@ class Ledger {
   }
   // A live buffer of `account` (which has a space) enters its space's map.
   void Occupy(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, const Account& account);
-  // What `account` of `place` keeps of its device's address spaces, looked up again.
-  void SetSpace(const Place& place, Account& account) const;
+  // What the account in `slot` of `place` keeps of its device's address
+  // spaces, looked up again; its index is built anew when whether its
+  // overlaps count changed (O(the place's live buffers), rare).
+  void SetSpace(Place& place, std::size_t slot);
+  // The address index of the account in `slot` of `place`, built anew: empty
+  // when its overlaps do not count (nothing asks it then: a CB's alloc and
+  // free skip it), else an entry per live buffer there with an address.
+  // Buffers that meet in it are marked met_at_reindex, no anomaly: they met
+  // while overlaps did not count.
+  void Reindex(Place& place, std::size_t slot);
   // Whether the buffers of `process` on its device number `local` are placed
   // in the device's maps (Place::in_maps); a change with buffers live there
   // rebuilds the device's maps. O(1), or O(the device's live buffers).
@@ -306,10 +314,10 @@ class Ledger {
   // `seq` and `stack`: of the event that releases it (0 for a leak).
   void Release(ProcessBooks& books, const LiveKey& key, const LiveBuffer& buffer, ReleaseAs how,
                std::uint64_t seq, std::uint32_t stack);
-  // Adds `buffer` to its account's address index and, when `overlaps_count`
-  // (not for types whose ranges overlap by design: address_spaces.h), marks
-  // every live buffer it intersects.
-  void IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuffer& buffer, bool overlaps_count);
+  // Adds `buffer` to its account's address index (kept only when the
+  // account's overlaps count: not for types whose ranges overlap by design,
+  // address_spaces.h) and marks every live buffer it intersects.
+  void IndexAndMarkOverlaps(Account& account, const LiveKey& key, LiveBuffer& buffer);
   // `process` no longer has `device` open (closed, reopened or ended).
   void CloseFor(ProcessBooks& books, std::uint16_t device);
   // The process closes `device` (a DEVICE_CLOSE, or a reopen): what it holds
@@ -347,7 +355,8 @@ class Ledger {
     std::uint16_t device;            // ledger-wide
     AddressIndex index;
     // The map of its type's space on its device (null: none), and whether
-    // its overlaps count (not for a type placed within another's space):
+    // its overlaps count (not for a type placed within another's space;
+    // `index` is kept only then):
     // its device's AddressSpaces', kept here because every buffer event
     // asks; set when the account is made and whenever the device adopts
     // new spaces (the maps are the device's, heap-held).

@@ -69,11 +69,14 @@ struct LiveBuffer {
   std::uint32_t tag;
   std::uint32_t first_overlap_after;   // events from this ALLOC to the first that overlapped it (saturating)
   std::uint16_t type;                  // ledger-wide type index: its process's mapping of its key's type
-  std::uint16_t overlapped_by : 15;    // newer buffers allocated over this one (saturating at kMaxOverlappedBy)
+  std::uint16_t overlapped_by : 14;    // newer buffers allocated over this one (saturating at kMaxOverlappedBy)
   std::uint16_t overlapped_older : 1;  // it was allocated over a live buffer
-  static constexpr std::uint16_t kMaxOverlappedBy = 0x7fff;
-  // Part of an overlap, either side: its address-index entry goes eagerly.
-  bool in_overlap() const { return overlapped_by != 0 || overlapped_older != 0; }
+  // It met another live buffer when its address index was built anew, its
+  // overlaps having not counted until then (Ledger::Reindex): no anomaly.
+  std::uint16_t met_at_reindex : 1;
+  static constexpr std::uint16_t kMaxOverlappedBy = 0x3fff;
+  // Its range intersects another live one's: its address-index entry goes eagerly.
+  bool in_overlap() const { return overlapped_by != 0 || overlapped_older != 0 || met_at_reindex != 0; }
 };
 static_assert(sizeof(LiveBuffer) == 48, "with its key, one cache line per live buffer");
 

@@ -98,6 +98,47 @@ TEST_F(FailureTest, EnoughFreeWithoutABlockIsFragmentation) {
   EXPECT_EQ(failure.holders[0].stack, 10u) << "the largest holder first";
 }
 
+// CBs within L1 keep no address index (nothing asks it: their overlaps do
+// not count; Validate, after every record, finds it empty). When whether
+// they count changes with live CBs, the index is built anew from them:
+// those that met while overlaps did not count are no anomaly, a CB
+// allocated over one after is.
+TEST_F(FailureTest, CircularBuffersAreIndexedOnlyWhileTheirOverlapsCount) {
+  const auto a = Begin(1);
+  const auto b = Begin(2);
+  // B's CB before any open: no space declared, its overlaps count. (Addresses
+  // are not 0: a buffer with an identity at 0 has no address.)
+  Hook(b, EventKind::kCbAlloc, {.type = MEMLEDGER_CB, .id = 200, .address = 16, .size = 512});
+  DeviceOpenWithSpaces(a, 0, "tiny", {{MEMLEDGER_L1, 1024}}, {Flat(MEMLEDGER_L1, 0, 1024), CbWithinL1()});
+  // Now within L1: B's CBs meet A's and each other without anomalies.
+  Hook(b, EventKind::kCbAlloc, {.type = MEMLEDGER_CB, .id = 201, .address = 100, .size = 100});
+  Hook(a, EventKind::kCbAlloc, {.type = MEMLEDGER_CB, .id = 100, .address = 0, .size = 512});
+  Hook(a, EventKind::kCbFree, {.type = MEMLEDGER_CB, .id = 100, .address = 0});
+  EXPECT_EQ(AllAnomalies(a) + AllAnomalies(b), 0u);
+  // A closes and opens the device again declaring no CB space: B's CBs'
+  // overlaps count from here, their index rebuilt with 201 inside 200.
+  DeviceClose(a, 0);
+  DeviceOpenWithSpaces(a, 0, "tiny", {{MEMLEDGER_L1, 1024}}, {Flat(MEMLEDGER_L1, 0, 1024)});
+  ASSERT_FALSE(ledger_.devices()[0].spaces.PlacedWithin(MEMLEDGER_CB));
+  // 201's entry must go with it: left behind inside 200, it would hide 200
+  // from 202 (only the nearest entry before a new range is asked).
+  Hook(b, EventKind::kCbFree, {.type = MEMLEDGER_CB, .id = 201, .address = 100});
+  Hook(b, EventKind::kCbAlloc, {.type = MEMLEDGER_CB, .id = 202, .address = 300, .size = 16, .stack = 7});
+  Hook(b, EventKind::kCbFree, {.type = MEMLEDGER_CB, .id = 200, .address = 16});
+  EXPECT_EQ(Anomalies(b, Anomaly::kOverlap) + Anomalies(b, Anomaly::kLateFreeHook), 1u)
+      << "202 over 200, and not 201 in 200: they met before";
+  Hook(b, EventKind::kCbFree, {.type = MEMLEDGER_CB, .id = 202, .address = 300});
+  // Within L1 again: the index goes while 203 is live.
+  Hook(b, EventKind::kCbAlloc, {.type = MEMLEDGER_CB, .id = 203, .address = 16, .size = 64});
+  DeviceClose(a, 0);
+  DeviceOpenWithSpaces(a, 0, "tiny", {{MEMLEDGER_L1, 1024}}, {Flat(MEMLEDGER_L1, 0, 1024), CbWithinL1()});
+  Hook(b, EventKind::kCbAlloc, {.type = MEMLEDGER_CB, .id = 204, .address = 16, .size = 64});
+  Hook(b, EventKind::kCbFree, {.type = MEMLEDGER_CB, .id = 203, .address = 16});
+  Hook(b, EventKind::kCbFree, {.type = MEMLEDGER_CB, .id = 204, .address = 16});
+  EXPECT_EQ(Anomalies(b, Anomaly::kOverlap) + Anomalies(b, Anomaly::kLateFreeHook), 1u);
+  EXPECT_EQ(AllAnomalies(a), 0u);
+}
+
 // A program's CBs are laid out from L1's base; L1 buffers from the top
 // down. The CBs reaching a live L1 buffer are a clash, and the report
 // names that buffer and the mark it was allocated after.
