@@ -381,14 +381,33 @@ void Ledger::Reindex(Place& place, std::size_t slot) {
   if (!account.overlaps_count) return;
   const auto type = static_cast<std::uint8_t>(slot / kBufferClassCount);  // the process's own
   const auto cls = static_cast<BufferClass>(slot % kBufferClassCount);
+  std::vector<std::pair<const LiveKey*, LiveBuffer*>> buffers;
   for (auto& [key, buffer] : place.live) {
-    if (key.type != type || key.cls != cls || !HasAddress(key, buffer)) continue;
-    LiveBuffer& newer = buffer;  // a lambda cannot name a structured binding (clang 14)
-    account.index.Insert(buffer.address, EndOf(buffer.address, buffer.size), key.identity, LiveIn(place.live, key),
-                         [&](std::uint64_t, LiveBuffer& older) {
-                           older.met_at_reindex = true;
-                           newer.met_at_reindex = true;
-                         });
+    if (key.type == type && key.cls == cls && HasAddress(key, buffer)) buffers.emplace_back(&key, &buffer);
+  }
+  // By address, so the marks do not depend on the table's hash order: a
+  // buffer that starts before the furthest end so far lies partly inside an
+  // earlier one (the one-neighbour rule of Insert would not tell, when a
+  // smaller buffer sits between them): it and the one reaching furthest are
+  // marked. Every entry unmarked then starts past every live range before
+  // it, so none left stale lies inside a live range.
+  std::sort(buffers.begin(), buffers.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.second->address, a.first->identity) < std::tie(b.second->address, b.first->identity);
+  });
+  std::uint64_t reach = 0;
+  LiveBuffer* reaching = nullptr;
+  for (const auto& [key, buffer] : buffers) {
+    const std::uint64_t end = EndOf(buffer->address, buffer->size);
+    if (reaching != nullptr && buffer->address < reach) {
+      buffer->met_at_reindex = true;
+      reaching->met_at_reindex = true;
+    }
+    account.index.Insert(buffer->address, end, key->identity, LiveIn(place.live, *key),
+                         [](std::uint64_t, LiveBuffer&) {});  // marked above
+    if (reaching == nullptr || end > reach) {
+      reach = end;
+      reaching = buffer;
+    }
   }
 }
 

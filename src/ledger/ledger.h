@@ -301,7 +301,7 @@ class Ledger {
   // when its overlaps do not count (nothing asks it then: a CB's alloc and
   // free skip it), else an entry per live buffer there with an address.
   // Buffers that meet in it are marked met_at_reindex, no anomaly: they met
-  // while overlaps did not count.
+  // while overlaps did not count. O(n log n) in the account's live buffers.
   void Reindex(Place& place, std::size_t slot);
   // Whether the buffers of `process` on its device number `local` are placed
   // in the device's maps (Place::in_maps); a change with buffers live there

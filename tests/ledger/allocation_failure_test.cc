@@ -139,6 +139,26 @@ TEST_F(FailureTest, CircularBuffersAreIndexedOnlyWhileTheirOverlapsCount) {
   EXPECT_EQ(AllAnomalies(a), 0u);
 }
 
+// The index built anew marks every buffer inside another, not only those
+// next to each other in it: X inside Y with Z between them in address
+// order. Left unmarked, X's entry would stay when X goes (lazily), inside
+// live Y, and hide Y from W (only the nearest entry before a range is asked).
+TEST_F(FailureTest, AnIndexBuiltAnewMarksEveryBufferInsideAnother) {
+  const auto a = Begin(1);
+  const auto b = Begin(2);
+  DeviceOpenWithSpaces(a, 0, "tiny", {{MEMLEDGER_L1, 1024}}, {Flat(MEMLEDGER_L1, 0, 1024), CbWithinL1()});
+  Hook(b, EventKind::kCbAlloc, {.type = MEMLEDGER_CB, .id = 1, .address = 16, .size = 512});   // Y
+  Hook(b, EventKind::kCbAlloc, {.type = MEMLEDGER_CB, .id = 2, .address = 32, .size = 16});    // Z
+  Hook(b, EventKind::kCbAlloc, {.type = MEMLEDGER_CB, .id = 3, .address = 200, .size = 100});  // X
+  DeviceClose(a, 0);
+  DeviceOpenWithSpaces(a, 0, "tiny", {{MEMLEDGER_L1, 1024}}, {Flat(MEMLEDGER_L1, 0, 1024)});
+  Hook(b, EventKind::kCbFree, {.type = MEMLEDGER_CB, .id = 2, .address = 32});
+  Hook(b, EventKind::kCbFree, {.type = MEMLEDGER_CB, .id = 3, .address = 200});
+  Hook(b, EventKind::kCbAlloc, {.type = MEMLEDGER_CB, .id = 4, .address = 250, .size = 10});  // W
+  Hook(b, EventKind::kCbFree, {.type = MEMLEDGER_CB, .id = 1, .address = 16});
+  EXPECT_EQ(Anomalies(b, Anomaly::kOverlap) + Anomalies(b, Anomaly::kLateFreeHook), 1u) << "W over Y";
+}
+
 // A program's CBs are laid out from L1's base; L1 buffers from the top
 // down. The CBs reaching a live L1 buffer are a clash, and the report
 // names that buffer and the mark it was allocated after.
