@@ -394,17 +394,17 @@ void Ledger::Reindex(Place& place, std::size_t slot) {
   std::sort(buffers.begin(), buffers.end(), [](const auto& a, const auto& b) {
     return std::tie(a.second->address, a.first->identity) < std::tie(b.second->address, b.first->identity);
   });
-  std::uint64_t reach = 0;
+  std::uint64_t reach = 0;  // every buffer ends past 0: `reaching` is set once reach is
   LiveBuffer* reaching = nullptr;
   for (const auto& [key, buffer] : buffers) {
     const std::uint64_t end = EndOf(buffer->address, buffer->size);
-    if (reaching != nullptr && buffer->address < reach) {
+    if (buffer->address < reach) {
       buffer->met_at_reindex = true;
       reaching->met_at_reindex = true;
     }
     account.index.Insert(buffer->address, end, key->identity, LiveIn(place.live, *key),
                          [](std::uint64_t, LiveBuffer&) {});  // marked above
-    if (reaching == nullptr || end > reach) {
+    if (end > reach) {
       reach = end;
       reaching = buffer;
     }
